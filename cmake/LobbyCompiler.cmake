@@ -1,0 +1,18 @@
+# Compiler launcher, warnings and sanitizers for every Lobby target.
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+endif()
+
+# lobby_target_defaults(target): warnings on, sanitizers when LOBBY_SANITIZE is set.
+function(lobby_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
+  if(LOBBY_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+if(LOBBY_SANITIZE)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,116 @@
+#include "services/common/auth.h"
+
+#include <openssl/sha.h>
+
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace lobby::auth {
+namespace {
+
+constexpr std::pair<absl::string_view, Role> kRoles[] = {{"adapter", Role::kAdapter},
+                                                        {"agent", Role::kAgent},
+                                                        {"technician", Role::kTechnician},
+                                                        {"manager", Role::kManager},
+                                                        {"admin", Role::kAdmin}};
+
+std::string Digest(absl::string_view token) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), d);
+  return std::string(reinterpret_cast<char*>(d), sizeof d);
+}
+
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  for (const auto& [name, r] : kRoles) {
+    if (r == role) return name;
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Role> ParseRole(absl::string_view name) {
+  for (const auto& [n, r] : kRoles) {
+    if (n == name) return r;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown role '", name, "' (adapter, agent, technician, manager, admin)"));
+}
+
+void Authenticator::Add(Role role, absl::string_view token, std::string name) {
+  tokens_[Digest(token)] = Principal{role, std::move(name)};
+}
+
+absl::StatusOr<Authenticator> Authenticator::Load(const std::string& tokens_file,
+                                                  const std::string& tokens) {
+  Authenticator a;
+  if (!tokens_file.empty()) {
+    std::ifstream in(tokens_file);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read tokens file ", tokens_file));
+    std::string line;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+      ++lineno;
+      absl::string_view l = absl::StripAsciiWhitespace(line);
+      if (l.empty() || l[0] == '#') continue;
+      std::vector<absl::string_view> parts = absl::StrSplit(l, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+      auto role = ParseRole(parts[0]);
+      if (!role.ok() || parts.size() < 2) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            tokens_file, ":", lineno, ": expected 'ROLE TOKEN [NAME]' with ROLE one of adapter, "
+            "agent, technician, manager, admin"));
+      }
+      if (parts[1].size() < 16) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(tokens_file, ":", lineno, ": token too short (16 characters at least)"));
+      }
+      std::string name = parts.size() > 2 ? std::string(parts[2]) : absl::StrCat(parts[0], "@", lineno);
+      a.Add(*role, parts[1], std::move(name));
+    }
+  }
+  int i = 0;
+  for (absl::string_view item : absl::StrSplit(tokens, ',', absl::SkipEmpty())) {
+    ++i;
+    std::vector<absl::string_view> parts = absl::StrSplit(absl::StripAsciiWhitespace(item), ':');
+    auto role = ParseRole(parts[0]);
+    if (!role.ok() || parts.size() < 2 || parts.size() > 3 || parts[1].size() < 16) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "LOBBY_TOKENS item ", i, ": expected ROLE:TOKEN[:NAME], a known role and a token of 16 "
+          "characters at least"));
+    }
+    a.Add(*role, parts[1], parts.size() > 2 ? std::string(parts[2]) : absl::StrCat(parts[0], "#", i));
+  }
+  return a;
+}
+
+absl::StatusOr<Principal> Authenticator::Check(absl::string_view header, RoleSet allowed,
+                                               absl::string_view method) const {
+  absl::string_view token = header;
+  if (!absl::ConsumePrefix(&token, "Bearer ") && !absl::ConsumePrefix(&token, "bearer ")) {
+    return absl::UnauthenticatedError("missing bearer token (authorization: Bearer <token>)");
+  }
+  auto it = tokens_.find(Digest(absl::StripAsciiWhitespace(token)));
+  if (it == tokens_.end()) return absl::UnauthenticatedError("unknown bearer token");
+  if (!allowed.Has(it->second.role)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("role '", RoleName(it->second.role), "' may not call ", method));
+  }
+  return it->second;
+}
+
+absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerContext& ctx,
+                                                   RoleSet allowed, absl::string_view method) const {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) {
+    return absl::UnauthenticatedError("missing bearer token (authorization: Bearer <token>)");
+  }
+  return Check(absl::string_view(it->second.data(), it->second.size()), allowed, method);
+}
+
+}  // namespace lobby::auth

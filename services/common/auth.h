@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include <grpcpp/support/server_callback.h>
+#include <grpcpp/server_context.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+
+namespace lobby::auth {
+
+enum class Role : uint8_t { kAdapter, kAgent, kTechnician, kManager, kAdmin };
+
+absl::string_view RoleName(Role role);
+absl::StatusOr<Role> ParseRole(absl::string_view name);
+
+/// A set of roles, as a bit mask.
+class RoleSet {
+ public:
+  constexpr RoleSet(std::initializer_list<Role> roles) {
+    for (Role r : roles) bits_ |= 1u << static_cast<unsigned>(r);
+  }
+  constexpr bool Has(Role r) const { return bits_ & (1u << static_cast<unsigned>(r)); }
+
+ private:
+  uint32_t bits_ = 0;
+};
+
+struct Principal {
+  Role role = Role::kAgent;
+  std::string name;  // from the tokens file; never the token
+};
+
+/// Bearer tokens and the role each carries. Tokens are kept only as SHA-256 digests, and a
+/// presented token is hashed before the lookup, so the lookup's timing tells nothing about
+/// the secret. Thread-safe after loading.
+class Authenticator {
+ public:
+  /// `tokens_file`: lines "ROLE TOKEN [NAME]", '#' comments. `tokens`: "ROLE:TOKEN[:NAME],...".
+  /// A bad line is INVALID_ARGUMENT naming the file and line (never the token).
+  static absl::StatusOr<Authenticator> Load(const std::string& tokens_file,
+                                            const std::string& tokens);
+  void Add(Role role, absl::string_view token, std::string name);
+  size_t size() const { return tokens_.size(); }
+
+  /// UNAUTHENTICATED without a known "authorization: Bearer <token>"; PERMISSION_DENIED when the
+  /// token's role is not in `allowed`.
+  absl::StatusOr<Principal> Authorize(const grpc::CallbackServerContext& ctx, RoleSet allowed,
+                                      absl::string_view method) const;
+  absl::StatusOr<Principal> Check(absl::string_view authorization_header, RoleSet allowed,
+                                  absl::string_view method) const;
+
+ private:
+  absl::flat_hash_map<std::string, Principal> tokens_;  // sha256(token) -> principal
+};
+
+}  // namespace lobby::auth

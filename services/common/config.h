@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace lobby::config {
+
+/// Every setting has a flag `--name` and an environment variable `LOBBY_NAME` (upper case,
+/// '-' -> '_'). A flag beats the environment, which beats the default. Unknown flags and unknown
+/// LOBBY_* variables are errors, so a typo never silently falls back to a default.
+/// Not thread-safe while declaring and parsing; read-only afterwards.
+class Settings {
+ public:
+  void Declare(std::string name, std::string default_value, std::string help);
+  /// Variables that belong to other programs (lobbyctl's LOBBY_ADDR) and are not errors here.
+  void Tolerate(std::string env_name);
+
+  /// Parses flags ("--name=value" or "--name value") and the LOBBY_* entries of `envp`.
+  /// Arguments that are not flags are returned in `positional` (an error if that is null).
+  absl::Status Parse(int argc, const char* const* argv, const char* const* envp,
+                     std::vector<std::string>* positional = nullptr);
+
+  const std::string& Get(absl::string_view name) const;
+  absl::StatusOr<int64_t> GetInt(absl::string_view name, int64_t min, int64_t max) const;
+  /// "250ms", "10s", "5m", "1h", or a bare number of seconds.
+  absl::StatusOr<absl::Duration> GetDuration(absl::string_view name) const;
+  absl::StatusOr<bool> GetBool(absl::string_view name) const;
+  /// An INVALID_ARGUMENT naming the setting, its flag and variable.
+  absl::Status Invalid(absl::string_view name, absl::string_view why) const;
+
+  /// "--name  LOBBY_NAME  default  help" lines for --help.
+  std::string Help() const;
+  static std::string EnvName(absl::string_view name);
+
+ private:
+  struct Entry {
+    std::string default_value;
+    std::string help;
+    std::string value;
+    std::string source;  // "default", "env", "flag"
+  };
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::vector<std::string> order_;
+  std::vector<std::string> tolerated_;
+};
+
+/// Settings every lobbyd process has.
+struct CommonConfig {
+  std::string redis_url;
+  int redis_pool_size = 2;
+  absl::Duration redis_connect_timeout;
+  absl::Duration redis_command_timeout;
+  std::string grpc_listen;
+  std::string http_listen;
+  std::string tokens_file;
+  std::string tokens;
+  std::string log_format;
+  std::string log_level;
+  int workers = 64;
+  absl::Duration shutdown_grace;
+  absl::Duration health_interval;
+  absl::Duration queue_claim_idle;
+  absl::Duration queue_block;
+  int queue_max_deliveries = 5;
+
+  static void Declare(Settings& s);
+  static absl::StatusOr<CommonConfig> From(const Settings& s);
+};
+
+}  // namespace lobby::config

@@ -1,0 +1,57 @@
+#include "services/common/grpc_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace lobby {
+
+void GrpcServer::Register(grpc::Service* service, std::string full_name) {
+  services_.emplace_back(service, std::move(full_name));
+}
+
+absl::Status GrpcServer::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen_, grpc::InsecureServerCredentials(), &port_);
+  for (auto& [svc, name] : services_) builder.RegisterService(svc);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", listen_));
+  }
+  address_ = absl::StrCat(listen_.substr(0, listen_.rfind(':')), ":", port_);
+  log::Get("grpc")->info("event=grpc_listening address={}", address_);
+  return absl::OkStatus();
+}
+
+void GrpcServer::SetServing(bool serving) {
+  if (!server_) return;
+  auto* health = server_->GetHealthCheckService();
+  if (!health) return;
+  health->SetServingStatus(serving);
+  for (auto& [svc, name] : services_) health->SetServingStatus(name, serving);
+}
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (!server_) return;
+  SetServing(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_.reset();
+}
+
+std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+void PrepareClientContext(grpc::ClientContext& ctx, const std::string& token,
+                          absl::Duration timeout) {
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+}
+
+}  // namespace lobby

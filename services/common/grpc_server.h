@@ -1,0 +1,88 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "services/common/auth.h"
+#include "services/common/executor.h"
+#include "services/common/metrics.h"
+#include "services/common/status.h"
+
+namespace lobby {
+
+/// One RPC method's policy and stats, built once when a service is constructed.
+struct RpcMethod {
+  std::string name;  // "lobby.v1.ResidentService/CreateResident"
+  auth::RoleSet roles;
+  RpcStats* stats;
+};
+
+/// What the thin service classes need to serve a call.
+struct RpcEnv {
+  const auth::Authenticator* auth;
+  Executor* executor;
+  Metrics* metrics;
+  RpcMethod Method(std::string name, auth::RoleSet roles) const {
+    return RpcMethod{name, roles, metrics->Rpc(name)};
+  }
+};
+
+/// Serves a unary callback RPC: checks the bearer token on the reactor thread (cheap), then
+/// runs `handler(principal)` -> absl::Status on the executor, records the metrics and finishes.
+/// The reactor thread never waits on Redis.
+template <typename Handler>
+grpc::ServerUnaryReactor* ServeUnary(const RpcEnv& env, const RpcMethod& method,
+                                     grpc::CallbackServerContext* ctx, Handler handler) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Time start = absl::Now();
+  auto principal = env.auth->Authorize(*ctx, method.roles, method.name);
+  if (!principal.ok()) {
+    method.stats->Record(principal.status().code(), absl::Now() - start);
+    reactor->Finish(ToGrpcStatus(principal.status()));
+    return reactor;
+  }
+  bool queued = env.executor->Submit(
+      [reactor, ctx, &method, start, p = std::move(*principal), h = std::move(handler)]() mutable {
+        absl::Status s = ctx->IsCancelled() ? absl::CancelledError("call cancelled") : h(p);
+        method.stats->Record(s.code(), absl::Now() - start);
+        reactor->Finish(ToGrpcStatus(s));
+      });
+  if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+  return reactor;
+}
+
+/// A gRPC server with health checking and reflection. The health status of "" and of every
+/// registered service follows SetServing().
+class GrpcServer {
+ public:
+  explicit GrpcServer(std::string listen) : listen_(std::move(listen)) {}
+  void Register(grpc::Service* service, std::string full_name);
+  /// Binds (port 0 picks a free port) and starts serving.
+  absl::Status Start();
+  /// The bound "host:port".
+  const std::string& address() const { return address_; }
+  int port() const { return port_; }
+  void SetServing(bool serving);
+  /// Stops accepting, lets in-flight calls finish until `grace`, then cancels the rest.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  std::string listen_;
+  std::string address_;
+  int port_ = 0;
+  std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+/// A channel to a Lobby server (plaintext; put TLS at the ingress or a mesh).
+std::shared_ptr<grpc::Channel> Dial(const std::string& address);
+/// Every client call carries a deadline and, when given, the bearer token.
+void PrepareClientContext(grpc::ClientContext& ctx, const std::string& token,
+                          absl::Duration timeout);
+
+}  // namespace lobby

@@ -1,0 +1,226 @@
+#include "services/common/queue.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "services/common/log.h"
+
+namespace lobby::queue {
+
+std::string OutboundStream(absl::string_view channel) {
+  return absl::StrCat("lobby:q:outbound:", channel);
+}
+
+absl::string_view Entry::Get(absl::string_view key) const {
+  for (const auto& [k, v] : fields) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+redis::Args XAddArgs(absl::string_view stream, const Fields& fields) {
+  redis::Args a{"XADD", std::string(stream), "*"};
+  a.reserve(3 + 2 * fields.size());
+  for (const auto& [k, v] : fields) {
+    a.push_back(k);
+    a.push_back(v);
+  }
+  return a;
+}
+
+absl::StatusOr<std::string> Publish(redis::Client& client, absl::string_view stream,
+                                    const Fields& fields) {
+  auto r = client.Command(XAddArgs(stream, fields));
+  if (!r.ok()) return r.status();
+  return r->str;
+}
+
+std::vector<Entry> ParseEntries(const redis::Reply& list) {
+  std::vector<Entry> out;
+  for (const redis::Reply& e : list.elements) {
+    if (e.elements.size() < 2) continue;
+    Entry entry;
+    entry.id = e.elements[0].str;
+    const redis::Reply& kv = e.elements[1];
+    for (size_t i = 0; i + 1 < kv.elements.size(); i += 2) {
+      entry.fields.emplace_back(kv.elements[i].str, kv.elements[i + 1].str);
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+Consumer::Consumer(redis::Options redis, ConsumerOptions options, Handler handler)
+    : conn_(std::move(redis)), options_(std::move(options)), handler_(std::move(handler)) {}
+
+Consumer::~Consumer() { Stop(); }
+
+void Consumer::Start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Consumer::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status Consumer::EnsureGroup() {
+  auto r = conn_.Command({"XGROUP", "CREATE", options_.stream, options_.group, "0", "MKSTREAM"});
+  if (!r.ok() && !absl::StrContains(r.status().message(), "BUSYGROUP")) return r.status();
+  return absl::OkStatus();
+}
+
+void Consumer::Loop() {
+  auto logger = log::Get("queue");
+  bool ready = false;
+  absl::Duration backoff = absl::Milliseconds(100);
+  std::string last_error;
+  while (!stopping_) {
+    absl::Status s;
+    if (!ready) {
+      s = EnsureGroup();
+      if (s.ok()) s = ReplayPending();
+      if (s.ok()) {
+        ready = true;
+        logger->info("event=consumer_ready stream={} group={} consumer={}", options_.stream,
+                     options_.group, options_.consumer);
+      }
+    } else if (absl::Now() >= next_claim_) {
+      s = Claim();
+      next_claim_ = absl::Now() + std::max(options_.claim_idle / 2, absl::Milliseconds(10));
+    }
+    if (s.ok() && ready) s = ReadNew();
+    if (!s.ok()) {
+      // Rate-limited: a repeated error is logged once until it changes.
+      if (std::string(s.message()) != last_error) {
+        last_error = std::string(s.message());
+        logger->error("event=consumer_error stream={} group={} error=\"{}\"", options_.stream,
+                      options_.group, last_error);
+      }
+      ready = ready && s.code() != absl::StatusCode::kUnavailable;
+      absl::Time until = absl::Now() + backoff;
+      while (!stopping_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(20));
+      backoff = std::min(backoff * 2, absl::Seconds(2));
+    } else {
+      backoff = absl::Milliseconds(100);
+      last_error.clear();
+    }
+  }
+}
+
+absl::Status Consumer::ReplayPending() {
+  std::string from = "0";
+  while (!stopping_) {
+    auto r = conn_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
+                            std::to_string(options_.batch), "STREAMS", options_.stream, from});
+    if (!r.ok()) return r.status();
+    if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
+    std::vector<Entry> entries = ParseEntries(r->elements[0].elements[1]);
+    if (entries.empty()) return absl::OkStatus();
+    from = entries.back().id;
+    if (absl::Status s = FillDeliveries(entries); !s.ok()) return s;
+    if (absl::Status s = Process(entries); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Consumer::Claim() {
+  std::string cursor = "0-0";
+  do {
+    auto r = conn_.Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                            std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)), cursor,
+                            "COUNT", std::to_string(options_.batch)});
+    if (!r.ok()) return r.status();
+    if (r->elements.size() < 2) return absl::OkStatus();
+    cursor = r->elements[0].str;
+    std::vector<Entry> entries = ParseEntries(r->elements[1]);
+    if (entries.empty()) continue;
+    if (absl::Status s = FillDeliveries(entries); !s.ok()) return s;
+    if (absl::Status s = Process(entries); !s.ok()) return s;
+  } while (cursor != "0-0" && !stopping_);
+  return absl::OkStatus();
+}
+
+absl::Status Consumer::ReadNew() {
+  auto r = conn_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
+                          std::to_string(options_.batch), "BLOCK",
+                          std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS",
+                          options_.stream, ">"},
+                         options_.block + absl::Seconds(5));
+  if (!r.ok()) return r.status();
+  if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
+  std::vector<Entry> entries = ParseEntries(r->elements[0].elements[1]);
+  return Process(entries);  // fresh entries: first delivery
+}
+
+absl::Status Consumer::FillDeliveries(std::vector<Entry>& entries) {
+  // One XPENDING over the id range gives the delivery counts of the whole batch.
+  auto r = conn_.Command({"XPENDING", options_.stream, options_.group, entries.front().id,
+                          entries.back().id, std::to_string(entries.size() + 16),
+                          options_.consumer});
+  if (!r.ok()) return r.status();
+  absl::flat_hash_map<std::string, int64_t> counts;
+  for (const redis::Reply& p : r->elements) {
+    if (p.elements.size() >= 4) counts[p.elements[0].str] = p.elements[3].integer;
+  }
+  for (Entry& e : entries) {
+    auto it = counts.find(e.id);
+    e.deliveries = it == counts.end() ? 1 : it->second;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Consumer::Process(std::vector<Entry>& entries) {
+  auto logger = log::Get("queue");
+  std::vector<redis::Args> acks_and_dlq;
+  redis::Args ack{"XACK", options_.stream, options_.group};
+  auto dead_letter = [&](const Entry& e, absl::string_view reason) {
+    queue::Fields f{{"dlq_stream", options_.stream},
+                    {"dlq_group", options_.group},
+                    {"dlq_id", e.id},
+                    {"dlq_deliveries", std::to_string(e.deliveries)},
+                    {"dlq_reason", std::string(reason)}};
+    f.insert(f.end(), e.fields.begin(), e.fields.end());
+    acks_and_dlq.push_back(XAddArgs(options_.dead_letter_stream, f));
+    ack.push_back(e.id);
+    dead_lettered_++;
+    logger->warn("event=dead_letter stream={} group={} id={} deliveries={} reason=\"{}\"",
+                 options_.stream, options_.group, e.id, e.deliveries, reason);
+  };
+  for (const Entry& e : entries) {
+    if (e.fields.empty()) {  // deleted from the stream while pending: nothing to do
+      ack.push_back(e.id);
+      continue;
+    }
+    if (e.deliveries > options_.max_deliveries) {
+      dead_letter(e, absl::StrCat("delivered ", e.deliveries,
+                                  " times without completing (consumer died while handling it)"));
+      continue;
+    }
+    absl::Status s = handler_(e);
+    if (s.ok()) {
+      handled_++;
+      ack.push_back(e.id);
+    } else if (e.deliveries >= options_.max_deliveries) {
+      failed_++;
+      dead_letter(e, s.ToString());
+    } else {
+      failed_++;
+      logger->warn("event=handler_failed stream={} group={} id={} delivery={} error=\"{}\"",
+                   options_.stream, options_.group, e.id, e.deliveries, s.message());
+    }
+  }
+  if (ack.size() == 3) return absl::OkStatus();
+  std::vector<redis::Args> cmds{{"MULTI"}};
+  for (auto& a : acks_and_dlq) cmds.push_back(std::move(a));
+  cmds.push_back(std::move(ack));
+  cmds.push_back({"EXEC"});
+  auto r = conn_.Run(cmds);
+  if (!r.ok()) return r.status();
+  if (absl::Status s = redis::ReplyStatus(r->back()); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+}  // namespace lobby::queue

@@ -1,0 +1,146 @@
+#include "services/common/runtime.h"
+
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace lobby {
+
+std::string ProcessConsumerName() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return absl::StrCat(host, "-", getpid());
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const config::CommonConfig& config,
+                                                         const Clock& clock) {
+  auto opts = redis::ParseUrl(config.redis_url);
+  if (!opts.ok()) return opts.status();
+  opts->pool_size = config.redis_pool_size;
+  opts->connect_timeout = config.redis_connect_timeout;
+  opts->command_timeout = config.redis_command_timeout;
+  auto auth = auth::Authenticator::Load(config.tokens_file, config.tokens);
+  if (!auth.ok()) return auth.status();
+  if (auth->size() == 0) {
+    log::Get("auth")->warn("event=no_tokens every gRPC call will be UNAUTHENTICATED; set "
+                           "LOBBY_TOKENS_FILE or LOBBY_TOKENS");
+  }
+  return std::unique_ptr<Runtime>(new Runtime(config, *std::move(opts), *std::move(auth), clock));
+}
+
+Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
+                 auth::Authenticator auth, const Clock& clock)
+    : config_(std::move(config)),
+      redis_options_(std::move(redis_options)),
+      clock_(clock),
+      auth_(std::move(auth)),
+      redis_(std::make_unique<redis::Client>(redis_options_)),
+      executor_(std::make_unique<Executor>(config_.workers)),
+      grpc_(config_.grpc_listen),
+      http_(config_.http_listen) {
+  metrics_.AddCollector([this](std::string& out) {
+    out += "# HELP lobby_redis_errors_total Redis connection and transport errors.\n";
+    out += "# TYPE lobby_redis_errors_total counter\n";
+    absl::StrAppend(&out, "lobby_redis_errors_total ", redis_->errors(), "\n");
+    out += "# HELP lobby_up 1 while Redis is reachable and the process serves.\n";
+    out += "# TYPE lobby_up gauge\n";
+    absl::StrAppend(&out, "lobby_up ", healthy_.load() ? 1 : 0, "\n");
+  });
+  metrics_.AddCollector([this](std::string& out) { CollectQueueMetrics(out); });
+}
+
+Runtime::~Runtime() { Shutdown(); }
+
+void Runtime::AddConsumer(queue::ConsumerOptions options, queue::Handler handler) {
+  if (options.consumer.empty()) options.consumer = ProcessConsumerName();
+  options.block = config_.queue_block;
+  options.claim_idle = config_.queue_claim_idle;
+  options.max_deliveries = config_.queue_max_deliveries;
+  consumers_.push_back(
+      std::make_unique<queue::Consumer>(redis_options_, std::move(options), std::move(handler)));
+}
+
+void Runtime::CollectQueueMetrics(std::string& out) {
+  if (consumers_.empty()) return;
+  std::vector<redis::Args> cmds;
+  for (const auto& c : consumers_) cmds.push_back({"XINFO", "GROUPS", c->options().stream});
+  auto replies = redis_->Run(cmds);
+  if (!replies.ok()) return;
+  std::string pending = "# HELP lobby_queue_pending Entries read but not yet acked, per group.\n"
+                        "# TYPE lobby_queue_pending gauge\n";
+  std::string lag = "# HELP lobby_queue_lag Entries not yet read by the group.\n"
+                    "# TYPE lobby_queue_lag gauge\n";
+  std::string dead = "# HELP lobby_queue_dead_lettered_total Entries this process dead-lettered.\n"
+                     "# TYPE lobby_queue_dead_lettered_total counter\n";
+  for (size_t i = 0; i < consumers_.size(); ++i) {
+    const auto& o = consumers_[i]->options();
+    for (const redis::Reply& g : (*replies)[i].elements) {
+      std::string name;
+      long long p = 0, l = 0;
+      for (size_t k = 0; k + 1 < g.elements.size(); k += 2) {
+        const std::string& key = g.elements[k].str;
+        if (key == "name") name = g.elements[k + 1].str;
+        if (key == "pending") p = g.elements[k + 1].integer;
+        if (key == "lag") l = g.elements[k + 1].integer;
+      }
+      if (name != o.group) continue;
+      std::string labels = absl::StrCat("stream=\"", o.stream, "\",group=\"", o.group, "\"");
+      absl::StrAppend(&pending, "lobby_queue_pending{", labels, "} ", p, "\n");
+      absl::StrAppend(&lag, "lobby_queue_lag{", labels, "} ", l, "\n");
+    }
+    absl::StrAppend(&dead, "lobby_queue_dead_lettered_total{stream=\"", o.stream, "\",group=\"",
+                    o.group, "\"} ", consumers_[i]->dead_lettered(), "\n");
+  }
+  out += pending + lag + dead;
+}
+
+absl::Status Runtime::Start() {
+  if (absl::Status s = grpc_.Start(); !s.ok()) return s;
+  http_.AddHealthAndMetrics([this] { return healthy(); }, &metrics_);
+  if (absl::Status s = http_.Start(); !s.ok()) return s;
+  healthy_ = redis_->Command({"PING"}).ok();
+  grpc_.SetServing(healthy_);
+  health_thread_ = std::thread([this] { HealthLoop(); });
+  for (auto& c : consumers_) c->Start();
+  started_ = true;
+  return absl::OkStatus();
+}
+
+void Runtime::HealthLoop() {
+  auto logger = log::Get("health");
+  std::unique_lock lock(health_mu_);
+  while (!stopping_) {
+    health_cv_.wait_for(lock, absl::ToChronoNanoseconds(config_.health_interval));
+    if (stopping_) break;
+    lock.unlock();
+    bool ok = redis_->Command({"PING"}).ok();
+    lock.lock();
+    if (stopping_) break;
+    if (ok != healthy_.load()) {
+      logger->log(ok ? spdlog::level::info : spdlog::level::warn, "event=health serving={}", ok);
+      healthy_ = ok;
+      grpc_.SetServing(ok);
+    }
+  }
+}
+
+void Runtime::Shutdown() {
+  {
+    std::lock_guard lock(health_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  health_cv_.notify_all();
+  if (health_thread_.joinable()) health_thread_.join();
+  healthy_ = false;
+  grpc_.SetServing(false);
+  for (auto& c : consumers_) c->Stop();
+  grpc_.Shutdown(config_.shutdown_grace);
+  executor_->Stop();
+  http_.Stop();
+  redis_->Stop();
+  if (started_) log::Get("lobbyd")->info("event=stopped");
+}
+
+}  // namespace lobby

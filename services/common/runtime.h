@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/auth.h"
+#include "services/common/clock.h"
+#include "services/common/config.h"
+#include "services/common/executor.h"
+#include "services/common/grpc_server.h"
+#include "services/common/http_server.h"
+#include "services/common/metrics.h"
+#include "services/common/queue.h"
+#include "services/common/redis.h"
+
+namespace lobby {
+
+/// Everything a lobbyd process shares between its components: the Redis client, tokens, the
+/// handler pool, metrics, the gRPC and HTTP servers, the queue consumers, the clock.
+/// Components register on it before Start().
+class Runtime {
+ public:
+  static absl::StatusOr<std::unique_ptr<Runtime>> Create(const config::CommonConfig& config,
+                                                         const Clock& clock);
+  ~Runtime();
+
+  const config::CommonConfig& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
+  redis::Client& redis() { return *redis_; }
+  const redis::Options& redis_options() const { return redis_options_; }
+  auth::Authenticator& auth() { return auth_; }
+  Metrics& metrics() { return metrics_; }
+  GrpcServer& grpc() { return grpc_; }
+  HttpServer& http() { return http_; }
+  RpcEnv rpc_env() { return RpcEnv{&auth_, executor_.get(), &metrics_}; }
+
+  /// A consumer started by Start() and stopped before the gRPC server on Shutdown(); its queue
+  /// depth and lag are exported on /metrics. The consumer name is made unique per process.
+  void AddConsumer(queue::ConsumerOptions options, queue::Handler handler);
+
+  /// Starts gRPC, HTTP, the health watcher and the consumers.
+  absl::Status Start();
+  bool healthy() const { return healthy_.load(); }
+  /// NOT_SERVING, stop consumers (the entry in hand finishes and is acked), let in-flight RPCs
+  /// finish within the grace period, drain the handler pool, close HTTP and Redis. Idempotent.
+  void Shutdown();
+
+ private:
+  Runtime(config::CommonConfig config, redis::Options redis_options, auth::Authenticator auth,
+          const Clock& clock);
+  void HealthLoop();
+  void CollectQueueMetrics(std::string& out);
+
+  config::CommonConfig config_;
+  redis::Options redis_options_;
+  const Clock& clock_;
+  auth::Authenticator auth_;
+  Metrics metrics_;
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<Executor> executor_;
+  GrpcServer grpc_;
+  HttpServer http_;
+  std::vector<std::unique_ptr<queue::Consumer>> consumers_;
+  std::atomic<bool> healthy_{false};
+  std::mutex health_mu_;
+  std::condition_variable health_cv_;
+  bool stopping_ = false;
+  bool started_ = false;
+  std::thread health_thread_;
+};
+
+/// A consumer name unique to this process: "<hostname>-<pid>".
+std::string ProcessConsumerName();
+
+}  // namespace lobby

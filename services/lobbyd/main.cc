@@ -1,0 +1,139 @@
+// lobbyd: hosts any subset of Lobby's services (and, later, adapters) in one process.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/common/config.h"
+#include "services/common/log.h"
+#include "services/common/runtime.h"
+#include "services/residents/component.h"
+
+extern char** environ;
+
+namespace {
+
+constexpr const char* kServices[] = {"residents"};  // the rest arrive with their issues
+constexpr const char* kAdapters[] = {""};
+
+absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
+                                                const std::string& name,
+                                                const std::vector<std::string>& known) {
+  std::set<std::string> out;
+  for (absl::string_view item : absl::StrSplit(s.Get(name), ',', absl::SkipWhitespace())) {
+    std::string v(absl::StripAsciiWhitespace(item));
+    if (v == "all") {
+      out.insert(known.begin(), known.end());
+    } else if (v == "none") {
+      continue;
+    } else if (std::find(known.begin(), known.end(), v) == known.end()) {
+      return s.Invalid(name, "'" + v + "' is not available in this build (available: " +
+                                 (known.empty() ? "none" : absl::StrJoin(known, ", ")) + ")");
+    } else {
+      out.insert(v);
+    }
+  }
+  return out;
+}
+
+void Usage(const lobby::config::Settings& s) {
+  std::cout << "lobbyd - Lobby's server: resident feedback and CRM gateway for property management\n\n"
+               "usage: lobbyd [--flag value]...\n\n"
+               "Every flag can also be set by its LOBBY_* environment variable; flags win.\n\n"
+            << s.Help();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  lobby::config::Settings settings;
+  lobby::config::CommonConfig::Declare(settings);
+  settings.Declare("services", "all", "services to host: all, or a list of residents,...");
+  settings.Declare("adapters", "none", "adapters to host: none (adapters arrive in later releases)");
+  settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
+  lobby::residents::Component::Declare(settings);
+  settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
+  settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
+
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view a(argv[i]);
+    if (a == "--help" || a == "-h") {
+      Usage(settings);
+      return 0;
+    }
+  }
+  if (absl::Status s = settings.Parse(argc, argv, environ); !s.ok()) {
+    std::cerr << "lobbyd: " << s.message() << "\n";
+    return 2;
+  }
+  auto config = lobby::config::CommonConfig::From(settings);
+  if (!config.ok()) {
+    std::cerr << "lobbyd: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (absl::Status s = lobby::log::Init(config->log_format, config->log_level); !s.ok()) {
+    std::cerr << "lobbyd: " << s.message() << "\n";
+    return 2;
+  }
+  auto logger = lobby::log::Get("lobbyd");
+  auto services = ParseList(settings, "services", {std::begin(kServices), std::end(kServices)});
+  auto adapters = ParseList(settings, "adapters", {});
+  (void)kAdapters;
+  for (const absl::Status& s : {services.status(), adapters.status()}) {
+    if (!s.ok()) {
+      std::cerr << "lobbyd: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  if (services->empty()) {
+    std::cerr << "lobbyd: nothing to host: --services names none\n";
+    return 2;
+  }
+
+  auto runtime = lobby::Runtime::Create(*config, lobby::SystemClock::Get());
+  if (!runtime.ok()) {
+    std::cerr << "lobbyd: " << runtime.status().message() << "\n";
+    return 2;
+  }
+  std::unique_ptr<lobby::residents::Component> residents;
+  if (services->count("residents")) {
+    auto c = lobby::residents::Component::Create(settings, **runtime);
+    if (!c.ok()) {
+      std::cerr << "lobbyd: " << c.status().message() << "\n";
+      return 2;
+    }
+    residents = *std::move(c);
+  }
+  if (absl::Status s = (*runtime)->Start(); !s.ok()) {
+    logger->critical("event=start_failed error=\"{}\"", s.message());
+    return 1;
+  }
+  logger->info("event=serving services={} grpc={} http={} redis_ok={}",
+               absl::StrJoin(*services, ","), (*runtime)->grpc().address(),
+               (*runtime)->http().address(), (*runtime)->healthy());
+  if (const std::string& ready = settings.Get("ready-file"); !ready.empty()) {
+    std::ofstream out(ready + ".tmp");
+    out << "grpc=" << (*runtime)->grpc().address() << " http=" << (*runtime)->http().address() << "\n";
+    out.close();
+    std::rename((ready + ".tmp").c_str(), ready.c_str());
+  }
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  logger->info("event=shutdown signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*runtime)->Shutdown();
+  return 0;
+}

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lobby/v1/residents.pb.h"
+#include "services/common/clock.h"
+#include "services/common/config.h"
+#include "services/common/queue.h"
+#include "services/residents/resident_store.h"
+
+namespace lobby::residents {
+
+struct ResidentsConfig {
+  std::string phone_region = "HK";      // numbers without +country code are read here
+  std::string default_language = "zh-Hant";
+  absl::Duration code_ttl = absl::Minutes(10);
+  int code_attempts = 5;                // wrong codes before a verification is void
+  int verifications_per_hour = 5;       // per phone number and per channel identity
+
+  static void Declare(config::Settings& s);
+  static absl::StatusOr<ResidentsConfig> From(const config::Settings& s);
+};
+
+/// The resident rules: validation and normalisation, identities, verification codes, merges,
+/// the timeline. No gRPC and no Redis here: storage is the ResidentStore. Thread-safe.
+/// Every error is a status with a sentence a person can act on; a failed call writes nothing
+/// (except a verification attempt, which is counted on purpose).
+class ResidentLogic {
+ public:
+  ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config);
+
+  absl::StatusOr<v1::Resident> Create(v1::Resident resident);
+  absl::StatusOr<v1::Resident> Get(absl::string_view id);
+  absl::StatusOr<v1::Resident> Update(const v1::UpdateResidentRequest& request);
+  absl::StatusOr<v1::ListResidentsResponse> List(const v1::ListResidentsRequest& request);
+  absl::StatusOr<v1::ImportResidentsResponse> Import(const v1::ImportResidentsRequest& request);
+  absl::StatusOr<v1::Resident> Link(const v1::LinkIdentityRequest& request);
+  absl::StatusOr<v1::ResolveIdentityResponse> Resolve(const v1::ResolveIdentityRequest& request);
+  absl::StatusOr<v1::Resident> Unlink(const v1::UnlinkIdentityRequest& request);
+  absl::StatusOr<v1::StartVerificationResponse> StartVerification(
+      const v1::StartVerificationRequest& request);
+  absl::StatusOr<v1::ResolveIdentityResponse> ConfirmVerification(
+      const v1::ConfirmVerificationRequest& request);
+  absl::StatusOr<v1::Resident> Merge(const v1::MergeResidentsRequest& request);
+  absl::StatusOr<v1::ListTimelineResponse> ListTimeline(const v1::ListTimelineRequest& request);
+  absl::StatusOr<v1::TimelineEntry> AppendTimeline(const v1::AppendTimelineRequest& request);
+
+  /// The `timeline` consumer of lobby:q:tickets: a ticket event naming a resident is appended to
+  /// their timeline once (the stream entry id is the idempotency key).
+  absl::Status HandleTicketEvent(const queue::Entry& event);
+
+  /// Validates and normalises a resident in place (phones to E.164, tags, language).
+  absl::Status Normalize(v1::Resident& resident) const;
+
+ private:
+  absl::StatusOr<v1::Resident> LinkOnce(const v1::LinkIdentityRequest& request);
+  std::string NewEntryId() const;
+  absl::StatusOr<std::string> NormalizeUnit(v1::Unit& unit) const;
+
+  ResidentStore& store_;
+  const Clock& clock_;
+  ResidentsConfig config_;
+};
+
+/// Canonical checks shared by the logic and the CSV import.
+absl::Status ValidateSiteId(absl::string_view site_id);
+absl::StatusOr<v1::ResidentRole> ParseRole(absl::string_view role);
+bool IsSupportedLanguage(absl::string_view language);
+
+}  // namespace lobby::residents
