@@ -1,1 +1,545 @@
-int main() { return 0; }
+// lobbyctl: Lobby's command-line client, for people and scripts.
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/grpc_server.h"
+
+namespace {
+
+using google::protobuf::Message;
+namespace v1 = lobby::v1;
+
+constexpr char kUsage[] = R"(lobbyctl - Lobby's command-line client
+
+usage: lobbyctl [--addr HOST:PORT] [--token TOKEN] [-o table|json] [--timeout 10s] GROUP COMMAND ...
+
+  --addr     server address (LOBBY_ADDR, default 127.0.0.1:7000)
+  --token    bearer token (LOBBY_TOKEN)
+  -o         output: table (default) or json (protobuf JSON; lists as {"items": [...]})
+
+residents:
+  create --name N --phone P [--phone P2] --site S --building B --floor F --room R
+         --role owner|tenant|family [--language zh-Hant|zh-Hans|en] [--tag T]...
+         [--preferred-channel sms|telegram|...] [--quiet-hours 22:00-08:00]
+  get ID
+  list --site S [--building B [--floor F [--room R]]] [--page-size N] [--page-token T] [--all]
+  list --phone P
+  update ID [--name N] [--phone P]... [--building B --floor F --room R] [--role R] [--language L]
+         [--tag T]... [--preferred-channel C] [--quiet-hours HH:MM-HH:MM] [--opt-out C]...
+         [--expected-version V]
+  import FILE|- [--dry-run]              CSV: name,phone,site,building,floor,room,role[,language]
+  link ID --channel C --external-id X [--verified]
+  unlink --channel C --external-id X
+  resolve --channel C --external-id X
+  verify start --channel C --external-id X --phone P --site S --building B --floor F --room R
+  verify confirm --verification-id V --code NNNNNN
+  merge SURVIVOR_ID MERGED_ID
+  timeline ID [--page-size N] [--page-token T]
+  note ID --text TEXT                     add a staff note to the timeline
+
+Exit status: 0 on success, 1 when the server returned an error (printed on stderr), 2 on bad usage.
+)";
+
+struct UsageError {
+  std::string message;
+};
+
+// ------------------------------------------------------------------ arguments
+
+struct Args {
+  std::vector<std::string> positional;
+  std::multimap<std::string, std::string> flags;
+
+  std::string Get(const std::string& name, const std::string& def = "") const {
+    auto it = flags.find(name);
+    return it == flags.end() ? def : it->second;
+  }
+  std::string Require(const std::string& name) const {
+    auto it = flags.find(name);
+    if (it == flags.end() || it->second.empty()) throw UsageError{"--" + name + " is required"};
+    return it->second;
+  }
+  std::vector<std::string> All(const std::string& name) const {
+    std::vector<std::string> out;
+    auto [b, e] = flags.equal_range(name);
+    for (auto it = b; it != e; ++it) out.push_back(it->second);
+    return out;
+  }
+  bool Has(const std::string& name) const { return flags.count(name) > 0; }
+  void Allow(std::initializer_list<const char*> names, size_t positional_count) const {
+    std::set<std::string> ok(names.begin(), names.end());
+    for (const auto& [k, v] : flags) {
+      if (!ok.count(k)) throw UsageError{"unknown flag --" + k + " for this command"};
+    }
+    if (positional.size() != positional_count) {
+      throw UsageError{absl::StrCat("expected ", positional_count, " argument(s), got ", positional.size())};
+    }
+  }
+};
+
+const std::set<std::string> kBoolFlags = {"all", "dry-run", "verified", "help"};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-o") arg = "--output";
+    if (arg == "-h") arg = "--help";
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
+      a.positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (kBoolFlags.count(name)) {
+      value = "true";
+    } else {
+      if (i + 1 >= argc) throw UsageError{"--" + name + " needs a value"};
+      value = argv[++i];
+    }
+    a.flags.emplace(name, value);
+  }
+  return a;
+}
+
+// ------------------------------------------------------------------ output
+
+// Display width of UTF-8 text in a terminal: East Asian wide characters take two columns.
+size_t Width(const std::string& s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    uint32_t cp = c;
+    int len = 1;
+    if (c >= 0xF0) { len = 4; cp = c & 0x07; }
+    else if (c >= 0xE0) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xC0) { len = 2; cp = c & 0x1F; }
+    for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    i += len;
+    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+    w += wide ? 2 : 1;
+  }
+  return w;
+}
+
+void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths(header.size());
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = Width(header[i]);
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], Width(r[i]));
+  }
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string out;
+    for (size_t i = 0; i < r.size(); ++i) {
+      out += r[i];
+      if (i + 1 < r.size()) out += std::string(widths[i] - Width(r[i]) + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+std::string Json(const Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = false;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+std::string Lower(std::string_view enum_name, std::string_view prefix) {
+  std::string s(enum_name);
+  if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
+  return absl::AsciiStrToLower(s);
+}
+std::string ChannelName(int c) { return Lower(v1::Channel_Name(static_cast<v1::Channel>(c)), "CHANNEL_"); }
+std::string RoleName(v1::ResidentRole r) { return Lower(v1::ResidentRole_Name(r), "RESIDENT_ROLE_"); }
+std::string Time(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "";
+  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), absl::LocalTimeZone());
+}
+std::string UnitText(const v1::Unit& u) {
+  return absl::StrCat(u.site_id(), "/", u.building(), "/", u.floor(), "/", u.room());
+}
+
+v1::Channel ParseChannel(const std::string& s) {
+  v1::Channel c;
+  if (!v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(s), &c) || c == v1::CHANNEL_UNSPECIFIED) {
+    throw UsageError{"unknown channel '" + s + "' (sms, phone, wechat, whatsapp, telegram, line, counter)"};
+  }
+  return c;
+}
+
+v1::ResidentRole ParseRoleFlag(const std::string& s) {
+  v1::ResidentRole r;
+  if (!v1::ResidentRole_Parse("RESIDENT_ROLE_" + absl::AsciiStrToUpper(s), &r) ||
+      r == v1::RESIDENT_ROLE_UNSPECIFIED) {
+    throw UsageError{"unknown role '" + s + "' (owner, tenant, family)"};
+  }
+  return r;
+}
+
+// ------------------------------------------------------------------ client
+
+struct Ctl {
+  std::string addr, token, output;
+  absl::Duration timeout = absl::Seconds(10);
+  std::unique_ptr<v1::ResidentService::Stub> residents;
+
+  bool json() const { return output == "json"; }
+
+  template <typename Req, typename Resp, typename Method>
+  Resp Call(Method method, const Req& req) {
+    grpc::ClientContext ctx;
+    lobby::PrepareClientContext(ctx, token, timeout);
+    Resp resp;
+    grpc::Status s = ((*residents).*method)(&ctx, req, &resp);
+    if (!s.ok()) {
+      static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                     "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+                                     "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+                                     "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
+                                     "DATA_LOSS", "UNAUTHENTICATED"};
+      int code = s.error_code();
+      std::cerr << "error: " << (code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN") << ": "
+                << s.error_message() << "\n";
+      std::exit(1);
+    }
+    return resp;
+  }
+};
+
+void PrintResident(Ctl& ctl, const v1::Resident& r) {
+  if (ctl.json()) {
+    std::cout << Json(r) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"id", r.id()},
+      {"name", r.name()},
+      {"phones", absl::StrJoin(r.phones(), ", ")},
+      {"unit", UnitText(r.unit())},
+      {"role", RoleName(r.role())},
+      {"language", r.language()},
+      {"tags", absl::StrJoin(r.tags(), ", ")},
+      {"preferred channel", r.preferred_channel() ? ChannelName(r.preferred_channel()) : ""},
+      {"quiet hours", r.quiet_hours().start().empty() ? "" : r.quiet_hours().start() + "-" + r.quiet_hours().end()},
+  };
+  std::vector<std::string> opted, idents;
+  for (int c : r.opted_out_channels()) opted.push_back(ChannelName(c));
+  for (const auto& i : r.identities()) {
+    idents.push_back(absl::StrCat(ChannelName(i.channel()), ":", i.external_id(), i.verified() ? " (verified)" : ""));
+  }
+  rows.push_back({"opted out", absl::StrJoin(opted, ", ")});
+  rows.push_back({"identities", absl::StrJoin(idents, ", ")});
+  if (r.merged_ids_size()) rows.push_back({"merged", absl::StrJoin(r.merged_ids(), ", ")});
+  rows.push_back({"created", Time(r.created_at())});
+  rows.push_back({"updated", Time(r.updated_at())});
+  rows.push_back({"version", std::to_string(r.version())});
+  PrintTable({"FIELD", "VALUE"}, rows);
+}
+
+void PrintResidents(Ctl& ctl, const std::vector<v1::Resident>& list, const std::string& next) {
+  if (ctl.json()) {
+    std::vector<std::string> items;
+    for (const auto& r : list) items.push_back(Json(r));
+    std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]"
+              << (next.empty() ? "" : ",\"nextPageToken\":\"" + next + "\"") << "}\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : list) {
+    rows.push_back({r.id(), r.name(), r.phones_size() ? r.phones(0) : "", UnitText(r.unit()),
+                    RoleName(r.role()), r.language(), absl::StrJoin(r.tags(), ",")});
+  }
+  PrintTable({"ID", "NAME", "PHONE", "UNIT", "ROLE", "LANG", "TAGS"}, rows);
+  if (!next.empty()) std::cout << "(more: --page-token " << next << ", or --all)\n";
+}
+
+void SetUnit(const Args& a, v1::Unit* u) {
+  u->set_site_id(a.Require("site"));
+  u->set_building(a.Require("building"));
+  u->set_floor(a.Require("floor"));
+  u->set_room(a.Require("room"));
+}
+
+void SetQuietHours(const std::string& v, v1::QuietHours* q) {
+  std::vector<std::string> parts = absl::StrSplit(v, '-');
+  if (parts.size() != 2) throw UsageError{"--quiet-hours is HH:MM-HH:MM, e.g. 22:00-08:00"};
+  q->set_start(parts[0]);
+  q->set_end(parts[1]);
+}
+
+int32_t PageSizeFlag(const Args& a) {
+  int32_t n = 0;
+  if (a.Has("page-size") && !absl::SimpleAtoi(a.Get("page-size"), &n)) throw UsageError{"--page-size is a number"};
+  return n;
+}
+
+void PrintIdentityResult(Ctl& ctl, const v1::ResolveIdentityResponse& r) {
+  if (ctl.json()) {
+    std::cout << Json(r) << "\n";
+    return;
+  }
+  std::cout << ChannelName(r.identity().channel()) << ":" << r.identity().external_id() << " -> "
+            << r.resident().id() << " " << r.resident().name() << " ("
+            << UnitText(r.resident().unit()) << ")" << (r.identity().verified() ? ", verified" : ", not verified")
+            << "\n";
+}
+
+int Residents(Ctl& ctl, Args& a) {
+  if (a.positional.size() < 2) throw UsageError{"residents needs a command (see --help)"};
+  std::string cmd = a.positional[1];
+  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
+  using S = v1::ResidentService::Stub;
+  if (cmd == "create") {
+    a.Allow({"name", "phone", "site", "building", "floor", "room", "role", "language", "tag",
+             "preferred-channel", "quiet-hours"}, 0);
+    v1::CreateResidentRequest req;
+    v1::Resident* r = req.mutable_resident();
+    r->set_name(a.Require("name"));
+    for (const auto& p : a.All("phone")) r->add_phones(p);
+    if (r->phones().empty()) throw UsageError{"--phone is required"};
+    SetUnit(a, r->mutable_unit());
+    r->set_role(ParseRoleFlag(a.Require("role")));
+    r->set_language(a.Get("language"));
+    for (const auto& t : a.All("tag")) r->add_tags(t);
+    if (a.Has("preferred-channel")) r->set_preferred_channel(ParseChannel(a.Get("preferred-channel")));
+    if (a.Has("quiet-hours")) SetQuietHours(a.Get("quiet-hours"), r->mutable_quiet_hours());
+    PrintResident(ctl, ctl.Call<v1::CreateResidentRequest, v1::Resident>(&S::CreateResident, req));
+  } else if (cmd == "get") {
+    a.Allow({}, 1);
+    v1::GetResidentRequest req;
+    req.set_id(a.positional[0]);
+    PrintResident(ctl, ctl.Call<v1::GetResidentRequest, v1::Resident>(&S::GetResident, req));
+  } else if (cmd == "list") {
+    a.Allow({"site", "building", "floor", "room", "phone", "page-size", "page-token", "all"}, 0);
+    v1::ListResidentsRequest req;
+    req.set_site_id(a.Get("site"));
+    req.set_building(a.Get("building"));
+    req.set_floor(a.Get("floor"));
+    req.set_room(a.Get("room"));
+    req.set_phone(a.Get("phone"));
+    req.set_page_size(PageSizeFlag(a));
+    req.set_page_token(a.Get("page-token"));
+    if (req.site_id().empty() && req.phone().empty()) throw UsageError{"--site (or --phone) is required"};
+    std::vector<v1::Resident> all;
+    std::string next;
+    do {
+      auto resp = ctl.Call<v1::ListResidentsRequest, v1::ListResidentsResponse>(&S::ListResidents, req);
+      for (auto& r : *resp.mutable_residents()) all.push_back(std::move(r));
+      next = resp.next_page_token();
+      req.set_page_token(next);
+    } while (a.Has("all") && !next.empty());
+    PrintResidents(ctl, all, next);
+  } else if (cmd == "update") {
+    a.Allow({"name", "phone", "building", "floor", "room", "role", "language", "tag",
+             "preferred-channel", "quiet-hours", "opt-out", "expected-version"}, 1);
+    v1::UpdateResidentRequest req;
+    v1::Resident* r = req.mutable_resident();
+    r->set_id(a.positional[0]);
+    auto* mask = req.mutable_update_mask();
+    if (a.Has("name")) { r->set_name(a.Get("name")); mask->add_paths("name"); }
+    if (a.Has("phone")) { for (const auto& p : a.All("phone")) r->add_phones(p); mask->add_paths("phones"); }
+    if (a.Has("building") || a.Has("floor") || a.Has("room")) {
+      // Moving within the estate: read the current unit so only the given parts change.
+      v1::GetResidentRequest get;
+      get.set_id(r->id());
+      auto cur = ctl.Call<v1::GetResidentRequest, v1::Resident>(&S::GetResident, get);
+      *r->mutable_unit() = cur.unit();
+      if (a.Has("building")) r->mutable_unit()->set_building(a.Get("building"));
+      if (a.Has("floor")) r->mutable_unit()->set_floor(a.Get("floor"));
+      if (a.Has("room")) r->mutable_unit()->set_room(a.Get("room"));
+      mask->add_paths("unit");
+    }
+    if (a.Has("role")) { r->set_role(ParseRoleFlag(a.Get("role"))); mask->add_paths("role"); }
+    if (a.Has("language")) { r->set_language(a.Get("language")); mask->add_paths("language"); }
+    if (a.Has("tag")) { for (const auto& t : a.All("tag")) r->add_tags(t); mask->add_paths("tags"); }
+    if (a.Has("preferred-channel")) {
+      r->set_preferred_channel(ParseChannel(a.Get("preferred-channel")));
+      mask->add_paths("preferred_channel");
+    }
+    if (a.Has("quiet-hours")) { SetQuietHours(a.Get("quiet-hours"), r->mutable_quiet_hours()); mask->add_paths("quiet_hours"); }
+    if (a.Has("opt-out")) {
+      for (const auto& c : a.All("opt-out")) {
+        if (c != "none") r->add_opted_out_channels(ParseChannel(c));
+      }
+      mask->add_paths("opted_out_channels");
+    }
+    if (a.Has("expected-version")) {
+      int64_t v;
+      if (!absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
+      req.set_expected_version(v);
+    }
+    if (mask->paths().empty()) throw UsageError{"nothing to update: give at least one field flag"};
+    PrintResident(ctl, ctl.Call<v1::UpdateResidentRequest, v1::Resident>(&S::UpdateResident, req));
+  } else if (cmd == "import") {
+    a.Allow({"dry-run"}, 1);
+    v1::ImportResidentsRequest req;
+    std::stringstream buf;
+    if (a.positional[0] == "-") {
+      buf << std::cin.rdbuf();
+    } else {
+      std::ifstream in(a.positional[0], std::ios::binary);
+      if (!in) throw UsageError{"cannot read " + a.positional[0]};
+      buf << in.rdbuf();
+    }
+    req.set_csv(buf.str());
+    req.set_dry_run(a.Has("dry-run"));
+    auto resp = ctl.Call<v1::ImportResidentsRequest, v1::ImportResidentsResponse>(&S::ImportResidents, req);
+    if (ctl.json()) {
+      std::cout << Json(resp) << "\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& row : resp.rows()) {
+        rows.push_back({std::to_string(row.line()), Lower(v1::ImportRow::Outcome_Name(row.outcome()), "OUTCOME_"),
+                        row.resident_id(), row.error()});
+      }
+      PrintTable({"LINE", "OUTCOME", "RESIDENT", "ERROR"}, rows);
+      std::cout << (req.dry_run() ? "dry run, nothing written: " : "") << resp.created() << " created, "
+                << resp.updated() << " updated, " << resp.unchanged() << " unchanged, " << resp.rejected()
+                << " rejected\n";
+    }
+    return resp.rejected() > 0 ? 1 : 0;
+  } else if (cmd == "link") {
+    a.Allow({"channel", "external-id", "verified"}, 1);
+    v1::LinkIdentityRequest req;
+    req.set_resident_id(a.positional[0]);
+    req.set_channel(ParseChannel(a.Require("channel")));
+    req.set_external_id(a.Require("external-id"));
+    req.set_verified(a.Has("verified"));
+    PrintResident(ctl, ctl.Call<v1::LinkIdentityRequest, v1::Resident>(&S::LinkIdentity, req));
+  } else if (cmd == "unlink") {
+    a.Allow({"channel", "external-id"}, 0);
+    v1::UnlinkIdentityRequest req;
+    req.set_channel(ParseChannel(a.Require("channel")));
+    req.set_external_id(a.Require("external-id"));
+    PrintResident(ctl, ctl.Call<v1::UnlinkIdentityRequest, v1::Resident>(&S::UnlinkIdentity, req));
+  } else if (cmd == "resolve") {
+    a.Allow({"channel", "external-id"}, 0);
+    v1::ResolveIdentityRequest req;
+    req.set_channel(ParseChannel(a.Require("channel")));
+    req.set_external_id(a.Require("external-id"));
+    PrintIdentityResult(ctl, ctl.Call<v1::ResolveIdentityRequest, v1::ResolveIdentityResponse>(&S::ResolveIdentity, req));
+  } else if (cmd == "verify") {
+    std::string sub = a.positional.empty() ? "" : a.positional[0];
+    if (!a.positional.empty()) a.positional.erase(a.positional.begin());
+    if (sub == "start") {
+      a.Allow({"channel", "external-id", "phone", "site", "building", "floor", "room"}, 0);
+      v1::StartVerificationRequest req;
+      req.set_channel(ParseChannel(a.Require("channel")));
+      req.set_external_id(a.Require("external-id"));
+      req.set_phone(a.Require("phone"));
+      SetUnit(a, req.mutable_unit());
+      auto resp = ctl.Call<v1::StartVerificationRequest, v1::StartVerificationResponse>(&S::StartVerification, req);
+      if (ctl.json()) {
+        std::cout << Json(resp) << "\n";
+      } else {
+        std::cout << "code sent by SMS to " << resp.masked_phone() << "; confirm with:\n  lobbyctl residents verify confirm --verification-id "
+                  << resp.verification_id() << " --code NNNNNN\n(valid until " << Time(resp.expires_at())
+                  << ", " << resp.attempts_allowed() << " attempts)\n";
+      }
+    } else if (sub == "confirm") {
+      a.Allow({"verification-id", "code"}, 0);
+      v1::ConfirmVerificationRequest req;
+      req.set_verification_id(a.Require("verification-id"));
+      req.set_code(a.Require("code"));
+      PrintIdentityResult(ctl, ctl.Call<v1::ConfirmVerificationRequest, v1::ResolveIdentityResponse>(&S::ConfirmVerification, req));
+    } else {
+      throw UsageError{"residents verify start|confirm"};
+    }
+  } else if (cmd == "merge") {
+    a.Allow({}, 2);
+    v1::MergeResidentsRequest req;
+    req.set_survivor_id(a.positional[0]);
+    req.set_merged_id(a.positional[1]);
+    PrintResident(ctl, ctl.Call<v1::MergeResidentsRequest, v1::Resident>(&S::MergeResidents, req));
+  } else if (cmd == "timeline") {
+    a.Allow({"page-size", "page-token"}, 1);
+    v1::ListTimelineRequest req;
+    req.set_resident_id(a.positional[0]);
+    req.set_page_size(PageSizeFlag(a));
+    req.set_page_token(a.Get("page-token"));
+    auto resp = ctl.Call<v1::ListTimelineRequest, v1::ListTimelineResponse>(&S::ListTimeline, req);
+    if (ctl.json()) {
+      std::vector<std::string> items;
+      for (const auto& e : resp.entries()) items.push_back(Json(e));
+      std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]"
+                << (resp.next_page_token().empty() ? "" : ",\"nextPageToken\":\"" + resp.next_page_token() + "\"")
+                << "}\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& e : resp.entries()) {
+        rows.push_back({Time(e.at()), Lower(v1::TimelineEntry::Kind_Name(e.kind()), "KIND_"),
+                        e.channel() ? ChannelName(e.channel()) : "", e.ticket_id(), e.actor(), e.text()});
+      }
+      PrintTable({"AT", "KIND", "CHANNEL", "TICKET", "BY", "TEXT"}, rows);
+      if (!resp.next_page_token().empty()) std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
+    }
+  } else if (cmd == "note") {
+    a.Allow({"text"}, 1);
+    v1::AppendTimelineRequest req;
+    req.set_resident_id(a.positional[0]);
+    req.mutable_entry()->set_kind(v1::TimelineEntry::KIND_NOTE);
+    req.mutable_entry()->set_text(a.Require("text"));
+    req.mutable_entry()->set_actor("lobbyctl");
+    auto e = ctl.Call<v1::AppendTimelineRequest, v1::TimelineEntry>(&S::AppendTimeline, req);
+    std::cout << (ctl.json() ? Json(e) : "noted: " + e.id()) << "\n";
+  } else {
+    throw UsageError{"unknown command 'residents " + cmd + "'"};
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Args a = ParseArgs(argc, argv);
+    if (a.Has("help") || a.positional.empty()) {
+      std::cout << kUsage;
+      return a.Has("help") ? 0 : 2;
+    }
+    Ctl ctl;
+    const char* env_addr = std::getenv("LOBBY_ADDR");
+    const char* env_token = std::getenv("LOBBY_TOKEN");
+    ctl.addr = a.Get("addr", env_addr ? env_addr : "127.0.0.1:7000");
+    ctl.token = a.Get("token", env_token ? env_token : "");
+    ctl.output = a.Get("output", "table");
+    if (ctl.output != "table" && ctl.output != "json") throw UsageError{"-o is table or json"};
+    if (a.Has("timeout") && !absl::ParseDuration(a.Get("timeout"), &ctl.timeout)) {
+      throw UsageError{"--timeout is a duration, e.g. 10s"};
+    }
+    for (const char* global : {"addr", "token", "output", "timeout"}) a.flags.erase(global);
+    auto channel = lobby::Dial(ctl.addr);
+    ctl.residents = v1::ResidentService::NewStub(channel);
+    const std::string& group = a.positional[0];
+    if (group == "residents") return Residents(ctl, a);
+    throw UsageError{"unknown group '" + group + "' (residents)"};
+  } catch (const UsageError& e) {
+    std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
+    return 2;
+  }
+}
