@@ -99,7 +99,9 @@ void Consumer::Loop() {
         logger->error("event=consumer_error stream={} group={} error=\"{}\"", options_.stream,
                       options_.group, last_error);
       }
-      ready = ready && s.code() != absl::StatusCode::kUnavailable;
+      // Start over: the group may be gone (a Redis that lost its data answers NOGROUP), and
+      // replaying our own pending entries again is harmless.
+      ready = false;
       absl::Time until = absl::Now() + backoff;
       while (!stopping_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(20));
       backoff = std::min(backoff * 2, absl::Seconds(2));

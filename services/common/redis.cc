@@ -2,7 +2,10 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
+#include <signal.h>
 #include <sys/time.h>
+
+#include <mutex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
@@ -50,8 +53,9 @@ Reply Convert(const redisReply* r) {
 absl::Status ReplyStatus(const Reply& reply) {
   if (!reply.IsError()) return absl::OkStatus();
   absl::string_view msg = reply.str;
-  if (absl::StartsWith(msg, "LOBBY:")) {
-    std::vector<absl::string_view> parts = absl::StrSplit(msg.substr(6), absl::MaxSplits(':', 1));
+  absl::ConsumePrefix(&msg, "ERR LOBBY:");  // Redis prefixes ERR to a one-word error reply
+  if (msg.data() != reply.str.data() || absl::ConsumePrefix(&msg, "LOBBY:")) {
+    std::vector<absl::string_view> parts = absl::StrSplit(msg, absl::MaxSplits(':', 1));
     static const std::pair<absl::string_view, absl::StatusCode> kCodes[] = {
         {"NOT_FOUND", absl::StatusCode::kNotFound},
         {"ALREADY_EXISTS", absl::StatusCode::kAlreadyExists},
@@ -129,7 +133,12 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
 
 // ---------------------------------------------------------------- Connection
 
-Connection::Connection(Options options) : options_(std::move(options)) {}
+Connection::Connection(Options options) : options_(std::move(options)) {
+  // hiredis writes with write(2): a peer that went away would raise SIGPIPE and kill the
+  // process. Every Lobby process wants EPIPE instead, so it is ignored once, process-wide.
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { signal(SIGPIPE, SIG_IGN); });
+}
 Connection::~Connection() { Close(); }
 
 void Connection::Close() {

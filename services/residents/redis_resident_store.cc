@@ -150,10 +150,20 @@ absl::StatusOr<Resident> ParseResident(const redis::Reply& r) {
 
 }  // namespace
 
-absl::StatusOr<std::string> RedisResidentStore::NextId() {
-  auto r = redis_.Command({"INCR", kSeq});
+absl::StatusOr<std::string> RedisResidentStore::ReserveId(const Resident& resident) {
+  redis::Txn txn;
+  Indexes ix = IndexesOf(resident);
+  for (const auto& f : ix.phone_unit) {
+    txn.RequireFieldFreeOr(SiteKey(resident.unit().site_id(), "phone_unit"), f, "",
+                           "this phone number is already registered at this unit for resident {}");
+  }
+  for (const auto& f : ix.idents) {
+    txn.RequireFieldFreeOr(kIdent, f, "", "this identity is already linked to resident {}");
+  }
+  txn.Write({"INCR", kSeq});
+  auto r = txn.Run(redis_);
   if (!r.ok()) return r.status();
-  return absl::StrCat("RS-", 10000 + r->integer);
+  return absl::StrCat("RS-", 10000 + (*r)[0].integer);
 }
 
 absl::Status RedisResidentStore::Insert(const Resident& resident) {

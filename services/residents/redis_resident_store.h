@@ -23,7 +23,7 @@ class RedisResidentStore final : public ResidentStore {
   RedisResidentStore(redis::Client& redis, const Clock& clock) : redis_(redis), clock_(clock) {}
 
   // ResidentStore
-  absl::StatusOr<std::string> NextId() override;
+  absl::StatusOr<std::string> ReserveId(const v1::Resident& resident) override;
   absl::Status Insert(const v1::Resident& resident) override;
   absl::StatusOr<v1::Resident> Get(absl::string_view id) override;
   absl::Status Replace(const v1::Resident& before, const v1::Resident& after) override;

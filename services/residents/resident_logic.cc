@@ -236,7 +236,7 @@ absl::StatusOr<Resident> ResidentLogic::Create(Resident r) {
     return absl::InvalidArgumentError("identities are added with LinkIdentity or verification");
   }
   if (absl::Status s = Normalize(r); !s.ok()) return s;
-  auto id = store_.NextId();
+  auto id = store_.ReserveId(r);
   if (!id.ok()) return id.status();
   r.set_id(*id);
   r.clear_merged_ids();

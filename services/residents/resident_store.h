@@ -47,8 +47,9 @@ class ResidentStore {
  public:
   virtual ~ResidentStore() = default;
 
-  /// A fresh resident id ("RS-10001"); never reused.
-  virtual absl::StatusOr<std::string> NextId() = 0;
+  /// A fresh resident id ("RS-10001"), never reused, taken only when the resident's phone+unit
+  /// entries and identities are free: otherwise ALREADY_EXISTS naming the owner, nothing taken.
+  virtual absl::StatusOr<std::string> ReserveId(const v1::Resident& resident) = 0;
   /// Stores a new resident with version 1 and its indexes. ALREADY_EXISTS (naming the other
   /// resident) when its phone+unit or an identity belongs to someone else.
   virtual absl::Status Insert(const v1::Resident& resident) = 0;

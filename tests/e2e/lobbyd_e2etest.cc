@@ -1,0 +1,145 @@
+// lobbyd and lobbyctl as separate processes, over real sockets, against a real redis-server.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/process.h"
+#include "tests/support/redis_server.h"
+
+namespace lobby {
+namespace {
+
+using testing::BinDir;
+using testing::Child;
+using testing::ProcessResult;
+using testing::RedisServer;
+using testing::WaitFor;
+
+constexpr char kAdmin[] = "e2e-admin-token-0123456789";
+constexpr char kTech[] = "e2e-tech-token-0123456789";
+
+class LobbydTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lobby-e2e-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::ofstream(dir_ + "/tokens") << "# e2e\nadmin " << kAdmin << " e2e-admin\ntechnician " << kTech << "\n";
+    lobbyd_ = Start({});
+    ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(dir_ + "/ready") || !lobbyd_->Running(); }))
+        << Log();
+    ASSERT_TRUE(lobbyd_->Running()) << Log();
+    std::ifstream in(dir_ + "/ready");
+    std::string grpc_part;
+    in >> grpc_part;
+    addr_ = grpc_part.substr(grpc_part.find('=') + 1);
+  }
+  void TearDown() override {
+    lobbyd_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<Child> Start(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {BinDir() + "/lobbyd", "--services=all", "--ready-file", dir_ + "/ready"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Child>(argv,
+                                   std::map<std::string, std::string>{{"LOBBY_REDIS_URL", redis_.url()},
+                                                                      {"LOBBY_GRPC_LISTEN", "127.0.0.1:0"},
+                                                                      {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
+                                                                      {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
+                                                                      {"LOBBY_LOG_FORMAT", "json"}},
+                                   dir_ + "/lobbyd.log");
+  }
+  ProcessResult Ctl(std::vector<std::string> args, const std::string& token = kAdmin, const std::string& input = "") {
+    args.insert(args.begin(), BinDir() + "/lobbyctl");
+    return testing::Run(args, {{"LOBBY_ADDR", addr_}, {"LOBBY_TOKEN", token}}, input);
+  }
+  std::string Log() {
+    std::ifstream in(dir_ + "/lobbyd.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  RedisServer redis_;
+  std::string dir_, addr_;
+  std::unique_ptr<Child> lobbyd_;
+};
+
+TEST_F(LobbydTest, ResidentsThroughLobbyctl) {
+  auto created = Ctl({"residents", "create", "--name", "陳大文", "--phone", "9123 4567", "--site", "demo",
+                      "--building", "Tower 1", "--floor", "12", "--room", "A", "--role", "owner", "--tag", "elderly",
+                      "-o", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("\"id\":\"RS-10001\""), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("\"+85291234567\""), std::string::npos);
+
+  std::string csv_path = dir_ + "/residents.csv";
+  std::ofstream(csv_path) << "name,phone,site,building,floor,room,role,language\n"
+                             "Amy Wong,6123 4567,demo,Tower 2,3,B,tenant,en\n"
+                             "Broken,12,demo,Tower 2,3,C,owner,en\n";
+  auto imported = Ctl({"residents", "import", csv_path});
+  EXPECT_EQ(imported.exit_code, 1) << "a rejected row makes the import exit non-zero";
+  EXPECT_NE(imported.out.find("1 created, 0 updated, 0 unchanged, 1 rejected"), std::string::npos) << imported.out;
+
+  auto list = Ctl({"residents", "list", "--site", "demo"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("陳大文"), std::string::npos);
+  EXPECT_NE(list.out.find("Amy Wong"), std::string::npos);
+  auto json = Ctl({"residents", "list", "--site", "demo", "--building", "Tower 2", "-o", "json"});
+  EXPECT_EQ(json.out.rfind("{\"items\":[{", 0), 0u) << json.out;
+  EXPECT_EQ(json.out.find("陳大文"), std::string::npos);
+
+  ASSERT_EQ(Ctl({"residents", "link", "RS-10001", "--channel", "telegram", "--external-id", "42"}).exit_code, 0);
+  auto resolved = Ctl({"residents", "resolve", "--channel", "telegram", "--external-id", "42"});
+  EXPECT_NE(resolved.out.find("RS-10001"), std::string::npos) << resolved.out;
+  ASSERT_EQ(Ctl({"residents", "note", "RS-10001", "--text", "called about the lift"}).exit_code, 0);
+  auto timeline = Ctl({"residents", "timeline", "RS-10001"});
+  EXPECT_NE(timeline.out.find("called about the lift"), std::string::npos) << timeline.out;
+}
+
+TEST_F(LobbydTest, ErrorsAndExitCodes) {
+  auto denied = Ctl({"residents", "list", "--site", "demo"}, kTech);
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("PERMISSION_DENIED"), std::string::npos) << denied.err;
+  auto unauth = Ctl({"residents", "get", "RS-1"}, "bogus-token-0123456789");
+  EXPECT_EQ(unauth.exit_code, 1);
+  EXPECT_NE(unauth.err.find("UNAUTHENTICATED"), std::string::npos);
+  auto missing = Ctl({"residents", "get", "RS-1"});
+  EXPECT_NE(missing.err.find("NOT_FOUND"), std::string::npos);
+  auto bad_phone = Ctl({"residents", "create", "--name", "X", "--phone", "1", "--site", "demo", "--building", "B",
+                        "--floor", "1", "--room", "A", "--role", "owner"});
+  EXPECT_EQ(bad_phone.exit_code, 1);
+  EXPECT_NE(bad_phone.err.find("INVALID_ARGUMENT"), std::string::npos);
+  EXPECT_EQ(Ctl({"residents", "list"}).exit_code, 2) << "usage errors exit 2";
+  EXPECT_EQ(Ctl({"residents", "create", "--bogus", "1"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"nothing"}).exit_code, 2);
+  EXPECT_EQ(Ctl({"--help"}).exit_code, 0);
+}
+
+TEST_F(LobbydTest, SigtermStopsCleanly) {
+  ASSERT_EQ(Ctl({"residents", "list", "--site", "demo"}).exit_code, 0);
+  lobbyd_->Signal(SIGTERM);
+  EXPECT_EQ(lobbyd_->Wait(15), 0) << Log();
+  std::string log = Log();
+  EXPECT_NE(log.find("\"msg\":\"event=shutdown signal=SIGTERM\""), std::string::npos) << log;
+  EXPECT_NE(log.find("event=stopped"), std::string::npos);
+}
+
+TEST(LobbydConfigTest, BadSettingsExitWithAClearMessage) {
+  auto r = testing::Run({BinDir() + "/lobbyd"}, {{"LOBBY_REDIS_URL", "mysql://db"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("LOBBY_REDIS_URL"), std::string::npos) << r.err;
+  r = testing::Run({BinDir() + "/lobbyd", "--services", "residents,billing"}, {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("billing"), std::string::npos) << r.err;
+  r = testing::Run({BinDir() + "/lobbyd", "--help"}, {});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("LOBBY_GRPC_LISTEN"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lobby

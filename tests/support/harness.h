@@ -1,0 +1,70 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "services/common/runtime.h"
+#include "services/residents/component.h"
+#include "tests/support/redis_server.h"
+
+namespace lobby::testing {
+
+inline constexpr char kAdminToken[] = "admin-token-0123456789";
+inline constexpr char kAgentToken[] = "agent-token-0123456789";
+inline constexpr char kTechToken[] = "tech-token-0123456789";
+inline constexpr char kAdapterToken[] = "adapter-token-0123456789";
+
+/// An in-process lobbyd: runtime and residents component on port 0 against `redis`, with the
+/// given clock and extra flags.
+class Harness {
+ public:
+  Harness(RedisServer& redis, const Clock& clock, std::vector<std::string> flags = {}) {
+    config::Settings settings;
+    config::CommonConfig::Declare(settings);
+    residents::Component::Declare(settings);
+    std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                                     "--health-interval", "20ms", "--queue-block", "50ms",
+                                     "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
+                                     "--tokens", std::string("admin:") + kAdminToken + ":alice,agent:" + kAgentToken +
+                                                     ":bob,technician:" + kTechToken + ":tom,adapter:" + kAdapterToken + ":sms"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    const char* env[] = {nullptr};
+    absl::Status parsed = settings.Parse(static_cast<int>(argv.size()), argv.data(), env);
+    if (!parsed.ok()) Fail(parsed);
+    auto cfg = config::CommonConfig::From(settings);
+    if (!cfg.ok()) Fail(cfg.status());
+    auto rt = Runtime::Create(*cfg, clock);
+    if (!rt.ok()) Fail(rt.status());
+    runtime = *std::move(rt);
+    auto c = residents::Component::Create(settings, *runtime);
+    if (!c.ok()) Fail(c.status());
+    residents = *std::move(c);
+    if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
+    channel = Dial(runtime->grpc().address());
+    // The consumers create their groups (and streams) on their own threads: wait for them, so
+    // tests that compare Redis before and after a call see a settled keyspace.
+    bool ready = WaitFor([&] {
+      auto r = redis.conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
+      return r.ok() && !r->elements.empty();
+    });
+    if (!ready) Fail(absl::DeadlineExceededError("consumer group never appeared"));
+  }
+  ~Harness() { runtime->Shutdown(); }
+
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<residents::Component> residents;
+  std::shared_ptr<grpc::Channel> channel;
+
+ private:
+  static void Fail(const absl::Status& s) {
+    fprintf(stderr, "harness: %s\n", s.ToString().c_str());
+    std::abort();
+  }
+};
+
+}  // namespace lobby::testing

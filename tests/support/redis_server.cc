@@ -1,0 +1,122 @@
+#include "tests/support/redis_server.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+namespace lobby::testing {
+
+RedisServer* RedisTest::server_ = nullptr;
+
+bool WaitFor(const std::function<bool()>& condition, double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+RedisServer::RedisServer() {
+  char tmpl[] = "/tmp/lobby-redis-XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  if (!dir) {
+    perror("mkdtemp");
+    std::abort();
+  }
+  dir_ = dir;
+  socket_ = dir_ + "/redis.sock";
+  Start();
+}
+
+RedisServer::~RedisServer() {
+  conn_.reset();
+  Kill();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+redis::Options RedisServer::options() const {
+  redis::Options o;
+  o.unix_socket = true;
+  o.path = socket_;
+  o.connect_timeout = absl::Seconds(1);
+  o.command_timeout = absl::Seconds(5);
+  return o;
+}
+
+void RedisServer::Start() {
+  pid_ = fork();
+  if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that was killed
+    std::string log = dir_ + "/redis.log";
+    execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_.c_str(),
+           "--unixsocketperm", "700", "--dir", dir_.c_str(), "--save", "", "--appendonly", "no",
+           "--logfile", log.c_str(), static_cast<char*>(nullptr));
+    perror("exec redis-server");
+    _exit(127);
+  }
+  conn_ = std::make_unique<redis::Connection>(options());
+  bool up = WaitFor([&] { return conn_->Command({"PING"}).ok(); }, 10);
+  if (!up) {
+    fprintf(stderr, "redis-server did not start on %s\n", socket_.c_str());
+    std::abort();
+  }
+}
+
+void RedisServer::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  unlink(socket_.c_str());
+  if (conn_) conn_->Close();
+}
+
+void RedisServer::FlushAll() {
+  auto r = conn_->Command({"FLUSHALL"});
+  if (!r.ok()) {
+    fprintf(stderr, "FLUSHALL failed: %s\n", std::string(r.status().message()).c_str());
+    std::abort();
+  }
+  (void)conn_->Command({"SCRIPT", "FLUSH"});
+}
+
+std::map<std::string, std::string> RedisServer::Snapshot() {
+  std::map<std::string, std::string> out;
+  std::string cursor = "0";
+  do {
+    auto r = conn_->Command({"SCAN", cursor, "COUNT", "1000"});
+    if (!r.ok()) std::abort();
+    cursor = r->elements[0].str;
+    for (const auto& k : r->elements[1].elements) {
+      auto type = conn_->Command({"TYPE", k.str});
+      if (type.ok() && type->str == "stream") {
+        // A stream's DUMP carries its consumers' last-seen times, which move with every
+        // blocking read: compare its entries instead.
+        auto entries = conn_->Command({"XRANGE", k.str, "-", "+"});
+        std::string flat;
+        if (entries.ok()) {
+          for (const auto& e : entries->elements) {
+            flat += e.elements[0].str + "{";
+            for (const auto& f : e.elements[1].elements) flat += f.str + "\x1f";
+            flat += "}";
+          }
+        }
+        out[k.str] = "stream:" + flat;
+        continue;
+      }
+      auto d = conn_->Command({"DUMP", k.str});
+      out[k.str] = d.ok() ? d->str : "?";
+    }
+  } while (cursor != "0");
+  return out;
+}
+
+}  // namespace lobby::testing

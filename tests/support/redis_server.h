@@ -1,0 +1,60 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "services/common/redis.h"
+
+namespace lobby::testing {
+
+/// A real redis-server of the test's own, on a Unix socket in a fresh temporary folder, with
+/// persistence off. Never a shared server.
+class RedisServer {
+ public:
+  RedisServer();
+  ~RedisServer();
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  const std::string& socket() const { return socket_; }
+  std::string url() const { return "unix://" + socket_; }
+  redis::Options options() const;
+
+  /// Stops the server (SIGKILL: as if it crashed) / starts it again on the same socket.
+  void Kill();
+  void Start();
+  void FlushAll();
+  /// Every key with its DUMP, to check that a rejected request wrote nothing.
+  std::map<std::string, std::string> Snapshot();
+  /// A connection for the test's own commands.
+  redis::Connection& conn() { return *conn_; }
+
+ private:
+  std::string dir_;
+  std::string socket_;
+  pid_t pid_ = -1;
+  std::unique_ptr<redis::Connection> conn_;
+};
+
+/// A fixture with one RedisServer per test suite, flushed before every test.
+class RedisTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new RedisServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { server_->FlushAll(); }
+  RedisServer& server() { return *server_; }
+  static RedisServer* server_;
+};
+
+/// Polls `condition` every few milliseconds until it holds or `seconds` pass.
+bool WaitFor(const std::function<bool()>& condition, double seconds = 10);
+
+}  // namespace lobby::testing
