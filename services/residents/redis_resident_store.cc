@@ -123,9 +123,14 @@ void AddRecordOps(redis::Txn& txn, const Resident* before, const Resident& after
   if (!before) txn.Write({"HSET", kDir, id, site});
 }
 
+// KEYS: dir, ident. ARGV: id, or '' and an identity field to look the id up by.
 const redis::Script& GetScript() {
   static const redis::Script* s = new redis::Script(R"lua(
 local id = ARGV[1]
+if id == '' then
+  id = redis.call('HGET', KEYS[2], ARGV[2])
+  if not id then return redis.error_reply('LOBBY:NOT_FOUND:no resident is linked to this identity') end
+end
 for hop = 1, 4 do
   local site = redis.call('HGET', KEYS[1], id)
   if not site then return redis.error_reply('LOBBY:NOT_FOUND:no resident ' .. ARGV[1]) end
@@ -173,7 +178,14 @@ absl::Status RedisResidentStore::Insert(const Resident& resident) {
 }
 
 absl::StatusOr<Resident> RedisResidentStore::Get(absl::string_view id) {
-  auto r = redis_.Eval(GetScript(), {kDir}, {std::string(id)});
+  auto r = redis_.Eval(GetScript(), {kDir, kIdent}, {std::string(id), ""});
+  if (!r.ok()) return r.status();
+  return ParseResident(*r);
+}
+
+absl::StatusOr<Resident> RedisResidentStore::GetByIdentity(v1::Channel channel,
+                                                          absl::string_view external_id) {
+  auto r = redis_.Eval(GetScript(), {kDir, kIdent}, {"", IdentField(channel, external_id)});
   if (!r.ok()) return r.status();
   return ParseResident(*r);
 }
@@ -181,7 +193,7 @@ absl::StatusOr<Resident> RedisResidentStore::Get(absl::string_view id) {
 absl::StatusOr<std::vector<Resident>> RedisResidentStore::GetMany(
     const std::vector<std::string>& ids) {
   std::vector<std::pair<redis::Args, redis::Args>> calls;
-  for (const auto& id : ids) calls.push_back({{kDir}, {id}});
+  for (const auto& id : ids) calls.push_back({{kDir, kIdent}, {id, ""}});
   auto replies = redis_.EvalMany(GetScript(), calls);
   if (!replies.ok()) return replies.status();
   std::vector<Resident> out;

@@ -26,6 +26,8 @@ class RedisResidentStore final : public ResidentStore {
   absl::StatusOr<std::string> ReserveId(const v1::Resident& resident) override;
   absl::Status Insert(const v1::Resident& resident) override;
   absl::StatusOr<v1::Resident> Get(absl::string_view id) override;
+  absl::StatusOr<v1::Resident> GetByIdentity(v1::Channel channel,
+                                             absl::string_view external_id) override;
   absl::Status Replace(const v1::Resident& before, const v1::Resident& after) override;
   absl::Status Merge(const v1::Resident& survivor_before, const v1::Resident& survivor_after,
                      const v1::Resident& merged) override;

@@ -466,12 +466,10 @@ absl::StatusOr<Resident> ResidentLogic::Link(const v1::LinkIdentityRequest& req)
 
 absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::Resolve(const v1::ResolveIdentityRequest& req) {
   if (absl::Status s = ValidateIdentity(req.channel(), req.external_id()); !s.ok()) return s;
-  auto owner = store_.FindIdentity(req.channel(), req.external_id());
-  if (!owner.ok()) return owner.status();
-  if (!owner->has_value()) {
+  auto r = store_.GetByIdentity(req.channel(), req.external_id());
+  if (absl::IsNotFound(r.status())) {
     return absl::NotFoundError(absl::StrCat("no resident is linked to this ", ChannelName(req.channel()), " identity"));
   }
-  auto r = store_.Get(**owner);
   if (!r.ok()) return r.status();
   v1::ResolveIdentityResponse out;
   for (const auto& i : r->identities()) {

@@ -55,6 +55,10 @@ class ResidentStore {
   virtual absl::Status Insert(const v1::Resident& resident) = 0;
   /// The resident, following merges to the survivor. NOT_FOUND.
   virtual absl::StatusOr<v1::Resident> Get(absl::string_view id) = 0;
+  /// The resident an identity is linked to, in one step (every inbound message asks this).
+  /// NOT_FOUND when it is linked to no one.
+  virtual absl::StatusOr<v1::Resident> GetByIdentity(v1::Channel channel,
+                                                     absl::string_view external_id) = 0;
   /// Replaces `before` (as read, with its version) by `after` (version before+1), moving every
   /// index entry that changed. ABORTED when the stored version moved on; ALREADY_EXISTS when a
   /// new phone+unit or identity belongs to someone else.

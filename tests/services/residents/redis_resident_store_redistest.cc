@@ -149,6 +149,8 @@ TEST_F(StoreTest, MergeFoldsIdentitiesIndexesAndTimelines) {
 
   EXPECT_EQ(store_->Get("RS-2")->id(), "RS-1") << "the merged id resolves to the survivor";
   EXPECT_EQ(**store_->FindIdentity(v1::CHANNEL_TELEGRAM, "555"), "RS-1");
+  EXPECT_EQ(store_->GetByIdentity(v1::CHANNEL_TELEGRAM, "555")->id(), "RS-1");
+  EXPECT_EQ(store_->GetByIdentity(v1::CHANNEL_TELEGRAM, "556").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(**store_->FindByPhoneUnit("+85261234567", a.unit()), "RS-1");
   auto list = store_->List({"demo", "", "", "", 10, ""});
   ASSERT_EQ(list->residents.size(), 1u);

@@ -15,6 +15,7 @@ class MockStore : public ResidentStore {
   MOCK_METHOD(absl::StatusOr<std::string>, ReserveId, (const v1::Resident&), (override));
   MOCK_METHOD(absl::Status, Insert, (const v1::Resident&), (override));
   MOCK_METHOD(absl::StatusOr<v1::Resident>, Get, (absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<v1::Resident>, GetByIdentity, (v1::Channel, absl::string_view), (override));
   MOCK_METHOD(absl::Status, Replace, (const v1::Resident&, const v1::Resident&), (override));
   MOCK_METHOD(absl::Status, Merge, (const v1::Resident&, const v1::Resident&, const v1::Resident&), (override));
   MOCK_METHOD(absl::StatusOr<ResidentPage>, List, (const ResidentQuery&), (override));

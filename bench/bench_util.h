@@ -1,0 +1,30 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace lobby::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+/// Prints "name: N ops in S s = R/s  (p50 X ms, p99 Y ms)".
+inline void Report(const std::string& name, size_t ops, double seconds,
+                   std::vector<double> latencies_ms = {}) {
+  std::printf("%-46s %8zu ops %7.2f s %10.0f ops/s", name.c_str(), ops, seconds, ops / seconds);
+  if (!latencies_ms.empty()) {
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    auto pct = [&](double p) { return latencies_ms[static_cast<size_t>(p * (latencies_ms.size() - 1))]; };
+    std::printf("   p50 %.2f ms  p99 %.2f ms", pct(0.50), pct(0.99));
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+}  // namespace lobby::bench
