@@ -18,10 +18,10 @@ std::string Settings::EnvName(absl::string_view name) {
   return env;
 }
 
-void Settings::Declare(std::string name, std::string default_value, std::string help) {
+void Settings::Declare(std::string name, std::string default_value, std::string help, bool secret) {
   if (entries_.count(name)) return;  // declared by two components: one entry
   order_.push_back(name);
-  entries_[name] = Entry{default_value, std::move(help), default_value, "default"};
+  entries_[name] = Entry{default_value, std::move(help), default_value, "default", secret};
 }
 
 void Settings::Tolerate(std::string env_name) { tolerated_.push_back(std::move(env_name)); }
@@ -87,8 +87,10 @@ const std::string& Settings::Get(absl::string_view name) const {
 }
 
 absl::Status Settings::Invalid(absl::string_view name, absl::string_view why) const {
-  return absl::InvalidArgumentError(absl::StrCat("bad setting --", name, " / ", EnvName(name),
-                                                 " = '", Get(name), "': ", why));
+  const Entry& e = entries_.find(name)->second;
+  std::string shown = e.secret ? "(hidden)" : absl::StrCat("'", e.value, "'");
+  return absl::InvalidArgumentError(
+      absl::StrCat("bad setting --", name, " / ", EnvName(name), " = ", shown, ": ", why));
 }
 
 absl::StatusOr<int64_t> Settings::GetInt(absl::string_view name, int64_t min, int64_t max) const {
@@ -130,7 +132,8 @@ std::string Settings::Help() const {
 
 void CommonConfig::Declare(Settings& s) {
   s.Declare("redis-url", "redis://127.0.0.1:6379/0",
-            "Redis: redis://[[user]:password@]host:port[/db] or unix:///path.sock[?db=N]");
+            "Redis: redis://[[user]:password@]host:port[/db] or unix:///path.sock[?db=N]",
+            /*secret=*/true);
   s.Declare("redis-pool-size", "2", "Redis connections used by the pipelining writers");
   s.Declare("redis-connect-timeout", "2s", "timeout for connecting to Redis");
   s.Declare("redis-command-timeout", "5s", "timeout for one Redis round trip");
@@ -138,7 +141,7 @@ void CommonConfig::Declare(Settings& s) {
   s.Declare("http-listen", "127.0.0.1:7080",
             "HTTP listen address for /healthz, /metrics and webhooks (port 0 picks one)");
   s.Declare("tokens-file", "", "file of 'ROLE TOKEN [NAME]' lines: the bearer tokens accepted");
-  s.Declare("tokens", "", "more tokens: 'ROLE:TOKEN[:NAME]' separated by commas");
+  s.Declare("tokens", "", "more tokens: 'ROLE:TOKEN[:NAME]' separated by commas", /*secret=*/true);
   s.Declare("log-format", "text", "log format: text or json");
   s.Declare("log-level", "info", "log level, with per-logger overrides: info,redis=debug");
   s.Declare("workers", "64", "threads that run request handlers (they wait on Redis)");
@@ -154,7 +157,7 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   CommonConfig c;
   c.redis_url = s.Get("redis-url");
   if (auto opts = redis::ParseUrl(c.redis_url); !opts.ok()) {
-    return s.Invalid("redis-url", opts.status().message());
+    return s.Invalid("redis-url", opts.status().message());  // the URL itself is not shown
   }
   auto pool = s.GetInt("redis-pool-size", 1, 64);
   if (!pool.ok()) return pool.status();

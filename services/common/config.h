@@ -18,7 +18,8 @@ namespace lobby::config {
 /// Not thread-safe while declaring and parsing; read-only afterwards.
 class Settings {
  public:
-  void Declare(std::string name, std::string default_value, std::string help);
+  /// `secret` settings (tokens, URLs with passwords) never have their value printed.
+  void Declare(std::string name, std::string default_value, std::string help, bool secret = false);
   /// Variables that belong to other programs (lobbyctl's LOBBY_ADDR) and are not errors here.
   void Tolerate(std::string env_name);
 
@@ -45,6 +46,7 @@ class Settings {
     std::string help;
     std::string value;
     std::string source;  // "default", "env", "flag"
+    bool secret = false;
   };
   std::map<std::string, Entry, std::less<>> entries_;
   std::vector<std::string> order_;

@@ -73,6 +73,16 @@ TEST(SettingsTest, Durations) {
   EXPECT_FALSE(s.GetDuration("c").ok());
 }
 
+TEST(CommonConfigTest, SecretsAreNeverEchoed) {
+  Settings s;
+  CommonConfig::Declare(s);
+  ASSERT_TRUE(Parse(s, {}, {"LOBBY_REDIS_URL=redis://:hunter2@redis:99999"}).ok());
+  auto cfg = CommonConfig::From(s);
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_NE(cfg.status().message().find("LOBBY_REDIS_URL"), absl::string_view::npos);
+  EXPECT_EQ(cfg.status().message().find("hunter2"), absl::string_view::npos) << cfg.status();
+}
+
 TEST(CommonConfigTest, DefaultsAreValid) {
   Settings s;
   CommonConfig::Declare(s);
