@@ -122,6 +122,10 @@ TEST_F(LobbydTest, ErrorsAndExitCodes) {
 
 TEST_F(LobbydTest, SigtermStopsCleanly) {
   ASSERT_EQ(Ctl({"residents", "list", "--site", "demo"}).exit_code, 0);
+  auto health = Ctl({"health"}, "");
+  EXPECT_EQ(health.exit_code, 0);
+  EXPECT_EQ(health.out, "SERVING\n");
+  EXPECT_EQ(Ctl({"health", "--service", "lobby.v1.ResidentService"}, "").out, "SERVING\n");
   lobbyd_->Signal(SIGTERM);
   EXPECT_EQ(lobbyd_->Wait(15), 0) << Log();
   std::string log = Log();

@@ -3,7 +3,12 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include <chrono>
 #include <cstdlib>
@@ -23,7 +28,22 @@ bool WaitFor(const std::function<bool()>& condition, double seconds) {
   return condition();
 }
 
-RedisServer::RedisServer() {
+namespace {
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+}  // namespace
+
+RedisServer::RedisServer(Config config) : config_(std::move(config)) {
+  if (config_.tcp) port_ = FreeLoopbackPort();
   char tmpl[] = "/tmp/lobby-redis-XXXXXX";
   const char* dir = mkdtemp(tmpl);
   if (!dir) {
@@ -44,8 +64,11 @@ RedisServer::~RedisServer() {
 
 redis::Options RedisServer::options() const {
   redis::Options o;
-  o.unix_socket = true;
+  o.unix_socket = !config_.tcp;
   o.path = socket_;
+  o.host = "127.0.0.1";
+  o.port = port_;
+  o.password = config_.password;
   o.connect_timeout = absl::Seconds(1);
   o.command_timeout = absl::Seconds(5);
   return o;
@@ -56,9 +79,19 @@ void RedisServer::Start() {
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that was killed
     std::string log = dir_ + "/redis.log";
-    execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_.c_str(),
-           "--unixsocketperm", "700", "--dir", dir_.c_str(), "--save", "", "--appendonly", "no",
-           "--logfile", log.c_str(), static_cast<char*>(nullptr));
+    std::string port = std::to_string(port_);
+    std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1",
+                                     "--unixsocket", socket_, "--unixsocketperm", "700",
+                                     "--dir", dir_, "--save", "", "--appendonly", "no",
+                                     "--logfile", log};
+    if (!config_.password.empty()) {
+      args.push_back("--requirepass");
+      args.push_back(config_.password);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp("redis-server", argv.data());
     perror("exec redis-server");
     _exit(127);
   }

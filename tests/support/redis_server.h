@@ -16,7 +16,13 @@ namespace lobby::testing {
 /// persistence off. Never a shared server.
 class RedisServer {
  public:
-  RedisServer();
+  struct Config {
+    bool tcp = false;       // also listen on a free loopback TCP port; options() then use TCP
+    std::string password;   // requirepass
+  };
+  RedisServer() : RedisServer(Config{}) {}
+  explicit RedisServer(Config config);
+  int port() const { return port_; }
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -35,6 +41,8 @@ class RedisServer {
   redis::Connection& conn() { return *conn_; }
 
  private:
+  Config config_;
+  int port_ = 0;
   std::string dir_;
   std::string socket_;
   pid_t pid_ = -1;

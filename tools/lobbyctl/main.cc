@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/grpc_server.h"
 
@@ -51,6 +52,8 @@ residents:
   merge SURVIVOR_ID MERGED_ID
   timeline ID [--page-size N] [--page-token T]
   note ID --text TEXT                     add a staff note to the timeline
+
+health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving)
 
 Exit status: 0 on success, 1 when the server returned an error (printed on stderr), 2 on bad usage.
 )";
@@ -537,7 +540,24 @@ int main(int argc, char** argv) {
     ctl.residents = v1::ResidentService::NewStub(channel);
     const std::string& group = a.positional[0];
     if (group == "residents") return Residents(ctl, a);
-    throw UsageError{"unknown group '" + group + "' (residents)"};
+    if (group == "health") {
+      a.Allow({"service"}, 1);
+      auto stub = grpc::health::v1::Health::NewStub(channel);
+      grpc::ClientContext ctx;
+      lobby::PrepareClientContext(ctx, "", ctl.timeout);
+      grpc::health::v1::HealthCheckRequest req;
+      req.set_service(a.Get("service"));
+      grpc::health::v1::HealthCheckResponse resp;
+      grpc::Status s = stub->Check(&ctx, req, &resp);
+      if (!s.ok()) {
+        std::cerr << "error: " << s.error_message() << "\n";
+        return 1;
+      }
+      std::string status = grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status());
+      std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
+      return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
+    }
+    throw UsageError{"unknown group '" + group + "' (residents, health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

@@ -94,6 +94,27 @@ TEST_F(RedisClientTest, BlockingReadOnAConnectionTimesOutCleanly) {
   EXPECT_TRUE(r->IsNil());
 }
 
+TEST(RedisTcpTest, PasswordAndDatabaseOverTcp) {
+  lobby::testing::RedisServer server({.tcp = true, .password = "s3cret-pass"});
+  std::string base = "redis://:s3cret-pass@127.0.0.1:" + std::to_string(server.port());
+  auto opts = ParseUrl(base + "/3");
+  ASSERT_TRUE(opts.ok());
+  Client c(*opts);
+  ASSERT_TRUE(c.Command({"SET", "where", "db3"}).ok());
+  EXPECT_TRUE(server.conn().Command({"GET", "where"})->IsNil()) << "written to db 3, not db 0";
+  ASSERT_TRUE(server.conn().Command({"SELECT", "3"}).ok());
+  EXPECT_EQ(server.conn().Command({"GET", "where"})->str, "db3");
+
+  auto wrong = ParseUrl("redis://:wrong@127.0.0.1:" + std::to_string(server.port()));
+  Client bad(*wrong);
+  auto r = bad.Command({"PING"});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(r.status().message().find("wrong"), absl::string_view::npos) << "no password in errors";
+  auto none = ParseUrl("redis://127.0.0.1:" + std::to_string(server.port()));
+  Client anonymous(*none);
+  EXPECT_FALSE(anonymous.Command({"GET", "where"}).ok());
+}
+
 class TxnTest : public RedisTest {};
 
 TEST_F(TxnTest, ConditionsGuardAllWrites) {
