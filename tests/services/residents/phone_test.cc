@@ -35,7 +35,9 @@ TEST(NormalizePhoneTest, Table) {
     auto got = NormalizePhone(c.raw, c.region);
     if (c.want == nullptr) {
       EXPECT_FALSE(got.ok()) << c.raw << " -> " << (got.ok() ? *got : "");
-      if (!got.ok()) EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+      if (!got.ok()) {
+        EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+      }
     } else {
       ASSERT_TRUE(got.ok()) << c.raw << ": " << got.status();
       EXPECT_EQ(*got, c.want) << c.raw;
