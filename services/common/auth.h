@@ -9,31 +9,10 @@
 #include <grpcpp/server_context.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "services/common/roles.h"
 #include "absl/status/statusor.h"
 
 namespace lobby::auth {
-
-enum class Role : uint8_t { kAdapter, kAgent, kTechnician, kManager, kAdmin };
-
-absl::string_view RoleName(Role role);
-absl::StatusOr<Role> ParseRole(absl::string_view name);
-
-/// A set of roles, as a bit mask.
-class RoleSet {
- public:
-  constexpr RoleSet(std::initializer_list<Role> roles) {
-    for (Role r : roles) bits_ |= 1u << static_cast<unsigned>(r);
-  }
-  constexpr bool Has(Role r) const { return bits_ & (1u << static_cast<unsigned>(r)); }
-
- private:
-  uint32_t bits_ = 0;
-};
-
-struct Principal {
-  Role role = Role::kAgent;
-  std::string name;  // from the tokens file; never the token
-};
 
 /// Bearer tokens and the role each carries. Tokens are kept only as SHA-256 digests, and a
 /// presented token is hashed before the lookup, so the lookup's timing tells nothing about

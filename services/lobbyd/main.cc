@@ -12,13 +12,14 @@
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/runtime.h"
+#include "services/repairs/component.h"
 #include "services/residents/component.h"
 
 extern char** environ;
 
 namespace {
 
-constexpr const char* kServices[] = {"residents"};  // the rest arrive with their issues
+constexpr const char* kServices[] = {"residents", "repairs"};  // the rest arrive with their issues
 constexpr const char* kAdapters[] = {""};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
@@ -61,10 +62,11 @@ int main(int argc, char** argv) {
 
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
-  settings.Declare("services", "all", "services to host: all, or a list of residents,...");
+  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs");
   settings.Declare("adapters", "none", "adapters to host: none (adapters arrive in later releases)");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
+  lobby::repairs::Component::Declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -116,6 +118,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     residents = *std::move(c);
+  }
+  std::unique_ptr<lobby::repairs::Component> repairs;
+  if (services->count("repairs")) {
+    auto c = lobby::repairs::Component::Create(settings, **runtime);
+    if (!c.ok()) {
+      std::cerr << "lobbyd: " << c.status().message() << "\n";
+      return 2;
+    }
+    repairs = *std::move(c);
   }
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());

@@ -11,12 +11,14 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/grpc_server.h"
 
@@ -52,6 +54,25 @@ residents:
   merge SURVIVOR_ID MERGED_ID
   timeline ID [--page-size N] [--page-token T]
   note ID --text TEXT                     add a staff note to the timeline
+
+repairs:
+  create --site S (--building B --floor F --room R | --building B --area A [--floor F])
+         (--category C | --text "what the resident said") --description D --channel phone|sms|...
+         [--resident RS-ID] [--priority P1..P4] [--photo URL]... [--idempotency-key K]
+         [--entry-permission] [--key-note N]
+  get ID
+  list --site S [--status S] [--team T] [--assignee A] [--category C] [--building B]
+       [--resident RS-ID] [--priority P2] [--page-size N] [--page-token T] [--all]
+  assign ID --team T [--assignee NAME] [--note N]
+  ack|arrive|resolve|close|reopen|cancel|resume ID [--note N] [--expected-version V]
+  hold ID --reason resident_absent|waiting_parts|no_access [--note N]
+  visit ID --start 2026-12-01T10:00:00+08:00 --end 2026-12-01T12:00:00+08:00 [--entry-permission] [--key-note N]
+  confirm-visit ID
+  comment ID --text T [--internal]
+  counts --site S --team T
+  classify --site S --text "..."
+catalog get --site S
+apply -f FILE --site S [--dry-run]       apply a category catalog (YAML, see docs/tickets.md)
 
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving)
 
@@ -95,7 +116,7 @@ struct Args {
   }
 };
 
-const std::set<std::string> kBoolFlags = {"all", "dry-run", "verified", "help"};
+const std::set<std::string> kBoolFlags = {"all", "dry-run", "verified", "help", "entry-permission", "internal"};
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
@@ -103,6 +124,7 @@ Args ParseArgs(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "-o") arg = "--output";
     if (arg == "-h") arg = "--help";
+    if (arg == "-f" || arg == "--file") arg = "--f";
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
       a.positional.push_back(arg);
       continue;
@@ -213,12 +235,19 @@ struct Ctl {
 
   bool json() const { return output == "json"; }
 
+  std::unique_ptr<v1::RepairService::Stub> repairs;
+
   template <typename Req, typename Resp, typename Method>
   Resp Call(Method method, const Req& req) {
+    return CallOn<Req, Resp>(*residents, method, req);
+  }
+
+  template <typename Req, typename Resp, typename Stub, typename Method>
+  Resp CallOn(Stub& stub, Method method, const Req& req) {
     grpc::ClientContext ctx;
     lobby::PrepareClientContext(ctx, token, timeout);
     Resp resp;
-    grpc::Status s = ((*residents).*method)(&ctx, req, &resp);
+    grpc::Status s = (stub.*method)(&ctx, req, &resp);
     if (!s.ok()) {
       static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
                                      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
@@ -516,6 +545,307 @@ int Residents(Ctl& ctl, Args& a) {
   return 0;
 }
 
+
+// ------------------------------------------------------------------ tickets
+
+std::string StatusText(v1::TicketStatus s) { return Lower(v1::TicketStatus_Name(s), "TICKET_STATUS_"); }
+std::string PriorityText(v1::Priority p) { return p ? "P" + std::to_string(static_cast<int>(p)) : ""; }
+std::string LocationText(const v1::Location& l) {
+  if (l.has_unit()) return UnitText(l.unit());
+  return absl::StrCat(l.building(), l.floor().empty() ? "" : "/" + l.floor(), l.area().empty() ? "" : " " + l.area());
+}
+std::string Short(const std::string& s, size_t n) {
+  if (s.size() <= n) return s;
+  size_t cut = n;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+  return s.substr(0, cut) + "…";
+}
+
+void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
+  if (ctl.json()) {
+    std::cout << Json(t) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"id", t.id()},
+      {"status", StatusText(t.status())},
+      {"priority", PriorityText(t.priority()) + (t.emergency() ? " (emergency)" : "")},
+      {"category", t.category()},
+      {"location", LocationText(t.location())},
+      {"channel", ChannelName(t.channel())},
+      {"reporter", absl::StrCat(t.reporter().resident_id(), t.reporter().agent().empty() ? "" : " via " + t.reporter().agent(),
+                                t.reporter().name().empty() ? "" : " " + t.reporter().name())},
+      {"team", t.team()},
+      {"assignee", t.assignee()},
+      {"description", t.description()},
+      {"created", Time(t.created_at())},
+      {"version", std::to_string(t.version())},
+  };
+  if (t.has_repair() && t.repair().has_visit_window()) {
+    rows.push_back({"visit", Time(t.repair().visit_window().start()) + " - " + Time(t.repair().visit_window().end()) +
+                                 (t.repair().visit_window().confirmed() ? " (confirmed)" : " (proposed)")});
+  }
+  if (t.has_repair() && t.repair().hold_reason()) {
+    rows.push_back({"on hold", Lower(v1::HoldReason_Name(t.repair().hold_reason()), "HOLD_REASON_")});
+  }
+  PrintTable({"FIELD", "VALUE"}, rows);
+  std::cout << "\n";
+  std::vector<std::vector<std::string>> hist;
+  for (const auto& h : t.history()) {
+    hist.push_back({Time(h.at()), h.action(), h.from_status() ? StatusText(h.from_status()) + " -> " + StatusText(h.to_status()) : StatusText(h.to_status()), h.actor(), h.note()});
+  }
+  PrintTable({"AT", "ACTION", "STATUS", "BY", "NOTE"}, hist);
+  if (t.comments_size()) {
+    std::cout << "\n";
+    std::vector<std::vector<std::string>> cs;
+    for (const auto& c : t.comments()) cs.push_back({Time(c.at()), c.author(), c.internal() ? "internal" : "to resident", c.text()});
+    PrintTable({"AT", "BY", "VISIBLE", "COMMENT"}, cs);
+  }
+}
+
+void PrintTickets(Ctl& ctl, const std::vector<v1::Ticket>& list, const std::string& next) {
+  if (ctl.json()) {
+    std::vector<std::string> items;
+    for (const auto& t : list) items.push_back(Json(t));
+    std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]"
+              << (next.empty() ? "" : ",\"nextPageToken\":\"" + next + "\"") << "}\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : list) {
+    rows.push_back({t.id(), StatusText(t.status()), PriorityText(t.priority()), t.category(), LocationText(t.location()),
+                    t.team(), t.assignee(), Time(t.created_at()), Short(t.description(), 40)});
+  }
+  PrintTable({"ID", "STATUS", "PRI", "CATEGORY", "LOCATION", "TEAM", "ASSIGNEE", "CREATED", "DESCRIPTION"}, rows);
+  if (!next.empty()) std::cout << "(more: --page-token " << next << ", or --all)\n";
+}
+
+google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string& v) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, v, &t, &err)) throw UsageError{"--" + flag + " is RFC 3339, e.g. 2026-12-01T10:00:00+08:00"};
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  return ts;
+}
+
+int Repairs(Ctl& ctl, Args& a) {
+  if (a.positional.size() < 2) throw UsageError{"repairs needs a command (see --help)"};
+  std::string cmd = a.positional[1];
+  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
+  using S = v1::RepairService::Stub;
+  auto& stub = *ctl.repairs;
+  static const std::map<std::string, v1::TicketAction> kActions = {
+      {"ack", v1::TICKET_ACTION_ACKNOWLEDGE}, {"arrive", v1::TICKET_ACTION_ARRIVE},
+      {"hold", v1::TICKET_ACTION_HOLD},       {"resume", v1::TICKET_ACTION_RESUME},
+      {"resolve", v1::TICKET_ACTION_RESOLVE}, {"close", v1::TICKET_ACTION_CLOSE},
+      {"reopen", v1::TICKET_ACTION_REOPEN},   {"cancel", v1::TICKET_ACTION_CANCEL}};
+  if (cmd == "create") {
+    a.Allow({"site", "building", "floor", "room", "area", "category", "text", "description", "channel", "resident",
+             "priority", "photo", "idempotency-key", "entry-permission", "key-note"}, 0);
+    v1::CreateTicketRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    t->set_site_id(a.Require("site"));
+    if (a.Has("room")) {
+      auto* u = t->mutable_location()->mutable_unit();
+      u->set_site_id(t->site_id());
+      u->set_building(a.Require("building"));
+      u->set_floor(a.Require("floor"));
+      u->set_room(a.Get("room"));
+    } else {
+      t->mutable_location()->set_building(a.Require("building"));
+      t->mutable_location()->set_floor(a.Get("floor"));
+      t->mutable_location()->set_area(a.Get("area"));
+    }
+    std::string category = a.Get("category");
+    if (category.empty()) {
+      v1::ClassifyRequest c;
+      c.set_site_id(t->site_id());
+      c.set_text(a.Require("text"));
+      auto guess = ctl.CallOn<v1::ClassifyRequest, v1::Classification>(stub, &S::Classify, c);
+      if (guess.category().empty() || guess.kind() != "repair") throw UsageError{"could not tell the category from --text; give --category"};
+      std::cerr << "category: " << guess.category() << " (confidence " << guess.confidence() << ")\n";
+      category = guess.category();
+    }
+    t->set_category(category);
+    t->set_description(a.Has("description") ? a.Get("description") : a.Require("text"));
+    t->set_channel(ParseChannel(a.Require("channel")));
+    t->mutable_reporter()->set_resident_id(a.Get("resident"));
+    if (a.Has("priority")) {
+      v1::Priority p;
+      if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) throw UsageError{"--priority is P1..P4"};
+      t->set_priority(p);
+    }
+    for (const auto& url : a.All("photo")) {
+      auto* ph = t->add_photos();
+      ph->set_url(url);
+      ph->set_content_type(absl::EndsWith(url, ".mp4") ? "video/mp4" : absl::EndsWith(url, ".png") ? "image/png" : "image/jpeg");
+    }
+    if (a.Has("entry-permission")) t->mutable_repair()->set_entry_permission(true);
+    if (a.Has("key-note")) t->mutable_repair()->set_key_note(a.Get("key-note"));
+    req.set_idempotency_key(a.Get("idempotency-key"));
+    PrintTicket(ctl, ctl.CallOn<v1::CreateTicketRequest, v1::Ticket>(stub, &S::CreateRepair, req));
+  } else if (cmd == "get") {
+    a.Allow({}, 1);
+    v1::GetTicketRequest req;
+    req.set_id(a.positional[0]);
+    PrintTicket(ctl, ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::GetRepair, req));
+  } else if (cmd == "list") {
+    a.Allow({"site", "status", "team", "assignee", "category", "building", "resident", "priority", "page-size", "page-token", "all"}, 0);
+    v1::ListTicketsRequest req;
+    req.set_site_id(a.Require("site"));
+    if (a.Has("status")) {
+      v1::TicketStatus st;
+      if (!v1::TicketStatus_Parse("TICKET_STATUS_" + absl::AsciiStrToUpper(a.Get("status")), &st)) throw UsageError{"unknown --status"};
+      req.set_status(st);
+    }
+    if (a.Has("priority")) {
+      v1::Priority p;
+      if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) throw UsageError{"--priority is P1..P4"};
+      req.set_priority(p);
+    }
+    req.set_team(a.Get("team"));
+    req.set_assignee(a.Get("assignee"));
+    req.set_category(a.Get("category"));
+    req.set_building(a.Get("building"));
+    req.set_reporter_resident_id(a.Get("resident"));
+    req.set_page_size(PageSizeFlag(a));
+    req.set_page_token(a.Get("page-token"));
+    std::vector<v1::Ticket> all;
+    std::string next;
+    do {
+      auto resp = ctl.CallOn<v1::ListTicketsRequest, v1::ListTicketsResponse>(stub, &S::ListRepairs, req);
+      for (auto& t : *resp.mutable_tickets()) all.push_back(std::move(t));
+      next = resp.next_page_token();
+      req.set_page_token(next);
+    } while (a.Has("all") && !next.empty());
+    PrintTickets(ctl, all, next);
+  } else if (cmd == "assign") {
+    a.Allow({"team", "assignee", "note", "expected-version"}, 1);
+    v1::AssignRequest req;
+    req.set_id(a.positional[0]);
+    req.set_team(a.Require("team"));
+    req.set_assignee(a.Get("assignee"));
+    req.set_note(a.Get("note"));
+    int64_t v = 0;
+    if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
+    req.set_expected_version(v);
+    PrintTicket(ctl, ctl.CallOn<v1::AssignRequest, v1::Ticket>(stub, &S::Assign, req));
+  } else if (kActions.count(cmd)) {
+    a.Allow({"note", "reason", "expected-version"}, 1);
+    v1::TransitionRequest req;
+    req.set_id(a.positional[0]);
+    req.set_action(kActions.at(cmd));
+    req.set_note(a.Get("note"));
+    if (a.Has("reason")) {
+      v1::HoldReason r;
+      if (!v1::HoldReason_Parse("HOLD_REASON_" + absl::AsciiStrToUpper(a.Get("reason")), &r)) {
+        throw UsageError{"--reason is resident_absent, waiting_parts or no_access"};
+      }
+      req.set_hold_reason(r);
+    }
+    int64_t v = 0;
+    if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
+    req.set_expected_version(v);
+    PrintTicket(ctl, ctl.CallOn<v1::TransitionRequest, v1::Ticket>(stub, &S::Transition, req));
+  } else if (cmd == "visit") {
+    a.Allow({"start", "end", "entry-permission", "key-note"}, 1);
+    v1::ProposeVisitRequest req;
+    req.set_id(a.positional[0]);
+    *req.mutable_start() = ParseTime("start", a.Require("start"));
+    *req.mutable_end() = ParseTime("end", a.Require("end"));
+    req.set_entry_permission(a.Has("entry-permission"));
+    req.set_key_note(a.Get("key-note"));
+    PrintTicket(ctl, ctl.CallOn<v1::ProposeVisitRequest, v1::Ticket>(stub, &S::ProposeVisit, req));
+  } else if (cmd == "confirm-visit") {
+    a.Allow({}, 1);
+    v1::GetTicketRequest req;
+    req.set_id(a.positional[0]);
+    PrintTicket(ctl, ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::ConfirmVisit, req));
+  } else if (cmd == "comment") {
+    a.Allow({"text", "internal"}, 1);
+    v1::AddCommentRequest req;
+    req.set_id(a.positional[0]);
+    req.set_text(a.Require("text"));
+    req.set_internal(a.Has("internal"));
+    PrintTicket(ctl, ctl.CallOn<v1::AddCommentRequest, v1::Ticket>(stub, &S::AddComment, req));
+  } else if (cmd == "counts") {
+    a.Allow({"site", "team"}, 0);
+    v1::CountByStatusRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_team(a.Require("team"));
+    auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(stub, &S::CountByStatus, req);
+    if (ctl.json()) {
+      std::cout << Json(resp) << "\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
+        rows.push_back({k, std::to_string(v)});
+      }
+      PrintTable({"STATUS", "TICKETS"}, rows);
+    }
+  } else if (cmd == "classify") {
+    a.Allow({"site", "text"}, 0);
+    v1::ClassifyRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_text(a.Require("text"));
+    auto c = ctl.CallOn<v1::ClassifyRequest, v1::Classification>(stub, &S::Classify, req);
+    if (ctl.json()) {
+      std::cout << Json(c) << "\n";
+    } else {
+      std::cout << (c.category().empty() ? "(no category)" : c.category() + " (" + c.kind() + ")")
+                << " confidence " << c.confidence() << (c.emergency() ? " EMERGENCY" : "")
+                << (c.matched_size() ? " matched: " + absl::StrJoin(c.matched(), ", ") : "") << "\n";
+    }
+  } else {
+    throw UsageError{"unknown command 'repairs " + cmd + "'"};
+  }
+  return 0;
+}
+
+int Catalog(Ctl& ctl, Args& a) {
+  using S = v1::RepairService::Stub;
+  if (a.positional[0] == "apply") {
+    a.positional.erase(a.positional.begin());
+    a.Allow({"f", "site", "dry-run"}, 0);
+    std::ifstream in(a.Require("f"), std::ios::binary);
+    if (!in) throw UsageError{"cannot read " + a.Get("f")};
+    std::stringstream buf;
+    buf << in.rdbuf();
+    v1::ApplyCatalogRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_yaml(buf.str());
+    req.set_dry_run(a.Has("dry-run"));
+    auto resp = ctl.CallOn<v1::ApplyCatalogRequest, v1::ApplyCatalogResponse>(*ctl.repairs, &S::ApplyCatalog, req);
+    if (ctl.json()) {
+      std::cout << Json(resp) << "\n";
+    } else {
+      std::cout << (req.dry_run() ? "dry run, nothing applied: " : "applied: ") << resp.catalog().categories_size()
+                << " categories; added: " << absl::StrJoin(resp.added(), ", ") << "; changed: "
+                << absl::StrJoin(resp.changed(), ", ") << "; removed: " << absl::StrJoin(resp.removed(), ", ") << "\n";
+    }
+    return 0;
+  }
+  if (a.positional.size() < 2 || a.positional[1] != "get") throw UsageError{"catalog get --site S"};
+  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
+  a.Allow({"site"}, 0);
+  v1::GetCatalogRequest req;
+  req.set_site_id(a.Require("site"));
+  auto c = ctl.CallOn<v1::GetCatalogRequest, v1::Catalog>(*ctl.repairs, &S::GetCatalog, req);
+  if (ctl.json()) {
+    std::cout << Json(c) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& cat : c.categories()) {
+    auto name = [&](const char* l) { auto it = cat.names().find(l); return it == cat.names().end() ? std::string() : it->second; };
+    rows.push_back({cat.id(), cat.kind(), PriorityText(cat.default_priority()) + (cat.emergency() ? " !" : ""), name("en"), name("zh-Hant"),
+                    std::to_string(cat.keywords_size())});
+  }
+  PrintTable({"ID", "KIND", "PRI", "NAME", "名稱", "KEYWORDS"}, rows);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -539,7 +869,10 @@ int main(int argc, char** argv) {
     auto channel = lobby::Dial(ctl.addr);
     ctl.residents = v1::ResidentService::NewStub(channel);
     const std::string& group = a.positional[0];
+    ctl.repairs = v1::RepairService::NewStub(channel);
     if (group == "residents") return Residents(ctl, a);
+    if (group == "repairs") return Repairs(ctl, a);
+    if (group == "catalog" || group == "apply") return Catalog(ctl, a);
     if (group == "health") {
       a.Allow({"service"}, 1);
       auto stub = grpc::health::v1::Health::NewStub(channel);
@@ -557,7 +890,7 @@ int main(int argc, char** argv) {
       std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
       return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
     }
-    throw UsageError{"unknown group '" + group + "' (residents, health)"};
+    throw UsageError{"unknown group '" + group + "' (residents, repairs, catalog, apply, health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace lobby::auth {
+
+enum class Role : uint8_t { kAdapter, kAgent, kTechnician, kManager, kAdmin };
+
+absl::string_view RoleName(Role role);
+absl::StatusOr<Role> ParseRole(absl::string_view name);
+
+/// A set of roles, as a bit mask.
+class RoleSet {
+ public:
+  constexpr RoleSet(std::initializer_list<Role> roles) {
+    for (Role r : roles) bits_ |= 1u << static_cast<unsigned>(r);
+  }
+  constexpr bool Has(Role r) const { return bits_ & (1u << static_cast<unsigned>(r)); }
+
+ private:
+  uint32_t bits_ = 0;
+};
+
+struct Principal {
+  Role role = Role::kAgent;
+  std::string name;  // from the tokens file; never the token
+};
+
+}  // namespace lobby::auth

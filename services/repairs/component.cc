@@ -1,0 +1,18 @@
+#include "services/repairs/component.h"
+
+namespace lobby::repairs {
+
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+  auto config = tickets::TicketsConfig::From(settings);
+  if (!config.ok()) return config.status();
+  auto c = std::unique_ptr<Component>(new Component(runtime, *config));
+  runtime.grpc().Register(&c->service_, "lobby.v1.RepairService");
+  return c;
+}
+
+Component::Component(Runtime& runtime, tickets::TicketsConfig config)
+    : store_(runtime.redis(), "lobby:repairs", "R"),
+      logic_(store_, runtime.clock(), tickets::Kind::kRepair, config),
+      service_(logic_, runtime.rpc_env()) {}
+
+}  // namespace lobby::repairs

@@ -1,0 +1,102 @@
+#include "services/repairs/repair_service.h"
+
+namespace lobby::repairs {
+namespace {
+
+using auth::Role;
+constexpr char kPrefix[] = "lobby.v1.RepairService/";
+constexpr auth::RoleSet kEveryone = {Role::kAdapter, Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin};
+constexpr auth::RoleSet kDesk = {Role::kAgent, Role::kManager, Role::kAdmin};
+
+// Runs `call(principal)` (returning StatusOr<T>) and copies the value into `resp`.
+template <typename Resp, typename Call>
+auto Into(Resp* resp, Call call) {
+  return [resp, call = std::move(call)](const auth::Principal& p) mutable -> absl::Status {
+    auto r = call(p);
+    if (!r.ok()) return r.status();
+    *resp = *std::move(r);
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace
+
+RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
+    : logic_(logic),
+      env_(env),
+      create_(env.Method(std::string(kPrefix) + "CreateRepair", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
+      get_(env.Method(std::string(kPrefix) + "GetRepair", kEveryone)),
+      list_(env.Method(std::string(kPrefix) + "ListRepairs", kEveryone)),
+      assign_(env.Method(std::string(kPrefix) + "Assign", kDesk)),
+      transition_(env.Method(std::string(kPrefix) + "Transition", kEveryone)),
+      propose_visit_(env.Method(std::string(kPrefix) + "ProposeVisit", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
+      confirm_visit_(env.Method(std::string(kPrefix) + "ConfirmVisit", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
+      comment_(env.Method(std::string(kPrefix) + "AddComment", kEveryone)),
+      count_(env.Method(std::string(kPrefix) + "CountByStatus", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
+      apply_catalog_(env.Method(std::string(kPrefix) + "ApplyCatalog", {Role::kManager, Role::kAdmin})),
+      get_catalog_(env.Method(std::string(kPrefix) + "GetCatalog", kEveryone)),
+      classify_(env.Method(std::string(kPrefix) + "Classify", kEveryone)) {}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::CreateRepair(grpc::CallbackServerContext* ctx,
+                                                          const v1::CreateTicketRequest* req, v1::Ticket* resp) {
+  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Create(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerContext* ctx, const v1::GetTicketRequest* req,
+                                                       v1::Ticket* resp) {
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Get(req->id(), p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::ListRepairs(grpc::CallbackServerContext* ctx,
+                                                         const v1::ListTicketsRequest* req, v1::ListTicketsResponse* resp) {
+  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.List(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,
+                                                    v1::Ticket* resp) {
+  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Assign(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::Transition(grpc::CallbackServerContext* ctx,
+                                                        const v1::TransitionRequest* req, v1::Ticket* resp) {
+  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Transition(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::ProposeVisit(grpc::CallbackServerContext* ctx,
+                                                          const v1::ProposeVisitRequest* req, v1::Ticket* resp) {
+  return ServeUnary(env_, propose_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.ProposeVisit(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetTicketRequest* req, v1::Ticket* resp) {
+  return ServeUnary(env_, confirm_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.ConfirmVisit(req->id(), p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
+                                                        const v1::AddCommentRequest* req, v1::Ticket* resp) {
+  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.AddComment(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::CountByStatus(grpc::CallbackServerContext* ctx,
+                                                           const v1::CountByStatusRequest* req,
+                                                           v1::CountByStatusResponse* resp) {
+  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.CountByStatus(*req); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::ApplyCatalog(grpc::CallbackServerContext* ctx,
+                                                          const v1::ApplyCatalogRequest* req,
+                                                          v1::ApplyCatalogResponse* resp) {
+  return ServeUnary(env_, apply_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ApplyCatalog(*req); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetCatalogRequest* req, v1::Catalog* resp) {
+  return ServeUnary(env_, get_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetCatalog(req->site_id()); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::Classify(grpc::CallbackServerContext* ctx, const v1::ClassifyRequest* req,
+                                                      v1::Classification* resp) {
+  return ServeUnary(env_, classify_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Classify(*req); }));
+}
+
+}  // namespace lobby::repairs

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+
+#include "services/common/redis.h"
+#include "services/tickets/ticket_store.h"
+
+namespace lobby::tickets {
+
+/// TicketStore on Redis, under `prefix` ("lobby:repairs", "lobby:complaints"):
+///   PREFIX:{SITE}:t:ID              hash: pb (the Ticket), v (version)
+///   PREFIX:{SITE}:idx:all           zset, score = created ms: every ticket of the site
+///   PREFIX:{SITE}:idx:status:S      the same per status; also team:T, assignee:A, building:B,
+///                                   category:C, reporter:RESIDENT, priority:P
+///   PREFIX:{SITE}:counts:team:T     hash status -> tickets of the team in that status
+///   PREFIX:{SITE}:catalog           string: the Catalog protobuf
+///   PREFIX:dir                      hash ID -> SITE
+///   PREFIX:seq                      the id counter; ids are ID_PREFIX-(10000+n)
+///   PREFIX:idem:KEY                 ID of the ticket created with that idempotency key (30 days)
+class RedisTicketStore final : public TicketStore {
+ public:
+  RedisTicketStore(redis::Client& redis, std::string prefix, std::string id_prefix)
+      : redis_(redis), prefix_(std::move(prefix)), id_prefix_(std::move(id_prefix)) {}
+
+  // TicketStore
+  absl::StatusOr<std::optional<std::string>> FindByIdempotencyKey(absl::string_view key) override;
+  absl::StatusOr<std::string> NextId() override;
+  absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,
+                      const queue::Fields& event) override;
+  absl::StatusOr<v1::Ticket> Get(absl::string_view id) override;
+  absl::Status Replace(const v1::Ticket& before, const v1::Ticket& after,
+                       const queue::Fields& event) override;
+  absl::StatusOr<TicketPage> List(const v1::ListTicketsRequest& query, int page_size) override;
+  absl::StatusOr<std::map<std::string, int64_t>> CountByStatus(absl::string_view site,
+                                                               absl::string_view team) override;
+  absl::StatusOr<std::optional<v1::Catalog>> GetCatalog(absl::string_view site) override;
+  absl::Status PutCatalog(const v1::Catalog& catalog) override;
+
+ private:
+  std::string SiteKey(absl::string_view site, absl::string_view suffix) const;
+  std::vector<std::string> IndexKeys(const v1::Ticket& t) const;
+  redis::Client& redis_;
+  std::string prefix_;
+  std::string id_prefix_;
+};
+
+}  // namespace lobby::tickets

@@ -1,0 +1,486 @@
+#include "services/tickets/ticket_logic.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/log.h"
+#include "services/tickets/catalog.h"
+
+namespace lobby::tickets {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using v1::Ticket;
+constexpr int kMaxRetries = 8;
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
+bool HasControl(absl::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 && c != '\n' && c != '\t';
+  });
+}
+
+absl::Status CheckText(absl::string_view what, absl::string_view s, size_t max, bool required) {
+  if ((required && absl::StripAsciiWhitespace(s).empty()) || s.size() > max || HasControl(s)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, required ? " is required and" : "", " must be at most ",
+                                                   max, " bytes of text"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckName(absl::string_view what, absl::string_view s) {
+  bool ok = s.size() <= 64 && !HasControl(s) && s.find('\n') == absl::string_view::npos;
+  if (!ok) return absl::InvalidArgumentError(absl::StrCat(what, " must be at most 64 characters on one line"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckSite(absl::string_view site) {
+  bool ok = !site.empty() && site.size() <= 32;
+  for (char c : site) ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
+  if (!ok) return absl::InvalidArgumentError("site_id is required: 1 to 32 of a-z, 0-9, '-', '_'");
+  return absl::OkStatus();
+}
+
+bool IsSupervisor(const auth::Principal& p) {
+  return p.role == auth::Role::kManager || p.role == auth::Role::kAdmin;
+}
+
+}  // namespace
+
+void TicketsConfig::Declare(config::Settings& s) {
+  s.Declare("reopen-days", "14", "days after resolution during which a ticket may be reopened");
+}
+
+absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
+  TicketsConfig c;
+  auto days = s.GetInt("reopen-days", 0, 365);
+  if (!days.ok()) return days.status();
+  c.reopen_days = static_cast<int>(*days);
+  return c;
+}
+
+queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketStatus from,
+                          absl::string_view actor, absl::string_view note, absl::Time at) {
+  std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
+  queue::Fields f = {{"v", "1"},
+                     {"type", std::string(type)},
+                     {"ticket_id", t.id()},
+                     {"kind", t.has_complaint() ? "complaint" : "repair"},
+                     {"site_id", t.site_id()},
+                     {"building", building},
+                     {"category", t.category()},
+                     {"priority", PriorityName(t.priority())},
+                     {"emergency", t.emergency() ? "1" : "0"},
+                     {"channel", absl::AsciiStrToLower(v1::Channel_Name(t.channel()).substr(8))},
+                     {"status", StatusName(t.status())},
+                     {"from_status", from == v1::TICKET_STATUS_UNSPECIFIED ? "" : StatusName(from)},
+                     {"team", t.team()},
+                     {"assignee", t.assignee()},
+                     {"resident_id", t.reporter().resident_id()},
+                     {"anonymous", t.has_complaint() && t.complaint().anonymous() ? "1" : "0"},
+                     {"actor", std::string(actor)},
+                     {"note", std::string(note)},
+                     {"at", std::to_string(absl::ToUnixMillis(at))},
+                     {"version", std::to_string(t.version())}};
+  return f;
+}
+
+TicketLogic::TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config)
+    : store_(store), clock_(clock), kind_(kind), config_(config) {}
+
+absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const {
+  v1::Location& loc = *t.mutable_location();
+  if (loc.has_unit()) {
+    v1::Unit& u = *loc.mutable_unit();
+    if (u.site_id().empty()) u.set_site_id(t.site_id());
+    if (u.site_id() != t.site_id()) return absl::InvalidArgumentError("location.unit.site_id differs from site_id");
+    if (u.building().empty() || u.floor().empty() || u.room().empty()) {
+      return absl::InvalidArgumentError("a unit needs building, floor and room");
+    }
+    if (!loc.building().empty() || !loc.area().empty()) {
+      return absl::InvalidArgumentError("location is a unit or a common area, not both");
+    }
+  } else if (loc.building().empty() || (loc.area().empty() && loc.floor().empty())) {
+    return absl::InvalidArgumentError("location is required: a unit, or a common area with building and floor or area");
+  }
+  for (absl::string_view part : {loc.building(), loc.floor(), loc.area()}) {
+    if (absl::Status s = CheckName("location", part); !s.ok()) return s;
+  }
+  if (t.category().empty()) return absl::InvalidArgumentError("category is required (see GetCatalog, or Classify free text)");
+  const v1::Category* cat = FindCategory(catalog, t.category());
+  std::string kind = kind_ == Kind::kRepair ? "repair" : "complaint";
+  if (cat == nullptr || cat->kind() != kind) {
+    return absl::InvalidArgumentError(absl::StrCat("'", t.category(), "' is not a ", kind, " category of site ", t.site_id()));
+  }
+  if (t.priority() == v1::PRIORITY_UNSPECIFIED) t.set_priority(cat->default_priority());
+  if (!v1::Priority_IsValid(t.priority())) return absl::InvalidArgumentError("priority is P1 to P4");
+  if (cat->emergency()) {
+    t.set_emergency(true);
+    t.set_priority(v1::PRIORITY_P1);
+  }
+  if (t.channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(t.channel())) {
+    return absl::InvalidArgumentError("channel is required: where the report came in");
+  }
+  if (absl::Status s = CheckText("description", t.description(), 4000, true); !s.ok()) return s;
+  if (t.photos_size() > 20) return absl::InvalidArgumentError("at most 20 photos");
+  for (const auto& p : t.photos()) {
+    if (!(absl::StartsWith(p.url(), "https://") || absl::StartsWith(p.url(), "http://")) || p.url().size() > 2000) {
+      return absl::InvalidArgumentError("a photo url is http(s)://..., at most 2000 characters");
+    }
+    if (!absl::StartsWith(p.content_type(), "image/") && !absl::StartsWith(p.content_type(), "video/")) {
+      return absl::InvalidArgumentError("a photo content_type is image/... or video/...");
+    }
+  }
+  v1::Reporter& r = *t.mutable_reporter();
+  if (actor.role == auth::Role::kAgent && r.agent().empty()) r.set_agent(actor.name);
+  if (r.resident_id().empty() && r.agent().empty() && r.name().empty()) {
+    return absl::InvalidArgumentError("reporter is required: a resident id, the agent, or a guest's name");
+  }
+  for (absl::string_view part : {r.resident_id(), r.agent(), r.name(), r.phone()}) {
+    if (absl::Status s = CheckName("reporter", part); !s.ok()) return s;
+  }
+  if (!t.team().empty() || !t.assignee().empty() || t.has_sla() || t.history_size() || t.comments_size()) {
+    return absl::InvalidArgumentError("team, assignee, sla, history and comments are set by Lobby, not on create");
+  }
+  if (kind_ == Kind::kRepair) {
+    if (t.has_complaint()) return absl::InvalidArgumentError("complaint details on a repair");
+    if (absl::Status s = CheckText("key_note", t.repair().key_note(), 500, false); !s.ok()) return s;
+    t.mutable_repair()->clear_incident_id();
+    t.mutable_repair()->clear_hold_reason();
+    t.mutable_repair()->clear_visit_window();
+  } else {
+    if (t.has_repair()) return absl::InvalidArgumentError("repair details on a complaint");
+    v1::ComplaintDetails& c = *t.mutable_complaint();
+    if (c.subject() == v1::COMPLAINT_SUBJECT_UNSPECIFIED || !v1::ComplaintSubject_IsValid(c.subject())) {
+      return absl::InvalidArgumentError("subject is required: neighbour, staff, service, noise, environment, billing, other");
+    }
+    c.clear_review_note();
+    c.clear_reviewed_by();
+    c.clear_follow_up();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, const auth::Principal& actor) {
+  if (req.idempotency_key().size() > 200) return absl::InvalidArgumentError("idempotency_key is at most 200 bytes");
+  Ticket t = req.ticket();
+  if (t.site_id().empty() && t.location().has_unit()) t.set_site_id(t.location().unit().site_id());
+  if (absl::Status s = CheckSite(t.site_id()); !s.ok()) return s;
+  if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
+  auto catalog = GetCatalog(t.site_id());
+  if (!catalog.ok()) return catalog.status();
+  if (absl::Status s = ValidateNew(t, *catalog, actor); !s.ok()) return s;
+
+  // A retried request returns the ticket its first attempt made.
+  if (!req.idempotency_key().empty()) {
+    auto existing = store_.FindByIdempotencyKey(req.idempotency_key());
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return Get(**existing, actor);
+  }
+  auto id = store_.NextId();
+  if (!id.ok()) return id.status();
+  absl::Time now = clock_.Now();
+  t.set_id(*id);
+  t.set_status(v1::TICKET_STATUS_NEW);
+  t.set_version(1);
+  *t.mutable_created_at() = ToProto(now);
+  *t.mutable_updated_at() = t.created_at();
+  v1::HistoryEntry* h = t.add_history();
+  *h->mutable_at() = t.created_at();
+  h->set_actor(actor.name);
+  h->set_action("created");
+  h->set_to_status(v1::TICKET_STATUS_NEW);
+  absl::Status s = store_.Insert(t, req.idempotency_key(), TicketEvent(t, "ticket.created", v1::TICKET_STATUS_UNSPECIFIED, actor.name, "", now));
+  if (absl::IsAlreadyExists(s) && !req.idempotency_key().empty()) {
+    // A concurrent retry won the race: answer with its ticket.
+    auto existing = store_.FindByIdempotencyKey(req.idempotency_key());
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return Get(**existing, actor);
+  }
+  if (!s.ok()) return s;
+  log::Get(kind_ == Kind::kRepair ? "repairs" : "complaints")
+      ->info("event=ticket_created ticket={} site={} category={} priority={} channel={}", t.id(), t.site_id(),
+             t.category(), PriorityName(t.priority()), static_cast<int>(t.channel()));
+  return Redact(std::move(t), actor);
+}
+
+Ticket TicketLogic::Redact(Ticket t, const auth::Principal& viewer) const {
+  // An anonymous complaint's reporter is for supervisors (and the adapter that answers the
+  // resident) only.
+  bool hidden = t.has_complaint() && t.complaint().anonymous() && !IsSupervisor(viewer) &&
+                viewer.role != auth::Role::kAdapter;
+  if (hidden) {
+    t.clear_reporter();
+    t.mutable_reporter()->set_name("anonymous");
+  }
+  return t;
+}
+
+absl::StatusOr<Ticket> TicketLogic::Get(absl::string_view id, const auth::Principal& viewer) {
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  auto t = store_.Get(id);
+  if (!t.ok()) return t.status();
+  return Redact(*std::move(t), viewer);
+}
+
+absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsRequest& req,
+                                                          const auth::Principal& viewer) {
+  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
+  if (!v1::TicketStatus_IsValid(req.status()) || !v1::Priority_IsValid(req.priority())) {
+    return absl::InvalidArgumentError("unknown status or priority");
+  }
+  int size = req.page_size() == 0 ? 50 : std::min(req.page_size(), 500);
+  auto page = store_.List(req, size);
+  if (!page.ok()) return page.status();
+  v1::ListTicketsResponse out;
+  for (auto& t : page->tickets) *out.add_tickets() = Redact(std::move(t), viewer);
+  out.set_next_page_token(page->next_page_token);
+  return out;
+}
+
+absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expected_version,
+                                           const auth::Principal& actor, const Change& change) {
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  for (int attempt = 0;; ++attempt) {
+    auto cur = store_.Get(id);
+    if (!cur.ok()) return cur.status();
+    if (expected_version != 0 && cur->version() != expected_version) {
+      return absl::AbortedError(absl::StrCat(id, " is at version ", cur->version(), ", not ", expected_version));
+    }
+    Ticket next = *cur;
+    std::string type, note;
+    if (absl::Status s = change(next, type, note); !s.ok()) return s;
+    absl::Time now = clock_.Now();
+    next.set_version(cur->version() + 1);
+    *next.mutable_updated_at() = ToProto(now);
+    v1::HistoryEntry* h = next.add_history();
+    *h->mutable_at() = next.updated_at();
+    h->set_actor(actor.name);
+    h->set_action(type.substr(type.find('.') + 1));
+    h->set_from_status(cur->status());
+    h->set_to_status(next.status());
+    h->set_note(note);
+    absl::Status s = store_.Replace(*cur, next, TicketEvent(next, type, cur->status(), actor.name, note, now));
+    if (s.ok()) return Redact(std::move(next), actor);
+    if (!absl::IsAborted(s) || expected_version != 0 || attempt + 1 >= kMaxRetries) return s;
+  }
+}
+
+absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req, const auth::Principal& actor) {
+  if (req.team().empty()) return absl::InvalidArgumentError("team is required");
+  for (absl::string_view part : {req.team(), req.assignee()}) {
+    if (absl::Status s = CheckName("team and assignee", part); !s.ok()) return s;
+  }
+  if (absl::Status s = CheckText("note", req.note(), 2000, false); !s.ok()) return s;
+  return Mutate(req.id(), req.expected_version(), actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (!CanAssign(t.status())) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot assign a ticket that is ", StatusName(t.status())));
+    }
+    if (t.team() == req.team() && t.assignee() == req.assignee() && t.status() != v1::TICKET_STATUS_REOPENED) {
+      return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", req.assignee().empty() ? req.team() : req.assignee()));
+    }
+    t.set_team(req.team());
+    t.set_assignee(req.assignee());
+    // With nobody named, the ticket waits in the team's pool.
+    t.set_status(req.assignee().empty() ? v1::TICKET_STATUS_NEW : v1::TICKET_STATUS_ASSIGNED);
+    if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
+    type = "ticket.assigned";
+    note = req.note();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req, const auth::Principal& actor) {
+  if (req.action() == v1::TICKET_ACTION_UNSPECIFIED || !v1::TicketAction_IsValid(req.action())) {
+    return absl::InvalidArgumentError("action is required");
+  }
+  if (!MayAct(actor.role, req.action())) {
+    return absl::PermissionDeniedError(absl::StrCat("role '", auth::RoleName(actor.role), "' may not ",
+                                                    ActionName(req.action()), " a ticket"));
+  }
+  if (absl::Status s = CheckText("note", req.note(), 2000, false); !s.ok()) return s;
+  if (req.action() == v1::TICKET_ACTION_HOLD &&
+      (req.hold_reason() == v1::HOLD_REASON_UNSPECIFIED || !v1::HoldReason_IsValid(req.hold_reason()))) {
+    return absl::InvalidArgumentError("hold needs a reason: resident_absent, waiting_parts or no_access");
+  }
+  return Mutate(req.id(), req.expected_version(), actor, [&](Ticket& t, std::string& type, std::string& note) {
+    auto next = Next(kind_, t.status(), req.action());
+    if (!next.ok()) return next.status();
+    absl::Time now = clock_.Now();
+    if (req.action() == v1::TICKET_ACTION_REOPEN) {
+      absl::Time resolved = FromProto(t.resolved_at());
+      if (now - resolved > absl::Hours(24) * config_.reopen_days) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "a ticket can be reopened within ", config_.reopen_days, " days of resolution; report it again instead"));
+      }
+    }
+    if (req.action() == v1::TICKET_ACTION_CLOSE && t.has_complaint() && !t.complaint().has_follow_up()) {
+      return absl::FailedPreconditionError("a complaint closes only after the follow-up contact is recorded");
+    }
+    if (req.action() == v1::TICKET_ACTION_RESOLVE || req.action() == v1::TICKET_ACTION_APPROVE) {
+      *t.mutable_resolved_at() = ToProto(now);
+    }
+    if (t.has_repair()) {
+      if (req.action() == v1::TICKET_ACTION_HOLD) t.mutable_repair()->set_hold_reason(req.hold_reason());
+      if (req.action() == v1::TICKET_ACTION_RESUME) t.mutable_repair()->clear_hold_reason();
+    }
+    if (t.has_complaint() && (req.action() == v1::TICKET_ACTION_APPROVE || req.action() == v1::TICKET_ACTION_REJECT)) {
+      t.mutable_complaint()->set_reviewed_by(actor.name);
+      t.mutable_complaint()->set_review_note(req.note());
+    }
+    t.set_status(next->to);
+    type = next->event;
+    note = req.note();
+    if (req.action() == v1::TICKET_ACTION_HOLD) {
+      note = absl::StrCat(absl::AsciiStrToLower(v1::HoldReason_Name(req.hold_reason()).substr(12)),
+                          req.note().empty() ? "" : ": ", req.note());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req, const auth::Principal& actor) {
+  if (absl::Status s = CheckText("text", req.text(), 4000, true); !s.ok()) return s;
+  return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (t.comments_size() >= 500) return absl::FailedPreconditionError("this ticket has 500 comments already");
+    v1::Comment* c = t.add_comments();
+    c->set_id(absl::StrCat("c", t.comments_size()));
+    *c->mutable_at() = ToProto(clock_.Now());
+    c->set_author(actor.name);
+    c->set_internal(req.internal());
+    c->set_text(req.text());
+    type = "ticket.commented";
+    note = req.internal() ? "(internal)" : req.text();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(const v1::CountByStatusRequest& req) {
+  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  if (req.team().empty()) return absl::InvalidArgumentError("team is required");
+  auto counts = store_.CountByStatus(req.site_id(), req.team());
+  if (!counts.ok()) return counts.status();
+  v1::CountByStatusResponse out;
+  for (const auto& [k, v] : *counts) (*out.mutable_counts())[k] = v;
+  return out;
+}
+
+absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& req, const auth::Principal& actor) {
+  if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("visits are for repairs");
+  absl::Time start = FromProto(req.start()), end = FromProto(req.end());
+  if (!req.has_start() || !req.has_end() || end <= start || end - start > absl::Hours(12)) {
+    return absl::InvalidArgumentError("a visit window is a start and an end, at most 12 hours apart");
+  }
+  if (end <= clock_.Now()) return absl::InvalidArgumentError("the visit window is in the past");
+  if (absl::Status s = CheckText("key_note", req.key_note(), 500, false); !s.ok()) return s;
+  return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (!IsOpen(t.status()) || t.status() == v1::TICKET_STATUS_ON_SITE) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot plan a visit for a ticket that is ", StatusName(t.status())));
+    }
+    v1::RepairDetails& r = *t.mutable_repair();
+    *r.mutable_visit_window()->mutable_start() = req.start();
+    *r.mutable_visit_window()->mutable_end() = req.end();
+    r.mutable_visit_window()->set_confirmed(false);
+    r.set_entry_permission(req.entry_permission());
+    r.set_key_note(req.key_note());
+    type = "ticket.visit_proposed";
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Ticket> TicketLogic::ConfirmVisit(absl::string_view id, const auth::Principal& actor) {
+  return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (!t.has_repair() || !t.repair().has_visit_window()) return absl::FailedPreconditionError("no visit window was proposed");
+    if (t.repair().visit_window().confirmed()) return absl::FailedPreconditionError("the visit window is confirmed already");
+    t.mutable_repair()->mutable_visit_window()->set_confirmed(true);
+    type = "ticket.visit_confirmed";
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Ticket> TicketLogic::RecordFollowUp(absl::string_view id, const std::string& outcome,
+                                                   const auth::Principal& actor) {
+  if (absl::Status s = CheckText("outcome", outcome, 2000, true); !s.ok()) return s;
+  return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (!t.has_complaint()) return absl::FailedPreconditionError("follow-ups are for complaints");
+    if (t.status() != v1::TICKET_STATUS_RESOLVED) {
+      return absl::FailedPreconditionError("the follow-up contact is made once the complaint is resolved");
+    }
+    v1::FollowUp& f = *t.mutable_complaint()->mutable_follow_up();
+    f.set_by(actor.name);
+    *f.mutable_at() = ToProto(clock_.Now());
+    f.set_outcome(outcome);
+    type = "ticket.followed_up";
+    note = outcome;
+    return absl::OkStatus();
+  });
+}
+
+// ------------------------------------------------------------------ catalog
+
+absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
+  if (absl::Status s = CheckSite(site); !s.ok()) return s;
+  auto stored = store_.GetCatalog(site);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return **stored;
+  v1::Catalog c = DefaultCatalog();
+  c.set_site_id(std::string(site));
+  return c;
+}
+
+absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::ApplyCatalogRequest& req) {
+  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  auto parsed = ParseCatalog(req.yaml(), req.site_id());
+  if (!parsed.ok()) return parsed.status();
+  auto current = GetCatalog(req.site_id());
+  if (!current.ok()) return current.status();
+  v1::ApplyCatalogResponse out;
+  for (const auto& c : parsed->categories()) {
+    const v1::Category* old = FindCategory(*current, c.id());
+    if (old == nullptr) out.add_added(c.id());
+    else if (old->SerializeAsString() != c.SerializeAsString()) out.add_changed(c.id());
+  }
+  for (const auto& c : current->categories()) {
+    if (FindCategory(*parsed, c.id()) == nullptr) out.add_removed(c.id());
+  }
+  *out.mutable_catalog() = *parsed;
+  if (req.dry_run()) return out;
+  if (absl::Status s = store_.PutCatalog(*parsed); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  classifiers_.erase(req.site_id());
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::ClassifierFor(absl::string_view site) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = classifiers_.find(site);
+    if (it != classifiers_.end()) return it->second;
+  }
+  auto catalog = GetCatalog(site);
+  if (!catalog.ok()) return catalog.status();
+  auto c = std::make_shared<const Classifier>(*std::move(catalog));
+  std::lock_guard lock(mu_);
+  classifiers_[std::string(site)] = c;
+  return c;
+}
+
+absl::StatusOr<v1::Classification> TicketLogic::Classify(const v1::ClassifyRequest& req) {
+  if (absl::Status s = CheckText("text", req.text(), 4000, true); !s.ok()) return s;
+  auto c = ClassifierFor(req.site_id());
+  if (!c.ok()) return c.status();
+  return (*c)->Classify(req.text());
+}
+
+}  // namespace lobby::tickets

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "lobby/v1/common.pb.h"
+#include "lobby/v1/repairs.pb.h"
+#include "services/common/clock.h"
+#include "services/common/config.h"
+#include "services/common/roles.h"
+#include "services/tickets/classifier.h"
+#include "services/tickets/state_machine.h"
+#include "services/tickets/ticket_store.h"
+
+namespace lobby::tickets {
+
+struct TicketsConfig {
+  int reopen_days = 14;  // a resolved ticket may be reopened this long after resolution
+
+  static void Declare(config::Settings& s);
+  static absl::StatusOr<TicketsConfig> From(const config::Settings& s);
+};
+
+/// The ticket rules shared by repairs and complaints: validation, numbering, idempotent create,
+/// the state machine, history, comments, visits, queries, the catalog and the classifier.
+/// No gRPC and no Redis here. Every change is written with its event in one atomic step; two
+/// concurrent changes to one ticket never both apply (the loser re-reads and re-checks).
+/// Thread-safe.
+class TicketLogic {
+ public:
+  TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config);
+
+  absl::StatusOr<v1::Ticket> Create(const v1::CreateTicketRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Get(absl::string_view id, const auth::Principal& viewer);
+  absl::StatusOr<v1::ListTicketsResponse> List(const v1::ListTicketsRequest& request,
+                                               const auth::Principal& viewer);
+  absl::StatusOr<v1::Ticket> Assign(const v1::AssignRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Transition(const v1::TransitionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> AddComment(const v1::AddCommentRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::CountByStatusResponse> CountByStatus(const v1::CountByStatusRequest& request);
+
+  // Repairs.
+  absl::StatusOr<v1::Ticket> ProposeVisit(const v1::ProposeVisitRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> ConfirmVisit(absl::string_view id, const auth::Principal& actor);
+
+  // Complaints.
+  absl::StatusOr<v1::Ticket> RecordFollowUp(absl::string_view id, const std::string& outcome,
+                                            const auth::Principal& actor);
+
+  // Catalog.
+  absl::StatusOr<v1::ApplyCatalogResponse> ApplyCatalog(const v1::ApplyCatalogRequest& request);
+  absl::StatusOr<v1::Catalog> GetCatalog(absl::string_view site);
+  absl::StatusOr<v1::Classification> Classify(const v1::ClassifyRequest& request);
+
+  Kind kind() const { return kind_; }
+
+ private:
+  using Change = std::function<absl::Status(v1::Ticket& next, std::string& event_type, std::string& note)>;
+  /// Reads, applies `change`, writes with the event; retries on a concurrent write unless the
+  /// caller named the version it expects.
+  absl::StatusOr<v1::Ticket> Mutate(absl::string_view id, int64_t expected_version,
+                                    const auth::Principal& actor, const Change& change);
+  absl::StatusOr<std::shared_ptr<const Classifier>> ClassifierFor(absl::string_view site);
+  absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const;
+  v1::Ticket Redact(v1::Ticket t, const auth::Principal& viewer) const;
+
+  TicketStore& store_;
+  const Clock& clock_;
+  Kind kind_;
+  TicketsConfig config_;
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // per site
+};
+
+/// The event fields for `t` (docs/events.md, version 1).
+queue::Fields TicketEvent(const v1::Ticket& t, absl::string_view type, v1::TicketStatus from,
+                          absl::string_view actor, absl::string_view note, absl::Time at);
+
+}  // namespace lobby::tickets

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lobby/v1/common.pb.h"
+#include "services/common/queue.h"
+
+namespace lobby::tickets {
+
+struct TicketPage {
+  std::vector<v1::Ticket> tickets;  // newest first
+  std::string next_page_token;
+};
+
+/// What TicketLogic needs from storage, for one kind of ticket. Every write is one atomic step
+/// that also appends its event to lobby:q:tickets: the record and the event land together or
+/// not at all. Thread-safe.
+class TicketStore {
+ public:
+  virtual ~TicketStore() = default;
+
+  /// The ticket created earlier with this idempotency key, if any.
+  virtual absl::StatusOr<std::optional<std::string>> FindByIdempotencyKey(absl::string_view key) = 0;
+  /// A fresh ticket id ("R-10001"); never reused.
+  virtual absl::StatusOr<std::string> NextId() = 0;
+  /// Stores a new ticket, its indexes, the idempotency key (if any) and its event.
+  /// ALREADY_EXISTS when the key was taken meanwhile.
+  virtual absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,
+                              const queue::Fields& event) = 0;
+  /// NOT_FOUND.
+  virtual absl::StatusOr<v1::Ticket> Get(absl::string_view id) = 0;
+  /// Replaces `before` (with its version) by `after`, moving indexes and team counts, and
+  /// appends `event`. ABORTED when someone else wrote in between.
+  virtual absl::Status Replace(const v1::Ticket& before, const v1::Ticket& after,
+                               const queue::Fields& event) = 0;
+  virtual absl::StatusOr<TicketPage> List(const v1::ListTicketsRequest& query, int page_size) = 0;
+  /// Tickets per status of a team ("new", "assigned", ...), kept as counters.
+  virtual absl::StatusOr<std::map<std::string, int64_t>> CountByStatus(absl::string_view site,
+                                                                       absl::string_view team) = 0;
+
+  /// The site's catalog, if one was applied.
+  virtual absl::StatusOr<std::optional<v1::Catalog>> GetCatalog(absl::string_view site) = 0;
+  virtual absl::Status PutCatalog(const v1::Catalog& catalog) = 0;
+};
+
+}  // namespace lobby::tickets
