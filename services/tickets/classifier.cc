@@ -16,7 +16,7 @@ int CodePoints(absl::string_view s) {
   return static_cast<int>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-bool WordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '\''; }
+bool WordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
 
 // `needle` occurs in `hay` with no letter or digit right before or after it.
 bool ContainsWord(absl::string_view hay, absl::string_view needle) {
@@ -61,32 +61,30 @@ v1::Classification Classifier::Classify(absl::string_view raw) const {
     text.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
   }
   v1::Classification out;
-  int best = -1, best_score = 0, second_score = 0;
-  std::vector<std::string> best_matched;
-  for (int i = 0; i < catalog_.categories_size(); ++i) {
-    int score = 0;
-    std::vector<std::string> matched;
+  int n = catalog_.categories_size();
+  std::vector<int> scores(n, 0);
+  std::vector<std::vector<std::string>> matched(n);
+  int best = -1, emergency = -1;
+  for (int i = 0; i < n; ++i) {
     for (const Keyword& k : keywords_[i]) {
       bool hit = k.ascii ? ContainsWord(text, k.text) : text.find(k.text) != std::string::npos;
       if (hit) {
-        score += k.weight;
-        matched.push_back(k.text);
+        scores[i] += k.weight;
+        matched[i].push_back(k.text);
       }
     }
-    if (score == 0) continue;
-    bool better = score > best_score ||
-                  (score == best_score && catalog_.categories(i).emergency() &&
-                   !catalog_.categories(best).emergency());
-    if (better) {
-      second_score = best_score;
-      best = i;
-      best_score = score;
-      best_matched = std::move(matched);
-    } else {
-      second_score = std::max(second_score, score);
-    }
+    if (scores[i] == 0) continue;
+    if (best < 0 || scores[i] > scores[best]) best = i;
+    if (catalog_.categories(i).emergency() && (emergency < 0 || scores[i] > scores[emergency])) emergency = i;
   }
   if (best < 0) return out;
+  // When in doubt it is an emergency: one that scores at least half of the best wins.
+  if (emergency >= 0 && 2 * scores[emergency] >= scores[best]) best = emergency;
+  int best_score = scores[best], second_score = 0;
+  for (int i = 0; i < n; ++i) {
+    if (i != best) second_score = std::max(second_score, scores[i]);
+  }
+  std::vector<std::string>& best_matched = matched[best];
   const v1::Category& c = catalog_.categories(best);
   out.set_category(c.id());
   out.set_kind(c.kind());

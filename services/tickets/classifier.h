@@ -13,8 +13,9 @@ namespace lobby::tickets {
 ///  - a Chinese keyword matches anywhere (Chinese has no spaces) and weighs its length in
 ///    characters; an English keyword matches whole words only ("smoke" is not "smoking") and
 ///    weighs two per word, so phrases beat the single words inside them;
-///  - a category scores the sum of its matched keywords; the best wins, ties going to an
-///    emergency category (safety first), then to catalog order;
+///  - a category scores the sum of its matched keywords; the best wins, ties going to the
+///    first in catalog order -- except that an emergency category scoring at least half of the
+///    best wins (when in doubt, it is an emergency: "smoke coming from next door" is a fire);
 ///  - confidence = best / (best + runner-up), scaled down while the best score is under 4
 ///    (one short word is a weak signal). Adapters confirm the guess with the resident.
 /// Thread-safe (immutable after construction).

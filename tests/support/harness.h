@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "services/common/runtime.h"
+#include "services/repairs/component.h"
 #include "services/residents/component.h"
 #include "tests/support/redis_server.h"
 
@@ -25,6 +26,7 @@ class Harness {
     config::Settings settings;
     config::CommonConfig::Declare(settings);
     residents::Component::Declare(settings);
+    repairs::Component::Declare(settings);
     std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
@@ -44,6 +46,9 @@ class Harness {
     auto c = residents::Component::Create(settings, *runtime);
     if (!c.ok()) Fail(c.status());
     residents = *std::move(c);
+    auto r = repairs::Component::Create(settings, *runtime);
+    if (!r.ok()) Fail(r.status());
+    repairs = *std::move(r);
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
     // The consumers create their groups (and streams) on their own threads: wait for them, so
@@ -58,6 +63,7 @@ class Harness {
 
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<residents::Component> residents;
+  std::unique_ptr<repairs::Component> repairs;
   std::shared_ptr<grpc::Channel> channel;
 
  private:
