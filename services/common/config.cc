@@ -142,6 +142,10 @@ void CommonConfig::Declare(Settings& s) {
             "HTTP listen address for /healthz, /metrics and webhooks (port 0 picks one)");
   s.Declare("tokens-file", "", "file of 'ROLE TOKEN [NAME]' lines: the bearer tokens accepted");
   s.Declare("tokens", "", "more tokens: 'ROLE:TOKEN[:NAME]' separated by commas", /*secret=*/true);
+  s.Declare("service-token", "",
+            "token this process presents to other Lobby services (role admin); accepted here too. "
+            "Default: a random one, valid inside this process only",
+            /*secret=*/true);
   s.Declare("log-format", "text", "log format: text or json");
   s.Declare("log-level", "info", "log level, with per-logger overrides: info,redis=debug");
   s.Declare("workers", "64", "threads that run request handlers (they wait on Redis)");
@@ -183,6 +187,10 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   }
   c.tokens_file = s.Get("tokens-file");
   c.tokens = s.Get("tokens");
+  c.service_token = s.Get("service-token");
+  if (!c.service_token.empty() && c.service_token.size() < 16) {
+    return s.Invalid("service-token", "at least 16 characters");
+  }
   c.log_format = s.Get("log-format");
   if (c.log_format != "text" && c.log_format != "json") return s.Invalid("log-format", "text or json");
   c.log_level = s.Get("log-level");

@@ -63,6 +63,7 @@ struct CommonConfig {
   std::string http_listen;
   std::string tokens_file;
   std::string tokens;
+  std::string service_token;
   std::string log_format;
   std::string log_level;
   int workers = 64;

@@ -56,6 +56,18 @@ grpc::ServerUnaryReactor* ServeUnary(const RpcEnv& env, const RpcMethod& method,
   return reactor;
 }
 
+/// A ServeUnary handler from `call(principal)` returning absl::StatusOr<T>: the value is
+/// copied into `resp`.
+template <typename Resp, typename Call>
+auto Into(Resp* resp, Call call) {
+  return [resp, call = std::move(call)](const auth::Principal& p) mutable -> absl::Status {
+    auto r = call(p);
+    if (!r.ok()) return r.status();
+    *resp = *std::move(r);
+    return absl::OkStatus();
+  };
+}
+
 /// A gRPC server with health checking and reflection. The health status of "" and of every
 /// registered service follows SetServing().
 class GrpcServer {

@@ -1,7 +1,9 @@
 #include "services/common/runtime.h"
 
+#include <openssl/rand.h>
 #include <unistd.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 
@@ -22,11 +24,20 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const config::CommonCon
   opts->command_timeout = config.redis_command_timeout;
   auto auth = auth::Authenticator::Load(config.tokens_file, config.tokens);
   if (!auth.ok()) return auth.status();
-  if (auth->size() == 0) {
+  std::string service_token = config.service_token;
+  if (service_token.empty()) {
+    unsigned char raw[24];
+    RAND_bytes(raw, sizeof raw);
+    service_token = absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+  }
+  auth->Add(auth::Role::kAdmin, service_token, "lobbyd-internal");
+  if (auth->size() == 1) {
     log::Get("auth")->warn("event=no_tokens every gRPC call will be UNAUTHENTICATED; set "
                            "LOBBY_TOKENS_FILE or LOBBY_TOKENS");
   }
-  return std::unique_ptr<Runtime>(new Runtime(config, *std::move(opts), *std::move(auth), clock));
+  auto rt = std::unique_ptr<Runtime>(new Runtime(config, *std::move(opts), *std::move(auth), clock));
+  rt->service_token_ = std::move(service_token);
+  return rt;
 }
 
 Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,

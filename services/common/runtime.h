@@ -39,6 +39,8 @@ class Runtime {
   GrpcServer& grpc() { return grpc_; }
   HttpServer& http() { return http_; }
   RpcEnv rpc_env() { return RpcEnv{&auth_, executor_.get(), &metrics_}; }
+  /// The bearer token for calls to other Lobby services (role admin, accepted by this process).
+  const std::string& service_token() const { return service_token_; }
 
   /// A consumer started by Start() and stopped before the gRPC server on Shutdown(); its queue
   /// depth and lag are exported on /metrics. The consumer name is made unique per process.
@@ -61,6 +63,7 @@ class Runtime {
   redis::Options redis_options_;
   const Clock& clock_;
   auth::Authenticator auth_;
+  std::string service_token_;
   Metrics metrics_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<Executor> executor_;

@@ -12,6 +12,7 @@
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/runtime.h"
+#include "services/complaints/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 
@@ -19,7 +20,7 @@ extern char** environ;
 
 namespace {
 
-constexpr const char* kServices[] = {"residents", "repairs"};  // the rest arrive with their issues
+constexpr const char* kServices[] = {"residents", "repairs", "complaints"};  // the rest arrive with their issues
 constexpr const char* kAdapters[] = {""};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
@@ -62,11 +63,12 @@ int main(int argc, char** argv) {
 
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
-  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs");
+  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints");
   settings.Declare("adapters", "none", "adapters to host: none (adapters arrive in later releases)");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);
+  lobby::complaints::Component::Declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -127,6 +129,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     repairs = *std::move(c);
+  }
+  std::unique_ptr<lobby::complaints::Component> complaints;
+  if (services->count("complaints")) {
+    auto c = lobby::complaints::Component::Create(settings, **runtime, repairs != nullptr);
+    if (!c.ok()) {
+      std::cerr << "lobbyd: " << c.status().message() << "\n";
+      return 2;
+    }
+    complaints = *std::move(c);
   }
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());

@@ -8,17 +8,6 @@ constexpr char kPrefix[] = "lobby.v1.RepairService/";
 constexpr auth::RoleSet kEveryone = {Role::kAdapter, Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin};
 constexpr auth::RoleSet kDesk = {Role::kAgent, Role::kManager, Role::kAdmin};
 
-// Runs `call(principal)` (returning StatusOr<T>) and copies the value into `resp`.
-template <typename Resp, typename Call>
-auto Into(Resp* resp, Call call) {
-  return [resp, call = std::move(call)](const auth::Principal& p) mutable -> absl::Status {
-    auto r = call(p);
-    if (!r.ok()) return r.status();
-    *resp = *std::move(r);
-    return absl::OkStatus();
-  };
-}
-
 }  // namespace
 
 RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
@@ -35,7 +24,38 @@ RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
       count_(env.Method(std::string(kPrefix) + "CountByStatus", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
       apply_catalog_(env.Method(std::string(kPrefix) + "ApplyCatalog", {Role::kManager, Role::kAdmin})),
       get_catalog_(env.Method(std::string(kPrefix) + "GetCatalog", kEveryone)),
-      classify_(env.Method(std::string(kPrefix) + "Classify", kEveryone)) {}
+      classify_(env.Method(std::string(kPrefix) + "Classify", kEveryone)),
+      create_incident_(env.Method(std::string(kPrefix) + "CreateIncident", kDesk)),
+      attach_incident_(env.Method(std::string(kPrefix) + "AttachToIncident", kDesk)),
+      resolve_incident_(env.Method(std::string(kPrefix) + "ResolveIncident", kDesk)),
+      get_incident_(env.Method(std::string(kPrefix) + "GetIncident", kEveryone)),
+      list_incidents_(env.Method(std::string(kPrefix) + "ListIncidents", kEveryone)) {}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::CreateIncident(grpc::CallbackServerContext* ctx,
+                                                            const v1::CreateIncidentRequest* req, v1::Incident* resp) {
+  return ServeUnary(env_, create_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.CreateIncident(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(grpc::CallbackServerContext* ctx,
+                                                              const v1::AttachToIncidentRequest* req, v1::Incident* resp) {
+  return ServeUnary(env_, attach_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.AttachToIncident(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServerContext* ctx,
+                                                             const v1::ResolveIncidentRequest* req, v1::Incident* resp) {
+  return ServeUnary(env_, resolve_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.ResolveIncident(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::GetIncident(grpc::CallbackServerContext* ctx,
+                                                         const v1::GetIncidentRequest* req, v1::Incident* resp) {
+  return ServeUnary(env_, get_incident_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetIncident(req->id()); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::ListIncidents(grpc::CallbackServerContext* ctx,
+                                                           const v1::ListIncidentsRequest* req,
+                                                           v1::ListIncidentsResponse* resp) {
+  return ServeUnary(env_, list_incidents_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ListIncidents(*req); }));
+}
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateRepair(grpc::CallbackServerContext* ctx,
                                                           const v1::CreateTicketRequest* req, v1::Ticket* resp) {

@@ -30,6 +30,16 @@ class RepairServiceImpl final : public v1::RepairService::CallbackService {
                                        v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* CountByStatus(grpc::CallbackServerContext* ctx, const v1::CountByStatusRequest* req,
                                           v1::CountByStatusResponse* resp) override;
+  grpc::ServerUnaryReactor* CreateIncident(grpc::CallbackServerContext* ctx, const v1::CreateIncidentRequest* req,
+                                           v1::Incident* resp) override;
+  grpc::ServerUnaryReactor* AttachToIncident(grpc::CallbackServerContext* ctx, const v1::AttachToIncidentRequest* req,
+                                             v1::Incident* resp) override;
+  grpc::ServerUnaryReactor* ResolveIncident(grpc::CallbackServerContext* ctx, const v1::ResolveIncidentRequest* req,
+                                            v1::Incident* resp) override;
+  grpc::ServerUnaryReactor* GetIncident(grpc::CallbackServerContext* ctx, const v1::GetIncidentRequest* req,
+                                        v1::Incident* resp) override;
+  grpc::ServerUnaryReactor* ListIncidents(grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* req,
+                                          v1::ListIncidentsResponse* resp) override;
   grpc::ServerUnaryReactor* ApplyCatalog(grpc::CallbackServerContext* ctx, const v1::ApplyCatalogRequest* req,
                                          v1::ApplyCatalogResponse* resp) override;
   grpc::ServerUnaryReactor* GetCatalog(grpc::CallbackServerContext* ctx, const v1::GetCatalogRequest* req,
@@ -41,7 +51,8 @@ class RepairServiceImpl final : public v1::RepairService::CallbackService {
   tickets::TicketLogic& logic_;
   RpcEnv env_;
   RpcMethod create_, get_, list_, assign_, transition_, propose_visit_, confirm_visit_, comment_, count_,
-      apply_catalog_, get_catalog_, classify_;
+      apply_catalog_, get_catalog_, classify_, create_incident_, attach_incident_, resolve_incident_, get_incident_,
+      list_incidents_;
 };
 
 }  // namespace lobby::repairs

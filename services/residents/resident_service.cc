@@ -6,17 +6,6 @@ namespace {
 using auth::Role;
 constexpr char kPrefix[] = "lobby.v1.ResidentService/";
 
-// Runs `call` (returning StatusOr<T>) and copies the value into `resp`.
-template <typename Resp, typename Call>
-auto Into(Resp* resp, Call call) {
-  return [resp, call = std::move(call)](const auth::Principal&) mutable -> absl::Status {
-    auto r = call();
-    if (!r.ok()) return r.status();
-    *resp = *std::move(r);
-    return absl::OkStatus();
-  };
-}
-
 }  // namespace
 
 ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
@@ -50,83 +39,83 @@ ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
 grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req] { return logic_.Create(req->resident()); }));
+  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Create(req->resident()); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::GetResident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetResidentRequest* req,
                                                            v1::Resident* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req] { return logic_.Get(req->id()); }));
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Get(req->id()); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::UpdateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::UpdateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, update_, ctx, Into(resp, [this, req] { return logic_.Update(*req); }));
+  return ServeUnary(env_, update_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Update(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListResidents(grpc::CallbackServerContext* ctx,
                                                              const v1::ListResidentsRequest* req,
                                                              v1::ListResidentsResponse* resp) {
-  return ServeUnary(env_, list_, ctx, Into(resp, [this, req] { return logic_.List(*req); }));
+  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.List(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ImportResidents(
     grpc::CallbackServerContext* ctx, const v1::ImportResidentsRequest* req,
     v1::ImportResidentsResponse* resp) {
-  return ServeUnary(env_, import_, ctx, Into(resp, [this, req] { return logic_.Import(*req); }));
+  return ServeUnary(env_, import_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Import(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::LinkIdentity(grpc::CallbackServerContext* ctx,
                                                             const v1::LinkIdentityRequest* req,
                                                             v1::Resident* resp) {
-  return ServeUnary(env_, link_, ctx, Into(resp, [this, req] { return logic_.Link(*req); }));
+  return ServeUnary(env_, link_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Link(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
     grpc::CallbackServerContext* ctx, const v1::ResolveIdentityRequest* req,
     v1::ResolveIdentityResponse* resp) {
-  return ServeUnary(env_, resolve_, ctx, Into(resp, [this, req] { return logic_.Resolve(*req); }));
+  return ServeUnary(env_, resolve_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Resolve(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServerContext* ctx,
                                                               const v1::UnlinkIdentityRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, unlink_, ctx, Into(resp, [this, req] { return logic_.Unlink(*req); }));
+  return ServeUnary(env_, unlink_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Unlink(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::StartVerification(
     grpc::CallbackServerContext* ctx, const v1::StartVerificationRequest* req,
     v1::StartVerificationResponse* resp) {
   return ServeUnary(env_, start_verification_, ctx,
-                    Into(resp, [this, req] { return logic_.StartVerification(*req); }));
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.StartVerification(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ConfirmVerification(
     grpc::CallbackServerContext* ctx, const v1::ConfirmVerificationRequest* req,
     v1::ResolveIdentityResponse* resp) {
   return ServeUnary(env_, confirm_verification_, ctx,
-                    Into(resp, [this, req] { return logic_.ConfirmVerification(*req); }));
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.ConfirmVerification(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::MergeResidents(grpc::CallbackServerContext* ctx,
                                                               const v1::MergeResidentsRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, merge_, ctx, Into(resp, [this, req] { return logic_.Merge(*req); }));
+  return ServeUnary(env_, merge_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Merge(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServerContext* ctx,
                                                             const v1::ListTimelineRequest* req,
                                                             v1::ListTimelineResponse* resp) {
   return ServeUnary(env_, list_timeline_, ctx,
-                    Into(resp, [this, req] { return logic_.ListTimeline(*req); }));
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.ListTimeline(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServerContext* ctx,
                                                               const v1::AppendTimelineRequest* req,
                                                               v1::TimelineEntry* resp) {
   return ServeUnary(env_, append_timeline_, ctx,
-                    Into(resp, [this, req] { return logic_.AppendTimeline(*req); }));
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.AppendTimeline(*req); }));
 }
 
 }  // namespace lobby::residents

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/redis_txn.h"
@@ -82,8 +83,17 @@ absl::Status RedisTicketStore::Insert(const v1::Ticket& t, absl::string_view ide
   if (!t.team().empty()) {
     txn.Write({"HINCRBY", SiteKey(t.site_id(), "counts:team:" + t.team()), StatusName(t.status()), "1"});
   }
+  IncidentMembership(txn, nullptr, t);
   txn.Write(queue::XAddArgs(queue::kTicketsStream, event));
   return txn.Run(redis_).status();
+}
+
+void RedisTicketStore::IncidentMembership(redis::Txn& txn, const v1::Ticket* before, const v1::Ticket& after) const {
+  std::string old_id = before ? before->repair().incident_id() : "";
+  const std::string& new_id = after.repair().incident_id();
+  if (old_id == new_id) return;
+  if (!old_id.empty()) txn.Write({"SREM", SiteKey(after.site_id(), "incident_tickets:" + old_id), after.id()});
+  if (!new_id.empty()) txn.Write({"SADD", SiteKey(after.site_id(), "incident_tickets:" + new_id), after.id()});
 }
 
 absl::StatusOr<v1::Ticket> RedisTicketStore::Get(absl::string_view id) {
@@ -119,6 +129,7 @@ absl::Status RedisTicketStore::Replace(const v1::Ticket& before, const v1::Ticke
       txn.Write({"HINCRBY", SiteKey(after.site_id(), "counts:team:" + after.team()), StatusName(after.status()), "1"});
     }
   }
+  IncidentMembership(txn, &before, after);
   txn.Write(queue::XAddArgs(queue::kTicketsStream, event));
   return txn.Run(redis_).status();
 }
@@ -209,6 +220,114 @@ absl::StatusOr<std::map<std::string, int64_t>> RedisTicketStore::CountByStatus(a
     int64_t n = 0;
     if (absl::SimpleAtoi(r->elements[i + 1].str, &n) && n != 0) out[r->elements[i].str] = n;
   }
+  return out;
+}
+
+absl::StatusOr<std::string> RedisTicketStore::NextIncidentId() {
+  auto r = redis_.Command({"INCR", prefix_ + ":incident_seq"});
+  if (!r.ok()) return r.status();
+  return absl::StrCat("I-", 10000 + r->integer);
+}
+
+void RedisTicketStore::IncidentIndexes(redis::Txn& txn, const v1::Incident& inc) const {
+  std::string autos = SiteKey(inc.site_id(), "incidents:auto");
+  if (inc.status() == v1::INCIDENT_STATUS_OPEN && inc.auto_attach()) {
+    txn.Write({"HSET", autos, inc.id(), absl::StrCat(inc.category(), "|", absl::StrJoin(inc.buildings(), ","))});
+  } else {
+    txn.Write({"HDEL", autos, inc.id()});
+  }
+}
+
+absl::Status RedisTicketStore::InsertIncident(const v1::Incident& inc, const queue::Fields& event) {
+  redis::Txn txn;
+  std::string key = SiteKey(inc.site_id(), "incident:" + inc.id());
+  v1::Incident stored = inc;
+  stored.clear_ticket_ids();
+  txn.RequireVersion(key, 0, "incident id already in use");
+  txn.Write({"HSET", key, "pb", stored.SerializeAsString(), "v", std::to_string(inc.version())});
+  txn.Write({"HSET", prefix_ + ":incident_dir", inc.id(), inc.site_id()});
+  txn.Write({"ZADD", SiteKey(inc.site_id(), "incidents"),
+             std::to_string(TimeUtil::TimestampToMilliseconds(inc.created_at())), inc.id()});
+  IncidentIndexes(txn, inc);
+  txn.Write(queue::XAddArgs(queue::kTicketsStream, event));
+  return txn.Run(redis_).status();
+}
+
+absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::FetchIncidents(absl::string_view site,
+                                                                          const std::vector<std::string>& ids) {
+  std::vector<redis::Args> cmds;
+  for (const auto& id : ids) {
+    cmds.push_back({"HGET", SiteKey(site, "incident:" + id), "pb"});
+    cmds.push_back({"SMEMBERS", SiteKey(site, "incident_tickets:" + id)});
+  }
+  std::vector<v1::Incident> out;
+  if (cmds.empty()) return out;
+  auto r = redis_.Run(std::move(cmds));
+  if (!r.ok()) return r.status();
+  for (size_t i = 0; i + 1 < r->size(); i += 2) {
+    if ((*r)[i].IsNil()) continue;
+    v1::Incident inc;
+    if (!inc.ParseFromString((*r)[i].str)) return absl::DataLossError("stored incident is unreadable");
+    std::vector<std::string> tickets;
+    for (const auto& e : (*r)[i + 1].elements) tickets.push_back(e.str);
+    std::sort(tickets.begin(), tickets.end(), [](const std::string& a, const std::string& b) { return IdNumber(a) < IdNumber(b); });
+    for (auto& t : tickets) inc.add_ticket_ids(std::move(t));
+    out.push_back(std::move(inc));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::Incident> RedisTicketStore::GetIncident(absl::string_view id) {
+  auto site = redis_.Command({"HGET", prefix_ + ":incident_dir", std::string(id)});
+  if (!site.ok()) return site.status();
+  if (site->IsNil()) return absl::NotFoundError(absl::StrCat("no incident ", id));
+  auto list = FetchIncidents(site->str, {std::string(id)});
+  if (!list.ok()) return list.status();
+  if (list->empty()) return absl::NotFoundError(absl::StrCat("no incident ", id));
+  return std::move(list->front());
+}
+
+absl::Status RedisTicketStore::ReplaceIncident(const v1::Incident& before, const v1::Incident& after,
+                                               const queue::Fields& event) {
+  redis::Txn txn;
+  std::string key = SiteKey(after.site_id(), "incident:" + after.id());
+  v1::Incident stored = after;
+  stored.clear_ticket_ids();
+  txn.RequireVersion(key, before.version(), "the incident was changed by someone else; read it again");
+  txn.Write({"HSET", key, "pb", stored.SerializeAsString(), "v", std::to_string(after.version())});
+  IncidentIndexes(txn, after);
+  txn.Write(queue::XAddArgs(queue::kTicketsStream, event));
+  return txn.Run(redis_).status();
+}
+
+absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::string_view site,
+                                                                         bool include_resolved) {
+  auto r = redis_.Command({"ZREVRANGE", SiteKey(site, "incidents"), "0", "499"});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> ids;
+  for (const auto& e : r->elements) ids.push_back(e.str);
+  auto all = FetchIncidents(site, ids);
+  if (!all.ok() || include_resolved) return all;
+  std::vector<v1::Incident> open;
+  for (auto& i : *all) {
+    if (i.status() == v1::INCIDENT_STATUS_OPEN) open.push_back(std::move(i));
+  }
+  return open;
+}
+
+absl::StatusOr<std::vector<OpenIncident>> RedisTicketStore::AutoAttachIncidents(absl::string_view site) {
+  auto r = redis_.Command({"HGETALL", SiteKey(site, "incidents:auto")});
+  if (!r.ok()) return r.status();
+  std::vector<OpenIncident> out;
+  for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
+    OpenIncident o;
+    o.id = r->elements[i].str;
+    std::vector<std::string> parts = absl::StrSplit(r->elements[i + 1].str, absl::MaxSplits('|', 1));
+    o.category = parts[0];
+    if (parts.size() > 1) o.buildings = absl::StrSplit(parts[1], ',', absl::SkipEmpty());
+    out.push_back(std::move(o));
+  }
+  std::sort(out.begin(), out.end(), [](const OpenIncident& a, const OpenIncident& b) { return IdNumber(a.id) < IdNumber(b.id); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "services/common/redis.h"
+#include "services/common/redis_txn.h"
 #include "services/tickets/ticket_store.h"
 
 namespace lobby::tickets {
@@ -17,6 +18,11 @@ namespace lobby::tickets {
 ///   PREFIX:dir                      hash ID -> SITE
 ///   PREFIX:seq                      the id counter; ids are ID_PREFIX-(10000+n)
 ///   PREFIX:idem:KEY                 ID of the ticket created with that idempotency key (30 days)
+///   PREFIX:{SITE}:incident:ID       hash: pb (the Incident, without ticket_ids), v
+///   PREFIX:{SITE}:incident_tickets:ID  set of the incident's ticket ids
+///   PREFIX:{SITE}:incidents         zset, score = created ms
+///   PREFIX:{SITE}:incidents:auto    hash ID -> "category|building,building" of open auto-attach ones
+///   PREFIX:incident_dir, PREFIX:incident_seq
 class RedisTicketStore final : public TicketStore {
  public:
   RedisTicketStore(redis::Client& redis, std::string prefix, std::string id_prefix)
@@ -33,12 +39,22 @@ class RedisTicketStore final : public TicketStore {
   absl::StatusOr<TicketPage> List(const v1::ListTicketsRequest& query, int page_size) override;
   absl::StatusOr<std::map<std::string, int64_t>> CountByStatus(absl::string_view site,
                                                                absl::string_view team) override;
+  absl::StatusOr<std::string> NextIncidentId() override;
+  absl::Status InsertIncident(const v1::Incident& incident, const queue::Fields& event) override;
+  absl::StatusOr<v1::Incident> GetIncident(absl::string_view id) override;
+  absl::Status ReplaceIncident(const v1::Incident& before, const v1::Incident& after,
+                               const queue::Fields& event) override;
+  absl::StatusOr<std::vector<v1::Incident>> ListIncidents(absl::string_view site, bool include_resolved) override;
+  absl::StatusOr<std::vector<OpenIncident>> AutoAttachIncidents(absl::string_view site) override;
   absl::StatusOr<std::optional<v1::Catalog>> GetCatalog(absl::string_view site) override;
   absl::Status PutCatalog(const v1::Catalog& catalog) override;
 
  private:
   std::string SiteKey(absl::string_view site, absl::string_view suffix) const;
   std::vector<std::string> IndexKeys(const v1::Ticket& t) const;
+  void IncidentMembership(redis::Txn& txn, const v1::Ticket* before, const v1::Ticket& after) const;
+  void IncidentIndexes(redis::Txn& txn, const v1::Incident& incident) const;
+  absl::StatusOr<std::vector<v1::Incident>> FetchIncidents(absl::string_view site, const std::vector<std::string>& ids);
   redis::Client& redis_;
   std::string prefix_;
   std::string id_prefix_;

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/log.h"
 #include "services/tickets/catalog.h"
@@ -91,12 +92,30 @@ queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketSta
                      {"actor", std::string(actor)},
                      {"note", std::string(note)},
                      {"at", std::to_string(absl::ToUnixMillis(at))},
-                     {"version", std::to_string(t.version())}};
+                     {"version", std::to_string(t.version())},
+                     {"incident_id", t.repair().incident_id()}};
   return f;
 }
 
-TicketLogic::TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config)
-    : store_(store), clock_(clock), kind_(kind), config_(config) {}
+queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor, absl::Time at) {
+  return {{"v", "1"},
+          {"type", std::string(type)},
+          {"incident_id", i.id()},
+          {"site_id", i.site_id()},
+          {"buildings", absl::StrJoin(i.buildings(), ",")},
+          {"category", i.category()},
+          {"title", i.title()},
+          {"expected_at", i.has_expected_at() ? std::to_string(TimeUtil::TimestampToMilliseconds(i.expected_at())) : ""},
+          {"tickets", std::to_string(i.ticket_ids_size())},
+          {"note", i.resolution()},
+          {"actor", std::string(actor)},
+          {"at", std::to_string(absl::ToUnixMillis(at))},
+          {"version", std::to_string(i.version())}};
+}
+
+TicketLogic::TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config,
+                         CatalogSource catalog_source)
+    : store_(store), clock_(clock), kind_(kind), config_(config), catalog_source_(std::move(catalog_source)) {}
 
 absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const {
   v1::Location& loc = *t.mutable_location();
@@ -187,9 +206,26 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Get(**existing, actor);
   }
+  absl::Time now = clock_.Now();
+  if (kind_ == Kind::kComplaint) {
+    const v1::Category* cat = FindCategory(*catalog, t.category());
+    if (cat->response_hours() > 0) *t.mutable_sla()->mutable_respond_by() = ToProto(now + absl::Hours(cat->response_hours()));
+  } else {
+    // A new report of a fault that is already known joins its incident.
+    auto incidents = store_.AutoAttachIncidents(t.site_id());
+    if (!incidents.ok()) return incidents.status();
+    std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
+    for (const OpenIncident& inc : *incidents) {
+      bool in_building = inc.buildings.empty() ||
+                         std::find(inc.buildings.begin(), inc.buildings.end(), building) != inc.buildings.end();
+      if (inc.category == t.category() && in_building) {
+        t.mutable_repair()->set_incident_id(inc.id);
+        break;
+      }
+    }
+  }
   auto id = store_.NextId();
   if (!id.ok()) return id.status();
-  absl::Time now = clock_.Now();
   t.set_id(*id);
   t.set_status(v1::TICKET_STATUS_NEW);
   t.set_version(1);
@@ -261,6 +297,7 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
     Ticket next = *cur;
     std::string type, note;
     if (absl::Status s = change(next, type, note); !s.ok()) return s;
+    if (type.empty()) return Redact(*std::move(cur), actor);  // nothing to change
     absl::Time now = clock_.Now();
     next.set_version(cur->version() + 1);
     *next.mutable_updated_at() = ToProto(now);
@@ -427,10 +464,122 @@ absl::StatusOr<Ticket> TicketLogic::RecordFollowUp(absl::string_view id, const s
   });
 }
 
+// ------------------------------------------------------------------ incidents
+
+absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateIncidentRequest& req,
+                                                         const auth::Principal& actor) {
+  if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("incidents are for repairs");
+  v1::Incident inc = req.incident();
+  if (absl::Status s = CheckSite(inc.site_id()); !s.ok()) return s;
+  if (absl::Status s = CheckText("title", inc.title(), 200, true); !s.ok()) return s;
+  if (absl::Status s = CheckText("description", inc.description(), 4000, false); !s.ok()) return s;
+  if (!inc.id().empty() || inc.ticket_ids_size() || inc.status() != v1::INCIDENT_STATUS_UNSPECIFIED) {
+    return absl::InvalidArgumentError("id, status and ticket_ids are set by Lobby");
+  }
+  if (inc.buildings_size() > 50) return absl::InvalidArgumentError("at most 50 buildings");
+  for (const auto& b : inc.buildings()) {
+    if (b.empty() || b.find(',') != std::string::npos || b.find('|') != std::string::npos) {
+      return absl::InvalidArgumentError("a building name is not empty and has no ',' or '|'");
+    }
+    if (absl::Status s = CheckName("building", b); !s.ok()) return s;
+  }
+  auto catalog = GetCatalog(inc.site_id());
+  if (!catalog.ok()) return catalog.status();
+  const v1::Category* cat = FindCategory(*catalog, inc.category());
+  if (inc.auto_attach() && (cat == nullptr || cat->kind() != "repair")) {
+    return absl::InvalidArgumentError("auto_attach needs the repair category the reports will have");
+  }
+  if (!inc.category().empty() && cat == nullptr) return absl::InvalidArgumentError("unknown category");
+  auto id = store_.NextIncidentId();
+  if (!id.ok()) return id.status();
+  absl::Time now = clock_.Now();
+  inc.set_id(*id);
+  inc.set_status(v1::INCIDENT_STATUS_OPEN);
+  *inc.mutable_created_at() = ToProto(now);
+  inc.set_created_by(actor.name);
+  inc.set_version(1);
+  if (absl::Status s = store_.InsertIncident(inc, IncidentEvent(inc, "incident.created", actor.name, now)); !s.ok()) return s;
+  return inc;
+}
+
+absl::StatusOr<v1::Incident> TicketLogic::AttachToIncident(const v1::AttachToIncidentRequest& req,
+                                                           const auth::Principal& actor) {
+  if (req.ticket_ids().empty() || req.ticket_ids_size() > 500) return absl::InvalidArgumentError("1 to 500 ticket_ids");
+  auto inc = store_.GetIncident(req.incident_id());
+  if (!inc.ok()) return inc.status();
+  if (inc->status() != v1::INCIDENT_STATUS_OPEN) return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved"));
+  // Check them all first, so a bad id attaches nothing.
+  for (const auto& id : req.ticket_ids()) {
+    auto t = store_.Get(id);
+    if (!t.ok()) return t.status();
+    if (t->site_id() != inc->site_id()) return absl::InvalidArgumentError(absl::StrCat(id, " belongs to another estate"));
+    if (!IsOpen(t->status())) return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t->status())));
+  }
+  for (const auto& id : req.ticket_ids()) {
+    auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& note) {
+      if (t.repair().incident_id() == inc->id()) return absl::OkStatus();
+      t.mutable_repair()->set_incident_id(inc->id());
+      type = "ticket.incident_attached";
+      note = inc->title();
+      return absl::OkStatus();
+    });
+    if (!r.ok()) return r.status();
+  }
+  return store_.GetIncident(inc->id());
+}
+
+absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncidentRequest& req,
+                                                          const auth::Principal& actor) {
+  if (absl::Status s = CheckText("resolution", req.resolution(), 2000, true); !s.ok()) return s;
+  auto inc = store_.GetIncident(req.id());
+  if (!inc.ok()) return inc.status();
+  if (inc->status() != v1::INCIDENT_STATUS_OPEN) return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved already"));
+  // Tickets first: if this stops half way, the incident is still open and resolving it again
+  // finishes the rest.
+  std::string note = absl::StrCat("incident ", inc->id(), " resolved: ", req.resolution());
+  for (const auto& id : inc->ticket_ids()) {
+    auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
+      if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
+      t.set_status(v1::TICKET_STATUS_RESOLVED);
+      *t.mutable_resolved_at() = ToProto(clock_.Now());
+      if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
+      type = "ticket.resolved";
+      n = note;
+      return absl::OkStatus();
+    });
+    if (!r.ok() && !absl::IsFailedPrecondition(r.status())) return r.status();
+  }
+  absl::Time now = clock_.Now();
+  v1::Incident next = *inc;
+  next.set_status(v1::INCIDENT_STATUS_RESOLVED);
+  *next.mutable_resolved_at() = ToProto(now);
+  next.set_resolution(req.resolution());
+  next.set_version(inc->version() + 1);
+  if (absl::Status s = store_.ReplaceIncident(*inc, next, IncidentEvent(next, "incident.resolved", actor.name, now)); !s.ok()) {
+    return s;
+  }
+  return next;
+}
+
+absl::StatusOr<v1::Incident> TicketLogic::GetIncident(absl::string_view id) {
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  return store_.GetIncident(id);
+}
+
+absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::ListIncidentsRequest& req) {
+  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  auto list = store_.ListIncidents(req.site_id(), req.include_resolved());
+  if (!list.ok()) return list.status();
+  v1::ListIncidentsResponse out;
+  for (auto& i : *list) *out.add_incidents() = std::move(i);
+  return out;
+}
+
 // ------------------------------------------------------------------ catalog
 
 absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
   if (absl::Status s = CheckSite(site); !s.ok()) return s;
+  if (catalog_source_) return catalog_source_(site);
   auto stored = store_.GetCatalog(site);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) return **stored;

@@ -32,7 +32,12 @@ struct TicketsConfig {
 /// Thread-safe.
 class TicketLogic {
  public:
-  TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config);
+  /// Where a site's category catalog comes from. Repairs own the catalogs (their own store);
+  /// complaints ask RepairService.
+  using CatalogSource = std::function<absl::StatusOr<v1::Catalog>(absl::string_view site)>;
+
+  TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config,
+              CatalogSource catalog_source = nullptr);
 
   absl::StatusOr<v1::Ticket> Create(const v1::CreateTicketRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Get(absl::string_view id, const auth::Principal& viewer);
@@ -50,6 +55,14 @@ class TicketLogic {
   // Complaints.
   absl::StatusOr<v1::Ticket> RecordFollowUp(absl::string_view id, const std::string& outcome,
                                             const auth::Principal& actor);
+
+  // Incidents (repairs): one fault, many reports. Resolving an incident resolves every open
+  // ticket attached to it, each with its own ticket.resolved event (so each resident is told).
+  absl::StatusOr<v1::Incident> CreateIncident(const v1::CreateIncidentRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Incident> AttachToIncident(const v1::AttachToIncidentRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Incident> ResolveIncident(const v1::ResolveIncidentRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Incident> GetIncident(absl::string_view id);
+  absl::StatusOr<v1::ListIncidentsResponse> ListIncidents(const v1::ListIncidentsRequest& request);
 
   // Catalog.
   absl::StatusOr<v1::ApplyCatalogResponse> ApplyCatalog(const v1::ApplyCatalogRequest& request);
@@ -72,9 +85,13 @@ class TicketLogic {
   const Clock& clock_;
   Kind kind_;
   TicketsConfig config_;
+  CatalogSource catalog_source_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // per site
 };
+
+/// The event fields for an incident (docs/events.md, version 1).
+queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor, absl::Time at);
 
 /// The event fields for `t` (docs/events.md, version 1).
 queue::Fields TicketEvent(const v1::Ticket& t, absl::string_view type, v1::TicketStatus from,

@@ -7,9 +7,17 @@
 
 #include "absl/status/statusor.h"
 #include "lobby/v1/common.pb.h"
+#include "lobby/v1/repairs.pb.h"
 #include "services/common/queue.h"
 
 namespace lobby::tickets {
+
+/// What auto-attach needs to know of an open incident.
+struct OpenIncident {
+  std::string id;
+  std::string category;
+  std::vector<std::string> buildings;  // empty: the whole estate
+};
 
 struct TicketPage {
   std::vector<v1::Ticket> tickets;  // newest first
@@ -41,6 +49,20 @@ class TicketStore {
   /// Tickets per status of a team ("new", "assigned", ...), kept as counters.
   virtual absl::StatusOr<std::map<std::string, int64_t>> CountByStatus(absl::string_view site,
                                                                        absl::string_view team) = 0;
+
+  // Incidents (repairs). A ticket belongs to the incident named in its repair.incident_id;
+  // Insert and Replace keep each incident's list of tickets in step with that field.
+  virtual absl::StatusOr<std::string> NextIncidentId() = 0;
+  virtual absl::Status InsertIncident(const v1::Incident& incident, const queue::Fields& event) = 0;
+  /// With ticket_ids filled in. NOT_FOUND.
+  virtual absl::StatusOr<v1::Incident> GetIncident(absl::string_view id) = 0;
+  /// ABORTED when the stored version moved on.
+  virtual absl::Status ReplaceIncident(const v1::Incident& before, const v1::Incident& after,
+                                       const queue::Fields& event) = 0;
+  virtual absl::StatusOr<std::vector<v1::Incident>> ListIncidents(absl::string_view site,
+                                                                  bool include_resolved) = 0;
+  /// The site's open incidents that take new tickets automatically (one round trip).
+  virtual absl::StatusOr<std::vector<OpenIncident>> AutoAttachIncidents(absl::string_view site) = 0;
 
   /// The site's catalog, if one was applied.
   virtual absl::StatusOr<std::optional<v1::Catalog>> GetCatalog(absl::string_view site) = 0;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "services/common/runtime.h"
+#include "services/complaints/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 #include "tests/support/redis_server.h"
@@ -27,6 +28,7 @@ class Harness {
     config::CommonConfig::Declare(settings);
     residents::Component::Declare(settings);
     repairs::Component::Declare(settings);
+    complaints::Component::Declare(settings);
     std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
@@ -49,6 +51,9 @@ class Harness {
     auto r = repairs::Component::Create(settings, *runtime);
     if (!r.ok()) Fail(r.status());
     repairs = *std::move(r);
+    auto cm = complaints::Component::Create(settings, *runtime, true);
+    if (!cm.ok()) Fail(cm.status());
+    complaints = *std::move(cm);
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
     // The consumers create their groups (and streams) on their own threads: wait for them, so
@@ -64,6 +69,7 @@ class Harness {
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<residents::Component> residents;
   std::unique_ptr<repairs::Component> repairs;
+  std::unique_ptr<complaints::Component> complaints;
   std::shared_ptr<grpc::Channel> channel;
 
  private:

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "services/common/config.h"
+#include "services/common/runtime.h"
+#include "services/complaints/catalog_client.h"
+#include "services/complaints/complaint_service.h"
+#include "services/tickets/redis_ticket_store.h"
+#include "services/tickets/ticket_logic.h"
+
+namespace lobby::complaints {
+
+/// The complaints service as lobbyd hosts it: tickets under lobby:complaints, numbered C-10001,
+/// with categories from RepairService at --repairs-addr (default: this process).
+class Component {
+ public:
+  static void Declare(config::Settings& settings);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime,
+                                                           bool repairs_in_process);
+  tickets::TicketLogic& logic() { return logic_; }
+
+ private:
+  Component(Runtime& runtime, tickets::TicketsConfig config, std::string repairs_addr);
+  CatalogClient catalog_;
+  tickets::RedisTicketStore store_;
+  tickets::TicketLogic logic_;
+  ComplaintServiceImpl service_;
+};
+
+}  // namespace lobby::complaints
