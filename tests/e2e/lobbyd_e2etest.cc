@@ -101,6 +101,58 @@ TEST_F(LobbydTest, ResidentsThroughLobbyctl) {
   EXPECT_NE(timeline.out.find("called about the lift"), std::string::npos) << timeline.out;
 }
 
+TEST_F(LobbydTest, TicketsThroughLobbyctl) {
+  auto classified = Ctl({"repairs", "classify", "--site", "demo", "--text", "有人困咗喺電梯"});
+  EXPECT_NE(classified.out.find("lift_trapped"), std::string::npos) << classified.out;
+  EXPECT_NE(classified.out.find("EMERGENCY"), std::string::npos);
+
+  auto created = Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "12", "--room", "A",
+                      "--text", "廚房水喉漏水", "--channel", "phone", "--resident", "RS-10001",
+                      "--idempotency-key", "call-42", "-o", "json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_NE(created.out.find("\"id\":\"R-10001\""), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("\"category\":\"plumbing\""), std::string::npos);
+  auto again = Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "12", "--room", "A",
+                    "--text", "廚房水喉漏水", "--channel", "phone", "--resident", "RS-10001",
+                    "--idempotency-key", "call-42", "-o", "json"});
+  EXPECT_NE(again.out.find("\"id\":\"R-10001\""), std::string::npos) << "a retried call is the same ticket";
+
+  ASSERT_EQ(Ctl({"repairs", "assign", "R-10001", "--team", "plumbing", "--assignee", "Lee"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"repairs", "ack", "R-10001"}, kTech).exit_code, 0);
+  auto illegal = Ctl({"repairs", "resolve", "R-10001"}, kTech);
+  EXPECT_EQ(illegal.exit_code, 1);
+  EXPECT_NE(illegal.err.find("FAILED_PRECONDITION"), std::string::npos) << illegal.err;
+  ASSERT_EQ(Ctl({"repairs", "arrive", "R-10001"}, kTech).exit_code, 0);
+  ASSERT_EQ(Ctl({"repairs", "resolve", "R-10001", "--note", "washer replaced"}, kTech).exit_code, 0);
+  auto shown = Ctl({"repairs", "get", "R-10001"});
+  EXPECT_NE(shown.out.find("resolved"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("washer replaced"), std::string::npos);
+  auto listed = Ctl({"repairs", "list", "--site", "demo", "--status", "resolved"});
+  EXPECT_NE(listed.out.find("R-10001"), std::string::npos) << listed.out;
+
+  auto complaint = Ctl({"complaints", "create", "--site", "demo", "--building", "Tower 1", "--floor", "8", "--room", "C",
+                        "--category", "noise", "--subject", "noise", "--description", "樓上好嘈", "--channel", "line",
+                        "--resident", "RS-10003", "--anonymous"});
+  ASSERT_EQ(complaint.exit_code, 0) << complaint.err;
+  auto as_tech = Ctl({"complaints", "get", "C-10001"}, kTech);
+  EXPECT_NE(as_tech.out.find("anonymous"), std::string::npos) << as_tech.out;
+  EXPECT_EQ(as_tech.out.find("RS-10003"), std::string::npos) << "hidden from the team";
+
+  std::string catalog_path = dir_ + "/catalog.yaml";
+  std::ofstream(catalog_path) << "categories:\n  - id: pool\n    kind: repair\n"
+                                 "    names: {zh-Hant: 泳池, zh-Hans: 泳池, en: Pool}\n    default_priority: P3\n"
+                                 "    keywords: [pool]\n";
+  auto dry = Ctl({"apply", "-f", catalog_path, "--site", "harbour", "--dry-run"});
+  EXPECT_NE(dry.out.find("dry run"), std::string::npos) << dry.out << dry.err;
+  ASSERT_EQ(Ctl({"apply", "-f", catalog_path, "--site", "harbour"}).exit_code, 0);
+  EXPECT_NE(Ctl({"catalog", "get", "--site", "harbour"}).out.find("pool"), std::string::npos);
+
+  auto incident = Ctl({"incidents", "create", "--site", "demo", "--building", "Tower 2", "--category", "water_outage",
+                       "--auto-attach", "--title", "No water in Tower 2"});
+  ASSERT_EQ(incident.exit_code, 0) << incident.err;
+  EXPECT_NE(Ctl({"incidents", "list", "--site", "demo"}).out.find("I-10001"), std::string::npos);
+}
+
 TEST_F(LobbydTest, ErrorsAndExitCodes) {
   auto denied = Ctl({"residents", "list", "--site", "demo"}, kTech);
   EXPECT_EQ(denied.exit_code, 1);

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/grpc_server.h"
@@ -71,6 +72,17 @@ repairs:
   comment ID --text T [--internal]
   counts --site S --team T
   classify --site S --text "..."
+complaints:
+  create --site S (--building B --floor F --room R | --building B --area A) --category C
+         --subject neighbour|staff|service|noise|environment|billing|other --description D
+         --channel C [--resident RS-ID] [--anonymous] [--idempotency-key K]
+  get, list, assign, ack, comment, counts, close, reopen, cancel     as for repairs
+  submit-review ID; approve|reject ID --note N (supervisors); follow-up ID --outcome TEXT
+
+incidents:
+  create --site S --title T [--building B]... [--category C --auto-attach] [--expected RFC3339]
+  attach INCIDENT TICKET...    resolve INCIDENT --resolution TEXT    get ID    list --site S [--all]
+
 catalog get --site S
 apply -f FILE --site S [--dry-run]       apply a category catalog (YAML, see docs/tickets.md)
 
@@ -116,7 +128,7 @@ struct Args {
   }
 };
 
-const std::set<std::string> kBoolFlags = {"all", "dry-run", "verified", "help", "entry-permission", "internal"};
+const std::set<std::string> kBoolFlags = {"all", "dry-run", "verified", "help", "entry-permission", "internal", "anonymous", "auto-attach"};
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
@@ -236,6 +248,7 @@ struct Ctl {
   bool json() const { return output == "json"; }
 
   std::unique_ptr<v1::RepairService::Stub> repairs;
+  std::unique_ptr<v1::ComplaintService::Stub> complaints;
 
   template <typename Req, typename Resp, typename Method>
   Resp Call(Method method, const Req& req) {
@@ -629,67 +642,21 @@ google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string
   return ts;
 }
 
-int Repairs(Ctl& ctl, Args& a) {
-  if (a.positional.size() < 2) throw UsageError{"repairs needs a command (see --help)"};
-  std::string cmd = a.positional[1];
-  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
-  using S = v1::RepairService::Stub;
-  auto& stub = *ctl.repairs;
+// The commands repairs and complaints share. Returns -1 when `cmd` is not one of them.
+template <typename Stub, typename Get, typename List>
+int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get_method, List list_method) {
   static const std::map<std::string, v1::TicketAction> kActions = {
       {"ack", v1::TICKET_ACTION_ACKNOWLEDGE}, {"arrive", v1::TICKET_ACTION_ARRIVE},
       {"hold", v1::TICKET_ACTION_HOLD},       {"resume", v1::TICKET_ACTION_RESUME},
       {"resolve", v1::TICKET_ACTION_RESOLVE}, {"close", v1::TICKET_ACTION_CLOSE},
-      {"reopen", v1::TICKET_ACTION_REOPEN},   {"cancel", v1::TICKET_ACTION_CANCEL}};
-  if (cmd == "create") {
-    a.Allow({"site", "building", "floor", "room", "area", "category", "text", "description", "channel", "resident",
-             "priority", "photo", "idempotency-key", "entry-permission", "key-note"}, 0);
-    v1::CreateTicketRequest req;
-    v1::Ticket* t = req.mutable_ticket();
-    t->set_site_id(a.Require("site"));
-    if (a.Has("room")) {
-      auto* u = t->mutable_location()->mutable_unit();
-      u->set_site_id(t->site_id());
-      u->set_building(a.Require("building"));
-      u->set_floor(a.Require("floor"));
-      u->set_room(a.Get("room"));
-    } else {
-      t->mutable_location()->set_building(a.Require("building"));
-      t->mutable_location()->set_floor(a.Get("floor"));
-      t->mutable_location()->set_area(a.Get("area"));
-    }
-    std::string category = a.Get("category");
-    if (category.empty()) {
-      v1::ClassifyRequest c;
-      c.set_site_id(t->site_id());
-      c.set_text(a.Require("text"));
-      auto guess = ctl.CallOn<v1::ClassifyRequest, v1::Classification>(stub, &S::Classify, c);
-      if (guess.category().empty() || guess.kind() != "repair") throw UsageError{"could not tell the category from --text; give --category"};
-      std::cerr << "category: " << guess.category() << " (confidence " << guess.confidence() << ")\n";
-      category = guess.category();
-    }
-    t->set_category(category);
-    t->set_description(a.Has("description") ? a.Get("description") : a.Require("text"));
-    t->set_channel(ParseChannel(a.Require("channel")));
-    t->mutable_reporter()->set_resident_id(a.Get("resident"));
-    if (a.Has("priority")) {
-      v1::Priority p;
-      if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) throw UsageError{"--priority is P1..P4"};
-      t->set_priority(p);
-    }
-    for (const auto& url : a.All("photo")) {
-      auto* ph = t->add_photos();
-      ph->set_url(url);
-      ph->set_content_type(absl::EndsWith(url, ".mp4") ? "video/mp4" : absl::EndsWith(url, ".png") ? "image/png" : "image/jpeg");
-    }
-    if (a.Has("entry-permission")) t->mutable_repair()->set_entry_permission(true);
-    if (a.Has("key-note")) t->mutable_repair()->set_key_note(a.Get("key-note"));
-    req.set_idempotency_key(a.Get("idempotency-key"));
-    PrintTicket(ctl, ctl.CallOn<v1::CreateTicketRequest, v1::Ticket>(stub, &S::CreateRepair, req));
-  } else if (cmd == "get") {
+      {"reopen", v1::TICKET_ACTION_REOPEN},   {"cancel", v1::TICKET_ACTION_CANCEL},
+      {"submit-review", v1::TICKET_ACTION_SUBMIT_REVIEW}, {"approve", v1::TICKET_ACTION_APPROVE},
+      {"reject", v1::TICKET_ACTION_REJECT}};
+  if (cmd == "get") {
     a.Allow({}, 1);
     v1::GetTicketRequest req;
     req.set_id(a.positional[0]);
-    PrintTicket(ctl, ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::GetRepair, req));
+    PrintTicket(ctl, ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, get_method, req));
   } else if (cmd == "list") {
     a.Allow({"site", "status", "team", "assignee", "category", "building", "resident", "priority", "page-size", "page-token", "all"}, 0);
     v1::ListTicketsRequest req;
@@ -714,7 +681,7 @@ int Repairs(Ctl& ctl, Args& a) {
     std::vector<v1::Ticket> all;
     std::string next;
     do {
-      auto resp = ctl.CallOn<v1::ListTicketsRequest, v1::ListTicketsResponse>(stub, &S::ListRepairs, req);
+      auto resp = ctl.CallOn<v1::ListTicketsRequest, v1::ListTicketsResponse>(stub, list_method, req);
       for (auto& t : *resp.mutable_tickets()) all.push_back(std::move(t));
       next = resp.next_page_token();
       req.set_page_token(next);
@@ -730,7 +697,7 @@ int Repairs(Ctl& ctl, Args& a) {
     int64_t v = 0;
     if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
     req.set_expected_version(v);
-    PrintTicket(ctl, ctl.CallOn<v1::AssignRequest, v1::Ticket>(stub, &S::Assign, req));
+    PrintTicket(ctl, ctl.CallOn<v1::AssignRequest, v1::Ticket>(stub, &Stub::Assign, req));
   } else if (kActions.count(cmd)) {
     a.Allow({"note", "reason", "expected-version"}, 1);
     v1::TransitionRequest req;
@@ -747,7 +714,92 @@ int Repairs(Ctl& ctl, Args& a) {
     int64_t v = 0;
     if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
     req.set_expected_version(v);
-    PrintTicket(ctl, ctl.CallOn<v1::TransitionRequest, v1::Ticket>(stub, &S::Transition, req));
+    PrintTicket(ctl, ctl.CallOn<v1::TransitionRequest, v1::Ticket>(stub, &Stub::Transition, req));
+  } else if (cmd == "comment") {
+    a.Allow({"text", "internal"}, 1);
+    v1::AddCommentRequest req;
+    req.set_id(a.positional[0]);
+    req.set_text(a.Require("text"));
+    req.set_internal(a.Has("internal"));
+    PrintTicket(ctl, ctl.CallOn<v1::AddCommentRequest, v1::Ticket>(stub, &Stub::AddComment, req));
+  } else if (cmd == "counts") {
+    a.Allow({"site", "team"}, 0);
+    v1::CountByStatusRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_team(a.Require("team"));
+    auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(stub, &Stub::CountByStatus, req);
+    if (ctl.json()) {
+      std::cout << Json(resp) << "\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
+        rows.push_back({k, std::to_string(v)});
+      }
+      PrintTable({"STATUS", "TICKETS"}, rows);
+    }
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+// Location and the fields every new ticket has, from the flags.
+void FillNewTicket(Args& a, v1::Ticket* t) {
+  t->set_site_id(a.Require("site"));
+  if (a.Has("room")) {
+    auto* u = t->mutable_location()->mutable_unit();
+    u->set_site_id(t->site_id());
+    u->set_building(a.Require("building"));
+    u->set_floor(a.Require("floor"));
+    u->set_room(a.Get("room"));
+  } else {
+    t->mutable_location()->set_building(a.Require("building"));
+    t->mutable_location()->set_floor(a.Get("floor"));
+    t->mutable_location()->set_area(a.Get("area"));
+  }
+  t->set_channel(ParseChannel(a.Require("channel")));
+  t->mutable_reporter()->set_resident_id(a.Get("resident"));
+  if (a.Has("priority")) {
+    v1::Priority p;
+    if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) throw UsageError{"--priority is P1..P4"};
+    t->set_priority(p);
+  }
+}
+
+int Repairs(Ctl& ctl, Args& a) {
+  if (a.positional.size() < 2) throw UsageError{"repairs needs a command (see --help)"};
+  std::string cmd = a.positional[1];
+  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
+  using S = v1::RepairService::Stub;
+  auto& stub = *ctl.repairs;
+  if (int r = TicketCommand(ctl, a, stub, cmd, &S::GetRepair, &S::ListRepairs); r >= 0) return r;
+  if (cmd == "create") {
+    a.Allow({"site", "building", "floor", "room", "area", "category", "text", "description", "channel", "resident",
+             "priority", "photo", "idempotency-key", "entry-permission", "key-note"}, 0);
+    v1::CreateTicketRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    FillNewTicket(a, t);
+    std::string category = a.Get("category");
+    if (category.empty()) {
+      v1::ClassifyRequest c;
+      c.set_site_id(t->site_id());
+      c.set_text(a.Require("text"));
+      auto guess = ctl.CallOn<v1::ClassifyRequest, v1::Classification>(stub, &S::Classify, c);
+      if (guess.category().empty() || guess.kind() != "repair") throw UsageError{"could not tell the category from --text; give --category"};
+      std::cerr << "category: " << guess.category() << " (confidence " << guess.confidence() << ")\n";
+      category = guess.category();
+    }
+    t->set_category(category);
+    t->set_description(a.Has("description") ? a.Get("description") : a.Require("text"));
+    for (const auto& url : a.All("photo")) {
+      auto* ph = t->add_photos();
+      ph->set_url(url);
+      ph->set_content_type(absl::EndsWith(url, ".mp4") ? "video/mp4" : absl::EndsWith(url, ".png") ? "image/png" : "image/jpeg");
+    }
+    if (a.Has("entry-permission")) t->mutable_repair()->set_entry_permission(true);
+    if (a.Has("key-note")) t->mutable_repair()->set_key_note(a.Get("key-note"));
+    req.set_idempotency_key(a.Get("idempotency-key"));
+    PrintTicket(ctl, ctl.CallOn<v1::CreateTicketRequest, v1::Ticket>(stub, &S::CreateRepair, req));
   } else if (cmd == "visit") {
     a.Allow({"start", "end", "entry-permission", "key-note"}, 1);
     v1::ProposeVisitRequest req;
@@ -762,28 +814,6 @@ int Repairs(Ctl& ctl, Args& a) {
     v1::GetTicketRequest req;
     req.set_id(a.positional[0]);
     PrintTicket(ctl, ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::ConfirmVisit, req));
-  } else if (cmd == "comment") {
-    a.Allow({"text", "internal"}, 1);
-    v1::AddCommentRequest req;
-    req.set_id(a.positional[0]);
-    req.set_text(a.Require("text"));
-    req.set_internal(a.Has("internal"));
-    PrintTicket(ctl, ctl.CallOn<v1::AddCommentRequest, v1::Ticket>(stub, &S::AddComment, req));
-  } else if (cmd == "counts") {
-    a.Allow({"site", "team"}, 0);
-    v1::CountByStatusRequest req;
-    req.set_site_id(a.Require("site"));
-    req.set_team(a.Require("team"));
-    auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(stub, &S::CountByStatus, req);
-    if (ctl.json()) {
-      std::cout << Json(resp) << "\n";
-    } else {
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
-        rows.push_back({k, std::to_string(v)});
-      }
-      PrintTable({"STATUS", "TICKETS"}, rows);
-    }
   } else if (cmd == "classify") {
     a.Allow({"site", "text"}, 0);
     v1::ClassifyRequest req;
@@ -799,6 +829,107 @@ int Repairs(Ctl& ctl, Args& a) {
     }
   } else {
     throw UsageError{"unknown command 'repairs " + cmd + "'"};
+  }
+  return 0;
+}
+
+int Complaints(Ctl& ctl, Args& a) {
+  if (a.positional.size() < 2) throw UsageError{"complaints needs a command (see --help)"};
+  std::string cmd = a.positional[1];
+  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
+  using S = v1::ComplaintService::Stub;
+  auto& stub = *ctl.complaints;
+  if (int r = TicketCommand(ctl, a, stub, cmd, &S::GetComplaint, &S::ListComplaints); r >= 0) return r;
+  if (cmd == "create") {
+    a.Allow({"site", "building", "floor", "room", "area", "category", "subject", "description", "channel", "resident",
+             "priority", "anonymous", "idempotency-key"}, 0);
+    v1::CreateTicketRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    FillNewTicket(a, t);
+    t->set_category(a.Require("category"));
+    t->set_description(a.Require("description"));
+    v1::ComplaintSubject subject;
+    if (!v1::ComplaintSubject_Parse("COMPLAINT_SUBJECT_" + absl::AsciiStrToUpper(a.Require("subject")), &subject)) {
+      throw UsageError{"--subject is neighbour, staff, service, noise, environment, billing or other"};
+    }
+    t->mutable_complaint()->set_subject(subject);
+    t->mutable_complaint()->set_anonymous(a.Has("anonymous"));
+    req.set_idempotency_key(a.Get("idempotency-key"));
+    PrintTicket(ctl, ctl.CallOn<v1::CreateTicketRequest, v1::Ticket>(stub, &S::CreateComplaint, req));
+  } else if (cmd == "follow-up") {
+    a.Allow({"outcome"}, 1);
+    v1::RecordFollowUpRequest req;
+    req.set_id(a.positional[0]);
+    req.set_outcome(a.Require("outcome"));
+    PrintTicket(ctl, ctl.CallOn<v1::RecordFollowUpRequest, v1::Ticket>(stub, &S::RecordFollowUp, req));
+  } else {
+    throw UsageError{"unknown command 'complaints " + cmd + "'"};
+  }
+  return 0;
+}
+
+void PrintIncidents(Ctl& ctl, const std::vector<v1::Incident>& list) {
+  if (ctl.json()) {
+    std::vector<std::string> items;
+    for (const auto& i : list) items.push_back(Json(i));
+    std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]}\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& i : list) {
+    rows.push_back({i.id(), Lower(v1::IncidentStatus_Name(i.status()), "INCIDENT_STATUS_"), i.category(),
+                    i.buildings().empty() ? "(all)" : absl::StrJoin(i.buildings(), ","), std::to_string(i.ticket_ids_size()),
+                    Time(i.expected_at()), i.title()});
+  }
+  PrintTable({"ID", "STATUS", "CATEGORY", "BUILDINGS", "TICKETS", "EXPECTED", "TITLE"}, rows);
+}
+
+int Incidents(Ctl& ctl, Args& a) {
+  if (a.positional.size() < 2) throw UsageError{"incidents needs a command (see --help)"};
+  std::string cmd = a.positional[1];
+  a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
+  using S = v1::RepairService::Stub;
+  auto& stub = *ctl.repairs;
+  if (cmd == "create") {
+    a.Allow({"site", "building", "category", "title", "description", "expected", "auto-attach"}, 0);
+    v1::CreateIncidentRequest req;
+    v1::Incident* i = req.mutable_incident();
+    i->set_site_id(a.Require("site"));
+    for (const auto& b : a.All("building")) i->add_buildings(b);
+    i->set_category(a.Get("category"));
+    i->set_title(a.Require("title"));
+    i->set_description(a.Get("description"));
+    if (a.Has("expected")) *i->mutable_expected_at() = ParseTime("expected", a.Get("expected"));
+    i->set_auto_attach(a.Has("auto-attach"));
+    PrintIncidents(ctl, {ctl.CallOn<v1::CreateIncidentRequest, v1::Incident>(stub, &S::CreateIncident, req)});
+  } else if (cmd == "attach") {
+    a.Allow({}, a.positional.size() < 2 ? 2 : a.positional.size());
+    v1::AttachToIncidentRequest req;
+    req.set_incident_id(a.positional[0]);
+    for (size_t k = 1; k < a.positional.size(); ++k) req.add_ticket_ids(a.positional[k]);
+    PrintIncidents(ctl, {ctl.CallOn<v1::AttachToIncidentRequest, v1::Incident>(stub, &S::AttachToIncident, req)});
+  } else if (cmd == "resolve") {
+    a.Allow({"resolution"}, 1);
+    v1::ResolveIncidentRequest req;
+    req.set_id(a.positional[0]);
+    req.set_resolution(a.Require("resolution"));
+    PrintIncidents(ctl, {ctl.CallOn<v1::ResolveIncidentRequest, v1::Incident>(stub, &S::ResolveIncident, req)});
+  } else if (cmd == "get") {
+    a.Allow({}, 1);
+    v1::GetIncidentRequest req;
+    req.set_id(a.positional[0]);
+    auto i = ctl.CallOn<v1::GetIncidentRequest, v1::Incident>(stub, &S::GetIncident, req);
+    PrintIncidents(ctl, {i});
+    if (!ctl.json()) std::cout << "tickets: " << absl::StrJoin(i.ticket_ids(), ", ") << "\n";
+  } else if (cmd == "list") {
+    a.Allow({"site", "all"}, 0);
+    v1::ListIncidentsRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_include_resolved(a.Has("all"));
+    auto resp = ctl.CallOn<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(stub, &S::ListIncidents, req);
+    PrintIncidents(ctl, {resp.incidents().begin(), resp.incidents().end()});
+  } else {
+    throw UsageError{"unknown command 'incidents " + cmd + "'"};
   }
   return 0;
 }
@@ -871,7 +1002,10 @@ int main(int argc, char** argv) {
     const std::string& group = a.positional[0];
     ctl.repairs = v1::RepairService::NewStub(channel);
     if (group == "residents") return Residents(ctl, a);
+    ctl.complaints = v1::ComplaintService::NewStub(channel);
     if (group == "repairs") return Repairs(ctl, a);
+    if (group == "complaints") return Complaints(ctl, a);
+    if (group == "incidents") return Incidents(ctl, a);
     if (group == "catalog" || group == "apply") return Catalog(ctl, a);
     if (group == "health") {
       a.Allow({"service"}, 1);
@@ -890,7 +1024,7 @@ int main(int argc, char** argv) {
       std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
       return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
     }
-    throw UsageError{"unknown group '" + group + "' (residents, repairs, catalog, apply, health)"};
+    throw UsageError{"unknown group '" + group + "' (residents, repairs, complaints, incidents, catalog, apply, health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

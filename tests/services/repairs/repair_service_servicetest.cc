@@ -408,5 +408,103 @@ TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   EXPECT_EQ(events.back().Get("type"), "ticket.commented");
 }
 
+
+TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
+  v1::CreateIncidentRequest create;
+  v1::Incident* inc = create.mutable_incident();
+  inc->set_site_id("demo");
+  inc->add_buildings("Tower 2");
+  inc->set_category("water_outage");
+  inc->set_title("No water in Tower 2: pump fault");
+  inc->set_auto_attach(true);
+  *inc->mutable_expected_at() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(3)));
+  EXPECT_EQ(Call(&Stub::CreateIncident, create, kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto created = Call(&Stub::CreateIncident, create, kAgentToken);
+  ASSERT_TRUE(created.ok()) << created.status.error_message();
+  EXPECT_EQ(created.value.id(), "I-10001");
+
+  std::vector<std::string> joined;
+  for (const char* room : {"A", "B", "C"}) {
+    auto req = NewRepair("water_outage", room, "Tower 2");
+    req.mutable_ticket()->mutable_reporter()->set_resident_id(std::string("RS-2") + room);
+    v1::Ticket t = Create(req);
+    EXPECT_EQ(t.repair().incident_id(), "I-10001") << "a known fault's report joins its incident";
+    joined.push_back(t.id());
+  }
+  v1::Ticket other_building = Create(NewRepair("water_outage", "A", "Tower 1"));
+  EXPECT_TRUE(other_building.repair().incident_id().empty());
+  v1::Ticket other_category = Create(NewRepair("plumbing", "D", "Tower 2"));
+  EXPECT_TRUE(other_category.repair().incident_id().empty());
+  v1::AttachToIncidentRequest attach;
+  attach.set_incident_id("I-10001");
+  attach.add_ticket_ids(other_category.id());
+  auto attached = Call(&Stub::AttachToIncident, attach);
+  ASSERT_TRUE(attached.ok()) << attached.status.error_message();
+  EXPECT_EQ(attached.value.ticket_ids_size(), 4);
+  ASSERT_TRUE(AssignTo(joined[0], "plumbing", "Lee").ok());
+  ASSERT_TRUE(Act(joined[1], v1::TICKET_ACTION_CANCEL, kAdapterToken).ok()) << "one resident cancels meanwhile";
+
+  v1::ListIncidentsRequest list;
+  list.set_site_id("demo");
+  EXPECT_EQ(Call(&Stub::ListIncidents, list, kTechToken).value.incidents_size(), 1);
+
+  v1::ResolveIncidentRequest resolve;
+  resolve.set_id("I-10001");
+  resolve.set_resolution("Pump replaced; water is back");
+  auto resolved = Call(&Stub::ResolveIncident, resolve);
+  ASSERT_TRUE(resolved.ok()) << resolved.status.error_message();
+  EXPECT_EQ(resolved.value.status(), v1::INCIDENT_STATUS_RESOLVED);
+
+  for (const std::string& id : {joined[0], joined[2], other_category.id()}) {
+    v1::GetTicketRequest get;
+    get.set_id(id);
+    auto t = Call(&Stub::GetRepair, get).value;
+    EXPECT_EQ(t.status(), v1::TICKET_STATUS_RESOLVED) << id;
+    EXPECT_EQ(t.history().rbegin()->note(), "incident I-10001 resolved: Pump replaced; water is back");
+    EXPECT_EQ(EventTypes(id).back(), "ticket.resolved") << "so the resident is told";
+  }
+  v1::GetTicketRequest cancelled;
+  cancelled.set_id(joined[1]);
+  EXPECT_EQ(Call(&Stub::GetRepair, cancelled).value.status(), v1::TICKET_STATUS_CANCELLED) << "left as it was";
+  v1::GetTicketRequest unrelated;
+  unrelated.set_id(other_building.id());
+  EXPECT_EQ(Call(&Stub::GetRepair, unrelated).value.status(), v1::TICKET_STATUS_NEW);
+  int resolved_events = 0;
+  for (const auto& e : Events()) {
+    if (e.Get("type") == "ticket.resolved") {
+      ++resolved_events;
+      EXPECT_FALSE(e.Get("resident_id").empty());
+    }
+    if (e.Get("type") == "incident.resolved") EXPECT_EQ(e.Get("tickets"), "4");
+  }
+  EXPECT_EQ(resolved_events, 3);
+
+  EXPECT_EQ(Call(&Stub::ResolveIncident, resolve).code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Call(&Stub::AttachToIncident, attach).code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(Create(NewRepair("water_outage", "E", "Tower 2")).repair().incident_id().empty())
+      << "a resolved incident takes no more reports";
+  EXPECT_EQ(Call(&Stub::ListIncidents, list).value.incidents_size(), 0);
+  list.set_include_resolved(true);
+  EXPECT_EQ(Call(&Stub::ListIncidents, list).value.incidents_size(), 1);
+}
+
+TEST_F(RepairServiceTest, IncidentInputIsChecked) {
+  auto before = server().Snapshot();
+  v1::CreateIncidentRequest create;
+  create.mutable_incident()->set_site_id("demo");
+  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT) << "no title";
+  create.mutable_incident()->set_title("Lift 2 out of service");
+  create.mutable_incident()->set_auto_attach(true);
+  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT) << "auto-attach without category";
+  create.mutable_incident()->set_category("noise");
+  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT) << "a complaint category";
+  EXPECT_EQ(before, server().Snapshot());
+  create.mutable_incident()->set_category("lift");
+  ASSERT_TRUE(Call(&Stub::CreateIncident, create).ok());
+  v1::AttachToIncidentRequest attach;
+  attach.set_incident_id("I-10001");
+  attach.add_ticket_ids("R-404");
+  EXPECT_EQ(Call(&Stub::AttachToIncident, attach).code(), grpc::StatusCode::NOT_FOUND);
+}
 }  // namespace
 }  // namespace lobby::repairs

@@ -1,0 +1,127 @@
+// ComplaintService through a real gRPC server, with its categories from RepairService.
+#include <gtest/gtest.h>
+
+#include "google/protobuf/util/time_util.h"
+#include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "tests/support/harness.h"
+
+namespace lobby::complaints {
+namespace {
+
+using lobby::testing::Harness;
+using lobby::testing::kAdapterToken;
+using lobby::testing::kAdminToken;
+using lobby::testing::kAgentToken;
+using lobby::testing::kTechToken;
+using lobby::testing::RedisTest;
+using google::protobuf::util::TimeUtil;
+
+class ComplaintServiceTest : public RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    harness_ = std::make_unique<Harness>(server(), clock_);
+    stub_ = v1::ComplaintService::NewStub(harness_->channel);
+  }
+  void TearDown() override { harness_.reset(); }
+
+  grpc::Status Create(const v1::CreateTicketRequest& req, v1::Ticket* out, const std::string& token = kAdapterToken) {
+    grpc::ClientContext ctx;
+    PrepareClientContext(ctx, token, absl::Seconds(10));
+    return stub_->CreateComplaint(&ctx, req, out);
+  }
+  grpc::Status Get(const std::string& id, v1::Ticket* out, const std::string& token) {
+    grpc::ClientContext ctx;
+    PrepareClientContext(ctx, token, absl::Seconds(10));
+    v1::GetTicketRequest req;
+    req.set_id(id);
+    return stub_->GetComplaint(&ctx, req, out);
+  }
+  v1::CreateTicketRequest NewComplaint(const std::string& category, bool anonymous) {
+    v1::CreateTicketRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    t->set_site_id("demo");
+    auto* u = t->mutable_location()->mutable_unit();
+    u->set_building("Tower 1");
+    u->set_floor("8");
+    u->set_room("C");
+    t->set_category(category);
+    t->set_channel(v1::CHANNEL_LINE);
+    t->set_description("樓上每晚凌晨都好嘈");
+    t->mutable_reporter()->set_resident_id("RS-10003");
+    t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
+    t->mutable_complaint()->set_anonymous(anonymous);
+    return req;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<Harness> harness_;
+  std::unique_ptr<v1::ComplaintService::Stub> stub_;
+};
+
+TEST_F(ComplaintServiceTest, AnonymousComplaintHidesTheReporterFromATechnician) {
+  v1::Ticket created;
+  ASSERT_TRUE(Create(NewComplaint("noise", true), &created).ok());
+  EXPECT_EQ(created.id(), "C-10001");
+  EXPECT_EQ(created.sla().respond_by().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)))
+      << "the noise category's response deadline";
+  v1::Ticket as_tech, as_agent, as_admin;
+  ASSERT_TRUE(Get("C-10001", &as_tech, kTechToken).ok());
+  EXPECT_TRUE(as_tech.reporter().resident_id().empty());
+  EXPECT_EQ(as_tech.reporter().name(), "anonymous");
+  ASSERT_TRUE(Get("C-10001", &as_agent, kAgentToken).ok());
+  EXPECT_TRUE(as_agent.reporter().resident_id().empty());
+  ASSERT_TRUE(Get("C-10001", &as_admin, kAdminToken).ok());
+  EXPECT_EQ(as_admin.reporter().resident_id(), "RS-10003");
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, kTechToken, absl::Seconds(10));
+  v1::ListTicketsRequest list;
+  list.set_site_id("demo");
+  v1::ListTicketsResponse listed;
+  ASSERT_TRUE(stub_->ListComplaints(&ctx, list, &listed).ok());
+  ASSERT_EQ(listed.tickets_size(), 1);
+  EXPECT_TRUE(listed.tickets(0).reporter().resident_id().empty());
+}
+
+TEST_F(ComplaintServiceTest, CategoriesComeFromRepairServiceCatalog) {
+  v1::Ticket out;
+  auto repair_category = Create(NewComplaint("plumbing", false), &out);
+  EXPECT_EQ(repair_category.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  auto repairs = v1::RepairService::NewStub(harness_->channel);
+  v1::ApplyCatalogRequest apply;
+  apply.set_site_id("harbour");
+  apply.set_yaml(R"(
+categories:
+  - id: karaoke
+    kind: complaint
+    names: {zh-Hant: 卡拉OK, zh-Hans: 卡拉OK, en: Karaoke}
+    default_priority: P3
+    response_hours: 2
+    keywords: [卡拉OK, karaoke]
+)");
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, kAdminToken, absl::Seconds(10));
+  v1::ApplyCatalogResponse applied;
+  ASSERT_TRUE(repairs->ApplyCatalog(&ctx, apply, &applied).ok());
+  auto req = NewComplaint("karaoke", false);
+  req.mutable_ticket()->set_site_id("harbour");
+  ASSERT_TRUE(Create(req, &out).ok());
+  EXPECT_EQ(out.sla().respond_by().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
+  auto noise_there = NewComplaint("noise", false);
+  noise_there.mutable_ticket()->set_site_id("harbour");
+  EXPECT_EQ(Create(noise_there, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "harbour has its own catalog now";
+}
+
+TEST_F(ComplaintServiceTest, IdempotentCreate) {
+  auto req = NewComplaint("noise", false);
+  req.set_idempotency_key("line:4f1a8c");
+  v1::Ticket a, b;
+  ASSERT_TRUE(Create(req, &a).ok());
+  ASSERT_TRUE(Create(req, &b).ok());
+  EXPECT_EQ(a.id(), b.id());
+}
+
+}  // namespace
+}  // namespace lobby::complaints
