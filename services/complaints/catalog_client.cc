@@ -5,15 +5,13 @@
 
 namespace lobby::complaints {
 
-CatalogClient::CatalogClient(std::function<std::string()> address, std::string token, absl::Duration ttl)
-    : address_(std::move(address)), token_(std::move(token)), ttl_(ttl) {}
+CatalogClient::CatalogClient(std::function<std::string()> address, std::string token)
+    : address_(std::move(address)), token_(std::move(token)) {}
 
 absl::StatusOr<v1::Catalog> CatalogClient::Get(absl::string_view site) {
   v1::RepairService::Stub* stub;
   {
     std::lock_guard lock(mu_);
-    auto it = cache_.find(site);
-    if (it != cache_.end() && absl::Now() - it->second.second < ttl_) return it->second.first;
     if (!stub_) stub_ = v1::RepairService::NewStub(Dial(address_()));
     stub = stub_.get();
   }
@@ -27,8 +25,6 @@ absl::StatusOr<v1::Catalog> CatalogClient::Get(absl::string_view site) {
     absl::Status st = FromGrpcStatus(s);
     return absl::Status(st.code(), absl::StrCat("the category catalog (RepairService): ", st.message()));
   }
-  std::lock_guard lock(mu_);
-  cache_[std::string(site)] = {catalog, absl::Now()};
   return catalog;
 }
 

@@ -60,12 +60,6 @@ absl::StatusOr<std::optional<std::string>> RedisTicketStore::FindByIdempotencyKe
   return r->str;
 }
 
-absl::StatusOr<std::string> RedisTicketStore::NextId() {
-  auto r = redis_.Command({"INCR", prefix_ + ":seq"});
-  if (!r.ok()) return r.status();
-  return absl::StrCat(id_prefix_, "-", 10000 + r->integer);
-}
-
 absl::Status RedisTicketStore::Insert(const v1::Ticket& t, absl::string_view idempotency_key,
                                       const queue::Fields& event) {
   redis::Txn txn;
@@ -318,6 +312,27 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::
 absl::StatusOr<std::vector<OpenIncident>> RedisTicketStore::AutoAttachIncidents(absl::string_view site) {
   auto r = redis_.Command({"HGETALL", SiteKey(site, "incidents:auto")});
   if (!r.ok()) return r.status();
+  return ParseAutoAttach(*r);
+}
+
+absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view site,
+                                                              absl::string_view idempotency_key) {
+  std::vector<redis::Args> cmds = {{"INCR", prefix_ + ":seq"}, {"HGETALL", SiteKey(site, "incidents:auto")}};
+  if (!idempotency_key.empty()) cmds.push_back({"GET", absl::StrCat(prefix_, ":idem:", idempotency_key)});
+  auto r = redis_.Run(std::move(cmds));
+  if (!r.ok()) return r.status();
+  for (const redis::Reply& reply : *r) {
+    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+  }
+  CreatePrelude out;
+  out.next_id = absl::StrCat(id_prefix_, "-", 10000 + (*r)[0].integer);
+  out.auto_attach = ParseAutoAttach((*r)[1]);
+  if (r->size() > 2 && !(*r)[2].IsNil()) out.existing_id = (*r)[2].str;
+  return out;
+}
+
+std::vector<OpenIncident> RedisTicketStore::ParseAutoAttach(const redis::Reply& hash) {
+  const redis::Reply* r = &hash;
   std::vector<OpenIncident> out;
   for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
     OpenIncident o;

@@ -30,7 +30,7 @@ class RedisTicketStore final : public TicketStore {
 
   // TicketStore
   absl::StatusOr<std::optional<std::string>> FindByIdempotencyKey(absl::string_view key) override;
-  absl::StatusOr<std::string> NextId() override;
+  absl::StatusOr<CreatePrelude> PrepareCreate(absl::string_view site, absl::string_view idempotency_key) override;
   absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,
                       const queue::Fields& event) override;
   absl::StatusOr<v1::Ticket> Get(absl::string_view id) override;
@@ -54,6 +54,7 @@ class RedisTicketStore final : public TicketStore {
   std::vector<std::string> IndexKeys(const v1::Ticket& t) const;
   void IncidentMembership(redis::Txn& txn, const v1::Ticket* before, const v1::Ticket& after) const;
   void IncidentIndexes(redis::Txn& txn, const v1::Incident& incident) const;
+  static std::vector<OpenIncident> ParseAutoAttach(const redis::Reply& hash);
   absl::StatusOr<std::vector<v1::Incident>> FetchIncidents(absl::string_view site, const std::vector<std::string>& ids);
   redis::Client& redis_;
   std::string prefix_;

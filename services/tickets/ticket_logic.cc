@@ -200,22 +200,19 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (!catalog.ok()) return catalog.status();
   if (absl::Status s = ValidateNew(t, *catalog, actor); !s.ok()) return s;
 
-  // A retried request returns the ticket its first attempt made.
-  if (!req.idempotency_key().empty()) {
-    auto existing = store_.FindByIdempotencyKey(req.idempotency_key());
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return Get(**existing, actor);
-  }
+  // One round trip for what the create needs to read: an earlier attempt with the same key, a
+  // number, and the open incidents a report may belong to.
+  auto prelude = store_.PrepareCreate(t.site_id(), req.idempotency_key());
+  if (!prelude.ok()) return prelude.status();
+  if (prelude->existing_id) return Get(*prelude->existing_id, actor);  // a retry: same ticket
   absl::Time now = clock_.Now();
   if (kind_ == Kind::kComplaint) {
     const v1::Category* cat = FindCategory(*catalog, t.category());
     if (cat->response_hours() > 0) *t.mutable_sla()->mutable_respond_by() = ToProto(now + absl::Hours(cat->response_hours()));
   } else {
     // A new report of a fault that is already known joins its incident.
-    auto incidents = store_.AutoAttachIncidents(t.site_id());
-    if (!incidents.ok()) return incidents.status();
     std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
-    for (const OpenIncident& inc : *incidents) {
+    for (const OpenIncident& inc : prelude->auto_attach) {
       bool in_building = inc.buildings.empty() ||
                          std::find(inc.buildings.begin(), inc.buildings.end(), building) != inc.buildings.end();
       if (inc.category == t.category() && in_building) {
@@ -224,9 +221,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
       }
     }
   }
-  auto id = store_.NextId();
-  if (!id.ok()) return id.status();
-  t.set_id(*id);
+  t.set_id(prelude->next_id);
   t.set_status(v1::TICKET_STATUS_NEW);
   t.set_version(1);
   *t.mutable_created_at() = ToProto(now);
@@ -579,12 +574,28 @@ absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::L
 
 absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
   if (absl::Status s = CheckSite(site); !s.ok()) return s;
-  if (catalog_source_) return catalog_source_(site);
-  auto stored = store_.GetCatalog(site);
-  if (!stored.ok()) return stored.status();
-  if (stored->has_value()) return **stored;
-  v1::Catalog c = DefaultCatalog();
-  c.set_site_id(std::string(site));
+  {
+    std::lock_guard lock(mu_);
+    auto it = catalogs_.find(site);
+    if (it != catalogs_.end() && clock_.Now() - it->second.second < kCatalogTtl) return it->second.first;
+  }
+  v1::Catalog c;
+  if (catalog_source_) {
+    auto remote = catalog_source_(site);
+    if (!remote.ok()) return remote.status();
+    c = *std::move(remote);
+  } else {
+    auto stored = store_.GetCatalog(site);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      c = **std::move(stored);
+    } else {
+      c = DefaultCatalog();
+      c.set_site_id(std::string(site));
+    }
+  }
+  std::lock_guard lock(mu_);
+  catalogs_[std::string(site)] = {c, clock_.Now()};
   return c;
 }
 
@@ -608,6 +619,7 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
   if (absl::Status s = store_.PutCatalog(*parsed); !s.ok()) return s;
   std::lock_guard lock(mu_);
   classifiers_.erase(req.site_id());
+  catalogs_.erase(req.site_id());
   return out;
 }
 

@@ -88,6 +88,10 @@ class TicketLogic {
   CatalogSource catalog_source_;
   std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // per site
+  // Catalogs are read on every create: kept here for kCatalogTtl. ApplyCatalog refreshes this
+  // process at once; other processes see a new catalog within kCatalogTtl.
+  static constexpr absl::Duration kCatalogTtl = absl::Seconds(10);
+  absl::flat_hash_map<std::string, std::pair<v1::Catalog, absl::Time>> catalogs_;
 };
 
 /// The event fields for an incident (docs/events.md, version 1).

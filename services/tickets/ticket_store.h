@@ -19,6 +19,13 @@ struct OpenIncident {
   std::vector<std::string> buildings;  // empty: the whole estate
 };
 
+/// Everything Create reads before it writes, fetched in one round trip.
+struct CreatePrelude {
+  std::optional<std::string> existing_id;      // a ticket made earlier with the same key
+  std::string next_id;                         // a fresh number (unused when existing_id is set)
+  std::vector<OpenIncident> auto_attach;       // the site's open auto-attach incidents
+};
+
 struct TicketPage {
   std::vector<v1::Ticket> tickets;  // newest first
   std::string next_page_token;
@@ -33,8 +40,9 @@ class TicketStore {
 
   /// The ticket created earlier with this idempotency key, if any.
   virtual absl::StatusOr<std::optional<std::string>> FindByIdempotencyKey(absl::string_view key) = 0;
-  /// A fresh ticket id ("R-10001"); never reused.
-  virtual absl::StatusOr<std::string> NextId() = 0;
+  /// The idempotency lookup, a fresh id and the open incidents, in one round trip. Numbers taken
+  /// by a request that turns out to be a retry are skipped: ids are unique, not gapless.
+  virtual absl::StatusOr<CreatePrelude> PrepareCreate(absl::string_view site, absl::string_view idempotency_key) = 0;
   /// Stores a new ticket, its indexes, the idempotency key (if any) and its event.
   /// ALREADY_EXISTS when the key was taken meanwhile.
   virtual absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,

@@ -305,6 +305,13 @@ TEST_F(RepairServiceTest, ListFiltersPagesNewestFirstAndCounts) {
   q.set_status(v1::TICKET_STATUS_ASSIGNED);
   EXPECT_EQ(ids(q), (std::vector<std::string>{"R-10003", "R-10002"}));
 
+  // Tickets were created one second apart from start+1s: a window around the 3rd to the 5th.
+  q.Clear();
+  absl::Time first = clock_.Now() - absl::Seconds(8);
+  *q.mutable_created_after() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(first + absl::Seconds(1)));
+  *q.mutable_created_before() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(first + absl::Seconds(5)));
+  EXPECT_EQ(ids(q), (std::vector<std::string>{"R-10005", "R-10004", "R-10003"})) << "both bounds exclusive";
+
   std::vector<std::string> paged;
   v1::ListTicketsRequest page;
   page.set_site_id("demo");
