@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -25,6 +26,23 @@ inline void Report(const std::string& name, size_t ops, double seconds,
   }
   std::printf("\n");
   std::fflush(stdout);
+}
+
+/// Extra lobbyd flags for experiments, from LOBBY_BENCH_FLAGS="--workers 16 ...".
+inline std::vector<std::string> ExtraFlags() {
+  std::vector<std::string> out;
+  const char* f = std::getenv("LOBBY_BENCH_FLAGS");
+  std::string cur;
+  for (const char* c = f ? f : ""; *c; ++c) {
+    if (*c == ' ') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(*c);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
 }
 
 }  // namespace lobby::bench

@@ -6,7 +6,6 @@
 
 #include "bench/bench_util.h"
 #include "services/common/log.h"
-#include "absl/strings/str_split.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "tests/support/harness.h"
 
@@ -48,10 +47,7 @@ int main(int argc, char** argv) {
   int in_flight = 64;
   lobby::log::Init("text", "warn").IgnoreError();
   lobby::testing::RedisServer redis;
-  // Extra lobbyd flags for experiments, e.g. LOBBY_BENCH_FLAGS="--workers 16".
-  std::vector<std::string> flags;
-  if (const char* f = std::getenv("LOBBY_BENCH_FLAGS")) flags = absl::StrSplit(f, ' ', absl::SkipEmpty());
-  lobby::testing::Harness lobbyd(redis, SystemClock::Get(), flags);
+  lobby::testing::Harness lobbyd(redis, SystemClock::Get(), bench::ExtraFlags());
   auto stub = v1::ResidentService::NewStub(lobbyd.channel);
   std::printf("ResidentService over loopback: %d calls, %d in flight\n", total, in_flight);
 

@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "absl/strings/str_split.h"
 #include "bench/bench_util.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/log.h"
@@ -18,9 +17,7 @@ int main(int argc, char** argv) {
   int in_flight = 64;
   lobby::log::Init("text", "warn").IgnoreError();
   lobby::testing::RedisServer redis;
-  std::vector<std::string> flags;
-  if (const char* f = std::getenv("LOBBY_BENCH_FLAGS")) flags = absl::StrSplit(f, ' ', absl::SkipEmpty());
-  lobby::testing::Harness lobbyd(redis, SystemClock::Get(), flags);
+  lobby::testing::Harness lobbyd(redis, SystemClock::Get(), bench::ExtraFlags());
   auto stub = v1::RepairService::NewStub(lobbyd.channel);
   std::printf("RepairService over loopback: %d creates, %d in flight\n", total, in_flight);
 

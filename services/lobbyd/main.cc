@@ -112,33 +112,22 @@ int main(int argc, char** argv) {
     std::cerr << "lobbyd: " << runtime.status().message() << "\n";
     return 2;
   }
-  std::unique_ptr<lobby::residents::Component> residents;
-  if (services->count("residents")) {
-    auto c = lobby::residents::Component::Create(settings, **runtime);
+  // Builds a component when its service is hosted; on a bad setting, says so and exits 2.
+  auto build = [&](const char* name, auto create) {
+    using Ptr = typename decltype(create())::value_type;
+    if (!services->count(name)) return Ptr();
+    auto c = create();
     if (!c.ok()) {
       std::cerr << "lobbyd: " << c.status().message() << "\n";
-      return 2;
+      std::exit(2);
     }
-    residents = *std::move(c);
-  }
-  std::unique_ptr<lobby::repairs::Component> repairs;
-  if (services->count("repairs")) {
-    auto c = lobby::repairs::Component::Create(settings, **runtime);
-    if (!c.ok()) {
-      std::cerr << "lobbyd: " << c.status().message() << "\n";
-      return 2;
-    }
-    repairs = *std::move(c);
-  }
-  std::unique_ptr<lobby::complaints::Component> complaints;
-  if (services->count("complaints")) {
-    auto c = lobby::complaints::Component::Create(settings, **runtime, repairs != nullptr);
-    if (!c.ok()) {
-      std::cerr << "lobbyd: " << c.status().message() << "\n";
-      return 2;
-    }
-    complaints = *std::move(c);
-  }
+    return *std::move(c);
+  };
+  auto residents = build("residents", [&] { return lobby::residents::Component::Create(settings, **runtime); });
+  auto repairs = build("repairs", [&] { return lobby::repairs::Component::Create(settings, **runtime); });
+  auto complaints = build("complaints", [&] {
+    return lobby::complaints::Component::Create(settings, **runtime, services->count("repairs") > 0);
+  });
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());
     return 1;

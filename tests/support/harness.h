@@ -19,6 +19,26 @@ inline constexpr char kAgentToken[] = "agent-token-0123456789";
 inline constexpr char kTechToken[] = "tech-token-0123456789";
 inline constexpr char kAdapterToken[] = "adapter-token-0123456789";
 
+/// A unary call's outcome, for tests.
+template <typename Resp>
+struct Result {
+  grpc::Status status;
+  Resp value;
+  bool ok() const { return status.ok(); }
+  grpc::StatusCode code() const { return status.error_code(); }
+};
+
+/// Calls `method` on `stub` with `token` and a deadline.
+template <typename Stub, typename Req, typename Resp>
+Result<Resp> CallRpc(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                     const Req& req, const std::string& token) {
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, token, absl::Seconds(10));
+  Result<Resp> r;
+  r.status = (stub.*method)(&ctx, req, &r.value);
+  return r;
+}
+
 /// An in-process lobbyd: runtime and residents component on port 0 against `redis`, with the
 /// given clock and extra flags.
 class Harness {

@@ -27,16 +27,16 @@ class ComplaintServiceTest : public RedisTest {
   void TearDown() override { harness_.reset(); }
 
   grpc::Status Create(const v1::CreateTicketRequest& req, v1::Ticket* out, const std::string& token = kAdapterToken) {
-    grpc::ClientContext ctx;
-    PrepareClientContext(ctx, token, absl::Seconds(10));
-    return stub_->CreateComplaint(&ctx, req, out);
+    auto r = lobby::testing::CallRpc(*stub_, &v1::ComplaintService::Stub::CreateComplaint, req, token);
+    *out = r.value;
+    return r.status;
   }
   grpc::Status Get(const std::string& id, v1::Ticket* out, const std::string& token) {
-    grpc::ClientContext ctx;
-    PrepareClientContext(ctx, token, absl::Seconds(10));
     v1::GetTicketRequest req;
     req.set_id(id);
-    return stub_->GetComplaint(&ctx, req, out);
+    auto r = lobby::testing::CallRpc(*stub_, &v1::ComplaintService::Stub::GetComplaint, req, token);
+    *out = r.value;
+    return r.status;
   }
   v1::CreateTicketRequest NewComplaint(const std::string& category, bool anonymous) {
     v1::CreateTicketRequest req;

@@ -23,12 +23,7 @@ using Stub = v1::RepairService::Stub;
 using google::protobuf::util::TimeUtil;
 
 template <typename Resp>
-struct Result {
-  grpc::Status status;
-  Resp value;
-  bool ok() const { return status.ok(); }
-  grpc::StatusCode code() const { return status.error_code(); }
-};
+using Result = lobby::testing::Result<Resp>;
 
 class RepairServiceTest : public RedisTest {
  protected:
@@ -42,11 +37,7 @@ class RepairServiceTest : public RedisTest {
   template <typename Req, typename Resp>
   Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
                     const std::string& token = kAdminToken) {
-    grpc::ClientContext ctx;
-    PrepareClientContext(ctx, token, absl::Seconds(10));
-    Result<Resp> r;
-    r.status = ((*stub_).*method)(&ctx, req, &r.value);
-    return r;
+    return lobby::testing::CallRpc(*stub_, method, req, token);
   }
 
   v1::CreateTicketRequest NewRepair(const std::string& category = "plumbing", const std::string& room = "A",
@@ -482,7 +473,9 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
       ++resolved_events;
       EXPECT_FALSE(e.Get("resident_id").empty());
     }
-    if (e.Get("type") == "incident.resolved") EXPECT_EQ(e.Get("tickets"), "4");
+    if (e.Get("type") == "incident.resolved") {
+      EXPECT_EQ(e.Get("tickets"), "4");
+    }
   }
   EXPECT_EQ(resolved_events, 3);
 

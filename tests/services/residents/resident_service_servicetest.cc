@@ -22,12 +22,7 @@ using lobby::testing::WaitFor;
 using Stub = v1::ResidentService::Stub;
 
 template <typename Resp>
-struct Result {
-  grpc::Status status;
-  Resp value;
-  bool ok() const { return status.ok(); }
-  grpc::StatusCode code() const { return status.error_code(); }
-};
+using Result = lobby::testing::Result<Resp>;
 
 class ResidentServiceTest : public RedisTest {
  protected:
@@ -41,11 +36,7 @@ class ResidentServiceTest : public RedisTest {
   template <typename Req, typename Resp>
   Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
                     const std::string& token = kAdminToken) {
-    grpc::ClientContext ctx;
-    PrepareClientContext(ctx, token, absl::Seconds(10));
-    Result<Resp> r;
-    r.status = ((*stub_).*method)(&ctx, req, &r.value);
-    return r;
+    return lobby::testing::CallRpc(*stub_, method, req, token);
   }
 
   v1::CreateResidentRequest NewResident(const std::string& name, const std::string& phone,
@@ -449,7 +440,9 @@ TEST_F(ResidentServiceTest, TimelineIsNewestFirstPagedAndIdempotent) {
     req.mutable_entry()->set_channel(v1::CHANNEL_SMS);
     req.mutable_entry()->set_text("message " + std::to_string(i));
     ASSERT_TRUE(Call(&Stub::AppendTimeline, req, kAdapterToken).ok());
-    if (i == 3) EXPECT_EQ(Call(&Stub::AppendTimeline, req, kAdapterToken).code(), grpc::StatusCode::ALREADY_EXISTS);
+    if (i == 3) {
+      EXPECT_EQ(Call(&Stub::AppendTimeline, req, kAdapterToken).code(), grpc::StatusCode::ALREADY_EXISTS);
+    }
   }
   v1::ListTimelineRequest tl;
   tl.set_resident_id(a.id());
