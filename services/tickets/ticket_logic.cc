@@ -254,6 +254,12 @@ Ticket TicketLogic::Redact(Ticket t, const auth::Principal& viewer) const {
     t.clear_reporter();
     t.mutable_reporter()->set_name("anonymous");
   }
+  // Internal comments are for the team: the adapter shows tickets to residents.
+  if (viewer.role == auth::Role::kAdapter) {
+    auto* comments = t.mutable_comments();
+    comments->erase(std::remove_if(comments->begin(), comments->end(), [](const v1::Comment& c) { return c.internal(); }),
+                    comments->end());
+  }
   return t;
 }
 

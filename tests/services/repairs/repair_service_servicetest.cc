@@ -400,6 +400,10 @@ TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   auto commented = Call(&Stub::AddComment, note, kAgentToken);
   ASSERT_EQ(commented.value.comments_size(), 2);
   EXPECT_TRUE(commented.value.comments(0).internal());
+  auto as_resident = Call(&Stub::GetRepair, get, kAdapterToken).value;
+  ASSERT_EQ(as_resident.comments_size(), 1) << "the adapter answers residents: no internal comments";
+  EXPECT_FALSE(as_resident.comments(0).internal());
+  EXPECT_EQ(Call(&Stub::GetRepair, get, kTechToken).value.comments_size(), 2);
   auto events = Events();
   EXPECT_EQ(events[events.size() - 2].Get("note"), "(internal)") << "internal text stays off the stream";
   EXPECT_EQ(events.back().Get("note"), "We will come tomorrow morning.");
