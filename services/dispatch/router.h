@@ -1,0 +1,47 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "lobby/v1/dispatch.pb.h"
+
+namespace lobby::dispatch {
+
+/// What routing looks at in a ticket.
+struct TicketFacts {
+  std::string kind;       // "repair" or "complaint"
+  std::string category;
+  v1::Priority priority = v1::PRIORITY_P3;
+  std::string building;
+  std::string description;
+};
+
+/// Each member's open work, as dispatch counts it.
+struct Workload {
+  int open = 0;
+  std::vector<std::string> buildings;  // of the open tickets
+  int64_t last_assigned_ms = 0;        // for round-robin among equals
+};
+using Workloads = std::map<std::string, Workload>;
+
+/// Whether `member` works at `now` (a weekly shift in the estate's time zone, or on call).
+/// A shift whose end is before its start runs past midnight.
+bool OnShift(const v1::Member& member, absl::Time now, const absl::TimeZone& tz);
+
+/// Decides where a new ticket goes, and says why:
+///  1. the first rule that matches (kind, category, priority, building, keywords) names the
+///     team and the skill needed; without a matching rule, the first team whose categories and
+///     buildings cover the ticket;
+///  2. candidates are the team's members on shift (or on call), below capacity, with at least
+///     the needed skill in the ticket's category;
+///  3. score = 10 x skill level + 30 x free share of capacity + 5 for an open job in the same
+///     building + seniority: 10 x seniority for P1/P2 (urgent work to the experienced),
+///     3 x (4 - seniority) for P3/P4 (routine work spares them); ties go to whoever was
+///     assigned longest ago;
+///  4. nobody: the team's fallback team, once; then the team's pool (no assignee).
+/// Pure: the same inputs give the same decision.
+v1::Decision Decide(const v1::Estate& estate, const TicketFacts& ticket, absl::Time now, const Workloads& loads);
+
+}  // namespace lobby::dispatch
