@@ -70,8 +70,12 @@ std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_s
     if (!OnShift(m, now, tz)) s.c.set_excluded("off shift");
     else if (w.open >= m.capacity()) s.c.set_excluded(absl::StrCat("at capacity ", w.open, "/", m.capacity()));
     else if (s.c.skill() < min_skill) s.c.set_excluded(absl::StrCat("skill ", s.c.skill(), " < ", min_skill));
-    double score = 10.0 * s.c.skill() + 30.0 * (1.0 - static_cast<double>(w.open) / m.capacity()) +
-                   (s.c.same_building() ? 5.0 : 0.0) + (urgent ? 10.0 * m.seniority() : 3.0 * (4 - m.seniority()));
+    // Urgent work: the most skilled and experienced. Routine work: anyone competent (skill counts
+    // up to level 2), juniors first, so the seniors stay free for what is urgent.
+    double free = 30.0 * (1.0 - static_cast<double>(w.open) / m.capacity());
+    double score = urgent ? 10.0 * s.c.skill() + free + 10.0 * m.seniority()
+                          : 10.0 * std::min(s.c.skill(), 2) + free + 5.0 * (3 - m.seniority());
+    if (s.c.same_building()) score += 5.0;
     s.c.set_score(std::round(score * 10) / 10);
     out.push_back(std::move(s));
   }

@@ -36,10 +36,11 @@ bool OnShift(const v1::Member& member, absl::Time now, const absl::TimeZone& tz)
 ///     buildings cover the ticket;
 ///  2. candidates are the team's members on shift (or on call), below capacity, with at least
 ///     the needed skill in the ticket's category;
-///  3. score = 10 x skill level + 30 x free share of capacity + 5 for an open job in the same
-///     building + seniority: 10 x seniority for P1/P2 (urgent work to the experienced),
-///     3 x (4 - seniority) for P3/P4 (routine work spares them); ties go to whoever was
-///     assigned longest ago;
+///  3. score, for P1/P2 (urgent: the most skilled and experienced):
+///        10 x skill + 30 x free share of capacity + 10 x seniority;
+///     for P3/P4 (routine: anyone competent, juniors first, seniors kept free):
+///        10 x min(skill, 2) + 30 x free share of capacity + 5 x (3 - seniority);
+///     plus 5 for an open job in the same building; ties go to whoever was assigned longest ago;
 ///  4. nobody: the team's fallback team, once; then the team's pool (no assignee).
 /// Pure: the same inputs give the same decision.
 v1::Decision Decide(const v1::Estate& estate, const TicketFacts& ticket, absl::Time now, const Workloads& loads);

@@ -13,6 +13,7 @@
 #include "services/common/log.h"
 #include "services/common/runtime.h"
 #include "services/complaints/component.h"
+#include "services/dispatch/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 
@@ -20,7 +21,7 @@ extern char** environ;
 
 namespace {
 
-constexpr const char* kServices[] = {"residents", "repairs", "complaints"};  // the rest arrive with their issues
+constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch"};  // surveys arrive with its issue
 constexpr const char* kAdapters[] = {""};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
@@ -63,12 +64,13 @@ int main(int argc, char** argv) {
 
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
-  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints");
+  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch");
   settings.Declare("adapters", "none", "adapters to host: none (adapters arrive in later releases)");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);
   lobby::complaints::Component::Declare(settings);
+  lobby::dispatch::Component::Declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
   auto complaints = build("complaints", [&] {
     return lobby::complaints::Component::Create(settings, **runtime, services->count("repairs") > 0);
   });
+  auto dispatch = build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());
     return 1;

@@ -231,7 +231,12 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   h->set_actor(actor.name);
   h->set_action("created");
   h->set_to_status(v1::TICKET_STATUS_NEW);
-  absl::Status s = store_.Insert(t, req.idempotency_key(), TicketEvent(t, "ticket.created", v1::TICKET_STATUS_UNSPECIFIED, actor.name, "", now));
+  queue::Fields event = TicketEvent(t, "ticket.created", v1::TICKET_STATUS_UNSPECIFIED, actor.name, "", now);
+  // Routing rules may look for words in the description: the first 500 bytes travel along.
+  size_t cut = std::min<size_t>(t.description().size(), 500);
+  while (cut < t.description().size() && cut > 0 && (static_cast<unsigned char>(t.description()[cut]) & 0xC0) == 0x80) --cut;
+  event.emplace_back("description", t.description().substr(0, cut));
+  absl::Status s = store_.Insert(t, req.idempotency_key(), event);
   if (absl::IsAlreadyExists(s) && !req.idempotency_key().empty()) {
     // A concurrent retry won the race: answer with its ticket.
     auto existing = store_.FindByIdempotencyKey(req.idempotency_key());

@@ -8,6 +8,7 @@
 
 #include "services/common/runtime.h"
 #include "services/complaints/component.h"
+#include "services/dispatch/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 #include "tests/support/redis_server.h"
@@ -49,6 +50,7 @@ class Harness {
     residents::Component::Declare(settings);
     repairs::Component::Declare(settings);
     complaints::Component::Declare(settings);
+    dispatch::Component::Declare(settings);
     std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
@@ -74,13 +76,16 @@ class Harness {
     auto cm = complaints::Component::Create(settings, *runtime, true);
     if (!cm.ok()) Fail(cm.status());
     complaints = *std::move(cm);
+    auto d = dispatch::Component::Create(settings, *runtime);
+    if (!d.ok()) Fail(d.status());
+    dispatch = *std::move(d);
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
     // The consumers create their groups (and streams) on their own threads: wait for them, so
     // tests that compare Redis before and after a call see a settled keyspace.
     bool ready = WaitFor([&] {
       auto r = redis.conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
-      return r.ok() && !r->elements.empty();
+      return r.ok() && r->elements.size() >= 2;  // timeline and dispatch
     });
     if (!ready) Fail(absl::DeadlineExceededError("consumer group never appeared"));
   }
@@ -90,6 +95,7 @@ class Harness {
   std::unique_ptr<residents::Component> residents;
   std::unique_ptr<repairs::Component> repairs;
   std::unique_ptr<complaints::Component> complaints;
+  std::unique_ptr<dispatch::Component> dispatch;
   std::shared_ptr<grpc::Channel> channel;
 
  private:

@@ -97,9 +97,11 @@ TEST(RouterTest, CapacitySkillAndShiftsExclude) {
   EXPECT_NE(d.explanation().find("junior (skill 0 < 3)"), std::string::npos) << d.explanation();
   EXPECT_NE(d.explanation().find("pool"), std::string::npos);
 
-  // At 23:30 only the night shift and the on-call man work.
+  // At 23:30 the night shift is on too; handy (weekdays 09:00-18:00) is not.
   absl::Time night = kThursdayMorning + absl::Hours(13);
-  EXPECT_EQ(Decide(e, Facts("plumbing"), night, {}).assignee(), "night");
+  EXPECT_EQ(Decide(e, Facts("plumbing"), night, {}).assignee(), "junior") << "routine: juniors first";
+  v1::Decision urgent_night = Decide(e, Facts("plumbing", v1::PRIORITY_P1), night, {{"senior", {5, {}, 0}}});
+  EXPECT_EQ(urgent_night.assignee(), "night") << urgent_night.explanation();
   v1::Decision gas = Decide(e, Facts("gas", v1::PRIORITY_P1, "Tower 1", "gas smell"), night, {});
   EXPECT_EQ(gas.assignee(), "") << "the rule needs skill 3; on call has 2";
   v1::Decision lift = Decide(e, Facts("lift", v1::PRIORITY_P2), night, {});

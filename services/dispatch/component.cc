@@ -1,0 +1,58 @@
+#include "services/dispatch/component.h"
+
+#include "services/common/status.h"
+
+namespace lobby::dispatch {
+
+absl::Status GrpcAssigner::Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
+                                  int64_t expected_version) {
+  v1::AssignRequest req;
+  req.set_id(std::string(ticket));
+  req.set_team(decision.team());
+  req.set_assignee(decision.assignee());
+  req.set_note(decision.explanation().substr(0, 2000));
+  req.set_expected_version(expected_version);
+  v1::Ticket resp;
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, token_, absl::Seconds(5));
+  grpc::Status s;
+  if (kind == "complaint") {
+    {
+      std::lock_guard lock(mu_);
+      if (!complaints_) complaints_ = v1::ComplaintService::NewStub(Dial(complaints_addr_()));
+    }
+    s = complaints_->Assign(&ctx, req, &resp);
+  } else {
+    {
+      std::lock_guard lock(mu_);
+      if (!repairs_) repairs_ = v1::RepairService::NewStub(Dial(repairs_addr_()));
+    }
+    s = repairs_->Assign(&ctx, req, &resp);
+  }
+  return FromGrpcStatus(s);
+}
+
+void Component::Declare(config::Settings& settings) {
+  settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
+  settings.Declare("complaints-addr", "", "ComplaintService address for dispatch (default: this process)");
+}
+
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+  auto c = std::unique_ptr<Component>(
+      new Component(runtime, settings.Get("repairs-addr"), settings.Get("complaints-addr")));
+  runtime.grpc().Register(&c->service_, "lobby.v1.DispatchService");
+  DispatchLogic* logic = &c->logic_;
+  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "dispatch"},
+                      [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
+  return c;
+}
+
+Component::Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr)
+    : store_(runtime.redis()),
+      assigner_([&runtime, repairs_addr] { return repairs_addr.empty() ? runtime.grpc().address() : repairs_addr; },
+                [&runtime, complaints_addr] { return complaints_addr.empty() ? runtime.grpc().address() : complaints_addr; },
+                runtime.service_token()),
+      logic_(store_, runtime.clock(), assigner_),
+      service_(logic_, runtime.rpc_env()) {}
+
+}  // namespace lobby::dispatch

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "services/common/config.h"
+#include "services/common/runtime.h"
+#include "services/dispatch/dispatch_logic.h"
+#include "services/dispatch/dispatch_service.h"
+
+namespace lobby::dispatch {
+
+/// Assigns through RepairService and ComplaintService over gRPC, with the service token.
+class GrpcAssigner final : public TicketAssigner {
+ public:
+  GrpcAssigner(std::function<std::string()> repairs_addr, std::function<std::string()> complaints_addr,
+               std::string token)
+      : repairs_addr_(std::move(repairs_addr)), complaints_addr_(std::move(complaints_addr)), token_(std::move(token)) {}
+
+  // TicketAssigner
+  absl::Status Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
+                      int64_t expected_version) override;
+
+ private:
+  std::function<std::string()> repairs_addr_, complaints_addr_;
+  std::string token_;
+  std::mutex mu_;
+  std::unique_ptr<v1::RepairService::Stub> repairs_;
+  std::unique_ptr<v1::ComplaintService::Stub> complaints_;
+};
+
+/// The dispatch service as lobbyd hosts it, with its `dispatch` consumer of lobby:q:tickets.
+class Component {
+ public:
+  static void Declare(config::Settings& settings);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+
+ private:
+  Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr);
+  DispatchStore store_;
+  GrpcAssigner assigner_;
+  DispatchLogic logic_;
+  DispatchServiceImpl service_;
+};
+
+}  // namespace lobby::dispatch

@@ -1,0 +1,71 @@
+#include "services/dispatch/dispatch_store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace lobby::dispatch {
+
+std::string DispatchStore::Key(absl::string_view site, absl::string_view suffix) const {
+  return absl::StrCat("lobby:dispatch:{", site, "}:", suffix);
+}
+
+absl::StatusOr<std::optional<v1::Estate>> DispatchStore::GetEstate(absl::string_view site) {
+  auto r = redis_.Command({"GET", Key(site, "estate")});
+  if (!r.ok()) return r.status();
+  if (r->IsNil()) return std::nullopt;
+  v1::Estate e;
+  if (!e.ParseFromString(r->str)) return absl::DataLossError("stored estate is unreadable");
+  return e;
+}
+
+absl::Status DispatchStore::PutEstate(const v1::Estate& estate) {
+  return redis_.Command({"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()}).status();
+}
+
+absl::StatusOr<Workloads> DispatchStore::Loads(absl::string_view site, const std::vector<std::string>& members) {
+  std::vector<redis::Args> cmds;
+  for (const auto& m : members) cmds.push_back({"HVALS", Key(site, "open:" + m)});
+  cmds.push_back({"HGETALL", Key(site, "last")});
+  auto r = redis_.Run(std::move(cmds));
+  if (!r.ok()) return r.status();
+  Workloads out;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (absl::Status s = redis::ReplyStatus((*r)[i]); !s.ok()) return s;
+    Workload& w = out[members[i]];
+    w.open = static_cast<int>((*r)[i].elements.size());
+    for (const auto& b : (*r)[i].elements) w.buildings.push_back(b.str);
+  }
+  const redis::Reply& last = r->back();
+  for (size_t i = 0; i + 1 < last.elements.size(); i += 2) {
+    int64_t ms = 0;
+    if (absl::SimpleAtoi(last.elements[i + 1].str, &ms) && out.count(last.elements[i].str)) {
+      out[last.elements[i].str].last_assigned_ms = ms;
+    }
+  }
+  return out;
+}
+
+absl::Status DispatchStore::SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
+                                      absl::string_view building, int64_t at_ms) {
+  // Who held it before comes from Redis itself, inside one script, so that a re-delivered or
+  // out-of-order event cannot leave a ticket counted twice.
+  static const redis::Script* script = new redis::Script(R"lua(
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if prev and prev ~= ARGV[2] then redis.call('HDEL', ARGV[4] .. prev, ARGV[1]) end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  if prev then redis.call('HDEL', ARGV[4] .. prev, ARGV[1]) end
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', ARGV[4] .. ARGV[2], ARGV[1], ARGV[3])
+if prev ~= ARGV[2] then redis.call('HSET', KEYS[2], ARGV[2], ARGV[5]) end
+return 1
+)lua");
+  return redis_
+      .Eval(*script, {Key(site, "holder"), Key(site, "last")},
+            {std::string(ticket), std::string(member), std::string(building), Key(site, "open:"), std::to_string(at_ms)})
+      .status();
+}
+
+}  // namespace lobby::dispatch

@@ -1,0 +1,195 @@
+// Dispatch end to end in one process: an estate applied over gRPC, tickets created through
+// RepairService and ComplaintService, assignments made by the dispatch consumer.
+#include <gtest/gtest.h>
+
+#include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "tests/support/harness.h"
+
+namespace lobby::dispatch {
+namespace {
+
+using lobby::testing::CallRpc;
+using lobby::testing::Harness;
+using lobby::testing::kAdapterToken;
+using lobby::testing::kAdminToken;
+using lobby::testing::kAgentToken;
+using lobby::testing::RedisTest;
+using lobby::testing::WaitFor;
+
+const char* kEstate = R"(
+site: demo
+time_zone: Asia/Hong_Kong
+teams:
+  - {id: plumbing, categories: [plumbing, water_outage], supervisor: sup}
+  - {id: desk, categories: [noise]}
+members:
+  - {id: sup, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 2, on_call: true}
+  - {id: lee, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 4, on_call: true}
+  - {id: wong, teams: [plumbing], skills: {plumbing: 2}, seniority: 1, capacity: 4, on_call: true}
+  - {id: ng, teams: [desk], capacity: 10, on_call: true}
+rules:
+  - name: complaints to the desk
+    match: {kind: [complaint]}
+    team: desk
+)";
+
+class DispatchTest : public RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    harness_ = std::make_unique<Harness>(server(), clock_);
+    dispatch_ = v1::DispatchService::NewStub(harness_->channel);
+    repairs_ = v1::RepairService::NewStub(harness_->channel);
+    complaints_ = v1::ComplaintService::NewStub(harness_->channel);
+  }
+  void TearDown() override { harness_.reset(); }
+
+  void Apply(const std::string& yaml) {
+    v1::ApplyEstateRequest req;
+    req.set_yaml(yaml);
+    auto r = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
+    ASSERT_TRUE(r.ok()) << r.status.error_message();
+  }
+  std::string NewRepair(v1::Priority p = v1::PRIORITY_P3, const std::string& room = "A") {
+    v1::CreateTicketRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    t->set_site_id("demo");
+    auto* u = t->mutable_location()->mutable_unit();
+    u->set_building("Tower 1");
+    u->set_floor("3");
+    u->set_room(room);
+    t->set_category("plumbing");
+    t->set_priority(p);
+    t->set_channel(v1::CHANNEL_WHATSAPP);
+    t->set_description("tap leaking");
+    t->mutable_reporter()->set_resident_id("RS-10001");
+    auto r = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, req, kAdapterToken);
+    EXPECT_TRUE(r.ok()) << r.status.error_message();
+    return r.value.id();
+  }
+  v1::Ticket Repair(const std::string& id) {
+    v1::GetTicketRequest req;
+    req.set_id(id);
+    return CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, req, kAdminToken).value;
+  }
+  v1::Ticket WaitAssigned(const std::string& id) {
+    EXPECT_TRUE(WaitFor([&] { return !Repair(id).assignee().empty(); })) << id << " was never assigned";
+    return Repair(id);
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<Harness> harness_;
+  std::unique_ptr<v1::DispatchService::Stub> dispatch_;
+  std::unique_ptr<v1::RepairService::Stub> repairs_;
+  std::unique_ptr<v1::ComplaintService::Stub> complaints_;
+};
+
+TEST_F(DispatchTest, ApplyIsValidatedWholeAndDryRunWritesNothing) {
+  v1::ApplyEstateRequest req;
+  req.set_yaml(kEstate);
+  req.set_dry_run(true);
+  auto before = server().Snapshot();
+  auto dry = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
+  ASSERT_TRUE(dry.ok()) << dry.status.error_message();
+  EXPECT_GE(dry.value.changes_size(), 6);
+  EXPECT_EQ(before, server().Snapshot());
+  req.set_yaml(std::string(kEstate) + "  - {name: broken, team: nowhere}\n");
+  req.set_dry_run(false);
+  auto bad = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
+  EXPECT_EQ(bad.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.status.error_message().find("nowhere"), std::string::npos);
+  EXPECT_EQ(before, server().Snapshot()) << "an invalid estate applies nothing";
+  req.set_yaml(kEstate);
+  EXPECT_EQ(CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAgentToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  Apply(kEstate);
+  v1::GetEstateRequest get;
+  get.set_site_id("demo");
+  EXPECT_EQ(CallRpc(*dispatch_, &v1::DispatchService::Stub::GetEstate, get, kAgentToken).value.members_size(), 4);
+}
+
+TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
+  Apply(kEstate);
+  v1::Ticket urgent = WaitAssigned(NewRepair(v1::PRIORITY_P2));
+  EXPECT_EQ(urgent.team(), "plumbing");
+  EXPECT_TRUE(urgent.assignee() == "lee" || urgent.assignee() == "sup") << urgent.assignee();
+  ASSERT_GE(urgent.history_size(), 2);
+  const v1::HistoryEntry& why = urgent.history(1);
+  EXPECT_EQ(why.action(), "assigned");
+  EXPECT_NE(why.note().find("team plumbing covers plumbing"), std::string::npos) << why.note();
+  EXPECT_NE(why.note().find("wong"), std::string::npos) << "every candidate is listed with its score";
+
+  v1::Ticket routine = WaitAssigned(NewRepair(v1::PRIORITY_P4, "B"));
+  EXPECT_EQ(routine.assignee(), "wong") << "routine work spares the seniors: " << routine.history(1).note();
+
+  // Ten more: nobody goes past capacity, and the load follows it.
+  std::map<std::string, int> count;
+  for (int i = 0; i < 8; ++i) count[WaitAssigned(NewRepair(v1::PRIORITY_P3, std::string(1, 'C' + i))).assignee()]++;
+  std::string overflow = NewRepair(v1::PRIORITY_P3, "Z");
+  EXPECT_TRUE(WaitFor([&] { return Repair(overflow).history_size() >= 2; })) << "it is routed even when all are full";
+  v1::Ticket pooled = Repair(overflow);
+  EXPECT_EQ(pooled.team(), "plumbing");
+  EXPECT_EQ(pooled.assignee(), "") << "everyone is at capacity: the team pool";
+  EXPECT_NE(pooled.history(1).note().find("at capacity"), std::string::npos) << pooled.history(1).note();
+
+  // Work done frees capacity: resolve one of wong's and the next routine job is his again.
+  v1::TransitionRequest t;
+  t.set_id(routine.id());
+  for (auto a : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE}) {
+    t.set_action(a);
+    ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::Transition, t, kAdminToken).ok());
+  }
+  v1::ExplainRequest explain;
+  explain.mutable_ticket()->set_site_id("demo");
+  explain.mutable_ticket()->set_category("plumbing");
+  explain.mutable_ticket()->set_priority(v1::PRIORITY_P4);
+  EXPECT_TRUE(WaitFor([&] {
+    return CallRpc(*dispatch_, &v1::DispatchService::Stub::Explain, explain, kAgentToken).value.assignee() == "wong";
+  })) << "the resolved ticket no longer counts against him";
+}
+
+TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
+  Apply(kEstate);
+  v1::CreateTicketRequest req;
+  v1::Ticket* t = req.mutable_ticket();
+  t->set_site_id("demo");
+  t->mutable_location()->set_building("Tower 1");
+  t->mutable_location()->set_area("lobby");
+  t->set_category("noise");
+  t->set_channel(v1::CHANNEL_LINE);
+  t->set_description("karaoke every night");
+  t->mutable_reporter()->set_resident_id("RS-10003");
+  t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
+  auto created = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, req, kAdapterToken);
+  ASSERT_TRUE(created.ok()) << created.status.error_message();
+  v1::GetTicketRequest get;
+  get.set_id(created.value.id());
+  ASSERT_TRUE(WaitFor([&] {
+    return CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value.assignee() == "ng";
+  }));
+  auto c = CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
+  EXPECT_NE(c.history(1).note().find("rule 'complaints to the desk'"), std::string::npos) << c.history(1).note();
+}
+
+TEST_F(DispatchTest, WithoutAnEstateTicketsWaitForTheDesk) {
+  std::string id = NewRepair();
+  // Give dispatch time to see the event: the consumer acks it without assigning.
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = server().conn().Command({"XPENDING", queue::kTicketsStream, "dispatch"});
+    auto info = server().conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
+    if (!r.ok() || !info.ok()) return false;
+    for (const auto& g : info->elements) {
+      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+        if (g.elements[i].str == "lag" && g.elements[i + 1].integer == 0 && r->elements[0].integer == 0) return true;
+      }
+    }
+    return false;
+  }));
+  EXPECT_EQ(Repair(id).history_size(), 1);
+  EXPECT_TRUE(Repair(id).team().empty());
+}
+
+}  // namespace
+}  // namespace lobby::dispatch
