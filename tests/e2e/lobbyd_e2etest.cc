@@ -153,6 +153,28 @@ TEST_F(LobbydTest, TicketsThroughLobbyctl) {
   EXPECT_NE(Ctl({"incidents", "list", "--site", "demo"}).out.find("I-10001"), std::string::npos);
 }
 
+TEST_F(LobbydTest, DispatchAssignsANewRepair) {
+  std::string estate = dir_ + "/estate.yaml";
+  std::ofstream(estate) << "site: demo\ntime_zone: Asia/Hong_Kong\nteams:\n  - {id: plumbing, categories: [plumbing]}\n"
+                           "members:\n  - {id: lee, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 5, on_call: true}\n";
+  auto dry = Ctl({"apply", "-f", estate, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("team plumbing added"), std::string::npos) << dry.out;
+  ASSERT_EQ(Ctl({"apply", "-f", estate}).exit_code, 0);
+  EXPECT_NE(Ctl({"estate", "get", "--site", "demo"}).out.find("lee"), std::string::npos);
+  auto explained = Ctl({"dispatch", "explain", "--site", "demo", "--category", "plumbing", "--priority", "P2"});
+  EXPECT_NE(explained.out.find("lee (plumbing)"), std::string::npos) << explained.out << explained.err;
+
+  ASSERT_EQ(Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "3", "--room", "A",
+                 "--category", "plumbing", "--description", "toilet blocked", "--channel", "sms", "--resident", "RS-10001"}).exit_code, 0);
+  std::string shown;
+  ASSERT_TRUE(WaitFor([&] {
+    shown = Ctl({"repairs", "get", "R-10001"}).out;
+    return shown.find("assignee     lee") != std::string::npos;
+  })) << shown;
+  EXPECT_NE(shown.find("team plumbing covers plumbing"), std::string::npos) << "the reason is in the history";
+}
+
 TEST_F(LobbydTest, ErrorsAndExitCodes) {
   auto denied = Ctl({"residents", "list", "--site", "demo"}, kTech);
   EXPECT_EQ(denied.exit_code, 1);

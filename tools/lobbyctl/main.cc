@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/grpc_server.h"
@@ -84,7 +85,11 @@ incidents:
   attach INCIDENT TICKET...    resolve INCIDENT --resolution TEXT    get ID    list --site S [--all]
 
 catalog get --site S
-apply -f FILE --site S [--dry-run]       apply a category catalog (YAML, see docs/tickets.md)
+apply -f FILE [--dry-run]                an estate (teams:, see docs/examples/estate.yaml) or,
+                                         with --site S, a category catalog (categories:)
+estate get --site S                      teams, members and rules
+dispatch explain --site S --category C [--priority P1..P4] [--building B] [--text T] [--kind complaint]
+                                         where a ticket would go now, and why
 
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving)
 
@@ -249,6 +254,7 @@ struct Ctl {
 
   std::unique_ptr<v1::RepairService::Stub> repairs;
   std::unique_ptr<v1::ComplaintService::Stub> complaints;
+  std::unique_ptr<v1::DispatchService::Stub> dispatch;
 
   template <typename Req, typename Resp, typename Method>
   Resp Call(Method method, const Req& req) {
@@ -934,6 +940,68 @@ int Incidents(Ctl& ctl, Args& a) {
   return 0;
 }
 
+int Dispatch(Ctl& ctl, Args& a) {
+  std::string group = a.positional[0];
+  std::string cmd = a.positional.size() > 1 ? a.positional[1] : "";
+  a.positional.erase(a.positional.begin(), a.positional.begin() + std::min<size_t>(2, a.positional.size()));
+  using S = v1::DispatchService::Stub;
+  if (group == "estate" && cmd == "get") {
+    a.Allow({"site"}, 0);
+    v1::GetEstateRequest req;
+    req.set_site_id(a.Require("site"));
+    auto e = ctl.CallOn<v1::GetEstateRequest, v1::Estate>(*ctl.dispatch, &S::GetEstate, req);
+    if (ctl.json()) {
+      std::cout << Json(e) << "\n";
+      return 0;
+    }
+    std::cout << "estate " << e.site_id() << " (" << e.time_zone() << ")\n\n";
+    std::vector<std::vector<std::string>> teams;
+    for (const auto& t : e.teams()) {
+      teams.push_back({t.id(), absl::StrJoin(t.categories(), ","), t.buildings().empty() ? "(all)" : absl::StrJoin(t.buildings(), ","),
+                       t.supervisor(), t.fallback()});
+    }
+    PrintTable({"TEAM", "CATEGORIES", "BUILDINGS", "SUPERVISOR", "FALLBACK"}, teams);
+    std::cout << "\n";
+    std::vector<std::vector<std::string>> members;
+    for (const auto& m : e.members()) {
+      std::vector<std::string> skills;
+      for (const auto& [k, v] : std::map<std::string, int>(m.skills().begin(), m.skills().end())) skills.push_back(k + ":" + std::to_string(v));
+      members.push_back({m.id(), absl::StrJoin(m.teams(), ","), absl::StrJoin(skills, " "), std::to_string(m.seniority()),
+                         std::to_string(m.capacity()), m.on_call() ? "on call" : std::to_string(m.shifts_size()) + " shifts"});
+    }
+    PrintTable({"MEMBER", "TEAMS", "SKILLS", "SENIORITY", "CAPACITY", "WORKS"}, members);
+    std::cout << "\n";
+    std::vector<std::vector<std::string>> rules;
+    for (const auto& r : e.rules()) rules.push_back({r.name(), r.team(), std::to_string(r.min_skill())});
+    PrintTable({"RULE (first match wins)", "TEAM", "MIN SKILL"}, rules);
+    return 0;
+  }
+  if (group == "dispatch" && cmd == "explain") {
+    a.Allow({"site", "category", "priority", "building", "text", "kind"}, 0);
+    v1::ExplainRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    t->set_site_id(a.Require("site"));
+    t->set_category(a.Require("category"));
+    v1::Priority p = v1::PRIORITY_P3;
+    if (a.Has("priority") && !v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) {
+      throw UsageError{"--priority is P1..P4"};
+    }
+    t->set_priority(p);
+    t->mutable_location()->set_building(a.Get("building"));
+    t->set_description(a.Get("text"));
+    if (a.Get("kind") == "complaint") t->mutable_complaint();
+    auto d = ctl.CallOn<v1::ExplainRequest, v1::Decision>(*ctl.dispatch, &S::Explain, req);
+    if (ctl.json()) {
+      std::cout << Json(d) << "\n";
+      return 0;
+    }
+    std::cout << (d.assignee().empty() ? (d.team().empty() ? "nobody" : d.team() + " pool") : d.assignee() + " (" + d.team() + ")")
+              << "\n" << d.explanation() << "\n";
+    return 0;
+  }
+  throw UsageError{"estate get --site S | dispatch explain --site S --category C [--priority P] [--building B]"};
+}
+
 int Catalog(Ctl& ctl, Args& a) {
   using S = v1::RepairService::Stub;
   if (a.positional[0] == "apply") {
@@ -943,9 +1011,30 @@ int Catalog(Ctl& ctl, Args& a) {
     if (!in) throw UsageError{"cannot read " + a.Get("f")};
     std::stringstream buf;
     buf << in.rdbuf();
+    std::string text = buf.str();
+    // What the file is: an estate (teams, members, rules) or a category catalog.
+    auto top_level = [&](const std::string& key) {
+      return text.rfind(key + ":", 0) == 0 || text.find("\n" + key + ":") != std::string::npos;
+    };
+    if (top_level("teams")) {
+      v1::ApplyEstateRequest req;
+      req.set_yaml(text);
+      req.set_dry_run(a.Has("dry-run"));
+      auto resp = ctl.CallOn<v1::ApplyEstateRequest, v1::ApplyEstateResponse>(*ctl.dispatch, &v1::DispatchService::Stub::ApplyEstate, req);
+      if (ctl.json()) {
+        std::cout << Json(resp) << "\n";
+      } else {
+        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": estate " << resp.estate().site_id() << ", "
+                  << resp.estate().teams_size() << " teams, " << resp.estate().members_size() << " members, "
+                  << resp.estate().rules_size() << " rules\n";
+        for (const auto& c : resp.changes()) std::cout << "  " << c << "\n";
+      }
+      return 0;
+    }
+    if (!top_level("categories")) throw UsageError{"the file is neither an estate (teams:) nor a catalog (categories:)"};
     v1::ApplyCatalogRequest req;
     req.set_site_id(a.Require("site"));
-    req.set_yaml(buf.str());
+    req.set_yaml(text);
     req.set_dry_run(a.Has("dry-run"));
     auto resp = ctl.CallOn<v1::ApplyCatalogRequest, v1::ApplyCatalogResponse>(*ctl.repairs, &S::ApplyCatalog, req);
     if (ctl.json()) {
@@ -1006,7 +1095,9 @@ int main(int argc, char** argv) {
     if (group == "repairs") return Repairs(ctl, a);
     if (group == "complaints") return Complaints(ctl, a);
     if (group == "incidents") return Incidents(ctl, a);
+    ctl.dispatch = v1::DispatchService::NewStub(channel);
     if (group == "catalog" || group == "apply") return Catalog(ctl, a);
+    if (group == "estate" || group == "dispatch") return Dispatch(ctl, a);
     if (group == "health") {
       a.Allow({"service"}, 1);
       auto stub = grpc::health::v1::Health::NewStub(channel);
@@ -1024,7 +1115,7 @@ int main(int argc, char** argv) {
       std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
       return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
     }
-    throw UsageError{"unknown group '" + group + "' (residents, repairs, complaints, incidents, catalog, apply, health)"};
+    throw UsageError{"unknown group '" + group + "' (residents, repairs, complaints, incidents, catalog, apply, estate, dispatch, health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;
