@@ -246,7 +246,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (!s.ok()) return s;
   log::Get(kind_ == Kind::kRepair ? "repairs" : "complaints")
       ->info("event=ticket_created ticket={} site={} category={} priority={} channel={}", t.id(), t.site_id(),
-             t.category(), PriorityName(t.priority()), static_cast<int>(t.channel()));
+             t.category(), PriorityName(t.priority()), queue::Entry{"", event, 1}.Get("channel"));
   return Redact(std::move(t), actor);
 }
 
