@@ -52,6 +52,8 @@ absl::Status CheckSite(absl::string_view site) {
   return absl::OkStatus();
 }
 
+std::string ChannelName(v1::Channel c) { return absl::AsciiStrToLower(v1::Channel_Name(c).substr(8)); }
+
 bool IsSupervisor(const auth::Principal& p) {
   return p.role == auth::Role::kManager || p.role == auth::Role::kAdmin;
 }
@@ -82,7 +84,7 @@ queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketSta
                      {"category", t.category()},
                      {"priority", PriorityName(t.priority())},
                      {"emergency", t.emergency() ? "1" : "0"},
-                     {"channel", absl::AsciiStrToLower(v1::Channel_Name(t.channel()).substr(8))},
+                     {"channel", ChannelName(t.channel())},
                      {"status", StatusName(t.status())},
                      {"from_status", from == v1::TICKET_STATUS_UNSPECIFIED ? "" : StatusName(from)},
                      {"team", t.team()},
@@ -246,7 +248,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (!s.ok()) return s;
   log::Get(kind_ == Kind::kRepair ? "repairs" : "complaints")
       ->info("event=ticket_created ticket={} site={} category={} priority={} channel={}", t.id(), t.site_id(),
-             t.category(), PriorityName(t.priority()), queue::Entry{"", event, 1}.Get("channel"));
+             t.category(), PriorityName(t.priority()), ChannelName(t.channel()));
   return Redact(std::move(t), actor);
 }
 
