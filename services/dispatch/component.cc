@@ -4,8 +4,27 @@
 
 namespace lobby::dispatch {
 
-absl::Status GrpcAssigner::Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
-                                  int64_t expected_version) {
+void GrpcTicketClient::Connect() {
+  std::lock_guard lock(mu_);
+  if (!repairs_) repairs_ = v1::RepairService::NewStub(Dial(repairs_addr_()));
+  if (!complaints_) complaints_ = v1::ComplaintService::NewStub(Dial(complaints_addr_()));
+}
+
+absl::StatusOr<v1::Ticket> GrpcTicketClient::Get(absl::string_view kind, absl::string_view ticket) {
+  Connect();
+  v1::GetTicketRequest req;
+  req.set_id(std::string(ticket));
+  v1::Ticket resp;
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, token_, absl::Seconds(5));
+  grpc::Status s = kind == "complaint" ? complaints_->GetComplaint(&ctx, req, &resp) : repairs_->GetRepair(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp;
+}
+
+absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind, absl::string_view ticket,
+                                                    const v1::Decision& decision, int64_t expected_version) {
+  Connect();
   v1::AssignRequest req;
   req.set_id(std::string(ticket));
   req.set_team(decision.team());
@@ -15,21 +34,9 @@ absl::Status GrpcAssigner::Assign(absl::string_view kind, absl::string_view tick
   v1::Ticket resp;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s;
-  if (kind == "complaint") {
-    {
-      std::lock_guard lock(mu_);
-      if (!complaints_) complaints_ = v1::ComplaintService::NewStub(Dial(complaints_addr_()));
-    }
-    s = complaints_->Assign(&ctx, req, &resp);
-  } else {
-    {
-      std::lock_guard lock(mu_);
-      if (!repairs_) repairs_ = v1::RepairService::NewStub(Dial(repairs_addr_()));
-    }
-    s = repairs_->Assign(&ctx, req, &resp);
-  }
-  return FromGrpcStatus(s);
+  grpc::Status s = kind == "complaint" ? complaints_->Assign(&ctx, req, &resp) : repairs_->Assign(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp;
 }
 
 void Component::Declare(config::Settings& settings) {
@@ -49,10 +56,10 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr)
     : store_(runtime.redis()),
-      assigner_([&runtime, repairs_addr] { return repairs_addr.empty() ? runtime.grpc().address() : repairs_addr; },
+      tickets_([&runtime, repairs_addr] { return repairs_addr.empty() ? runtime.grpc().address() : repairs_addr; },
                 [&runtime, complaints_addr] { return complaints_addr.empty() ? runtime.grpc().address() : complaints_addr; },
                 runtime.service_token()),
-      logic_(store_, runtime.clock(), assigner_),
+      logic_(store_, runtime.clock(), tickets_),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::dispatch

@@ -12,18 +12,20 @@
 
 namespace lobby::dispatch {
 
-/// Assigns through RepairService and ComplaintService over gRPC, with the service token.
-class GrpcAssigner final : public TicketAssigner {
+/// Reads and assigns through RepairService and ComplaintService over gRPC, with the service token.
+class GrpcTicketClient final : public TicketClient {
  public:
-  GrpcAssigner(std::function<std::string()> repairs_addr, std::function<std::string()> complaints_addr,
-               std::string token)
+  GrpcTicketClient(std::function<std::string()> repairs_addr, std::function<std::string()> complaints_addr,
+                   std::string token)
       : repairs_addr_(std::move(repairs_addr)), complaints_addr_(std::move(complaints_addr)), token_(std::move(token)) {}
 
-  // TicketAssigner
-  absl::Status Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
-                      int64_t expected_version) override;
+  // TicketClient
+  absl::StatusOr<v1::Ticket> Get(absl::string_view kind, absl::string_view ticket) override;
+  absl::StatusOr<v1::Ticket> Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
+                                    int64_t expected_version) override;
 
  private:
+  void Connect();
   std::function<std::string()> repairs_addr_, complaints_addr_;
   std::string token_;
   std::mutex mu_;
@@ -40,7 +42,7 @@ class Component {
  private:
   Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr);
   DispatchStore store_;
-  GrpcAssigner assigner_;
+  GrpcTicketClient tickets_;
   DispatchLogic logic_;
   DispatchServiceImpl service_;
 };

@@ -1,5 +1,7 @@
 #include "services/dispatch/dispatch_logic.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -53,12 +55,122 @@ absl::StatusOr<v1::Estate> DispatchLogic::GetEstate(absl::string_view site) {
   return **e;
 }
 
-absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, const TicketFacts& facts) {
+absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, const TicketFacts& facts,
+                                                      const std::vector<std::string>& exclude) {
   std::vector<std::string> members;
   for (const auto& m : estate.members()) members.push_back(m.id());
   auto loads = store_.Loads(estate.site_id(), members);
   if (!loads.ok()) return loads.status();
-  return Decide(estate, facts, clock_.Now(), *loads);
+  return Decide(estate, facts, clock_.Now(), *loads, exclude);
+}
+
+namespace {
+
+TicketFacts FactsOf(const v1::Ticket& t) {
+  return TicketFacts{t.has_complaint() ? "complaint" : "repair", t.category(), t.priority(),
+                     t.location().has_unit() ? t.location().unit().building() : t.location().building(), t.description()};
+}
+
+bool InTeam(const v1::Member& m, const std::string& team) {
+  return std::find(m.teams().begin(), m.teams().end(), team) != m.teams().end();
+}
+
+}  // namespace
+
+absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberActionRequest& req,
+                                                            const auth::Principal& actor) {
+  Acting a;
+  const std::string& id = req.ticket_id();
+  if (id.rfind("R-", 0) == 0) a.kind = "repair";
+  else if (id.rfind("C-", 0) == 0) a.kind = "complaint";
+  else return absl::InvalidArgumentError("ticket_id is a repair (R-...) or a complaint (C-...)");
+  std::string member = req.member().empty() ? actor.name : req.member();
+  if (actor.role == auth::Role::kTechnician && member != actor.name) {
+    return absl::PermissionDeniedError("a technician acts for themself only");
+  }
+  if (actor.role == auth::Role::kAdapter) return absl::PermissionDeniedError("adapters cannot act for members");
+  auto ticket = tickets_.Get(a.kind, id);
+  if (!ticket.ok()) return ticket.status();
+  a.ticket = *std::move(ticket);
+  auto estate = GetEstate(a.ticket.site_id());
+  if (!estate.ok()) return estate.status();
+  a.estate = *std::move(estate);
+  a.member = nullptr;
+  for (const auto& m : a.estate.members()) {
+    if (m.id() == member) a.member = &m;
+  }
+  if (a.member == nullptr) return absl::NotFoundError(absl::StrCat("'", member, "' is not a member of estate ", a.estate.site_id()));
+  return a;
+}
+
+absl::StatusOr<v1::Ticket> DispatchLogic::Claim(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+  auto a = Prepare(req, actor);
+  if (!a.ok()) return a.status();
+  const v1::Ticket& t = a->ticket;
+  if (t.team().empty() || !t.assignee().empty() ||
+      (t.status() != v1::TICKET_STATUS_NEW && t.status() != v1::TICKET_STATUS_REOPENED)) {
+    return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not waiting in a pool"));
+  }
+  if (!InTeam(*a->member, t.team())) {
+    return absl::PermissionDeniedError(absl::StrCat(a->member->id(), " is not in team ", t.team()));
+  }
+  auto loads = store_.Loads(t.site_id(), {a->member->id()});
+  if (!loads.ok()) return loads.status();
+  int open = (*loads)[a->member->id()].open;
+  if (open >= a->member->capacity()) {
+    return absl::FailedPreconditionError(absl::StrCat(a->member->id(), " has ", open, " open tickets: at capacity"));
+  }
+  v1::Decision d;
+  d.set_team(t.team());
+  d.set_assignee(a->member->id());
+  d.set_explanation(absl::StrCat("claimed from the ", t.team(), " pool by ", a->member->id()));
+  return tickets_.Assign(a->kind, t.id(), d, t.version());
+}
+
+absl::StatusOr<v1::Ticket> DispatchLogic::Decline(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+  if (req.reason().empty() || req.reason().size() > 500) return absl::InvalidArgumentError("a reason is required (up to 500 bytes)");
+  auto a = Prepare(req, actor);
+  if (!a.ok()) return a.status();
+  const v1::Ticket& t = a->ticket;
+  if (t.assignee() != a->member->id()) {
+    return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
+  }
+  // Whoever declined it before may not get it back either.
+  std::vector<std::string> exclude = {a->member->id()};
+  for (const auto& h : t.history()) {
+    if (h.action() == "assigned" && h.note().rfind("declined by ", 0) == 0) {
+      std::string who = h.note().substr(12, h.note().find(' ', 12) - 12);
+      exclude.push_back(who);
+    }
+  }
+  auto d = DecideNow(a->estate, FactsOf(t), exclude);
+  if (!d.ok()) return d.status();
+  if (d->team().empty()) d->set_team(t.team());
+  d->set_explanation(absl::StrCat("declined by ", a->member->id(), " (", req.reason(), "); ", d->explanation()));
+  return tickets_.Assign(a->kind, t.id(), *d, t.version());
+}
+
+absl::StatusOr<v1::Ticket> DispatchLogic::Transfer(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+  if (req.to_member().empty()) return absl::InvalidArgumentError("to_member is required");
+  if (req.reason().size() > 500) return absl::InvalidArgumentError("the reason is up to 500 bytes");
+  auto a = Prepare(req, actor);
+  if (!a.ok()) return a.status();
+  const v1::Ticket& t = a->ticket;
+  if (t.assignee() != a->member->id() && actor.role == auth::Role::kTechnician) {
+    return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
+  }
+  const v1::Member* to = nullptr;
+  for (const auto& m : a->estate.members()) {
+    if (m.id() == req.to_member()) to = &m;
+  }
+  if (to == nullptr) return absl::NotFoundError(absl::StrCat("'", req.to_member(), "' is not a member of estate ", t.site_id()));
+  if (to->id() == t.assignee()) return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", to->id()));
+  v1::Decision d;
+  d.set_team(InTeam(*to, t.team()) ? t.team() : to->teams(0));
+  d.set_assignee(to->id());
+  d.set_explanation(absl::StrCat("transferred by ", a->member->id(), " to ", to->id(),
+                                 req.reason().empty() ? "" : " (" + req.reason() + ")"));
+  return tickets_.Assign(a->kind, t.id(), d, t.version());
 }
 
 absl::StatusOr<v1::Decision> DispatchLogic::Explain(const v1::ExplainRequest& req) {
@@ -98,7 +210,7 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   }
   int64_t version = 1;
   (void)absl::SimpleAtoi(e.Get("version"), &version);
-  absl::Status s = assigner_.Assign(e.Get("kind"), ticket, *decision, version);
+  absl::Status s = tickets_.Assign(e.Get("kind"), ticket, *decision, version).status();
   if (absl::IsAborted(s) || absl::IsFailedPrecondition(s)) {
     logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket, s.message());  // someone acted first
     return absl::OkStatus();

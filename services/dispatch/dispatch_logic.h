@@ -8,30 +8,38 @@
 #include "lobby/v1/dispatch.pb.h"
 #include "services/common/clock.h"
 #include "services/common/queue.h"
+#include "services/common/roles.h"
 #include "services/dispatch/dispatch_store.h"
 
 namespace lobby::dispatch {
 
-/// How dispatch assigns: the owning service's Assign (RepairService or ComplaintService).
-class TicketAssigner {
+/// How dispatch reads and assigns tickets: through the owning service (RepairService or
+/// ComplaintService, by kind: "repair" or "complaint").
+class TicketClient {
  public:
-  virtual ~TicketAssigner() = default;
+  virtual ~TicketClient() = default;
+  virtual absl::StatusOr<v1::Ticket> Get(absl::string_view kind, absl::string_view ticket) = 0;
   /// ABORTED when the ticket moved past `expected_version`, FAILED_PRECONDITION when it can no
   /// longer be assigned: both mean someone else acted first.
-  virtual absl::Status Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
-                              int64_t expected_version) = 0;
+  virtual absl::StatusOr<v1::Ticket> Assign(absl::string_view kind, absl::string_view ticket,
+                                            const v1::Decision& decision, int64_t expected_version) = 0;
 };
 
 /// Dispatch: estates, and the `dispatch` consumer of lobby:q:tickets that routes every new
 /// ticket and keeps each member's workload from the events. Thread-safe.
 class DispatchLogic {
  public:
-  DispatchLogic(DispatchStore& store, const Clock& clock, TicketAssigner& assigner)
-      : store_(store), clock_(clock), assigner_(assigner) {}
+  DispatchLogic(DispatchStore& store, const Clock& clock, TicketClient& tickets)
+      : store_(store), clock_(clock), tickets_(tickets) {}
 
   absl::StatusOr<v1::ApplyEstateResponse> ApplyEstate(const v1::ApplyEstateRequest& request);
   absl::StatusOr<v1::Estate> GetEstate(absl::string_view site);
   absl::StatusOr<v1::Decision> Explain(const v1::ExplainRequest& request);
+
+  /// Member actions (see dispatch.proto). A technician acts for themself only.
+  absl::StatusOr<v1::Ticket> Claim(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Decline(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request, const auth::Principal& actor);
 
   /// ticket.created: decide and assign (a ticket that already has a team is left alone);
   /// ticket.assigned: the new holder's workload; resolved, closed, cancelled: work done.
@@ -40,11 +48,20 @@ class DispatchLogic {
 
  private:
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
-  absl::StatusOr<v1::Decision> DecideNow(const v1::Estate& estate, const TicketFacts& facts);
+  absl::StatusOr<v1::Decision> DecideNow(const v1::Estate& estate, const TicketFacts& facts,
+                                         const std::vector<std::string>& exclude = {});
+  struct Acting {
+    std::string kind;
+    v1::Ticket ticket;
+    v1::Estate estate;
+    const v1::Member* member;  // into estate
+  };
+  /// The ticket, its estate and the member acting, checked.
+  absl::StatusOr<Acting> Prepare(const v1::MemberActionRequest& request, const auth::Principal& actor);
 
   DispatchStore& store_;
   const Clock& clock_;
-  TicketAssigner& assigner_;
+  TicketClient& tickets_;
   std::mutex mu_;
   // Estates are read for every new ticket: kept for 10 seconds (ApplyEstate refreshes at once).
   absl::flat_hash_map<std::string, std::pair<std::optional<v1::Estate>, absl::Time>> estates_;

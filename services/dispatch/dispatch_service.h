@@ -18,11 +18,17 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
                                       v1::Estate* resp) override;
   grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* ctx, const v1::ExplainRequest* req,
                                     v1::Decision* resp) override;
+  grpc::ServerUnaryReactor* Claim(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
+                                  v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Decline(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
+                                    v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Transfer(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
+                                     v1::Ticket* resp) override;
 
  private:
   DispatchLogic& logic_;
   RpcEnv env_;
-  RpcMethod apply_, get_, explain_;
+  RpcMethod apply_, get_, explain_, claim_, decline_, transfer_;
 };
 
 }  // namespace lobby::dispatch

@@ -50,7 +50,8 @@ struct Scored {
 
 // The candidates of `team`, best first; excluded members are listed too, with the reason.
 std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_skill, const TicketFacts& t,
-                         absl::Time now, const absl::TimeZone& tz, const Workloads& loads) {
+                         absl::Time now, const absl::TimeZone& tz, const Workloads& loads,
+                         const std::vector<std::string>& exclude) {
   std::vector<Scored> out;
   bool urgent = t.priority == v1::PRIORITY_P1 || t.priority == v1::PRIORITY_P2;
   for (const auto& m : e.members()) {
@@ -67,7 +68,8 @@ std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_s
     s.c.set_same_building(!t.building.empty() &&
                           std::find(w.buildings.begin(), w.buildings.end(), t.building) != w.buildings.end());
     s.last = w.last_assigned_ms;
-    if (!OnShift(m, now, tz)) s.c.set_excluded("off shift");
+    if (std::find(exclude.begin(), exclude.end(), m.id()) != exclude.end()) s.c.set_excluded("declined it");
+    else if (!OnShift(m, now, tz)) s.c.set_excluded("off shift");
     else if (w.open >= m.capacity()) s.c.set_excluded(absl::StrCat("at capacity ", w.open, "/", m.capacity()));
     else if (s.c.skill() < min_skill) s.c.set_excluded(absl::StrCat("skill ", s.c.skill(), " < ", min_skill));
     // Urgent work: the most skilled and experienced. Routine work: anyone competent (skill counts
@@ -114,7 +116,8 @@ bool OnShift(const v1::Member& m, absl::Time now, const absl::TimeZone& tz) {
   return false;
 }
 
-v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time now, const Workloads& loads) {
+v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time now, const Workloads& loads,
+                    const std::vector<std::string>& exclude) {
   v1::Decision d;
   absl::TimeZone tz;
   if (!absl::LoadTimeZone(estate.time_zone(), &tz)) tz = absl::UTCTimeZone();
@@ -146,7 +149,7 @@ v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time n
   std::vector<std::string> tried;
   std::string team = d.team();
   for (int hop = 0; hop < 2 && !team.empty(); ++hop) {
-    std::vector<Scored> ranked = Rank(estate, team, min_skill, t, now, tz, loads);
+    std::vector<Scored> ranked = Rank(estate, team, min_skill, t, now, tz, loads, exclude);
     std::vector<std::string> described;
     for (const auto& s : ranked) {
       described.push_back(Describe(s.c));

@@ -43,6 +43,8 @@ bool OnShift(const v1::Member& member, absl::Time now, const absl::TimeZone& tz)
 ///     plus 5 for an open job in the same building; ties go to whoever was assigned longest ago;
 ///  4. nobody: the team's fallback team, once; then the team's pool (no assignee).
 /// Pure: the same inputs give the same decision.
-v1::Decision Decide(const v1::Estate& estate, const TicketFacts& ticket, absl::Time now, const Workloads& loads);
+/// `exclude`: members who may not take it (who declined it), listed with that reason.
+v1::Decision Decide(const v1::Estate& estate, const TicketFacts& ticket, absl::Time now, const Workloads& loads,
+                    const std::vector<std::string>& exclude = {});
 
 }  // namespace lobby::dispatch

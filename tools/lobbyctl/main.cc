@@ -90,6 +90,10 @@ apply -f FILE [--dry-run]                an estate (teams:, see docs/examples/es
 estate get --site S                      teams, members and rules
 dispatch explain --site S --category C [--priority P1..P4] [--building B] [--text T] [--kind complaint]
                                          where a ticket would go now, and why
+dispatch claim TICKET [--member M]       take a ticket from your team's pool
+dispatch decline TICKET --reason R [--member M]      hand it back: it goes to someone else
+dispatch transfer TICKET --to M [--member M] [--reason R]   hand it to a colleague
+                                         (a technician acts for themself; the desk may name --member)
 
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving)
 
@@ -999,7 +1003,18 @@ int Dispatch(Ctl& ctl, Args& a) {
               << "\n" << d.explanation() << "\n";
     return 0;
   }
-  throw UsageError{"estate get --site S | dispatch explain --site S --category C [--priority P] [--building B]"};
+  if (group == "dispatch" && (cmd == "claim" || cmd == "decline" || cmd == "transfer")) {
+    a.Allow({"member", "to", "reason"}, 1);
+    v1::MemberActionRequest req;
+    req.set_ticket_id(a.positional[0]);
+    req.set_member(a.Get("member"));
+    req.set_reason(cmd == "decline" ? a.Require("reason") : a.Get("reason"));
+    if (cmd == "transfer") req.set_to_member(a.Require("to"));
+    auto method = cmd == "claim" ? &S::Claim : cmd == "decline" ? &S::Decline : &S::Transfer;
+    PrintTicket(ctl, ctl.CallOn<v1::MemberActionRequest, v1::Ticket>(*ctl.dispatch, method, req));
+    return 0;
+  }
+  throw UsageError{"estate get --site S | dispatch explain|claim|decline|transfer ... (see --help)"};
 }
 
 int Catalog(Ctl& ctl, Args& a) {

@@ -191,5 +191,67 @@ TEST_F(DispatchTest, WithoutAnEstateTicketsWaitForTheDesk) {
   EXPECT_TRUE(Repair(id).team().empty());
 }
 
+
+TEST_F(DispatchTest, MembersClaimDeclineAndTransfer) {
+  // Only lee works right now; tom is the technician whose token the tests hold.
+  Apply(R"(
+site: demo
+teams: [{id: plumbing, categories: [plumbing]}, {id: desk, categories: [noise]}]
+members:
+  - {id: tom, teams: [plumbing], skills: {plumbing: 2}, capacity: 1}
+  - {id: lee, teams: [plumbing], skills: {plumbing: 3}, capacity: 5, on_call: true}
+  - {id: wong, teams: [plumbing], skills: {plumbing: 2}, capacity: 5}
+  - {id: ng, teams: [desk], capacity: 5}
+)");
+  auto act = [&](auto method, const std::string& ticket, const std::string& member, const std::string& to,
+                 const std::string& reason, const std::string& token) {
+    v1::MemberActionRequest req;
+    req.set_ticket_id(ticket);
+    req.set_member(member);
+    req.set_to_member(to);
+    req.set_reason(reason);
+    return CallRpc(*dispatch_, method, req, token);
+  };
+  using S = v1::DispatchService::Stub;
+  std::string r1 = NewRepair();
+  EXPECT_EQ(WaitAssigned(r1).assignee(), "lee");
+
+  EXPECT_EQ(act(&S::Decline, r1, "lee", "", "", kAgentToken).code(), grpc::StatusCode::INVALID_ARGUMENT) << "a reason is required";
+  auto declined = act(&S::Decline, r1, "lee", "", "on leave this afternoon", kAgentToken);
+  ASSERT_TRUE(declined.ok()) << declined.status.error_message();
+  EXPECT_EQ(declined.value.assignee(), "") << "nobody else works now: the pool";
+  EXPECT_EQ(declined.value.team(), "plumbing");
+  EXPECT_EQ(declined.value.history().rbegin()->note().rfind("declined by lee (on leave this afternoon); ", 0), 0u)
+      << declined.value.history().rbegin()->note();
+  EXPECT_NE(declined.value.history().rbegin()->note().find("lee (declined it)"), std::string::npos);
+
+  EXPECT_EQ(act(&S::Claim, r1, "lee", "", "", lobby::testing::kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "a technician claims for themself";
+  EXPECT_EQ(act(&S::Claim, r1, "ng", "", "", kAgentToken).code(), grpc::StatusCode::PERMISSION_DENIED) << "ng is not in plumbing";
+  auto claimed = act(&S::Claim, r1, "", "", "", lobby::testing::kTechToken);
+  ASSERT_TRUE(claimed.ok()) << claimed.status.error_message();
+  EXPECT_EQ(claimed.value.assignee(), "tom");
+  EXPECT_EQ(claimed.value.history().rbegin()->note(), "claimed from the plumbing pool by tom");
+
+  std::string r2 = NewRepair(v1::PRIORITY_P3, "B");
+  EXPECT_EQ(WaitAssigned(r2).assignee(), "lee");
+  EXPECT_EQ(act(&S::Claim, r2, "", "", "", lobby::testing::kTechToken).code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "not in a pool";
+  EXPECT_EQ(act(&S::Transfer, r2, "", "tom", "", lobby::testing::kTechToken).code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "tom cannot hand on lee's ticket";
+  auto moved = act(&S::Transfer, r2, "lee", "wong", "wong has the parts", kAgentToken);
+  ASSERT_TRUE(moved.ok()) << moved.status.error_message();
+  EXPECT_EQ(moved.value.assignee(), "wong");
+  EXPECT_EQ(moved.value.history().rbegin()->note(), "transferred by lee to wong (wong has the parts)");
+  EXPECT_EQ(act(&S::Transfer, r2, "lee", "ghost", "", kAgentToken).code(), grpc::StatusCode::NOT_FOUND);
+
+  std::string r3 = NewRepair(v1::PRIORITY_P3, "C");
+  EXPECT_EQ(WaitAssigned(r3).assignee(), "lee");
+  ASSERT_TRUE(act(&S::Decline, r3, "lee", "", "no access card", kAgentToken).ok());
+  auto full = act(&S::Claim, r3, "", "", "", lobby::testing::kTechToken);
+  EXPECT_EQ(full.code(), grpc::StatusCode::FAILED_PRECONDITION) << "tom is at capacity";
+  EXPECT_NE(full.status.error_message().find("capacity"), std::string::npos);
+  EXPECT_EQ(act(&S::Claim, "X-1", "", "", "", lobby::testing::kTechToken).code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
 }  // namespace
 }  // namespace lobby::dispatch
