@@ -7,18 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 #include "services/dispatch/estate.h"
+#include "services/tickets/state_machine.h"
 
 namespace lobby::dispatch {
-namespace {
-
-v1::Priority ParsePriority(absl::string_view p) {
-  if (p == "P1") return v1::PRIORITY_P1;
-  if (p == "P2") return v1::PRIORITY_P2;
-  if (p == "P4") return v1::PRIORITY_P4;
-  return v1::PRIORITY_P3;
-}
-
-}  // namespace
 
 absl::StatusOr<std::optional<v1::Estate>> DispatchLogic::Estate(absl::string_view site) {
   {
@@ -199,7 +190,7 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   auto estate = Estate(site);
   if (!estate.ok()) return estate.status();
   if (!estate->has_value()) return absl::OkStatus();  // this estate is dispatched by hand
-  TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")), ParsePriority(e.Get("priority")),
+  TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")), tickets::ParsePriority(e.Get("priority")).value_or(v1::PRIORITY_P3),
                     std::string(e.Get("building")), std::string(e.Get("description"))};
   auto decision = DecideNow(**estate, facts);
   if (!decision.ok()) return decision.status();

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "services/tickets/state_machine.h"
 
 namespace lobby::dispatch {
 namespace {
@@ -57,11 +58,7 @@ bool ParseClock(absl::string_view s, int* minutes) {
 }
 
 absl::StatusOr<v1::Priority> Priority(const YAML::Node& n, absl::string_view where) {
-  std::string p = absl::AsciiStrToUpper(n.as<std::string>());
-  if (p == "P1") return v1::PRIORITY_P1;
-  if (p == "P2") return v1::PRIORITY_P2;
-  if (p == "P3") return v1::PRIORITY_P3;
-  if (p == "P4") return v1::PRIORITY_P4;
+  if (auto p = tickets::ParsePriority(n.as<std::string>())) return *p;
   return Bad(n, where, "priorities are P1..P4");
 }
 

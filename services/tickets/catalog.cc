@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/tickets/state_machine.h"
 
 namespace lobby::tickets {
 
@@ -19,11 +20,7 @@ absl::Status Bad(const YAML::Node& node, absl::string_view where, absl::string_v
 }
 
 absl::StatusOr<v1::Priority> ParsePriority(const YAML::Node& n, const std::string& where) {
-  std::string p = absl::AsciiStrToUpper(n.as<std::string>());
-  if (p == "P1") return v1::PRIORITY_P1;
-  if (p == "P2") return v1::PRIORITY_P2;
-  if (p == "P3") return v1::PRIORITY_P3;
-  if (p == "P4") return v1::PRIORITY_P4;
+  if (auto p = tickets::ParsePriority(n.as<std::string>())) return *p;
   return Bad(n, where, "default_priority is P1, P2, P3 or P4");
 }
 

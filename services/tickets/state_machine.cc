@@ -95,6 +95,12 @@ bool IsOpen(v1::TicketStatus s) {
 
 std::string StatusName(v1::TicketStatus s) { return Lower(v1::TicketStatus_Name(s), "TICKET_STATUS_"); }
 std::string ActionName(v1::TicketAction a) { return Lower(v1::TicketAction_Name(a), "TICKET_ACTION_"); }
+std::optional<v1::Priority> ParsePriority(absl::string_view name) {
+  std::string p = absl::AsciiStrToUpper(name);
+  if (p.size() != 2 || p[0] != 'P' || p[1] < '1' || p[1] > '4') return std::nullopt;
+  return static_cast<v1::Priority>(p[1] - '0');
+}
+
 std::string PriorityName(v1::Priority p) {
   return p == v1::PRIORITY_UNSPECIFIED ? "" : absl::StrCat("P", static_cast<int>(p));
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -37,5 +38,7 @@ bool IsOpen(v1::TicketStatus status);
 std::string StatusName(v1::TicketStatus status);
 std::string ActionName(v1::TicketAction action);
 std::string PriorityName(v1::Priority priority);  // "P1".."P4"
+/// "P1".."P4" (any case), or nullopt.
+std::optional<v1::Priority> ParsePriority(absl::string_view name);
 
 }  // namespace lobby::tickets
