@@ -20,6 +20,7 @@ struct RpcMethod {
   std::string name;  // "lobby.v1.ResidentService/CreateResident"
   auth::RoleSet roles;
   RpcStats* stats;
+  Executor* executor;  // where its handler runs
 };
 
 /// What the thin service classes need to serve a call.
@@ -27,8 +28,17 @@ struct RpcEnv {
   const auth::Authenticator* auth;
   Executor* executor;
   Metrics* metrics;
+  /// A small pool of its own for the methods other services call while they hold a worker
+  /// (a complaint reading the catalog, dispatch assigning from a member's request). Were those
+  /// served by the same workers, a burst of such requests could take every worker and wait for
+  /// ever on calls no worker is free to serve. Their handlers must never call another service.
+  Executor* internal_executor;
+
   RpcMethod Method(std::string name, auth::RoleSet roles) const {
-    return RpcMethod{name, roles, metrics->Rpc(name)};
+    return RpcMethod{name, roles, metrics->Rpc(name), executor};
+  }
+  RpcMethod InternalMethod(std::string name, auth::RoleSet roles) const {
+    return RpcMethod{name, roles, metrics->Rpc(name), internal_executor};
   }
 };
 
@@ -46,7 +56,7 @@ grpc::ServerUnaryReactor* ServeUnary(const RpcEnv& env, const RpcMethod& method,
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
-  bool queued = env.executor->Submit(
+  bool queued = method.executor->Submit(
       [reactor, ctx, &method, start, p = std::move(*principal), h = std::move(handler)]() mutable {
         absl::Status s = ctx->IsCancelled() ? absl::CancelledError("call cancelled") : h(p);
         method.stats->Record(s.code(), absl::Now() - start);

@@ -48,6 +48,7 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
       auth_(std::move(auth)),
       redis_(std::make_unique<redis::Client>(redis_options_)),
       executor_(std::make_unique<Executor>(config_.workers)),
+      internal_executor_(std::make_unique<Executor>(4)),
       grpc_(config_.grpc_listen),
       http_(config_.http_listen) {
   metrics_.AddCollector([this](std::string& out) {
@@ -149,6 +150,7 @@ void Runtime::Shutdown() {
   for (auto& c : consumers_) c->Stop();
   grpc_.Shutdown(config_.shutdown_grace);
   executor_->Stop();
+  internal_executor_->Stop();
   http_.Stop();
   redis_->Stop();
   if (started_) log::Get("lobbyd")->info("event=stopped");

@@ -38,7 +38,7 @@ class Runtime {
   Metrics& metrics() { return metrics_; }
   GrpcServer& grpc() { return grpc_; }
   HttpServer& http() { return http_; }
-  RpcEnv rpc_env() { return RpcEnv{&auth_, executor_.get(), &metrics_}; }
+  RpcEnv rpc_env() { return RpcEnv{&auth_, executor_.get(), &metrics_, internal_executor_.get()}; }
   /// The bearer token for calls to other Lobby services (role admin, accepted by this process).
   const std::string& service_token() const { return service_token_; }
 
@@ -67,6 +67,7 @@ class Runtime {
   Metrics metrics_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<Executor> executor_;
+  std::unique_ptr<Executor> internal_executor_;
   GrpcServer grpc_;
   HttpServer http_;
   std::vector<std::unique_ptr<queue::Consumer>> consumers_;

@@ -1,6 +1,9 @@
 // ComplaintService through a real gRPC server, with its categories from RepairService.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "google/protobuf/util/time_util.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
@@ -121,6 +124,43 @@ TEST_F(ComplaintServiceTest, IdempotentCreate) {
   ASSERT_TRUE(Create(req, &a).ok());
   ASSERT_TRUE(Create(req, &b).ok());
   EXPECT_EQ(a.id(), b.id());
+}
+
+}  // namespace
+}  // namespace lobby::complaints
+
+namespace lobby::complaints {
+namespace {
+
+// Complaints read the catalog from RepairService in the same process while holding a worker:
+// with every worker busy that way, the catalog reads must still be served.
+TEST(ComplaintServiceStarvationTest, CatalogReadsAreServedWhenEveryWorkerWaitsOnThem) {
+  lobby::testing::RedisServer redis;
+  FakeClock clock;
+  lobby::testing::Harness lobbyd(redis, clock, {"--workers", "2"});
+  auto stub = v1::ComplaintService::NewStub(lobbyd.channel);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      v1::CreateTicketRequest req;
+      v1::Ticket* t = req.mutable_ticket();
+      t->set_site_id("site" + std::to_string(i));  // a cold catalog cache each
+      t->mutable_location()->set_building("T1");
+      t->mutable_location()->set_area("lobby");
+      t->set_category("noise");
+      t->set_channel(v1::CHANNEL_SMS);
+      t->set_description("noise");
+      t->mutable_reporter()->set_resident_id("RS-1");
+      t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
+      grpc::ClientContext ctx;
+      PrepareClientContext(ctx, lobby::testing::kAdapterToken, absl::Seconds(4));
+      v1::Ticket out;
+      if (stub->CreateComplaint(&ctx, req, &out).ok()) ok++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
 }
 
 }  // namespace
