@@ -9,6 +9,7 @@
 #include "services/common/runtime.h"
 #include "services/dispatch/dispatch_logic.h"
 #include "services/dispatch/dispatch_service.h"
+#include "services/dispatch/redis_dispatch_store.h"
 
 namespace lobby::dispatch {
 
@@ -41,7 +42,7 @@ class Component {
 
  private:
   Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr);
-  DispatchStore store_;
+  RedisDispatchStore store_;
   GrpcTicketClient tickets_;
   DispatchLogic logic_;
   DispatchServiceImpl service_;

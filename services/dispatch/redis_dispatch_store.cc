@@ -1,15 +1,15 @@
-#include "services/dispatch/dispatch_store.h"
+#include "services/dispatch/redis_dispatch_store.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace lobby::dispatch {
 
-std::string DispatchStore::Key(absl::string_view site, absl::string_view suffix) const {
+std::string RedisDispatchStore::Key(absl::string_view site, absl::string_view suffix) const {
   return absl::StrCat("lobby:dispatch:{", site, "}:", suffix);
 }
 
-absl::StatusOr<std::optional<v1::Estate>> DispatchStore::GetEstate(absl::string_view site) {
+absl::StatusOr<std::optional<v1::Estate>> RedisDispatchStore::GetEstate(absl::string_view site) {
   auto r = redis_.Command({"GET", Key(site, "estate")});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return std::nullopt;
@@ -18,11 +18,11 @@ absl::StatusOr<std::optional<v1::Estate>> DispatchStore::GetEstate(absl::string_
   return e;
 }
 
-absl::Status DispatchStore::PutEstate(const v1::Estate& estate) {
+absl::Status RedisDispatchStore::PutEstate(const v1::Estate& estate) {
   return redis_.Command({"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()}).status();
 }
 
-absl::StatusOr<Workloads> DispatchStore::Loads(absl::string_view site, const std::vector<std::string>& members) {
+absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site, const std::vector<std::string>& members) {
   std::vector<redis::Args> cmds;
   for (const auto& m : members) cmds.push_back({"HVALS", Key(site, "open:" + m)});
   cmds.push_back({"HGETALL", Key(site, "last")});
@@ -45,7 +45,7 @@ absl::StatusOr<Workloads> DispatchStore::Loads(absl::string_view site, const std
   return out;
 }
 
-absl::Status DispatchStore::SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
+absl::Status RedisDispatchStore::SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
                                       absl::string_view building, int64_t at_ms) {
   // Who held it before comes from Redis itself, inside one script, so that a re-delivered or
   // out-of-order event cannot leave a ticket counted twice.
