@@ -105,4 +105,29 @@ class Harness {
   }
 };
 
+/// A fixture with a Redis per suite and an in-process lobbyd per test (on a FakeClock), and a
+/// stub of `Service` with a Call() that defaults to the admin token.
+template <typename Service>
+class ServiceTest : public RedisTest {
+ protected:
+  using Stub = typename Service::Stub;
+
+  void SetUp() override {
+    RedisTest::SetUp();
+    harness_ = std::make_unique<Harness>(server(), clock_);
+    stub_ = Service::NewStub(harness_->channel);
+  }
+  void TearDown() override { harness_.reset(); }
+
+  template <typename Req, typename Resp>
+  Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+                    const std::string& token = kAdminToken) {
+    return CallRpc(*stub_, method, req, token);
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<Harness> harness_;
+  std::unique_ptr<Stub> stub_;
+};
+
 }  // namespace lobby::testing

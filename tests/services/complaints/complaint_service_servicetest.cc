@@ -20,15 +20,8 @@ using lobby::testing::kTechToken;
 using lobby::testing::RedisTest;
 using google::protobuf::util::TimeUtil;
 
-class ComplaintServiceTest : public RedisTest {
+class ComplaintServiceTest : public lobby::testing::ServiceTest<v1::ComplaintService> {
  protected:
-  void SetUp() override {
-    RedisTest::SetUp();
-    harness_ = std::make_unique<Harness>(server(), clock_);
-    stub_ = v1::ComplaintService::NewStub(harness_->channel);
-  }
-  void TearDown() override { harness_.reset(); }
-
   grpc::Status Create(const v1::CreateTicketRequest& req, v1::Ticket* out, const std::string& token = kAdapterToken) {
     auto r = lobby::testing::CallRpc(*stub_, &v1::ComplaintService::Stub::CreateComplaint, req, token);
     *out = r.value;
@@ -57,10 +50,6 @@ class ComplaintServiceTest : public RedisTest {
     t->mutable_complaint()->set_anonymous(anonymous);
     return req;
   }
-
-  FakeClock clock_;
-  std::unique_ptr<Harness> harness_;
-  std::unique_ptr<v1::ComplaintService::Stub> stub_;
 };
 
 TEST_F(ComplaintServiceTest, AnonymousComplaintHidesTheReporterFromATechnician) {

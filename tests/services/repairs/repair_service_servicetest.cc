@@ -19,27 +19,11 @@ using lobby::testing::kAdminToken;
 using lobby::testing::kAgentToken;
 using lobby::testing::kTechToken;
 using lobby::testing::RedisTest;
-using Stub = v1::RepairService::Stub;
+using lobby::testing::Result;
 using google::protobuf::util::TimeUtil;
 
-template <typename Resp>
-using Result = lobby::testing::Result<Resp>;
-
-class RepairServiceTest : public RedisTest {
+class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> {
  protected:
-  void SetUp() override {
-    RedisTest::SetUp();
-    harness_ = std::make_unique<Harness>(server(), clock_);
-    stub_ = v1::RepairService::NewStub(harness_->channel);
-  }
-  void TearDown() override { harness_.reset(); }
-
-  template <typename Req, typename Resp>
-  Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                    const std::string& token = kAdminToken) {
-    return lobby::testing::CallRpc(*stub_, method, req, token);
-  }
-
   v1::CreateTicketRequest NewRepair(const std::string& category = "plumbing", const std::string& room = "A",
                                     const std::string& building = "Tower 1") {
     v1::CreateTicketRequest req;
@@ -88,9 +72,6 @@ class RepairServiceTest : public RedisTest {
     return out;
   }
 
-  FakeClock clock_;
-  std::unique_ptr<Harness> harness_;
-  std::unique_ptr<Stub> stub_;
 };
 
 TEST_F(RepairServiceTest, CreateWritesTheTicketAndItsEventTogether) {

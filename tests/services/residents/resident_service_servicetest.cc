@@ -18,27 +18,11 @@ using lobby::testing::kAdminToken;
 using lobby::testing::kAgentToken;
 using lobby::testing::kTechToken;
 using lobby::testing::RedisTest;
+using lobby::testing::Result;
 using lobby::testing::WaitFor;
-using Stub = v1::ResidentService::Stub;
 
-template <typename Resp>
-using Result = lobby::testing::Result<Resp>;
-
-class ResidentServiceTest : public RedisTest {
+class ResidentServiceTest : public lobby::testing::ServiceTest<v1::ResidentService> {
  protected:
-  void SetUp() override {
-    RedisTest::SetUp();
-    harness_ = std::make_unique<Harness>(server(), clock_);
-    stub_ = v1::ResidentService::NewStub(harness_->channel);
-  }
-  void TearDown() override { harness_.reset(); }
-
-  template <typename Req, typename Resp>
-  Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                    const std::string& token = kAdminToken) {
-    return lobby::testing::CallRpc(*stub_, method, req, token);
-  }
-
   v1::CreateResidentRequest NewResident(const std::string& name, const std::string& phone,
                                         const std::string& floor = "12", const std::string& room = "A") {
     v1::CreateResidentRequest req;
@@ -68,9 +52,6 @@ class ResidentServiceTest : public RedisTest {
     return std::regex_search(text, m, std::regex("[0-9]{6}")) ? m.str() : "";
   }
 
-  FakeClock clock_;
-  std::unique_ptr<Harness> harness_;
-  std::unique_ptr<Stub> stub_;
 };
 
 TEST_F(ResidentServiceTest, CreateGetUpdateList) {
