@@ -173,6 +173,32 @@ absl::StatusOr<v1::Decision> DispatchLogic::Explain(const v1::ExplainRequest& re
   return DecideNow(*estate, facts);
 }
 
+absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
+  if (e.Get("assignee").empty()) return absl::OkStatus();
+  auto estate = Estate(e.Get("site_id"));
+  if (!estate.ok()) return estate.status();
+  if (!estate->has_value()) return absl::OkStatus();
+  for (const auto& m : (*estate)->members()) {
+    if (m.id() != e.Get("assignee")) continue;
+    if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty()) return absl::OkStatus();
+    std::string channel = absl::AsciiStrToLower(v1::Channel_Name(m.contact_channel()).substr(8));
+    std::string text = absl::StrCat("Lobby: ", e.Get("ticket_id"), " is yours - ", e.Get("priority"), " ",
+                                    e.Get("category"), e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
+                                    e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");
+    // The adapter drops a repeat by idempotency_key, so a re-delivered event sends nothing twice.
+    return store_.Push(channel, {{"v", "1"},
+                                 {"kind", "assignment"},
+                                 {"to", m.contact_id()},
+                                 {"member", m.id()},
+                                 {"ticket_id", std::string(e.Get("ticket_id"))},
+                                 {"site_id", std::string(e.Get("site_id"))},
+                                 {"language", "en"},
+                                 {"text", text},
+                                 {"idempotency_key", absl::StrCat("assign:", e.Get("ticket_id"), ":", e.Get("version"))}});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   absl::string_view type = e.Get("type");
   std::string site(e.Get("site_id")), ticket(e.Get("ticket_id"));
@@ -180,7 +206,8 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   int64_t at = 0;
   (void)absl::SimpleAtoi(e.Get("at"), &at);
   if (type == "ticket.assigned") {
-    return store_.SetHolder(site, ticket, e.Get("assignee"), e.Get("building"), at);
+    if (absl::Status s = store_.SetHolder(site, ticket, e.Get("assignee"), e.Get("building"), at); !s.ok()) return s;
+    return PushAssignment(e);
   }
   if (type == "ticket.resolved" || type == "ticket.closed" || type == "ticket.cancelled") {
     return store_.SetHolder(site, ticket, "", "", at);

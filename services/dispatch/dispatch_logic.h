@@ -42,12 +42,13 @@ class DispatchLogic {
   absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request, const auth::Principal& actor);
 
   /// ticket.created: decide and assign (a ticket that already has a team is left alone);
-  /// ticket.assigned: the new holder's workload; resolved, closed, cancelled: work done.
+  /// ticket.assigned: the new holder's workload, and a push to their contact channel; resolved, closed, cancelled: work done.
   /// Idempotent: a re-delivered event changes nothing.
   absl::Status HandleEvent(const queue::Entry& event);
 
  private:
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
+  absl::Status PushAssignment(const queue::Entry& event);
   absl::StatusOr<v1::Decision> DecideNow(const v1::Estate& estate, const TicketFacts& facts,
                                          const std::vector<std::string>& exclude = {});
   struct Acting {

@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "lobby/v1/dispatch.pb.h"
+#include "services/common/queue.h"
 #include "services/dispatch/router.h"
 
 namespace lobby::dispatch {
@@ -21,6 +22,8 @@ class DispatchStore {
   /// `ticket` is now held by `member` ("" : by nobody) in `building`, since `at_ms`.
   virtual absl::Status SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
                                  absl::string_view building, int64_t at_ms) = 0;
+  /// Queues a message on lobby:q:outbound:CHANNEL for the adapter of that channel.
+  virtual absl::Status Push(absl::string_view channel, const queue::Fields& message) = 0;
 };
 
 }  // namespace lobby::dispatch

@@ -68,4 +68,8 @@ return 1
       .status();
 }
 
+absl::Status RedisDispatchStore::Push(absl::string_view channel, const queue::Fields& message) {
+  return queue::Publish(redis_, queue::OutboundStream(channel), message).status();
+}
+
 }  // namespace lobby::dispatch

@@ -20,6 +20,7 @@ class RedisDispatchStore final : public DispatchStore {
   absl::StatusOr<Workloads> Loads(absl::string_view site, const std::vector<std::string>& members) override;
   absl::Status SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
                          absl::string_view building, int64_t at_ms) override;
+  absl::Status Push(absl::string_view channel, const queue::Fields& message) override;
 
  private:
   std::string Key(absl::string_view site, absl::string_view suffix) const;

@@ -26,8 +26,8 @@ teams:
   - {id: desk, categories: [noise]}
 members:
   - {id: sup, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 2, on_call: true}
-  - {id: lee, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 4, on_call: true}
-  - {id: wong, teams: [plumbing], skills: {plumbing: 2}, seniority: 1, capacity: 4, on_call: true}
+  - {id: lee, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 4, on_call: true, contact: {channel: whatsapp, id: "85291230001"}}
+  - {id: wong, teams: [plumbing], skills: {plumbing: 2}, seniority: 1, capacity: 4, on_call: true, contact: {channel: telegram, id: "5550002"}}
   - {id: ng, teams: [desk], capacity: 10, on_call: true}
 rules:
   - name: complaints to the desk
@@ -123,6 +123,19 @@ TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
 
   v1::Ticket routine = WaitAssigned(NewRepair(v1::PRIORITY_P4, "B"));
   EXPECT_EQ(routine.assignee(), "wong") << "routine work spares the seniors: " << routine.history(1).note();
+  // Each assignment is pushed to the member's contact channel for its adapter to deliver.
+  std::vector<queue::Entry> pushed;
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:telegram", "-", "+"});
+    pushed = r.ok() ? queue::ParseEntries(*r) : std::vector<queue::Entry>{};
+    return !pushed.empty();
+  }));
+  EXPECT_EQ(pushed[0].Get("to"), "5550002");
+  EXPECT_EQ(pushed[0].Get("kind"), "assignment");
+  EXPECT_EQ(pushed[0].Get("ticket_id"), routine.id());
+  EXPECT_NE(pushed[0].Get("text").find(routine.id() + " is yours - P4 plumbing, Tower 1"), absl::string_view::npos)
+      << pushed[0].Get("text");
+  EXPECT_EQ(pushed[0].Get("idempotency_key"), "assign:" + routine.id() + ":2");
 
   // Ten more: nobody goes past capacity, and the load follows it.
   std::map<std::string, int> count;
