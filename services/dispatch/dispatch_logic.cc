@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/proto_util.h"
 #include "services/dispatch/estate.h"
 #include "services/tickets/state_machine.h"
 
@@ -181,7 +182,7 @@ absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
   for (const auto& m : (*estate)->members()) {
     if (m.id() != e.Get("assignee")) continue;
     if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty()) return absl::OkStatus();
-    std::string channel = absl::AsciiStrToLower(v1::Channel_Name(m.contact_channel()).substr(8));
+    std::string channel = ChannelName(m.contact_channel());
     std::string text = absl::StrCat("Lobby: ", e.Get("ticket_id"), " is yours - ", e.Get("priority"), " ",
                                     e.Get("category"), e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
                                     e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");

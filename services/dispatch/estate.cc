@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "services/common/proto_util.h"
 #include "services/tickets/state_machine.h"
 
 namespace lobby::dispatch {
@@ -151,9 +152,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
     YAML::Node root = YAML::Load(std::string(yaml));
     if (auto s = CheckKeys(root, "estate", {"site", "time_zone", "teams", "members", "rules"}); !s.ok()) return s;
     std::string site = root["site"] ? root["site"].as<std::string>() : "";
-    bool site_ok = !site.empty() && site.size() <= 32;
-    for (char c : site) site_ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
-    if (!site_ok) return Bad(root, "estate", "site is 1 to 32 of a-z, 0-9, '-', '_'");
+    if (absl::Status s = ValidateSiteId(site); !s.ok()) return Bad(root, "estate", s.message());
     e.set_site_id(site);
     e.set_time_zone(root["time_zone"] ? root["time_zone"].as<std::string>() : "UTC");
     absl::TimeZone tz;

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/proto_util.h"
 #include "services/common/redis_txn.h"
 
 namespace lobby::residents {
@@ -32,13 +33,8 @@ std::string TimelineKey(absl::string_view site, absl::string_view id) {
 std::string PhoneKey(absl::string_view e164) { return absl::StrCat("lobby:residents:phone:", e164); }
 std::string VerifyKey(absl::string_view id) { return absl::StrCat("lobby:residents:verify:", id); }
 
-std::string ChannelSlug(v1::Channel c) {
-  std::string name = v1::Channel_Name(c);
-  if (name.rfind("CHANNEL_", 0) == 0) name = name.substr(8);
-  return absl::AsciiStrToLower(name);
-}
 std::string IdentField(v1::Channel c, absl::string_view external_id) {
-  return absl::StrCat(ChannelSlug(c), ":", external_id);
+  return absl::StrCat(ChannelName(c), ":", external_id);
 }
 
 // Numbers sort as numbers in the unit index: "2" < "10".

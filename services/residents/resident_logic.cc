@@ -13,25 +13,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/common/log.h"
+#include "services/common/proto_util.h"
 #include "services/residents/csv.h"
 #include "services/residents/phone.h"
 
 namespace lobby::residents {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using v1::Resident;
 
 constexpr int kMaxRetries = 8;  // optimistic-concurrency retries when expected_version is 0
 constexpr int kMaxPhones = 5;
 constexpr int kMaxTags = 16;
 constexpr int kMaxImportRows = 20000;
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 bool HasControl(absl::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
@@ -62,11 +57,6 @@ std::string CodeHash(absl::string_view verification_id, absl::string_view code) 
   unsigned char d[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(in.data()), in.size(), d);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(d), sizeof d));
-}
-
-std::string ChannelName(v1::Channel c) {
-  std::string n = v1::Channel_Name(c);
-  return absl::AsciiStrToLower(n.rfind("CHANNEL_", 0) == 0 ? n.substr(8) : n);
 }
 
 absl::Status ValidateIdentity(v1::Channel channel, absl::string_view external_id) {
@@ -132,16 +122,6 @@ absl::StatusOr<ResidentsConfig> ResidentsConfig::From(const config::Settings& s)
 }
 
 // ------------------------------------------------------------------ validation
-
-absl::Status ValidateSiteId(absl::string_view site) {
-  bool ok = !site.empty() && site.size() <= 32;
-  for (char c : site) ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
-  if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "site id '", site, "' must be 1 to 32 characters of a-z, 0-9, '-' or '_'"));
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<v1::ResidentRole> ParseRole(absl::string_view role) {
   std::string r = absl::AsciiStrToLower(absl::StripAsciiWhitespace(role));
@@ -241,7 +221,7 @@ absl::StatusOr<Resident> ResidentLogic::Create(Resident r) {
   r.set_id(*id);
   r.clear_merged_ids();
   r.set_version(1);
-  *r.mutable_created_at() = ToProto(clock_.Now());
+  *r.mutable_created_at() = ToTimestamp(clock_.Now());
   *r.mutable_updated_at() = r.created_at();
   if (absl::Status s = store_.Insert(r); !s.ok()) return s;
   return r;
@@ -293,7 +273,7 @@ absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& 
     }
     if (next.SerializeAsString() == cur->SerializeAsString()) return *cur;
     next.set_version(cur->version() + 1);
-    *next.mutable_updated_at() = ToProto(clock_.Now());
+    *next.mutable_updated_at() = ToTimestamp(clock_.Now());
     if (absl::Status s = store_.Replace(*cur, next); !s.ok()) return s;
     return next;
   });
@@ -448,12 +428,12 @@ absl::StatusOr<Resident> ResidentLogic::LinkOnce(const v1::LinkIdentityRequest& 
     ident = next.add_identities();
     ident->set_channel(req.channel());
     ident->set_external_id(req.external_id());
-    *ident->mutable_linked_at() = ToProto(clock_.Now());
+    *ident->mutable_linked_at() = ToTimestamp(clock_.Now());
   }
   ident->set_verified(ident->verified() || req.verified());
   if (next.SerializeAsString() == cur->SerializeAsString()) return *cur;
   next.set_version(cur->version() + 1);
-  *next.mutable_updated_at() = ToProto(clock_.Now());
+  *next.mutable_updated_at() = ToTimestamp(clock_.Now());
   if (absl::Status s = store_.Replace(*cur, next); !s.ok()) return s;
   return next;
 }
@@ -493,7 +473,7 @@ absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& 
       if (i.channel() != req.channel() || i.external_id() != req.external_id()) *next.add_identities() = i;
     }
     next.set_version(cur->version() + 1);
-    *next.mutable_updated_at() = ToProto(clock_.Now());
+    *next.mutable_updated_at() = ToTimestamp(clock_.Now());
     if (absl::Status s = store_.Replace(*cur, next); !s.ok()) return s;
     return next;
   });
@@ -556,7 +536,7 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
                               log::MaskPhone(*phone), ChannelName(req.channel()));
   v1::StartVerificationResponse out;
   out.set_verification_id(v.id);
-  *out.mutable_expires_at() = ToProto(v.expires_at);
+  *out.mutable_expires_at() = ToTimestamp(v.expires_at);
   out.set_masked_phone(log::MaskPhone(*phone));
   out.set_attempts_allowed(config_.code_attempts);
   return out;
@@ -635,14 +615,14 @@ absl::StatusOr<Resident> ResidentLogic::Merge(const v1::MergeResidentsRequest& r
     next.add_merged_ids(merged->id());
     for (const auto& m : merged->merged_ids()) next.add_merged_ids(m);
     next.set_version(survivor->version() + 1);
-    *next.mutable_updated_at() = ToProto(clock_.Now());
+    *next.mutable_updated_at() = ToTimestamp(clock_.Now());
     if (absl::Status s = store_.Merge(*survivor, next, *merged); !s.ok()) return s;
     return next;
   });
   if (result.ok()) {
     v1::TimelineEntry note;
     note.set_id(NewEntryId());
-    *note.mutable_at() = ToProto(clock_.Now());
+    *note.mutable_at() = ToTimestamp(clock_.Now());
     note.set_kind(v1::TimelineEntry::KIND_NOTE);
     note.set_actor("residents");
     note.set_text(absl::StrCat("merged ", req.merged_id(), " into this resident"));
@@ -684,7 +664,7 @@ absl::StatusOr<v1::TimelineEntry> ResidentLogic::AppendTimeline(const v1::Append
   auto r = store_.Get(req.resident_id());
   if (!r.ok()) return r.status();
   e.set_id(NewEntryId());
-  if (!e.has_at()) *e.mutable_at() = ToProto(clock_.Now());
+  if (!e.has_at()) *e.mutable_at() = ToTimestamp(clock_.Now());
   if (absl::Status s = store_.AppendTimeline(*r, e, req.idempotency_key()); !s.ok()) return s;
   return e;
 }
@@ -703,8 +683,8 @@ absl::Status ResidentLogic::HandleTicketEvent(const queue::Entry& event) {
   e.set_id(NewEntryId());
   int64_t at_ms = 0;
   *e.mutable_at() = absl::SimpleAtoi(event.Get("at"), &at_ms) && at_ms > 0
-                        ? ToProto(absl::FromUnixMillis(at_ms))
-                        : ToProto(clock_.Now());
+                        ? ToTimestamp(absl::FromUnixMillis(at_ms))
+                        : ToTimestamp(clock_.Now());
   e.set_kind(v1::TimelineEntry::KIND_TICKET_EVENT);
   e.set_ticket_id(std::string(event.Get("ticket_id")));
   e.set_actor(std::string(event.Get("actor")));

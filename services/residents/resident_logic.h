@@ -66,7 +66,6 @@ class ResidentLogic {
 };
 
 /// Canonical checks shared by the logic and the CSV import.
-absl::Status ValidateSiteId(absl::string_view site_id);
 absl::StatusOr<v1::ResidentRole> ParseRole(absl::string_view role);
 bool IsSupportedLanguage(absl::string_view language);
 

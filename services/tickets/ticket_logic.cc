@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/log.h"
+#include "services/common/proto_util.h"
 #include "services/tickets/catalog.h"
 
 namespace lobby::tickets {
@@ -17,12 +18,6 @@ using google::protobuf::util::TimeUtil;
 using v1::Ticket;
 constexpr int kMaxRetries = 8;
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
-}
 
 bool HasControl(absl::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -44,15 +39,6 @@ absl::Status CheckName(absl::string_view what, absl::string_view s) {
   if (!ok) return absl::InvalidArgumentError(absl::StrCat(what, " must be at most 64 characters on one line"));
   return absl::OkStatus();
 }
-
-absl::Status CheckSite(absl::string_view site) {
-  bool ok = !site.empty() && site.size() <= 32;
-  for (char c : site) ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
-  if (!ok) return absl::InvalidArgumentError("site_id is required: 1 to 32 of a-z, 0-9, '-', '_'");
-  return absl::OkStatus();
-}
-
-std::string ChannelName(v1::Channel c) { return absl::AsciiStrToLower(v1::Channel_Name(c).substr(8)); }
 
 bool IsSupervisor(const auth::Principal& p) {
   return p.role == auth::Role::kManager || p.role == auth::Role::kAdmin;
@@ -196,7 +182,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (req.idempotency_key().size() > 200) return absl::InvalidArgumentError("idempotency_key is at most 200 bytes");
   Ticket t = req.ticket();
   if (t.site_id().empty() && t.location().has_unit()) t.set_site_id(t.location().unit().site_id());
-  if (absl::Status s = CheckSite(t.site_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok()) return s;
   if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
   auto catalog = GetCatalog(t.site_id());
   if (!catalog.ok()) return catalog.status();
@@ -210,7 +196,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   absl::Time now = clock_.Now();
   if (kind_ == Kind::kComplaint) {
     const v1::Category* cat = FindCategory(*catalog, t.category());
-    if (cat->response_hours() > 0) *t.mutable_sla()->mutable_respond_by() = ToProto(now + absl::Hours(cat->response_hours()));
+    if (cat->response_hours() > 0) *t.mutable_sla()->mutable_respond_by() = ToTimestamp(now + absl::Hours(cat->response_hours()));
   } else {
     // A new report of a fault that is already known joins its incident.
     std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
@@ -226,7 +212,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   t.set_id(prelude->next_id);
   t.set_status(v1::TICKET_STATUS_NEW);
   t.set_version(1);
-  *t.mutable_created_at() = ToProto(now);
+  *t.mutable_created_at() = ToTimestamp(now);
   *t.mutable_updated_at() = t.created_at();
   v1::HistoryEntry* h = t.add_history();
   *h->mutable_at() = t.created_at();
@@ -279,7 +265,7 @@ absl::StatusOr<Ticket> TicketLogic::Get(absl::string_view id, const auth::Princi
 
 absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsRequest& req,
                                                           const auth::Principal& viewer) {
-  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   if (!v1::TicketStatus_IsValid(req.status()) || !v1::Priority_IsValid(req.priority())) {
     return absl::InvalidArgumentError("unknown status or priority");
@@ -308,7 +294,7 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
     if (type.empty()) return Redact(*std::move(cur), actor);  // nothing to change
     absl::Time now = clock_.Now();
     next.set_version(cur->version() + 1);
-    *next.mutable_updated_at() = ToProto(now);
+    *next.mutable_updated_at() = ToTimestamp(now);
     v1::HistoryEntry* h = next.add_history();
     *h->mutable_at() = next.updated_at();
     h->set_actor(actor.name);
@@ -364,7 +350,7 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
     if (!next.ok()) return next.status();
     absl::Time now = clock_.Now();
     if (req.action() == v1::TICKET_ACTION_REOPEN) {
-      absl::Time resolved = FromProto(t.resolved_at());
+      absl::Time resolved = FromTimestamp(t.resolved_at());
       if (now - resolved > absl::Hours(24) * config_.reopen_days) {
         return absl::FailedPreconditionError(absl::StrCat(
             "a ticket can be reopened within ", config_.reopen_days, " days of resolution; report it again instead"));
@@ -374,7 +360,7 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
       return absl::FailedPreconditionError("a complaint closes only after the follow-up contact is recorded");
     }
     if (req.action() == v1::TICKET_ACTION_RESOLVE || req.action() == v1::TICKET_ACTION_APPROVE) {
-      *t.mutable_resolved_at() = ToProto(now);
+      *t.mutable_resolved_at() = ToTimestamp(now);
     }
     if (t.has_repair()) {
       if (req.action() == v1::TICKET_ACTION_HOLD) t.mutable_repair()->set_hold_reason(req.hold_reason());
@@ -401,7 +387,7 @@ absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req,
     if (t.comments_size() >= 500) return absl::FailedPreconditionError("this ticket has 500 comments already");
     v1::Comment* c = t.add_comments();
     c->set_id(absl::StrCat("c", t.comments_size()));
-    *c->mutable_at() = ToProto(clock_.Now());
+    *c->mutable_at() = ToTimestamp(clock_.Now());
     c->set_author(actor.name);
     c->set_internal(req.internal());
     c->set_text(req.text());
@@ -412,7 +398,7 @@ absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req,
 }
 
 absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(const v1::CountByStatusRequest& req) {
-  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
   if (req.team().empty()) return absl::InvalidArgumentError("team is required");
   auto counts = store_.CountByStatus(req.site_id(), req.team());
   if (!counts.ok()) return counts.status();
@@ -423,7 +409,7 @@ absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(const v1::C
 
 absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& req, const auth::Principal& actor) {
   if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("visits are for repairs");
-  absl::Time start = FromProto(req.start()), end = FromProto(req.end());
+  absl::Time start = FromTimestamp(req.start()), end = FromTimestamp(req.end());
   if (!req.has_start() || !req.has_end() || end <= start || end - start > absl::Hours(12)) {
     return absl::InvalidArgumentError("a visit window is a start and an end, at most 12 hours apart");
   }
@@ -464,7 +450,7 @@ absl::StatusOr<Ticket> TicketLogic::RecordFollowUp(absl::string_view id, const s
     }
     v1::FollowUp& f = *t.mutable_complaint()->mutable_follow_up();
     f.set_by(actor.name);
-    *f.mutable_at() = ToProto(clock_.Now());
+    *f.mutable_at() = ToTimestamp(clock_.Now());
     f.set_outcome(outcome);
     type = "ticket.followed_up";
     note = outcome;
@@ -478,7 +464,7 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
                                                          const auth::Principal& actor) {
   if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("incidents are for repairs");
   v1::Incident inc = req.incident();
-  if (absl::Status s = CheckSite(inc.site_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(inc.site_id()); !s.ok()) return s;
   if (absl::Status s = CheckText("title", inc.title(), 200, true); !s.ok()) return s;
   if (absl::Status s = CheckText("description", inc.description(), 4000, false); !s.ok()) return s;
   if (!inc.id().empty() || inc.ticket_ids_size() || inc.status() != v1::INCIDENT_STATUS_UNSPECIFIED) {
@@ -503,7 +489,7 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
   absl::Time now = clock_.Now();
   inc.set_id(*id);
   inc.set_status(v1::INCIDENT_STATUS_OPEN);
-  *inc.mutable_created_at() = ToProto(now);
+  *inc.mutable_created_at() = ToTimestamp(now);
   inc.set_created_by(actor.name);
   inc.set_version(1);
   if (absl::Status s = store_.InsertIncident(inc, IncidentEvent(inc, "incident.created", actor.name, now)); !s.ok()) return s;
@@ -549,7 +535,7 @@ absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncid
     auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
       if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
       t.set_status(v1::TICKET_STATUS_RESOLVED);
-      *t.mutable_resolved_at() = ToProto(clock_.Now());
+      *t.mutable_resolved_at() = ToTimestamp(clock_.Now());
       if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
       type = "ticket.resolved";
       n = note;
@@ -560,7 +546,7 @@ absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncid
   absl::Time now = clock_.Now();
   v1::Incident next = *inc;
   next.set_status(v1::INCIDENT_STATUS_RESOLVED);
-  *next.mutable_resolved_at() = ToProto(now);
+  *next.mutable_resolved_at() = ToTimestamp(now);
   next.set_resolution(req.resolution());
   next.set_version(inc->version() + 1);
   if (absl::Status s = store_.ReplaceIncident(*inc, next, IncidentEvent(next, "incident.resolved", actor.name, now)); !s.ok()) {
@@ -575,7 +561,7 @@ absl::StatusOr<v1::Incident> TicketLogic::GetIncident(absl::string_view id) {
 }
 
 absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::ListIncidentsRequest& req) {
-  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
   auto list = store_.ListIncidents(req.site_id(), req.include_resolved());
   if (!list.ok()) return list.status();
   v1::ListIncidentsResponse out;
@@ -586,7 +572,7 @@ absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::L
 // ------------------------------------------------------------------ catalog
 
 absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
-  if (absl::Status s = CheckSite(site); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(site); !s.ok()) return s;
   {
     std::lock_guard lock(mu_);
     auto it = catalogs_.find(site);
@@ -613,7 +599,7 @@ absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
 }
 
 absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::ApplyCatalogRequest& req) {
-  if (absl::Status s = CheckSite(req.site_id()); !s.ok()) return s;
+  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
   auto parsed = ParseCatalog(req.yaml(), req.site_id());
   if (!parsed.ok()) return parsed.status();
   auto current = GetCatalog(req.site_id());

@@ -23,6 +23,7 @@
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/grpc_server.h"
+#include "services/common/proto_util.h"
 
 namespace {
 
@@ -220,7 +221,7 @@ std::string Lower(std::string_view enum_name, std::string_view prefix) {
   if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
   return absl::AsciiStrToLower(s);
 }
-std::string ChannelName(int c) { return Lower(v1::Channel_Name(static_cast<v1::Channel>(c)), "CHANNEL_"); }
+std::string ChannelName(int c) { return lobby::ChannelName(static_cast<v1::Channel>(c)); }
 std::string RoleName(v1::ResidentRole r) { return Lower(v1::ResidentRole_Name(r), "RESIDENT_ROLE_"); }
 std::string Time(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";

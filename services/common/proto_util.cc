@@ -1,0 +1,36 @@
+#include "services/common/proto_util.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace lobby {
+
+using google::protobuf::util::TimeUtil;
+
+std::string ChannelName(v1::Channel channel) {
+  std::string name = v1::Channel_Name(channel);
+  if (name.rfind("CHANNEL_", 0) == 0) name = name.substr(8);
+  return absl::AsciiStrToLower(name);
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
+absl::Status ValidateSiteId(absl::string_view site) {
+  if (site.empty()) return absl::InvalidArgumentError("site id is required: 1 to 32 of a-z, 0-9, '-', '_'");
+  bool ok = site.size() <= 32;
+  for (char c : site) ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("site id '", site, "' must be 1 to 32 characters of a-z, 0-9, '-' or '_'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lobby

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "lobby/v1/common.pb.h"
+
+namespace lobby {
+
+/// "telegram" for CHANNEL_TELEGRAM: the name used in keys, events, queues and the CLI.
+std::string ChannelName(v1::Channel channel);
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t);
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
+
+/// A site (estate) id: 1 to 32 of a-z, 0-9, '-', '_'. INVALID_ARGUMENT otherwise.
+absl::Status ValidateSiteId(absl::string_view site);
+
+}  // namespace lobby
