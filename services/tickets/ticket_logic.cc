@@ -184,9 +184,10 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (t.site_id().empty() && t.location().has_unit()) t.set_site_id(t.location().unit().site_id());
   if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok()) return s;
   if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
-  auto catalog = GetCatalog(t.site_id());
-  if (!catalog.ok()) return catalog.status();
-  if (absl::Status s = ValidateNew(t, *catalog, actor); !s.ok()) return s;
+  auto cached = CatalogFor(t.site_id());
+  if (!cached.ok()) return cached.status();
+  const v1::Catalog& catalog = (*cached)->catalog();
+  if (absl::Status s = ValidateNew(t, catalog, actor); !s.ok()) return s;
 
   // One round trip for what the create needs to read: an earlier attempt with the same key, a
   // number, and the open incidents a report may belong to.
@@ -195,7 +196,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (prelude->existing_id) return Get(*prelude->existing_id, actor);  // a retry: same ticket
   absl::Time now = clock_.Now();
   if (kind_ == Kind::kComplaint) {
-    const v1::Category* cat = FindCategory(*catalog, t.category());
+    const v1::Category* cat = FindCategory(catalog, t.category());
     if (cat->response_hours() > 0) *t.mutable_sla()->mutable_respond_by() = ToTimestamp(now + absl::Hours(cat->response_hours()));
   } else {
     // A new report of a fault that is already known joins its incident.
@@ -477,9 +478,10 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
     }
     if (absl::Status s = CheckName("building", b); !s.ok()) return s;
   }
-  auto catalog = GetCatalog(inc.site_id());
-  if (!catalog.ok()) return catalog.status();
-  const v1::Category* cat = FindCategory(*catalog, inc.category());
+  auto cached = CatalogFor(inc.site_id());
+  if (!cached.ok()) return cached.status();
+  const v1::Catalog& catalog = (*cached)->catalog();
+  const v1::Category* cat = FindCategory(catalog, inc.category());
   if (inc.auto_attach() && (cat == nullptr || cat->kind() != "repair")) {
     return absl::InvalidArgumentError("auto_attach needs the repair category the reports will have");
   }
@@ -571,7 +573,7 @@ absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::L
 
 // ------------------------------------------------------------------ catalog
 
-absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
+absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::CatalogFor(absl::string_view site) {
   if (absl::Status s = ValidateSiteId(site); !s.ok()) return s;
   {
     std::lock_guard lock(mu_);
@@ -593,9 +595,17 @@ absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
       c.set_site_id(std::string(site));
     }
   }
+  // The classifier is built from the catalog it was loaded with, and expires with it.
+  auto entry = std::make_shared<const Classifier>(std::move(c));
   std::lock_guard lock(mu_);
-  catalogs_[std::string(site)] = {c, clock_.Now()};
-  return c;
+  catalogs_[std::string(site)] = {entry, clock_.Now()};
+  return entry;
+}
+
+absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
+  auto c = CatalogFor(site);
+  if (!c.ok()) return c.status();
+  return (*c)->catalog();
 }
 
 absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::ApplyCatalogRequest& req) {
@@ -617,28 +627,13 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
   if (req.dry_run()) return out;
   if (absl::Status s = store_.PutCatalog(*parsed); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  classifiers_.erase(req.site_id());
   catalogs_.erase(req.site_id());
   return out;
 }
 
-absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::ClassifierFor(absl::string_view site) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = classifiers_.find(site);
-    if (it != classifiers_.end()) return it->second;
-  }
-  auto catalog = GetCatalog(site);
-  if (!catalog.ok()) return catalog.status();
-  auto c = std::make_shared<const Classifier>(*std::move(catalog));
-  std::lock_guard lock(mu_);
-  classifiers_[std::string(site)] = c;
-  return c;
-}
-
 absl::StatusOr<v1::Classification> TicketLogic::Classify(const v1::ClassifyRequest& req) {
   if (absl::Status s = CheckText("text", req.text(), 4000, true); !s.ok()) return s;
-  auto c = ClassifierFor(req.site_id());
+  auto c = CatalogFor(req.site_id());
   if (!c.ok()) return c.status();
   return (*c)->Classify(req.text());
 }

@@ -77,7 +77,8 @@ class TicketLogic {
   /// caller named the version it expects.
   absl::StatusOr<v1::Ticket> Mutate(absl::string_view id, int64_t expected_version,
                                     const auth::Principal& actor, const Change& change);
-  absl::StatusOr<std::shared_ptr<const Classifier>> ClassifierFor(absl::string_view site);
+  /// The site's catalog, with the classifier built from it, cached for kCatalogTtl.
+  absl::StatusOr<std::shared_ptr<const Classifier>> CatalogFor(absl::string_view site);
   absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const;
   v1::Ticket Redact(v1::Ticket t, const auth::Principal& viewer) const;
 
@@ -87,11 +88,11 @@ class TicketLogic {
   TicketsConfig config_;
   CatalogSource catalog_source_;
   std::mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // per site
-  // Catalogs are read on every create: kept here for kCatalogTtl. ApplyCatalog refreshes this
-  // process at once; other processes see a new catalog within kCatalogTtl.
+  // Catalogs (and their classifiers) are read on every create: kept here for kCatalogTtl.
+  // ApplyCatalog refreshes this process at once; other processes see a new catalog within
+  // kCatalogTtl.
   static constexpr absl::Duration kCatalogTtl = absl::Seconds(10);
-  absl::flat_hash_map<std::string, std::pair<v1::Catalog, absl::Time>> catalogs_;
+  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<const Classifier>, absl::Time>> catalogs_;
 };
 
 /// The event fields for an incident (docs/events.md, version 1).

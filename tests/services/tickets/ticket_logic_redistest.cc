@@ -120,3 +120,35 @@ TEST_F(ComplaintLogicTest, ComplaintsNeedASubjectAndAComplaintCategory) {
 
 }  // namespace
 }  // namespace lobby::tickets
+
+namespace lobby::tickets {
+namespace {
+
+// Two RepairService processes on one Redis: a catalog applied through one reaches the other's
+// classifier once its catalog cache expires.
+TEST_F(ComplaintLogicTest, AnotherProcessClassifiesWithANewCatalogAfterTheCacheExpires) {
+  RedisTicketStore repairs_store(*client_, "lobby:repairs", "R");
+  TicketLogic a(repairs_store, clock_, Kind::kRepair, TicketsConfig{});
+  TicketLogic b(repairs_store, clock_, Kind::kRepair, TicketsConfig{});
+  v1::ClassifyRequest classify;
+  classify.set_site_id("demo");
+  classify.set_text("the pool water is green");
+  EXPECT_EQ(b.Classify(classify)->category(), "") << "the default catalog has no pool";
+  v1::ApplyCatalogRequest apply;
+  apply.set_site_id("demo");
+  apply.set_yaml(R"(
+categories:
+  - id: pool
+    kind: repair
+    names: {zh-Hant: 泳池, zh-Hans: 泳池, en: Pool}
+    default_priority: P3
+    keywords: [pool]
+)");
+  ASSERT_TRUE(a.ApplyCatalog(apply).ok());
+  EXPECT_EQ(a.Classify(classify)->category(), "pool") << "the applying process sees it at once";
+  clock_.Advance(absl::Seconds(11));
+  EXPECT_EQ(b.Classify(classify)->category(), "pool") << "the other one within the catalog TTL";
+}
+
+}  // namespace
+}  // namespace lobby::tickets
