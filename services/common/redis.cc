@@ -53,8 +53,8 @@ Reply Convert(const redisReply* r) {
 absl::Status ReplyStatus(const Reply& reply) {
   if (!reply.IsError()) return absl::OkStatus();
   absl::string_view msg = reply.str;
-  absl::ConsumePrefix(&msg, "ERR LOBBY:");  // Redis prefixes ERR to a one-word error reply
-  if (msg.data() != reply.str.data() || absl::ConsumePrefix(&msg, "LOBBY:")) {
+  // Redis prefixes "ERR " to an error reply of one word ("LOBBY:ABORTED:stale").
+  if (absl::ConsumePrefix(&msg, "LOBBY:") || absl::ConsumePrefix(&msg, "ERR LOBBY:")) {
     std::vector<absl::string_view> parts = absl::StrSplit(msg, absl::MaxSplits(':', 1));
     static const std::pair<absl::string_view, absl::StatusCode> kCodes[] = {
         {"NOT_FOUND", absl::StatusCode::kNotFound},

@@ -7,7 +7,6 @@
 
 #include "absl/status/statusor.h"
 #include "lobby/v1/repairs.grpc.pb.h"
-#include "services/common/clock.h"
 
 namespace lobby::complaints {
 

@@ -22,7 +22,6 @@ extern char** environ;
 namespace {
 
 constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch"};  // surveys arrive with its issue
-constexpr const char* kAdapters[] = {""};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
                                                 const std::string& name,
@@ -97,7 +96,6 @@ int main(int argc, char** argv) {
   auto logger = lobby::log::Get("lobbyd");
   auto services = ParseList(settings, "services", {std::begin(kServices), std::end(kServices)});
   auto adapters = ParseList(settings, "adapters", {});
-  (void)kAdapters;
   for (const absl::Status& s : {services.status(), adapters.status()}) {
     if (!s.ok()) {
       std::cerr << "lobbyd: " << s.message() << "\n";

@@ -309,12 +309,6 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::
   return open;
 }
 
-absl::StatusOr<std::vector<OpenIncident>> RedisTicketStore::AutoAttachIncidents(absl::string_view site) {
-  auto r = redis_.Command({"HGETALL", SiteKey(site, "incidents:auto")});
-  if (!r.ok()) return r.status();
-  return ParseAutoAttach(*r);
-}
-
 absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view site,
                                                               absl::string_view idempotency_key) {
   std::vector<redis::Args> cmds = {{"INCR", prefix_ + ":seq"}, {"HGETALL", SiteKey(site, "incidents:auto")}};
@@ -332,12 +326,11 @@ absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view 
 }
 
 std::vector<OpenIncident> RedisTicketStore::ParseAutoAttach(const redis::Reply& hash) {
-  const redis::Reply* r = &hash;
   std::vector<OpenIncident> out;
-  for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
+  for (size_t i = 0; i + 1 < hash.elements.size(); i += 2) {
     OpenIncident o;
-    o.id = r->elements[i].str;
-    std::vector<std::string> parts = absl::StrSplit(r->elements[i + 1].str, absl::MaxSplits('|', 1));
+    o.id = hash.elements[i].str;
+    std::vector<std::string> parts = absl::StrSplit(hash.elements[i + 1].str, absl::MaxSplits('|', 1));
     o.category = parts[0];
     if (parts.size() > 1) o.buildings = absl::StrSplit(parts[1], ',', absl::SkipEmpty());
     out.push_back(std::move(o));

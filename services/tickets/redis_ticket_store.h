@@ -45,7 +45,6 @@ class RedisTicketStore final : public TicketStore {
   absl::Status ReplaceIncident(const v1::Incident& before, const v1::Incident& after,
                                const queue::Fields& event) override;
   absl::StatusOr<std::vector<v1::Incident>> ListIncidents(absl::string_view site, bool include_resolved) override;
-  absl::StatusOr<std::vector<OpenIncident>> AutoAttachIncidents(absl::string_view site) override;
   absl::StatusOr<std::optional<v1::Catalog>> GetCatalog(absl::string_view site) override;
   absl::Status PutCatalog(const v1::Catalog& catalog) override;
 

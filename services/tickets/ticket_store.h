@@ -69,8 +69,6 @@ class TicketStore {
                                        const queue::Fields& event) = 0;
   virtual absl::StatusOr<std::vector<v1::Incident>> ListIncidents(absl::string_view site,
                                                                   bool include_resolved) = 0;
-  /// The site's open incidents that take new tickets automatically (one round trip).
-  virtual absl::StatusOr<std::vector<OpenIncident>> AutoAttachIncidents(absl::string_view site) = 0;
 
   /// The site's catalog, if one was applied.
   virtual absl::StatusOr<std::optional<v1::Catalog>> GetCatalog(absl::string_view site) = 0;
