@@ -115,6 +115,18 @@ absl::Status Runtime::Start() {
   grpc_.SetServing(healthy_);
   health_thread_ = std::thread([this] { HealthLoop(); });
   for (auto& c : consumers_) c->Start();
+  for (const Loop& l : loops_) {
+    loop_threads_.emplace_back([this, &l] {
+      std::unique_lock lock(health_mu_);
+      while (!stopping_) {
+        health_cv_.wait_for(lock, absl::ToChronoNanoseconds(l.every));
+        if (stopping_) break;
+        lock.unlock();
+        l.fn();
+        lock.lock();
+      }
+    });
+  }
   started_ = true;
   return absl::OkStatus();
 }
@@ -137,6 +149,10 @@ void Runtime::HealthLoop() {
   }
 }
 
+void Runtime::AddLoop(std::string name, absl::Duration every, std::function<void()> fn) {
+  loops_.push_back(Loop{std::move(name), every, std::move(fn)});
+}
+
 void Runtime::Shutdown() {
   {
     std::lock_guard lock(health_mu_);
@@ -148,6 +164,8 @@ void Runtime::Shutdown() {
   healthy_ = false;
   grpc_.SetServing(false);
   for (auto& c : consumers_) c->Stop();
+  for (auto& t : loop_threads_) t.join();  // the turn in hand finishes
+  for (auto& fn : on_shutdown_) fn();
   grpc_.Shutdown(config_.shutdown_grace);
   executor_->Stop();
   internal_executor_->Stop();

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,7 +47,13 @@ class Runtime {
   /// depth and lag are exported on /metrics. The consumer name is made unique per process.
   void AddConsumer(queue::ConsumerOptions options, queue::Handler handler);
 
-  /// Starts gRPC, HTTP, the health watcher and the consumers.
+  /// `fn` runs every `every` (wall time) on its own thread, from Start() until Shutdown() stops
+  /// it together with the consumers, before the gRPC server. For timers kept in Redis.
+  void AddLoop(std::string name, absl::Duration every, std::function<void()> fn);
+  /// `fn` runs at the start of Shutdown(), before the gRPC server stops: to end long streams.
+  void OnShutdown(std::function<void()> fn) { on_shutdown_.push_back(std::move(fn)); }
+
+  /// Starts gRPC, HTTP, the health watcher, the consumers and the loops.
   absl::Status Start();
   bool healthy() const { return healthy_.load(); }
   /// NOT_SERVING, stop consumers (the entry in hand finishes and is acked), let in-flight RPCs
@@ -77,6 +84,14 @@ class Runtime {
   bool stopping_ = false;
   bool started_ = false;
   std::thread health_thread_;
+  struct Loop {
+    std::string name;
+    absl::Duration every;
+    std::function<void()> fn;
+  };
+  std::vector<Loop> loops_;
+  std::vector<std::thread> loop_threads_;
+  std::vector<std::function<void()>> on_shutdown_;
 };
 
 /// A consumer name unique to this process: "<hostname>-<pid>".

@@ -17,6 +17,7 @@ ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, RpcEnv e
       get_(env.InternalMethod(std::string(kPrefix) + "GetComplaint", kEveryone)),
       list_(env.Method(std::string(kPrefix) + "ListComplaints", kEveryone)),
       assign_(env.InternalMethod(std::string(kPrefix) + "Assign", kDesk)),
+      annotate_(env.InternalMethod(std::string(kPrefix) + "Annotate", {Role::kAdmin})),
       transition_(env.Method(std::string(kPrefix) + "Transition", kEveryone)),
       comment_(env.Method(std::string(kPrefix) + "AddComment", kEveryone)),
       follow_up_(env.Method(std::string(kPrefix) + "RecordFollowUp", kDesk)),
@@ -36,6 +37,11 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(grpc::CallbackSer
                                                                const v1::ListTicketsRequest* req,
                                                                v1::ListTicketsResponse* resp) {
   return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.List(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* ComplaintServiceImpl::Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
+                                                   v1::Ticket* resp) {
+  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Annotate(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,

@@ -18,6 +18,8 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
                                          v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* ListComplaints(grpc::CallbackServerContext* ctx, const v1::ListTicketsRequest* req,
                                            v1::ListTicketsResponse* resp) override;
+  grpc::ServerUnaryReactor* Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
+                                     v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,
                                    v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* ctx, const v1::TransitionRequest* req,
@@ -32,7 +34,7 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
  private:
   tickets::TicketLogic& logic_;
   RpcEnv env_;
-  RpcMethod create_, get_, list_, assign_, transition_, comment_, follow_up_, count_;
+  RpcMethod create_, get_, list_, assign_, annotate_, transition_, comment_, follow_up_, count_;
 };
 
 }  // namespace lobby::complaints

@@ -1,5 +1,6 @@
 #include "services/dispatch/component.h"
 
+#include "services/common/log.h"
 #include "services/common/status.h"
 
 namespace lobby::dispatch {
@@ -22,8 +23,31 @@ absl::StatusOr<v1::Ticket> GrpcTicketClient::Get(absl::string_view kind, absl::s
   return resp;
 }
 
+absl::StatusOr<v1::Ticket> GrpcTicketClient::Annotate(absl::string_view kind, const v1::AnnotateRequest& req) {
+  Connect();
+  v1::Ticket resp;
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, token_, absl::Seconds(5));
+  grpc::Status s = kind == "complaint" ? complaints_->Annotate(&ctx, req, &resp) : repairs_->Annotate(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp;
+}
+
+absl::StatusOr<v1::Catalog> GrpcTicketClient::Catalog(absl::string_view site) {
+  Connect();
+  v1::GetCatalogRequest req;
+  req.set_site_id(std::string(site));
+  v1::Catalog resp;
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, token_, absl::Seconds(5));
+  grpc::Status s = repairs_->GetCatalog(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp;
+}
+
 absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind, absl::string_view ticket,
-                                                    const v1::Decision& decision, int64_t expected_version) {
+                                                    const v1::Decision& decision, int64_t expected_version,
+                                                    bool acknowledged) {
   Connect();
   v1::AssignRequest req;
   req.set_id(std::string(ticket));
@@ -31,6 +55,7 @@ absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind, absl
   req.set_assignee(decision.assignee());
   req.set_note(decision.explanation().substr(0, 2000));
   req.set_expected_version(expected_version);
+  req.set_acknowledged(acknowledged);
   v1::Ticket resp;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token_, absl::Seconds(5));
@@ -42,15 +67,32 @@ absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind, absl
 void Component::Declare(config::Settings& settings) {
   settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
   settings.Declare("complaints-addr", "", "ComplaintService address for dispatch (default: this process)");
+  settings.Declare("dispatch-tick", "1s", "how often dispatch fires the SLA timers that are due");
+  settings.Declare("dispatch-sweep", "60s", "how often dispatch hands on the unacknowledged tickets of members gone off shift");
 }
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+  auto tick = settings.GetDuration("dispatch-tick");
+  if (!tick.ok()) return tick.status();
+  auto sweep = settings.GetDuration("dispatch-sweep");
+  if (!sweep.ok()) return sweep.status();
   auto c = std::unique_ptr<Component>(
       new Component(runtime, settings.Get("repairs-addr"), settings.Get("complaints-addr")));
   runtime.grpc().Register(&c->service_, "lobby.v1.DispatchService");
   DispatchLogic* logic = &c->logic_;
   runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "dispatch"},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
+  runtime.AddLoop("sla", *tick, [logic] {
+    if (auto n = logic->Tick(); !n.ok()) log::Get("dispatch")->warn("event=tick_failed error=\"{}\"", n.status().message());
+  });
+  runtime.AddLoop("shifts", *sweep, [logic] {
+    if (auto n = logic->Sweep(); !n.ok()) log::Get("dispatch")->warn("event=sweep_failed error=\"{}\"", n.status().message());
+  });
+  Component* self = c.get();
+  runtime.OnShutdown([self] {
+    self->service_.EndStreams();
+    self->feed_.Stop();
+  });
   return c;
 }
 
@@ -60,6 +102,7 @@ Component::Component(Runtime& runtime, std::string repairs_addr, std::string com
                 [&runtime, complaints_addr] { return complaints_addr.empty() ? runtime.grpc().address() : complaints_addr; },
                 runtime.service_token()),
       logic_(store_, runtime.clock(), tickets_),
-      service_(logic_, runtime.rpc_env()) {}
+      feed_(runtime.redis_options()),
+      service_(logic_, runtime.rpc_env(), feed_, runtime.redis()) {}
 
 }  // namespace lobby::dispatch

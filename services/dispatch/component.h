@@ -23,7 +23,9 @@ class GrpcTicketClient final : public TicketClient {
   // TicketClient
   absl::StatusOr<v1::Ticket> Get(absl::string_view kind, absl::string_view ticket) override;
   absl::StatusOr<v1::Ticket> Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
-                                    int64_t expected_version) override;
+                                    int64_t expected_version, bool acknowledged) override;
+  absl::StatusOr<v1::Ticket> Annotate(absl::string_view kind, const v1::AnnotateRequest& request) override;
+  absl::StatusOr<v1::Catalog> Catalog(absl::string_view site) override;
 
  private:
   void Connect();
@@ -34,7 +36,9 @@ class GrpcTicketClient final : public TicketClient {
   std::unique_ptr<v1::ComplaintService::Stub> complaints_;
 };
 
-/// The dispatch service as lobbyd hosts it, with its `dispatch` consumer of lobby:q:tickets.
+/// The dispatch service as lobbyd hosts it, with its `dispatch` consumer of lobby:q:tickets, the
+/// loop that fires SLA timers (every --dispatch-tick) and the shift sweep (every
+/// --dispatch-sweep).
 class Component {
  public:
   static void Declare(config::Settings& settings);
@@ -45,6 +49,7 @@ class Component {
   RedisDispatchStore store_;
   GrpcTicketClient tickets_;
   DispatchLogic logic_;
+  Feed feed_;
   DispatchServiceImpl service_;
 };
 

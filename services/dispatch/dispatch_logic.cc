@@ -1,10 +1,14 @@
 #include "services/dispatch/dispatch_logic.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/dispatch/estate.h"
@@ -67,6 +71,53 @@ bool InTeam(const v1::Member& m, const std::string& team) {
   return std::find(m.teams().begin(), m.teams().end(), team) != m.teams().end();
 }
 
+const v1::Member* FindMember(const v1::Estate& e, absl::string_view id) {
+  for (const auto& m : e.members()) {
+    if (m.id() == id) return &m;
+  }
+  return nullptr;
+}
+
+const v1::Team* FindTeam(const v1::Estate& e, absl::string_view id) {
+  for (const auto& t : e.teams()) {
+    if (t.id() == id) return &t;
+  }
+  return nullptr;
+}
+
+absl::TimeZone ZoneOf(const v1::Estate& e) {
+  absl::TimeZone tz;
+  if (!absl::LoadTimeZone(e.time_zone(), &tz)) tz = absl::UTCTimeZone();
+  return tz;
+}
+
+std::string KindOf(absl::string_view id) { return id.rfind("C-", 0) == 0 ? "complaint" : "repair"; }
+
+/// Who may not get the ticket back: its holder, whoever declined it and whoever it was taken
+/// from for not acknowledging it.
+std::vector<std::string> Excluded(const v1::Ticket& t) {
+  std::vector<std::string> out;
+  if (!t.assignee().empty()) out.push_back(t.assignee());
+  for (const auto& h : t.history()) {
+    if (h.action() != "assigned") continue;
+    for (std::string prefix : {"declined by ", "reassigned from "}) {
+      if (h.note().rfind(prefix, 0) != 0) continue;
+      size_t end = h.note().find_first_of(" :;(", prefix.size());
+      out.push_back(h.note().substr(prefix.size(), end - prefix.size()));
+    }
+  }
+  return out;
+}
+
+/// The deadlines a ticket carries, events left out, for comparison.
+std::string DeadlinesOf(const v1::SlaDeadlines& d) {
+  v1::SlaDeadlines copy = d;
+  copy.clear_events();
+  return copy.SerializeAsString();
+}
+
+bool Urgent(const v1::Ticket& t) { return t.priority() == v1::PRIORITY_P1 || t.emergency(); }
+
 }  // namespace
 
 absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberActionRequest& req,
@@ -128,14 +179,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Decline(const v1::MemberActionRequest&
     return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
   }
   // Whoever declined it before may not get it back either.
-  std::vector<std::string> exclude = {a->member->id()};
-  for (const auto& h : t.history()) {
-    if (h.action() == "assigned" && h.note().rfind("declined by ", 0) == 0) {
-      std::string who = h.note().substr(12, h.note().find(' ', 12) - 12);
-      exclude.push_back(who);
-    }
-  }
-  auto d = DecideNow(a->estate, FactsOf(t), exclude);
+  auto d = DecideNow(a->estate, FactsOf(t), Excluded(t));
   if (!d.ok()) return d.status();
   if (d->team().empty()) d->set_team(t.team());
   d->set_explanation(absl::StrCat("declined by ", a->member->id(), " (", req.reason(), "); ", d->explanation()));
@@ -169,9 +213,7 @@ absl::StatusOr<v1::Decision> DispatchLogic::Explain(const v1::ExplainRequest& re
   const v1::Ticket& t = req.ticket();
   auto estate = GetEstate(t.site_id());
   if (!estate.ok()) return estate.status();
-  TicketFacts facts{t.has_complaint() ? "complaint" : "repair", t.category(), t.priority(),
-                    t.location().has_unit() ? t.location().unit().building() : t.location().building(), t.description()};
-  return DecideNow(*estate, facts);
+  return DecideNow(*estate, FactsOf(t));
 }
 
 absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
@@ -206,18 +248,31 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   if (site.empty() || ticket.empty()) return absl::OkStatus();  // not a ticket event
   int64_t at = 0;
   (void)absl::SimpleAtoi(e.Get("at"), &at);
-  if (type == "ticket.assigned") {
+  if (type == "ticket.assigned" || type == "ticket.acknowledged") {
     if (absl::Status s = store_.SetHolder(site, ticket, e.Get("assignee"), e.Get("building"), at); !s.ok()) return s;
-    return PushAssignment(e);
+    if (type == "ticket.assigned") {
+      if (absl::Status s = PushAssignment(e); !s.ok()) return s;
+    }
+  } else if (type == "ticket.resolved" || type == "ticket.closed" || type == "ticket.cancelled") {
+    if (absl::Status s = store_.SetHolder(site, ticket, "", "", at); !s.ok()) return s;
+  } else if (type == "ticket.paged" || type == "ticket.escalated" || type == "ticket.sla_warning") {
+    return PushNotices(e);
+  } else if (type == "ticket.created") {
+    if (tickets::ParsePriority(e.Get("priority")) == v1::PRIORITY_P1 || e.Get("emergency") == "1") {
+      if (absl::Status s = PushSafetyInstructions(e); !s.ok()) return s;
+    }
   }
-  if (type == "ticket.resolved" || type == "ticket.closed" || type == "ticket.cancelled") {
-    return store_.SetHolder(site, ticket, "", "", at);
-  }
-  if (type != "ticket.created" || !e.Get("team").empty()) return absl::OkStatus();
+  static const absl::flat_hash_set<absl::string_view> kClockEvents = {
+      "ticket.created",  "ticket.assigned", "ticket.acknowledged", "ticket.on_site",          "ticket.on_hold",
+      "ticket.resumed",  "ticket.resolved", "ticket.reopened",     "ticket.review_submitted", "ticket.review_rejected",
+      "ticket.closed",   "ticket.cancelled"};
+  if (!kClockEvents.contains(type)) return absl::OkStatus();
 
   auto estate = Estate(site);
   if (!estate.ok()) return estate.status();
   if (!estate->has_value()) return absl::OkStatus();  // this estate is dispatched by hand
+  if (type != "ticket.created" || !e.Get("team").empty()) return Sync(e.Get("kind"), ticket);
+
   TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")), tickets::ParsePriority(e.Get("priority")).value_or(v1::PRIORITY_P3),
                     std::string(e.Get("building")), std::string(e.Get("description"))};
   auto decision = DecideNow(**estate, facts);
@@ -225,23 +280,348 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   auto logger = log::Get("dispatch");
   if (decision->team().empty()) {
     logger->info("event=not_routed ticket={} reason=\"{}\"", ticket, decision->explanation());
-    return absl::OkStatus();
+    return Sync(e.Get("kind"), ticket);
   }
   int64_t version = 1;
   (void)absl::SimpleAtoi(e.Get("version"), &version);
-  absl::Status s = tickets_.Assign(e.Get("kind"), ticket, *decision, version).status();
-  if (absl::IsAborted(s) || absl::IsFailedPrecondition(s)) {
-    logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket, s.message());  // someone acted first
-    return absl::OkStatus();
+  auto assigned = tickets_.Assign(e.Get("kind"), ticket, *decision, version);
+  if (absl::IsAborted(assigned.status()) || absl::IsFailedPrecondition(assigned.status())) {
+    logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket, assigned.status().message());  // someone acted first
+    return Sync(e.Get("kind"), ticket);
   }
-  if (!s.ok()) return s;
+  if (!assigned.ok()) return assigned.status();
   logger->info("event=assigned ticket={} team={} assignee={}", ticket, decision->team(), decision->assignee());
   // Count it now, not when the ticket.assigned event comes round: the next tickets in this
   // batch must see this member's new load.
   if (!decision->assignee().empty()) {
-    return store_.SetHolder(site, ticket, decision->assignee(), e.Get("building"), absl::ToUnixMillis(clock_.Now()));
+    absl::Status s = store_.SetHolder(site, ticket, decision->assignee(), e.Get("building"), absl::ToUnixMillis(clock_.Now()));
+    if (!s.ok()) return s;
+  }
+  return Sync(e.Get("kind"), *std::move(assigned));
+}
+
+absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
+  auto estate = Estate(e.Get("site_id"));
+  if (!estate.ok()) return estate.status();
+  if (!estate->has_value()) return absl::OkStatus();
+  absl::string_view type = e.Get("type");
+  std::string what = type == "ticket.paged"       ? absl::StrCat("EMERGENCY ", e.Get("category"), " - everyone on duty is paged; the first to acknowledge takes it")
+                     : type == "ticket.escalated" ? absl::StrCat("escalated to you: ", e.Get("note"))
+                                                  : absl::StrCat("deadline soon: ", e.Get("note"));
+  for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
+    const v1::Member* m = FindMember(**estate, who);
+    if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty()) continue;
+    std::string text = absl::StrCat("Lobby: ", e.Get("ticket_id"), " (", e.Get("priority"), e.Get("building").empty() ? "" : ", ",
+                                    e.Get("building"), ") ", what);
+    absl::Status s = store_.Push(ChannelName(m->contact_channel()),
+                                 {{"v", "1"},
+                                  {"kind", "staff_notice"},
+                                  {"to", m->contact_id()},
+                                  {"member", m->id()},
+                                  {"ticket_id", std::string(e.Get("ticket_id"))},
+                                  {"site_id", std::string(e.Get("site_id"))},
+                                  {"language", "en"},
+                                  {"text", text},
+                                  {"idempotency_key", absl::StrCat(type, ":", e.Get("ticket_id"), ":", e.Get("version"), ":", m->id())}});
+    if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status DispatchLogic::PushSafetyInstructions(const queue::Entry& e) {
+  std::string site(e.Get("site_id"));
+  v1::Catalog catalog;
+  {
+    std::lock_guard lock(mu_);
+    auto it = catalogs_.find(site);
+    if (it != catalogs_.end() && clock_.Now() - it->second.second < absl::Seconds(10)) catalog = it->second.first;
+  }
+  if (catalog.categories().empty()) {
+    auto c = tickets_.Catalog(site);
+    if (!c.ok()) return c.status();
+    catalog = *std::move(c);
+    std::lock_guard lock(mu_);
+    catalogs_[site] = {catalog, clock_.Now()};
+  }
+  for (const auto& c : catalog.categories()) {
+    if (c.id() != e.Get("category") || c.safety_instructions().empty()) continue;
+    // The resident hears back on the channel they used; a call is answered by SMS. The adapter
+    // picks the resident's language from text.<language>.
+    std::string channel(e.Get("channel"));
+    if (channel == "phone" || channel.empty()) channel = "sms";
+    queue::Fields msg = {{"v", "1"},
+                         {"kind", "safety_instructions"},
+                         {"resident_id", std::string(e.Get("resident_id"))},
+                         {"ticket_id", std::string(e.Get("ticket_id"))},
+                         {"site_id", site},
+                         {"category", c.id()},
+                         {"idempotency_key", absl::StrCat("safety:", e.Get("ticket_id"))}};
+    for (const auto& [lang, text] : c.safety_instructions()) msg.emplace_back("text." + lang, text);
+    std::sort(msg.begin() + 7, msg.end());
+    return store_.Push(channel, msg);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DispatchLogic::Sync(absl::string_view kind, absl::string_view id) {
+  auto t = tickets_.Get(kind, id);
+  if (absl::IsNotFound(t.status())) return absl::OkStatus();
+  if (!t.ok()) return t.status();
+  return Sync(kind, *std::move(t));
+}
+
+absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
+  static const v1::SlaPolicy kNoPolicy;
+  absl::Time next = absl::InfiniteFuture();
+  SlaView view;
+  for (int round = 0;; ++round) {
+    auto estate = Estate(t.site_id());
+    if (!estate.ok()) return estate.status();
+    if (!estate->has_value()) return absl::OkStatus();
+    const v1::Estate& e = **estate;
+    const v1::SlaPolicy* policy = PolicyFor(e, kind, t.category(), t.priority());
+    view = ComputeSla(t, policy ? *policy : kNoPolicy,
+                      policy && policy->business_hours() ? Calendar::Business(e) : Calendar::Always());
+    absl::StatusOr<v1::Ticket> changed;
+    SlaPlan plan;
+    if (round >= 12) {  // something keeps changing under us: look again in a minute
+      next = clock_.Now() + absl::Minutes(1);
+      break;
+    }
+    if (policy != nullptr && tickets::IsOpen(t.status()) && DeadlinesOf(t.sla()) != DeadlinesOf(view.deadlines)) {
+      v1::AnnotateRequest req;
+      req.set_id(t.id());
+      *req.mutable_sla() = view.deadlines;
+      req.set_expected_version(t.version());
+      changed = tickets_.Annotate(kind, req);
+    } else {
+      plan = PlanSla(t, view, policy, e, clock_.Now());
+      if (plan.due.empty()) {
+        next = plan.next;
+        break;
+      }
+      changed = Act(kind, t, e, plan.due.front());
+    }
+    if (absl::IsAborted(changed.status()) || absl::IsFailedPrecondition(changed.status())) {
+      changed = tickets_.Get(kind, t.id());  // someone else changed it meanwhile: look again
+    }
+    if (!changed.ok()) return changed.status();
+    t = *std::move(changed);
+  }
+  std::optional<v1::BoardTicket> entry;
+  if (tickets::IsOpen(t.status())) {
+    v1::BoardTicket b;
+    b.set_id(t.id());
+    b.set_status(tickets::StatusName(t.status()));
+    b.set_priority(t.priority());
+    b.set_category(t.category());
+    b.set_building(t.location().has_unit() ? t.location().unit().building() : t.location().building());
+    *b.mutable_created_at() = t.created_at();
+    b.set_emergency(t.emergency());
+    b.set_paused(view.paused);
+    b.set_team(t.team());
+    b.set_assignee(t.assignee());
+    absl::Time due = absl::InfiniteFuture();
+    for (const Stage& st : view.stages) {
+      if (Recorded(t, "breach", st.name, 0, view.cycle_start) || (st.done && *st.done > st.due)) b.add_breached(st.name);
+      if (!st.done && st.due < due) {
+        due = st.due;
+        b.set_next_stage(st.name);
+      }
+    }
+    if (due != absl::InfiniteFuture()) *b.mutable_next_due() = ToTimestamp(due);
+    entry = std::move(b);
+  }
+  return store_.Track(t.site_id(), t.id(), t.version(), entry, next);
+}
+
+absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::Ticket& t, const v1::Estate& e,
+                                              const SlaAction& a) {
+  const v1::Team* team = FindTeam(e, t.team());
+  std::string supervisor = team != nullptr ? team->supervisor() : "";
+  absl::TimeZone tz = ZoneOf(e);
+  auto when = [&](absl::Time at) { return absl::FormatTime("%a %H:%M", at, tz); };
+  v1::AnnotateRequest req;
+  req.set_id(t.id());
+  *req.mutable_sla() = t.sla();
+  req.mutable_sla()->clear_events();
+  req.set_expected_version(t.version());
+  v1::SlaEvent* ev = req.mutable_event();
+  ev->set_stage(a.stage);
+  ev->set_level(a.level);
+  *ev->mutable_due() = ToTimestamp(a.due);
+  auto logger = log::Get("dispatch");
+  switch (a.kind) {
+    case SlaAction::kWarn: {
+      ev->set_kind("warning");
+      std::string to = t.assignee().empty() ? supervisor : t.assignee();
+      if (!to.empty()) ev->add_to(to);
+      ev->set_note(absl::StrCat("the ", a.stage, " deadline is ", when(a.due)));
+      break;
+    }
+    case SlaAction::kBreach:
+      ev->set_kind("breach");
+      ev->set_note(absl::StrCat("the ", a.stage, " deadline (", when(a.due), ") has passed"));
+      break;
+    case SlaAction::kEscalate: {
+      std::vector<v1::EscalationStep> chain = Chain(e);
+      std::string to = chain[a.level].to() == "supervisor" ? supervisor : chain[a.level].to();
+      ev->set_kind("escalation");
+      if (!to.empty()) ev->add_to(to);
+      ev->set_note(a.stage == "unclaimed"
+                       ? absl::StrCat("nobody has claimed it from the ", t.team(), " pool since ", when(a.due),
+                                      "; escalated to ", to.empty() ? "nobody (no supervisor)" : to)
+                       : absl::StrCat("the ", a.stage, " deadline (", when(a.due), ") has passed; escalated to ",
+                                      to.empty() ? "nobody (no supervisor)" : to, " (step ", a.level + 1, ")"));
+      break;
+    }
+    case SlaAction::kPage: {
+      ev->set_kind("page");
+      std::vector<std::string> to;
+      for (const auto& m : e.members()) {
+        if (InTeam(m, t.team()) && OnShift(m, clock_.Now(), tz)) to.push_back(m.id());
+      }
+      if (!supervisor.empty() && std::find(to.begin(), to.end(), supervisor) == to.end()) to.push_back(supervisor);
+      for (auto& m : to) ev->add_to(m);
+      ev->set_note(absl::StrCat("emergency: paged ", absl::StrJoin(to, ", ")));
+      break;
+    }
+    case SlaAction::kReassign: {
+      auto d = DecideNow(e, FactsOf(t), Excluded(t));
+      if (!d.ok()) return d.status();
+      if (d->team().empty()) d->set_team(t.team());
+      std::string to = d->assignee().empty() ? absl::StrCat("the ", d->team(), " pool") : d->assignee();
+      // Tell the supervisor first: if we stop between the two writes, the reassignment is
+      // still due and is done next time, and the supervisor is not told twice.
+      v1::Ticket cur = t;
+      if (!Recorded(t, "escalation", "unacknowledged", 0, a.due)) {
+        ev->set_kind("escalation");
+        if (!supervisor.empty()) ev->add_to(supervisor);
+        ev->set_note(absl::StrCat(t.assignee(), ": ", a.why, "; reassigned to ", to));
+        auto annotated = tickets_.Annotate(kind, req);
+        if (!annotated.ok()) return annotated.status();
+        cur = *std::move(annotated);
+      }
+      d->set_explanation(absl::StrCat("reassigned from ", t.assignee(), " (", a.why, "); ", d->explanation()));
+      logger->info("event=reassign ticket={} from={} to={} why=\"{}\"", t.id(), t.assignee(), to, a.why);
+      return tickets_.Assign(kind, t.id(), *d, cur.version());
+    }
+  }
+  logger->info("event=sla_{} ticket={} stage={} level={} to={}", ev->kind(), t.id(), a.stage, a.level, absl::StrJoin(ev->to(), ","));
+  return tickets_.Annotate(kind, req);
+}
+
+absl::StatusOr<int> DispatchLogic::Tick() {
+  auto sites = store_.Sites();
+  if (!sites.ok()) return sites.status();
+  int n = 0;
+  absl::Time now = clock_.Now();
+  for (const auto& site : *sites) {
+    auto due = store_.ClaimDue(site, now, now + absl::Minutes(1), 200);
+    if (!due.ok()) return due.status();
+    for (const auto& id : *due) {
+      ++n;
+      if (absl::Status s = Sync(KindOf(id), id); !s.ok()) {
+        log::Get("dispatch")->warn("event=sla_sync_failed ticket={} error=\"{}\"", id, s.message());  // back in a minute
+      }
+    }
+  }
+  return n;
+}
+
+absl::StatusOr<int> DispatchLogic::Sweep() {
+  auto sites = store_.Sites();
+  if (!sites.ok()) return sites.status();
+  int n = 0;
+  for (const auto& site : *sites) {
+    auto estate = Estate(site);
+    if (!estate.ok()) return estate.status();
+    if (!estate->has_value()) continue;
+    auto board = store_.Board(site);
+    if (!board.ok()) return board.status();
+    absl::TimeZone tz = ZoneOf(**estate);
+    for (const auto& b : *board) {
+      if (b.status() != "assigned" || b.assignee().empty()) continue;
+      const v1::Member* m = FindMember(**estate, b.assignee());
+      if (m == nullptr || OnShift(*m, clock_.Now(), tz)) continue;
+      ++n;
+      if (absl::Status s = Sync(KindOf(b.id()), b.id()); !s.ok()) {
+        log::Get("dispatch")->warn("event=sweep_failed ticket={} error=\"{}\"", b.id(), s.message());
+      }
+    }
+  }
+  return n;
+}
+
+absl::StatusOr<v1::Ticket> DispatchLogic::Acknowledge(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+  auto a = Prepare(req, actor);
+  if (!a.ok()) return a.status();
+  const v1::Ticket& t = a->ticket;
+  const std::string& me = a->member->id();
+  v1::Decision d;
+  d.set_team(t.team());
+  d.set_assignee(me);
+  if (t.assignee() == me) {
+    if (t.status() != v1::TICKET_STATUS_ASSIGNED) {
+      return absl::FailedPreconditionError(absl::StrCat(t.id(), " is ", tickets::StatusName(t.status()), ", not waiting to be acknowledged"));
+    }
+    d.set_explanation(absl::StrCat("acknowledged by ", me));
+  } else {
+    // An emergency belongs to whoever answers the page first.
+    bool paged = false;
+    for (const auto& ev : t.sla().events()) {
+      if (ev.kind() == "page" && std::find(ev.to().begin(), ev.to().end(), me) != ev.to().end()) paged = true;
+    }
+    bool open = t.status() == v1::TICKET_STATUS_NEW || t.status() == v1::TICKET_STATUS_ASSIGNED;
+    if (!Urgent(t) || !open || !(paged || InTeam(*a->member, t.team()))) {
+      return absl::FailedPreconditionError(
+          t.assignee().empty() ? absl::StrCat(t.id(), " is not assigned to anyone: claim it instead")
+                               : absl::StrCat(t.id(), " is with ", t.assignee(), ", not ", me));
+    }
+    d.set_explanation(absl::StrCat(me, " answered the page first and acknowledged"));
+  }
+  auto r = tickets_.Assign(a->kind, t.id(), d, t.version(), /*acknowledged=*/true);
+  if (absl::IsAborted(r.status())) {
+    auto now = tickets_.Get(a->kind, t.id());
+    std::string who = now.ok() ? now->assignee() : "someone else";
+    return absl::FailedPreconditionError(absl::StrCat(t.id(), " changed meanwhile: it is with ", who.empty() ? "nobody" : who));
+  }
+  return r;
+}
+
+absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req) {
+  if (req.team().empty()) return absl::InvalidArgumentError("team is required");
+  auto estate = GetEstate(req.site_id());
+  if (!estate.ok()) return estate.status();
+  if (FindTeam(*estate, req.team()) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("estate ", req.site_id(), " has no team '", req.team(), "'"));
+  }
+  auto entries = store_.Board(req.site_id());
+  if (!entries.ok()) return entries.status();
+  std::sort(entries->begin(), entries->end(), [](const v1::BoardTicket& a, const v1::BoardTicket& b) {
+    return std::make_pair(FromTimestamp(a.created_at()), a.id()) < std::make_pair(FromTimestamp(b.created_at()), b.id());
+  });
+  v1::Board out;
+  out.set_site_id(req.site_id());
+  out.set_team(req.team());
+  absl::TimeZone tz = ZoneOf(*estate);
+  std::map<std::string, v1::BoardMember*> columns;
+  for (const auto& m : estate->members()) {
+    if (!InTeam(m, req.team())) continue;
+    v1::BoardMember* c = out.add_members();
+    c->set_member(m.id());
+    c->set_capacity(m.capacity());
+    c->set_on_shift(OnShift(m, clock_.Now(), tz));
+    columns[m.id()] = c;
+  }
+  for (auto& b : *entries) {
+    auto col = columns.find(b.assignee());
+    if (col != columns.end()) *col->second->add_tickets() = std::move(b);
+    else if (b.team() != req.team()) continue;
+    else if (b.assignee().empty()) *out.add_pool() = std::move(b);
+    else *out.add_elsewhere() = std::move(b);
+  }
+  return out;
 }
 
 }  // namespace lobby::dispatch

@@ -10,6 +10,7 @@
 #include "services/common/queue.h"
 #include "services/common/roles.h"
 #include "services/dispatch/dispatch_store.h"
+#include "services/dispatch/sla.h"
 
 namespace lobby::dispatch {
 
@@ -21,8 +22,14 @@ class TicketClient {
   virtual absl::StatusOr<v1::Ticket> Get(absl::string_view kind, absl::string_view ticket) = 0;
   /// ABORTED when the ticket moved past `expected_version`, FAILED_PRECONDITION when it can no
   /// longer be assigned: both mean someone else acted first.
+  /// `acknowledged`: the assignee has taken it on already (ticket.acknowledged).
   virtual absl::StatusOr<v1::Ticket> Assign(absl::string_view kind, absl::string_view ticket,
-                                            const v1::Decision& decision, int64_t expected_version) = 0;
+                                            const v1::Decision& decision, int64_t expected_version,
+                                            bool acknowledged = false) = 0;
+  /// Records SLA deadlines or an SLA event on the ticket (ABORTED as for Assign).
+  virtual absl::StatusOr<v1::Ticket> Annotate(absl::string_view kind, const v1::AnnotateRequest& request) = 0;
+  /// The site's category catalog (for safety instructions).
+  virtual absl::StatusOr<v1::Catalog> Catalog(absl::string_view site) = 0;
 };
 
 /// Dispatch: estates, and the `dispatch` consumer of lobby:q:tickets that routes every new
@@ -40,15 +47,38 @@ class DispatchLogic {
   absl::StatusOr<v1::Ticket> Claim(const v1::MemberActionRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Decline(const v1::MemberActionRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Acknowledge(const v1::MemberActionRequest& request, const auth::Principal& actor);
 
-  /// ticket.created: decide and assign (a ticket that already has a team is left alone);
-  /// ticket.assigned: the new holder's workload, and a push to their contact channel; resolved, closed, cancelled: work done.
+  /// A team's open tickets per member, oldest first.
+  absl::StatusOr<v1::Board> GetBoard(const v1::GetBoardRequest& request);
+
+  /// The timer loop's turn: every ticket whose clocks are due (warning, breach, escalation,
+  /// reassignment) is brought up to date. Returns how many tickets it looked at.
+  absl::StatusOr<int> Tick();
+  /// Unacknowledged tickets of members who went off shift or on leave go to someone on duty.
+  absl::StatusOr<int> Sweep();
+
+  /// ticket.created: decide and assign (a ticket that already has a team is left alone), and
+  /// for an emergency the safety instructions to the resident;
+  /// ticket.assigned: the new holder's workload, and a push to their contact channel;
+  /// resolved, closed, cancelled: work done;
+  /// pages, warnings and escalations: a push to each member told;
+  /// every change of status: the SLA clocks brought up to date (deadlines written back on the
+  /// ticket, the next timer in Redis).
   /// Idempotent: a re-delivered event changes nothing.
   absl::Status HandleEvent(const queue::Entry& event);
 
  private:
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
   absl::Status PushAssignment(const queue::Entry& event);
+  absl::Status PushNotices(const queue::Entry& event);
+  absl::Status PushSafetyInstructions(const queue::Entry& event);
+  /// Brings the ticket's clocks up to date: deadlines, due actions, its board entry and timer.
+  absl::Status Sync(absl::string_view kind, absl::string_view id);
+  absl::Status Sync(absl::string_view kind, v1::Ticket ticket);
+  /// Does one due SLA action; returns the ticket as it is afterwards.
+  absl::StatusOr<v1::Ticket> Act(absl::string_view kind, const v1::Ticket& ticket, const v1::Estate& estate,
+                                 const SlaAction& action);
   absl::StatusOr<v1::Decision> DecideNow(const v1::Estate& estate, const TicketFacts& facts,
                                          const std::vector<std::string>& exclude = {});
   struct Acting {
@@ -66,6 +96,7 @@ class DispatchLogic {
   std::mutex mu_;
   // Estates are read for every new ticket: kept for 10 seconds (ApplyEstate refreshes at once).
   absl::flat_hash_map<std::string, std::pair<std::optional<v1::Estate>, absl::Time>> estates_;
+  absl::flat_hash_map<std::string, std::pair<v1::Catalog, absl::Time>> catalogs_;
 };
 
 }  // namespace lobby::dispatch

@@ -1,18 +1,228 @@
 #include "services/dispatch/dispatch_service.h"
 
+#include <condition_variable>
+#include <deque>
+
+#include "services/common/status.h"
+
 namespace lobby::dispatch {
 
 using auth::Role;
 
-DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env)
+DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed& feed, redis::Client& redis)
     : logic_(logic),
       env_(env),
+      feed_(feed),
+      redis_(redis),
       apply_(env.Method("lobby.v1.DispatchService/ApplyEstate", {Role::kManager, Role::kAdmin})),
       get_(env.Method("lobby.v1.DispatchService/GetEstate", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
       explain_(env.Method("lobby.v1.DispatchService/Explain", {Role::kAgent, Role::kManager, Role::kAdmin})),
       claim_(env.Method("lobby.v1.DispatchService/Claim", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
       decline_(env.Method("lobby.v1.DispatchService/Decline", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
-      transfer_(env.Method("lobby.v1.DispatchService/Transfer", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})) {}
+      transfer_(env.Method("lobby.v1.DispatchService/Transfer", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
+      acknowledge_(env.Method("lobby.v1.DispatchService/Acknowledge", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
+      board_(env.Method("lobby.v1.DispatchService/GetBoard", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
+      watch_(env.Method("lobby.v1.DispatchService/WatchAssignments", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})) {}
+
+DispatchServiceImpl::~DispatchServiceImpl() { EndStreams(); }
+
+grpc::ServerUnaryReactor* DispatchServiceImpl::Acknowledge(grpc::CallbackServerContext* ctx,
+                                                           const v1::MemberActionRequest* req, v1::Ticket* resp) {
+  return ServeUnary(env_, acknowledge_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Acknowledge(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerContext* ctx, const v1::GetBoardRequest* req,
+                                                        v1::Board* resp) {
+  return ServeUnary(env_, board_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetBoard(*req); }));
+}
+
+/// One WatchAssignments stream: first what happened since the client's cursor (read with
+/// XRANGE on a worker), then what the feed brings, each event once, in stream order, one write
+/// in flight at a time.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::AssignmentEvent> {
+ public:
+  WatchReactor(DispatchServiceImpl& service, v1::WatchAssignmentsRequest req)
+      : service_(service), req_(std::move(req)), last_(req_.cursor()) {}
+
+  /// Registers with the service and the feed and starts the catch-up; or finishes with `error`.
+  void Begin(const absl::Status& error) {
+    if (!error.ok()) {
+      End(ToGrpcStatus(error));
+      return;
+    }
+    {
+      std::lock_guard lock(service_.watchers_mu_);
+      if (service_.ending_) {
+        End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+        return;
+      }
+      service_.watchers_.insert(this);
+    }
+    subscription_ = service_.feed_.Subscribe([this](const std::vector<queue::Entry>& entries) { Offer(entries); });
+    subscribed_ = true;
+    {
+      std::lock_guard lock(mu_);
+      ++tasks_;
+    }
+    if (!service_.env_.executor->Submit([this] { CatchUp(); })) {
+      std::lock_guard lock(mu_);
+      --tasks_;
+      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+    }
+  }
+
+  void End(grpc::Status status) {
+    std::lock_guard lock(mu_);
+    EndLocked(std::move(status));
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+    if (finishing_) {
+      if (!finish_called_) {
+        finish_called_ = true;
+        Finish(final_);
+      }
+      return;
+    }
+    Pump();
+  }
+
+  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+
+  void OnDone() override {
+    if (subscribed_) service_.feed_.Unsubscribe(subscription_);
+    {
+      std::lock_guard lock(service_.watchers_mu_);
+      service_.watchers_.erase(this);
+    }
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return tasks_ == 0; });
+    }
+    delete this;
+  }
+
+ private:
+  static constexpr size_t kMaxBacklog = 20000;
+
+  void EndLocked(grpc::Status status) {
+    if (finishing_) return;
+    finishing_ = true;
+    final_ = std::move(status);
+    if (!writing_) {
+      finish_called_ = true;
+      Finish(final_);
+    }
+  }
+
+  void Pump() {
+    if (finishing_ || writing_ || out_.empty()) return;
+    current_ = std::move(out_.front());
+    out_.pop_front();
+    writing_ = true;
+    StartWrite(&current_);
+  }
+
+  /// Queues what is newer than the last entry queued, and is this watcher's.
+  void Take(const queue::Entry& e) {
+    if (!last_.empty() && !StreamIdLess(last_, e.id)) return;
+    last_ = e.id;
+    if (auto ev = ForWatcher(e, req_)) out_.push_back(*std::move(ev));
+    if (out_.size() > kMaxBacklog) {
+      EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too far behind: reconnect with the last cursor"));
+    }
+  }
+
+  void Offer(const std::vector<queue::Entry>& entries) {
+    std::lock_guard lock(mu_);
+    if (finishing_) return;
+    if (!caught_up_) {
+      held_.insert(held_.end(), entries.begin(), entries.end());
+      if (held_.size() > kMaxBacklog) {
+        EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too far behind: reconnect with the last cursor"));
+      }
+      return;
+    }
+    for (const auto& e : entries) Take(e);
+    Pump();
+  }
+
+  void CatchUp() {
+    absl::Status s = ReadBacklog();
+    std::lock_guard lock(mu_);
+    if (!s.ok()) EndLocked(ToGrpcStatus(s));
+    caught_up_ = true;
+    for (const auto& e : held_) {
+      if (!finishing_) Take(e);
+    }
+    held_.clear();
+    Pump();
+    --tasks_;
+    cv_.notify_all();
+  }
+
+  absl::Status ReadBacklog() {
+    if (last_.empty()) {  // from now on
+      auto r = service_.redis_.Command({"XREVRANGE", queue::kTicketsStream, "+", "-", "COUNT", "1"});
+      if (!r.ok()) return r.status();
+      std::lock_guard lock(mu_);
+      last_ = r->elements.empty() ? "0-0" : r->elements[0].elements[0].str;
+      return absl::OkStatus();
+    }
+    std::string from = last_;
+    for (;;) {
+      auto r = service_.redis_.Command({"XRANGE", queue::kTicketsStream, "(" + from, "+", "COUNT", "500"});
+      if (!r.ok()) return r.status();
+      std::vector<queue::Entry> entries = queue::ParseEntries(*r);
+      std::lock_guard lock(mu_);
+      if (finishing_) return absl::OkStatus();
+      for (const auto& e : entries) Take(e);
+      Pump();
+      if (entries.size() < 500) return absl::OkStatus();
+      from = entries.back().id;
+    }
+  }
+
+  DispatchServiceImpl& service_;
+  const v1::WatchAssignmentsRequest req_;
+  uint64_t subscription_ = 0;
+  bool subscribed_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int tasks_ = 0;
+  std::string last_;                   // the last stream entry looked at
+  std::deque<v1::AssignmentEvent> out_;
+  std::vector<queue::Entry> held_;     // from the feed while catching up
+  v1::AssignmentEvent current_;        // being written
+  bool caught_up_ = false, writing_ = false, finishing_ = false, finish_called_ = false;
+  grpc::Status final_;
+};
+
+grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignments(
+    grpc::CallbackServerContext* ctx, const v1::WatchAssignmentsRequest* req) {
+  auto* reactor = new WatchReactor(*this, *req);
+  auto principal = env_.auth->Authorize(*ctx, watch_.roles, watch_.name);
+  absl::Status error = principal.status();
+  if (error.ok()) {
+    if (req->member().empty() == req->team().empty()) error = absl::InvalidArgumentError("watch one member or one team");
+    else if (!req->cursor().empty() && !ValidStreamId(req->cursor())) error = absl::InvalidArgumentError("cursor is not one this service gave out");
+    else if (principal->role == Role::kTechnician && req->member() != principal->name) {
+      error = absl::PermissionDeniedError("a technician watches their own assignments only");
+    }
+  }
+  watch_.stats->Record(error.code(), absl::ZeroDuration());
+  reactor->Begin(error);
+  return reactor;
+}
+
+void DispatchServiceImpl::EndStreams() {
+  std::lock_guard lock(watchers_mu_);
+  ending_ = true;
+  for (WatchReactor* w : watchers_) w->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down: reconnect with the last cursor"));
+}
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
                                                      v1::Ticket* resp) {

@@ -1,15 +1,24 @@
 #pragma once
 
+#include <mutex>
+#include <set>
+
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "services/common/grpc_server.h"
 #include "services/dispatch/dispatch_logic.h"
+#include "services/dispatch/feed.h"
 
 namespace lobby::dispatch {
 
 /// DispatchService over gRPC: token and role check, proto in, DispatchLogic, status out.
 class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
  public:
-  DispatchServiceImpl(DispatchLogic& logic, RpcEnv env);
+  /// `feed` and `redis` serve WatchAssignments.
+  DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed& feed, redis::Client& redis);
+  ~DispatchServiceImpl() override;
+  /// Ends every open WatchAssignments stream (UNAVAILABLE: the client reconnects elsewhere
+  /// with its cursor). Called as the server shuts down.
+  void EndStreams();
 
   // v1::DispatchService::CallbackService
   grpc::ServerUnaryReactor* ApplyEstate(grpc::CallbackServerContext* ctx, const v1::ApplyEstateRequest* req,
@@ -24,11 +33,23 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
                                     v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* Transfer(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
                                      v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
+                                        v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* GetBoard(grpc::CallbackServerContext* ctx, const v1::GetBoardRequest* req,
+                                     v1::Board* resp) override;
+  grpc::ServerWriteReactor<v1::AssignmentEvent>* WatchAssignments(grpc::CallbackServerContext* ctx,
+                                                                  const v1::WatchAssignmentsRequest* req) override;
 
  private:
+  friend class WatchReactor;
   DispatchLogic& logic_;
   RpcEnv env_;
-  RpcMethod apply_, get_, explain_, claim_, decline_, transfer_;
+  Feed& feed_;
+  redis::Client& redis_;
+  RpcMethod apply_, get_, explain_, claim_, decline_, transfer_, acknowledge_, board_, watch_;
+  std::mutex watchers_mu_;
+  std::set<class WatchReactor*> watchers_;
+  bool ending_ = false;
 };
 
 }  // namespace lobby::dispatch

@@ -22,6 +22,19 @@ class DispatchStore {
   /// `ticket` is now held by `member` ("" : by nobody) in `building`, since `at_ms`.
   virtual absl::Status SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
                                  absl::string_view building, int64_t at_ms) = 0;
+  /// Dispatch's view of an open ticket at `version`: its board entry (none: no longer open) and
+  /// when its clocks next need a look (InfiniteFuture: never). An older version than the one
+  /// stored changes nothing. Also records the site for the timer loop.
+  virtual absl::Status Track(absl::string_view site, absl::string_view ticket, int64_t version,
+                             const std::optional<v1::BoardTicket>& entry, absl::Time next) = 0;
+  /// Tickets whose time has come, at most `limit`; each is held back until `lease_until` so
+  /// that a crash mid-way brings it round again, and no other process takes it meanwhile.
+  virtual absl::StatusOr<std::vector<std::string>> ClaimDue(absl::string_view site, absl::Time now,
+                                                            absl::Time lease_until, int limit) = 0;
+  /// The sites with an estate.
+  virtual absl::StatusOr<std::vector<std::string>> Sites() = 0;
+  /// Every open ticket of the site, as dispatch tracks it.
+  virtual absl::StatusOr<std::vector<v1::BoardTicket>> Board(absl::string_view site) = 0;
   /// Queues a message on lobby:q:outbound:CHANNEL for the adapter of that channel.
   virtual absl::Status Push(absl::string_view channel, const queue::Fields& message) = 0;
 };

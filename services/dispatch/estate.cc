@@ -58,6 +58,68 @@ bool ParseClock(absl::string_view s, int* minutes) {
   return true;
 }
 
+bool ParseDate(absl::string_view s, absl::CivilDay* day) {
+  return s.size() == 10 && absl::ParseCivilTime(s, day);
+}
+
+/// "08:00-18:00" into its two ends.
+bool ParseHours(absl::string_view range, std::string* start, std::string* end) {
+  std::vector<std::string> p = absl::StrSplit(range, '-');
+  int a, b;
+  if (p.size() != 2 || !ParseClock(p[0], &a) || !ParseClock(p[1], &b) || a == b) return false;
+  *start = p[0];
+  *end = p[1];
+  return true;
+}
+
+/// {mon: "08:00-18:00", weekdays: [...], daily: ..., sat: ...} into weekly shifts.
+absl::Status ParseWeekly(const YAML::Node& n, absl::string_view where,
+                         google::protobuf::RepeatedPtrField<v1::Shift>* out) {
+  static const char* kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+  if (!n.IsMap()) return Bad(n, where, "expected {mon: \"08:00-18:00\", weekdays: ..., daily: ...}");
+  for (const auto& kv : n) {
+    std::string day = absl::AsciiStrToLower(kv.first.as<std::string>());
+    std::vector<int> days;
+    if (day == "daily") days = {0, 1, 2, 3, 4, 5, 6};
+    else if (day == "weekdays") days = {1, 2, 3, 4, 5};
+    else if (day == "weekends") days = {0, 6};
+    for (int d = 0; d < 7; ++d) {
+      if (day == kDays[d]) days = {d};
+    }
+    if (days.empty()) return Bad(kv.first, where, "days are sun..sat, weekdays, weekends or daily");
+    for (const auto& range : Strings(kv.second)) {
+      std::string a, b;
+      if (!ParseHours(range, &a, &b)) return Bad(kv.second, where, "hours are \"HH:MM-HH:MM\"");
+      for (int d : days) {
+        v1::Shift* s = out->Add();
+        s->set_weekday(d);
+        s->set_start(a);
+        s->set_end(b);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+/// "15m", "4h", "1h30m", "2d" into whole minutes (at least one, at most 90 days).
+absl::Status ParseMinutes(const YAML::Node& n, absl::string_view where, int64_t* minutes) {
+  std::string v = n.as<std::string>();
+  absl::Duration d;
+  bool ok;
+  if (!v.empty() && v.back() == 'd') {
+    int days;
+    ok = absl::SimpleAtoi(absl::string_view(v).substr(0, v.size() - 1), &days) && days >= 0;
+    d = absl::Hours(24) * (ok ? days : 0);
+  } else {
+    ok = absl::ParseDuration(v, &d);
+  }
+  if (!ok || d < absl::ZeroDuration() || d > absl::Hours(24 * 90) || d % absl::Minutes(1) != absl::ZeroDuration()) {
+    return Bad(n, where, "a duration is whole minutes up to 90 days: \"15m\", \"4h\", \"1h30m\", \"2d\"");
+  }
+  *minutes = absl::ToInt64Minutes(d);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Priority> Priority(const YAML::Node& n, absl::string_view where) {
   if (auto p = tickets::ParsePriority(n.as<std::string>())) return *p;
   return Bad(n, where, "priorities are P1..P4");
@@ -73,7 +135,7 @@ absl::Status ParseLevel(const YAML::Node& n, absl::string_view where, int lo, in
 absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std::string>& teams) {
   std::string id = n["id"] ? n["id"].as<std::string>() : "";
   std::string where = "member '" + id + "'";
-  if (auto s = CheckKeys(n, where, {"id", "name", "teams", "skills", "seniority", "capacity", "contact", "shifts", "on_call"}); !s.ok()) return s;
+  if (auto s = CheckKeys(n, where, {"id", "name", "teams", "skills", "seniority", "capacity", "contact", "shifts", "on_call", "leave", "extra_shifts"}); !s.ok()) return s;
   if (!ValidId(id)) return Bad(n, where, "id is 1 to 64 of letters, digits, '_', '-', '.'");
   m->set_id(id);
   m->set_name(n["name"] ? n["name"].as<std::string>() : id);
@@ -108,39 +170,149 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
     m->set_contact_channel(c);
     m->set_contact_id(n["contact"]["id"] ? n["contact"]["id"].as<std::string>() : "");
   }
-  static const char* kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
   if (n["shifts"]) {
-    if (!n["shifts"].IsMap()) return Bad(n["shifts"], where, "shifts: {mon: \"08:00-18:00\", ...}");
-    for (const auto& kv : n["shifts"]) {
-      std::string day = absl::AsciiStrToLower(kv.first.as<std::string>());
-      int wd = -1;
-      for (int d = 0; d < 7; ++d) {
-        if (day == kDays[d]) wd = d;
+    if (auto s = ParseWeekly(n["shifts"], where, m->mutable_shifts()); !s.ok()) return s;
+  }
+  if (n["leave"]) {
+    if (!n["leave"].IsSequence()) return Bad(n["leave"], where, "leave: a list of dates or {from, to}");
+    for (const auto& l : n["leave"]) {
+      v1::DateRange* r = m->add_leave();
+      if (l.IsScalar()) {
+        r->set_from(l.as<std::string>());
+        r->set_to(r->from());
+      } else {
+        if (auto s = CheckKeys(l, where + " leave", {"from", "to"}); !s.ok()) return s;
+        r->set_from(l["from"] ? l["from"].as<std::string>() : "");
+        r->set_to(l["to"] ? l["to"].as<std::string>() : r->from());
       }
-      std::vector<std::string> days;
-      if (day == "daily") days = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-      else if (day == "weekdays") days = {"mon", "tue", "wed", "thu", "fri"};
-      else if (wd >= 0) days = {day};
-      else return Bad(kv.first, where, "shift days are sun..sat, weekdays or daily");
-      for (const auto& range : Strings(kv.second)) {
-        std::vector<std::string> p = absl::StrSplit(range, '-');
-        int a, b;
-        if (p.size() != 2 || !ParseClock(p[0], &a) || !ParseClock(p[1], &b) || a == b) {
-          return Bad(kv.second, where, "a shift is \"HH:MM-HH:MM\"");
-        }
-        for (const auto& d : days) {
-          for (int k = 0; k < 7; ++k) {
-            if (d != kDays[k]) continue;
-            v1::Shift* s = m->add_shifts();
-            s->set_weekday(k);
-            s->set_start(p[0]);
-            s->set_end(p[1]);
-          }
-        }
+      absl::CivilDay a, b;
+      if (!ParseDate(r->from(), &a) || !ParseDate(r->to(), &b) || b < a) {
+        return Bad(l, where, "leave is a date (\"2026-12-24\") or {from, to} with to not before from");
       }
     }
   }
+  if (n["extra_shifts"]) {
+    if (!n["extra_shifts"].IsSequence()) return Bad(n["extra_shifts"], where, "extra_shifts: a list of {date, hours}");
+    for (const auto& x : n["extra_shifts"]) {
+      if (auto s = CheckKeys(x, where + " extra shift", {"date", "hours"}); !s.ok()) return s;
+      v1::DatedShift* d = m->add_extra_shifts();
+      d->set_date(x["date"] ? x["date"].as<std::string>() : "");
+      absl::CivilDay day;
+      if (!ParseDate(d->date(), &day)) return Bad(x, where, "an extra shift's date is \"YYYY-MM-DD\"");
+      std::string a, b;
+      if (!x["hours"] || !ParseHours(x["hours"].as<std::string>(), &a, &b)) return Bad(x, where, "an extra shift's hours are \"HH:MM-HH:MM\"");
+      d->set_start(a);
+      d->set_end(b);
+    }
+  }
   m->set_on_call(n["on_call"] && n["on_call"].as<bool>());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Priority>> Priorities(const YAML::Node& n, absl::string_view where) {
+  std::vector<v1::Priority> out;
+  if (!n) return out;
+  for (const auto& p : (n.IsSequence() ? n : YAML::Node(std::vector<std::string>{n.as<std::string>()}))) {
+    auto pr = Priority(p, where);
+    if (!pr.ok()) return pr.status();
+    out.push_back(*pr);
+  }
+  return out;
+}
+
+/// business_hours, holidays, sla_policies and escalation.
+absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std::string>& members) {
+  if (root["business_hours"]) {
+    if (auto s = ParseWeekly(root["business_hours"], "business_hours", e->mutable_business_hours()); !s.ok()) return s;
+    for (const auto& h : e->business_hours()) {
+      int a = 0, b = 0;
+      if (ParseClock(h.start(), &a) && ParseClock(h.end(), &b) && b < a) return Bad(root["business_hours"], "business_hours", "hours may not run past midnight");
+    }
+  }
+  for (const auto& d : Strings(root["holidays"])) {
+    absl::CivilDay day;
+    if (!ParseDate(d, &day)) return Bad(root["holidays"], "holidays", "'" + d + "' is not a date \"YYYY-MM-DD\"");
+    e->add_holidays(d);
+  }
+  std::set<std::string> names;
+  bool business = false;
+  if (root["sla_policies"]) {
+    if (!root["sla_policies"].IsSequence()) return Bad(root["sla_policies"], "sla_policies", "a list is required");
+    for (const auto& n : root["sla_policies"]) {
+      v1::SlaPolicy* p = e->add_sla_policies();
+      p->set_name(n["name"] ? n["name"].as<std::string>() : "");
+      std::string where = "sla policy '" + p->name() + "'";
+      if (auto s = CheckKeys(n, where, {"name", "match", "acknowledge", "respond", "arrive", "resolve", "business_hours",
+                                        "warn_at", "reassign_after", "unclaimed_after"});
+          !s.ok()) {
+        return s;
+      }
+      if (p->name().empty()) return Bad(n, "sla policy", "name is required");
+      if (!names.insert(p->name()).second) return Bad(n, where, "name appears twice");
+      if (n["match"]) {
+        const YAML::Node& m = n["match"];
+        if (auto s = CheckKeys(m, where + " match", {"kind", "category", "priority"}); !s.ok()) return s;
+        for (auto& k : Strings(m["kind"])) {
+          if (k != "repair" && k != "complaint") return Bad(m, where, "kind is repair or complaint");
+          p->add_kinds(k);
+        }
+        for (auto& c : Strings(m["category"])) p->add_categories(c);
+        auto prs = Priorities(m["priority"], where);
+        if (!prs.ok()) return prs.status();
+        for (auto pr : *prs) p->add_priorities(pr);
+      }
+      int64_t v = 0;
+      for (const char* key : {"acknowledge", "respond"}) {
+        if (n[key]) {
+          if (auto s = ParseMinutes(n[key], where, &v); !s.ok()) return s;
+          p->set_acknowledge_minutes(v);
+        }
+      }
+      struct {
+        const char* key;
+        void (v1::SlaPolicy::*set)(int64_t);
+      } const durations[] = {{"arrive", &v1::SlaPolicy::set_arrive_minutes},
+                             {"resolve", &v1::SlaPolicy::set_resolve_minutes},
+                             {"reassign_after", &v1::SlaPolicy::set_reassign_minutes},
+                             {"unclaimed_after", &v1::SlaPolicy::set_unclaimed_minutes}};
+      for (const auto& d : durations) {
+        if (!n[d.key]) continue;
+        if (auto s = ParseMinutes(n[d.key], where + " " + d.key, &v); !s.ok()) return s;
+        (p->*d.set)(v);
+      }
+      p->set_business_hours(n["business_hours"] && n["business_hours"].as<bool>());
+      business |= p->business_hours();
+      int warn = 80;
+      if (n["warn_at"]) {
+        std::string w = n["warn_at"].as<std::string>();
+        if (!w.empty() && w.back() == '%') w.pop_back();
+        if (!absl::SimpleAtoi(w, &warn) || warn < 1 || warn > 99) return Bad(n["warn_at"], where, "warn_at is a share from 1% to 99%");
+      }
+      p->set_warn_percent(warn);
+    }
+  }
+  if (business && e->business_hours().empty()) {
+    return Bad(root, "sla_policies", "a policy counts business hours, but the estate has no business_hours");
+  }
+  if (root["escalation"]) {
+    if (!root["escalation"].IsSequence()) return Bad(root["escalation"], "escalation", "a list of {to, after} is required");
+    int64_t last = -1;
+    for (const auto& n : root["escalation"]) {
+      if (auto s = CheckKeys(n, "escalation", {"to", "after"}); !s.ok()) return s;
+      v1::EscalationStep* st = e->add_escalation();
+      st->set_to(n["to"] ? n["to"].as<std::string>() : "");
+      if (st->to() != "supervisor" && !members.count(st->to())) {
+        return Bad(n, "escalation", "'" + st->to() + "' is neither supervisor nor a member");
+      }
+      int64_t after = 0;
+      if (n["after"]) {
+        if (auto s = ParseMinutes(n["after"], "escalation", &after); !s.ok()) return s;
+      }
+      if (after < last) return Bad(n, "escalation", "steps go in order of their delay");
+      last = after;
+      st->set_after_minutes(after);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -150,7 +322,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
   v1::Estate e;
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (auto s = CheckKeys(root, "estate", {"site", "time_zone", "teams", "members", "rules"}); !s.ok()) return s;
+    if (auto s = CheckKeys(root, "estate", {"site", "time_zone", "teams", "members", "rules", "business_hours", "holidays", "sla_policies", "escalation"}); !s.ok()) return s;
     std::string site = root["site"] ? root["site"].as<std::string>() : "";
     if (absl::Status s = ValidateSiteId(site); !s.ok()) return Bad(root, "estate", s.message());
     e.set_site_id(site);
@@ -225,6 +397,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
         }
       }
     }
+    if (auto s = ParseSla(root, &e, members); !s.ok()) return s;
   } catch (const YAML::Exception& ex) {
     return absl::InvalidArgumentError(absl::StrCat("estate line ", ex.mark.line + 1, ": ", ex.msg));
   }
@@ -248,7 +421,20 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
   diff("team", before.teams(), after.teams(), [](const v1::Team& t) { return t.id(); });
   diff("member", before.members(), after.members(), [](const v1::Member& m) { return m.id(); });
   diff("rule", before.rules(), after.rules(), [](const v1::Rule& r) { return r.name(); });
+  diff("sla policy", before.sla_policies(), after.sla_policies(), [](const v1::SlaPolicy& p) { return p.name(); });
   if (before.time_zone() != after.time_zone()) out.push_back("time_zone changed");
+  auto same = [](const auto& a, const auto& b) {
+    if (a.size() != b.size()) return false;
+    for (int i = 0; i < a.size(); ++i) {
+      if (a[i].SerializeAsString() != b[i].SerializeAsString()) return false;
+    }
+    return true;
+  };
+  if (!same(before.business_hours(), after.business_hours())) out.push_back("business_hours changed");
+  if (!std::equal(before.holidays().begin(), before.holidays().end(), after.holidays().begin(), after.holidays().end())) {
+    out.push_back("holidays changed");
+  }
+  if (!same(before.escalation(), after.escalation())) out.push_back("escalation changed");
   // The same rules in another order route differently: first match wins.
   std::vector<std::string> a, b;
   for (const auto& r : before.rules()) a.push_back(r.name());

@@ -19,7 +19,66 @@ absl::StatusOr<std::optional<v1::Estate>> RedisDispatchStore::GetEstate(absl::st
 }
 
 absl::Status RedisDispatchStore::PutEstate(const v1::Estate& estate) {
-  return redis_.Command({"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()}).status();
+  auto r = redis_.Run({{"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()},
+                       {"SADD", "lobby:dispatch:sites", estate.site_id()}});
+  if (!r.ok()) return r.status();
+  for (const auto& reply : *r) {
+    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedisDispatchStore::Track(absl::string_view site, absl::string_view ticket, int64_t version,
+                                       const std::optional<v1::BoardTicket>& entry, absl::Time next) {
+  // One script, so that a slower process holding an older view of the ticket cannot overwrite
+  // a newer one (and lose a timer).
+  static const redis::Script* script = new redis::Script(R"lua(
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v and tonumber(v) > tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] == '' then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
+if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[1]) else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1]) end
+return 1
+)lua");
+  std::string due = next == absl::InfiniteFuture() ? "" : std::to_string(absl::ToUnixMillis(next));
+  return redis_
+      .Eval(*script, {Key(site, "version"), Key(site, "board"), Key(site, "timers")},
+            {std::string(ticket), std::to_string(version), entry ? entry->SerializeAsString() : "", due})
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisDispatchStore::ClaimDue(absl::string_view site, absl::Time now,
+                                                                      absl::Time lease_until, int limit) {
+  static const redis::Script* script = new redis::Script(R"lua(
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids
+)lua");
+  auto r = redis_.Eval(*script, {Key(site, "timers")},
+                       {std::to_string(absl::ToUnixMillis(now)), std::to_string(absl::ToUnixMillis(lease_until)),
+                        std::to_string(limit)});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (const auto& e : r->elements) out.push_back(e.str);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisDispatchStore::Sites() {
+  auto r = redis_.Command({"SMEMBERS", "lobby:dispatch:sites"});
+  if (!r.ok()) return r.status();
+  std::vector<std::string> out;
+  for (const auto& e : r->elements) out.push_back(e.str);
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::BoardTicket>> RedisDispatchStore::Board(absl::string_view site) {
+  auto r = redis_.Command({"HVALS", Key(site, "board")});
+  if (!r.ok()) return r.status();
+  std::vector<v1::BoardTicket> out(r->elements.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].ParseFromString(r->elements[i].str)) return absl::DataLossError("a stored board entry is unreadable");
+  }
+  return out;
 }
 
 absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site, const std::vector<std::string>& members) {

@@ -11,8 +11,6 @@
 namespace lobby::dispatch {
 namespace {
 
-int Minutes(const std::string& hhmm) { return std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2)); }
-
 template <typename List, typename T>
 bool ContainsOrEmpty(const List& list, const T& value) {
   return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
@@ -97,24 +95,6 @@ std::string Describe(const v1::Candidate& c) {
 }
 
 }  // namespace
-
-bool OnShift(const v1::Member& m, absl::Time now, const absl::TimeZone& tz) {
-  if (m.on_call()) return true;
-  absl::CivilMinute local = absl::ToCivilMinute(now, tz);
-  int weekday = static_cast<int>(absl::GetWeekday(absl::CivilDay(local)));  // absl: Monday = 0
-  weekday = (weekday + 1) % 7;                                               // ours: Sunday = 0
-  int minute = local.hour() * 60 + local.minute();
-  for (const auto& s : m.shifts()) {
-    int start = Minutes(s.start()), end = Minutes(s.end());
-    if (start < end) {
-      if (s.weekday() == weekday && minute >= start && minute < end) return true;
-    } else {  // past midnight: the evening of its day, or the morning after
-      if (s.weekday() == weekday && minute >= start) return true;
-      if ((s.weekday() + 1) % 7 == weekday && minute < end) return true;
-    }
-  }
-  return false;
-}
 
 v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time now, const Workloads& loads,
                     const std::vector<std::string>& exclude) {

@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "lobby/v1/dispatch.pb.h"
+#include "services/dispatch/calendar.h"
 
 namespace lobby::dispatch {
 
@@ -25,10 +26,6 @@ struct Workload {
   int64_t last_assigned_ms = 0;        // for round-robin among equals
 };
 using Workloads = std::map<std::string, Workload>;
-
-/// Whether `member` works at `now` (a weekly shift in the estate's time zone, or on call).
-/// A shift whose end is before its start runs past midnight.
-bool OnShift(const v1::Member& member, absl::Time now, const absl::TimeZone& tz);
 
 /// Decides where a new ticket goes, and says why:
 ///  1. the first rule that matches (kind, category, priority, building, keywords) names the

@@ -17,6 +17,7 @@ RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
       get_(env.InternalMethod(std::string(kPrefix) + "GetRepair", kEveryone)),
       list_(env.Method(std::string(kPrefix) + "ListRepairs", kEveryone)),
       assign_(env.InternalMethod(std::string(kPrefix) + "Assign", kDesk)),
+      annotate_(env.InternalMethod(std::string(kPrefix) + "Annotate", {Role::kAdmin})),
       transition_(env.Method(std::string(kPrefix) + "Transition", kEveryone)),
       propose_visit_(env.Method(std::string(kPrefix) + "ProposeVisit", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
       confirm_visit_(env.Method(std::string(kPrefix) + "ConfirmVisit", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
@@ -70,6 +71,11 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RepairServiceImpl::ListRepairs(grpc::CallbackServerContext* ctx,
                                                          const v1::ListTicketsRequest* req, v1::ListTicketsResponse* resp) {
   return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.List(*req, p); }));
+}
+
+grpc::ServerUnaryReactor* RepairServiceImpl::Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
+                                                   v1::Ticket* resp) {
+  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Annotate(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,

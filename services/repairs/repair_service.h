@@ -18,6 +18,8 @@ class RepairServiceImpl final : public v1::RepairService::CallbackService {
                                       v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* ListRepairs(grpc::CallbackServerContext* ctx, const v1::ListTicketsRequest* req,
                                         v1::ListTicketsResponse* resp) override;
+  grpc::ServerUnaryReactor* Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
+                                     v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,
                                    v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* ctx, const v1::TransitionRequest* req,
@@ -50,7 +52,7 @@ class RepairServiceImpl final : public v1::RepairService::CallbackService {
  private:
   tickets::TicketLogic& logic_;
   RpcEnv env_;
-  RpcMethod create_, get_, list_, assign_, transition_, propose_visit_, confirm_visit_, comment_, count_,
+  RpcMethod create_, get_, list_, assign_, annotate_, transition_, propose_visit_, confirm_visit_, comment_, count_,
       apply_catalog_, get_catalog_, classify_, create_incident_, attach_incident_, resolve_incident_, get_incident_,
       list_incidents_;
 };

@@ -1,5 +1,6 @@
 #include "services/tickets/ticket_logic.h"
 
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -281,7 +282,8 @@ absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsR
 }
 
 absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expected_version,
-                                           const auth::Principal& actor, const Change& change) {
+                                           const auth::Principal& actor, const Change& change,
+                                           const queue::Fields* extra) {
   if (id.empty()) return absl::InvalidArgumentError("id is required");
   for (int attempt = 0;; ++attempt) {
     auto cur = store_.Get(id);
@@ -303,7 +305,9 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
     h->set_from_status(cur->status());
     h->set_to_status(next.status());
     h->set_note(note);
-    absl::Status s = store_.Replace(*cur, next, TicketEvent(next, type, cur->status(), actor.name, note, now));
+    queue::Fields event = TicketEvent(next, type, cur->status(), actor.name, note, now);
+    if (extra != nullptr) event.insert(event.end(), extra->begin(), extra->end());
+    absl::Status s = store_.Replace(*cur, next, event);
     if (s.ok()) return Redact(std::move(next), actor);
     if (!absl::IsAborted(s) || expected_version != 0 || attempt + 1 >= kMaxRetries) return s;
   }
@@ -315,22 +319,72 @@ absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req, const a
     if (absl::Status s = CheckName("team and assignee", part); !s.ok()) return s;
   }
   if (absl::Status s = CheckText("note", req.note(), 2000, false); !s.ok()) return s;
-  return Mutate(req.id(), req.expected_version(), actor, [&](Ticket& t, std::string& type, std::string& note) {
-    if (!CanAssign(t.status())) {
-      return absl::FailedPreconditionError(absl::StrCat("cannot assign a ticket that is ", StatusName(t.status())));
-    }
-    if (t.team() == req.team() && t.assignee() == req.assignee() && t.status() != v1::TICKET_STATUS_REOPENED) {
-      return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", req.assignee().empty() ? req.team() : req.assignee()));
-    }
-    t.set_team(req.team());
-    t.set_assignee(req.assignee());
-    // With nobody named, the ticket waits in the team's pool.
-    t.set_status(req.assignee().empty() ? v1::TICKET_STATUS_NEW : v1::TICKET_STATUS_ASSIGNED);
-    if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
-    type = "ticket.assigned";
-    note = req.note();
-    return absl::OkStatus();
-  });
+  queue::Fields extra;
+  return Mutate(
+      req.id(), req.expected_version(), actor,
+      [&](Ticket& t, std::string& type, std::string& note) {
+        if (!CanAssign(t.status())) {
+          return absl::FailedPreconditionError(absl::StrCat("cannot assign a ticket that is ", StatusName(t.status())));
+        }
+        bool same = t.team() == req.team() && t.assignee() == req.assignee();
+        if (same && t.status() != v1::TICKET_STATUS_REOPENED && !(req.acknowledged() && t.status() == v1::TICKET_STATUS_ASSIGNED)) {
+          return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", req.assignee().empty() ? req.team() : req.assignee()));
+        }
+        extra = {{"previous_team", t.team()}, {"previous_assignee", t.assignee()}};
+        t.set_team(req.team());
+        t.set_assignee(req.assignee());
+        // With nobody named, the ticket waits in the team's pool.
+        t.set_status(req.assignee().empty() ? v1::TICKET_STATUS_NEW : v1::TICKET_STATUS_ASSIGNED);
+        if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
+        type = "ticket.assigned";
+        if (req.acknowledged() && !req.assignee().empty()) {
+          t.set_status(v1::TICKET_STATUS_ACKNOWLEDGED);
+          type = "ticket.acknowledged";
+        }
+        note = req.note();
+        return absl::OkStatus();
+      },
+      &extra);
+}
+
+absl::StatusOr<Ticket> TicketLogic::Annotate(const v1::AnnotateRequest& req, const auth::Principal& actor) {
+  static const std::map<std::string, std::string, std::less<>> kEvents = {
+      {"warning", "ticket.sla_warning"}, {"breach", "ticket.sla_breached"}, {"escalation", "ticket.escalated"}, {"page", "ticket.paged"}};
+  const v1::SlaEvent& ev = req.event();
+  auto type_of = kEvents.find(ev.kind());
+  if (req.has_event() && type_of == kEvents.end()) {
+    return absl::InvalidArgumentError("event.kind is warning, breach, escalation or page");
+  }
+  if (ev.to_size() > 50) return absl::InvalidArgumentError("event.to names at most 50 members");
+  for (const auto& m : ev.to()) {
+    if (absl::Status s = CheckName("event.to", m); !s.ok()) return s;
+  }
+  if (absl::Status s = CheckText("event.note", ev.note(), 2000, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("sla.policy", req.sla().policy(), 200, false); !s.ok()) return s;
+  queue::Fields extra;
+  return Mutate(
+      req.id(), req.expected_version(), actor,
+      [&](Ticket& t, std::string& type, std::string& note) {
+        if (t.sla().events_size() >= 200) return absl::FailedPreconditionError(absl::StrCat(t.id(), " has 200 SLA events already"));
+        google::protobuf::RepeatedPtrField<v1::SlaEvent> events;
+        events.Swap(t.mutable_sla()->mutable_events());
+        *t.mutable_sla() = req.sla();
+        t.mutable_sla()->mutable_events()->Swap(&events);
+        if (!req.has_event()) {
+          type = "ticket.sla_set";
+          note = req.sla().policy();
+          return absl::OkStatus();
+        }
+        v1::SlaEvent* e = t.mutable_sla()->add_events();
+        *e = ev;
+        *e->mutable_at() = ToTimestamp(clock_.Now());
+        type = type_of->second;
+        note = ev.note();
+        extra = {{"stage", ev.stage()}, {"level", std::to_string(ev.level())}, {"notify", absl::StrJoin(ev.to(), ",")},
+                 {"due", ev.has_due() ? std::to_string(absl::ToUnixMillis(FromTimestamp(ev.due()))) : ""}};
+        return absl::OkStatus();
+      },
+      &extra);
 }
 
 absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req, const auth::Principal& actor) {

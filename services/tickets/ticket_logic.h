@@ -44,6 +44,8 @@ class TicketLogic {
   absl::StatusOr<v1::ListTicketsResponse> List(const v1::ListTicketsRequest& request,
                                                const auth::Principal& viewer);
   absl::StatusOr<v1::Ticket> Assign(const v1::AssignRequest& request, const auth::Principal& actor);
+  /// Dispatch's SLA record: new deadlines, or one more SLA event with its ticket event.
+  absl::StatusOr<v1::Ticket> Annotate(const v1::AnnotateRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Transition(const v1::TransitionRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> AddComment(const v1::AddCommentRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::CountByStatusResponse> CountByStatus(const v1::CountByStatusRequest& request);
@@ -74,9 +76,10 @@ class TicketLogic {
  private:
   using Change = std::function<absl::Status(v1::Ticket& next, std::string& event_type, std::string& note)>;
   /// Reads, applies `change`, writes with the event; retries on a concurrent write unless the
-  /// caller named the version it expects.
+  /// caller named the version it expects. `extra`, filled by `change`, is added to the event.
   absl::StatusOr<v1::Ticket> Mutate(absl::string_view id, int64_t expected_version,
-                                    const auth::Principal& actor, const Change& change);
+                                    const auth::Principal& actor, const Change& change,
+                                    const queue::Fields* extra = nullptr);
   /// The site's catalog, with the classifier built from it, cached for kCatalogTtl.
   absl::StatusOr<std::shared_ptr<const Classifier>> CatalogFor(absl::string_view site);
   absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const;

@@ -208,7 +208,9 @@ TEST_F(ResidentLogicTest, StartVerificationQueuesALocalisedCode) {
   std::string text;
   for (auto& [k, v] : message) {
     if (k == "text") text = v;
-    if (k == "to") EXPECT_EQ(v, "+85291234567");
+    if (k == "to") {
+      EXPECT_EQ(v, "+85291234567");
+    }
   }
   EXPECT_NE(text.find("驗證碼"), std::string::npos) << text;  // the resident's language
   EXPECT_EQ(saved.code_hash.size(), 64u);
