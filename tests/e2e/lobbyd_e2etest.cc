@@ -165,6 +165,10 @@ TEST_F(LobbydTest, DispatchAssignsANewRepair) {
   auto explained = Ctl({"dispatch", "explain", "--site", "demo", "--category", "plumbing", "--priority", "P2"});
   EXPECT_NE(explained.out.find("lee (plumbing)"), std::string::npos) << explained.out << explained.err;
 
+  // lee watches his assignments live with lobbyctl.
+  Child watcher({BinDir() + "/lobbyctl", "dispatch", "watch", "--member", "lee"},
+                {{"LOBBY_ADDR", addr_}, {"LOBBY_TOKEN", kAdmin}}, dir_ + "/watch.log");
+  absl::SleepFor(absl::Milliseconds(500));  // connected and reading from now on
   ASSERT_EQ(Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "3", "--room", "A",
                  "--category", "plumbing", "--description", "toilet blocked", "--channel", "sms", "--resident", "RS-10001"}).exit_code, 0);
   std::string shown;
@@ -173,6 +177,19 @@ TEST_F(LobbydTest, DispatchAssignsANewRepair) {
     return shown.find("assignee     lee") != std::string::npos;
   })) << shown;
   EXPECT_NE(shown.find("team plumbing covers plumbing"), std::string::npos) << "the reason is in the history";
+  std::string watched;
+  ASSERT_TRUE(WaitFor([&] {
+    std::ifstream in(dir_ + "/watch.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    watched = ss.str();
+    return watched.find("assigned  R-10001") != std::string::npos;
+  })) << watched;
+  EXPECT_NE(watched.find("plumbing  Tower 1  lee"), std::string::npos) << watched;
+  watcher.Signal(SIGTERM);
+  auto board = Ctl({"dispatch", "board", "--site", "demo", "--team", "plumbing"});
+  EXPECT_NE(board.out.find("R-10001"), std::string::npos) << board.out << board.err;
+  EXPECT_NE(board.out.find("lee 1/5"), std::string::npos) << board.out;
 }
 
 TEST_F(LobbydTest, ErrorsAndExitCodes) {

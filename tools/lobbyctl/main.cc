@@ -94,7 +94,12 @@ dispatch explain --site S --category C [--priority P1..P4] [--building B] [--tex
 dispatch claim TICKET [--member M]       take a ticket from your team's pool
 dispatch decline TICKET --reason R [--member M]      hand it back: it goes to someone else
 dispatch transfer TICKET --to M [--member M] [--reason R]   hand it to a colleague
+dispatch ack TICKET [--member M]         take on an assigned ticket (a P1: whoever was paged, first wins)
                                          (a technician acts for themself; the desk may name --member)
+dispatch watch (--member M | --team T) [--site S] [--cursor C]
+                                         assignments and changes, live; reconnects by itself, and
+                                         resumes after --cursor (each line starts with its cursor)
+dispatch board --site S --team T         open tickets per member, oldest first, breaches marked
 
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving)
 
@@ -945,6 +950,53 @@ int Incidents(Ctl& ctl, Args& a) {
   return 0;
 }
 
+/// dispatch watch: one line per event, as it comes; on a dropped stream it reconnects (with
+/// backoff) from the last cursor it printed, so nothing is missed and nothing repeated.
+int Watch(Ctl& ctl, Args& a) {
+  a.Allow({"member", "team", "site", "cursor"}, 0);
+  v1::WatchAssignmentsRequest req;
+  req.set_member(a.Get("member"));
+  req.set_team(a.Get("team"));
+  req.set_site_id(a.Get("site"));
+  req.set_cursor(a.Get("cursor"));
+  if (req.member().empty() == req.team().empty()) throw UsageError{"dispatch watch needs --member or --team"};
+  absl::Duration backoff = absl::Milliseconds(200);
+  for (;;) {
+    grpc::ClientContext ctx;
+    lobby::PrepareClientContext(ctx, ctl.token, absl::Hours(24));
+    auto reader = ctl.dispatch->WatchAssignments(&ctx, req);
+    v1::AssignmentEvent e;
+    while (reader->Read(&e)) {
+      backoff = absl::Milliseconds(200);
+      req.set_cursor(e.cursor());
+      if (ctl.json()) {
+        std::cout << Json(e) << std::endl;
+        continue;
+      }
+      std::cout << absl::StrJoin({e.cursor(), Time(e.at()), e.type().substr(e.type().find('.') + 1), e.ticket_id(),
+                                  Lower(v1::Priority_Name(e.priority()), "PRIORITY_") + (e.emergency() ? " EMERGENCY" : ""),
+                                  e.category(), e.building().empty() ? "-" : e.building(),
+                                  e.assignee().empty() ? e.team() + " pool" : e.assignee(), e.note().substr(0, 120)},
+                                 "  ")
+                << std::endl;
+    }
+    grpc::Status s = reader->Finish();
+    switch (s.error_code()) {
+      case grpc::StatusCode::INVALID_ARGUMENT:
+      case grpc::StatusCode::PERMISSION_DENIED:
+      case grpc::StatusCode::UNAUTHENTICATED:
+      case grpc::StatusCode::NOT_FOUND:
+        std::cerr << "error: " << s.error_message() << "\n";
+        return 1;
+      default:
+        std::cerr << "watch: " << (s.ok() ? "stream ended" : s.error_message()) << "; reconnecting from "
+                  << (req.cursor().empty() ? "now" : req.cursor()) << "\n";
+        absl::SleepFor(backoff);
+        backoff = std::min(backoff * 2, absl::Seconds(10));
+    }
+  }
+}
+
 int Dispatch(Ctl& ctl, Args& a) {
   std::string group = a.positional[0];
   std::string cmd = a.positional.size() > 1 ? a.positional[1] : "";
@@ -979,6 +1031,24 @@ int Dispatch(Ctl& ctl, Args& a) {
     std::vector<std::vector<std::string>> rules;
     for (const auto& r : e.rules()) rules.push_back({r.name(), r.team(), std::to_string(r.min_skill())});
     PrintTable({"RULE (first match wins)", "TEAM", "MIN SKILL"}, rules);
+    if (!e.sla_policies().empty()) {
+      std::cout << "\n";
+      auto mins = [](int64_t m) { return m == 0 ? std::string("-") : absl::FormatDuration(absl::Minutes(m)); };
+      std::vector<std::vector<std::string>> policies;
+      for (const auto& p : e.sla_policies()) {
+        std::vector<std::string> prios;
+        for (int pr : p.priorities()) prios.push_back(Lower(v1::Priority_Name(static_cast<v1::Priority>(pr)), "PRIORITY_"));
+        std::string match = absl::StrJoin({absl::StrJoin(p.kinds(), ","), absl::StrJoin(p.categories(), ","), absl::StrJoin(prios, ",")}, " ");
+        policies.push_back({p.name(), absl::StripAsciiWhitespace(match).empty() ? "(all)" : std::string(absl::StripAsciiWhitespace(match)),
+                            mins(p.acknowledge_minutes()), mins(p.arrive_minutes()), mins(p.resolve_minutes()),
+                            p.business_hours() ? "business" : "24/7", absl::StrCat(p.warn_percent(), "%"), mins(p.reassign_minutes())});
+      }
+      PrintTable({"SLA POLICY", "MATCH", "ACK", "ARRIVE", "RESOLVE", "HOURS", "WARN", "REASSIGN"}, policies);
+      std::vector<std::string> chain;
+      for (const auto& st : e.escalation()) chain.push_back(absl::StrCat(st.to(), " +", absl::FormatDuration(absl::Minutes(st.after_minutes()))));
+      std::cout << "\nescalation: " << (chain.empty() ? "supervisor +0" : absl::StrJoin(chain, " -> ")) << "\n";
+      if (!e.holidays().empty()) std::cout << "holidays: " << absl::StrJoin(e.holidays(), " ") << "\n";
+    }
     return 0;
   }
   if (group == "dispatch" && cmd == "explain") {
@@ -1015,7 +1085,43 @@ int Dispatch(Ctl& ctl, Args& a) {
     PrintTicket(ctl, ctl.CallOn<v1::MemberActionRequest, v1::Ticket>(*ctl.dispatch, method, req));
     return 0;
   }
-  throw UsageError{"estate get --site S | dispatch explain|claim|decline|transfer ... (see --help)"};
+  if (group == "dispatch" && cmd == "ack") {
+    a.Allow({"member"}, 1);
+    v1::MemberActionRequest req;
+    req.set_ticket_id(a.positional[0]);
+    req.set_member(a.Get("member"));
+    PrintTicket(ctl, ctl.CallOn<v1::MemberActionRequest, v1::Ticket>(*ctl.dispatch, &S::Acknowledge, req));
+    return 0;
+  }
+  if (group == "dispatch" && cmd == "watch") return Watch(ctl, a);
+  if (group == "dispatch" && cmd == "board") {
+    a.Allow({"site", "team"}, 0);
+    v1::GetBoardRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_team(a.Require("team"));
+    auto b = ctl.CallOn<v1::GetBoardRequest, v1::Board>(*ctl.dispatch, &S::GetBoard, req);
+    if (ctl.json()) {
+      std::cout << Json(b) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    auto add = [&](const std::string& who, const v1::BoardTicket& t) {
+      std::string next = t.paused() ? "(on hold)" : t.next_stage().empty() ? "" : t.next_stage() + " by " + Time(t.next_due());
+      rows.push_back({who, t.id(), Lower(v1::Priority_Name(t.priority()), "PRIORITY_") + (t.emergency() ? " !!" : ""),
+                      t.category(), t.building(), t.status(), Time(t.created_at()), next,
+                      t.breached().empty() ? "" : "BREACHED " + absl::StrJoin(t.breached(), ",")});
+    };
+    for (const auto& m : b.members()) {
+      std::string who = absl::StrCat(m.member(), " ", m.tickets_size(), "/", m.capacity(), m.on_shift() ? "" : " (off)");
+      if (m.tickets().empty()) rows.push_back({who, "-", "", "", "", "", "", "", ""});
+      for (int i = 0; i < m.tickets_size(); ++i) add(i == 0 ? who : "", m.tickets(i));
+    }
+    for (int i = 0; i < b.pool_size(); ++i) add(i == 0 ? "(pool)" : "", b.pool(i));
+    for (int i = 0; i < b.elsewhere_size(); ++i) add(b.elsewhere(i).assignee() + " (other team)", b.elsewhere(i));
+    PrintTable({"MEMBER", "TICKET", "PRI", "CATEGORY", "BUILDING", "STATUS", "OPENED", "NEXT DEADLINE", "SLA"}, rows);
+    return 0;
+  }
+  throw UsageError{"estate get --site S | dispatch explain|claim|decline|transfer|ack|watch|board ... (see --help)"};
 }
 
 int Catalog(Ctl& ctl, Args& a) {
