@@ -1,9 +1,11 @@
 #include "services/common/queue.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "services/common/log.h"
 
 namespace lobby::queue {
@@ -52,7 +54,40 @@ std::vector<Entry> ParseEntries(const redis::Reply& list) {
 }
 
 Consumer::Consumer(redis::Options redis, ConsumerOptions options, Handler handler)
-    : conn_(std::move(redis)), options_(std::move(options)), handler_(std::move(handler)) {}
+    : conn_(std::move(redis)), options_(std::move(options)), handler_(std::move(handler)) {
+  if (options_.parallel > 1) lanes_ = std::make_unique<Executor>(options_.parallel - 1);
+}
+
+std::vector<absl::Status> Consumer::HandleAll(const std::vector<Entry>& entries, const std::vector<bool>& todo) {
+  std::vector<absl::Status> out(entries.size());
+  int lanes = std::max(1, options_.parallel);
+  if (lanes == 1) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (todo[i]) out[i] = handler_(entries[i]);
+    }
+    return out;
+  }
+  std::vector<std::vector<size_t>> lane(lanes);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (todo[i]) lane[absl::Hash<absl::string_view>{}(entries[i].Get(options_.shard_field)) % lanes].push_back(i);
+  }
+  auto run = [&](int l) {
+    for (size_t i : lane[l]) out[i] = handler_(entries[i]);
+  };
+  absl::BlockingCounter done(lanes - 1);
+  for (int l = 1; l < lanes; ++l) {
+    if (!lanes_->Submit([&, l] {
+          run(l);
+          done.DecrementCount();
+        })) {
+      run(l);  // stopping: do it here
+      done.DecrementCount();
+    }
+  }
+  run(0);
+  done.Wait();
+  return out;
+}
 
 Consumer::~Consumer() { Stop(); }
 
@@ -191,7 +226,13 @@ absl::Status Consumer::Process(std::vector<Entry>& entries) {
     logger->warn("event=dead_letter stream={} group={} id={} deliveries={} reason=\"{}\"",
                  options_.stream, options_.group, e.id, e.deliveries, reason);
   };
-  for (const Entry& e : entries) {
+  std::vector<bool> todo(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    todo[i] = !entries[i].fields.empty() && entries[i].deliveries <= options_.max_deliveries;
+  }
+  std::vector<absl::Status> results = HandleAll(entries, todo);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
     if (e.fields.empty()) {  // deleted from the stream while pending: nothing to do
       ack.push_back(e.id);
       continue;
@@ -201,7 +242,7 @@ absl::Status Consumer::Process(std::vector<Entry>& entries) {
                                   " times without completing (consumer died while handling it)"));
       continue;
     }
-    absl::Status s = handler_(e);
+    const absl::Status& s = results[i];
     if (s.ok()) {
       handled_++;
       ack.push_back(e.id);

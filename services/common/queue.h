@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/executor.h"
 #include "services/common/redis.h"
 
 namespace lobby::queue {
@@ -47,6 +48,10 @@ struct ConsumerOptions {
   absl::Duration claim_idle = absl::Seconds(60);  // take over entries pending this long
   int max_deliveries = 5;
   std::string dead_letter_stream = kDeadLetterStream;
+  /// Entries of one batch handled at once by this many threads. Entries with the same value of
+  /// `shard_field` go to the same thread, in stream order, so per-ticket order holds.
+  int parallel = 1;
+  std::string shard_field = "ticket_id";
 };
 
 /// Return OK when the entry's work is durable (then it is acked); any error leaves it pending
@@ -58,7 +63,8 @@ using Handler = std::function<absl::Status(const Entry&)>;
 ///  2. replays its own pending entries (a restart finishes what it had read);
 ///  3. reads new entries with BLOCK; every claim_idle/2 takes over entries idle longer than
 ///     claim_idle from any consumer (XAUTOCLAIM), which is also how failed entries are retried;
-///  4. XACKs only after the handler succeeded; an entry that failed max_deliveries times goes to
+///  4. hands a batch's entries to the handler, `parallel` at a time (sharded, see above);
+///     XACKs only after the handler succeeded; an entry that failed max_deliveries times goes to
 ///     the dead-letter stream with its reason and is acked, in one MULTI/EXEC.
 /// Stop() lets the entry in hand finish and be acked, then returns.
 class Consumer {
@@ -85,9 +91,13 @@ class Consumer {
   absl::Status FillDeliveries(std::vector<Entry>& entries);
   absl::Status Process(std::vector<Entry>& entries);
 
+  /// The handler's outcome for each entry (OK for entries not to handle).
+  std::vector<absl::Status> HandleAll(const std::vector<Entry>& entries, const std::vector<bool>& todo);
+
   redis::Connection conn_;
   ConsumerOptions options_;
   Handler handler_;
+  std::unique_ptr<Executor> lanes_;  // parallel > 1
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   std::atomic<uint64_t> handled_{0}, failed_{0}, dead_lettered_{0};

@@ -68,6 +68,7 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
   settings.Declare("complaints-addr", "", "ComplaintService address for dispatch (default: this process)");
   settings.Declare("dispatch-tick", "1s", "how often dispatch fires the SLA timers that are due");
+  settings.Declare("dispatch-parallel", "8", "ticket events dispatch handles at once (events of one ticket stay in order)");
   settings.Declare("dispatch-sweep", "60s", "how often dispatch hands on the unacknowledged tickets of members gone off shift");
 }
 
@@ -76,11 +77,13 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   if (!tick.ok()) return tick.status();
   auto sweep = settings.GetDuration("dispatch-sweep");
   if (!sweep.ok()) return sweep.status();
+  auto parallel = settings.GetInt("dispatch-parallel", 1, 64);
+  if (!parallel.ok()) return parallel.status();
   auto c = std::unique_ptr<Component>(
       new Component(runtime, settings.Get("repairs-addr"), settings.Get("complaints-addr")));
   runtime.grpc().Register(&c->service_, "lobby.v1.DispatchService");
   DispatchLogic* logic = &c->logic_;
-  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "dispatch"},
+  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "dispatch", .parallel = static_cast<int>(*parallel)},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
   runtime.AddLoop("sla", *tick, [logic] {
     if (auto n = logic->Tick(); !n.ok()) log::Get("dispatch")->warn("event=tick_failed error=\"{}\"", n.status().message());

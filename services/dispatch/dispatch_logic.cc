@@ -57,6 +57,14 @@ absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, 
   for (const auto& m : estate.members()) members.push_back(m.id());
   auto loads = store_.Loads(estate.site_id(), members);
   if (!loads.ok()) return loads.status();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [member, n] : in_flight_[estate.site_id()]) {
+      Workload& w = (*loads)[member];
+      w.open += n;
+      if (n > 0) w.last_assigned_ms = absl::ToUnixMillis(clock_.Now());
+    }
+  }
   return Decide(estate, facts, clock_.Now(), *loads, exclude);
 }
 
@@ -275,9 +283,30 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
 
   TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")), tickets::ParsePriority(e.Get("priority")).value_or(v1::PRIORITY_P3),
                     std::string(e.Get("building")), std::string(e.Get("description"))};
-  auto decision = DecideNow(**estate, facts);
-  if (!decision.ok()) return decision.status();
   auto logger = log::Get("dispatch");
+  absl::StatusOr<v1::Decision> decision;
+  {
+    std::lock_guard decide(DecisionLock(site));
+    decision = DecideNow(**estate, facts);
+    if (!decision.ok()) return decision.status();
+    if (!decision->assignee().empty()) {
+      std::lock_guard lock(mu_);
+      in_flight_[site][decision->assignee()]++;
+    }
+  }
+  struct Landed {  // the assignment is counted in Redis (or failed): no longer in flight
+    DispatchLogic* self;
+    const std::string& site;
+    std::string member;
+    void Done() {
+      if (member.empty()) return;
+      std::lock_guard lock(self->mu_);
+      auto& site_map = self->in_flight_[site];
+      if (--site_map[member] <= 0) site_map.erase(member);
+      member.clear();
+    }
+    ~Landed() { Done(); }
+  } landed{this, site, decision->assignee()};
   if (decision->team().empty()) {
     logger->info("event=not_routed ticket={} reason=\"{}\"", ticket, decision->explanation());
     return Sync(e.Get("kind"), ticket);
@@ -291,13 +320,21 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   }
   if (!assigned.ok()) return assigned.status();
   logger->info("event=assigned ticket={} team={} assignee={}", ticket, decision->team(), decision->assignee());
-  // Count it now, not when the ticket.assigned event comes round: the next tickets in this
-  // batch must see this member's new load.
+  // Count it now, not when the ticket.assigned event comes round: the next decision must see
+  // this member's new load.
   if (!decision->assignee().empty()) {
     absl::Status s = store_.SetHolder(site, ticket, decision->assignee(), e.Get("building"), absl::ToUnixMillis(clock_.Now()));
     if (!s.ok()) return s;
   }
+  landed.Done();
   return Sync(e.Get("kind"), *std::move(assigned));
+}
+
+std::mutex& DispatchLogic::DecisionLock(absl::string_view site) {
+  std::lock_guard lock(mu_);
+  auto& m = decision_locks_[site];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
 }
 
 absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {

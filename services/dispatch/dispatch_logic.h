@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -97,6 +98,13 @@ class DispatchLogic {
   // Estates are read for every new ticket: kept for 10 seconds (ApplyEstate refreshes at once).
   absl::flat_hash_map<std::string, std::pair<std::optional<v1::Estate>, absl::Time>> estates_;
   absl::flat_hash_map<std::string, std::pair<v1::Catalog, absl::Time>> catalogs_;
+  // New tickets of one site are decided one at a time (the consumer handles events in
+  // parallel): each decision must see the loads the previous one left, including the
+  // assignments still on their way to the owning service (`in_flight_`, per site and member,
+  // added to the loads read from Redis). The assignment itself runs outside the lock.
+  std::mutex& DecisionLock(absl::string_view site);
+  absl::flat_hash_map<std::string, std::unique_ptr<std::mutex>> decision_locks_;
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, int>> in_flight_;
 };
 
 }  // namespace lobby::dispatch

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -64,6 +65,39 @@ TEST_F(QueueTest, HandlesEveryEntryAndAcksIt) {
   c.Stop();
   EXPECT_EQ(Pending(), 0);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(seen_["e" + std::to_string(i)], 1);
+}
+
+TEST_F(QueueTest, ParallelHandlingKeepsTheOrderOfEachShard) {
+  // 300 entries over 10 tickets; handled 4 at a time, each ticket's entries in stream order.
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(Publish(*client_, kStream, {{"ticket_id", "R-" + std::to_string(i % 10)}, {"n", std::to_string(i)}}).ok());
+  }
+  ConsumerOptions o = Options("c1");
+  o.parallel = 4;
+  std::map<std::string, std::vector<int>> order;
+  int running = 0, most = 0;
+  Consumer c(server().options(), o, [&](const Entry& e) {
+    {
+      std::lock_guard lock(mu_);
+      most = std::max(most, ++running);
+    }
+    absl::SleepFor(absl::Microseconds(200));
+    std::lock_guard lock(mu_);
+    --running;
+    order[std::string(e.Get("ticket_id"))].push_back(std::stoi(std::string(e.Get("n"))));
+    return absl::OkStatus();
+  });
+  c.Start();
+  ASSERT_TRUE(WaitFor([&] { return c.handled() == 300; }));
+  c.Stop();
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_GT(most, 1) << "handled at once";
+  EXPECT_LE(most, 4);
+  ASSERT_EQ(order.size(), 10u);
+  for (const auto& [ticket, ns] : order) {
+    EXPECT_EQ(ns.size(), 30u);
+    EXPECT_TRUE(std::is_sorted(ns.begin(), ns.end())) << ticket << " out of order";
+  }
 }
 
 TEST_F(QueueTest, EntriesOfADeadConsumerAreTakenOver) {

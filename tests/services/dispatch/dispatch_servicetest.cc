@@ -268,3 +268,31 @@ members:
 }
 }  // namespace
 }  // namespace lobby::dispatch
+
+namespace lobby::dispatch {
+namespace {
+
+TEST_F(DispatchTest, ABurstIsHandledInParallelWithoutGoingPastCapacity) {
+  Apply(kEstate);
+  // 14 at once for the 10 places of the plumbing team (sup 2, lee 4, wong 4): the dispatch
+  // consumer handles events in parallel, and decisions still see each other's assignments.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 14; ++i) ids.push_back(NewRepair(v1::PRIORITY_P3, "R" + std::to_string(i)));
+  std::map<std::string, int> count;
+  ASSERT_TRUE(WaitFor([&] {
+    count.clear();
+    for (const auto& id : ids) {
+      v1::Ticket t = Repair(id);
+      if (t.team().empty()) return false;
+      count[t.assignee()]++;
+    }
+    return true;
+  }));
+  EXPECT_EQ(count["sup"], 2);
+  EXPECT_EQ(count["lee"], 4);
+  EXPECT_EQ(count["wong"], 4);
+  EXPECT_EQ(count[""], 4) << "the rest wait in the pool";
+}
+
+}  // namespace
+}  // namespace lobby::dispatch
