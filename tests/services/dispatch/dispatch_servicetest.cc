@@ -5,6 +5,7 @@
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
+#include "services/common/proto_util.h"
 #include "tests/support/harness.h"
 
 namespace lobby::dispatch {
@@ -164,7 +165,8 @@ TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
 }
 
 TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
-  Apply(kEstate);
+  // Complaints get a clock to respond by (no arrive stage), through ComplaintService.
+  Apply(std::string(kEstate) + "sla_policies:\n  - {name: complaints, match: {kind: [complaint]}, respond: 4h, resolve: 5d}\n");
   v1::CreateTicketRequest req;
   v1::Ticket* t = req.mutable_ticket();
   t->set_site_id("demo");
@@ -184,6 +186,14 @@ TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
   }));
   auto c = CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
   EXPECT_NE(c.history(1).note().find("rule 'complaints to the desk'"), std::string::npos) << c.history(1).note();
+  ASSERT_TRUE(WaitFor([&] {
+    return CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value.sla().has_respond_by();
+  }));
+  c = CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
+  EXPECT_EQ(FromTimestamp(c.sla().respond_by()), FromTimestamp(c.created_at()) + absl::Hours(4));
+  EXPECT_EQ(FromTimestamp(c.sla().resolve_by()), FromTimestamp(c.created_at()) + absl::Hours(120));
+  EXPECT_FALSE(c.sla().has_arrive_by());
+  EXPECT_FALSE(c.sla().has_acknowledge_by());
 }
 
 TEST_F(DispatchTest, WithoutAnEstateTicketsWaitForTheDesk) {
