@@ -170,6 +170,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AssignmentEvent> 
       if (!r.ok()) return r.status();
       std::lock_guard lock(mu_);
       last_ = r->elements.empty() ? "0-0" : r->elements[0].elements[0].str;
+      // The client's first cursor: should the stream break before anything happens, it
+      // resumes from here and misses nothing.
+      v1::AssignmentEvent start;
+      start.set_cursor(last_);
+      start.set_type("watch.started");
+      out_.push_back(std::move(start));
       return absl::OkStatus();
     }
     std::string from = last_;

@@ -969,6 +969,10 @@ int Watch(Ctl& ctl, Args& a) {
     while (reader->Read(&e)) {
       backoff = absl::Milliseconds(200);
       req.set_cursor(e.cursor());
+      if (e.type() == "watch.started") {
+        std::cerr << "watching from " << e.cursor() << "\n";
+        continue;
+      }
       if (ctl.json()) {
         std::cout << Json(e) << std::endl;
         continue;

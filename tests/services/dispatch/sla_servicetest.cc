@@ -7,6 +7,7 @@
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/proto_util.h"
+#include "services/dispatch/feed.h"
 #include "tests/support/harness.h"
 
 namespace lobby::dispatch {
@@ -342,9 +343,12 @@ TEST_F(SlaTest, WatchersResumeFromTheirCursorWithoutLossOrDuplicates) {
     absl::SleepFor(absl::Milliseconds(300));
     first = NewRepair(v1::PRIORITY_P4, "plumbing", "A");
   });
-  auto live = Watch(*dispatch_, req, 1);
+  auto live = Watch(*dispatch_, req, 2);
   creator.join();
-  ASSERT_EQ(live.size(), 1u);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].type(), "watch.started") << "a cursor to resume from, before anything happened";
+  EXPECT_TRUE(StreamIdLess(live[0].cursor(), live[1].cursor()));
+  live.erase(live.begin());
   EXPECT_EQ(live[0].type(), "ticket.assigned");
   EXPECT_EQ(live[0].ticket_id(), first);
   EXPECT_EQ(live[0].assignee(), "wong");
