@@ -14,6 +14,7 @@
 #include "services/common/runtime.h"
 #include "services/complaints/component.h"
 #include "services/dispatch/component.h"
+#include "services/surveys/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 
@@ -21,7 +22,7 @@ extern char** environ;
 
 namespace {
 
-constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch"};  // surveys arrive with its issue
+constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch", "surveys"};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
                                                 const std::string& name,
@@ -63,13 +64,14 @@ int main(int argc, char** argv) {
 
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
-  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch");
+  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
   settings.Declare("adapters", "none", "adapters to host: none (adapters arrive in later releases)");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);
   lobby::complaints::Component::Declare(settings);
   lobby::dispatch::Component::Declare(settings);
+  lobby::surveys::Component::Declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -129,6 +131,7 @@ int main(int argc, char** argv) {
     return lobby::complaints::Component::Create(settings, **runtime, services->count("repairs") > 0);
   });
   auto dispatch = build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
+  auto surveys = build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());
     return 1;

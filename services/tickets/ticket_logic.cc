@@ -83,6 +83,10 @@ queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketSta
                      {"at", std::to_string(absl::ToUnixMillis(at))},
                      {"version", std::to_string(t.version())},
                      {"incident_id", t.repair().incident_id()}};
+  if (t.location().has_unit()) {
+    const v1::Unit& u = t.location().unit();
+    f.emplace_back("unit", absl::StrCat(u.building(), "/", u.floor(), "/", u.room()));
+  }
   return f;
 }
 

@@ -11,6 +11,7 @@
 #include "services/dispatch/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
+#include "services/surveys/component.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::testing {
@@ -51,6 +52,7 @@ class Harness {
     repairs::Component::Declare(settings);
     complaints::Component::Declare(settings);
     dispatch::Component::Declare(settings);
+    surveys::Component::Declare(settings);
     std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
@@ -79,13 +81,16 @@ class Harness {
     auto d = dispatch::Component::Create(settings, *runtime);
     if (!d.ok()) Fail(d.status());
     dispatch = *std::move(d);
+    auto sv = surveys::Component::Create(settings, *runtime);
+    if (!sv.ok()) Fail(sv.status());
+    surveys = *std::move(sv);
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
     // The consumers create their groups (and streams) on their own threads: wait for them, so
     // tests that compare Redis before and after a call see a settled keyspace.
     bool ready = WaitFor([&] {
       auto r = redis.conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
-      return r.ok() && r->elements.size() >= 2;  // timeline and dispatch
+      return r.ok() && r->elements.size() >= 3;  // timeline, dispatch and surveys
     });
     if (!ready) Fail(absl::DeadlineExceededError("consumer group never appeared"));
   }
@@ -96,6 +101,7 @@ class Harness {
   std::unique_ptr<repairs::Component> repairs;
   std::unique_ptr<complaints::Component> complaints;
   std::unique_ptr<dispatch::Component> dispatch;
+  std::unique_ptr<surveys::Component> surveys;
   std::shared_ptr<grpc::Channel> channel;
 
  private:
