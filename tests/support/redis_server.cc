@@ -121,7 +121,32 @@ void RedisServer::FlushAll() {
   (void)conn_->Command({"SCRIPT", "FLUSH"});
 }
 
+bool RedisServer::Settled() {
+  auto streams = conn_->Command({"SCAN", "0", "TYPE", "stream", "COUNT", "10000"});
+  if (!streams.ok()) return false;
+  for (const auto& k : streams->elements[1].elements) {
+    auto info = conn_->Command({"XINFO", "STREAM", k.str});
+    auto groups = conn_->Command({"XINFO", "GROUPS", k.str});
+    if (!info.ok() || !groups.ok()) return false;
+    std::string last;
+    for (size_t i = 0; i + 1 < info->elements.size(); i += 2) {
+      if (info->elements[i].str == "last-generated-id") last = info->elements[i + 1].str;
+    }
+    for (const auto& g : groups->elements) {
+      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+        const std::string& key = g.elements[i].str;
+        if (key == "pending" && g.elements[i + 1].integer != 0) return false;
+        if (key == "last-delivered-id" && g.elements[i + 1].str != last) return false;
+      }
+    }
+  }
+  return true;
+}
+
 std::map<std::string, std::string> RedisServer::Snapshot() {
+  // Consumers (the timeline, dispatch, surveys) write as they read: wait until each group has
+  // read and acked everything, so that the snapshot shows a keyspace at rest.
+  for (int i = 0; i < 1000 && !Settled(); ++i) absl::SleepFor(absl::Milliseconds(5));
   std::map<std::string, std::string> out;
   std::string cursor = "0";
   do {

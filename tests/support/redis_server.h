@@ -35,8 +35,11 @@ class RedisServer {
   void Kill();
   void Start();
   void FlushAll();
-  /// Every key with its DUMP, to check that a rejected request wrote nothing.
+  /// Every key with its DUMP, to check that a rejected request wrote nothing; taken once every
+  /// consumer group has read and acked all its stream's entries (or after 5 seconds).
   std::map<std::string, std::string> Snapshot();
+  /// Whether every consumer group has read and acked every entry of its stream.
+  bool Settled();
   /// A connection for the test's own commands.
   redis::Connection& conn() { return *conn_; }
 
