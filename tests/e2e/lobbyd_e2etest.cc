@@ -192,6 +192,40 @@ TEST_F(LobbydTest, DispatchAssignsANewRepair) {
   EXPECT_NE(board.out.find("lee 1/5"), std::string::npos) << board.out;
 }
 
+TEST_F(LobbydTest, FromAResolvedRepairToAnAnswerToATrendThatMoved) {
+  std::string settings = dir_ + "/surveys.yaml";
+  std::ofstream(settings) << "surveys:\n  site: demo\n  delay: 0m\n  units: {Tower 1: 200}\n";
+  ASSERT_EQ(Ctl({"apply", "-f", settings}).exit_code, 0);
+  ASSERT_EQ(Ctl({"residents", "create", "--name", "Wong", "--phone", "9123 4567", "--site", "demo", "--building", "Tower 1",
+                 "--floor", "3", "--room", "A", "--role", "owner"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "3", "--room", "A",
+                 "--category", "plumbing", "--description", "tap leaking", "--channel", "sms", "--resident", "RS-10001"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"repairs", "assign", "R-10001", "--team", "plumbing", "--assignee", "lee"}).exit_code, 0);
+  for (const char* action : {"ack", "arrive", "resolve"}) {
+    auto r = Ctl({"repairs", action, "R-10001"});
+    ASSERT_EQ(r.exit_code, 0) << action << ": " << r.err;
+  }
+  std::string today = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::LocalTimeZone());
+  std::string tomorrow = absl::FormatTime("%Y-%m-%d", absl::Now() + absl::Hours(24), absl::LocalTimeZone());
+  auto trend = [&] {
+    return Ctl({"surveys", "trends", "--site", "demo", "--from", today, "--to", tomorrow, "--period", "day", "--metrics", "responses,csat", "--csv"}).out;
+  };
+  std::string before = trend();
+  EXPECT_NE(before.find(",0,0"), std::string::npos) << before;
+  std::string shown;
+  ASSERT_TRUE(WaitFor([&] {
+    shown = Ctl({"surveys", "get", "--ticket", "R-10001"}).out;
+    return shown.find("sent") != std::string::npos;
+  })) << shown;
+  auto answered = Ctl({"surveys", "answer", "SV-R-10001", "--overall", "4", "--speed", "5", "--attitude", "5", "--comment", "quick"});
+  ASSERT_EQ(answered.exit_code, 0) << answered.err;
+  std::string after = trend();
+  EXPECT_NE(after.find(",1,4"), std::string::npos) << after;
+  auto table = Ctl({"surveys", "trends", "--site", "demo", "--from", today, "--to", tomorrow, "--period", "day"});
+  EXPECT_NE(table.out.find("csat"), std::string::npos) << table.out;
+  EXPECT_EQ(Ctl({"surveys", "answer", "SV-R-10001", "--overall", "1"}).exit_code, 1) << "one answer per ticket";
+}
+
 TEST_F(LobbydTest, ErrorsAndExitCodes) {
   auto denied = Ctl({"residents", "list", "--site", "demo"}, kTech);
   EXPECT_EQ(denied.exit_code, 1);
