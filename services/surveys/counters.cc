@@ -113,14 +113,30 @@ absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& fil
 
 void Accumulate(const Query& q, const std::vector<std::pair<std::string, std::string>>& fields,
                 std::map<std::string, Totals>& into) {
+  // Called for every field of every period read: string views, no splitting into vectors.
+  Totals* last_group = nullptr;
+  std::string last_group_name;
   for (const auto& [field, value] : fields) {
-    size_t bar = field.rfind('|');
-    if (bar == std::string::npos) continue;
-    std::vector<std::string> values = absl::StrSplit(field.substr(0, bar), kSep);
-    if (q.filter_pos >= 0 && (q.filter_pos >= static_cast<int>(values.size()) || values[q.filter_pos] != q.filter_value)) continue;
-    std::string group = q.group_pos >= 0 && q.group_pos < static_cast<int>(values.size()) ? values[q.group_pos] : "";
+    absl::string_view f(field);
+    size_t bar = f.rfind('|');
+    if (bar == absl::string_view::npos) continue;
+    absl::string_view values = f.substr(0, bar), metric = f.substr(bar + 1);
+    auto part = [&](int pos) -> absl::string_view {
+      size_t sep = values.find(kSep);
+      if (pos == 0) return values.substr(0, sep);
+      return sep == absl::string_view::npos ? absl::string_view() : values.substr(sep + 1);
+    };
+    if (q.filter_pos >= 0 && part(q.filter_pos) != q.filter_value) continue;
+    absl::string_view group = q.group_pos >= 0 ? part(q.group_pos) : absl::string_view();
     int64_t n = 0;
-    if (absl::SimpleAtoi(value, &n)) into[group][field.substr(bar + 1)] += n;
+    if (!absl::SimpleAtoi(value, &n)) continue;
+    if (last_group == nullptr || group != last_group_name) {
+      last_group_name = std::string(group);
+      last_group = &into[last_group_name];
+    }
+    auto it = last_group->find(metric);
+    if (it == last_group->end()) last_group->emplace(std::string(metric), n);
+    else it->second += n;
   }
 }
 

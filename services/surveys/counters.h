@@ -48,7 +48,7 @@ struct Query {
 absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& filter_value, const std::string& group_by);
 
 /// Adds a hash's fields (as read) into `into`, per group, for the query.
-using Totals = std::map<std::string, int64_t>;  // metric -> value
+using Totals = std::map<std::string, int64_t, std::less<>>;  // metric -> value
 void Accumulate(const Query& q, const std::vector<std::pair<std::string, std::string>>& fields,
                 std::map<std::string, Totals>& into);
 

@@ -20,9 +20,12 @@ absl::StatusOr<std::optional<Proto>> ReadRecord(redis::Client& redis, const std:
   return p;
 }
 
-std::vector<std::pair<std::string, std::string>> Pairs(const redis::Reply& r) {
+std::vector<std::pair<std::string, std::string>> Pairs(redis::Reply& r) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) out.emplace_back(r.elements[i].str, r.elements[i + 1].str);
+  out.reserve(r.elements.size() / 2);
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    out.emplace_back(std::move(r.elements[i].str), std::move(r.elements[i + 1].str));
+  }
   return out;
 }
 
@@ -216,7 +219,7 @@ absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Su
   for (const auto& k : keys) cmds.push_back({"HGETALL", Key(site, "agg:" + k)});
   auto r = redis_.Run(std::move(cmds));
   if (!r.ok()) return r.status();
-  for (const auto& reply : *r) {
+  for (auto& reply : *r) {
     if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
     out.push_back(Pairs(reply));
   }
