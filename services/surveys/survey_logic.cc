@@ -522,7 +522,7 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
            {absl::StrCat("overall_", a.overall()), 1}};
     }
     bool low = !nps && a.overall() <= settings->low_score();
-    if (low) {
+    if (low || a.not_fixed()) {  // someone calls back
       v1::FollowUpTask f;
       f.set_id("FU-" + (s.ticket_id().empty() ? s.id() : s.ticket_id()));
       f.set_site_id(*site);

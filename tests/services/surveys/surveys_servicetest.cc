@@ -4,6 +4,7 @@
 // reopens the ticket; and the trends move.
 #include <gtest/gtest.h>
 
+#include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -274,6 +275,103 @@ TEST_F(SurveysTest, ALowScoreOpensAFollowUpAndNotFixedReopensTheTicket) {
   EXPECT_EQ(k.follow_ups(), 1);
   EXPECT_DOUBLE_EQ(k.reopen_rate(), 1.0);
   EXPECT_DOUBLE_EQ(k.first_time_fix_rate(), 0.0) << "reopened: not fixed the first time";
+}
+
+TEST_F(SurveysTest, AnonymousComplaintsAreSurveyedWithoutShowingTheReporterToStaff) {
+  auto complaints = v1::ComplaintService::NewStub(harness_->channel);
+  v1::CreateTicketRequest req;
+  v1::Ticket* t = req.mutable_ticket();
+  t->set_site_id("demo");
+  t->mutable_location()->set_building("Tower 1");
+  t->mutable_location()->set_area("lobby");
+  t->set_category("noise");
+  t->set_channel(v1::CHANNEL_LINE);
+  t->set_description("karaoke every night");
+  t->mutable_reporter()->set_resident_id(resident_);
+  t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
+  t->mutable_complaint()->set_anonymous(true);
+  auto created = CallRpc(*complaints, &v1::ComplaintService::Stub::CreateComplaint, req, kAdapterToken);
+  ASSERT_TRUE(created.ok()) << created.status.error_message();
+  std::string id = created.value.id();
+  v1::AssignRequest a;
+  a.set_id(id);
+  a.set_team("desk");
+  a.set_assignee("ng");
+  ASSERT_TRUE(CallRpc(*complaints, &v1::ComplaintService::Stub::Assign, a, kAdminToken).ok());
+  for (auto action : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_SUBMIT_REVIEW, v1::TICKET_ACTION_APPROVE}) {
+    v1::TransitionRequest tr;
+    tr.set_id(id);
+    tr.set_action(action);
+    auto r = CallRpc(*complaints, &v1::ComplaintService::Stub::Transition, tr, kAdminToken);
+    ASSERT_TRUE(r.ok()) << r.status.error_message();
+  }
+  ASSERT_TRUE(WaitStatus(id, v1::SURVEY_STATUS_SCHEDULED));
+  EXPECT_TRUE(Survey(id).anonymous());
+  EXPECT_EQ(Survey(id, kAdapterToken).resident_id(), resident_) << "the adapter must reach the resident";
+  EXPECT_EQ(Survey(id, kAgentToken).resident_id(), "") << "the desk does not see who complained";
+  EXPECT_EQ(Survey(id, kTechToken).resident_id(), "");
+  clock_.Advance(absl::Hours(3));
+  ASSERT_TRUE(WaitStatus(id, v1::SURVEY_STATUS_SENT));
+  auto sent = Outbound("line");
+  ASSERT_EQ(sent.size(), 1u) << "surveyed on the channel it came from";
+}
+
+TEST_F(SurveysTest, NpsCampaignsSampleResidentsAtMostOnceAQuarter) {
+  for (const char* phone : {"+85291234001", "+85291234002"}) {
+    v1::CreateResidentRequest req;
+    auto* r = req.mutable_resident();
+    r->set_name("Neighbour");
+    r->add_phones(phone);
+    r->mutable_unit()->set_site_id("demo");
+    r->mutable_unit()->set_building("Tower 1");
+    r->mutable_unit()->set_floor("5");
+    r->mutable_unit()->set_room(std::string(1, phone[11]));
+    r->set_role(v1::RESIDENT_ROLE_TENANT);
+    r->set_preferred_channel(v1::CHANNEL_SMS);
+    ASSERT_TRUE(CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken).ok());
+  }
+  v1::StartCampaignRequest start;
+  start.set_site_id("demo");
+  start.set_title("Winter 2026");
+  auto c = CallRpc(*surveys_, &v1::SurveyService::Stub::StartCampaign, start, kAdminToken);
+  ASSERT_TRUE(c.ok()) << c.status.error_message();
+  auto nps = [&] {
+    std::vector<queue::Entry> out;
+    for (const char* ch : {"sms", "whatsapp"}) {
+      for (auto& e : Outbound(ch)) {
+        if (e.Get("survey_id").rfind("NPS-", 0) == 0) out.push_back(e);
+      }
+    }
+    return out;
+  };
+  ASSERT_TRUE(WaitFor([&] { return nps().size() == 3; })) << nps().size();  // every resident of Tower 1 (sample 20)
+  auto first = nps();
+  EXPECT_EQ(first[0].Get("questions"), "nps:nps,comment:text");
+  std::string survey(first[0].Get("survey_id"));
+  v1::SubmitResponseRequest answer;
+  answer.set_survey_id(survey);
+  answer.mutable_answer()->set_nps(10);
+  ASSERT_TRUE(CallRpc(*surveys_, &v1::SurveyService::Stub::SubmitResponse, answer, kAdapterToken).ok());
+  // A second campaign the same quarter asks nobody again.
+  clock_.Advance(absl::Hours(24 * 30));
+  ASSERT_TRUE(CallRpc(*surveys_, &v1::SurveyService::Stub::StartCampaign, start, kAdminToken).ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(nps().size(), 3u);
+  v1::GetTrendsRequest req;
+  req.set_site_id("demo");
+  req.set_period(v1::PERIOD_MONTH);
+  *req.mutable_from() = ToTimestamp(HK(2026, 12, 1, 0));
+  *req.mutable_to() = ToTimestamp(HK(2027, 2, 1, 0));
+  auto trends = CallRpc(*surveys_, &v1::SurveyService::Stub::GetTrends, req, kAgentToken);
+  ASSERT_TRUE(trends.ok());
+  int64_t responses = 0;
+  double score = 0;
+  for (const auto& p : trends.value.series(0).points()) {
+    responses += p.kpis().nps_responses();
+    if (p.kpis().nps_responses()) score = p.kpis().nps();
+  }
+  EXPECT_EQ(responses, 1);
+  EXPECT_DOUBLE_EQ(score, 100);
 }
 
 TEST_F(SurveysTest, RepeatFaultsAndTheHeatmap) {
