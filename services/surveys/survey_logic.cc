@@ -374,9 +374,17 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
   }
   switch (s.status()) {
     case v1::SURVEY_STATUS_SCHEDULED:
-    case v1::SURVEY_STATUS_SENT:
-      if (s.status() == v1::SURVEY_STATUS_SENT && now >= FromTimestamp(s.expires_at())) break;
+      // Not yet (a claim that came round early, after a crash): back to its time.
+      if (now < FromTimestamp(s.send_at())) return store_.Apply({.site = site, .due = {{member, Ms(FromTimestamp(s.send_at()))}}});
       return SendOrRemind(std::move(s), settings);
+    case v1::SURVEY_STATUS_SENT: {
+      absl::Time expires = FromTimestamp(s.expires_at());
+      if (now >= expires) break;
+      absl::Time remind = FromTimestamp(s.sent_at()) + absl::Minutes(settings.remind_after_minutes());
+      if (settings.remind_after_minutes() == 0 || remind >= expires) return store_.Apply({.site = site, .due = {{member, Ms(expires)}}});
+      if (now < remind) return store_.Apply({.site = site, .due = {{member, Ms(remind)}}});
+      return SendOrRemind(std::move(s), settings);
+    }
     case v1::SURVEY_STATUS_REMINDED:
       break;
     default:
