@@ -10,6 +10,17 @@
 
 namespace lobby::queue {
 
+namespace {
+constexpr char kPermanent[] = "type.lobby/permanent";
+}  // namespace
+
+absl::Status Permanent(absl::Status status) {
+  status.SetPayload(kPermanent, absl::Cord("1"));
+  return status;
+}
+
+bool IsPermanent(const absl::Status& status) { return status.GetPayload(kPermanent).has_value(); }
+
 std::string OutboundStream(absl::string_view channel) {
   return absl::StrCat("lobby:q:outbound:", channel);
 }
@@ -246,9 +257,9 @@ absl::Status Consumer::Process(std::vector<Entry>& entries) {
     if (s.ok()) {
       handled_++;
       ack.push_back(e.id);
-    } else if (e.deliveries >= options_.max_deliveries) {
+    } else if (e.deliveries >= options_.max_deliveries || IsPermanent(s)) {
       failed_++;
-      dead_letter(e, s.ToString());
+      dead_letter(e, absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message()));
     } else {
       failed_++;
       logger->warn("event=handler_failed stream={} group={} id={} delivery={} error=\"{}\"",

@@ -55,8 +55,13 @@ struct ConsumerOptions {
 };
 
 /// Return OK when the entry's work is durable (then it is acked); any error leaves it pending
-/// for a later delivery. Handlers must be idempotent: delivery is at-least-once.
+/// for a later delivery, except a Permanent() one, which goes to the dead-letter stream at
+/// once. Handlers must be idempotent: delivery is at-least-once.
 using Handler = std::function<absl::Status(const Entry&)>;
+
+/// Marks an error that no retry can mend (a provider refused the message for good).
+absl::Status Permanent(absl::Status status);
+bool IsPermanent(const absl::Status& status);
 
 /// A consumer-group reader on its own connection and thread:
 ///  1. creates the group (MKSTREAM, from the start of the stream) if missing;

@@ -15,6 +15,7 @@
 #include "services/complaints/component.h"
 #include "services/dispatch/component.h"
 #include "services/surveys/component.h"
+#include "adapters/chatbot/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 
@@ -23,6 +24,7 @@ extern char** environ;
 namespace {
 
 constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch", "surveys"};
+constexpr const char* kAdapters[] = {"telegram"};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
                                                 const std::string& name,
@@ -65,13 +67,14 @@ int main(int argc, char** argv) {
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
   settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
-  settings.Declare("adapters", "none", "adapters to host: none (adapters arrive in later releases)");
+  settings.Declare("adapters", "none", "adapters to host: none, all, or a list of telegram");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);
   lobby::complaints::Component::Declare(settings);
   lobby::dispatch::Component::Declare(settings);
   lobby::surveys::Component::Declare(settings);
+  lobby::chatbot::Component::Declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -97,15 +100,15 @@ int main(int argc, char** argv) {
   }
   auto logger = lobby::log::Get("lobbyd");
   auto services = ParseList(settings, "services", {std::begin(kServices), std::end(kServices)});
-  auto adapters = ParseList(settings, "adapters", {});
+  auto adapters = ParseList(settings, "adapters", {std::begin(kAdapters), std::end(kAdapters)});
   for (const absl::Status& s : {services.status(), adapters.status()}) {
     if (!s.ok()) {
       std::cerr << "lobbyd: " << s.message() << "\n";
       return 2;
     }
   }
-  if (services->empty()) {
-    std::cerr << "lobbyd: nothing to host: --services names none\n";
+  if (services->empty() && adapters->empty()) {
+    std::cerr << "lobbyd: nothing to host: --services and --adapters name none\n";
     return 2;
   }
 
@@ -132,12 +135,21 @@ int main(int argc, char** argv) {
   });
   auto dispatch = build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
   auto surveys = build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
+  std::unique_ptr<lobby::chatbot::Component> chatbot;
+  if (adapters->count("telegram")) {
+    auto c = lobby::chatbot::Component::Create(settings, **runtime);
+    if (!c.ok()) {
+      std::cerr << "lobbyd: " << c.status().message() << "\n";
+      return 2;
+    }
+    chatbot = *std::move(c);
+  }
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());
     return 1;
   }
   logger->info("event=serving services={} grpc={} http={} redis_ok={}",
-               absl::StrJoin(*services, ","), (*runtime)->grpc().address(),
+               absl::StrJoin(*services, ",") + (adapters->empty() ? "" : " adapters=" + absl::StrJoin(*adapters, ",")), (*runtime)->grpc().address(),
                (*runtime)->http().address(), (*runtime)->healthy());
   if (const std::string& ready = settings.Get("ready-file"); !ready.empty()) {
     std::ofstream out(ready + ".tmp");

@@ -12,6 +12,7 @@
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 #include "services/surveys/component.h"
+#include "adapters/chatbot/component.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::testing {
@@ -53,6 +54,7 @@ class Harness {
     complaints::Component::Declare(settings);
     dispatch::Component::Declare(settings);
     surveys::Component::Declare(settings);
+    chatbot::Component::Declare(settings);
     std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
@@ -84,6 +86,11 @@ class Harness {
     auto sv = surveys::Component::Create(settings, *runtime);
     if (!sv.ok()) Fail(sv.status());
     surveys = *std::move(sv);
+    if (!settings.Get("telegram-token").empty()) {  // the chat-bot adapter, when a test gives it a token
+      auto cb = chatbot::Component::Create(settings, *runtime);
+      if (!cb.ok()) Fail(cb.status());
+      chatbot = *std::move(cb);
+    }
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
     // The consumers create their groups (and streams) on their own threads: wait for them, so
@@ -102,6 +109,7 @@ class Harness {
   std::unique_ptr<complaints::Component> complaints;
   std::unique_ptr<dispatch::Component> dispatch;
   std::unique_ptr<surveys::Component> surveys;
+  std::unique_ptr<chatbot::Component> chatbot;
   std::shared_ptr<grpc::Channel> channel;
 
  private:

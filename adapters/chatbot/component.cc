@@ -1,0 +1,124 @@
+#include "adapters/chatbot/component.h"
+
+#include "services/common/log.h"
+#include "services/common/status.h"
+
+namespace lobby::chatbot {
+
+void GrpcLobbyApi::Connect() {
+  std::lock_guard lock(mu_);
+  if (residents_) return;
+  auto channel = Dial(addr_());
+  residents_ = v1::ResidentService::NewStub(channel);
+  repairs_ = v1::RepairService::NewStub(channel);
+  surveys_ = v1::SurveyService::NewStub(channel);
+}
+
+namespace {
+template <typename Stub, typename Req, typename Resp>
+absl::StatusOr<Resp> Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+                          const std::string& token) {
+  grpc::ClientContext ctx;
+  PrepareClientContext(ctx, token, absl::Seconds(5));
+  Resp resp;
+  grpc::Status s = (stub.*method)(&ctx, req, &resp);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp;
+}
+}  // namespace
+
+absl::StatusOr<std::optional<v1::Resident>> GrpcLobbyApi::Resolve(v1::Channel channel, const std::string& user) {
+  Connect();
+  v1::ResolveIdentityRequest req;
+  req.set_channel(channel);
+  req.set_external_id(user);
+  auto r = Call(*residents_, &v1::ResidentService::Stub::ResolveIdentity, req, token_);
+  if (absl::IsNotFound(r.status())) return std::nullopt;
+  if (!r.ok()) return r.status();
+  if (!r->identity().verified()) return std::nullopt;
+  return r->resident();
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::GetTicket(const std::string& id) {
+  Connect();
+  v1::GetTicketRequest req;
+  req.set_id(id);
+  return Call(*repairs_, &v1::RepairService::Stub::GetRepair, req, token_);
+}
+
+absl::StatusOr<v1::Classification> GrpcLobbyApi::Classify(const std::string& site, const std::string& text) {
+  Connect();
+  v1::ClassifyRequest req;
+  req.set_site_id(site);
+  req.set_text(text);
+  return Call(*repairs_, &v1::RepairService::Stub::Classify, req, token_);
+}
+
+absl::StatusOr<v1::Catalog> GrpcLobbyApi::GetCatalog(const std::string& site) {
+  Connect();
+  v1::GetCatalogRequest req;
+  req.set_site_id(site);
+  return Call(*repairs_, &v1::RepairService::Stub::GetCatalog, req, token_);
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateRepair(const v1::CreateTicketRequest& req) {
+  Connect();
+  return Call(*repairs_, &v1::RepairService::Stub::CreateRepair, req, token_);
+}
+
+absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
+  Connect();
+  return Call(*surveys_, &v1::SurveyService::Stub::SubmitResponse, req, token_).status();
+}
+
+absl::StatusOr<telegram::Recipient> GrpcLobbyApi::IdentityOf(const std::string& resident, v1::Channel channel) {
+  Connect();
+  v1::GetResidentRequest req;
+  req.set_id(resident);
+  auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
+  if (!r.ok()) return r.status();
+  for (const auto& i : r->identities()) {
+    if (i.channel() == channel && i.verified()) return telegram::Recipient{i.external_id(), r->language()};
+  }
+  return absl::NotFoundError(absl::StrCat(resident, " has no verified identity on this channel"));
+}
+
+void Component::Declare(config::Settings& settings) {
+  settings.Declare("adapter-token", "", "the token adapters call Lobby with (default: the process's service token)", true);
+  settings.Declare("telegram-bot", "lobby", "the Telegram bot's name in the webhook path /v1/telegram/<bot>");
+  settings.Declare("telegram-token", "", "the Telegram Bot API token", true);
+  settings.Declare("telegram-secret", "", "the secret token given to setWebhook (X-Telegram-Bot-Api-Secret-Token)", true);
+  settings.Declare("telegram-api", "https://api.telegram.org", "the Telegram Bot API base URL");
+  settings.Declare("lobby-addr", "", "Lobby's gRPC address for the adapters (default: this process)");
+  settings.Declare("public-url", "http://localhost:7080", "the adapters' public base URL (photo links in tickets)");
+}
+
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+  telegram::TelegramConfig cfg;
+  cfg.bot = settings.Get("telegram-bot");
+  cfg.token = settings.Get("telegram-token");
+  cfg.secret = settings.Get("telegram-secret");
+  cfg.api = settings.Get("telegram-api");
+  cfg.public_url = settings.Get("public-url");
+  if (cfg.token.empty()) return settings.Invalid("telegram-token", "the Telegram adapter needs the bot's token");
+  if (cfg.secret.size() < 16) return settings.Invalid("telegram-secret", "at least 16 characters (the webhook's secret token)");
+  std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
+  auto c = std::unique_ptr<Component>(new Component(runtime, settings.Get("lobby-addr"), token, cfg));
+  c->telegram_.Register(runtime.http().routes());
+  Component* self = c.get();
+  c->delivery_ = std::make_unique<adapters::Delivery>(
+      runtime.redis(), adapters::DeliveryOptions{.channel = "telegram", .per_second = 25},
+      [self](const queue::Entry& m) { return self->telegram_.Send(m); });
+  adapters::Delivery* delivery = c->delivery_.get();
+  runtime.AddConsumer({.stream = queue::OutboundStream("telegram"), .group = "telegram"},
+                      [delivery](const queue::Entry& m) { return delivery->Handle(m); });
+  return c;
+}
+
+Component::Component(Runtime& runtime, std::string addr, std::string token, telegram::TelegramConfig config)
+    : api_([&runtime, addr] { return addr.empty() ? runtime.grpc().address() : addr; }, std::move(token)),
+      conversation_(runtime.redis(), api_),
+      telegram_(std::move(config), runtime.redis(), conversation_,
+                [this](const std::string& resident) { return api_.IdentityOf(resident, v1::CHANNEL_TELEGRAM); }) {}
+
+}  // namespace lobby::chatbot

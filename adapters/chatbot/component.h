@@ -1,0 +1,56 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "adapters/chatbot/conversation.h"
+#include "adapters/common/delivery.h"
+#include "adapters/telegram/telegram.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "lobby/v1/surveys.grpc.pb.h"
+#include "services/common/config.h"
+#include "services/common/runtime.h"
+
+namespace lobby::chatbot {
+
+/// Lobby's gRPC API as the chat bot uses it, with the adapter's token.
+class GrpcLobbyApi final : public LobbyApi {
+ public:
+  GrpcLobbyApi(std::function<std::string()> addr, std::string token) : addr_(std::move(addr)), token_(std::move(token)) {}
+  absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel, const std::string& user) override;
+  absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) override;
+  absl::StatusOr<v1::Classification> Classify(const std::string& site, const std::string& text) override;
+  absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) override;
+  absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
+  absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
+  /// The resident's verified external id on `channel`, and their language.
+  absl::StatusOr<telegram::Recipient> IdentityOf(const std::string& resident, v1::Channel channel);
+
+ private:
+  void Connect();
+  std::function<std::string()> addr_;
+  std::string token_;
+  std::mutex mu_;
+  std::unique_ptr<v1::ResidentService::Stub> residents_;
+  std::unique_ptr<v1::RepairService::Stub> repairs_;
+  std::unique_ptr<v1::SurveyService::Stub> surveys_;
+};
+
+/// The chat-bot adapter as lobbyd hosts it (--adapters=telegram): the webhook on the HTTP
+/// server, and the delivery consumer of lobby:q:outbound:telegram.
+class Component {
+ public:
+  static void Declare(config::Settings& settings);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+
+ private:
+  Component(Runtime& runtime, std::string addr, std::string token, telegram::TelegramConfig config);
+  GrpcLobbyApi api_;
+  Conversation conversation_;
+  telegram::Telegram telegram_;
+  std::unique_ptr<adapters::Delivery> delivery_;
+};
+
+}  // namespace lobby::chatbot

@@ -1,0 +1,59 @@
+#include "adapters/common/delivery.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace lobby::adapters {
+
+Delivery::Delivery(redis::Client& redis, DeliveryOptions options, SendFn send, DeliveredFn delivered)
+    : redis_(redis), options_(std::move(options)), send_(std::move(send)), delivered_(std::move(delivered)) {}
+
+void Delivery::Pace() {
+  absl::Time wait_until;
+  {
+    std::lock_guard lock(mu_);
+    absl::Time now = absl::Now();
+    next_slot_ = std::max(next_slot_, now);
+    wait_until = next_slot_;
+    next_slot_ += absl::Seconds(1) / std::max(0.001, options_.per_second);
+  }
+  absl::SleepFor(wait_until - absl::Now());
+}
+
+absl::Status Delivery::Handle(const queue::Entry& m) {
+  auto logger = log::Get("delivery");
+  std::string key(m.Get("idempotency_key"));
+  std::string sent_key = key.empty() ? "" : absl::StrCat("lobby:adapters:sent:", options_.channel, ":", key);
+  if (!sent_key.empty()) {
+    auto seen = redis_.Command({"EXISTS", sent_key});
+    if (!seen.ok()) return seen.status();
+    if (seen->integer == 1) return absl::OkStatus();  // sent on an earlier delivery
+  }
+  std::string last;
+  absl::Duration backoff = options_.backoff;
+  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+    Pace();
+    SendResult r = send_(m);
+    if (r.kind == SendResult::kSent) {
+      if (!sent_key.empty()) (void)redis_.Command({"SET", sent_key, r.provider_id.empty() ? "1" : r.provider_id, "EX", "604800"});
+      if (delivered_) delivered_(m, r);
+      logger->info("event=delivered channel={} kind={} id={}", options_.channel, m.Get("kind"), m.id);
+      return absl::OkStatus();
+    }
+    if (r.kind == SendResult::kFailed) {
+      logger->warn("event=refused channel={} id={} error=\"{}\"", options_.channel, m.id, r.error);
+      return queue::Permanent(absl::FailedPreconditionError(absl::StrCat(options_.channel, " refused the message: ", r.error)));
+    }
+    last = r.error;
+    absl::Duration wait = std::min(std::max(backoff, r.retry_after), options_.max_wait);
+    logger->info("event=retry channel={} id={} attempt={} wait_ms={} error=\"{}\"", options_.channel, m.id, attempt + 1,
+                 absl::ToInt64Milliseconds(wait), r.error);
+    if (attempt + 1 < options_.attempts) absl::SleepFor(wait);
+    backoff *= 2;
+  }
+  return absl::UnavailableError(absl::StrCat(options_.channel, ": ", last));
+}
+
+}  // namespace lobby::adapters

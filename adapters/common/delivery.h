@@ -1,0 +1,60 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/common/clock.h"
+#include "services/common/queue.h"
+#include "services/common/redis.h"
+
+namespace lobby::adapters {
+
+/// What a provider's send API answered.
+struct SendResult {
+  enum Kind { kSent, kRetry, kFailed } kind = kSent;
+  absl::Duration retry_after = absl::ZeroDuration();  // kRetry: at least this long (429 Retry-After)
+  std::string error;                                  // kRetry, kFailed: why
+  std::string provider_id;                            // kSent: the provider's message id
+};
+
+/// Sends one outbound message (an entry of lobby:q:outbound:<channel>) through a provider.
+using SendFn = std::function<SendResult(const queue::Entry& message)>;
+/// Called after a message to a resident was delivered (the timeline records it).
+using DeliveredFn = std::function<void(const queue::Entry& message, const SendResult& result)>;
+
+struct DeliveryOptions {
+  std::string channel;                                 // telegram, whatsapp, ...
+  int attempts = 4;                                    // per delivery of the entry
+  absl::Duration backoff = absl::Milliseconds(500);    // doubled after each failed attempt
+  absl::Duration max_wait = absl::Seconds(30);         // the longest single wait (Retry-After included)
+  double per_second = 25;                              // the provider's rate limit
+};
+
+/// The handler of a channel's delivery consumer: sends each message once, however often the
+/// entry is delivered (the idempotency key is remembered for a week after a send), spaced to
+/// the provider's rate, retrying with exponential backoff and honouring Retry-After. A message
+/// that cannot be sent after the attempts stays pending and comes round again (XAUTOCLAIM)
+/// until the consumer dead-letters it with the last error; one the provider refuses for good
+/// goes to the dead-letter stream at once. So a message acked by Lobby is either delivered or
+/// in lobby:q:dlq with its reason.
+class Delivery {
+ public:
+  Delivery(redis::Client& redis, DeliveryOptions options, SendFn send, DeliveredFn delivered = nullptr);
+  absl::Status Handle(const queue::Entry& message);
+
+ private:
+  void Pace();
+
+  redis::Client& redis_;
+  DeliveryOptions options_;
+  SendFn send_;
+  DeliveredFn delivered_;
+  std::mutex mu_;
+  absl::Time next_slot_ = absl::InfinitePast();
+};
+
+}  // namespace lobby::adapters

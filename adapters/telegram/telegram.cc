@@ -1,0 +1,213 @@
+#include "adapters/telegram/telegram.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "adapters/common/crypto.h"
+#include "services/common/log.h"
+
+namespace lobby::telegram {
+namespace {
+
+using json = nlohmann::json;
+
+/// Buttons travel in an outbound entry as "label\x1fdata\x1e...".
+std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
+  std::string out;
+  for (const auto& [label, data] : buttons) absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
+  return out;
+}
+
+}  // namespace
+
+void Telegram::Register(httplib::Server& server) {
+  server.Get(R"(/v1/telegram/([A-Za-z0-9_\-]+)/file/([A-Za-z0-9_\-]{1,200}))", [this](const httplib::Request& req,
+                                                                                     httplib::Response& res) {
+    if (req.matches[1] != config_.bot) {
+      res.status = 404;
+      return;
+    }
+    httplib::Client client(config_.api);
+    client.set_connection_timeout(5);
+    client.set_read_timeout(20);
+    json ask = {{"file_id", std::string(req.matches[2])}};
+    auto meta = client.Post(absl::StrCat("/bot", config_.token, "/getFile"), ask.dump(), "application/json");
+    json info = meta ? json::parse(meta->body, nullptr, false) : json();
+    if (!meta || info.is_discarded() || !info.value("ok", false)) {
+      res.status = meta && meta->status == 400 ? 404 : 502;
+      return;
+    }
+    auto file = client.Get(absl::StrCat("/file/bot", config_.token, "/", info["result"].value("file_path", "")));
+    if (!file || file->status != 200) {
+      res.status = 502;
+      return;
+    }
+    std::string type = file->has_header("Content-Type") ? file->get_header_value("Content-Type") : "image/jpeg";
+    res.set_content(file->body, type.c_str());
+  });
+  server.Post(R"(/v1/telegram/([A-Za-z0-9_\-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    Response r = Webhook(req.matches[1], req.get_header_value("X-Telegram-Bot-Api-Secret-Token"), req.body);
+    res.status = r.status;
+    res.set_content(r.body, "text/plain");
+  });
+}
+
+Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& secret, const std::string& body) {
+  auto logger = log::Get("telegram");
+  if (bot != config_.bot) return {404, "no such bot"};
+  if (config_.secret.empty() || !adapters::ConstantTimeEqual(secret, config_.secret)) {
+    logger->warn("event=bad_secret bot={}", bot);
+    return {401, "bad secret token"};
+  }
+  if (body.size() > config_.max_body) return {413, "too large"};
+  json update = json::parse(body, nullptr, false);
+  if (update.is_discarded() || !update.is_object() || !update.contains("update_id") || !update["update_id"].is_number_integer()) {
+    return {400, "not a Telegram update"};
+  }
+  std::string update_id = std::to_string(update["update_id"].get<int64_t>());
+  std::string seen = absl::StrCat("lobby:adapters:seen:telegram:", bot, ":", update_id);
+  auto dup = redis_.Command({"EXISTS", seen});
+  if (!dup.ok()) return {503, "try again"};
+  if (dup->integer == 1) return {200, "duplicate"};
+
+  chatbot::Inbound in;
+  in.channel = v1::CHANNEL_TELEGRAM;
+  std::string chat, callback;
+  try {
+    if (update.contains("callback_query")) {
+      const json& q = update["callback_query"];
+      in.user = std::to_string(q.at("from").at("id").get<int64_t>());
+      chat = std::to_string(q.at("message").at("chat").at("id").get<int64_t>());
+      in.text = q.value("data", "");
+      in.button = true;
+      callback = q.value("id", "");
+      in.message_id = "cb" + callback;
+    } else if (update.contains("message")) {
+      const json& m = update["message"];
+      in.user = std::to_string(m.at("from").at("id").get<int64_t>());
+      chat = std::to_string(m.at("chat").at("id").get<int64_t>());
+      in.message_id = std::to_string(m.at("message_id").get<int64_t>());
+      in.text = m.value("text", "");
+      if (in.text.empty()) in.text = m.value("caption", "");
+      if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
+        in.photos.push_back(absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/",
+                                         m["photo"].back().value("file_id", "")));  // the largest size
+      }
+    } else {
+      (void)redis_.Command({"SET", seen, "1", "EX", "604800"});
+      return {200, "ignored"};  // edits, channel posts, ...: nothing to do
+    }
+  } catch (const json::exception& e) {
+    return {400, absl::StrCat("not a Telegram update: ", e.what())};
+  }
+  auto replies = conversation_.Handle(in);
+  if (!replies.ok()) {
+    logger->warn("event=conversation_failed update={} error=\"{}\"", update_id, replies.status().message());
+    return {500, "try again"};  // Telegram retries; the ticket's idempotency key keeps it single
+  }
+  std::vector<redis::Args> cmds;
+  if (!callback.empty()) {
+    cmds.push_back(queue::XAddArgs(queue::OutboundStream("telegram"),
+                                   {{"v", "1"}, {"kind", "callback_answer"}, {"callback_query_id", callback},
+                                    {"idempotency_key", "cb:" + callback}}));
+  }
+  for (size_t i = 0; i < replies->size(); ++i) {
+    const chatbot::Reply& r = (*replies)[i];
+    cmds.push_back(queue::XAddArgs(queue::OutboundStream("telegram"),
+                                   {{"v", "1"}, {"kind", "chat_reply"}, {"to", chat}, {"text", r.text},
+                                    {"buttons", EncodeButtons(r.buttons)},
+                                    {"idempotency_key", absl::StrCat("reply:", bot, ":", update_id, ":", i)}}));
+  }
+  cmds.push_back({"SET", seen, "1", "EX", "604800"});
+  auto done = redis_.Run(cmds);
+  if (!done.ok()) return {503, "try again"};
+  for (const auto& reply : *done) {
+    if (reply.IsError()) return {503, "try again"};
+  }
+  return {200, "ok"};
+}
+
+adapters::SendResult Telegram::Send(const queue::Entry& m) {
+  using adapters::SendResult;
+  std::string method = "sendMessage";
+  json body;
+  if (m.Get("kind") == "callback_answer") {
+    method = "answerCallbackQuery";
+    body["callback_query_id"] = std::string(m.Get("callback_query_id"));
+  } else {
+    std::string chat(m.Get("to")), language(m.Get("language"));
+    if (chat.empty() && !m.Get("resident_id").empty()) {
+      auto found = chat_of_(std::string(m.Get("resident_id")));
+      if (!found.ok()) {
+        if (absl::IsNotFound(found.status())) return {SendResult::kFailed, {}, std::string(found.status().message())};
+        return {SendResult::kRetry, {}, std::string(found.status().message())};
+      }
+      chat = found->chat;
+      if (language.empty()) language = found->language;
+    }
+    if (chat.empty()) return {SendResult::kFailed, {}, "no recipient"};
+    std::string text(m.Get("text"));
+    if (text.empty()) {  // safety instructions come in every language: the resident's, else English
+      text = std::string(m.Get("text." + language));
+      if (text.empty()) text = std::string(m.Get("text.en"));
+    }
+    if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
+    std::vector<std::pair<std::string, std::string>> buttons;
+    for (absl::string_view b : absl::StrSplit(m.Get("buttons"), '\x1e', absl::SkipEmpty())) {
+      std::vector<std::string> p = absl::StrSplit(b, absl::MaxSplits('\x1f', 1));
+      if (p.size() == 2) buttons.emplace_back(p[0], p[1]);
+    }
+    if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
+      // The first question, natively: a row of score buttons; a digit typed back also answers
+      // it (in a private chat the chat is the sender).
+      std::string key = absl::StrCat("lobby:chat:telegram:", chat);
+      (void)redis_.Run({{"HSET", key, "step", "survey", "survey", std::string(m.Get("survey_id"))}, {"EXPIRE", key, "604800"}});
+      absl::StrAppend(&text, "\n", m.Get("question.overall"));
+      for (int n = 1; n <= 5; ++n) buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
+    }
+    body["chat_id"] = chat;
+    body["text"] = text;
+    if (!buttons.empty()) {
+      json row = json::array();
+      for (const auto& [label, data] : buttons) row.push_back({{"text", label}, {"callback_data", data}});
+      json rows = json::array();
+      // Up to 5 buttons a row.
+      json current = json::array();
+      for (auto& b : row) {
+        current.push_back(b);
+        if (current.size() == 5) {
+          rows.push_back(current);
+          current = json::array();
+        }
+      }
+      if (!current.empty()) rows.push_back(current);
+      body["reply_markup"] = {{"inline_keyboard", rows}};
+    }
+  }
+  httplib::Client client(config_.api);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto res = client.Post(absl::StrCat("/bot", config_.token, "/", method), body.dump(), "application/json");
+  if (!res) return {SendResult::kRetry, {}, "no answer from the Bot API: " + httplib::to_string(res.error())};
+  json answer = json::parse(res->body, nullptr, false);
+  if (res->status == 200 && !answer.is_discarded() && answer.value("ok", false)) {
+    std::string id;
+    if (answer.contains("result") && answer["result"].is_object() && answer["result"].contains("message_id")) {
+      id = std::to_string(answer["result"]["message_id"].get<int64_t>());
+    }
+    return {SendResult::kSent, {}, {}, id};
+  }
+  std::string why = answer.is_discarded() ? res->body.substr(0, 200) : answer.value("description", "");
+  if (res->status == 429) {
+    int after = 1;
+    if (!answer.is_discarded() && answer.contains("parameters")) after = answer["parameters"].value("retry_after", 1);
+    return {SendResult::kRetry, absl::Seconds(after), absl::StrCat("429 ", why)};
+  }
+  if (res->status >= 500) return {SendResult::kRetry, {}, absl::StrCat(res->status, " ", why)};
+  return {SendResult::kFailed, {}, absl::StrCat(res->status, " ", why)};
+}
+
+}  // namespace lobby::telegram
