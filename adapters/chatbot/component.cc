@@ -71,14 +71,15 @@ absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
   return Call(*surveys_, &v1::SurveyService::Stub::SubmitResponse, req, token_).status();
 }
 
-absl::StatusOr<telegram::Recipient> GrpcLobbyApi::IdentityOf(const std::string& resident, v1::Channel channel) {
+absl::StatusOr<std::pair<std::string, std::string>> GrpcLobbyApi::IdentityOf(const std::string& resident,
+                                                                             v1::Channel channel) {
   Connect();
   v1::GetResidentRequest req;
   req.set_id(resident);
   auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
   if (!r.ok()) return r.status();
   for (const auto& i : r->identities()) {
-    if (i.channel() == channel && i.verified()) return telegram::Recipient{i.external_id(), r->language()};
+    if (i.channel() == channel && i.verified()) return std::make_pair(i.external_id(), r->language());
   }
   return absl::NotFoundError(absl::StrCat(resident, " has no verified identity on this channel"));
 }
@@ -90,35 +91,71 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("telegram-secret", "", "the secret token given to setWebhook (X-Telegram-Bot-Api-Secret-Token)", true);
   settings.Declare("telegram-api", "https://api.telegram.org", "the Telegram Bot API base URL");
   settings.Declare("lobby-addr", "", "Lobby's gRPC address for the adapters (default: this process)");
+  settings.Declare("whatsapp-phone-id", "", "the WhatsApp business number's id (Cloud API)");
+  settings.Declare("whatsapp-token", "", "the WhatsApp Cloud API access token", true);
+  settings.Declare("whatsapp-app-secret", "", "the Meta app secret that signs WhatsApp webhooks", true);
+  settings.Declare("whatsapp-verify-token", "", "the token of WhatsApp's webhook verification (hub.verify_token)", true);
+  settings.Declare("whatsapp-api", "https://graph.facebook.com", "the Graph API base URL");
   settings.Declare("public-url", "http://localhost:7080", "the adapters' public base URL (photo links in tickets)");
 }
 
-absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
-  telegram::TelegramConfig cfg;
-  cfg.bot = settings.Get("telegram-bot");
-  cfg.token = settings.Get("telegram-token");
-  cfg.secret = settings.Get("telegram-secret");
-  cfg.api = settings.Get("telegram-api");
-  cfg.public_url = settings.Get("public-url");
-  if (cfg.token.empty()) return settings.Invalid("telegram-token", "the Telegram adapter needs the bot's token");
-  if (cfg.secret.size() < 16) return settings.Invalid("telegram-secret", "at least 16 characters (the webhook's secret token)");
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime,
+                                                             const std::set<std::string>& providers) {
   std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
-  auto c = std::unique_ptr<Component>(new Component(runtime, settings.Get("lobby-addr"), token, cfg));
-  c->telegram_.Register(runtime.http().routes());
+  auto c = std::unique_ptr<Component>(new Component(runtime, settings.Get("lobby-addr"), token));
   Component* self = c.get();
-  c->delivery_ = std::make_unique<adapters::Delivery>(
-      runtime.redis(), adapters::DeliveryOptions{.channel = "telegram", .per_second = 25},
-      [self](const queue::Entry& m) { return self->telegram_.Send(m); });
-  adapters::Delivery* delivery = c->delivery_.get();
-  runtime.AddConsumer({.stream = queue::OutboundStream("telegram"), .group = "telegram"},
-                      [delivery](const queue::Entry& m) { return delivery->Handle(m); });
+  if (providers.count("telegram")) {
+    telegram::TelegramConfig cfg;
+    cfg.bot = settings.Get("telegram-bot");
+    cfg.token = settings.Get("telegram-token");
+    cfg.secret = settings.Get("telegram-secret");
+    cfg.api = settings.Get("telegram-api");
+    cfg.public_url = settings.Get("public-url");
+    if (cfg.token.empty()) return settings.Invalid("telegram-token", "the Telegram adapter needs the bot's token");
+    if (cfg.secret.size() < 16) return settings.Invalid("telegram-secret", "at least 16 characters (the webhook's secret token)");
+    c->telegram_ = std::make_unique<telegram::Telegram>(
+        cfg, runtime.redis(), c->conversation_, [self](const std::string& resident) -> absl::StatusOr<telegram::Recipient> {
+          auto r = self->api_.IdentityOf(resident, v1::CHANNEL_TELEGRAM);
+          if (!r.ok()) return r.status();
+          return telegram::Recipient{r->first, r->second};
+        });
+    c->telegram_->Register(runtime.http().routes());
+    c->Deliver(runtime, "telegram", 25, [self](const queue::Entry& m) { return self->telegram_->Send(m); });
+  }
+  if (providers.count("whatsapp")) {
+    whatsapp::WhatsAppConfig cfg;
+    cfg.phone_number_id = settings.Get("whatsapp-phone-id");
+    cfg.access_token = settings.Get("whatsapp-token");
+    cfg.app_secret = settings.Get("whatsapp-app-secret");
+    cfg.verify_token = settings.Get("whatsapp-verify-token");
+    cfg.api = settings.Get("whatsapp-api");
+    for (const char* required : {"whatsapp-phone-id", "whatsapp-token", "whatsapp-app-secret", "whatsapp-verify-token"}) {
+      if (settings.Get(required).empty()) return settings.Invalid(required, "the WhatsApp adapter needs it");
+    }
+    c->whatsapp_ = std::make_unique<whatsapp::WhatsApp>(
+        cfg, runtime.redis(), c->conversation_,
+        [self](const std::string& resident) -> absl::StatusOr<whatsapp::Recipient> {
+          auto r = self->api_.IdentityOf(resident, v1::CHANNEL_WHATSAPP);
+          if (!r.ok()) return r.status();
+          return whatsapp::Recipient{r->first, r->second};
+        },
+        settings.Get("public-url"));
+    c->whatsapp_->Register(runtime.http().routes());
+    c->Deliver(runtime, "whatsapp", 50, [self](const queue::Entry& m) { return self->whatsapp_->Send(m); });
+  }
   return c;
 }
 
-Component::Component(Runtime& runtime, std::string addr, std::string token, telegram::TelegramConfig config)
+void Component::Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send) {
+  deliveries_.push_back(std::make_unique<adapters::Delivery>(
+      runtime.redis(), adapters::DeliveryOptions{.channel = channel, .per_second = per_second}, std::move(send)));
+  adapters::Delivery* delivery = deliveries_.back().get();
+  runtime.AddConsumer({.stream = queue::OutboundStream(channel), .group = channel},
+                      [delivery](const queue::Entry& m) { return delivery->Handle(m); });
+}
+
+Component::Component(Runtime& runtime, std::string addr, std::string token)
     : api_([&runtime, addr] { return addr.empty() ? runtime.grpc().address() : addr; }, std::move(token)),
-      conversation_(runtime.redis(), api_),
-      telegram_(std::move(config), runtime.redis(), conversation_,
-                [this](const std::string& resident) { return api_.IdentityOf(resident, v1::CHANNEL_TELEGRAM); }) {}
+      conversation_(runtime.redis(), api_) {}
 
 }  // namespace lobby::chatbot

@@ -2,11 +2,13 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "absl/status/statusor.h"
 #include "adapters/chatbot/conversation.h"
 #include "adapters/common/delivery.h"
 #include "adapters/telegram/telegram.h"
+#include "adapters/whatsapp/whatsapp.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -26,7 +28,7 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
   absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
   /// The resident's verified external id on `channel`, and their language.
-  absl::StatusOr<telegram::Recipient> IdentityOf(const std::string& resident, v1::Channel channel);
+  absl::StatusOr<std::pair<std::string, std::string>> IdentityOf(const std::string& resident, v1::Channel channel);
 
  private:
   void Connect();
@@ -38,19 +40,23 @@ class GrpcLobbyApi final : public LobbyApi {
   std::unique_ptr<v1::SurveyService::Stub> surveys_;
 };
 
-/// The chat-bot adapter as lobbyd hosts it (--adapters=telegram): the webhook on the HTTP
-/// server, and the delivery consumer of lobby:q:outbound:telegram.
+/// The chat-bot adapter as lobbyd hosts it (--adapters=telegram,whatsapp): each provider's
+/// webhook on the HTTP server, and a delivery consumer of lobby:q:outbound:<channel> each.
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+  /// `providers`: "telegram", "whatsapp".
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime,
+                                                           const std::set<std::string>& providers);
 
  private:
-  Component(Runtime& runtime, std::string addr, std::string token, telegram::TelegramConfig config);
+  Component(Runtime& runtime, std::string addr, std::string token);
+  void Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send);
   GrpcLobbyApi api_;
   Conversation conversation_;
-  telegram::Telegram telegram_;
-  std::unique_ptr<adapters::Delivery> delivery_;
+  std::unique_ptr<telegram::Telegram> telegram_;
+  std::unique_ptr<whatsapp::WhatsApp> whatsapp_;
+  std::vector<std::unique_ptr<adapters::Delivery>> deliveries_;
 };
 
 }  // namespace lobby::chatbot

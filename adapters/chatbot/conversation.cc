@@ -8,7 +8,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/queue.h"
 
 namespace lobby::chatbot {
 namespace {
@@ -252,6 +254,51 @@ absl::StatusOr<std::vector<Reply>> Conversation::Create(const Inbound& in, const
                               T(lang, ". Type the number at any time for its status.", "。隨時輸入編號可查詢進度。", "。随时输入编号可查询进度。")),
                  {}});
   return out;
+}
+
+std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
+  std::string out;
+  for (const auto& [label, data] : buttons) absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view encoded) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (absl::string_view b : absl::StrSplit(encoded, '\x1e', absl::SkipEmpty())) {
+    std::vector<std::string> p = absl::StrSplit(b, absl::MaxSplits('\x1f', 1));
+    if (p.size() == 2) out.emplace_back(p[0], p[1]);
+  }
+  return out;
+}
+
+int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
+           const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields) {
+  std::string channel = ChannelName(in.channel);
+  auto replies = conversation.Handle(in);
+  if (!replies.ok()) {
+    log::Get(channel)->warn("event=conversation_failed message={} error=\"{}\"", in.message_id, replies.status().message());
+    return 500;  // the provider retries; the ticket's idempotency key keeps it single
+  }
+  std::vector<redis::Args> cmds;
+  std::string stream = queue::OutboundStream(channel);
+  if (!extra_fields.empty()) {
+    queue::Fields f = {{"v", "1"}};
+    f.insert(f.end(), extra_fields.begin(), extra_fields.end());
+    cmds.push_back(queue::XAddArgs(stream, f));
+  }
+  for (size_t i = 0; i < replies->size(); ++i) {
+    const Reply& r = (*replies)[i];
+    cmds.push_back(queue::XAddArgs(stream, {{"v", "1"}, {"kind", "chat_reply"}, {"to", to}, {"text", r.text},
+                                            {"buttons", EncodeButtons(r.buttons)},
+                                            {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
+  }
+  cmds.push_back({"SET", seen_key, "1", "EX", "604800"});
+  auto done = redis.Run(cmds);
+  if (!done.ok()) return 503;
+  for (const auto& reply : *done) {
+    if (reply.IsError()) return 503;
+  }
+  return 200;
 }
 
 }  // namespace lobby::chatbot

@@ -69,4 +69,15 @@ class Conversation {
 /// "R-10042" or "C-10007" found anywhere in `text` (case-insensitive), or "".
 std::string FindTicketNumber(const std::string& text);
 
+/// The end of every provider's webhook: runs `in` through the conversation, then queues the
+/// replies for `to` on lobby:q:outbound:<channel> (plus `extra` entries, e.g. a callback
+/// answer) and marks `seen_key` (a week), all in one round trip, so that the provider gets its
+/// 200 only once the replies are durable. Returns the HTTP status to answer with.
+int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
+           const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
+
+/// Buttons as they travel in an outbound entry: "label\x1fdata\x1e...".
+std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons);
+std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view encoded);
+
 }  // namespace lobby::chatbot

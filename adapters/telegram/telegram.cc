@@ -14,13 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-/// Buttons travel in an outbound entry as "label\x1fdata\x1e...".
-std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
-  std::string out;
-  for (const auto& [label, data] : buttons) absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
-  return out;
-}
-
 }  // namespace
 
 void Telegram::Register(httplib::Server& server) {
@@ -103,31 +96,10 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
   } catch (const json::exception& e) {
     return {400, absl::StrCat("not a Telegram update: ", e.what())};
   }
-  auto replies = conversation_.Handle(in);
-  if (!replies.ok()) {
-    logger->warn("event=conversation_failed update={} error=\"{}\"", update_id, replies.status().message());
-    return {500, "try again"};  // Telegram retries; the ticket's idempotency key keeps it single
-  }
-  std::vector<redis::Args> cmds;
-  if (!callback.empty()) {
-    cmds.push_back(queue::XAddArgs(queue::OutboundStream("telegram"),
-                                   {{"v", "1"}, {"kind", "callback_answer"}, {"callback_query_id", callback},
-                                    {"idempotency_key", "cb:" + callback}}));
-  }
-  for (size_t i = 0; i < replies->size(); ++i) {
-    const chatbot::Reply& r = (*replies)[i];
-    cmds.push_back(queue::XAddArgs(queue::OutboundStream("telegram"),
-                                   {{"v", "1"}, {"kind", "chat_reply"}, {"to", chat}, {"text", r.text},
-                                    {"buttons", EncodeButtons(r.buttons)},
-                                    {"idempotency_key", absl::StrCat("reply:", bot, ":", update_id, ":", i)}}));
-  }
-  cmds.push_back({"SET", seen, "1", "EX", "604800"});
-  auto done = redis_.Run(cmds);
-  if (!done.ok()) return {503, "try again"};
-  for (const auto& reply : *done) {
-    if (reply.IsError()) return {503, "try again"};
-  }
-  return {200, "ok"};
+  std::vector<std::pair<std::string, std::string>> answer;
+  if (!callback.empty()) answer = {{"kind", "callback_answer"}, {"callback_query_id", callback}, {"idempotency_key", "cb:" + callback}};
+  int status = chatbot::Answer(redis_, conversation_, in, chat, seen, answer);
+  return {status, status == 200 ? "ok" : "try again"};
 }
 
 adapters::SendResult Telegram::Send(const queue::Entry& m) {
@@ -155,11 +127,7 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
       if (text.empty()) text = std::string(m.Get("text.en"));
     }
     if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
-    std::vector<std::pair<std::string, std::string>> buttons;
-    for (absl::string_view b : absl::StrSplit(m.Get("buttons"), '\x1e', absl::SkipEmpty())) {
-      std::vector<std::string> p = absl::StrSplit(b, absl::MaxSplits('\x1f', 1));
-      if (p.size() == 2) buttons.emplace_back(p[0], p[1]);
-    }
+    std::vector<std::pair<std::string, std::string>> buttons = chatbot::DecodeButtons(m.Get("buttons"));
     if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
       // The first question, natively: a row of score buttons; a digit typed back also answers
       // it (in a private chat the chat is the sender).

@@ -24,7 +24,7 @@ extern char** environ;
 namespace {
 
 constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch", "surveys"};
-constexpr const char* kAdapters[] = {"telegram"};
+constexpr const char* kAdapters[] = {"telegram", "whatsapp"};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
                                                 const std::string& name,
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
   settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
-  settings.Declare("adapters", "none", "adapters to host: none, all, or a list of telegram");
+  settings.Declare("adapters", "none", "adapters to host: none, all, or a list of telegram, whatsapp");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);
@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
   auto dispatch = build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
   auto surveys = build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
   std::unique_ptr<lobby::chatbot::Component> chatbot;
-  if (adapters->count("telegram")) {
-    auto c = lobby::chatbot::Component::Create(settings, **runtime);
+  if (!adapters->empty()) {
+    auto c = lobby::chatbot::Component::Create(settings, **runtime, *adapters);
     if (!c.ok()) {
       std::cerr << "lobbyd: " << c.status().message() << "\n";
       return 2;

@@ -86,8 +86,11 @@ class Harness {
     auto sv = surveys::Component::Create(settings, *runtime);
     if (!sv.ok()) Fail(sv.status());
     surveys = *std::move(sv);
-    if (!settings.Get("telegram-token").empty()) {  // the chat-bot adapter, when a test gives it a token
-      auto cb = chatbot::Component::Create(settings, *runtime);
+    std::set<std::string> providers;  // the chat-bot adapters a test gives credentials to
+    if (!settings.Get("telegram-token").empty()) providers.insert("telegram");
+    if (!settings.Get("whatsapp-token").empty()) providers.insert("whatsapp");
+    if (!providers.empty()) {
+      auto cb = chatbot::Component::Create(settings, *runtime, providers);
       if (!cb.ok()) Fail(cb.status());
       chatbot = *std::move(cb);
     }

@@ -1,0 +1,165 @@
+#include "adapters/whatsapp/whatsapp.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/common/crypto.h"
+#include "services/common/log.h"
+
+namespace lobby::whatsapp {
+namespace {
+using json = nlohmann::json;
+}  // namespace
+
+void WhatsApp::Register(httplib::Server& server) {
+  server.Get("/v1/whatsapp", [this](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("hub.mode") == "subscribe" && !config_.verify_token.empty() &&
+        adapters::ConstantTimeEqual(req.get_param_value("hub.verify_token"), config_.verify_token)) {
+      res.set_content(req.get_param_value("hub.challenge"), "text/plain");
+      return;
+    }
+    res.status = 403;
+  });
+  server.Post("/v1/whatsapp", [this](const httplib::Request& req, httplib::Response& res) {
+    res.status = Webhook(req.get_header_value("X-Hub-Signature-256"), req.body);
+  });
+  server.Get(R"(/v1/whatsapp/media/([0-9A-Za-z_\-]{1,100}))", [this](const httplib::Request& req, httplib::Response& res) {
+    httplib::Client graph(config_.api);
+    graph.set_bearer_token_auth(config_.access_token);
+    graph.set_connection_timeout(5);
+    auto meta = graph.Get(absl::StrCat("/", config_.version, "/", std::string(req.matches[1])));
+    json info = meta ? json::parse(meta->body, nullptr, false) : json();
+    if (!meta || meta->status != 200 || info.is_discarded() || !info.contains("url")) {
+      res.status = meta && meta->status == 404 ? 404 : 502;
+      return;
+    }
+    // The media's own URL: scheme and host, then the rest.
+    std::string url = info["url"];
+    size_t slash = url.find('/', url.find("//") == std::string::npos ? 0 : url.find("//") + 2);
+    httplib::Client cdn(url.substr(0, slash));
+    cdn.set_bearer_token_auth(config_.access_token);
+    auto file = cdn.Get(slash == std::string::npos ? "/" : url.substr(slash));
+    if (!file || file->status != 200) {
+      res.status = 502;
+      return;
+    }
+    res.set_content(file->body, info.value("mime_type", "image/jpeg").c_str());
+  });
+}
+
+int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
+  auto logger = log::Get("whatsapp");
+  std::string expected = "sha256=" + adapters::Hex(adapters::HmacSha256(config_.app_secret, body));
+  if (config_.app_secret.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
+    logger->warn("event=bad_signature");
+    return 401;
+  }
+  if (body.size() > config_.max_body) return 413;
+  json payload = json::parse(body, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("entry") || !payload["entry"].is_array()) return 400;
+  try {
+    for (const json& entry : payload["entry"]) {
+      for (const json& change : entry.value("changes", json::array())) {
+        const json& value = change.at("value");
+        for (const json& m : value.value("messages", json::array())) {  // statuses: nothing to do
+          chatbot::Inbound in;
+          in.channel = v1::CHANNEL_WHATSAPP;
+          in.user = m.at("from").get<std::string>();
+          in.message_id = m.at("id").get<std::string>();
+          std::string type = m.value("type", "");
+          if (type == "text") {
+            in.text = m.at("text").value("body", "");
+          } else if (type == "image") {
+            in.text = m.at("image").value("caption", "");
+            in.photos.push_back(absl::StrCat(public_url_, "/v1/whatsapp/media/", m.at("image").value("id", "")));
+          } else if (type == "interactive") {
+            const json& i = m.at("interactive");
+            const json& reply = i.contains("button_reply") ? i["button_reply"] : i.at("list_reply");
+            in.text = reply.value("id", "");
+            in.button = true;
+          } else if (type == "button") {  // a template's quick reply
+            in.text = m.at("button").value("payload", "");
+            in.button = true;
+          } else {
+            in.text = "";
+          }
+          std::string seen = absl::StrCat("lobby:adapters:seen:whatsapp:", in.message_id);
+          auto dup = redis_.Command({"EXISTS", seen});
+          if (!dup.ok()) return 503;
+          if (dup->integer == 1) continue;  // a retried delivery
+          if (int status = chatbot::Answer(redis_, conversation_, in, in.user, seen); status != 200) return status;
+        }
+      }
+    }
+  } catch (const json::exception& e) {
+    logger->warn("event=malformed error=\"{}\"", e.what());
+    return 400;
+  }
+  return 200;
+}
+
+adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
+  using adapters::SendResult;
+  std::string to(m.Get("to")), language(m.Get("language"));
+  if (to.empty() && !m.Get("resident_id").empty()) {
+    auto found = recipient_of_(std::string(m.Get("resident_id")));
+    if (!found.ok()) {
+      if (absl::IsNotFound(found.status())) return {SendResult::kFailed, {}, std::string(found.status().message())};
+      return {SendResult::kRetry, {}, std::string(found.status().message())};
+    }
+    to = found->wa_id;
+    if (language.empty()) language = found->language;
+  }
+  if (to.empty()) return {SendResult::kFailed, {}, "no recipient"};
+  std::string text(m.Get("text"));
+  if (text.empty()) text = std::string(m.Get("text." + language));
+  if (text.empty()) text = std::string(m.Get("text.en"));
+  if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
+  auto buttons = chatbot::DecodeButtons(m.Get("buttons"));
+  if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
+    absl::StrAppend(&text, "\n", m.Get("question.overall"));
+    for (int n = 1; n <= 5; ++n) buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
+  }
+  json body = {{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", to}};
+  if (buttons.empty()) {
+    body["type"] = "text";
+    body["text"] = {{"body", text}};
+  } else if (buttons.size() <= 3) {  // reply buttons: at most 3, titles up to 20 characters
+    json list = json::array();
+    for (const auto& [label, data] : buttons) list.push_back({{"type", "reply"}, {"reply", {{"id", data}, {"title", label.substr(0, 60)}}}});
+    body["type"] = "interactive";
+    body["interactive"] = {{"type", "button"}, {"body", {{"text", text}}}, {"action", {{"buttons", list}}}};
+  } else {  // more choices: a list of up to 10 rows
+    json rows = json::array();
+    for (size_t i = 0; i < buttons.size() && i < 10; ++i) rows.push_back({{"id", buttons[i].second}, {"title", buttons[i].first.substr(0, 72)}});
+    body["type"] = "interactive";
+    body["interactive"] = {{"type", "list"}, {"body", {{"text", text}}},
+                           {"action", {{"button", "Choose / 選擇"}, {"sections", json::array({{{"title", "Lobby"}, {"rows", rows}}})}}}};
+  }
+  httplib::Client client(config_.api);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  client.set_bearer_token_auth(config_.access_token);
+  std::string path = absl::StrCat("/", config_.version, "/", config_.phone_number_id, "/messages");
+  auto res = client.Post(path, body.dump(), "application/json");
+  if (!res) return {SendResult::kRetry, {}, "no answer from the Cloud API: " + httplib::to_string(res.error())};
+  json answer = json::parse(res->body, nullptr, false);
+  if (res->status == 200 && !answer.is_discarded() && answer.contains("messages")) {
+    return {SendResult::kSent, {}, {}, answer["messages"][0].value("id", "")};
+  }
+  std::string why = answer.is_discarded() || !answer.contains("error") ? res->body.substr(0, 200)
+                                                                       : answer["error"].value("message", "");
+  int code = answer.is_discarded() || !answer.contains("error") ? 0 : answer["error"].value("code", 0);
+  // 429, and the Cloud API's throughput and pair rate limits (130429, 131056), are waited out.
+  if (res->status == 429 || code == 130429 || code == 131056 || code == 80007) {
+    int after = 1;
+    if (res->has_header("Retry-After")) after = std::max(1, std::atoi(res->get_header_value("Retry-After").c_str()));
+    return {SendResult::kRetry, absl::Seconds(after), absl::StrCat(res->status, " ", why)};
+  }
+  if (res->status >= 500) return {SendResult::kRetry, {}, absl::StrCat(res->status, " ", why)};
+  return {SendResult::kFailed, {}, absl::StrCat(res->status, " ", why)};
+}
+
+}  // namespace lobby::whatsapp
