@@ -96,6 +96,11 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("whatsapp-app-secret", "", "the Meta app secret that signs WhatsApp webhooks", true);
   settings.Declare("whatsapp-verify-token", "", "the token of WhatsApp's webhook verification (hub.verify_token)", true);
   settings.Declare("whatsapp-api", "https://graph.facebook.com", "the Graph API base URL");
+  settings.Declare("line-channel", "lobby", "the LINE channel's name in the webhook path /v1/line/<channel>");
+  settings.Declare("line-secret", "", "the LINE channel secret (signs webhooks)", true);
+  settings.Declare("line-token", "", "the LINE channel access token", true);
+  settings.Declare("line-api", "https://api.line.me", "the LINE Messaging API base URL");
+  settings.Declare("line-data-api", "https://api-data.line.me", "the LINE content API base URL (photos)");
   settings.Declare("public-url", "http://localhost:7080", "the adapters' public base URL (photo links in tickets)");
 }
 
@@ -142,6 +147,27 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
         settings.Get("public-url"));
     c->whatsapp_->Register(runtime.http().routes());
     c->Deliver(runtime, "whatsapp", 50, [self](const queue::Entry& m) { return self->whatsapp_->Send(m); });
+  }
+  if (providers.count("line")) {
+    line::LineConfig cfg;
+    cfg.channel = settings.Get("line-channel");
+    cfg.secret = settings.Get("line-secret");
+    cfg.token = settings.Get("line-token");
+    cfg.api = settings.Get("line-api");
+    cfg.data_api = settings.Get("line-data-api");
+    for (const char* required : {"line-secret", "line-token"}) {
+      if (settings.Get(required).empty()) return settings.Invalid(required, "the LINE adapter needs it");
+    }
+    c->line_ = std::make_unique<line::Line>(
+        cfg, runtime.redis(), c->conversation_,
+        [self](const std::string& resident) -> absl::StatusOr<line::Recipient> {
+          auto r = self->api_.IdentityOf(resident, v1::CHANNEL_LINE);
+          if (!r.ok()) return r.status();
+          return line::Recipient{r->first, r->second};
+        },
+        settings.Get("public-url"));
+    c->line_->Register(runtime.http().routes());
+    c->Deliver(runtime, "line", 50, [self](const queue::Entry& m) { return self->line_->Send(m); });
   }
   return c;
 }

@@ -8,6 +8,7 @@
 #include "adapters/chatbot/conversation.h"
 #include "adapters/common/delivery.h"
 #include "adapters/telegram/telegram.h"
+#include "adapters/line/line.h"
 #include "adapters/whatsapp/whatsapp.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
@@ -40,12 +41,12 @@ class GrpcLobbyApi final : public LobbyApi {
   std::unique_ptr<v1::SurveyService::Stub> surveys_;
 };
 
-/// The chat-bot adapter as lobbyd hosts it (--adapters=telegram,whatsapp): each provider's
+/// The chat-bot adapter as lobbyd hosts it (--adapters=telegram,whatsapp,line): each provider's
 /// webhook on the HTTP server, and a delivery consumer of lobby:q:outbound:<channel> each.
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  /// `providers`: "telegram", "whatsapp".
+  /// `providers`: "telegram", "whatsapp", "line".
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime,
                                                            const std::set<std::string>& providers);
 
@@ -56,6 +57,7 @@ class Component {
   Conversation conversation_;
   std::unique_ptr<telegram::Telegram> telegram_;
   std::unique_ptr<whatsapp::WhatsApp> whatsapp_;
+  std::unique_ptr<line::Line> line_;
   std::vector<std::unique_ptr<adapters::Delivery>> deliveries_;
 };
 

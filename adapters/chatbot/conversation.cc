@@ -114,6 +114,15 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   if (std::string number = FindTicketNumber(text); !number.empty() && !in.button) return Status(r, number, lang);
 
   const std::string step = s["step"];
+  // A photo on its own (LINE, WhatsApp send them apart from the text): kept for the report.
+  if (!in.photos.empty() && text.empty()) {
+    std::vector<std::string> kept;
+    if (!s["photos"].empty()) kept.push_back(s["photos"]);
+    kept.insert(kept.end(), in.photos.begin(), in.photos.end());
+    if (absl::Status st = save({{"step", "describe"}, {"photos", absl::StrJoin(kept, "\x1f")}}); !st.ok()) return st;
+    return std::vector<Reply>{{T(lang, "Photo received. Please describe the problem in a few words.", "收到相片。請簡單描述問題。",
+                                 "收到照片。请简单描述问题。"), {}}};
+  }
   // Survey answers: the overall score (a button, or a digit after the question), then "fixed?".
   std::vector<std::string> sv = absl::StrSplit(text, ':');
   bool digit = text.size() == 1 && text[0] >= '1' && text[0] <= '5';
@@ -174,7 +183,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   }
   if (step == "describe" || (!in.button && text.size() >= 6)) {
     // Free text is a report: the classifier guesses, the resident confirms.
-    std::string photos = absl::StrJoin(in.photos, "\x1f");
+    std::vector<std::string> all;
+    if (!s["photos"].empty()) all.push_back(s["photos"]);
+    all.insert(all.end(), in.photos.begin(), in.photos.end());
+    std::string photos = absl::StrJoin(all, "\x1f");
     auto c = api_.Classify(r.unit().site_id(), text);
     if (!c.ok()) return c.status();
     if (c->emergency() && !c->category().empty()) return Create(in, r, c->category(), text, lang, photos);
@@ -254,6 +266,18 @@ absl::StatusOr<std::vector<Reply>> Conversation::Create(const Inbound& in, const
                               T(lang, ". Type the number at any time for its status.", "。隨時輸入編號可查詢進度。", "。随时输入编号可查询进度。")),
                  {}});
   return out;
+}
+
+std::string Utf8Prefix(absl::string_view s, size_t max_chars) {
+  size_t chars = 0, i = 0;
+  while (i < s.size()) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {  // a character starts here
+      if (chars == max_chars) break;
+      ++chars;
+    }
+    ++i;
+  }
+  return std::string(s.substr(0, i));
 }
 
 std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {

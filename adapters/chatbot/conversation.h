@@ -76,6 +76,10 @@ std::string FindTicketNumber(const std::string& text);
 int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
            const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
 
+/// The first `max_chars` characters (code points) of UTF-8 `s`: provider limits count characters,
+/// and a cut inside a character would make the message invalid.
+std::string Utf8Prefix(absl::string_view s, size_t max_chars);
+
 /// Buttons as they travel in an outbound entry: "label\x1fdata\x1e...".
 std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons);
 std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view encoded);

@@ -158,7 +158,7 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
   httplib::Client client(config_.api);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
-  auto res = client.Post(absl::StrCat("/bot", config_.token, "/", method), body.dump(), "application/json");
+  auto res = client.Post(absl::StrCat("/bot", config_.token, "/", method), body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   if (!res) return {SendResult::kRetry, {}, "no answer from the Bot API: " + httplib::to_string(res.error())};
   json answer = json::parse(res->body, nullptr, false);
   if (res->status == 200 && !answer.is_discarded() && answer.value("ok", false)) {

@@ -128,12 +128,12 @@ adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
     body["text"] = {{"body", text}};
   } else if (buttons.size() <= 3) {  // reply buttons: at most 3, titles up to 20 characters
     json list = json::array();
-    for (const auto& [label, data] : buttons) list.push_back({{"type", "reply"}, {"reply", {{"id", data}, {"title", label.substr(0, 60)}}}});
+    for (const auto& [label, data] : buttons) list.push_back({{"type", "reply"}, {"reply", {{"id", data}, {"title", chatbot::Utf8Prefix(label, 20)}}}});
     body["type"] = "interactive";
     body["interactive"] = {{"type", "button"}, {"body", {{"text", text}}}, {"action", {{"buttons", list}}}};
   } else {  // more choices: a list of up to 10 rows
     json rows = json::array();
-    for (size_t i = 0; i < buttons.size() && i < 10; ++i) rows.push_back({{"id", buttons[i].second}, {"title", buttons[i].first.substr(0, 72)}});
+    for (size_t i = 0; i < buttons.size() && i < 10; ++i) rows.push_back({{"id", buttons[i].second}, {"title", chatbot::Utf8Prefix(buttons[i].first, 24)}});
     body["type"] = "interactive";
     body["interactive"] = {{"type", "list"}, {"body", {{"text", text}}},
                            {"action", {{"button", "Choose / 選擇"}, {"sections", json::array({{{"title", "Lobby"}, {"rows", rows}}})}}}};
@@ -143,7 +143,7 @@ adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
   client.set_read_timeout(10);
   client.set_bearer_token_auth(config_.access_token);
   std::string path = absl::StrCat("/", config_.version, "/", config_.phone_number_id, "/messages");
-  auto res = client.Post(path, body.dump(), "application/json");
+  auto res = client.Post(path, body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
   if (!res) return {SendResult::kRetry, {}, "no answer from the Cloud API: " + httplib::to_string(res.error())};
   json answer = json::parse(res->body, nullptr, false);
   if (res->status == 200 && !answer.is_discarded() && answer.contains("messages")) {

@@ -24,3 +24,28 @@ TEST(CryptoTest, KnownVectors) {
 
 }  // namespace
 }  // namespace lobby::adapters
+
+#include "adapters/chatbot/conversation.h"
+
+namespace lobby::chatbot {
+namespace {
+
+TEST(ChatTextTest, Utf8PrefixCountsCharactersAndNeverSplitsOne) {
+  EXPECT_EQ(Utf8Prefix("浴室水龍頭漏水", 3), "浴室水");
+  EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
+  EXPECT_EQ(Utf8Prefix("a浴b", 2), "a浴");
+  EXPECT_EQ(Utf8Prefix("", 2), "");
+}
+
+TEST(ChatTextTest, TicketNumbersAnywhere) {
+  EXPECT_EQ(FindTicketNumber("請問 r-10001 點樣？"), "R-10001");
+  EXPECT_EQ(FindTicketNumber("C-10007"), "C-10007");
+  EXPECT_EQ(FindTicketNumber("my flat is 12R-100"), "");
+  EXPECT_EQ(FindTicketNumber("XR-10001"), "");
+  EXPECT_EQ(FindTicketNumber("R-10001234567"), "");
+  EXPECT_EQ(EncodeButtons({{"是", "yes"}, {"否", "no"}}), "是\x1fyes\x1e否\x1fno");
+  EXPECT_EQ(DecodeButtons(EncodeButtons({{"是", "yes"}, {"否", "no"}})).size(), 2u);
+}
+
+}  // namespace
+}  // namespace lobby::chatbot

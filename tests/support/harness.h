@@ -89,6 +89,7 @@ class Harness {
     std::set<std::string> providers;  // the chat-bot adapters a test gives credentials to
     if (!settings.Get("telegram-token").empty()) providers.insert("telegram");
     if (!settings.Get("whatsapp-token").empty()) providers.insert("whatsapp");
+    if (!settings.Get("line-token").empty()) providers.insert("line");
     if (!providers.empty()) {
       auto cb = chatbot::Component::Create(settings, *runtime, providers);
       if (!cb.ok()) Fail(cb.status());

@@ -1,0 +1,153 @@
+#include "adapters/line/line.h"
+
+#include <httplib.h>
+
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/common/crypto.h"
+#include "services/common/log.h"
+
+namespace lobby::line {
+namespace {
+using json = nlohmann::json;
+}  // namespace
+
+void Line::Register(httplib::Server& server) {
+  server.Post(R"(/v1/line/([A-Za-z0-9_\-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    res.status = Webhook(req.matches[1], req.get_header_value("X-Line-Signature"), req.body);
+  });
+  server.Get(R"(/v1/line/([A-Za-z0-9_\-]+)/content/([0-9]{1,30}))", [this](const httplib::Request& req, httplib::Response& res) {
+    if (req.matches[1] != config_.channel) {
+      res.status = 404;
+      return;
+    }
+    httplib::Client data(config_.data_api);
+    data.set_bearer_token_auth(config_.token);
+    data.set_connection_timeout(5);
+    auto file = data.Get(absl::StrCat("/v2/bot/message/", std::string(req.matches[2]), "/content"));
+    if (!file || file->status != 200) {
+      res.status = file && file->status == 404 ? 404 : 502;
+      return;
+    }
+    std::string type = file->has_header("Content-Type") ? file->get_header_value("Content-Type") : "image/jpeg";
+    res.set_content(file->body, type.c_str());
+  });
+}
+
+int Line::Webhook(const std::string& channel, const std::string& signature, const std::string& body) {
+  if (channel != config_.channel) return 404;
+  std::string expected = adapters::Base64(adapters::HmacSha256(config_.secret, body));
+  if (config_.secret.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
+    log::Get("line")->warn("event=bad_signature channel={}", channel);
+    return 401;
+  }
+  if (body.size() > config_.max_body) return 413;
+  json payload = json::parse(body, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("events") || !payload["events"].is_array()) return 400;
+  try {
+    for (const json& ev : payload["events"]) {
+      std::string type = ev.at("type").get<std::string>();
+      if ((type != "message" && type != "postback") || ev.at("source").value("type", "") != "user") continue;
+      chatbot::Inbound in;
+      in.channel = v1::CHANNEL_LINE;
+      in.user = ev.at("source").at("userId").get<std::string>();
+      std::string event_id = ev.at("webhookEventId").get<std::string>();
+      in.message_id = event_id;
+      if (type == "postback") {
+        in.text = ev.at("postback").value("data", "");
+        in.button = true;
+      } else {
+        const json& m = ev.at("message");
+        if (m.value("type", "") == "text") in.text = m.value("text", "");
+        if (m.value("type", "") == "image") {
+          in.photos.push_back(absl::StrCat(public_url_, "/v1/line/", channel, "/content/", m.value("id", "")));
+        }
+      }
+      std::string seen = absl::StrCat("lobby:adapters:seen:line:", event_id);
+      auto dup = redis_.Command({"EXISTS", seen});
+      if (!dup.ok()) return 503;
+      if (dup->integer == 1) continue;  // a redelivery
+      // Replies carry the event's reply token: free, and valid for about a minute.
+      std::string reply_token = ev.value("replyToken", "");
+      int status = chatbot::Answer(redis_, conversation_, in, in.user, seen,
+                                   reply_token.empty() ? std::vector<std::pair<std::string, std::string>>{}
+                                                       : std::vector<std::pair<std::string, std::string>>{
+                                                             {"kind", "reply_token"}, {"to", in.user}, {"reply_token", reply_token},
+                                                             {"idempotency_key", "token:" + event_id}});
+      if (status != 200) return status;
+    }
+  } catch (const json::exception& e) {
+    log::Get("line")->warn("event=malformed error=\"{}\"", e.what());
+    return 400;
+  }
+  return 200;
+}
+
+adapters::SendResult Line::Send(const queue::Entry& m) {
+  using adapters::SendResult;
+  if (m.Get("kind") == "reply_token") {
+    // Remembered for the replies that follow it: the reply API is used while it is fresh.
+    (void)redis_.Command({"SET", absl::StrCat("lobby:adapters:line:reply:", m.Get("to")), std::string(m.Get("reply_token")), "EX", "50"});
+    return {SendResult::kSent};
+  }
+  std::string to(m.Get("to")), language(m.Get("language"));
+  if (to.empty() && !m.Get("resident_id").empty()) {
+    auto found = recipient_of_(std::string(m.Get("resident_id")));
+    if (!found.ok()) {
+      if (absl::IsNotFound(found.status())) return {SendResult::kFailed, {}, std::string(found.status().message())};
+      return {SendResult::kRetry, {}, std::string(found.status().message())};
+    }
+    to = found->user;
+    if (language.empty()) language = found->language;
+  }
+  if (to.empty()) return {SendResult::kFailed, {}, "no recipient"};
+  std::string text(m.Get("text"));
+  if (text.empty()) text = std::string(m.Get("text." + language));
+  if (text.empty()) text = std::string(m.Get("text.en"));
+  if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
+  auto buttons = chatbot::DecodeButtons(m.Get("buttons"));
+  if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
+    absl::StrAppend(&text, "\n", m.Get("question.overall"));
+    for (int n = 1; n <= 5; ++n) buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
+  }
+  json message = {{"type", "text"}, {"text", chatbot::Utf8Prefix(text, 5000)}};
+  if (!buttons.empty()) {
+    json items = json::array();
+    for (size_t i = 0; i < buttons.size() && i < 13; ++i) {
+      items.push_back({{"type", "action"},
+                       {"action", {{"type", "postback"}, {"label", chatbot::Utf8Prefix(buttons[i].first, 20)}, {"data", buttons[i].second},
+                                   {"displayText", buttons[i].first}}}});
+    }
+    message["quickReply"] = {{"items", items}};
+  }
+  httplib::Client client(config_.api);
+  client.set_bearer_token_auth(config_.token);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  // The reply API while this user's reply token is fresh (one use), else the push API.
+  std::string token_key = absl::StrCat("lobby:adapters:line:reply:", to);
+  auto token = redis_.Command({"GETDEL", token_key});
+  std::optional<httplib::Result> res;
+  if (token.ok() && !token->IsNil()) {
+    res = client.Post("/v2/bot/message/reply", json{{"replyToken", token->str}, {"messages", json::array({message})}}.dump(-1, ' ', false, json::error_handler_t::replace),
+                      "application/json");
+    if (*res && (*res)->status == 400) res.reset();  // expired or used: push instead
+  }
+  if (!res) res = client.Post("/v2/bot/message/push", json{{"to", to}, {"messages", json::array({message})}}.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  httplib::Result& r = *res;
+  if (!r) return {SendResult::kRetry, {}, "no answer from the LINE API: " + httplib::to_string(r.error())};
+  if (r->status == 200) return {SendResult::kSent};
+  json answer = json::parse(r->body, nullptr, false);
+  std::string why = answer.is_discarded() ? r->body.substr(0, 200) : answer.value("message", "");
+  if (r->status == 429) {
+    int after = r->has_header("Retry-After") ? std::max(1, std::atoi(r->get_header_value("Retry-After").c_str())) : 1;
+    return {SendResult::kRetry, absl::Seconds(after), absl::StrCat("429 ", why)};
+  }
+  if (r->status >= 500) return {SendResult::kRetry, {}, absl::StrCat(r->status, " ", why)};
+  return {SendResult::kFailed, {}, absl::StrCat(r->status, " ", why)};
+}
+
+}  // namespace lobby::line

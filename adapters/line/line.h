@@ -1,0 +1,58 @@
+#pragma once
+
+#include <string>
+
+#include "adapters/chatbot/conversation.h"
+#include "adapters/common/delivery.h"
+#include "services/common/queue.h"
+#include "services/common/redis.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace lobby::line {
+
+struct LineConfig {
+  std::string channel;       // the name in the webhook path: /v1/line/<channel>
+  std::string secret;        // the channel secret: signs webhooks (secret)
+  std::string token;         // the channel access token (secret)
+  std::string api = "https://api.line.me";            // tests: a local fake
+  std::string data_api = "https://api-data.line.me";  // message content (photos)
+  size_t max_body = 1 << 20;
+};
+
+struct Recipient {
+  std::string user;
+  std::string language;
+};
+using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
+
+/// The LINE Messaging API on both sides.
+///  Inbound: POST /v1/line/<channel> — X-Line-Signature (base64 HMAC-SHA256 of the raw body with
+///  the channel secret) checked in constant time before parsing (401 otherwise); 413, 400 as
+///  usual. Message (text, image) and postback events of users go to the conversation, each
+///  webhookEventId once (LINE redelivers).
+///  Outbound: the reply API while the event's reply token is fresh, the push API otherwise;
+///  buttons as quick replies (postback actions).
+class Line {
+ public:
+  Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation, RecipientOf recipient_of,
+       std::string public_url)
+      : config_(std::move(config)), redis_(redis), conversation_(conversation), recipient_of_(std::move(recipient_of)),
+        public_url_(std::move(public_url)) {}
+
+  void Register(httplib::Server& server);
+  adapters::SendResult Send(const queue::Entry& message);
+
+ private:
+  int Webhook(const std::string& channel, const std::string& signature, const std::string& body);
+
+  LineConfig config_;
+  redis::Client& redis_;
+  chatbot::Conversation& conversation_;
+  RecipientOf recipient_of_;
+  std::string public_url_;
+};
+
+}  // namespace lobby::line

@@ -1,0 +1,172 @@
+// The LINE Messaging API adapter through lobbyd's HTTP server, against a local fake of the LINE
+// API: X-Line-Signature, redeliveries, a repair confirmed with a quick-reply postback, the reply
+// API while the token is fresh and the push API after, message content for photos.
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/common/crypto.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "tests/support/harness.h"
+
+namespace lobby::line {
+namespace {
+
+using json = nlohmann::json;
+using lobby::testing::CallRpc;
+using lobby::testing::Harness;
+using lobby::testing::kAdminToken;
+using lobby::testing::RedisTest;
+using lobby::testing::WaitFor;
+
+constexpr char kSecret[] = "line-channel-secret-0123";
+constexpr char kToken[] = "line-access-token";
+constexpr char kUser[] = "U4af4980629e5a8e5b4a3d1f3c3e0aa11";
+
+class FakeLineApi {
+ public:
+  FakeLineApi() {
+    server_.Post(R"(/v2/bot/message/(reply|push))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      if (req.get_header_value("Authorization") != std::string("Bearer ") + kToken) {
+        res.status = 401;
+        res.set_content(R"({"message":"Authentication failed"})", "application/json");
+        return;
+      }
+      json body = json::parse(req.body);
+      if (req.matches[1] == "reply" && used_.count(body["replyToken"])) {
+        res.status = 400;
+        res.set_content(R"({"message":"Invalid reply token"})", "application/json");
+        return;
+      }
+      if (req.matches[1] == "reply") used_.insert(body["replyToken"]);
+      calls_.push_back({req.matches[1], body});
+      res.set_content(R"({"sentMessages":[{"id":"461230966842064897","quoteToken":"q"}]})", "application/json");
+    });
+    server_.Get(R"(/v2/bot/message/(\d+)/content)", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content("PNG" + std::string(req.matches[1]), "image/png");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeLineApi() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::pair<std::string, json>> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::pair<std::string, json>> calls_;
+  std::set<std::string> used_;
+};
+
+class LineTest : public RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    harness_ = std::make_unique<Harness>(server(), clock_, std::vector<std::string>{
+        "--line-secret", kSecret, "--line-token", kToken, "--line-api", api_.url(), "--line-data-api", api_.url()});
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
+    repairs_ = v1::RepairService::NewStub(harness_->channel);
+    auto residents = v1::ResidentService::NewStub(harness_->channel);
+    v1::CreateResidentRequest req;
+    auto* r = req.mutable_resident();
+    r->set_name("林小姐");
+    r->add_phones("+886912345678");
+    r->mutable_unit()->set_site_id("demo");
+    r->mutable_unit()->set_building("A棟");
+    r->mutable_unit()->set_floor("5");
+    r->mutable_unit()->set_room("2");
+    r->set_role(v1::RESIDENT_ROLE_OWNER);
+    r->set_language("zh-Hant");
+    auto created = CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
+    ASSERT_TRUE(created.ok()) << created.status.error_message();
+    v1::LinkIdentityRequest link;
+    link.set_resident_id(created.value.id());
+    link.set_channel(v1::CHANNEL_LINE);
+    link.set_external_id(kUser);
+    link.set_verified(true);
+    ASSERT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
+  }
+  void TearDown() override { harness_.reset(); }
+
+  json Event(const std::string& type, const json& content) {
+    json ev = {{"type", type}, {"mode", "active"}, {"timestamp", 1800000000000}, {"source", {{"type", "user"}, {"userId", kUser}}},
+               {"webhookEventId", "01H" + std::to_string(++n_)}, {"deliveryContext", {{"isRedelivery", false}}},
+               {"replyToken", "token" + std::to_string(n_)}};
+    ev[type == "postback" ? "postback" : "message"] = content;
+    return ev;
+  }
+  httplib::Result Post(const json& event, std::string signature = "") {
+    std::string body = json{{"destination", "Uxxxxxxxx"}, {"events", json::array({event})}}.dump();
+    if (signature.empty()) signature = adapters::Base64(adapters::HmacSha256(kSecret, body));
+    return http_->Post("/v1/line/lobby", {{"X-Line-Signature", signature}}, body, "application/json");
+  }
+  std::pair<std::string, json> Call(size_t n) {
+    std::pair<std::string, json> out;
+    WaitFor([&] {
+      auto all = api_.calls();
+      if (all.size() < n) return false;
+      out = all[n - 1];
+      return true;
+    });
+    return out;
+  }
+
+  FakeClock clock_;
+  FakeLineApi api_;
+  std::unique_ptr<Harness> harness_;
+  std::unique_ptr<httplib::Client> http_;
+  std::unique_ptr<v1::RepairService::Stub> repairs_;
+  int n_ = 0;
+};
+
+TEST_F(LineTest, SignaturesAndRedeliveries) {
+  auto before = server().Snapshot();
+  json ev = Event("message", {{"type", "text"}, {"id", "1001"}, {"text", "你好"}});
+  EXPECT_EQ(Post(ev, adapters::Base64(adapters::HmacSha256("wrong", "x")))->status, 401);
+  EXPECT_EQ(Post(ev, "")->status, 200) << "signed properly by Post()";
+  EXPECT_EQ(Post(ev)->status, 200) << "the same webhookEventId again";
+  auto reply = Call(1);
+  EXPECT_EQ(reply.first, "reply") << "the reply token is used while fresh";
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(api_.calls().size(), 1u) << "the redelivery said nothing";
+  (void)before;
+}
+
+TEST_F(LineTest, ARepairConfirmedWithAQuickReplyAndAPhoto) {
+  ASSERT_EQ(Post(Event("message", {{"type", "image"}, {"id", "325708"}, {"contentProvider", {{"type", "line"}}}}))->status, 200);
+  EXPECT_NE(Call(1).second["messages"][0]["text"].get<std::string>().find("收到相片"), std::string::npos);
+  ASSERT_EQ(Post(Event("message", {{"type", "text"}, {"id", "1002"}, {"text", "浴室水龍頭漏水"}}))->status, 200);
+  auto confirm = Call(2);
+  json items = confirm.second["messages"][0]["quickReply"]["items"];
+  ASSERT_GE(items.size(), 2u) << confirm.second.dump();
+  EXPECT_EQ(items[0]["action"]["data"], "yes");
+  ASSERT_EQ(Post(Event("postback", {{"data", "yes"}}))->status, 200);
+  auto done = Call(3);
+  EXPECT_NE(done.second["messages"][0]["text"].get<std::string>().find("R-10001"), std::string::npos) << done.second.dump();
+  v1::GetTicketRequest get;
+  get.set_id("R-10001");
+  v1::Ticket t = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
+  EXPECT_EQ(t.channel(), v1::CHANNEL_LINE);
+  EXPECT_EQ(t.location().unit().building(), "A棟");
+  ASSERT_EQ(t.photos_size(), 1) << "the photo sent before the words";
+  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/line/lobby/content/325708");
+  auto content = http_->Get("/v1/line/lobby/content/325708");
+  ASSERT_TRUE(content);
+  EXPECT_EQ(content->body, "PNG325708");
+}
+
+}  // namespace
+}  // namespace lobby::line
