@@ -75,9 +75,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   auto resident = api_.Resolve(in.channel, in.user);
   if (!resident.ok()) return resident.status();
   if (!resident->has_value()) {
-    return std::vector<Reply>{{"Welcome to Lobby. To report a repair here, first link this chat to your flat: call the "
-                               "service desk, or reply BIND with your phone number and unit (e.g. BIND 91234567 Tower 1 12A).\n"
-                               "歡迎使用 Lobby。請先綁定您的單位：致電客服，或回覆 BIND、電話號碼及單位。",
+    // Binding by phone and unit with an SMS code arrives with the rest of issue 6.
+    return std::vector<Reply>{{"Welcome to Lobby. This chat is not linked to a flat yet: please call the service desk to "
+                               "link it.\n歡迎使用 Lobby。此對話尚未連結您的單位，請致電客服辦理。",
                                {}}};
   }
   const v1::Resident& r = **resident;
@@ -103,7 +103,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   };
   const std::string& text = in.text;
   // Anywhere: cancel, the menu, a ticket number.
-  if (Is(text, {"cancel", "取消", "/cancel", "stop over", "start over", "重新開始", "重新开始"})) {
+  if (Is(text, {"cancel", "取消", "/cancel", "start over", "重新開始", "重新开始"})) {
     if (absl::Status st = save({}); !st.ok()) return st;
     return std::vector<Reply>{{T(lang, "Cancelled.", "已取消。", "已取消。"), {}}, Menu(lang)};
   }

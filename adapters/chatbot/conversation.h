@@ -49,7 +49,8 @@ class LobbyApi {
 /// button, or a category picked from buttons; photos kept until it is created; an emergency
 /// created at once as P1 — dispatch then sends the category's safety instructions); a ticket number typed anywhere answered with its status;
 /// a survey answered with its buttons (the overall score, then "is it fixed?"; digits work too);
-/// "cancel" or "menu" at any step; a sender not yet bound to a resident is told how to bind.
+/// "cancel" or "menu" at any step; a sender not yet bound to a resident is told to have the
+/// service desk link the chat (binding by SMS code is still to come).
 class Conversation {
  public:
   Conversation(redis::Client& redis, LobbyApi& api) : redis_(redis), api_(api) {}
