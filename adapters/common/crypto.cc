@@ -45,4 +45,12 @@ std::string Base64(absl::string_view bytes) {
   return out;
 }
 
+std::string LinkSignature(absl::string_view key, absl::string_view media_id) {
+  return Hex(HmacSha256(key, media_id)).substr(0, 32);
+}
+
+bool LinkSigned(absl::string_view key, absl::string_view media_id, absl::string_view signature) {
+  return !key.empty() && ConstantTimeEqual(signature, LinkSignature(key, media_id));
+}
+
 }  // namespace lobby::adapters

@@ -14,4 +14,10 @@ std::string Sha1(absl::string_view data);
 std::string Hex(absl::string_view bytes);
 std::string Base64(absl::string_view bytes);
 
+/// A link's signature: whoever holds a photo link from a ticket may fetch that photo, and nobody
+/// can make up links to other media ids (which are often sequential).
+std::string LinkSignature(absl::string_view key, absl::string_view media_id);
+/// Checks `signature` (the "s" query parameter) in constant time.
+bool LinkSigned(absl::string_view key, absl::string_view media_id, absl::string_view signature);
+
 }  // namespace lobby::adapters

@@ -24,6 +24,10 @@ void Line::Register(httplib::Server& server) {
       res.status = 404;
       return;
     }
+    if (!adapters::LinkSigned(config_.secret, std::string(req.matches[2]), req.get_param_value("s"))) {
+      res.status = 403;
+      return;
+    }
     httplib::Client data(config_.data_api);
     data.set_bearer_token_auth(config_.token);
     data.set_connection_timeout(5);
@@ -63,7 +67,9 @@ int Line::Webhook(const std::string& channel, const std::string& signature, cons
         const json& m = ev.at("message");
         if (m.value("type", "") == "text") in.text = m.value("text", "");
         if (m.value("type", "") == "image") {
-          in.photos.push_back(absl::StrCat(public_url_, "/v1/line/", channel, "/content/", m.value("id", "")));
+          std::string id = m.value("id", "");
+          in.photos.push_back(absl::StrCat(public_url_, "/v1/line/", channel, "/content/", id, "?s=",
+                                           adapters::LinkSignature(config_.secret, id)));
         }
       }
       std::string seen = absl::StrCat("lobby:adapters:seen:line:", event_id);

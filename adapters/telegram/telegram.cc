@@ -23,6 +23,10 @@ void Telegram::Register(httplib::Server& server) {
       res.status = 404;
       return;
     }
+    if (!adapters::LinkSigned(config_.secret, std::string(req.matches[2]), req.get_param_value("s"))) {
+      res.status = 403;
+      return;
+    }
     httplib::Client client(config_.api);
     client.set_connection_timeout(5);
     client.set_read_timeout(20);
@@ -86,8 +90,9 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
       in.text = m.value("text", "");
       if (in.text.empty()) in.text = m.value("caption", "");
       if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
-        in.photos.push_back(absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/",
-                                         m["photo"].back().value("file_id", "")));  // the largest size
+        std::string file = m["photo"].back().value("file_id", "");  // the largest size
+        in.photos.push_back(absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/", file, "?s=",
+                                         adapters::LinkSignature(config_.secret, file)));
       }
     } else {
       (void)redis_.Command({"SET", seen, "1", "EX", "604800"});

@@ -26,6 +26,10 @@ void WhatsApp::Register(httplib::Server& server) {
     res.status = Webhook(req.get_header_value("X-Hub-Signature-256"), req.body);
   });
   server.Get(R"(/v1/whatsapp/media/([0-9A-Za-z_\-]{1,100}))", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!adapters::LinkSigned(config_.app_secret, std::string(req.matches[1]), req.get_param_value("s"))) {
+      res.status = 403;
+      return;
+    }
     httplib::Client graph(config_.api);
     graph.set_bearer_token_auth(config_.access_token);
     graph.set_connection_timeout(5);
@@ -73,7 +77,9 @@ int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
             in.text = m.at("text").value("body", "");
           } else if (type == "image") {
             in.text = m.at("image").value("caption", "");
-            in.photos.push_back(absl::StrCat(public_url_, "/v1/whatsapp/media/", m.at("image").value("id", "")));
+            std::string media = m.at("image").value("id", "");
+            in.photos.push_back(absl::StrCat(public_url_, "/v1/whatsapp/media/", media, "?s=",
+                                             adapters::LinkSignature(config_.app_secret, media)));
           } else if (type == "interactive") {
             const json& i = m.at("interactive");
             const json& reply = i.contains("button_reply") ? i["button_reply"] : i.at("list_reply");

@@ -162,8 +162,9 @@ TEST_F(LineTest, ARepairConfirmedWithAQuickReplyAndAPhoto) {
   EXPECT_EQ(t.channel(), v1::CHANNEL_LINE);
   EXPECT_EQ(t.location().unit().building(), "A棟");
   ASSERT_EQ(t.photos_size(), 1) << "the photo sent before the words";
-  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/line/lobby/content/325708");
-  auto content = http_->Get("/v1/line/lobby/content/325708");
+  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/line/lobby/content/325708?s=" + adapters::LinkSignature(kSecret, "325708"));
+  EXPECT_EQ(http_->Get("/v1/line/lobby/content/325709")->status, 403);
+  auto content = http_->Get(("/v1/line/lobby/content/325708?s=" + adapters::LinkSignature(kSecret, "325708")).c_str());
   ASSERT_TRUE(content);
   EXPECT_EQ(content->body, "PNG325708");
 }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/common/crypto.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -216,8 +217,12 @@ TEST_F(TelegramTest, ARepairInChineseWithAPhotoConfirmedByAButton) {
   EXPECT_EQ(t.reporter().resident_id(), resident_);
   EXPECT_EQ(t.location().unit().room(), "A");
   ASSERT_EQ(t.photos_size(), 1);
-  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/telegram/lobby/file/big") << "the largest size, and no token";
-  auto photo = http_->Get("/v1/telegram/lobby/file/big");
+  const std::string link = t.photos(0).url();
+  EXPECT_EQ(link, "http://localhost:7080/v1/telegram/lobby/file/big?s=" + adapters::LinkSignature(kSecret, "big"))
+      << "the largest size, signed, and no token";
+  EXPECT_EQ(http_->Get("/v1/telegram/lobby/file/big")->status, 403) << "unsigned";
+  EXPECT_EQ(http_->Get("/v1/telegram/lobby/file/big?s=0123456789abcdef0123456789abcdef")->status, 403);
+  auto photo = http_->Get(link.substr(link.find("/v1/")).c_str());
   ASSERT_TRUE(photo);
   EXPECT_EQ(photo->status, 200);
   EXPECT_EQ(photo->body, "JPEGDATA") << "fetched through getFile";

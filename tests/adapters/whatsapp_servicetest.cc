@@ -209,8 +209,9 @@ TEST_F(WhatsAppTest, ButtonsPhotosAndRefusals) {
   get.set_id("R-10001");
   v1::Ticket t = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
   ASSERT_EQ(t.photos_size(), 1);
-  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/whatsapp/media/4242");
-  auto media = http_->Get("/v1/whatsapp/media/4242");
+  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/whatsapp/media/4242?s=" + adapters::LinkSignature(kAppSecret, "4242"));
+  EXPECT_EQ(http_->Get("/v1/whatsapp/media/4243")->status, 403) << "no made-up links to other media";
+  auto media = http_->Get(("/v1/whatsapp/media/4242?s=" + adapters::LinkSignature(kAppSecret, "4242")).c_str());
   ASSERT_TRUE(media);
   EXPECT_EQ(media->body, "JPEG4242");
   graph_.Refuse(true);
