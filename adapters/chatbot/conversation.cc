@@ -1,6 +1,5 @@
 #include "adapters/chatbot/conversation.h"
 
-#include <regex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -61,10 +60,16 @@ std::string StatusText(v1::TicketStatus s, const std::string& lang) {
 }  // namespace
 
 std::string FindTicketNumber(const std::string& text) {
-  static const std::regex kNumber(R"((^|[^A-Za-z0-9])([RrCc])-(\d{5,7})($|[^0-9]))");
-  std::smatch m;
-  if (!std::regex_search(text, m, kNumber)) return "";
-  return absl::StrCat(absl::AsciiStrToUpper(m[2].str()), "-", m[3].str());
+  for (size_t i = 0; i + 2 < text.size(); ++i) {
+    char c = absl::ascii_toupper(text[i]);
+    if ((c != 'R' && c != 'C') || text[i + 1] != '-') continue;
+    if (i > 0 && absl::ascii_isalnum(text[i - 1])) continue;  // "12R-100" is not a number
+    size_t j = i + 2;
+    while (j < text.size() && absl::ascii_isdigit(text[j])) ++j;
+    size_t digits = j - (i + 2);
+    if (digits >= 5 && digits <= 7) return absl::StrCat(std::string(1, c), "-", text.substr(i + 2, digits));
+  }
+  return "";
 }
 
 std::string Conversation::Key(const Inbound& in) const {
