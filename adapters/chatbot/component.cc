@@ -1,6 +1,8 @@
 #include "adapters/chatbot/component.h"
 
+#include "absl/strings/ascii.h"
 #include "services/common/log.h"
+#include "services/common/proto_util.h"
 #include "services/common/status.h"
 
 namespace lobby::chatbot {
@@ -69,6 +71,23 @@ absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateRepair(const v1::CreateTicketRequ
 absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
   Connect();
   return Call(*surveys_, &v1::SurveyService::Stub::SubmitResponse, req, token_).status();
+}
+
+absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Channel channel, const queue::Entry& m) {
+  Connect();
+  v1::AppendTimelineRequest req;
+  req.set_resident_id(resident);
+  v1::TimelineEntry* e = req.mutable_entry();
+  e->set_kind(v1::TimelineEntry::KIND_MESSAGE_OUT);
+  e->set_channel(channel);
+  std::string text(m.Get("text"));
+  if (text.empty()) text = std::string(m.Get("kind"));  // safety instructions: every language; say what it was
+  e->set_text(text.substr(0, 2000));
+  e->set_ticket_id(std::string(m.Get("ticket_id")));
+  e->set_actor("lobby");
+  (*e->mutable_attributes())["kind"] = std::string(m.Get("kind"));
+  req.set_idempotency_key(absl::StrCat("delivered:", ChannelName(channel), ":", m.Get("idempotency_key").empty() ? m.id : std::string(m.Get("idempotency_key"))));
+  return Call(*residents_, &v1::ResidentService::Stub::AppendTimeline, req, token_).status();
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> GrpcLobbyApi::IdentityOf(const std::string& resident,
@@ -173,8 +192,18 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 }
 
 void Component::Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send) {
+  v1::Channel c = v1::CHANNEL_UNSPECIFIED;
+  (void)v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(channel), &c);
+  // Messages to residents land on their timeline once delivered (staff pushes and chat
+  // replies to a sender carry no resident).
+  adapters::DeliveredFn delivered = [this, c](const queue::Entry& m, const adapters::SendResult&) {
+    if (m.Get("resident_id").empty()) return;
+    absl::Status s = api_.RecordDelivery(std::string(m.Get("resident_id")), c, m);
+    if (!s.ok()) log::Get("delivery")->warn("event=timeline_failed resident={} error=\"{}\"", m.Get("resident_id"), s.message());
+  };
   deliveries_.push_back(std::make_unique<adapters::Delivery>(
-      runtime.redis(), adapters::DeliveryOptions{.channel = channel, .per_second = per_second}, std::move(send)));
+      runtime.redis(), adapters::DeliveryOptions{.channel = channel, .per_second = per_second}, std::move(send),
+      std::move(delivered)));
   adapters::Delivery* delivery = deliveries_.back().get();
   runtime.AddConsumer({.stream = queue::OutboundStream(channel), .group = channel},
                       [delivery](const queue::Entry& m) { return delivery->Handle(m); });

@@ -28,6 +28,8 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) override;
   absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
   absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
+  /// Records a message delivered to a resident on their timeline (once per idempotency key).
+  absl::Status RecordDelivery(const std::string& resident, v1::Channel channel, const queue::Entry& message);
   /// The resident's verified external id on `channel`, and their language.
   absl::StatusOr<std::pair<std::string, std::string>> IdentityOf(const std::string& resident, v1::Channel channel);
 

@@ -166,7 +166,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   }
   if (text == "menu:agent") {
     if (absl::Status st = save({}); !st.ok()) return st;
-    return std::vector<Reply>{{T(lang, "The service desk will call you back.", "客服會盡快致電您。", "客服会尽快致电您。"), {}}};
+    // A callback task for the desk arrives with the rest of issue 6: until then, the hotline.
+    return std::vector<Reply>{{T(lang, "Please call the service desk on the estate hotline.", "請致電屋苑客服熱線。", "请致电小区客服热线。"), {}}};
   }
   if (step == "confirm" && in.button) {
     if (text == "yes") return Create(in, r, s["category"], s["description"], lang, s["photos"]);

@@ -286,6 +286,20 @@ TEST_F(TelegramTest, ASurveyAnsweredWithButtonsReopensWhatIsNotFixed) {
   ASSERT_EQ(Post(Press(777000, "survey:SV-R-10001:fixed:no"))->status, 200);
   EXPECT_NE(Sent(5)["text"].get<std::string>().find("重開"), std::string::npos);
   ASSERT_TRUE(WaitFor([&] { return Repair("R-10001").status() == v1::TICKET_STATUS_REOPENED; }));
+  // The survey delivered is on the resident's timeline.
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  v1::ListTimelineRequest tl;
+  tl.set_resident_id(resident_);
+  bool recorded = false;
+  ASSERT_TRUE(WaitFor([&] {
+    auto entries = CallRpc(*residents, &v1::ResidentService::Stub::ListTimeline, tl, kAdminToken).value;
+    for (const auto& e : entries.entries()) {
+      auto kind = e.attributes().find("kind");
+      recorded |= e.kind() == v1::TimelineEntry::KIND_MESSAGE_OUT && kind != e.attributes().end() && kind->second == "survey" &&
+                  e.ticket_id() == "R-10001";
+    }
+    return recorded;
+  }));
   auto surveys = v1::SurveyService::NewStub(harness_->channel);
   v1::GetSurveyRequest get;
   get.set_id("SV-R-10001");
