@@ -90,15 +90,14 @@ absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Chann
   return Call(*residents_, &v1::ResidentService::Stub::AppendTimeline, req, token_).status();
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> GrpcLobbyApi::IdentityOf(const std::string& resident,
-                                                                             v1::Channel channel) {
+absl::StatusOr<Recipient> GrpcLobbyApi::IdentityOf(const std::string& resident, v1::Channel channel) {
   Connect();
   v1::GetResidentRequest req;
   req.set_id(resident);
   auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
   if (!r.ok()) return r.status();
   for (const auto& i : r->identities()) {
-    if (i.channel() == channel && i.verified()) return std::make_pair(i.external_id(), r->language());
+    if (i.channel() == channel && i.verified()) return Recipient{i.external_id(), r->language()};
   }
   return absl::NotFoundError(absl::StrCat(resident, " has no verified identity on this channel"));
 }
@@ -138,11 +137,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     if (cfg.token.empty()) return settings.Invalid("telegram-token", "the Telegram adapter needs the bot's token");
     if (cfg.secret.size() < 16) return settings.Invalid("telegram-secret", "at least 16 characters (the webhook's secret token)");
     c->telegram_ = std::make_unique<telegram::Telegram>(
-        cfg, runtime.redis(), c->conversation_, [self](const std::string& resident) -> absl::StatusOr<telegram::Recipient> {
-          auto r = self->api_.IdentityOf(resident, v1::CHANNEL_TELEGRAM);
-          if (!r.ok()) return r.status();
-          return telegram::Recipient{r->first, r->second};
-        });
+        cfg, runtime.redis(), c->conversation_, c->RecipientsOn(v1::CHANNEL_TELEGRAM));
     c->telegram_->Register(runtime.http().routes());
     c->Deliver(runtime, "telegram", 25, [self](const queue::Entry& m) { return self->telegram_->Send(m); });
   }
@@ -158,11 +153,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     }
     c->whatsapp_ = std::make_unique<whatsapp::WhatsApp>(
         cfg, runtime.redis(), c->conversation_,
-        [self](const std::string& resident) -> absl::StatusOr<whatsapp::Recipient> {
-          auto r = self->api_.IdentityOf(resident, v1::CHANNEL_WHATSAPP);
-          if (!r.ok()) return r.status();
-          return whatsapp::Recipient{r->first, r->second};
-        },
+        c->RecipientsOn(v1::CHANNEL_WHATSAPP),
         settings.Get("public-url"));
     c->whatsapp_->Register(runtime.http().routes());
     c->Deliver(runtime, "whatsapp", 50, [self](const queue::Entry& m) { return self->whatsapp_->Send(m); });
@@ -179,16 +170,16 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     }
     c->line_ = std::make_unique<line::Line>(
         cfg, runtime.redis(), c->conversation_,
-        [self](const std::string& resident) -> absl::StatusOr<line::Recipient> {
-          auto r = self->api_.IdentityOf(resident, v1::CHANNEL_LINE);
-          if (!r.ok()) return r.status();
-          return line::Recipient{r->first, r->second};
-        },
+        c->RecipientsOn(v1::CHANNEL_LINE),
         settings.Get("public-url"));
     c->line_->Register(runtime.http().routes());
     c->Deliver(runtime, "line", 50, [self](const queue::Entry& m) { return self->line_->Send(m); });
   }
   return c;
+}
+
+RecipientOf Component::RecipientsOn(v1::Channel channel) {
+  return [this, channel](const std::string& resident) { return api_.IdentityOf(resident, channel); };
 }
 
 void Component::Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send) {

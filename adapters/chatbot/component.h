@@ -31,7 +31,7 @@ class GrpcLobbyApi final : public LobbyApi {
   /// Records a message delivered to a resident on their timeline (once per idempotency key).
   absl::Status RecordDelivery(const std::string& resident, v1::Channel channel, const queue::Entry& message);
   /// The resident's verified external id on `channel`, and their language.
-  absl::StatusOr<std::pair<std::string, std::string>> IdentityOf(const std::string& resident, v1::Channel channel);
+  absl::StatusOr<Recipient> IdentityOf(const std::string& resident, v1::Channel channel);
 
  private:
   void Connect();
@@ -54,6 +54,8 @@ class Component {
 
  private:
   Component(Runtime& runtime, std::string addr, std::string token);
+  /// The residents' verified identities on `channel`.
+  RecipientOf RecipientsOn(v1::Channel channel);
   void Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send);
   GrpcLobbyApi api_;
   Conversation conversation_;

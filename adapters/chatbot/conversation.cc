@@ -286,6 +286,28 @@ std::string Utf8Prefix(absl::string_view s, size_t max_chars) {
   return std::string(s.substr(0, i));
 }
 
+absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& m, const RecipientOf& recipient_of) {
+  Outgoing out{std::string(m.Get("to")), std::string(m.Get("language")), std::string(m.Get("text")), DecodeButtons(m.Get("buttons"))};
+  if (out.to.empty() && !m.Get("resident_id").empty()) {
+    auto found = recipient_of(std::string(m.Get("resident_id")));
+    if (!found.ok()) {  // no identity there: never; anything else: try again
+      return absl::IsNotFound(found.status()) ? found.status() : absl::UnavailableError(found.status().message());
+    }
+    out.to = found->id;
+    if (out.language.empty()) out.language = found->language;
+  }
+  if (out.to.empty()) return absl::FailedPreconditionError("no recipient");
+  if (out.text.empty()) out.text = std::string(m.Get("text." + out.language));
+  if (out.text.empty()) out.text = std::string(m.Get("text.en"));
+  if (out.text.empty()) return absl::FailedPreconditionError("nothing to say");
+  out.survey = m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder";
+  if (out.survey) {  // the first question, natively: score buttons (a digit typed back works too)
+    absl::StrAppend(&out.text, "\n", m.Get("question.overall"));
+    for (int n = 1; n <= 5; ++n) out.buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
+  }
+  return out;
+}
+
 std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
   std::string out;
   for (const auto& [label, data] : buttons) absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);

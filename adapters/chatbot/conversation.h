@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/residents.pb.h"
 #include "lobby/v1/surveys.pb.h"
+#include "services/common/queue.h"
 #include "services/common/redis.h"
 
 namespace lobby::chatbot {
@@ -76,6 +78,27 @@ std::string FindTicketNumber(const std::string& text);
 /// 200 only once the replies are durable. Returns the HTTP status to answer with.
 int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
            const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
+
+/// A resident's id on a chat channel (their verified identity there) and their language.
+struct Recipient {
+  std::string id;
+  std::string language;
+};
+using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
+
+/// An outbound entry as every provider reads it.
+struct Outgoing {
+  std::string to;         // the provider's id of the recipient
+  std::string language;
+  std::string text;
+  std::vector<std::pair<std::string, std::string>> buttons;
+  bool survey = false;    // a survey invitation: `text` ends with its first question
+};
+/// Whom `message` is for (`to`, or the resident's identity), what it says (`text`, or for
+/// messages in every language — safety instructions — the recipient's, else English) and its
+/// buttons (a survey gets its first question with score buttons). NOT_FOUND or
+/// FAILED_PRECONDITION: it can never be sent; other errors: try again.
+absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& message, const RecipientOf& recipient_of);
 
 /// The first `max_chars` characters (code points) of UTF-8 `s`: provider limits count characters,
 /// and a cut inside a character would make the message invalid.

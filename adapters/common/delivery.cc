@@ -7,6 +7,18 @@
 
 namespace lobby::adapters {
 
+SendResult Unsendable(const absl::Status& status) {
+  bool never = absl::IsNotFound(status) || absl::IsFailedPrecondition(status);
+  return {never ? SendResult::kFailed : SendResult::kRetry, {}, std::string(status.message())};
+}
+
+SendResult HttpFailure(int status, const std::string& why, bool rate_limited, absl::Duration retry_after) {
+  std::string error = absl::StrCat(status, " ", why);
+  if (status == 429 || rate_limited) return {SendResult::kRetry, retry_after, error};
+  if (status >= 500) return {SendResult::kRetry, {}, error};
+  return {SendResult::kFailed, {}, error};
+}
+
 Delivery::Delivery(redis::Client& redis, DeliveryOptions options, SendFn send, DeliveredFn delivered)
     : redis_(redis), options_(std::move(options)), send_(std::move(send)), delivered_(std::move(delivered)) {}
 

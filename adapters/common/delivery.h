@@ -21,6 +21,15 @@ struct SendResult {
   std::string provider_id;                            // kSent: the provider's message id
 };
 
+/// A message that could not be prepared: NOT_FOUND and FAILED_PRECONDITION can never be sent
+/// (refused), anything else is tried again.
+SendResult Unsendable(const absl::Status& status);
+/// A provider's error answer: rate limits (HTTP 429, or `rate_limited` for providers that say
+/// so in the body) are waited out for `retry_after`, server errors tried again, anything else
+/// refused for good. `why` becomes "<status> <why>".
+SendResult HttpFailure(int status, const std::string& why, bool rate_limited = false,
+                       absl::Duration retry_after = absl::Seconds(1));
+
 /// Sends one outbound message (an entry of lobby:q:outbound:<channel>) through a provider.
 using SendFn = std::function<SendResult(const queue::Entry& message)>;
 /// Called after a message to a resident was delivered (the timeline records it).

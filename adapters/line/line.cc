@@ -99,27 +99,11 @@ adapters::SendResult Line::Send(const queue::Entry& m) {
     (void)redis_.Command({"SET", absl::StrCat("lobby:adapters:line:reply:", m.Get("to")), std::string(m.Get("reply_token")), "EX", "50"});
     return {SendResult::kSent};
   }
-  std::string to(m.Get("to")), language(m.Get("language"));
-  if (to.empty() && !m.Get("resident_id").empty()) {
-    auto found = recipient_of_(std::string(m.Get("resident_id")));
-    if (!found.ok()) {
-      if (absl::IsNotFound(found.status())) return {SendResult::kFailed, {}, std::string(found.status().message())};
-      return {SendResult::kRetry, {}, std::string(found.status().message())};
-    }
-    to = found->user;
-    if (language.empty()) language = found->language;
-  }
-  if (to.empty()) return {SendResult::kFailed, {}, "no recipient"};
-  std::string text(m.Get("text"));
-  if (text.empty()) text = std::string(m.Get("text." + language));
-  if (text.empty()) text = std::string(m.Get("text.en"));
-  if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
-  auto buttons = chatbot::DecodeButtons(m.Get("buttons"));
-  if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
-    absl::StrAppend(&text, "\n", m.Get("question.overall"));
-    for (int n = 1; n <= 5; ++n) buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
-  }
-  json message = {{"type", "text"}, {"text", chatbot::Utf8Prefix(text, 5000)}};
+  auto out = chatbot::ReadOutgoing(m, recipient_of_);
+  if (!out.ok()) return adapters::Unsendable(out.status());
+  const std::string& to = out->to;
+  const auto& buttons = out->buttons;
+  json message = {{"type", "text"}, {"text", chatbot::Utf8Prefix(out->text, 5000)}};
   if (!buttons.empty()) {
     json items = json::array();
     for (size_t i = 0; i < buttons.size() && i < 13; ++i) {
@@ -148,12 +132,8 @@ adapters::SendResult Line::Send(const queue::Entry& m) {
   if (r->status == 200) return {SendResult::kSent};
   json answer = json::parse(r->body, nullptr, false);
   std::string why = answer.is_discarded() ? r->body.substr(0, 200) : answer.value("message", "");
-  if (r->status == 429) {
-    int after = r->has_header("Retry-After") ? std::max(1, std::atoi(r->get_header_value("Retry-After").c_str())) : 1;
-    return {SendResult::kRetry, absl::Seconds(after), absl::StrCat("429 ", why)};
-  }
-  if (r->status >= 500) return {SendResult::kRetry, {}, absl::StrCat(r->status, " ", why)};
-  return {SendResult::kFailed, {}, absl::StrCat(r->status, " ", why)};
+  int after = r->has_header("Retry-After") ? std::max(1, std::atoi(r->get_header_value("Retry-After").c_str())) : 1;
+  return adapters::HttpFailure(r->status, why, false, absl::Seconds(after));
 }
 
 }  // namespace lobby::line

@@ -22,12 +22,6 @@ struct LineConfig {
   size_t max_body = 1 << 20;
 };
 
-struct Recipient {
-  std::string user;
-  std::string language;
-};
-using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
-
 /// The LINE Messaging API on both sides.
 ///  Inbound: POST /v1/line/<channel> — X-Line-Signature (base64 HMAC-SHA256 of the raw body with
 ///  the channel secret) checked in constant time before parsing (401 otherwise); 413, 400 as
@@ -37,7 +31,7 @@ using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& r
 ///  buttons as quick replies (postback actions).
 class Line {
  public:
-  Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation, RecipientOf recipient_of,
+  Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of,
        std::string public_url)
       : config_(std::move(config)), redis_(redis), conversation_(conversation), recipient_of_(std::move(recipient_of)),
         public_url_(std::move(public_url)) {}
@@ -51,7 +45,7 @@ class Line {
   LineConfig config_;
   redis::Client& redis_;
   chatbot::Conversation& conversation_;
-  RecipientOf recipient_of_;
+  chatbot::RecipientOf recipient_of_;
   std::string public_url_;
 };
 

@@ -115,34 +115,18 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
     method = "answerCallbackQuery";
     body["callback_query_id"] = std::string(m.Get("callback_query_id"));
   } else {
-    std::string chat(m.Get("to")), language(m.Get("language"));
-    if (chat.empty() && !m.Get("resident_id").empty()) {
-      auto found = chat_of_(std::string(m.Get("resident_id")));
-      if (!found.ok()) {
-        if (absl::IsNotFound(found.status())) return {SendResult::kFailed, {}, std::string(found.status().message())};
-        return {SendResult::kRetry, {}, std::string(found.status().message())};
-      }
-      chat = found->chat;
-      if (language.empty()) language = found->language;
-    }
-    if (chat.empty()) return {SendResult::kFailed, {}, "no recipient"};
-    std::string text(m.Get("text"));
-    if (text.empty()) {  // safety instructions come in every language: the resident's, else English
-      text = std::string(m.Get("text." + language));
-      if (text.empty()) text = std::string(m.Get("text.en"));
-    }
-    if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
-    std::vector<std::pair<std::string, std::string>> buttons = chatbot::DecodeButtons(m.Get("buttons"));
-    if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
-      // The first question, natively: a row of score buttons; a digit typed back also answers
-      // it (in a private chat the chat is the sender).
+    auto out = chatbot::ReadOutgoing(m, chat_of_);
+    if (!out.ok()) return adapters::Unsendable(out.status());
+    const std::string& chat = out->to;
+    const auto& buttons = out->buttons;
+    if (out->survey) {
+      // A digit typed back also answers the first question (in a private chat the chat is the
+      // sender).
       std::string key = absl::StrCat("lobby:chat:telegram:", chat);
       (void)redis_.Run({{"HSET", key, "step", "survey", "survey", std::string(m.Get("survey_id"))}, {"EXPIRE", key, "604800"}});
-      absl::StrAppend(&text, "\n", m.Get("question.overall"));
-      for (int n = 1; n <= 5; ++n) buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
     }
     body["chat_id"] = chat;
-    body["text"] = text;
+    body["text"] = out->text;
     if (!buttons.empty()) {
       json row = json::array();
       for (const auto& [label, data] : buttons) row.push_back({{"text", label}, {"callback_data", data}});
@@ -174,13 +158,9 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
     return {SendResult::kSent, {}, {}, id};
   }
   std::string why = answer.is_discarded() ? res->body.substr(0, 200) : answer.value("description", "");
-  if (res->status == 429) {
-    int after = 1;
-    if (!answer.is_discarded() && answer.contains("parameters")) after = answer["parameters"].value("retry_after", 1);
-    return {SendResult::kRetry, absl::Seconds(after), absl::StrCat("429 ", why)};
-  }
-  if (res->status >= 500) return {SendResult::kRetry, {}, absl::StrCat(res->status, " ", why)};
-  return {SendResult::kFailed, {}, absl::StrCat(res->status, " ", why)};
+  int after = 1;  // a 429 says how long to wait in its parameters
+  if (!answer.is_discarded() && answer.contains("parameters")) after = answer["parameters"].value("retry_after", 1);
+  return adapters::HttpFailure(res->status, why, false, absl::Seconds(after));
 }
 
 }  // namespace lobby::telegram

@@ -24,13 +24,6 @@ struct TelegramConfig {
   size_t max_body = 1 << 20;
 };
 
-/// A resident's chat id on Telegram (their verified identity) and their language.
-struct Recipient {
-  std::string chat;
-  std::string language;
-};
-using ChatOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
-
 /// The Telegram Bot API on both sides.
 ///  Inbound: POST /v1/telegram/<bot> — the secret token header is compared in constant time
 ///  before anything is parsed (401 otherwise), bodies over max_body are 413, malformed JSON
@@ -42,7 +35,7 @@ using ChatOf = std::function<absl::StatusOr<Recipient>(const std::string& reside
 ///  file through getFile (the bot's token never appears in a ticket).
 class Telegram {
  public:
-  Telegram(TelegramConfig config, redis::Client& redis, chatbot::Conversation& conversation, ChatOf chat_of)
+  Telegram(TelegramConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf chat_of)
       : config_(std::move(config)), redis_(redis), conversation_(conversation), chat_of_(std::move(chat_of)) {}
 
   void Register(httplib::Server& server);
@@ -59,7 +52,7 @@ class Telegram {
   TelegramConfig config_;
   redis::Client& redis_;
   chatbot::Conversation& conversation_;
-  ChatOf chat_of_;
+  chatbot::RecipientOf chat_of_;
 };
 
 }  // namespace lobby::telegram

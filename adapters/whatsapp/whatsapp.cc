@@ -108,27 +108,11 @@ int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
 
 adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
   using adapters::SendResult;
-  std::string to(m.Get("to")), language(m.Get("language"));
-  if (to.empty() && !m.Get("resident_id").empty()) {
-    auto found = recipient_of_(std::string(m.Get("resident_id")));
-    if (!found.ok()) {
-      if (absl::IsNotFound(found.status())) return {SendResult::kFailed, {}, std::string(found.status().message())};
-      return {SendResult::kRetry, {}, std::string(found.status().message())};
-    }
-    to = found->wa_id;
-    if (language.empty()) language = found->language;
-  }
-  if (to.empty()) return {SendResult::kFailed, {}, "no recipient"};
-  std::string text(m.Get("text"));
-  if (text.empty()) text = std::string(m.Get("text." + language));
-  if (text.empty()) text = std::string(m.Get("text.en"));
-  if (text.empty()) return {SendResult::kFailed, {}, "nothing to say"};
-  auto buttons = chatbot::DecodeButtons(m.Get("buttons"));
-  if (m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder") {
-    absl::StrAppend(&text, "\n", m.Get("question.overall"));
-    for (int n = 1; n <= 5; ++n) buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
-  }
-  json body = {{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", to}};
+  auto out = chatbot::ReadOutgoing(m, recipient_of_);
+  if (!out.ok()) return adapters::Unsendable(out.status());
+  const std::string& text = out->text;
+  const auto& buttons = out->buttons;
+  json body = {{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", out->to}};
   if (buttons.empty()) {
     body["type"] = "text";
     body["text"] = {{"body", text}};
@@ -158,14 +142,9 @@ adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
   std::string why = answer.is_discarded() || !answer.contains("error") ? res->body.substr(0, 200)
                                                                        : answer["error"].value("message", "");
   int code = answer.is_discarded() || !answer.contains("error") ? 0 : answer["error"].value("code", 0);
-  // 429, and the Cloud API's throughput and pair rate limits (130429, 131056), are waited out.
-  if (res->status == 429 || code == 130429 || code == 131056 || code == 80007) {
-    int after = 1;
-    if (res->has_header("Retry-After")) after = std::max(1, std::atoi(res->get_header_value("Retry-After").c_str()));
-    return {SendResult::kRetry, absl::Seconds(after), absl::StrCat(res->status, " ", why)};
-  }
-  if (res->status >= 500) return {SendResult::kRetry, {}, absl::StrCat(res->status, " ", why)};
-  return {SendResult::kFailed, {}, absl::StrCat(res->status, " ", why)};
+  // The Cloud API's throughput and pair rate limits (130429, 131056, 80007) are waited out too.
+  int after = res->has_header("Retry-After") ? std::max(1, std::atoi(res->get_header_value("Retry-After").c_str())) : 1;
+  return adapters::HttpFailure(res->status, why, code == 130429 || code == 131056 || code == 80007, absl::Seconds(after));
 }
 
 }  // namespace lobby::whatsapp

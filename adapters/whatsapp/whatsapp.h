@@ -23,13 +23,6 @@ struct WhatsAppConfig {
   size_t max_body = 1 << 20;
 };
 
-/// Looks up a resident's WhatsApp number (their verified identity) and language.
-struct Recipient {
-  std::string wa_id;
-  std::string language;
-};
-using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
-
 /// The WhatsApp Cloud API on both sides.
 ///  GET /v1/whatsapp: the hub verification (hub.mode=subscribe, hub.verify_token) echoes
 ///  hub.challenge.
@@ -42,7 +35,7 @@ using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& r
 ///  with the access token (never in the ticket).
 class WhatsApp {
  public:
-  WhatsApp(WhatsAppConfig config, redis::Client& redis, chatbot::Conversation& conversation, RecipientOf recipient_of,
+  WhatsApp(WhatsAppConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of,
            std::string public_url)
       : config_(std::move(config)), redis_(redis), conversation_(conversation), recipient_of_(std::move(recipient_of)),
         public_url_(std::move(public_url)) {}
@@ -56,7 +49,7 @@ class WhatsApp {
   WhatsAppConfig config_;
   redis::Client& redis_;
   chatbot::Conversation& conversation_;
-  RecipientOf recipient_of_;
+  chatbot::RecipientOf recipient_of_;
   std::string public_url_;
 };
 
