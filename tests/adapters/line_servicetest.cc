@@ -10,6 +10,7 @@
 #include "adapters/common/crypto.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "tests/adapters/chat_support.h"
 #include "tests/support/harness.h"
 
 namespace lobby::line {
@@ -26,7 +27,7 @@ constexpr char kSecret[] = "line-channel-secret-0123";
 constexpr char kToken[] = "line-access-token";
 constexpr char kUser[] = "U4af4980629e5a8e5b4a3d1f3c3e0aa11";
 
-class FakeLineApi {
+class FakeLineApi : public lobby::testing::FakeProvider {
  public:
   FakeLineApi() {
     server_.Post(R"(/v2/bot/message/(reply|push))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -49,23 +50,15 @@ class FakeLineApi {
     server_.Get(R"(/v2/bot/message/(\d+)/content)", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content("PNG" + std::string(req.matches[1]), "image/png");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    Start();
   }
-  ~FakeLineApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  ~FakeLineApi() { Stop(); }
   std::vector<std::pair<std::string, json>> calls() {
     std::lock_guard lock(mu_);
     return calls_;
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::vector<std::pair<std::string, json>> calls_;
   std::set<std::string> used_;
@@ -79,25 +72,7 @@ class LineTest : public RedisTest {
         "--line-secret", kSecret, "--line-token", kToken, "--line-api", api_.url(), "--line-data-api", api_.url()});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
-    auto residents = v1::ResidentService::NewStub(harness_->channel);
-    v1::CreateResidentRequest req;
-    auto* r = req.mutable_resident();
-    r->set_name("林小姐");
-    r->add_phones("+886912345678");
-    r->mutable_unit()->set_site_id("demo");
-    r->mutable_unit()->set_building("A棟");
-    r->mutable_unit()->set_floor("5");
-    r->mutable_unit()->set_room("2");
-    r->set_role(v1::RESIDENT_ROLE_OWNER);
-    r->set_language("zh-Hant");
-    auto created = CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
-    ASSERT_TRUE(created.ok()) << created.status.error_message();
-    v1::LinkIdentityRequest link;
-    link.set_resident_id(created.value.id());
-    link.set_channel(v1::CHANNEL_LINE);
-    link.set_external_id(kUser);
-    link.set_verified(true);
-    ASSERT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
+    lobby::testing::LinkedResident(harness_->channel, {"林小姐", "+886912345678", "A棟", "5", "2", "zh-Hant"}, v1::CHANNEL_LINE, kUser);
   }
   void TearDown() override { harness_.reset(); }
 

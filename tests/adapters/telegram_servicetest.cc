@@ -12,6 +12,7 @@
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
+#include "tests/adapters/chat_support.h"
 #include "tests/support/harness.h"
 
 namespace lobby::telegram {
@@ -28,7 +29,7 @@ constexpr char kToken[] = "123456:TEST-token";
 constexpr char kSecret[] = "webhook-secret-0123456789";
 
 /// The Bot API, as far as Lobby uses it: records each call; can answer 429 or 400 on demand.
-class FakeBotApi {
+class FakeBotApi : public lobby::testing::FakeProvider {
  public:
   FakeBotApi() {
     server_.Post(R"(/bot([^/]+)/(\w+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -64,14 +65,9 @@ class FakeBotApi {
       }
       res.set_content("JPEGDATA", "image/jpeg");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    Start();
   }
-  ~FakeBotApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  ~FakeBotApi() { Stop(); }
   std::vector<std::pair<std::string, json>> calls() {
     std::lock_guard lock(mu_);
     return calls_;
@@ -86,9 +82,6 @@ class FakeBotApi {
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::vector<std::pair<std::string, json>> calls_;
   int too_many_ = 0;
@@ -103,26 +96,7 @@ class TelegramTest : public RedisTest {
         "--telegram-token", kToken, "--telegram-secret", kSecret, "--telegram-api", api_.url(), "--surveys-tick", "20ms"});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
-    auto residents = v1::ResidentService::NewStub(harness_->channel);
-    v1::CreateResidentRequest req;
-    auto* r = req.mutable_resident();
-    r->set_name("陳大文");
-    r->add_phones("+85291234567");
-    r->mutable_unit()->set_site_id("demo");
-    r->mutable_unit()->set_building("Tower 1");
-    r->mutable_unit()->set_floor("12");
-    r->mutable_unit()->set_room("A");
-    r->set_role(v1::RESIDENT_ROLE_OWNER);
-    r->set_language("zh-Hant");
-    auto created = CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
-    ASSERT_TRUE(created.ok()) << created.status.error_message();
-    resident_ = created.value.id();
-    v1::LinkIdentityRequest link;
-    link.set_resident_id(resident_);
-    link.set_channel(v1::CHANNEL_TELEGRAM);
-    link.set_external_id("777000");
-    link.set_verified(true);
-    ASSERT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
+    resident_ = lobby::testing::LinkedResident(harness_->channel, {"陳大文", "+85291234567", "Tower 1", "12", "A", "zh-Hant"}, v1::CHANNEL_TELEGRAM, "777000");
   }
   void TearDown() override { harness_.reset(); }
 

@@ -10,6 +10,7 @@
 #include "adapters/common/crypto.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "tests/adapters/chat_support.h"
 #include "tests/support/harness.h"
 
 namespace lobby::whatsapp {
@@ -29,7 +30,7 @@ constexpr char kPhoneId[] = "106540352242922";
 constexpr char kResident[] = "85291234567";
 
 /// The Graph API as the adapter uses it: the messages endpoint and media downloads.
-class FakeGraph {
+class FakeGraph : public lobby::testing::FakeProvider {
  public:
   FakeGraph() {
     server_.Post(R"(/v19\.0/(\d+)/messages)", [this](const httplib::Request& req, httplib::Response& res) {
@@ -62,14 +63,9 @@ class FakeGraph {
       }
       res.set_content("JPEG" + std::string(req.matches[1]), "image/jpeg");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    Start();
   }
-  ~FakeGraph() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  ~FakeGraph() { Stop(); }
   std::vector<json> sent() {
     std::lock_guard lock(mu_);
     return sent_;
@@ -80,9 +76,6 @@ class FakeGraph {
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::vector<json> sent_;
   bool refuse_ = false;
@@ -97,25 +90,7 @@ class WhatsAppTest : public RedisTest {
         "--whatsapp-phone-id", kPhoneId, "--whatsapp-api", graph_.url()});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
-    auto residents = v1::ResidentService::NewStub(harness_->channel);
-    v1::CreateResidentRequest req;
-    auto* r = req.mutable_resident();
-    r->set_name("Mary Chan");
-    r->add_phones("+85291234567");
-    r->mutable_unit()->set_site_id("demo");
-    r->mutable_unit()->set_building("Tower 2");
-    r->mutable_unit()->set_floor("8");
-    r->mutable_unit()->set_room("C");
-    r->set_role(v1::RESIDENT_ROLE_TENANT);
-    r->set_language("en");
-    auto created = CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
-    ASSERT_TRUE(created.ok()) << created.status.error_message();
-    v1::LinkIdentityRequest link;
-    link.set_resident_id(created.value.id());
-    link.set_channel(v1::CHANNEL_WHATSAPP);
-    link.set_external_id(kResident);
-    link.set_verified(true);
-    ASSERT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
+    lobby::testing::LinkedResident(harness_->channel, {"Mary Chan", "+85291234567", "Tower 2", "8", "C", "en", v1::RESIDENT_ROLE_TENANT}, v1::CHANNEL_WHATSAPP, kResident);
   }
   void TearDown() override { harness_.reset(); }
 
