@@ -42,6 +42,37 @@ Result<Resp> CallRpc(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContex
   return r;
 }
 
+/// A repair of a unit in estate "demo" (Tower 1, floor 3), reported on WhatsApp by an adapter.
+struct RepairSpec {
+  v1::Priority priority = v1::PRIORITY_UNSPECIFIED;  // the category's default
+  std::string category = "plumbing";
+  std::string room = "A";
+  std::string description = "tap leaking";
+  std::string resident = "RS-10001";
+};
+inline std::string CreateRepair(v1::RepairService::Stub& repairs, const RepairSpec& spec) {
+  v1::CreateTicketRequest req;
+  v1::Ticket* t = req.mutable_ticket();
+  t->set_site_id("demo");
+  auto* u = t->mutable_location()->mutable_unit();
+  u->set_building("Tower 1");
+  u->set_floor("3");
+  u->set_room(spec.room);
+  t->set_category(spec.category);
+  t->set_priority(spec.priority);
+  t->set_channel(v1::CHANNEL_WHATSAPP);
+  t->set_description(spec.description);
+  t->mutable_reporter()->set_resident_id(spec.resident);
+  auto r = CallRpc(repairs, &v1::RepairService::Stub::CreateRepair, req, kAdapterToken);
+  EXPECT_TRUE(r.ok()) << r.status.error_message();
+  return r.value.id();
+}
+inline v1::Ticket GetRepair(v1::RepairService::Stub& repairs, const std::string& id) {
+  v1::GetTicketRequest req;
+  req.set_id(id);
+  return CallRpc(repairs, &v1::RepairService::Stub::GetRepair, req, kAdminToken).value;
+}
+
 /// An in-process lobbyd: runtime and residents component on port 0 against `redis`, with the
 /// given clock and extra flags.
 class Harness {

@@ -54,27 +54,9 @@ class DispatchTest : public RedisTest {
     ASSERT_TRUE(r.ok()) << r.status.error_message();
   }
   std::string NewRepair(v1::Priority p = v1::PRIORITY_P3, const std::string& room = "A") {
-    v1::CreateTicketRequest req;
-    v1::Ticket* t = req.mutable_ticket();
-    t->set_site_id("demo");
-    auto* u = t->mutable_location()->mutable_unit();
-    u->set_building("Tower 1");
-    u->set_floor("3");
-    u->set_room(room);
-    t->set_category("plumbing");
-    t->set_priority(p);
-    t->set_channel(v1::CHANNEL_WHATSAPP);
-    t->set_description("tap leaking");
-    t->mutable_reporter()->set_resident_id("RS-10001");
-    auto r = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, req, kAdapterToken);
-    EXPECT_TRUE(r.ok()) << r.status.error_message();
-    return r.value.id();
+    return lobby::testing::CreateRepair(*repairs_, {.priority = p, .room = room});
   }
-  v1::Ticket Repair(const std::string& id) {
-    v1::GetTicketRequest req;
-    req.set_id(id);
-    return CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, req, kAdminToken).value;
-  }
+  v1::Ticket Repair(const std::string& id) { return lobby::testing::GetRepair(*repairs_, id); }
   v1::Ticket WaitAssigned(const std::string& id) {
     EXPECT_TRUE(WaitFor([&] { return !Repair(id).assignee().empty(); })) << id << " was never assigned";
     return Repair(id);

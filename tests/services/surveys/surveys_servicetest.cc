@@ -69,22 +69,7 @@ class SurveysTest : public RedisTest {
   }
   void TearDown() override { harness_.reset(); }
 
-  std::string NewRepair() {
-    v1::CreateTicketRequest req;
-    v1::Ticket* t = req.mutable_ticket();
-    t->set_site_id("demo");
-    auto* u = t->mutable_location()->mutable_unit();
-    u->set_building("Tower 1");
-    u->set_floor("3");
-    u->set_room("A");
-    t->set_category("plumbing");
-    t->set_channel(v1::CHANNEL_WHATSAPP);
-    t->set_description("tap leaking");
-    t->mutable_reporter()->set_resident_id(resident_);
-    auto r = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, req, kAdapterToken);
-    EXPECT_TRUE(r.ok()) << r.status.error_message();
-    return r.value.id();
-  }
+  std::string NewRepair() { return lobby::testing::CreateRepair(*repairs_, {.resident = resident_}); }
   void Do(const std::string& id, std::initializer_list<v1::TicketAction> actions) {
     for (auto a : actions) {
       v1::TransitionRequest t;
