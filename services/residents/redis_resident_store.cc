@@ -389,4 +389,141 @@ absl::StatusOr<int64_t> RedisResidentStore::CountInWindow(absl::string_view key,
   return (*r)[0].integer;
 }
 
+// ------------------------------------------------------------------ callback tasks
+
+namespace {
+
+constexpr int64_t kCallbackKeepSeconds = 30 * 24 * 3600;
+
+std::string CallbackKey(absl::string_view site, absl::string_view id) { return SiteKey(site, absl::StrCat("cb:", id)); }
+std::string PersonKey(absl::string_view site, absl::string_view person) {
+  return absl::StrCat("lobby:residents:cb_person:", site, ":", person);
+}
+
+// KEYS: idempotency key, person key, open zset, dir, sequence.
+// ARGV: pb (without its id: the id is the key), created (ms), site, "1" when there is an
+// idempotency key. Returns {id, 1} for a new task, {id, 0} for the one it repeats.
+const redis::Script& SaveCallbackScript() {
+  static const redis::Script* s = new redis::Script(R"lua(
+if ARGV[4] == '1' then
+  local prev = redis.call('GET', KEYS[1])
+  if prev then return {prev, 0} end
+end
+local open = redis.call('GET', KEYS[2])
+if open then
+  local k = 'lobby:residents:{' .. ARGV[3] .. '}:cb:' .. open
+  if redis.call('EXISTS', k) == 1 then
+    redis.call('HINCRBY', k, 'n', 1)
+    if ARGV[4] == '1' then redis.call('SET', KEYS[1], open, 'EX', 2592000) end
+    return {open, 0}
+  end
+end
+local id = 'CB-' .. (10000 + redis.call('INCR', KEYS[5]))
+redis.call('HSET', 'lobby:residents:{' .. ARGV[3] .. '}:cb:' .. id, 'pb', ARGV[1], 'n', 1)
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+redis.call('SET', KEYS[2], id)
+redis.call('HSET', KEYS[4], id, ARGV[3])
+if ARGV[4] == '1' then redis.call('SET', KEYS[1], id, 'EX', 2592000) end
+return {id, 1}
+)lua");
+  return *s;
+}
+
+// KEYS: task key, open zset, done zset, person key. ARGV: id, pb, done (ms), keep (s).
+const redis::Script& FinishCallbackScript() {
+  static const redis::Script* s = new redis::Script(R"lua(
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then
+  return redis.error_reply('LOBBY:FAILED_PRECONDITION:this callback is done already')
+end
+redis.call('HSET', KEYS[1], 'pb', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[3]) - 1000 * tonumber(ARGV[4]))
+if redis.call('GET', KEYS[4]) == ARGV[1] then redis.call('DEL', KEYS[4]) end
+return 1
+)lua");
+  return *s;
+}
+
+absl::StatusOr<v1::CallbackTask> ParseCallback(absl::string_view id, const redis::Reply& r) {
+  if (absl::Status s = redis::ReplyStatus(r); !s.ok()) return s;
+  if (r.elements.size() != 2 || r.elements[0].IsNil()) return absl::NotFoundError("no such callback task");
+  v1::CallbackTask t;
+  if (!t.ParseFromString(r.elements[0].str)) return absl::DataLossError("stored callback task is unreadable");
+  t.set_id(std::string(id));
+  int64_t n = 1;
+  if (absl::SimpleAtoi(r.elements[1].str, &n)) t.set_requests(static_cast<int32_t>(n));
+  return t;
+}
+
+std::string WithoutId(v1::CallbackTask t) {
+  t.clear_id();
+  return t.SerializeAsString();
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<std::string, bool>> RedisResidentStore::SaveCallback(const v1::CallbackTask& task,
+                                                                              absl::string_view person,
+                                                                              absl::string_view idempotency_key) {
+  const std::string& site = task.site_id();
+  auto r = redis_.Eval(SaveCallbackScript(),
+                       {absl::StrCat("lobby:residents:cb_idem:", idempotency_key), PersonKey(site, person),
+                        SiteKey(site, "cb_open"), kDir, "lobby:residents:cb_seq"},
+                       {WithoutId(task), std::to_string(absl::ToUnixMillis(FromTimestamp(task.created_at()))), site,
+                        idempotency_key.empty() ? "0" : "1"});
+  if (!r.ok()) return r.status();
+  if (r->elements.size() != 2) return absl::InternalError("unexpected reply saving a callback task");
+  return std::make_pair(r->elements[0].str, r->elements[1].integer == 1);
+}
+
+absl::StatusOr<v1::CallbackTask> RedisResidentStore::GetCallback(absl::string_view id) {
+  auto site = redis_.Command({"HGET", kDir, std::string(id)});
+  if (!site.ok()) return site.status();
+  if (site->IsNil()) return absl::NotFoundError(absl::StrCat("no callback task ", id));
+  auto r = redis_.Command({"HMGET", CallbackKey(site->str, id), "pb", "n"});
+  if (!r.ok()) return r.status();
+  return ParseCallback(id, *r);
+}
+
+absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(absl::string_view site, bool include_done,
+                                                                                int limit) {
+  std::string last = std::to_string(limit - 1);
+  std::vector<redis::Args> index = {{"ZRANGE", SiteKey(site, "cb_open"), "0", last}};
+  if (include_done) index.push_back({"ZREVRANGE", SiteKey(site, "cb_done"), "0", last});
+  auto ids = redis_.Run(index);
+  if (!ids.ok()) return ids.status();
+  std::vector<redis::Args> reads;
+  std::vector<std::string> read_ids;
+  for (const auto& list : *ids) {
+    if (absl::Status s = redis::ReplyStatus(list); !s.ok()) return s;
+    for (const auto& id : list.elements) {
+      if (static_cast<int>(reads.size()) >= limit) break;
+      reads.push_back({"HMGET", CallbackKey(site, id.str), "pb", "n"});
+      read_ids.push_back(id.str);
+    }
+  }
+  std::vector<v1::CallbackTask> out;
+  if (reads.empty()) return out;
+  auto records = redis_.Run(reads);
+  if (!records.ok()) return records.status();
+  for (size_t i = 0; i < records->size(); ++i) {
+    auto t = ParseCallback(read_ids[i], (*records)[i]);
+    if (absl::IsNotFound(t.status())) continue;  // expired between the index and the read
+    if (!t.ok()) return t.status();
+    out.push_back(*std::move(t));
+  }
+  return out;
+}
+
+absl::Status RedisResidentStore::FinishCallback(const v1::CallbackTask& done, absl::string_view person) {
+  const std::string& site = done.site_id();
+  return redis_
+      .Eval(FinishCallbackScript(),
+            {CallbackKey(site, done.id()), SiteKey(site, "cb_open"), SiteKey(site, "cb_done"), PersonKey(site, person)},
+            {done.id(), WithoutId(done), std::to_string(absl::ToUnixMillis(FromTimestamp(done.done_at()))),
+             std::to_string(kCallbackKeepSeconds)})
+      .status();
+}
+
 }  // namespace lobby::residents

@@ -18,6 +18,11 @@ namespace lobby::residents {
 ///   lobby:residents:seq                 counter behind the ids
 ///   lobby:residents:verify:VID          hash, expires with the code
 ///   lobby:residents:tl_idem:KEY         timeline idempotency keys (30 days)
+///   lobby:residents:{SITE}:cb:ID        hash: pb (the CallbackTask), n (times asked)
+///   lobby:residents:{SITE}:cb_open      zset ID by creation time; cb_done: by completion (30 days)
+///   lobby:residents:cb_person:SITE:WHO  the open task of a person (resident, phone or identity)
+///   lobby:residents:cb_idem:KEY         callback idempotency keys (30 days)
+///   lobby:residents:cb_seq              counter behind the callback ids (dir maps them to sites)
 class RedisResidentStore final : public ResidentStore {
  public:
   RedisResidentStore(redis::Client& redis, const Clock& clock) : redis_(redis), clock_(clock) {}
@@ -47,6 +52,11 @@ class RedisResidentStore final : public ResidentStore {
   absl::StatusOr<int64_t> CountAttempt(absl::string_view id) override;
   absl::Status DeleteVerification(absl::string_view id) override;
   absl::StatusOr<int64_t> CountInWindow(absl::string_view key, absl::Duration window) override;
+  absl::StatusOr<std::pair<std::string, bool>> SaveCallback(const v1::CallbackTask& task, absl::string_view person,
+                                                            absl::string_view idempotency_key) override;
+  absl::StatusOr<v1::CallbackTask> GetCallback(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::CallbackTask>> ListCallbacks(absl::string_view site, bool include_done, int limit) override;
+  absl::Status FinishCallback(const v1::CallbackTask& done, absl::string_view person) override;
 
  private:
   absl::StatusOr<std::vector<v1::Resident>> GetMany(const std::vector<std::string>& ids);

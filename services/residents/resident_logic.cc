@@ -669,6 +669,114 @@ absl::StatusOr<v1::TimelineEntry> ResidentLogic::AppendTimeline(const v1::Append
   return e;
 }
 
+// ------------------------------------------------------------------ callback tasks
+
+namespace {
+// Who a task is for, so that one person has one open task.
+std::string PersonOf(const v1::CallbackTask& t) {
+  if (!t.resident_id().empty()) return t.resident_id();
+  if (!t.phone().empty()) return "phone:" + t.phone();
+  return absl::StrCat("ident:", ChannelName(t.channel()), ":", t.external_id());
+}
+}  // namespace
+
+void ResidentLogic::Note(const v1::Resident& resident, const std::string& text, const std::string& ticket,
+                         const std::string& key) {
+  v1::TimelineEntry note;
+  note.set_id(NewEntryId());
+  *note.mutable_at() = ToTimestamp(clock_.Now());
+  note.set_kind(v1::TimelineEntry::KIND_NOTE);
+  note.set_actor("residents");
+  note.set_text(text);
+  note.set_ticket_id(ticket);
+  absl::Status s = store_.AppendTimeline(resident, note, key);
+  if (!s.ok() && !absl::IsAlreadyExists(s)) {
+    log::Get("residents")->warn("event=timeline_note_failed resident={} error=\"{}\"", resident.id(), s.message());
+  }
+}
+
+absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(const v1::RequestCallbackRequest& req) {
+  v1::CallbackTask t = req.task();
+  if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
+  if (req.idempotency_key().size() > 200) return absl::InvalidArgumentError("idempotency_key is longer than 200 bytes");
+  if (t.reason().empty() || t.reason().size() > 64) return absl::InvalidArgumentError("reason is required, at most 64 bytes");
+  if (t.text().size() > 2000) t.set_text(t.text().substr(0, 2000));
+  if (t.done() || t.has_done_at() || !t.done_by().empty() || !t.outcome().empty()) {
+    return absl::InvalidArgumentError("done, done_at, done_by and outcome are set when the desk completes it");
+  }
+  if (!t.phone().empty()) {
+    auto phone = NormalizePhone(t.phone(), config_.phone_region);
+    if (!phone.ok()) return phone.status();
+    t.set_phone(*phone);
+  }
+  if (!t.external_id().empty()) {
+    if (absl::Status s = ValidateIdentity(t.channel(), t.external_id()); !s.ok()) return s;
+  }
+  // Known through an identity or a phone number: it is that resident's task.
+  if (t.resident_id().empty() && !t.external_id().empty()) {
+    auto r = store_.GetByIdentity(t.channel(), t.external_id());
+    if (r.ok()) t.set_resident_id(r->id());
+  }
+  std::optional<Resident> resident;
+  if (!t.resident_id().empty()) {
+    auto r = store_.Get(t.resident_id());
+    if (!r.ok()) return r.status();
+    resident = *std::move(r);
+    t.set_resident_id(resident->id());  // a merged id: the survivor
+    if (t.site_id().empty()) t.set_site_id(resident->unit().site_id());
+    if (t.name().empty()) t.set_name(resident->name());
+    if (t.phone().empty() && resident->phones_size() > 0) t.set_phone(resident->phones(0));
+    if (t.language().empty()) t.set_language(resident->language());
+  } else if (t.phone().empty() && t.external_id().empty()) {
+    return absl::InvalidArgumentError("whom to call back: resident_id, phone, or channel and external_id");
+  }
+  if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok()) return s;
+  if (t.language().empty()) t.set_language(config_.default_language);
+  if (!IsSupportedLanguage(t.language())) return absl::InvalidArgumentError("language is zh-Hant, zh-Hans or en");
+  *t.mutable_created_at() = ToTimestamp(clock_.Now());
+  t.set_requests(1);
+  auto saved = store_.SaveCallback(t, PersonOf(t), req.idempotency_key());
+  if (!saved.ok()) return saved.status();
+  if (saved->second) {
+    t.set_id(saved->first);
+    log::Get("residents")->info("event=callback_requested id={} site={} resident={} reason={}", t.id(), t.site_id(),
+                                t.resident_id(), t.reason());
+    if (resident) Note(*resident, absl::StrCat("callback requested (", t.reason(), "): ", t.id()), t.ticket_id(), "callback:" + t.id());
+    return t;
+  }
+  return store_.GetCallback(saved->first);
+}
+
+absl::StatusOr<v1::ListCallbacksResponse> ResidentLogic::ListCallbacks(const v1::ListCallbacksRequest& req) {
+  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+  if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
+  auto tasks = store_.ListCallbacks(req.site_id(), req.include_done(), PageSize(req.page_size()));
+  if (!tasks.ok()) return tasks.status();
+  v1::ListCallbacksResponse out;
+  for (auto& t : *tasks) *out.add_tasks() = std::move(t);
+  return out;
+}
+
+absl::StatusOr<v1::CallbackTask> ResidentLogic::CompleteCallback(const v1::CompleteCallbackRequest& req,
+                                                                  const std::string& actor) {
+  if (req.id().empty()) return absl::InvalidArgumentError("id is required");
+  std::string outcome(absl::StripAsciiWhitespace(req.outcome()));
+  if (outcome.empty() || outcome.size() > 2000) return absl::InvalidArgumentError("outcome is required, at most 2000 bytes");
+  auto t = store_.GetCallback(req.id());
+  if (!t.ok()) return t.status();
+  if (t->done()) return absl::FailedPreconditionError(absl::StrCat(t->id(), " was completed by ", t->done_by()));
+  t->set_done(true);
+  *t->mutable_done_at() = ToTimestamp(clock_.Now());
+  t->set_done_by(actor);
+  t->set_outcome(outcome);
+  if (absl::Status s = store_.FinishCallback(*t, PersonOf(*t)); !s.ok()) return s;
+  if (!t->resident_id().empty()) {
+    auto r = store_.Get(t->resident_id());
+    if (r.ok()) Note(*r, absl::StrCat("called back by ", actor, " (", t->id(), "): ", outcome), t->ticket_id(), "callback_done:" + t->id());
+  }
+  return *t;
+}
+
 absl::Status ResidentLogic::HandleTicketEvent(const queue::Entry& event) {
   absl::string_view resident_id = event.Get("resident_id");
   if (resident_id.empty()) return absl::OkStatus();  // not about a known resident

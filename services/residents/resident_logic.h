@@ -48,6 +48,13 @@ class ResidentLogic {
   absl::StatusOr<v1::ListTimelineResponse> ListTimeline(const v1::ListTimelineRequest& request);
   absl::StatusOr<v1::TimelineEntry> AppendTimeline(const v1::AppendTimelineRequest& request);
 
+  /// A callback task for the desk, filled in from the resident when known (name, primary phone,
+  /// language, estate) and noted on their timeline. One open task per person: asking again
+  /// returns the open task, counted.
+  absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request);
+  absl::StatusOr<v1::ListCallbacksResponse> ListCallbacks(const v1::ListCallbacksRequest& request);
+  absl::StatusOr<v1::CallbackTask> CompleteCallback(const v1::CompleteCallbackRequest& request, const std::string& actor);
+
   /// The `timeline` consumer of lobby:q:tickets: a ticket event naming a resident is appended to
   /// their timeline once (the stream entry id is the idempotency key).
   absl::Status HandleTicketEvent(const queue::Entry& event);
@@ -58,6 +65,7 @@ class ResidentLogic {
  private:
   absl::StatusOr<v1::Resident> LinkOnce(const v1::LinkIdentityRequest& request);
   std::string NewEntryId() const;
+  void Note(const v1::Resident& resident, const std::string& text, const std::string& ticket, const std::string& key);
   absl::StatusOr<std::string> NormalizeUnit(v1::Unit& unit) const;
 
   ResidentStore& store_;

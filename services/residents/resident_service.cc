@@ -34,7 +34,11 @@ ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
       list_timeline_(env.Method(std::string(kPrefix) + "ListTimeline",
                                 {Role::kAgent, Role::kManager, Role::kAdmin})),
       append_timeline_(env.Method(std::string(kPrefix) + "AppendTimeline",
-                                  {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})) {}
+                                  {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
+      request_callback_(env.Method(std::string(kPrefix) + "RequestCallback",
+                                   {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
+      list_callbacks_(env.Method(std::string(kPrefix) + "ListCallbacks", {Role::kAgent, Role::kManager, Role::kAdmin})),
+      complete_callback_(env.Method(std::string(kPrefix) + "CompleteCallback", {Role::kAgent, Role::kManager, Role::kAdmin})) {}
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateResidentRequest* req,
@@ -116,6 +120,24 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServ
                                                               v1::TimelineEntry* resp) {
   return ServeUnary(env_, append_timeline_, ctx,
                     Into(resp, [this, req](const auth::Principal&) { return logic_.AppendTimeline(*req); }));
+}
+
+grpc::ServerUnaryReactor* ResidentServiceImpl::RequestCallback(grpc::CallbackServerContext* ctx,
+                                                               const v1::RequestCallbackRequest* req, v1::CallbackTask* resp) {
+  return ServeUnary(env_, request_callback_, ctx,
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.RequestCallback(*req); }));
+}
+
+grpc::ServerUnaryReactor* ResidentServiceImpl::ListCallbacks(grpc::CallbackServerContext* ctx,
+                                                             const v1::ListCallbacksRequest* req,
+                                                             v1::ListCallbacksResponse* resp) {
+  return ServeUnary(env_, list_callbacks_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ListCallbacks(*req); }));
+}
+
+grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(grpc::CallbackServerContext* ctx,
+                                                                const v1::CompleteCallbackRequest* req, v1::CallbackTask* resp) {
+  return ServeUnary(env_, complete_callback_, ctx,
+                    Into(resp, [this, req](const auth::Principal& p) { return logic_.CompleteCallback(*req, p.name); }));
 }
 
 }  // namespace lobby::residents

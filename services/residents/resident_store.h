@@ -93,6 +93,19 @@ class ResidentStore {
   /// Counts one event under `key` in a window that starts with the first event; returns the
   /// count in the current window.
   virtual absl::StatusOr<int64_t> CountInWindow(absl::string_view key, absl::Duration window) = 0;
+
+  /// Stores `task` as open under a fresh id ("CB-10001"), unless the idempotency key was seen or `person` (on its site) has an
+  /// open task already: then that one is counted as asked again. Returns the id stored and
+  /// whether it is new.
+  virtual absl::StatusOr<std::pair<std::string, bool>> SaveCallback(const v1::CallbackTask& task, absl::string_view person,
+                                                                    absl::string_view idempotency_key) = 0;
+  /// NOT_FOUND when unknown (done tasks are kept 30 days).
+  virtual absl::StatusOr<v1::CallbackTask> GetCallback(absl::string_view id) = 0;
+  /// The site's open tasks, oldest first, then (with `include_done`) done ones, newest first.
+  virtual absl::StatusOr<std::vector<v1::CallbackTask>> ListCallbacks(absl::string_view site, bool include_done,
+                                                                      int limit) = 0;
+  /// Replaces the open task by `done`; FAILED_PRECONDITION when it is done already.
+  virtual absl::Status FinishCallback(const v1::CallbackTask& done, absl::string_view person) = 0;
 };
 
 }  // namespace lobby::residents

@@ -60,6 +60,10 @@ residents:
   merge SURVIVOR_ID MERGED_ID
   timeline ID [--page-size N] [--page-token T]
   note ID --text TEXT                     add a staff note to the timeline
+  callbacks --site S [--all]              people the desk must call back (open, oldest first;
+                                          --all adds the last 30 days' done ones)
+  callback-request --site S (--resident RS-ID | --phone P) --reason R [--text T] [--ticket T]
+  callback-done ID --outcome TEXT         record the call back
 
 repairs:
   create --site S (--building B --floor F --room R | --building B --area A [--floor F])
@@ -588,6 +592,44 @@ int Residents(Ctl& ctl, Args& a) {
     req.mutable_entry()->set_actor("lobbyctl");
     auto e = ctl.Call<v1::AppendTimelineRequest, v1::TimelineEntry>(&S::AppendTimeline, req);
     std::cout << (ctl.json() ? Json(e) : "noted: " + e.id()) << "\n";
+  } else if (cmd == "callbacks") {
+    a.Allow({"site", "all"}, 0);
+    v1::ListCallbacksRequest req;
+    req.set_site_id(a.Require("site"));
+    req.set_include_done(a.Has("all"));
+    req.set_page_size(500);
+    auto r = ctl.Call<v1::ListCallbacksRequest, v1::ListCallbacksResponse>(&S::ListCallbacks, req);
+    if (ctl.json()) {
+      std::cout << Json(r) << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& t : r.tasks()) {
+      rows.push_back({t.id(), Time(t.created_at()), t.name().empty() ? t.resident_id() : t.name(), t.phone(),
+                      Lower(v1::Channel_Name(t.channel()), "CHANNEL_"), t.reason(),
+                      t.done() ? "done: " + t.outcome() : (t.requests() > 1 ? absl::StrCat("asked ", t.requests(), "x: ") : "") + t.text()});
+    }
+    PrintTable({"CALLBACK", "SINCE", "WHO", "PHONE", "CHANNEL", "REASON", "NOTE"}, rows);
+  } else if (cmd == "callback-request") {
+    a.Allow({"site", "resident", "phone", "reason", "text", "ticket"}, 0);
+    v1::RequestCallbackRequest req;
+    v1::CallbackTask* t = req.mutable_task();
+    t->set_site_id(a.Get("site"));
+    t->set_resident_id(a.Get("resident"));
+    t->set_phone(a.Get("phone"));
+    t->set_reason(a.Require("reason"));
+    t->set_text(a.Get("text"));
+    t->set_ticket_id(a.Get("ticket"));
+    t->set_channel(v1::CHANNEL_PHONE);
+    auto r = ctl.Call<v1::RequestCallbackRequest, v1::CallbackTask>(&S::RequestCallback, req);
+    std::cout << (ctl.json() ? Json(r) : r.id() + (r.requests() > 1 ? " (already open)" : "")) << "\n";
+  } else if (cmd == "callback-done") {
+    a.Allow({"outcome"}, 1);
+    v1::CompleteCallbackRequest req;
+    req.set_id(a.positional[0]);
+    req.set_outcome(a.Require("outcome"));
+    auto r = ctl.Call<v1::CompleteCallbackRequest, v1::CallbackTask>(&S::CompleteCallback, req);
+    std::cout << (ctl.json() ? Json(r) : r.id() + " done") << "\n";
   } else {
     throw UsageError{"unknown command 'residents " + cmd + "'"};
   }

@@ -29,6 +29,11 @@ class MockStore : public ResidentStore {
   MOCK_METHOD(absl::StatusOr<int64_t>, CountAttempt, (absl::string_view), (override));
   MOCK_METHOD(absl::Status, DeleteVerification, (absl::string_view), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, CountInWindow, (absl::string_view, absl::Duration), (override));
+  MOCK_METHOD((absl::StatusOr<std::pair<std::string, bool>>), SaveCallback,
+              (const v1::CallbackTask&, absl::string_view, absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<v1::CallbackTask>, GetCallback, (absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<v1::CallbackTask>>, ListCallbacks, (absl::string_view, bool, int), (override));
+  MOCK_METHOD(absl::Status, FinishCallback, (const v1::CallbackTask&, absl::string_view), (override));
 };
 
 v1::Resident Valid() {

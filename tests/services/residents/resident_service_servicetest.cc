@@ -483,5 +483,84 @@ TEST_F(ResidentServiceTest, ConcurrentUpdatesBothLand) {
   EXPECT_EQ(r.version(), 3) << "each real change bumps the version once; repeats change nothing";
 }
 
+TEST_F(ResidentServiceTest, CallbackTasksOnePerPersonUntilDone) {
+  v1::Resident a = Create("陳大文", "9123 4567");
+  v1::LinkIdentityRequest link;
+  link.set_resident_id(a.id());
+  link.set_channel(v1::CHANNEL_WECHAT);
+  link.set_external_id("oWx-openid-1");
+  link.set_verified(true);
+  ASSERT_TRUE(Call(&Stub::LinkIdentity, link).ok());
+
+  v1::RequestCallbackRequest req;
+  req.mutable_task()->set_channel(v1::CHANNEL_WECHAT);
+  req.mutable_task()->set_external_id("oWx-openid-1");
+  req.mutable_task()->set_reason("asked_for_desk");
+  req.mutable_task()->set_text("我要搵人");
+  req.set_idempotency_key("wechat:msg-1");
+  auto first = Call(&Stub::RequestCallback, req, kAdapterToken);
+  ASSERT_TRUE(first.ok()) << first.status.error_message();
+  EXPECT_EQ(first.value.id(), "CB-10001");
+  EXPECT_EQ(first.value.resident_id(), a.id()) << "found through the chat identity";
+  EXPECT_EQ(first.value.phone(), "+85291234567");
+  EXPECT_EQ(first.value.site_id(), "demo");
+  EXPECT_EQ(first.value.name(), "陳大文");
+  EXPECT_EQ(Call(&Stub::RequestCallback, req, kAdapterToken).value.requests(), 1) << "a retry is not a second request";
+
+  req.set_idempotency_key("wechat:msg-2");
+  auto again = Call(&Stub::RequestCallback, req, kAdapterToken);
+  EXPECT_EQ(again.value.id(), "CB-10001") << "one open task per person";
+  EXPECT_EQ(again.value.requests(), 2);
+
+  v1::RequestCallbackRequest stranger;
+  stranger.mutable_task()->set_site_id("demo");
+  stranger.mutable_task()->set_phone("6123 4501");
+  stranger.mutable_task()->set_reason("missed_call");
+  auto other = Call(&Stub::RequestCallback, stranger, kAdapterToken);
+  ASSERT_TRUE(other.ok()) << other.status.error_message();
+  EXPECT_TRUE(other.value.resident_id().empty());
+  EXPECT_EQ(other.value.phone(), "+85261234501");
+
+  v1::RequestCallbackRequest bad;
+  bad.mutable_task()->set_site_id("demo");
+  bad.mutable_task()->set_reason("missed_call");
+  EXPECT_EQ(Call(&Stub::RequestCallback, bad, kAdapterToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "nobody to call back";
+  bad.mutable_task()->set_phone("6123 4502");
+  bad.mutable_task()->set_reason("");
+  EXPECT_EQ(Call(&Stub::RequestCallback, bad, kAdapterToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::ListCallbacksRequest list;
+  list.set_site_id("demo");
+  EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAdapterToken).status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto open = Call(&Stub::ListCallbacks, list, kAgentToken);
+  ASSERT_EQ(open.value.tasks_size(), 2);
+  EXPECT_EQ(open.value.tasks(0).id(), "CB-10001") << "oldest first";
+
+  v1::CompleteCallbackRequest done;
+  done.set_id("CB-10001");
+  EXPECT_EQ(Call(&Stub::CompleteCallback, done, kAgentToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "an outcome is required";
+  done.set_outcome("Called, visit booked for Friday");
+  auto completed = Call(&Stub::CompleteCallback, done, kAgentToken);
+  ASSERT_TRUE(completed.ok()) << completed.status.error_message();
+  EXPECT_TRUE(completed.value.done());
+  EXPECT_FALSE(completed.value.done_by().empty());
+  EXPECT_EQ(Call(&Stub::CompleteCallback, done, kAgentToken).status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAgentToken).value.tasks_size(), 1);
+  list.set_include_done(true);
+  EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAgentToken).value.tasks_size(), 2);
+
+  req.set_idempotency_key("wechat:msg-3");
+  EXPECT_EQ(Call(&Stub::RequestCallback, req, kAdapterToken).value.id(), "CB-10003") << "after it was done, a new task";
+
+  v1::ListTimelineRequest tl;
+  tl.set_resident_id(a.id());
+  auto timeline = Call(&Stub::ListTimeline, tl, kAgentToken);
+  int notes = 0;
+  for (const auto& e : timeline.value.entries()) notes += e.kind() == v1::TimelineEntry::KIND_NOTE;
+  EXPECT_EQ(notes, 3) << "requested, called back, requested again";
+}
+
 }  // namespace
 }  // namespace lobby::residents
