@@ -1,6 +1,11 @@
 #include "adapters/chatbot/component.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status.h"
@@ -13,6 +18,7 @@ void GrpcLobbyApi::Connect() {
   auto channel = Dial(addr_());
   residents_ = v1::ResidentService::NewStub(channel);
   repairs_ = v1::RepairService::NewStub(channel);
+  complaints_ = v1::ComplaintService::NewStub(channel);
   surveys_ = v1::SurveyService::NewStub(channel);
 }
 
@@ -45,7 +51,49 @@ absl::StatusOr<v1::Ticket> GrpcLobbyApi::GetTicket(const std::string& id) {
   Connect();
   v1::GetTicketRequest req;
   req.set_id(id);
+  if (absl::StartsWith(id, "C-")) return Call(*complaints_, &v1::ComplaintService::Stub::GetComplaint, req, token_);
   return Call(*repairs_, &v1::RepairService::Stub::GetRepair, req, token_);
+}
+
+absl::StatusOr<std::vector<v1::Ticket>> GrpcLobbyApi::ListMine(const v1::Resident& resident, int limit) {
+  Connect();
+  v1::ListTicketsRequest req;
+  req.set_site_id(resident.unit().site_id());
+  req.set_reporter_resident_id(resident.id());
+  req.set_page_size(limit);
+  auto repairs = Call(*repairs_, &v1::RepairService::Stub::ListRepairs, req, token_);
+  if (!repairs.ok()) return repairs.status();
+  auto complaints = Call(*complaints_, &v1::ComplaintService::Stub::ListComplaints, req, token_);
+  if (!complaints.ok()) return complaints.status();
+  std::vector<v1::Ticket> all(repairs->tickets().begin(), repairs->tickets().end());
+  all.insert(all.end(), complaints->tickets().begin(), complaints->tickets().end());
+  std::sort(all.begin(), all.end(), [](const v1::Ticket& a, const v1::Ticket& b) {
+    return FromTimestamp(a.created_at()) > FromTimestamp(b.created_at());
+  });
+  if (static_cast<int>(all.size()) > limit) all.resize(limit);
+  return all;
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateComplaint(const v1::CreateTicketRequest& req) {
+  Connect();
+  return Call(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, req, token_);
+}
+
+absl::StatusOr<v1::StartVerificationResponse> GrpcLobbyApi::StartVerification(const v1::StartVerificationRequest& req) {
+  Connect();
+  return Call(*residents_, &v1::ResidentService::Stub::StartVerification, req, token_);
+}
+
+absl::StatusOr<v1::Resident> GrpcLobbyApi::ConfirmVerification(const v1::ConfirmVerificationRequest& req) {
+  Connect();
+  auto r = Call(*residents_, &v1::ResidentService::Stub::ConfirmVerification, req, token_);
+  if (!r.ok()) return r.status();
+  return r->resident();
+}
+
+absl::StatusOr<v1::CallbackTask> GrpcLobbyApi::RequestCallback(const v1::RequestCallbackRequest& req) {
+  Connect();
+  return Call(*residents_, &v1::ResidentService::Stub::RequestCallback, req, token_);
 }
 
 absl::StatusOr<v1::Classification> GrpcLobbyApi::Classify(const std::string& site, const std::string& text) {
@@ -119,13 +167,32 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("line-token", "", "the LINE channel access token", true);
   settings.Declare("line-api", "https://api.line.me", "the LINE Messaging API base URL");
   settings.Declare("line-data-api", "https://api-data.line.me", "the LINE content API base URL (photos)");
+  settings.Declare("wechat-account", "lobby", "the WeChat Official Account's name in the webhook path /v1/wechat/<account>");
+  settings.Declare("wechat-token", "", "the Token of the Official Account's server settings (signs requests)", true);
+  settings.Declare("wechat-app-id", "", "the Official Account's AppID");
+  settings.Declare("wechat-app-secret", "", "the Official Account's AppSecret (access tokens)", true);
+  settings.Declare("wechat-aes-key", "", "the EncodingAESKey for safe mode (43 characters); empty: plain mode only", true);
+  settings.Declare("wechat-api", "https://api.weixin.qq.com", "the WeChat API base URL");
+  settings.Declare("wechat-passive-budget", "4s", "how long a WeChat answer may take to go back in the response (WeChat waits 5 s)");
   settings.Declare("public-url", "http://localhost:7080", "the adapters' public base URL (photo links in tickets)");
+  settings.Declare("chat-sites", "", "the estates (site ids, comma-separated) the chat bot serves: new residents link a flat there");
+  settings.Declare("chat-timezone", "Asia/Hong_Kong", "the estates' time zone: visit windows are offered in it");
 }
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime,
                                                              const std::set<std::string>& providers) {
   std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
-  auto c = std::unique_ptr<Component>(new Component(runtime, settings.Get("lobby-addr"), token));
+  ConversationOptions options;
+  for (absl::string_view site : absl::StrSplit(settings.Get("chat-sites"), ',', absl::SkipWhitespace())) {
+    std::string id(absl::StripAsciiWhitespace(site));
+    if (absl::Status s = ValidateSiteId(id); !s.ok()) return settings.Invalid("chat-sites", std::string(s.message()));
+    options.sites.push_back(id);
+  }
+  if (options.sites.empty()) return settings.Invalid("chat-sites", "name the estates the chat bot serves (site ids, comma-separated)");
+  if (!absl::LoadTimeZone(settings.Get("chat-timezone"), &options.time_zone)) {
+    return settings.Invalid("chat-timezone", "an IANA time zone, e.g. Asia/Hong_Kong");
+  }
+  auto c = std::unique_ptr<Component>(new Component(runtime, settings.Get("lobby-addr"), token, std::move(options)));
   Component* self = c.get();
   if (providers.count("telegram")) {
     telegram::TelegramConfig cfg;
@@ -175,6 +242,31 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     c->line_->Register(runtime.http().routes());
     c->Deliver(runtime, "line", 50, [self](const queue::Entry& m) { return self->line_->Send(m); });
   }
+  if (providers.count("wechat")) {
+    wechat::WeChatConfig cfg;
+    cfg.account = settings.Get("wechat-account");
+    cfg.token = settings.Get("wechat-token");
+    cfg.app_id = settings.Get("wechat-app-id");
+    cfg.app_secret = settings.Get("wechat-app-secret");
+    cfg.aes_key = settings.Get("wechat-aes-key");
+    cfg.api = settings.Get("wechat-api");
+    cfg.public_url = settings.Get("public-url");
+    for (const char* required : {"wechat-token", "wechat-app-id", "wechat-app-secret"}) {
+      if (settings.Get(required).empty()) return settings.Invalid(required, "the WeChat adapter needs it");
+    }
+    if (!cfg.aes_key.empty()) {
+      if (auto ok = wechat::Cipher::Create(cfg.aes_key, cfg.app_id); !ok.ok()) return settings.Invalid("wechat-aes-key", std::string(ok.status().message()));
+    }
+    auto budget = settings.GetDuration("wechat-passive-budget");
+    if (!budget.ok() || *budget <= absl::ZeroDuration() || *budget > absl::Milliseconds(4500)) {
+      return settings.Invalid("wechat-passive-budget", "a duration up to 4.5s (WeChat waits 5 s)");
+    }
+    cfg.passive_budget = *budget;
+    c->wechat_ = std::make_unique<wechat::WeChat>(cfg, runtime.redis(), runtime.clock(), c->conversation_, c->RecipientsOn(v1::CHANNEL_WECHAT));
+    c->wechat_->Register(runtime.http().routes());
+    // The customer-service API allows a few hundred thousand calls a day: 20/s keeps well within.
+    c->Deliver(runtime, "wechat", 20, [self](const queue::Entry& m) { return self->wechat_->Send(m); });
+  }
   return c;
 }
 
@@ -200,8 +292,8 @@ void Component::Deliver(Runtime& runtime, const std::string& channel, double per
                       [delivery](const queue::Entry& m) { return delivery->Handle(m); });
 }
 
-Component::Component(Runtime& runtime, std::string addr, std::string token)
+Component::Component(Runtime& runtime, std::string addr, std::string token, ConversationOptions options)
     : api_([&runtime, addr] { return addr.empty() ? runtime.grpc().address() : addr; }, std::move(token)),
-      conversation_(runtime.redis(), api_) {}
+      conversation_(runtime.redis(), api_, runtime.clock(), std::move(options)) {}
 
 }  // namespace lobby::chatbot

@@ -9,7 +9,9 @@
 #include "adapters/common/delivery.h"
 #include "adapters/telegram/telegram.h"
 #include "adapters/line/line.h"
+#include "adapters/wechat/wechat.h"
 #include "adapters/whatsapp/whatsapp.h"
+#include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -24,6 +26,11 @@ class GrpcLobbyApi final : public LobbyApi {
   GrpcLobbyApi(std::function<std::string()> addr, std::string token) : addr_(std::move(addr)), token_(std::move(token)) {}
   absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel, const std::string& user) override;
   absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident, int limit) override;
+  absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) override;
+  absl::StatusOr<v1::StartVerificationResponse> StartVerification(const v1::StartVerificationRequest& request) override;
+  absl::StatusOr<v1::Resident> ConfirmVerification(const v1::ConfirmVerificationRequest& request) override;
+  absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) override;
   absl::StatusOr<v1::Classification> Classify(const std::string& site, const std::string& text) override;
   absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) override;
   absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
@@ -40,6 +47,7 @@ class GrpcLobbyApi final : public LobbyApi {
   std::mutex mu_;
   std::unique_ptr<v1::ResidentService::Stub> residents_;
   std::unique_ptr<v1::RepairService::Stub> repairs_;
+  std::unique_ptr<v1::ComplaintService::Stub> complaints_;
   std::unique_ptr<v1::SurveyService::Stub> surveys_;
 };
 
@@ -48,12 +56,12 @@ class GrpcLobbyApi final : public LobbyApi {
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  /// `providers`: "telegram", "whatsapp", "line".
+  /// `providers`: "telegram", "whatsapp", "line", "wechat".
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime,
                                                            const std::set<std::string>& providers);
 
  private:
-  Component(Runtime& runtime, std::string addr, std::string token);
+  Component(Runtime& runtime, std::string addr, std::string token, ConversationOptions options);
   /// The residents' verified identities on `channel`.
   RecipientOf RecipientsOn(v1::Channel channel);
   void Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send);
@@ -62,6 +70,7 @@ class Component {
   std::unique_ptr<telegram::Telegram> telegram_;
   std::unique_ptr<whatsapp::WhatsApp> whatsapp_;
   std::unique_ptr<line::Line> line_;
+  std::unique_ptr<wechat::WeChat> wechat_;
   std::vector<std::unique_ptr<adapters::Delivery>> deliveries_;
 };
 

@@ -1,18 +1,25 @@
 #include "adapters/chatbot/conversation.h"
 
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/queue.h"
 
 namespace lobby::chatbot {
 namespace {
+
+using Buttons = std::vector<std::pair<std::string, std::string>>;
+using Replies = std::vector<Reply>;
+
+constexpr int kStateTtlSeconds = 86400;
 
 std::string T(const std::string& lang, const char* en, const char* hant, const char* hans) {
   if (lang == "zh-Hant") return hant;
@@ -27,19 +34,39 @@ std::string Name(const v1::Category& c, const std::string& lang) {
   return it != c.names().end() ? it->second : c.id();
 }
 
-Reply Menu(const std::string& lang) {
-  return Reply{T(lang, "How can we help?", "請問有什麼可以幫到您？", "请问有什么可以帮您？"),
-               {{T(lang, "Report a repair", "報修", "报修"), "menu:repair"},
-                {T(lang, "My tickets", "我的個案", "我的工单"), "menu:status"},
-                {T(lang, "Talk to the service desk", "聯絡客服", "联系客服"), "menu:agent"}}};
+const v1::Category* Find(const v1::Catalog& catalog, const std::string& id) {
+  for (const auto& c : catalog.categories()) {
+    if (c.id() == id) return &c;
+  }
+  return nullptr;
 }
 
+std::string Clean(const std::string& text) { return absl::AsciiStrToLower(absl::StripAsciiWhitespace(text)); }
+
 bool Is(const std::string& text, std::initializer_list<const char*> words) {
-  std::string t = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  std::string t = Clean(text);
   for (const char* w : words) {
     if (t == w) return true;
   }
   return false;
+}
+
+bool IsCancel(const std::string& t) { return Is(t, {"cancel", "/cancel", "stop", "start over", "取消", "重新開始", "重新开始", "算了"}); }
+bool IsMenu(const std::string& t) { return Is(t, {"menu", "/start", "/menu", "hi", "hello", "你好", "您好", "選單", "菜单", "主選單", "主菜单"}); }
+bool IsAgent(const std::string& t) {
+  return Is(t, {"agent", "/agent", "human", "person", "service desk", "人工", "客服", "真人", "轉人工", "转人工", "聯絡客服", "联系客服"});
+}
+
+// The language to greet a sender Lobby does not know yet in: the provider's hint (Telegram's
+// language_code, a WhatsApp number's country), else what the channel is used for.
+std::string GuessLanguage(const Inbound& in) {
+  std::string h = absl::AsciiStrToLower(in.language);
+  if (h == "zh-hant" || h == "zh-hk" || h == "zh-tw" || h == "zh-mo") return "zh-Hant";
+  if (absl::StartsWith(h, "zh")) return "zh-Hans";
+  if (!h.empty()) return "en";
+  if (in.channel == v1::CHANNEL_WECHAT) return "zh-Hans";
+  if (in.channel == v1::CHANNEL_LINE) return "zh-Hant";
+  return "en";
 }
 
 std::string StatusText(v1::TicketStatus s, const std::string& lang) {
@@ -57,7 +84,826 @@ std::string StatusText(v1::TicketStatus s, const std::string& lang) {
   }
 }
 
+struct Subject {
+  v1::ComplaintSubject subject;
+  const char* category;  // the catalog's usual complaint category for it
+  const char *en, *hant, *hans;
+};
+constexpr Subject kSubjects[] = {
+    {v1::COMPLAINT_SUBJECT_NOISE, "noise", "Noise", "噪音", "噪音"},
+    {v1::COMPLAINT_SUBJECT_NEIGHBOUR, "neighbour", "A neighbour", "鄰居", "邻居"},
+    {v1::COMPLAINT_SUBJECT_STAFF, "staff_conduct", "Staff", "員工", "员工"},
+    {v1::COMPLAINT_SUBJECT_SERVICE, "", "Our service", "服務", "服务"},
+    {v1::COMPLAINT_SUBJECT_ENVIRONMENT, "environment", "Environment", "環境", "环境"},
+    {v1::COMPLAINT_SUBJECT_BILLING, "billing", "Fees and billing", "收費", "收费"},
+    {v1::COMPLAINT_SUBJECT_OTHER, "", "Something else", "其他", "其他"},
+};
+
+std::string UnitText(const v1::Unit& u, const std::string& lang) {
+  if (lang == "en") return absl::StrCat(u.building(), ", ", u.floor(), "/F, flat ", u.room());
+  return absl::StrCat(u.building(), " ", u.floor(), T(lang, "", "樓 ", "楼 "), u.room(), T(lang, "", "室", "室"));
+}
+
 }  // namespace
+
+// ------------------------------------------------------------------ session
+
+/// One sender's state for the length of one message: read in one round trip, written back in one.
+struct Conversation::Session {
+  std::string key;
+  std::map<std::string, std::string> f;  // the stored fields: step, options, what the report holds so far
+  std::optional<v1::Resident> resident;
+  std::string lang;
+  std::string site;
+  int misses = 0;                        // messages in a row not understood, before this one
+  std::optional<v1::Catalog> catalog;
+
+  std::string Get(const std::string& k) const {
+    auto it = f.find(k);
+    return it == f.end() ? "" : it->second;
+  }
+  // Asks a question: the step that expects the answer, and the buttons offered (typed labels and
+  // numbers are read as presses).
+  Reply Ask(const std::string& step, std::string text, Buttons buttons = {}) {
+    f["step"] = step;
+    f["question"] = text;
+    f["options"] = EncodeButtons(buttons);
+    return Reply{std::move(text), std::move(buttons)};
+  }
+  // The question in progress, asked again.
+  Reply Again() { return Ask(Get("step"), Get("question"), DecodeButtons(Get("options"))); }
+  // Forgets the flow in progress (language and a pending survey stay).
+  void Reset() {
+    std::map<std::string, std::string> keep;
+    for (const char* k : {"lang", "survey", "guest"}) {
+      if (f.count(k)) keep[k] = f[k];
+    }
+    f = std::move(keep);
+  }
+};
+
+std::string Conversation::Key(v1::Channel channel, const std::string& user) {
+  return absl::StrCat("lobby:chat:", ChannelName(channel), ":", user);
+}
+
+absl::Status Conversation::ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::string& user,
+                                        const std::string& survey_id) {
+  std::string key = Key(channel, user);
+  return redis.Run({{"HSET", key, "survey", survey_id}, {"EXPIRE", key, "604800"}}).status();
+}
+
+namespace {
+
+Reply Menu(const std::string& lang) {
+  return Reply{T(lang, "How can we help?", "請問有什麼可以幫到您？", "请问有什么可以帮您？"),
+               {{T(lang, "Report a repair", "報修", "报修"), "menu:repair"},
+                {T(lang, "Make a complaint", "投訴", "投诉"), "menu:complaint"},
+                {T(lang, "My tickets", "我的個案", "我的工单"), "menu:mine"},
+                {T(lang, "Service desk", "聯絡客服", "联系客服"), "menu:agent"}}};
+}
+
+Reply Welcome(const std::string& lang) {
+  return Reply{T(lang, "Welcome! This chat is not linked to your flat yet.", "歡迎！此對話尚未連結您的單位。", "欢迎！此对话尚未绑定您的房屋。"),
+               {{T(lang, "Link my flat", "連結我的單位", "绑定我的房屋"), "bind"},
+                {T(lang, "Report a common-area problem", "報告公共地方問題", "报告公共区域问题"), "guest"}}};
+}
+
+// The button whose label (or number, counted from 1) was typed instead of pressed.
+std::optional<std::string> Pressed(const std::string& text, const Buttons& options) {
+  std::string t = Clean(text);
+  int n = 0;
+  if (absl::SimpleAtoi(t, &n) && n >= 1 && n <= static_cast<int>(options.size())) return options[n - 1].second;
+  for (const auto& [label, data] : options) {
+    if (Clean(label) == t) return data;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
+  Session s;
+  s.key = Key(in.channel, in.user);
+  auto read = redis_.Run({{"HGETALL", s.key}});
+  if (!read.ok()) return read.status();
+  const redis::Reply& state = (*read)[0];
+  for (size_t i = 0; i + 1 < state.elements.size(); i += 2) s.f[state.elements[i].str] = state.elements[i + 1].str;
+  auto resident = api_.Resolve(in.channel, in.user);
+  if (!resident.ok()) return resident.status();
+  s.resident = *std::move(resident);
+  if (s.resident) {
+    s.lang = s.resident->language().empty() ? "en" : s.resident->language();
+    s.site = s.resident->unit().site_id();
+    s.f.erase("guest");
+  } else {
+    if (s.Get("lang").empty()) s.f["lang"] = GuessLanguage(in);
+    s.lang = s.f["lang"];
+    s.site = s.Get("site");
+    if (s.site.empty() && !options_.sites.empty()) s.site = options_.sites[0];
+  }
+  (void)absl::SimpleAtoi(s.Get("misses"), &s.misses);
+  s.f.erase("misses");
+
+  Inbound effective = in;
+  bool survey_digit = s.Get("step").empty() && !s.Get("survey").empty() && in.text.size() == 1 && in.text[0] >= '1' && in.text[0] <= '5';
+  if (!in.button && !survey_digit) {  // a button's label or number typed instead of pressed
+    Buttons options = DecodeButtons(s.Get("options"));
+    if (auto data = Pressed(in.text, options)) {
+      effective.text = *data;
+      effective.button = true;
+    }
+  }
+  auto replies = Step(s, effective);
+  if (!replies.ok()) return replies.status();
+  std::vector<redis::Args> save = {{"DEL", s.key}};
+  redis::Args set = {"HSET", s.key};
+  for (const auto& [k, v] : s.f) {
+    if (v.empty()) continue;
+    set.push_back(k);
+    set.push_back(v);
+  }
+  if (set.size() > 2) {
+    save.push_back(std::move(set));
+    save.push_back({"EXPIRE", s.key, std::to_string(kStateTtlSeconds)});
+  }
+  auto saved = redis_.Run(save);
+  if (!saved.ok()) return saved.status();
+  return replies;
+}
+
+absl::StatusOr<const v1::Catalog*> Conversation::Catalog(Session& s) {
+  if (!s.catalog) {
+    auto c = api_.GetCatalog(s.site);
+    if (!c.ok()) return c.status();
+    s.catalog = *std::move(c);
+  }
+  return &*s.catalog;
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::Misunderstood(Session& s, const Inbound& in, Reply again) {
+  if (s.misses + 1 >= 2) return Callback(s, in, "not_understood");
+  s.f["misses"] = "1";
+  std::string hint = again.buttons.empty() ? ""
+                                           : T(s.lang, "Please choose one of the options, or type CANCEL. ", "請選擇其中一項，或輸入「取消」。",
+                                               "请选择其中一项，或输入「取消」。");
+  again.text = absl::StrCat(T(s.lang, "Sorry, I did not understand. ", "對不起，我不太明白。", "对不起，我不太明白。"), hint, "\n", again.text);
+  return Replies{std::move(again)};
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::Step(Session& s, const Inbound& in) {
+  const std::string& text = in.text;
+  const std::string lang = s.lang;
+  if (IsCancel(text)) {
+    s.Reset();
+    return Replies{{T(lang, "Cancelled.", "已取消。", "已取消。"), {}}, s.resident ? s.Ask("", Menu(lang).text, Menu(lang).buttons)
+                                                                            : s.Ask("", Welcome(lang).text, Welcome(lang).buttons)};
+  }
+  if (IsAgent(text) || text == "menu:agent") return Callback(s, in, "asked_for_desk");
+  if (!s.resident) return Unbound(s, in);
+  if (IsMenu(text)) {
+    s.Reset();
+    Reply m = Menu(lang);
+    return Replies{s.Ask("", m.text, m.buttons)};
+  }
+  if (std::string number = FindTicketNumber(text); !number.empty() && !in.button) return Status(s, number);
+  const std::string step = s.Get("step");
+  if (absl::StartsWith(text, "survey:") || absl::StartsWith(step, "survey") ||
+      (step.empty() && !s.Get("survey").empty() && text.size() == 1 && text[0] >= '1' && text[0] <= '5')) {
+    return Survey(s, in);
+  }
+  if (text == "menu:mine") return Mine(s);
+  if (text == "menu:repair") {
+    s.Reset();
+    s.f["flow"] = "repair";
+    return Repair(s, in);
+  }
+  if (text == "menu:complaint") {
+    s.Reset();
+    s.f["flow"] = "complaint";
+    return Complaint(s, in);
+  }
+  if (s.Get("flow") == "repair") return Repair(s, in);
+  if (s.Get("flow") == "complaint") return Complaint(s, in);
+  // Nothing in progress: a photo or a few words start a report.
+  if (!in.photos.empty() || (!in.button && text.size() >= 6)) {
+    s.Reset();
+    s.f["flow"] = "repair";
+    return Repair(s, in);
+  }
+  Reply m = Menu(lang);
+  return Misunderstood(s, in, s.Ask("", m.text, m.buttons));
+}
+
+// ------------------------------------------------------------------ binding
+
+absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbound& in) {
+  const std::string& lang = s.lang;
+  const std::string& text = in.text;
+  const std::string step = s.Get("step");
+  auto ask_phone = [&](const std::string& before) {
+    return Replies{s.Ask("bind_phone", before + T(lang, "Please type the mobile number you registered with the management office.",
+                                                   "請輸入您在管理處登記的手提電話號碼。", "请输入您在物业登记的手机号码。"))};
+  };
+  auto ask_unit = [&]() {
+    return Replies{s.Ask("bind_unit", T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
+                                        "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A", "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A"))};
+  };
+  if (text == "bind") {
+    s.Reset();
+    s.f.erase("guest");
+    return ask_phone("");
+  }
+  if (text == "guest" || s.Get("guest") == "1") {
+    if (text == "guest") {
+      s.Reset();
+      s.f["guest"] = "1";
+      s.f["flow"] = "repair";
+      s.f["where"] = "common";
+    }
+    if (text == "guest" && options_.sites.size() > 1) {
+      Buttons sites;
+      for (const auto& site : options_.sites) sites.push_back({site, "site:" + site});
+      return Replies{s.Ask("guest_site", T(lang, "Which estate?", "請問是哪個屋苑？", "请问是哪个小区？"), sites)};
+    }
+    if (s.Get("step") == "guest_site") {
+      if (!in.button || !absl::StartsWith(text, "site:")) return Misunderstood(s, in, s.Again());
+      s.f["site"] = s.site = text.substr(5);
+      s.f["step"] = "";
+    }
+    if (s.Get("flow") == "repair") return Repair(s, in);
+  }
+  if (step == "bind_phone") {
+    std::string digits;
+    for (char c : text) {
+      if (absl::ascii_isdigit(c) || (c == '+' && digits.empty())) digits += c;
+    }
+    if (digits.size() < 8 || digits.size() > 16) {
+      return Misunderstood(s, in, s.Ask("bind_phone", T(lang, "Please type your mobile number, e.g. 9123 4567.", "請輸入手提電話號碼，例如 9123 4567。", "请输入手机号码，例如 138 0013 8000。")));
+    }
+    s.f["phone"] = digits;
+    if (options_.sites.size() > 1) {
+      Buttons sites;
+      for (const auto& site : options_.sites) sites.push_back({site, "site:" + site});
+      return Replies{s.Ask("bind_site", T(lang, "Which estate do you live in?", "請問您住在哪個屋苑？", "请问您住在哪个小区？"), sites)};
+    }
+    return ask_unit();
+  }
+  if (step == "bind_site") {
+    if (!in.button || !absl::StartsWith(text, "site:")) return Misunderstood(s, in, s.Again());
+    s.f["site"] = text.substr(5);
+    return ask_unit();
+  }
+  if (step == "bind_unit") {
+    std::vector<std::string> parts = absl::StrSplit(text, absl::ByAnyChar("/,，、"), absl::SkipWhitespace());
+    if (parts.size() != 3) parts = absl::StrSplit(text, ' ', absl::SkipWhitespace());
+    if (parts.size() != 3) return Misunderstood(s, in, ask_unit()[0]);
+    v1::StartVerificationRequest req;
+    req.set_channel(in.channel);
+    req.set_external_id(in.user);
+    req.set_phone(s.Get("phone"));
+    v1::Unit* u = req.mutable_unit();
+    u->set_site_id(s.site);
+    u->set_building(std::string(absl::StripAsciiWhitespace(parts[0])));
+    u->set_floor(std::string(absl::StripAsciiWhitespace(parts[1])));
+    u->set_room(std::string(absl::StripAsciiWhitespace(parts[2])));
+    auto started = api_.StartVerification(req);
+    if (absl::IsNotFound(started.status()) || absl::IsInvalidArgument(started.status())) {
+      return ask_phone(T(lang, "Sorry, we could not find that number at that flat. ", "對不起，找不到此號碼與單位的登記。",
+                         "对不起，找不到该号码与房屋的登记。"));
+    }
+    if (absl::IsResourceExhausted(started.status()) || absl::IsAlreadyExists(started.status())) {
+      s.Reset();
+      return Replies{{absl::IsAlreadyExists(started.status())
+                          ? T(lang, "This chat is linked to another resident. Please contact the management office.",
+                              "此對話已連結另一位住戶，請聯絡管理處。", "此对话已绑定另一位住户，请联系物业。")
+                          : T(lang, "Too many attempts. Please try again in an hour.", "嘗試次數太多，請一小時後再試。", "尝试次数太多，请一小时后再试。"),
+                      {}}};
+    }
+    if (!started.ok()) return started.status();
+    s.f["verification"] = started->verification_id();
+    return Replies{s.Ask("bind_code", absl::StrCat(T(lang, "We have sent a 6-digit code by SMS to ", "我們已用短訊把 6 位數字驗證碼發送到 ",
+                                                     "我们已用短信把 6 位数字验证码发送到 "),
+                                                   started->masked_phone(), T(lang, ". Please type it here.", "，請在此輸入。", "，请在此输入。")))};
+  }
+  if (step == "bind_code") {
+    std::string code;
+    for (char c : text) {
+      if (absl::ascii_isdigit(c)) code += c;
+    }
+    v1::ConfirmVerificationRequest req;
+    req.set_verification_id(s.Get("verification"));
+    req.set_code(code);
+    auto resident = api_.ConfirmVerification(req);
+    if (absl::IsInvalidArgument(resident.status()) && !absl::StrContains(resident.status().message(), "no attempts")) {
+      return Replies{s.Ask("bind_code", T(lang, "That code is not right. Please check the SMS and type the 6 digits again.",
+                                          "驗證碼不正確，請核對短訊後再輸入 6 位數字。", "验证码不正确，请核对短信后再输入 6 位数字。"))};
+    }
+    if (absl::IsInvalidArgument(resident.status()) || absl::IsNotFound(resident.status()) ||
+        absl::IsResourceExhausted(resident.status())) {
+      s.Reset();
+      return Replies{{T(lang, "That code can no longer be used.", "此驗證碼已不能使用。", "此验证码已不能使用。"), {}}, Welcome(lang)};
+    }
+    if (!resident.ok()) return resident.status();
+    s.f.clear();
+    std::string rl = resident->language().empty() ? lang : resident->language();
+    Reply m = Menu(rl);
+    return Replies{{absl::StrCat(T(rl, "Thank you, ", "多謝，", "谢谢，"), resident->name(),
+                                 T(rl, ". This chat is now linked to ", "。此對話已連結 ", "。此对话已绑定 "),
+                                 UnitText(resident->unit(), rl), T(rl, ".", "。", "。")),
+                    {}},
+                   s.Ask("", m.text, m.buttons)};
+  }
+  if (!step.empty()) return Misunderstood(s, in, s.Again());
+  if (std::string number = FindTicketNumber(text); !number.empty()) {
+    return Replies{{T(lang, "Please link your flat first to follow your tickets.", "請先連結您的單位，以查詢個案。", "请先绑定您的房屋，以查询工单。"), {}},
+                   s.Ask("", Welcome(lang).text, Welcome(lang).buttons)};
+  }
+  Reply w = Welcome(lang);
+  if (!in.button && !text.empty() && !IsMenu(text)) {  // a greeting is fine; lost twice in a row is not
+    if (s.misses > 0) return Callback(s, in, "not_understood");
+    s.f["misses"] = "1";
+  }
+  return Replies{s.Ask("", w.text, w.buttons)};
+}
+
+// ------------------------------------------------------------------ repairs
+
+absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inbound& in) {
+  const std::string& lang = s.lang;
+  const std::string& text = in.text;
+  const std::string step = s.Get("step");
+  // Photos are welcome at any step of a report.
+  if (!in.photos.empty()) {
+    std::vector<std::string> kept = absl::StrSplit(s.Get("photos"), '\x1f', absl::SkipEmpty());
+    kept.insert(kept.end(), in.photos.begin(), in.photos.end());
+    if (kept.size() > 20) kept.resize(20);
+    s.f["photos"] = absl::StrJoin(kept, "\x1f");
+    if (text.empty()) {
+      std::string received = absl::StrCat(T(lang, "Photo received (", "收到相片（", "收到照片（"), kept.size(), T(lang, "). ", "）。", "）。"));
+      if (step == "photos" || (step.empty() && !s.Get("description").empty())) {
+        return Replies{s.Ask("photos", received + T(lang, "Send more, or press Done.", "可再傳送，或按「完成」。", "可继续发送，或按「完成」。"),
+                             {{T(lang, "Done", "完成", "完成"), "photos:done"}})};
+      }
+      if (!s.Get("description").empty()) {
+        Reply again = s.Again();
+        again.text = received + "\n" + again.text;
+        return Replies{again};
+      }
+      return Replies{s.Ask("category", T(lang, "Photo received. Please describe the problem in a few words.", "收到相片。請簡單描述問題。",
+                                         "收到照片。请简单描述问题。"))};
+    }
+  }
+  auto catalog = Catalog(s);
+  if (!catalog.ok()) return catalog.status();
+  auto category_buttons = [&]() {
+    Buttons b;
+    for (const auto& c : (*catalog)->categories()) {
+      if (c.kind() == "repair" && b.size() < 9) b.push_back({Name(c, lang), "cat:" + c.id()});
+    }
+    return b;
+  };
+  if (step.empty() && (in.button || text.empty())) {
+    return Replies{s.Ask("category", T(lang, "What is the problem? Describe it in a few words, or choose:", "請問有什麼問題？請簡單描述，或選擇類別：",
+                                       "请问有什么问题？请简单描述，或选择类别："),
+                         category_buttons())};
+  }
+  if (step == "emergency_where") {
+    // "Tower 1 G": the building, then the floor.
+    std::vector<std::string> words = absl::StrSplit(text, ' ', absl::SkipWhitespace());
+    if (in.button || words.empty() || text.size() > 60) return Misunderstood(s, in, s.Again());
+    s.f["floor"] = words.size() > 1 ? words.back() : "G";
+    words.pop_back();
+    s.f["building"] = words.empty() ? text : absl::StrJoin(words, " ");
+    return CreateRepair(s, in);
+  }
+  if (step.empty() || step == "category" || step == "confirm_category") {
+    std::string category;
+    if (in.button && absl::StartsWith(text, "cat:")) category = text.substr(4);
+    if (step == "confirm_category" && in.button && text == "yes") category = s.Get("category");
+    if (step == "confirm_category" && in.button && text == "no") {
+      return Replies{s.Ask("category", T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："), category_buttons())};
+    }
+    if (category.empty() && !in.button && !text.empty()) {
+      // Free text: the classifier guesses, the resident confirms (an emergency is not asked).
+      s.f["description"] = text;
+      auto c = api_.Classify(s.site, text);
+      if (!c.ok()) return c.status();
+      if (c->emergency() && !c->category().empty()) {
+        s.f["category"] = c->category();
+        return CreateRepair(s, in);
+      }
+      if (c->kind() == "complaint" && s.resident) {
+        s.f["flow"] = "complaint";
+        s.f["step"] = "";
+        s.f["category"] = c->category();
+        return Complaint(s, in);
+      }
+      const v1::Category* guess = c->kind() == "repair" ? Find(**catalog, c->category()) : nullptr;
+      if (guess == nullptr) {
+        return Replies{s.Ask("category", T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："), category_buttons())};
+      }
+      s.f["category"] = guess->id();
+      return Replies{s.Ask("confirm_category",
+                           absl::StrCat(T(lang, "A repair: ", "報修類別：", "报修类别："), Name(*guess, lang), T(lang, "? Is that right?", "，對嗎？", "，对吗？")),
+                           {{T(lang, "Yes", "是", "是"), "yes"}, {T(lang, "No, choose", "不是，我自己選", "不是，我自己选"), "no"}})};
+    }
+    const v1::Category* chosen = category.empty() ? nullptr : Find(**catalog, category);
+    if (chosen == nullptr || chosen->kind() != "repair") {
+      return Misunderstood(s, in, s.Again());
+    }
+    s.f["category"] = chosen->id();
+    if (chosen->emergency()) return CreateRepair(s, in);
+    return NextRepairQuestion(s);
+  }
+  if (step == "describe") {
+    if (in.button || text.empty()) return Misunderstood(s, in, s.Ask(step, T(lang, "Please describe the problem in a few words.", "請簡單描述問題。", "请简单描述问题。")));
+    s.f["description"] = text;
+    return NextRepairQuestion(s);
+  }
+  if (step == "where") {
+    if (text == "where:unit" || text == "where:common") {
+      s.f["where"] = text.substr(6);
+      return NextRepairQuestion(s);
+    }
+    return Misunderstood(s, in, s.Again());
+  }
+  if (step == "building" || step == "floor" || step == "area") {
+    if (text == "skip" && step == "area") {
+      s.f["area"] = "-";
+      return NextRepairQuestion(s);
+    }
+    std::string value(absl::StripAsciiWhitespace(text));
+    if (in.button || value.empty() || value.size() > 60) return Misunderstood(s, in, s.Again());
+    s.f[step] = value;
+    return NextRepairQuestion(s);
+  }
+  if (step == "photos") {
+    if (text == "photos:done") {
+      s.f["photos_done"] = "1";
+      return NextRepairQuestion(s);
+    }
+    return Misunderstood(s, in, s.Ask(step, T(lang, "Send a photo, or press Done.", "請傳送相片，或按「完成」。", "请发送照片，或按「完成」。"),
+                                      DecodeButtons(s.Get("options"))));
+  }
+  if (step == "window") {
+    if (absl::StartsWith(text, "win:")) {
+      s.f["window"] = text.substr(4);
+      for (const auto& [label, data] : DecodeButtons(s.Get("options"))) {
+        if (data == text) s.f["window_label"] = label;
+      }
+      return NextRepairQuestion(s);
+    }
+    return Misunderstood(s, in, s.Again());
+  }
+  if (step == "entry") {
+    if (text == "entry:yes" || text == "entry:no") {
+      s.f["entry"] = text.substr(6);
+      return NextRepairQuestion(s);
+    }
+    return Misunderstood(s, in, s.Again());
+  }
+  if (step == "summary") {
+    if (text == "confirm") return CreateRepair(s, in);
+    return Misunderstood(s, in, s.Again());
+  }
+  return Misunderstood(s, in, s.Again());
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) {
+  const std::string& lang = s.lang;
+  if (s.Get("description").empty()) {
+    return Replies{s.Ask("describe", T(lang, "Please describe the problem in a few words.", "請簡單描述問題。", "请简单描述问题。"))};
+  }
+  if (s.Get("where").empty()) {
+    return Replies{s.Ask("where", T(lang, "Where is it?", "請問問題在哪裡？", "请问问题在哪里？"),
+                         {{absl::StrCat(T(lang, "My flat (", "我的單位（", "我的房屋（"), UnitText(s.resident->unit(), lang), T(lang, ")", "）", "）")), "where:unit"},
+                          {T(lang, "A common area", "公共地方", "公共区域"), "where:common"}})};
+  }
+  bool common = s.Get("where") == "common";
+  if (common && s.Get("building").empty()) {
+    return Replies{s.Ask("building", T(lang, "Which building? (e.g. Tower 1)", "請問是哪一座？（例如 Tower 1）", "请问是哪一栋？（例如 Tower 1）"))};
+  }
+  if (common && s.Get("floor").empty()) {
+    return Replies{s.Ask("floor", T(lang, "Which floor? (e.g. G, 12, B1)", "請問是哪一層？（例如 G、12、B1）", "请问是哪一层？（例如 G、12、B1）"))};
+  }
+  if (common && s.Get("area").empty()) {
+    return Replies{s.Ask("area", T(lang, "Where exactly? (e.g. lift lobby, car park)", "具體位置？（例如升降機大堂、停車場）", "具体位置？（例如电梯厅、停车场）"),
+                         {{T(lang, "Skip", "略過", "跳过"), "skip"}})};
+  }
+  if (s.Get("photos_done").empty()) {
+    return Replies{s.Ask("photos", T(lang, "You can send photos now (any number). Press Done when finished.", "您可以傳送相片（數量不限），完成後請按「完成」。",
+                                     "您可以发送照片（数量不限），完成后请按「完成」。"),
+                         {{T(lang, s.Get("photos").empty() ? "No photos" : "Done", s.Get("photos").empty() ? "不用相片" : "完成",
+                             s.Get("photos").empty() ? "不用照片" : "完成"),
+                           "photos:done"}})};
+  }
+  if (!common && s.Get("window").empty()) {
+    // The next three days, mornings and afternoons, in the estate's time: a preference that
+    // the team confirms.
+    Buttons b;
+    absl::CivilDay today = absl::ToCivilDay(clock_.Now(), options_.time_zone);
+    static const char* kWeekdayHant[] = {"一", "二", "三", "四", "五", "六", "日"};
+    for (int d = 1; d <= 3; ++d) {
+      absl::CivilDay day = today + d;
+      for (auto [from, to] : {std::pair{9, 13}, std::pair{14, 18}}) {
+        absl::Time start = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), from), options_.time_zone);
+        absl::Time end = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), to), options_.time_zone);
+        std::string label =
+            lang == "en" ? absl::StrCat(absl::FormatTime("%a %e %b", start, options_.time_zone), from < 12 ? " 9am-1pm" : " 2-6pm")
+                         : absl::StrCat(day.month(), "月", day.day(), "日（", kWeekdayHant[static_cast<int>(absl::GetWeekday(day))], "）",
+                                        from < 12 ? "上午" : "下午");
+        b.push_back({label, absl::StrCat("win:", absl::ToUnixSeconds(start), "-", absl::ToUnixSeconds(end))});
+      }
+    }
+    b.push_back({T(lang, "Any time", "任何時間", "任何时间"), "win:any"});
+    return Replies{s.Ask("window", T(lang, "When can we visit?", "請問什麼時間方便上門？", "请问什么时间方便上门？"), b)};
+  }
+  if (!common && s.Get("entry").empty()) {
+    return Replies{s.Ask("entry", T(lang, "May our staff enter if nobody is home (with the management's key)?", "如家中無人，可否讓員工用管理處鎖匙進入？",
+                                    "如家中无人，可否让员工用物业钥匙进入？"),
+                         {{T(lang, "Yes", "可以", "可以"), "entry:yes"}, {T(lang, "No, I will be home", "不可以，我會在家", "不可以，我会在家"), "entry:no"}})};
+  }
+  // The summary.
+  auto catalog = Catalog(s);
+  if (!catalog.ok()) return catalog.status();
+  const v1::Category* c = Find(**catalog, s.Get("category"));
+  std::vector<std::string> photos = absl::StrSplit(s.Get("photos"), '\x1f', absl::SkipEmpty());
+  std::string where = common ? absl::StrCat(s.Get("building"), " ", s.Get("floor"), s.Get("area") == "-" ? "" : " " + s.Get("area"))
+                             : UnitText(s.resident->unit(), lang);
+  std::string summary = absl::StrCat(T(lang, "Please confirm:", "請確認：", "请确认："), "\n", T(lang, "Repair: ", "報修：", "报修："),
+                                     c ? Name(*c, lang) : s.Get("category"), "\n", T(lang, "Where: ", "地點：", "地点："), where, "\n",
+                                     T(lang, "Problem: ", "問題：", "问题："), Utf8Prefix(s.Get("description"), 200));
+  if (!photos.empty()) absl::StrAppend(&summary, "\n", T(lang, "Photos: ", "相片：", "照片："), photos.size());
+  if (!common) {
+    absl::StrAppend(&summary, "\n", T(lang, "Visit: ", "上門時間：", "上门时间："), s.Get("window_label"));
+    absl::StrAppend(&summary, "\n", T(lang, "Entry when nobody is home: ", "無人在家時可進入：", "无人在家时可进入："),
+                    s.Get("entry") == "yes" ? T(lang, "yes", "可以", "可以") : T(lang, "no", "不可以", "不可以"));
+  }
+  return Replies{s.Ask("summary", summary,
+                       {{T(lang, "Confirm", "確認", "确认"), "confirm"}, {T(lang, "Cancel", "取消", "取消"), "cancel"}})};
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const Inbound& in) {
+  const std::string& lang = s.lang;
+  auto catalog = Catalog(s);
+  if (!catalog.ok()) return catalog.status();
+  const v1::Category* c = Find(**catalog, s.Get("category"));
+  bool emergency = c != nullptr && c->emergency();
+  if (emergency && !s.resident && (s.Get("building").empty() || s.Get("floor").empty())) {
+    // A guest's emergency: where, in one question, then at once.
+    if (s.Get("step") != "emergency_where") {
+      s.f["emergency"] = "1";
+      return Replies{s.Ask("emergency_where", T(lang, "EMERGENCY: where is it? Building and floor, e.g. Tower 1 G", "緊急事故：請告訴我們地點（座數及樓層，例如 Tower 1 G）",
+                                                "紧急事故：请告诉我们地点（楼栋及楼层，例如 Tower 1 G）"))};
+    }
+  }
+  v1::CreateTicketRequest req;
+  v1::Ticket* t = req.mutable_ticket();
+  t->set_site_id(s.site);
+  bool common = !s.resident || s.Get("where") == "common";
+  if (common) {
+    t->mutable_location()->set_building(s.Get("building"));
+    t->mutable_location()->set_floor(s.Get("floor"));
+    if (s.Get("area") != "-") t->mutable_location()->set_area(s.Get("area"));
+  } else {
+    *t->mutable_location()->mutable_unit() = s.resident->unit();
+  }
+  t->set_category(s.Get("category"));
+  t->set_channel(in.channel);
+  std::string description = s.Get("description");
+  if (description.empty() && c != nullptr) description = Name(*c, lang);
+  t->set_description(Utf8Prefix(description, 2000));
+  if (s.resident) {
+    t->mutable_reporter()->set_resident_id(s.resident->id());
+  } else {
+    t->mutable_reporter()->set_name(absl::StrCat("guest (", ChannelName(in.channel), ")"));
+  }
+  for (absl::string_view p : absl::StrSplit(s.Get("photos"), '\x1f', absl::SkipEmpty())) {
+    v1::Photo* photo = t->add_photos();
+    photo->set_url(std::string(p));
+    photo->set_content_type("image/jpeg");  // chat apps send photos as JPEG
+  }
+  if (!common) {
+    std::vector<std::string> w = absl::StrSplit(s.Get("window"), '-');
+    int64_t from = 0, to = 0;
+    if (w.size() == 2 && absl::SimpleAtoi(w[0], &from) && absl::SimpleAtoi(w[1], &to)) {
+      *t->mutable_repair()->mutable_visit_window()->mutable_start() = ToTimestamp(absl::FromUnixSeconds(from));
+      *t->mutable_repair()->mutable_visit_window()->mutable_end() = ToTimestamp(absl::FromUnixSeconds(to));
+    }
+    t->mutable_repair()->set_entry_permission(s.Get("entry") == "yes");
+  }
+  req.set_idempotency_key(absl::StrCat(ChannelName(in.channel), ":", in.message_id));
+  auto created = api_.CreateRepair(req);
+  if (absl::IsInvalidArgument(created.status())) {
+    // What the resident typed cannot make a ticket (e.g. a location too long): start again.
+    log::Get("chat")->warn("event=repair_rejected error=\"{}\"", created.status().message());
+    s.Reset();
+    return Replies{{T(lang, "Sorry, we could not record that. Please try again, or ask for the service desk.", "對不起，未能記錄。請再試，或聯絡客服。",
+                      "对不起，未能记录。请再试，或联系客服。"),
+                    {}}};
+  }
+  if (!created.ok()) return created.status();
+  s.Reset();
+  if (created->emergency() || created->priority() == v1::PRIORITY_P1) {
+    // The category's safety instructions follow from dispatch (a safety_instructions message).
+    return Replies{{absl::StrCat(T(lang, "EMERGENCY reported: ", "緊急個案已通報：", "紧急工单已通报："), created->id(),
+                                 T(lang, ". Our duty team is on the way.", "。當值同事正趕來。", "。值班同事正赶来。")),
+                    {}}};
+  }
+  return Replies{{absl::StrCat(T(lang, "Thank you. Your repair number is ", "多謝，您的報修編號是 ", "谢谢，您的报修编号是 "), created->id(),
+                               T(lang, ". Type the number at any time for its status.", "。隨時輸入編號可查詢進度。", "。随时输入编号可查询进度。")),
+                  {}}};
+}
+
+// ------------------------------------------------------------------ complaints
+
+absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inbound& in) {
+  const std::string& lang = s.lang;
+  const std::string& text = in.text;
+  const std::string step = s.Get("step");
+  auto catalog = Catalog(s);
+  if (!catalog.ok()) return catalog.status();
+  if (step.empty()) {
+    // Reached from free text the classifier read as a complaint: its subject is known.
+    if (!s.Get("category").empty()) {
+      for (const Subject& sub : kSubjects) {
+        if (s.Get("category") == sub.category) s.f["subject"] = std::to_string(sub.subject);
+      }
+    }
+    if (s.Get("subject").empty()) {
+      Buttons b;
+      for (const Subject& sub : kSubjects) b.push_back({T(lang, sub.en, sub.hant, sub.hans), "subject:" + std::to_string(sub.subject)});
+      return Replies{s.Ask("subject", T(lang, "What is your complaint about?", "請問投訴的是哪方面？", "请问投诉的是哪方面？"), b)};
+    }
+  }
+  if (step == "subject") {
+    int subject = 0;
+    if (!in.button || !absl::StartsWith(text, "subject:") || !absl::SimpleAtoi(text.substr(8), &subject) ||
+        !v1::ComplaintSubject_IsValid(subject) || subject == 0) {
+      return Misunderstood(s, in, s.Again());
+    }
+    s.f["subject"] = std::to_string(subject);
+  }
+  if (step == "describe") {
+    if (in.button || text.empty()) return Misunderstood(s, in, s.Again());
+    s.f["description"] = text;
+  }
+  if (s.Get("description").empty()) {
+    return Replies{s.Ask("describe", T(lang, "Please tell us what happened.", "請告訴我們發生了什麼事。", "请告诉我们发生了什么事。"))};
+  }
+  if (step == "anonymous") {
+    if (text != "anon:yes" && text != "anon:no") return Misunderstood(s, in, s.Again());
+    s.f["anonymous"] = text.substr(5);
+  }
+  if (s.Get("anonymous").empty()) {
+    return Replies{s.Ask("anonymous",
+                         T(lang, "Should the team handling it see your name? (A supervisor always can.)", "處理的同事可否看到您的名字？（主管一定看得到。）",
+                           "处理的同事可否看到您的名字？（主管一定看得到。）"),
+                         {{T(lang, "Show my name", "可以", "可以"), "anon:no"}, {T(lang, "Stay anonymous", "匿名", "匿名"), "anon:yes"}})};
+  }
+  int subject = 0;
+  (void)absl::SimpleAtoi(s.Get("subject"), &subject);
+  const Subject* sub = &kSubjects[6];
+  for (const Subject& x : kSubjects) {
+    if (x.subject == subject) sub = &x;
+  }
+  if (step == "summary") {
+    if (text != "confirm") return Misunderstood(s, in, s.Again());
+    // The category: the classifier's reading of the words, else the subject's usual one, else
+    // the catalog's first complaint category.
+    std::string category;
+    if (const v1::Category* c = Find(**catalog, s.Get("category")); c != nullptr && c->kind() == "complaint") category = c->id();
+    if (category.empty()) {
+      auto c = api_.Classify(s.site, s.Get("description"));
+      if (!c.ok()) return c.status();
+      if (c->kind() == "complaint") category = c->category();
+    }
+    if (category.empty() && Find(**catalog, sub->category) != nullptr) category = sub->category;
+    for (const auto& c : (*catalog)->categories()) {
+      if (category.empty() && c.kind() == "complaint") category = c.id();
+    }
+    v1::CreateTicketRequest req;
+    v1::Ticket* t = req.mutable_ticket();
+    t->set_site_id(s.site);
+    *t->mutable_location()->mutable_unit() = s.resident->unit();
+    t->set_category(category);
+    t->set_channel(in.channel);
+    t->set_description(Utf8Prefix(s.Get("description"), 2000));
+    t->mutable_reporter()->set_resident_id(s.resident->id());
+    t->mutable_complaint()->set_subject(sub->subject);
+    t->mutable_complaint()->set_anonymous(s.Get("anonymous") == "yes");
+    req.set_idempotency_key(absl::StrCat(ChannelName(in.channel), ":", in.message_id));
+    auto created = api_.CreateComplaint(req);
+    if (!created.ok()) return created.status();
+    s.Reset();
+    return Replies{{absl::StrCat(T(lang, "Thank you. Your complaint number is ", "多謝，您的投訴編號是 ", "谢谢，您的投诉编号是 "), created->id(),
+                                 T(lang, ". We will contact you about it.", "。我們會與您跟進。", "。我们会与您跟进。")),
+                    {}}};
+  }
+  std::string summary = absl::StrCat(T(lang, "Please confirm:", "請確認：", "请确认："), "\n", T(lang, "Complaint: ", "投訴：", "投诉："),
+                                     T(lang, sub->en, sub->hant, sub->hans), "\n", Utf8Prefix(s.Get("description"), 200), "\n",
+                                     s.Get("anonymous") == "yes" ? T(lang, "Anonymous", "匿名", "匿名") : T(lang, "With your name", "具名", "具名"));
+  return Replies{s.Ask("summary", summary, {{T(lang, "Confirm", "確認", "确认"), "confirm"}, {T(lang, "Cancel", "取消", "取消"), "cancel"}})};
+}
+
+// ------------------------------------------------------------------ status, surveys, the desk
+
+absl::StatusOr<std::vector<Reply>> Conversation::Status(Session& s, const std::string& number) {
+  const std::string& lang = s.lang;
+  auto t = api_.GetTicket(number);
+  if (absl::IsNotFound(t.status()) || absl::IsInvalidArgument(t.status()) ||
+      (t.ok() && t->reporter().resident_id() != s.resident->id())) {
+    return Replies{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。")), {}}};
+  }
+  if (!t.ok()) return t.status();
+  std::string text = absl::StrCat(t->id(), ": ", StatusText(t->status(), lang));
+  if (!t->team().empty()) absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t->team());
+  if (t->has_repair() && t->repair().has_visit_window()) {
+    const v1::VisitWindow& w = t->repair().visit_window();
+    absl::StrAppend(&text, T(lang, ", visit ", "，上門時間：", "，上门时间："),
+                    absl::FormatTime("%m-%d %H:%M", FromTimestamp(w.start()), options_.time_zone), "-",
+                    absl::FormatTime("%H:%M", FromTimestamp(w.end()), options_.time_zone),
+                    w.confirmed() ? "" : T(lang, " (to be confirmed)", "（待確認）", "（待确认）"));
+  }
+  return Replies{{text + T(lang, ".", "。", "。"), {}}};
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
+  const std::string& lang = s.lang;
+  auto mine = api_.ListMine(*s.resident, 5);
+  if (!mine.ok()) return mine.status();
+  s.Reset();
+  if (mine->empty()) return Replies{{T(lang, "You have no tickets yet.", "您暫時沒有個案。", "您暂时没有工单。"), {}}};
+  auto catalog = Catalog(s);
+  if (!catalog.ok()) return catalog.status();
+  std::string text = T(lang, "Your latest tickets:", "您最近的個案：", "您最近的工单：");
+  for (const auto& t : *mine) {
+    const v1::Category* c = Find(**catalog, t.category());
+    absl::StrAppend(&text, "\n", t.id(), " ", c ? Name(*c, lang) : t.category(), " - ", StatusText(t.status(), lang));
+  }
+  absl::StrAppend(&text, "\n", T(lang, "Type a number for details.", "輸入編號可查看詳情。", "输入编号可查看详情。"));
+  return Replies{{text, {}}};
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::Survey(Session& s, const Inbound& in) {
+  const std::string& lang = s.lang;
+  const std::string& text = in.text;
+  std::vector<std::string> sv = absl::StrSplit(text, ':');
+  bool digit = text.size() == 1 && text[0] >= '1' && text[0] <= '5';
+  if ((in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "overall") || (s.Get("step").empty() && digit)) {
+    std::string id = sv.size() == 4 ? sv[1] : s.Get("survey");
+    std::string score = sv.size() == 4 ? sv[3] : text;
+    s.Reset();
+    s.f["survey"] = id;
+    s.f["overall"] = score;
+    return Replies{s.Ask("survey_fixed", T(lang, "Thank you. Is the problem fixed?", "多謝。問題解決了嗎？", "谢谢。问题解决了吗？"),
+                         {{T(lang, "Yes", "是", "是"), "survey:" + id + ":fixed:yes"}, {T(lang, "No", "否", "否"), "survey:" + id + ":fixed:no"}})};
+  }
+  if (in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "fixed" && s.Get("step") == "survey_fixed") {
+    v1::SubmitResponseRequest req;
+    req.set_survey_id(sv[1]);
+    int overall = 0;
+    (void)absl::SimpleAtoi(s.Get("overall"), &overall);
+    req.mutable_answer()->set_overall(overall);
+    req.mutable_answer()->set_not_fixed(sv[3] == "no");
+    absl::Status st = api_.SubmitSurvey(req);
+    if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;
+    s.f.clear();
+    if (absl::IsFailedPrecondition(st)) {
+      return Replies{{T(lang, "This survey is closed already. Thank you!", "這份問卷已經結束，多謝！", "这份问卷已经结束，谢谢！"), {}}};
+    }
+    return Replies{{sv[3] == "no" ? T(lang, "Sorry to hear that. We have reopened it and will call you.", "很抱歉，我們已重開個案，並會致電您跟進。",
+                                      "很抱歉，我们已重开工单，并会致电您跟进。")
+                                  : T(lang, "Thank you for your feedback!", "多謝您的意見！", "谢谢您的意见！"),
+                    {}}};
+  }
+  return Misunderstood(s, in, s.Again());
+}
+
+absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbound& in, const std::string& reason) {
+  const std::string& lang = s.lang;
+  v1::RequestCallbackRequest req;
+  v1::CallbackTask* t = req.mutable_task();
+  t->set_site_id(s.site);
+  if (s.resident) t->set_resident_id(s.resident->id());
+  if (!s.Get("phone").empty()) t->set_phone(s.Get("phone"));
+  t->set_channel(in.channel);
+  t->set_external_id(in.user);
+  t->set_language(lang);
+  t->set_reason(reason);
+  t->set_text(Utf8Prefix(in.text, 500));
+  req.set_idempotency_key(absl::StrCat(ChannelName(in.channel), ":", in.message_id));
+  auto task = api_.RequestCallback(req);
+  if (!task.ok()) return task.status();
+  s.Reset();
+  std::string text = reason == "not_understood"
+                         ? T(lang, "Sorry, I could not help with that. ", "對不起，我未能處理您的訊息。", "对不起，我未能处理您的消息。")
+                         : "";
+  absl::StrAppend(&text, T(lang, "We have asked the service desk to contact you (ref ", "我們已通知客服與您聯絡（編號 ", "我们已通知客服与您联系（编号 "),
+                  task->id(),
+                  T(lang, "). For an emergency, please call the estate hotline.", "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"));
+  return Replies{{text, {}}};
+}
 
 std::string FindTicketNumber(const std::string& text) {
   for (size_t i = 0; i + 2 < text.size(); ++i) {
@@ -70,208 +916,6 @@ std::string FindTicketNumber(const std::string& text) {
     if (digits >= 5 && digits <= 7) return absl::StrCat(std::string(1, c), "-", text.substr(i + 2, digits));
   }
   return "";
-}
-
-std::string Conversation::Key(const Inbound& in) const {
-  return absl::StrCat("lobby:chat:", ChannelName(in.channel), ":", in.user);
-}
-
-absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
-  auto resident = api_.Resolve(in.channel, in.user);
-  if (!resident.ok()) return resident.status();
-  if (!resident->has_value()) {
-    // Binding by phone and unit with an SMS code arrives with the rest of issue 6.
-    return std::vector<Reply>{{"Welcome to Lobby. This chat is not linked to a flat yet: please call the service desk to "
-                               "link it.\n歡迎使用 Lobby。此對話尚未連結您的單位，請致電客服辦理。",
-                               {}}};
-  }
-  const v1::Resident& r = **resident;
-  std::string lang = r.language().empty() ? "en" : r.language();
-  std::string key = Key(in);
-  auto state = redis_.Command({"HGETALL", key});
-  if (!state.ok()) return state.status();
-  std::map<std::string, std::string> s;
-  for (size_t i = 0; i + 1 < state->elements.size(); i += 2) s[state->elements[i].str] = state->elements[i + 1].str;
-  auto save = [&](std::vector<std::pair<std::string, std::string>> fields) -> absl::Status {
-    redis::Args del = {"DEL", key};
-    redis::Args set = {"HSET", key};
-    for (auto& [k, v] : fields) {
-      set.push_back(k);
-      set.push_back(v);
-    }
-    std::vector<redis::Args> cmds = {del};
-    if (set.size() > 2) {
-      cmds.push_back(set);
-      cmds.push_back({"EXPIRE", key, "86400"});
-    }
-    return redis_.Run(cmds).status();
-  };
-  const std::string& text = in.text;
-  // Anywhere: cancel, the menu, a ticket number.
-  if (Is(text, {"cancel", "取消", "/cancel", "start over", "重新開始", "重新开始"})) {
-    if (absl::Status st = save({}); !st.ok()) return st;
-    return std::vector<Reply>{{T(lang, "Cancelled.", "已取消。", "已取消。"), {}}, Menu(lang)};
-  }
-  if (Is(text, {"menu", "/start", "hi", "hello", "你好", "選單", "菜单"})) {
-    if (absl::Status st = save({}); !st.ok()) return st;
-    return std::vector<Reply>{Menu(lang)};
-  }
-  if (std::string number = FindTicketNumber(text); !number.empty() && !in.button) return Status(r, number, lang);
-
-  const std::string step = s["step"];
-  // A photo on its own (LINE, WhatsApp send them apart from the text): kept for the report.
-  if (!in.photos.empty() && text.empty()) {
-    std::vector<std::string> kept;
-    if (!s["photos"].empty()) kept.push_back(s["photos"]);
-    kept.insert(kept.end(), in.photos.begin(), in.photos.end());
-    if (absl::Status st = save({{"step", "describe"}, {"photos", absl::StrJoin(kept, "\x1f")}}); !st.ok()) return st;
-    return std::vector<Reply>{{T(lang, "Photo received. Please describe the problem in a few words.", "收到相片。請簡單描述問題。",
-                                 "收到照片。请简单描述问题。"), {}}};
-  }
-  // Survey answers: the overall score (a button, or a digit after the question), then "fixed?".
-  std::vector<std::string> sv = absl::StrSplit(text, ':');
-  bool digit = text.size() == 1 && text[0] >= '1' && text[0] <= '5';
-  if ((in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "overall") || (step == "survey" && digit)) {
-    std::string id = sv.size() == 4 ? sv[1] : s["survey"];
-    std::string score = sv.size() == 4 ? sv[3] : text;
-    if (absl::Status st = save({{"step", "survey_fixed"}, {"survey", id}, {"overall", score}}); !st.ok()) return st;
-    return std::vector<Reply>{{T(lang, "Thank you. Is the problem fixed?", "多謝。問題解決了嗎？", "谢谢。问题解决了吗？"),
-                               {{T(lang, "Yes", "是", "是"), "survey:" + id + ":fixed:yes"},
-                                {T(lang, "No", "否", "否"), "survey:" + id + ":fixed:no"}}}};
-  }
-  if (in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "fixed" && step == "survey_fixed") {
-    v1::SubmitResponseRequest req;
-    req.set_survey_id(sv[1]);
-    int overall = 0;
-    (void)absl::SimpleAtoi(s["overall"], &overall);
-    req.mutable_answer()->set_overall(overall);
-    req.mutable_answer()->set_not_fixed(sv[3] == "no");
-    absl::Status st = api_.SubmitSurvey(req);
-    if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;
-    if (absl::Status cleared = save({}); !cleared.ok()) return cleared;
-    if (absl::IsFailedPrecondition(st)) {
-      return std::vector<Reply>{{T(lang, "This survey is closed already. Thank you!", "這份問卷已經結束，多謝！", "这份问卷已经结束，谢谢！"), {}}};
-    }
-    return std::vector<Reply>{{sv[3] == "no" ? T(lang, "Sorry to hear that. We have reopened it and will call you.",
-                                                 "很抱歉，我們已重開個案，並會致電您跟進。", "很抱歉，我们已重开工单，并会致电您跟进。")
-                                             : T(lang, "Thank you for your feedback!", "多謝您的意見！", "谢谢您的意见！"),
-                               {}}};
-  }
-  if (text == "menu:repair") {
-    if (absl::Status st = save({{"step", "describe"}}); !st.ok()) return st;
-    return std::vector<Reply>{{T(lang, "Please describe the problem in a few words.", "請簡單描述問題。", "请简单描述问题。"), {}}};
-  }
-  if (text == "menu:status") {
-    return std::vector<Reply>{{T(lang, "Type your ticket number, e.g. R-10042.", "請輸入個案編號，例如 R-10042。", "请输入工单编号，例如 R-10042。"), {}}};
-  }
-  if (text == "menu:agent") {
-    if (absl::Status st = save({}); !st.ok()) return st;
-    // A callback task for the desk arrives with the rest of issue 6: until then, the hotline.
-    return std::vector<Reply>{{T(lang, "Please call the service desk on the estate hotline.", "請致電屋苑客服熱線。", "请致电小区客服热线。"), {}}};
-  }
-  if (step == "confirm" && in.button) {
-    if (text == "yes") return Create(in, r, s["category"], s["description"], lang, s["photos"]);
-    auto catalog = api_.GetCatalog(r.unit().site_id());
-    if (!catalog.ok()) return catalog.status();
-    Reply pick{T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："), {}};
-    for (const auto& c : catalog->categories()) {
-      if (c.kind() == "repair" && pick.buttons.size() < 8) pick.buttons.push_back({Name(c, lang), "cat:" + c.id()});
-    }
-    if (absl::Status st = save({{"step", "pick"}, {"description", s["description"]}, {"photos", s["photos"]}}); !st.ok()) return st;
-    return std::vector<Reply>{pick};
-  }
-  if (step == "pick" && in.button && absl::StartsWith(text, "cat:")) {
-    return Create(in, r, text.substr(4), s["description"], lang, s["photos"]);
-  }
-  if (step == "confirm" || step == "pick") {  // typed instead of pressing a button
-    return std::vector<Reply>{{T(lang, "Please choose one of the buttons, or type CANCEL.", "請按下面其中一個按鈕，或輸入「取消」。",
-                                 "请按下面其中一个按钮，或输入「取消」。"), {}}};
-  }
-  if (step == "describe" || (!in.button && text.size() >= 6)) {
-    // Free text is a report: the classifier guesses, the resident confirms.
-    std::vector<std::string> all;
-    if (!s["photos"].empty()) all.push_back(s["photos"]);
-    all.insert(all.end(), in.photos.begin(), in.photos.end());
-    std::string photos = absl::StrJoin(all, "\x1f");
-    auto c = api_.Classify(r.unit().site_id(), text);
-    if (!c.ok()) return c.status();
-    if (c->emergency() && !c->category().empty()) return Create(in, r, c->category(), text, lang, photos);
-    if (c->category().empty() || c->kind() != "repair") return Create(in, r, "", text, lang, photos);  // lets the resident pick
-    auto catalog = api_.GetCatalog(r.unit().site_id());
-    if (!catalog.ok()) return catalog.status();
-    std::string name = c->category();
-    for (const auto& cat : catalog->categories()) {
-      if (cat.id() == c->category()) name = Name(cat, lang);
-    }
-    if (absl::Status st = save({{"step", "confirm"}, {"description", text}, {"category", c->category()}, {"photos", photos}}); !st.ok()) {
-      return st;
-    }
-    return std::vector<Reply>{{absl::StrCat(T(lang, "A repair: ", "報修類別：", "报修类别："), name, T(lang, "? Is that right?", "，對嗎？", "，对吗？")),
-                               {{T(lang, "Yes", "是", "是"), "yes"}, {T(lang, "No, choose", "不是，我自己選", "不是，我自己选"), "no"}}}};
-  }
-  return std::vector<Reply>{Menu(lang)};
-}
-
-absl::StatusOr<std::vector<Reply>> Conversation::Status(const v1::Resident& r, const std::string& number,
-                                                        const std::string& lang) {
-  auto t = api_.GetTicket(number);
-  if (absl::IsNotFound(t.status()) || (t.ok() && t->reporter().resident_id() != r.id())) {
-    return std::vector<Reply>{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。")), {}}};
-  }
-  if (!t.ok()) return t.status();
-  std::string text = absl::StrCat(t->id(), ": ", StatusText(t->status(), lang));
-  if (!t->team().empty()) absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t->team());
-  if (t->has_repair() && t->repair().has_visit_window()) {
-    absl::StrAppend(&text, T(lang, ", visit ", "，上門時間：", "，上门时间："),
-                    absl::FormatTime("%m-%d %H:%M", FromTimestamp(t->repair().visit_window().start()), absl::LocalTimeZone()));
-  }
-  return std::vector<Reply>{{text + ".", {}}};
-}
-
-absl::StatusOr<std::vector<Reply>> Conversation::Create(const Inbound& in, const v1::Resident& r, const std::string& category,
-                                                        const std::string& description, const std::string& lang,
-                                                        const std::string& photos) {
-  if (category.empty()) {  // nothing matched: let the resident pick
-    auto catalog = api_.GetCatalog(r.unit().site_id());
-    if (!catalog.ok()) return catalog.status();
-    Reply pick{T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："), {}};
-    for (const auto& c : catalog->categories()) {
-      if (c.kind() == "repair" && pick.buttons.size() < 8) pick.buttons.push_back({Name(c, lang), "cat:" + c.id()});
-    }
-    auto kept = redis_.Run({{"DEL", Key(in)}, {"HSET", Key(in), "step", "pick", "description", description, "photos", photos},
-                            {"EXPIRE", Key(in), "86400"}});
-    if (!kept.ok()) return kept.status();
-    return std::vector<Reply>{pick};
-  }
-  v1::CreateTicketRequest req;
-  v1::Ticket* t = req.mutable_ticket();
-  t->set_site_id(r.unit().site_id());
-  *t->mutable_location()->mutable_unit() = r.unit();
-  t->set_category(category);
-  t->set_channel(in.channel);
-  t->set_description(description.substr(0, 2000));
-  t->mutable_reporter()->set_resident_id(r.id());
-  for (absl::string_view p : absl::StrSplit(photos, '\x1f', absl::SkipEmpty())) {
-    v1::Photo* photo = t->add_photos();
-    photo->set_url(std::string(p));
-    photo->set_content_type("image/jpeg");  // chat apps send photos as JPEG
-  }
-  req.set_idempotency_key(absl::StrCat(ChannelName(in.channel), ":", in.message_id));
-  auto created = api_.CreateRepair(req);
-  if (!created.ok()) return created.status();
-  (void)redis_.Command({"DEL", Key(in)});
-  std::vector<Reply> out;
-  if (created->emergency() || created->priority() == v1::PRIORITY_P1) {
-    // The category's safety instructions follow from dispatch (a safety_instructions message).
-    out.push_back({absl::StrCat(T(lang, "EMERGENCY reported: ", "緊急個案已通報：", "紧急工单已通报："), created->id(),
-                                T(lang, ". Our duty team is on the way.", "。當值同事正趕來。", "。值班同事正赶来。")),
-                   {}});
-    return out;
-  }
-  out.push_back({absl::StrCat(T(lang, "Thank you. Your repair number is ", "多謝，您的報修編號是 ", "谢谢，您的报修编号是 "), created->id(),
-                              T(lang, ". Type the number at any time for its status.", "。隨時輸入編號可查詢進度。", "。随时输入编号可查询进度。")),
-                 {}});
-  return out;
 }
 
 std::string Utf8Prefix(absl::string_view s, size_t max_chars) {
@@ -323,34 +967,39 @@ std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view
   return out;
 }
 
-int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
-           const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields) {
-  std::string channel = ChannelName(in.channel);
-  auto replies = conversation.Handle(in);
-  if (!replies.ok()) {
-    log::Get(channel)->warn("event=conversation_failed message={} error=\"{}\"", in.message_id, replies.status().message());
-    return 500;  // the provider retries; the ticket's idempotency key keeps it single
-  }
+int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies, const std::string& to,
+                 const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields,
+                 const std::string& seen_value) {
   std::vector<redis::Args> cmds;
-  std::string stream = queue::OutboundStream(channel);
+  std::string stream = queue::OutboundStream(ChannelName(channel));
   if (!extra_fields.empty()) {
     queue::Fields f = {{"v", "1"}};
     f.insert(f.end(), extra_fields.begin(), extra_fields.end());
     cmds.push_back(queue::XAddArgs(stream, f));
   }
-  for (size_t i = 0; i < replies->size(); ++i) {
-    const Reply& r = (*replies)[i];
+  for (size_t i = 0; i < replies.size(); ++i) {
+    const Reply& r = replies[i];
     cmds.push_back(queue::XAddArgs(stream, {{"v", "1"}, {"kind", "chat_reply"}, {"to", to}, {"text", r.text},
                                             {"buttons", EncodeButtons(r.buttons)},
                                             {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
   }
-  cmds.push_back({"SET", seen_key, "1", "EX", "604800"});
+  cmds.push_back({"SET", seen_key, seen_value, "EX", "604800"});
   auto done = redis.Run(cmds);
   if (!done.ok()) return 503;
   for (const auto& reply : *done) {
     if (reply.IsError()) return 503;
   }
   return 200;
+}
+
+int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
+           const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields) {
+  auto replies = conversation.Handle(in);
+  if (!replies.ok()) {
+    log::Get(ChannelName(in.channel))->warn("event=conversation_failed message={} error=\"{}\"", in.message_id, replies.status().message());
+    return 500;  // the provider retries; the ticket's idempotency key keeps it single
+  }
+  return QueueReplies(redis, in.channel, *replies, to, seen_key, extra_fields);
 }
 
 }  // namespace lobby::chatbot

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/residents.pb.h"
 #include "lobby/v1/surveys.pb.h"
+#include "services/common/clock.h"
 #include "services/common/queue.h"
 #include "services/common/redis.h"
 
@@ -23,6 +25,7 @@ struct Inbound {
   std::string text;          // typed text, or the data of the button pressed
   bool button = false;       // `text` came from a button
   std::vector<std::string> photos;  // provider media ids or URLs
+  std::string language;      // the provider's hint for a sender Lobby does not know yet
 };
 
 /// One reply: short text and optional buttons (label, data).
@@ -37,36 +40,73 @@ class LobbyApi {
   virtual ~LobbyApi() = default;
   /// The resident bound to this identity, or nothing.
   virtual absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel, const std::string& user) = 0;
+  /// A repair ("R-...") or a complaint ("C-...").
   virtual absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) = 0;
+  /// The resident's latest repairs and complaints, newest first.
+  virtual absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident, int limit) = 0;
   virtual absl::StatusOr<v1::Classification> Classify(const std::string& site, const std::string& text) = 0;
   virtual absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) = 0;
   virtual absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) = 0;
+  virtual absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) = 0;
   virtual absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) = 0;
+  virtual absl::StatusOr<v1::StartVerificationResponse> StartVerification(const v1::StartVerificationRequest& request) = 0;
+  virtual absl::StatusOr<v1::Resident> ConfirmVerification(const v1::ConfirmVerificationRequest& request) = 0;
+  virtual absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) = 0;
+};
+
+struct ConversationOptions {
+  std::vector<std::string> sites;             // the estates this bot serves (binding, guests)
+  absl::TimeZone time_zone = absl::UTCTimeZone();  // visit windows are offered in local time
 };
 
 /// The channel-independent chat: a state machine per sender, its state in Redis with a
 /// one-day TTL (lobby:chat:CHANNEL:USER), so a restart resumes where the resident was.
-///
-/// Today: the menu; a repair reported in free text (the classifier's guess confirmed with a
-/// button, or a category picked from buttons; photos kept until it is created; an emergency
-/// created at once as P1 — dispatch then sends the category's safety instructions); a ticket number typed anywhere answered with its status;
-/// a survey answered with its buttons (the overall score, then "is it fixed?"; digits work too);
-/// "cancel" or "menu" at any step; a sender not yet bound to a resident is told to have the
-/// service desk link the chat (binding by SMS code is still to come).
+/// See docs/adapters/chatbot.md for the whole conversation.
+///  - A sender not bound to a resident links their flat (phone number, then building/floor/flat,
+///    then the 6-digit code the residents service sends by SMS), or reports a common-area
+///    problem as a guest.
+///  - The menu: report a repair, make a complaint, my tickets, the service desk.
+///  - A repair: a category from buttons or free text through the classifier (its guess
+///    confirmed), a description, own flat or a common area (building, floor, where), photos
+///    (any number, also sent before the words), the visit window and entry permission for a
+///    flat, then a summary to confirm. An emergency skips the questions and is created as P1
+///    at once (dispatch sends the category's safety instructions).
+///  - A complaint: subject, description, anonymous or not, confirm.
+///  - A ticket number typed anywhere is answered with its status, team and visit window.
+///  - Surveys: the score (buttons or a digit), then "fixed?".
+///  - "agent", or two messages in a row it cannot understand: a callback task for the desk.
+///  - "cancel" / "menu" anywhere; typing a button's label or number works like pressing it.
 class Conversation {
  public:
-  Conversation(redis::Client& redis, LobbyApi& api) : redis_(redis), api_(api) {}
+  Conversation(redis::Client& redis, LobbyApi& api, const Clock& clock, ConversationOptions options)
+      : redis_(redis), api_(api), clock_(clock), options_(std::move(options)) {}
   absl::StatusOr<std::vector<Reply>> Handle(const Inbound& in);
 
+  /// The state key of a sender.
+  static std::string Key(v1::Channel channel, const std::string& user);
+  /// Called by the delivery workers once a survey went out: a digit typed back answers it.
+  static absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::string& user,
+                                   const std::string& survey_id);
+
  private:
-  absl::StatusOr<std::vector<Reply>> Status(const v1::Resident& r, const std::string& ticket, const std::string& lang);
-  absl::StatusOr<std::vector<Reply>> Create(const Inbound& in, const v1::Resident& r, const std::string& category,
-                                            const std::string& description, const std::string& lang,
-                                            const std::string& photos);
-  std::string Key(const Inbound& in) const;
+  struct Session;
+  absl::StatusOr<std::vector<Reply>> Step(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Unbound(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Repair(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Complaint(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Survey(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Status(Session& s, const std::string& ticket);
+  absl::StatusOr<std::vector<Reply>> Mine(Session& s);
+  absl::StatusOr<std::vector<Reply>> Callback(Session& s, const Inbound& in, const std::string& reason);
+  absl::StatusOr<std::vector<Reply>> CreateRepair(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> NextRepairQuestion(Session& s);
+  absl::StatusOr<std::vector<Reply>> Misunderstood(Session& s, const Inbound& in, Reply again);
+  absl::StatusOr<const v1::Catalog*> Catalog(Session& s);
 
   redis::Client& redis_;
   LobbyApi& api_;
+  const Clock& clock_;
+  ConversationOptions options_;
 };
 
 /// "R-10042" or "C-10007" found anywhere in `text` (case-insensitive), or "".
@@ -78,6 +118,12 @@ std::string FindTicketNumber(const std::string& text);
 /// 200 only once the replies are durable. Returns the HTTP status to answer with.
 int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
            const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
+
+/// Queues `replies` for `to` on lobby:q:outbound:<channel> (after `extra` entries) and sets
+/// `seen_key` (a week) to `seen_value`, in one round trip. Returns 200, or 503.
+int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies, const std::string& to,
+                 const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {},
+                 const std::string& seen_value = "1");
 
 /// A resident's id on a chat channel (their verified identity there) and their language.
 struct Recipient {

@@ -101,6 +101,7 @@ adapters::SendResult Line::Send(const queue::Entry& m) {
   }
   auto out = chatbot::ReadOutgoing(m, recipient_of_);
   if (!out.ok()) return adapters::Unsendable(out.status());
+  if (out->survey) (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_LINE, out->to, std::string(m.Get("survey_id")));
   const std::string& to = out->to;
   const auto& buttons = out->buttons;
   json message = {{"type", "text"}, {"text", chatbot::Utf8Prefix(out->text, 5000)}};

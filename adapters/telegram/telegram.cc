@@ -77,6 +77,7 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
     if (update.contains("callback_query")) {
       const json& q = update["callback_query"];
       in.user = std::to_string(q.at("from").at("id").get<int64_t>());
+      in.language = q.at("from").value("language_code", "");
       chat = std::to_string(q.at("message").at("chat").at("id").get<int64_t>());
       in.text = q.value("data", "");
       in.button = true;
@@ -85,6 +86,7 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
     } else if (update.contains("message")) {
       const json& m = update["message"];
       in.user = std::to_string(m.at("from").at("id").get<int64_t>());
+      in.language = m.at("from").value("language_code", "");
       chat = std::to_string(m.at("chat").at("id").get<int64_t>());
       in.message_id = std::to_string(m.at("message_id").get<int64_t>());
       in.text = m.value("text", "");
@@ -119,11 +121,8 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
     if (!out.ok()) return adapters::Unsendable(out.status());
     const std::string& chat = out->to;
     const auto& buttons = out->buttons;
-    if (out->survey) {
-      // A digit typed back also answers the first question (in a private chat the chat is the
-      // sender).
-      std::string key = absl::StrCat("lobby:chat:telegram:", chat);
-      (void)redis_.Run({{"HSET", key, "step", "survey", "survey", std::string(m.Get("survey_id"))}, {"EXPIRE", key, "604800"}});
+    if (out->survey) {  // a digit typed back answers it too (in a private chat the chat is the sender)
+      (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_TELEGRAM, chat, std::string(m.Get("survey_id")));
     }
     body["chat_id"] = chat;
     body["text"] = out->text;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/common/crypto.h"
 #include "services/common/log.h"
@@ -71,6 +72,10 @@ int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
           chatbot::Inbound in;
           in.channel = v1::CHANNEL_WHATSAPP;
           in.user = m.at("from").get<std::string>();
+          // WhatsApp ids are phone numbers: the country says which Chinese, if any.
+          if (absl::StartsWith(in.user, "852") || absl::StartsWith(in.user, "853") || absl::StartsWith(in.user, "886")) in.language = "zh-Hant";
+          else if (absl::StartsWith(in.user, "86")) in.language = "zh-Hans";
+          else in.language = "en";
           in.message_id = m.at("id").get<std::string>();
           std::string type = m.value("type", "");
           if (type == "text") {
@@ -110,6 +115,7 @@ adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
   using adapters::SendResult;
   auto out = chatbot::ReadOutgoing(m, recipient_of_);
   if (!out.ok()) return adapters::Unsendable(out.status());
+  if (out->survey) (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_WHATSAPP, out->to, std::string(m.Get("survey_id")));
   const std::string& text = out->text;
   const auto& buttons = out->buttons;
   json body = {{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", out->to}};

@@ -169,7 +169,14 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
     if (absl::Status s = CheckText("key_note", t.repair().key_note(), 500, false); !s.ok()) return s;
     t.mutable_repair()->clear_incident_id();
     t.mutable_repair()->clear_hold_reason();
-    t.mutable_repair()->clear_visit_window();
+    if (t.repair().has_visit_window()) {  // the resident's preferred window; staff propose the visit
+      const v1::VisitWindow& w = t.repair().visit_window();
+      if (!w.has_start() || !w.has_end() || FromTimestamp(w.end()) <= FromTimestamp(w.start()) ||
+          FromTimestamp(w.end()) - FromTimestamp(w.start()) > absl::Hours(24 * 14)) {
+        return absl::InvalidArgumentError("visit_window needs start before end, at most 14 days apart");
+      }
+      t.mutable_repair()->mutable_visit_window()->set_confirmed(false);
+    }
   } else {
     if (t.has_repair()) return absl::InvalidArgumentError("repair details on a complaint");
     v1::ComplaintDetails& c = *t.mutable_complaint();

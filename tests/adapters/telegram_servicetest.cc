@@ -1,14 +1,18 @@
 // The Telegram chat bot through lobbyd's HTTP server, against a local fake of the Bot API that
 // speaks its real request and response formats: the secret token, replays, bad bodies; whole
 // conversations (a repair in Chinese with a photo, an emergency, a status query, a survey
-// answered with buttons, an unknown sender); outbound retries on 429 and dead letters.
+// answered with buttons and digits, an unknown sender linking their flat, my tickets and the
+// service desk); outbound retries on 429 and dead letters.
 #include <httplib.h>
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "adapters/common/crypto.h"
+#include "services/common/proto_util.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -141,6 +145,23 @@ class TelegramTest : public RedisTest {
     }
     return out;
   }
+  /// Posts an update and returns the bot's next message (counted across the test).
+  json Say(const std::string& update) {
+    auto r = Post(update);
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return Sent(++said_);
+  }
+  /// Reports a leaking tap in the resident's own flat, through every question, and returns the
+  /// last reply (the ticket's number).
+  json ReportLeak() {
+    EXPECT_EQ(Buttons(Say(Message(777000, "浴室水喉漏水"))), (std::vector<std::string>{"yes", "no"}));
+    EXPECT_EQ(Buttons(Say(Press(777000, "yes"))), (std::vector<std::string>{"where:unit", "where:common"}));
+    EXPECT_EQ(Buttons(Say(Press(777000, "where:unit"))), (std::vector<std::string>{"photos:done"}));
+    EXPECT_EQ(Buttons(Say(Press(777000, "photos:done"))).size(), 7u) << "six windows and any time";
+    Say(Press(777000, "win:any"));
+    Say(Press(777000, "entry:no"));
+    return Say(Press(777000, "confirm"));
+  }
   v1::Ticket Repair(const std::string& id) {
     v1::GetTicketRequest req;
     req.set_id(id);
@@ -154,6 +175,7 @@ class TelegramTest : public RedisTest {
   std::unique_ptr<v1::RepairService::Stub> repairs_;
   std::string resident_;
   int64_t update_id_ = 5000, message_id_ = 100;
+  size_t said_ = 0;
 };
 
 TEST_F(TelegramTest, TheSecretTokenIsCheckedAndBadRequestsChangeNothing) {
@@ -174,22 +196,44 @@ TEST_F(TelegramTest, TheSecretTokenIsCheckedAndBadRequestsChangeNothing) {
 TEST_F(TelegramTest, ARepairInChineseWithAPhotoConfirmedByAButton) {
   std::string report = Message(777000, "", {{"caption", "廚房水喉漏水，地下濕晒"},
                                             {"photo", json::array({{{"file_id", "small"}, {"width", 90}}, {{"file_id", "big"}, {"width", 1280}}})}});
-  auto r = Post(report);
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->status, 200) << r->body;
-  json confirm = Sent(1);
+  json confirm = Say(report);
   EXPECT_EQ(confirm["chat_id"], "777000");
-  EXPECT_NE(confirm["text"].get<std::string>().find("報修類別"), std::string::npos) << confirm.dump();
+  EXPECT_NE(confirm["text"].get<std::string>().find("報修類別：水喉"), std::string::npos) << confirm.dump();
   ASSERT_EQ(Buttons(confirm), (std::vector<std::string>{"yes", "no"}));
   // The same update again (Telegram retrying): answered, ignored.
   EXPECT_EQ(Post(report)->body, "duplicate");
-  ASSERT_EQ(Post(Press(777000, "yes"))->status, 200);
-  json done = Sent(2);
+  json where = Say(Press(777000, "yes"));
+  EXPECT_NE(where["text"].get<std::string>().find("在哪裡"), std::string::npos) << where.dump();
+  EXPECT_NE(where["reply_markup"].dump().find("Tower 1 12樓 A室"), std::string::npos) << "the resident's own flat: " << where.dump();
+  json photos = Say(Press(777000, "where:unit"));
+  EXPECT_EQ(Buttons(photos), (std::vector<std::string>{"photos:done"}));
+  json window = Say(Message(777000, "完成"));  // a button's label typed works like the button
+  std::vector<std::string> windows = Buttons(window);
+  ASSERT_EQ(windows.size(), 7u) << window.dump();
+  EXPECT_NE(window["reply_markup"].dump().find("上午"), std::string::npos);
+  json entry = Say(Message(777000, "1"));  // a button's number typed: the first window
+  ASSERT_EQ(Buttons(entry), (std::vector<std::string>{"entry:yes", "entry:no"}));
+  json what = Say(Message(777000, "聽日得唔得？"));  // free text where a button is expected
+  EXPECT_NE(what["text"].get<std::string>().find("不太明白"), std::string::npos) << what.dump();
+  EXPECT_EQ(Buttons(what), (std::vector<std::string>{"entry:yes", "entry:no"})) << "the same question again";
+  json summary = Say(Press(777000, "entry:yes"));
+  std::string text = summary["text"].get<std::string>();
+  EXPECT_NE(text.find("請確認"), std::string::npos) << text;
+  EXPECT_NE(text.find("相片：1"), std::string::npos) << text;
+  EXPECT_NE(text.find("無人在家時可進入：可以"), std::string::npos) << text;
+  ASSERT_EQ(Buttons(summary), (std::vector<std::string>{"confirm", "cancel"}));
+  json done = Say(Press(777000, "confirm"));
   EXPECT_NE(done["text"].get<std::string>().find("R-10001"), std::string::npos) << done.dump();
   v1::Ticket t = Repair("R-10001");
   EXPECT_EQ(t.channel(), v1::CHANNEL_TELEGRAM);
   EXPECT_EQ(t.reporter().resident_id(), resident_);
   EXPECT_EQ(t.location().unit().room(), "A");
+  EXPECT_EQ(t.description(), "廚房水喉漏水，地下濕晒");
+  EXPECT_TRUE(t.repair().entry_permission());
+  int64_t first_window = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(windows[0].substr(4, windows[0].find('-') - 4), &first_window));
+  EXPECT_EQ(FromTimestamp(t.repair().visit_window().start()), absl::FromUnixSeconds(first_window));
+  EXPECT_FALSE(t.repair().visit_window().confirmed()) << "a preference until the team confirms";
   ASSERT_EQ(t.photos_size(), 1);
   const std::string link = t.photos(0).url();
   EXPECT_EQ(link, "http://localhost:7080/v1/telegram/lobby/file/big?s=" + adapters::LinkSignature(kSecret, "big"))
@@ -204,12 +248,11 @@ TEST_F(TelegramTest, ARepairInChineseWithAPhotoConfirmedByAButton) {
   for (auto& [method, body] : api_.calls()) answered |= method == "answerCallbackQuery";
   EXPECT_TRUE(answered) << "the button press is acknowledged";
   // A status query anywhere in a message.
-  ASSERT_EQ(Post(Message(777000, "請問 r-10001 點樣？"))->status, 200);
-  json status = Sent(3);
+  json status = Say(Message(777000, "請問 r-10001 點樣？"));
   EXPECT_NE(status["text"].get<std::string>().find("R-10001: 已收到"), std::string::npos) << status.dump();
+  EXPECT_NE(status["text"].get<std::string>().find("上門時間"), std::string::npos) << status.dump();
   // Someone else's ticket number tells them nothing.
-  ASSERT_EQ(Post(Message(777000, "R-99999"))->status, 200);
-  EXPECT_NE(Sent(4)["text"].get<std::string>().find("找不到"), std::string::npos);
+  EXPECT_NE(Say(Message(777000, "R-99999"))["text"].get<std::string>().find("找不到"), std::string::npos);
 }
 
 TEST_F(TelegramTest, AnEmergencyIsCreatedAtOnceWithSafetyInstructions) {
@@ -227,16 +270,80 @@ TEST_F(TelegramTest, AnEmergencyIsCreatedAtOnceWithSafetyInstructions) {
   EXPECT_EQ(t.priority(), v1::PRIORITY_P1);
 }
 
-TEST_F(TelegramTest, AnUnknownSenderIsToldHowToBind) {
-  ASSERT_EQ(Post(Message(555, "hello"))->status, 200);
-  EXPECT_NE(Sent(1)["text"].get<std::string>().find("not linked to a flat"), std::string::npos);
+TEST_F(TelegramTest, AnUnknownSenderLinksTheirFlatWithAnSmsCode) {
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  v1::CreateResidentRequest create;
+  v1::Resident* who = create.mutable_resident();
+  who->set_name("Amy Wong");
+  who->add_phones("+85291234568");
+  who->mutable_unit()->set_site_id("demo");
+  who->mutable_unit()->set_building("Tower 2");
+  who->mutable_unit()->set_floor("3");
+  who->mutable_unit()->set_room("B");
+  who->set_role(v1::RESIDENT_ROLE_TENANT);
+  who->set_language("en");
+  ASSERT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, create, kAdminToken).ok());
+
+  json welcome = Say(Message(555, "hello"));
+  EXPECT_NE(welcome["text"].get<std::string>().find("not linked to your flat"), std::string::npos) << welcome.dump();
+  ASSERT_EQ(Buttons(welcome), (std::vector<std::string>{"bind", "guest"}));
+  EXPECT_NE(Say(Press(555, "bind"))["text"].get<std::string>().find("mobile number"), std::string::npos);
+  EXPECT_NE(Say(Message(555, "9123 4568"))["text"].get<std::string>().find("building / floor / flat"), std::string::npos);
+  // A flat the number is not registered at: asked again, nothing sent.
+  EXPECT_NE(Say(Message(555, "Tower 2 / 3 / C"))["text"].get<std::string>().find("could not find"), std::string::npos);
+  Say(Message(555, "+852 9123 4568"));
+  json sent = Say(Message(555, "Tower 2 / 3 / B"));
+  EXPECT_NE(sent["text"].get<std::string>().find("6-digit code by SMS to"), std::string::npos) << sent.dump();
+  std::string code;
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
+    for (const auto& e : queue::ParseEntries(*r)) {
+      if (e.Get("to") != "+85291234568") continue;
+      std::string text(e.Get("text"));
+      for (size_t i = 0; i + 6 <= text.size(); ++i) {
+        if (std::all_of(text.begin() + i, text.begin() + i + 6, [](char c) { return absl::ascii_isdigit(c); })) code = text.substr(i, 6);
+      }
+    }
+    return !code.empty();
+  }));
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  EXPECT_NE(Say(Message(555, wrong))["text"].get<std::string>().find("not right"), std::string::npos);
+  json linked = Say(Message(555, code));
+  EXPECT_NE(linked["text"].get<std::string>().find("Thank you, Amy Wong"), std::string::npos) << linked.dump();
+  EXPECT_NE(linked["text"].get<std::string>().find("Tower 2, 3/F, flat B"), std::string::npos) << linked.dump();
+  EXPECT_EQ(Buttons(Sent(++said_)).size(), 4u) << "then the menu";
+  v1::ResolveIdentityRequest resolve;
+  resolve.set_channel(v1::CHANNEL_TELEGRAM);
+  resolve.set_external_id("555");
+  auto bound = CallRpc(*residents, &v1::ResidentService::Stub::ResolveIdentity, resolve, kAdminToken);
+  ASSERT_TRUE(bound.ok());
+  EXPECT_TRUE(bound.value.identity().verified());
+  EXPECT_EQ(bound.value.resident().name(), "Amy Wong");
+}
+
+TEST_F(TelegramTest, MyTicketsAndTheServiceDesk) {
+  EXPECT_NE(ReportLeak()["text"].get<std::string>().find("R-10001"), std::string::npos);
+  json mine = Say(Press(777000, "menu:mine"));
+  EXPECT_NE(mine["text"].get<std::string>().find("R-10001 水喉渠務 - 已收到"), std::string::npos) << mine.dump();
+  json desk = Say(Message(777000, "客服"));
+  EXPECT_NE(desk["text"].get<std::string>().find("CB-10001"), std::string::npos) << desk.dump();
+  // Lost twice in a row: the desk is asked to call, once per person.
+  EXPECT_NE(Say(Message(777000, "??"))["text"].get<std::string>().find("不太明白"), std::string::npos);
+  EXPECT_NE(Say(Message(777000, "!!"))["text"].get<std::string>().find("CB-10001"), std::string::npos);
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  v1::ListCallbacksRequest list;
+  list.set_site_id("demo");
+  auto tasks = CallRpc(*residents, &v1::ResidentService::Stub::ListCallbacks, list, kAdminToken).value;
+  ASSERT_EQ(tasks.tasks_size(), 1);
+  EXPECT_EQ(tasks.tasks(0).resident_id(), resident_);
+  EXPECT_EQ(tasks.tasks(0).channel(), v1::CHANNEL_TELEGRAM);
+  EXPECT_EQ(tasks.tasks(0).external_id(), "777000");
+  EXPECT_EQ(tasks.tasks(0).phone(), "+85291234567");
+  EXPECT_EQ(tasks.tasks(0).requests(), 2);
 }
 
 TEST_F(TelegramTest, ASurveyAnsweredWithButtonsReopensWhatIsNotFixed) {
-  ASSERT_EQ(Post(Message(777000, "浴室水喉漏水"))->status, 200);
-  Sent(1);
-  ASSERT_EQ(Post(Press(777000, "yes"))->status, 200);
-  Sent(2);
+  ReportLeak();
   v1::AssignRequest a;
   a.set_id("R-10001");
   a.set_team("plumbing");
@@ -249,16 +356,14 @@ TEST_F(TelegramTest, ASurveyAnsweredWithButtonsReopensWhatIsNotFixed) {
     ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::Transition, tr, kAdminToken).ok());
   }
   clock_.Advance(absl::Hours(3));  // past the survey's delay
-  json survey = Sent(3);
+  json survey = Sent(++said_);
   EXPECT_NE(survey["text"].get<std::string>().find("整體滿意度"), std::string::npos) << survey.dump();
   std::vector<std::string> scores = Buttons(survey);
   ASSERT_EQ(scores.size(), 5u);
   EXPECT_EQ(scores[1], "survey:SV-R-10001:overall:2");
-  ASSERT_EQ(Post(Press(777000, scores[1]))->status, 200);
-  json fixed = Sent(4);
+  json fixed = Say(Message(777000, "2"));  // a digit typed answers too
   ASSERT_EQ(Buttons(fixed), (std::vector<std::string>{"survey:SV-R-10001:fixed:yes", "survey:SV-R-10001:fixed:no"}));
-  ASSERT_EQ(Post(Press(777000, "survey:SV-R-10001:fixed:no"))->status, 200);
-  EXPECT_NE(Sent(5)["text"].get<std::string>().find("重開"), std::string::npos);
+  EXPECT_NE(Say(Press(777000, "survey:SV-R-10001:fixed:no"))["text"].get<std::string>().find("重開"), std::string::npos);
   ASSERT_TRUE(WaitFor([&] { return Repair("R-10001").status() == v1::TICKET_STATUS_REOPENED; }));
   // The survey delivered is on the resident's timeline.
   auto residents = v1::ResidentService::NewStub(harness_->channel);
@@ -286,7 +391,7 @@ TEST_F(TelegramTest, DeliveryWaitsOutA429AndDeadLettersARefusal) {
   api_.TooMany(1);
   ASSERT_EQ(Post(Message(777000, "menu"))->status, 200);
   json menu = Sent(1);
-  EXPECT_EQ(Buttons(menu).size(), 3u) << "delivered after the Retry-After";
+  EXPECT_EQ(Buttons(menu).size(), 4u) << "delivered after the Retry-After";
   api_.Refuse(true);
   ASSERT_EQ(Post(Message(777000, "menu"))->status, 200);
   std::vector<queue::Entry> dead;

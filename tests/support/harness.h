@@ -90,7 +90,8 @@ class Harness {
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
                                      "--tokens", std::string("admin:") + kAdminToken + ":alice,agent:" + kAgentToken +
-                                                     ":bob,technician:" + kTechToken + ":tom,adapter:" + kAdapterToken + ":sms"};
+                                                     ":bob,technician:" + kTechToken + ":tom,adapter:" + kAdapterToken + ":sms",
+                                     "--chat-sites", "demo", "--chat-timezone", "Asia/Hong_Kong"};
     args.insert(args.end(), flags.begin(), flags.end());
     std::vector<const char*> argv;
     for (auto& a : args) argv.push_back(a.c_str());
