@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
+#include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "tests/adapters/chat_support.h"
@@ -128,8 +129,18 @@ TEST_F(LineTest, ARepairConfirmedWithAQuickReplyAndAPhoto) {
   json items = confirm.second["messages"][0]["quickReply"]["items"];
   ASSERT_GE(items.size(), 2u) << confirm.second.dump();
   EXPECT_EQ(items[0]["action"]["data"], "yes");
-  ASSERT_EQ(Post(Event("postback", {{"data", "yes"}}))->status, 200);
-  auto done = Call(3);
+  size_t n = 2;
+  auto press = [&](const std::string& data) {
+    EXPECT_EQ(Post(Event("postback", {{"data", data}}))->status, 200);
+    return Call(++n);
+  };
+  press("yes");
+  press("where:unit");
+  json windows = press("photos:done").second["messages"][0]["quickReply"]["items"];
+  ASSERT_EQ(windows.size(), 7u);
+  press(windows[6]["action"]["data"]);  // any time
+  press("entry:no");
+  auto done = press("confirm");
   EXPECT_NE(done.second["messages"][0]["text"].get<std::string>().find("R-10001"), std::string::npos) << done.second.dump();
   v1::GetTicketRequest get;
   get.set_id("R-10001");
@@ -142,6 +153,42 @@ TEST_F(LineTest, ARepairConfirmedWithAQuickReplyAndAPhoto) {
   auto content = http_->Get(("/v1/line/lobby/content/325708?s=" + adapters::LinkSignature(kSecret, "325708")).c_str());
   ASSERT_TRUE(content);
   EXPECT_EQ(content->body, "PNG325708");
+}
+
+TEST_F(LineTest, AnAnonymousComplaint) {
+  size_t n = 0;
+  auto say = [&](const std::string& type, const json& content) {
+    EXPECT_EQ(Post(Event(type, content))->status, 200);
+    return Call(++n).second["messages"][0];
+  };
+  json menu = say("message", {{"type", "text"}, {"id", "2001"}, {"text", "選單"}});
+  EXPECT_EQ(menu["quickReply"]["items"][1]["action"]["data"], "menu:complaint") << menu.dump();
+  json subjects = say("postback", {{"data", "menu:complaint"}});
+  EXPECT_NE(subjects["text"].get<std::string>().find("投訴的是哪方面"), std::string::npos) << subjects.dump();
+  ASSERT_EQ(subjects["quickReply"]["items"].size(), 7u);
+  // Typed instead of pressed: the label is enough.
+  json describe = say("message", {{"type", "text"}, {"id", "2002"}, {"text", "員工"}});
+  EXPECT_NE(describe["text"].get<std::string>().find("發生了什麼事"), std::string::npos) << describe.dump();
+  json anonymous = say("message", {{"type", "text"}, {"id", "2003"}, {"text", "今朝大堂保安員對我好無禮，仲鬧我"}});
+  ASSERT_EQ(anonymous["quickReply"]["items"][1]["action"]["data"], "anon:yes") << anonymous.dump();
+  json summary = say("postback", {{"data", "anon:yes"}});
+  EXPECT_NE(summary["text"].get<std::string>().find("匿名"), std::string::npos) << summary.dump();
+  json done = say("postback", {{"data", "confirm"}});
+  EXPECT_NE(done["text"].get<std::string>().find("投訴編號是 C-10001"), std::string::npos) << done.dump();
+
+  auto complaints = v1::ComplaintService::NewStub(harness_->channel);
+  v1::GetTicketRequest get;
+  get.set_id("C-10001");
+  v1::Ticket t = CallRpc(*complaints, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
+  EXPECT_EQ(t.complaint().subject(), v1::COMPLAINT_SUBJECT_STAFF);
+  EXPECT_TRUE(t.complaint().anonymous());
+  EXPECT_EQ(t.category(), "staff_conduct") << "the classifier's reading of the words";
+  EXPECT_EQ(t.channel(), v1::CHANNEL_LINE);
+  EXPECT_EQ(t.location().unit().building(), "A棟");
+  // The resident follows it like any ticket.
+  json status = say("message", {{"type", "text"}, {"id", "2004"}, {"text", "C-10001"}});
+  EXPECT_NE(status["text"].get<std::string>().find("C-10001: "), std::string::npos) << status.dump();
+  EXPECT_EQ(status["text"].get<std::string>().find("找不到"), std::string::npos) << status.dump();
 }
 
 }  // namespace

@@ -176,13 +176,36 @@ TEST_F(WhatsAppTest, ButtonsPhotosAndRefusals) {
   ASSERT_EQ(confirm["type"], "interactive");
   EXPECT_EQ(confirm["interactive"]["type"], "button");
   EXPECT_EQ(confirm["interactive"]["action"]["buttons"][0]["reply"]["id"], "yes");
-  json press = {{"from", kResident}, {"id", "wamid.press"}, {"timestamp", "1800000001"}, {"type", "interactive"},
-                {"interactive", {{"type", "button_reply"}, {"button_reply", {{"id", "yes"}, {"title", "Yes"}}}}}};
-  ASSERT_EQ(Post(Payload(press))->status, 200);
-  EXPECT_NE(Sent(2)["text"]["body"].get<std::string>().find("R-10001"), std::string::npos);
+  int n = 1, id = 0;
+  auto press = [&](const std::string& data) {
+    json p = {{"from", kResident}, {"id", "wamid.press" + std::to_string(++id)}, {"timestamp", "1800000001"}, {"type", "interactive"},
+              {"interactive", {{"type", "button_reply"}, {"button_reply", {{"id", data}, {"title", data}}}}}};
+    EXPECT_EQ(Post(Payload(p))->status, 200);
+    return Sent(++n);
+  };
+  auto say = [&](const std::string& text) {
+    json t = Text(text);
+    t["id"] = "wamid.text" + std::to_string(++id);
+    EXPECT_EQ(Post(Payload(t))->status, 200);
+    return Sent(++n);
+  };
+  json where = press("yes");
+  EXPECT_EQ(where["interactive"]["action"]["buttons"][1]["reply"]["id"], "where:common") << where.dump();
+  EXPECT_NE(press("where:common")["text"]["body"].get<std::string>().find("Which building"), std::string::npos);
+  EXPECT_NE(say("Tower 1")["text"]["body"].get<std::string>().find("Which floor"), std::string::npos);
+  say("G");
+  json photos = say("lift lobby");
+  EXPECT_EQ(photos["interactive"]["action"]["buttons"][0]["reply"]["id"], "photos:done") << photos.dump();
+  json summary = press("photos:done");
+  EXPECT_NE(summary["interactive"]["body"]["text"].get<std::string>().find("Where: Tower 1 G lift lobby"), std::string::npos) << summary.dump();
+  EXPECT_NE(press("confirm")["text"]["body"].get<std::string>().find("R-10001"), std::string::npos);
   v1::GetTicketRequest get;
   get.set_id("R-10001");
   v1::Ticket t = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
+  EXPECT_EQ(t.location().building(), "Tower 1");
+  EXPECT_EQ(t.location().floor(), "G");
+  EXPECT_EQ(t.location().area(), "lift lobby");
+  EXPECT_FALSE(t.location().has_unit()) << "a common area";
   ASSERT_EQ(t.photos_size(), 1);
   EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/whatsapp/media/4242?s=" + adapters::LinkSignature(kAppSecret, "4242"));
   EXPECT_EQ(http_->Get("/v1/whatsapp/media/4243")->status, 403) << "no made-up links to other media";
