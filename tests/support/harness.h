@@ -122,6 +122,7 @@ class Harness {
     if (!settings.Get("telegram-token").empty()) providers.insert("telegram");
     if (!settings.Get("whatsapp-token").empty()) providers.insert("whatsapp");
     if (!settings.Get("line-token").empty()) providers.insert("line");
+    if (!settings.Get("wechat-token").empty()) providers.insert("wechat");
     if (!providers.empty()) {
       auto cb = chatbot::Component::Create(settings, *runtime, providers);
       if (!cb.ok()) Fail(cb.status());
