@@ -619,15 +619,7 @@ absl::StatusOr<Resident> ResidentLogic::Merge(const v1::MergeResidentsRequest& r
     if (absl::Status s = store_.Merge(*survivor, next, *merged); !s.ok()) return s;
     return next;
   });
-  if (result.ok()) {
-    v1::TimelineEntry note;
-    note.set_id(NewEntryId());
-    *note.mutable_at() = ToTimestamp(clock_.Now());
-    note.set_kind(v1::TimelineEntry::KIND_NOTE);
-    note.set_actor("residents");
-    note.set_text(absl::StrCat("merged ", req.merged_id(), " into this resident"));
-    (void)store_.AppendTimeline(*result, note, "");
-  }
+  if (result.ok()) Note(*result, absl::StrCat("merged ", req.merged_id(), " into this resident"), "", "");
   return result;
 }
 
@@ -712,16 +704,17 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(const v1::Reques
   if (!t.external_id().empty()) {
     if (absl::Status s = ValidateIdentity(t.channel(), t.external_id()); !s.ok()) return s;
   }
-  // Known through an identity or a phone number: it is that resident's task.
+  // Known through the chat identity: it is that resident's task.
+  std::optional<Resident> resident;
   if (t.resident_id().empty() && !t.external_id().empty()) {
     auto r = store_.GetByIdentity(t.channel(), t.external_id());
-    if (r.ok()) t.set_resident_id(r->id());
-  }
-  std::optional<Resident> resident;
-  if (!t.resident_id().empty()) {
+    if (r.ok()) resident = *std::move(r);
+  } else if (!t.resident_id().empty()) {
     auto r = store_.Get(t.resident_id());
     if (!r.ok()) return r.status();
     resident = *std::move(r);
+  }
+  if (resident) {
     t.set_resident_id(resident->id());  // a merged id: the survivor
     if (t.site_id().empty()) t.set_site_id(resident->unit().site_id());
     if (t.name().empty()) t.set_name(resident->name());
