@@ -179,6 +179,16 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("chat-timezone", "Asia/Hong_Kong", "the estates' time zone: visit windows are offered in it");
 }
 
+namespace {
+// The first of `names` that is not set, as the settings' error.
+absl::Status Required(const config::Settings& settings, std::initializer_list<const char*> names, const char* why) {
+  for (const char* name : names) {
+    if (settings.Get(name).empty()) return settings.Invalid(name, why);
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime,
                                                              const std::set<std::string>& providers) {
   std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
@@ -215,9 +225,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     cfg.app_secret = settings.Get("whatsapp-app-secret");
     cfg.verify_token = settings.Get("whatsapp-verify-token");
     cfg.api = settings.Get("whatsapp-api");
-    for (const char* required : {"whatsapp-phone-id", "whatsapp-token", "whatsapp-app-secret", "whatsapp-verify-token"}) {
-      if (settings.Get(required).empty()) return settings.Invalid(required, "the WhatsApp adapter needs it");
-    }
+    if (absl::Status missing = Required(settings, {"whatsapp-phone-id", "whatsapp-token", "whatsapp-app-secret", "whatsapp-verify-token"}, "the WhatsApp adapter needs it"); !missing.ok()) return missing;
     c->whatsapp_ = std::make_unique<whatsapp::WhatsApp>(
         cfg, runtime.redis(), c->conversation_,
         c->RecipientsOn(v1::CHANNEL_WHATSAPP),
@@ -232,9 +240,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     cfg.token = settings.Get("line-token");
     cfg.api = settings.Get("line-api");
     cfg.data_api = settings.Get("line-data-api");
-    for (const char* required : {"line-secret", "line-token"}) {
-      if (settings.Get(required).empty()) return settings.Invalid(required, "the LINE adapter needs it");
-    }
+    if (absl::Status missing = Required(settings, {"line-secret", "line-token"}, "the LINE adapter needs it"); !missing.ok()) return missing;
     c->line_ = std::make_unique<line::Line>(
         cfg, runtime.redis(), c->conversation_,
         c->RecipientsOn(v1::CHANNEL_LINE),
@@ -251,9 +257,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     cfg.aes_key = settings.Get("wechat-aes-key");
     cfg.api = settings.Get("wechat-api");
     cfg.public_url = settings.Get("public-url");
-    for (const char* required : {"wechat-token", "wechat-app-id", "wechat-app-secret"}) {
-      if (settings.Get(required).empty()) return settings.Invalid(required, "the WeChat adapter needs it");
-    }
+    if (absl::Status missing = Required(settings, {"wechat-token", "wechat-app-id", "wechat-app-secret"}, "the WeChat adapter needs it"); !missing.ok()) return missing;
     if (!cfg.aes_key.empty()) {
       if (auto ok = wechat::Cipher::Create(cfg.aes_key, cfg.app_id); !ok.ok()) return settings.Invalid("wechat-aes-key", std::string(ok.status().message()));
     }

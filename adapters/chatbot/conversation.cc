@@ -308,6 +308,11 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     return Replies{s.Ask("bind_unit", T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
                                         "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A", "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A"))};
   };
+  auto site_buttons = [&]() {
+    Buttons sites;
+    for (const auto& site : options_.sites) sites.push_back({site, "site:" + site});
+    return sites;
+  };
   if (text == "bind") {
     s.Reset();
     s.f.erase("guest");
@@ -321,9 +326,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
       s.f["where"] = "common";
     }
     if (text == "guest" && options_.sites.size() > 1) {
-      Buttons sites;
-      for (const auto& site : options_.sites) sites.push_back({site, "site:" + site});
-      return Replies{s.Ask("guest_site", T(lang, "Which estate?", "請問是哪個屋苑？", "请问是哪个小区？"), sites)};
+      return Replies{s.Ask("guest_site", T(lang, "Which estate?", "請問是哪個屋苑？", "请问是哪个小区？"), site_buttons())};
     }
     if (s.Get("step") == "guest_site") {
       if (!in.button || !absl::StartsWith(text, "site:")) return Misunderstood(s, in, s.Again());
@@ -342,9 +345,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     }
     s.f["phone"] = digits;
     if (options_.sites.size() > 1) {
-      Buttons sites;
-      for (const auto& site : options_.sites) sites.push_back({site, "site:" + site});
-      return Replies{s.Ask("bind_site", T(lang, "Which estate do you live in?", "請問您住在哪個屋苑？", "请问您住在哪个小区？"), sites)};
+      return Replies{s.Ask("bind_site", T(lang, "Which estate do you live in?", "請問您住在哪個屋苑？", "请问您住在哪个小区？"), site_buttons())};
     }
     return ask_unit();
   }
@@ -650,12 +651,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const 
   const v1::Category* c = Find(**catalog, s.Get("category"));
   bool emergency = c != nullptr && c->emergency();
   if (emergency && !s.resident && (s.Get("building").empty() || s.Get("floor").empty())) {
-    // A guest's emergency: where, in one question, then at once.
-    if (s.Get("step") != "emergency_where") {
-      s.f["emergency"] = "1";
-      return Replies{s.Ask("emergency_where", T(lang, "EMERGENCY: where is it? Building and floor, e.g. Tower 1 G", "緊急事故：請告訴我們地點（座數及樓層，例如 Tower 1 G）",
-                                                "紧急事故：请告诉我们地点（楼栋及楼层，例如 Tower 1 G）"))};
-    }
+    // A guest's emergency: where, in one question (its answer fills both), then at once.
+    return Replies{s.Ask("emergency_where", T(lang, "EMERGENCY: where is it? Building and floor, e.g. Tower 1 G", "緊急事故：請告訴我們地點（座數及樓層，例如 Tower 1 G）",
+                                              "紧急事故：请告诉我们地点（楼栋及楼层，例如 Tower 1 G）"))};
   }
   v1::CreateTicketRequest req;
   v1::Ticket* t = req.mutable_ticket();
