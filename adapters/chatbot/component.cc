@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/log.h"
@@ -121,8 +122,65 @@ absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
   return Call(*surveys_, &v1::SurveyService::Stub::SubmitResponse, req, token_).status();
 }
 
-absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Channel channel, const queue::Entry& m) {
+absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
   Connect();
+  v1::ListResidentsRequest req;
+  req.set_phone(phone);
+  req.set_page_size(20);
+  auto r = Call(*residents_, &v1::ResidentService::Stub::ListResidents, req, token_);
+  if (!r.ok()) return r.status();
+  return std::vector<v1::Resident>(r->residents().begin(), r->residents().end());
+}
+
+absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text) {
+  Connect();
+  v1::AddCommentRequest req;
+  req.set_id(ticket);
+  req.set_text(text);
+  if (absl::StartsWith(ticket, "C-")) return Call(*complaints_, &v1::ComplaintService::Stub::AddComment, req, token_).status();
+  return Call(*repairs_, &v1::RepairService::Stub::AddComment, req, token_).status();
+}
+
+absl::Status GrpcLobbyApi::SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) {
+  Connect();
+  for (int attempt = 0;; ++attempt) {  // read, change, write with the version read; again if it moved on
+    v1::GetResidentRequest get;
+    get.set_id(resident);
+    auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, get, token_);
+    if (!r.ok()) return r.status();
+    v1::UpdateResidentRequest req;
+    req.set_expected_version(r->version());
+    req.mutable_update_mask()->add_paths("opted_out_channels");
+    req.mutable_resident()->set_id(r->id());
+    bool has = false;
+    for (int c : r->opted_out_channels()) {
+      if (c == channel) has = true;
+      else req.mutable_resident()->add_opted_out_channels(static_cast<v1::Channel>(c));
+    }
+    if (has == opted_out) return absl::OkStatus();
+    if (opted_out) req.mutable_resident()->add_opted_out_channels(channel);
+    auto done = Call(*residents_, &v1::ResidentService::Stub::UpdateResident, req, token_);
+    if (!absl::IsAborted(done.status()) || attempt == 3) return done.status();
+  }
+}
+
+absl::Status GrpcLobbyApi::AppendTimeline(const v1::AppendTimelineRequest& req) {
+  Connect();
+  auto done = Call(*residents_, &v1::ResidentService::Stub::AppendTimeline, req, token_);
+  return absl::IsAlreadyExists(done.status()) ? absl::OkStatus() : done.status();
+}
+
+absl::StatusOr<Recipient> GrpcLobbyApi::PhoneOf(const std::string& resident) {
+  Connect();
+  v1::GetResidentRequest req;
+  req.set_id(resident);
+  auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
+  if (!r.ok()) return r.status();
+  if (r->phones().empty()) return absl::NotFoundError(absl::StrCat(resident, " has no phone number"));
+  return Recipient{r->phones(0), r->language()};
+}
+
+absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Channel channel, const queue::Entry& m) {
   v1::AppendTimelineRequest req;
   req.set_resident_id(resident);
   v1::TimelineEntry* e = req.mutable_entry();
@@ -135,7 +193,7 @@ absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Chann
   e->set_actor("lobby");
   (*e->mutable_attributes())["kind"] = std::string(m.Get("kind"));
   req.set_idempotency_key(absl::StrCat("delivered:", ChannelName(channel), ":", m.Get("idempotency_key").empty() ? m.id : std::string(m.Get("idempotency_key"))));
-  return Call(*residents_, &v1::ResidentService::Stub::AppendTimeline, req, token_).status();
+  return AppendTimeline(req);
 }
 
 absl::StatusOr<Recipient> GrpcLobbyApi::IdentityOf(const std::string& resident, v1::Channel channel) {
@@ -174,6 +232,20 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("wechat-aes-key", "", "the EncodingAESKey for safe mode (43 characters); empty: plain mode only", true);
   settings.Declare("wechat-api", "https://api.weixin.qq.com", "the WeChat API base URL");
   settings.Declare("wechat-passive-budget", "4s", "how long a WeChat answer may take to go back in the response (WeChat waits 5 s)");
+  settings.Declare("sms-twilio-account-sid", "", "the Twilio Account SID (SMS)");
+  settings.Declare("sms-twilio-auth-token", "", "the Twilio auth token (signs webhooks, authenticates sends)", true);
+  settings.Declare("sms-twilio-from", "", "the sending number (E.164) or Messaging Service SID (MG...)");
+  settings.Declare("sms-twilio-api", "https://api.twilio.com", "the Twilio REST API base URL");
+  settings.Declare("sms-aliyun-access-key-id", "", "the Alibaba Cloud AccessKey ID (SMS to mainland numbers)");
+  settings.Declare("sms-aliyun-access-key-secret", "", "the Alibaba Cloud AccessKey secret", true);
+  settings.Declare("sms-aliyun-sign-name", "", "the approved SMS signature (签名)");
+  settings.Declare("sms-aliyun-templates", "", "message kind=TemplateCode pairs, * for the rest, e.g. verification_code=SMS_1,*=SMS_2");
+  settings.Declare("sms-aliyun-region", "cn-hangzhou", "the Alibaba Cloud region of the SMS API");
+  settings.Declare("sms-aliyun-api", "https://dysmsapi.aliyuncs.com", "the Alibaba Cloud SMS API base URL");
+  settings.Declare("sms-routes", "", "number prefix=provider, first match wins (default: +86=aliyun,*=twilio with both, else the one configured)");
+  settings.Declare("sms-max-segments", "3", "the most SMS segments one message may take (longer ones are cut)");
+  settings.Declare("sms-per-second", "10", "SMS sends per second (the providers' rate limit)");
+  settings.Declare("sms-webhook-secret", "", "the HMAC key of the generic SMS gateway webhook /v1/sms/inbound; empty: off", true);
   settings.Declare("public-url", "http://localhost:7080", "the adapters' public base URL (photo links in tickets)");
   settings.Declare("chat-sites", "", "the estates (site ids, comma-separated) the chat bot serves: new residents link a flat there");
   settings.Declare("chat-timezone", "Asia/Hong_Kong", "the estates' time zone: visit windows are offered in it");
@@ -271,6 +343,69 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     // The customer-service API allows a few hundred thousand calls a day: 20/s keeps well within.
     c->Deliver(runtime, "wechat", 20, [self](const queue::Entry& m) { return self->wechat_->Send(m); });
   }
+  if (providers.count("sms")) {
+    sms::SmsConfig cfg;
+    cfg.public_url = settings.Get("public-url");
+    cfg.twilio = !settings.Get("sms-twilio-account-sid").empty();
+    cfg.twilio_config = {settings.Get("sms-twilio-account-sid"), settings.Get("sms-twilio-auth-token"), settings.Get("sms-twilio-from"),
+                         settings.Get("sms-twilio-api"), settings.Get("public-url") + "/v1/sms/twilio/status"};
+    if (cfg.twilio) {
+      if (absl::Status missing = Required(settings, {"sms-twilio-auth-token", "sms-twilio-from"}, "Twilio needs it"); !missing.ok()) return missing;
+    }
+    cfg.aliyun = !settings.Get("sms-aliyun-access-key-id").empty();
+    cfg.aliyun_config.access_key_id = settings.Get("sms-aliyun-access-key-id");
+    cfg.aliyun_config.access_key_secret = settings.Get("sms-aliyun-access-key-secret");
+    cfg.aliyun_config.sign_name = settings.Get("sms-aliyun-sign-name");
+    cfg.aliyun_config.region = settings.Get("sms-aliyun-region");
+    cfg.aliyun_config.api = settings.Get("sms-aliyun-api");
+    for (absl::string_view item : absl::StrSplit(settings.Get("sms-aliyun-templates"), ',', absl::SkipWhitespace())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+      if (kv.first.empty() || kv.second.empty()) return settings.Invalid("sms-aliyun-templates", "kind=TemplateCode pairs, e.g. verification_code=SMS_1,*=SMS_2");
+      cfg.aliyun_config.templates[std::string(absl::StripAsciiWhitespace(kv.first))] = std::string(absl::StripAsciiWhitespace(kv.second));
+    }
+    if (cfg.aliyun) {
+      if (absl::Status missing = Required(settings, {"sms-aliyun-access-key-secret", "sms-aliyun-sign-name", "sms-aliyun-templates"}, "Aliyun SMS needs it"); !missing.ok()) return missing;
+    }
+    if (!cfg.twilio && !cfg.aliyun) return settings.Invalid("sms-twilio-account-sid", "the SMS adapter needs Twilio or Aliyun (sms-aliyun-access-key-id)");
+    std::string routes = settings.Get("sms-routes");
+    if (routes.empty()) routes = cfg.twilio && cfg.aliyun ? "+86=aliyun,*=twilio" : cfg.twilio ? "*=twilio" : "*=aliyun";
+    auto parsed = sms::ParseRoutes(routes);
+    if (!parsed.ok()) return settings.Invalid("sms-routes", std::string(parsed.status().message()));
+    for (const auto& [prefix, provider] : *parsed) {
+      if ((provider == "twilio" && !cfg.twilio) || (provider == "aliyun" && !cfg.aliyun)) {
+        return settings.Invalid("sms-routes", provider + " is routed to but not configured");
+      }
+    }
+    cfg.routes = *std::move(parsed);
+    int segments = 0;
+    if (!absl::SimpleAtoi(settings.Get("sms-max-segments"), &segments) || segments < 1 || segments > 10) {
+      return settings.Invalid("sms-max-segments", "1 to 10");
+    }
+    cfg.max_segments = segments;
+    double per_second = 0;
+    if (!absl::SimpleAtod(settings.Get("sms-per-second"), &per_second) || per_second <= 0) return settings.Invalid("sms-per-second", "a positive number");
+    cfg.webhook_secret = settings.Get("sms-webhook-secret");
+    if (!cfg.webhook_secret.empty() && cfg.webhook_secret.size() < 16) return settings.Invalid("sms-webhook-secret", "at least 16 characters");
+    c->texting_ = std::make_unique<sms::Texting>(runtime.redis(), c->api_, c->sites_, c->zone_);
+    auto timeline = [self](const std::string& resident, const std::string& ticket, const std::string& text, const std::string& key) {
+      v1::AppendTimelineRequest req;
+      req.set_resident_id(resident);
+      req.set_idempotency_key(key);
+      v1::TimelineEntry* e = req.mutable_entry();
+      e->set_kind(v1::TimelineEntry::KIND_NOTE);
+      e->set_channel(v1::CHANNEL_SMS);
+      e->set_text(text);
+      e->set_ticket_id(ticket);
+      e->set_actor("sms");
+      if (absl::Status s = self->api_.AppendTimeline(req); !s.ok()) log::Get("sms")->warn("event=timeline_failed resident={} error=\"{}\"", resident, s.message());
+    };
+    c->sms_ = std::make_unique<sms::Sms>(cfg, runtime.redis(), runtime.clock(), *c->texting_,
+                                         [self](const std::string& r) { return self->api_.PhoneOf(r); }, timeline);
+    c->sms_->Register(runtime.http().routes());
+    c->Deliver(runtime, "sms", per_second, [self](const queue::Entry& m) { return self->sms_->Send(m); });
+    runtime.AddConsumer({.stream = sms::Sms::kInboundStream, .group = "sms-inbound", .parallel = 4, .shard_field = "from"},
+                        [self](const queue::Entry& e) { return self->sms_->Receive(e); });
+  }
   return c;
 }
 
@@ -298,6 +433,8 @@ void Component::Deliver(Runtime& runtime, const std::string& channel, double per
 
 Component::Component(Runtime& runtime, std::string addr, std::string token, ConversationOptions options)
     : api_([&runtime, addr] { return addr.empty() ? runtime.grpc().address() : addr; }, std::move(token)),
+      sites_(options.sites),
+      zone_(options.time_zone),
       conversation_(runtime.redis(), api_, runtime.clock(), std::move(options)) {}
 
 }  // namespace lobby::chatbot

@@ -9,6 +9,8 @@
 #include "adapters/common/delivery.h"
 #include "adapters/telegram/telegram.h"
 #include "adapters/line/line.h"
+#include "adapters/sms/sms.h"
+#include "adapters/sms/texting.h"
 #include "adapters/wechat/wechat.h"
 #include "adapters/whatsapp/whatsapp.h"
 #include "lobby/v1/complaints.grpc.pb.h"
@@ -35,10 +37,16 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) override;
   absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
   absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
+  absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) override;
+  absl::Status AddComment(const std::string& ticket, const std::string& text) override;
+  absl::Status SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) override;
   /// Records a message delivered to a resident on their timeline (once per idempotency key).
   absl::Status RecordDelivery(const std::string& resident, v1::Channel channel, const queue::Entry& message);
   /// The resident's verified external id on `channel`, and their language.
   absl::StatusOr<Recipient> IdentityOf(const std::string& resident, v1::Channel channel);
+  /// The resident's primary phone number, and their language.
+  absl::StatusOr<Recipient> PhoneOf(const std::string& resident);
+  absl::Status AppendTimeline(const v1::AppendTimelineRequest& request);
 
  private:
   void Connect();
@@ -51,12 +59,13 @@ class GrpcLobbyApi final : public LobbyApi {
   std::unique_ptr<v1::SurveyService::Stub> surveys_;
 };
 
-/// The chat-bot adapter as lobbyd hosts it (--adapters=telegram,whatsapp,line): each provider's
-/// webhook on the HTTP server, and a delivery consumer of lobby:q:outbound:<channel> each.
+/// The chat-bot and SMS adapters as lobbyd hosts them (--adapters=telegram,whatsapp,line,wechat,sms):
+/// each provider's webhook on the HTTP server, and a delivery consumer of
+/// lobby:q:outbound:<channel> each (SMS also a consumer of the texts it received).
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  /// `providers`: "telegram", "whatsapp", "line", "wechat".
+  /// `providers`: "telegram", "whatsapp", "line", "wechat", "sms" (others are ignored).
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime,
                                                            const std::set<std::string>& providers);
 
@@ -66,11 +75,15 @@ class Component {
   RecipientOf RecipientsOn(v1::Channel channel);
   void Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send);
   GrpcLobbyApi api_;
+  std::vector<std::string> sites_;
+  absl::TimeZone zone_;
   Conversation conversation_;
   std::unique_ptr<telegram::Telegram> telegram_;
   std::unique_ptr<whatsapp::WhatsApp> whatsapp_;
   std::unique_ptr<line::Line> line_;
   std::unique_ptr<wechat::WeChat> wechat_;
+  std::unique_ptr<sms::Texting> texting_;
+  std::unique_ptr<sms::Sms> sms_;
   std::vector<std::unique_ptr<adapters::Delivery>> deliveries_;
 };
 

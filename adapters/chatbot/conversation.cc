@@ -14,12 +14,6 @@
 #include "services/common/queue.h"
 
 namespace lobby::chatbot {
-namespace {
-
-using Buttons = std::vector<std::pair<std::string, std::string>>;
-using Replies = std::vector<Reply>;
-
-constexpr int kStateTtlSeconds = 86400;
 
 std::string T(const std::string& lang, const char* en, const char* hant, const char* hans) {
   if (lang == "zh-Hant") return hant;
@@ -27,12 +21,34 @@ std::string T(const std::string& lang, const char* en, const char* hant, const c
   return en;
 }
 
-std::string Name(const v1::Category& c, const std::string& lang) {
+std::string CategoryName(const v1::Category& c, const std::string& lang) {
   auto it = c.names().find(lang);
   if (it != c.names().end()) return it->second;
   it = c.names().find("en");
   return it != c.names().end() ? it->second : c.id();
 }
+
+std::string StatusText(v1::TicketStatus s, const std::string& lang) {
+  switch (s) {
+    case v1::TICKET_STATUS_NEW: return T(lang, "received", "已收到", "已收到");
+    case v1::TICKET_STATUS_ASSIGNED: return T(lang, "assigned", "已派工", "已派工");
+    case v1::TICKET_STATUS_ACKNOWLEDGED: return T(lang, "being handled", "處理中", "处理中");
+    case v1::TICKET_STATUS_ON_SITE: return T(lang, "technician on site", "師傅已到場", "师傅已到场");
+    case v1::TICKET_STATUS_ON_HOLD: return T(lang, "on hold", "暫停中", "暂停中");
+    case v1::TICKET_STATUS_RESOLVED: return T(lang, "resolved", "已完成", "已完成");
+    case v1::TICKET_STATUS_CLOSED: return T(lang, "closed", "已結案", "已结案");
+    case v1::TICKET_STATUS_REOPENED: return T(lang, "reopened", "已重開", "已重开");
+    case v1::TICKET_STATUS_CANCELLED: return T(lang, "cancelled", "已取消", "已取消");
+    default: return T(lang, "in review", "審核中", "审核中");
+  }
+}
+
+namespace {
+
+using Buttons = std::vector<std::pair<std::string, std::string>>;
+using Replies = std::vector<Reply>;
+
+constexpr int kStateTtlSeconds = 86400;
 
 const v1::Category* Find(const v1::Catalog& catalog, const std::string& id) {
   for (const auto& c : catalog.categories()) {
@@ -69,21 +85,6 @@ std::string GuessLanguage(const Inbound& in) {
   return "en";
 }
 
-std::string StatusText(v1::TicketStatus s, const std::string& lang) {
-  switch (s) {
-    case v1::TICKET_STATUS_NEW: return T(lang, "received", "已收到", "已收到");
-    case v1::TICKET_STATUS_ASSIGNED: return T(lang, "assigned", "已派工", "已派工");
-    case v1::TICKET_STATUS_ACKNOWLEDGED: return T(lang, "being handled", "處理中", "处理中");
-    case v1::TICKET_STATUS_ON_SITE: return T(lang, "technician on site", "師傅已到場", "师傅已到场");
-    case v1::TICKET_STATUS_ON_HOLD: return T(lang, "on hold", "暫停中", "暂停中");
-    case v1::TICKET_STATUS_RESOLVED: return T(lang, "resolved", "已完成", "已完成");
-    case v1::TICKET_STATUS_CLOSED: return T(lang, "closed", "已結案", "已结案");
-    case v1::TICKET_STATUS_REOPENED: return T(lang, "reopened", "已重開", "已重开");
-    case v1::TICKET_STATUS_CANCELLED: return T(lang, "cancelled", "已取消", "已取消");
-    default: return T(lang, "in review", "審核中", "审核中");
-  }
-}
-
 struct Subject {
   v1::ComplaintSubject subject;
   const char* category;  // the catalog's usual complaint category for it
@@ -99,10 +100,6 @@ constexpr Subject kSubjects[] = {
     {v1::COMPLAINT_SUBJECT_OTHER, "", "Something else", "其他", "其他"},
 };
 
-std::string UnitText(const v1::Unit& u, const std::string& lang) {
-  if (lang == "en") return absl::StrCat(u.building(), ", ", u.floor(), "/F, flat ", u.room());
-  return absl::StrCat(u.building(), " ", u.floor(), T(lang, "", "樓 ", "楼 "), u.room(), T(lang, "", "室", "室"));
-}
 
 }  // namespace
 
@@ -459,7 +456,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
   auto category_buttons = [&]() {
     Buttons b;
     for (const auto& c : (*catalog)->categories()) {
-      if (c.kind() == "repair" && b.size() < 9) b.push_back({Name(c, lang), "cat:" + c.id()});
+      if (c.kind() == "repair" && b.size() < 9) b.push_back({CategoryName(c, lang), "cat:" + c.id()});
     }
     return b;
   };
@@ -505,7 +502,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
       }
       s.f["category"] = guess->id();
       return Replies{s.Ask("confirm_category",
-                           absl::StrCat(T(lang, "A repair: ", "報修類別：", "报修类别："), Name(*guess, lang), T(lang, "? Is that right?", "，對嗎？", "，对吗？")),
+                           absl::StrCat(T(lang, "A repair: ", "報修類別：", "报修类别："), CategoryName(*guess, lang), T(lang, "? Is that right?", "，對嗎？", "，对吗？")),
                            {{T(lang, "Yes", "是", "是"), "yes"}, {T(lang, "No, choose", "不是，我自己選", "不是，我自己选"), "no"}})};
     }
     const v1::Category* chosen = category.empty() ? nullptr : Find(**catalog, category);
@@ -632,7 +629,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
   std::string where = common ? absl::StrCat(s.Get("building"), " ", s.Get("floor"), s.Get("area") == "-" ? "" : " " + s.Get("area"))
                              : UnitText(s.resident->unit(), lang);
   std::string summary = absl::StrCat(T(lang, "Please confirm:", "請確認：", "请确认："), "\n", T(lang, "Repair: ", "報修：", "报修："),
-                                     c ? Name(*c, lang) : s.Get("category"), "\n", T(lang, "Where: ", "地點：", "地点："), where, "\n",
+                                     c ? CategoryName(*c, lang) : s.Get("category"), "\n", T(lang, "Where: ", "地點：", "地点："), where, "\n",
                                      T(lang, "Problem: ", "問題：", "问题："), Utf8Prefix(s.Get("description"), 200));
   if (!photos.empty()) absl::StrAppend(&summary, "\n", T(lang, "Photos: ", "相片：", "照片："), photos.size());
   if (!common) {
@@ -669,7 +666,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const 
   t->set_category(s.Get("category"));
   t->set_channel(in.channel);
   std::string description = s.Get("description");
-  if (description.empty() && c != nullptr) description = Name(*c, lang);
+  if (description.empty() && c != nullptr) description = CategoryName(*c, lang);
   t->set_description(Utf8Prefix(description, 2000));
   if (s.resident) {
     t->mutable_reporter()->set_resident_id(s.resident->id());
@@ -814,16 +811,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Status(Session& s, const std::s
     return Replies{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。")), {}}};
   }
   if (!t.ok()) return t.status();
-  std::string text = absl::StrCat(t->id(), ": ", StatusText(t->status(), lang));
-  if (!t->team().empty()) absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t->team());
-  if (t->has_repair() && t->repair().has_visit_window()) {
-    const v1::VisitWindow& w = t->repair().visit_window();
-    absl::StrAppend(&text, T(lang, ", visit ", "，上門時間：", "，上门时间："),
-                    absl::FormatTime("%m-%d %H:%M", FromTimestamp(w.start()), options_.time_zone), "-",
-                    absl::FormatTime("%H:%M", FromTimestamp(w.end()), options_.time_zone),
-                    w.confirmed() ? "" : T(lang, " (to be confirmed)", "（待確認）", "（待确认）"));
-  }
-  return Replies{{text + T(lang, ".", "。", "。"), {}}};
+  return Replies{{TicketStatusLine(*t, lang, options_.time_zone), {}}};
 }
 
 absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
@@ -837,7 +825,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
   std::string text = T(lang, "Your latest tickets:", "您最近的個案：", "您最近的工单：");
   for (const auto& t : *mine) {
     const v1::Category* c = Find(**catalog, t.category());
-    absl::StrAppend(&text, "\n", t.id(), " ", c ? Name(*c, lang) : t.category(), " - ", StatusText(t.status(), lang));
+    absl::StrAppend(&text, "\n", t.id(), " ", c ? CategoryName(*c, lang) : t.category(), " - ", StatusText(t.status(), lang));
   }
   absl::StrAppend(&text, "\n", T(lang, "Type a number for details.", "輸入編號可查看詳情。", "输入编号可查看详情。"));
   return Replies{{text, {}}};
@@ -901,6 +889,31 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
                   task->id(),
                   T(lang, "). For an emergency, please call the estate hotline.", "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"));
   return Replies{{text, {}}};
+}
+
+std::string UnitText(const v1::Unit& u, const std::string& lang) {
+  if (lang == "en") return absl::StrCat(u.building(), ", ", u.floor(), "/F, flat ", u.room());
+  return absl::StrCat(u.building(), " ", u.floor(), T(lang, "", "樓 ", "楼 "), u.room(), T(lang, "", "室", "室"));
+}
+
+v1::ComplaintSubject SubjectOfCategory(const std::string& category) {
+  for (const Subject& sub : kSubjects) {
+    if (sub.category[0] != '\0' && category == sub.category) return sub.subject;
+  }
+  return v1::COMPLAINT_SUBJECT_OTHER;
+}
+
+std::string TicketStatusLine(const v1::Ticket& t, const std::string& lang, absl::TimeZone zone) {
+  std::string text = absl::StrCat(t.id(), ": ", StatusText(t.status(), lang));
+  if (!t.team().empty()) absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t.team());
+  if (t.has_repair() && t.repair().has_visit_window()) {
+    const v1::VisitWindow& w = t.repair().visit_window();
+    absl::StrAppend(&text, T(lang, ", visit ", "，上門時間：", "，上门时间："),
+                    absl::FormatTime("%m-%d %H:%M", FromTimestamp(w.start()), zone), "-",
+                    absl::FormatTime("%H:%M", FromTimestamp(w.end()), zone),
+                    w.confirmed() ? "" : T(lang, " (to be confirmed)", "（待確認）", "（待确认）"));
+  }
+  return text + T(lang, ".", "。", "。");
 }
 
 std::string FindTicketNumber(const std::string& text) {

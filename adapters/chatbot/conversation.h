@@ -52,6 +52,12 @@ class LobbyApi {
   virtual absl::StatusOr<v1::StartVerificationResponse> StartVerification(const v1::StartVerificationRequest& request) = 0;
   virtual absl::StatusOr<v1::Resident> ConfirmVerification(const v1::ConfirmVerificationRequest& request) = 0;
   virtual absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) = 0;
+  /// The residents with this number (E.164) on file, in any estate.
+  virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) = 0;
+  /// A comment on a repair or complaint, visible to the resident.
+  virtual absl::Status AddComment(const std::string& ticket, const std::string& text) = 0;
+  /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
+  virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) = 0;
 };
 
 struct ConversationOptions {
@@ -108,6 +114,19 @@ class Conversation {
   const Clock& clock_;
   ConversationOptions options_;
 };
+
+/// `en`, `hant` or `hans`, for the language ("en", "zh-Hant", "zh-Hans").
+std::string T(const std::string& lang, const char* en, const char* hant, const char* hans);
+/// The category's name in the language (else English, else its id).
+std::string CategoryName(const v1::Category& c, const std::string& lang);
+/// "received", "assigned", ... in the language.
+std::string StatusText(v1::TicketStatus s, const std::string& lang);
+/// "Tower 1, 12/F, flat A" (or 中文).
+std::string UnitText(const v1::Unit& u, const std::string& lang);
+/// The complaint subject a complaint category usually has (else "other").
+v1::ComplaintSubject SubjectOfCategory(const std::string& category);
+/// "R-10042: assigned, team plumbing, visit 11-28 09:00-12:00 (to be confirmed)."
+std::string TicketStatusLine(const v1::Ticket& t, const std::string& lang, absl::TimeZone zone);
 
 /// "R-10042" or "C-10007" found anywhere in `text` (case-insensitive), or "".
 std::string FindTicketNumber(const std::string& text);

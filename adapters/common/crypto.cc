@@ -12,13 +12,19 @@ bool ConstantTimeEqual(absl::string_view a, absl::string_view b) {
   return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string HmacSha256(absl::string_view key, absl::string_view data) {
+namespace {
+std::string Hmac(const EVP_MD* md, absl::string_view key, absl::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), out, &len);
+  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+       out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
+}  // namespace
+
+std::string HmacSha256(absl::string_view key, absl::string_view data) { return Hmac(EVP_sha256(), key, data); }
+
+std::string HmacSha1(absl::string_view key, absl::string_view data) { return Hmac(EVP_sha1(), key, data); }
 
 std::string Sha1(absl::string_view data) {
   unsigned char out[SHA_DIGEST_LENGTH];

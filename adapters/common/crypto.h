@@ -10,6 +10,8 @@ namespace lobby::adapters {
 bool ConstantTimeEqual(absl::string_view a, absl::string_view b);
 /// Raw HMAC-SHA256 of `data` with `key`.
 std::string HmacSha256(absl::string_view key, absl::string_view data);
+/// Raw HMAC-SHA1 of `data` with `key` (Twilio and Aliyun signatures).
+std::string HmacSha1(absl::string_view key, absl::string_view data);
 std::string Sha1(absl::string_view data);
 std::string Hex(absl::string_view bytes);
 std::string Base64(absl::string_view bytes);

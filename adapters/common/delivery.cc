@@ -54,6 +54,11 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
       logger->info("event=delivered channel={} kind={} id={}", options_.channel, m.Get("kind"), m.id);
       return absl::OkStatus();
     }
+    if (r.kind == SendResult::kSkipped) {
+      if (!sent_key.empty()) (void)redis_.Command({"SET", sent_key, "skipped", "EX", "604800"});
+      logger->info("event=skipped channel={} kind={} id={} why=\"{}\"", options_.channel, m.Get("kind"), m.id, r.error);
+      return absl::OkStatus();
+    }
     if (r.kind == SendResult::kFailed) {
       logger->warn("event=refused channel={} id={} error=\"{}\"", options_.channel, m.id, r.error);
       return queue::Permanent(absl::FailedPreconditionError(absl::StrCat(options_.channel, " refused the message: ", r.error)));

@@ -15,7 +15,8 @@ namespace lobby::adapters {
 
 /// What a provider's send API answered.
 struct SendResult {
-  enum Kind { kSent, kRetry, kFailed } kind = kSent;
+  /// kSkipped: not to be sent, by policy (e.g. the number opted out); acked, not dead-lettered.
+  enum Kind { kSent, kRetry, kFailed, kSkipped } kind = kSent;
   absl::Duration retry_after = absl::ZeroDuration();  // kRetry: at least this long (429 Retry-After)
   std::string error;                                  // kRetry, kFailed: why
   std::string provider_id;                            // kSent: the provider's message id

@@ -24,7 +24,7 @@ extern char** environ;
 namespace {
 
 constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch", "surveys"};
-constexpr const char* kAdapters[] = {"telegram", "whatsapp", "line", "wechat"};
+constexpr const char* kAdapters[] = {"telegram", "whatsapp", "line", "wechat", "sms", "hotline"};
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
                                                 const std::string& name,
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
   settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
-  settings.Declare("adapters", "none", "adapters to host: none, all, or a list of telegram, whatsapp, line, wechat");
+  settings.Declare("adapters", "none", "adapters to host: none, all, or a list of telegram, whatsapp, line, wechat, sms, hotline");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);

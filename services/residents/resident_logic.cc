@@ -530,6 +530,7 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
                        {"site_id", v.site_id},
                        {"language", resident->language()},
                        {"text", VerificationText(resident->language(), code, minutes)},
+                       {"code", code},  // SMS templates (Aliyun) take the code apart
                        {"idempotency_key", absl::StrCat("verify:", v.id)}};
   if (absl::Status s = store_.SaveVerification(v, queue::OutboundStream("sms"), sms); !s.ok()) return s;
   log::Get("residents")->info("event=verification_started resident={} phone={} channel={}", resident->id(),

@@ -1,0 +1,220 @@
+#include "adapters/sms/sms.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "adapters/common/crypto.h"
+#include "adapters/sms/segments.h"
+#include "services/common/log.h"
+
+namespace lobby::sms {
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kTwiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
+std::string Param(const Params& params, const std::string& name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+bool E164(const std::string& s) {
+  if (s.size() < 8 || s.size() > 16 || s[0] != '+') return false;
+  return std::all_of(s.begin() + 1, s.end(), [](char c) { return absl::ascii_isdigit(c); });
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::string prefix(absl::StripAsciiWhitespace(kv.first)), provider(absl::StripAsciiWhitespace(kv.second));
+    if (provider != "twilio" && provider != "aliyun") {
+      return absl::InvalidArgumentError(absl::StrCat("'", item, "': the provider is twilio or aliyun"));
+    }
+    if (prefix != "*" && (prefix.size() < 2 || prefix[0] != '+' ||
+                          !std::all_of(prefix.begin() + 1, prefix.end(), [](char c) { return absl::ascii_isdigit(c); }))) {
+      return absl::InvalidArgumentError(absl::StrCat("'", item, "': the prefix is +<digits> or *"));
+    }
+    out.emplace_back(prefix, provider);
+  }
+  if (out.empty()) return absl::InvalidArgumentError("no routes: e.g. +86=aliyun,*=twilio");
+  return out;
+}
+
+std::string Sms::Route(const std::string& to) const {
+  for (const auto& [prefix, provider] : config_.routes) {
+    if (prefix == "*" || absl::StartsWith(to, prefix)) return provider;
+  }
+  return "";
+}
+
+void Sms::Register(httplib::Server& server) {
+  server.Post("/v1/sms/twilio", [this](const httplib::Request& req, httplib::Response& res) {
+    Response r = Twilio(req.get_header_value("X-Twilio-Signature"), req.body);
+    res.status = r.status;
+    res.set_content(r.body, r.status == 200 ? "text/xml" : "text/plain");
+  });
+  server.Post("/v1/sms/twilio/status", [this](const httplib::Request& req, httplib::Response& res) {
+    Response r = TwilioStatus(req.get_header_value("X-Twilio-Signature"), req.body);
+    res.status = r.status;
+    res.set_content(r.body, "text/plain");
+  });
+  server.Post("/v1/sms/inbound", [this](const httplib::Request& req, httplib::Response& res) {
+    Response r = Generic(req.get_header_value("X-Lobby-Timestamp"), req.get_header_value("X-Lobby-Signature"), req.body);
+    res.status = r.status;
+    res.set_content(r.body, "application/json");
+  });
+}
+
+Sms::Response Sms::Queue(const std::string& id, const Text& t) {
+  std::string seen = absl::StrCat("lobby:adapters:seen:sms:", id);
+  auto dup = redis_.Command({"EXISTS", seen});
+  if (!dup.ok()) return {503, "try again"};
+  if (dup->integer == 1) return {200, "duplicate"};
+  queue::Fields f = {{"v", "1"}, {"from", t.from}, {"body", t.body}, {"message_id", t.message_id},
+                     {"photos", absl::StrJoin(t.photos, "\x1f")}};
+  auto done = redis_.Run({queue::XAddArgs(kInboundStream, f), {"SET", seen, "1", "EX", "604800"}});
+  if (!done.ok() || (*done)[0].IsError() || (*done)[1].IsError()) return {503, "try again"};
+  return {200, "ok"};
+}
+
+Sms::Response Sms::Twilio(const std::string& signature, const std::string& body) {
+  auto logger = log::Get("sms");
+  if (!config_.twilio) return {404, "Twilio is not configured"};
+  if (body.size() > config_.max_body) return {413, "too large"};
+  auto params = ParseForm(body);
+  if (!params.ok()) return {400, std::string(params.status().message())};
+  std::string expected = TwilioSignature(config_.twilio_config.auth_token, config_.public_url + "/v1/sms/twilio", *params);
+  if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
+    logger->warn("event=bad_signature provider=twilio");
+    return {403, "bad signature"};
+  }
+  std::string sid = Param(*params, "MessageSid"), from = Param(*params, "From");
+  if (sid.empty() || !E164(from)) return {400, "MessageSid and From (E.164) are required"};
+  Text t{from, Param(*params, "Body"), "twilio:" + sid, {}};
+  int media = 0;
+  (void)absl::SimpleAtoi(Param(*params, "NumMedia"), &media);
+  for (int i = 0; i < media && i < 10; ++i) {
+    if (std::string url = Param(*params, absl::StrCat("MediaUrl", i)); !url.empty()) t.photos.push_back(url);
+  }
+  Response r = Queue(t.message_id, t);
+  if (r.status == 200) r.body = kTwiml;  // the answer goes out through the queue, not in TwiML
+  return r;
+}
+
+Sms::Response Sms::TwilioStatus(const std::string& signature, const std::string& body) {
+  if (!config_.twilio) return {404, "Twilio is not configured"};
+  if (body.size() > config_.max_body) return {413, "too large"};
+  auto params = ParseForm(body);
+  if (!params.ok()) return {400, std::string(params.status().message())};
+  std::string expected = TwilioSignature(config_.twilio_config.auth_token, config_.twilio_config.status_url, *params);
+  if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
+    log::Get("sms")->warn("event=bad_signature provider=twilio_status");
+    return {403, "bad signature"};
+  }
+  std::string sid = Param(*params, "MessageSid"), status = Param(*params, "MessageStatus");
+  if (sid.empty() || status.empty()) return {400, "MessageSid and MessageStatus are required"};
+  if (status != "delivered" && status != "undelivered" && status != "failed") return {200, "ok"};  // not final yet
+  auto sent = redis_.Command({"HMGET", absl::StrCat("lobby:adapters:sms:sent:", sid), "resident", "ticket"});
+  if (!sent.ok()) return {503, "try again"};
+  std::string resident = sent->elements.size() == 2 ? sent->elements[0].str : "";
+  std::string ticket = sent->elements.size() == 2 ? sent->elements[1].str : "";
+  if (resident.empty()) return {200, "ok"};  // to a number without a resident (a code to a new number)
+  std::string error = Param(*params, "ErrorCode");
+  std::string text = status == "delivered" ? "SMS delivered" : absl::StrCat("SMS ", status, error.empty() ? "" : " (Twilio error " + error + ")");
+  timeline_(resident, ticket, text, absl::StrCat("sms-status:", sid, ":", status));
+  return {200, "ok"};
+}
+
+Sms::Response Sms::Generic(const std::string& timestamp, const std::string& signature, const std::string& body) {
+  auto logger = log::Get("sms");
+  if (config_.webhook_secret.empty()) return {404, R"({"error":"the generic SMS webhook is off"})"};
+  if (body.size() > config_.max_body) return {413, R"({"error":"too large"})"};
+  int64_t ts = 0;
+  if (!absl::SimpleAtoi(timestamp, &ts) || absl::AbsDuration(clock_.Now() - absl::FromUnixSeconds(ts)) > absl::Minutes(5)) {
+    logger->warn("event=bad_timestamp provider=generic");
+    return {401, R"({"error":"X-Lobby-Timestamp missing or more than 5 minutes off"})"};
+  }
+  std::string expected = "sha256=" + adapters::Hex(adapters::HmacSha256(config_.webhook_secret, timestamp + "." + body));
+  if (!adapters::ConstantTimeEqual(signature, expected)) {
+    logger->warn("event=bad_signature provider=generic");
+    return {401, R"({"error":"bad signature"})"};
+  }
+  json m = json::parse(body, nullptr, false);
+  if (!m.is_object() || !m.contains("id") || !m["id"].is_string() || !m.contains("from") || !m["from"].is_string() ||
+      !m.contains("text") || !m["text"].is_string()) {
+    return {400, R"({"error":"expected {\"id\", \"from\", \"text\"} strings"})"};
+  }
+  Text t{m["from"].get<std::string>(), m["text"].get<std::string>(), "gateway:" + m["id"].get<std::string>(), {}};
+  if (!E164(t.from) || m["id"].get<std::string>().empty() || m["id"].get<std::string>().size() > 128) {
+    return {400, R"({"error":"from is an E.164 number and id 1-128 characters"})"};
+  }
+  if (m.contains("media") && m["media"].is_array()) {
+    for (const auto& u : m["media"]) {
+      if (u.is_string() && t.photos.size() < 10) t.photos.push_back(u.get<std::string>());
+    }
+  }
+  Response r = Queue(t.message_id, t);
+  if (r.status == 200) r.body = R"({"ok":true})";
+  return r;
+}
+
+absl::Status Sms::Receive(const queue::Entry& e) {
+  Text t{std::string(e.Get("from")), std::string(e.Get("body")), std::string(e.Get("message_id")),
+         absl::StrSplit(e.Get("photos"), '\x1f', absl::SkipEmpty())};
+  auto out = texting_.Handle(t);
+  if (!out.ok()) {
+    log::Get("sms")->warn("event=text_failed message={} error=\"{}\"", t.message_id, out.status().message());
+    return out.status();  // tried again; the ticket's idempotency key keeps it single
+  }
+  std::vector<chatbot::Reply> replies;
+  for (const auto& r : out->replies) replies.push_back({r, {}});
+  std::vector<std::pair<std::string, std::string>> extra;
+  if (!out->opt_out_confirmation.empty()) {
+    extra = {{"kind", "opt_out_confirmation"}, {"to", t.from}, {"text", out->opt_out_confirmation},
+             {"idempotency_key", "optout:" + t.message_id}};
+  }
+  int status = chatbot::QueueReplies(redis_, v1::CHANNEL_SMS, replies, t.from, "lobby:adapters:answered:sms:" + t.message_id, extra);
+  return status == 200 ? absl::OkStatus() : absl::UnavailableError("could not queue the replies");
+}
+
+adapters::SendResult Sms::Send(const queue::Entry& m) {
+  using adapters::SendResult;
+  auto out = chatbot::ReadOutgoing(m, phone_of_);
+  if (!out.ok()) return adapters::Unsendable(out.status());
+  if (m.Get("kind") != "opt_out_confirmation") {
+    auto opted = Texting::OptedOut(redis_, out->to);
+    if (!opted.ok()) return {SendResult::kRetry, {}, std::string(opted.status().message())};
+    if (*opted) return {SendResult::kSkipped, {}, "the number opted out (STOP)"};
+  }
+  std::string text = out->text;
+  if (out->survey) {
+    absl::StrAppend(&text, "\n", chatbot::T(out->language, "Reply 1 (poor) to 5 (excellent).", "請回覆 1（差）至 5（極好）。", "请回复 1（差）至 5（非常好）。"));
+    (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_SMS, out->to, std::string(m.Get("survey_id")));
+  }
+  Message msg{out->to, Fit(text, config_.max_segments), std::string(m.Get("kind")), std::string(m.Get("code")),
+              std::string(m.Get("ticket_id")), std::string(m.Get("idempotency_key"))};
+  std::string provider = Route(out->to);
+  if (provider.empty()) return {SendResult::kFailed, {}, "no SMS route for " + log::MaskPhone(out->to)};
+  SendResult r = provider == "aliyun" ? SendAliyun(config_.aliyun_config, msg) : SendTwilio(config_.twilio_config, msg);
+  if (r.kind == SendResult::kSent && provider == "twilio" && !r.provider_id.empty() && !m.Get("resident_id").empty()) {
+    // The receipt finds the resident by the message SID.
+    std::string key = "lobby:adapters:sms:sent:" + r.provider_id;
+    (void)redis_.Run({{"HSET", key, "resident", std::string(m.Get("resident_id")), "ticket", std::string(m.Get("ticket_id"))},
+                      {"EXPIRE", key, "604800"}});
+  }
+  return r;
+}
+
+}  // namespace lobby::sms

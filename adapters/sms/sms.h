@@ -1,0 +1,89 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/chatbot/conversation.h"
+#include "adapters/common/delivery.h"
+#include "adapters/sms/providers.h"
+#include "adapters/sms/texting.h"
+#include "services/common/clock.h"
+#include "services/common/queue.h"
+#include "services/common/redis.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace lobby::sms {
+
+struct SmsConfig {
+  std::string public_url;  // Twilio signs <public_url>/v1/sms/twilio exactly as configured there
+  bool twilio = false;
+  TwilioConfig twilio_config;
+  bool aliyun = false;
+  AliyunConfig aliyun_config;
+  /// Number prefix -> "twilio" or "aliyun", first match wins; "*" matches every number.
+  std::vector<std::pair<std::string, std::string>> routes;
+  std::string webhook_secret;  // the generic gateway's HMAC key; empty: that webhook is off
+  int max_segments = 3;
+  size_t max_body = 64 << 10;
+};
+
+/// "+86=aliyun,*=twilio" -> routes; INVALID_ARGUMENT naming what is wrong.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(const std::string& text);
+
+/// The SMS channel on both sides.
+///  Inbound: POST /v1/sms/twilio (form; X-Twilio-Signature over <public_url>/v1/sms/twilio and
+///  the sorted parameters, 403 otherwise) and POST /v1/sms/inbound (a generic gateway's JSON
+///  {"id","from","text","media":[...]}, X-Lobby-Timestamp and X-Lobby-Signature:
+///  sha256=hex(HMAC-SHA256(secret, timestamp + "." + body)), within 5 minutes). Each message id
+///  is remembered for a week; the text is queued on lobby:q:inbound:sms with the same round
+///  trip and answered 200 — the dialogue (Texting) runs in that queue's consumer, so a text
+///  acknowledged to the provider is never lost, and a failure is retried.
+///  Delivery receipts: POST /v1/sms/twilio/status (signed the same way) puts delivered /
+///  undelivered / failed on the resident's timeline.
+///  Outbound: each entry of lobby:q:outbound:sms to the provider its number's prefix is routed
+///  to, fitted to max_segments; numbers that texted STOP get only the STOP confirmation.
+class Sms {
+ public:
+  /// `phone_of`: a resident's primary number and language. `timeline`: records a receipt.
+  using TimelineFn = std::function<void(const std::string& resident, const std::string& ticket, const std::string& text,
+                                        const std::string& idempotency_key)>;
+  Sms(SmsConfig config, redis::Client& redis, const Clock& clock, Texting& texting, chatbot::RecipientOf phone_of,
+      TimelineFn timeline)
+      : config_(std::move(config)), redis_(redis), clock_(clock), texting_(texting), phone_of_(std::move(phone_of)),
+        timeline_(std::move(timeline)) {}
+
+  static constexpr const char* kInboundStream = "lobby:q:inbound:sms";
+
+  void Register(httplib::Server& server);
+  /// The consumer of lobby:q:inbound:sms: one text through the dialogue, replies queued.
+  absl::Status Receive(const queue::Entry& text);
+  /// One outbound message.
+  adapters::SendResult Send(const queue::Entry& message);
+  /// "twilio" or "aliyun" for a number, or "" when no route matches.
+  std::string Route(const std::string& to) const;
+
+ private:
+  struct Response {
+    int status;
+    std::string body;
+  };
+  Response Twilio(const std::string& signature, const std::string& body);
+  Response TwilioStatus(const std::string& signature, const std::string& body);
+  Response Generic(const std::string& timestamp, const std::string& signature, const std::string& body);
+  /// Remembers `id` and queues the text, in one round trip; 200, or 503.
+  Response Queue(const std::string& id, const Text& text);
+
+  SmsConfig config_;
+  redis::Client& redis_;
+  const Clock& clock_;
+  Texting& texting_;
+  chatbot::RecipientOf phone_of_;
+  TimelineFn timeline_;
+};
+
+}  // namespace lobby::sms
