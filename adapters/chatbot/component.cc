@@ -132,11 +132,12 @@ absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::s
   return std::vector<v1::Resident>(r->residents().begin(), r->residents().end());
 }
 
-absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text) {
+absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text, bool internal) {
   Connect();
   v1::AddCommentRequest req;
   req.set_id(ticket);
   req.set_text(text);
+  req.set_internal(internal);
   if (absl::StartsWith(ticket, "C-")) return Call(*complaints_, &v1::ComplaintService::Stub::AddComment, req, token_).status();
   return Call(*repairs_, &v1::RepairService::Stub::AddComment, req, token_).status();
 }
@@ -170,11 +171,22 @@ absl::Status GrpcLobbyApi::AppendTimeline(const v1::AppendTimelineRequest& req) 
   return absl::IsAlreadyExists(done.status()) ? absl::OkStatus() : done.status();
 }
 
-absl::StatusOr<Recipient> GrpcLobbyApi::PhoneOf(const std::string& resident) {
+absl::StatusOr<v1::Survey> GrpcLobbyApi::GetSurvey(const std::string& ticket) {
+  Connect();
+  v1::GetSurveyRequest req;
+  req.set_ticket_id(ticket);
+  return Call(*surveys_, &v1::SurveyService::Stub::GetSurvey, req, token_);
+}
+
+absl::StatusOr<v1::Resident> GrpcLobbyApi::GetResident(const std::string& id) {
   Connect();
   v1::GetResidentRequest req;
-  req.set_id(resident);
-  auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
+  req.set_id(id);
+  return Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
+}
+
+absl::StatusOr<Recipient> GrpcLobbyApi::PhoneOf(const std::string& resident) {
+  auto r = GetResident(resident);
   if (!r.ok()) return r.status();
   if (r->phones().empty()) return absl::NotFoundError(absl::StrCat(resident, " has no phone number"));
   return Recipient{r->phones(0), r->language()};

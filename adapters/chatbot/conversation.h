@@ -54,8 +54,8 @@ class LobbyApi {
   virtual absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) = 0;
   /// The residents with this number (E.164) on file, in any estate.
   virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) = 0;
-  /// A comment on a repair or complaint, visible to the resident.
-  virtual absl::Status AddComment(const std::string& ticket, const std::string& text) = 0;
+  /// A comment on a repair or complaint; `internal`: for staff only.
+  virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal) = 0;
   /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
   virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) = 0;
 };

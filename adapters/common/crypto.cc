@@ -5,6 +5,9 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
 namespace lobby::adapters {
 
 bool ConstantTimeEqual(absl::string_view a, absl::string_view b) {
@@ -57,6 +60,22 @@ std::string LinkSignature(absl::string_view key, absl::string_view media_id) {
 
 bool LinkSigned(absl::string_view key, absl::string_view media_id, absl::string_view signature) {
   return !key.empty() && ConstantTimeEqual(signature, LinkSignature(key, media_id));
+}
+
+std::string TimestampedSignature(absl::string_view secret, absl::string_view timestamp, absl::string_view body) {
+  return "sha256=" + Hex(HmacSha256(secret, absl::StrCat(timestamp, ".", body)));
+}
+
+absl::Status CheckTimestampedSignature(absl::string_view secret, absl::string_view timestamp, absl::string_view signature,
+                                       absl::string_view body, absl::Time now) {
+  int64_t ts = 0;
+  if (!absl::SimpleAtoi(timestamp, &ts) || absl::AbsDuration(now - absl::FromUnixSeconds(ts)) > absl::Minutes(5)) {
+    return absl::UnauthenticatedError("X-Lobby-Timestamp missing or more than 5 minutes off");
+  }
+  if (secret.empty() || !ConstantTimeEqual(signature, TimestampedSignature(secret, timestamp, body))) {
+    return absl::UnauthenticatedError("bad X-Lobby-Signature");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace lobby::adapters

@@ -141,15 +141,9 @@ Sms::Response Sms::Generic(const std::string& timestamp, const std::string& sign
   auto logger = log::Get("sms");
   if (config_.webhook_secret.empty()) return {404, R"({"error":"the generic SMS webhook is off"})"};
   if (body.size() > config_.max_body) return {413, R"({"error":"too large"})"};
-  int64_t ts = 0;
-  if (!absl::SimpleAtoi(timestamp, &ts) || absl::AbsDuration(clock_.Now() - absl::FromUnixSeconds(ts)) > absl::Minutes(5)) {
-    logger->warn("event=bad_timestamp provider=generic");
-    return {401, R"({"error":"X-Lobby-Timestamp missing or more than 5 minutes off"})"};
-  }
-  std::string expected = "sha256=" + adapters::Hex(adapters::HmacSha256(config_.webhook_secret, timestamp + "." + body));
-  if (!adapters::ConstantTimeEqual(signature, expected)) {
-    logger->warn("event=bad_signature provider=generic");
-    return {401, R"({"error":"bad signature"})"};
+  if (absl::Status auth = adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp, signature, body, clock_.Now()); !auth.ok()) {
+    logger->warn("event=bad_signature provider=generic error=\"{}\"", auth.message());
+    return {401, json{{"error", std::string(auth.message())}}.dump()};
   }
   json m = json::parse(body, nullptr, false);
   if (!m.is_object() || !m.contains("id") || !m["id"].is_string() || !m.contains("from") || !m["from"].is_string() ||

@@ -128,6 +128,7 @@ absl::Status Runtime::Start() {
     });
   }
   started_ = true;
+  for (auto& fn : on_start_) fn();
   return absl::OkStatus();
 }
 

@@ -50,6 +50,9 @@ class Runtime {
   /// `fn` runs every `every` (wall time) on its own thread, from Start() until Shutdown() stops
   /// it together with the consumers, before the gRPC server. For timers kept in Redis.
   void AddLoop(std::string name, absl::Duration every, std::function<void()> fn);
+  /// `fn` runs at the end of Start(), once the servers and consumers run: for clients that
+  /// feed the process (the hotline's AMI connection).
+  void OnStart(std::function<void()> fn) { on_start_.push_back(std::move(fn)); }
   /// `fn` runs at the start of Shutdown(), before the gRPC server stops: to end long streams.
   void OnShutdown(std::function<void()> fn) { on_shutdown_.push_back(std::move(fn)); }
 
@@ -91,6 +94,7 @@ class Runtime {
   };
   std::vector<Loop> loops_;
   std::vector<std::thread> loop_threads_;
+  std::vector<std::function<void()>> on_start_;
   std::vector<std::function<void()>> on_shutdown_;
 };
 

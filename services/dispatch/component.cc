@@ -105,7 +105,7 @@ Component::Component(Runtime& runtime, std::string repairs_addr, std::string com
                 [&runtime, complaints_addr] { return complaints_addr.empty() ? runtime.grpc().address() : complaints_addr; },
                 runtime.service_token()),
       logic_(store_, runtime.clock(), tickets_),
-      feed_(runtime.redis_options()),
+      feed_(runtime.redis_options(), queue::kTicketsStream),
       service_(logic_, runtime.rpc_env(), feed_, runtime.redis()) {}
 
 }  // namespace lobby::dispatch

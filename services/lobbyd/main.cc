@@ -16,6 +16,7 @@
 #include "services/dispatch/component.h"
 #include "services/surveys/component.h"
 #include "adapters/chatbot/component.h"
+#include "adapters/hotline/hotline.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   lobby::dispatch::Component::Declare(settings);
   lobby::surveys::Component::Declare(settings);
   lobby::chatbot::Component::Declare(settings);
+  lobby::hotline::Component::Declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -136,7 +138,16 @@ int main(int argc, char** argv) {
   auto dispatch = build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
   auto surveys = build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
   std::unique_ptr<lobby::chatbot::Component> chatbot;
-  if (!adapters->empty()) {
+  std::unique_ptr<lobby::hotline::Component> hotline;
+  if (adapters->count("hotline")) {
+    auto c = lobby::hotline::Component::Create(settings, **runtime);
+    if (!c.ok()) {
+      std::cerr << "lobbyd: " << c.status().message() << "\n";
+      return 2;
+    }
+    hotline = *std::move(c);
+  }
+  if (!adapters->empty() && !(adapters->size() == 1 && adapters->count("hotline"))) {
     auto c = lobby::chatbot::Component::Create(settings, **runtime, *adapters);
     if (!c.ok()) {
       std::cerr << "lobbyd: " << c.status().message() << "\n";

@@ -715,6 +715,16 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(const v1::Reques
     if (!r.ok()) return r.status();
     resident = *std::move(r);
   }
+  // Known by the number (a caller, a text): when exactly one resident of that estate has it.
+  if (!resident && t.resident_id().empty() && !t.phone().empty()) {
+    auto found = store_.FindByPhone(t.phone());
+    if (!found.ok()) return found.status();
+    std::vector<v1::Resident> here;
+    for (auto& r : *found) {
+      if (t.site_id().empty() || r.unit().site_id() == t.site_id()) here.push_back(std::move(r));
+    }
+    if (here.size() == 1) resident = std::move(here.front());
+  }
   if (resident) {
     t.set_resident_id(resident->id());  // a merged id: the survivor
     if (t.site_id().empty()) t.set_site_id(resident->unit().site_id());
