@@ -13,6 +13,7 @@
 #include "services/residents/component.h"
 #include "services/surveys/component.h"
 #include "adapters/chatbot/component.h"
+#include "adapters/hotline/hotline.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::testing {
@@ -86,6 +87,7 @@ class Harness {
     dispatch::Component::Declare(settings);
     surveys::Component::Declare(settings);
     chatbot::Component::Declare(settings);
+    hotline::Component::Declare(settings);
     std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
                                      "--health-interval", "20ms", "--queue-block", "50ms",
                                      "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
@@ -123,10 +125,16 @@ class Harness {
     if (!settings.Get("whatsapp-token").empty()) providers.insert("whatsapp");
     if (!settings.Get("line-token").empty()) providers.insert("line");
     if (!settings.Get("wechat-token").empty()) providers.insert("wechat");
+    if (!settings.Get("sms-twilio-account-sid").empty()) providers.insert("sms");
     if (!providers.empty()) {
       auto cb = chatbot::Component::Create(settings, *runtime, providers);
       if (!cb.ok()) Fail(cb.status());
       chatbot = *std::move(cb);
+    }
+    if (!settings.Get("hotline-lines").empty()) {
+      auto h = hotline::Component::Create(settings, *runtime);
+      if (!h.ok()) Fail(h.status());
+      hotline = *std::move(h);
     }
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
@@ -147,6 +155,7 @@ class Harness {
   std::unique_ptr<dispatch::Component> dispatch;
   std::unique_ptr<surveys::Component> surveys;
   std::unique_ptr<chatbot::Component> chatbot;
+  std::unique_ptr<hotline::Component> hotline;
   std::shared_ptr<grpc::Channel> channel;
 
  private:
