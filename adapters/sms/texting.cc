@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -106,10 +107,12 @@ bool ParseFlat(const std::string& text, v1::Unit* unit, std::string* phone) {
     digits = w + digits;
     words.pop_back();
   }
-  if (digits.size() < 8 || words.size() != 3) return false;
-  unit->set_building(words[0]);
-  unit->set_floor(words[1]);
-  unit->set_room(words[2]);
+  if (digits.size() < 8 || words.size() < 3) return false;
+  // The floor and flat are the last two words; the building may have several ("Tower 2").
+  size_t n = words.size();
+  unit->set_building(absl::StrJoin(words.begin(), words.end() - 2, " "));
+  unit->set_floor(words[n - 2]);
+  unit->set_room(words[n - 1]);
   *phone = digits;
   return true;
 }

@@ -24,7 +24,8 @@ enum class Keyword {
 /// and what follows it in `rest`.
 Keyword ParseKeyword(const std::string& text, std::string* rest = nullptr);
 
-/// "A 12 C 91234567", "A座12樓C室 91234567", "Tower 1 / 12 / A, 9123 4567": a flat and the phone
+/// "A 12 C 91234567", "A座12樓C室 91234567", "Tower 1 12 A 9123 4567": a flat (the last two words
+/// before the phone are the floor and flat, the rest the building) and the phone
 /// number the office has; false when it is not one.
 bool ParseFlat(const std::string& text, v1::Unit* unit, std::string* phone);
 

@@ -163,7 +163,10 @@ TEST(Texting, FlatsAsResidentsWriteThem) {
   EXPECT_EQ(u.building(), "T2");
   EXPECT_EQ(phone, "+85261234567");
   EXPECT_FALSE(ParseFlat("A 12 C", &u, &phone));        // no phone
-  EXPECT_FALSE(ParseFlat("12 C 91234567", &u, &phone)); // no building
+  ASSERT_TRUE(ParseFlat("Tower 2 8 C 91234567", &u, &phone));
+  EXPECT_EQ(u.building(), "Tower 2");
+  EXPECT_EQ(u.room(), "C");
+  EXPECT_FALSE(ParseFlat("12 C 91234567", &u, &phone));  // no building
 }
 
 }  // namespace
