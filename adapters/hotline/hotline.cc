@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <deque>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -15,6 +14,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status.h"
+#include "services/common/write_queue.h"
 
 namespace lobby::hotline {
 
@@ -431,7 +431,7 @@ void Calls::Register(httplib::Server& server) {
 // ------------------------------------------------------------------ WatchCalls
 
 /// One WatchCalls stream: the estate's call events from the feed, one write in flight.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::CallEvent> {
+class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
  public:
   WatchReactor(HotlineServiceImpl& service, std::string site) : service_(service), site_(std::move(site)) {}
 
@@ -458,27 +458,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::CallEvent> {
     Pump();
   }
 
-  void End(grpc::Status status) {
-    std::lock_guard lock(mu_);
-    EndLocked(std::move(status));
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    if (!ok) EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
-    if (finishing_) {
-      if (!finish_called_) {
-        finish_called_ = true;
-        Finish(final_);
-      }
-      return;
-    }
-    Pump();
-  }
-
-  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
-
   void OnDone() override {
     if (subscribed_) service_.feed_.Unsubscribe(subscription_);
     {
@@ -489,24 +468,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::CallEvent> {
   }
 
  private:
-  void EndLocked(grpc::Status status) {
-    if (finishing_) return;
-    finishing_ = true;
-    final_ = std::move(status);
-    if (!writing_) {
-      finish_called_ = true;
-      Finish(final_);
-    }
-  }
-
-  void Pump() {
-    if (finishing_ || writing_ || out_.empty()) return;
-    current_ = std::move(out_.front());
-    out_.pop_front();
-    writing_ = true;
-    StartWrite(&current_);
-  }
-
   void Offer(const std::vector<queue::Entry>& entries) {
     std::lock_guard lock(mu_);
     if (finishing_) return;
@@ -524,11 +485,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::CallEvent> {
   const std::string site_;
   uint64_t subscription_ = 0;
   bool subscribed_ = false;
-  std::mutex mu_;
-  std::deque<v1::CallEvent> out_;
-  v1::CallEvent current_;
-  bool writing_ = false, finishing_ = false, finish_called_ = false;
-  grpc::Status final_;
 };
 
 HotlineServiceImpl::HotlineServiceImpl(const RpcEnv& env, Calls& calls, redis::Options redis_options)

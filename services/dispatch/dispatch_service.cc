@@ -1,9 +1,9 @@
 #include "services/dispatch/dispatch_service.h"
 
 #include <condition_variable>
-#include <deque>
 
 #include "services/common/status.h"
+#include "services/common/write_queue.h"
 
 namespace lobby::dispatch {
 
@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerCont
 /// One WatchAssignments stream: first what happened since the client's cursor (read with
 /// XRANGE on a worker), then what the feed brings, each event once, in stream order, one write
 /// in flight at a time.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::AssignmentEvent> {
+class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
  public:
   WatchReactor(DispatchServiceImpl& service, v1::WatchAssignmentsRequest req)
       : service_(service), req_(std::move(req)), last_(req_.cursor()) {}
@@ -71,27 +71,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AssignmentEvent> 
     }
   }
 
-  void End(grpc::Status status) {
-    std::lock_guard lock(mu_);
-    EndLocked(std::move(status));
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    if (!ok) EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
-    if (finishing_) {
-      if (!finish_called_) {
-        finish_called_ = true;
-        Finish(final_);
-      }
-      return;
-    }
-    Pump();
-  }
-
-  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
-
   void OnDone() override {
     if (subscribed_) service_.feed_.Unsubscribe(subscription_);
     {
@@ -107,24 +86,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AssignmentEvent> 
 
  private:
   static constexpr size_t kMaxBacklog = 20000;
-
-  void EndLocked(grpc::Status status) {
-    if (finishing_) return;
-    finishing_ = true;
-    final_ = std::move(status);
-    if (!writing_) {
-      finish_called_ = true;
-      Finish(final_);
-    }
-  }
-
-  void Pump() {
-    if (finishing_ || writing_ || out_.empty()) return;
-    current_ = std::move(out_.front());
-    out_.pop_front();
-    writing_ = true;
-    StartWrite(&current_);
-  }
 
   /// Queues what is newer than the last entry queued, and is this watcher's.
   void Take(const queue::Entry& e) {
@@ -196,15 +157,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AssignmentEvent> 
   const v1::WatchAssignmentsRequest req_;
   uint64_t subscription_ = 0;
   bool subscribed_ = false;
-  std::mutex mu_;
   std::condition_variable cv_;
   int tasks_ = 0;
   std::string last_;                   // the last stream entry looked at
-  std::deque<v1::AssignmentEvent> out_;
   std::vector<queue::Entry> held_;     // from the feed while catching up
-  v1::AssignmentEvent current_;        // being written
-  bool caught_up_ = false, writing_ = false, finishing_ = false, finish_called_ = false;
-  grpc::Status final_;
+  bool caught_up_ = false;
 };
 
 grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignments(
