@@ -370,11 +370,9 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     cfg.aliyun_config.sign_name = settings.Get("sms-aliyun-sign-name");
     cfg.aliyun_config.region = settings.Get("sms-aliyun-region");
     cfg.aliyun_config.api = settings.Get("sms-aliyun-api");
-    for (absl::string_view item : absl::StrSplit(settings.Get("sms-aliyun-templates"), ',', absl::SkipWhitespace())) {
-      std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-      if (kv.first.empty() || kv.second.empty()) return settings.Invalid("sms-aliyun-templates", "kind=TemplateCode pairs, e.g. verification_code=SMS_1,*=SMS_2");
-      cfg.aliyun_config.templates[std::string(absl::StripAsciiWhitespace(kv.first))] = std::string(absl::StripAsciiWhitespace(kv.second));
-    }
+    auto templates = config::SplitPairs(settings.Get("sms-aliyun-templates"));
+    if (!templates.ok()) return settings.Invalid("sms-aliyun-templates", "kind=TemplateCode pairs, e.g. verification_code=SMS_1,*=SMS_2");
+    cfg.aliyun_config.templates.insert(templates->begin(), templates->end());
     if (cfg.aliyun) {
       if (absl::Status missing = Required(settings, {"sms-aliyun-access-key-secret", "sms-aliyun-sign-name", "sms-aliyun-templates"}, "Aliyun SMS needs it"); !missing.ok()) return missing;
     }

@@ -544,14 +544,9 @@ void Component::Declare(config::Settings& settings) {
 
 namespace {
 absl::StatusOr<std::map<std::string, std::string>> Pairs(const config::Settings& settings, const char* name) {
-  std::map<std::string, std::string> out;
-  for (absl::string_view item : absl::StrSplit(settings.Get(name), ',', absl::SkipWhitespace())) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-    std::string k(absl::StripAsciiWhitespace(kv.first)), v(absl::StripAsciiWhitespace(kv.second));
-    if (k.empty() || v.empty()) return settings.Invalid(name, absl::StrCat("'", item, "' is not name=value"));
-    out[k] = v;
-  }
-  return out;
+  auto pairs = config::SplitPairs(settings.Get(name));
+  if (!pairs.ok()) return settings.Invalid(name, std::string(pairs.status().message()));
+  return std::map<std::string, std::string>(pairs->begin(), pairs->end());
 }
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "adapters/common/crypto.h"
 #include "adapters/sms/segments.h"
+#include "services/common/config.h"
 #include "services/common/log.h"
 
 namespace lobby::sms {
@@ -35,20 +36,18 @@ bool E164(const std::string& s) {
 }  // namespace
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(const std::string& text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-    std::string prefix(absl::StripAsciiWhitespace(kv.first)), provider(absl::StripAsciiWhitespace(kv.second));
+  auto out = config::SplitPairs(text);
+  if (!out.ok()) return out.status();
+  for (const auto& [prefix, provider] : *out) {
     if (provider != "twilio" && provider != "aliyun") {
-      return absl::InvalidArgumentError(absl::StrCat("'", item, "': the provider is twilio or aliyun"));
+      return absl::InvalidArgumentError(absl::StrCat("'", prefix, "=", provider, "': the provider is twilio or aliyun"));
     }
     if (prefix != "*" && (prefix.size() < 2 || prefix[0] != '+' ||
                           !std::all_of(prefix.begin() + 1, prefix.end(), [](char c) { return absl::ascii_isdigit(c); }))) {
-      return absl::InvalidArgumentError(absl::StrCat("'", item, "': the prefix is +<digits> or *"));
+      return absl::InvalidArgumentError(absl::StrCat("'", prefix, "=", provider, "': the prefix is +<digits> or *"));
     }
-    out.emplace_back(prefix, provider);
   }
-  if (out.empty()) return absl::InvalidArgumentError("no routes: e.g. +86=aliyun,*=twilio");
+  if (out->empty()) return absl::InvalidArgumentError("no routes: e.g. +86=aliyun,*=twilio");
   return out;
 }
 

@@ -63,6 +63,13 @@ std::string JoinPrompt(const std::string& lang) {
            "Lobby：我们还没有这个号码的记录。如要绑定您的房屋，请回复“登记 楼栋 楼层 房号 及物业登记的电话”，例如：登记 A 12 C 91234567。或回复 AGENT 由客服联系您。");
 }
 
+// The answer to a survey's last question.
+std::string SurveyThanks(const std::string& lang, bool not_fixed) {
+  return not_fixed ? T(lang, "Thank you. We are sorry it is not fixed: we have reopened it and will be in touch.",
+                       "多謝。很抱歉問題仍未解決，我們已重開個案並會與您聯絡。", "谢谢。很抱歉问题仍未解决，我们已重开工单并会与您联系。")
+                   : T(lang, "Thank you for your feedback.", "多謝您的意見。", "谢谢您的反馈。");
+}
+
 }  // namespace
 
 Keyword ParseKeyword(const std::string& text, std::string* rest) {
@@ -223,12 +230,7 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
     int score = 0;
     (void)absl::SimpleAtoi(s.Get("score"), &score);
     if (absl::Status st = SubmitScore(s, score, yes ? 1 : no ? 0 : -1); !st.ok()) return st;
-    if (yes || no) {
-      return Outcome{{no ? T(lang, "Thank you. We are sorry it is not fixed: we have reopened it and will be in touch.",
-                             "多謝。很抱歉問題仍未解決，我們已重開個案並會與您聯絡。", "谢谢。很抱歉问题仍未解决，我们已重开工单并会与您联系。")
-                         : T(lang, "Thank you for your feedback.", "多謝您的意見。", "谢谢您的反馈。")},
-                      {}};
-    }
+    if (yes || no) return Outcome{{SurveyThanks(lang, no)}, {}};
   }
   // A score: "4", "4 Y", "4N", "5 是".
   if (!s.Get("survey").empty() && !body.empty() && body[0] >= '1' && body[0] <= '5') {
@@ -243,10 +245,7 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
     }
     if (said_yes || said_no) {
       if (absl::Status st = SubmitScore(s, body[0] - '0', said_yes ? 1 : 0); !st.ok()) return st;
-      return Outcome{{said_no ? T(lang, "Thank you. We are sorry it is not fixed: we have reopened it and will be in touch.",
-                                  "多謝。很抱歉問題仍未解決，我們已重開個案並會與您聯絡。", "谢谢。很抱歉问题仍未解决，我们已重开工单并会与您联系。")
-                              : T(lang, "Thank you for your feedback.", "多謝您的意見。", "谢谢您的反馈。")},
-                     {}};
+      return Outcome{{SurveyThanks(lang, said_no)}, {}};
     }
   }
   std::string rest;

@@ -8,6 +8,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/redis.h"
 
 namespace lobby::config {
@@ -210,6 +212,17 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (!md.ok()) return md.status();
   c.queue_max_deliveries = static_cast<int>(*md);
   return c;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitPairs(std::string_view list) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (absl::string_view item : absl::StrSplit(absl::string_view(list.data(), list.size()), ',', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::string k(absl::StripAsciiWhitespace(kv.first)), v(absl::StripAsciiWhitespace(kv.second));
+    if (k.empty() || v.empty()) return absl::InvalidArgumentError(absl::StrCat("'", absl::StripAsciiWhitespace(item), "' is not name=value"));
+    out.emplace_back(std::move(k), std::move(v));
+  }
+  return out;
 }
 
 }  // namespace lobby::config

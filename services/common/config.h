@@ -77,4 +77,8 @@ struct CommonConfig {
   static absl::StatusOr<CommonConfig> From(const Settings& s);
 };
 
+/// "a=1, b=2": the name=value pairs of a setting, in order, names and values trimmed.
+/// INVALID_ARGUMENT ("'x' is not name=value") when an item lacks either side.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitPairs(std::string_view list);
+
 }  // namespace lobby::config

@@ -5,6 +5,7 @@
 #include "adapters/hotline/ami.h"
 #include "adapters/sms/providers.h"
 #include "adapters/sms/segments.h"
+#include "adapters/sms/sms.h"
 #include "adapters/sms/texting.h"
 
 namespace lobby::sms {
@@ -86,6 +87,18 @@ TEST(AliyunSignature, SendSmsQueryCarriesTheTemplateAndSignature) {
   EXPECT_EQ(got["TemplateCode"], "SMS_2002");
   m.to = "+85291234567";
   EXPECT_TRUE(absl::IsFailedPrecondition(AliyunSendSmsQuery(cfg, m, absl::Now(), "n").status()));
+}
+
+TEST(SmsRoutes, PrefixesInOrderAndClearErrors) {
+  auto r = ParseRoutes(" +86 = aliyun , *=twilio");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0], std::make_pair(std::string("+86"), std::string("aliyun")));
+  EXPECT_EQ((*r)[1].first, "*");
+  EXPECT_NE(ParseRoutes("+86=nexmo").status().message().find("twilio or aliyun"), absl::string_view::npos);
+  EXPECT_NE(ParseRoutes("86=aliyun").status().message().find("+<digits>"), absl::string_view::npos);
+  EXPECT_NE(ParseRoutes("+86").status().message().find("not name=value"), absl::string_view::npos);
+  EXPECT_FALSE(ParseRoutes("").ok());
 }
 
 TEST(Segments, Gsm7AndUcs2AsCarriersCountThem) {

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <deque>
+#include <mutex>
+
+#include <grpcpp/grpcpp.h>
+
+namespace lobby {
+
+/// The writing half of a server-streaming reactor that follows a feed: events are queued under
+/// `mu_` (out_.push_back, then Pump()), written one at a time, and End() finishes the stream
+/// once the write in flight is done. Subclasses fill the queue and implement OnDone().
+template <typename Event>
+class WriteQueueReactor : public grpc::ServerWriteReactor<Event> {
+ public:
+  void End(grpc::Status status) {
+    std::lock_guard lock(mu_);
+    EndLocked(std::move(status));
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+    if (finishing_) {
+      if (!finish_called_) {
+        finish_called_ = true;
+        this->Finish(final_);
+      }
+      return;
+    }
+    Pump();
+  }
+
+  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+
+ protected:
+  /// With `mu_` held.
+  void EndLocked(grpc::Status status) {
+    if (finishing_) return;
+    finishing_ = true;
+    final_ = std::move(status);
+    if (!writing_) {
+      finish_called_ = true;
+      this->Finish(final_);
+    }
+  }
+
+  /// Starts the next write, unless one is in flight. With `mu_` held.
+  void Pump() {
+    if (finishing_ || writing_ || out_.empty()) return;
+    current_ = std::move(out_.front());
+    out_.pop_front();
+    writing_ = true;
+    this->StartWrite(&current_);
+  }
+
+  std::mutex mu_;
+  std::deque<Event> out_;  // waiting to be written
+  bool finishing_ = false;
+
+ private:
+  Event current_;  // being written
+  bool writing_ = false, finish_called_ = false;
+  grpc::Status final_;
+};
+
+}  // namespace lobby
