@@ -151,7 +151,10 @@ void CommonConfig::Declare(Settings& s) {
   s.Declare("log-format", "text", "log format: text or json");
   s.Declare("log-level", "info", "log level, with per-logger overrides: info,redis=debug");
   s.Declare("workers", "64", "threads that run request handlers (they wait on Redis)");
-  s.Declare("shutdown-grace", "20s", "how long a SIGTERM waits for in-flight work");
+  s.Declare("shutdown-delay", "0s",
+            "after SIGTERM, how long to go on serving while reporting NOT_SERVING, so load balancers "
+            "and Kubernetes endpoints stop sending calls first (queues stop at once)");
+  s.Declare("shutdown-grace", "20s", "after the delay, how long in-flight calls may take to finish");
   s.Declare("health-interval", "1s", "how often Redis is pinged for the health status");
   s.Declare("queue-claim-idle", "60s",
             "a queue entry pending this long on a consumer is taken over (XAUTOCLAIM)");
@@ -200,12 +203,15 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (!workers.ok()) return workers.status();
   c.workers = static_cast<int>(*workers);
   for (auto [name, field] :
-       {std::pair{"shutdown-grace", &c.shutdown_grace}, std::pair{"health-interval", &c.health_interval},
+       {std::pair{"shutdown-delay", &c.shutdown_delay}, std::pair{"shutdown-grace", &c.shutdown_grace},
+        std::pair{"health-interval", &c.health_interval},
         std::pair{"queue-claim-idle", &c.queue_claim_idle}, std::pair{"queue-block", &c.queue_block}}) {
     auto d = s.GetDuration(name);
     if (!d.ok()) return d.status();
     *field = *d;
   }
+  if (c.shutdown_delay < absl::ZeroDuration()) return s.Invalid("shutdown-delay", "must not be negative");
+  if (c.shutdown_grace < absl::ZeroDuration()) return s.Invalid("shutdown-grace", "must not be negative");
   if (c.health_interval <= absl::ZeroDuration()) return s.Invalid("health-interval", "must be positive");
   if (c.queue_block < absl::Milliseconds(1)) return s.Invalid("queue-block", "at least 1ms");
   auto md = s.GetInt("queue-max-deliveries", 1, 1000);

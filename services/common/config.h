@@ -67,6 +67,7 @@ struct CommonConfig {
   std::string log_format;
   std::string log_level;
   int workers = 64;
+  absl::Duration shutdown_delay;
   absl::Duration shutdown_grace;
   absl::Duration health_interval;
   absl::Duration queue_claim_idle;

@@ -33,6 +33,7 @@ void GrpcServer::SetServing(bool serving) {
   if (!health) return;
   health->SetServingStatus(serving);
   for (auto& [svc, name] : services_) health->SetServingStatus(name, serving);
+  health->SetServingStatus(kLivenessService, true);  // alive whatever Redis does
 }
 
 void GrpcServer::Shutdown(absl::Duration grace) {

@@ -82,6 +82,11 @@ auto Into(Resp* resp, Call call) {
 /// registered service follows SetServing().
 class GrpcServer {
  public:
+  /// The health-check service name that is SERVING for as long as the process answers at all,
+  /// whatever Redis does: for liveness probes ("" and each service name follow Redis, for
+  /// readiness).
+  static constexpr char kLivenessService[] = "liveness";
+
   explicit GrpcServer(std::string listen) : listen_(std::move(listen)) {}
   void Register(grpc::Service* service, std::string full_name);
   /// Binds (port 0 picks a free port) and starts serving.
@@ -89,6 +94,7 @@ class GrpcServer {
   /// The bound "host:port".
   const std::string& address() const { return address_; }
   int port() const { return port_; }
+  /// Sets "" and every registered service (readiness); "liveness" stays SERVING.
   void SetServing(bool serving);
   /// Stops accepting, lets in-flight calls finish until `grace`, then cancels the rest.
   void Shutdown(absl::Duration grace);

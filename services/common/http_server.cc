@@ -17,11 +17,14 @@ HttpServer::HttpServer(std::string listen)
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::AddHealthAndMetrics(std::function<bool()> healthy, const Metrics* metrics) {
-  server_->Get("/healthz", [healthy](const httplib::Request&, httplib::Response& res) {
-    bool ok = healthy();
-    res.status = ok ? 200 : 503;
-    res.set_content(ok ? "ok\n" : "unavailable: redis unreachable\n", "text/plain");
+void HttpServer::AddHealthAndMetrics(std::function<std::string()> not_ready, const Metrics* metrics) {
+  server_->Get("/healthz", [not_ready](const httplib::Request&, httplib::Response& res) {
+    std::string reason = not_ready();
+    res.status = reason.empty() ? 200 : 503;
+    res.set_content(reason.empty() ? "ok\n" : "unavailable: " + reason + "\n", "text/plain");
+  });
+  server_->Get("/livez", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
   });
   server_->Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics->Render(), "text/plain; version=0.0.4");

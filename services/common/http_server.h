@@ -22,8 +22,10 @@ class HttpServer {
   ~HttpServer();
   /// Register routes before Start(). Adapters add their webhooks here.
   httplib::Server& routes() { return *server_; }
-  /// /healthz answers 200 "ok" while `healthy()` is true, else 503; /metrics renders `metrics`.
-  void AddHealthAndMetrics(std::function<bool()> healthy, const Metrics* metrics);
+  /// /healthz (readiness) answers 200 "ok" while `not_ready()` returns "", else 503 with its
+  /// reason; /livez (liveness) answers 200 while the process serves HTTP at all, so a Redis
+  /// outage takes pods out of rotation without restarting them; /metrics renders `metrics`.
+  void AddHealthAndMetrics(std::function<std::string()> not_ready, const Metrics* metrics);
   /// Binds (port 0 picks one) and serves on a background thread.
   absl::Status Start();
   void Stop();

@@ -109,7 +109,12 @@ void Runtime::CollectQueueMetrics(std::string& out) {
 
 absl::Status Runtime::Start() {
   if (absl::Status s = grpc_.Start(); !s.ok()) return s;
-  http_.AddHealthAndMetrics([this] { return healthy(); }, &metrics_);
+  http_.AddHealthAndMetrics(
+      [this]() -> std::string {
+        if (draining_) return "shutting down";
+        return healthy() ? "" : "redis unreachable";
+      },
+      &metrics_);
   if (absl::Status s = http_.Start(); !s.ok()) return s;
   healthy_ = redis_->Command({"PING"}).ok();
   grpc_.SetServing(healthy_);
@@ -160,12 +165,20 @@ void Runtime::Shutdown() {
     if (stopping_) return;
     stopping_ = true;
   }
+  absl::Time serve_until = absl::Now() + (started_ ? config_.shutdown_delay : absl::ZeroDuration());
   health_cv_.notify_all();
   if (health_thread_.joinable()) health_thread_.join();
+  draining_ = true;
   healthy_ = false;
   grpc_.SetServing(false);
+  if (started_) {
+    log::Get("lobbyd")->info("event=draining delay={} grace={}", absl::FormatDuration(config_.shutdown_delay),
+                             absl::FormatDuration(config_.shutdown_grace));
+  }
   for (auto& c : consumers_) c->Stop();
   for (auto& t : loop_threads_) t.join();  // the turn in hand finishes
+  // Calls still arriving (from peers that have not yet seen NOT_SERVING) are served until then.
+  if (absl::Now() < serve_until) absl::SleepFor(serve_until - absl::Now());
   for (auto& fn : on_shutdown_) fn();
   grpc_.Shutdown(config_.shutdown_grace);
   executor_->Stop();

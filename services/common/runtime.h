@@ -59,8 +59,10 @@ class Runtime {
   /// Starts gRPC, HTTP, the health watcher, the consumers and the loops.
   absl::Status Start();
   bool healthy() const { return healthy_.load(); }
-  /// NOT_SERVING, stop consumers (the entry in hand finishes and is acked), let in-flight RPCs
-  /// finish within the grace period, drain the handler pool, close HTTP and Redis. Idempotent.
+  /// Reports NOT_SERVING (gRPC health, /healthz), stops the consumers and loops (the batch in
+  /// hand finishes and is acked), goes on serving calls until `shutdown-delay` has passed since
+  /// the signal, ends long streams, lets in-flight RPCs finish within `shutdown-grace`, drains
+  /// the handler pools, closes HTTP and Redis. Idempotent.
   void Shutdown();
 
  private:
@@ -82,6 +84,7 @@ class Runtime {
   HttpServer http_;
   std::vector<std::unique_ptr<queue::Consumer>> consumers_;
   std::atomic<bool> healthy_{false};
+  std::atomic<bool> draining_{false};
   std::mutex health_mu_;
   std::condition_variable health_cv_;
   bool stopping_ = false;

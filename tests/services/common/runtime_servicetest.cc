@@ -2,6 +2,7 @@
 #include "services/common/runtime.h"
 
 #include <grpcpp/generic/generic_stub.h>
+#include <thread>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -49,9 +50,42 @@ TEST_F(RuntimeTest, HealthFollowsRedis) {
   EXPECT_TRUE(WaitFor([&] { return Health() == Status::NOT_SERVING; }));
   EXPECT_EQ(Health("lobby.v1.ResidentService"), Status::NOT_SERVING);
   EXPECT_EQ(http_->Get("/healthz")->status, 503);
+  EXPECT_EQ(http_->Get("/healthz")->body, "unavailable: redis unreachable\n");
+  // Liveness does not follow Redis: an outage takes pods out of rotation, it does not restart them.
+  EXPECT_EQ(Health("liveness"), Status::SERVING);
+  EXPECT_EQ(http_->Get("/livez")->status, 200);
   server().Start();
   EXPECT_TRUE(WaitFor([&] { return Health() == Status::SERVING; }));
   EXPECT_EQ(http_->Get("/healthz")->status, 200);
+}
+
+TEST_F(RuntimeTest, ShutdownReportsNotServingButServesThroughTheDelay) {
+  harness_.reset();
+  harness_ = std::make_unique<Harness>(server(), SystemClock::Get(),
+                                       std::vector<std::string>{"--shutdown-delay", "1500ms", "--shutdown-grace", "5s"});
+  http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
+  auto stub = v1::ResidentService::NewStub(harness_->channel);
+  auto get = [&] {
+    grpc::ClientContext ctx;
+    PrepareClientContext(ctx, lobby::testing::kAdminToken, absl::Seconds(5));
+    v1::GetResidentRequest req;
+    req.set_id("RS-404");
+    v1::Resident resp;
+    return stub->GetResident(&ctx, req, &resp).error_code();
+  };
+  ASSERT_EQ(get(), grpc::StatusCode::NOT_FOUND);
+  absl::Time signalled = absl::Now();
+  std::thread stopper([&] { harness_->runtime->Shutdown(); });
+  ASSERT_TRUE(WaitFor([&] { return Health() == Status::NOT_SERVING; }));
+  auto ready = http_->Get("/healthz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_EQ(ready->body, "unavailable: shutting down\n");
+  EXPECT_EQ(get(), grpc::StatusCode::NOT_FOUND) << "calls are still answered during the delay";
+  EXPECT_LT(absl::Now() - signalled, absl::Milliseconds(1500));
+  stopper.join();
+  EXPECT_GE(absl::Now() - signalled, absl::Milliseconds(1500));
+  EXPECT_EQ(get(), grpc::StatusCode::UNAVAILABLE) << "and refused once it is over";
 }
 
 TEST_F(RuntimeTest, MetricsCountCallsByMethodAndCode) {
