@@ -46,6 +46,13 @@ void GrpcServer::Shutdown(absl::Duration grace) {
 std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  // Rides through a peer's rolling restart: a draining server refuses new calls (UNAVAILABLE),
+  // and gRPC answers calls it had received but not yet handed to a handler with CANCELLED when
+  // it shuts down (grpc/grpc#41785). Neither ran the handler, and Lobby's writes carry
+  // idempotency keys or versions, so they are retried, a few times, within the call's deadline.
+  args.SetServiceConfigJSON(R"({"methodConfig": [{"name": [{}], "retryPolicy": {
+      "maxAttempts": 5, "initialBackoff": "0.05s", "maxBackoff": "1s", "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"]}}]})");
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
