@@ -1,6 +1,7 @@
 #include "adapters/chatbot/component.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,14 +14,32 @@
 
 namespace lobby::chatbot {
 
+ServiceAddresses AddressesFrom(const config::Settings& settings, Runtime& runtime) {
+  std::map<std::string, std::string> own;
+  for (const char* service : {"residents", "repairs", "complaints", "surveys"}) {
+    std::string addr = settings.Get(std::string(service) + "-addr");
+    own[service] = addr.empty() ? settings.Get("lobby-addr") : addr;
+  }
+  return [own, &runtime](const std::string& service) {
+    auto it = own.find(service);
+    return it == own.end() || it->second.empty() ? runtime.grpc().address() : it->second;
+  };
+}
+
 void GrpcLobbyApi::Connect() {
   std::lock_guard lock(mu_);
   if (residents_) return;
-  auto channel = Dial(addr_());
-  residents_ = v1::ResidentService::NewStub(channel);
-  repairs_ = v1::RepairService::NewStub(channel);
-  complaints_ = v1::ComplaintService::NewStub(channel);
-  surveys_ = v1::SurveyService::NewStub(channel);
+  // Services at the same address share one channel.
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  auto channel = [&](const std::string& service) {
+    auto& c = channels[addr_(service)];
+    if (!c) c = Dial(addr_(service));
+    return c;
+  };
+  residents_ = v1::ResidentService::NewStub(channel("residents"));
+  repairs_ = v1::RepairService::NewStub(channel("repairs"));
+  complaints_ = v1::ComplaintService::NewStub(channel("complaints"));
+  surveys_ = v1::SurveyService::NewStub(channel("surveys"));
 }
 
 namespace {
@@ -226,7 +245,10 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("telegram-token", "", "the Telegram Bot API token", true);
   settings.Declare("telegram-secret", "", "the secret token given to setWebhook (X-Telegram-Bot-Api-Secret-Token)", true);
   settings.Declare("telegram-api", "https://api.telegram.org", "the Telegram Bot API base URL");
-  settings.Declare("lobby-addr", "", "Lobby's gRPC address for the adapters (default: this process)");
+  settings.Declare("lobby-addr", "", "Lobby's gRPC address for the adapters (default: this process); "
+                   "--residents-addr, --repairs-addr, --complaints-addr, --surveys-addr win for their service");
+  settings.Declare("residents-addr", "", "ResidentService address (default: --lobby-addr, else this process)");
+  settings.Declare("surveys-addr", "", "SurveyService address for the adapters (default: --lobby-addr, else this process)");
   settings.Declare("whatsapp-phone-id", "", "the WhatsApp business number's id (Cloud API)");
   settings.Declare("whatsapp-token", "", "the WhatsApp Cloud API access token", true);
   settings.Declare("whatsapp-app-secret", "", "the Meta app secret that signs WhatsApp webhooks", true);
@@ -286,7 +308,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   if (!absl::LoadTimeZone(settings.Get("chat-timezone"), &options.time_zone)) {
     return settings.Invalid("chat-timezone", "an IANA time zone, e.g. Asia/Hong_Kong");
   }
-  auto c = std::unique_ptr<Component>(new Component(runtime, settings.Get("lobby-addr"), token, std::move(options)));
+  auto c = std::unique_ptr<Component>(new Component(runtime, AddressesFrom(settings, runtime), token, std::move(options)));
   Component* self = c.get();
   if (providers.count("telegram")) {
     telegram::TelegramConfig cfg;
@@ -441,8 +463,8 @@ void Component::Deliver(Runtime& runtime, const std::string& channel, double per
                       [delivery](const queue::Entry& m) { return delivery->Handle(m); });
 }
 
-Component::Component(Runtime& runtime, std::string addr, std::string token, ConversationOptions options)
-    : api_([&runtime, addr] { return addr.empty() ? runtime.grpc().address() : addr; }, std::move(token)),
+Component::Component(Runtime& runtime, ServiceAddresses addr, std::string token, ConversationOptions options)
+    : api_(std::move(addr), std::move(token)),
       sites_(options.sites),
       zone_(options.time_zone),
       conversation_(runtime.redis(), api_, runtime.clock(), std::move(options)) {}

@@ -22,10 +22,16 @@
 
 namespace lobby::chatbot {
 
+/// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys").
+using ServiceAddresses = std::function<std::string(const std::string& service)>;
+/// From the settings: `--<service>-addr`, else `--lobby-addr`, else this process's own gRPC
+/// address (when the services share the adapter's process). Read when first needed.
+ServiceAddresses AddressesFrom(const config::Settings& settings, Runtime& runtime);
+
 /// Lobby's gRPC API as the chat bot uses it, with the adapter's token.
 class GrpcLobbyApi final : public LobbyApi {
  public:
-  GrpcLobbyApi(std::function<std::string()> addr, std::string token) : addr_(std::move(addr)), token_(std::move(token)) {}
+  GrpcLobbyApi(ServiceAddresses addr, std::string token) : addr_(std::move(addr)), token_(std::move(token)) {}
   absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel, const std::string& user) override;
   absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) override;
   absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident, int limit) override;
@@ -52,7 +58,7 @@ class GrpcLobbyApi final : public LobbyApi {
 
  private:
   void Connect();
-  std::function<std::string()> addr_;
+  ServiceAddresses addr_;
   std::string token_;
   std::mutex mu_;
   std::unique_ptr<v1::ResidentService::Stub> residents_;
@@ -72,7 +78,7 @@ class Component {
                                                            const std::set<std::string>& providers);
 
  private:
-  Component(Runtime& runtime, std::string addr, std::string token, ConversationOptions options);
+  Component(Runtime& runtime, ServiceAddresses addr, std::string token, ConversationOptions options);
   /// The residents' verified identities on `channel`.
   RecipientOf RecipientsOn(v1::Channel channel);
   void Deliver(Runtime& runtime, const std::string& channel, double per_second, adapters::SendFn send);

@@ -568,7 +568,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     return settings.Invalid("hotline-ami-host", "the hotline needs the AMI (hotline-ami-host) or the webhook (hotline-webhook-secret)");
   }
   std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
-  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg), token));
+  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg), chatbot::AddressesFrom(settings, runtime), token));
   if (!settings.Get("hotline-ami-host").empty()) {
     AmiConfig ami;
     ami.host = settings.Get("hotline-ami-host");
@@ -590,8 +590,8 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   return c;
 }
 
-Component::Component(Runtime& runtime, HotlineConfig config, std::string token)
-    : api_([&runtime] { return runtime.grpc().address(); }, std::move(token)),
+Component::Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr, std::string token)
+    : api_(std::move(addr), std::move(token)),
       calls_(std::move(config), runtime.redis(), runtime.clock(), api_) {
   service_ = std::make_unique<HotlineServiceImpl>(runtime.rpc_env(), calls_, runtime.redis_options());
   runtime.grpc().Register(service_.get(), "lobby.v1.HotlineService");

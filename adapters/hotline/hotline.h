@@ -118,7 +118,7 @@ class Component {
   ~Component();
 
  private:
-  Component(Runtime& runtime, HotlineConfig config, std::string token);
+  Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr, std::string token);
   chatbot::GrpcLobbyApi api_;
   Calls calls_;
   std::unique_ptr<HotlineServiceImpl> service_;

@@ -136,6 +136,10 @@ void CommonConfig::Declare(Settings& s) {
   s.Declare("redis-url", "redis://127.0.0.1:6379/0",
             "Redis: redis://[[user]:password@]host:port[/db] or unix:///path.sock[?db=N]",
             /*secret=*/true);
+  s.Declare("redis-password", "",
+            "Redis password (wins over one in --redis-url), so the URL can sit in a ConfigMap and "
+            "the password in a Secret",
+            /*secret=*/true);
   s.Declare("redis-pool-size", "2", "Redis connections used by the pipelining writers");
   s.Declare("redis-connect-timeout", "2s", "timeout for connecting to Redis");
   s.Declare("redis-command-timeout", "5s", "timeout for one Redis round trip");
@@ -196,6 +200,7 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (!c.service_token.empty() && c.service_token.size() < 16) {
     return s.Invalid("service-token", "at least 16 characters");
   }
+  c.redis_password = s.Get("redis-password");
   c.log_format = s.Get("log-format");
   if (c.log_format != "text" && c.log_format != "json") return s.Invalid("log-format", "text or json");
   c.log_level = s.Get("log-level");

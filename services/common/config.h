@@ -56,6 +56,7 @@ class Settings {
 /// Settings every lobbyd process has.
 struct CommonConfig {
   std::string redis_url;
+  std::string redis_password;  // overrides the URL's
   int redis_pool_size = 2;
   absl::Duration redis_connect_timeout;
   absl::Duration redis_command_timeout;

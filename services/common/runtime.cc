@@ -19,6 +19,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const config::CommonCon
                                                          const Clock& clock) {
   auto opts = redis::ParseUrl(config.redis_url);
   if (!opts.ok()) return opts.status();
+  if (!config.redis_password.empty()) opts->password = config.redis_password;
   opts->pool_size = config.redis_pool_size;
   opts->connect_timeout = config.redis_connect_timeout;
   opts->command_timeout = config.redis_command_timeout;
