@@ -126,8 +126,8 @@ std::string Settings::Help() const {
   std::string out;
   for (const std::string& name : order_) {
     const Entry& e = entries_.at(name);
-    absl::StrAppendFormat(&out, "  --%-26s %-30s %s (default: %s)\n", name, EnvName(name), e.help,
-                          e.default_value.empty() ? "none" : e.default_value);
+    absl::StrAppendFormat(&out, "  --%-26s %-30s %s (default: %s)%s\n", name, EnvName(name), e.help,
+                          e.default_value.empty() ? "none" : e.default_value, e.secret ? " [secret]" : "");
   }
   return out;
 }

@@ -50,7 +50,9 @@ absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s
 void Usage(const lobby::config::Settings& s) {
   std::cout << "lobbyd - Lobby's server: resident feedback and CRM gateway for property management\n\n"
                "usage: lobbyd [--flag value]...\n\n"
-               "Every flag can also be set by its LOBBY_* environment variable; flags win.\n\n"
+               "Every flag can also be set by its LOBBY_* environment variable; flags win.\n"
+               "Settings marked [secret] belong in a protected environment (a Kubernetes Secret),\n"
+               "never on the command line or in a ConfigMap.\n\n"
             << s.Help();
 }
 
