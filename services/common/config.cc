@@ -134,7 +134,8 @@ std::string Settings::Help() const {
 
 void CommonConfig::Declare(Settings& s) {
   s.Declare("redis-url", "redis://127.0.0.1:6379/0",
-            "Redis: redis://[[user]:password@]host:port[/db] or unix:///path.sock[?db=N]",
+            "Redis: redis://[[user]:password@]host:port[/db], redis+sentinel://host:26379,host:26379/master[/db] "
+            "(the master found through Sentinel, followed through failovers) or unix:///path.sock[?db=N]",
             /*secret=*/true);
   s.Declare("redis-password", "",
             "Redis password (wins over one in --redis-url), so the URL can sit in a ConfigMap and "

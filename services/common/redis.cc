@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include <mutex>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
@@ -97,8 +98,23 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
     }
     return o;
   }
-  if (!absl::ConsumePrefix(&url, "redis://")) {
-    return absl::InvalidArgumentError("expected redis://host:port[/db] or unix:///path.sock");
+  bool sentinel = absl::ConsumePrefix(&url, "redis+sentinel://");
+  if (!sentinel && !absl::ConsumePrefix(&url, "redis://")) {
+    return absl::InvalidArgumentError(
+        "expected redis://host:port[/db], redis+sentinel://host:port,.../master[/db] or unix:///path.sock");
+  }
+  if (sentinel) {
+    std::vector<absl::string_view> pq = absl::StrSplit(url, absl::MaxSplits('?', 1));
+    url = pq[0];
+    if (pq.size() > 1) {
+      for (absl::string_view kv : absl::StrSplit(pq[1], '&', absl::SkipEmpty())) {
+        std::vector<absl::string_view> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+        if (p[0] != "sentinel_password" || p.size() < 2) {
+          return absl::InvalidArgumentError(absl::StrCat("unknown URL parameter '", p[0], "'"));
+        }
+        o.sentinel_password = std::string(p[1]);
+      }
+    }
   }
   size_t at = url.rfind('@');
   if (at != absl::string_view::npos) {
@@ -113,6 +129,33 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
     }
   }
   std::vector<absl::string_view> hp_db = absl::StrSplit(url, absl::MaxSplits('/', 1));
+  if (sentinel) {
+    // hosts/master[/db]
+    std::vector<absl::string_view> rest =
+        hp_db.size() > 1 ? absl::StrSplit(hp_db[1], absl::MaxSplits('/', 1)) : std::vector<absl::string_view>{};
+    if (rest.empty() || rest[0].empty()) {
+      return absl::InvalidArgumentError("redis+sentinel:// needs the master's name: redis+sentinel://host:26379/mymaster");
+    }
+    o.sentinel_master = std::string(rest[0]);
+    if (rest.size() > 1 && !rest[1].empty() && (!absl::SimpleAtoi(rest[1], &o.db) || o.db < 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("bad database number '", rest[1], "'"));
+    }
+    for (absl::string_view hp : absl::StrSplit(hp_db[0], ',', absl::SkipEmpty())) {
+      size_t colon = hp.rfind(':');
+      int port = 26379;
+      if (colon != absl::string_view::npos) {
+        if (!absl::SimpleAtoi(hp.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+          return absl::InvalidArgumentError(absl::StrCat("bad sentinel port '", hp.substr(colon + 1), "'"));
+        }
+        hp = hp.substr(0, colon);
+      }
+      if (hp.empty()) return absl::InvalidArgumentError("missing sentinel host");
+      o.sentinels.emplace_back(std::string(hp), port);
+    }
+    if (o.sentinels.empty()) return absl::InvalidArgumentError("redis+sentinel:// needs at least one sentinel");
+    o.host.clear();
+    return o;
+  }
   if (hp_db.size() > 1 && !hp_db[1].empty()) {
     if (!absl::SimpleAtoi(hp_db[1], &o.db) || o.db < 0) {
       return absl::InvalidArgumentError(absl::StrCat("bad database number '", hp_db[1], "'"));
@@ -153,12 +196,40 @@ void Connection::SetTimeout(absl::Duration d) {
   current_timeout_ = d;
 }
 
+absl::StatusOr<std::pair<std::string, int>> Connection::AskSentinels() {
+  std::string errors;
+  for (const auto& [host, port] : options_.sentinels) {
+    Options one;
+    one.host = host;
+    one.port = port;
+    one.password = options_.sentinel_password;
+    one.connect_timeout = options_.connect_timeout;
+    one.command_timeout = options_.connect_timeout;
+    Connection sentinel(one);
+    auto r = sentinel.Command({"SENTINEL", "get-master-addr-by-name", options_.sentinel_master});
+    int master_port = 0;
+    if (r.ok() && r->elements.size() == 2 && absl::SimpleAtoi(r->elements[1].str, &master_port)) {
+      return std::pair{r->elements[0].str, master_port};
+    }
+    absl::StrAppend(&errors, errors.empty() ? "" : "; ", host, ":", port, ": ",
+                    r.ok() ? "does not know master '" + options_.sentinel_master + "'" : r.status().message());
+  }
+  return absl::UnavailableError(absl::StrCat("redis: no sentinel gave the master's address (", errors, ")"));
+}
+
 absl::Status Connection::Connect() {
   Close();
+  std::string host = options_.host;
+  int port = options_.port;
+  if (!options_.sentinels.empty()) {
+    auto master = AskSentinels();
+    if (!master.ok()) return master.status();
+    std::tie(host, port) = *master;
+  }
   timeval tv = absl::ToTimeval(options_.connect_timeout);
   redisContext* c = options_.unix_socket
                         ? redisConnectUnixWithTimeout(options_.path.c_str(), tv)
-                        : redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
+                        : redisConnectWithTimeout(host.c_str(), port, tv);
   if (c == nullptr) return absl::UnavailableError("redis: cannot allocate a context");
   if (c->err) {
     std::string err = c->errstr;
@@ -173,6 +244,8 @@ absl::Status Connection::Connect() {
                                           : Args{"AUTH", options_.user, options_.password});
   }
   if (options_.db != 0) setup.push_back({"SELECT", std::to_string(options_.db)});
+  // Sentinel's answer can be stale for a moment during a failover: insist on the master.
+  if (!options_.sentinels.empty()) setup.push_back({"ROLE"});
   if (setup.empty()) return absl::OkStatus();
   auto replies = Run(setup);
   if (!replies.ok()) return replies.status();
@@ -180,6 +253,14 @@ absl::Status Connection::Connect() {
     if (r.IsError()) {
       Close();
       return absl::UnavailableError(absl::StrCat("redis: setup failed: ", r.str));
+    }
+  }
+  if (!options_.sentinels.empty()) {
+    const Reply& role = replies->back();
+    if (role.elements.empty() || role.elements[0].str != "master") {
+      Close();
+      return absl::UnavailableError(absl::StrCat("redis: ", host, ":", port, " is not the master of '",
+                                                 options_.sentinel_master, "' (a failover in progress?)"));
     }
   }
   return absl::OkStatus();
@@ -220,6 +301,16 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(const std::vector<Args>& comm
     }
     out.push_back(Convert(static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
+  }
+  // A master demoted by a failover answers writes with READONLY: reconnect, via the sentinels,
+  // for the next call. (This call's caller sees the error and retries as for any other.)
+  if (!options_.sentinels.empty()) {
+    for (const Reply& r : out) {
+      if (r.IsError() && absl::StartsWith(r.str, "READONLY")) {
+        Close();
+        break;
+      }
+    }
   }
   return out;
 }

@@ -51,9 +51,16 @@ struct Options {
   absl::Duration connect_timeout = absl::Seconds(2);
   absl::Duration command_timeout = absl::Seconds(5);
   int pool_size = 2;      // connections, one writer thread each
+  /// With Sentinel: the sentinels to ask, in order, for the current master of `sentinel_master`
+  /// (host and port above are then ignored). Asked again on every reconnect, so a failover is
+  /// followed; a connection that finds itself on a replica (READONLY) is dropped and redone.
+  std::vector<std::pair<std::string, int>> sentinels;
+  std::string sentinel_master;
+  std::string sentinel_password;  // when the sentinels themselves require AUTH
 };
 
-/// "redis://[[user]:password@]host[:port][/db]" or "unix:///path/to.sock[?db=N&password=P]".
+/// "redis://[[user]:password@]host[:port][/db]", "unix:///path/to.sock[?db=N&password=P]" or
+/// "redis+sentinel://[[user]:password@]host:port[,host:port...]/master[/db][?sentinel_password=P]".
 absl::StatusOr<Options> ParseUrl(absl::string_view url);
 
 /// One connection, for one thread at a time (blocking reads of a queue consumer).
@@ -80,6 +87,8 @@ class Connection {
 
  private:
   void SetTimeout(absl::Duration d);
+  /// The master's address, from the first sentinel that knows it.
+  absl::StatusOr<std::pair<std::string, int>> AskSentinels();
   Options options_;
   redisContext* ctx_ = nullptr;
   absl::Duration current_timeout_ = absl::ZeroDuration();

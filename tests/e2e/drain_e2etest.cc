@@ -2,9 +2,7 @@
 // same port (gRPC listens with SO_REUSEPORT, like a Service in front of two pods), the old one
 // gets SIGTERM while clients keep creating repairs and dispatch keeps assigning them. Whatever
 // was acknowledged must be there, and processed exactly once as far as the outcome goes.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -38,25 +36,13 @@ constexpr int kClients = 8;
 constexpr int kMembers = 24;                       // plumbers with room for 100 tickets each
 constexpr absl::Duration kPace = absl::Milliseconds(30);  // per client: ~250 tickets a second in all
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 class DrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/lobby-drain-XXXXXX";
     dir_ = mkdtemp(tmpl);
     std::ofstream(dir_ + "/tokens") << "admin " << kAdmin << " e2e-admin\n";
-    api_addr_ = absl::StrCat("127.0.0.1:", FreePort());
+    api_addr_ = absl::StrCat("127.0.0.1:", testing::FreeLoopbackPort());
   }
   void TearDown() override {
     for (auto& c : children_) c.reset();

@@ -28,7 +28,6 @@ bool WaitFor(const std::function<bool()>& condition, double seconds) {
   return condition();
 }
 
-namespace {
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -40,7 +39,6 @@ int FreeLoopbackPort() {
   close(fd);
   return ntohs(addr.sin_port);
 }
-}  // namespace
 
 RedisServer::RedisServer(Config config) : config_(std::move(config)) {
   if (config_.tcp) port_ = FreeLoopbackPort();
@@ -88,6 +86,7 @@ void RedisServer::Start() {
       args.push_back("--requirepass");
       args.push_back(config_.password);
     }
+    args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

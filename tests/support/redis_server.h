@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,7 @@ class RedisServer {
   struct Config {
     bool tcp = false;       // also listen on a free loopback TCP port; options() then use TCP
     std::string password;   // requirepass
+    std::vector<std::string> extra_args;  // more redis-server flags: {"--replicaof", "127.0.0.1", "6379"}
   };
   RedisServer() : RedisServer(Config{}) {}
   explicit RedisServer(Config config);
@@ -64,6 +66,9 @@ class RedisTest : public ::testing::Test {
   RedisServer& server() { return *server_; }
   static RedisServer* server_;
 };
+
+/// A loopback TCP port that was free a moment ago.
+int FreeLoopbackPort();
 
 /// Polls `condition` every few milliseconds until it holds or `seconds` pass.
 bool WaitFor(const std::function<bool()>& condition, double seconds = 10);
