@@ -71,6 +71,11 @@ TEST_F(SentinelTest, FindsTheMasterAndFollowsAFailover) {
   ASSERT_TRUE(on_master.ok());
   EXPECT_EQ(on_master->str, "1") << "written to the master the sentinel named";
 
+  // Replication is asynchronous: a failover loses what the replica had not yet received
+  // (docs/operations.md). Wait for it here, so the test is about following the master.
+  auto replicated = master_->conn().Command({"WAIT", "1", "5000"});
+  ASSERT_TRUE(replicated.ok());
+  ASSERT_EQ(replicated->integer, 1);
   master_->Kill();
   // Writes fail while the sentinel notices and promotes the replica, then succeed on it.
   absl::Status last;
