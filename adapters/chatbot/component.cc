@@ -249,6 +249,8 @@ void Component::Declare(config::Settings& settings) {
                    "--residents-addr, --repairs-addr, --complaints-addr, --surveys-addr win for their service");
   settings.Declare("residents-addr", "", "ResidentService address (default: --lobby-addr, else this process)");
   settings.Declare("surveys-addr", "", "SurveyService address for the adapters (default: --lobby-addr, else this process)");
+  settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
+  settings.Declare("complaints-addr", "", "ComplaintService address (default: this process)");
   settings.Declare("whatsapp-phone-id", "", "the WhatsApp business number's id (Cloud API)");
   settings.Declare("whatsapp-token", "", "the WhatsApp Cloud API access token", true);
   settings.Declare("whatsapp-app-secret", "", "the Meta app secret that signs WhatsApp webhooks", true);

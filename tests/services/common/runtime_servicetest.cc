@@ -8,6 +8,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "adapters/chatbot/component.h"
 #include "tests/support/harness.h"
 
 namespace lobby {
@@ -86,6 +87,24 @@ TEST_F(RuntimeTest, ShutdownReportsNotServingButServesThroughTheDelay) {
   stopper.join();
   EXPECT_GE(absl::Now() - signalled, absl::Milliseconds(1500));
   EXPECT_EQ(get(), grpc::StatusCode::UNAVAILABLE) << "and refused once it is over";
+}
+
+TEST_F(RuntimeTest, AdaptersFindEachServiceWhereItRuns) {
+  config::Settings settings;
+  chatbot::Component::Declare(settings);
+  dispatch::Component::Declare(settings);
+  const char* argv[] = {"test", "--repairs-addr", "repairs.core:7000", "--lobby-addr", "gateway:7000"};
+  const char* env[] = {nullptr};
+  ASSERT_TRUE(settings.Parse(5, argv, env).ok());
+  auto where = chatbot::AddressesFrom(settings, *harness_->runtime);
+  EXPECT_EQ(where("repairs"), "repairs.core:7000") << "its own address wins";
+  EXPECT_EQ(where("residents"), "gateway:7000") << "else --lobby-addr";
+
+  config::Settings alone;
+  chatbot::Component::Declare(alone);
+  ASSERT_TRUE(alone.Parse(1, argv, env).ok());
+  EXPECT_EQ(chatbot::AddressesFrom(alone, *harness_->runtime)("surveys"), harness_->runtime->grpc().address())
+      << "else this process";
 }
 
 TEST_F(RuntimeTest, MetricsCountCallsByMethodAndCode) {
