@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -96,6 +97,19 @@ Rendered Render(const std::string& values, std::vector<std::string> extra = {}) 
   return out;
 }
 
+// A rendered Secret's keys and values (stringData, or data decoded).
+std::map<std::string, std::string> SecretValues(const Rendered& r, const std::string& name) {
+  std::map<std::string, std::string> out;
+  YAML::Node s = r.Get("Secret", name);
+  for (const auto& kv : s["stringData"]) out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  for (const auto& kv : s["data"]) {
+    std::string plain;
+    EXPECT_TRUE(absl::Base64Unescape(kv.second.as<std::string>(), &plain)) << name;
+    out[kv.first.as<std::string>()] = plain;
+  }
+  return out;
+}
+
 // The settings lobbyd marks [secret] in --help.
 std::set<std::string> SecretSettings() {
   ProcessResult help = testing::Run({BinDir() + "/lobbyd", "--help"}, {});
@@ -110,8 +124,11 @@ std::set<std::string> SecretSettings() {
 
 // What every values file must give: nothing secret in a ConfigMap, every Deployment probed,
 // sized, locked down and on a pinned image.
-void CheckCommon(const Rendered& r, const std::string& values, const std::set<std::string>& planted_secrets) {
+void CheckCommon(const Rendered& r, const std::string& values, std::set<std::string> planted_secrets) {
   SCOPED_TRACE(values.empty() ? "default values" : values);
+  for (const std::string& name : r.Names("Secret")) {  // and every value of a rendered Secret
+    for (const auto& [k, v] : SecretValues(r, name)) planted_secrets.insert(v);
+  }
   static const std::set<std::string> secret_settings = SecretSettings();
   ASSERT_TRUE(secret_settings.count("LOBBY_TOKENS")) << "lobbyd --help marks secrets";
   for (const YAML::Node& cm : r.Of("ConfigMap")) {
@@ -216,7 +233,14 @@ TEST(ChartTest, DefaultValues) {
   EXPECT_EQ(r.Names("PodDisruptionBudget").size(), 5u);
   EXPECT_TRUE(r.Of("HorizontalPodAutoscaler").empty());
   EXPECT_TRUE(r.Of("Ingress").empty()) << "no webhook adapter, no Ingress";
-  EXPECT_TRUE(r.Of("Secret").empty()) << "the chart makes no Secret unless asked to";
+  // The one Secret the chart makes by itself: a random token for the processes to call each
+  // other with, read first by every pod (so a Secret of yours can override it).
+  EXPECT_EQ(r.Names("Secret"), std::set<std::string>{"lobby-service-token"});
+  EXPECT_EQ(SecretValues(r, "lobby-service-token")["LOBBY_SERVICE_TOKEN"].size(), 48u);
+  for (const YAML::Node& d : r.Of("Deployment")) {
+    EXPECT_EQ(d["spec"]["template"]["spec"]["containers"][0]["envFrom"][1]["secretRef"]["name"].as<std::string>(),
+              "lobby-service-token") << d["metadata"]["name"];
+  }
 }
 
 TEST(ChartTest, Minimal) {
@@ -226,7 +250,7 @@ TEST(ChartTest, Minimal) {
   for (const YAML::Node& d : r.Of("Deployment")) EXPECT_EQ(d["spec"]["replicas"].as<int>(), 1);
   EXPECT_TRUE(r.Of("PodDisruptionBudget").empty());
   EXPECT_TRUE(r.Of("NetworkPolicy").empty());
-  EXPECT_EQ(r.Names("Secret"), std::set<std::string>{"lobby-trial"});
+  EXPECT_EQ(r.Names("Secret"), (std::set<std::string>{"lobby-service-token", "lobby-trial"}));
   for (const YAML::Node& d : r.Of("Deployment")) {
     bool reads = false;
     for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
@@ -266,8 +290,8 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
     }
     return out;
   };
-  EXPECT_EQ(secrets_of("lobby-telegram"), (std::set<std::string>{"lobby-core", "lobby-telegram"}));
-  EXPECT_EQ(secrets_of("lobby-repairs"), std::set<std::string>{"lobby-core"});
+  EXPECT_EQ(secrets_of("lobby-telegram"), (std::set<std::string>{"lobby-service-token", "lobby-core", "lobby-telegram"}));
+  EXPECT_EQ(secrets_of("lobby-repairs"), (std::set<std::string>{"lobby-service-token", "lobby-core"}));
   // The Ingress carries the webhook adapters' paths only.
   YAML::Node ingress = r.Get("Ingress", "lobby-webhooks");
   ASSERT_TRUE(ingress.IsMap());
@@ -291,7 +315,12 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   std::string script = jobs[0]["spec"]["template"]["spec"]["containers"][0]["args"][0].as<std::string>();
   EXPECT_TRUE(absl::StrContains(script, "lobbyctl --addr lobby-dispatch:7000 apply -f /etc/lobby/estate/estate-harbour-view.yaml")) << script;
   EXPECT_TRUE(absl::StrContains(script, "lobbyctl --addr lobby-surveys:7000 apply -f /etc/lobby/estate/surveys-harbour-view.yaml")) << script;
-  EXPECT_EQ(jobs[0]["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"].as<std::string>(), "lobby-core");
+  // lobbyctl uses the service token the pods use: the Job reads their Secrets in their order.
+  EXPECT_TRUE(absl::StrContains(script, "export LOBBY_TOKEN=\"${LOBBY_TOKEN:-$LOBBY_SERVICE_TOKEN}\"")) << script;
+  YAML::Node job_from = jobs[0]["spec"]["template"]["spec"]["containers"][0]["envFrom"];
+  ASSERT_EQ(job_from.size(), 2u);
+  EXPECT_EQ(job_from[0]["secretRef"]["name"].as<std::string>(), "lobby-service-token");
+  EXPECT_EQ(job_from[1]["secretRef"]["name"].as<std::string>(), "lobby-core");
   YAML::Node estate = r.Get("ConfigMap", "lobby-estate");
   ASSERT_TRUE(estate.IsMap());
   YAML::Node parsed = YAML::Load(estate["data"]["estate-harbour-view.yaml"].as<std::string>());
@@ -322,7 +351,7 @@ TEST(ChartTest, MistakesFailTheInstall) {
       {{"--set", "redis.url=redis://redis:6379/0"}, "choose one"},
       {{"--set", "redis.bundled.enabled=false"}, "set redis.url"},
       {{"--set", "config.shutdownGrace=twenty"}, "shutdownGrace"},
-      {{"--set", "estate.enabled=true"}, "estate.tokenSecret.name"},
+      {{"--set", "estate.estates.Harbour_View=x"}, "estate.estates"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"template", "lobby", kChart};
@@ -341,9 +370,6 @@ void StartsWithTheChartsSettings(const std::string& values) {
   testing::RedisServer redis;
   std::map<std::string, std::string> env;
   for (const auto& kv : r.Get("ConfigMap", "lobby-config")["data"]) env[kv.first.as<std::string>()] = kv.second.as<std::string>();
-  for (const YAML::Node& s : r.Of("Secret")) {
-    for (const auto& kv : s["stringData"]) env[kv.first.as<std::string>()] = kv.second.as<std::string>();
-  }
   env["LOBBY_REDIS_URL"] = redis.url();  // the cluster's Redis is this test's
   env["LOBBY_GRPC_LISTEN"] = "127.0.0.1:0";
   env["LOBBY_HTTP_LISTEN"] = "127.0.0.1:0";
@@ -352,9 +378,14 @@ void StartsWithTheChartsSettings(const std::string& values) {
   std::string dir = mkdtemp(tmpl);
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
+    std::map<std::string, std::string> pod_env = env;
+    for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
+      if (!from["secretRef"]) continue;  // in order: a later Secret's key wins, as in Kubernetes
+      for (const auto& [k, v] : SecretValues(r, from["secretRef"]["name"].as<std::string>())) pod_env[k] = v;
+    }
     std::vector<std::string> argv = {BinDir() + "/lobbyd", "--ready-file", dir + "/" + name + ".ready"};
     for (const YAML::Node& a : d["spec"]["template"]["spec"]["containers"][0]["args"]) argv.push_back(a.as<std::string>());
-    Child lobbyd(argv, env, dir + "/" + name + ".log");
+    Child lobbyd(argv, pod_env, dir + "/" + name + ".log");
     EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(dir + "/" + name + ".ready") || !lobbyd.Running(); }, 20));
     EXPECT_TRUE(lobbyd.Running()) << name << ":\n" << ReadFile(dir + "/" + name + ".log");
     lobbyd.Signal(SIGTERM);

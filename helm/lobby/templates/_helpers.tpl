@@ -58,9 +58,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The Secrets every Lobby pod reads. */}}
+{{/* The Secrets every Lobby pod reads, the chart's service token first (later ones win). */}}
 {{- define "lobby.commonSecrets" -}}
-{{- $names := list -}}
+{{- $names := list (printf "%s-service-token" (include "lobby.fullname" .)) -}}
 {{- range .Values.secrets.existing }}{{ $names = append $names . }}{{ end -}}
 {{- if .Values.secrets.create }}{{ $names = append $names (printf "%s-trial" (include "lobby.fullname" .)) }}{{ end -}}
 {{- if and .Values.redis.bundled.enabled .Values.redis.bundled.passwordSecret (not (has .Values.redis.bundled.passwordSecret $names)) -}}
