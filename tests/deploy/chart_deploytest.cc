@@ -222,6 +222,7 @@ TEST(ChartTest, DefaultValues) {
   for (const YAML::Node& a : redis["spec"]["template"]["spec"]["containers"][0]["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
   EXPECT_TRUE(absl::StrContains(args, "--appendonly yes")) << args;
   EXPECT_TRUE(absl::StrContains(args, "--maxmemory-policy noeviction")) << args;
+  EXPECT_TRUE(absl::StrContains(args, "--appendfsync always")) << "nothing acknowledged lost, even with the node: " << args;
   EXPECT_EQ(redis["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"].as<std::string>(), "8Gi");
   YAML::Node config = r.Get("ConfigMap", "lobby-config")["data"];
   EXPECT_EQ(config["LOBBY_REDIS_URL"].as<std::string>(), "redis://lobby-redis:6379/0");
