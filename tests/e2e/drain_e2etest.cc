@@ -131,7 +131,7 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
   // Clients create repairs, paced. Lobby's channel (Dial) retries calls a draining server
   // refused; one that still fails for want of a server is retried with the same idempotency
   // key, as every Lobby adapter does.
-  std::atomic<int> next{0}, created{0}, retries{0};
+  std::atomic<int> next{0}, created{0}, retries{0}, failed{0};
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::map<std::string, std::string> ticket_of_key;
@@ -170,6 +170,7 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
           if (!unserved || attempt == 200) {
             std::lock_guard lock(mu);
             errors.push_back(absl::StrCat(req.idempotency_key(), ": ", s.error_code(), " ", s.error_message()));
+            failed++;
             break;
           }
           retries++;
@@ -182,28 +183,33 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
   // Rolling restarts while the load runs: dispatch, then the API, then dispatch again.
   auto join = [&] {
     stop = true;
-    for (auto& t : clients) t.join();
+    for (auto& t : clients) {
+      if (t.joinable()) t.join();
+    }
   };
-  // Goes on once `n` more tickets were created (false when a client failed first).
+  // Goes on once `n` more tickets were created; on a failed call or a stall, stops the clients.
   auto more = [&](int n) {
     int from = created;
-    return WaitFor([&] { return created >= from + n || !errors.empty(); }, 60) && errors.empty();
+    bool ok = WaitFor([&] { return created >= from + n || failed > 0; }, 60) && failed == 0;
+    if (!ok) join();
+    return ok;
   };
-  if (!more(100)) join();
-  ASSERT_TRUE(errors.empty()) << errors.front();
+  auto first_error = [&] {
+    std::lock_guard lock(mu);
+    return errors.empty() ? std::string("no progress for 60 s") : errors.front();
+  };
+  ASSERT_TRUE(more(100)) << first_error();
   Child* dispatch2 = Start("dispatch-2", "dispatch", "127.0.0.1:0");
   Terminate(dispatch, "dispatch-1");
-  if (!more(100)) join();
-  ASSERT_TRUE(errors.empty()) << errors.front();
+  ASSERT_TRUE(more(100)) << first_error();
   Start("api-2", "residents,repairs,complaints", api_addr_);
   int before = created;
   Terminate(api, "api-1");
   EXPECT_GT(created, before) << "calls went on being answered while the old API drained";
-  if (!more(100)) join();
-  ASSERT_TRUE(errors.empty()) << errors.front();
+  ASSERT_TRUE(more(100)) << first_error();
   Start("dispatch-3", "dispatch", "127.0.0.1:0");
   Terminate(dispatch2, "dispatch-2");
-  more(100);
+  ASSERT_TRUE(more(100)) << first_error();
   join();
   const int total = created;
   ASSERT_LE(total, kMembers * 100) << "more tickets than the plumbers have room for: slow the clients";
