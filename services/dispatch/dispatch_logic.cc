@@ -55,15 +55,21 @@ absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, 
                                                       const std::vector<std::string>& exclude) {
   std::vector<std::string> members;
   for (const auto& m : estate.members()) members.push_back(m.id());
-  auto loads = store_.Loads(estate.site_id(), members);
-  if (!loads.ok()) return loads.status();
+  // The assignments in flight first, the loads in Redis second. An assignment leaves in_flight_
+  // only after Redis counts it, so whichever side of that moment the Redis read falls, it is
+  // counted at least once. (Read the other way round, one that lands between the two reads is
+  // counted in neither, and a member can be given more than their capacity.)
+  absl::flat_hash_map<std::string, int> in_flight;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [member, n] : in_flight_[estate.site_id()]) {
-      Workload& w = (*loads)[member];
-      w.open += n;
-      if (n > 0) w.last_assigned_ms = absl::ToUnixMillis(clock_.Now());
-    }
+    for (const auto& [member, n] : in_flight_[estate.site_id()]) in_flight[member] = n;
+  }
+  auto loads = store_.Loads(estate.site_id(), members);
+  if (!loads.ok()) return loads.status();
+  for (const auto& [member, n] : in_flight) {
+    Workload& w = (*loads)[member];
+    w.open += n;
+    if (n > 0) w.last_assigned_ms = absl::ToUnixMillis(clock_.Now());
   }
   return Decide(estate, facts, clock_.Now(), *loads, exclude);
 }
