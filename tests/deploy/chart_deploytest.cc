@@ -243,6 +243,25 @@ TEST(ChartTest, DefaultValues) {
   }
 }
 
+TEST(ChartTest, BundledRedisWithAPassword) {
+  Rendered r = Render("", {"--set", "redis.bundled.passwordSecret=lobby-redis-auth"});
+  CheckCommon(r, "bundled Redis with a password", {});
+  YAML::Node redis = r.Get("StatefulSet", "lobby-redis")["spec"]["template"]["spec"]["containers"][0];
+  std::string args;
+  for (const YAML::Node& a : redis["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
+  EXPECT_TRUE(absl::StrContains(args, "--requirepass $(REDISCLI_AUTH)")) << "the password never on the command line: " << args;
+  EXPECT_EQ(redis["env"][0]["name"].as<std::string>(), "REDISCLI_AUTH");
+  EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["name"].as<std::string>(), "lobby-redis-auth");
+  EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["key"].as<std::string>(), "LOBBY_REDIS_PASSWORD");
+  for (const YAML::Node& d : r.Of("Deployment")) {
+    bool reads = false;
+    for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
+      reads |= from["secretRef"] && from["secretRef"]["name"].as<std::string>() == "lobby-redis-auth";
+    }
+    EXPECT_TRUE(reads) << d["metadata"]["name"] << " must read LOBBY_REDIS_PASSWORD";
+  }
+}
+
 TEST(ChartTest, Minimal) {
   Rendered r = Render("minimal");
   CheckCommon(r, "minimal", {"trial-admin-token-0123456789", "trial-service-token-0123456789"});
