@@ -56,6 +56,10 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
     out += "# HELP lobby_redis_errors_total Redis connection and transport errors.\n";
     out += "# TYPE lobby_redis_errors_total counter\n";
     absl::StrAppend(&out, "lobby_redis_errors_total ", redis_->errors(), "\n");
+    out += "# HELP lobby_redis_noeviction 1 when Redis runs with maxmemory-policy noeviction, 0 when it "
+           "may evict Lobby's data, -1 when it would not say.\n";
+    out += "# TYPE lobby_redis_noeviction gauge\n";
+    absl::StrAppend(&out, "lobby_redis_noeviction ", noeviction_.load(), "\n");
     out += "# HELP lobby_up 1 while Redis is reachable and the process serves.\n";
     out += "# TYPE lobby_up gauge\n";
     absl::StrAppend(&out, "lobby_up ", healthy_.load() ? 1 : 0, "\n");
@@ -119,6 +123,7 @@ absl::Status Runtime::Start() {
   if (absl::Status s = http_.Start(); !s.ok()) return s;
   healthy_ = redis_->Command({"PING"}).ok();
   grpc_.SetServing(healthy_);
+  if (healthy_) CheckEvictionPolicy();
   health_thread_ = std::thread([this] { HealthLoop(); });
   for (auto& c : consumers_) c->Start();
   for (const Loop& l : loops_) {
@@ -152,7 +157,26 @@ void Runtime::HealthLoop() {
       logger->log(ok ? spdlog::level::info : spdlog::level::warn, "event=health serving={}", ok);
       healthy_ = ok;
       grpc_.SetServing(ok);
+      if (ok) {
+        lock.unlock();
+        CheckEvictionPolicy();  // a Redis that comes back may be another one (a failover)
+        lock.lock();
+      }
     }
+  }
+}
+
+void Runtime::CheckEvictionPolicy() {
+  auto r = redis_->Command({"CONFIG", "GET", "maxmemory-policy"});
+  if (!r.ok() || r->elements.size() < 2) {  // managed Redis may refuse CONFIG: unknown
+    noeviction_ = -1;
+    return;
+  }
+  const std::string& policy = r->elements[1].str;
+  noeviction_ = policy == "noeviction" ? 1 : 0;
+  if (policy != "noeviction") {
+    log::Get("redis")->warn("event=eviction_policy policy={} error=\"Redis may delete Lobby's records and queue "
+                            "entries when full: set maxmemory-policy noeviction\"", policy);
   }
 }
 

@@ -69,6 +69,8 @@ class Runtime {
   Runtime(config::CommonConfig config, redis::Options redis_options, auth::Authenticator auth,
           const Clock& clock);
   void HealthLoop();
+  /// Reads Redis's maxmemory-policy into noeviction_ and warns unless it is noeviction.
+  void CheckEvictionPolicy();
   void CollectQueueMetrics(std::string& out);
 
   config::CommonConfig config_;
@@ -85,6 +87,7 @@ class Runtime {
   std::vector<std::unique_ptr<queue::Consumer>> consumers_;
   std::atomic<bool> healthy_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<int> noeviction_{-1};
   std::mutex health_mu_;
   std::condition_variable health_cv_;
   bool stopping_ = false;

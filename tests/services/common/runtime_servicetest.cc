@@ -89,6 +89,18 @@ TEST_F(RuntimeTest, ShutdownReportsNotServingButServesThroughTheDelay) {
   EXPECT_EQ(get(), grpc::StatusCode::UNAVAILABLE) << "and refused once it is over";
 }
 
+TEST_F(RuntimeTest, MetricsSayWhetherRedisMayEvict) {
+  EXPECT_NE(http_->Get("/metrics")->body.find("lobby_redis_noeviction 1\n"), std::string::npos)
+      << "redis-server's default is noeviction";
+  ASSERT_TRUE(server().conn().Command({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}).ok());
+  harness_.reset();
+  harness_ = std::make_unique<Harness>(server(), SystemClock::Get());
+  http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
+  std::string body = http_->Get("/metrics")->body;
+  ASSERT_TRUE(server().conn().Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  EXPECT_NE(body.find("lobby_redis_noeviction 0\n"), std::string::npos) << body;
+}
+
 TEST_F(RuntimeTest, AdaptersFindEachServiceWhereItRuns) {
   config::Settings settings;
   chatbot::Component::Declare(settings);
