@@ -440,13 +440,9 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
       End(ToGrpcStatus(error));
       return;
     }
-    {
-      std::lock_guard lock(service_.mu_);
-      if (service_.ending_) {
-        End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
-        return;
-      }
-      service_.watchers_.insert(this);
+    if (!service_.streams_.Add(this)) {
+      End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+      return;
     }
     subscription_ = service_.feed_.Subscribe([this](const std::vector<queue::Entry>& entries) { Offer(entries); });
     subscribed_ = true;
@@ -460,10 +456,7 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
 
   void OnDone() override {
     if (subscribed_) service_.feed_.Unsubscribe(subscription_);
-    {
-      std::lock_guard lock(service_.mu_);
-      service_.watchers_.erase(this);
-    }
+    service_.streams_.Remove(this);
     delete this;
   }
 
@@ -505,11 +498,7 @@ HotlineServiceImpl::~HotlineServiceImpl() {
   executor_.Stop();
 }
 
-void HotlineServiceImpl::EndStreams() {
-  std::lock_guard lock(mu_);
-  ending_ = true;
-  for (WatchReactor* w : watchers_) w->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down: reconnect"));
-}
+void HotlineServiceImpl::EndStreams() { streams_.EndAll("server shutting down: reconnect"); }
 
 grpc::ServerWriteReactor<v1::CallEvent>* HotlineServiceImpl::WatchCalls(grpc::CallbackServerContext* ctx, const v1::WatchCallsRequest* req) {
   auto* reactor = new WatchReactor(*this, req->site_id());

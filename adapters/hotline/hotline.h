@@ -3,7 +3,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -15,6 +14,7 @@
 #include "services/common/executor.h"
 #include "services/common/feed.h"
 #include "services/common/runtime.h"
+#include "services/common/write_queue.h"
 
 namespace httplib {
 class Server;
@@ -104,9 +104,7 @@ class HotlineServiceImpl final : public v1::HotlineService::CallbackService {
   Executor executor_;  // LogCall calls other services: never on the pool they serve on
   RpcMethod watch_, get_, log_;
   Feed feed_;
-  std::mutex mu_;
-  std::set<WatchReactor*> watchers_;
-  bool ending_ = false;
+  OpenStreams<WatchReactor> streams_;
 };
 
 /// The hotline adapter as lobbyd hosts it (--adapters=hotline): the AMI client (when

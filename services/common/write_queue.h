@@ -2,6 +2,8 @@
 
 #include <deque>
 #include <mutex>
+#include <set>
+#include <string>
 
 #include <grpcpp/grpcpp.h>
 
@@ -63,6 +65,34 @@ class WriteQueueReactor : public grpc::ServerWriteReactor<Event> {
   Event current_;  // being written
   bool writing_ = false, finish_called_ = false;
   grpc::Status final_;
+};
+
+/// A service's open streams, so that shutdown can end them all (UNAVAILABLE: clients reconnect
+/// to another server). Once EndAll() has run, Add() refuses new ones.
+template <typename Reactor>
+class OpenStreams {
+ public:
+  /// False when the service is ending: the caller ends the new stream itself.
+  bool Add(Reactor* stream) {
+    std::lock_guard lock(mu_);
+    if (ending_) return false;
+    streams_.insert(stream);
+    return true;
+  }
+  void Remove(Reactor* stream) {
+    std::lock_guard lock(mu_);
+    streams_.erase(stream);
+  }
+  void EndAll(const std::string& message) {
+    std::lock_guard lock(mu_);
+    ending_ = true;
+    for (Reactor* s : streams_) s->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, message));
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<Reactor*> streams_;
+  bool ending_ = false;
 };
 
 }  // namespace lobby

@@ -50,13 +50,9 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
       End(ToGrpcStatus(error));
       return;
     }
-    {
-      std::lock_guard lock(service_.watchers_mu_);
-      if (service_.ending_) {
-        End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
-        return;
-      }
-      service_.watchers_.insert(this);
+    if (!service_.streams_.Add(this)) {
+      End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+      return;
     }
     subscription_ = service_.feed_.Subscribe([this](const std::vector<queue::Entry>& entries) { Offer(entries); });
     subscribed_ = true;
@@ -73,10 +69,7 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
 
   void OnDone() override {
     if (subscribed_) service_.feed_.Unsubscribe(subscription_);
-    {
-      std::lock_guard lock(service_.watchers_mu_);
-      service_.watchers_.erase(this);
-    }
+    service_.streams_.Remove(this);
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return tasks_ == 0; });
@@ -181,11 +174,7 @@ grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignm
   return reactor;
 }
 
-void DispatchServiceImpl::EndStreams() {
-  std::lock_guard lock(watchers_mu_);
-  ending_ = true;
-  for (WatchReactor* w : watchers_) w->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down: reconnect with the last cursor"));
-}
+void DispatchServiceImpl::EndStreams() { streams_.EndAll("server shutting down: reconnect with the last cursor"); }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
                                                      v1::Ticket* resp) {

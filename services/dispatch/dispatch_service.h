@@ -1,10 +1,8 @@
 #pragma once
 
-#include <mutex>
-#include <set>
-
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "services/common/grpc_server.h"
+#include "services/common/write_queue.h"
 #include "services/dispatch/dispatch_logic.h"
 #include "services/dispatch/feed.h"
 
@@ -47,9 +45,7 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
   Feed& feed_;
   redis::Client& redis_;
   RpcMethod apply_, get_, explain_, claim_, decline_, transfer_, acknowledge_, board_, watch_;
-  std::mutex watchers_mu_;
-  std::set<class WatchReactor*> watchers_;
-  bool ending_ = false;
+  OpenStreams<class WatchReactor> streams_;
 };
 
 }  // namespace lobby::dispatch

@@ -155,7 +155,7 @@ class HotlineTest : public RedisTest {
   }
   void TearDown() override {
     watch_ctx_->TryCancel();
-    reading_.join();
+    if (reading_.joinable()) reading_.join();
     harness_.reset();
   }
   v1::CallEvent Next(const std::string& type) {
@@ -275,6 +275,14 @@ TEST_F(HotlineTest, AMissedCallAfterAReconnectBecomesACallbackTask) {
   v1::GetCallRequest get;
   get.set_id("1800000100.9");
   EXPECT_EQ(CallRpc(*hotline_, &v1::HotlineService::Stub::GetCall, get, kAgentToken).status.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(HotlineTest, ShutdownEndsTheWatchSoTheDeskReconnectsElsewhere) {
+  harness_->runtime->Shutdown();
+  reading_.join();  // the stream ended
+  grpc::Status end = reader_->Finish();
+  EXPECT_EQ(end.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(end.error_message(), "server shutting down: reconnect");
 }
 
 TEST_F(HotlineTest, CtiWebhookSignedCallsAndRefusesTheRest) {
