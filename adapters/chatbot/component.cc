@@ -26,6 +26,11 @@ ServiceAddresses AddressesFrom(const config::Settings& settings, Runtime& runtim
   };
 }
 
+std::string AdapterToken(const config::Settings& settings, const Runtime& runtime) {
+  const std::string& token = settings.Get("adapter-token");
+  return token.empty() ? runtime.service_token() : token;
+}
+
 void GrpcLobbyApi::Connect() {
   std::lock_guard lock(mu_);
   if (residents_) return;
@@ -299,7 +304,6 @@ absl::Status Required(const config::Settings& settings, std::initializer_list<co
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime,
                                                              const std::set<std::string>& providers) {
-  std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
   ConversationOptions options;
   for (absl::string_view site : absl::StrSplit(settings.Get("chat-sites"), ',', absl::SkipWhitespace())) {
     std::string id(absl::StripAsciiWhitespace(site));
@@ -310,7 +314,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   if (!absl::LoadTimeZone(settings.Get("chat-timezone"), &options.time_zone)) {
     return settings.Invalid("chat-timezone", "an IANA time zone, e.g. Asia/Hong_Kong");
   }
-  auto c = std::unique_ptr<Component>(new Component(runtime, AddressesFrom(settings, runtime), token, std::move(options)));
+  auto c = std::unique_ptr<Component>(new Component(runtime, AddressesFrom(settings, runtime), AdapterToken(settings, runtime), std::move(options)));
   Component* self = c.get();
   if (providers.count("telegram")) {
     telegram::TelegramConfig cfg;

@@ -27,6 +27,8 @@ using ServiceAddresses = std::function<std::string(const std::string& service)>;
 /// From the settings: `--<service>-addr`, else `--lobby-addr`, else this process's own gRPC
 /// address (when the services share the adapter's process). Read when first needed.
 ServiceAddresses AddressesFrom(const config::Settings& settings, Runtime& runtime);
+/// The token adapters call Lobby with: `--adapter-token`, else the process's service token.
+std::string AdapterToken(const config::Settings& settings, const Runtime& runtime);
 
 /// Lobby's gRPC API as the chat bot uses it, with the adapter's token.
 class GrpcLobbyApi final : public LobbyApi {

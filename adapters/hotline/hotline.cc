@@ -556,8 +556,8 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   if (settings.Get("hotline-ami-host").empty() && cfg.webhook_secret.empty()) {
     return settings.Invalid("hotline-ami-host", "the hotline needs the AMI (hotline-ami-host) or the webhook (hotline-webhook-secret)");
   }
-  std::string token = settings.Get("adapter-token").empty() ? runtime.service_token() : settings.Get("adapter-token");
-  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg), chatbot::AddressesFrom(settings, runtime), token));
+  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg), chatbot::AddressesFrom(settings, runtime),
+                                                    chatbot::AdapterToken(settings, runtime)));
   if (!settings.Get("hotline-ami-host").empty()) {
     AmiConfig ami;
     ami.host = settings.Get("hotline-ami-host");
