@@ -5,10 +5,8 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -27,6 +25,7 @@ namespace {
 using testing::BinDir;
 using testing::Child;
 using testing::ProcessResult;
+using testing::ReadFile;
 using testing::WaitFor;
 
 const std::string kSource = LOBBY_SOURCE_DIR;
@@ -35,13 +34,6 @@ const std::string kChart = kSource + "/helm/lobby";
 std::string Helm() {
   const char* env = std::getenv("LOBBY_HELM");
   return env ? env : kSource + "/.cache/helm/helm";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 ProcessResult RunHelm(std::vector<std::string> args) {

@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -79,18 +78,8 @@ class DrainTest : public ::testing::Test {
     return c;
   }
   // The gRPC address a started lobbyd wrote to its ready file.
-  std::string GrpcOf(const std::string& name) {
-    std::ifstream in(dir_ + "/" + name + ".ready");
-    std::string grpc_part;
-    in >> grpc_part;
-    return grpc_part.substr(grpc_part.find('=') + 1);
-  }
-  std::string Log(const std::string& name) {
-    std::ifstream in(dir_ + "/" + name + ".log");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string GrpcOf(const std::string& name) { return testing::ReadyGrpcAddress(dir_ + "/" + name + ".ready"); }
+  std::string Log(const std::string& name) { return testing::ReadFile(dir_ + "/" + name + ".log"); }
   // SIGTERM, as the kubelet sends it; the process must exit 0 well within its grace period.
   void Terminate(Child* c, const std::string& name) {
     c->Signal(SIGTERM);

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -33,10 +32,7 @@ class LobbydTest : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(dir_ + "/ready") || !lobbyd_->Running(); }))
         << Log();
     ASSERT_TRUE(lobbyd_->Running()) << Log();
-    std::ifstream in(dir_ + "/ready");
-    std::string grpc_part;
-    in >> grpc_part;
-    addr_ = grpc_part.substr(grpc_part.find('=') + 1);
+    addr_ = testing::ReadyGrpcAddress(dir_ + "/ready");
   }
   void TearDown() override {
     lobbyd_.reset();
@@ -57,12 +53,7 @@ class LobbydTest : public ::testing::Test {
     args.insert(args.begin(), BinDir() + "/lobbyctl");
     return testing::Run(args, {{"LOBBY_ADDR", addr_}, {"LOBBY_TOKEN", token}}, input);
   }
-  std::string Log() {
-    std::ifstream in(dir_ + "/lobbyd.log");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string Log() { return testing::ReadFile(dir_ + "/lobbyd.log"); }
 
   RedisServer redis_;
   std::string dir_, addr_;
@@ -179,10 +170,7 @@ TEST_F(LobbydTest, DispatchAssignsANewRepair) {
   EXPECT_NE(shown.find("team plumbing covers plumbing"), std::string::npos) << "the reason is in the history";
   std::string watched;
   ASSERT_TRUE(WaitFor([&] {
-    std::ifstream in(dir_ + "/watch.log");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    watched = ss.str();
+    watched = testing::ReadFile(dir_ + "/watch.log");
     return watched.find("assigned  R-10001") != std::string::npos;
   })) << watched;
   EXPECT_NE(watched.find("plumbing  Tower 1  lee"), std::string::npos) << watched;

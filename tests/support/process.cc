@@ -11,9 +11,25 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace lobby::testing {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string ReadyGrpcAddress(const std::string& ready_file) {
+  std::string content = ReadFile(ready_file);
+  std::string grpc = content.substr(0, content.find(' '));  // "grpc=ADDR"
+  return grpc.substr(grpc.find('=') + 1);
+}
+
 namespace {
 
 std::vector<char*> CStrings(std::vector<std::string>& v) {

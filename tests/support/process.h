@@ -11,6 +11,12 @@ namespace lobby::testing {
 /// The folder of the running test binary (build/bin), where lobbyd and lobbyctl are too.
 std::string BinDir();
 
+/// A whole file as a string ("" when it cannot be read): logs, ready files, examples.
+std::string ReadFile(const std::string& path);
+
+/// The gRPC address in a `lobbyd --ready-file` ("grpc=ADDR http=ADDR").
+std::string ReadyGrpcAddress(const std::string& ready_file);
+
 struct ProcessResult {
   int exit_code = -1;
   std::string out;

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+
+#include "tests/support/process.h"
 
 namespace lobby::log {
 namespace {
@@ -50,11 +50,9 @@ std::string CaptureStderr(const std::function<void()>& fn) {
   dup2(saved, 2);
   close(saved);
   close(fd);
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  std::string out = testing::ReadFile(path);
   unlink(path);
-  return ss.str();
+  return out;
 }
 
 TEST(LogInitTest, JsonLinesEscapeTheMessageAndHonourLevels) {

@@ -2,18 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "tests/support/process.h"
+
 
 namespace lobby::dispatch {
 namespace {
 
-std::string ReadExample() {
-  std::ifstream in(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadExample() { return testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml"); }
 
 TEST(EstateTest, TheShippedExampleParses) {
   auto e = ParseEstate(ReadExample());
