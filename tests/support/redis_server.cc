@@ -145,7 +145,7 @@ bool RedisServer::Settled() {
 std::map<std::string, std::string> RedisServer::Snapshot() {
   // Consumers (the timeline, dispatch, surveys) write as they read: wait until each group has
   // read and acked everything, so that the snapshot shows a keyspace at rest.
-  for (int i = 0; i < 1000 && !Settled(); ++i) absl::SleepFor(absl::Milliseconds(5));
+  WaitFor([this] { return Settled(); }, 5);
   std::map<std::string, std::string> out;
   std::string cursor = "0";
   do {
