@@ -4,6 +4,7 @@
 // Dockerfile's runtime packages are compared with what lobbyd links.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -101,6 +102,23 @@ std::map<std::string, std::string> SecretValues(const Rendered& r, const std::st
   return out;
 }
 
+// A Deployment's, StatefulSet's or Job's first (only) container.
+YAML::Node Container(const YAML::Node& workload) { return workload["spec"]["template"]["spec"]["containers"][0]; }
+
+// The Secrets a workload's container reads through envFrom, in order (a later one's keys win).
+std::vector<std::string> SecretsRead(const YAML::Node& workload) {
+  std::vector<std::string> out;
+  for (const YAML::Node& from : Container(workload)["envFrom"]) {
+    if (from["secretRef"]) out.push_back(from["secretRef"]["name"].as<std::string>());
+  }
+  return out;
+}
+
+bool Reads(const YAML::Node& workload, const std::string& secret) {
+  std::vector<std::string> read = SecretsRead(workload);
+  return std::find(read.begin(), read.end(), secret) != read.end();
+}
+
 // The settings lobbyd marks [secret] in --help.
 std::set<std::string> SecretSettings() {
   ProcessResult help = testing::Run({BinDir() + "/lobbyd", "--help"}, {});
@@ -177,7 +195,7 @@ void CheckCommon(const Rendered& r, const std::string& values, std::set<std::str
   // Every Deployment reads the ConfigMap, and every Secret it names is one the values name.
   for (const YAML::Node& d : r.Of("Deployment")) {
     bool config = false;
-    for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
+    for (const YAML::Node& from : Container(d)["envFrom"]) {
       if (from["configMapRef"]) config = from["configMapRef"]["name"].as<std::string>() == "lobby-config";
     }
     EXPECT_TRUE(config) << d["metadata"]["name"];
@@ -189,7 +207,7 @@ std::map<std::string, std::string> Hosting(const Rendered& r) {
   std::map<std::string, std::string> out;
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string args;
-    for (const YAML::Node& a : d["spec"]["template"]["spec"]["containers"][0]["args"]) {
+    for (const YAML::Node& a : Container(d)["args"]) {
       absl::StrAppend(&args, args.empty() ? "" : " ", a.as<std::string>());
     }
     out[d["metadata"]["name"].as<std::string>()] = args;
@@ -210,7 +228,7 @@ TEST(ChartTest, DefaultValues) {
   YAML::Node redis = r.Get("StatefulSet", "lobby-redis");
   ASSERT_TRUE(redis.IsMap());
   std::string args;
-  for (const YAML::Node& a : redis["spec"]["template"]["spec"]["containers"][0]["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
+  for (const YAML::Node& a : Container(redis)["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
   EXPECT_TRUE(absl::StrContains(args, "--appendonly yes")) << args;
   EXPECT_TRUE(absl::StrContains(args, "--maxmemory-policy noeviction")) << args;
   EXPECT_TRUE(absl::StrContains(args, "--appendfsync always")) << "nothing acknowledged lost, even with the node: " << args;
@@ -230,15 +248,14 @@ TEST(ChartTest, DefaultValues) {
   EXPECT_EQ(r.Names("Secret"), std::set<std::string>{"lobby-service-token"});
   EXPECT_EQ(SecretValues(r, "lobby-service-token")["LOBBY_SERVICE_TOKEN"].size(), 48u);
   for (const YAML::Node& d : r.Of("Deployment")) {
-    EXPECT_EQ(d["spec"]["template"]["spec"]["containers"][0]["envFrom"][1]["secretRef"]["name"].as<std::string>(),
-              "lobby-service-token") << d["metadata"]["name"];
+    EXPECT_EQ(SecretsRead(d), std::vector<std::string>{"lobby-service-token"}) << d["metadata"]["name"];
   }
 }
 
 TEST(ChartTest, BundledRedisWithAPassword) {
   Rendered r = Render("", {"--set", "redis.bundled.passwordSecret=lobby-redis-auth"});
   CheckCommon(r, "bundled Redis with a password", {});
-  YAML::Node redis = r.Get("StatefulSet", "lobby-redis")["spec"]["template"]["spec"]["containers"][0];
+  YAML::Node redis = Container(r.Get("StatefulSet", "lobby-redis"));
   std::string args;
   for (const YAML::Node& a : redis["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
   EXPECT_TRUE(absl::StrContains(args, "--requirepass $(REDISCLI_AUTH)")) << "the password never on the command line: " << args;
@@ -246,11 +263,7 @@ TEST(ChartTest, BundledRedisWithAPassword) {
   EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["name"].as<std::string>(), "lobby-redis-auth");
   EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["key"].as<std::string>(), "LOBBY_REDIS_PASSWORD");
   for (const YAML::Node& d : r.Of("Deployment")) {
-    bool reads = false;
-    for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
-      reads |= from["secretRef"] && from["secretRef"]["name"].as<std::string>() == "lobby-redis-auth";
-    }
-    EXPECT_TRUE(reads) << d["metadata"]["name"] << " must read LOBBY_REDIS_PASSWORD";
+    EXPECT_TRUE(Reads(d, "lobby-redis-auth")) << d["metadata"]["name"] << " must read LOBBY_REDIS_PASSWORD";
   }
 }
 
@@ -262,13 +275,7 @@ TEST(ChartTest, Minimal) {
   EXPECT_TRUE(r.Of("PodDisruptionBudget").empty());
   EXPECT_TRUE(r.Of("NetworkPolicy").empty());
   EXPECT_EQ(r.Names("Secret"), (std::set<std::string>{"lobby-service-token", "lobby-trial"}));
-  for (const YAML::Node& d : r.Of("Deployment")) {
-    bool reads = false;
-    for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
-      reads |= from["secretRef"] && from["secretRef"]["name"].as<std::string>() == "lobby-trial";
-    }
-    EXPECT_TRUE(reads) << d["metadata"]["name"];
-  }
+  for (const YAML::Node& d : r.Of("Deployment")) EXPECT_TRUE(Reads(d, "lobby-trial")) << d["metadata"]["name"];
 }
 
 TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
@@ -291,18 +298,12 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   EXPECT_FALSE(r.Get("PodDisruptionBudget", "lobby-hotline").IsMap());
   // Images by digest.
   for (const YAML::Node& d : r.Of("Deployment")) {
-    EXPECT_TRUE(absl::StrContains(d["spec"]["template"]["spec"]["containers"][0]["image"].as<std::string>(), "@sha256:"));
+    EXPECT_TRUE(absl::StrContains(Container(d)["image"].as<std::string>(), "@sha256:"));
   }
   // An adapter's Secret reaches that adapter only.
-  auto secrets_of = [&](const std::string& name) {
-    std::set<std::string> out;
-    for (const YAML::Node& from : r.Get("Deployment", name)["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
-      if (from["secretRef"]) out.insert(from["secretRef"]["name"].as<std::string>());
-    }
-    return out;
-  };
-  EXPECT_EQ(secrets_of("lobby-telegram"), (std::set<std::string>{"lobby-service-token", "lobby-core", "lobby-telegram"}));
-  EXPECT_EQ(secrets_of("lobby-repairs"), (std::set<std::string>{"lobby-service-token", "lobby-core"}));
+  EXPECT_EQ(SecretsRead(r.Get("Deployment", "lobby-telegram")),
+            (std::vector<std::string>{"lobby-service-token", "lobby-core", "lobby-telegram"}));
+  EXPECT_EQ(SecretsRead(r.Get("Deployment", "lobby-repairs")), (std::vector<std::string>{"lobby-service-token", "lobby-core"}));
   // The Ingress carries the webhook adapters' paths only.
   YAML::Node ingress = r.Get("Ingress", "lobby-webhooks");
   ASSERT_TRUE(ingress.IsMap());
@@ -323,15 +324,13 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   std::vector<YAML::Node> jobs = r.Of("Job");
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0]["metadata"]["annotations"]["helm.sh/hook"].as<std::string>(), "post-install,post-upgrade");
-  std::string script = jobs[0]["spec"]["template"]["spec"]["containers"][0]["args"][0].as<std::string>();
+  std::string script = Container(jobs[0])["args"][0].as<std::string>();
   EXPECT_TRUE(absl::StrContains(script, "lobbyctl --addr lobby-dispatch:7000 apply -f /etc/lobby/estate/estate-harbour-view.yaml")) << script;
   EXPECT_TRUE(absl::StrContains(script, "lobbyctl --addr lobby-surveys:7000 apply -f /etc/lobby/estate/surveys-harbour-view.yaml")) << script;
   // lobbyctl uses the service token the pods use: the Job reads their Secrets in their order.
   EXPECT_TRUE(absl::StrContains(script, "export LOBBY_TOKEN=\"${LOBBY_TOKEN:-$LOBBY_SERVICE_TOKEN}\"")) << script;
-  YAML::Node job_from = jobs[0]["spec"]["template"]["spec"]["containers"][0]["envFrom"];
-  ASSERT_EQ(job_from.size(), 2u);
-  EXPECT_EQ(job_from[0]["secretRef"]["name"].as<std::string>(), "lobby-service-token");
-  EXPECT_EQ(job_from[1]["secretRef"]["name"].as<std::string>(), "lobby-core");
+  EXPECT_EQ(Container(jobs[0])["envFrom"].size(), 2u);
+  EXPECT_EQ(SecretsRead(jobs[0]), (std::vector<std::string>{"lobby-service-token", "lobby-core"}));
   YAML::Node estate = r.Get("ConfigMap", "lobby-estate");
   ASSERT_TRUE(estate.IsMap());
   YAML::Node parsed = YAML::Load(estate["data"]["estate-harbour-view.yaml"].as<std::string>());
@@ -390,12 +389,11 @@ void StartsWithTheChartsSettings(const std::string& values) {
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
     std::map<std::string, std::string> pod_env = env;
-    for (const YAML::Node& from : d["spec"]["template"]["spec"]["containers"][0]["envFrom"]) {
-      if (!from["secretRef"]) continue;  // in order: a later Secret's key wins, as in Kubernetes
-      for (const auto& [k, v] : SecretValues(r, from["secretRef"]["name"].as<std::string>())) pod_env[k] = v;
+    for (const std::string& secret : SecretsRead(d)) {  // in order: a later Secret's key wins, as in Kubernetes
+      for (const auto& [k, v] : SecretValues(r, secret)) pod_env[k] = v;
     }
     std::vector<std::string> argv = {BinDir() + "/lobbyd", "--ready-file", dir + "/" + name + ".ready"};
-    for (const YAML::Node& a : d["spec"]["template"]["spec"]["containers"][0]["args"]) argv.push_back(a.as<std::string>());
+    for (const YAML::Node& a : Container(d)["args"]) argv.push_back(a.as<std::string>());
     Child lobbyd(argv, pod_env, dir + "/" + name + ".log");
     EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(dir + "/" + name + ".ready") || !lobbyd.Running(); }, 20));
     EXPECT_TRUE(lobbyd.Running()) << name << ":\n" << ReadFile(dir + "/" + name + ".log");
