@@ -37,8 +37,9 @@ void GrpcLobbyApi::Connect() {
   // Services at the same address share one channel.
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   auto channel = [&](const std::string& service) {
-    auto& c = channels[addr_(service)];
-    if (!c) c = Dial(addr_(service));
+    std::string addr = addr_(service);
+    auto& c = channels[addr];
+    if (!c) c = Dial(addr);
     return c;
   };
   residents_ = v1::ResidentService::NewStub(channel("residents"));
