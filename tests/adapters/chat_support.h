@@ -34,13 +34,15 @@ class FakeProvider {
   std::thread thread_;
 };
 
-/// A resident of estate "demo" with a verified identity `external_id` on `channel`.
+/// A resident of estate "demo".
 struct ChatResident {
   std::string name, phone, building, floor, room, language;
   v1::ResidentRole role = v1::RESIDENT_ROLE_OWNER;
+  std::vector<std::string> tags = {};
 };
-inline std::string LinkedResident(const std::shared_ptr<grpc::Channel>& channel, const ChatResident& who,
-                                  v1::Channel chat, const std::string& external_id) {
+
+/// Creates `who`; returns their id ("" when that failed, which is also a test failure).
+inline std::string CreateResident(const std::shared_ptr<grpc::Channel>& channel, const ChatResident& who) {
   auto residents = v1::ResidentService::NewStub(channel);
   v1::CreateResidentRequest req;
   auto* r = req.mutable_resident();
@@ -52,15 +54,24 @@ inline std::string LinkedResident(const std::shared_ptr<grpc::Channel>& channel,
   r->mutable_unit()->set_room(who.room);
   r->set_role(who.role);
   r->set_language(who.language);
+  for (const std::string& tag : who.tags) r->add_tags(tag);
   auto created = CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
   EXPECT_TRUE(created.ok()) << created.status.error_message();
+  return created.value.id();
+}
+
+/// `who`, with a verified identity `external_id` on `chat`.
+inline std::string LinkedResident(const std::shared_ptr<grpc::Channel>& channel, const ChatResident& who,
+                                  v1::Channel chat, const std::string& external_id) {
+  std::string id = CreateResident(channel, who);
+  auto residents = v1::ResidentService::NewStub(channel);
   v1::LinkIdentityRequest link;
-  link.set_resident_id(created.value.id());
+  link.set_resident_id(id);
   link.set_channel(chat);
   link.set_external_id(external_id);
   link.set_verified(true);
   EXPECT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
-  return created.value.id();
+  return id;
 }
 
 }  // namespace lobby::testing

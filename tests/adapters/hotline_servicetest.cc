@@ -16,6 +16,7 @@
 #include "adapters/common/crypto.h"
 #include "lobby/v1/hotline.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "tests/adapters/chat_support.h"
 #include "tests/support/harness.h"
 
 namespace lobby::hotline {
@@ -121,20 +122,9 @@ class HotlineTest : public RedisTest {
         "--hotline-webhook-secret", "cti-secret-0123456789"});
     hotline_ = v1::HotlineService::NewStub(harness_->channel);
     residents_ = v1::ResidentService::NewStub(harness_->channel);
-    v1::CreateResidentRequest req;
-    auto* r = req.mutable_resident();
-    r->set_name("Ah Po Wong");
-    r->add_phones("+85291234567");
-    r->mutable_unit()->set_site_id("demo");
-    r->mutable_unit()->set_building("Tower 1");
-    r->mutable_unit()->set_floor("3");
-    r->mutable_unit()->set_room("A");
-    r->set_role(v1::RESIDENT_ROLE_OWNER);
-    r->set_language("zh-Hant");
-    r->add_tags("elderly");
-    auto created = CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
-    ASSERT_TRUE(created.ok());
-    resident_ = created.value.id();
+    resident_ = lobby::testing::CreateResident(
+        harness_->channel, {"Ah Po Wong", "+85291234567", "Tower 1", "3", "A", "zh-Hant", v1::RESIDENT_ROLE_OWNER, {"elderly"}});
+    ASSERT_FALSE(resident_.empty());
     ASSERT_TRUE(WaitFor([&] { return pbx_.logins() >= 1; }));
     // Watch as the desk would.
     watch_ctx_ = std::make_unique<grpc::ClientContext>();

@@ -69,20 +69,8 @@ class SmsTest : public RedisTest {
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     // On file by phone only: no chat identity needed for SMS.
-    auto residents = v1::ResidentService::NewStub(harness_->channel);
-    v1::CreateResidentRequest req;
-    auto* r = req.mutable_resident();
-    r->set_name("Mary Chan");
-    r->add_phones(kPhone);
-    r->mutable_unit()->set_site_id("demo");
-    r->mutable_unit()->set_building("Tower 2");
-    r->mutable_unit()->set_floor("8");
-    r->mutable_unit()->set_room("C");
-    r->set_role(v1::RESIDENT_ROLE_OWNER);
-    r->set_language("en");
-    auto created = CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
-    ASSERT_TRUE(created.ok());
-    resident_ = created.value.id();
+    resident_ = lobby::testing::CreateResident(harness_->channel, {"Mary Chan", kPhone, "Tower 2", "8", "C", "en"});
+    ASSERT_FALSE(resident_.empty());
   }
   void TearDown() override { harness_.reset(); }
 

@@ -271,18 +271,9 @@ TEST_F(TelegramTest, AnEmergencyIsCreatedAtOnceWithSafetyInstructions) {
 }
 
 TEST_F(TelegramTest, AnUnknownSenderLinksTheirFlatWithAnSmsCode) {
-  auto residents = v1::ResidentService::NewStub(harness_->channel);
-  v1::CreateResidentRequest create;
-  v1::Resident* who = create.mutable_resident();
-  who->set_name("Amy Wong");
-  who->add_phones("+85291234568");
-  who->mutable_unit()->set_site_id("demo");
-  who->mutable_unit()->set_building("Tower 2");
-  who->mutable_unit()->set_floor("3");
-  who->mutable_unit()->set_room("B");
-  who->set_role(v1::RESIDENT_ROLE_TENANT);
-  who->set_language("en");
-  ASSERT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, create, kAdminToken).ok());
+  ASSERT_FALSE(lobby::testing::CreateResident(harness_->channel, {"Amy Wong", "+85291234568", "Tower 2", "3", "B", "en",
+                                                                 v1::RESIDENT_ROLE_TENANT})
+                   .empty());
 
   json welcome = Say(Message(555, "hello"));
   EXPECT_NE(welcome["text"].get<std::string>().find("not linked to your flat"), std::string::npos) << welcome.dump();
@@ -312,6 +303,7 @@ TEST_F(TelegramTest, AnUnknownSenderLinksTheirFlatWithAnSmsCode) {
   EXPECT_NE(linked["text"].get<std::string>().find("Thank you, Amy Wong"), std::string::npos) << linked.dump();
   EXPECT_NE(linked["text"].get<std::string>().find("Tower 2, 3/F, flat B"), std::string::npos) << linked.dump();
   EXPECT_EQ(Buttons(Sent(++said_)).size(), 4u) << "then the menu";
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
   v1::ResolveIdentityRequest resolve;
   resolve.set_channel(v1::CHANNEL_TELEGRAM);
   resolve.set_external_id("555");
