@@ -51,9 +51,10 @@ void GrpcLobbyApi::Connect() {
 namespace {
 template <typename Stub, typename Req, typename Resp>
 absl::StatusOr<Resp> Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                          const std::string& token) {
+                          const std::string& token, const std::string& acting_for = "") {
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token, absl::Seconds(5));
+  if (!acting_for.empty()) ctx.AddMetadata(auth::kActingForHeader, acting_for);
   Resp resp;
   grpc::Status s = (stub.*method)(&ctx, req, &resp);
   if (!s.ok()) return FromGrpcStatus(s);
@@ -149,22 +150,24 @@ absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
 
 absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
   Connect();
-  v1::ListResidentsRequest req;
+  v1::ResolvePhoneRequest req;
   req.set_phone(phone);
-  req.set_page_size(20);
-  auto r = Call(*residents_, &v1::ResidentService::Stub::ListResidents, req, token_);
+  auto r = Call(*residents_, &v1::ResidentService::Stub::ResolvePhone, req, token_);
   if (!r.ok()) return r.status();
   return std::vector<v1::Resident>(r->residents().begin(), r->residents().end());
 }
 
-absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text, bool internal) {
+absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text, bool internal,
+                                      const std::string& acting_for) {
   Connect();
   v1::AddCommentRequest req;
   req.set_id(ticket);
   req.set_text(text);
   req.set_internal(internal);
-  if (absl::StartsWith(ticket, "C-")) return Call(*complaints_, &v1::ComplaintService::Stub::AddComment, req, token_).status();
-  return Call(*repairs_, &v1::RepairService::Stub::AddComment, req, token_).status();
+  if (absl::StartsWith(ticket, "C-")) {
+    return Call(*complaints_, &v1::ComplaintService::Stub::AddComment, req, token_, acting_for).status();
+  }
+  return Call(*repairs_, &v1::RepairService::Stub::AddComment, req, token_, acting_for).status();
 }
 
 absl::Status GrpcLobbyApi::SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) {

@@ -210,7 +210,20 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
       effective.button = true;
     }
   }
+  if (IsBlank(effective.text)) effective.text.clear();  // " ", a zero-width space: nothing typed
   auto replies = Step(s, effective);
+  if (!replies.ok() && !IsTransient(replies.status())) {
+    // Lobby cannot take this message, and never will: say so, keep the conversation where it
+    // was, and answer the provider 200 so that it does not send it again and again.
+    log::Get(ChannelName(in.channel))
+        ->warn("event=message_refused message={} code={} error=\"{}\"", in.message_id,
+               absl::StatusCodeToString(replies.status().code()), replies.status().message());
+    Reply sorry{T(s.lang, "Sorry, we could not take that message. Please try again in other words, or type MENU.",
+                  "對不起，我們未能處理這則訊息。請換個說法再試，或輸入「選單」。",
+                  "对不起，我们未能处理这条消息。请换个说法再试，或输入“菜单”。"),
+                {}};
+    return Replies{std::move(sorry)};
+  }
   if (!replies.ok()) return replies.status();
   std::vector<redis::Args> save = {{"DEL", s.key}};
   redis::Args set = {"HSET", s.key};
@@ -667,7 +680,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const 
   t->set_channel(in.channel);
   std::string description = s.Get("description");
   if (description.empty() && c != nullptr) description = CategoryName(*c, lang);
-  t->set_description(Utf8Prefix(description, 2000));
+  t->set_description(Utf8Prefix(description, kMaxDescriptionChars));
   if (s.resident) {
     t->mutable_reporter()->set_resident_id(s.resident->id());
   } else {
@@ -783,7 +796,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     *t->mutable_location()->mutable_unit() = s.resident->unit();
     t->set_category(category);
     t->set_channel(in.channel);
-    t->set_description(Utf8Prefix(s.Get("description"), 2000));
+    t->set_description(Utf8Prefix(s.Get("description"), kMaxDescriptionChars));
     t->mutable_reporter()->set_resident_id(s.resident->id());
     t->mutable_complaint()->set_subject(sub->subject);
     t->mutable_complaint()->set_anonymous(s.Get("anonymous") == "yes");
@@ -927,6 +940,48 @@ std::string FindTicketNumber(const std::string& text) {
     if (digits >= 5 && digits <= 7) return absl::StrCat(std::string(1, c), "-", text.substr(i + 2, digits));
   }
   return "";
+}
+
+bool IsTransient(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnimplemented:
+      return false;
+    default:  // unavailable, deadlines, aborted, a wrong token (an operator fixes it), ...
+      return true;
+  }
+}
+
+bool IsBlank(absl::string_view s) {
+  // ASCII white space, and the Unicode spaces and invisible characters chat apps let through:
+  // NBSP, the U+2000 spaces, zero-width space/joiners, word joiner, ideographic space, BOM.
+  static constexpr absl::string_view kInvisible[] = {"\xc2\xa0", "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",
+                                                     "\xe2\x81\xa0", "\xe3\x80\x80", "\xef\xbb\xbf"};
+  while (!s.empty()) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(s[0]))) {
+      s.remove_prefix(1);
+      continue;
+    }
+    // U+2000..U+200A: e2 80 80..8a
+    if (s.size() >= 3 && s[0] == '\xe2' && s[1] == '\x80' && static_cast<unsigned char>(s[2]) <= 0x8a) {
+      s.remove_prefix(3);
+      continue;
+    }
+    bool skipped = false;
+    for (absl::string_view c : kInvisible) {
+      if (absl::ConsumePrefix(&s, c)) {
+        skipped = true;
+        break;
+      }
+    }
+    if (!skipped) return false;
+  }
+  return true;
 }
 
 std::string Utf8Prefix(absl::string_view s, size_t max_chars) {

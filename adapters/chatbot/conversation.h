@@ -54,8 +54,11 @@ class LobbyApi {
   virtual absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) = 0;
   /// The residents with this number (E.164) on file, in any estate.
   virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) = 0;
-  /// A comment on a repair or complaint; `internal`: for staff only.
-  virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal) = 0;
+  /// A comment on a repair or complaint; `internal`: for staff only. `acting_for` names whom the
+  /// adapter writes for: "resident:ID", "phone:NUMBER" or, for an internal note, "staff:NAME"
+  /// (the service refuses a comment on a ticket that person did not report).
+  virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
+                                  const std::string& acting_for) = 0;
   /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
   virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) = 0;
 };
@@ -168,6 +171,13 @@ absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& message, const Recipie
 /// The first `max_chars` characters (code points) of UTF-8 `s`: provider limits count characters,
 /// and a cut inside a character would make the message invalid.
 std::string Utf8Prefix(absl::string_view s, size_t max_chars);
+/// A failure worth the provider's retry (Lobby unreachable, a deadline, a conflict, a wrong
+/// token), as opposed to a message Lobby will never take (bad input, a refused action).
+bool IsTransient(const absl::Status& s);
+/// Nothing but white space and invisible characters (zero-width spaces, NBSP, BOM, ...).
+bool IsBlank(absl::string_view s);
+/// The longest description passed on, in characters (RepairService takes as many).
+inline constexpr size_t kMaxDescriptionChars = 5000;
 
 /// Buttons as they travel in an outbound entry: "label\x1fdata\x1e...".
 std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons);

@@ -316,7 +316,7 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req, co
     if (!created.ok()) return created.status();
     if (!call.recording_url().empty()) {
       // Recordings are for staff: an internal comment, never shown to the resident.
-      (void)api_.AddComment(created->id(), "Call recording: " + call.recording_url(), true);
+      (void)api_.AddComment(created->id(), "Call recording: " + call.recording_url(), true, "staff:" + agent);
     }
     out.mutable_created()->Swap(&*created);
     tickets.insert(tickets.begin(), out.created().id());
@@ -351,7 +351,7 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req, co
   Timeline(c, absl::StrCat("Call logged by ", agent, " (", disposition, "): ", req.summary()), "call:" + req.call_id() + ":logged",
            tickets.empty() ? "" : tickets.front());
   for (const auto& t : req.ticket_ids()) {
-    (void)api_.AddComment(t, absl::StrCat("Phone call ", req.call_id(), " (", agent, "): ", req.summary()), true);
+    (void)api_.AddComment(t, absl::StrCat("Phone call ", req.call_id(), " (", agent, "): ", req.summary()), true, "staff:" + agent);
   }
   if (absl::Status s = RecordRating(req.call_id()); !s.ok()) {
     log::Get("hotline")->warn("event=rating_not_recorded call={} error=\"{}\"", req.call_id(), s.message());
@@ -484,9 +484,9 @@ HotlineServiceImpl::HotlineServiceImpl(const RpcEnv& env, Calls& calls, redis::O
     : env_(env),
       calls_(calls),
       executor_(4),
-      watch_(env.Method("lobby.v1.HotlineService/WatchCalls", {Role::kAgent, Role::kManager, Role::kAdmin})),
-      get_(env.Method("lobby.v1.HotlineService/GetCall", {Role::kAgent, Role::kManager, Role::kAdmin})),
-      log_(env.Method("lobby.v1.HotlineService/LogCall", {Role::kAgent, Role::kManager, Role::kAdmin})),
+      watch_(env.Method("lobby.v1.HotlineService/WatchCalls")),
+      get_(env.Method("lobby.v1.HotlineService/GetCall")),
+      log_(env.Method("lobby.v1.HotlineService/LogCall")),
       feed_(std::move(redis_options), Calls::kEventsStream) {
   log_.executor = &executor_;
   get_.executor = &executor_;

@@ -263,7 +263,8 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
     if (!t2.ok() || t2->reporter().resident_id() != r.id()) {
       return Outcome{{absl::StrCat(ticket, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。"))}, {}};
     }
-    if (absl::Status st = api_.AddComment(ticket, absl::StrCat("Correction from the resident by SMS: ", rest), false); !st.ok()) return st;
+    if (absl::Status st = api_.AddComment(ticket, absl::StrCat("Correction from the resident by SMS: ", rest), false,
+                                                     "resident:" + r.id()); !st.ok()) return st;
     Text correction = t;
     correction.body = rest;
     auto cb = Callback(s, correction, &r, "correction", ticket);

@@ -88,7 +88,8 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
       in.user = std::to_string(m.at("from").at("id").get<int64_t>());
       in.language = m.at("from").value("language_code", "");
       chat = std::to_string(m.at("chat").at("id").get<int64_t>());
-      in.message_id = std::to_string(m.at("message_id").get<int64_t>());
+      // Message ids are unique only within one chat: the chat makes them Lobby's key.
+      in.message_id = absl::StrCat(chat, ":", m.at("message_id").get<int64_t>());
       in.text = m.value("text", "");
       if (in.text.empty()) in.text = m.value("caption", "");
       if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
@@ -102,6 +103,9 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
     }
   } catch (const json::exception& e) {
     return {400, absl::StrCat("not a Telegram update: ", e.what())};
+  }
+  if (chat == "0" || in.user == "0" || absl::StartsWith(in.user, "-")) {
+    return {400, "not a Telegram update: chat and sender ids are never 0, and a sender's is positive"};
   }
   std::vector<std::pair<std::string, std::string>> answer;
   if (!callback.empty()) answer = {{"kind", "callback_answer"}, {"callback_query_id", callback}, {"idempotency_key", "cb:" + callback}};

@@ -110,7 +110,11 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerCon
   if (it == md.end()) {
     return absl::UnauthenticatedError("missing bearer token (authorization: Bearer <token>)");
   }
-  return Check(absl::string_view(it->second.data(), it->second.size()), allowed, method);
+  auto principal = Check(absl::string_view(it->second.data(), it->second.size()), allowed, method);
+  if (principal.ok() && principal->role == Role::kAdapter) {
+    if (auto f = md.find(kActingForHeader); f != md.end()) principal->acting_for.assign(f->second.data(), f->second.size());
+  }
+  return principal;
 }
 
 }  // namespace lobby::auth

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "services/common/auth.h"
+#include "services/common/permissions.h"
 #include "services/common/executor.h"
 #include "services/common/metrics.h"
 #include "services/common/status.h"
@@ -34,11 +35,13 @@ struct RpcEnv {
   /// ever on calls no worker is free to serve. Their handlers must never call another service.
   Executor* internal_executor;
 
-  RpcMethod Method(std::string name, auth::RoleSet roles) const {
-    return RpcMethod{name, roles, metrics->Rpc(name), executor};
+  /// A method with the roles services/common/permissions.cc gives it.
+  RpcMethod Method(std::string name) const {
+    return RpcMethod{name, auth::RolesFor(name), metrics->Rpc(name), executor};
   }
-  RpcMethod InternalMethod(std::string name, auth::RoleSet roles) const {
-    return RpcMethod{name, roles, metrics->Rpc(name), internal_executor};
+  /// The same, run on the executor for calls between Lobby's own services.
+  RpcMethod InternalMethod(std::string name) const {
+    return RpcMethod{name, auth::RolesFor(name), metrics->Rpc(name), internal_executor};
   }
 };
 

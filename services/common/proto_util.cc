@@ -19,7 +19,13 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+  // Seconds and nanos apart: nanoseconds since 1970 overflow int64 after the year 2262.
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds && t.seconds() <= TimeUtil::kTimestampMaxSeconds &&
+         t.nanos() >= 0 && t.nanos() < 1000000000;
 }
 
 absl::Status ValidateSiteId(absl::string_view site) {

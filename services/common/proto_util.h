@@ -15,6 +15,8 @@ std::string ChannelName(v1::Channel channel);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
+/// Within protobuf's Timestamp range (the years 1 to 9999, nanos below a second).
+bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 
 /// A site (estate) id: 1 to 32 of a-z, 0-9, '-', '_'. INVALID_ARGUMENT otherwise.
 absl::Status ValidateSiteId(absl::string_view site);

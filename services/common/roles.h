@@ -29,6 +29,13 @@ class RoleSet {
 struct Principal {
   Role role = Role::kAgent;
   std::string name;  // from the tokens file; never the token
+  /// Adapters only: whom the adapter acts for in this call, from the `lobby-acting-for` header:
+  /// "resident:RS-10001", "phone:+85291234567" (a guest's number) or "staff:NAME" (a person the
+  /// adapter authenticated itself, e.g. a hotline agent). Empty for everyone else.
+  std::string acting_for;
 };
+
+/// The metadata key adapters name whom they act for with (see Principal::acting_for).
+inline constexpr char kActingForHeader[] = "lobby-acting-for";
 
 }  // namespace lobby::auth

@@ -5,23 +5,21 @@ namespace {
 
 using auth::Role;
 constexpr char kPrefix[] = "lobby.v1.ComplaintService/";
-constexpr auth::RoleSet kEveryone = {Role::kAdapter, Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin};
-constexpr auth::RoleSet kDesk = {Role::kAgent, Role::kManager, Role::kAdmin};
 
 }  // namespace
 
 ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
     : logic_(logic),
       env_(env),
-      create_(env.Method(std::string(kPrefix) + "CreateComplaint", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      get_(env.InternalMethod(std::string(kPrefix) + "GetComplaint", kEveryone)),
-      list_(env.Method(std::string(kPrefix) + "ListComplaints", kEveryone)),
-      assign_(env.InternalMethod(std::string(kPrefix) + "Assign", kDesk)),
-      annotate_(env.InternalMethod(std::string(kPrefix) + "Annotate", {Role::kAdmin})),
-      transition_(env.Method(std::string(kPrefix) + "Transition", kEveryone)),
-      comment_(env.Method(std::string(kPrefix) + "AddComment", kEveryone)),
-      follow_up_(env.Method(std::string(kPrefix) + "RecordFollowUp", kDesk)),
-      count_(env.Method(std::string(kPrefix) + "CountByStatus", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})) {}
+      create_(env.Method(std::string(kPrefix) + "CreateComplaint")),
+      get_(env.InternalMethod(std::string(kPrefix) + "GetComplaint")),
+      list_(env.Method(std::string(kPrefix) + "ListComplaints")),
+      assign_(env.InternalMethod(std::string(kPrefix) + "Assign")),
+      annotate_(env.InternalMethod(std::string(kPrefix) + "Annotate")),
+      transition_(env.Method(std::string(kPrefix) + "Transition")),
+      comment_(env.Method(std::string(kPrefix) + "AddComment")),
+      follow_up_(env.Method(std::string(kPrefix) + "RecordFollowUp")),
+      count_(env.Method(std::string(kPrefix) + "CountByStatus")) {}
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(grpc::CallbackServerContext* ctx,
                                                                 const v1::CreateTicketRequest* req, v1::Ticket* resp) {

@@ -26,8 +26,11 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config, std::strin
     : catalog_([&runtime, repairs_addr] { return repairs_addr.empty() ? runtime.grpc().address() : repairs_addr; },
                runtime.service_token()),
       store_(runtime.redis(), "lobby:complaints", "C"),
+      residents_([&runtime, a = config.residents_addr] { return a.empty() ? runtime.grpc().address() : a; },
+                 runtime.service_token(), runtime.clock()),
       logic_(store_, runtime.clock(), tickets::Kind::kComplaint, config,
-             [this](absl::string_view site) { return catalog_.Get(site); }),
+             [this](absl::string_view site) { return catalog_.Get(site); },
+             [this](absl::string_view id) { return residents_.SiteOf(id); }),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::complaints

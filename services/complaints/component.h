@@ -8,6 +8,7 @@
 #include "services/complaints/catalog_client.h"
 #include "services/complaints/complaint_service.h"
 #include "services/tickets/redis_ticket_store.h"
+#include "services/tickets/resident_sites.h"
 #include "services/tickets/ticket_logic.h"
 
 namespace lobby::complaints {
@@ -25,6 +26,7 @@ class Component {
   Component(Runtime& runtime, tickets::TicketsConfig config, std::string repairs_addr);
   CatalogClient catalog_;
   tickets::RedisTicketStore store_;
+  tickets::ResidentSites residents_;
   tickets::TicketLogic logic_;
   ComplaintServiceImpl service_;
 };

@@ -14,15 +14,15 @@ DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed&
       env_(env),
       feed_(feed),
       redis_(redis),
-      apply_(env.Method("lobby.v1.DispatchService/ApplyEstate", {Role::kManager, Role::kAdmin})),
-      get_(env.Method("lobby.v1.DispatchService/GetEstate", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
-      explain_(env.Method("lobby.v1.DispatchService/Explain", {Role::kAgent, Role::kManager, Role::kAdmin})),
-      claim_(env.Method("lobby.v1.DispatchService/Claim", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
-      decline_(env.Method("lobby.v1.DispatchService/Decline", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
-      transfer_(env.Method("lobby.v1.DispatchService/Transfer", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
-      acknowledge_(env.Method("lobby.v1.DispatchService/Acknowledge", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
-      board_(env.Method("lobby.v1.DispatchService/GetBoard", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})),
-      watch_(env.Method("lobby.v1.DispatchService/WatchAssignments", {Role::kTechnician, Role::kAgent, Role::kManager, Role::kAdmin})) {}
+      apply_(env.Method("lobby.v1.DispatchService/ApplyEstate")),
+      get_(env.Method("lobby.v1.DispatchService/GetEstate")),
+      explain_(env.Method("lobby.v1.DispatchService/Explain")),
+      claim_(env.Method("lobby.v1.DispatchService/Claim")),
+      decline_(env.Method("lobby.v1.DispatchService/Decline")),
+      transfer_(env.Method("lobby.v1.DispatchService/Transfer")),
+      acknowledge_(env.Method("lobby.v1.DispatchService/Acknowledge")),
+      board_(env.Method("lobby.v1.DispatchService/GetBoard")),
+      watch_(env.Method("lobby.v1.DispatchService/WatchAssignments")) {}
 
 DispatchServiceImpl::~DispatchServiceImpl() { EndStreams(); }
 

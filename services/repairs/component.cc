@@ -12,7 +12,10 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, tickets::TicketsConfig config)
     : store_(runtime.redis(), "lobby:repairs", "R"),
-      logic_(store_, runtime.clock(), tickets::Kind::kRepair, config),
+      residents_([&runtime, a = config.residents_addr] { return a.empty() ? runtime.grpc().address() : a; },
+                 runtime.service_token(), runtime.clock()),
+      logic_(store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,
+             [this](absl::string_view id) { return residents_.SiteOf(id); }),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::repairs

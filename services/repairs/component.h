@@ -7,6 +7,7 @@
 #include "services/common/runtime.h"
 #include "services/repairs/repair_service.h"
 #include "services/tickets/redis_ticket_store.h"
+#include "services/tickets/resident_sites.h"
 #include "services/tickets/ticket_logic.h"
 
 namespace lobby::repairs {
@@ -22,6 +23,7 @@ class Component {
  private:
   Component(Runtime& runtime, tickets::TicketsConfig config);
   tickets::RedisTicketStore store_;
+  tickets::ResidentSites residents_;
   tickets::TicketLogic logic_;
   RepairServiceImpl service_;
 };

@@ -5,32 +5,30 @@ namespace {
 
 using auth::Role;
 constexpr char kPrefix[] = "lobby.v1.RepairService/";
-constexpr auth::RoleSet kEveryone = {Role::kAdapter, Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin};
-constexpr auth::RoleSet kDesk = {Role::kAgent, Role::kManager, Role::kAdmin};
 
 }  // namespace
 
 RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
     : logic_(logic),
       env_(env),
-      create_(env.Method(std::string(kPrefix) + "CreateRepair", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      get_(env.InternalMethod(std::string(kPrefix) + "GetRepair", kEveryone)),
-      list_(env.Method(std::string(kPrefix) + "ListRepairs", kEveryone)),
-      assign_(env.InternalMethod(std::string(kPrefix) + "Assign", kDesk)),
-      annotate_(env.InternalMethod(std::string(kPrefix) + "Annotate", {Role::kAdmin})),
-      transition_(env.Method(std::string(kPrefix) + "Transition", kEveryone)),
-      propose_visit_(env.Method(std::string(kPrefix) + "ProposeVisit", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
-      confirm_visit_(env.Method(std::string(kPrefix) + "ConfirmVisit", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      comment_(env.Method(std::string(kPrefix) + "AddComment", kEveryone)),
-      count_(env.Method(std::string(kPrefix) + "CountByStatus", {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
-      apply_catalog_(env.Method(std::string(kPrefix) + "ApplyCatalog", {Role::kManager, Role::kAdmin})),
-      get_catalog_(env.InternalMethod(std::string(kPrefix) + "GetCatalog", kEveryone)),
-      classify_(env.Method(std::string(kPrefix) + "Classify", kEveryone)),
-      create_incident_(env.Method(std::string(kPrefix) + "CreateIncident", kDesk)),
-      attach_incident_(env.Method(std::string(kPrefix) + "AttachToIncident", kDesk)),
-      resolve_incident_(env.Method(std::string(kPrefix) + "ResolveIncident", kDesk)),
-      get_incident_(env.Method(std::string(kPrefix) + "GetIncident", kEveryone)),
-      list_incidents_(env.Method(std::string(kPrefix) + "ListIncidents", kEveryone)) {}
+      create_(env.Method(std::string(kPrefix) + "CreateRepair")),
+      get_(env.InternalMethod(std::string(kPrefix) + "GetRepair")),
+      list_(env.Method(std::string(kPrefix) + "ListRepairs")),
+      assign_(env.InternalMethod(std::string(kPrefix) + "Assign")),
+      annotate_(env.InternalMethod(std::string(kPrefix) + "Annotate")),
+      transition_(env.Method(std::string(kPrefix) + "Transition")),
+      propose_visit_(env.Method(std::string(kPrefix) + "ProposeVisit")),
+      confirm_visit_(env.Method(std::string(kPrefix) + "ConfirmVisit")),
+      comment_(env.Method(std::string(kPrefix) + "AddComment")),
+      count_(env.Method(std::string(kPrefix) + "CountByStatus")),
+      apply_catalog_(env.Method(std::string(kPrefix) + "ApplyCatalog")),
+      get_catalog_(env.InternalMethod(std::string(kPrefix) + "GetCatalog")),
+      classify_(env.Method(std::string(kPrefix) + "Classify")),
+      create_incident_(env.Method(std::string(kPrefix) + "CreateIncident")),
+      attach_incident_(env.Method(std::string(kPrefix) + "AttachToIncident")),
+      resolve_incident_(env.Method(std::string(kPrefix) + "ResolveIncident")),
+      get_incident_(env.Method(std::string(kPrefix) + "GetIncident")),
+      list_incidents_(env.Method(std::string(kPrefix) + "ListIncidents")) {}
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateIncident(grpc::CallbackServerContext* ctx,
                                                             const v1::CreateIncidentRequest* req, v1::Incident* resp) {

@@ -30,6 +30,9 @@ std::string RecordKey(absl::string_view site, absl::string_view id) {
 std::string TimelineKey(absl::string_view site, absl::string_view id) {
   return SiteKey(site, absl::StrCat("tl:", id));
 }
+std::string ComplaintsKey(absl::string_view site, absl::string_view id) {
+  return SiteKey(site, absl::StrCat("complaints:", id));
+}
 std::string PhoneKey(absl::string_view e164) { return absl::StrCat("lobby:residents:phone:", e164); }
 std::string VerifyKey(absl::string_view id) { return absl::StrCat("lobby:residents:verify:", id); }
 
@@ -306,6 +309,9 @@ absl::Status RedisResidentStore::AppendTimeline(const Resident& resident,
   }
   txn.Write({"ZADD", TimelineKey(resident.unit().site_id(), resident.id()), "0",
              absl::StrCat(entry.id(), std::string(1, kSep), entry.SerializeAsString())});
+  if (auto a = entry.attributes().find(kComplaintAnonymous); a != entry.attributes().end() && !entry.ticket_id().empty()) {
+    txn.Write({"HSET", ComplaintsKey(resident.unit().site_id(), resident.id()), entry.ticket_id(), a->second == "1" ? "1" : "0"});
+  }
   return txn.Run(redis_).status();
 }
 
@@ -313,10 +319,19 @@ absl::StatusOr<TimelinePage> RedisResidentStore::ListTimeline(const Resident& re
                                                               int page_size,
                                                               absl::string_view page_token) {
   std::string max = page_token.empty() ? "+" : absl::StrCat("(", page_token);
-  auto r = redis_.Command({"ZREVRANGEBYLEX", TimelineKey(resident.unit().site_id(), resident.id()),
-                           max, "-", "LIMIT", "0", std::to_string(page_size + 1)});
-  if (!r.ok()) return r.status();
+  auto both = redis_.Run({{"ZREVRANGEBYLEX", TimelineKey(resident.unit().site_id(), resident.id()), max, "-", "LIMIT", "0",
+                           std::to_string(page_size + 1)},
+                          {"HGETALL", ComplaintsKey(resident.unit().site_id(), resident.id())}});
+  if (!both.ok()) return both.status();
+  for (const redis::Reply& reply : *both) {
+    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+  }
+  const redis::Reply* r = &(*both)[0];
   TimelinePage page;
+  const redis::Reply& complaints = (*both)[1];
+  for (size_t i = 0; i + 1 < complaints.elements.size(); i += 2) {
+    page.complaints_anonymous[complaints.elements[i].str] = complaints.elements[i + 1].str == "1";
+  }
   for (size_t i = 0; i < r->elements.size() && i < static_cast<size_t>(page_size); ++i) {
     const std::string& m = r->elements[i].str;
     size_t sep = m.find(kSep);

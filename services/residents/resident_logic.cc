@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -20,6 +21,8 @@
 
 namespace lobby::residents {
 namespace {
+
+bool IsComplaintId(absl::string_view id) { return absl::StartsWith(id, "C-"); }
 
 using v1::Resident;
 
@@ -283,13 +286,12 @@ absl::StatusOr<v1::ListResidentsResponse> ResidentLogic::List(const v1::ListResi
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   v1::ListResidentsResponse out;
   if (!req.phone().empty()) {
-    auto phone = NormalizePhone(req.phone(), config_.phone_region);
-    if (!phone.ok()) return phone.status();
-    auto found = store_.FindByPhone(*phone);
+    v1::ResolvePhoneRequest by_phone;
+    by_phone.set_phone(req.phone());
+    by_phone.set_site_id(req.site_id());
+    auto found = ResolvePhone(by_phone);
     if (!found.ok()) return found.status();
-    for (auto& r : *found) {
-      if (req.site_id().empty() || r.unit().site_id() == req.site_id()) *out.add_residents() = std::move(r);
-    }
+    out.mutable_residents()->Swap(found->mutable_residents());
     return out;
   }
   if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
@@ -302,6 +304,23 @@ absl::StatusOr<v1::ListResidentsResponse> ResidentLogic::List(const v1::ListResi
   if (!page.ok()) return page.status();
   for (auto& r : page->residents) *out.add_residents() = std::move(r);
   out.set_next_page_token(page->next_page_token);
+  return out;
+}
+
+absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(const v1::ResolvePhoneRequest& req) {
+  if (req.phone().empty()) return absl::InvalidArgumentError("phone is required");
+  if (!req.site_id().empty()) {
+    if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+  }
+  auto phone = NormalizePhone(req.phone(), config_.phone_region);
+  if (!phone.ok()) return phone.status();
+  auto found = store_.FindByPhone(*phone);
+  if (!found.ok()) return found.status();
+  v1::ResolvePhoneResponse out;
+  for (auto& r : *found) {
+    if (out.residents_size() == kMaxByPhone) break;
+    if (req.site_id().empty() || r.unit().site_id() == req.site_id()) *out.add_residents() = std::move(r);
+  }
   return out;
 }
 
@@ -630,7 +649,8 @@ std::string ResidentLogic::NewEntryId() const {
   return absl::StrFormat("%013d-%s", absl::ToUnixMillis(clock_.Now()), RandomHex(4));
 }
 
-absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(const v1::ListTimelineRequest& req) {
+absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(const v1::ListTimelineRequest& req,
+                                                                    bool sees_anonymous) {
   if (req.resident_id().empty()) return absl::InvalidArgumentError("resident_id is required");
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   const std::string& token = req.page_token();
@@ -640,7 +660,15 @@ absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(const v1::L
   auto page = store_.ListTimeline(*r, PageSize(req.page_size()), token);
   if (!page.ok()) return page.status();
   v1::ListTimelineResponse out;
-  for (auto& e : page->entries) *out.add_entries() = std::move(e);
+  for (auto& e : page->entries) {
+    if (!sees_anonymous && IsComplaintId(e.ticket_id())) {
+      // Whatever mentions a complaint filed anonymously (or not yet known to be open) would
+      // name its reporter: it is for supervisors only.
+      auto known = page->complaints_anonymous.find(e.ticket_id());
+      if (known == page->complaints_anonymous.end() || known->second) continue;
+    }
+    *out.add_entries() = std::move(e);
+  }
   out.set_next_page_token(page->next_page_token);
   return out;
 }
@@ -804,6 +832,7 @@ absl::Status ResidentLogic::HandleTicketEvent(const queue::Entry& event) {
   if (!event.Get("note").empty()) absl::StrAppend(&text, ": ", event.Get("note"));
   e.set_text(text);
   (*e.mutable_attributes())["event_id"] = event.id;
+  if (event.Get("kind") == "complaint") (*e.mutable_attributes())[kComplaintAnonymous] = event.Get("anonymous") == "1" ? "1" : "0";
   absl::Status s = store_.AppendTimeline(*r, e, absl::StrCat("ev:", event.id));
   return absl::IsAlreadyExists(s) ? absl::OkStatus() : s;
 }

@@ -36,6 +36,9 @@ class ResidentLogic {
   absl::StatusOr<v1::Resident> Get(absl::string_view id);
   absl::StatusOr<v1::Resident> Update(const v1::UpdateResidentRequest& request);
   absl::StatusOr<v1::ListResidentsResponse> List(const v1::ListResidentsRequest& request);
+  /// The residents with this number (any estate, or `site_id`'s), at most kMaxByPhone.
+  absl::StatusOr<v1::ResolvePhoneResponse> ResolvePhone(const v1::ResolvePhoneRequest& request);
+  static constexpr int kMaxByPhone = 20;
   absl::StatusOr<v1::ImportResidentsResponse> Import(const v1::ImportResidentsRequest& request);
   absl::StatusOr<v1::Resident> Link(const v1::LinkIdentityRequest& request);
   absl::StatusOr<v1::ResolveIdentityResponse> Resolve(const v1::ResolveIdentityRequest& request);
@@ -45,7 +48,7 @@ class ResidentLogic {
   absl::StatusOr<v1::ResolveIdentityResponse> ConfirmVerification(
       const v1::ConfirmVerificationRequest& request);
   absl::StatusOr<v1::Resident> Merge(const v1::MergeResidentsRequest& request);
-  absl::StatusOr<v1::ListTimelineResponse> ListTimeline(const v1::ListTimelineRequest& request);
+  absl::StatusOr<v1::ListTimelineResponse> ListTimeline(const v1::ListTimelineRequest& request, bool sees_anonymous);
   absl::StatusOr<v1::TimelineEntry> AppendTimeline(const v1::AppendTimelineRequest& request);
 
   /// A callback task for the desk, filled in from the resident when known (name, primary phone,

@@ -11,34 +11,24 @@ constexpr char kPrefix[] = "lobby.v1.ResidentService/";
 ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
     : logic_(logic),
       env_(env),
-      create_(env.Method(std::string(kPrefix) + "CreateResident",
-                         {Role::kAgent, Role::kManager, Role::kAdmin})),
-      get_(env.Method(std::string(kPrefix) + "GetResident",
-                      {Role::kAdapter, Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
-      update_(env.Method(std::string(kPrefix) + "UpdateResident",
-                         {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      list_(env.Method(std::string(kPrefix) + "ListResidents",
-                       {Role::kAgent, Role::kManager, Role::kAdmin})),
-      import_(env.Method(std::string(kPrefix) + "ImportResidents", {Role::kManager, Role::kAdmin})),
-      link_(env.Method(std::string(kPrefix) + "LinkIdentity",
-                       {Role::kAgent, Role::kManager, Role::kAdmin})),
-      resolve_(env.Method(std::string(kPrefix) + "ResolveIdentity",
-                          {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      unlink_(env.Method(std::string(kPrefix) + "UnlinkIdentity",
-                         {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      start_verification_(env.Method(std::string(kPrefix) + "StartVerification",
-                                     {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      confirm_verification_(env.Method(std::string(kPrefix) + "ConfirmVerification",
-                                       {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      merge_(env.Method(std::string(kPrefix) + "MergeResidents", {Role::kManager, Role::kAdmin})),
-      list_timeline_(env.Method(std::string(kPrefix) + "ListTimeline",
-                                {Role::kAgent, Role::kManager, Role::kAdmin})),
-      append_timeline_(env.Method(std::string(kPrefix) + "AppendTimeline",
-                                  {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      request_callback_(env.Method(std::string(kPrefix) + "RequestCallback",
-                                   {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      list_callbacks_(env.Method(std::string(kPrefix) + "ListCallbacks", {Role::kAgent, Role::kManager, Role::kAdmin})),
-      complete_callback_(env.Method(std::string(kPrefix) + "CompleteCallback", {Role::kAgent, Role::kManager, Role::kAdmin})) {}
+      create_(env.Method(std::string(kPrefix) + "CreateResident")),
+      // Tickets ask it for the reporter's estate while holding a worker: the internal pool.
+      get_(env.InternalMethod(std::string(kPrefix) + "GetResident")),
+      update_(env.Method(std::string(kPrefix) + "UpdateResident")),
+      list_(env.Method(std::string(kPrefix) + "ListResidents")),
+      import_(env.Method(std::string(kPrefix) + "ImportResidents")),
+      link_(env.Method(std::string(kPrefix) + "LinkIdentity")),
+      resolve_(env.Method(std::string(kPrefix) + "ResolveIdentity")),
+      resolve_phone_(env.Method(std::string(kPrefix) + "ResolvePhone")),
+      unlink_(env.Method(std::string(kPrefix) + "UnlinkIdentity")),
+      start_verification_(env.Method(std::string(kPrefix) + "StartVerification")),
+      confirm_verification_(env.Method(std::string(kPrefix) + "ConfirmVerification")),
+      merge_(env.Method(std::string(kPrefix) + "MergeResidents")),
+      list_timeline_(env.Method(std::string(kPrefix) + "ListTimeline")),
+      append_timeline_(env.Method(std::string(kPrefix) + "AppendTimeline")),
+      request_callback_(env.Method(std::string(kPrefix) + "RequestCallback")),
+      list_callbacks_(env.Method(std::string(kPrefix) + "ListCallbacks")),
+      complete_callback_(env.Method(std::string(kPrefix) + "CompleteCallback")) {}
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateResidentRequest* req,
@@ -82,6 +72,12 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
   return ServeUnary(env_, resolve_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Resolve(*req); }));
 }
 
+grpc::ServerUnaryReactor* ResidentServiceImpl::ResolvePhone(grpc::CallbackServerContext* ctx,
+                                                            const v1::ResolvePhoneRequest* req,
+                                                            v1::ResolvePhoneResponse* resp) {
+  return ServeUnary(env_, resolve_phone_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ResolvePhone(*req); }));
+}
+
 grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServerContext* ctx,
                                                               const v1::UnlinkIdentityRequest* req,
                                                               v1::Resident* resp) {
@@ -112,7 +108,9 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServer
                                                             const v1::ListTimelineRequest* req,
                                                             v1::ListTimelineResponse* resp) {
   return ServeUnary(env_, list_timeline_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.ListTimeline(*req); }));
+                    Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.ListTimeline(*req, p.role == auth::Role::kManager || p.role == auth::Role::kAdmin);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServerContext* ctx,

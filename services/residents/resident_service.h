@@ -34,6 +34,8 @@ class ResidentServiceImpl final : public v1::ResidentService::CallbackService {
   grpc::ServerUnaryReactor* ResolveIdentity(grpc::CallbackServerContext* ctx,
                                             const v1::ResolveIdentityRequest* req,
                                             v1::ResolveIdentityResponse* resp) override;
+  grpc::ServerUnaryReactor* ResolvePhone(grpc::CallbackServerContext* ctx, const v1::ResolvePhoneRequest* req,
+                                         v1::ResolvePhoneResponse* resp) override;
   grpc::ServerUnaryReactor* UnlinkIdentity(grpc::CallbackServerContext* ctx,
                                            const v1::UnlinkIdentityRequest* req,
                                            v1::Resident* resp) override;
@@ -62,7 +64,7 @@ class ResidentServiceImpl final : public v1::ResidentService::CallbackService {
  private:
   ResidentLogic& logic_;
   RpcEnv env_;
-  RpcMethod create_, get_, update_, list_, import_, link_, resolve_, unlink_, start_verification_,
+  RpcMethod create_, get_, update_, list_, import_, link_, resolve_, resolve_phone_, unlink_, start_verification_,
       confirm_verification_, merge_, list_timeline_, append_timeline_, request_callback_, list_callbacks_,
       complete_callback_;
 };

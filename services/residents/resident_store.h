@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lobby/v1/residents.pb.h"
@@ -23,8 +24,14 @@ struct ResidentPage {
   std::string next_page_token;
 };
 
+/// The timeline attribute of a complaint's ticket events: "1" when it was filed anonymously.
+inline constexpr char kComplaintAnonymous[] = "complaint_anonymous";
+
 struct TimelinePage {
   std::vector<v1::TimelineEntry> entries;  // newest first
+  /// The resident's complaints as the ticket events told: id -> filed anonymously. A complaint
+  /// missing here is not known to be open about its reporter yet.
+  absl::flat_hash_map<std::string, bool> complaints_anonymous;
   std::string next_page_token;
 };
 
@@ -76,7 +83,8 @@ class ResidentStore {
                                                                   absl::string_view external_id) = 0;
 
   /// Appends to the resident's timeline. With an idempotency key seen before, appends nothing
-  /// and returns ALREADY_EXISTS.
+  /// and returns ALREADY_EXISTS. An entry with the attribute kComplaintAnonymous ("1" or "0")
+  /// also records whether that complaint (ticket_id) was filed anonymously.
   virtual absl::Status AppendTimeline(const v1::Resident& resident, const v1::TimelineEntry& entry,
                                       absl::string_view idempotency_key) = 0;
   virtual absl::StatusOr<TimelinePage> ListTimeline(const v1::Resident& resident, int page_size,

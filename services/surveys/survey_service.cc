@@ -5,26 +5,23 @@ namespace lobby::surveys {
 using auth::Role;
 
 namespace {
-constexpr auth::RoleSet kStaff = {Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin};
-constexpr auth::RoleSet kDesk = {Role::kAgent, Role::kManager, Role::kAdmin};
-constexpr auth::RoleSet kManagement = {Role::kManager, Role::kAdmin};
 constexpr char kPrefix[] = "lobby.v1.SurveyService/";
 }  // namespace
 
 SurveyServiceImpl::SurveyServiceImpl(SurveyLogic& logic, RpcEnv env)
     : logic_(logic),
       env_(env),
-      get_(env.Method(std::string(kPrefix) + "GetSurvey", {Role::kAdapter, Role::kAgent, Role::kTechnician, Role::kManager, Role::kAdmin})),
-      submit_(env.Method(std::string(kPrefix) + "SubmitResponse", {Role::kAdapter, Role::kAgent, Role::kManager, Role::kAdmin})),
-      list_follow_ups_(env.Method(std::string(kPrefix) + "ListFollowUps", kDesk)),
-      complete_follow_up_(env.Method(std::string(kPrefix) + "CompleteFollowUp", kDesk)),
-      apply_(env.Method(std::string(kPrefix) + "ApplySettings", kManagement)),
-      settings_(env.Method(std::string(kPrefix) + "GetSettings", kStaff)),
-      campaign_(env.Method(std::string(kPrefix) + "StartCampaign", kManagement)),
-      trends_(env.Method(std::string(kPrefix) + "GetTrends", kDesk)),
-      scorecard_(env.Method(std::string(kPrefix) + "GetScorecard", kStaff)),
-      heatmap_(env.Method(std::string(kPrefix) + "GetBuildingHeatmap", kDesk)),
-      repeat_(env.Method(std::string(kPrefix) + "RepeatFaults", kDesk)) {}
+      get_(env.Method(std::string(kPrefix) + "GetSurvey")),
+      submit_(env.Method(std::string(kPrefix) + "SubmitResponse")),
+      list_follow_ups_(env.Method(std::string(kPrefix) + "ListFollowUps")),
+      complete_follow_up_(env.Method(std::string(kPrefix) + "CompleteFollowUp")),
+      apply_(env.Method(std::string(kPrefix) + "ApplySettings")),
+      settings_(env.Method(std::string(kPrefix) + "GetSettings")),
+      campaign_(env.Method(std::string(kPrefix) + "StartCampaign")),
+      trends_(env.Method(std::string(kPrefix) + "GetTrends")),
+      scorecard_(env.Method(std::string(kPrefix) + "GetScorecard")),
+      heatmap_(env.Method(std::string(kPrefix) + "GetBuildingHeatmap")),
+      repeat_(env.Method(std::string(kPrefix) + "RepeatFaults")) {}
 
 #define LOBBY_UNARY(Name, Req, Resp, method, call)                                                         \
   grpc::ServerUnaryReactor* SurveyServiceImpl::Name(grpc::CallbackServerContext* ctx, const Req* req,      \

@@ -53,21 +53,35 @@ std::vector<std::string> RedisTicketStore::IndexKeys(const v1::Ticket& t) const 
   return keys;
 }
 
-absl::StatusOr<std::optional<std::string>> RedisTicketStore::FindByIdempotencyKey(absl::string_view key) {
-  auto r = redis_.Command({"GET", absl::StrCat(prefix_, ":idem:", key)});
+namespace {
+// "<ticket id>\t<fingerprint>" (a key written before fingerprints holds the id alone).
+IdempotencyRecord ParseIdempotency(const std::string& value) {
+  size_t tab = value.find('\t');
+  if (tab == std::string::npos) return {value, ""};
+  return {value.substr(0, tab), value.substr(tab + 1)};
+}
+}  // namespace
+
+std::string RedisTicketStore::IdempotencyKey(absl::string_view site, absl::string_view key) const {
+  return SiteKey(site, absl::StrCat("idem:", key));
+}
+
+absl::StatusOr<std::optional<IdempotencyRecord>> RedisTicketStore::FindByIdempotencyKey(absl::string_view site,
+                                                                                          absl::string_view key) {
+  auto r = redis_.Command({"GET", IdempotencyKey(site, key)});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return std::nullopt;
-  return r->str;
+  return ParseIdempotency(r->str);
 }
 
 absl::Status RedisTicketStore::Insert(const v1::Ticket& t, absl::string_view idempotency_key,
-                                      const queue::Fields& event) {
+                                      absl::string_view fingerprint, const queue::Fields& event) {
   redis::Txn txn;
   std::string key = SiteKey(t.site_id(), "t:" + t.id());
   if (!idempotency_key.empty()) {
-    std::string idem = absl::StrCat(prefix_, ":idem:", idempotency_key);
+    std::string idem = IdempotencyKey(t.site_id(), idempotency_key);
     txn.RequireAbsent(idem, "a ticket was created with this idempotency key");
-    txn.Write({"SET", idem, t.id(), "EX", std::to_string(30 * 24 * 3600)});
+    txn.Write({"SET", idem, absl::StrCat(t.id(), "\t", fingerprint), "EX", std::to_string(30 * 24 * 3600)});
   }
   txn.RequireVersion(key, 0, "ticket id already in use");
   txn.Write({"HSET", key, "pb", t.SerializeAsString(), "v", std::to_string(t.version())});
@@ -312,7 +326,7 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::
 absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view site,
                                                               absl::string_view idempotency_key) {
   std::vector<redis::Args> cmds = {{"INCR", prefix_ + ":seq"}, {"HGETALL", SiteKey(site, "incidents:auto")}};
-  if (!idempotency_key.empty()) cmds.push_back({"GET", absl::StrCat(prefix_, ":idem:", idempotency_key)});
+  if (!idempotency_key.empty()) cmds.push_back({"GET", IdempotencyKey(site, idempotency_key)});
   auto r = redis_.Run(std::move(cmds));
   if (!r.ok()) return r.status();
   for (const redis::Reply& reply : *r) {
@@ -321,7 +335,7 @@ absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view 
   CreatePrelude out;
   out.next_id = absl::StrCat(id_prefix_, "-", 10000 + (*r)[0].integer);
   out.auto_attach = ParseAutoAttach((*r)[1]);
-  if (r->size() > 2 && !(*r)[2].IsNil()) out.existing_id = (*r)[2].str;
+  if (r->size() > 2 && !(*r)[2].IsNil()) out.existing = ParseIdempotency((*r)[2].str);
   return out;
 }
 

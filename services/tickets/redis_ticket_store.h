@@ -29,9 +29,10 @@ class RedisTicketStore final : public TicketStore {
       : redis_(redis), prefix_(std::move(prefix)), id_prefix_(std::move(id_prefix)) {}
 
   // TicketStore
-  absl::StatusOr<std::optional<std::string>> FindByIdempotencyKey(absl::string_view key) override;
+  absl::StatusOr<std::optional<IdempotencyRecord>> FindByIdempotencyKey(absl::string_view site,
+                                                                        absl::string_view key) override;
   absl::StatusOr<CreatePrelude> PrepareCreate(absl::string_view site, absl::string_view idempotency_key) override;
-  absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,
+  absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key, absl::string_view fingerprint,
                       const queue::Fields& event) override;
   absl::StatusOr<v1::Ticket> Get(absl::string_view id) override;
   absl::Status Replace(const v1::Ticket& before, const v1::Ticket& after,
@@ -50,6 +51,7 @@ class RedisTicketStore final : public TicketStore {
 
  private:
   std::string SiteKey(absl::string_view site, absl::string_view suffix) const;
+  std::string IdempotencyKey(absl::string_view site, absl::string_view key) const;
   std::vector<std::string> IndexKeys(const v1::Ticket& t) const;
   void IncidentMembership(redis::Txn& txn, const v1::Ticket* before, const v1::Ticket& after) const;
   void IncidentIndexes(redis::Txn& txn, const v1::Incident& incident) const;

@@ -1,12 +1,18 @@
 #include "services/tickets/ticket_logic.h"
 
+#include <openssl/sha.h>
+
 #include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
@@ -19,6 +25,15 @@ using google::protobuf::util::TimeUtil;
 using v1::Ticket;
 constexpr int kMaxRetries = 8;
 
+
+absl::Status CheckTicketId(absl::string_view id) {
+  if (absl::StripAsciiWhitespace(id).empty()) return absl::InvalidArgumentError("id is required (e.g. R-10042)");
+  absl::string_view digits = id;
+  bool ok = (absl::ConsumePrefix(&digits, "R-") || absl::ConsumePrefix(&digits, "C-")) && !digits.empty() &&
+            digits.size() <= 12 && std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit);
+  if (!ok) return absl::InvalidArgumentError(absl::StrCat("'", absl::CHexEscape(id.substr(0, 40)), "' is not a ticket id (R-10042, C-10007)"));
+  return absl::OkStatus();
+}
 
 bool HasControl(absl::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -35,6 +50,24 @@ absl::Status CheckText(absl::string_view what, absl::string_view s, size_t max, 
   return absl::OkStatus();
 }
 
+// What a retry must repeat exactly: the request's ticket, serialized deterministically.
+std::string Fingerprint(const Ticket& requested) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream raw(&bytes);
+    google::protobuf::io::CodedOutputStream out(&raw);
+    out.SetSerializationDeterministic(true);
+    requested.SerializeToCodedStream(&out);
+  }
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(d), 16));
+}
+
+size_t CodePoints(absl::string_view s) {
+  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
 absl::Status CheckName(absl::string_view what, absl::string_view s) {
   bool ok = s.size() <= 64 && !HasControl(s) && s.find('\n') == absl::string_view::npos;
   if (!ok) return absl::InvalidArgumentError(absl::StrCat(what, " must be at most 64 characters on one line"));
@@ -45,10 +78,20 @@ bool IsSupervisor(const auth::Principal& p) {
   return p.role == auth::Role::kManager || p.role == auth::Role::kAdmin;
 }
 
+// Who may learn who filed an anonymous complaint: supervisors, and the adapter that answers the
+// resident themself.
+bool SeesAnonymous(const auth::Principal& p) { return IsSupervisor(p) || p.role == auth::Role::kAdapter; }
+
+bool IsAnonymous(const Ticket& t) { return t.has_complaint() && t.complaint().anonymous(); }
+
+
 }  // namespace
 
 void TicketsConfig::Declare(config::Settings& s) {
   s.Declare("reopen-days", "14", "days after resolution during which a ticket may be reopened");
+  s.Declare("technicians-see-phone", "",
+            "estates whose technicians see the resident's phone number on their own tickets: a list, or * for all");
+  s.Declare("residents-addr", "", "ResidentService address, for checking reporters' estates (default: this process)");
 }
 
 absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
@@ -56,6 +99,12 @@ absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
   auto days = s.GetInt("reopen-days", 0, 365);
   if (!days.ok()) return days.status();
   c.reopen_days = static_cast<int>(*days);
+  for (absl::string_view site : absl::StrSplit(s.Get("technicians-see-phone"), ',', absl::SkipWhitespace())) {
+    site = absl::StripAsciiWhitespace(site);
+    if (site != "*" && !ValidateSiteId(site).ok()) return s.Invalid("technicians-see-phone", "estate ids separated by commas, or *");
+    c.technicians_see_phone.insert(std::string(site));
+  }
+  c.residents_addr = s.Get("residents-addr");
   return c;
 }
 
@@ -107,8 +156,28 @@ queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl:
 }
 
 TicketLogic::TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config,
-                         CatalogSource catalog_source)
-    : store_(store), clock_(clock), kind_(kind), config_(config), catalog_source_(std::move(catalog_source)) {}
+                         CatalogSource catalog_source, ResidentSite resident_site)
+    : store_(store),
+      clock_(clock),
+      kind_(kind),
+      config_(std::move(config)),
+      catalog_source_(std::move(catalog_source)),
+      resident_site_(std::move(resident_site)) {}
+
+absl::Status TicketLogic::CheckReporterSite(const Ticket& t) const {
+  const std::string& resident = t.reporter().resident_id();
+  if (resident.empty() || !resident_site_) return absl::OkStatus();
+  auto site = resident_site_(resident);
+  if (absl::IsNotFound(site.status()) || absl::IsInvalidArgument(site.status())) {
+    return absl::InvalidArgumentError(absl::StrCat("reporter.resident_id: no resident ", resident));
+  }
+  if (!site.ok()) return site.status();
+  if (*site != t.site_id()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reporter ", resident, " lives in estate ", *site, ", not ", t.site_id()));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const {
   v1::Location& loc = *t.mutable_location();
@@ -143,7 +212,12 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
   if (t.channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(t.channel())) {
     return absl::InvalidArgumentError("channel is required: where the report came in");
   }
-  if (absl::Status s = CheckText("description", t.description(), 4000, true); !s.ok()) return s;
+  // As long as the longest message a resident can send on any channel (LINE's 5,000 characters).
+  if (CodePoints(t.description()) > kMaxDescriptionChars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("description is at most ", kMaxDescriptionChars, " characters (this one has ", CodePoints(t.description()), ")"));
+  }
+  if (absl::Status s = CheckText("description", t.description(), 4 * kMaxDescriptionChars, true); !s.ok()) return s;
   if (t.photos_size() > 20) return absl::InvalidArgumentError("at most 20 photos");
   for (const auto& p : t.photos()) {
     if (!(absl::StartsWith(p.url(), "https://") || absl::StartsWith(p.url(), "http://")) || p.url().size() > 2000) {
@@ -200,12 +274,14 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   if (!cached.ok()) return cached.status();
   const v1::Catalog& catalog = (*cached)->catalog();
   if (absl::Status s = ValidateNew(t, catalog, actor); !s.ok()) return s;
+  if (absl::Status s = CheckReporterSite(t); !s.ok()) return s;
 
   // One round trip for what the create needs to read: an earlier attempt with the same key, a
   // number, and the open incidents a report may belong to.
+  std::string fingerprint = req.idempotency_key().empty() ? "" : Fingerprint(req.ticket());
   auto prelude = store_.PrepareCreate(t.site_id(), req.idempotency_key());
   if (!prelude.ok()) return prelude.status();
-  if (prelude->existing_id) return Get(*prelude->existing_id, actor);  // a retry: same ticket
+  if (prelude->existing) return Retried(*prelude->existing, req.idempotency_key(), fingerprint, actor);
   absl::Time now = clock_.Now();
   if (kind_ == Kind::kComplaint) {
     const v1::Category* cat = FindCategory(catalog, t.category());
@@ -237,12 +313,12 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   size_t cut = std::min<size_t>(t.description().size(), 500);
   while (cut < t.description().size() && cut > 0 && (static_cast<unsigned char>(t.description()[cut]) & 0xC0) == 0x80) --cut;
   event.emplace_back("description", t.description().substr(0, cut));
-  absl::Status s = store_.Insert(t, req.idempotency_key(), event);
+  absl::Status s = store_.Insert(t, req.idempotency_key(), fingerprint, event);
   if (absl::IsAlreadyExists(s) && !req.idempotency_key().empty()) {
     // A concurrent retry won the race: answer with its ticket.
-    auto existing = store_.FindByIdempotencyKey(req.idempotency_key());
+    auto existing = store_.FindByIdempotencyKey(t.site_id(), req.idempotency_key());
     if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return Get(**existing, actor);
+    if (existing->has_value()) return Retried(**existing, req.idempotency_key(), fingerprint, actor);
   }
   if (!s.ok()) return s;
   log::Get(kind_ == Kind::kRepair ? "repairs" : "complaints")
@@ -251,14 +327,56 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   return Redact(std::move(t), actor);
 }
 
+absl::Status TicketLogic::MayChange(const Ticket& t, const auth::Principal& actor, bool internal_comment) const {
+  if (actor.role == auth::Role::kTechnician && t.assignee() != actor.name) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        t.id(), " is not assigned to ", actor.name, "; a technician acts only on their own tickets (claim it from the pool first)"));
+  }
+  if (actor.role != auth::Role::kAdapter) return absl::OkStatus();
+  absl::string_view whom = actor.acting_for;
+  bool bound = false;
+  if (absl::ConsumePrefix(&whom, "resident:")) {
+    bound = !whom.empty() && t.reporter().resident_id() == whom;
+  } else if (absl::ConsumePrefix(&whom, "phone:")) {
+    bound = !whom.empty() && t.reporter().resident_id().empty() && t.reporter().phone() == whom;
+  } else if (absl::ConsumePrefix(&whom, "staff:")) {
+    bound = !whom.empty() && internal_comment;  // a note for the team by a person the adapter signed in
+  }
+  if (!bound) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "an adapter acts on ", t.id(), " only for the resident who reported it (", auth::kActingForHeader,
+        ": resident:ID or phone:NUMBER; staff:NAME for internal comments)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Ticket> TicketLogic::Retried(const IdempotencyRecord& earlier, absl::string_view key,
+                                            absl::string_view fingerprint, const auth::Principal& actor) {
+  if (!earlier.fingerprint.empty() && earlier.fingerprint != fingerprint) {
+    return absl::AlreadyExistsError(absl::StrCat("idempotency key '", key, "' was used for ", earlier.ticket_id,
+                                                 " with a different report; a new report needs a new key"));
+  }
+  return Get(earlier.ticket_id, actor);  // a retry: the same ticket
+}
+
 Ticket TicketLogic::Redact(Ticket t, const auth::Principal& viewer) const {
   // An anonymous complaint's reporter is for supervisors (and the adapter that answers the
   // resident) only.
-  bool hidden = t.has_complaint() && t.complaint().anonymous() && !IsSupervisor(viewer) &&
-                viewer.role != auth::Role::kAdapter;
-  if (hidden) {
+  if (IsAnonymous(t) && !SeesAnonymous(viewer)) {
     t.clear_reporter();
     t.mutable_reporter()->set_name("anonymous");
+    // The history and the comments name the adapter or agent that filed it, never the resident;
+    // the timeline entries the residents service keeps are hidden there (docs/permissions.md).
+  } else if (viewer.role == auth::Role::kTechnician) {
+    // A technician learns who the resident is only from a ticket of theirs, and their number
+    // only where the estate allows it.
+    std::string agent = t.reporter().agent();
+    if (t.assignee() != viewer.name) {
+      t.clear_reporter();
+      t.mutable_reporter()->set_agent(agent);
+    } else if (!config_.technicians_see_phone.contains(t.site_id()) && !config_.technicians_see_phone.contains("*")) {
+      t.mutable_reporter()->clear_phone();
+    }
   }
   // Internal comments are for the team: the adapter shows tickets to residents.
   if (viewer.role == auth::Role::kAdapter) {
@@ -270,7 +388,7 @@ Ticket TicketLogic::Redact(Ticket t, const auth::Principal& viewer) const {
 }
 
 absl::StatusOr<Ticket> TicketLogic::Get(absl::string_view id, const auth::Principal& viewer) {
-  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  if (absl::Status s = CheckTicketId(id); !s.ok()) return s;
   auto t = store_.Get(id);
   if (!t.ok()) return t.status();
   return Redact(*std::move(t), viewer);
@@ -287,7 +405,12 @@ absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsR
   auto page = store_.List(req, size);
   if (!page.ok()) return page.status();
   v1::ListTicketsResponse out;
-  for (auto& t : page->tickets) *out.add_tickets() = Redact(std::move(t), viewer);
+  bool by_reporter = !req.reporter_resident_id().empty() && !SeesAnonymous(viewer);
+  for (auto& t : page->tickets) {
+    // Filtering by reporter must not reveal who filed an anonymous complaint.
+    if (by_reporter && IsAnonymous(t)) continue;
+    *out.add_tickets() = Redact(std::move(t), viewer);
+  }
   out.set_next_page_token(page->next_page_token);
   return out;
 }
@@ -295,7 +418,7 @@ absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsR
 absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expected_version,
                                            const auth::Principal& actor, const Change& change,
                                            const queue::Fields* extra) {
-  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  if (absl::Status s = CheckTicketId(id); !s.ok()) return s;
   for (int attempt = 0;; ++attempt) {
     auto cur = store_.Get(id);
     if (!cur.ok()) return cur.status();
@@ -412,6 +535,7 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
     return absl::InvalidArgumentError("hold needs a reason: resident_absent, waiting_parts or no_access");
   }
   return Mutate(req.id(), req.expected_version(), actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (absl::Status s = MayChange(t, actor, false); !s.ok()) return s;
     auto next = Next(kind_, t.status(), req.action());
     if (!next.ok()) return next.status();
     absl::Time now = clock_.Now();
@@ -450,11 +574,15 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
 absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req, const auth::Principal& actor) {
   if (absl::Status s = CheckText("text", req.text(), 4000, true); !s.ok()) return s;
   return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (absl::Status s = MayChange(t, actor, req.internal()); !s.ok()) return s;
     if (t.comments_size() >= 500) return absl::FailedPreconditionError("this ticket has 500 comments already");
     v1::Comment* c = t.add_comments();
     c->set_id(absl::StrCat("c", t.comments_size()));
     *c->mutable_at() = ToTimestamp(clock_.Now());
-    c->set_author(actor.name);
+    absl::string_view staff = actor.acting_for;
+    c->set_author(actor.role == auth::Role::kAdapter && absl::ConsumePrefix(&staff, "staff:")
+                      ? absl::StrCat(staff, " (", actor.name, ")")
+                      : actor.name);
     c->set_internal(req.internal());
     c->set_text(req.text());
     type = "ticket.commented";
@@ -475,13 +603,18 @@ absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(const v1::C
 
 absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& req, const auth::Principal& actor) {
   if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("visits are for repairs");
+  if (!IsValidTimestamp(req.start()) || !IsValidTimestamp(req.end())) {
+    return absl::InvalidArgumentError("start and end must be times between the years 1 and 9999");
+  }
   absl::Time start = FromTimestamp(req.start()), end = FromTimestamp(req.end());
   if (!req.has_start() || !req.has_end() || end <= start || end - start > absl::Hours(12)) {
     return absl::InvalidArgumentError("a visit window is a start and an end, at most 12 hours apart");
   }
   if (end <= clock_.Now()) return absl::InvalidArgumentError("the visit window is in the past");
+  if (end - clock_.Now() > absl::Hours(24 * 366)) return absl::InvalidArgumentError("the visit window is more than a year ahead");
   if (absl::Status s = CheckText("key_note", req.key_note(), 500, false); !s.ok()) return s;
   return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (absl::Status s = MayChange(t, actor, false); !s.ok()) return s;
     if (!IsOpen(t.status()) || t.status() == v1::TICKET_STATUS_ON_SITE) {
       return absl::FailedPreconditionError(absl::StrCat("cannot plan a visit for a ticket that is ", StatusName(t.status())));
     }
@@ -498,6 +631,7 @@ absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& 
 
 absl::StatusOr<Ticket> TicketLogic::ConfirmVisit(absl::string_view id, const auth::Principal& actor) {
   return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
+    if (absl::Status s = MayChange(t, actor, false); !s.ok()) return s;
     if (!t.has_repair() || !t.repair().has_visit_window()) return absl::FailedPreconditionError("no visit window was proposed");
     if (t.repair().visit_window().confirmed()) return absl::FailedPreconditionError("the visit window is confirmed already");
     t.mutable_repair()->mutable_visit_window()->set_confirmed(true);

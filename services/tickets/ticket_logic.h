@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/repairs.pb.h"
@@ -20,6 +21,9 @@ namespace lobby::tickets {
 
 struct TicketsConfig {
   int reopen_days = 14;  // a resolved ticket may be reopened this long after resolution
+  /// Estates whose technicians see the reporter's phone number on their own tickets ("*": all).
+  absl::flat_hash_set<std::string> technicians_see_phone;
+  std::string residents_addr;  // ResidentService, for the reporter's estate ("": this process)
 
   static void Declare(config::Settings& s);
   static absl::StatusOr<TicketsConfig> From(const config::Settings& s);
@@ -35,9 +39,14 @@ class TicketLogic {
   /// Where a site's category catalog comes from. Repairs own the catalogs (their own store);
   /// complaints ask RepairService.
   using CatalogSource = std::function<absl::StatusOr<v1::Catalog>(absl::string_view site)>;
+  /// The estate a resident lives in (ResidentService); NOT_FOUND for no such resident.
+  using ResidentSite = std::function<absl::StatusOr<std::string>(absl::string_view resident_id)>;
+
+  /// The longest description taken, in characters: the longest message any channel carries.
+  static constexpr size_t kMaxDescriptionChars = 5000;
 
   TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config,
-              CatalogSource catalog_source = nullptr);
+              CatalogSource catalog_source = nullptr, ResidentSite resident_site = nullptr);
 
   absl::StatusOr<v1::Ticket> Create(const v1::CreateTicketRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Get(absl::string_view id, const auth::Principal& viewer);
@@ -84,12 +93,21 @@ class TicketLogic {
   absl::StatusOr<std::shared_ptr<const Classifier>> CatalogFor(absl::string_view site);
   absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const;
   v1::Ticket Redact(v1::Ticket t, const auth::Principal& viewer) const;
+  /// A create with a key used before: that ticket when the request is the same, else ALREADY_EXISTS.
+  absl::StatusOr<v1::Ticket> Retried(const IdempotencyRecord& earlier, absl::string_view key,
+                                     absl::string_view fingerprint, const auth::Principal& actor);
+  /// PERMISSION_DENIED unless `actor` may change `t`: a technician only their own tickets, an
+  /// adapter only for the ticket's reporter (staff:NAME only for an internal comment).
+  absl::Status MayChange(const v1::Ticket& t, const auth::Principal& actor, bool internal_comment) const;
+  /// INVALID_ARGUMENT unless the reporter named by resident id lives in the ticket's estate.
+  absl::Status CheckReporterSite(const v1::Ticket& t) const;
 
   TicketStore& store_;
   const Clock& clock_;
   Kind kind_;
   TicketsConfig config_;
   CatalogSource catalog_source_;
+  ResidentSite resident_site_;
   std::mutex mu_;
   // Catalogs (and their classifiers) are read on every create: kept here for kCatalogTtl.
   // ApplyCatalog refreshes this process at once; other processes see a new catalog within

@@ -19,9 +19,15 @@ struct OpenIncident {
   std::vector<std::string> buildings;  // empty: the whole estate
 };
 
+/// A ticket made with an idempotency key, and the fingerprint of the request that made it.
+struct IdempotencyRecord {
+  std::string ticket_id;
+  std::string fingerprint;
+};
+
 /// Everything Create reads before it writes, fetched in one round trip.
 struct CreatePrelude {
-  std::optional<std::string> existing_id;      // a ticket made earlier with the same key
+  std::optional<IdempotencyRecord> existing;   // a ticket made earlier with the same key
   std::string next_id;                         // a fresh number (unused when existing_id is set)
   std::vector<OpenIncident> auto_attach;       // the site's open auto-attach incidents
 };
@@ -38,15 +44,17 @@ class TicketStore {
  public:
   virtual ~TicketStore() = default;
 
-  /// The ticket created earlier with this idempotency key, if any.
-  virtual absl::StatusOr<std::optional<std::string>> FindByIdempotencyKey(absl::string_view key) = 0;
+  /// The ticket created earlier in `site` with this idempotency key, if any. Keys are per
+  /// estate: two estates' "r1" are two tickets.
+  virtual absl::StatusOr<std::optional<IdempotencyRecord>> FindByIdempotencyKey(absl::string_view site,
+                                                                                absl::string_view key) = 0;
   /// The idempotency lookup, a fresh id and the open incidents, in one round trip. Numbers taken
   /// by a request that turns out to be a retry are skipped: ids are unique, not gapless.
   virtual absl::StatusOr<CreatePrelude> PrepareCreate(absl::string_view site, absl::string_view idempotency_key) = 0;
-  /// Stores a new ticket, its indexes, the idempotency key (if any) and its event.
-  /// ALREADY_EXISTS when the key was taken meanwhile.
+  /// Stores a new ticket, its indexes, the idempotency key (if any) with the request's
+  /// fingerprint, and its event. ALREADY_EXISTS when the key was taken meanwhile.
   virtual absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,
-                              const queue::Fields& event) = 0;
+                              absl::string_view fingerprint, const queue::Fields& event) = 0;
   /// NOT_FOUND.
   virtual absl::StatusOr<v1::Ticket> Get(absl::string_view id) = 0;
   /// Replaces `before` (with its version) by `after`, moving indexes and team counts, and

@@ -22,6 +22,10 @@ using google::protobuf::util::TimeUtil;
 
 class ComplaintServiceTest : public lobby::testing::ServiceTest<v1::ComplaintService> {
  protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    lobby::testing::SeedResidents(harness_->channel, 5);
+  }
   grpc::Status Create(const v1::CreateTicketRequest& req, v1::Ticket* out, const std::string& token = kAdapterToken) {
     auto r = lobby::testing::CallRpc(*stub_, &v1::ComplaintService::Stub::CreateComplaint, req, token);
     *out = r.value;
@@ -98,10 +102,12 @@ categories:
   ASSERT_TRUE(repairs->ApplyCatalog(&ctx, apply, &applied).ok());
   auto req = NewComplaint("karaoke", false);
   req.mutable_ticket()->set_site_id("harbour");
+  req.mutable_ticket()->mutable_reporter()->set_resident_id(lobby::testing::CreateResidentIn(harness_->channel, "harbour"));
   ASSERT_TRUE(Create(req, &out).ok());
   EXPECT_EQ(out.sla().respond_by().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
   auto noise_there = NewComplaint("noise", false);
   noise_there.mutable_ticket()->set_site_id("harbour");
+  *noise_there.mutable_ticket()->mutable_reporter() = req.ticket().reporter();
   EXPECT_EQ(Create(noise_there, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << "harbour has its own catalog now";
 }
@@ -121,13 +127,30 @@ TEST_F(ComplaintServiceTest, IdempotentCreate) {
 namespace lobby::complaints {
 namespace {
 
-// Complaints read the catalog from RepairService in the same process while holding a worker:
-// with every worker busy that way, the catalog reads must still be served.
+// Complaints read the catalog from RepairService and the reporter's estate from
+// ResidentService in the same process while holding a worker: with every worker busy that
+// way, those reads must still be served.
 TEST(ComplaintServiceStarvationTest, CatalogReadsAreServedWhenEveryWorkerWaitsOnThem) {
   lobby::testing::RedisServer redis;
   FakeClock clock;
   lobby::testing::Harness lobbyd(redis, clock, {"--workers", "2"});
   auto stub = v1::ComplaintService::NewStub(lobbyd.channel);
+  auto residents = v1::ResidentService::NewStub(lobbyd.channel);
+  std::vector<std::string> reporters;
+  for (int i = 0; i < 8; ++i) {
+    v1::CreateResidentRequest req;
+    req.mutable_resident()->set_name("Resident");
+    req.mutable_resident()->set_role(v1::RESIDENT_ROLE_TENANT);
+    req.mutable_resident()->add_phones(absl::StrCat("+8526124000", i));
+    v1::Unit* u = req.mutable_resident()->mutable_unit();
+    u->set_site_id("site" + std::to_string(i));
+    u->set_building("T1");
+    u->set_floor("1");
+    u->set_room("A");
+    auto r = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, lobby::testing::kAdminToken);
+    ASSERT_TRUE(r.ok()) << r.status.error_message();
+    reporters.push_back(r.value.id());
+  }
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i) {
@@ -140,7 +163,7 @@ TEST(ComplaintServiceStarvationTest, CatalogReadsAreServedWhenEveryWorkerWaitsOn
       t->set_category("noise");
       t->set_channel(v1::CHANNEL_SMS);
       t->set_description("noise");
-      t->mutable_reporter()->set_resident_id("RS-1");
+      t->mutable_reporter()->set_resident_id(reporters[i]);
       t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
       grpc::ClientContext ctx;
       PrepareClientContext(ctx, lobby::testing::kAdapterToken, absl::Seconds(4));

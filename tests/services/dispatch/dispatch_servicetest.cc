@@ -41,6 +41,7 @@ class DispatchTest : public RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     harness_ = std::make_unique<Harness>(server(), clock_);
+    lobby::testing::SeedResidents(harness_->channel, 5);
     dispatch_ = v1::DispatchService::NewStub(harness_->channel);
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     complaints_ = v1::ComplaintService::NewStub(harness_->channel);

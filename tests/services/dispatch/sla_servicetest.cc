@@ -61,6 +61,7 @@ class SlaTest : public RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     Start();
+    lobby::testing::SeedResidents(harness_->channel, 5);
   }
   void TearDown() override { harness_.reset(); }
   void Start() {

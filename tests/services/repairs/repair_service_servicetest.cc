@@ -13,6 +13,7 @@
 namespace lobby::repairs {
 namespace {
 
+using lobby::testing::CallRpc;
 using lobby::testing::Harness;
 using lobby::testing::kAdapterToken;
 using lobby::testing::kAdminToken;
@@ -24,6 +25,10 @@ using google::protobuf::util::TimeUtil;
 
 class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> {
  protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    lobby::testing::SeedResidents(harness_->channel, 5);
+  }
   v1::CreateTicketRequest NewRepair(const std::string& category = "plumbing", const std::string& room = "A",
                                     const std::string& building = "Tower 1") {
     v1::CreateTicketRequest req;
@@ -50,7 +55,8 @@ class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> 
     req.set_id(id);
     req.set_action(action);
     req.set_hold_reason(reason);
-    return Call(&Stub::Transition, req, token);
+    // The adapter acts for the reporter of the test's repairs.
+    return CallRpc(*stub_, &Stub::Transition, req, token, token == kAdapterToken ? "resident:RS-10001" : "");
   }
   Result<v1::Ticket> AssignTo(const std::string& id, const std::string& team, const std::string& who) {
     v1::AssignRequest req;
@@ -128,7 +134,7 @@ TEST_F(RepairServiceTest, IdempotentCreateUnderConcurrentRetries) {
 
 TEST_F(RepairServiceTest, TheWholeLifecycleWithHistoryAndEvents) {
   std::string id = Create(NewRepair()).id();
-  ASSERT_TRUE(AssignTo(id, "plumbing", "Lee").ok());
+  ASSERT_TRUE(AssignTo(id, "plumbing", "tom").ok());  // the technician token's member
   ASSERT_TRUE(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kTechToken).ok());
   ASSERT_TRUE(Act(id, v1::TICKET_ACTION_ARRIVE, kTechToken).ok());
   auto held = Act(id, v1::TICKET_ACTION_HOLD, kTechToken, v1::HOLD_REASON_WAITING_PARTS);
@@ -154,7 +160,7 @@ TEST_F(RepairServiceTest, TheWholeLifecycleWithHistoryAndEvents) {
   get.set_id(id);
   auto t = Call(&Stub::GetRepair, get, kTechToken).value;
   ASSERT_EQ(t.history_size(), 11);
-  EXPECT_EQ(t.history(1).note(), "rule plumbing-tower-1 matched; candidates: Lee") << "dispatch explains itself";
+  EXPECT_EQ(t.history(1).note(), "rule plumbing-tower-1 matched; candidates: tom") << "dispatch explains itself";
   EXPECT_EQ(t.history(2).actor(), "tom");
   EXPECT_EQ(t.history(4).note(), "waiting_parts");
   EXPECT_EQ(t.history(4).from_status(), v1::TICKET_STATUS_ON_SITE);
@@ -179,7 +185,15 @@ TEST_F(RepairServiceTest, IllegalTransitionsChangeNothing) {
   by_tech.set_team("plumbing");
   EXPECT_EQ(Call(&Stub::Assign, by_tech, kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(before, server().Snapshot());
-  ASSERT_TRUE(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken).ok()) << "the resident may cancel";
+  v1::TransitionRequest cancel;
+  cancel.set_id(id);
+  cancel.set_action(v1::TICKET_ACTION_CANCEL);
+  EXPECT_EQ(Call(&Stub::Transition, cancel, kAdapterToken).code(), grpc::StatusCode::PERMISSION_DENIED)
+      << "an adapter names the resident it acts for";
+  EXPECT_EQ(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:RS-10002").code(),
+            grpc::StatusCode::PERMISSION_DENIED) << "not the reporter";
+  EXPECT_EQ(before, server().Snapshot());
+  ASSERT_TRUE(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:RS-10001").ok()) << "the resident may cancel";
   EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL).code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(AssignTo(id, "plumbing", "Lee").code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
@@ -350,7 +364,7 @@ categories:
 
 TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   std::string id = Create(NewRepair()).id();
-  ASSERT_TRUE(AssignTo(id, "plumbing", "Lee").ok());
+  ASSERT_TRUE(AssignTo(id, "plumbing", "tom").ok());
   v1::ProposeVisitRequest visit;
   visit.set_id(id);
   *visit.mutable_start() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() - absl::Hours(3)));
@@ -365,11 +379,12 @@ TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   EXPECT_FALSE(proposed.value.repair().visit_window().confirmed());
   v1::GetTicketRequest get;
   get.set_id(id);
-  auto confirmed = Call(&Stub::ConfirmVisit, get, kAdapterToken);
+  auto confirmed = CallRpc(*stub_, &Stub::ConfirmVisit, get, kAdapterToken, "resident:RS-10001");
   ASSERT_TRUE(confirmed.ok());
   EXPECT_TRUE(confirmed.value.repair().visit_window().confirmed());
   EXPECT_TRUE(confirmed.value.repair().entry_permission());
-  EXPECT_EQ(Call(&Stub::ConfirmVisit, get, kAdapterToken).code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(CallRpc(*stub_, &Stub::ConfirmVisit, get, kAdapterToken, "resident:RS-10001").code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 
   v1::AddCommentRequest note;
   note.set_id(id);
@@ -406,10 +421,11 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
   ASSERT_TRUE(created.ok()) << created.status.error_message();
   EXPECT_EQ(created.value.id(), "I-10001");
 
-  std::vector<std::string> joined;
+  std::vector<std::string> joined, reporters;
   for (const char* room : {"A", "B", "C"}) {
     auto req = NewRepair("water_outage", room, "Tower 2");
-    req.mutable_ticket()->mutable_reporter()->set_resident_id(std::string("RS-2") + room);
+    reporters.push_back(lobby::testing::CreateResidentIn(harness_->channel, "demo", room));
+    req.mutable_ticket()->mutable_reporter()->set_resident_id(reporters.back());
     v1::Ticket t = Create(req);
     EXPECT_EQ(t.repair().incident_id(), "I-10001") << "a known fault's report joins its incident";
     joined.push_back(t.id());
@@ -425,7 +441,11 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
   ASSERT_TRUE(attached.ok()) << attached.status.error_message();
   EXPECT_EQ(attached.value.ticket_ids_size(), 4);
   ASSERT_TRUE(AssignTo(joined[0], "plumbing", "Lee").ok());
-  ASSERT_TRUE(Act(joined[1], v1::TICKET_ACTION_CANCEL, kAdapterToken).ok()) << "one resident cancels meanwhile";
+  v1::TransitionRequest cancel;
+  cancel.set_id(joined[1]);
+  cancel.set_action(v1::TICKET_ACTION_CANCEL);
+  ASSERT_TRUE(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:" + reporters[1]).ok())
+      << "one resident cancels meanwhile";
 
   v1::ListIncidentsRequest list;
   list.set_site_id("demo");

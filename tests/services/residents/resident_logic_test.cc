@@ -284,7 +284,7 @@ TEST_F(ResidentLogicTest, TimelineValidation) {
   v1::ListTimelineRequest list;
   list.set_resident_id("RS-10001");
   list.set_page_token("garbage");
-  EXPECT_EQ(logic_.ListTimeline(list).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_.ListTimeline(list, true).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(ResidentLogicTest, TicketEventWithoutResidentIsSkipped) {

@@ -62,7 +62,9 @@ TEST_F(ResidentServiceTest, CreateGetUpdateList) {
 
   v1::GetResidentRequest get;
   get.set_id(a.id());
-  auto got = Call(&Stub::GetResident, get, kTechToken);  // technicians may read a resident
+  // Technicians learn about residents only through their own tickets, never by id.
+  EXPECT_EQ(Call(&Stub::GetResident, get, kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto got = Call(&Stub::GetResident, get, kAgentToken);
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got.value, a));
 

@@ -66,7 +66,8 @@ TEST_F(ComplaintLogicTest, AnonymousReporterIsHiddenFromTheTeamOnly) {
   list.set_site_id("demo");
   EXPECT_TRUE(logic_->List(list, tech_)->tickets(0).reporter().resident_id().empty());
   ASSERT_TRUE(logic_->Create(NewComplaint(false), adapter_).ok());
-  EXPECT_EQ(logic_->Get("C-10002", tech_)->reporter().resident_id(), "RS-10007") << "only anonymous ones are hidden";
+  EXPECT_EQ(logic_->Get("C-10002", agent_)->reporter().resident_id(), "RS-10007") << "only anonymous ones are hidden";
+  EXPECT_TRUE(logic_->Get("C-10002", tech_)->reporter().resident_id().empty()) << "not tom's ticket";
 }
 
 TEST_F(ComplaintLogicTest, ReviewAndFollowUpBeforeClosing) {

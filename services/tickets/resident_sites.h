@@ -1,0 +1,36 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/clock.h"
+
+namespace lobby::tickets {
+
+/// The estate each resident lives in, asked of ResidentService with the service token and kept
+/// for kTtl (a resident moving estates is rare; a create in that minute is checked against
+/// the old estate). Thread-safe.
+class ResidentSites {
+ public:
+  static constexpr absl::Duration kTtl = absl::Seconds(60);
+  static constexpr size_t kMaxEntries = 100000;
+
+  ResidentSites(std::function<std::string()> address, std::string token, const Clock& clock);
+  /// NOT_FOUND for no such resident; the service's error otherwise.
+  absl::StatusOr<std::string> SiteOf(absl::string_view resident_id);
+
+ private:
+  std::function<std::string()> address_;
+  std::string token_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::unique_ptr<v1::ResidentService::Stub> stub_;
+  absl::flat_hash_map<std::string, std::pair<std::string, absl::Time>> cache_;
+};
+
+}  // namespace lobby::tickets
