@@ -166,8 +166,13 @@ bool AmiClient::Session(int fd) {
                               {"Secret", config_.secret}, {"Events", "on"}}))) {
     return false;
   }
-  absl::Time last_heard = absl::Now();
+  // Liveness is the Ping's answer, not any byte: a half-open peer that trickles data but never
+  // answers is dropped, so that the reconnect finds the calls again.
+  absl::Time started = absl::Now();
+  absl::Time last_ping = started;  // the login counts as the first question
   bool ping_out = false;
+  int pings = 0;
+  std::string ping_id;
   char buf[8192];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
@@ -177,21 +182,24 @@ bool AmiClient::Session(int fd) {
       if (stop_) return in;
     }
     if (ready < 0) return in;
-    if (ready == 0) {
-      absl::Duration quiet = absl::Now() - last_heard;
-      if (in && quiet > config_.ping_every && !ping_out) {
-        if (!SendAll(fd, AmiAction({{"Action", "Ping"}, {"ActionID", "lobby-ping"}}))) return in;
-        ping_out = true;
-      }
-      if (quiet > config_.ping_every * 2 + absl::Seconds(5)) {
-        logger->warn("event=ami_silent seconds={}", absl::ToInt64Seconds(quiet));
-        return in;
-      }
-      continue;
+    absl::Time now = absl::Now();
+    if (!in && now - started > config_.ping_every + absl::Seconds(5)) {
+      logger->warn("event=ami_login_unanswered seconds={}", absl::ToInt64Seconds(now - started));
+      return in;
     }
+    if (in && ping_out && now - last_ping > config_.ping_every) {
+      logger->warn("event=ami_ping_unanswered seconds={}", absl::ToInt64Seconds(now - last_ping));
+      return in;
+    }
+    if (in && !ping_out && now - last_ping >= config_.ping_every) {
+      ping_id = absl::StrCat("lobby-ping-", ++pings);
+      if (!SendAll(fd, AmiAction({{"Action", "Ping"}, {"ActionID", ping_id}}))) return in;
+      ping_out = true;
+      last_ping = now;
+    }
+    if (ready == 0) continue;
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) return in;
-    last_heard = absl::Now();
     reader.Feed(absl::string_view(buf, static_cast<size_t>(n)));
     if (reader.buffered() > (1 << 20)) {
       logger->warn("event=ami_garbage bytes={}", reader.buffered());
@@ -200,13 +208,14 @@ bool AmiClient::Session(int fd) {
     AmiMessage m;
     while (reader.Next(&m)) {
       if (!m.Get("Response").empty()) {
-        if (m.Get("ActionID") == "lobby-ping") ping_out = false;
+        if (ping_out && m.Get("ActionID") == ping_id) ping_out = false;
         if (m.Get("ActionID") != "lobby-login") continue;
         if (!absl::EqualsIgnoreCase(m.Get("Response"), "Success")) {
           logger->error("event=ami_login_failed user={} message=\"{}\"", config_.username, m.Get("Message"));
           return false;
         }
         in = true;
+        last_ping = absl::Now();
         logged_in_ = true;
         ++sessions_;
         logger->info("event=ami_logged_in banner=\"{}\" host={}:{}", reader.banner(), config_.host, config_.port);

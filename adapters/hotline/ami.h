@@ -48,7 +48,9 @@ struct AmiConfig {
   std::string secret;
   absl::Duration min_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(30);
-  absl::Duration ping_every = absl::Seconds(20);  // keeps the connection known to be alive
+  /// A Ping this often; a Ping not answered within as long drops the session (a reconnect
+  /// follows). Other traffic does not count: a half-open peer may still trickle bytes.
+  absl::Duration ping_every = absl::Seconds(20);
 };
 
 /// A client of the Asterisk Manager Interface: connects over TCP, reads the banner, logs in

@@ -528,6 +528,7 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("hotline-ami-port", "5038", "the AMI port");
   settings.Declare("hotline-ami-user", "lobby", "the AMI user (manager.conf)");
   settings.Declare("hotline-ami-secret", "", "the AMI user's secret", true);
+  settings.Declare("hotline-ami-ping", "20s", "how often the AMI session is pinged; a Ping unanswered as long reconnects");
   settings.Declare("hotline-webhook-secret", "", "the HMAC key of the cloud call centre's webhook /v1/hotline/events; empty: off", true);
 }
 
@@ -567,6 +568,11 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
     ami.username = settings.Get("hotline-ami-user");
     ami.secret = settings.Get("hotline-ami-secret");
     if (ami.secret.empty()) return settings.Invalid("hotline-ami-secret", "the AMI user's secret is required with hotline-ami-host");
+    auto ping = settings.GetDuration("hotline-ami-ping");
+    if (!ping.ok() || *ping < absl::Milliseconds(100) || *ping > absl::Minutes(10)) {
+      return settings.Invalid("hotline-ami-ping", "a duration from 100ms to 10m");
+    }
+    ami.ping_every = *ping;
     Calls* calls = &c->calls_;
     c->ami_ = std::make_unique<AmiClient>(ami, [calls](const AmiMessage& m) { calls->OnAmi(m); });
     AmiClient* client = c->ami_.get();

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -219,6 +220,25 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
   if (!FreshTimestamp(timestamp)) return {401, "stale timestamp"};
   if (body.size() > config_.max_body) return {413, "too large"};
   if (encrypted && !cipher_) return {400, "safe mode is not configured: set wechat-aes-key"};
+  // With an AES key, only safe mode: there msg_signature covers the body. In plain mode the
+  // URL's signature covers only the time and the nonce, so anyone who saw one URL could post
+  // any body with it.
+  if (!encrypted && cipher_) {
+    log::Get("wechat")->warn("event=plain_refused account={}", account);
+    return {401, "this account is in safe mode: plain messages are refused"};
+  }
+  if (!encrypted) {
+    // Plain mode: one (timestamp, nonce) carries one body. WeChat's own retries repeat the body.
+    std::string used = absl::StrCat("lobby:adapters:wechat:nonce:", account, ":", timestamp, ":", nonce);
+    std::string digest = adapters::Hex(adapters::Sha1(body));
+    auto claimed = redis_.Command({"SET", used, digest, "NX", "GET", "EX",
+                                   std::to_string(2 * absl::ToInt64Seconds(config_.timestamp_window) + 60)});
+    if (!claimed.ok()) return {503, "try again"};
+    if (!claimed->IsNil() && claimed->str != digest) {
+      log::Get("wechat")->warn("event=replay_refused account={}", account);
+      return {401, "this signed URL was used for another message"};
+    }
+  }
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8) || !doc.child("xml")) {
     return {400, "not a WeChat message"};
@@ -238,6 +258,9 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
   }
   std::string from = XmlText(x, "FromUserName"), type = XmlText(x, "MsgType"), msg_id = XmlText(x, "MsgId");
   if (from.empty() || type.empty()) return {400, "FromUserName and MsgType are required"};
+  if (!msg_id.empty() && (msg_id.size() > 20 || !std::all_of(msg_id.begin(), msg_id.end(), absl::ascii_isdigit))) {
+    return {400, "MsgId is a positive whole number"};
+  }
   if (msg_id.empty()) msg_id = absl::StrCat(from, "-", XmlText(x, "CreateTime"));  // events have no MsgId
   chatbot::Inbound in;
   in.channel = v1::CHANNEL_WECHAT;

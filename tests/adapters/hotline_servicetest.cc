@@ -54,6 +54,13 @@ class FakeAsterisk {
     thread_.join();
   }
   int port() const { return port_; }
+  void AnswerPings(bool answer) { answer_pings_ = answer; }
+  int pongs() const { return pongs_; }
+  /// One byte on the current connection: traffic that is not an answer.
+  void Trickle() {
+    std::lock_guard lock(mu_);
+    if (conn_ >= 0) (void)!::send(conn_, "\r\n", 2, MSG_NOSIGNAL);
+  }
   int logins() const { return logins_; }
   std::string last_login() {
     std::lock_guard lock(mu_);
@@ -95,7 +102,18 @@ class FakeAsterisk {
       std::string ok = "Response: Success\r\nActionID: lobby-login\r\nMessage: Authentication accepted\r\n\r\n";
       (void)!::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
       ++logins_;
-      while (::recv(c, buf, sizeof(buf), 0) > 0) {  // pings and the like, until dropped
+      std::string pending;
+      for (ssize_t n; (n = ::recv(c, buf, sizeof(buf), 0)) > 0;) {  // pings and the like, until dropped
+        pending.append(buf, n);
+        for (size_t end; (end = pending.find("\r\n\r\n")) != std::string::npos; pending.erase(0, end + 4)) {
+          std::string action = pending.substr(0, end);
+          size_t id = action.find("ActionID: ");
+          if (!answer_pings_ || action.find("Action: Ping") == std::string::npos || id == std::string::npos) continue;
+          std::string pong = "Response: Success\r\nActionID: " + action.substr(id + 10, action.find("\r\n", id) - id - 10) +
+                             "\r\nPing: Pong\r\n\r\n";
+          (void)!::send(c, pong.data(), pong.size(), MSG_NOSIGNAL);
+          ++pongs_;
+        }
       }
       std::lock_guard lock(mu_);
       ::close(c);
@@ -107,6 +125,8 @@ class FakeAsterisk {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<int> logins_{0};
+  std::atomic<bool> answer_pings_{false};
+  std::atomic<int> pongs_{0};
   std::mutex mu_;
   int conn_ = -1;
   std::string login_;
@@ -301,4 +321,35 @@ TEST_F(HotlineTest, CtiWebhookSignedCallsAndRefusesTheRest) {
 }
 
 }  // namespace
+
+// A half-open PBX that trickles bytes but never answers the Ping is dropped and reconnected to;
+// one that answers keeps its session.
+TEST(AmiClientTest, LivenessIsThePingsAnswerNotAnyByte) {
+  FakeAsterisk pbx;
+  AmiConfig config;
+  config.host = "127.0.0.1";
+  config.port = pbx.port();
+  config.username = "lobby";
+  config.secret = "secret";
+  config.ping_every = absl::Milliseconds(300);
+  AmiClient client(config, [](const AmiMessage&) {});
+  client.Start();
+  ASSERT_TRUE(WaitFor([&] { return pbx.logins() == 1; }));
+  std::atomic<bool> trickling{true};
+  std::thread trickle([&] {
+    while (trickling) {
+      pbx.Trickle();
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  });
+  EXPECT_TRUE(WaitFor([&] { return pbx.logins() >= 2; }, 5)) << "a silent peer keeps the session";
+  pbx.AnswerPings(true);
+  int logins = pbx.logins();
+  ASSERT_TRUE(WaitFor([&] { return pbx.pongs() >= 4; }, 5));
+  EXPECT_EQ(pbx.logins(), logins) << "an answering peer was dropped";
+  trickling = false;
+  trickle.join();
+  client.Stop();
+}
+
 }  // namespace lobby::hotline

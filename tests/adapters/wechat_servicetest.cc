@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "absl/strings/str_replace.h"
+
 #include "adapters/common/crypto.h"
 #include "adapters/wechat/wechat.h"
 #include "lobby/v1/repairs.grpc.pb.h"
@@ -90,9 +92,11 @@ class FakeWeChatApi : public lobby::testing::FakeProvider {
 
 class WeChatTest : public RedisTest {
  protected:
-  void Start(std::vector<std::string> extra = {}) {
+  /// `safe_mode`: with the AES key, so that only safe-mode messages are taken.
+  void Start(std::vector<std::string> extra = {}, bool safe_mode = true) {
     std::vector<std::string> flags = {"--wechat-token", kToken, "--wechat-app-id", kAppId, "--wechat-app-secret", kAppSecret,
-                                      "--wechat-aes-key", kAesKey, "--wechat-api", api_.url()};
+                                      "--wechat-api", api_.url()};
+    if (safe_mode) flags.insert(flags.end(), {"--wechat-aes-key", kAesKey});
     flags.insert(flags.end(), extra.begin(), extra.end());
     harness_ = std::make_unique<Harness>(server(), clock_, flags);
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
@@ -100,6 +104,7 @@ class WeChatTest : public RedisTest {
     lobby::testing::LinkedResident(harness_->channel, {"王女士", "+8613800138000", "2栋", "15", "1502", "zh-Hans"}, v1::CHANNEL_WECHAT,
                                    kOpenId);
   }
+  int nonces_ = 0;
   void TearDown() override { harness_.reset(); }
 
   std::string Timestamp(absl::Duration skew = absl::ZeroDuration()) {
@@ -115,9 +120,10 @@ class WeChatTest : public RedisTest {
     return body + "</xml>";
   }
   /// Posts as WeChat does: plain, or in safe mode (the message encrypted inside <Encrypt>).
-  httplib::Result Post(const std::string& xml, bool safe, const std::string& ts = "", const std::string& signature = "") {
+  httplib::Result Post(const std::string& xml, bool safe, const std::string& ts = "", const std::string& signature = "",
+                       std::string nonce = "") {
     std::string t = ts.empty() ? Timestamp() : ts;
-    std::string nonce = "1320562132";
+    if (nonce.empty()) nonce = std::to_string(1320562132 + nonces_++);  // WeChat's nonce is new for every push
     std::string sig = signature.empty() ? Signature({kToken, t, nonce}) : signature;
     std::string path = absl::StrCat("/v1/wechat/lobby?signature=", sig, "&timestamp=", t, "&nonce=", nonce, "&openid=", kOpenId);
     std::string body = xml;
@@ -187,8 +193,8 @@ TEST_F(WeChatTest, ServerCheckSignaturesAndBadRequestsChangeNothing) {
   EXPECT_EQ(Post(hi, false, "", Signature({"wrong", Timestamp(), "1320562132"}))->status, 401);
   EXPECT_EQ(Post(hi, false, Timestamp(-absl::Minutes(10)))->status, 401) << "outside the window";
   EXPECT_EQ(Post(hi, false, Timestamp(absl::Minutes(10)))->status, 401);
-  EXPECT_EQ(Post("<xml><FromUserName>", false)->status, 400);
-  EXPECT_EQ(Post("<xml><Content>no sender</Content></xml>", false)->status, 400);
+  EXPECT_EQ(Post("<xml><FromUserName>", true)->status, 400);
+  EXPECT_EQ(Post("<xml><Content>no sender</Content></xml>", true)->status, 400);
   EXPECT_EQ(Post(std::string(300 << 10, ' '), false)->status, 413);
   // Safe mode: a msg_signature that does not cover the Encrypt element.
   std::string ts2 = Timestamp();
@@ -242,7 +248,7 @@ TEST_F(WeChatTest, ARepairWithAPhotoInSimplifiedChineseAnsweredPassively) {
 }
 
 TEST_F(WeChatTest, LateAnswersGoThroughTheCustomerServiceApiWithACachedToken) {
-  Start({"--wechat-passive-budget", "1us"});
+  Start({"--wechat-passive-budget", "1us"}, false);
   auto r = Post(Xml("event", "subscribe", ""), false);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "success") << "not ready within the budget";
@@ -262,4 +268,30 @@ TEST_F(WeChatTest, LateAnswersGoThroughTheCustomerServiceApiWithACachedToken) {
 }
 
 }  // namespace
+
+// With an AES key only safe mode is taken (msg_signature covers the body); in plain mode one
+// signed URL carries one body (next test), so a URL seen in an access log speaks for no one.
+TEST_F(WeChatTest, WithAnAesKeyOnlySafeModeIsTaken) {
+  Start();
+  auto before = server().Snapshot();
+  auto plain = Post(Xml("text", "你好", "5001"), false);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 401) << "plain mode with an AES key set";
+  EXPECT_EQ(before, server().Snapshot());
+  EXPECT_EQ(Post(Xml("text", "菜单", "5002"), true)->status, 200) << "safe mode is taken";
+}
+
+TEST_F(WeChatTest, APlainSignedUrlCarriesOneMessageOnly) {
+  Start({}, false);
+  std::string ts = Timestamp();
+  ASSERT_EQ(Post(Xml("text", "菜单", "6001"), false, ts, "", "777")->status, 200);
+  EXPECT_EQ(Post(Xml("text", "菜单", "6001"), false, ts, "", "777")->status, 200) << "WeChat's own retry of the same push";
+  std::string other = absl::StrReplaceAll(Xml("text", "取消", "6002"), {{kOpenId, "o6_bmasdasdsad6_2sgVt7hMZOPfL"}});
+  auto replay = Post(other, false, ts, "", "777");
+  ASSERT_TRUE(replay);
+  EXPECT_EQ(replay->status, 401) << "the same signed URL with another body and sender";
+  EXPECT_EQ(Post(Xml("text", "菜单", "NaN"), false)->status, 400);
+  EXPECT_EQ(Post(Xml("text", "菜单", "-1"), false)->status, 400);
+}
+
 }  // namespace lobby::wechat
