@@ -100,6 +100,9 @@ class Consumer {
   std::vector<absl::Status> HandleAll(const std::vector<Entry>& entries, const std::vector<bool>& todo);
 
   redis::Connection conn_;
+  /// Removes the group's other consumers that have nothing pending and were silent for ten
+  /// times claim_idle (the consumers of processes that are gone).
+  absl::Status RemoveIdleConsumers();
   ConsumerOptions options_;
   Handler handler_;
   std::unique_ptr<Executor> lanes_;  // parallel > 1

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <mutex>
 
 #include "tests/support/redis_server.h"
@@ -118,6 +119,36 @@ TEST_F(QueueTest, EntriesOfADeadConsumerAreTakenOver) {
   EXPECT_EQ(seen_["a"], 1);
   EXPECT_EQ(seen_["b"], 1);
   EXPECT_EQ(seen_["c"], 1);
+}
+
+// Consumers of processes that are gone are removed from the group once their entries are
+// taken over, so XINFO CONSUMERS does not grow with every restart; nothing is lost meanwhile.
+TEST_F(QueueTest, ConsumersOfGoneProcessesAreRemovedOnceTheyHoldNothing) {
+  Add("a");
+  ReadWithoutAck("dead-with-work");
+  ASSERT_TRUE(client_->Command({"XGROUP", "CREATECONSUMER", kStream, "workers", "dead-idle"}).ok());  // nothing pending
+  auto consumers = [&] {
+    std::set<std::string> names;
+    auto r = client_->Command({"XINFO", "CONSUMERS", kStream, "workers"});
+    if (!r.ok()) return names;
+    for (const auto& c : r->elements) names.insert(c.elements[1].str);
+    return names;
+  };
+  ASSERT_EQ(consumers(), (std::set<std::string>{"dead-with-work", "dead-idle"}));
+  Consumer alive(server().options(), Options("alive"), [&](const Entry&) { return absl::OkStatus(); });
+  Consumer other(server().options(), Options("other-alive"), [&](const Entry&) { return absl::OkStatus(); });
+  alive.Start();
+  other.Start();
+  EXPECT_TRUE(WaitFor([&] {
+    auto now = consumers();
+    return !now.count("dead-with-work") && !now.count("dead-idle");
+  })) << "the gone consumers stay";
+  EXPECT_EQ(alive.handled() + other.handled(), 1) << "the dead consumer's entry was taken over first";
+  for (int i = 0; i < 20; ++i) Add("more");  // live consumers read on, removed or not
+  EXPECT_TRUE(WaitFor([&] { return alive.handled() + other.handled() == 21; }));
+  EXPECT_EQ(Pending(), 0);
+  alive.Stop();
+  other.Stop();
 }
 
 TEST_F(QueueTest, ARestartedConsumerReplaysItsPendingEntriesFirst) {
