@@ -123,7 +123,7 @@ std::string PermissionsMarkdown() {
     m.remove_prefix(m.find('.', 6) + 1);  // "RepairService/GetRepair"
     absl::StrAppend(&out, "| `", m, "` |");
     for (Role r : kRoles) absl::StrAppend(&out, row.roles.Has(r) ? " ✓ |" : " |");
-    absl::StrAppend(&out, " ", row.beyond, " |\n");
+    absl::StrAppend(&out, row.beyond.empty() ? "" : absl::StrCat(" ", row.beyond), " |\n");
   }
   return out;
 }

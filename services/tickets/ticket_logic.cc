@@ -831,7 +831,10 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
 }
 
 absl::StatusOr<v1::Classification> TicketLogic::Classify(const v1::ClassifyRequest& req) {
-  if (absl::Status s = CheckText("text", req.text(), 4000, true); !s.ok()) return s;
+  if (CodePoints(req.text()) > kMaxDescriptionChars) {
+    return absl::InvalidArgumentError(absl::StrCat("text is at most ", kMaxDescriptionChars, " characters"));
+  }
+  if (absl::Status s = CheckText("text", req.text(), 4 * kMaxDescriptionChars, true); !s.ok()) return s;
   auto c = CatalogFor(req.site_id());
   if (!c.ok()) return c.status();
   return (*c)->Classify(req.text());

@@ -397,4 +397,64 @@ TEST_F(TelegramTest, DeliveryWaitsOutA429AndDeadLettersARefusal) {
 }
 
 }  // namespace
+
+// A resident's description may be long: 1,400 Chinese characters (4,200 bytes, within every
+// provider's limit) go through whole, and the provider is never asked to retry a message.
+TEST_F(TelegramTest, ALongDescriptionIsTakenWhole) {
+  std::string longer;
+  for (int i = 0; i < 200; ++i) longer += "浴室水喉漏水，";  // 7 characters each
+  ASSERT_EQ(longer.size(), 4200u);
+  EXPECT_EQ(Buttons(Say(Message(777000, longer))), (std::vector<std::string>{"yes", "no"}));
+  EXPECT_EQ(Buttons(Say(Press(777000, "yes"))), (std::vector<std::string>{"where:unit", "where:common"}));
+  Say(Press(777000, "where:unit"));
+  Say(Press(777000, "photos:done"));
+  Say(Press(777000, "win:any"));
+  Say(Press(777000, "entry:no"));
+  json done = Say(Press(777000, "confirm"));
+  EXPECT_NE(done["text"].get<std::string>().find("R-10001"), std::string::npos) << done.dump();
+  EXPECT_EQ(Repair("R-10001").description(), longer);
+}
+
+// A space or a zero-width character typed mid-conversation is nothing typed: the question is
+// asked again, and the webhook answers 200 so that Telegram does not send it again and again.
+TEST_F(TelegramTest, BlankMessagesAreAnsweredNotRetried) {
+  for (const std::string blank : {" ", "\u200b", "\xc2\xa0\xe3\x80\x80"}) {
+    json again = Say(Message(777000, blank));  // at the start, and again and again
+    EXPECT_FALSE(again.is_null()) << "a reply to a blank message";
+  }
+  EXPECT_EQ(Buttons(Say(Message(777000, "浴室水喉漏水"))), (std::vector<std::string>{"yes", "no"}));
+  json again = Say(Message(777000, " "));  // where a button is expected
+  EXPECT_FALSE(again.is_null());
+  EXPECT_EQ(Buttons(Say(Press(777000, "yes"))), (std::vector<std::string>{"where:unit", "where:common"}))
+      << "the conversation goes on where it was";
+}
+
+// A message Lobby cannot take at all (here free text longer than any channel carries) is
+// answered with an apology and 200, and the conversation stays where it was.
+TEST_F(TelegramTest, AMessageLobbyCannotTakeIsAnsweredWithAnApology) {
+  json sorry = Say(Message(777000, std::string(6000, 'x')));
+  EXPECT_NE(sorry["text"].get<std::string>().find("對不起"), std::string::npos) << sorry.dump();
+  EXPECT_EQ(Buttons(Say(Message(777000, "浴室水喉漏水"))), (std::vector<std::string>{"yes", "no"}));
+}
+
+// Telegram's message ids are unique only within one chat: two residents' first messages with
+// the same id are two tickets, and a chat or sender id 0 is no update.
+TEST_F(TelegramTest, MessageIdsArePerChat) {
+  lobby::testing::LinkedResident(harness_->channel, {"李小姐", "+85261234567", "Tower 2", "5", "B", "zh-Hant"}, v1::CHANNEL_TELEGRAM,
+                                 "777001");
+  auto gas = [&](int64_t user) {
+    json m = {{"message_id", 42}, {"from", {{"id", user}, {"is_bot", false}, {"first_name", "X"}}},
+              {"chat", {{"id", user}, {"type", "private"}}}, {"date", 1800000000}, {"text", "好大陣煤氣味！"}};
+    return json{{"update_id", ++update_id_}, {"message", m}}.dump();
+  };
+  ASSERT_EQ(Post(gas(777000))->status, 200);
+  ASSERT_EQ(Post(gas(777001))->status, 200);
+  EXPECT_EQ(Repair("R-10001").reporter().resident_id(), resident_);
+  EXPECT_FALSE(Repair("R-10002").id().empty()) << "the second chat's report is a ticket of its own";
+  EXPECT_NE(Repair("R-10002").reporter().resident_id(), resident_);
+  auto before = server().Snapshot();
+  EXPECT_EQ(Post(gas(0))->status, 400);
+  EXPECT_EQ(before, server().Snapshot()) << "no conversation state for chat 0";
+}
+
 }  // namespace lobby::telegram

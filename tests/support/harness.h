@@ -1,5 +1,9 @@
 #pragma once
 
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +78,17 @@ inline v1::Ticket GetRepair(v1::RepairService::Stub& repairs, const std::string&
   v1::GetTicketRequest req;
   req.set_id(id);
   return CallRpc(repairs, &v1::RepairService::Stub::GetRepair, req, kAdminToken).value;
+}
+
+/// A tokens file (ROLE TOKEN NAME lines) with `tokens`, beside the harness's own --tokens.
+inline std::string TokensFile(const std::vector<std::array<std::string, 3>>& tokens) {
+  char path[] = "/tmp/lobby-tokens-XXXXXX";
+  int fd = mkstemp(path);
+  std::string text;
+  for (const auto& [role, token, name] : tokens) text += role + " " + token + " " + name + "\n";
+  (void)!::write(fd, text.data(), text.size());
+  ::close(fd);
+  return path;
 }
 
 /// Residents RS-10001 to RS-1000n of estate "demo" (Tower 1, floor 3, rooms A, B, ...), for
