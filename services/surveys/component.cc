@@ -61,6 +61,7 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
   settings.Declare("complaints-addr", "", "ComplaintService address (default: this process)");
   settings.Declare("surveys-tick", "1s", "how often surveys sends, reminds and expires what is due");
+  settings.Declare("surveys-parallel", "8", "ticket events surveys handles at once (events of one ticket stay in order)");
 }
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
@@ -69,9 +70,12 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   auto c = std::unique_ptr<Component>(new Component(runtime, settings));
   runtime.grpc().Register(&c->service_, "lobby.v1.SurveyService");
   SurveyLogic* logic = &c->logic_;
-  // One event at a time: a ticket's facts (when it was created, acknowledged, ...) are read
-  // and then written.
-  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "surveys"},
+  // A ticket's facts (when it was created, acknowledged, ...) are read and then written, so one
+  // ticket's events go one at a time, in order; different tickets' go side by side, and their
+  // Redis commands share pipelined round trips.
+  auto parallel = settings.GetInt("surveys-parallel", 1, 64);
+  if (!parallel.ok()) return parallel.status();
+  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "surveys", .parallel = static_cast<int>(*parallel)},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
   runtime.AddLoop("surveys", *tick, [logic] {
     if (auto n = logic->Tick(); !n.ok()) log::Get("surveys")->warn("event=tick_failed error=\"{}\"", n.status().message());

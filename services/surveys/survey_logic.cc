@@ -168,12 +168,24 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
 }
 
 absl::StatusOr<v1::SurveySettings> SurveyLogic::Settings(absl::string_view site) {
+  absl::Time now = clock_.Now();
+  {
+    std::lock_guard lock(settings_mu_);
+    if (auto it = settings_.find(site); it != settings_.end() && now - it->second.second < kSettingsTtl) return it->second.first;
+  }
   auto s = store_.GetSettings(site);
   if (!s.ok()) return s.status();
-  if (s->has_value()) return **s;
-  auto d = ParseSettings(absl::StrCat("surveys: {site: \"", site, "\"}"));
-  if (!d.ok()) return d.status();
-  return *d;
+  v1::SurveySettings out;
+  if (s->has_value()) {
+    out = **std::move(s);
+  } else {
+    auto d = ParseSettings(absl::StrCat("surveys: {site: \"", site, "\"}"));
+    if (!d.ok()) return d.status();
+    out = *std::move(d);
+  }
+  std::lock_guard lock(settings_mu_);
+  settings_[std::string(site)] = {out, now};
+  return out;
 }
 
 absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(const v1::ApplySurveySettingsRequest& req) {
@@ -181,6 +193,8 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(const v1::ApplySur
   if (!s.ok()) return s.status();
   if (!req.dry_run()) {
     if (absl::Status st = store_.PutSettings(*s); !st.ok()) return st;
+    std::lock_guard lock(settings_mu_);
+    settings_.erase(s->site_id());
   }
   return *s;
 }

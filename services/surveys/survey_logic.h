@@ -1,8 +1,10 @@
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "lobby/v1/residents.pb.h"
 #include "lobby/v1/surveys.pb.h"
@@ -72,6 +74,11 @@ class SurveyLogic {
 
   SurveyStore& store_;
   const Clock& clock_;
+  // Every ticket event reads its estate's settings: kept for kSettingsTtl. ApplySettings here
+  // refreshes this process at once; other processes see new settings within kSettingsTtl.
+  static constexpr absl::Duration kSettingsTtl = absl::Seconds(10);
+  std::mutex settings_mu_;
+  absl::flat_hash_map<std::string, std::pair<v1::SurveySettings, absl::Time>> settings_;
   ResidentDirectory& residents_;
   TicketReopener& tickets_;
 };

@@ -223,7 +223,13 @@ TEST_F(TicketSecurityTest, AnAdapterActsOnlyForTheTicketsReporter) {
   comment.set_internal(true);
   auto noted = CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kAdapterToken, "staff:bob");
   ASSERT_TRUE(noted.ok()) << noted.status.error_message();
-  EXPECT_EQ(noted.value.comments(0).author(), "bob (sms)");
+  EXPECT_EQ(noted.value.comments_size(), 0) << "an adapter is never shown internal comments";
+  v1::GetTicketRequest get;
+  get.set_id(id);
+  v1::Ticket seen = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
+  ASSERT_EQ(seen.comments_size(), 1);
+  EXPECT_EQ(seen.comments(0).author(), "bob (sms)") << "the person, and the adapter that wrote for them";
+  EXPECT_TRUE(seen.comments(0).internal());
 }
 
 // Before: kowloon's "r1" returned harbour's R-10001, and the kowloon report was lost.
