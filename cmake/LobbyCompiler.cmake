@@ -11,7 +11,14 @@ function(lobby_target_defaults target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(LOBBY_FUZZ)  # libFuzzer's coverage in every library the fuzz targets reach
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  endif()
 endfunction()
+
+if(LOBBY_FUZZ)
+  add_link_options(-fsanitize=address,undefined)
+endif()
 
 if(LOBBY_SANITIZE)
   add_link_options(-fsanitize=address,undefined)

@@ -41,25 +41,23 @@ void Line::Register(httplib::Server& server) {
   });
 }
 
-int Line::Webhook(const std::string& channel, const std::string& signature, const std::string& body) {
-  if (channel != config_.channel) return 404;
-  std::string expected = adapters::Base64(adapters::HmacSha256(config_.secret, body));
-  if (config_.secret.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
-    log::Get("line")->warn("event=bad_signature channel={}", channel);
-    return 401;
-  }
-  if (body.size() > config_.max_body) return 413;
+absl::StatusOr<std::vector<LineEvent>> ParseEvents(const std::string& body, const std::string& content_url,
+                                                  const std::string& secret) {
   json payload = json::parse(body, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || !payload.contains("events") || !payload["events"].is_array()) return 400;
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("events") || !payload["events"].is_array()) {
+    return absl::InvalidArgumentError("not a LINE webhook: no events array");
+  }
+  std::vector<LineEvent> out;
   try {
     for (const json& ev : payload["events"]) {
       std::string type = ev.at("type").get<std::string>();
       if ((type != "message" && type != "postback") || ev.at("source").value("type", "") != "user") continue;
-      chatbot::Inbound in;
+      LineEvent e;
+      chatbot::Inbound& in = e.in;
       in.channel = v1::CHANNEL_LINE;
       in.user = ev.at("source").at("userId").get<std::string>();
-      std::string event_id = ev.at("webhookEventId").get<std::string>();
-      in.message_id = event_id;
+      in.message_id = ev.at("webhookEventId").get<std::string>();
+      if (in.user.empty() || in.message_id.empty()) return absl::InvalidArgumentError("userId and webhookEventId are required");
       if (type == "postback") {
         in.text = ev.at("postback").value("data", "");
         in.button = true;
@@ -68,26 +66,45 @@ int Line::Webhook(const std::string& channel, const std::string& signature, cons
         if (m.value("type", "") == "text") in.text = m.value("text", "");
         if (m.value("type", "") == "image") {
           std::string id = m.value("id", "");
-          in.photos.push_back(absl::StrCat(public_url_, "/v1/line/", channel, "/content/", id, "?s=",
-                                           adapters::LinkSignature(config_.secret, id)));
+          in.photos.push_back(absl::StrCat(content_url, id, "?s=", adapters::LinkSignature(secret, id)));
         }
       }
-      std::string seen = absl::StrCat("lobby:adapters:seen:line:", event_id);
-      auto dup = redis_.Command({"EXISTS", seen});
-      if (!dup.ok()) return 503;
-      if (dup->integer == 1) continue;  // a redelivery
-      // Replies carry the event's reply token: free, and valid for about a minute.
-      std::string reply_token = ev.value("replyToken", "");
-      int status = chatbot::Answer(redis_, conversation_, in, in.user, seen,
-                                   reply_token.empty() ? std::vector<std::pair<std::string, std::string>>{}
-                                                       : std::vector<std::pair<std::string, std::string>>{
-                                                             {"kind", "reply_token"}, {"to", in.user}, {"reply_token", reply_token},
-                                                             {"idempotency_key", "token:" + event_id}});
-      if (status != 200) return status;
+      e.reply_token = ev.value("replyToken", "");
+      out.push_back(std::move(e));
     }
   } catch (const json::exception& e) {
-    log::Get("line")->warn("event=malformed error=\"{}\"", e.what());
+    return absl::InvalidArgumentError(absl::StrCat("not a LINE webhook: ", e.what()));
+  }
+  return out;
+}
+
+int Line::Webhook(const std::string& channel, const std::string& signature, const std::string& body) {
+  if (channel != config_.channel) return 404;
+  std::string expected = adapters::Base64(adapters::HmacSha256(config_.secret, body));
+  if (config_.secret.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
+    log::Get("line")->warn("event=bad_signature channel={}", channel);
+    return 401;
+  }
+  if (body.size() > config_.max_body) return 413;
+  // All of the body is read before any of it is acted on: a malformed one changes nothing.
+  auto events = ParseEvents(body, absl::StrCat(public_url_, "/v1/line/", channel, "/content/"), config_.secret);
+  if (!events.ok()) {
+    log::Get("line")->warn("event=malformed error=\"{}\"", events.status().message());
     return 400;
+  }
+  for (const LineEvent& ev : *events) {
+    const chatbot::Inbound& in = ev.in;
+    std::string seen = absl::StrCat("lobby:adapters:seen:line:", in.message_id);
+    auto dup = redis_.Command({"EXISTS", seen});
+    if (!dup.ok()) return 503;
+    if (dup->integer == 1) continue;  // a redelivery
+    // Replies carry the event's reply token: free, and valid for about a minute.
+    int status = chatbot::Answer(redis_, conversation_, in, in.user, seen,
+                                 ev.reply_token.empty() ? std::vector<std::pair<std::string, std::string>>{}
+                                                        : std::vector<std::pair<std::string, std::string>>{
+                                                              {"kind", "reply_token"}, {"to", in.user}, {"reply_token", ev.reply_token},
+                                                              {"idempotency_key", "token:" + in.message_id}});
+    if (status != 200) return status;
   }
   return 200;
 }

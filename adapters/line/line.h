@@ -29,6 +29,16 @@ struct LineConfig {
 ///  webhookEventId once (LINE redelivers).
 ///  Outbound: the reply API while the event's reply token is fresh, the push API otherwise;
 ///  buttons as quick replies (postback actions).
+/// One event of a LINE webhook that the conversation answers: a user's message or postback.
+struct LineEvent {
+  chatbot::Inbound in;
+  std::string reply_token;
+};
+/// The message and postback events of a webhook body (others are left out); an image's link is
+/// `content_url` + its id, signed with `secret`. INVALID_ARGUMENT for a body that is not one.
+absl::StatusOr<std::vector<LineEvent>> ParseEvents(const std::string& body, const std::string& content_url,
+                                                  const std::string& secret);
+
 class Line {
  public:
   Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of,

@@ -52,6 +52,51 @@ void Telegram::Register(httplib::Server& server) {
   });
 }
 
+absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::string& file_url, const std::string& secret) {
+  json update = json::parse(body, nullptr, false);
+  if (update.is_discarded() || !update.is_object() || !update.contains("update_id") || !update["update_id"].is_number_integer()) {
+    return absl::InvalidArgumentError("not a Telegram update");
+  }
+  TelegramUpdate out;
+  out.update_id = std::to_string(update["update_id"].get<int64_t>());
+  chatbot::Inbound& in = out.in;
+  in.channel = v1::CHANNEL_TELEGRAM;
+  try {
+    if (update.contains("callback_query")) {
+      const json& q = update["callback_query"];
+      in.user = std::to_string(q.at("from").at("id").get<int64_t>());
+      in.language = q.at("from").value("language_code", "");
+      out.chat = std::to_string(q.at("message").at("chat").at("id").get<int64_t>());
+      in.text = q.value("data", "");
+      in.button = true;
+      out.callback = q.value("id", "");
+      in.message_id = "cb" + out.callback;
+    } else if (update.contains("message")) {
+      const json& m = update["message"];
+      in.user = std::to_string(m.at("from").at("id").get<int64_t>());
+      in.language = m.at("from").value("language_code", "");
+      out.chat = std::to_string(m.at("chat").at("id").get<int64_t>());
+      // Message ids are unique only within one chat: the chat makes them Lobby's key.
+      in.message_id = absl::StrCat(out.chat, ":", m.at("message_id").get<int64_t>());
+      in.text = m.value("text", "");
+      if (in.text.empty()) in.text = m.value("caption", "");
+      if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
+        std::string file = m["photo"].back().value("file_id", "");  // the largest size
+        in.photos.push_back(absl::StrCat(file_url, file, "?s=", adapters::LinkSignature(secret, file)));
+      }
+    } else {
+      out.answered = false;
+      return out;
+    }
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("not a Telegram update: ", e.what()));
+  }
+  if (out.chat == "0" || in.user == "0" || absl::StartsWith(in.user, "-")) {
+    return absl::InvalidArgumentError("not a Telegram update: chat and sender ids are never 0, and a sender's is positive");
+  }
+  return out;
+}
+
 Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& secret, const std::string& body) {
   auto logger = log::Get("telegram");
   if (bot != config_.bot) return {404, "no such bot"};
@@ -60,53 +105,19 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
     return {401, "bad secret token"};
   }
   if (body.size() > config_.max_body) return {413, "too large"};
-  json update = json::parse(body, nullptr, false);
-  if (update.is_discarded() || !update.is_object() || !update.contains("update_id") || !update["update_id"].is_number_integer()) {
-    return {400, "not a Telegram update"};
-  }
-  std::string update_id = std::to_string(update["update_id"].get<int64_t>());
-  std::string seen = absl::StrCat("lobby:adapters:seen:telegram:", bot, ":", update_id);
+  auto parsed = ParseUpdate(body, absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/"), config_.secret);
+  if (!parsed.ok()) return {400, std::string(parsed.status().message())};
+  std::string seen = absl::StrCat("lobby:adapters:seen:telegram:", bot, ":", parsed->update_id);
   auto dup = redis_.Command({"EXISTS", seen});
   if (!dup.ok()) return {503, "try again"};
   if (dup->integer == 1) return {200, "duplicate"};
-
-  chatbot::Inbound in;
-  in.channel = v1::CHANNEL_TELEGRAM;
-  std::string chat, callback;
-  try {
-    if (update.contains("callback_query")) {
-      const json& q = update["callback_query"];
-      in.user = std::to_string(q.at("from").at("id").get<int64_t>());
-      in.language = q.at("from").value("language_code", "");
-      chat = std::to_string(q.at("message").at("chat").at("id").get<int64_t>());
-      in.text = q.value("data", "");
-      in.button = true;
-      callback = q.value("id", "");
-      in.message_id = "cb" + callback;
-    } else if (update.contains("message")) {
-      const json& m = update["message"];
-      in.user = std::to_string(m.at("from").at("id").get<int64_t>());
-      in.language = m.at("from").value("language_code", "");
-      chat = std::to_string(m.at("chat").at("id").get<int64_t>());
-      // Message ids are unique only within one chat: the chat makes them Lobby's key.
-      in.message_id = absl::StrCat(chat, ":", m.at("message_id").get<int64_t>());
-      in.text = m.value("text", "");
-      if (in.text.empty()) in.text = m.value("caption", "");
-      if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
-        std::string file = m["photo"].back().value("file_id", "");  // the largest size
-        in.photos.push_back(absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/", file, "?s=",
-                                         adapters::LinkSignature(config_.secret, file)));
-      }
-    } else {
-      (void)redis_.Command({"SET", seen, "1", "EX", "604800"});
-      return {200, "ignored"};  // edits, channel posts, ...: nothing to do
-    }
-  } catch (const json::exception& e) {
-    return {400, absl::StrCat("not a Telegram update: ", e.what())};
+  if (!parsed->answered) {
+    (void)redis_.Command({"SET", seen, "1", "EX", "604800"});
+    return {200, "ignored"};  // edits, channel posts, ...: nothing to do
   }
-  if (chat == "0" || in.user == "0" || absl::StartsWith(in.user, "-")) {
-    return {400, "not a Telegram update: chat and sender ids are never 0, and a sender's is positive"};
-  }
+  const chatbot::Inbound& in = parsed->in;
+  const std::string& chat = parsed->chat;
+  const std::string& callback = parsed->callback;
   std::vector<std::pair<std::string, std::string>> answer;
   if (!callback.empty()) answer = {{"kind", "callback_answer"}, {"callback_query_id", callback}, {"idempotency_key", "cb:" + callback}};
   int status = chatbot::Answer(redis_, conversation_, in, chat, seen, answer);

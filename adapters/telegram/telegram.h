@@ -33,6 +33,18 @@ struct TelegramConfig {
 ///  Outbound: sendMessage (with an inline keyboard for buttons) and answerCallbackQuery.
 ///  Photos: a ticket links <public_url>/v1/telegram/<bot>/file/<file_id>, which fetches the
 ///  file through getFile (the bot's token never appears in a ticket).
+/// One Bot API update as the conversation takes it.
+struct TelegramUpdate {
+  std::string update_id;
+  bool answered = true;   // a message or a button press; false: edits, channel posts, ...
+  chatbot::Inbound in;
+  std::string chat;       // where to answer
+  std::string callback;   // a button press's callback_query id, to be answered
+};
+/// Parses an update; a photo's link is `file_url` + its file id, signed with `secret`.
+/// INVALID_ARGUMENT for a body that is not an update (or has a chat or sender id 0).
+absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::string& file_url, const std::string& secret);
+
 class Telegram {
  public:
   Telegram(TelegramConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf chat_of)

@@ -54,16 +54,13 @@ void WhatsApp::Register(httplib::Server& server) {
   });
 }
 
-int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
-  auto logger = log::Get("whatsapp");
-  std::string expected = "sha256=" + adapters::Hex(adapters::HmacSha256(config_.app_secret, body));
-  if (config_.app_secret.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
-    logger->warn("event=bad_signature");
-    return 401;
-  }
-  if (body.size() > config_.max_body) return 413;
+absl::StatusOr<std::vector<chatbot::Inbound>> ParseMessages(const std::string& body, const std::string& public_url,
+                                                           const std::string& app_secret) {
   json payload = json::parse(body, nullptr, false);
-  if (payload.is_discarded() || !payload.is_object() || !payload.contains("entry") || !payload["entry"].is_array()) return 400;
+  if (payload.is_discarded() || !payload.is_object() || !payload.contains("entry") || !payload["entry"].is_array()) {
+    return absl::InvalidArgumentError("not a WhatsApp webhook: no entry array");
+  }
+  std::vector<chatbot::Inbound> out;
   try {
     for (const json& entry : payload["entry"]) {
       for (const json& change : entry.value("changes", json::array())) {
@@ -72,19 +69,20 @@ int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
           chatbot::Inbound in;
           in.channel = v1::CHANNEL_WHATSAPP;
           in.user = m.at("from").get<std::string>();
+          if (in.user.empty() || in.user.size() > 20) return absl::InvalidArgumentError("from is a phone number");
           // WhatsApp ids are phone numbers: the country says which Chinese, if any.
           if (absl::StartsWith(in.user, "852") || absl::StartsWith(in.user, "853") || absl::StartsWith(in.user, "886")) in.language = "zh-Hant";
           else if (absl::StartsWith(in.user, "86")) in.language = "zh-Hans";
           else in.language = "en";
           in.message_id = m.at("id").get<std::string>();
+          if (in.message_id.empty() || in.message_id.size() > 200) return absl::InvalidArgumentError("id is required");
           std::string type = m.value("type", "");
           if (type == "text") {
             in.text = m.at("text").value("body", "");
           } else if (type == "image") {
             in.text = m.at("image").value("caption", "");
             std::string media = m.at("image").value("id", "");
-            in.photos.push_back(absl::StrCat(public_url_, "/v1/whatsapp/media/", media, "?s=",
-                                             adapters::LinkSignature(config_.app_secret, media)));
+            in.photos.push_back(absl::StrCat(public_url, "/v1/whatsapp/media/", media, "?s=", adapters::LinkSignature(app_secret, media)));
           } else if (type == "interactive") {
             const json& i = m.at("interactive");
             const json& reply = i.contains("button_reply") ? i["button_reply"] : i.at("list_reply");
@@ -93,20 +91,37 @@ int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
           } else if (type == "button") {  // a template's quick reply
             in.text = m.at("button").value("payload", "");
             in.button = true;
-          } else {
-            in.text = "";
           }
-          std::string seen = absl::StrCat("lobby:adapters:seen:whatsapp:", in.message_id);
-          auto dup = redis_.Command({"EXISTS", seen});
-          if (!dup.ok()) return 503;
-          if (dup->integer == 1) continue;  // a retried delivery
-          if (int status = chatbot::Answer(redis_, conversation_, in, in.user, seen); status != 200) return status;
+          out.push_back(std::move(in));
         }
       }
     }
   } catch (const json::exception& e) {
-    logger->warn("event=malformed error=\"{}\"", e.what());
+    return absl::InvalidArgumentError(absl::StrCat("not a WhatsApp webhook: ", e.what()));
+  }
+  return out;
+}
+
+int WhatsApp::Webhook(const std::string& signature, const std::string& body) {
+  auto logger = log::Get("whatsapp");
+  std::string expected = "sha256=" + adapters::Hex(adapters::HmacSha256(config_.app_secret, body));
+  if (config_.app_secret.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
+    logger->warn("event=bad_signature");
+    return 401;
+  }
+  if (body.size() > config_.max_body) return 413;
+  // All of the body is read before any of it is acted on: a malformed one changes nothing.
+  auto messages = ParseMessages(body, public_url_, config_.app_secret);
+  if (!messages.ok()) {
+    logger->warn("event=malformed error=\"{}\"", messages.status().message());
     return 400;
+  }
+  for (const chatbot::Inbound& in : *messages) {
+    std::string seen = absl::StrCat("lobby:adapters:seen:whatsapp:", in.message_id);
+    auto dup = redis_.Command({"EXISTS", seen});
+    if (!dup.ok()) return 503;
+    if (dup->integer == 1) continue;  // a retried delivery
+    if (int status = chatbot::Answer(redis_, conversation_, in, in.user, seen); status != 200) return status;
   }
   return 200;
 }

@@ -33,6 +33,12 @@ struct WhatsAppConfig {
 ///  Outbound: the messages endpoint, with reply buttons (up to 3) or a list (up to 10).
 ///  Photos: a ticket links <public_url>/v1/whatsapp/media/<media id>, which fetches the media
 ///  with the access token (never in the ticket).
+/// The messages of a Cloud API webhook body, as the conversation takes them (statuses and other
+/// changes carry none); photo links are signed with `app_secret` under `public_url`.
+/// INVALID_ARGUMENT for a body that is not a webhook, or a message without a sender or id.
+absl::StatusOr<std::vector<chatbot::Inbound>> ParseMessages(const std::string& body, const std::string& public_url,
+                                                           const std::string& app_secret);
+
 class WhatsApp {
  public:
   WhatsApp(WhatsAppConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of,
