@@ -386,6 +386,23 @@ void Calls::OnAmi(const AmiMessage& e) {
   if (!s.ok() && !absl::IsNotFound(s)) log::Get("hotline")->warn("event=ami_event_failed ami_event={} call={} error=\"{}\"", event, id, s.message());
 }
 
+absl::StatusOr<CtiEvent> ParseCtiEvent(const std::string& body) {
+  json m = json::parse(body, nullptr, false);
+  if (!m.is_object()) return absl::InvalidArgumentError("not JSON");
+  auto str = [&](const char* k) { return m.contains(k) && m[k].is_string() ? m[k].get<std::string>() : std::string(); };
+  CtiEvent e{str("event"), str("call_id"), str("from"), str("to"), str("agent"), str("recording_url"), 0, str("ticket_id")};
+  if (absl::Status s = ValidCallId(e.call_id); !s.ok()) return s;
+  if (e.event != "newCall" && e.event != "answer" && e.event != "hangup" && e.event != "rating") {
+    return absl::InvalidArgumentError("event is newCall, answer, hangup or rating");
+  }
+  if (e.event == "answer" && e.agent.empty()) return absl::InvalidArgumentError("answer needs the agent");
+  if (e.event == "rating") {
+    e.digit = m.contains("digit") && m["digit"].is_number_integer() ? m["digit"].get<int>() : 0;
+    if (e.digit == 0) (void)absl::SimpleAtoi(str("digit"), &e.digit);
+  }
+  return e;
+}
+
 std::pair<int, std::string> Calls::OnWebhook(const std::string& timestamp, const std::string& signature, const std::string& body) {
   auto error = [](int status, const std::string& why) { return std::make_pair(status, json{{"error", why}}.dump()); };
   if (config_.webhook_secret.empty()) return error(404, "the CTI webhook is off");
@@ -394,26 +411,19 @@ std::pair<int, std::string> Calls::OnWebhook(const std::string& timestamp, const
     log::Get("hotline")->warn("event=bad_signature error=\"{}\"", auth.message());
     return error(401, std::string(auth.message()));
   }
-  json m = json::parse(body, nullptr, false);
-  if (!m.is_object()) return error(400, "not JSON");
-  auto str = [&](const char* k) { return m.contains(k) && m[k].is_string() ? m[k].get<std::string>() : std::string(); };
-  std::string event = str("event"), id = str("call_id");
-  if (absl::Status s = ValidCallId(id); !s.ok()) return error(400, std::string(s.message()));
+  auto parsed = ParseCtiEvent(body);
+  if (!parsed.ok()) return error(400, std::string(parsed.status().message()));
+  const CtiEvent& e = *parsed;
   absl::Status s;
-  if (event == "newCall") {
-    if (config_.lines.find(str("to")) == config_.lines.end()) return error(400, "'to' is not a hotline line Lobby knows");
-    s = Ringing(id, str("from"), str("to"));
-  } else if (event == "answer") {
-    if (str("agent").empty()) return error(400, "answer needs the agent");
-    s = Answered(id, str("agent"));
-  } else if (event == "hangup") {
-    s = Hangup(id, str("recording_url"));
-  } else if (event == "rating") {
-    int digit = m.contains("digit") && m["digit"].is_number_integer() ? m["digit"].get<int>() : 0;
-    if (digit == 0) (void)absl::SimpleAtoi(str("digit"), &digit);
-    s = Rating(id, digit, str("ticket_id"));
+  if (e.event == "newCall") {
+    if (config_.lines.find(e.to) == config_.lines.end()) return error(400, "'to' is not a hotline line Lobby knows");
+    s = Ringing(e.call_id, e.from, e.to);
+  } else if (e.event == "answer") {
+    s = Answered(e.call_id, e.agent);
+  } else if (e.event == "hangup") {
+    s = Hangup(e.call_id, e.recording_url);
   } else {
-    return error(400, "event is newCall, answer, hangup or rating");
+    s = Rating(e.call_id, e.digit, e.ticket_id);
   }
   if (absl::IsInvalidArgument(s) || absl::IsNotFound(s)) return error(absl::IsNotFound(s) ? 404 : 400, std::string(s.message()));
   if (!s.ok()) return error(503, std::string(s.message()));  // the call centre retries

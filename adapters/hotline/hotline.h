@@ -41,6 +41,16 @@ struct HotlineConfig {
 ///  - a post-call DTMF rating answers the survey of the ticket the call was about (now, or
 ///    once the agent logs the ticket).
 /// Thread-safe: changes to one call are serialised.
+/// One event of a cloud call centre's CTI webhook (docs/adapters/hotline.md).
+struct CtiEvent {
+  std::string event;  // newCall, answer, hangup, rating
+  std::string call_id, from, to, agent, recording_url;
+  int digit = 0;      // rating
+  std::string ticket_id;
+};
+/// INVALID_ARGUMENT for a body that is not such an event (or lacks what its kind needs).
+absl::StatusOr<CtiEvent> ParseCtiEvent(const std::string& body);
+
 class Calls {
  public:
   Calls(HotlineConfig config, redis::Client& redis, const Clock& clock, chatbot::GrpcLobbyApi& api)

@@ -136,6 +136,24 @@ Sms::Response Sms::TwilioStatus(const std::string& signature, const std::string&
   return {200, "ok"};
 }
 
+absl::StatusOr<Text> ParseGatewayText(const std::string& body) {
+  json m = json::parse(body, nullptr, false);
+  if (!m.is_object() || !m.contains("id") || !m["id"].is_string() || !m.contains("from") || !m["from"].is_string() ||
+      !m.contains("text") || !m["text"].is_string()) {
+    return absl::InvalidArgumentError("expected {\"id\", \"from\", \"text\"} strings");
+  }
+  Text t{m["from"].get<std::string>(), m["text"].get<std::string>(), "gateway:" + m["id"].get<std::string>(), {}};
+  if (!E164(t.from) || m["id"].get<std::string>().empty() || m["id"].get<std::string>().size() > 128) {
+    return absl::InvalidArgumentError("from is an E.164 number and id 1-128 characters");
+  }
+  if (m.contains("media") && m["media"].is_array()) {
+    for (const auto& u : m["media"]) {
+      if (u.is_string() && t.photos.size() < 10) t.photos.push_back(u.get<std::string>());
+    }
+  }
+  return t;
+}
+
 Sms::Response Sms::Generic(const std::string& timestamp, const std::string& signature, const std::string& body) {
   auto logger = log::Get("sms");
   if (config_.webhook_secret.empty()) return {404, R"({"error":"the generic SMS webhook is off"})"};
@@ -144,21 +162,9 @@ Sms::Response Sms::Generic(const std::string& timestamp, const std::string& sign
     logger->warn("event=bad_signature provider=generic error=\"{}\"", auth.message());
     return {401, json{{"error", std::string(auth.message())}}.dump()};
   }
-  json m = json::parse(body, nullptr, false);
-  if (!m.is_object() || !m.contains("id") || !m["id"].is_string() || !m.contains("from") || !m["from"].is_string() ||
-      !m.contains("text") || !m["text"].is_string()) {
-    return {400, R"({"error":"expected {\"id\", \"from\", \"text\"} strings"})"};
-  }
-  Text t{m["from"].get<std::string>(), m["text"].get<std::string>(), "gateway:" + m["id"].get<std::string>(), {}};
-  if (!E164(t.from) || m["id"].get<std::string>().empty() || m["id"].get<std::string>().size() > 128) {
-    return {400, R"({"error":"from is an E.164 number and id 1-128 characters"})"};
-  }
-  if (m.contains("media") && m["media"].is_array()) {
-    for (const auto& u : m["media"]) {
-      if (u.is_string() && t.photos.size() < 10) t.photos.push_back(u.get<std::string>());
-    }
-  }
-  Response r = Queue(t.message_id, t);
+  auto t = ParseGatewayText(body);
+  if (!t.ok()) return {400, json{{"error", std::string(t.status().message())}}.dump()};
+  Response r = Queue(t->message_id, *t);
   if (r.status == 200) r.body = R"({"ok":true})";
   return r;
 }

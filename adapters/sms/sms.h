@@ -47,6 +47,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(con
 ///  undelivered / failed on the resident's timeline.
 ///  Outbound: each entry of lobby:q:outbound:sms to the provider its number's prefix is routed
 ///  to, fitted to max_segments; numbers that texted STOP get only the STOP confirmation.
+/// A text from the generic gateway's JSON webhook ({"id", "from", "text", "media"}).
+/// INVALID_ARGUMENT for a body that is not one, or a sender that is not E.164.
+absl::StatusOr<Text> ParseGatewayText(const std::string& body);
+
 class Sms {
  public:
   /// `phone_of`: a resident's primary number and language. `timeline`: records a receipt.

@@ -208,6 +208,44 @@ WeChat::Response WeChat::Passive(const std::string& account_id, const std::strin
   return {200, Dump(out), "application/xml"};
 }
 
+absl::StatusOr<WeChatMessage> ParseMessage(absl::string_view xml, const std::string& media_url, const std::string& app_secret) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8) || !doc.child("xml")) {
+    return absl::InvalidArgumentError("not a WeChat message");
+  }
+  pugi::xml_node x = doc.child("xml");
+  std::string from = XmlText(x, "FromUserName"), type = XmlText(x, "MsgType"), msg_id = XmlText(x, "MsgId");
+  if (from.empty() || type.empty()) return absl::InvalidArgumentError("FromUserName and MsgType are required");
+  if (!msg_id.empty() && (msg_id.size() > 20 || !std::all_of(msg_id.begin(), msg_id.end(), absl::ascii_isdigit))) {
+    return absl::InvalidArgumentError("MsgId is a positive whole number");
+  }
+  if (msg_id.empty()) msg_id = absl::StrCat(from, "-", XmlText(x, "CreateTime"));  // events have no MsgId
+  WeChatMessage out;
+  out.account_id = XmlText(x, "ToUserName");
+  chatbot::Inbound& in = out.in;
+  in.channel = v1::CHANNEL_WECHAT;
+  in.user = from;
+  in.message_id = msg_id;
+  if (type == "text") {
+    in.text = XmlText(x, "Content");
+  } else if (type == "image") {
+    std::string media = XmlText(x, "MediaId");
+    if (media.empty()) return absl::InvalidArgumentError("an image without MediaId");
+    in.photos.push_back(absl::StrCat(media_url, media, "?s=", adapters::LinkSignature(app_secret, media)));
+  } else if (type == "event") {
+    std::string event = XmlText(x, "Event");
+    if (event == "subscribe") {
+      in.text = "menu";
+    } else if (event == "CLICK") {  // a custom menu item: its key is the button's data
+      in.text = XmlText(x, "EventKey");
+      in.button = true;
+    } else {
+      out.answered = false;
+    }
+  }  // voice, video, location...: no text, the conversation asks again
+  return out;
+}
+
 WeChat::Response WeChat::Webhook(const std::string& account, const std::string& signature, const std::string& timestamp,
                                  const std::string& nonce, const std::string& msg_signature, bool encrypted,
                                  const std::string& body) {
@@ -239,54 +277,28 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
       return {401, "this signed URL was used for another message"};
     }
   }
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8) || !doc.child("xml")) {
-    return {400, "not a WeChat message"};
-  }
-  pugi::xml_node x = doc.child("xml");
-  pugi::xml_document inner;
+  std::string plain = body;
   if (encrypted) {
-    std::string sealed = XmlText(x, "Encrypt");
+    pugi::xml_document doc;
+    if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8) || !doc.child("xml")) {
+      return {400, "not a WeChat message"};
+    }
+    std::string sealed = XmlText(doc.child("xml"), "Encrypt");
     if (!adapters::ConstantTimeEqual(msg_signature, Signature({config_.token, timestamp, nonce, sealed}))) {
       log::Get("wechat")->warn("event=bad_msg_signature account={}", account);
       return {401, "bad msg_signature"};
     }
-    auto plain = cipher_->Decrypt(sealed);
-    if (!plain.ok()) return {401, std::string(plain.status().message())};
-    if (!inner.load_buffer(plain->data(), plain->size()) || !inner.child("xml")) return {400, "not a WeChat message"};
-    x = inner.child("xml");
+    auto opened = cipher_->Decrypt(sealed);
+    if (!opened.ok()) return {401, std::string(opened.status().message())};
+    plain = *std::move(opened);
   }
-  std::string from = XmlText(x, "FromUserName"), type = XmlText(x, "MsgType"), msg_id = XmlText(x, "MsgId");
-  if (from.empty() || type.empty()) return {400, "FromUserName and MsgType are required"};
-  if (!msg_id.empty() && (msg_id.size() > 20 || !std::all_of(msg_id.begin(), msg_id.end(), absl::ascii_isdigit))) {
-    return {400, "MsgId is a positive whole number"};
-  }
-  if (msg_id.empty()) msg_id = absl::StrCat(from, "-", XmlText(x, "CreateTime"));  // events have no MsgId
-  chatbot::Inbound in;
-  in.channel = v1::CHANNEL_WECHAT;
-  in.user = from;
-  in.message_id = msg_id;
-  if (type == "text") {
-    in.text = XmlText(x, "Content");
-  } else if (type == "image") {
-    std::string media = XmlText(x, "MediaId");
-    if (media.empty()) return {400, "an image without MediaId"};
-    in.photos.push_back(absl::StrCat(config_.public_url, "/v1/wechat/", account, "/media/", media, "?s=",
-                                     adapters::LinkSignature(config_.app_secret, media)));
-  } else if (type == "event") {
-    std::string event = XmlText(x, "Event");
-    if (event == "subscribe") {
-      in.text = "menu";
-    } else if (event == "CLICK") {  // a custom menu item: its key is the button's data
-      in.text = XmlText(x, "EventKey");
-      in.button = true;
-    } else {
-      return {200, "success"};  // unsubscribe, location, views: nothing to say
-    }
-  } else {
-    in.text = "";  // voice, video, location...: the conversation asks again
-  }
-  std::string account_id = XmlText(x, "ToUserName");
+  auto parsed = ParseMessage(plain, absl::StrCat(config_.public_url, "/v1/wechat/", account, "/media/"), config_.app_secret);
+  if (!parsed.ok()) return {400, std::string(parsed.status().message())};
+  if (!parsed->answered) return {200, "success"};  // unsubscribe, location, views: nothing to say
+  const chatbot::Inbound& in = parsed->in;
+  const std::string& from = in.user;
+  const std::string& msg_id = in.message_id;
+  const std::string& account_id = parsed->account_id;
   std::string seen = absl::StrCat("lobby:adapters:seen:wechat:", msg_id);
   auto dup = redis_.Command({"GET", seen});
   if (!dup.ok()) return {503, "try again"};

@@ -36,6 +36,16 @@ struct WeChatConfig {
 /// WeChat's message encryption ("safe mode"): AES-256-CBC with the key from EncodingAESKey and
 /// its first 16 bytes as IV, PKCS#7 padding to 32 bytes, over
 /// random(16) | length(4, big endian) | message | AppID; base64 outside.
+/// One message or event of an Official Account, as the conversation takes it.
+struct WeChatMessage {
+  bool answered = true;    // false: unsubscribe, location and view events (nothing to say)
+  chatbot::Inbound in;
+  std::string account_id;  // ToUserName: the account's original id, for passive replies
+};
+/// Parses a (plain, or decrypted) message's XML; an image's link is `media_url` + its MediaId,
+/// signed with `app_secret`. INVALID_ARGUMENT for XML that is not a message.
+absl::StatusOr<WeChatMessage> ParseMessage(absl::string_view xml, const std::string& media_url, const std::string& app_secret);
+
 class Cipher {
  public:
   /// INVALID_ARGUMENT unless `encoding_aes_key` is 43 base64 characters.
