@@ -26,6 +26,9 @@ class RoleSet {
   uint32_t bits_ = 0;
 };
 
+/// Managers and admins: who review complaints and may know an anonymous complainant.
+constexpr bool IsSupervisor(Role r) { return r == Role::kManager || r == Role::kAdmin; }
+
 struct Principal {
   Role role = Role::kAgent;
   std::string name;  // from the tokens file; never the token

@@ -109,7 +109,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServer
                                                             v1::ListTimelineResponse* resp) {
   return ServeUnary(env_, list_timeline_, ctx,
                     Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.ListTimeline(*req, p.role == auth::Role::kManager || p.role == auth::Role::kAdmin);
+                      return logic_.ListTimeline(*req, auth::IsSupervisor(p.role));
                     }));
 }
 

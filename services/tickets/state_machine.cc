@@ -79,7 +79,7 @@ bool MayAct(auth::Role role, v1::TicketAction action) {
       return role != Role::kAdapter || action == A::TICKET_ACTION_ACKNOWLEDGE;  // staff push replies
     case A::TICKET_ACTION_APPROVE:
     case A::TICKET_ACTION_REJECT:
-      return role == Role::kManager || role == Role::kAdmin;  // the supervisor's review
+      return auth::IsSupervisor(role);  // the supervisor's review
     case A::TICKET_ACTION_CLOSE:
     case A::TICKET_ACTION_REOPEN:
     case A::TICKET_ACTION_CANCEL:

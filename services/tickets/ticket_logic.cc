@@ -74,13 +74,9 @@ absl::Status CheckName(absl::string_view what, absl::string_view s) {
   return absl::OkStatus();
 }
 
-bool IsSupervisor(const auth::Principal& p) {
-  return p.role == auth::Role::kManager || p.role == auth::Role::kAdmin;
-}
-
 // Who may learn who filed an anonymous complaint: supervisors, and the adapter that answers the
 // resident themself.
-bool SeesAnonymous(const auth::Principal& p) { return IsSupervisor(p) || p.role == auth::Role::kAdapter; }
+bool SeesAnonymous(const auth::Principal& p) { return auth::IsSupervisor(p.role) || p.role == auth::Role::kAdapter; }
 
 bool IsAnonymous(const Ticket& t) { return t.has_complaint() && t.complaint().anonymous(); }
 

@@ -257,9 +257,8 @@ TEST_F(TicketSecurityTest, IdempotencyKeysBelongToOneEstateAndOneReport) {
 }
 
 TEST_F(TicketSecurityTest, BadInputThatUsedToBeTakenGetsAClearError) {
-  auto before = server().Snapshot();
   std::string elsewhere = lobby::testing::CreateResidentIn(harness_->channel, "harbour");
-  before = server().Snapshot();
+  auto before = server().Snapshot();
   auto foreign = Repair("demo");
   foreign.mutable_ticket()->mutable_reporter()->set_resident_id(elsewhere);
   auto r = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, foreign, kAgentToken);
