@@ -160,7 +160,7 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
   return a;
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::Claim(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::ClaimOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
   const v1::Ticket& t = a->ticket;
@@ -184,7 +184,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Claim(const v1::MemberActionRequest& r
   return tickets_.Assign(a->kind, t.id(), d, t.version());
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::Decline(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::DeclineOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
   if (req.reason().empty() || req.reason().size() > 500) return absl::InvalidArgumentError("a reason is required (up to 500 bytes)");
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
@@ -200,7 +200,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Decline(const v1::MemberActionRequest&
   return tickets_.Assign(a->kind, t.id(), *d, t.version());
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::Transfer(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::TransferOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
   if (req.to_member().empty()) return absl::InvalidArgumentError("to_member is required");
   if (req.reason().size() > 500) return absl::InvalidArgumentError("the reason is up to 500 bytes");
   auto a = Prepare(req, actor);
@@ -289,51 +289,86 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
 
   TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")), tickets::ParsePriority(e.Get("priority")).value_or(v1::PRIORITY_P3),
                     std::string(e.Get("building")), std::string(e.Get("description"))};
-  auto logger = log::Get("dispatch");
-  absl::StatusOr<v1::Decision> decision;
-  {
-    std::lock_guard decide(DecisionLock(site));
-    decision = DecideNow(**estate, facts);
-    if (!decision.ok()) return decision.status();
-    if (!decision->assignee().empty()) {
-      std::lock_guard lock(mu_);
-      in_flight_[site][decision->assignee()]++;
-    }
-  }
-  struct Landed {  // the assignment is counted in Redis (or failed): no longer in flight
-    DispatchLogic* self;
-    const std::string& site;
-    std::string member;
-    void Done() {
-      if (member.empty()) return;
-      std::lock_guard lock(self->mu_);
-      auto& site_map = self->in_flight_[site];
-      if (--site_map[member] <= 0) site_map.erase(member);
-      member.clear();
-    }
-    ~Landed() { Done(); }
-  } landed{this, site, decision->assignee()};
-  if (decision->team().empty()) {
-    logger->info("event=not_routed ticket={} reason=\"{}\"", ticket, decision->explanation());
-    return Sync(e.Get("kind"), ticket);
-  }
   int64_t version = 1;
   (void)absl::SimpleAtoi(e.Get("version"), &version);
-  auto assigned = tickets_.Assign(e.Get("kind"), ticket, *decision, version);
-  if (absl::IsAborted(assigned.status()) || absl::IsFailedPrecondition(assigned.status())) {
-    logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket, assigned.status().message());  // someone acted first
-    return Sync(e.Get("kind"), ticket);
+  return Route(site, ticket, std::move(facts), version);
+}
+
+absl::Status DispatchLogic::Route(const std::string& site, const std::string& ticket, TicketFacts facts, int64_t version) {
+  auto logger = log::Get("dispatch");
+  const std::string kind = facts.kind;
+  // A version conflict means the ticket changed before the decision landed (a comment, a photo,
+  // a proposed visit): decide again on the ticket as it is now. Only a team given meanwhile, or a
+  // ticket no longer open, means someone else has handled it.
+  for (int attempt = 0;; ++attempt) {
+    auto estate = Estate(site);
+    if (!estate.ok()) return estate.status();
+    if (!estate->has_value()) return absl::OkStatus();
+    absl::StatusOr<v1::Decision> decision;
+    {
+      std::lock_guard decide(DecisionLock(site));
+      decision = DecideNow(**estate, facts);
+      if (!decision.ok()) return decision.status();
+      if (!decision->assignee().empty()) {
+        std::lock_guard lock(mu_);
+        in_flight_[site][decision->assignee()]++;
+      }
+    }
+    struct Landed {  // the assignment is counted in Redis (or failed): no longer in flight
+      DispatchLogic* self;
+      const std::string& site;
+      std::string member;
+      void Done() {
+        if (member.empty()) return;
+        std::lock_guard lock(self->mu_);
+        auto& site_map = self->in_flight_[site];
+        if (--site_map[member] <= 0) site_map.erase(member);
+        member.clear();
+      }
+      ~Landed() { Done(); }
+    } landed{this, site, decision->assignee()};
+    if (decision->team().empty()) {
+      // Said on the ticket and on every team's board, so that a person routes it by hand.
+      logger->info("event=not_routed ticket={} reason=\"{}\"", ticket, decision->explanation());
+      v1::AnnotateRequest req;
+      req.set_id(ticket);
+      req.set_not_routed(decision->explanation());
+      auto said = tickets_.Annotate(kind, req);
+      if (absl::IsFailedPrecondition(said.status())) return Sync(kind, ticket);  // given a team meanwhile
+      if (!said.ok()) return said.status();
+      return Sync(kind, *std::move(said));
+    }
+    auto assigned = tickets_.Assign(kind, ticket, *decision, version);
+    if (absl::IsAborted(assigned.status())) {
+      auto now = tickets_.Get(kind, ticket);
+      if (absl::IsNotFound(now.status())) return absl::OkStatus();
+      if (!now.ok()) return now.status();
+      if (!now->team().empty() || !tickets::IsOpen(now->status())) {
+        logger->info("event=skip_assign ticket={} reason=\"{} since\"", ticket,
+                     now->team().empty() ? tickets::StatusName(now->status()) : "given to " + now->team());
+        return Sync(kind, *std::move(now));
+      }
+      if (attempt >= 10) return absl::UnavailableError(absl::StrCat(ticket, " keeps changing: routing it again later"));
+      logger->info("event=decide_again ticket={} reason=\"{}\"", ticket, assigned.status().message());
+      facts = FactsOf(*now);
+      version = now->version();
+      continue;
+    }
+    if (absl::IsFailedPrecondition(assigned.status())) {
+      logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket, assigned.status().message());
+      return Sync(kind, ticket);
+    }
+    if (!assigned.ok()) return assigned.status();
+    logger->info("event=assigned ticket={} team={} assignee={}", ticket, decision->team(), decision->assignee());
+    // Count it now, not when the ticket.assigned event comes round: the next decision must see
+    // this member's new load.
+    if (!decision->assignee().empty()) {
+      absl::Status s = store_.SetHolder(site, ticket, decision->assignee(), facts.building, absl::ToUnixMillis(clock_.Now()));
+      if (!s.ok()) return s;
+    }
+    landed.Done();
+    return Sync(kind, *std::move(assigned));
   }
-  if (!assigned.ok()) return assigned.status();
-  logger->info("event=assigned ticket={} team={} assignee={}", ticket, decision->team(), decision->assignee());
-  // Count it now, not when the ticket.assigned event comes round: the next decision must see
-  // this member's new load.
-  if (!decision->assignee().empty()) {
-    absl::Status s = store_.SetHolder(site, ticket, decision->assignee(), e.Get("building"), absl::ToUnixMillis(clock_.Now()));
-    if (!s.ok()) return s;
-  }
-  landed.Done();
-  return Sync(e.Get("kind"), *std::move(assigned));
 }
 
 std::mutex& DispatchLogic::DecisionLock(absl::string_view site) {
@@ -464,6 +499,7 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
     b.set_paused(view.paused);
     b.set_team(t.team());
     b.set_assignee(t.assignee());
+    b.set_not_routed(t.not_routed());
     absl::Time due = absl::InfiniteFuture();
     for (const Stage& st : view.stages) {
       if (Recorded(t, "breach", st.name, 0, view.cycle_start) || (st.done && *st.done > st.due)) b.add_breached(st.name);
@@ -596,7 +632,7 @@ absl::StatusOr<int> DispatchLogic::Sweep() {
   return n;
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::Acknowledge(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
   const v1::Ticket& t = a->ticket;
@@ -623,13 +659,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Acknowledge(const v1::MemberActionRequ
     }
     d.set_explanation(absl::StrCat(me, " answered the page first and acknowledged"));
   }
-  auto r = tickets_.Assign(a->kind, t.id(), d, t.version(), /*acknowledged=*/true);
-  if (absl::IsAborted(r.status())) {
-    auto now = tickets_.Get(a->kind, t.id());
-    std::string who = now.ok() ? now->assignee() : "someone else";
-    return absl::FailedPreconditionError(absl::StrCat(t.id(), " changed meanwhile: it is with ", who.empty() ? "nobody" : who));
-  }
-  return r;
+  return tickets_.Assign(a->kind, t.id(), d, t.version(), /*acknowledged=*/true);
 }
 
 absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req) {
@@ -660,6 +690,7 @@ absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req
   for (auto& b : *entries) {
     auto col = columns.find(b.assignee());
     if (col != columns.end()) *col->second->add_tickets() = std::move(b);
+    else if (b.team().empty()) *out.add_unrouted() = std::move(b);
     else if (b.team() != req.team()) continue;
     else if (b.assignee().empty()) *out.add_pool() = std::move(b);
     else *out.add_elsewhere() = std::move(b);

@@ -45,10 +45,20 @@ class DispatchLogic {
   absl::StatusOr<v1::Decision> Explain(const v1::ExplainRequest& request);
 
   /// Member actions (see dispatch.proto). A technician acts for themself only.
-  absl::StatusOr<v1::Ticket> Claim(const v1::MemberActionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> Decline(const v1::MemberActionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> Acknowledge(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  // A member's action is checked against the ticket as it is; when it changed before the action
+  // landed (a comment, a photo), it is checked again and done on the ticket as it is now.
+  absl::StatusOr<v1::Ticket> Claim(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+    return AgainIfChanged([&] { return ClaimOnce(request, actor); });
+  }
+  absl::StatusOr<v1::Ticket> Decline(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+    return AgainIfChanged([&] { return DeclineOnce(request, actor); });
+  }
+  absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+    return AgainIfChanged([&] { return TransferOnce(request, actor); });
+  }
+  absl::StatusOr<v1::Ticket> Acknowledge(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+    return AgainIfChanged([&] { return AcknowledgeOnce(request, actor); });
+  }
 
   /// A team's open tickets per member, oldest first.
   absl::StatusOr<v1::Board> GetBoard(const v1::GetBoardRequest& request);
@@ -59,7 +69,8 @@ class DispatchLogic {
   /// Unacknowledged tickets of members who went off shift or on leave go to someone on duty.
   absl::StatusOr<int> Sweep();
 
-  /// ticket.created: decide and assign (a ticket that already has a team is left alone), and
+  /// ticket.created: decide and assign (a ticket that already has a team is left alone; one no
+  /// rule or team covers gets the reason on the ticket and every team's board), and
   /// for an emergency the safety instructions to the resident;
   /// ticket.assigned: the new holder's workload, and a push to their contact channel;
   /// resolved, closed, cancelled: work done;
@@ -70,7 +81,20 @@ class DispatchLogic {
   absl::Status HandleEvent(const queue::Entry& event);
 
  private:
+  template <typename Act>
+  static absl::StatusOr<v1::Ticket> AgainIfChanged(const Act& act) {
+    for (int attempt = 1;; ++attempt) {
+      absl::StatusOr<v1::Ticket> r = act();
+      if (!absl::IsAborted(r.status()) || attempt == 5) return r;
+    }
+  }
+  absl::StatusOr<v1::Ticket> ClaimOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> DeclineOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> TransferOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> AcknowledgeOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
+  /// Decides and assigns a new ticket last seen at `version`; decides again when it changed.
+  absl::Status Route(const std::string& site, const std::string& ticket, TicketFacts facts, int64_t version);
   absl::Status PushAssignment(const queue::Entry& event);
   absl::Status PushNotices(const queue::Entry& event);
   absl::Status PushSafetyInstructions(const queue::Entry& event);

@@ -296,6 +296,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   }
   t.set_id(prelude->next_id);
   t.set_status(v1::TICKET_STATUS_NEW);
+  t.clear_not_routed();  // dispatch's to say
   t.set_version(1);
   *t.mutable_created_at() = ToTimestamp(now);
   *t.mutable_updated_at() = t.created_at();
@@ -463,6 +464,7 @@ absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req, const a
         extra = {{"previous_team", t.team()}, {"previous_assignee", t.assignee()}};
         t.set_team(req.team());
         t.set_assignee(req.assignee());
+        t.clear_not_routed();
         // With nobody named, the ticket waits in the team's pool.
         t.set_status(req.assignee().empty() ? v1::TICKET_STATUS_NEW : v1::TICKET_STATUS_ASSIGNED);
         if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
@@ -491,10 +493,19 @@ absl::StatusOr<Ticket> TicketLogic::Annotate(const v1::AnnotateRequest& req, con
   }
   if (absl::Status s = CheckText("event.note", ev.note(), 2000, false); !s.ok()) return s;
   if (absl::Status s = CheckText("sla.policy", req.sla().policy(), 200, false); !s.ok()) return s;
+  if (absl::Status s = CheckText("not_routed", req.not_routed(), 2000, false); !s.ok()) return s;
   queue::Fields extra;
   return Mutate(
       req.id(), req.expected_version(), actor,
       [&](Ticket& t, std::string& type, std::string& note) {
+        if (!req.not_routed().empty()) {
+          if (!t.team().empty()) return absl::FailedPreconditionError(absl::StrCat(t.id(), " is with team ", t.team()));
+          if (t.not_routed() == req.not_routed()) return absl::OkStatus();  // said already
+          t.set_not_routed(req.not_routed());
+          type = "ticket.not_routed";
+          note = req.not_routed();
+          return absl::OkStatus();
+        }
         if (t.sla().events_size() >= 200) return absl::FailedPreconditionError(absl::StrCat(t.id(), " has 200 SLA events already"));
         google::protobuf::RepeatedPtrField<v1::SlaEvent> events;
         events.Swap(t.mutable_sla()->mutable_events());

@@ -678,7 +678,7 @@ void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
       {"channel", ChannelName(t.channel())},
       {"reporter", absl::StrCat(t.reporter().resident_id(), t.reporter().agent().empty() ? "" : " via " + t.reporter().agent(),
                                 t.reporter().name().empty() ? "" : " " + t.reporter().name())},
-      {"team", t.team()},
+      {"team", t.team().empty() && !t.not_routed().empty() ? "(none: " + t.not_routed() + ")" : t.team()},
       {"assignee", t.assignee()},
       {"description", t.description()},
       {"created", Time(t.created_at())},
@@ -1196,7 +1196,12 @@ int Dispatch(Ctl& ctl, Args& a) {
     }
     for (int i = 0; i < b.pool_size(); ++i) add(i == 0 ? "(pool)" : "", b.pool(i));
     for (int i = 0; i < b.elsewhere_size(); ++i) add(b.elsewhere(i).assignee() + " (other team)", b.elsewhere(i));
+    for (int i = 0; i < b.unrouted_size(); ++i) add(i == 0 ? "(no team)" : "", b.unrouted(i));
     PrintTable({"MEMBER", "TICKET", "PRI", "CATEGORY", "BUILDING", "STATUS", "OPENED", "NEXT DEADLINE", "SLA"}, rows);
+    for (const auto& t : b.unrouted()) {
+      std::cout << t.id() << " has no team: " << t.not_routed() << " (assign it: lobbyctl " << (absl::StartsWith(t.id(), "C-") ? "complaints" : "repairs") << " assign " << t.id()
+                << " --team T)\n";
+    }
     return 0;
   }
   throw UsageError{"estate get --site S | dispatch explain|claim|decline|transfer|ack|watch|board ... (see --help)"};

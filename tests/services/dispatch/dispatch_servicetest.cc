@@ -2,10 +2,15 @@
 // RepairService and ComplaintService, assignments made by the dispatch consumer.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/proto_util.h"
+#include "absl/strings/str_join.h"
+#include "services/dispatch/component.h"
+#include "services/tickets/state_machine.h"
 #include "tests/support/harness.h"
 
 namespace lobby::dispatch {
@@ -46,13 +51,24 @@ class DispatchTest : public RedisTest {
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     complaints_ = v1::ComplaintService::NewStub(harness_->channel);
   }
-  void TearDown() override { harness_.reset(); }
+  void TearDown() override {
+    if (applied_) {  // whatever a test did, dispatch leaves no open ticket unrouted
+      v1::GetEstateRequest get;
+      get.set_site_id("demo");
+      std::vector<std::string> teams;
+      auto estate = CallRpc(*dispatch_, &v1::DispatchService::Stub::GetEstate, get, kAgentToken);
+      for (const auto& t : estate.value.teams()) teams.push_back(t.id());
+      ExpectEveryOpenTicketRouted(teams);
+    }
+    harness_.reset();
+  }
 
   void Apply(const std::string& yaml) {
     v1::ApplyEstateRequest req;
     req.set_yaml(yaml);
     auto r = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
     ASSERT_TRUE(r.ok()) << r.status.error_message();
+    applied_ = true;
   }
   std::string NewRepair(v1::Priority p = v1::PRIORITY_P3, const std::string& room = "A") {
     return lobby::testing::CreateRepair(*repairs_, {.priority = p, .room = room});
@@ -63,6 +79,71 @@ class DispatchTest : public RedisTest {
     return Repair(id);
   }
 
+  // Dispatch has read and finished every ticket event so far.
+  bool DispatchIdle() {
+    auto r = server().conn().Command({"XPENDING", queue::kTicketsStream, "dispatch"});
+    auto info = server().conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
+    if (!r.ok() || !info.ok()) return false;
+    for (const auto& g : info->elements) {
+      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+        if (g.elements[i].str == "lag" && g.elements[i + 1].integer == 0 && r->elements[0].integer == 0) return true;
+      }
+    }
+    return false;
+  }
+  v1::Board Board(const std::string& team) {
+    v1::GetBoardRequest req;
+    req.set_site_id("demo");
+    req.set_team(team);
+    auto r = CallRpc(*dispatch_, &v1::DispatchService::Stub::GetBoard, req, kAgentToken);
+    EXPECT_TRUE(r.ok()) << r.status.error_message();
+    return r.value;
+  }
+  // The invariant: every open ticket of the estate is with someone, in its team's pool, or says
+  // on the ticket and on every board why no team has it. Returns what breaks it.
+  std::vector<std::string> Unrouted(const std::vector<std::string>& teams) {
+    std::vector<std::string> wrong;
+    std::vector<v1::Ticket> open;
+    v1::ListTicketsRequest list;
+    list.set_site_id("demo");
+    list.set_page_size(500);
+    auto repairs = CallRpc(*repairs_, &v1::RepairService::Stub::ListRepairs, list, kAdminToken);
+    auto complaints = CallRpc(*complaints_, &v1::ComplaintService::Stub::ListComplaints, list, kAdminToken);
+    if (!repairs.ok() || !complaints.ok()) return {"cannot list tickets: " + repairs.status.error_message() + complaints.status.error_message()};
+    open.assign(repairs.value.tickets().begin(), repairs.value.tickets().end());
+    open.insert(open.end(), complaints.value.tickets().begin(), complaints.value.tickets().end());
+    std::erase_if(open, [](const v1::Ticket& t) { return !tickets::IsOpen(t.status()); });
+    std::map<std::string, v1::Board> boards;
+    for (const auto& team : teams) boards[team] = Board(team);
+    auto on = [](const auto& list, const std::string& id) {
+      return std::any_of(list.begin(), list.end(), [&](const v1::BoardTicket& b) { return b.id() == id; });
+    };
+    for (const auto& t : open) {
+      if (!t.assignee().empty()) continue;
+      if (!t.team().empty()) {
+        if (!boards.count(t.team()) || !on(boards[t.team()].pool(), t.id())) wrong.push_back(t.id() + " is in no pool of " + t.team());
+        continue;
+      }
+      if (t.not_routed().empty()) {
+        wrong.push_back(t.id() + " has no team, no pool and no reason");
+        continue;
+      }
+      for (auto& [team, b] : boards) {
+        bool shown = std::any_of(b.unrouted().begin(), b.unrouted().end(), [&](const v1::BoardTicket& x) {
+          return x.id() == t.id() && x.not_routed() == t.not_routed();
+        });
+        if (!shown) wrong.push_back(t.id() + " is not on the " + team + " board with its reason");
+      }
+    }
+    return wrong;
+  }
+  void ExpectEveryOpenTicketRouted(const std::vector<std::string>& teams) {
+    std::vector<std::string> wrong;
+    EXPECT_TRUE(WaitFor([&] { return DispatchIdle() && (wrong = Unrouted(teams)).empty(); }))
+        << absl::StrJoin(wrong, "\n");
+  }
+
+  bool applied_ = false;
   FakeClock clock_;
   std::unique_ptr<Harness> harness_;
   std::unique_ptr<v1::DispatchService::Stub> dispatch_;
@@ -182,17 +263,7 @@ TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
 TEST_F(DispatchTest, WithoutAnEstateTicketsWaitForTheDesk) {
   std::string id = NewRepair();
   // Give dispatch time to see the event: the consumer acks it without assigning.
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = server().conn().Command({"XPENDING", queue::kTicketsStream, "dispatch"});
-    auto info = server().conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
-    if (!r.ok() || !info.ok()) return false;
-    for (const auto& g : info->elements) {
-      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
-        if (g.elements[i].str == "lag" && g.elements[i + 1].integer == 0 && r->elements[0].integer == 0) return true;
-      }
-    }
-    return false;
-  }));
+  ASSERT_TRUE(WaitFor([&] { return DispatchIdle(); }));
   EXPECT_EQ(Repair(id).history_size(), 1);
   EXPECT_TRUE(Repair(id).team().empty());
 }
@@ -285,6 +356,126 @@ TEST_F(DispatchTest, ABurstIsHandledInParallelWithoutGoingPastCapacity) {
   EXPECT_EQ(count["lee"], 4);
   EXPECT_EQ(count["wong"], 4);
   EXPECT_EQ(count[""], 4) << "the rest wait in the pool";
+}
+
+
+// The hotline adds the recording right after creating the repair; a photo or a proposed visit
+// can land as early. The ticket.created event then names version 1 of a ticket at version 2:
+// dispatch decides again on the ticket as it is, instead of taking it for someone else's work.
+TEST_F(DispatchTest, ATicketChangedBeforeItsDecisionLandsIsStillRouted) {
+  std::string id = NewRepair();
+  v1::AddCommentRequest comment;
+  comment.set_id(id);
+  comment.set_internal(true);
+  comment.set_text("call recording: rec-0001.wav");
+  ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kAdminToken).ok());
+  ASSERT_TRUE(WaitFor([&] { return DispatchIdle(); }));  // no estate yet: nothing decided
+  Apply(kEstate);
+  // The ticket.created event, as dispatch gets it (version 1), handled by a dispatch of its own.
+  auto r = server().conn().Command({"XRANGE", queue::kTicketsStream, "-", "+"});
+  ASSERT_TRUE(r.ok());
+  std::optional<queue::Entry> created;
+  for (auto& e : queue::ParseEntries(*r)) {
+    if (e.Get("type") == "ticket.created" && e.Get("ticket_id") == id) created = e;
+  }
+  ASSERT_TRUE(created.has_value());
+  ASSERT_EQ(created->Get("version"), "1");
+  ASSERT_EQ(Repair(id).version(), 2);
+  RedisDispatchStore store(harness_->runtime->redis());
+  std::string address = harness_->runtime->grpc().address();
+  GrpcTicketClient tickets([&] { return address; }, [&] { return address; }, harness_->runtime->service_token());
+  DispatchLogic logic(store, clock_, tickets);
+  ASSERT_TRUE(logic.HandleEvent(*created).ok());
+  v1::Ticket t = Repair(id);
+  EXPECT_EQ(t.team(), "plumbing");
+  EXPECT_FALSE(t.assignee().empty()) << "lee, sup and wong are free";
+  EXPECT_EQ(t.history().rbegin()->action(), "assigned");
+  EXPECT_EQ(t.comments_size(), 1) << "the comment stays";
+  ExpectEveryOpenTicketRouted({"plumbing", "desk"});
+
+  // A team given meanwhile is someone else's decision: the event changes nothing.
+  std::string by_hand = NewRepair(v1::PRIORITY_P3, "B");
+  ASSERT_TRUE(WaitFor([&] { return !Repair(by_hand).team().empty(); }));
+  v1::Ticket before = Repair(by_hand);
+  queue::Entry again = *created;
+  for (auto& [k, v] : again.fields) {
+    if (k == "ticket_id") v = by_hand;
+  }
+  ASSERT_TRUE(logic.HandleEvent(again).ok());
+  EXPECT_EQ(Repair(by_hand).version(), before.version());
+}
+
+// What no rule or team covers says why, on the ticket and on every team's board, until a person
+// routes it; a hand assignment then clears it.
+TEST_F(DispatchTest, ATicketNoTeamCoversSaysWhyOnTheTicketAndEveryBoard) {
+  Apply(kEstate);
+  std::string id = lobby::testing::CreateRepair(*repairs_, {.category = "electrical", .room = "C"});
+  ASSERT_TRUE(WaitFor([&] { return !Repair(id).not_routed().empty(); }));
+  v1::Ticket t = Repair(id);
+  EXPECT_TRUE(t.team().empty());
+  EXPECT_NE(t.not_routed().find("no rule or team covers repair category 'electrical'"), std::string::npos) << t.not_routed();
+  EXPECT_EQ(t.history().rbegin()->action(), "not_routed");
+  EXPECT_EQ(t.history().rbegin()->note(), t.not_routed());
+  for (const std::string team : {"plumbing", "desk"}) {
+    v1::Board b = Board(team);
+    ASSERT_EQ(b.unrouted_size(), 1) << team;
+    EXPECT_EQ(b.unrouted(0).id(), id);
+    EXPECT_EQ(b.unrouted(0).not_routed(), t.not_routed());
+  }
+  v1::AssignRequest assign;
+  assign.set_id(id);
+  assign.set_team("desk");
+  assign.set_assignee("ng");
+  ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, assign, kAdminToken).ok());
+  EXPECT_TRUE(Repair(id).not_routed().empty());
+  EXPECT_TRUE(WaitFor([&] { return Board("plumbing").unrouted().empty(); }));
+  EXPECT_EQ(Board("desk").members(0).tickets(0).id(), id);
+}
+
+// After any mix of reports, early comments, claims, declines, hand assignments and
+// cancellations, no open ticket is left without a holder, a pool or a stated reason.
+TEST_F(DispatchTest, AfterAnySequenceEveryOpenTicketIsRouted) {
+  Apply(kEstate);
+  using S = v1::DispatchService::Stub;
+  std::mt19937 rng(16);
+  std::vector<std::string> ids;
+  for (int step = 0; step < 40; ++step) {
+    int what = static_cast<int>(rng() % 7);
+    std::string some = ids.empty() ? "" : ids[rng() % ids.size()];
+    if (what <= 2 || some.empty()) {
+      const char* category = what == 1 ? "electrical" : "plumbing";
+      ids.push_back(lobby::testing::CreateRepair(*repairs_, {.category = category, .room = std::string(1, 'A' + step % 20)}));
+      if (what == 2) {  // a comment at once, before dispatch decides
+        v1::AddCommentRequest c;
+        c.set_id(ids.back());
+        c.set_text("photo to follow");
+        (void)CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, c, kAdminToken);
+      }
+    } else if (what == 3) {
+      v1::AddCommentRequest c;
+      c.set_id(some);
+      c.set_text("any news?");
+      (void)CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, c, kAdminToken);
+    } else if (what == 4) {
+      v1::Ticket t = Repair(some);
+      v1::MemberActionRequest req;
+      req.set_ticket_id(some);
+      req.set_member(t.assignee());
+      req.set_reason("not my trade");
+      (void)CallRpc(*dispatch_, &S::Decline, req, kAgentToken);
+    } else if (what == 5) {
+      v1::AssignRequest a;
+      a.set_id(some);
+      a.set_team("desk");
+      (void)CallRpc(*repairs_, &v1::RepairService::Stub::Assign, a, kAdminToken);
+    } else {
+      v1::TransitionRequest tr;
+      tr.set_id(some);
+      tr.set_action(v1::TICKET_ACTION_CANCEL);
+      (void)CallRpc(*repairs_, &v1::RepairService::Stub::Transition, tr, kAdminToken);
+    }
+  }
+  // TearDown checks the invariant.
 }
 
 }  // namespace
