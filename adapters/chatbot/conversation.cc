@@ -620,7 +620,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
         absl::Time start = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), from), options_.time_zone);
         absl::Time end = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), to), options_.time_zone);
         std::string label =
-            lang == "en" ? absl::StrCat(absl::FormatTime("%a %e %b", start, options_.time_zone), from < 12 ? " 9am-1pm" : " 2-6pm")
+            lang == "en" ? absl::StrCat(DayText(start, options_.time_zone), from < 12 ? " 9am-1pm" : " 2-6pm")
                          : absl::StrCat(day.month(), "月", day.day(), "日（", kWeekdayHant[static_cast<int>(absl::GetWeekday(day))], "）",
                                         from < 12 ? "上午" : "下午");
         b.push_back({label, absl::StrCat("win:", absl::ToUnixSeconds(start), "-", absl::ToUnixSeconds(end))});

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace lobby {
@@ -16,6 +17,15 @@ std::string ChannelName(v1::Channel channel) {
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+std::string DayText(absl::Time t, absl::TimeZone zone) {
+  absl::CivilDay d = absl::ToCivilDay(t, zone);
+  return absl::StrCat(absl::FormatTime("%a", t, zone), " ", d.day(), " ", absl::FormatTime("%b", t, zone));
+}
+
+std::string MomentText(absl::Time t, absl::TimeZone zone) {
+  return absl::StrCat(DayText(t, zone), absl::FormatTime(" %H:%M (%Ez)", t, zone));
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {

@@ -18,6 +18,11 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& t);
 /// Within protobuf's Timestamp range (the years 1 to 9999, nanos below a second).
 bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 
+/// A day as people write it, in `zone`: "Thu 3 Dec" (no padding).
+std::string DayText(absl::Time t, absl::TimeZone zone);
+/// A moment as a person reads it, in `zone` and with its offset: "Thu 3 Dec 10:00 (+08:00)".
+std::string MomentText(absl::Time t, absl::TimeZone zone);
+
 /// A site (estate) id: 1 to 32 of a-z, 0-9, '-', '_'. INVALID_ARGUMENT otherwise.
 absl::Status ValidateSiteId(absl::string_view site);
 

@@ -519,7 +519,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
   const v1::Team* team = FindTeam(e, t.team());
   std::string supervisor = team != nullptr ? team->supervisor() : "";
   absl::TimeZone tz = ZoneOf(e);
-  auto when = [&](absl::Time at) { return absl::FormatTime("%a %H:%M", at, tz); };
+  auto when = [&](absl::Time at) { return MomentText(at, tz); };
   v1::AnnotateRequest req;
   req.set_id(t.id());
   *req.mutable_sla() = t.sla();

@@ -9,6 +9,8 @@
 
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 
 namespace lobby {
 namespace {
@@ -216,6 +218,51 @@ TEST_F(LobbydTest, FromAResolvedRepairToAnAnswerToATrendThatMoved) {
   auto table = Ctl({"surveys", "trends", "--site", "demo", "--from", today, "--to", tomorrow, "--period", "day"});
   EXPECT_NE(table.out.find("csat"), std::string::npos) << table.out;
   EXPECT_EQ(Ctl({"surveys", "answer", "SV-R-10001", "--overall", "1"}).exit_code, 1) << "one answer per ticket";
+}
+
+// People read local time: tables show the estate's zone with its offset, times typed without
+// an offset are the estate's, and a one-day range is that day of the estate's calendar.
+TEST_F(LobbydTest, TimesAreTheEstatesLocalTime) {
+  std::string estate = dir_ + "/estate.yaml", settings = dir_ + "/surveys.yaml";
+  std::ofstream(estate) << "site: demo\ntime_zone: Asia/Hong_Kong\nteams:\n  - {id: plumbing, categories: [plumbing]}\n"
+                           "members:\n  - {id: lee, teams: [plumbing], capacity: 5, on_call: true}\n";
+  std::ofstream(settings) << "surveys:\n  site: demo\n  time_zone: Asia/Hong_Kong\n  delay: 0m\n";
+  ASSERT_EQ(Ctl({"apply", "-f", estate}).exit_code, 0);
+  ASSERT_EQ(Ctl({"apply", "-f", settings}).exit_code, 0);
+  ASSERT_EQ(Ctl({"residents", "create", "--name", "Wong", "--phone", "9123 4568", "--site", "demo", "--building", "Tower 1",
+                 "--floor", "3", "--room", "A", "--role", "tenant"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "3", "--room", "A",
+                 "--category", "plumbing", "--description", "toilet blocked", "--channel", "sms", "--resident", "RS-10001"}).exit_code, 0);
+  absl::TimeZone hk;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Hong_Kong", &hk));
+  std::string day = absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), hk) + 2);
+  auto visit = Ctl({"repairs", "visit", "R-10001", "--start", day + " 10:00", "--end", day + " 12:00"});
+  ASSERT_EQ(visit.exit_code, 0) << visit.err;
+  EXPECT_NE(visit.out.find(day + " 10:00 +08:00 - " + day + " 12:00 +08:00"), std::string::npos)
+      << "typed without an offset: the estate's 10:00, shown as such\n" << visit.out;
+  std::string created = absl::FormatTime("%Y-%m-%d %H:", absl::Now(), hk);
+  EXPECT_NE(visit.out.find(created), std::string::npos) << "created in Hong Kong time\n" << visit.out;
+  auto json = Ctl({"repairs", "get", "R-10001", "-o", "json"});
+  absl::Time start = absl::FromCivil(absl::CivilHour(absl::ToCivilDay(absl::Now(), hk) + 2) + 10, hk);
+  EXPECT_NE(json.out.find(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", start, absl::UTCTimeZone())), std::string::npos)
+      << "JSON keeps RFC 3339\n" << json.out;
+  auto bad = Ctl({"repairs", "visit", "R-10001", "--start", "tomorrow", "--end", day + " 12:00"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("the estate's zone"), std::string::npos) << bad.err;
+
+  // The history's deadlines and the board's agree, both in local time with the offset.
+  std::string shown;
+  ASSERT_TRUE(WaitFor([&] {
+    shown = Ctl({"dispatch", "board", "--site", "demo", "--team", "plumbing"}).out;
+    return shown.find("+08:00") != std::string::npos;
+  })) << shown;
+
+  // A one-day range is that day in Hong Kong, labelled with it.
+  std::string today = absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), hk));
+  auto trend = Ctl({"surveys", "trends", "--site", "demo", "--from", today, "--to", today, "--period", "day",
+                    "--metrics", "volume", "--csv"});
+  ASSERT_EQ(trend.exit_code, 0) << trend.err;
+  EXPECT_EQ(trend.out, "group,start,volume\n\"\"," + today + ",1\n") << trend.out;
 }
 
 TEST_F(LobbydTest, ErrorsAndExitCodes) {

@@ -77,7 +77,8 @@ repairs:
   assign ID --team T [--assignee NAME] [--note N]
   ack|arrive|resolve|close|reopen|cancel|resume ID [--note N] [--expected-version V]
   hold ID --reason resident_absent|waiting_parts|no_access [--note N]
-  visit ID --start 2026-12-01T10:00:00+08:00 --end 2026-12-01T12:00:00+08:00 [--entry-permission] [--key-note N]
+  visit ID --start "2026-12-01 10:00" --end "2026-12-01 12:00" [--entry-permission] [--key-note N]
+                                         (the estate's local time; or RFC 3339 with an offset)
   confirm-visit ID
   comment ID --text T [--internal]
   counts --site S --team T
@@ -108,7 +109,8 @@ dispatch ack TICKET [--member M]         take on an assigned ticket (a P1: whoev
 dispatch watch (--member M | --team T) [--site S] [--cursor C]
                                          assignments and changes, live; reconnects by itself, and
                                          resumes after --cursor (each line starts with its cursor)
-dispatch board --site S --team T         open tickets per member, oldest first, breaches marked
+dispatch board --site S --team T         open tickets per member, oldest first, breaches marked;
+                                         the estate's tickets no team has, with why
 
 surveys get ID | --ticket T              a survey, its status and answer
 surveys answer ID --overall N [--speed N] [--attitude N] [--comment C] [--not-fixed] [--nps N]
@@ -121,6 +123,7 @@ surveys trends --site S --from DATE --to DATE [--period day|week|month] [--by DI
 surveys scorecard --site S (--team T | --member M) --from DATE --to DATE
                                          KPIs against the period of the same length before
 surveys heatmap --site S --from DATE --to DATE       volume and CSAT per building x category
+        (DATEs are days of the estate's calendar, both included)
 surveys repeats --site S                 the same unit and category three times in 90 days
 surveys campaign --site S [--building B]... [--title T]   an estate NPS survey (sampled)
 
@@ -263,9 +266,35 @@ std::string Lower(std::string_view enum_name, std::string_view prefix) {
 }
 std::string ChannelName(int c) { return lobby::ChannelName(static_cast<v1::Channel>(c)); }
 std::string RoleName(v1::ResidentRole r) { return Lower(v1::ResidentRole_Name(r), "RESIDENT_ROLE_"); }
+// Every time lobbyctl prints is in the time zone of the estate it is about, with the offset
+// (people of several zones read the same tables). Ctl::UseSite sets it; UTC until then.
+absl::TimeZone g_zone = absl::UTCTimeZone();
 std::string Time(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), absl::LocalTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M %Ez", absl::FromUnixSeconds(t.seconds()), g_zone);
+}
+/// A time typed for --FLAG: RFC 3339, or without an offset ("2026-12-03 10:00",
+/// "2026-12-03T10:00") in the estate's zone.
+google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string& v) {
+  absl::Time t;
+  std::string err;
+  bool ok = absl::ParseTime(absl::RFC3339_full, v, &t, &err);
+  for (const char* f : {"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"}) {
+    if (!ok) ok = absl::ParseTime(f, v, g_zone, &t, &err);
+  }
+  if (!ok) throw UsageError{"--" + flag + " is a time, e.g. \"2026-12-01 10:00\" (the estate's zone) or 2026-12-01T10:00:00+08:00"};
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  return ts;
+}
+/// The start of day --FLAG in the estate's zone; `end`: the end of that day (so that
+/// --from D --to D is the whole of day D).
+google::protobuf::Timestamp ParseDay(const std::string& s, const std::string& flag, bool end = false) {
+  absl::CivilDay d;
+  if (!absl::ParseCivilTime(s, &d)) throw UsageError{"--" + flag + " is a date, e.g. 2026-11-01"};
+  google::protobuf::Timestamp t;
+  t.set_seconds(absl::ToUnixSeconds(absl::FromCivil(end ? d + 1 : d, g_zone)));
+  return t;
 }
 std::string UnitText(const v1::Unit& u) {
   return absl::StrCat(u.site_id(), "/", u.building(), "/", u.floor(), "/", u.room());
@@ -302,6 +331,42 @@ struct Ctl {
   std::unique_ptr<v1::DispatchService::Stub> dispatch;
   std::shared_ptr<grpc::Channel> channel;
 
+  /// What follows is about estate `site`: times are printed and read in its zone (its dispatch
+  /// setup's, else its survey settings', else UTC).
+  void UseSite(const std::string& site) {
+    static std::map<std::string, absl::TimeZone> known;
+    if (site.empty()) return;
+    auto it = known.find(site);
+    if (it == known.end()) {
+      absl::TimeZone tz = absl::UTCTimeZone();
+      std::string name;
+      grpc::ClientContext ctx;
+      lobby::PrepareClientContext(ctx, token, timeout);
+      v1::GetEstateRequest req;
+      req.set_site_id(site);
+      v1::Estate estate;
+      if (v1::DispatchService::NewStub(channel)->GetEstate(&ctx, req, &estate).ok()) name = estate.time_zone();
+      if (name.empty()) {
+        grpc::ClientContext ctx2;
+        lobby::PrepareClientContext(ctx2, token, timeout);
+        v1::GetSurveySettingsRequest sreq;
+        sreq.set_site_id(site);
+        v1::SurveySettings settings;
+        if (v1::SurveyService::NewStub(channel)->GetSettings(&ctx2, sreq, &settings).ok()) name = settings.time_zone();
+      }
+      if (!name.empty()) (void)absl::LoadTimeZone(name, &tz);
+      it = known.emplace(site, tz).first;
+    }
+    g_zone = it->second;
+  }
+
+  /// --site, required: the estate the command is about (its zone is used from here on).
+  std::string Site(Args& a) {
+    std::string site = a.Require("site");
+    UseSite(site);
+    return site;
+  }
+
   template <typename Req, typename Resp, typename Method>
   Resp Call(Method method, const Req& req) {
     return CallOn<Req, Resp>(*residents, method, req);
@@ -329,6 +394,7 @@ struct Ctl {
 };
 
 void PrintResident(Ctl& ctl, const v1::Resident& r) {
+  ctl.UseSite(r.unit().site_id());
   if (ctl.json()) {
     std::cout << Json(r) << "\n";
     return;
@@ -607,7 +673,7 @@ int Residents(Ctl& ctl, Args& a) {
   } else if (cmd == "callbacks") {
     a.Allow({"site", "all"}, 0);
     v1::ListCallbacksRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_include_done(a.Has("all"));
     req.set_page_size(500);
     auto r = ctl.Call<v1::ListCallbacksRequest, v1::ListCallbacksResponse>(&S::ListCallbacks, req);
@@ -665,6 +731,7 @@ std::string Short(const std::string& s, size_t n) {
 }
 
 void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
+  ctl.UseSite(t.site_id());
   if (ctl.json()) {
     std::cout << Json(t) << "\n";
     return;
@@ -707,6 +774,7 @@ void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
 }
 
 void PrintTickets(Ctl& ctl, const std::vector<v1::Ticket>& list, const std::string& next) {
+  if (!list.empty()) ctl.UseSite(list[0].site_id());
   if (ctl.json()) {
     std::vector<std::string> items;
     for (const auto& t : list) items.push_back(Json(t));
@@ -723,14 +791,6 @@ void PrintTickets(Ctl& ctl, const std::vector<v1::Ticket>& list, const std::stri
   if (!next.empty()) std::cout << "(more: --page-token " << next << ", or --all)\n";
 }
 
-google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string& v) {
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, v, &t, &err)) throw UsageError{"--" + flag + " is RFC 3339, e.g. 2026-12-01T10:00:00+08:00"};
-  google::protobuf::Timestamp ts;
-  ts.set_seconds(absl::ToUnixSeconds(t));
-  return ts;
-}
 
 // The commands repairs and complaints share. Returns -1 when `cmd` is not one of them.
 template <typename Stub, typename Get, typename List>
@@ -750,7 +810,7 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
   } else if (cmd == "list") {
     a.Allow({"site", "status", "team", "assignee", "category", "building", "resident", "priority", "page-size", "page-token", "all"}, 0);
     v1::ListTicketsRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     if (a.Has("status")) {
       v1::TicketStatus st;
       if (!v1::TicketStatus_Parse("TICKET_STATUS_" + absl::AsciiStrToUpper(a.Get("status")), &st)) throw UsageError{"unknown --status"};
@@ -815,7 +875,7 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
   } else if (cmd == "counts") {
     a.Allow({"site", "team"}, 0);
     v1::CountByStatusRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_team(a.Require("team"));
     auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(stub, &Stub::CountByStatus, req);
     if (ctl.json()) {
@@ -894,6 +954,11 @@ int Repairs(Ctl& ctl, Args& a) {
     a.Allow({"start", "end", "entry-permission", "key-note"}, 1);
     v1::ProposeVisitRequest req;
     req.set_id(a.positional[0]);
+    {  // times typed without an offset are the estate's
+      v1::GetTicketRequest get;
+      get.set_id(req.id());
+      ctl.UseSite(ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::GetRepair, get).site_id());
+    }
     *req.mutable_start() = ParseTime("start", a.Require("start"));
     *req.mutable_end() = ParseTime("end", a.Require("end"));
     req.set_entry_permission(a.Has("entry-permission"));
@@ -907,7 +972,7 @@ int Repairs(Ctl& ctl, Args& a) {
   } else if (cmd == "classify") {
     a.Allow({"site", "text"}, 0);
     v1::ClassifyRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_text(a.Require("text"));
     auto c = ctl.CallOn<v1::ClassifyRequest, v1::Classification>(stub, &S::Classify, req);
     if (ctl.json()) {
@@ -959,6 +1024,7 @@ int Complaints(Ctl& ctl, Args& a) {
 }
 
 void PrintIncidents(Ctl& ctl, const std::vector<v1::Incident>& list) {
+  if (!list.empty()) ctl.UseSite(list[0].site_id());
   if (ctl.json()) {
     std::vector<std::string> items;
     for (const auto& i : list) items.push_back(Json(i));
@@ -984,7 +1050,7 @@ int Incidents(Ctl& ctl, Args& a) {
     a.Allow({"site", "building", "category", "title", "description", "expected", "auto-attach"}, 0);
     v1::CreateIncidentRequest req;
     v1::Incident* i = req.mutable_incident();
-    i->set_site_id(a.Require("site"));
+    i->set_site_id(ctl.Site(a));
     for (const auto& b : a.All("building")) i->add_buildings(b);
     i->set_category(a.Get("category"));
     i->set_title(a.Require("title"));
@@ -1014,7 +1080,7 @@ int Incidents(Ctl& ctl, Args& a) {
   } else if (cmd == "list") {
     a.Allow({"site", "all"}, 0);
     v1::ListIncidentsRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_include_resolved(a.Has("all"));
     auto resp = ctl.CallOn<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(stub, &S::ListIncidents, req);
     PrintIncidents(ctl, {resp.incidents().begin(), resp.incidents().end()});
@@ -1051,6 +1117,7 @@ int Watch(Ctl& ctl, Args& a) {
         std::cout << Json(e) << std::endl;
         continue;
       }
+      ctl.UseSite(e.site_id());
       std::cout << absl::StrJoin({e.cursor(), Time(e.at()), e.type().substr(e.type().find('.') + 1), e.ticket_id(),
                                   Lower(v1::Priority_Name(e.priority()), "PRIORITY_") + (e.emergency() ? " EMERGENCY" : ""),
                                   e.category(), e.building().empty() ? "-" : e.building(),
@@ -1083,7 +1150,7 @@ int Dispatch(Ctl& ctl, Args& a) {
   if (group == "estate" && cmd == "get") {
     a.Allow({"site"}, 0);
     v1::GetEstateRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     auto e = ctl.CallOn<v1::GetEstateRequest, v1::Estate>(*ctl.dispatch, &S::GetEstate, req);
     if (ctl.json()) {
       std::cout << Json(e) << "\n";
@@ -1133,7 +1200,7 @@ int Dispatch(Ctl& ctl, Args& a) {
     a.Allow({"site", "category", "priority", "building", "text", "kind"}, 0);
     v1::ExplainRequest req;
     v1::Ticket* t = req.mutable_ticket();
-    t->set_site_id(a.Require("site"));
+    t->set_site_id(ctl.Site(a));
     t->set_category(a.Require("category"));
     v1::Priority p = v1::PRIORITY_P3;
     if (a.Has("priority") && !v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) {
@@ -1175,7 +1242,7 @@ int Dispatch(Ctl& ctl, Args& a) {
   if (group == "dispatch" && cmd == "board") {
     a.Allow({"site", "team"}, 0);
     v1::GetBoardRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_team(a.Require("team"));
     auto b = ctl.CallOn<v1::GetBoardRequest, v1::Board>(*ctl.dispatch, &S::GetBoard, req);
     if (ctl.json()) {
@@ -1243,13 +1310,6 @@ double Metric(const v1::Kpis& k, const std::string& m) {
   return it->second(k);
 }
 
-google::protobuf::Timestamp ParseDay(const std::string& s, const std::string& flag) {
-  absl::CivilDay d;
-  if (!absl::ParseCivilTime(s, &d)) throw UsageError{"--" + flag + " is a date, e.g. 2026-11-01"};
-  google::protobuf::Timestamp t;
-  t.set_seconds(absl::ToUnixSeconds(absl::FromCivil(d, absl::LocalTimeZone())));
-  return t;
-}
 
 std::string Fixed(double v) { return absl::StrFormat(v == static_cast<int64_t>(v) ? "%.0f" : "%.2f", v); }
 
@@ -1264,6 +1324,7 @@ int Surveys(Ctl& ctl, Args& a) {
     if (!a.positional.empty()) req.set_id(a.positional[0]);
     req.set_ticket_id(a.Get("ticket"));
     auto s = ctl.CallOn<v1::GetSurveyRequest, v1::Survey>(*stub, &S::GetSurvey, req);
+    ctl.UseSite(s.site_id());
     if (ctl.json()) {
       std::cout << Json(s) << "\n";
       return 0;
@@ -1299,7 +1360,7 @@ int Surveys(Ctl& ctl, Args& a) {
   if (cmd == "followups") {
     a.Allow({"site"}, 0);
     v1::ListFollowUpsRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     auto r = ctl.CallOn<v1::ListFollowUpsRequest, v1::ListFollowUpsResponse>(*stub, &S::ListFollowUps, req);
     if (ctl.json()) {
       std::cout << Json(r) << "\n";
@@ -1325,9 +1386,9 @@ int Surveys(Ctl& ctl, Args& a) {
   if (cmd == "trends") {
     a.Allow({"site", "from", "to", "period", "by", "filter", "metrics", "csv"}, 0);
     v1::GetTrendsRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     *req.mutable_from() = ParseDay(a.Require("from"), "from");
-    *req.mutable_to() = ParseDay(a.Require("to"), "to");
+    *req.mutable_to() = ParseDay(a.Require("to"), "to", /*end=*/true);
     std::string period = a.Get("period", "week");
     req.set_period(period == "day" ? v1::PERIOD_DAY : period == "month" ? v1::PERIOD_MONTH : v1::PERIOD_WEEK);
     if (period != "day" && period != "week" && period != "month") throw UsageError{"--period is day, week or month"};
@@ -1371,11 +1432,11 @@ int Surveys(Ctl& ctl, Args& a) {
   if (cmd == "scorecard") {
     a.Allow({"site", "team", "member", "from", "to"}, 0);
     v1::GetScorecardRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_team(a.Get("team"));
     req.set_member(a.Get("member"));
     *req.mutable_from() = ParseDay(a.Require("from"), "from");
-    *req.mutable_to() = ParseDay(a.Require("to"), "to");
+    *req.mutable_to() = ParseDay(a.Require("to"), "to", /*end=*/true);
     auto r = ctl.CallOn<v1::GetScorecardRequest, v1::Scorecard>(*stub, &S::GetScorecard, req);
     if (ctl.json()) {
       std::cout << Json(r) << "\n";
@@ -1394,7 +1455,7 @@ int Surveys(Ctl& ctl, Args& a) {
     a.Allow({"site", "from", "to"}, 0);
     if (cmd == "repeats") {
       v1::RepeatFaultsRequest req;
-      req.set_site_id(a.Require("site"));
+      req.set_site_id(ctl.Site(a));
       auto r = ctl.CallOn<v1::RepeatFaultsRequest, v1::RepeatFaultsResponse>(*stub, &S::RepeatFaults, req);
       if (ctl.json()) {
         std::cout << Json(r) << "\n";
@@ -1406,9 +1467,9 @@ int Surveys(Ctl& ctl, Args& a) {
       return 0;
     }
     v1::GetBuildingHeatmapRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     *req.mutable_from() = ParseDay(a.Require("from"), "from");
-    *req.mutable_to() = ParseDay(a.Require("to"), "to");
+    *req.mutable_to() = ParseDay(a.Require("to"), "to", /*end=*/true);
     auto r = ctl.CallOn<v1::GetBuildingHeatmapRequest, v1::Heatmap>(*stub, &S::GetBuildingHeatmap, req);
     if (ctl.json()) {
       std::cout << Json(r) << "\n";
@@ -1422,7 +1483,7 @@ int Surveys(Ctl& ctl, Args& a) {
   if (cmd == "campaign") {
     a.Allow({"site", "building", "title"}, 0);
     v1::StartCampaignRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     for (const auto& b : a.All("building")) req.add_buildings(b);
     req.set_title(a.Get("title"));
     auto c = ctl.CallOn<v1::StartCampaignRequest, v1::Campaign>(*stub, &S::StartCampaign, req);
@@ -1476,7 +1537,7 @@ int Catalog(Ctl& ctl, Args& a) {
     }
     if (!top_level("categories")) throw UsageError{"the file is neither an estate (teams:), survey settings (surveys:) nor a catalog (categories:)"};
     v1::ApplyCatalogRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     req.set_yaml(text);
     req.set_dry_run(a.Has("dry-run"));
     auto resp = ctl.CallOn<v1::ApplyCatalogRequest, v1::ApplyCatalogResponse>(*ctl.repairs, &S::ApplyCatalog, req);
@@ -1493,7 +1554,7 @@ int Catalog(Ctl& ctl, Args& a) {
   a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
   a.Allow({"site"}, 0);
   v1::GetCatalogRequest req;
-  req.set_site_id(a.Require("site"));
+  req.set_site_id(ctl.Site(a));
   auto c = ctl.CallOn<v1::GetCatalogRequest, v1::Catalog>(*ctl.repairs, &S::GetCatalog, req);
   if (ctl.json()) {
     std::cout << Json(c) << "\n";
@@ -1546,7 +1607,7 @@ int Hotline(Ctl& ctl, Args& a) {
   if (cmd == "watch") {
     a.Allow({"site"}, 0);
     v1::WatchCallsRequest req;
-    req.set_site_id(a.Require("site"));
+    req.set_site_id(ctl.Site(a));
     absl::Duration backoff = absl::Milliseconds(200);
     for (;;) {
       grpc::ClientContext ctx;

@@ -137,6 +137,7 @@ TEST_F(SlaTest, WarningBreachAndEscalationAcrossAHolidayWeekendAndARestart) {
   std::optional<v1::SlaEvent> warning = WaitEvent(id, "warning", "acknowledge");
   ASSERT_TRUE(warning);
   EXPECT_EQ(warning->to(0), "wong");
+  EXPECT_EQ(warning->note(), "the acknowledge deadline is Mon 28 Dec 10:00 (+08:00)") << "the estate's time, its offset shown";
   EXPECT_EQ(Count(id, "breach"), 0);
 
   // A restart between the warning and the breach: the timer lives in Redis.
