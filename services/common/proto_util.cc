@@ -3,6 +3,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace lobby {
@@ -17,6 +21,28 @@ std::string ChannelName(v1::Channel channel) {
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+std::vector<std::string> FieldChanges(const google::protobuf::Message& before, const google::protobuf::Message& after) {
+  using google::protobuf::util::MessageDifferencer;
+  std::string text;
+  {
+    google::protobuf::io::StringOutputStream out(&text);
+    MessageDifferencer::StreamReporter reporter(&out);
+    reporter.SetMessages(before, after);  // so that map keys are named
+    MessageDifferencer d;
+    d.ReportDifferencesTo(&reporter);
+    d.Compare(before, after);
+  }
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    // "modified: capacity: 4 -> 5", "added: skills[...]: ...", "deleted: ...".
+    if (absl::ConsumePrefix(&line, "modified: ")) lines.emplace_back(line);
+    else if (absl::ConsumePrefix(&line, "added: ")) lines.push_back(absl::StrCat("added ", line));
+    else if (absl::ConsumePrefix(&line, "deleted: ")) lines.push_back(absl::StrCat("removed ", line));
+    else lines.emplace_back(line);
+  }
+  return lines;
 }
 
 std::string DayText(absl::Time t, absl::TimeZone zone) {

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -22,6 +25,11 @@ bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 std::string DayText(absl::Time t, absl::TimeZone zone);
 /// A moment as a person reads it, in `zone` and with its offset: "Thu 3 Dec 10:00 (+08:00)".
 std::string MomentText(absl::Time t, absl::TimeZone zone);
+
+/// What differs between two messages of one type, a line a field: "capacity: 4 -> 5",
+/// "skills[plumbing] added: 3". Empty when they are equal; map fields compare as maps, so the
+/// order Redis or YAML happened to give them in is no change.
+std::vector<std::string> FieldChanges(const google::protobuf::Message& before, const google::protobuf::Message& after);
 
 /// A site (estate) id: 1 to 32 of a-z, 0-9, '-', '_'. INVALID_ARGUMENT otherwise.
 absl::Status ValidateSiteId(absl::string_view site);

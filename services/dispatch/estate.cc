@@ -406,13 +406,18 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
 
 std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estate& after) {
   std::vector<std::string> out;
+  // Field by field ("member lee: capacity: 4 -> 5"): an unchanged document reports nothing.
   auto diff = [&](const char* what, const auto& olds, const auto& news, auto key) {
-    std::map<std::string, std::string> a, b;
-    for (const auto& x : olds) a[key(x)] = x.SerializeAsString();
-    for (const auto& x : news) b[key(x)] = x.SerializeAsString();
+    using Item = std::decay_t<decltype(*olds.begin())>;
+    std::map<std::string, const Item*> a, b;
+    for (const auto& x : olds) a[key(x)] = &x;
+    for (const auto& x : news) b[key(x)] = &x;
     for (const auto& [k, v] : b) {
-      if (!a.count(k)) out.push_back(absl::StrCat(what, " ", k, " added"));
-      else if (a[k] != v) out.push_back(absl::StrCat(what, " ", k, " changed"));
+      if (!a.count(k)) {
+        out.push_back(absl::StrCat(what, " ", k, " added"));
+        continue;
+      }
+      for (const auto& change : FieldChanges(*a[k], *v)) out.push_back(absl::StrCat(what, " ", k, ": ", change));
     }
     for (const auto& [k, v] : a) {
       if (!b.count(k)) out.push_back(absl::StrCat(what, " ", k, " removed"));
@@ -426,7 +431,7 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
   auto same = [](const auto& a, const auto& b) {
     if (a.size() != b.size()) return false;
     for (int i = 0; i < a.size(); ++i) {
-      if (a[i].SerializeAsString() != b[i].SerializeAsString()) return false;
+      if (!FieldChanges(a[i], b[i]).empty()) return false;
     }
     return true;
   };

@@ -824,7 +824,10 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
   for (const auto& c : parsed->categories()) {
     const v1::Category* old = FindCategory(*current, c.id());
     if (old == nullptr) out.add_added(c.id());
-    else if (old->SerializeAsString() != c.SerializeAsString()) out.add_changed(c.id());
+    else if (auto changes = FieldChanges(*old, c); !changes.empty()) {
+      out.add_changed(c.id());
+      for (const auto& change : changes) out.add_changes(absl::StrCat(c.id(), ": ", change));
+    }
   }
   for (const auto& c : current->categories()) {
     if (FindCategory(*parsed, c.id()) == nullptr) out.add_removed(c.id());

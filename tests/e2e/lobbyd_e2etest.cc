@@ -265,6 +265,35 @@ TEST_F(LobbydTest, TimesAreTheEstatesLocalTime) {
   EXPECT_EQ(trend.out, "group,start,volume\n\"\"," + today + ",1\n") << trend.out;
 }
 
+// A dry run of what is already applied reports no change, every time; a changed file reports
+// exactly what changed, field by field. With the shipped example files.
+TEST_F(LobbydTest, ADryRunOfAnUnchangedFileReportsNoChange) {
+  std::string source = LOBBY_SOURCE_DIR;
+  std::string catalog = source + "/services/tickets/default_catalog.yaml", estate = source + "/docs/examples/estate.yaml";
+  ASSERT_EQ(Ctl({"apply", "-f", catalog, "--site", "demo"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"apply", "-f", estate}).exit_code, 0);
+  for (int i = 0; i < 3; ++i) {
+    auto dry = Ctl({"apply", "-f", catalog, "--site", "demo", "--dry-run"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_NE(dry.out.find("added: ; changed: ; removed: \n"), std::string::npos) << dry.out;
+    EXPECT_EQ(dry.out.find("\n  "), std::string::npos) << "no change lines\n" << dry.out;
+    auto again = Ctl({"apply", "-f", estate, "--dry-run"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out.find("\n  "), std::string::npos) << "the same estate changes nothing\n" << again.out;
+  }
+  std::string text = testing::ReadFile(estate);
+  size_t at = text.find("capacity: ");
+  ASSERT_NE(at, std::string::npos);
+  size_t end = text.find_first_of(",}\n", at);
+  std::string edited = text.substr(0, at) + "capacity: 99" + text.substr(end);
+  std::ofstream(dir_ + "/estate.yaml") << edited;
+  auto changed = Ctl({"apply", "-f", dir_ + "/estate.yaml", "--dry-run"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_NE(changed.out.find(": capacity: "), std::string::npos) << changed.out;
+  EXPECT_NE(changed.out.find(" -> 99\n"), std::string::npos) << changed.out;
+  EXPECT_EQ(std::count(changed.out.begin(), changed.out.end(), '\n'), 2) << "one change, one line\n" << changed.out;
+}
+
 TEST_F(LobbydTest, ErrorsAndExitCodes) {
   auto denied = Ctl({"residents", "list", "--site", "demo"}, kTech);
   EXPECT_EQ(denied.exit_code, 1);

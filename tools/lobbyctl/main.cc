@@ -1547,6 +1547,7 @@ int Catalog(Ctl& ctl, Args& a) {
       std::cout << (req.dry_run() ? "dry run, nothing applied: " : "applied: ") << resp.catalog().categories_size()
                 << " categories; added: " << absl::StrJoin(resp.added(), ", ") << "; changed: "
                 << absl::StrJoin(resp.changed(), ", ") << "; removed: " << absl::StrJoin(resp.removed(), ", ") << "\n";
+      for (const auto& c : resp.changes()) std::cout << "  " << c << "\n";
     }
     return 0;
   }

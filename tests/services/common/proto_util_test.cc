@@ -1,0 +1,45 @@
+// proto_util: how a time reads to a person (the estate's zone, days without padding, the offset
+// shown) and what a dry run calls a change.
+#include <gtest/gtest.h>
+
+#include "absl/time/civil_time.h"
+#include "lobby/v1/dispatch.pb.h"
+#include "services/common/proto_util.h"
+
+namespace lobby {
+namespace {
+
+TEST(TimeTextTest, DaysAndMomentsInTheEstatesZone) {
+  absl::TimeZone hk;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Hong_Kong", &hk));
+  // 18:03 UTC on 1 December is 02:03 on Wednesday 2 December in Hong Kong.
+  absl::Time t = absl::FromCivil(absl::CivilMinute(2026, 12, 1, 18, 3), absl::UTCTimeZone());
+  EXPECT_EQ(DayText(t, hk), "Wed 2 Dec") << "one space, no padding";
+  EXPECT_EQ(MomentText(t, hk), "Wed 2 Dec 02:03 (+08:00)");
+  EXPECT_EQ(DayText(t + absl::Hours(24 * 9), hk), "Fri 11 Dec");
+  EXPECT_EQ(MomentText(t, absl::UTCTimeZone()), "Tue 1 Dec 18:03 (+00:00)");
+}
+
+// A dry run says exactly what changed: the same estate member read again (its skills map in
+// another order) is no change; a changed field is named with its old and new value.
+TEST(FieldChangesTest, MapsCompareAsMapsAndEachFieldIsNamed) {
+  v1::Member a, b;
+  a.set_id("lee");
+  a.set_capacity(4);
+  (*a.mutable_skills())["plumbing"] = 3;
+  (*a.mutable_skills())["electrical"] = 1;
+  (*b.mutable_skills())["electrical"] = 1;
+  (*b.mutable_skills())["plumbing"] = 3;
+  b.set_capacity(4);
+  b.set_id("lee");
+  EXPECT_TRUE(FieldChanges(a, b).empty());
+  b.set_capacity(5);
+  (*b.mutable_skills())["plumbing"] = 2;
+  (*b.mutable_skills())["gas"] = 1;
+  std::vector<std::string> changes = FieldChanges(a, b);
+  EXPECT_EQ(changes.size(), 3u) << ::testing::PrintToString(changes);
+  EXPECT_EQ(changes, (std::vector<std::string>{"skills[plumbing]: 3 -> 2", "added skills[gas]: 1", "capacity: 4 -> 5"}));
+}
+
+}  // namespace
+}  // namespace lobby
