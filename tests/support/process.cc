@@ -113,6 +113,7 @@ Child::Child(const std::vector<std::string>& argv_in, const std::map<std::string
   pid_ = fork();
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);  // a group of its own, as a terminal's foreground job (SignalGroup)
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 2);
@@ -135,6 +136,7 @@ Child::~Child() {
 }
 
 void Child::Signal(int sig) { kill(pid_, sig); }
+void Child::SignalGroup(int sig) { kill(-pid_, sig); }
 
 bool Child::Running() {
   if (exited_) return false;

@@ -36,6 +36,8 @@ class Child {
   ~Child();
   pid_t pid() const { return pid_; }
   void Signal(int sig);
+  /// To the child and everything it started, as Ctrl-C in a terminal does.
+  void SignalGroup(int sig);
   /// The exit code, or -1 when it has not exited within `seconds` (then it is killed).
   int Wait(double seconds);
   bool Running();

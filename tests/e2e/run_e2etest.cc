@@ -1,0 +1,124 @@
+// scripts/run as a user runs it (set-up and build skipped: the binaries are built), on ports and
+// a data folder of its own: the demo is loaded once, a second run refuses, Ctrl-C keeps lobbyd's
+// last lines.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/process.h"
+#include "tests/support/redis_server.h"
+
+namespace lobby {
+namespace {
+
+using testing::BinDir;
+using testing::Child;
+using testing::ProcessResult;
+using testing::WaitFor;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+class RunScriptTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/lobby-run-XXXXXX";
+    var_ = mkdtemp(tmpl);
+    grpc_ = FreePort();
+    http_ = FreePort();
+    redis_ = FreePort();
+    env_ = {{"LOBBY_RUN_VAR", var_},
+            {"LOBBY_RUN_GRPC_PORT", std::to_string(grpc_)},
+            {"LOBBY_RUN_HTTP_PORT", std::to_string(http_)},
+            {"LOBBY_RUN_REDIS_PORT", std::to_string(redis_)},
+            {"LOBBY_RUN_NO_BUILD", "1"},
+            {"LOBBY_RUN_BIN", BinDir()}};
+  }
+  void TearDown() override {
+    run_.reset();
+    (void)testing::Run({"/usr/bin/redis-cli", "-p", std::to_string(redis_), "shutdown", "nosave"}, {});
+    std::filesystem::remove_all(var_);
+  }
+  std::unique_ptr<Child> Start() {
+    out_ = absl::StrCat(var_, "/run", ++runs_, ".out");
+    auto c = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", std::string(LOBBY_SOURCE_DIR) + "/scripts/run"},
+                                     env_, out_);
+    EXPECT_TRUE(WaitFor([&] { return Out().find("Lobby is running.") != std::string::npos || !c->Running(); }, 60))
+        << Out();
+    EXPECT_TRUE(c->Running()) << Out();
+    return c;
+  }
+  void Stop() {  // Ctrl-C
+    run_->SignalGroup(SIGINT);
+    int code = run_->Wait(30);
+    EXPECT_TRUE(code == 0 || code == 128 + SIGINT) << code << "\n" << Out();
+    run_.reset();
+  }
+  std::string Out() { return testing::ReadFile(out_); }
+  ProcessResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), BinDir() + "/lobbyctl");
+    std::string tokens = testing::ReadFile(var_ + "/tokens");
+    size_t at = tokens.find("\nadmin ") + 7;
+    return testing::Run(args, {{"LOBBY_ADDR", absl::StrCat("127.0.0.1:", grpc_)},
+                               {"LOBBY_TOKEN", tokens.substr(at, tokens.find(' ', at) - at)}});
+  }
+
+  std::string var_, out_;
+  int runs_ = 0;
+  int grpc_ = 0, http_ = 0, redis_ = 0;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<Child> run_;
+};
+
+TEST_F(RunScriptTest, TheDemoIsLoadedOnceASecondRunRefusesAndCtrlCKeepsTheLastLines) {
+  run_ = Start();
+  ASSERT_NE(Out().find("loading the demo estate"), std::string::npos) << Out();
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"repairs", "list", "--site", "demo"}).out.find("R-10003") != std::string::npos; }));
+
+  // A second run while this one runs refuses and leaves the first alone.
+  ProcessResult second = testing::Run({"/bin/bash", std::string(LOBBY_SOURCE_DIR) + "/scripts/run"}, env_, "", 60);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find(absl::StrCat("Lobby is already running on 127.0.0.1:", grpc_, ", pid ", run_->pid())),
+            std::string::npos) << second.err;
+  EXPECT_EQ(Ctl({"repairs", "get", "R-10001"}).exit_code, 0) << "the first one's Redis and lobbyd still answer";
+
+  // The user's own edit: lee takes fewer jobs.
+  std::string estate = testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml");
+  size_t at = estate.find("capacity: ");
+  estate = estate.substr(0, at) + "capacity: 1" + estate.substr(estate.find_first_of(",}\n", at));
+  std::ofstream(var_ + "/estate.yaml") << estate;
+  ASSERT_EQ(Ctl({"apply", "-f", var_ + "/estate.yaml"}).exit_code, 0);
+  std::string before = Ctl({"estate", "get", "--site", "demo"}).out;
+
+  Stop();
+  std::string log = testing::ReadFile(var_ + "/lobbyd.log");
+  EXPECT_NE(log.find("event=stopped"), std::string::npos) << "lobbyd's last line reaches the log\n" << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
+
+  run_ = Start();
+  EXPECT_NE(Out().find("your data is left as it is"), std::string::npos) << Out();
+  EXPECT_EQ(Ctl({"estate", "get", "--site", "demo"}).out, before) << "the edit stays";
+  auto created = Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "3", "--room", "A",
+                      "--category", "plumbing", "--description", "tap", "--channel", "phone", "--resident", "RS-10001"});
+  EXPECT_NE(created.out.find("R-10004"), std::string::npos) << "no ticket numbers used up by the restart\n" << created.out;
+  Stop();
+}
+
+}  // namespace
+}  // namespace lobby
