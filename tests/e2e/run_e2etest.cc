@@ -120,5 +120,30 @@ TEST_F(RunScriptTest, TheDemoIsLoadedOnceASecondRunRefusesAndCtrlCKeepsTheLastLi
   Stop();
 }
 
+// README's "Try it" block, run as written against a fresh scripts/run with the demo loaded.
+// Only what differs on a test machine is put in: this run's ports and data folder, and where
+// the binaries are. Every command must exit 0.
+TEST_F(RunScriptTest, ReadmesTryItBlockRunsAsWritten) {
+  std::string readme = testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/README.md");
+  size_t at = readme.find("## Try it\n\n```sh\n");
+  ASSERT_NE(at, std::string::npos) << "README.md has a Try it block";
+  at = readme.find('\n', readme.find("```sh", at)) + 1;
+  std::string block = readme.substr(at, readme.find("```", at) - at);
+  auto replace = [&](const std::string& from, const std::string& to) {
+    for (size_t p = 0; (p = block.find(from, p)) != std::string::npos; p += to.size()) block.replace(p, from.size(), to);
+  };
+  replace("127.0.0.1:7000", absl::StrCat("127.0.0.1:", grpc_));
+  replace("127.0.0.1:7080", absl::StrCat("127.0.0.1:", http_));
+  replace(" var/tokens", " " + var_ + "/tokens");
+  replace("build/bin/", BinDir() + "/");
+  run_ = Start();
+  std::string script = "set -eE -o pipefail\ntrap 'echo \"README command failed: $BASH_COMMAND\" >&2' ERR\ncd " +
+                       std::string(LOBBY_SOURCE_DIR) + "\n" + block;
+  ProcessResult r = testing::Run({"/bin/bash", "-c", script}, {}, "", 120);
+  EXPECT_EQ(r.exit_code, 0) << r.err << "\n--- the block as run:\n" << block;
+  EXPECT_NE(r.out.find("lobby_"), std::string::npos) << "the metrics came last";
+  Stop();
+}
+
 }  // namespace
 }  // namespace lobby
