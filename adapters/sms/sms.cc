@@ -97,7 +97,7 @@ Sms::Response Sms::Twilio(const std::string& signature, const std::string& body)
   std::string expected = TwilioSignature(config_.twilio_config.auth_token, config_.public_url + "/v1/sms/twilio", *params);
   if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
     logger->warn("event=bad_signature provider=twilio");
-    return {403, "bad signature"};
+    return {401, "bad signature"};
   }
   std::string sid = Param(*params, "MessageSid"), from = Param(*params, "From");
   if (sid.empty() || !E164(from)) return {400, "MessageSid and From (E.164) are required"};
@@ -120,7 +120,7 @@ Sms::Response Sms::TwilioStatus(const std::string& signature, const std::string&
   std::string expected = TwilioSignature(config_.twilio_config.auth_token, config_.twilio_config.status_url, *params);
   if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
     log::Get("sms")->warn("event=bad_signature provider=twilio_status");
-    return {403, "bad signature"};
+    return {401, "bad signature"};
   }
   std::string sid = Param(*params, "MessageSid"), status = Param(*params, "MessageStatus");
   if (sid.empty() || status.empty()) return {400, "MessageSid and MessageStatus are required"};

@@ -105,6 +105,19 @@ absl::TimeZone ZoneOf(const v1::Estate& e) {
   return tz;
 }
 
+/// "lee, wong, ..." (the first 20), for an error that names a member who is not one.
+std::string MemberList(const v1::Estate& e) {
+  std::vector<std::string> ids;
+  for (const auto& m : e.members()) {
+    if (ids.size() == 20) {
+      ids.push_back("...");
+      break;
+    }
+    ids.push_back(m.id());
+  }
+  return ids.empty() ? "(none yet)" : absl::StrJoin(ids, ", ");
+}
+
 std::string KindOf(absl::string_view id) { return id.rfind("C-", 0) == 0 ? "complaint" : "repair"; }
 
 /// Who may not get the ticket back: its holder, whoever declined it and whoever it was taken
@@ -156,7 +169,11 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
   for (const auto& m : a.estate.members()) {
     if (m.id() == member) a.member = &m;
   }
-  if (a.member == nullptr) return absl::NotFoundError(absl::StrCat("'", member, "' is not a member of estate ", a.estate.site_id()));
+  if (a.member == nullptr) {
+    return absl::NotFoundError(absl::StrCat("'", member, "' is not a member of estate ", a.estate.site_id(),
+                                            "; name the member who acts (MemberActionRequest.member, lobbyctl --member): ",
+                                            MemberList(a.estate)));
+  }
   return a;
 }
 
@@ -213,7 +230,10 @@ absl::StatusOr<v1::Ticket> DispatchLogic::TransferOnce(const v1::MemberActionReq
   for (const auto& m : a->estate.members()) {
     if (m.id() == req.to_member()) to = &m;
   }
-  if (to == nullptr) return absl::NotFoundError(absl::StrCat("'", req.to_member(), "' is not a member of estate ", t.site_id()));
+  if (to == nullptr) {
+    return absl::NotFoundError(absl::StrCat("'", req.to_member(), "' is not a member of estate ", t.site_id(), "; the members: ",
+                                            MemberList(a->estate)));
+  }
   if (to->id() == t.assignee()) return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", to->id()));
   v1::Decision d;
   d.set_team(InTeam(*to, t.team()) ? t.team() : to->teams(0));

@@ -186,8 +186,9 @@ TEST_F(SmsTest, UnknownNumberIsOfferedLinkingInChinese) {
 
 TEST_F(SmsTest, ForgedAndMalformedWebhooksWriteNothing) {
   auto before = server().Snapshot();
-  EXPECT_EQ(Text("hello", "SM4000000000000000000000000000001", kPhone, /*forge=*/true)->status, 403);
-  EXPECT_EQ(http_->Post("/v1/sms/twilio", "Body=hi&From=%2B85291234567&MessageSid=SM1", "application/x-www-form-urlencoded")->status, 403);
+  // A bad or missing signature is 401, as on every other webhook.
+  EXPECT_EQ(Text("hello", "SM4000000000000000000000000000001", kPhone, /*forge=*/true)->status, 401);
+  EXPECT_EQ(http_->Post("/v1/sms/twilio", "Body=hi&From=%2B85291234567&MessageSid=SM1", "application/x-www-form-urlencoded")->status, 401);
   EXPECT_EQ(http_->Post("/v1/sms/twilio", {{"X-Twilio-Signature", "x"}}, "Body=%ZZ", "application/x-www-form-urlencoded")->status, 400);
   // The generic gateway: a stale timestamp, a wrong signature.
   std::string body = R"({"id":"g1","from":"+85291234567","text":"hi"})";

@@ -130,7 +130,7 @@ TEST_F(LobbydTest, TicketsThroughLobbyctl) {
                         "--resident", "RS-10001", "--anonymous"});
   ASSERT_EQ(complaint.exit_code, 0) << complaint.err;
   auto as_tech = Ctl({"complaints", "get", "C-10001"}, kTech);
-  EXPECT_NE(as_tech.out.find("anonymous"), std::string::npos) << as_tech.out;
+  EXPECT_NE(as_tech.out.find("\nreporter     anonymous\n"), std::string::npos) << "no leading space\n" << as_tech.out;
   EXPECT_EQ(as_tech.out.find("RS-10001"), std::string::npos) << "hidden from the team";
 
   std::string catalog_path = dir_ + "/catalog.yaml";
@@ -311,6 +311,26 @@ TEST_F(LobbydTest, ErrorsAndExitCodes) {
   EXPECT_EQ(Ctl({"residents", "create", "--bogus", "1"}).exit_code, 2);
   EXPECT_EQ(Ctl({"nothing"}).exit_code, 2);
   EXPECT_EQ(Ctl({"--help"}).exit_code, 0);
+  // What this lobbyd does not run is said, with how to start it; a wrong service name lists the right ones.
+  auto hotline = Ctl({"hotline", "get", "CALL-1"});
+  EXPECT_EQ(hotline.exit_code, 1);
+  EXPECT_NE(hotline.err.find("UNIMPLEMENTED: the hotline adapter is not running here: start lobbyd with --adapters=hotline"),
+            std::string::npos) << hotline.err;
+  auto health = Ctl({"health", "--service", "repairz"});
+  EXPECT_EQ(health.exit_code, 1);
+  EXPECT_NE(health.err.find("repairs (lobby.v1.RepairService)"), std::string::npos) << health.err;
+  EXPECT_EQ(health.err.find("hotline"), std::string::npos) << "not run here\n" << health.err;
+  EXPECT_EQ(Ctl({"health", "--service", "repairs"}).out, "SERVING\n");
+  // A group's --help is that group's commands.
+  auto dispatch = Ctl({"dispatch", "--help"});
+  EXPECT_EQ(dispatch.exit_code, 0);
+  EXPECT_NE(dispatch.out.find("dispatch board --site S --team T"), std::string::npos) << dispatch.out;
+  EXPECT_NE(dispatch.out.find("first wins)"), std::string::npos) << "with the continuation lines\n" << dispatch.out;
+  EXPECT_EQ(dispatch.out.find("residents:"), std::string::npos) << dispatch.out;
+  auto residents = Ctl({"residents", "--help"});
+  EXPECT_NE(residents.out.find("merge SURVIVOR_ID MERGED_ID"), std::string::npos) << residents.out;
+  EXPECT_EQ(residents.out.find("dispatch "), std::string::npos) << residents.out;
+  EXPECT_LT(std::count(residents.out.begin(), residents.out.end(), '\n'), 40) << residents.out;
 }
 
 TEST_F(LobbydTest, SigtermStopsCleanly) {

@@ -138,7 +138,8 @@ hotline log CALL_ID --summary TEXT [--disposition resolved_on_call|ticket_create
                                          an agent's record of a call; --new files a ticket for the
                                          caller (reporter: the agent, channel: phone)
 
-health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving)
+health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving); NAME: residents,
+                                         repairs, complaints, dispatch, surveys, hotline, liveness
 
 Exit status: 0 on success, 1 when the server returned an error (printed on stderr), 2 on bad usage.
 )";
@@ -330,6 +331,22 @@ struct Ctl {
   std::unique_ptr<v1::ComplaintService::Stub> complaints;
   std::unique_ptr<v1::DispatchService::Stub> dispatch;
   std::shared_ptr<grpc::Channel> channel;
+  // Said for UNIMPLEMENTED: which part of Lobby serves what this command asks, and how to start it.
+  std::string not_served = "this lobbyd does not serve that service (see lobbyctl health --service NAME)";
+
+  /// The error line for a failed call: "error: CODE: message", never an empty message.
+  std::string ErrorLine(const grpc::Status& s) const {
+    static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                   "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+                                   "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
+                                   "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
+                                   "DATA_LOSS", "UNAUTHENTICATED"};
+    int code = s.error_code();
+    std::string message = s.error_message();
+    if (code == grpc::StatusCode::UNIMPLEMENTED) message = not_served;
+    else if (message.empty()) message = "(no message)";
+    return absl::StrCat("error: ", code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN", ": ", message);
+  }
 
   /// What follows is about estate `site`: times are printed and read in its zone (its dispatch
   /// setup's, else its survey settings', else UTC).
@@ -379,14 +396,7 @@ struct Ctl {
     Resp resp;
     grpc::Status s = (stub.*method)(&ctx, req, &resp);
     if (!s.ok()) {
-      static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                     "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
-                                     "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-                                     "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
-                                     "DATA_LOSS", "UNAUTHENTICATED"};
-      int code = s.error_code();
-      std::cerr << "error: " << (code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN") << ": "
-                << s.error_message() << "\n";
+      std::cerr << ErrorLine(s) << "\n";
       std::exit(1);
     }
     return resp;
@@ -730,6 +740,15 @@ std::string Short(const std::string& s, size_t n) {
   return s.substr(0, cut) + "…";
 }
 
+/// "RS-10001 via bob 陳大文", "anonymous": the parts there are, one space between.
+std::string Reporter(const v1::Reporter& r) {
+  std::vector<std::string> parts;
+  if (!r.resident_id().empty()) parts.push_back(r.resident_id());
+  if (!r.agent().empty()) parts.push_back("via " + r.agent());
+  if (!r.name().empty()) parts.push_back(r.name());
+  return absl::StrJoin(parts, " ");
+}
+
 void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
   ctl.UseSite(t.site_id());
   if (ctl.json()) {
@@ -743,8 +762,7 @@ void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
       {"category", t.category()},
       {"location", LocationText(t.location())},
       {"channel", ChannelName(t.channel())},
-      {"reporter", absl::StrCat(t.reporter().resident_id(), t.reporter().agent().empty() ? "" : " via " + t.reporter().agent(),
-                                t.reporter().name().empty() ? "" : " " + t.reporter().name())},
+      {"reporter", Reporter(t.reporter())},
       {"team", t.team().empty() && !t.not_routed().empty() ? "(none: " + t.not_routed() + ")" : t.team()},
       {"assignee", t.assignee()},
       {"description", t.description()},
@@ -1605,6 +1623,8 @@ int Hotline(Ctl& ctl, Args& a) {
   a.positional.erase(a.positional.begin(), a.positional.begin() + std::min<size_t>(2, a.positional.size()));
   auto stub = v1::HotlineService::NewStub(ctl.channel);
   using S = v1::HotlineService::Stub;
+  ctl.not_served = "the hotline adapter is not running here: start lobbyd with --adapters=hotline "
+                   "and the hotline settings (docs/adapters/hotline.md), or point --addr at the lobbyd that runs it";
   if (cmd == "watch") {
     a.Allow({"site"}, 0);
     v1::WatchCallsRequest req;
@@ -1626,7 +1646,7 @@ int Hotline(Ctl& ctl, Args& a) {
       grpc::Status s = reader->Finish();
       if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT || s.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
           s.error_code() == grpc::StatusCode::UNAUTHENTICATED || s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-        std::cerr << "error: " << s.error_message() << "\n";
+        std::cerr << ctl.ErrorLine(s) << "\n";
         return 1;
       }
       std::cerr << "watch: " << (s.ok() ? "stream ended" : s.error_message()) << "; reconnecting\n";
@@ -1697,9 +1717,27 @@ int Hotline(Ctl& ctl, Args& a) {
   throw UsageError{"unknown command 'hotline " + cmd + "'"};
 }
 
+/// The part of kUsage about `group` ("residents:" and its indented lines, or every line that
+/// starts "dispatch ..." with its continuation lines); "" when there is none.
+std::string GroupUsage(const std::string& group) {
+  std::string out;
+  bool in = false;
+  for (absl::string_view line : absl::StrSplit(kUsage, '\n')) {
+    if (line == group + ":" || absl::StartsWith(line, group + " ")) in = true;
+    else if (line.empty() || !absl::ascii_isspace(line[0])) in = false;
+    if (in) absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
 int main(int argc, char** argv) {
   try {
     Args a = ParseArgs(argc, argv);
+    if (a.Has("help") && !a.positional.empty() && !GroupUsage(a.positional[0]).empty()) {
+      std::cout << "lobbyctl " << a.positional[0] << " (with --addr, --token and -o as for every command; lobbyctl --help for all)\n\n"
+                << GroupUsage(a.positional[0]);
+      return 0;
+    }
     if (a.Has("help") || a.positional.empty()) {
       std::cout << kUsage;
       return a.Has("help") ? 0 : 2;
@@ -1735,12 +1773,34 @@ int main(int argc, char** argv) {
       auto stub = grpc::health::v1::Health::NewStub(channel);
       grpc::ClientContext ctx;
       lobby::PrepareClientContext(ctx, "", ctl.timeout);
+      // Short names for the services' full ones.
+      static const std::vector<std::pair<std::string, std::string>> kServices = {
+          {"residents", "lobby.v1.ResidentService"}, {"repairs", "lobby.v1.RepairService"},
+          {"complaints", "lobby.v1.ComplaintService"}, {"dispatch", "lobby.v1.DispatchService"},
+          {"surveys", "lobby.v1.SurveyService"}, {"hotline", "lobby.v1.HotlineService"}, {"liveness", "liveness"}};
       grpc::health::v1::HealthCheckRequest req;
       req.set_service(a.Get("service"));
+      for (const auto& [short_name, full] : kServices) {
+        if (req.service() == short_name) req.set_service(full);
+      }
       grpc::health::v1::HealthCheckResponse resp;
       grpc::Status s = stub->Check(&ctx, req, &resp);
+      if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+        std::vector<std::string> here;  // what this lobbyd answers for
+        for (const auto& [short_name, full] : kServices) {
+          grpc::ClientContext c;
+          lobby::PrepareClientContext(c, "", ctl.timeout);
+          grpc::health::v1::HealthCheckRequest probe;
+          probe.set_service(full);
+          grpc::health::v1::HealthCheckResponse ignored;
+          if (stub->Check(&c, probe, &ignored).ok()) here.push_back(short_name == full ? full : short_name + " (" + full + ")");
+        }
+        std::cerr << "error: NOT_FOUND: no service '" << a.Get("service") << "' here; this lobbyd answers for: "
+                  << (here.empty() ? "none" : absl::StrJoin(here, ", ")) << ", or no --service for lobbyd as a whole\n";
+        return 1;
+      }
       if (!s.ok()) {
-        std::cerr << "error: " << s.error_message() << "\n";
+        std::cerr << ctl.ErrorLine(s) << "\n";
         return 1;
       }
       std::string status = grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status());

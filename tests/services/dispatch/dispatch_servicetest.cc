@@ -320,7 +320,15 @@ members:
   ASSERT_TRUE(moved.ok()) << moved.status.error_message();
   EXPECT_EQ(moved.value.assignee(), "wong");
   EXPECT_EQ(moved.value.history().rbegin()->note(), "transferred by lee to wong (wong has the parts)");
-  EXPECT_EQ(act(&S::Transfer, r2, "lee", "ghost", "", kAgentToken).code(), grpc::StatusCode::NOT_FOUND);
+  auto ghost = act(&S::Transfer, r2, "lee", "ghost", "", kAgentToken);
+  EXPECT_EQ(ghost.code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(ghost.status.error_message().find("the members: tom, lee, wong, ng"), std::string::npos) << ghost.status.error_message();
+  // The desk acting without naming the member: told who the members are and how to name one.
+  auto unnamed = act(&S::Acknowledge, r2, "", "", "", kAgentToken);
+  EXPECT_EQ(unnamed.code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(unnamed.status.error_message().find("'bob' is not a member of estate demo; name the member who acts"), std::string::npos)
+      << unnamed.status.error_message();
+  EXPECT_NE(unnamed.status.error_message().find("--member): tom, lee, wong, ng"), std::string::npos) << unnamed.status.error_message();
 
   std::string r3 = NewRepair(v1::PRIORITY_P3, "C");
   EXPECT_EQ(WaitAssigned(r3).assignee(), "lee");
