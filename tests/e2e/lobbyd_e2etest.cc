@@ -321,6 +321,17 @@ TEST_F(LobbydTest, ErrorsAndExitCodes) {
   EXPECT_NE(health.err.find("repairs (lobby.v1.RepairService)"), std::string::npos) << health.err;
   EXPECT_EQ(health.err.find("hotline"), std::string::npos) << "not run here\n" << health.err;
   EXPECT_EQ(Ctl({"health", "--service", "repairs"}).out, "SERVING\n");
+  // Every list is {"items": [...]} in JSON, an empty one too.
+  std::string today = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
+  for (std::vector<std::string> list : std::vector<std::vector<std::string>>{
+           {"residents", "list", "--site", "demo"}, {"residents", "callbacks", "--site", "demo"},
+           {"repairs", "list", "--site", "demo"}, {"repairs", "counts", "--site", "demo", "--team", "plumbing"},
+           {"incidents", "list", "--site", "demo"}, {"surveys", "followups", "--site", "demo"},
+           {"surveys", "repeats", "--site", "demo"}, {"surveys", "heatmap", "--site", "demo", "--from", today, "--to", today}}) {
+    list.insert(list.end(), {"-o", "json"});
+    auto r = Ctl(list);
+    EXPECT_EQ(r.out, "{\"items\":[]}\n") << list[0] << " " << list[1] << ": " << r.err;
+  }
   // A group's --help is that group's commands.
   auto dispatch = Ctl({"dispatch", "--help"});
   EXPECT_EQ(dispatch.exit_code, 0);

@@ -260,6 +260,15 @@ std::string Json(const Message& m) {
   return out;
 }
 
+/// Every list, as `-o json` prints it: {"items": [...]} (and "nextPageToken" when there is more).
+template <typename List>
+std::string JsonItems(const List& list, const std::string& next = "") {
+  std::vector<std::string> items;
+  for (const auto& x : list) items.push_back(Json(x));
+  return absl::StrCat("{\"items\":[", absl::StrJoin(items, ","), "]",
+                      next.empty() ? "" : ",\"nextPageToken\":\"" + next + "\"", "}");
+}
+
 std::string Lower(std::string_view enum_name, std::string_view prefix) {
   std::string s(enum_name);
   if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
@@ -436,10 +445,7 @@ void PrintResident(Ctl& ctl, const v1::Resident& r) {
 
 void PrintResidents(Ctl& ctl, const std::vector<v1::Resident>& list, const std::string& next) {
   if (ctl.json()) {
-    std::vector<std::string> items;
-    for (const auto& r : list) items.push_back(Json(r));
-    std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]"
-              << (next.empty() ? "" : ",\"nextPageToken\":\"" + next + "\"") << "}\n";
+    std::cout << JsonItems(list, next) << "\n";
     return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -657,11 +663,7 @@ int Residents(Ctl& ctl, Args& a) {
     req.set_page_token(a.Get("page-token"));
     auto resp = ctl.Call<v1::ListTimelineRequest, v1::ListTimelineResponse>(&S::ListTimeline, req);
     if (ctl.json()) {
-      std::vector<std::string> items;
-      for (const auto& e : resp.entries()) items.push_back(Json(e));
-      std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]"
-                << (resp.next_page_token().empty() ? "" : ",\"nextPageToken\":\"" + resp.next_page_token() + "\"")
-                << "}\n";
+      std::cout << JsonItems(resp.entries(), resp.next_page_token()) << "\n";
     } else {
       std::vector<std::vector<std::string>> rows;
       for (const auto& e : resp.entries()) {
@@ -688,7 +690,7 @@ int Residents(Ctl& ctl, Args& a) {
     req.set_page_size(500);
     auto r = ctl.Call<v1::ListCallbacksRequest, v1::ListCallbacksResponse>(&S::ListCallbacks, req);
     if (ctl.json()) {
-      std::cout << Json(r) << "\n";
+      std::cout << JsonItems(r.tasks()) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
@@ -794,10 +796,7 @@ void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
 void PrintTickets(Ctl& ctl, const std::vector<v1::Ticket>& list, const std::string& next) {
   if (!list.empty()) ctl.UseSite(list[0].site_id());
   if (ctl.json()) {
-    std::vector<std::string> items;
-    for (const auto& t : list) items.push_back(Json(t));
-    std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]"
-              << (next.empty() ? "" : ",\"nextPageToken\":\"" + next + "\"") << "}\n";
+    std::cout << JsonItems(list, next) << "\n";
     return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -896,8 +895,12 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
     req.set_site_id(ctl.Site(a));
     req.set_team(a.Require("team"));
     auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(stub, &Stub::CountByStatus, req);
-    if (ctl.json()) {
-      std::cout << Json(resp) << "\n";
+    if (ctl.json()) {  // a list like every other: {"items": [{"status": "new", "count": 2}, ...]}
+      std::vector<std::string> items;
+      for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
+        items.push_back(absl::StrCat("{\"status\":\"", k, "\",\"count\":", v, "}"));
+      }
+      std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]}\n";
     } else {
       std::vector<std::vector<std::string>> rows;
       for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
@@ -1044,9 +1047,7 @@ int Complaints(Ctl& ctl, Args& a) {
 void PrintIncidents(Ctl& ctl, const std::vector<v1::Incident>& list) {
   if (!list.empty()) ctl.UseSite(list[0].site_id());
   if (ctl.json()) {
-    std::vector<std::string> items;
-    for (const auto& i : list) items.push_back(Json(i));
-    std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]}\n";
+    std::cout << JsonItems(list) << "\n";
     return;
   }
   std::vector<std::vector<std::string>> rows;
@@ -1381,7 +1382,7 @@ int Surveys(Ctl& ctl, Args& a) {
     req.set_site_id(ctl.Site(a));
     auto r = ctl.CallOn<v1::ListFollowUpsRequest, v1::ListFollowUpsResponse>(*stub, &S::ListFollowUps, req);
     if (ctl.json()) {
-      std::cout << Json(r) << "\n";
+      std::cout << JsonItems(r.follow_ups()) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
@@ -1476,7 +1477,7 @@ int Surveys(Ctl& ctl, Args& a) {
       req.set_site_id(ctl.Site(a));
       auto r = ctl.CallOn<v1::RepeatFaultsRequest, v1::RepeatFaultsResponse>(*stub, &S::RepeatFaults, req);
       if (ctl.json()) {
-        std::cout << Json(r) << "\n";
+        std::cout << JsonItems(r.faults()) << "\n";
         return 0;
       }
       std::vector<std::vector<std::string>> rows;
@@ -1490,7 +1491,7 @@ int Surveys(Ctl& ctl, Args& a) {
     *req.mutable_to() = ParseDay(a.Require("to"), "to", /*end=*/true);
     auto r = ctl.CallOn<v1::GetBuildingHeatmapRequest, v1::Heatmap>(*stub, &S::GetBuildingHeatmap, req);
     if (ctl.json()) {
-      std::cout << Json(r) << "\n";
+      std::cout << JsonItems(r.cells()) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
