@@ -218,6 +218,14 @@ TEST_F(LobbydTest, FromAResolvedRepairToAnAnswerToATrendThatMoved) {
   auto table = Ctl({"surveys", "trends", "--site", "demo", "--from", today, "--to", tomorrow, "--period", "day"});
   EXPECT_NE(table.out.find("csat"), std::string::npos) << table.out;
   EXPECT_EQ(Ctl({"surveys", "answer", "SV-R-10001", "--overall", "1"}).exit_code, 1) << "one answer per ticket";
+  // The scorecard names units and says whether a move is for the better.
+  auto card = Ctl({"surveys", "scorecard", "--site", "demo", "--team", "plumbing", "--from", today, "--to", today});
+  ASSERT_EQ(card.exit_code, 0) << card.err;
+  size_t csat = card.out.find("CSAT (1-5)");
+  ASSERT_NE(csat, std::string::npos) << card.out;
+  std::string row = card.out.substr(csat, card.out.find('\n', csat) - csat);
+  EXPECT_NE(row.find("▲ up, better"), std::string::npos) << row;
+  EXPECT_NE(card.out.find("resolve p50 (minutes)"), std::string::npos) << card.out;
 }
 
 // People read local time: tables show the estate's zone with its offset, times typed without

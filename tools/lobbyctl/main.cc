@@ -1461,13 +1461,31 @@ int Surveys(Ctl& ctl, Args& a) {
       std::cout << Json(r) << "\n";
       return 0;
     }
+    // Each KPI with its unit, and which way is better: a rise in the reopen rate or in a time is
+    // worse, not only up. Volume is neither.
+    struct Kpi {
+      const char* metric;
+      const char* label;
+      int better;  // +1: up is better, -1: down is better, 0: neither
+    };
+    static const Kpi kKpis[] = {
+        {"volume", "volume (tickets)", 0},          {"resolved", "resolved (tickets)", 0},
+        {"responses", "survey answers", +1},        {"response_rate", "response rate (0-1)", +1},
+        {"csat", "CSAT (1-5)", +1},                 {"speed", "speed (1-5)", +1},
+        {"attitude", "attitude (1-5)", +1},         {"ack_p50", "acknowledge p50 (minutes)", -1},
+        {"ack_p90", "acknowledge p90 (minutes)", -1}, {"resolve_p50", "resolve p50 (minutes)", -1},
+        {"resolve_p90", "resolve p90 (minutes)", -1}, {"breach_rate", "breach rate (0-1)", -1},
+        {"reopen_rate", "reopen rate (0-1)", -1},   {"ftf_rate", "first-time fix rate (0-1)", +1},
+        {"follow_ups", "low-score follow-ups", -1}};
     std::vector<std::vector<std::string>> rows;
-    for (const char* m : {"volume", "resolved", "responses", "response_rate", "csat", "speed", "attitude", "ack_p50", "ack_p90",
-                          "resolve_p50", "resolve_p90", "breach_rate", "reopen_rate", "ftf_rate", "follow_ups"}) {
-      double now = Metric(r.current(), m), before = Metric(r.previous(), m);
-      rows.push_back({m, Fixed(now), Fixed(before), now > before ? "▲" : now < before ? "▼" : ""});
+    for (const Kpi& k : kKpis) {
+      double now = Metric(r.current(), k.metric), before = Metric(r.previous(), k.metric);
+      int moved = now > before ? 1 : now < before ? -1 : 0;
+      std::string change = moved == 0 ? "" : moved > 0 ? "▲ up" : "▼ down";
+      if (moved != 0 && k.better != 0) change += moved == k.better ? ", better" : ", worse";
+      rows.push_back({k.label, Fixed(now), Fixed(before), change});
     }
-    PrintTable({"KPI", "THIS PERIOD", "PREVIOUS", ""}, rows);
+    PrintTable({"KPI", "THIS PERIOD", "PREVIOUS", "CHANGE"}, rows);
     return 0;
   }
   if (cmd == "heatmap" || cmd == "repeats") {
