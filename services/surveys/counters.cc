@@ -70,12 +70,24 @@ absl::Time NextPeriod(v1::Period period, absl::Time start, const absl::TimeZone&
   }
 }
 
-std::vector<Increment> Expand(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics) {
+namespace {
+
+// The dimensions' positions (building, team, member, category, channel).
+constexpr int kTeam = 1, kMember = 2;
+
+std::vector<Increment> ExpandWhere(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics,
+                                   bool team_rollups_only) {
   std::string v[5] = {Clean(d.building), Clean(d.team), Clean(d.member), Clean(d.category), Clean(d.channel)};
-  std::vector<std::pair<std::string, std::string>> rollups = {{"all", ""}};
-  for (int i = 0; i < 5; ++i) rollups.push_back({kShort[i], v[i]});
+  auto wanted = [&](int i, int j) { return !team_rollups_only || i == kTeam || i == kMember || j == kTeam || j == kMember; };
+  std::vector<std::pair<std::string, std::string>> rollups;
+  if (!team_rollups_only) rollups.push_back({"all", ""});
   for (int i = 0; i < 5; ++i) {
-    for (int j = i + 1; j < 5; ++j) rollups.push_back({absl::StrCat(kShort[i], ".", kShort[j]), absl::StrCat(v[i], std::string(1, kSep), v[j])});
+    if (wanted(i, i)) rollups.push_back({kShort[i], v[i]});
+  }
+  for (int i = 0; i < 5; ++i) {
+    for (int j = i + 1; j < 5; ++j) {
+      if (wanted(i, j)) rollups.push_back({absl::StrCat(kShort[i], ".", kShort[j]), absl::StrCat(v[i], std::string(1, kSep), v[j])});
+    }
   }
   std::vector<Increment> out;
   for (v1::Period p : {v1::PERIOD_DAY, v1::PERIOD_WEEK, v1::PERIOD_MONTH}) {
@@ -85,6 +97,16 @@ std::vector<Increment> Expand(const Dims& d, absl::Time at, const absl::TimeZone
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Increment> Expand(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics) {
+  return ExpandWhere(d, at, tz, metrics, false);
+}
+
+std::vector<Increment> ExpandTeamRollups(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics) {
+  return ExpandWhere(d, at, tz, metrics, true);
 }
 
 absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& filter_value, const std::string& group_by) {

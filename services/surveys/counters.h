@@ -31,6 +31,9 @@ struct Increment {
 };
 using Metrics = std::vector<std::pair<std::string, int64_t>>;
 std::vector<Increment> Expand(const Dims& dims, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics);
+/// Only the rollups that have the team or the member among their dimensions: to move a count
+/// from "no team yet" to the team a ticket was assigned to, leaving the other rollups alone.
+std::vector<Increment> ExpandTeamRollups(const Dims& dims, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics);
 
 /// The period key containing `at`, and the start of the period after it.
 std::string PeriodKey(v1::Period period, absl::Time at, const absl::TimeZone& tz);

@@ -239,9 +239,23 @@ absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e, const v1::Surv
   double since_created = created > 0 ? static_cast<double>(at - created) / 1000.0 : -1;
   Metrics metrics;
   std::vector<std::pair<std::string, std::string>> set;
+  // Volume is counted when a ticket is reported, before it has a team: the first assignment then
+  // moves it, in the period it was reported, from "no team" to its team and member.
+  std::vector<Increment> moved;
+  if ((type == "ticket.assigned" || type == "ticket.acknowledged") && !e.Get("team").empty() && !fact("team_counted") &&
+      created > 0) {
+    Dims before = DimsOf(e);
+    before.team.clear();
+    before.member.clear();
+    moved = ExpandTeamRollups(before, absl::FromUnixMillis(created), ZoneOf(settings), {{"volume", -1}});
+    std::vector<Increment> to = ExpandTeamRollups(DimsOf(e), absl::FromUnixMillis(created), ZoneOf(settings), {{"volume", 1}});
+    moved.insert(moved.end(), to.begin(), to.end());
+    set.push_back({"team_counted", "1"});
+  }
   if (type == "ticket.created") {
     metrics.push_back({"volume", 1});
     set.push_back({"created", std::to_string(at)});
+    if (!e.Get("team").empty()) set.push_back({"team_counted", "1"});
     if (!e.Get("unit").empty()) {
       std::string key = absl::StrCat(e.Get("unit"), "|", e.Get("category"));
       if (absl::Status s = store_.NoteUnitFault(site, key, ticket, at); !s.ok()) return s;
@@ -281,8 +295,9 @@ absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e, const v1::Surv
     set.push_back({"breached", "1"});
   }
   if (metrics.empty() && set.empty()) return absl::OkStatus();
-  auto counted = store_.CountEvent(site, e.id, ticket, set,
-                                   Expand(DimsOf(e), absl::FromUnixMillis(at), ZoneOf(settings), metrics));
+  std::vector<Increment> counts = Expand(DimsOf(e), absl::FromUnixMillis(at), ZoneOf(settings), metrics);
+  counts.insert(counts.end(), moved.begin(), moved.end());
+  auto counted = store_.CountEvent(site, e.id, ticket, set, counts);
   return counted.status();
 }
 

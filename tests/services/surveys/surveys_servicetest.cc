@@ -203,6 +203,20 @@ TEST_F(SurveysTest, AnswersAreIdempotentAndMoveTheTrends) {
   ASSERT_TRUE(card.ok()) << card.status.error_message();
   EXPECT_EQ(card.value.current().responses(), 1);
   EXPECT_EQ(card.value.current().resolved(), 1);
+  EXPECT_EQ(card.value.current().volume(), 1) << "volume counts against the team once the ticket is assigned";
+  EXPECT_EQ(k.volume(), 1) << "and only once in the estate's total";
+  v1::GetTrendsRequest by_team;
+  by_team.set_site_id("demo");
+  by_team.set_period(v1::PERIOD_MONTH);
+  by_team.set_group_by("team");
+  *by_team.mutable_from() = ToTimestamp(HK(2026, 12, 1, 0));
+  *by_team.mutable_to() = ToTimestamp(HK(2027, 1, 1, 0));
+  auto teams = CallRpc(*surveys_, &v1::SurveyService::Stub::GetTrends, by_team, kAgentToken);
+  ASSERT_TRUE(teams.ok()) << teams.status.error_message();
+  std::map<std::string, int64_t> volume;
+  for (const auto& series : teams.value.series()) volume[series.group()] += series.points(0).kpis().volume();
+  EXPECT_EQ(volume["plumbing"], 1);
+  EXPECT_EQ(volume[""], 0) << "no longer counted as without a team";
   EXPECT_EQ(card.value.previous().responses(), 0);
   EXPECT_EQ(FromTimestamp(card.value.previous_from()), HK(2026, 11, 24, 0));
   // Bad answers change nothing.
