@@ -1,10 +1,7 @@
 // scripts/run as a user runs it (set-up and build skipped: the binaries are built), on ports and
 // a data folder of its own: the demo is loaded once, a second run refuses, Ctrl-C keeps lobbyd's
 // last lines.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -24,26 +21,14 @@ using testing::Child;
 using testing::ProcessResult;
 using testing::WaitFor;
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 class RunScriptTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/lobby-run-XXXXXX";
     var_ = mkdtemp(tmpl);
-    grpc_ = FreePort();
-    http_ = FreePort();
-    redis_ = FreePort();
+    grpc_ = testing::FreeLoopbackPort();
+    http_ = testing::FreeLoopbackPort();
+    redis_ = testing::FreeLoopbackPort();
     env_ = {{"LOBBY_RUN_VAR", var_},
             {"LOBBY_RUN_GRPC_PORT", std::to_string(grpc_)},
             {"LOBBY_RUN_HTTP_PORT", std::to_string(http_)},
