@@ -277,11 +277,28 @@ std::string Lower(std::string_view enum_name, std::string_view prefix) {
 std::string ChannelName(int c) { return lobby::ChannelName(static_cast<v1::Channel>(c)); }
 std::string RoleName(v1::ResidentRole r) { return Lower(v1::ResidentRole_Name(r), "RESIDENT_ROLE_"); }
 // Every time lobbyctl prints is in the time zone of the estate it is about, with the offset
-// (people of several zones read the same tables). Ctl::UseSite sets it; UTC until then.
-absl::TimeZone g_zone = absl::UTCTimeZone();
+// (people of several zones read the same tables). Ctl::UseSite names the estate; its zone is
+// looked up only when a time is first printed or read (a JSON answer needs none), once per
+// estate; UTC while no estate is named or its zone is unknown.
+struct EstateZone {
+  std::string site;
+  std::function<absl::TimeZone(const std::string&)> lookup;  // set by main
+  std::map<std::string, absl::TimeZone> known;
+  absl::TimeZone Get() {
+    if (site.empty() || !lookup) return absl::UTCTimeZone();
+    auto it = known.find(site);
+    if (it == known.end()) it = known.emplace(site, lookup(site)).first;
+    return it->second;
+  }
+} g_zone;
 std::string Time(const google::protobuf::Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return "";
-  return absl::FormatTime("%Y-%m-%d %H:%M %Ez", absl::FromUnixSeconds(t.seconds()), g_zone);
+  return absl::FormatTime("%Y-%m-%d %H:%M %Ez", absl::FromUnixSeconds(t.seconds()), g_zone.Get());
+}
+bool HasOffset(const std::string& v) {
+  absl::Time t;
+  std::string err;
+  return absl::ParseTime(absl::RFC3339_full, v, &t, &err);
 }
 /// A time typed for --FLAG: RFC 3339, or without an offset ("2026-12-03 10:00",
 /// "2026-12-03T10:00") in the estate's zone.
@@ -290,7 +307,7 @@ google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string
   std::string err;
   bool ok = absl::ParseTime(absl::RFC3339_full, v, &t, &err);
   for (const char* f : {"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"}) {
-    if (!ok) ok = absl::ParseTime(f, v, g_zone, &t, &err);
+    if (!ok) ok = absl::ParseTime(f, v, g_zone.Get(), &t, &err);
   }
   if (!ok) throw UsageError{"--" + flag + " is a time, e.g. \"2026-12-01 10:00\" (the estate's zone) or 2026-12-01T10:00:00+08:00"};
   google::protobuf::Timestamp ts;
@@ -303,7 +320,7 @@ google::protobuf::Timestamp ParseDay(const std::string& s, const std::string& fl
   absl::CivilDay d;
   if (!absl::ParseCivilTime(s, &d)) throw UsageError{"--" + flag + " is a date, e.g. 2026-11-01"};
   google::protobuf::Timestamp t;
-  t.set_seconds(absl::ToUnixSeconds(absl::FromCivil(end ? d + 1 : d, g_zone)));
+  t.set_seconds(absl::ToUnixSeconds(absl::FromCivil(end ? d + 1 : d, g_zone.Get())));
   return t;
 }
 std::string UnitText(const v1::Unit& u) {
@@ -357,33 +374,28 @@ struct Ctl {
     return absl::StrCat("error: ", code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN", ": ", message);
   }
 
-  /// What follows is about estate `site`: times are printed and read in its zone (its dispatch
-  /// setup's, else its survey settings', else UTC).
+  /// What follows is about estate `site`: times are printed and read in its zone.
   void UseSite(const std::string& site) {
-    static std::map<std::string, absl::TimeZone> known;
-    if (site.empty()) return;
-    auto it = known.find(site);
-    if (it == known.end()) {
-      absl::TimeZone tz = absl::UTCTimeZone();
-      std::string name;
-      grpc::ClientContext ctx;
-      lobby::PrepareClientContext(ctx, token, timeout);
-      v1::GetEstateRequest req;
-      req.set_site_id(site);
-      v1::Estate estate;
-      if (v1::DispatchService::NewStub(channel)->GetEstate(&ctx, req, &estate).ok()) name = estate.time_zone();
-      if (name.empty()) {
-        grpc::ClientContext ctx2;
-        lobby::PrepareClientContext(ctx2, token, timeout);
-        v1::GetSurveySettingsRequest sreq;
-        sreq.set_site_id(site);
-        v1::SurveySettings settings;
-        if (v1::SurveyService::NewStub(channel)->GetSettings(&ctx2, sreq, &settings).ok()) name = settings.time_zone();
-      }
-      if (!name.empty()) (void)absl::LoadTimeZone(name, &tz);
-      it = known.emplace(site, tz).first;
+    if (!site.empty()) g_zone.site = site;
+  }
+  /// The estate's zone: its dispatch setup's, else its survey settings', else UTC.
+  absl::TimeZone ZoneOf(const std::string& site) {
+    std::string name;
+    v1::GetEstateRequest estate_req;
+    estate_req.set_site_id(site);
+    v1::Estate estate;
+    auto dispatch_stub = v1::DispatchService::NewStub(channel);
+    if (Invoke(*dispatch_stub, &v1::DispatchService::Stub::GetEstate, estate_req, &estate).ok()) name = estate.time_zone();
+    if (name.empty()) {
+      v1::GetSurveySettingsRequest settings_req;
+      settings_req.set_site_id(site);
+      v1::SurveySettings settings;
+      auto surveys_stub = v1::SurveyService::NewStub(channel);
+      if (Invoke(*surveys_stub, &v1::SurveyService::Stub::GetSettings, settings_req, &settings).ok()) name = settings.time_zone();
     }
-    g_zone = it->second;
+    absl::TimeZone tz = absl::UTCTimeZone();
+    if (!name.empty()) (void)absl::LoadTimeZone(name, &tz);
+    return tz;
   }
 
   /// --site, required: the estate the command is about (its zone is used from here on).
@@ -398,12 +410,19 @@ struct Ctl {
     return CallOn<Req, Resp>(*residents, method, req);
   }
 
+  /// One call with this command's token and deadline.
   template <typename Req, typename Resp, typename Stub, typename Method>
-  Resp CallOn(Stub& stub, Method method, const Req& req) {
+  grpc::Status Invoke(Stub& stub, Method method, const Req& req, Resp* resp) {
     grpc::ClientContext ctx;
     lobby::PrepareClientContext(ctx, token, timeout);
+    return (stub.*method)(&ctx, req, resp);
+  }
+
+  /// The answer, or the error on stderr and exit 1.
+  template <typename Req, typename Resp, typename Stub, typename Method>
+  Resp CallOn(Stub& stub, Method method, const Req& req) {
     Resp resp;
-    grpc::Status s = (stub.*method)(&ctx, req, &resp);
+    grpc::Status s = Invoke(stub, method, req, &resp);
     if (!s.ok()) {
       std::cerr << ErrorLine(s) << "\n";
       std::exit(1);
@@ -975,7 +994,7 @@ int Repairs(Ctl& ctl, Args& a) {
     a.Allow({"start", "end", "entry-permission", "key-note"}, 1);
     v1::ProposeVisitRequest req;
     req.set_id(a.positional[0]);
-    {  // times typed without an offset are the estate's
+    if (!HasOffset(a.Require("start")) || !HasOffset(a.Require("end"))) {  // then they are the estate's
       v1::GetTicketRequest get;
       get.set_id(req.id());
       ctl.UseSite(ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::GetRepair, get).site_id());
@@ -1774,6 +1793,7 @@ int main(int argc, char** argv) {
     for (const char* global : {"addr", "token", "output", "timeout"}) a.flags.erase(global);
     auto channel = lobby::Dial(ctl.addr);
     ctl.channel = channel;
+    g_zone.lookup = [&ctl](const std::string& site) { return ctl.ZoneOf(site); };
     ctl.residents = v1::ResidentService::NewStub(channel);
     const std::string& group = a.positional[0];
     ctl.repairs = v1::RepairService::NewStub(channel);
