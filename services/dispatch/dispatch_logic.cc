@@ -311,23 +311,21 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
                     std::string(e.Get("building")), std::string(e.Get("description"))};
   int64_t version = 1;
   (void)absl::SimpleAtoi(e.Get("version"), &version);
-  return Route(site, ticket, std::move(facts), version);
+  return Route(**estate, ticket, std::move(facts), version);
 }
 
-absl::Status DispatchLogic::Route(const std::string& site, const std::string& ticket, TicketFacts facts, int64_t version) {
+absl::Status DispatchLogic::Route(const v1::Estate& estate, const std::string& ticket, TicketFacts facts, int64_t version) {
+  const std::string& site = estate.site_id();
   auto logger = log::Get("dispatch");
   const std::string kind = facts.kind;
   // A version conflict means the ticket changed before the decision landed (a comment, a photo,
   // a proposed visit): decide again on the ticket as it is now. Only a team given meanwhile, or a
   // ticket no longer open, means someone else has handled it.
   for (int attempt = 0;; ++attempt) {
-    auto estate = Estate(site);
-    if (!estate.ok()) return estate.status();
-    if (!estate->has_value()) return absl::OkStatus();
     absl::StatusOr<v1::Decision> decision;
     {
       std::lock_guard decide(DecisionLock(site));
-      decision = DecideNow(**estate, facts);
+      decision = DecideNow(estate, facts);
       if (!decision.ok()) return decision.status();
       if (!decision->assignee().empty()) {
         std::lock_guard lock(mu_);

@@ -94,7 +94,7 @@ class DispatchLogic {
   absl::StatusOr<v1::Ticket> AcknowledgeOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
   /// Decides and assigns a new ticket last seen at `version`; decides again when it changed.
-  absl::Status Route(const std::string& site, const std::string& ticket, TicketFacts facts, int64_t version);
+  absl::Status Route(const v1::Estate& estate, const std::string& ticket, TicketFacts facts, int64_t version);
   absl::Status PushAssignment(const queue::Entry& event);
   absl::Status PushNotices(const queue::Entry& event);
   absl::Status PushSafetyInstructions(const queue::Entry& event);
