@@ -16,7 +16,7 @@ namespace lobby::chatbot {
 
 ServiceAddresses AddressesFrom(const config::Settings& settings, Runtime& runtime) {
   std::map<std::string, std::string> own;
-  for (const char* service : {"residents", "repairs", "complaints", "surveys"}) {
+  for (const char* service : {"residents", "repairs", "complaints", "surveys", "dispatch"}) {
     std::string addr = settings.Get(std::string(service) + "-addr");
     own[service] = addr.empty() ? settings.Get("lobby-addr") : addr;
   }
@@ -46,6 +46,7 @@ void GrpcLobbyApi::Connect() {
   repairs_ = v1::RepairService::NewStub(channel("repairs"));
   complaints_ = v1::ComplaintService::NewStub(channel("complaints"));
   surveys_ = v1::SurveyService::NewStub(channel("surveys"));
+  dispatch_ = v1::DispatchService::NewStub(channel("dispatch"));
 }
 
 namespace {
@@ -131,6 +132,13 @@ absl::StatusOr<v1::Classification> GrpcLobbyApi::Classify(const std::string& sit
   return Call(*repairs_, &v1::RepairService::Stub::Classify, req, token_);
 }
 
+absl::StatusOr<v1::EstateRegister> GrpcLobbyApi::GetRegister(const std::string& site) {
+  Connect();
+  v1::GetEstateRequest req;
+  req.set_site_id(site);
+  return Call(*dispatch_, &v1::DispatchService::Stub::GetRegister, req, token_);
+}
+
 absl::StatusOr<v1::Catalog> GrpcLobbyApi::GetCatalog(const std::string& site) {
   Connect();
   v1::GetCatalogRequest req;
@@ -148,11 +156,15 @@ absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
   return Call(*surveys_, &v1::SurveyService::Stub::SubmitResponse, req, token_).status();
 }
 
-absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
+absl::StatusOr<v1::ResolvePhoneResponse> GrpcLobbyApi::ResolvePhone(const std::string& phone) {
   Connect();
   v1::ResolvePhoneRequest req;
   req.set_phone(phone);
-  auto r = Call(*residents_, &v1::ResidentService::Stub::ResolvePhone, req, token_);
+  return Call(*residents_, &v1::ResidentService::Stub::ResolvePhone, req, token_);
+}
+
+absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
+  auto r = ResolvePhone(phone);
   if (!r.ok()) return r.status();
   return std::vector<v1::Resident>(r->residents().begin(), r->residents().end());
 }
@@ -260,6 +272,7 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("surveys-addr", "", "SurveyService address for the adapters (default: --lobby-addr, else this process)");
   settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
   settings.Declare("complaints-addr", "", "ComplaintService address (default: this process)");
+  settings.Declare("dispatch-addr", "", "DispatchService address, for the estates' registers (default: this process)");
   settings.Declare("whatsapp-phone-id", "", "the WhatsApp business number's id (Cloud API)");
   settings.Declare("whatsapp-token", "", "the WhatsApp Cloud API access token", true);
   settings.Declare("whatsapp-app-secret", "", "the Meta app secret that signs WhatsApp webhooks", true);
@@ -293,7 +306,7 @@ void Component::Declare(config::Settings& settings) {
   settings.Declare("sms-webhook-secret", "", "the HMAC key of the generic SMS gateway webhook /v1/sms/inbound; empty: off", true);
   settings.Declare("public-url", "http://localhost:7080", "the adapters' public base URL (photo links in tickets)");
   settings.Declare("chat-sites", "", "the estates (site ids, comma-separated) the chat bot serves: new residents link a flat there");
-  settings.Declare("chat-timezone", "Asia/Hong_Kong", "the estates' time zone: visit windows are offered in it");
+  settings.Declare("chat-timezone", "Asia/Hong_Kong", "the time zone of estates without an estate YAML applied (an estate's own time_zone wins): visit windows and times are shown in it");
 }
 
 namespace {

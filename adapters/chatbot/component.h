@@ -14,6 +14,7 @@
 #include "adapters/wechat/wechat.h"
 #include "adapters/whatsapp/whatsapp.h"
 #include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -22,7 +23,7 @@
 
 namespace lobby::chatbot {
 
-/// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys").
+/// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys", "dispatch").
 using ServiceAddresses = std::function<std::string(const std::string& service)>;
 /// From the settings: `--<service>-addr`, else `--lobby-addr`, else this process's own gRPC
 /// address (when the services share the adapter's process). Read when first needed.
@@ -43,9 +44,12 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) override;
   absl::StatusOr<v1::Classification> Classify(const std::string& site, const std::string& text) override;
   absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) override;
+  absl::StatusOr<v1::EstateRegister> GetRegister(const std::string& site) override;
   absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
   absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
   absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) override;
+  /// The residents with this number, and the number in E.164 as the residents service reads it.
+  absl::StatusOr<v1::ResolvePhoneResponse> ResolvePhone(const std::string& phone);
   absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
                           const std::string& acting_for) override;
   absl::StatusOr<v1::Survey> GetSurvey(const std::string& ticket);
@@ -68,6 +72,7 @@ class GrpcLobbyApi final : public LobbyApi {
   std::unique_ptr<v1::RepairService::Stub> repairs_;
   std::unique_ptr<v1::ComplaintService::Stub> complaints_;
   std::unique_ptr<v1::SurveyService::Stub> surveys_;
+  std::unique_ptr<v1::DispatchService::Stub> dispatch_;
 };
 
 /// The chat-bot and SMS adapters as lobbyd hosts them (--adapters=telegram,whatsapp,line,wechat,sms):

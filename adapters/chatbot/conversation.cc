@@ -101,6 +101,27 @@ constexpr Subject kSubjects[] = {
 };
 
 
+/// What the register says is wrong, in the resident's language, with the valid choices.
+std::string MissText(const RegisterMiss& m, const std::string& lang) {
+  std::string choices = absl::StrJoin(m.choices, lang == "en" ? ", " : "、");
+  switch (m.what) {
+    case RegisterMiss::What::kBuilding:
+      return absl::StrCat(T(lang, "There is no building \"", "找不到「", "找不到「"), m.given,
+                          T(lang, "\" here. Buildings: ", "」座。本屋苑有：", "」栋。本小区有："), choices, T(lang, ".", "。", "。"));
+    case RegisterMiss::What::kFloor:
+      return absl::StrCat(m.building, T(lang, " has no floor ", " 沒有 ", " 没有 "), m.given, T(lang, ". Floors: ", " 樓。樓層：", " 楼。楼层："),
+                          choices, T(lang, ".", "。", "。"));
+    case RegisterMiss::What::kRoom:
+      return absl::StrCat(lang == "en" ? absl::StrCat("Floor ", m.floor, " of ", m.building, " has no flat ")
+                                       : absl::StrCat(m.building, " ", m.floor, T(lang, "", "樓沒有 ", "楼没有 ")),
+                          m.given, T(lang, ". Flats: ", " 室。單位：", " 室。房号："), choices, T(lang, ".", "。", "。"));
+    case RegisterMiss::What::kArea:
+      return absl::StrCat(T(lang, "Which part of ", "請問是 ", "请问是 "), m.building, T(lang, "? Choose one, or Skip.", " 的哪個地方？請選擇，或按「略過」。", " 的哪个地方？请选择，或按「跳过」。"));
+    default:
+      return T(lang, "We could not find that place.", "找不到這個地點。", "找不到这个地点。");
+  }
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ session
@@ -114,6 +135,8 @@ struct Conversation::Session {
   std::string site;
   int misses = 0;                        // messages in a row not understood, before this one
   std::optional<v1::Catalog> catalog;
+  std::optional<absl::StatusOr<v1::EstateRegister>> reg;  // asked once per message
+  std::unique_ptr<EstateRegister> checker;                 // its buildings, indexed
 
   std::string Get(const std::string& k) const {
     auto it = f.find(k);
@@ -250,6 +273,69 @@ absl::StatusOr<const v1::Catalog*> Conversation::Catalog(Session& s) {
   return &*s.catalog;
 }
 
+const EstateRegister* Conversation::Register(Session& s) {
+  if (!s.reg) s.reg = api_.GetRegister(s.site);
+  if (!s.reg->ok() || (*s.reg)->buildings_size() == 0) return nullptr;
+  if (!s.checker) s.checker = std::make_unique<EstateRegister>(**s.reg);
+  return s.checker.get();
+}
+
+absl::TimeZone Conversation::Zone(Session& s) {
+  if (!s.reg) s.reg = api_.GetRegister(s.site);
+  return EstateZone(*s.reg, options_.time_zone);
+}
+
+absl::TimeZone EstateZone(const absl::StatusOr<v1::EstateRegister>& reg, absl::TimeZone fallback) {
+  absl::TimeZone zone;
+  if (reg.ok() && !reg->time_zone().empty() && absl::LoadTimeZone(reg->time_zone(), &zone)) return zone;
+  return fallback;
+}
+
+Buttons Conversation::PlaceButtons(Session& s, const std::string& step) {
+  Buttons b;
+  const EstateRegister* reg = Register(s);
+  if (reg == nullptr) return b;
+  if (step == "building") {
+    for (const auto& x : reg->proto().buildings()) {
+      if (b.size() < 9) b.push_back({x.name(), "place:" + x.name()});
+    }
+  } else if (step == "area") {
+    if (const v1::Building* x = reg->FindBuilding(s.Get("building"))) {
+      for (const auto& a : x->common_areas()) {
+        if (b.size() < 9) b.push_back({a, "place:" + a});
+      }
+    }
+  }
+  if (step == "area") b.push_back({T(s.lang, "Skip", "略過", "跳过"), "skip"});
+  return b;
+}
+
+std::optional<Reply> Conversation::CheckPlace(Session& s, const std::string& step) {
+  const EstateRegister* reg = Register(s);
+  if (reg == nullptr) return std::nullopt;
+  v1::Location loc;
+  loc.set_building(s.Get("building"));
+  if (step != "building") loc.set_floor(s.Get("floor"));
+  if (step == "area" && s.Get("area") != "-") loc.set_area(s.Get("area"));
+  std::optional<RegisterMiss> miss;
+  if (step == "building") {
+    miss = reg->CheckBuilding(*loc.mutable_building());
+  } else {
+    miss = reg->CheckLocation(loc);
+  }
+  if (!miss) {
+    s.f["building"] = loc.building();
+    if (step != "building") s.f["floor"] = loc.floor();
+    if (step == "area" && s.Get("area") != "-") s.f["area"] = loc.area();
+    return std::nullopt;
+  }
+  std::string again = miss->what == RegisterMiss::What::kBuilding ? "building"
+                      : miss->what == RegisterMiss::What::kFloor  ? "floor"
+                                                                  : "area";
+  s.f.erase(again);
+  return s.Ask(again, MissText(*miss, s.lang), PlaceButtons(s, again));
+}
+
 absl::StatusOr<std::vector<Reply>> Conversation::Misunderstood(Session& s, const Inbound& in, Reply again) {
   if (s.misses + 1 >= 2) return Callback(s, in, "not_understood");
   s.f["misses"] = "1";
@@ -377,6 +463,13 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     u->set_building(std::string(absl::StripAsciiWhitespace(parts[0])));
     u->set_floor(std::string(absl::StripAsciiWhitespace(parts[1])));
     u->set_room(std::string(absl::StripAsciiWhitespace(parts[2])));
+    if (const EstateRegister* reg = Register(s)) {
+      if (auto miss = reg->CheckUnit(*u)) {
+        return Replies{s.Ask("bind_unit", absl::StrCat(MissText(*miss, lang), "\n",
+                                                       T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
+                                                         "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A", "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A")))};
+      }
+    }
     auto started = api_.StartVerification(req);
     if (absl::IsNotFound(started.status()) || absl::IsInvalidArgument(started.status())) {
       return ask_phone(T(lang, "Sorry, we could not find that number at that flat. ", "對不起，找不到此號碼與單位的登記。",
@@ -543,9 +636,11 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
       s.f["area"] = "-";
       return NextRepairQuestion(s);
     }
-    std::string value(absl::StripAsciiWhitespace(text));
-    if (in.button || value.empty() || value.size() > 60) return Misunderstood(s, in, s.Again());
+    bool picked = in.button && absl::StartsWith(text, "place:");
+    std::string value(absl::StripAsciiWhitespace(picked ? text.substr(6) : text));
+    if ((in.button && !picked) || value.empty() || value.size() > 60) return Misunderstood(s, in, s.Again());
     s.f[step] = value;
+    if (auto wrong = CheckPlace(s, step)) return Replies{*std::move(wrong)};
     return NextRepairQuestion(s);
   }
   if (step == "photos") {
@@ -592,14 +687,15 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
   }
   bool common = s.Get("where") == "common";
   if (common && s.Get("building").empty()) {
-    return Replies{s.Ask("building", T(lang, "Which building? (e.g. Tower 1)", "請問是哪一座？（例如 Tower 1）", "请问是哪一栋？（例如 Tower 1）"))};
+    return Replies{s.Ask("building", T(lang, "Which building? (e.g. Tower 1)", "請問是哪一座？（例如 Tower 1）", "请问是哪一栋？（例如 Tower 1）"),
+                         PlaceButtons(s, "building"))};
   }
   if (common && s.Get("floor").empty()) {
     return Replies{s.Ask("floor", T(lang, "Which floor? (e.g. G, 12, B1)", "請問是哪一層？（例如 G、12、B1）", "请问是哪一层？（例如 G、12、B1）"))};
   }
   if (common && s.Get("area").empty()) {
     return Replies{s.Ask("area", T(lang, "Where exactly? (e.g. lift lobby, car park)", "具體位置？（例如升降機大堂、停車場）", "具体位置？（例如电梯厅、停车场）"),
-                         {{T(lang, "Skip", "略過", "跳过"), "skip"}})};
+                         PlaceButtons(s, "area"))};
   }
   if (s.Get("photos_done").empty()) {
     return Replies{s.Ask("photos", T(lang, "You can send photos now (any number). Press Done when finished.", "您可以傳送相片（數量不限），完成後請按「完成」。",
@@ -612,15 +708,16 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
     // The next three days, mornings and afternoons, in the estate's time: a preference that
     // the team confirms.
     Buttons b;
-    absl::CivilDay today = absl::ToCivilDay(clock_.Now(), options_.time_zone);
+    absl::TimeZone zone = Zone(s);
+    absl::CivilDay today = absl::ToCivilDay(clock_.Now(), zone);
     static const char* kWeekdayHant[] = {"一", "二", "三", "四", "五", "六", "日"};
     for (int d = 1; d <= 3; ++d) {
       absl::CivilDay day = today + d;
       for (auto [from, to] : {std::pair{9, 13}, std::pair{14, 18}}) {
-        absl::Time start = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), from), options_.time_zone);
-        absl::Time end = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), to), options_.time_zone);
+        absl::Time start = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), from), zone);
+        absl::Time end = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), to), zone);
         std::string label =
-            lang == "en" ? absl::StrCat(DayText(start, options_.time_zone), from < 12 ? " 9am-1pm" : " 2-6pm")
+            lang == "en" ? absl::StrCat(DayText(start, zone), from < 12 ? " 9am-1pm" : " 2-6pm")
                          : absl::StrCat(day.month(), "月", day.day(), "日（", kWeekdayHant[static_cast<int>(absl::GetWeekday(day))], "）",
                                         from < 12 ? "上午" : "下午");
         b.push_back({label, absl::StrCat("win:", absl::ToUnixSeconds(start), "-", absl::ToUnixSeconds(end))});
@@ -824,7 +921,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Status(Session& s, const std::s
     return Replies{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。")), {}}};
   }
   if (!t.ok()) return t.status();
-  return Replies{{TicketStatusLine(*t, lang, options_.time_zone), {}}};
+  return Replies{{TicketStatusLine(*t, lang, t->site_id() == s.site ? Zone(s) : EstateZone(api_.GetRegister(t->site_id()), options_.time_zone)), {}}};
 }
 
 absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {

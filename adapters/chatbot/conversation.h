@@ -8,7 +8,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/estate_register.h"
 #include "lobby/v1/common.pb.h"
+#include "lobby/v1/dispatch.pb.h"
 #include "lobby/v1/residents.pb.h"
 #include "lobby/v1/surveys.pb.h"
 #include "services/common/clock.h"
@@ -46,6 +48,8 @@ class LobbyApi {
   virtual absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident, int limit) = 0;
   virtual absl::StatusOr<v1::Classification> Classify(const std::string& site, const std::string& text) = 0;
   virtual absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) = 0;
+  /// The estate's register (buildings, floors, flats, common areas); empty without one.
+  virtual absl::StatusOr<v1::EstateRegister> GetRegister(const std::string& site) = 0;
   virtual absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) = 0;
   virtual absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) = 0;
   virtual absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) = 0;
@@ -111,6 +115,15 @@ class Conversation {
   absl::StatusOr<std::vector<Reply>> NextRepairQuestion(Session& s);
   absl::StatusOr<std::vector<Reply>> Misunderstood(Session& s, const Inbound& in, Reply again);
   absl::StatusOr<const v1::Catalog*> Catalog(Session& s);
+  /// The estate's register, or nullptr when it has none (or cannot be read: the services check
+  /// again).
+  const EstateRegister* Register(Session& s);
+  /// The common-area answers so far (building, then floor, then area) checked against the
+  /// register and spelled as it spells them; else the question again, saying what is wrong.
+  std::optional<Reply> CheckPlace(Session& s, const std::string& step);
+  std::vector<std::pair<std::string, std::string>> PlaceButtons(Session& s, const std::string& step);
+  /// The estate's time zone: visit windows and times are shown in it.
+  absl::TimeZone Zone(Session& s);
 
   redis::Client& redis_;
   LobbyApi& api_;
@@ -130,6 +143,10 @@ std::string UnitText(const v1::Unit& u, const std::string& lang);
 v1::ComplaintSubject SubjectOfCategory(const std::string& category);
 /// "R-10042: assigned, team plumbing, visit 11-28 09:00-12:00 (to be confirmed)."
 std::string TicketStatusLine(const v1::Ticket& t, const std::string& lang, absl::TimeZone zone);
+
+/// The estate's time zone from its register (`fallback`, the --chat-timezone, where the estate
+/// has none or the register cannot be read).
+absl::TimeZone EstateZone(const absl::StatusOr<v1::EstateRegister>& reg, absl::TimeZone fallback);
 
 /// "R-10042" or "C-10007" found anywhere in `text` (case-insensitive), or "".
 std::string FindTicketNumber(const std::string& text);

@@ -283,7 +283,7 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
       return Outcome{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。"))}, {}};
     }
     if (!ticket.ok()) return ticket.status();
-    return Outcome{{chatbot::TicketStatusLine(*ticket, lang, zone_)}, {}};
+    return Outcome{{chatbot::TicketStatusLine(*ticket, lang, chatbot::EstateZone(api_.GetRegister(ticket->site_id()), zone_))}, {}};
   }
   if (body.size() == 1 && absl::ascii_isdigit(body[0])) {
     return Outcome{{T(lang, "Thank you, but no survey is waiting for your answer. Reply HELP for what you can text us.",

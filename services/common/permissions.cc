@@ -88,6 +88,7 @@ constexpr MethodRoles kTable[] = {
     // DispatchService
     {"lobby.v1.DispatchService/ApplyEstate", kManagement, ""},
     {"lobby.v1.DispatchService/GetEstate", kStaff, ""},
+    {"lobby.v1.DispatchService/GetRegister", kEveryone, "buildings, floors, units, common areas and team member ids; no contacts"},
     {"lobby.v1.DispatchService/Explain", kDesk, ""},
     {"lobby.v1.DispatchService/Claim", kStaff, "a technician only for themself, from their team's pool"},
     {"lobby.v1.DispatchService/Decline", kStaff, "a technician only for themself"},

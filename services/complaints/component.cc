@@ -28,9 +28,11 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config, std::strin
       store_(runtime.redis(), "lobby:complaints", "C"),
       residents_([&runtime, a = config.residents_addr] { return a.empty() ? runtime.grpc().address() : a; },
                  runtime.service_token(), runtime.clock()),
+      registers_([&runtime, a = config.dispatch_addr] { return a.empty() ? runtime.grpc().address() : a; },
+                 runtime.service_token(), runtime.clock()),
       logic_(store_, runtime.clock(), tickets::Kind::kComplaint, config,
              [this](absl::string_view site) { return catalog_.Get(site); },
-             [this](absl::string_view id) { return residents_.SiteOf(id); }),
+             [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::complaints

@@ -27,6 +27,7 @@ class Component {
   CatalogClient catalog_;
   tickets::RedisTicketStore store_;
   tickets::ResidentSites residents_;
+  RegisterCache registers_;
   tickets::TicketLogic logic_;
   ComplaintServiceImpl service_;
 };

@@ -51,6 +51,41 @@ absl::StatusOr<v1::Estate> DispatchLogic::GetEstate(absl::string_view site) {
   return **e;
 }
 
+absl::StatusOr<v1::EstateRegister> DispatchLogic::GetRegister(absl::string_view site) {
+  auto e = store_.GetEstate(site);
+  if (!e.ok()) return e.status();
+  v1::EstateRegister r;
+  r.set_site_id(std::string(site));
+  if (!e->has_value()) {
+    // Unknown sites are refused once any estate has a register: until then Lobby checks no
+    // locations, and estates configured before registers existed keep working.
+    auto sites = store_.Sites();
+    if (!sites.ok()) return sites.status();
+    std::vector<std::string> registered;
+    for (const auto& s : *sites) {
+      auto other = store_.GetEstate(s);
+      if (!other.ok()) return other.status();
+      if (other->has_value() && (*other)->buildings_size() > 0) registered.push_back(s);
+    }
+    if (registered.empty()) return r;
+    std::sort(registered.begin(), registered.end());
+    return absl::NotFoundError(absl::StrCat("no estate '", site, "' (estates: ", absl::StrJoin(registered, ", "), ")"));
+  }
+  const v1::Estate& estate = **e;
+  r.set_name(estate.name());
+  r.set_time_zone(estate.time_zone());
+  *r.mutable_languages() = estate.languages();
+  *r.mutable_buildings() = estate.buildings();
+  for (const auto& t : estate.teams()) {
+    auto* tm = r.add_teams();
+    tm->set_team(t.id());
+    for (const auto& m : estate.members()) {
+      if (std::find(m.teams().begin(), m.teams().end(), t.id()) != m.teams().end()) tm->add_members(m.id());
+    }
+  }
+  return r;
+}
+
 absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, const TicketFacts& facts,
                                                       const std::vector<std::string>& exclude) {
   std::vector<std::string> members;
@@ -656,7 +691,8 @@ absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberAction
   const v1::Ticket& t = a->ticket;
   const std::string& me = a->member->id();
   v1::Decision d;
-  d.set_team(t.team());
+  // A paged member of another team who takes an emergency takes it into their own team.
+  d.set_team(InTeam(*a->member, t.team()) ? t.team() : a->member->teams(0));
   d.set_assignee(me);
   if (t.assignee() == me) {
     if (t.status() != v1::TICKET_STATUS_ASSIGNED) {

@@ -42,6 +42,9 @@ class DispatchLogic {
 
   absl::StatusOr<v1::ApplyEstateResponse> ApplyEstate(const v1::ApplyEstateRequest& request);
   absl::StatusOr<v1::Estate> GetEstate(absl::string_view site);
+  /// The estate's register and team members; NOT_FOUND for an unknown site once any estate has
+  /// a register (an empty register before that).
+  absl::StatusOr<v1::EstateRegister> GetRegister(absl::string_view site);
   absl::StatusOr<v1::Decision> Explain(const v1::ExplainRequest& request);
 
   /// Member actions (see dispatch.proto). A technician acts for themself only.

@@ -16,6 +16,7 @@ DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed&
       redis_(redis),
       apply_(env.Method("lobby.v1.DispatchService/ApplyEstate")),
       get_(env.Method("lobby.v1.DispatchService/GetEstate")),
+      register_(env.InternalMethod("lobby.v1.DispatchService/GetRegister")),
       explain_(env.Method("lobby.v1.DispatchService/Explain")),
       claim_(env.Method("lobby.v1.DispatchService/Claim")),
       decline_(env.Method("lobby.v1.DispatchService/Decline")),
@@ -200,6 +201,11 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::ApplyEstate(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetEstate(grpc::CallbackServerContext* ctx,
                                                          const v1::GetEstateRequest* req, v1::Estate* resp) {
   return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetEstate(req->site_id()); }));
+}
+
+grpc::ServerUnaryReactor* DispatchServiceImpl::GetRegister(grpc::CallbackServerContext* ctx,
+                                                           const v1::GetEstateRequest* req, v1::EstateRegister* resp) {
+  return ServeUnary(env_, register_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetRegister(req->site_id()); }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Explain(grpc::CallbackServerContext* ctx, const v1::ExplainRequest* req,

@@ -23,6 +23,8 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
                                         v1::ApplyEstateResponse* resp) override;
   grpc::ServerUnaryReactor* GetEstate(grpc::CallbackServerContext* ctx, const v1::GetEstateRequest* req,
                                       v1::Estate* resp) override;
+  grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* ctx, const v1::GetEstateRequest* req,
+                                        v1::EstateRegister* resp) override;
   grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* ctx, const v1::ExplainRequest* req,
                                     v1::Decision* resp) override;
   grpc::ServerUnaryReactor* Claim(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
@@ -44,7 +46,7 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
   RpcEnv env_;
   Feed& feed_;
   redis::Client& redis_;
-  RpcMethod apply_, get_, explain_, claim_, decline_, transfer_, acknowledge_, board_, watch_;
+  RpcMethod apply_, get_, register_, explain_, claim_, decline_, transfer_, acknowledge_, board_, watch_;
   OpenStreams<class WatchReactor> streams_;
 };
 

@@ -316,13 +316,136 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
   return absl::OkStatus();
 }
 
+/// "1-3, 5, 7-40", "A-H", "B1-B3" or a list of them, each range expanded, in order.
+absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::string_view where) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& item : Strings(n)) {
+    for (absl::string_view part : absl::StrSplit(item, ',', absl::SkipWhitespace())) {
+      part = absl::StripAsciiWhitespace(part);
+      std::vector<std::string> ends = absl::StrSplit(part, '-');
+      std::vector<std::string> expanded;
+      if (ends.size() == 1) {
+        expanded.push_back(ends[0]);
+      } else {
+        auto split = [](absl::string_view s, std::string* prefix, int* v) {
+          size_t i = s.size();
+          while (i > 0 && absl::ascii_isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
+          *prefix = std::string(s.substr(0, i));
+          return i < s.size() && s.size() - i <= 4 && absl::SimpleAtoi(s.substr(i), v);
+        };
+        std::string p1, p2;
+        int a, b;
+        if (ends.size() == 2 && split(ends[0], &p1, &a) && split(ends[1], &p2, &b) && p1 == p2 && a <= b && b - a < 300) {
+          for (int v = a; v <= b; ++v) expanded.push_back(absl::StrCat(p1, v));
+        } else if (ends.size() == 2 && ends[0].size() == 1 && ends[1].size() == 1 && absl::ascii_isalpha(ends[0][0]) &&
+                   absl::ascii_isalpha(ends[1][0]) && absl::ascii_isupper(ends[0][0]) == absl::ascii_isupper(ends[1][0]) &&
+                   ends[0][0] <= ends[1][0]) {
+          for (char c = ends[0][0]; c <= ends[1][0]; ++c) expanded.push_back(std::string(1, c));
+        } else {
+          return Bad(n, where, absl::StrCat("'", part, "' is not a range: \"1-40\", \"A-H\", \"B1-B3\""));
+        }
+      }
+      for (auto& x : expanded) {
+        if (x.empty() || x.size() > 16) return Bad(n, where, absl::StrCat("'", x, "' is not a name of 1 to 16 characters"));
+        if (!seen.insert(absl::AsciiStrToLower(x)).second) return Bad(n, where, absl::StrCat("'", x, "' appears twice"));
+        out.push_back(std::move(x));
+      }
+    }
+  }
+  return out;
+}
+
+/// The register: buildings, each with its floors and units (listed or as ranges), the floors
+/// without flats and its common areas.
+absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
+  const YAML::Node& list = root["buildings"];
+  if (!list.IsSequence()) return Bad(list, "buildings", "a list of {name, floors, units, common_areas} is required");
+  std::set<std::string> names;  // lower case, names and aliases
+  for (const auto& n : list) {
+    v1::Building* b = e->add_buildings();
+    b->set_name(n["name"] ? std::string(absl::StripAsciiWhitespace(n["name"].as<std::string>())) : "");
+    std::string where = "building '" + b->name() + "'";
+    if (auto s = CheckKeys(n, where, {"name", "aliases", "floors", "units", "levels", "other_floors", "common_areas"}); !s.ok()) return s;
+    if (b->name().empty() || b->name().size() > 64) return Bad(n, "building", "name is 1 to 64 characters");
+    std::vector<std::string> spellings = Strings(n["aliases"]);
+    for (const auto& alias : spellings) b->add_aliases(alias);
+    spellings.push_back(b->name());
+    for (const auto& name : spellings) {
+      std::string key;
+      for (char c : name) {
+        if (!absl::ascii_isspace(c)) key += absl::ascii_tolower(c);
+      }
+      if (!names.insert(key).second) return Bad(n, where, "'" + name + "' names another building too");
+    }
+    auto level = [&](const YAML::Node& l, absl::string_view at) -> absl::Status {
+      if (!l["floors"] || !l["units"]) return Bad(l, at, "a level needs floors and units");
+      v1::Level* v = b->add_levels();
+      auto floors = ExpandList(l["floors"], std::string(at) + " floors");
+      if (!floors.ok()) return floors.status();
+      auto units = ExpandList(l["units"], std::string(at) + " units");
+      if (!units.ok()) return units.status();
+      v->mutable_floors()->Assign(floors->begin(), floors->end());
+      v->mutable_rooms()->Assign(units->begin(), units->end());
+      return absl::OkStatus();
+    };
+    if (n["levels"] && (n["floors"] || n["units"])) return Bad(n, where, "floors and units, or levels: not both");
+    if (n["floors"] || n["units"]) {
+      if (auto s = level(n, where); !s.ok()) return s;
+    }
+    if (n["levels"]) {
+      if (!n["levels"].IsSequence()) return Bad(n["levels"], where, "levels: a list of {floors, units}");
+      for (const auto& l : n["levels"]) {
+        if (auto s = CheckKeys(l, where + " level", {"floors", "units"}); !s.ok()) return s;
+        if (auto s = level(l, where + " level"); !s.ok()) return s;
+      }
+    }
+    auto others = ExpandList(n["other_floors"], where + " other_floors");
+    if (!others.ok()) return others.status();
+    b->mutable_other_floors()->Assign(others->begin(), others->end());
+    std::set<std::string> floors;
+    for (const auto& l : b->levels()) {
+      for (const auto& f : l.floors()) {
+        if (!floors.insert(absl::AsciiStrToLower(f)).second) return Bad(n, where, "floor '" + f + "' is on two levels");
+      }
+    }
+    for (const auto& f : b->other_floors()) {
+      if (!floors.insert(absl::AsciiStrToLower(f)).second) return Bad(n, where, "floor '" + f + "' has flats and is in other_floors");
+    }
+    std::set<std::string> areas;
+    for (const auto& a : Strings(n["common_areas"])) {
+      if (a.empty() || a.size() > 64) return Bad(n["common_areas"], where, "a common area is 1 to 64 characters");
+      if (!areas.insert(absl::AsciiStrToLower(a)).second) return Bad(n["common_areas"], where, "common area '" + a + "' appears twice");
+      b->add_common_areas(a);
+    }
+    if (b->levels().empty() && b->other_floors().empty() && b->common_areas().empty()) {
+      return Bad(n, where, "give its floors and units, other_floors or common_areas");
+    }
+  }
+  // Teams and rules that name buildings name these.
+  std::set<std::string> known;
+  for (const auto& b : e->buildings()) known.insert(b.name());
+  for (const auto& t : e->teams()) {
+    for (const auto& b : t.buildings()) {
+      if (!known.count(b)) return Bad(root["teams"], "team '" + t.id() + "'", "no building '" + b + "' in buildings");
+    }
+  }
+  for (const auto& r : e->rules()) {
+    for (const auto& b : r.match().buildings()) {
+      if (!known.count(b)) return Bad(root["rules"], "rule '" + r.name() + "'", "no building '" + b + "' in buildings");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
   v1::Estate e;
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (auto s = CheckKeys(root, "estate", {"site", "time_zone", "teams", "members", "rules", "business_hours", "holidays", "sla_policies", "escalation"}); !s.ok()) return s;
+    if (auto s = CheckKeys(root, "estate", {"site", "name", "time_zone", "languages", "buildings", "teams", "members", "rules", "business_hours",
+                                          "holidays", "sla_policies", "escalation"}); !s.ok()) return s;
     std::string site = root["site"] ? root["site"].as<std::string>() : "";
     if (absl::Status s = ValidateSiteId(site); !s.ok()) return Bad(root, "estate", s.message());
     e.set_site_id(site);
@@ -398,6 +521,14 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
       }
     }
     if (auto s = ParseSla(root, &e, members); !s.ok()) return s;
+    e.set_name(root["name"] ? root["name"].as<std::string>() : "");
+    for (const auto& l : Strings(root["languages"])) {
+      if (l != "zh-Hant" && l != "zh-Hans" && l != "en") return Bad(root["languages"], "languages", "'" + l + "': Lobby speaks zh-Hant, zh-Hans and en");
+      e.add_languages(l);
+    }
+    if (root["buildings"]) {
+      if (auto s = ParseBuildings(root, &e); !s.ok()) return s;
+    }
   } catch (const YAML::Exception& ex) {
     return absl::InvalidArgumentError(absl::StrCat("estate line ", ex.mark.line + 1, ": ", ex.msg));
   }
@@ -427,7 +558,12 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
   diff("member", before.members(), after.members(), [](const v1::Member& m) { return m.id(); });
   diff("rule", before.rules(), after.rules(), [](const v1::Rule& r) { return r.name(); });
   diff("sla policy", before.sla_policies(), after.sla_policies(), [](const v1::SlaPolicy& p) { return p.name(); });
+  diff("building", before.buildings(), after.buildings(), [](const v1::Building& b) { return b.name(); });
   if (before.time_zone() != after.time_zone()) out.push_back("time_zone changed");
+  if (before.name() != after.name()) out.push_back("name changed");
+  if (!std::equal(before.languages().begin(), before.languages().end(), after.languages().begin(), after.languages().end())) {
+    out.push_back("languages changed");
+  }
   auto same = [](const auto& a, const auto& b) {
     if (a.size() != b.size()) return false;
     for (int i = 0; i < a.size(); ++i) {

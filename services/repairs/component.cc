@@ -14,8 +14,10 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config)
     : store_(runtime.redis(), "lobby:repairs", "R"),
       residents_([&runtime, a = config.residents_addr] { return a.empty() ? runtime.grpc().address() : a; },
                  runtime.service_token(), runtime.clock()),
+      registers_([&runtime, a = config.dispatch_addr] { return a.empty() ? runtime.grpc().address() : a; },
+                 runtime.service_token(), runtime.clock()),
       logic_(store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,
-             [this](absl::string_view id) { return residents_.SiteOf(id); }),
+             [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::repairs

@@ -24,6 +24,7 @@ class Component {
   Component(Runtime& runtime, tickets::TicketsConfig config);
   tickets::RedisTicketStore store_;
   tickets::ResidentSites residents_;
+  RegisterCache registers_;
   tickets::TicketLogic logic_;
   RepairServiceImpl service_;
 };

@@ -16,7 +16,9 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, ResidentsConfig config)
     : store_(runtime.redis(), runtime.clock()),
-      logic_(store_, runtime.clock(), std::move(config)),
+      registers_([&runtime, a = config.dispatch_addr] { return a.empty() ? runtime.grpc().address() : a; },
+                 runtime.service_token(), runtime.clock()),
+      logic_(store_, runtime.clock(), std::move(config), &registers_),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::residents

@@ -25,6 +25,7 @@ class Component {
  private:
   Component(Runtime& runtime, ResidentsConfig config);
   RedisResidentStore store_;
+  RegisterCache registers_;
   ResidentLogic logic_;
   ResidentServiceImpl service_;
 };

@@ -103,11 +103,13 @@ void ResidentsConfig::Declare(config::Settings& s) {
   s.Declare("verify-code-ttl", "10m", "how long a verification code is valid");
   s.Declare("verify-attempts", "5", "wrong codes before a verification is void");
   s.Declare("verify-per-hour", "5", "verifications started per hour per phone and per identity");
+  s.Declare("dispatch-addr", "", "DispatchService address, for the estates' registers (default: this process)");
 }
 
 absl::StatusOr<ResidentsConfig> ResidentsConfig::From(const config::Settings& s) {
   ResidentsConfig c;
   c.phone_region = s.Get("phone-region");
+  c.dispatch_addr = s.Get("dispatch-addr");
   if (!IsSupportedRegion(c.phone_region)) return s.Invalid("phone-region", "not a known region code");
   c.default_language = s.Get("default-language");
   if (!IsSupportedLanguage(c.default_language)) return s.Invalid("default-language", "zh-Hant, zh-Hans or en");
@@ -136,7 +138,7 @@ absl::StatusOr<v1::ResidentRole> ParseRole(absl::string_view role) {
 
 bool IsSupportedLanguage(absl::string_view l) { return l == "zh-Hant" || l == "zh-Hans" || l == "en"; }
 
-absl::StatusOr<std::string> ResidentLogic::NormalizeUnit(v1::Unit& unit) const {
+absl::StatusOr<std::string> ResidentLogic::NormalizeUnit(v1::Unit& unit, bool check_unit) const {
   unit.set_site_id(Trim(unit.site_id()));
   if (absl::Status s = ValidateSiteId(unit.site_id()); !s.ok()) return s;
   std::pair<const char*, std::string*> parts[] = {{"building", unit.mutable_building()},
@@ -150,10 +152,13 @@ absl::StatusOr<std::string> ResidentLogic::NormalizeUnit(v1::Unit& unit) const {
           "unit ", name, " is required (1 to 32 characters, no '|')"));
     }
   }
+  if (check_unit && registers_ != nullptr) {
+    if (absl::Status s = registers_->CheckUnit(unit); !s.ok()) return s;
+  }
   return unit.site_id();
 }
 
-absl::Status ResidentLogic::Normalize(Resident& r) const {
+absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
   r.set_name(Trim(r.name()));
   if (r.name().empty() || CodePoints(r.name()) > 100 || HasControl(r.name())) {
     return absl::InvalidArgumentError("name is required (1 to 100 characters)");
@@ -168,7 +173,7 @@ absl::Status ResidentLogic::Normalize(Resident& r) const {
   if (phones.size() > kMaxPhones) return absl::InvalidArgumentError("at most 5 phone numbers");
   r.clear_phones();
   for (auto& p : phones) r.add_phones(std::move(p));
-  if (auto s = NormalizeUnit(*r.mutable_unit()); !s.ok()) return s.status();
+  if (auto s = NormalizeUnit(*r.mutable_unit(), check_unit); !s.ok()) return s.status();
   if (r.role() == v1::RESIDENT_ROLE_UNSPECIFIED || !v1::ResidentRole_IsValid(r.role())) {
     return absl::InvalidArgumentError("role is required: owner, tenant or family");
   }
@@ -211,8 +216,8 @@ absl::Status ResidentLogic::Normalize(Resident& r) const {
 
 // ------------------------------------------------------------------ residents
 
-ResidentLogic::ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config)
-    : store_(store), clock_(clock), config_(std::move(config)) {}
+ResidentLogic::ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config, RegisterCache* registers)
+    : store_(store), clock_(clock), config_(std::move(config)), registers_(registers) {}
 
 absl::StatusOr<Resident> ResidentLogic::Create(Resident r) {
   if (r.identities_size() > 0) {
@@ -269,7 +274,9 @@ absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& 
       if (p == "quiet_hours") *next.mutable_quiet_hours() = in.quiet_hours();
       if (p == "opted_out_channels") *next.mutable_opted_out_channels() = in.opted_out_channels();
     }
-    if (absl::Status s = Normalize(next); !s.ok()) return s;
+    bool moved = std::find(req.update_mask().paths().begin(), req.update_mask().paths().end(), "unit") !=
+                 req.update_mask().paths().end();
+    if (absl::Status s = Normalize(next, moved); !s.ok()) return s;
     if (next.unit().site_id() != cur->unit().site_id()) {
       return absl::FailedPreconditionError(
           "a resident cannot move to another estate: create them there and merge the records");
@@ -317,6 +324,7 @@ absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(const v1::R
   auto found = store_.FindByPhone(*phone);
   if (!found.ok()) return found.status();
   v1::ResolvePhoneResponse out;
+  out.set_phone(*phone);
   for (auto& r : *found) {
     if (out.residents_size() == kMaxByPhone) break;
     if (req.site_id().empty() || r.unit().site_id() == req.site_id()) *out.add_residents() = std::move(r);

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "lobby/v1/residents.pb.h"
 #include "services/common/clock.h"
+#include "services/common/estate_register.h"
 #include "services/common/config.h"
 #include "services/common/queue.h"
 #include "services/residents/resident_store.h"
@@ -19,6 +20,7 @@ struct ResidentsConfig {
   absl::Duration code_ttl = absl::Minutes(10);
   int code_attempts = 5;                // wrong codes before a verification is void
   int verifications_per_hour = 5;       // per phone number and per channel identity
+  std::string dispatch_addr;            // DispatchService, for the estates' registers ("": this process)
 
   static void Declare(config::Settings& s);
   static absl::StatusOr<ResidentsConfig> From(const config::Settings& s);
@@ -30,7 +32,8 @@ struct ResidentsConfig {
 /// (except a verification attempt, which is counted on purpose).
 class ResidentLogic {
  public:
-  ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config);
+  /// `registers` (may be null: no checks) holds the estates' registers units are checked against.
+  ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config, RegisterCache* registers = nullptr);
 
   absl::StatusOr<v1::Resident> Create(v1::Resident resident);
   absl::StatusOr<v1::Resident> Get(absl::string_view id);
@@ -63,17 +66,19 @@ class ResidentLogic {
   absl::Status HandleTicketEvent(const queue::Entry& event);
 
   /// Validates and normalises a resident in place (phones to E.164, tags, language).
-  absl::Status Normalize(v1::Resident& resident) const;
+  /// `check_unit`: against the estate's register (an update that leaves the unit alone does not).
+  absl::Status Normalize(v1::Resident& resident, bool check_unit = true) const;
 
  private:
   absl::StatusOr<v1::Resident> LinkOnce(const v1::LinkIdentityRequest& request);
   std::string NewEntryId() const;
   void Note(const v1::Resident& resident, const std::string& text, const std::string& ticket, const std::string& key);
-  absl::StatusOr<std::string> NormalizeUnit(v1::Unit& unit) const;
+  absl::StatusOr<std::string> NormalizeUnit(v1::Unit& unit, bool check_unit = true) const;
 
   ResidentStore& store_;
   const Clock& clock_;
   ResidentsConfig config_;
+  RegisterCache* registers_;
 };
 
 /// Canonical checks shared by the logic and the CSV import.

@@ -88,6 +88,7 @@ void TicketsConfig::Declare(config::Settings& s) {
   s.Declare("technicians-see-phone", "",
             "estates whose technicians see the resident's phone number on their own tickets: a list, or * for all");
   s.Declare("residents-addr", "", "ResidentService address, for checking reporters' estates (default: this process)");
+  s.Declare("dispatch-addr", "", "DispatchService address, for the estates' registers (default: this process)");
 }
 
 absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
@@ -101,6 +102,7 @@ absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
     c.technicians_see_phone.insert(std::string(site));
   }
   c.residents_addr = s.Get("residents-addr");
+  c.dispatch_addr = s.Get("dispatch-addr");
   return c;
 }
 
@@ -152,13 +154,15 @@ queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl:
 }
 
 TicketLogic::TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config,
-                         CatalogSource catalog_source, ResidentSite resident_site)
+                         CatalogSource catalog_source, ResidentSite resident_site,
+                         RegisterCache* registers)
     : store_(store),
       clock_(clock),
       kind_(kind),
       config_(std::move(config)),
       catalog_source_(std::move(catalog_source)),
-      resident_site_(std::move(resident_site)) {}
+      resident_site_(std::move(resident_site)),
+      registers_(registers) {}
 
 absl::Status TicketLogic::CheckReporterSite(const Ticket& t) const {
   const std::string& resident = t.reporter().resident_id();
@@ -204,6 +208,20 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
   if (cat->emergency()) {
     t.set_emergency(true);
     t.set_priority(v1::PRIORITY_P1);
+  }
+  if (registers_ != nullptr) {
+    // An emergency is never refused for where it is: a place the register does not know is
+    // kept as given (and logged), so that the on-duty team is paged at once.
+    v1::Location checked = loc;
+    absl::Status s = registers_->CheckLocation(t.site_id(), checked);
+    if (s.ok()) {
+      loc = std::move(checked);
+    } else if (!cat->emergency()) {
+      return s;
+    } else {
+      log::Get("tickets")->warn("event=emergency_location_unchecked site={} category={} reason=\"{}\"", t.site_id(), t.category(),
+                                s.message());
+    }
   }
   if (t.channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(t.channel())) {
     return absl::InvalidArgumentError("channel is required: where the report came in");
@@ -457,6 +475,9 @@ absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req, const a
         if (!CanAssign(t.status())) {
           return absl::FailedPreconditionError(absl::StrCat("cannot assign a ticket that is ", StatusName(t.status())));
         }
+        if (registers_ != nullptr) {
+          if (absl::Status s = registers_->CheckAssignee(t.site_id(), req.team(), req.assignee()); !s.ok()) return s;
+        }
         bool same = t.team() == req.team() && t.assignee() == req.assignee();
         if (same && t.status() != v1::TICKET_STATUS_REOPENED && !(req.acknowledged() && t.status() == v1::TICKET_STATUS_ASSIGNED)) {
           return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", req.assignee().empty() ? req.team() : req.assignee()));
@@ -683,6 +704,9 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
       return absl::InvalidArgumentError("a building name is not empty and has no ',' or '|'");
     }
     if (absl::Status s = CheckName("building", b); !s.ok()) return s;
+  }
+  if (registers_ != nullptr) {
+    if (absl::Status s = registers_->CheckBuildings(inc.site_id(), *inc.mutable_buildings()); !s.ok()) return s;
   }
   auto cached = CatalogFor(inc.site_id());
   if (!cached.ok()) return cached.status();

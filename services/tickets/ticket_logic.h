@@ -11,6 +11,7 @@
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/repairs.pb.h"
 #include "services/common/clock.h"
+#include "services/common/estate_register.h"
 #include "services/common/config.h"
 #include "services/common/roles.h"
 #include "services/tickets/classifier.h"
@@ -24,6 +25,7 @@ struct TicketsConfig {
   /// Estates whose technicians see the reporter's phone number on their own tickets ("*": all).
   absl::flat_hash_set<std::string> technicians_see_phone;
   std::string residents_addr;  // ResidentService, for the reporter's estate ("": this process)
+  std::string dispatch_addr;   // DispatchService, for the estates' registers ("": this process)
 
   static void Declare(config::Settings& s);
   static absl::StatusOr<TicketsConfig> From(const config::Settings& s);
@@ -46,7 +48,8 @@ class TicketLogic {
   static constexpr size_t kMaxDescriptionChars = 5000;
 
   TicketLogic(TicketStore& store, const Clock& clock, Kind kind, TicketsConfig config,
-              CatalogSource catalog_source = nullptr, ResidentSite resident_site = nullptr);
+              CatalogSource catalog_source = nullptr, ResidentSite resident_site = nullptr,
+              RegisterCache* registers = nullptr);
 
   absl::StatusOr<v1::Ticket> Create(const v1::CreateTicketRequest& request, const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Get(absl::string_view id, const auth::Principal& viewer);
@@ -108,6 +111,7 @@ class TicketLogic {
   TicketsConfig config_;
   CatalogSource catalog_source_;
   ResidentSite resident_site_;
+  RegisterCache* registers_;  // the estates' registers; nullptr: locations are not checked
   std::mutex mu_;
   // Catalogs (and their classifiers) are read on every create: kept here for kCatalogTtl.
   // ApplyCatalog refreshes this process at once; other processes see a new catalog within

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "adapters/common/crypto.h"
 #include "services/common/proto_util.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
@@ -455,6 +456,64 @@ TEST_F(TelegramTest, MessageIdsArePerChat) {
   auto before = server().Snapshot();
   EXPECT_EQ(Post(gas(0))->status, 400);
   EXPECT_EQ(before, server().Snapshot()) << "no conversation state for chat 0";
+}
+
+
+// With an estate register, the bot offers the buildings and common areas as buttons, and says in
+// the resident's language what is wrong with a place typed, with the choices there are.
+TEST_F(TelegramTest, TheRegisterGuidesTheResidentToAPlaceThatExists) {
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::ApplyEstateRequest apply;
+  apply.set_yaml("site: demo\nteams:\n  - {id: plumbing, categories: [plumbing]}\nbuildings:\n"
+                 "  - {name: Tower 1, floors: 1-20, units: A-D, other_floors: [G], common_areas: [lobby, lift 1]}\n"
+                 "  - {name: Tower 2, floors: 1-10, units: [A, B]}\n");
+  ASSERT_TRUE(CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, apply, kAdminToken).ok());
+  clock_.Advance(RegisterCache::kTtl);  // the services checked the linked resident before it
+
+  EXPECT_EQ(Buttons(Say(Message(777000, "浴室水喉漏水"))), (std::vector<std::string>{"yes", "no"}));
+  Say(Press(777000, "yes"));
+  EXPECT_EQ(Buttons(Say(Press(777000, "where:common"))), (std::vector<std::string>{"place:Tower 1", "place:Tower 2"}));
+  json floor = Say(Press(777000, "place:Tower 1"));
+  EXPECT_NE(floor["text"].get<std::string>().find("哪一層"), std::string::npos) << floor.dump();
+  json wrong = Say(Message(777000, "99"));
+  EXPECT_EQ(wrong["text"], "Tower 1 沒有 99 樓。樓層：1-20, G。") << wrong.dump();
+  json area = Say(Message(777000, "g/f"));
+  EXPECT_EQ(Buttons(area), (std::vector<std::string>{"place:lobby", "place:lift 1", "skip"})) << area.dump();
+  Say(Press(777000, "place:lobby"));
+  Say(Press(777000, "photos:done"));
+  json done = Say(Press(777000, "confirm"));
+  EXPECT_NE(done["text"].get<std::string>().find("R-10001"), std::string::npos) << done.dump();
+  v1::Ticket t = Repair("R-10001");
+  EXPECT_EQ(t.location().building(), "Tower 1");
+  EXPECT_EQ(t.location().floor(), "G");
+  EXPECT_EQ(t.location().area(), "lobby");
+
+  // Linking a flat: a flat that does not exist is named, with the flats there are.
+  Say(Message(555, "hello"));
+  Say(Press(555, "bind"));
+  Say(Message(555, "9123 4568"));
+  json flat = Say(Message(555, "Tower 2 / 3 / C"));
+  EXPECT_EQ(flat["text"].get<std::string>().substr(0, 37), "Floor 3 of Tower 2 has no flat C. Fla") << flat.dump();
+  EXPECT_NE(flat["text"].get<std::string>().find("Flats: A, B."), std::string::npos) << flat.dump();
+}
+
+
+// Visit windows are offered in the estate's own time zone (its estate YAML), not --chat-timezone.
+TEST_F(TelegramTest, VisitWindowsAreInTheEstatesTimeZone) {
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::ApplyEstateRequest apply;
+  apply.set_yaml("site: demo\ntime_zone: Europe/London\nteams:\n  - {id: plumbing, categories: [plumbing]}\n");
+  ASSERT_TRUE(CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, apply, kAdminToken).ok());
+  Say(Message(777000, "浴室水喉漏水"));
+  Say(Press(777000, "yes"));
+  Say(Press(777000, "where:unit"));
+  std::vector<std::string> windows = Buttons(Say(Press(777000, "photos:done")));
+  ASSERT_EQ(windows.size(), 7u);
+  int64_t start = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(windows[0].substr(4, windows[0].find('-') - 4), &start)) << windows[0];
+  absl::TimeZone london;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london));
+  EXPECT_EQ(absl::ToCivilHour(absl::FromUnixSeconds(start), london).hour(), 9) << "mornings from 9:00 in London";
 }
 
 }  // namespace lobby::telegram

@@ -236,6 +236,7 @@ TEST(ChartTest, DefaultValues) {
   YAML::Node config = r.Get("ConfigMap", "lobby-config")["data"];
   EXPECT_EQ(config["LOBBY_REDIS_URL"].as<std::string>(), "redis://lobby-redis:6379/0");
   EXPECT_EQ(config["LOBBY_REPAIRS_ADDR"].as<std::string>(), "lobby-repairs:7000");
+  EXPECT_EQ(config["LOBBY_DISPATCH_ADDR"].as<std::string>(), "lobby-dispatch:7000") << "the services read the estates' registers";
   EXPECT_EQ(config["LOBBY_SHUTDOWN_DELAY"].as<std::string>(), "5s");
   YAML::Node policy = r.Get("NetworkPolicy", "lobby-redis");
   ASSERT_TRUE(policy.IsMap());

@@ -26,6 +26,7 @@
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
+#include "services/common/estate_register.h"
 #include "services/common/grpc_server.h"
 #include "services/common/proto_util.h"
 
@@ -99,6 +100,7 @@ apply -f FILE [--dry-run]                an estate (teams:, see docs/examples/es
                                          settings (surveys:, docs/examples/surveys.yaml) or, with
                                          --site S, a category catalog (categories:)
 estate get --site S                      teams, members and rules
+estate units --site S [--building B]     the register: buildings, floors, flats, common areas
 dispatch explain --site S --category C [--priority P1..P4] [--building B] [--text T] [--kind complaint]
                                          where a ticket would go now, and why
 dispatch claim TICKET [--member M]       take a ticket from your team's pool
@@ -1234,6 +1236,53 @@ int Dispatch(Ctl& ctl, Args& a) {
     }
     return 0;
   }
+  if (group == "estate" && cmd == "units") {
+    a.Allow({"site", "building"}, 0);
+    v1::GetEstateRequest req;
+    req.set_site_id(ctl.Site(a));
+    auto r = ctl.CallOn<v1::GetEstateRequest, v1::EstateRegister>(*ctl.dispatch, &S::GetRegister, req);
+    std::string only = a.Get("building");
+    lobby::EstateRegister reg(r);
+    if (!only.empty() && reg.FindBuilding(only) == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& b : r.buildings()) names.push_back(b.name());
+      throw UsageError{absl::StrCat("no building '", only, "' in estate ", r.site_id(), " (buildings: ", absl::StrJoin(names, ", "), ")")};
+    }
+    google::protobuf::RepeatedPtrField<v1::Building> buildings;
+    for (const auto& b : r.buildings()) {
+      if (only.empty() || reg.FindBuilding(only)->name() == b.name()) *buildings.Add() = b;
+    }
+    if (ctl.json()) {
+      std::cout << JsonItems(buildings) << "\n";
+      return 0;
+    }
+    if (r.buildings().empty()) {
+      std::cout << "estate " << r.site_id() << " has no register: locations are not checked (add buildings: to its estate YAML, "
+                << "see docs/dispatch.md)\n";
+      return 0;
+    }
+    std::cout << "estate " << r.site_id() << (r.name().empty() ? "" : " " + r.name()) << " (" << r.time_zone()
+              << (r.languages().empty() ? "" : ", " + absl::StrJoin(r.languages(), ", ")) << ")\n\n";
+    std::vector<std::vector<std::string>> rows;
+    size_t units = 0;
+    for (const auto& b : buildings) {
+      std::string name = b.name() + (b.aliases().empty() ? "" : " (" + absl::StrJoin(b.aliases(), ", ") + ")");
+      for (const auto& l : b.levels()) {
+        rows.push_back({name, lobby::CompactRanges({l.floors().begin(), l.floors().end()}), lobby::CompactRanges({l.rooms().begin(), l.rooms().end()}),
+                        std::to_string(l.floors_size() * l.rooms_size())});
+        units += l.floors_size() * l.rooms_size();
+        name = "";
+      }
+      if (!b.other_floors().empty()) {
+        rows.push_back({name, lobby::CompactRanges({b.other_floors().begin(), b.other_floors().end()}), "(no flats)", "-"});
+        name = "";
+      }
+      if (!b.common_areas().empty()) rows.push_back({name, "common areas", absl::StrJoin(b.common_areas(), ", "), "-"});
+    }
+    PrintTable({"BUILDING", "FLOORS", "FLATS", "UNITS"}, rows);
+    std::cout << "\n" << units << " units in " << buildings.size() << (buildings.size() == 1 ? " building" : " buildings") << "\n";
+    return 0;
+  }
   if (group == "dispatch" && cmd == "explain") {
     a.Allow({"site", "category", "priority", "building", "text", "kind"}, 0);
     v1::ExplainRequest req;
@@ -1309,7 +1358,7 @@ int Dispatch(Ctl& ctl, Args& a) {
     }
     return 0;
   }
-  throw UsageError{"estate get --site S | dispatch explain|claim|decline|transfer|ack|watch|board ... (see --help)"};
+  throw UsageError{"estate get|units --site S | dispatch explain|claim|decline|transfer|ack|watch|board ... (see --help)"};
 }
 
 /// "▁▂▃▅▇" for a series.

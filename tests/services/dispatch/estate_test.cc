@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_join.h"
 #include "tests/support/process.h"
 
 
@@ -78,6 +79,60 @@ TEST(EstateTest, ChangesForADryRun) {
   v1::Estate stored;
   ASSERT_TRUE(stored.ParseFromString(b->SerializeAsString()));
   EXPECT_TRUE(EstateChanges(*b, stored).empty());
+}
+
+}  // namespace
+}  // namespace lobby::dispatch
+
+namespace lobby::dispatch {
+namespace {
+
+TEST(EstateRegisterParseTest, TheExampleHasARegisterWithItsRangesExpanded) {
+  auto e = ParseEstate(ReadExample());
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->name(), "Harbour View Gardens");
+  EXPECT_EQ(e->languages(0), "zh-Hant");
+  ASSERT_EQ(e->buildings_size(), 3);
+  const v1::Building& t1 = e->buildings(0);
+  EXPECT_EQ(t1.name(), "Tower 1");
+  ASSERT_EQ(t1.levels_size(), 1);
+  EXPECT_EQ(t1.levels(0).floors_size(), 27) << "1-3, 5-13, 15-23, 25-30";
+  EXPECT_EQ(t1.levels(0).floors(3), "5");
+  EXPECT_EQ(t1.levels(0).rooms_size(), 8);
+  EXPECT_EQ(t1.levels(0).rooms(7), "H");
+  EXPECT_EQ(e->buildings(1).levels(1).rooms(1), "PH2");
+  EXPECT_TRUE(EstateChanges(*e, *e).empty());
+}
+
+TEST(EstateRegisterParseTest, AMalformedRegisterIsRefusedNamingTheBuilding) {
+  auto parse = [](const std::string& buildings, const std::string& extra = "") {
+    return ParseEstate("site: demo\nteams:\n  - {id: plumbing" + extra + "}\nbuildings:\n" + buildings);
+  };
+  EXPECT_TRUE(parse("  - {name: Tower 1, floors: 1-40, units: A-H}").ok());
+  EXPECT_TRUE(parse("  - {name: Tower 1, floors: \"B3-B1\", units: A}").status().message().find("not a range") != std::string::npos);
+  auto dup = parse("  - {name: Tower 1, floors: \"1-5, 3\", units: A}");
+  EXPECT_NE(dup.status().message().find("'3' appears twice"), std::string::npos) << dup.status();
+  auto alias = parse("  - {name: Tower 1, floors: 1, units: A}\n  - {name: Tower 2, aliases: [tower1], floors: 1, units: A}");
+  EXPECT_NE(alias.status().message().find("names another building"), std::string::npos) << alias.status();
+  auto both = parse("  - {name: Tower 1, floors: 1, units: A, levels: [{floors: 2, units: B}]}");
+  EXPECT_NE(both.status().message().find("not both"), std::string::npos) << both.status();
+  auto empty = parse("  - {name: Tower 1}");
+  EXPECT_NE(empty.status().message().find("give its floors"), std::string::npos) << empty.status();
+  auto team = parse("  - {name: Tower 1, floors: 1, units: A}", ", buildings: [Tower 9]");
+  EXPECT_NE(team.status().message().find("no building 'Tower 9'"), std::string::npos) << team.status();
+  auto lang = ParseEstate("site: demo\nlanguages: [fr]\nteams:\n  - {id: plumbing}\n");
+  EXPECT_NE(lang.status().message().find("Lobby speaks"), std::string::npos) << lang.status();
+}
+
+TEST(EstateRegisterParseTest, ADryRunNamesTheBuildingThatChanged) {
+  auto a = ParseEstate("site: demo\nteams:\n  - {id: plumbing}\nbuildings:\n  - {name: Tower 1, floors: 1-3, units: A-B}\n");
+  auto b = ParseEstate("site: demo\nteams:\n  - {id: plumbing}\nbuildings:\n  - {name: Tower 1, floors: 1-4, units: A-B}\n"
+                       "  - {name: Tower 2, floors: 1, units: A}\n");
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto changes = EstateChanges(*a, *b);
+  ASSERT_EQ(changes.size(), 2u) << absl::StrJoin(changes, "; ");
+  EXPECT_EQ(changes[0].substr(0, 17), "building Tower 1:");
+  EXPECT_EQ(changes[1], "building Tower 2 added");
 }
 
 }  // namespace
