@@ -86,17 +86,20 @@ absl::StatusOr<std::optional<v1::Call>> Calls::Mutate(const std::string& id, con
   return call;
 }
 
-v1::ScreenPop Calls::Lookup(const std::string& caller) {
+v1::ScreenPop Calls::Lookup(std::string& number) {
   v1::ScreenPop pop;
-  auto found = api_.FindByPhone(caller);
-  if (!found.ok() || found->empty()) return pop;  // a withheld or unknown number: nobody on file
-  const v1::Resident& r = found->front();
+  auto resolved = api_.ResolvePhone(number);
+  if (!resolved.ok()) return pop;  // a withheld or unreadable number: nobody on file
+  number = resolved->phone();      // once, here at the edge: "91234506" is "+85291234506" from now on
+  const auto& found = resolved->residents();
+  if (found.empty()) return pop;
+  const v1::Resident& r = found[0];
   pop.set_resident_id(r.id());
   pop.set_name(r.name());
   *pop.mutable_unit() = r.unit();
   pop.set_language(r.language());
   for (const auto& t : r.tags()) pop.add_tags(t);
-  pop.set_other_residents(static_cast<int>(found->size()) - 1);
+  pop.set_other_residents(found.size() - 1);
   auto mine = api_.ListMine(r, 20);
   if (!mine.ok()) return pop;
   int surveys_looked_at = 0;
@@ -152,12 +155,13 @@ absl::Status Calls::Ringing(const std::string& id, const std::string& caller, co
   auto known = Load(id);
   if (!known.ok()) return known.status();
   if (known->has_value()) return absl::OkStatus();  // Newchannel and QueueCallerJoin both say so
-  v1::ScreenPop pop = Lookup(caller);  // outside the lock: it asks other services
+  std::string number = caller;
+  v1::ScreenPop pop = Lookup(number);  // outside the lock: it asks other services
   absl::Time now = clock_.Now();
   return Mutate(id, "call.ringing", [&](v1::Call& c) {
            if (c.state() != v1::CALL_STATE_UNSPECIFIED) return false;
            c.set_site_id(site->second);
-           c.set_caller(caller);
+           c.set_caller(number);
            c.set_line(line);
            c.set_state(v1::CALL_STATE_RINGING);
            *c.mutable_started_at() = ToTimestamp(now);

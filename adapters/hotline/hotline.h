@@ -81,7 +81,9 @@ class Calls {
   /// as `type`, under the lock.
   absl::StatusOr<std::optional<v1::Call>> Mutate(const std::string& id, const std::string& type,
                                                  const std::function<bool(v1::Call&)>& change);
-  v1::ScreenPop Lookup(const std::string& caller);
+  /// The screen-pop for a caller; `number` becomes the caller's number in E.164 where it can
+  /// be read (a withheld or unreadable one stays as the PBX sent it).
+  v1::ScreenPop Lookup(std::string& number);
   std::string AgentName(const std::string& channel) const;
   void Timeline(const v1::Call& call, const std::string& text, const std::string& key, const std::string& ticket = "");
   /// Gives the call's rating to its ticket's survey when both are known.

@@ -206,6 +206,7 @@ TEST_F(HotlineTest, ScreenPopAnswerLogAndRateOverAmi) {
   pbx_.Event({{"Event", "QueueCallerJoin"}, {"Queue", "hotline-q"}, {"CallerIDNum", "91234567"}, {"Uniqueid", call}, {"Linkedid", call}});
   v1::CallEvent ringing = Next("call.ringing");
   EXPECT_EQ(ringing.call().id(), call);
+  EXPECT_EQ(ringing.call().caller(), "+85291234567") << "the PBX's local number, in E.164 from the edge on";
   EXPECT_EQ(ringing.call().caller_profile().resident_id(), resident_);
   EXPECT_EQ(ringing.call().caller_profile().unit().room(), "A");
   EXPECT_EQ(ringing.call().caller_profile().tags(0), "elderly");
@@ -262,7 +263,7 @@ TEST_F(HotlineTest, AMissedCallAfterAReconnectBecomesACallbackTask) {
   pbx_.Drop();
   ASSERT_TRUE(WaitFor([&] { return pbx_.logins() >= 2; }));  // the client came back and logged in again
   const std::string call = "1800000100.5";
-  pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-00000020"}, {"CallerIDNum", "+85291234567"}, {"Exten", "8000"},
+  pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-00000020"}, {"CallerIDNum", "91234567"}, {"Exten", "8000"},
               {"Uniqueid", call}, {"Linkedid", call}});
   Next("call.ringing");
   pbx_.Event({{"Event", "Hangup"}, {"Channel", "PJSIP/trunk-00000020"}, {"Uniqueid", call}, {"Linkedid", call}, {"Cause", "16"}});
@@ -275,6 +276,8 @@ TEST_F(HotlineTest, AMissedCallAfterAReconnectBecomesACallbackTask) {
   EXPECT_EQ(tasks.value.tasks(0).reason(), "missed_call");
   EXPECT_EQ(tasks.value.tasks(0).resident_id(), resident_);
   EXPECT_EQ(tasks.value.tasks(0).name(), "Ah Po Wong");
+  EXPECT_EQ(tasks.value.tasks(0).phone(), "+85291234567") << "the call's number and the task's are one, in E.164";
+  EXPECT_EQ(missed.call().caller(), "+85291234567");
   // A call on a line that is not the hotline is none of Lobby's business.
   pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-00000021"}, {"CallerIDNum", "91234567"}, {"Exten", "9999"},
               {"Uniqueid", "1800000100.9"}, {"Linkedid", "1800000100.9"}});
