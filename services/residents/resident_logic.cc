@@ -177,7 +177,11 @@ absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
   if (r.role() == v1::RESIDENT_ROLE_UNSPECIFIED || !v1::ResidentRole_IsValid(r.role())) {
     return absl::InvalidArgumentError("role is required: owner, tenant or family");
   }
-  if (r.language().empty()) r.set_language(config_.default_language);
+  if (r.language().empty()) {
+    // The estate's own first language, else --default-language.
+    auto reg = registers_ != nullptr ? registers_->Get(r.unit().site_id()) : nullptr;
+    r.set_language(reg && !reg->proto().languages().empty() ? reg->proto().languages(0) : config_.default_language);
+  }
   if (!IsSupportedLanguage(r.language())) {
     return absl::InvalidArgumentError(absl::StrCat("language '", r.language(), "' is not zh-Hant, zh-Hans or en"));
   }

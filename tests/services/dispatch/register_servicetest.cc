@@ -21,6 +21,7 @@ std::string Estate(const std::string& tower1_floors = "1-3") {
   return R"(
 site: demo
 time_zone: Asia/Hong_Kong
+languages: [en, zh-Hant]
 teams:
   - {id: plumbing, categories: [plumbing]}
   - {id: maintenance, categories: [gas]}
@@ -120,6 +121,7 @@ TEST_F(RegisterTest, AResidentsFlatMustBeInTheRegisterAndIsStoredAsItSpellsIt) {
   EXPECT_EQ(good.value.unit().building(), "Tower 1");
   EXPECT_EQ(good.value.unit().floor(), "2");
   EXPECT_EQ(good.value.unit().room(), "C");
+  EXPECT_EQ(good.value.language(), "en") << "the estate's first language, not --default-language (zh-Hant)";
 
   // A move to a flat that does not exist is refused; an update that leaves the unit alone is not
   // checked (so residents from before the register keep working).
