@@ -9,6 +9,8 @@
 
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
@@ -350,6 +352,60 @@ TEST_F(LobbydTest, ErrorsAndExitCodes) {
   EXPECT_NE(residents.out.find("merge SURVIVOR_ID MERGED_ID"), std::string::npos) << residents.out;
   EXPECT_EQ(residents.out.find("dispatch "), std::string::npos) << residents.out;
   EXPECT_LT(std::count(residents.out.begin(), residents.out.end(), '\n'), 40) << residents.out;
+}
+
+// An anonymous complaint's reporter is named in no log line about it and in no message about it
+// to anyone but the resident: lobbyd logs at debug level while the complaint is filed, routed,
+// pushed to the desk member and commented on.
+TEST_F(LobbydTest, AnAnonymousComplaintsReporterIsInNoLogLineAndNoStaffMessage) {
+  lobbyd_.reset();
+  std::filesystem::remove(dir_ + "/ready");
+  lobbyd_ = Start({"--log-level", "debug"});
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(dir_ + "/ready"); })) << Log();
+  addr_ = testing::ReadyGrpcAddress(dir_ + "/ready");
+  std::string estate = dir_ + "/estate.yaml";
+  std::ofstream(estate) << "site: demo\nteams:\n  - {id: desk, categories: [noise]}\n"
+                           "members:\n  - {id: ng, teams: [desk], on_call: true, contact: {channel: telegram, id: \"555000\"}}\n"
+                           "rules:\n  - {name: complaints, match: {kind: [complaint]}, team: desk}\n";
+  ASSERT_EQ(Ctl({"apply", "-f", estate}).exit_code, 0);
+  ASSERT_EQ(Ctl({"residents", "create", "--name", "陳大文", "--phone", "9123 4567", "--site", "demo", "--building", "Tower 1",
+                 "--floor", "8", "--room", "C", "--role", "tenant"}).exit_code, 0);  // RS-10001
+  ASSERT_EQ(Ctl({"residents", "link", "RS-10001", "--channel", "line", "--external-id", "U4af4980629"}).exit_code, 0);
+  auto filed = Ctl({"complaints", "create", "--site", "demo", "--building", "Tower 1", "--area", "podium", "--category", "noise",
+                    "--subject", "noise", "--description", "樓上每晚凌晨都好嘈", "--channel", "line", "--resident", "RS-10001",
+                    "--anonymous"});
+  ASSERT_EQ(filed.exit_code, 0) << filed.err;
+  ASSERT_TRUE(WaitFor([&] { return Ctl({"complaints", "get", "C-10001"}).out.find("assignee     ng") != std::string::npos; }));
+  ASSERT_EQ(Ctl({"complaints", "comment", "C-10001", "--text", "We will speak to the flat above tonight"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = redis_.conn().Command({"XLEN", "lobby:q:outbound:telegram"});
+    return r.ok() && r->integer >= 1;
+  })) << "the desk member was told";
+  absl::SleepFor(absl::Milliseconds(300));  // the consumers' last lines
+
+  const std::vector<std::string> reporter = {"RS-10001", "9123", "4567", "陳", "U4af4980629"};
+  int about = 0;
+  for (absl::string_view line : absl::StrSplit(Log(), '\n')) {
+    if (!absl::StrContains(line, "C-10001")) continue;
+    ++about;
+    for (const auto& r : reporter) EXPECT_FALSE(absl::StrContains(line, r)) << "names the reporter (" << r << "): " << line;
+  }
+  EXPECT_GE(about, 2) << "created and assigned, at least: " << Log();
+  auto streams = redis_.conn().Command({"KEYS", "lobby:q:outbound:*"});
+  ASSERT_TRUE(streams.ok());
+  int messages = 0;
+  for (const auto& stream : streams->elements) {
+    auto entries = redis_.conn().Command({"XRANGE", stream.str, "-", "+"});
+    ASSERT_TRUE(entries.ok());
+    for (const auto& e : entries->elements) {
+      std::string fields;
+      for (const auto& f : e.elements[1].elements) fields += f.str + "\x1f";
+      if (!absl::StrContains(fields, "C-10001") || absl::StrContains(fields, "U4af4980629")) continue;  // the resident's own
+      ++messages;
+      for (const auto& r : reporter) EXPECT_FALSE(absl::StrContains(fields, r)) << stream.str << " names the reporter (" << r << "): " << fields;
+    }
+  }
+  EXPECT_GE(messages, 1) << "the desk member's message was looked at";
 }
 
 TEST_F(LobbydTest, SigtermStopsCleanly) {

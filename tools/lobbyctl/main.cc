@@ -75,7 +75,7 @@ repairs:
   get ID
   list --site S [--status S] [--team T] [--assignee A] [--category C] [--building B]
        [--resident RS-ID] [--priority P2] [--page-size N] [--page-token T] [--all]
-  assign ID --team T [--assignee NAME] [--note N]
+  assign ID --team T [--assignee MEMBER-ID] [--note N]
   ack|arrive|resolve|close|reopen|cancel|resume ID [--note N] [--expected-version V]
   hold ID --reason resident_absent|waiting_parts|no_access [--note N]
   visit ID --start "2026-12-01 10:00" --end "2026-12-01 12:00" [--entry-permission] [--key-note N]
