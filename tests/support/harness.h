@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -80,10 +81,23 @@ inline v1::Ticket GetRepair(v1::RepairService::Stub& repairs, const std::string&
   return CallRpc(repairs, &v1::RepairService::Stub::GetRepair, req, kAdminToken).value;
 }
 
-/// A tokens file (ROLE TOKEN NAME lines) with `tokens`, beside the harness's own --tokens.
+/// A tokens file (ROLE TOKEN NAME lines) with `tokens`, beside the harness's own --tokens;
+/// removed when the test program exits.
 inline std::string TokensFile(const std::vector<std::array<std::string, 3>>& tokens) {
+  struct Files {
+    std::mutex mu;
+    std::vector<std::string> paths;
+    ~Files() {
+      for (const auto& p : paths) ::unlink(p.c_str());
+    }
+  };
+  static Files files;
   char path[] = "/tmp/lobby-tokens-XXXXXX";
   int fd = mkstemp(path);
+  {
+    std::lock_guard lock(files.mu);
+    files.paths.push_back(path);
+  }
   std::string text;
   for (const auto& [role, token, name] : tokens) text += role + " " + token + " " + name + "\n";
   (void)!::write(fd, text.data(), text.size());
