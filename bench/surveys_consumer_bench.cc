@@ -56,31 +56,38 @@ void Publish(redis::Client& client, int tickets, const std::string& site) {
 int main(int argc, char** argv) {
   int tickets = argc > 1 ? std::atoi(argv[1]) : 5000;
   (void)log::Init("text", "warn");
-  lobby::testing::RedisServer redis;
-  redis::Client client(redis.options());
-  surveys::SurveyStore store(client);
-  NoResidents residents;
-  NoTickets reopener;
-  surveys::SurveyLogic logic(store, SystemClock::Get(), residents, reopener);
   std::printf("surveys consumer: %d tickets, 4 events each\n", tickets);
-  for (int parallel : {1, 8}) {
-    std::string site = absl::StrCat("bench", parallel);
-    (void)client.Command({"DEL", queue::kTicketsStream});
-    Publish(client, tickets, site);
-    queue::ConsumerOptions o;
-    o.stream = queue::kTicketsStream;
-    o.group = absl::StrCat("surveys", parallel);
-    o.consumer = "c1";
-    o.block = absl::Milliseconds(100);
-    o.parallel = parallel;
-    queue::Consumer c(redis.options(), o, [&](const queue::Entry& e) { return logic.HandleEvent(e); });
-    auto start = bench::Clock::now();
-    c.Start();
-    uint64_t total = static_cast<uint64_t>(tickets) * 4;
-    while (c.handled() + c.failed() < total) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    double s = bench::Seconds(start, bench::Clock::now());
-    c.Stop();
-    bench::Report(absl::StrCat("events handled, parallel ", parallel, c.failed() ? " (with failures!)" : ""), total, s);
+  // Without persistence, then as production runs Redis: AOF with an fsync per write.
+  for (bool fsync : {false, true}) {
+    lobby::testing::RedisServer::Config config;
+    if (fsync) config.extra_args = {"--appendonly", "yes", "--appendfsync", "always"};
+    lobby::testing::RedisServer redis(config);
+    redis::Client client(redis.options());
+    surveys::SurveyStore store(client);
+    NoResidents residents;
+    NoTickets reopener;
+    surveys::SurveyLogic logic(store, SystemClock::Get(), residents, reopener);
+    for (int parallel : {1, 8}) {
+      std::string site = absl::StrCat("bench", parallel);
+      (void)client.Command({"DEL", queue::kTicketsStream});
+      Publish(client, tickets, site);
+      queue::ConsumerOptions o;
+      o.stream = queue::kTicketsStream;
+      o.group = absl::StrCat("surveys", parallel);
+      o.consumer = "c1";
+      o.block = absl::Milliseconds(100);
+      o.parallel = parallel;
+      queue::Consumer c(redis.options(), o, [&](const queue::Entry& e) { return logic.HandleEvent(e); });
+      auto start = bench::Clock::now();
+      c.Start();
+      uint64_t total = static_cast<uint64_t>(tickets) * 4;
+      while (c.handled() + c.failed() < total) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      double s = bench::Seconds(start, bench::Clock::now());
+      c.Stop();
+      bench::Report(absl::StrCat("events handled, parallel ", parallel, fsync ? ", appendfsync always" : ", no persistence",
+                                 c.failed() ? " (with failures!)" : ""),
+                    total, s);
+    }
   }
   return 0;
 }
