@@ -1,9 +1,9 @@
 #pragma once
 
 #include <algorithm>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -21,7 +21,9 @@ inline void Report(const std::string& name, size_t ops, double seconds,
   std::printf("%-46s %8zu ops %7.2f s %10.0f ops/s", name.c_str(), ops, seconds, ops / seconds);
   if (!latencies_ms.empty()) {
     std::sort(latencies_ms.begin(), latencies_ms.end());
-    auto pct = [&](double p) { return latencies_ms[static_cast<size_t>(p * (latencies_ms.size() - 1))]; };
+    auto pct = [&](double p) {
+      return latencies_ms[static_cast<size_t>(p * (latencies_ms.size() - 1))];
+    };
     std::printf("   p50 %.2f ms  p99 %.2f ms", pct(0.50), pct(0.99));
   }
   std::printf("\n");

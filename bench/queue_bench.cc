@@ -14,8 +14,11 @@ int main(int argc, char** argv) {
   int producers = 64;
   lobby::testing::RedisServer server;
   redis::Client client(server.options());
-  queue::Fields fields = {{"v", "1"}, {"type", "ticket.created"}, {"ticket_id", "R-10001"},
-                          {"resident_id", "RS-10001"}, {"site_id", "demo"}};
+  queue::Fields fields = {{"v", "1"},
+                          {"type", "ticket.created"},
+                          {"ticket_id", "R-10001"},
+                          {"resident_id", "RS-10001"},
+                          {"site_id", "demo"}};
   std::printf("queue: %d entries, %d concurrent producers\n", total, producers);
   auto start = bench::Clock::now();
   std::atomic<int> next{0};
@@ -26,7 +29,8 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : ts) t.join();
-  bench::Report("produce (Publish, pipelined across callers)", total, bench::Seconds(start, bench::Clock::now()));
+  bench::Report("produce (Publish, pipelined across callers)", total,
+                bench::Seconds(start, bench::Clock::now()));
 
   for (int batch : {1, 64, 256}) {
     std::string group = "g" + std::to_string(batch);
@@ -39,10 +43,12 @@ int main(int argc, char** argv) {
     queue::Consumer c(server.options(), o, [](const queue::Entry&) { return absl::OkStatus(); });
     start = bench::Clock::now();
     c.Start();
-    while (c.handled() < static_cast<uint64_t>(total)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (c.handled() < static_cast<uint64_t>(total))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     auto end = bench::Clock::now();
     c.Stop();
-    bench::Report("consume + ack, batch " + std::to_string(batch), total, bench::Seconds(start, end));
+    bench::Report("consume + ack, batch " + std::to_string(batch), total,
+                  bench::Seconds(start, end));
   }
   return 0;
 }

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   int threads = 64, per_thread = 2000;
   if (argc > 1) per_thread = std::atoi(argv[1]);
   lobby::testing::RedisServer server;
-  std::printf("redis write path: %d threads x %d XADD each, one at a time per thread\n", threads, per_thread);
+  std::printf("redis write path: %d threads x %d XADD each, one at a time per thread\n", threads,
+              per_thread);
 
   {
     auto start = bench::Clock::now();

@@ -5,8 +5,8 @@
 #include <mutex>
 
 #include "bench/bench_util.h"
-#include "services/common/log.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/log.h"
 #include "tests/support/harness.h"
 
 using namespace lobby;
@@ -65,47 +65,57 @@ int main(int argc, char** argv) {
 
   int failures = 0;
   auto t0 = bench::Clock::now();
-  auto lat = Drive(total, in_flight, [&](int i, auto done) {
-    auto* c = new Call;
-    make_ctx(c->ctx);
-    auto* r = c->create.mutable_resident();
-    r->set_name("Bench Resident");
-    r->add_phones("+852" + std::to_string(61000000 + i));
-    r->mutable_unit()->set_site_id("bench");
-    r->mutable_unit()->set_building("Tower " + std::to_string(1 + i % 4));
-    r->mutable_unit()->set_floor(std::to_string(1 + i % 40));
-    r->mutable_unit()->set_room(std::string(1, static_cast<char>('A' + i % 8)));
-    r->set_role(v1::RESIDENT_ROLE_OWNER);
-    stub->async()->CreateResident(&c->ctx, &c->create, &c->resident, [c, done](grpc::Status s) {
-      delete c;
-      done(s.ok());
-    });
-  }, &failures);
+  auto lat = Drive(
+      total, in_flight,
+      [&](int i, auto done) {
+        auto* c = new Call;
+        make_ctx(c->ctx);
+        auto* r = c->create.mutable_resident();
+        r->set_name("Bench Resident");
+        r->add_phones("+852" + std::to_string(61000000 + i));
+        r->mutable_unit()->set_site_id("bench");
+        r->mutable_unit()->set_building("Tower " + std::to_string(1 + i % 4));
+        r->mutable_unit()->set_floor(std::to_string(1 + i % 40));
+        r->mutable_unit()->set_room(std::string(1, static_cast<char>('A' + i % 8)));
+        r->set_role(v1::RESIDENT_ROLE_OWNER);
+        stub->async()->CreateResident(&c->ctx, &c->create, &c->resident, [c, done](grpc::Status s) {
+          delete c;
+          done(s.ok());
+        });
+      },
+      &failures);
   bench::Report("CreateResident", total, bench::Seconds(t0, bench::Clock::now()), lat);
 
   // One identity per resident, then resolve them.
-  Drive(total, in_flight, [&](int i, auto done) {
-    auto* c = new Call;
-    make_ctx(c->ctx);
-    c->link.set_resident_id("RS-" + std::to_string(10001 + i));
-    c->link.set_channel(v1::CHANNEL_TELEGRAM);
-    c->link.set_external_id(std::to_string(7000000 + i));
-    stub->async()->LinkIdentity(&c->ctx, &c->link, &c->resident, [c, done](grpc::Status s) {
-      delete c;
-      done(s.ok());
-    });
-  }, &failures);
+  Drive(
+      total, in_flight,
+      [&](int i, auto done) {
+        auto* c = new Call;
+        make_ctx(c->ctx);
+        c->link.set_resident_id("RS-" + std::to_string(10001 + i));
+        c->link.set_channel(v1::CHANNEL_TELEGRAM);
+        c->link.set_external_id(std::to_string(7000000 + i));
+        stub->async()->LinkIdentity(&c->ctx, &c->link, &c->resident, [c, done](grpc::Status s) {
+          delete c;
+          done(s.ok());
+        });
+      },
+      &failures);
   t0 = bench::Clock::now();
-  lat = Drive(total, in_flight, [&](int i, auto done) {
-    auto* c = new Call;
-    make_ctx(c->ctx);
-    c->resolve.set_channel(v1::CHANNEL_TELEGRAM);
-    c->resolve.set_external_id(std::to_string(7000000 + (i * 7919) % total));
-    stub->async()->ResolveIdentity(&c->ctx, &c->resolve, &c->resolved, [c, done](grpc::Status s) {
-      delete c;
-      done(s.ok());
-    });
-  }, &failures);
+  lat = Drive(
+      total, in_flight,
+      [&](int i, auto done) {
+        auto* c = new Call;
+        make_ctx(c->ctx);
+        c->resolve.set_channel(v1::CHANNEL_TELEGRAM);
+        c->resolve.set_external_id(std::to_string(7000000 + (i * 7919) % total));
+        stub->async()->ResolveIdentity(&c->ctx, &c->resolve, &c->resolved,
+                                       [c, done](grpc::Status s) {
+                                         delete c;
+                                         done(s.ok());
+                                       });
+      },
+      &failures);
   bench::Report("ResolveIdentity", total, bench::Seconds(t0, bench::Clock::now()), lat);
   if (failures) std::printf("FAILED calls: %d\n", failures);
   return failures ? 1 : 0;

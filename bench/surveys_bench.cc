@@ -32,15 +32,17 @@ constexpr int kDays = 90;
 void Generate(redis::Connection& conn, const std::string& site, int responses) {
   const char* buildings[] = {"Tower 1", "Tower 2", "Tower 3", "Block A"};
   const char* teams[] = {"plumbing", "electrical", "maintenance", "cleaning"};
-  const char* categories[] = {"plumbing", "electrical", "lift", "doors_locks", "cleaning", "pest", "noise", "security"};
+  const char* categories[] = {"plumbing", "electrical", "lift",  "doors_locks",
+                              "cleaning", "pest",       "noise", "security"};
   const char* channels[] = {"whatsapp", "wechat", "sms"};
   std::mt19937 rng(11);
   // Sum first by day and dimensions, then expand each distinct combination once.
   std::map<std::pair<int, std::string>, std::map<std::string, int64_t>> raw;
   for (int i = 0; i < responses; ++i) {
     int team = rng() % 4;
-    std::string key = absl::StrCat(buildings[rng() % 4], "\x1e", teams[team], "\x1e", teams[team], "-", rng() % 3, "\x1e",
-                                   categories[rng() % 8], "\x1e", channels[rng() % 3]);
+    std::string key =
+        absl::StrCat(buildings[rng() % 4], "\x1e", teams[team], "\x1e", teams[team], "-", rng() % 3,
+                     "\x1e", categories[rng() % 8], "\x1e", channels[rng() % 3]);
     auto& m = raw[{static_cast<int>(rng() % kDays), key}];
     int overall = 1 + rng() % 5;
     m["responses"]++;
@@ -56,7 +58,8 @@ void Generate(redis::Connection& conn, const std::string& site, int responses) {
     std::vector<std::string> d = absl::StrSplit(day_key.second, '\x1e');
     surveys::Dims dims{d[0], d[1], d[2], d[3], d[4]};
     surveys::Metrics m(metrics.begin(), metrics.end());
-    for (const auto& inc : surveys::Expand(dims, kStart + absl::Hours(24 * day_key.first + 10), kHongKong, m)) {
+    for (const auto& inc :
+         surveys::Expand(dims, kStart + absl::Hours(24 * day_key.first + 10), kHongKong, m)) {
       fields[inc.key][inc.field] += inc.delta;
     }
   }
@@ -76,7 +79,8 @@ void Generate(redis::Connection& conn, const std::string& site, int responses) {
     }
   }
   if (!batch.empty()) (void)conn.Run(batch);
-  std::printf("%s: %d responses -> %zu counter hashes, %zu fields\n", site.c_str(), responses, fields.size(), n);
+  std::printf("%s: %d responses -> %zu counter hashes, %zu fields\n", site.c_str(), responses,
+              fields.size(), n);
 }
 
 }  // namespace
@@ -87,10 +91,14 @@ int main(int argc, char** argv) {
   lobby::testing::RedisServer redis;
   lobby::testing::Harness lobbyd(redis, SystemClock::Get(), bench::ExtraFlags());
   auto stub = v1::SurveyService::NewStub(lobbyd.channel);
-  for (auto [site, n] : {std::pair<std::string, int>{"small", 10000}, {"large", 1000000}, {"huge", 5000000}}) {
+  for (auto [site, n] :
+       {std::pair<std::string, int>{"small", 10000}, {"large", 1000000}, {"huge", 5000000}}) {
     v1::ApplySurveySettingsRequest apply;
     apply.set_yaml(absl::StrCat("surveys: {site: ", site, ", time_zone: Asia/Hong_Kong}"));
-    if (!lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::ApplySettings, apply, lobby::testing::kAdminToken).ok()) return 1;
+    if (!lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::ApplySettings, apply,
+                                 lobby::testing::kAdminToken)
+             .ok())
+      return 1;
     Generate(redis.conn(), site, n);
   }
   for (std::string site : {"small", "large", "huge"}) {
@@ -115,14 +123,22 @@ int main(int argc, char** argv) {
     *card.mutable_from() = ToTimestamp(kStart + absl::Hours(24 * 60));
     *card.mutable_to() = ToTimestamp(kStart + absl::Hours(24 * 90));
     std::vector<Query> list = {
-        {"trends: 90 days x building", [&] {
-           return lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::GetTrends, by_day, lobby::testing::kAgentToken).status;
+        {"trends: 90 days x building",
+         [&] {
+           return lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::GetTrends, by_day,
+                                          lobby::testing::kAgentToken)
+               .status;
          }},
-        {"trends: 13 weeks, team filter", [&] {
-           return lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::GetTrends, by_week, lobby::testing::kAgentToken).status;
+        {"trends: 13 weeks, team filter",
+         [&] {
+           return lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::GetTrends, by_week,
+                                          lobby::testing::kAgentToken)
+               .status;
          }},
         {"scorecard: team, 30 days + previous 30", [&] {
-           return lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::GetScorecard, card, lobby::testing::kAgentToken).status;
+           return lobby::testing::CallRpc(*stub, &v1::SurveyService::Stub::GetScorecard, card,
+                                          lobby::testing::kAgentToken)
+               .status;
          }}};
     for (auto& q : list) {
       std::vector<double> ms;

@@ -10,7 +10,7 @@
 #include "services/common/log.h"
 #include "services/common/queue.h"
 #include "services/surveys/survey_logic.h"
-#include "services/surveys/survey_store.h"
+#include "services/surveys/redis_survey_store.h"
 #include "tests/support/redis_server.h"
 
 using namespace lobby;
@@ -20,8 +20,11 @@ namespace {
 // The counting path asks no other service: these answer nothing.
 class NoResidents final : public surveys::ResidentDirectory {
  public:
-  absl::StatusOr<v1::Resident> Get(absl::string_view) override { return absl::NotFoundError("bench"); }
-  absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view, absl::string_view) override {
+  absl::StatusOr<v1::Resident> Get(absl::string_view) override {
+    return absl::NotFoundError("bench");
+  }
+  absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view,
+                                                       absl::string_view) override {
     return std::vector<v1::Resident>{};
   }
 };
@@ -31,16 +34,26 @@ class NoTickets final : public surveys::TicketReopener {
 };
 
 void Publish(redis::Client& client, int tickets, const std::string& site) {
-  const char* types[] = {"ticket.created", "ticket.acknowledged", "ticket.on_site", "ticket.resolved"};
+  const char* types[] = {"ticket.created", "ticket.acknowledged", "ticket.on_site",
+                         "ticket.resolved"};
   int64_t at = absl::ToUnixMillis(absl::Now());
   std::vector<redis::Args> batch;
   for (int i = 0; i < tickets; ++i) {
     for (int k = 0; k < 4; ++k) {
-      queue::Fields f = {{"v", "1"},          {"type", types[k]},        {"ticket_id", absl::StrCat("R-", 100000 + i)},
-                         {"kind", "repair"},  {"site_id", site},         {"building", "Tower 1"},
-                         {"category", "plumbing"}, {"priority", "P3"},   {"channel", "whatsapp"},
-                         {"team", "plumbing"}, {"assignee", "lee"},      {"resident_id", "RS-10001"},
-                         {"at", std::to_string(at + k * 600000)},        {"unit", absl::StrCat("Tower 1/3/", i % 40)}};
+      queue::Fields f = {{"v", "1"},
+                         {"type", types[k]},
+                         {"ticket_id", absl::StrCat("R-", 100000 + i)},
+                         {"kind", "repair"},
+                         {"site_id", site},
+                         {"building", "Tower 1"},
+                         {"category", "plumbing"},
+                         {"priority", "P3"},
+                         {"channel", "whatsapp"},
+                         {"team", "plumbing"},
+                         {"assignee", "lee"},
+                         {"resident_id", "RS-10001"},
+                         {"at", std::to_string(at + k * 600000)},
+                         {"unit", absl::StrCat("Tower 1/3/", i % 40)}};
       batch.push_back(queue::XAddArgs(queue::kTicketsStream, f));
       if (batch.size() == 512) {
         (void)client.Run(std::move(batch));
@@ -63,7 +76,7 @@ int main(int argc, char** argv) {
     if (fsync) config.extra_args = {"--appendonly", "yes", "--appendfsync", "always"};
     lobby::testing::RedisServer redis(config);
     redis::Client client(redis.options());
-    surveys::SurveyStore store(client);
+    surveys::RedisSurveyStore store(client);
     NoResidents residents;
     NoTickets reopener;
     surveys::SurveyLogic logic(store, SystemClock::Get(), residents, reopener);
@@ -77,14 +90,17 @@ int main(int argc, char** argv) {
       o.consumer = "c1";
       o.block = absl::Milliseconds(100);
       o.parallel = parallel;
-      queue::Consumer c(redis.options(), o, [&](const queue::Entry& e) { return logic.HandleEvent(e); });
+      queue::Consumer c(redis.options(), o,
+                        [&](const queue::Entry& e) { return logic.HandleEvent(e); });
       auto start = bench::Clock::now();
       c.Start();
       uint64_t total = static_cast<uint64_t>(tickets) * 4;
-      while (c.handled() + c.failed() < total) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      while (c.handled() + c.failed() < total)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
       double s = bench::Seconds(start, bench::Clock::now());
       c.Stop();
-      bench::Report(absl::StrCat("events handled, parallel ", parallel, fsync ? ", appendfsync always" : ", no persistence",
+      bench::Report(absl::StrCat("events handled, parallel ", parallel,
+                                 fsync ? ", appendfsync always" : ", no persistence",
                                  c.failed() ? " (with failures!)" : ""),
                     total, s);
     }

@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return finished == total; });
   }
-  bench::Report("CreateRepair (idempotency key, event)", total, bench::Seconds(t0, bench::Clock::now()), lat);
+  bench::Report("CreateRepair (idempotency key, event)", total,
+                bench::Seconds(t0, bench::Clock::now()), lat);
   if (failures) std::printf("FAILED calls: %d\n", failures.load());
   return failures ? 1 : 0;
 }

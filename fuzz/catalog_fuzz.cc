@@ -5,6 +5,7 @@
 #include "services/tickets/catalog.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  (void)lobby::tickets::ParseCatalog(absl::string_view(reinterpret_cast<const char*>(data), size), "demo");
+  (void)lobby::tickets::ParseCatalog(absl::string_view(reinterpret_cast<const char*>(data), size),
+                                     "demo");
   return 0;
 }

@@ -7,7 +7,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
-  auto update = lobby::telegram::ParseUpdate(body, "https://lobby.example.com/v1/telegram/lobby/file/", "secret");
-  if (update.ok() && update->answered && (update->in.user.empty() || update->chat.empty())) __builtin_trap();
+  auto update = lobby::telegram::ParseUpdate(
+      body, "https://lobby.example.com/v1/telegram/lobby/file/", "secret");
+  if (update.ok() && update->answered && (update->in.user.empty() || update->chat.empty()))
+    __builtin_trap();
   return 0;
 }

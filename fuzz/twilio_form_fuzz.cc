@@ -9,7 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto params = lobby::sms::ParseForm(body);
   if (params.ok()) {
     (void)lobby::sms::FormEncode(*params);
-    (void)lobby::sms::TwilioSignature("auth-token", "https://lobby.example.com/v1/sms/twilio", *params);
+    (void)lobby::sms::TwilioSignature("auth-token", "https://lobby.example.com/v1/sms/twilio",
+                                      *params);
   }
   return 0;
 }

@@ -8,8 +8,8 @@
 #include "adapters/wechat/wechat.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const auto* cipher =
-      new lobby::wechat::Cipher(*lobby::wechat::Cipher::Create("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx5823bf96d3bd56c7"));
+  static const auto* cipher = new lobby::wechat::Cipher(*lobby::wechat::Cipher::Create(
+      "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wx5823bf96d3bd56c7"));
   std::string input(reinterpret_cast<const char*>(data), size);
   (void)cipher->Decrypt(input);
   // And the round trip of whatever the resident wrote.

@@ -30,16 +30,26 @@ std::string CategoryName(const v1::Category& c, const std::string& lang) {
 
 std::string StatusText(v1::TicketStatus s, const std::string& lang) {
   switch (s) {
-    case v1::TICKET_STATUS_NEW: return T(lang, "received", "已收到", "已收到");
-    case v1::TICKET_STATUS_ASSIGNED: return T(lang, "assigned", "已派工", "已派工");
-    case v1::TICKET_STATUS_ACKNOWLEDGED: return T(lang, "being handled", "處理中", "处理中");
-    case v1::TICKET_STATUS_ON_SITE: return T(lang, "technician on site", "師傅已到場", "师傅已到场");
-    case v1::TICKET_STATUS_ON_HOLD: return T(lang, "on hold", "暫停中", "暂停中");
-    case v1::TICKET_STATUS_RESOLVED: return T(lang, "resolved", "已完成", "已完成");
-    case v1::TICKET_STATUS_CLOSED: return T(lang, "closed", "已結案", "已结案");
-    case v1::TICKET_STATUS_REOPENED: return T(lang, "reopened", "已重開", "已重开");
-    case v1::TICKET_STATUS_CANCELLED: return T(lang, "cancelled", "已取消", "已取消");
-    default: return T(lang, "in review", "審核中", "审核中");
+    case v1::TICKET_STATUS_NEW:
+      return T(lang, "received", "已收到", "已收到");
+    case v1::TICKET_STATUS_ASSIGNED:
+      return T(lang, "assigned", "已派工", "已派工");
+    case v1::TICKET_STATUS_ACKNOWLEDGED:
+      return T(lang, "being handled", "處理中", "处理中");
+    case v1::TICKET_STATUS_ON_SITE:
+      return T(lang, "technician on site", "師傅已到場", "师傅已到场");
+    case v1::TICKET_STATUS_ON_HOLD:
+      return T(lang, "on hold", "暫停中", "暂停中");
+    case v1::TICKET_STATUS_RESOLVED:
+      return T(lang, "resolved", "已完成", "已完成");
+    case v1::TICKET_STATUS_CLOSED:
+      return T(lang, "closed", "已結案", "已结案");
+    case v1::TICKET_STATUS_REOPENED:
+      return T(lang, "reopened", "已重開", "已重开");
+    case v1::TICKET_STATUS_CANCELLED:
+      return T(lang, "cancelled", "已取消", "已取消");
+    default:
+      return T(lang, "in review", "審核中", "审核中");
   }
 }
 
@@ -57,7 +67,9 @@ const v1::Category* Find(const v1::Catalog& catalog, const std::string& id) {
   return nullptr;
 }
 
-std::string Clean(const std::string& text) { return absl::AsciiStrToLower(absl::StripAsciiWhitespace(text)); }
+std::string Clean(const std::string& text) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+}
 
 bool Is(const std::string& text, std::initializer_list<const char*> words) {
   std::string t = Clean(text);
@@ -67,10 +79,16 @@ bool Is(const std::string& text, std::initializer_list<const char*> words) {
   return false;
 }
 
-bool IsCancel(const std::string& t) { return Is(t, {"cancel", "/cancel", "stop", "start over", "取消", "重新開始", "重新开始", "算了"}); }
-bool IsMenu(const std::string& t) { return Is(t, {"menu", "/start", "/menu", "hi", "hello", "你好", "您好", "選單", "菜单", "主選單", "主菜单"}); }
+bool IsCancel(const std::string& t) {
+  return Is(t, {"cancel", "/cancel", "stop", "start over", "取消", "重新開始", "重新开始", "算了"});
+}
+bool IsMenu(const std::string& t) {
+  return Is(t, {"menu", "/start", "/menu", "hi", "hello", "你好", "您好", "選單", "菜单", "主選單",
+                "主菜单"});
+}
 bool IsAgent(const std::string& t) {
-  return Is(t, {"agent", "/agent", "human", "person", "service desk", "人工", "客服", "真人", "轉人工", "转人工", "聯絡客服", "联系客服"});
+  return Is(t, {"agent", "/agent", "human", "person", "service desk", "人工", "客服", "真人",
+                "轉人工", "转人工", "聯絡客服", "联系客服"});
 }
 
 // The language to greet a sender Lobby does not know yet in: the provider's hint (Telegram's
@@ -100,23 +118,28 @@ constexpr Subject kSubjects[] = {
     {v1::COMPLAINT_SUBJECT_OTHER, "", "Something else", "其他", "其他"},
 };
 
-
 /// What the register says is wrong, in the resident's language, with the valid choices.
 std::string MissText(const RegisterMiss& m, const std::string& lang) {
   std::string choices = absl::StrJoin(m.choices, lang == "en" ? ", " : "、");
   switch (m.what) {
     case RegisterMiss::What::kBuilding:
       return absl::StrCat(T(lang, "There is no building \"", "找不到「", "找不到「"), m.given,
-                          T(lang, "\" here. Buildings: ", "」座。本屋苑有：", "」栋。本小区有："), choices, T(lang, ".", "。", "。"));
-    case RegisterMiss::What::kFloor:
-      return absl::StrCat(m.building, T(lang, " has no floor ", " 沒有 ", " 没有 "), m.given, T(lang, ". Floors: ", " 樓。樓層：", " 楼。楼层："),
+                          T(lang, "\" here. Buildings: ", "」座。本屋苑有：", "」栋。本小区有："),
                           choices, T(lang, ".", "。", "。"));
+    case RegisterMiss::What::kFloor:
+      return absl::StrCat(m.building, T(lang, " has no floor ", " 沒有 ", " 没有 "), m.given,
+                          T(lang, ". Floors: ", " 樓。樓層：", " 楼。楼层："), choices,
+                          T(lang, ".", "。", "。"));
     case RegisterMiss::What::kRoom:
-      return absl::StrCat(lang == "en" ? absl::StrCat("Floor ", m.floor, " of ", m.building, " has no flat ")
-                                       : absl::StrCat(m.building, " ", m.floor, T(lang, "", "樓沒有 ", "楼没有 ")),
-                          m.given, T(lang, ". Flats: ", " 室。單位：", " 室。房号："), choices, T(lang, ".", "。", "。"));
+      return absl::StrCat(
+          lang == "en" ? absl::StrCat("Floor ", m.floor, " of ", m.building, " has no flat ")
+                       : absl::StrCat(m.building, " ", m.floor, T(lang, "", "樓沒有 ", "楼没有 ")),
+          m.given, T(lang, ". Flats: ", " 室。單位：", " 室。房号："), choices,
+          T(lang, ".", "。", "。"));
     case RegisterMiss::What::kArea:
-      return absl::StrCat(T(lang, "Which part of ", "請問是 ", "请问是 "), m.building, T(lang, "? Choose one, or Skip.", " 的哪個地方？請選擇，或按「略過」。", " 的哪个地方？请选择，或按「跳过」。"));
+      return absl::StrCat(T(lang, "Which part of ", "請問是 ", "请问是 "), m.building,
+                          T(lang, "? Choose one, or Skip.", " 的哪個地方？請選擇，或按「略過」。",
+                            " 的哪个地方？请选择，或按「跳过」。"));
     default:
       return T(lang, "We could not find that place.", "找不到這個地點。", "找不到这个地点。");
   }
@@ -129,14 +152,15 @@ std::string MissText(const RegisterMiss& m, const std::string& lang) {
 /// One sender's state for the length of one message: read in one round trip, written back in one.
 struct Conversation::Session {
   std::string key;
-  std::map<std::string, std::string> f;  // the stored fields: step, options, what the report holds so far
+  std::map<std::string, std::string>
+      f;  // the stored fields: step, options, what the report holds so far
   std::optional<v1::Resident> resident;
   std::string lang;
   std::string site;
-  int misses = 0;                        // messages in a row not understood, before this one
+  int misses = 0;  // messages in a row not understood, before this one
   std::optional<v1::Catalog> catalog;
   std::optional<absl::StatusOr<v1::EstateRegister>> reg;  // asked once per message
-  std::unique_ptr<EstateRegister> checker;                 // its buildings, indexed
+  std::unique_ptr<EstateRegister> checker;                // its buildings, indexed
 
   std::string Get(const std::string& k) const {
     auto it = f.find(k);
@@ -166,8 +190,8 @@ std::string Conversation::Key(v1::Channel channel, const std::string& user) {
   return absl::StrCat("lobby:chat:", ChannelName(channel), ":", user);
 }
 
-absl::Status Conversation::ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::string& user,
-                                        const std::string& survey_id) {
+absl::Status Conversation::ExpectSurvey(redis::Client& redis, v1::Channel channel,
+                                        const std::string& user, const std::string& survey_id) {
   std::string key = Key(channel, user);
   return redis.Run({{"HSET", key, "survey", survey_id}, {"EXPIRE", key, "604800"}}).status();
 }
@@ -183,16 +207,19 @@ Reply Menu(const std::string& lang) {
 }
 
 Reply Welcome(const std::string& lang) {
-  return Reply{T(lang, "Welcome! This chat is not linked to your flat yet.", "歡迎！此對話尚未連結您的單位。", "欢迎！此对话尚未绑定您的房屋。"),
-               {{T(lang, "Link my flat", "連結我的單位", "绑定我的房屋"), "bind"},
-                {T(lang, "Report a common-area problem", "報告公共地方問題", "报告公共区域问题"), "guest"}}};
+  return Reply{
+      T(lang, "Welcome! This chat is not linked to your flat yet.",
+        "歡迎！此對話尚未連結您的單位。", "欢迎！此对话尚未绑定您的房屋。"),
+      {{T(lang, "Link my flat", "連結我的單位", "绑定我的房屋"), "bind"},
+       {T(lang, "Report a common-area problem", "報告公共地方問題", "报告公共区域问题"), "guest"}}};
 }
 
 // The button whose label (or number, counted from 1) was typed instead of pressed.
 std::optional<std::string> Pressed(const std::string& text, const Buttons& options) {
   std::string t = Clean(text);
   int n = 0;
-  if (absl::SimpleAtoi(t, &n) && n >= 1 && n <= static_cast<int>(options.size())) return options[n - 1].second;
+  if (absl::SimpleAtoi(t, &n) && n >= 1 && n <= static_cast<int>(options.size()))
+    return options[n - 1].second;
   for (const auto& [label, data] : options) {
     if (Clean(label) == t) return data;
   }
@@ -207,7 +234,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   auto read = redis_.Run({{"HGETALL", s.key}});
   if (!read.ok()) return read.status();
   const redis::Reply& state = (*read)[0];
-  for (size_t i = 0; i + 1 < state.elements.size(); i += 2) s.f[state.elements[i].str] = state.elements[i + 1].str;
+  for (size_t i = 0; i + 1 < state.elements.size(); i += 2)
+    s.f[state.elements[i].str] = state.elements[i + 1].str;
   auto resident = api_.Resolve(in.channel, in.user);
   if (!resident.ok()) return resident.status();
   s.resident = *std::move(resident);
@@ -225,7 +253,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   s.f.erase("misses");
 
   Inbound effective = in;
-  bool survey_digit = s.Get("step").empty() && !s.Get("survey").empty() && in.text.size() == 1 && in.text[0] >= '1' && in.text[0] <= '5';
+  bool survey_digit = s.Get("step").empty() && !s.Get("survey").empty() && in.text.size() == 1 &&
+                      in.text[0] >= '1' && in.text[0] <= '5';
   if (!in.button && !survey_digit) {  // a button's label or number typed instead of pressed
     Buttons options = DecodeButtons(s.Get("options"));
     if (auto data = Pressed(in.text, options)) {
@@ -241,10 +270,12 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
     log::Get(ChannelName(in.channel))
         ->warn("event=message_refused message={} code={} error=\"{}\"", in.message_id,
                absl::StatusCodeToString(replies.status().code()), replies.status().message());
-    Reply sorry{T(s.lang, "Sorry, we could not take that message. Please try again in other words, or type MENU.",
-                  "對不起，我們未能處理這則訊息。請換個說法再試，或輸入「選單」。",
-                  "对不起，我们未能处理这条消息。请换个说法再试，或输入“菜单”。"),
-                {}};
+    Reply sorry{
+        T(s.lang,
+          "Sorry, we could not take that message. Please try again in other words, or type MENU.",
+          "對不起，我們未能處理這則訊息。請換個說法再試，或輸入「選單」。",
+          "对不起，我们未能处理这条消息。请换个说法再试，或输入“菜单”。"),
+        {}};
     return Replies{std::move(sorry)};
   }
   if (!replies.ok()) return replies.status();
@@ -287,7 +318,8 @@ absl::TimeZone Conversation::Zone(Session& s) {
 
 absl::TimeZone EstateZone(const absl::StatusOr<v1::EstateRegister>& reg, absl::TimeZone fallback) {
   absl::TimeZone zone;
-  if (reg.ok() && !reg->time_zone().empty() && absl::LoadTimeZone(reg->time_zone(), &zone)) return zone;
+  if (reg.ok() && !reg->time_zone().empty() && absl::LoadTimeZone(reg->time_zone(), &zone))
+    return zone;
   return fallback;
 }
 
@@ -336,13 +368,18 @@ std::optional<Reply> Conversation::CheckPlace(Session& s, const std::string& ste
   return s.Ask(again, MissText(*miss, s.lang), PlaceButtons(s, again));
 }
 
-absl::StatusOr<std::vector<Reply>> Conversation::Misunderstood(Session& s, const Inbound& in, Reply again) {
+absl::StatusOr<std::vector<Reply>> Conversation::Misunderstood(Session& s, const Inbound& in,
+                                                               Reply again) {
   if (s.misses + 1 >= 2) return Callback(s, in, "not_understood");
   s.f["misses"] = "1";
-  std::string hint = again.buttons.empty() ? ""
-                                           : T(s.lang, "Please choose one of the options, or type CANCEL. ", "請選擇其中一項，或輸入「取消」。",
-                                               "请选择其中一项，或输入「取消」。");
-  again.text = absl::StrCat(T(s.lang, "Sorry, I did not understand. ", "對不起，我不太明白。", "对不起，我不太明白。"), hint, "\n", again.text);
+  std::string hint =
+      again.buttons.empty()
+          ? ""
+          : T(s.lang, "Please choose one of the options, or type CANCEL. ",
+              "請選擇其中一項，或輸入「取消」。", "请选择其中一项，或输入「取消」。");
+  again.text = absl::StrCat(
+      T(s.lang, "Sorry, I did not understand. ", "對不起，我不太明白。", "对不起，我不太明白。"),
+      hint, "\n", again.text);
   return Replies{std::move(again)};
 }
 
@@ -351,8 +388,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::Step(Session& s, const Inbound&
   const std::string lang = s.lang;
   if (IsCancel(text)) {
     s.Reset();
-    return Replies{{T(lang, "Cancelled.", "已取消。", "已取消。"), {}}, s.resident ? s.Ask("", Menu(lang).text, Menu(lang).buttons)
-                                                                            : s.Ask("", Welcome(lang).text, Welcome(lang).buttons)};
+    return Replies{{T(lang, "Cancelled.", "已取消。", "已取消。"), {}},
+                   s.resident ? s.Ask("", Menu(lang).text, Menu(lang).buttons)
+                              : s.Ask("", Welcome(lang).text, Welcome(lang).buttons)};
   }
   if (IsAgent(text) || text == "menu:agent") return Callback(s, in, "asked_for_desk");
   if (!s.resident) return Unbound(s, in);
@@ -361,10 +399,12 @@ absl::StatusOr<std::vector<Reply>> Conversation::Step(Session& s, const Inbound&
     Reply m = Menu(lang);
     return Replies{s.Ask("", m.text, m.buttons)};
   }
-  if (std::string number = FindTicketNumber(text); !number.empty() && !in.button) return Status(s, number);
+  if (std::string number = FindTicketNumber(text); !number.empty() && !in.button)
+    return Status(s, number);
   const std::string step = s.Get("step");
   if (absl::StartsWith(text, "survey:") || absl::StartsWith(step, "survey") ||
-      (step.empty() && !s.Get("survey").empty() && text.size() == 1 && text[0] >= '1' && text[0] <= '5')) {
+      (step.empty() && !s.Get("survey").empty() && text.size() == 1 && text[0] >= '1' &&
+       text[0] <= '5')) {
     return Survey(s, in);
   }
   if (text == "menu:mine") return Mine(s);
@@ -397,12 +437,16 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
   const std::string& text = in.text;
   const std::string step = s.Get("step");
   auto ask_phone = [&](const std::string& before) {
-    return Replies{s.Ask("bind_phone", before + T(lang, "Please type the mobile number you registered with the management office.",
-                                                   "請輸入您在管理處登記的手提電話號碼。", "请输入您在物业登记的手机号码。"))};
+    return Replies{s.Ask(
+        "bind_phone",
+        before + T(lang, "Please type the mobile number you registered with the management office.",
+                   "請輸入您在管理處登記的手提電話號碼。", "请输入您在物业登记的手机号码。"))};
   };
   auto ask_unit = [&]() {
-    return Replies{s.Ask("bind_unit", T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
-                                        "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A", "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A"))};
+    return Replies{
+        s.Ask("bind_unit", T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
+                             "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A",
+                             "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A"))};
   };
   auto site_buttons = [&]() {
     Buttons sites;
@@ -422,7 +466,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
       s.f["where"] = "common";
     }
     if (text == "guest" && options_.sites.size() > 1) {
-      return Replies{s.Ask("guest_site", T(lang, "Which estate?", "請問是哪個屋苑？", "请问是哪个小区？"), site_buttons())};
+      return Replies{s.Ask("guest_site",
+                           T(lang, "Which estate?", "請問是哪個屋苑？", "请问是哪个小区？"),
+                           site_buttons())};
     }
     if (s.Get("step") == "guest_site") {
       if (!in.button || !absl::StartsWith(text, "site:")) return Misunderstood(s, in, s.Again());
@@ -437,11 +483,18 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
       if (absl::ascii_isdigit(c) || (c == '+' && digits.empty())) digits += c;
     }
     if (digits.size() < 8 || digits.size() > 16) {
-      return Misunderstood(s, in, s.Ask("bind_phone", T(lang, "Please type your mobile number, e.g. 9123 4567.", "請輸入手提電話號碼，例如 9123 4567。", "请输入手机号码，例如 138 0013 8000。")));
+      return Misunderstood(
+          s, in,
+          s.Ask("bind_phone",
+                T(lang, "Please type your mobile number, e.g. 9123 4567.",
+                  "請輸入手提電話號碼，例如 9123 4567。", "请输入手机号码，例如 138 0013 8000。")));
     }
     s.f["phone"] = digits;
     if (options_.sites.size() > 1) {
-      return Replies{s.Ask("bind_site", T(lang, "Which estate do you live in?", "請問您住在哪個屋苑？", "请问您住在哪个小区？"), site_buttons())};
+      return Replies{s.Ask(
+          "bind_site",
+          T(lang, "Which estate do you live in?", "請問您住在哪個屋苑？", "请问您住在哪个小区？"),
+          site_buttons())};
     }
     return ask_unit();
   }
@@ -451,7 +504,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     return ask_unit();
   }
   if (step == "bind_unit") {
-    std::vector<std::string> parts = absl::StrSplit(text, absl::ByAnyChar("/,，、"), absl::SkipWhitespace());
+    std::vector<std::string> parts =
+        absl::StrSplit(text, absl::ByAnyChar("/,，、"), absl::SkipWhitespace());
     if (parts.size() != 3) parts = absl::StrSplit(text, ' ', absl::SkipWhitespace());
     if (parts.size() != 3) return Misunderstood(s, in, ask_unit()[0]);
     v1::StartVerificationRequest req;
@@ -465,29 +519,39 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     u->set_room(std::string(absl::StripAsciiWhitespace(parts[2])));
     if (const EstateRegister* reg = Register(s)) {
       if (auto miss = reg->CheckUnit(*u)) {
-        return Replies{s.Ask("bind_unit", absl::StrCat(MissText(*miss, lang), "\n",
-                                                       T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
-                                                         "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A", "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A")))};
+        return Replies{
+            s.Ask("bind_unit",
+                  absl::StrCat(MissText(*miss, lang), "\n",
+                               T(lang, "Your flat: building / floor / flat, e.g. Tower 1 / 12 / A",
+                                 "您的單位：座數 / 樓層 / 室，例如 Tower 1 / 12 / A",
+                                 "您的房屋：楼栋 / 楼层 / 房号，例如 Tower 1 / 12 / A")))};
       }
     }
     auto started = api_.StartVerification(req);
     if (absl::IsNotFound(started.status()) || absl::IsInvalidArgument(started.status())) {
-      return ask_phone(T(lang, "Sorry, we could not find that number at that flat. ", "對不起，找不到此號碼與單位的登記。",
+      return ask_phone(T(lang, "Sorry, we could not find that number at that flat. ",
+                         "對不起，找不到此號碼與單位的登記。",
                          "对不起，找不到该号码与房屋的登记。"));
     }
     if (absl::IsResourceExhausted(started.status()) || absl::IsAlreadyExists(started.status())) {
       s.Reset();
-      return Replies{{absl::IsAlreadyExists(started.status())
-                          ? T(lang, "This chat is linked to another resident. Please contact the management office.",
-                              "此對話已連結另一位住戶，請聯絡管理處。", "此对话已绑定另一位住户，请联系物业。")
-                          : T(lang, "Too many attempts. Please try again in an hour.", "嘗試次數太多，請一小時後再試。", "尝试次数太多，请一小时后再试。"),
-                      {}}};
+      return Replies{
+          {absl::IsAlreadyExists(started.status())
+               ? T(lang,
+                   "This chat is linked to another resident. Please contact the management office.",
+                   "此對話已連結另一位住戶，請聯絡管理處。", "此对话已绑定另一位住户，请联系物业。")
+               : T(lang, "Too many attempts. Please try again in an hour.",
+                   "嘗試次數太多，請一小時後再試。", "尝试次数太多，请一小时后再试。"),
+           {}}};
     }
     if (!started.ok()) return started.status();
     s.f["verification"] = started->verification_id();
-    return Replies{s.Ask("bind_code", absl::StrCat(T(lang, "We have sent a 6-digit code by SMS to ", "我們已用短訊把 6 位數字驗證碼發送到 ",
+    return Replies{s.Ask("bind_code", absl::StrCat(T(lang, "We have sent a 6-digit code by SMS to ",
+                                                     "我們已用短訊把 6 位數字驗證碼發送到 ",
                                                      "我们已用短信把 6 位数字验证码发送到 "),
-                                                   started->masked_phone(), T(lang, ". Please type it here.", "，請在此輸入。", "，请在此输入。")))};
+                                                   started->masked_phone(),
+                                                   T(lang, ". Please type it here.",
+                                                     "，請在此輸入。", "，请在此输入。")))};
   }
   if (step == "bind_code") {
     std::string code;
@@ -498,32 +562,43 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     req.set_verification_id(s.Get("verification"));
     req.set_code(code);
     auto resident = api_.ConfirmVerification(req);
-    if (absl::IsInvalidArgument(resident.status()) && !absl::StrContains(resident.status().message(), "no attempts")) {
-      return Replies{s.Ask("bind_code", T(lang, "That code is not right. Please check the SMS and type the 6 digits again.",
-                                          "驗證碼不正確，請核對短訊後再輸入 6 位數字。", "验证码不正确，请核对短信后再输入 6 位数字。"))};
+    if (absl::IsInvalidArgument(resident.status()) &&
+        !absl::StrContains(resident.status().message(), "no attempts")) {
+      return Replies{
+          s.Ask("bind_code",
+                T(lang, "That code is not right. Please check the SMS and type the 6 digits again.",
+                  "驗證碼不正確，請核對短訊後再輸入 6 位數字。",
+                  "验证码不正确，请核对短信后再输入 6 位数字。"))};
     }
     if (absl::IsInvalidArgument(resident.status()) || absl::IsNotFound(resident.status()) ||
         absl::IsResourceExhausted(resident.status())) {
       s.Reset();
-      return Replies{{T(lang, "That code can no longer be used.", "此驗證碼已不能使用。", "此验证码已不能使用。"), {}}, Welcome(lang)};
+      return Replies{{T(lang, "That code can no longer be used.", "此驗證碼已不能使用。",
+                        "此验证码已不能使用。"),
+                      {}},
+                     Welcome(lang)};
     }
     if (!resident.ok()) return resident.status();
     s.f.clear();
     std::string rl = resident->language().empty() ? lang : resident->language();
     Reply m = Menu(rl);
-    return Replies{{absl::StrCat(T(rl, "Thank you, ", "多謝，", "谢谢，"), resident->name(),
-                                 T(rl, ". This chat is now linked to ", "。此對話已連結 ", "。此对话已绑定 "),
-                                 UnitText(resident->unit(), rl), T(rl, ".", "。", "。")),
-                    {}},
-                   s.Ask("", m.text, m.buttons)};
+    return Replies{
+        {absl::StrCat(T(rl, "Thank you, ", "多謝，", "谢谢，"), resident->name(),
+                      T(rl, ". This chat is now linked to ", "。此對話已連結 ", "。此对话已绑定 "),
+                      UnitText(resident->unit(), rl), T(rl, ".", "。", "。")),
+         {}},
+        s.Ask("", m.text, m.buttons)};
   }
   if (!step.empty()) return Misunderstood(s, in, s.Again());
   if (std::string number = FindTicketNumber(text); !number.empty()) {
-    return Replies{{T(lang, "Please link your flat first to follow your tickets.", "請先連結您的單位，以查詢個案。", "请先绑定您的房屋，以查询工单。"), {}},
+    return Replies{{T(lang, "Please link your flat first to follow your tickets.",
+                      "請先連結您的單位，以查詢個案。", "请先绑定您的房屋，以查询工单。"),
+                    {}},
                    s.Ask("", Welcome(lang).text, Welcome(lang).buttons)};
   }
   Reply w = Welcome(lang);
-  if (!in.button && !text.empty() && !IsMenu(text)) {  // a greeting is fine; lost twice in a row is not
+  if (!in.button && !text.empty() &&
+      !IsMenu(text)) {  // a greeting is fine; lost twice in a row is not
     if (s.misses > 0) return Callback(s, in, "not_understood");
     s.f["misses"] = "1";
   }
@@ -543,9 +618,12 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
     if (kept.size() > 20) kept.resize(20);
     s.f["photos"] = absl::StrJoin(kept, "\x1f");
     if (text.empty()) {
-      std::string received = absl::StrCat(T(lang, "Photo received (", "收到相片（", "收到照片（"), kept.size(), T(lang, "). ", "）。", "）。"));
+      std::string received = absl::StrCat(T(lang, "Photo received (", "收到相片（", "收到照片（"),
+                                          kept.size(), T(lang, "). ", "）。", "）。"));
       if (step == "photos" || (step.empty() && !s.Get("description").empty())) {
-        return Replies{s.Ask("photos", received + T(lang, "Send more, or press Done.", "可再傳送，或按「完成」。", "可继续发送，或按「完成」。"),
+        return Replies{s.Ask("photos",
+                             received + T(lang, "Send more, or press Done.",
+                                          "可再傳送，或按「完成」。", "可继续发送，或按「完成」。"),
                              {{T(lang, "Done", "完成", "完成"), "photos:done"}})};
       }
       if (!s.Get("description").empty()) {
@@ -553,8 +631,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
         again.text = received + "\n" + again.text;
         return Replies{again};
       }
-      return Replies{s.Ask("category", T(lang, "Photo received. Please describe the problem in a few words.", "收到相片。請簡單描述問題。",
-                                         "收到照片。请简单描述问题。"))};
+      return Replies{
+          s.Ask("category", T(lang, "Photo received. Please describe the problem in a few words.",
+                              "收到相片。請簡單描述問題。", "收到照片。请简单描述问题。"))};
     }
   }
   auto catalog = Catalog(s);
@@ -562,14 +641,17 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
   auto category_buttons = [&]() {
     Buttons b;
     for (const auto& c : (*catalog)->categories()) {
-      if (c.kind() == "repair" && b.size() < 9) b.push_back({CategoryName(c, lang), "cat:" + c.id()});
+      if (c.kind() == "repair" && b.size() < 9)
+        b.push_back({CategoryName(c, lang), "cat:" + c.id()});
     }
     return b;
   };
   if (step.empty() && (in.button || text.empty())) {
-    return Replies{s.Ask("category", T(lang, "What is the problem? Describe it in a few words, or choose:", "請問有什麼問題？請簡單描述，或選擇類別：",
-                                       "请问有什么问题？请简单描述，或选择类别："),
-                         category_buttons())};
+    return Replies{s.Ask(
+        "category",
+        T(lang, "What is the problem? Describe it in a few words, or choose:",
+          "請問有什麼問題？請簡單描述，或選擇類別：", "请问有什么问题？请简单描述，或选择类别："),
+        category_buttons())};
   }
   if (step == "emergency_where") {
     // "Tower 1 G": the building, then the floor.
@@ -585,7 +667,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
     if (in.button && absl::StartsWith(text, "cat:")) category = text.substr(4);
     if (step == "confirm_category" && in.button && text == "yes") category = s.Get("category");
     if (step == "confirm_category" && in.button && text == "no") {
-      return Replies{s.Ask("category", T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："), category_buttons())};
+      return Replies{
+          s.Ask("category",
+                T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："),
+                category_buttons())};
     }
     if (category.empty() && !in.button && !text.empty()) {
       // Free text: the classifier guesses, the resident confirms (an emergency is not asked).
@@ -604,12 +689,18 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
       }
       const v1::Category* guess = c->kind() == "repair" ? Find(**catalog, c->category()) : nullptr;
       if (guess == nullptr) {
-        return Replies{s.Ask("category", T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："), category_buttons())};
+        return Replies{
+            s.Ask("category",
+                  T(lang, "Which kind of problem is it?", "請選擇問題類別：", "请选择问题类别："),
+                  category_buttons())};
       }
       s.f["category"] = guess->id();
       return Replies{s.Ask("confirm_category",
-                           absl::StrCat(T(lang, "A repair: ", "報修類別：", "报修类别："), CategoryName(*guess, lang), T(lang, "? Is that right?", "，對嗎？", "，对吗？")),
-                           {{T(lang, "Yes", "是", "是"), "yes"}, {T(lang, "No, choose", "不是，我自己選", "不是，我自己选"), "no"}})};
+                           absl::StrCat(T(lang, "A repair: ", "報修類別：", "报修类别："),
+                                        CategoryName(*guess, lang),
+                                        T(lang, "? Is that right?", "，對嗎？", "，对吗？")),
+                           {{T(lang, "Yes", "是", "是"), "yes"},
+                            {T(lang, "No, choose", "不是，我自己選", "不是，我自己选"), "no"}})};
     }
     const v1::Category* chosen = category.empty() ? nullptr : Find(**catalog, category);
     if (chosen == nullptr || chosen->kind() != "repair") {
@@ -620,7 +711,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
     return NextRepairQuestion(s);
   }
   if (step == "describe") {
-    if (in.button || text.empty()) return Misunderstood(s, in, s.Ask(step, T(lang, "Please describe the problem in a few words.", "請簡單描述問題。", "请简单描述问题。")));
+    if (in.button || text.empty())
+      return Misunderstood(s, in,
+                           s.Ask(step, T(lang, "Please describe the problem in a few words.",
+                                         "請簡單描述問題。", "请简单描述问题。")));
     s.f["description"] = text;
     return NextRepairQuestion(s);
   }
@@ -638,7 +732,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
     }
     bool picked = in.button && absl::StartsWith(text, "place:");
     std::string value(absl::StripAsciiWhitespace(picked ? text.substr(6) : text));
-    if ((in.button && !picked) || value.empty() || value.size() > 60) return Misunderstood(s, in, s.Again());
+    if ((in.button && !picked) || value.empty() || value.size() > 60)
+      return Misunderstood(s, in, s.Again());
     s.f[step] = value;
     if (auto wrong = CheckPlace(s, step)) return Replies{*std::move(wrong)};
     return NextRepairQuestion(s);
@@ -648,8 +743,11 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
       s.f["photos_done"] = "1";
       return NextRepairQuestion(s);
     }
-    return Misunderstood(s, in, s.Ask(step, T(lang, "Send a photo, or press Done.", "請傳送相片，或按「完成」。", "请发送照片，或按「完成」。"),
-                                      DecodeButtons(s.Get("options"))));
+    return Misunderstood(s, in,
+                         s.Ask(step,
+                               T(lang, "Send a photo, or press Done.", "請傳送相片，或按「完成」。",
+                                 "请发送照片，或按「完成」。"),
+                               DecodeButtons(s.Get("options"))));
   }
   if (step == "window") {
     if (absl::StartsWith(text, "win:")) {
@@ -678,29 +776,43 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
 absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) {
   const std::string& lang = s.lang;
   if (s.Get("description").empty()) {
-    return Replies{s.Ask("describe", T(lang, "Please describe the problem in a few words.", "請簡單描述問題。", "请简单描述问题。"))};
+    return Replies{s.Ask("describe", T(lang, "Please describe the problem in a few words.",
+                                       "請簡單描述問題。", "请简单描述问题。"))};
   }
   if (s.Get("where").empty()) {
-    return Replies{s.Ask("where", T(lang, "Where is it?", "請問問題在哪裡？", "请问问题在哪里？"),
-                         {{absl::StrCat(T(lang, "My flat (", "我的單位（", "我的房屋（"), UnitText(s.resident->unit(), lang), T(lang, ")", "）", "）")), "where:unit"},
-                          {T(lang, "A common area", "公共地方", "公共区域"), "where:common"}})};
+    return Replies{
+        s.Ask("where", T(lang, "Where is it?", "請問問題在哪裡？", "请问问题在哪里？"),
+              {{absl::StrCat(T(lang, "My flat (", "我的單位（", "我的房屋（"),
+                             UnitText(s.resident->unit(), lang), T(lang, ")", "）", "）")),
+                "where:unit"},
+               {T(lang, "A common area", "公共地方", "公共区域"), "where:common"}})};
   }
   bool common = s.Get("where") == "common";
   if (common && s.Get("building").empty()) {
-    return Replies{s.Ask("building", T(lang, "Which building? (e.g. Tower 1)", "請問是哪一座？（例如 Tower 1）", "请问是哪一栋？（例如 Tower 1）"),
+    return Replies{s.Ask("building",
+                         T(lang, "Which building? (e.g. Tower 1)", "請問是哪一座？（例如 Tower 1）",
+                           "请问是哪一栋？（例如 Tower 1）"),
                          PlaceButtons(s, "building"))};
   }
   if (common && s.Get("floor").empty()) {
-    return Replies{s.Ask("floor", T(lang, "Which floor? (e.g. G, 12, B1)", "請問是哪一層？（例如 G、12、B1）", "请问是哪一层？（例如 G、12、B1）"))};
+    return Replies{
+        s.Ask("floor", T(lang, "Which floor? (e.g. G, 12, B1)", "請問是哪一層？（例如 G、12、B1）",
+                         "请问是哪一层？（例如 G、12、B1）"))};
   }
   if (common && s.Get("area").empty()) {
-    return Replies{s.Ask("area", T(lang, "Where exactly? (e.g. lift lobby, car park)", "具體位置？（例如升降機大堂、停車場）", "具体位置？（例如电梯厅、停车场）"),
-                         PlaceButtons(s, "area"))};
+    return Replies{
+        s.Ask("area",
+              T(lang, "Where exactly? (e.g. lift lobby, car park)",
+                "具體位置？（例如升降機大堂、停車場）", "具体位置？（例如电梯厅、停车场）"),
+              PlaceButtons(s, "area"))};
   }
   if (s.Get("photos_done").empty()) {
-    return Replies{s.Ask("photos", T(lang, "You can send photos now (any number). Press Done when finished.", "您可以傳送相片（數量不限），完成後請按「完成」。",
-                                     "您可以发送照片（数量不限），完成后请按「完成」。"),
-                         {{T(lang, s.Get("photos").empty() ? "No photos" : "Done", s.Get("photos").empty() ? "不用相片" : "完成",
+    return Replies{s.Ask("photos",
+                         T(lang, "You can send photos now (any number). Press Done when finished.",
+                           "您可以傳送相片（數量不限），完成後請按「完成」。",
+                           "您可以发送照片（数量不限），完成后请按「完成」。"),
+                         {{T(lang, s.Get("photos").empty() ? "No photos" : "Done",
+                             s.Get("photos").empty() ? "不用相片" : "完成",
                              s.Get("photos").empty() ? "不用照片" : "完成"),
                            "photos:done"}})};
   }
@@ -714,41 +826,59 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
     for (int d = 1; d <= 3; ++d) {
       absl::CivilDay day = today + d;
       for (auto [from, to] : {std::pair{9, 13}, std::pair{14, 18}}) {
-        absl::Time start = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), from), zone);
-        absl::Time end = absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), to), zone);
+        absl::Time start =
+            absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), from), zone);
+        absl::Time end =
+            absl::FromCivil(absl::CivilHour(day.year(), day.month(), day.day(), to), zone);
         std::string label =
             lang == "en" ? absl::StrCat(DayText(start, zone), from < 12 ? " 9am-1pm" : " 2-6pm")
-                         : absl::StrCat(day.month(), "月", day.day(), "日（", kWeekdayHant[static_cast<int>(absl::GetWeekday(day))], "）",
+                         : absl::StrCat(day.month(), "月", day.day(), "日（",
+                                        kWeekdayHant[static_cast<int>(absl::GetWeekday(day))], "）",
                                         from < 12 ? "上午" : "下午");
-        b.push_back({label, absl::StrCat("win:", absl::ToUnixSeconds(start), "-", absl::ToUnixSeconds(end))});
+        b.push_back({label, absl::StrCat("win:", absl::ToUnixSeconds(start), "-",
+                                         absl::ToUnixSeconds(end))});
       }
     }
     b.push_back({T(lang, "Any time", "任何時間", "任何时间"), "win:any"});
-    return Replies{s.Ask("window", T(lang, "When can we visit?", "請問什麼時間方便上門？", "请问什么时间方便上门？"), b)};
+    return Replies{s.Ask(
+        "window", T(lang, "When can we visit?", "請問什麼時間方便上門？", "请问什么时间方便上门？"),
+        b)};
   }
   if (!common && s.Get("entry").empty()) {
-    return Replies{s.Ask("entry", T(lang, "May our staff enter if nobody is home (with the management's key)?", "如家中無人，可否讓員工用管理處鎖匙進入？",
-                                    "如家中无人，可否让员工用物业钥匙进入？"),
-                         {{T(lang, "Yes", "可以", "可以"), "entry:yes"}, {T(lang, "No, I will be home", "不可以，我會在家", "不可以，我会在家"), "entry:no"}})};
+    return Replies{s.Ask(
+        "entry",
+        T(lang, "May our staff enter if nobody is home (with the management's key)?",
+          "如家中無人，可否讓員工用管理處鎖匙進入？", "如家中无人，可否让员工用物业钥匙进入？"),
+        {{T(lang, "Yes", "可以", "可以"), "entry:yes"},
+         {T(lang, "No, I will be home", "不可以，我會在家", "不可以，我会在家"), "entry:no"}})};
   }
   // The summary.
   auto catalog = Catalog(s);
   if (!catalog.ok()) return catalog.status();
   const v1::Category* c = Find(**catalog, s.Get("category"));
   std::vector<std::string> photos = absl::StrSplit(s.Get("photos"), '\x1f', absl::SkipEmpty());
-  std::string where = common ? absl::StrCat(s.Get("building"), " ", s.Get("floor"), s.Get("area") == "-" ? "" : " " + s.Get("area"))
+  std::string where = common ? absl::StrCat(s.Get("building"), " ", s.Get("floor"),
+                                            s.Get("area") == "-" ? "" : " " + s.Get("area"))
                              : UnitText(s.resident->unit(), lang);
-  std::string summary = absl::StrCat(T(lang, "Please confirm:", "請確認：", "请确认："), "\n", T(lang, "Repair: ", "報修：", "报修："),
-                                     c ? CategoryName(*c, lang) : s.Get("category"), "\n", T(lang, "Where: ", "地點：", "地点："), where, "\n",
-                                     T(lang, "Problem: ", "問題：", "问题："), Utf8Prefix(s.Get("description"), 200));
-  if (!photos.empty()) absl::StrAppend(&summary, "\n", T(lang, "Photos: ", "相片：", "照片："), photos.size());
+  std::string summary = absl::StrCat(
+      T(lang, "Please confirm:", "請確認：", "请确认："), "\n",
+      T(lang, "Repair: ", "報修：", "报修："), c ? CategoryName(*c, lang) : s.Get("category"), "\n",
+      T(lang, "Where: ", "地點：", "地点："), where, "\n", T(lang, "Problem: ", "問題：", "问题："),
+      Utf8Prefix(s.Get("description"), 200));
+  if (!photos.empty())
+    absl::StrAppend(&summary, "\n", T(lang, "Photos: ", "相片：", "照片："), photos.size());
   if (!common) {
-    absl::StrAppend(&summary, "\n", T(lang, "Visit: ", "上門時間：", "上门时间："), s.Get("window_label"));
-    absl::StrAppend(&summary, "\n", T(lang, "Entry when nobody is home: ", "無人在家時可進入：", "无人在家时可进入："),
-                    s.Get("entry") == "yes" ? T(lang, "yes", "可以", "可以") : T(lang, "no", "不可以", "不可以"));
+    absl::StrAppend(&summary, "\n", T(lang, "Visit: ", "上門時間：", "上门时间："),
+                    s.Get("window_label"));
+    absl::StrAppend(
+        &summary, "\n",
+        T(lang, "Entry when nobody is home: ", "無人在家時可進入：", "无人在家时可进入："),
+        s.Get("entry") == "yes" ? T(lang, "yes", "可以", "可以")
+                                : T(lang, "no", "不可以", "不可以"));
   }
   return Replies{s.Ask("summary", summary,
-                       {{T(lang, "Confirm", "確認", "确认"), "confirm"}, {T(lang, "Cancel", "取消", "取消"), "cancel"}})};
+                       {{T(lang, "Confirm", "確認", "确认"), "confirm"},
+                        {T(lang, "Cancel", "取消", "取消"), "cancel"}})};
 }
 
 absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const Inbound& in) {
@@ -759,8 +889,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const 
   bool emergency = c != nullptr && c->emergency();
   if (emergency && !s.resident && (s.Get("building").empty() || s.Get("floor").empty())) {
     // A guest's emergency: where, in one question (its answer fills both), then at once.
-    return Replies{s.Ask("emergency_where", T(lang, "EMERGENCY: where is it? Building and floor, e.g. Tower 1 G", "緊急事故：請告訴我們地點（座數及樓層，例如 Tower 1 G）",
-                                              "紧急事故：请告诉我们地点（楼栋及楼层，例如 Tower 1 G）"))};
+    return Replies{s.Ask("emergency_where",
+                         T(lang, "EMERGENCY: where is it? Building and floor, e.g. Tower 1 G",
+                           "緊急事故：請告訴我們地點（座數及樓層，例如 Tower 1 G）",
+                           "紧急事故：请告诉我们地点（楼栋及楼层，例如 Tower 1 G）"))};
   }
   v1::CreateTicketRequest req;
   v1::Ticket* t = req.mutable_ticket();
@@ -792,8 +924,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const 
     std::vector<std::string> w = absl::StrSplit(s.Get("window"), '-');
     int64_t from = 0, to = 0;
     if (w.size() == 2 && absl::SimpleAtoi(w[0], &from) && absl::SimpleAtoi(w[1], &to)) {
-      *t->mutable_repair()->mutable_visit_window()->mutable_start() = ToTimestamp(absl::FromUnixSeconds(from));
-      *t->mutable_repair()->mutable_visit_window()->mutable_end() = ToTimestamp(absl::FromUnixSeconds(to));
+      *t->mutable_repair()->mutable_visit_window()->mutable_start() =
+          ToTimestamp(absl::FromUnixSeconds(from));
+      *t->mutable_repair()->mutable_visit_window()->mutable_end() =
+          ToTimestamp(absl::FromUnixSeconds(to));
     }
     t->mutable_repair()->set_entry_permission(s.Get("entry") == "yes");
   }
@@ -803,20 +937,26 @@ absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const 
     // What the resident typed cannot make a ticket (e.g. a location too long): start again.
     log::Get("chat")->warn("event=repair_rejected error=\"{}\"", created.status().message());
     s.Reset();
-    return Replies{{T(lang, "Sorry, we could not record that. Please try again, or ask for the service desk.", "對不起，未能記錄。請再試，或聯絡客服。",
-                      "对不起，未能记录。请再试，或联系客服。"),
-                    {}}};
+    return Replies{
+        {T(lang, "Sorry, we could not record that. Please try again, or ask for the service desk.",
+           "對不起，未能記錄。請再試，或聯絡客服。", "对不起，未能记录。请再试，或联系客服。"),
+         {}}};
   }
   if (!created.ok()) return created.status();
   s.Reset();
   if (created->emergency() || created->priority() == v1::PRIORITY_P1) {
     // The category's safety instructions follow from dispatch (a safety_instructions message).
-    return Replies{{absl::StrCat(T(lang, "EMERGENCY reported: ", "緊急個案已通報：", "紧急工单已通报："), created->id(),
-                                 T(lang, ". Our duty team is on the way.", "。當值同事正趕來。", "。值班同事正赶来。")),
-                    {}}};
+    return Replies{
+        {absl::StrCat(
+             T(lang, "EMERGENCY reported: ", "緊急個案已通報：", "紧急工单已通报："), created->id(),
+             T(lang, ". Our duty team is on the way.", "。當值同事正趕來。", "。值班同事正赶来。")),
+         {}}};
   }
-  return Replies{{absl::StrCat(T(lang, "Thank you. Your repair number is ", "多謝，您的報修編號是 ", "谢谢，您的报修编号是 "), created->id(),
-                               T(lang, ". Type the number at any time for its status.", "。隨時輸入編號可查詢進度。", "。随时输入编号可查询进度。")),
+  return Replies{{absl::StrCat(T(lang, "Thank you. Your repair number is ", "多謝，您的報修編號是 ",
+                                 "谢谢，您的报修编号是 "),
+                               created->id(),
+                               T(lang, ". Type the number at any time for its status.",
+                                 "。隨時輸入編號可查詢進度。", "。随时输入编号可查询进度。")),
                   {}}};
 }
 
@@ -837,14 +977,20 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     }
     if (s.Get("subject").empty()) {
       Buttons b;
-      for (const Subject& sub : kSubjects) b.push_back({T(lang, sub.en, sub.hant, sub.hans), "subject:" + std::to_string(sub.subject)});
-      return Replies{s.Ask("subject", T(lang, "What is your complaint about?", "請問投訴的是哪方面？", "请问投诉的是哪方面？"), b)};
+      for (const Subject& sub : kSubjects)
+        b.push_back(
+            {T(lang, sub.en, sub.hant, sub.hans), "subject:" + std::to_string(sub.subject)});
+      return Replies{s.Ask(
+          "subject",
+          T(lang, "What is your complaint about?", "請問投訴的是哪方面？", "请问投诉的是哪方面？"),
+          b)};
     }
   }
   if (step == "subject") {
     int subject = 0;
-    if (!in.button || !absl::StartsWith(text, "subject:") || !absl::SimpleAtoi(text.substr(8), &subject) ||
-        !v1::ComplaintSubject_IsValid(subject) || subject == 0) {
+    if (!in.button || !absl::StartsWith(text, "subject:") ||
+        !absl::SimpleAtoi(text.substr(8), &subject) || !v1::ComplaintSubject_IsValid(subject) ||
+        subject == 0) {
       return Misunderstood(s, in, s.Again());
     }
     s.f["subject"] = std::to_string(subject);
@@ -854,17 +1000,21 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     s.f["description"] = text;
   }
   if (s.Get("description").empty()) {
-    return Replies{s.Ask("describe", T(lang, "Please tell us what happened.", "請告訴我們發生了什麼事。", "请告诉我们发生了什么事。"))};
+    return Replies{s.Ask("describe", T(lang, "Please tell us what happened.",
+                                       "請告訴我們發生了什麼事。", "请告诉我们发生了什么事。"))};
   }
   if (step == "anonymous") {
     if (text != "anon:yes" && text != "anon:no") return Misunderstood(s, in, s.Again());
     s.f["anonymous"] = text.substr(5);
   }
   if (s.Get("anonymous").empty()) {
-    return Replies{s.Ask("anonymous",
-                         T(lang, "Should the team handling it see your name? (A supervisor always can.)", "處理的同事可否看到您的名字？（主管一定看得到。）",
-                           "处理的同事可否看到您的名字？（主管一定看得到。）"),
-                         {{T(lang, "Show my name", "可以", "可以"), "anon:no"}, {T(lang, "Stay anonymous", "匿名", "匿名"), "anon:yes"}})};
+    return Replies{
+        s.Ask("anonymous",
+              T(lang, "Should the team handling it see your name? (A supervisor always can.)",
+                "處理的同事可否看到您的名字？（主管一定看得到。）",
+                "处理的同事可否看到您的名字？（主管一定看得到。）"),
+              {{T(lang, "Show my name", "可以", "可以"), "anon:no"},
+               {T(lang, "Stay anonymous", "匿名", "匿名"), "anon:yes"}})};
   }
   int subject = 0;
   (void)absl::SimpleAtoi(s.Get("subject"), &subject);
@@ -877,7 +1027,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     // The category: the classifier's reading of the words, else the subject's usual one, else
     // the catalog's first complaint category.
     std::string category;
-    if (const v1::Category* c = Find(**catalog, s.Get("category")); c != nullptr && c->kind() == "complaint") category = c->id();
+    if (const v1::Category* c = Find(**catalog, s.Get("category"));
+        c != nullptr && c->kind() == "complaint")
+      category = c->id();
     if (category.empty()) {
       auto c = api_.Classify(s.site, s.Get("description"));
       if (!c.ok()) return c.status();
@@ -901,14 +1053,22 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     auto created = api_.CreateComplaint(req);
     if (!created.ok()) return created.status();
     s.Reset();
-    return Replies{{absl::StrCat(T(lang, "Thank you. Your complaint number is ", "多謝，您的投訴編號是 ", "谢谢，您的投诉编号是 "), created->id(),
-                                 T(lang, ". We will contact you about it.", "。我們會與您跟進。", "。我们会与您跟进。")),
+    return Replies{{absl::StrCat(T(lang, "Thank you. Your complaint number is ",
+                                   "多謝，您的投訴編號是 ", "谢谢，您的投诉编号是 "),
+                                 created->id(),
+                                 T(lang, ". We will contact you about it.", "。我們會與您跟進。",
+                                   "。我们会与您跟进。")),
                     {}}};
   }
-  std::string summary = absl::StrCat(T(lang, "Please confirm:", "請確認：", "请确认："), "\n", T(lang, "Complaint: ", "投訴：", "投诉："),
-                                     T(lang, sub->en, sub->hant, sub->hans), "\n", Utf8Prefix(s.Get("description"), 200), "\n",
-                                     s.Get("anonymous") == "yes" ? T(lang, "Anonymous", "匿名", "匿名") : T(lang, "With your name", "具名", "具名"));
-  return Replies{s.Ask("summary", summary, {{T(lang, "Confirm", "確認", "确认"), "confirm"}, {T(lang, "Cancel", "取消", "取消"), "cancel"}})};
+  std::string summary = absl::StrCat(
+      T(lang, "Please confirm:", "請確認：", "请确认："), "\n",
+      T(lang, "Complaint: ", "投訴：", "投诉："), T(lang, sub->en, sub->hant, sub->hans), "\n",
+      Utf8Prefix(s.Get("description"), 200), "\n",
+      s.Get("anonymous") == "yes" ? T(lang, "Anonymous", "匿名", "匿名")
+                                  : T(lang, "With your name", "具名", "具名"));
+  return Replies{s.Ask("summary", summary,
+                       {{T(lang, "Confirm", "確認", "确认"), "confirm"},
+                        {T(lang, "Cancel", "取消", "取消"), "cancel"}})};
 }
 
 // ------------------------------------------------------------------ status, surveys, the desk
@@ -918,10 +1078,17 @@ absl::StatusOr<std::vector<Reply>> Conversation::Status(Session& s, const std::s
   auto t = api_.GetTicket(number);
   if (absl::IsNotFound(t.status()) || absl::IsInvalidArgument(t.status()) ||
       (t.ok() && t->reporter().resident_id() != s.resident->id())) {
-    return Replies{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。")), {}}};
+    return Replies{{absl::StrCat(number, T(lang, ": no such ticket of yours.",
+                                           "：找不到您的這個個案。", "：找不到您的这个工单。")),
+                    {}}};
   }
   if (!t.ok()) return t.status();
-  return Replies{{TicketStatusLine(*t, lang, t->site_id() == s.site ? Zone(s) : EstateZone(api_.GetRegister(t->site_id()), options_.time_zone)), {}}};
+  return Replies{
+      {TicketStatusLine(*t, lang,
+                        t->site_id() == s.site
+                            ? Zone(s)
+                            : EstateZone(api_.GetRegister(t->site_id()), options_.time_zone)),
+       {}}};
 }
 
 absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
@@ -929,15 +1096,20 @@ absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
   auto mine = api_.ListMine(*s.resident, 5);
   if (!mine.ok()) return mine.status();
   s.Reset();
-  if (mine->empty()) return Replies{{T(lang, "You have no tickets yet.", "您暫時沒有個案。", "您暂时没有工单。"), {}}};
+  if (mine->empty())
+    return Replies{
+        {T(lang, "You have no tickets yet.", "您暫時沒有個案。", "您暂时没有工单。"), {}}};
   auto catalog = Catalog(s);
   if (!catalog.ok()) return catalog.status();
   std::string text = T(lang, "Your latest tickets:", "您最近的個案：", "您最近的工单：");
   for (const auto& t : *mine) {
     const v1::Category* c = Find(**catalog, t.category());
-    absl::StrAppend(&text, "\n", t.id(), " ", c ? CategoryName(*c, lang) : t.category(), " - ", StatusText(t.status(), lang));
+    absl::StrAppend(&text, "\n", t.id(), " ", c ? CategoryName(*c, lang) : t.category(), " - ",
+                    StatusText(t.status(), lang));
   }
-  absl::StrAppend(&text, "\n", T(lang, "Type a number for details.", "輸入編號可查看詳情。", "输入编号可查看详情。"));
+  absl::StrAppend(
+      &text, "\n",
+      T(lang, "Type a number for details.", "輸入編號可查看詳情。", "输入编号可查看详情。"));
   return Replies{{text, {}}};
 }
 
@@ -946,16 +1118,21 @@ absl::StatusOr<std::vector<Reply>> Conversation::Survey(Session& s, const Inboun
   const std::string& text = in.text;
   std::vector<std::string> sv = absl::StrSplit(text, ':');
   bool digit = text.size() == 1 && text[0] >= '1' && text[0] <= '5';
-  if ((in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "overall") || (s.Get("step").empty() && digit)) {
+  if ((in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "overall") ||
+      (s.Get("step").empty() && digit)) {
     std::string id = sv.size() == 4 ? sv[1] : s.Get("survey");
     std::string score = sv.size() == 4 ? sv[3] : text;
     s.Reset();
     s.f["survey"] = id;
     s.f["overall"] = score;
-    return Replies{s.Ask("survey_fixed", T(lang, "Thank you. Is the problem fixed?", "多謝。問題解決了嗎？", "谢谢。问题解决了吗？"),
-                         {{T(lang, "Yes", "是", "是"), "survey:" + id + ":fixed:yes"}, {T(lang, "No", "否", "否"), "survey:" + id + ":fixed:no"}})};
+    return Replies{s.Ask(
+        "survey_fixed",
+        T(lang, "Thank you. Is the problem fixed?", "多謝。問題解決了嗎？", "谢谢。问题解决了吗？"),
+        {{T(lang, "Yes", "是", "是"), "survey:" + id + ":fixed:yes"},
+         {T(lang, "No", "否", "否"), "survey:" + id + ":fixed:no"}})};
   }
-  if (in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "fixed" && s.Get("step") == "survey_fixed") {
+  if (in.button && sv.size() == 4 && sv[0] == "survey" && sv[2] == "fixed" &&
+      s.Get("step") == "survey_fixed") {
     v1::SubmitResponseRequest req;
     req.set_survey_id(sv[1]);
     int overall = 0;
@@ -966,17 +1143,23 @@ absl::StatusOr<std::vector<Reply>> Conversation::Survey(Session& s, const Inboun
     if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;
     s.f.clear();
     if (absl::IsFailedPrecondition(st)) {
-      return Replies{{T(lang, "This survey is closed already. Thank you!", "這份問卷已經結束，多謝！", "这份问卷已经结束，谢谢！"), {}}};
+      return Replies{{T(lang, "This survey is closed already. Thank you!",
+                        "這份問卷已經結束，多謝！", "这份问卷已经结束，谢谢！"),
+                      {}}};
     }
-    return Replies{{sv[3] == "no" ? T(lang, "Sorry to hear that. We have reopened it and will call you.", "很抱歉，我們已重開個案，並會致電您跟進。",
-                                      "很抱歉，我们已重开工单，并会致电您跟进。")
-                                  : T(lang, "Thank you for your feedback!", "多謝您的意見！", "谢谢您的意见！"),
-                    {}}};
+    return Replies{
+        {sv[3] == "no"
+             ? T(lang, "Sorry to hear that. We have reopened it and will call you.",
+                 "很抱歉，我們已重開個案，並會致電您跟進。",
+                 "很抱歉，我们已重开工单，并会致电您跟进。")
+             : T(lang, "Thank you for your feedback!", "多謝您的意見！", "谢谢您的意见！"),
+         {}}};
   }
   return Misunderstood(s, in, s.Again());
 }
 
-absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbound& in, const std::string& reason) {
+absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbound& in,
+                                                          const std::string& reason) {
   const std::string& lang = s.lang;
   v1::RequestCallbackRequest req;
   v1::CallbackTask* t = req.mutable_task();
@@ -993,17 +1176,22 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
   if (!task.ok()) return task.status();
   s.Reset();
   std::string text = reason == "not_understood"
-                         ? T(lang, "Sorry, I could not help with that. ", "對不起，我未能處理您的訊息。", "对不起，我未能处理您的消息。")
+                         ? T(lang, "Sorry, I could not help with that. ",
+                             "對不起，我未能處理您的訊息。", "对不起，我未能处理您的消息。")
                          : "";
-  absl::StrAppend(&text, T(lang, "We have asked the service desk to contact you (ref ", "我們已通知客服與您聯絡（編號 ", "我们已通知客服与您联系（编号 "),
+  absl::StrAppend(&text,
+                  T(lang, "We have asked the service desk to contact you (ref ",
+                    "我們已通知客服與您聯絡（編號 ", "我们已通知客服与您联系（编号 "),
                   task->id(),
-                  T(lang, "). For an emergency, please call the estate hotline.", "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"));
+                  T(lang, "). For an emergency, please call the estate hotline.",
+                    "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"));
   return Replies{{text, {}}};
 }
 
 std::string UnitText(const v1::Unit& u, const std::string& lang) {
   if (lang == "en") return absl::StrCat(u.building(), ", ", u.floor(), "/F, flat ", u.room());
-  return absl::StrCat(u.building(), " ", u.floor(), T(lang, "", "樓 ", "楼 "), u.room(), T(lang, "", "室", "室"));
+  return absl::StrCat(u.building(), " ", u.floor(), T(lang, "", "樓 ", "楼 "), u.room(),
+                      T(lang, "", "室", "室"));
 }
 
 v1::ComplaintSubject SubjectOfCategory(const std::string& category) {
@@ -1015,7 +1203,8 @@ v1::ComplaintSubject SubjectOfCategory(const std::string& category) {
 
 std::string TicketStatusLine(const v1::Ticket& t, const std::string& lang, absl::TimeZone zone) {
   std::string text = absl::StrCat(t.id(), ": ", StatusText(t.status(), lang));
-  if (!t.team().empty()) absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t.team());
+  if (!t.team().empty())
+    absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t.team());
   if (t.has_repair() && t.repair().has_visit_window()) {
     const v1::VisitWindow& w = t.repair().visit_window();
     absl::StrAppend(&text, T(lang, ", visit ", "，上門時間：", "，上门时间："),
@@ -1034,7 +1223,8 @@ std::string FindTicketNumber(const std::string& text) {
     size_t j = i + 2;
     while (j < text.size() && absl::ascii_isdigit(text[j])) ++j;
     size_t digits = j - (i + 2);
-    if (digits >= 5 && digits <= 7) return absl::StrCat(std::string(1, c), "-", text.substr(i + 2, digits));
+    if (digits >= 5 && digits <= 7)
+      return absl::StrCat(std::string(1, c), "-", text.substr(i + 2, digits));
   }
   return "";
 }
@@ -1057,15 +1247,17 @@ bool IsTransient(const absl::Status& s) {
 bool IsBlank(absl::string_view s) {
   // ASCII white space, and the Unicode spaces and invisible characters chat apps let through:
   // NBSP, the U+2000 spaces, zero-width space/joiners, word joiner, ideographic space, BOM.
-  static constexpr absl::string_view kInvisible[] = {"\xc2\xa0", "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",
-                                                     "\xe2\x81\xa0", "\xe3\x80\x80", "\xef\xbb\xbf"};
+  static constexpr absl::string_view kInvisible[] = {"\xc2\xa0",     "\xe2\x80\x8b", "\xe2\x80\x8c",
+                                                     "\xe2\x80\x8d", "\xe2\x81\xa0", "\xe3\x80\x80",
+                                                     "\xef\xbb\xbf"};
   while (!s.empty()) {
     if (absl::ascii_isspace(static_cast<unsigned char>(s[0]))) {
       s.remove_prefix(1);
       continue;
     }
     // U+2000..U+200A: e2 80 80..8a
-    if (s.size() >= 3 && s[0] == '\xe2' && s[1] == '\x80' && static_cast<unsigned char>(s[2]) <= 0x8a) {
+    if (s.size() >= 3 && s[0] == '\xe2' && s[1] == '\x80' &&
+        static_cast<unsigned char>(s[2]) <= 0x8a) {
       s.remove_prefix(3);
       continue;
     }
@@ -1094,11 +1286,13 @@ std::string Utf8Prefix(absl::string_view s, size_t max_chars) {
 }
 
 absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& m, const RecipientOf& recipient_of) {
-  Outgoing out{std::string(m.Get("to")), std::string(m.Get("language")), std::string(m.Get("text")), DecodeButtons(m.Get("buttons"))};
+  Outgoing out{std::string(m.Get("to")), std::string(m.Get("language")), std::string(m.Get("text")),
+               DecodeButtons(m.Get("buttons"))};
   if (out.to.empty() && !m.Get("resident_id").empty()) {
     auto found = recipient_of(std::string(m.Get("resident_id")));
     if (!found.ok()) {  // no identity there: never; anything else: try again
-      return absl::IsNotFound(found.status()) ? found.status() : absl::UnavailableError(found.status().message());
+      return absl::IsNotFound(found.status()) ? found.status()
+                                              : absl::UnavailableError(found.status().message());
     }
     out.to = found->id;
     if (out.language.empty()) out.language = found->language;
@@ -1110,14 +1304,17 @@ absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& m, const RecipientOf& 
   out.survey = m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder";
   if (out.survey) {  // the first question, natively: score buttons (a digit typed back works too)
     absl::StrAppend(&out.text, "\n", m.Get("question.overall"));
-    for (int n = 1; n <= 5; ++n) out.buttons.emplace_back(std::to_string(n), absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
+    for (int n = 1; n <= 5; ++n)
+      out.buttons.emplace_back(std::to_string(n),
+                               absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
   }
   return out;
 }
 
 std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
   std::string out;
-  for (const auto& [label, data] : buttons) absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
+  for (const auto& [label, data] : buttons)
+    absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
   return out;
 }
 
@@ -1130,8 +1327,9 @@ std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view
   return out;
 }
 
-int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies, const std::string& to,
-                 const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields,
+int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies,
+                 const std::string& to, const std::string& seen_key,
+                 const std::vector<std::pair<std::string, std::string>>& extra_fields,
                  const std::string& seen_value) {
   std::vector<redis::Args> cmds;
   std::string stream = queue::OutboundStream(ChannelName(channel));
@@ -1142,9 +1340,13 @@ int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Re
   }
   for (size_t i = 0; i < replies.size(); ++i) {
     const Reply& r = replies[i];
-    cmds.push_back(queue::XAddArgs(stream, {{"v", "1"}, {"kind", "chat_reply"}, {"to", to}, {"text", r.text},
-                                            {"buttons", EncodeButtons(r.buttons)},
-                                            {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
+    cmds.push_back(
+        queue::XAddArgs(stream, {{"v", "1"},
+                                 {"kind", "chat_reply"},
+                                 {"to", to},
+                                 {"text", r.text},
+                                 {"buttons", EncodeButtons(r.buttons)},
+                                 {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
   }
   cmds.push_back({"SET", seen_key, seen_value, "EX", "604800"});
   auto done = redis.Run(cmds);
@@ -1155,11 +1357,14 @@ int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Re
   return 200;
 }
 
-int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
-           const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields) {
+int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
+           const std::string& to, const std::string& seen_key,
+           const std::vector<std::pair<std::string, std::string>>& extra_fields) {
   auto replies = conversation.Handle(in);
   if (!replies.ok()) {
-    log::Get(ChannelName(in.channel))->warn("event=conversation_failed message={} error=\"{}\"", in.message_id, replies.status().message());
+    log::Get(ChannelName(in.channel))
+        ->warn("event=conversation_failed message={} error=\"{}\"", in.message_id,
+               replies.status().message());
     return 500;  // the provider retries; the ticket's idempotency key keeps it single
   }
   return QueueReplies(redis, in.channel, *replies, to, seen_key, extra_fields);

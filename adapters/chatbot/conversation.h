@@ -8,12 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/common/estate_register.h"
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/dispatch.pb.h"
 #include "lobby/v1/residents.pb.h"
 #include "lobby/v1/surveys.pb.h"
 #include "services/common/clock.h"
+#include "services/common/estate_register.h"
 #include "services/common/queue.h"
 #include "services/common/redis.h"
 
@@ -22,12 +22,12 @@ namespace lobby::chatbot {
 /// One message from a resident, whatever the provider.
 struct Inbound {
   v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
-  std::string user;          // the provider's sender id (identity external_id)
-  std::string message_id;    // the provider's id: with the channel, the idempotency key
-  std::string text;          // typed text, or the data of the button pressed
-  bool button = false;       // `text` came from a button
+  std::string user;                 // the provider's sender id (identity external_id)
+  std::string message_id;           // the provider's id: with the channel, the idempotency key
+  std::string text;                 // typed text, or the data of the button pressed
+  bool button = false;              // `text` came from a button
   std::vector<std::string> photos;  // provider media ids or URLs
-  std::string language;      // the provider's hint for a sender Lobby does not know yet
+  std::string language;             // the provider's hint for a sender Lobby does not know yet
 };
 
 /// One reply: short text and optional buttons (label, data).
@@ -41,21 +41,27 @@ class LobbyApi {
  public:
   virtual ~LobbyApi() = default;
   /// The resident bound to this identity, or nothing.
-  virtual absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel, const std::string& user) = 0;
+  virtual absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
+                                                              const std::string& user) = 0;
   /// A repair ("R-...") or a complaint ("C-...").
   virtual absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) = 0;
   /// The resident's latest repairs and complaints, newest first.
-  virtual absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident, int limit) = 0;
-  virtual absl::StatusOr<v1::Classification> Classify(const std::string& site, const std::string& text) = 0;
+  virtual absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident,
+                                                           int limit) = 0;
+  virtual absl::StatusOr<v1::Classification> Classify(const std::string& site,
+                                                      const std::string& text) = 0;
   virtual absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) = 0;
   /// The estate's register (buildings, floors, flats, common areas); empty without one.
   virtual absl::StatusOr<v1::EstateRegister> GetRegister(const std::string& site) = 0;
   virtual absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) = 0;
   virtual absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) = 0;
   virtual absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) = 0;
-  virtual absl::StatusOr<v1::StartVerificationResponse> StartVerification(const v1::StartVerificationRequest& request) = 0;
-  virtual absl::StatusOr<v1::Resident> ConfirmVerification(const v1::ConfirmVerificationRequest& request) = 0;
-  virtual absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request) = 0;
+  virtual absl::StatusOr<v1::StartVerificationResponse> StartVerification(
+      const v1::StartVerificationRequest& request) = 0;
+  virtual absl::StatusOr<v1::Resident> ConfirmVerification(
+      const v1::ConfirmVerificationRequest& request) = 0;
+  virtual absl::StatusOr<v1::CallbackTask> RequestCallback(
+      const v1::RequestCallbackRequest& request) = 0;
   /// The residents with this number (E.164) on file, in any estate.
   virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) = 0;
   /// A comment on a repair or complaint; `internal`: for staff only. `acting_for` names whom the
@@ -64,11 +70,12 @@ class LobbyApi {
   virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
                                   const std::string& acting_for) = 0;
   /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
-  virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel, bool opted_out) = 0;
+  virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
+                                   bool opted_out) = 0;
 };
 
 struct ConversationOptions {
-  std::vector<std::string> sites;             // the estates this bot serves (binding, guests)
+  std::vector<std::string> sites;                  // the estates this bot serves (binding, guests)
   absl::TimeZone time_zone = absl::UTCTimeZone();  // visit windows are offered in local time
 };
 
@@ -98,8 +105,8 @@ class Conversation {
   /// The state key of a sender.
   static std::string Key(v1::Channel channel, const std::string& user);
   /// Called by the delivery workers once a survey went out: a digit typed back answers it.
-  static absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::string& user,
-                                   const std::string& survey_id);
+  static absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel,
+                                   const std::string& user, const std::string& survey_id);
 
  private:
   struct Session;
@@ -110,7 +117,8 @@ class Conversation {
   absl::StatusOr<std::vector<Reply>> Survey(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> Status(Session& s, const std::string& ticket);
   absl::StatusOr<std::vector<Reply>> Mine(Session& s);
-  absl::StatusOr<std::vector<Reply>> Callback(Session& s, const Inbound& in, const std::string& reason);
+  absl::StatusOr<std::vector<Reply>> Callback(Session& s, const Inbound& in,
+                                              const std::string& reason);
   absl::StatusOr<std::vector<Reply>> CreateRepair(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> NextRepairQuestion(Session& s);
   absl::StatusOr<std::vector<Reply>> Misunderstood(Session& s, const Inbound& in, Reply again);
@@ -121,7 +129,8 @@ class Conversation {
   /// The common-area answers so far (building, then floor, then area) checked against the
   /// register and spelled as it spells them; else the question again, saying what is wrong.
   std::optional<Reply> CheckPlace(Session& s, const std::string& step);
-  std::vector<std::pair<std::string, std::string>> PlaceButtons(Session& s, const std::string& step);
+  std::vector<std::pair<std::string, std::string>> PlaceButtons(Session& s,
+                                                                const std::string& step);
   /// The estate's time zone: visit windows and times are shown in it.
   absl::TimeZone Zone(Session& s);
 
@@ -155,13 +164,15 @@ std::string FindTicketNumber(const std::string& text);
 /// replies for `to` on lobby:q:outbound:<channel> (plus `extra` entries, e.g. a callback
 /// answer) and marks `seen_key` (a week), all in one round trip, so that the provider gets its
 /// 200 only once the replies are durable. Returns the HTTP status to answer with.
-int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in, const std::string& to,
-           const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
+int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
+           const std::string& to, const std::string& seen_key,
+           const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
 
 /// Queues `replies` for `to` on lobby:q:outbound:<channel> (after `extra` entries) and sets
 /// `seen_key` (a week) to `seen_value`, in one round trip. Returns 200, or 503.
-int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies, const std::string& to,
-                 const std::string& seen_key, const std::vector<std::pair<std::string, std::string>>& extra_fields = {},
+int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies,
+                 const std::string& to, const std::string& seen_key,
+                 const std::vector<std::pair<std::string, std::string>>& extra_fields = {},
                  const std::string& seen_value = "1");
 
 /// A resident's id on a chat channel (their verified identity there) and their language.
@@ -173,11 +184,11 @@ using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& r
 
 /// An outbound entry as every provider reads it.
 struct Outgoing {
-  std::string to;         // the provider's id of the recipient
+  std::string to;  // the provider's id of the recipient
   std::string language;
   std::string text;
   std::vector<std::pair<std::string, std::string>> buttons;
-  bool survey = false;    // a survey invitation: `text` ends with its first question
+  bool survey = false;  // a survey invitation: `text` ends with its first question
 };
 /// Whom `message` is for (`to`, or the resident's identity), what it says (`text`, or for
 /// messages in every language — safety instructions — the recipient's, else English) and its

@@ -19,15 +19,19 @@ namespace {
 std::string Hmac(const EVP_MD* md, absl::string_view key, absl::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out, &len);
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 }  // namespace
 
-std::string HmacSha256(absl::string_view key, absl::string_view data) { return Hmac(EVP_sha256(), key, data); }
+std::string HmacSha256(absl::string_view key, absl::string_view data) {
+  return Hmac(EVP_sha256(), key, data);
+}
 
-std::string HmacSha1(absl::string_view key, absl::string_view data) { return Hmac(EVP_sha1(), key, data); }
+std::string HmacSha1(absl::string_view key, absl::string_view data) {
+  return Hmac(EVP_sha1(), key, data);
+}
 
 std::string Sha1(absl::string_view data) {
   unsigned char out[SHA_DIGEST_LENGTH];
@@ -48,7 +52,8 @@ std::string Hex(absl::string_view bytes) {
 
 std::string Base64(absl::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
                           static_cast<int>(bytes.size()));
   out.resize(n);
   return out;
@@ -62,17 +67,21 @@ bool LinkSigned(absl::string_view key, absl::string_view media_id, absl::string_
   return !key.empty() && ConstantTimeEqual(signature, LinkSignature(key, media_id));
 }
 
-std::string TimestampedSignature(absl::string_view secret, absl::string_view timestamp, absl::string_view body) {
+std::string TimestampedSignature(absl::string_view secret, absl::string_view timestamp,
+                                 absl::string_view body) {
   return "sha256=" + Hex(HmacSha256(secret, absl::StrCat(timestamp, ".", body)));
 }
 
-absl::Status CheckTimestampedSignature(absl::string_view secret, absl::string_view timestamp, absl::string_view signature,
-                                       absl::string_view body, absl::Time now) {
+absl::Status CheckTimestampedSignature(absl::string_view secret, absl::string_view timestamp,
+                                       absl::string_view signature, absl::string_view body,
+                                       absl::Time now) {
   int64_t ts = 0;
-  if (!absl::SimpleAtoi(timestamp, &ts) || absl::AbsDuration(now - absl::FromUnixSeconds(ts)) > absl::Minutes(5)) {
+  if (!absl::SimpleAtoi(timestamp, &ts) ||
+      absl::AbsDuration(now - absl::FromUnixSeconds(ts)) > absl::Minutes(5)) {
     return absl::UnauthenticatedError("X-Lobby-Timestamp missing or more than 5 minutes off");
   }
-  if (secret.empty() || !ConstantTimeEqual(signature, TimestampedSignature(secret, timestamp, body))) {
+  if (secret.empty() ||
+      !ConstantTimeEqual(signature, TimestampedSignature(secret, timestamp, body))) {
     return absl::UnauthenticatedError("bad X-Lobby-Signature");
   }
   return absl::OkStatus();

@@ -28,8 +28,10 @@ bool LinkSigned(absl::string_view key, absl::string_view media_id, absl::string_
 /// X-Lobby-Timestamp is the Unix time in seconds, within 5 minutes of `now`, and
 /// X-Lobby-Signature is "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)).
 /// UNAUTHENTICATED saying which part is wrong.
-absl::Status CheckTimestampedSignature(absl::string_view secret, absl::string_view timestamp, absl::string_view signature,
-                                       absl::string_view body, absl::Time now);
-std::string TimestampedSignature(absl::string_view secret, absl::string_view timestamp, absl::string_view body);
+absl::Status CheckTimestampedSignature(absl::string_view secret, absl::string_view timestamp,
+                                       absl::string_view signature, absl::string_view body,
+                                       absl::Time now);
+std::string TimestampedSignature(absl::string_view secret, absl::string_view timestamp,
+                                 absl::string_view body);
 
 }  // namespace lobby::adapters

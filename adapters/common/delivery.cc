@@ -12,15 +12,20 @@ SendResult Unsendable(const absl::Status& status) {
   return {never ? SendResult::kFailed : SendResult::kRetry, {}, std::string(status.message())};
 }
 
-SendResult HttpFailure(int status, const std::string& why, bool rate_limited, absl::Duration retry_after) {
+SendResult HttpFailure(int status, const std::string& why, bool rate_limited,
+                       absl::Duration retry_after) {
   std::string error = absl::StrCat(status, " ", why);
   if (status == 429 || rate_limited) return {SendResult::kRetry, retry_after, error};
   if (status >= 500) return {SendResult::kRetry, {}, error};
   return {SendResult::kFailed, {}, error};
 }
 
-Delivery::Delivery(redis::Client& redis, DeliveryOptions options, SendFn send, DeliveredFn delivered)
-    : redis_(redis), options_(std::move(options)), send_(std::move(send)), delivered_(std::move(delivered)) {}
+Delivery::Delivery(redis::Client& redis, DeliveryOptions options, SendFn send,
+                   DeliveredFn delivered)
+    : redis_(redis),
+      options_(std::move(options)),
+      send_(std::move(send)),
+      delivered_(std::move(delivered)) {}
 
 void Delivery::Pace() {
   absl::Time wait_until;
@@ -37,7 +42,8 @@ void Delivery::Pace() {
 absl::Status Delivery::Handle(const queue::Entry& m) {
   auto logger = log::Get("delivery");
   std::string key(m.Get("idempotency_key"));
-  std::string sent_key = key.empty() ? "" : absl::StrCat("lobby:adapters:sent:", options_.channel, ":", key);
+  std::string sent_key =
+      key.empty() ? "" : absl::StrCat("lobby:adapters:sent:", options_.channel, ":", key);
   if (!sent_key.empty()) {
     auto seen = redis_.Command({"EXISTS", sent_key});
     if (!seen.ok()) return seen.status();
@@ -49,24 +55,29 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
     Pace();
     SendResult r = send_(m);
     if (r.kind == SendResult::kSent) {
-      if (!sent_key.empty()) (void)redis_.Command({"SET", sent_key, r.provider_id.empty() ? "1" : r.provider_id, "EX", "604800"});
+      if (!sent_key.empty())
+        (void)redis_.Command(
+            {"SET", sent_key, r.provider_id.empty() ? "1" : r.provider_id, "EX", "604800"});
       if (delivered_) delivered_(m, r);
-      logger->info("event=delivered channel={} kind={} id={}", options_.channel, m.Get("kind"), m.id);
+      logger->info("event=delivered channel={} kind={} id={}", options_.channel, m.Get("kind"),
+                   m.id);
       return absl::OkStatus();
     }
     if (r.kind == SendResult::kSkipped) {
       if (!sent_key.empty()) (void)redis_.Command({"SET", sent_key, "skipped", "EX", "604800"});
-      logger->info("event=skipped channel={} kind={} id={} why=\"{}\"", options_.channel, m.Get("kind"), m.id, r.error);
+      logger->info("event=skipped channel={} kind={} id={} why=\"{}\"", options_.channel,
+                   m.Get("kind"), m.id, r.error);
       return absl::OkStatus();
     }
     if (r.kind == SendResult::kFailed) {
       logger->warn("event=refused channel={} id={} error=\"{}\"", options_.channel, m.id, r.error);
-      return queue::Permanent(absl::FailedPreconditionError(absl::StrCat(options_.channel, " refused the message: ", r.error)));
+      return queue::Permanent(absl::FailedPreconditionError(
+          absl::StrCat(options_.channel, " refused the message: ", r.error)));
     }
     last = r.error;
     absl::Duration wait = std::min(std::max(backoff, r.retry_after), options_.max_wait);
-    logger->info("event=retry channel={} id={} attempt={} wait_ms={} error=\"{}\"", options_.channel, m.id, attempt + 1,
-                 absl::ToInt64Milliseconds(wait), r.error);
+    logger->info("event=retry channel={} id={} attempt={} wait_ms={} error=\"{}\"",
+                 options_.channel, m.id, attempt + 1, absl::ToInt64Milliseconds(wait), r.error);
     if (attempt + 1 < options_.attempts) absl::SleepFor(wait);
     backoff *= 2;
   }

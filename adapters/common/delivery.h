@@ -17,9 +17,10 @@ namespace lobby::adapters {
 struct SendResult {
   /// kSkipped: not to be sent, by policy (e.g. the number opted out); acked, not dead-lettered.
   enum Kind { kSent, kRetry, kFailed, kSkipped } kind = kSent;
-  absl::Duration retry_after = absl::ZeroDuration();  // kRetry: at least this long (429 Retry-After)
-  std::string error;                                  // kRetry, kFailed: why
-  std::string provider_id;                            // kSent: the provider's message id
+  absl::Duration retry_after =
+      absl::ZeroDuration();  // kRetry: at least this long (429 Retry-After)
+  std::string error;         // kRetry, kFailed: why
+  std::string provider_id;   // kSent: the provider's message id
 };
 
 /// A message that could not be prepared: NOT_FOUND and FAILED_PRECONDITION can never be sent
@@ -37,11 +38,11 @@ using SendFn = std::function<SendResult(const queue::Entry& message)>;
 using DeliveredFn = std::function<void(const queue::Entry& message, const SendResult& result)>;
 
 struct DeliveryOptions {
-  std::string channel;                                 // telegram, whatsapp, ...
-  int attempts = 4;                                    // per delivery of the entry
-  absl::Duration backoff = absl::Milliseconds(500);    // doubled after each failed attempt
-  absl::Duration max_wait = absl::Seconds(30);         // the longest single wait (Retry-After included)
-  double per_second = 25;                              // the provider's rate limit
+  std::string channel;                               // telegram, whatsapp, ...
+  int attempts = 4;                                  // per delivery of the entry
+  absl::Duration backoff = absl::Milliseconds(500);  // doubled after each failed attempt
+  absl::Duration max_wait = absl::Seconds(30);  // the longest single wait (Retry-After included)
+  double per_second = 25;                       // the provider's rate limit
 };
 
 /// The handler of a channel's delivery consumer: sends each message once, however often the
@@ -53,7 +54,8 @@ struct DeliveryOptions {
 /// in lobby:q:dlq with its reason.
 class Delivery {
  public:
-  Delivery(redis::Client& redis, DeliveryOptions options, SendFn send, DeliveredFn delivered = nullptr);
+  Delivery(redis::Client& redis, DeliveryOptions options, SendFn send,
+           DeliveredFn delivered = nullptr);
   absl::Status Handle(const queue::Entry& message);
 
  private:

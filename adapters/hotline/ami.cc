@@ -149,9 +149,11 @@ void AmiClient::Loop() {
       }
       ::close(fd);
       if (in) backoff = config_.min_backoff;
-      logger->warn("event=ami_disconnected host={}:{} retry_ms={}", config_.host, config_.port, absl::ToInt64Milliseconds(backoff));
+      logger->warn("event=ami_disconnected host={}:{} retry_ms={}", config_.host, config_.port,
+                   absl::ToInt64Milliseconds(backoff));
     } else {
-      logger->warn("event=ami_connect_failed host={}:{} retry_ms={}", config_.host, config_.port, absl::ToInt64Milliseconds(backoff));
+      logger->warn("event=ami_connect_failed host={}:{} retry_ms={}", config_.host, config_.port,
+                   absl::ToInt64Milliseconds(backoff));
     }
     Wait(backoff);
     backoff = std::min(backoff * 2, config_.max_backoff);
@@ -162,8 +164,11 @@ bool AmiClient::Session(int fd) {
   auto logger = log::Get("ami");
   AmiReader reader;
   bool in = false;
-  if (!SendAll(fd, AmiAction({{"Action", "Login"}, {"ActionID", "lobby-login"}, {"Username", config_.username},
-                              {"Secret", config_.secret}, {"Events", "on"}}))) {
+  if (!SendAll(fd, AmiAction({{"Action", "Login"},
+                              {"ActionID", "lobby-login"},
+                              {"Username", config_.username},
+                              {"Secret", config_.secret},
+                              {"Events", "on"}}))) {
     return false;
   }
   // Liveness is the Ping's answer, not any byte: a half-open peer that trickles data but never
@@ -211,14 +216,16 @@ bool AmiClient::Session(int fd) {
         if (ping_out && m.Get("ActionID") == ping_id) ping_out = false;
         if (m.Get("ActionID") != "lobby-login") continue;
         if (!absl::EqualsIgnoreCase(m.Get("Response"), "Success")) {
-          logger->error("event=ami_login_failed user={} message=\"{}\"", config_.username, m.Get("Message"));
+          logger->error("event=ami_login_failed user={} message=\"{}\"", config_.username,
+                        m.Get("Message"));
           return false;
         }
         in = true;
         last_ping = absl::Now();
         logged_in_ = true;
         ++sessions_;
-        logger->info("event=ami_logged_in banner=\"{}\" host={}:{}", reader.banner(), config_.host, config_.port);
+        logger->info("event=ami_logged_in banner=\"{}\" host={}:{}", reader.banner(), config_.host,
+                     config_.port);
         continue;
       }
       if (in && !m.Get("Event").empty()) on_event_(m);

@@ -60,7 +60,8 @@ struct AmiConfig {
 class AmiClient {
  public:
   using Handler = std::function<void(const AmiMessage&)>;
-  AmiClient(AmiConfig config, Handler on_event) : config_(std::move(config)), on_event_(std::move(on_event)) {}
+  AmiClient(AmiConfig config, Handler on_event)
+      : config_(std::move(config)), on_event_(std::move(on_event)) {}
   ~AmiClient() { Stop(); }
 
   void Start();

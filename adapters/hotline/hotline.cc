@@ -14,6 +14,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 #include "services/common/write_queue.h"
 
 namespace lobby::hotline {
@@ -24,17 +25,20 @@ namespace {
 
 using json = nlohmann::json;
 constexpr int kCallTtlSeconds = 90 * 86400;
-constexpr const char* kDispositions[] = {"resolved_on_call", "ticket_created", "follow_up", "information",
-                                         "complaint",        "wrong_number",   "other"};
+constexpr const char* kDispositions[] = {
+    "resolved_on_call", "ticket_created", "follow_up", "information",
+    "complaint",        "wrong_number",   "other"};
 
 std::string Key(const std::string& id) { return "lobby:hotline:call:" + id; }
 
 bool Open(v1::TicketStatus s) {
-  return s != v1::TICKET_STATUS_RESOLVED && s != v1::TICKET_STATUS_CLOSED && s != v1::TICKET_STATUS_CANCELLED;
+  return s != v1::TICKET_STATUS_RESOLVED && s != v1::TICKET_STATUS_CLOSED &&
+         s != v1::TICKET_STATUS_CANCELLED;
 }
 
 absl::Status ValidCallId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return absl::InvalidArgumentError("a call id is 1 to 128 characters");
+  if (id.empty() || id.size() > 128)
+    return absl::InvalidArgumentError("a call id is 1 to 128 characters");
   for (char c : id) {
     if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != '_' && c != ':') {
       return absl::InvalidArgumentError("a call id has letters, digits and . - _ : only");
@@ -63,8 +67,8 @@ absl::StatusOr<v1::Call> Calls::Get(const std::string& id) {
   return **c;
 }
 
-absl::StatusOr<std::optional<v1::Call>> Calls::Mutate(const std::string& id, const std::string& type,
-                                                      const std::function<bool(v1::Call&)>& change) {
+absl::StatusOr<std::optional<v1::Call>> Calls::Mutate(
+    const std::string& id, const std::string& type, const std::function<bool(v1::Call&)>& change) {
   std::lock_guard lock(mu_);
   auto loaded = Load(id);
   if (!loaded.ok()) return loaded.status();
@@ -75,14 +79,16 @@ absl::StatusOr<std::optional<v1::Call>> Calls::Mutate(const std::string& id, con
   event.set_type(type);
   *event.mutable_call() = call;
   // The events stream is for live screens: the newest 10,000 are plenty.
-  auto done = redis_.Run({{"SET", Key(id), call.SerializeAsString(), "EX", std::to_string(kCallTtlSeconds)},
-                          {"XADD", kEventsStream, "MAXLEN", "~", "10000", "*", "type", type, "site_id", call.site_id(), "event",
-                           event.SerializeAsString()}});
+  auto done =
+      redis_.Run({{"SET", Key(id), call.SerializeAsString(), "EX", std::to_string(kCallTtlSeconds)},
+                  {"XADD", kEventsStream, "MAXLEN", "~", "10000", "*", "type", type, "site_id",
+                   call.site_id(), "event", event.SerializeAsString()}});
   if (!done.ok()) return done.status();
   for (const auto& r : *done) {
     if (r.IsError()) return absl::UnavailableError(r.str);
   }
-  log::Get("hotline")->info("event={} call={} site={} agent={}", type, id, call.site_id(), call.agent());
+  log::Get("hotline")->info("event={} call={} site={} agent={}", type, id, call.site_id(),
+                            call.agent());
   return call;
 }
 
@@ -90,7 +96,7 @@ v1::ScreenPop Calls::Lookup(std::string& number) {
   v1::ScreenPop pop;
   auto resolved = api_.ResolvePhone(number);
   if (!resolved.ok()) return pop;  // a withheld or unreadable number: nobody on file
-  number = resolved->phone();      // once, here at the edge: "91234506" is "+85291234506" from now on
+  number = resolved->phone();  // once, here at the edge: "91234506" is "+85291234506" from now on
   const auto& found = resolved->residents();
   if (found.empty()) return pop;
   const v1::Resident& r = found[0];
@@ -125,12 +131,14 @@ v1::ScreenPop Calls::Lookup(std::string& number) {
 std::string Calls::AgentName(const std::string& channel) const {
   // "PJSIP/1001-0000002a" is interface "PJSIP/1001" on its 42nd channel.
   std::string iface = channel;
-  if (size_t dash = iface.rfind('-'); dash != std::string::npos && iface.find('/') < dash) iface = iface.substr(0, dash);
+  if (size_t dash = iface.rfind('-'); dash != std::string::npos && iface.find('/') < dash)
+    iface = iface.substr(0, dash);
   auto it = config_.agents.find(iface);
   return it == config_.agents.end() ? iface : it->second;
 }
 
-void Calls::Timeline(const v1::Call& call, const std::string& text, const std::string& key, const std::string& ticket) {
+void Calls::Timeline(const v1::Call& call, const std::string& text, const std::string& key,
+                     const std::string& ticket) {
   if (call.caller_profile().resident_id().empty()) return;
   v1::AppendTimelineRequest req;
   req.set_resident_id(call.caller_profile().resident_id());
@@ -142,51 +150,59 @@ void Calls::Timeline(const v1::Call& call, const std::string& text, const std::s
   e->set_ticket_id(ticket);
   e->set_actor(call.agent().empty() ? "hotline" : call.agent());
   (*e->mutable_attributes())["call_id"] = call.id();
-  if (!call.recording_url().empty()) (*e->mutable_attributes())["recording_url"] = call.recording_url();
+  if (!call.recording_url().empty())
+    (*e->mutable_attributes())["recording_url"] = call.recording_url();
   if (absl::Status s = api_.AppendTimeline(req); !s.ok()) {
     log::Get("hotline")->warn("event=timeline_failed call={} error=\"{}\"", call.id(), s.message());
   }
 }
 
-absl::Status Calls::Ringing(const std::string& id, const std::string& caller, const std::string& line) {
+absl::Status Calls::Ringing(const std::string& id, const std::string& caller,
+                            const std::string& line) {
   auto site = config_.lines.find(line);
   if (site == config_.lines.end()) return absl::OkStatus();  // not a hotline call
-  if (absl::Status s = ValidCallId(id); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidCallId(id));
   auto known = Load(id);
   if (!known.ok()) return known.status();
   if (known->has_value()) return absl::OkStatus();  // Newchannel and QueueCallerJoin both say so
   std::string number = caller;
   v1::ScreenPop pop = Lookup(number);  // outside the lock: it asks other services
   absl::Time now = clock_.Now();
-  return Mutate(id, "call.ringing", [&](v1::Call& c) {
-           if (c.state() != v1::CALL_STATE_UNSPECIFIED) return false;
-           c.set_site_id(site->second);
-           c.set_caller(number);
-           c.set_line(line);
-           c.set_state(v1::CALL_STATE_RINGING);
-           *c.mutable_started_at() = ToTimestamp(now);
-           *c.mutable_caller_profile() = pop;
-           return true;
-         }).status();
+  return Mutate(id, "call.ringing",
+                [&](v1::Call& c) {
+                  if (c.state() != v1::CALL_STATE_UNSPECIFIED) return false;
+                  c.set_site_id(site->second);
+                  c.set_caller(number);
+                  c.set_line(line);
+                  c.set_state(v1::CALL_STATE_RINGING);
+                  *c.mutable_started_at() = ToTimestamp(now);
+                  *c.mutable_caller_profile() = pop;
+                  return true;
+                })
+      .status();
 }
 
 absl::Status Calls::Offered(const std::string& id, const std::string& agent) {
-  return Mutate(id, "call.offered", [&](v1::Call& c) {
-           if (c.state() != v1::CALL_STATE_RINGING || c.offered_to() == agent) return false;
-           c.set_offered_to(agent);
-           return true;
-         }).status();
+  return Mutate(id, "call.offered",
+                [&](v1::Call& c) {
+                  if (c.state() != v1::CALL_STATE_RINGING || c.offered_to() == agent) return false;
+                  c.set_offered_to(agent);
+                  return true;
+                })
+      .status();
 }
 
 absl::Status Calls::Answered(const std::string& id, const std::string& agent) {
   absl::Time now = clock_.Now();
-  return Mutate(id, "call.answered", [&](v1::Call& c) {
-           if (c.state() != v1::CALL_STATE_RINGING) return false;
-           c.set_state(v1::CALL_STATE_ANSWERED);
-           c.set_agent(agent);
-           *c.mutable_answered_at() = ToTimestamp(now);
-           return true;
-         }).status();
+  return Mutate(id, "call.answered",
+                [&](v1::Call& c) {
+                  if (c.state() != v1::CALL_STATE_RINGING) return false;
+                  c.set_state(v1::CALL_STATE_ANSWERED);
+                  c.set_agent(agent);
+                  *c.mutable_answered_at() = ToTimestamp(now);
+                  return true;
+                })
+      .status();
 }
 
 absl::Status Calls::Hangup(const std::string& id, const std::string& recording_url) {
@@ -204,7 +220,10 @@ absl::Status Calls::Hangup(const std::string& id, const std::string& recording_u
   const v1::Call& c = **call;
   if (c.state() == v1::CALL_STATE_ENDED) {
     int64_t secs = absl::ToInt64Seconds(now - FromTimestamp(c.answered_at()));
-    Timeline(c, absl::StrCat("Call on the hotline answered by ", c.agent(), ", ", secs / 60, " min ", secs % 60, " s"), "call:" + id + ":ended");
+    Timeline(c,
+             absl::StrCat("Call on the hotline answered by ", c.agent(), ", ", secs / 60, " min ",
+                          secs % 60, " s"),
+             "call:" + id + ":ended");
     return absl::OkStatus();
   }
   if (!missed) return absl::OkStatus();
@@ -217,32 +236,40 @@ absl::Status Calls::Hangup(const std::string& id, const std::string& recording_u
   task->set_channel(v1::CHANNEL_PHONE);
   task->set_language(c.caller_profile().language());
   task->set_reason("missed_call");
-  task->set_text(absl::StrCat("Missed call on ", c.line(), ", waited ", absl::ToInt64Seconds(now - FromTimestamp(c.started_at())), " s"));
-  if (!c.caller_profile().open_tickets().empty()) task->set_ticket_id(c.caller_profile().open_tickets(0).id());
+  task->set_text(absl::StrCat("Missed call on ", c.line(), ", waited ",
+                              absl::ToInt64Seconds(now - FromTimestamp(c.started_at())), " s"));
+  if (!c.caller_profile().open_tickets().empty())
+    task->set_ticket_id(c.caller_profile().open_tickets(0).id());
   req.set_idempotency_key("missed:" + id);
   auto cb = api_.RequestCallback(req);
   if (!cb.ok()) {
     if (absl::IsInvalidArgument(cb.status())) {  // a withheld number: nobody to call back
-      log::Get("hotline")->warn("event=missed_call_unreachable call={} error=\"{}\"", id, cb.status().message());
+      log::Get("hotline")->warn("event=missed_call_unreachable call={} error=\"{}\"", id,
+                                cb.status().message());
       return absl::OkStatus();
     }
     return cb.status();
   }
   Timeline(c, "Missed call on the hotline; callback " + cb->id(), "call:" + id + ":missed");
-  return Mutate(id, "call.missed", [&](v1::Call& m) {
-           if (m.callback_id() == cb->id()) return false;
-           m.set_callback_id(cb->id());
-           return true;
-         }).status();
+  return Mutate(id, "call.missed",
+                [&](v1::Call& m) {
+                  if (m.callback_id() == cb->id()) return false;
+                  m.set_callback_id(cb->id());
+                  return true;
+                })
+      .status();
 }
 
 absl::Status Calls::Rating(const std::string& id, int digit, const std::string& ticket) {
   if (digit < 1 || digit > 5) return absl::InvalidArgumentError("a rating is 1 to 5");
   auto call = Mutate(id, "call.rated", [&](v1::Call& c) {
     if (c.site_id().empty()) return false;  // not a hotline call
-    if (c.rating() == digit && (ticket.empty() || std::count(c.ticket_ids().begin(), c.ticket_ids().end(), ticket))) return false;
+    if (c.rating() == digit &&
+        (ticket.empty() || std::count(c.ticket_ids().begin(), c.ticket_ids().end(), ticket)))
+      return false;
     c.set_rating(digit);
-    if (!ticket.empty() && !std::count(c.ticket_ids().begin(), c.ticket_ids().end(), ticket)) c.add_ticket_ids(ticket);
+    if (!ticket.empty() && !std::count(c.ticket_ids().begin(), c.ticket_ids().end(), ticket))
+      c.add_ticket_ids(ticket);
     return true;
   });
   if (!call.ok()) return call.status();
@@ -253,12 +280,14 @@ absl::Status Calls::Rating(const std::string& id, int digit, const std::string& 
 absl::Status Calls::RecordRating(const std::string& id) {
   auto call = Get(id);
   if (!call.ok()) return call.status();
-  if (call->rating() == 0 || call->rating_recorded() || call->ticket_ids().empty()) return absl::OkStatus();
+  if (call->rating() == 0 || call->rating_recorded() || call->ticket_ids().empty())
+    return absl::OkStatus();
   std::string ticket = call->ticket_ids(0);
   auto survey = api_.GetSurvey(ticket);
   if (absl::IsNotFound(survey.status())) {
     // The ticket is not resolved yet, so it has no survey: the rating stays on the call.
-    Timeline(*call, absl::StrCat("Rated the call ", call->rating(), "/5"), "call:" + id + ":rated", ticket);
+    Timeline(*call, absl::StrCat("Rated the call ", call->rating(), "/5"), "call:" + id + ":rated",
+             ticket);
     return absl::OkStatus();
   }
   if (!survey.ok()) return survey.status();
@@ -266,39 +295,54 @@ absl::Status Calls::RecordRating(const std::string& id) {
   req.set_survey_id(survey->id());
   req.mutable_answer()->set_overall(call->rating());
   absl::Status s = api_.SubmitSurvey(req);
-  if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;  // answered or closed already: keep theirs
-  return Mutate(id, "call.rated", [&](v1::Call& c) {
-           if (c.rating_recorded()) return false;
-           c.set_rating_recorded(s.ok());
-           return s.ok();
-         }).status();
+  if (!s.ok() && !absl::IsFailedPrecondition(s))
+    return s;  // answered or closed already: keep theirs
+  return Mutate(id, "call.rated",
+                [&](v1::Call& c) {
+                  if (c.rating_recorded()) return false;
+                  c.set_rating_recorded(s.ok());
+                  return s.ok();
+                })
+      .status();
 }
 
-absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req, const auth::Principal& who) {
-  if (absl::Status s = ValidCallId(req.call_id()); !s.ok()) return s;
-  if (absl::StripAsciiWhitespace(req.summary()).empty()) return absl::InvalidArgumentError("summary is required");
-  if (req.summary().size() > 4000) return absl::InvalidArgumentError("the summary is up to 4000 bytes");
+absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req,
+                                               const auth::Principal& who) {
+  LOBBY_RETURN_IF_ERROR(ValidCallId(req.call_id()));
+  if (absl::StripAsciiWhitespace(req.summary()).empty())
+    return absl::InvalidArgumentError("summary is required");
+  if (req.summary().size() > 4000)
+    return absl::InvalidArgumentError("the summary is up to 4000 bytes");
   std::string disposition = req.disposition().empty() ? "other" : req.disposition();
-  if (std::find(std::begin(kDispositions), std::end(kDispositions), disposition) == std::end(kDispositions)) {
-    return absl::InvalidArgumentError("disposition is one of resolved_on_call, ticket_created, follow_up, information, complaint, wrong_number, other");
+  if (std::find(std::begin(kDispositions), std::end(kDispositions), disposition) ==
+      std::end(kDispositions)) {
+    return absl::InvalidArgumentError(
+        "disposition is one of resolved_on_call, ticket_created, follow_up, information, "
+        "complaint, wrong_number, other");
   }
   std::string agent = req.agent().empty() ? who.name : req.agent();
   auto known = Load(req.call_id());
   if (!known.ok()) return known.status();
   v1::Call call = known->value_or(v1::Call());
-  std::string resident_id = req.resident_id().empty() ? call.caller_profile().resident_id() : req.resident_id();
+  std::string resident_id =
+      req.resident_id().empty() ? call.caller_profile().resident_id() : req.resident_id();
   std::optional<v1::Resident> resident;
   if (!resident_id.empty()) {
     auto r = api_.GetResident(resident_id);
     if (!r.ok()) return r.status();
     resident = *r;
   }
-  std::string site = !call.site_id().empty() ? call.site_id() : !req.site_id().empty() ? req.site_id() : resident ? resident->unit().site_id() : "";
-  if (site.empty()) return absl::InvalidArgumentError("a call the PBX did not report needs site_id or resident_id");
+  std::string site = !call.site_id().empty()  ? call.site_id()
+                     : !req.site_id().empty() ? req.site_id()
+                     : resident               ? resident->unit().site_id()
+                                              : "";
+  if (site.empty())
+    return absl::InvalidArgumentError("a call the PBX did not report needs site_id or resident_id");
   // Everything is checked before anything is written.
   for (const auto& t : req.ticket_ids()) {
     auto ticket = api_.GetTicket(t);
-    if (!ticket.ok()) return absl::Status(ticket.status().code(), absl::StrCat(t, ": ", ticket.status().message()));
+    if (!ticket.ok())
+      return absl::Status(ticket.status().code(), absl::StrCat(t, ": ", ticket.status().message()));
   }
   v1::LogCallResponse out;
   std::vector<std::string> tickets(req.ticket_ids().begin(), req.ticket_ids().end());
@@ -320,7 +364,8 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req, co
     if (!created.ok()) return created.status();
     if (!call.recording_url().empty()) {
       // Recordings are for staff: an internal comment, never shown to the resident.
-      (void)api_.AddComment(created->id(), "Call recording: " + call.recording_url(), true, "staff:" + agent);
+      (void)api_.AddComment(created->id(), "Call recording: " + call.recording_url(), true,
+                            "staff:" + agent);
     }
     out.mutable_created()->Swap(&*created);
     tickets.insert(tickets.begin(), out.created().id());
@@ -352,13 +397,16 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req, co
   });
   if (!saved.ok()) return saved.status();
   const v1::Call& c = **saved;
-  Timeline(c, absl::StrCat("Call logged by ", agent, " (", disposition, "): ", req.summary()), "call:" + req.call_id() + ":logged",
-           tickets.empty() ? "" : tickets.front());
+  Timeline(c, absl::StrCat("Call logged by ", agent, " (", disposition, "): ", req.summary()),
+           "call:" + req.call_id() + ":logged", tickets.empty() ? "" : tickets.front());
   for (const auto& t : req.ticket_ids()) {
-    (void)api_.AddComment(t, absl::StrCat("Phone call ", req.call_id(), " (", agent, "): ", req.summary()), true, "staff:" + agent);
+    (void)api_.AddComment(
+        t, absl::StrCat("Phone call ", req.call_id(), " (", agent, "): ", req.summary()), true,
+        "staff:" + agent);
   }
   if (absl::Status s = RecordRating(req.call_id()); !s.ok()) {
-    log::Get("hotline")->warn("event=rating_not_recorded call={} error=\"{}\"", req.call_id(), s.message());
+    log::Get("hotline")->warn("event=rating_not_recorded call={} error=\"{}\"", req.call_id(),
+                              s.message());
   }
   auto final_call = Get(req.call_id());
   if (!final_call.ok()) return final_call.status();
@@ -371,7 +419,8 @@ void Calls::OnAmi(const AmiMessage& e) {
   std::string id = e.Get("Linkedid");
   absl::Status s;
   if (event == "Newchannel") {
-    if (!id.empty() && e.Get("Uniqueid") == id) s = Ringing(id, e.Get("CallerIDNum"), e.Get("Exten"));
+    if (!id.empty() && e.Get("Uniqueid") == id)
+      s = Ringing(id, e.Get("CallerIDNum"), e.Get("Exten"));
   } else if (event == "QueueCallerJoin") {
     s = Ringing(id, e.Get("CallerIDNum"), e.Get("Queue"));
   } else if (event == "DialBegin") {
@@ -387,19 +436,25 @@ void Calls::OnAmi(const AmiMessage& e) {
   } else {
     return;
   }
-  if (!s.ok() && !absl::IsNotFound(s)) log::Get("hotline")->warn("event=ami_event_failed ami_event={} call={} error=\"{}\"", event, id, s.message());
+  if (!s.ok() && !absl::IsNotFound(s))
+    log::Get("hotline")->warn("event=ami_event_failed ami_event={} call={} error=\"{}\"", event, id,
+                              s.message());
 }
 
 absl::StatusOr<CtiEvent> ParseCtiEvent(const std::string& body) {
   json m = json::parse(body, nullptr, false);
   if (!m.is_object()) return absl::InvalidArgumentError("not JSON");
-  auto str = [&](const char* k) { return m.contains(k) && m[k].is_string() ? m[k].get<std::string>() : std::string(); };
-  CtiEvent e{str("event"), str("call_id"), str("from"), str("to"), str("agent"), str("recording_url"), 0, str("ticket_id")};
-  if (absl::Status s = ValidCallId(e.call_id); !s.ok()) return s;
+  auto str = [&](const char* k) {
+    return m.contains(k) && m[k].is_string() ? m[k].get<std::string>() : std::string();
+  };
+  CtiEvent e{str("event"), str("call_id"),       str("from"), str("to"),
+             str("agent"), str("recording_url"), 0,           str("ticket_id")};
+  LOBBY_RETURN_IF_ERROR(ValidCallId(e.call_id));
   if (e.event != "newCall" && e.event != "answer" && e.event != "hangup" && e.event != "rating") {
     return absl::InvalidArgumentError("event is newCall, answer, hangup or rating");
   }
-  if (e.event == "answer" && e.agent.empty()) return absl::InvalidArgumentError("answer needs the agent");
+  if (e.event == "answer" && e.agent.empty())
+    return absl::InvalidArgumentError("answer needs the agent");
   if (e.event == "rating") {
     e.digit = m.contains("digit") && m["digit"].is_number_integer() ? m["digit"].get<int>() : 0;
     if (e.digit == 0) (void)absl::SimpleAtoi(str("digit"), &e.digit);
@@ -407,11 +462,17 @@ absl::StatusOr<CtiEvent> ParseCtiEvent(const std::string& body) {
   return e;
 }
 
-std::pair<int, std::string> Calls::OnWebhook(const std::string& timestamp, const std::string& signature, const std::string& body) {
-  auto error = [](int status, const std::string& why) { return std::make_pair(status, json{{"error", why}}.dump()); };
+std::pair<int, std::string> Calls::OnWebhook(const std::string& timestamp,
+                                             const std::string& signature,
+                                             const std::string& body) {
+  auto error = [](int status, const std::string& why) {
+    return std::make_pair(status, json{{"error", why}}.dump());
+  };
   if (config_.webhook_secret.empty()) return error(404, "the CTI webhook is off");
   if (body.size() > 64 * 1024) return error(413, "too large");
-  if (absl::Status auth = adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp, signature, body, clock_.Now()); !auth.ok()) {
+  if (absl::Status auth = adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp,
+                                                              signature, body, clock_.Now());
+      !auth.ok()) {
     log::Get("hotline")->warn("event=bad_signature error=\"{}\"", auth.message());
     return error(401, std::string(auth.message()));
   }
@@ -420,7 +481,8 @@ std::pair<int, std::string> Calls::OnWebhook(const std::string& timestamp, const
   const CtiEvent& e = *parsed;
   absl::Status s;
   if (e.event == "newCall") {
-    if (config_.lines.find(e.to) == config_.lines.end()) return error(400, "'to' is not a hotline line Lobby knows");
+    if (config_.lines.find(e.to) == config_.lines.end())
+      return error(400, "'to' is not a hotline line Lobby knows");
     s = Ringing(e.call_id, e.from, e.to);
   } else if (e.event == "answer") {
     s = Answered(e.call_id, e.agent);
@@ -429,14 +491,16 @@ std::pair<int, std::string> Calls::OnWebhook(const std::string& timestamp, const
   } else {
     s = Rating(e.call_id, e.digit, e.ticket_id);
   }
-  if (absl::IsInvalidArgument(s) || absl::IsNotFound(s)) return error(absl::IsNotFound(s) ? 404 : 400, std::string(s.message()));
+  if (absl::IsInvalidArgument(s) || absl::IsNotFound(s))
+    return error(absl::IsNotFound(s) ? 404 : 400, std::string(s.message()));
   if (!s.ok()) return error(503, std::string(s.message()));  // the call centre retries
   return {200, R"({"ok":true})"};
 }
 
 void Calls::Register(httplib::Server& server) {
   server.Post("/v1/hotline/events", [this](const httplib::Request& req, httplib::Response& res) {
-    auto [status, body] = OnWebhook(req.get_header_value("X-Lobby-Timestamp"), req.get_header_value("X-Lobby-Signature"), req.body);
+    auto [status, body] = OnWebhook(req.get_header_value("X-Lobby-Timestamp"),
+                                    req.get_header_value("X-Lobby-Signature"), req.body);
     res.status = status;
     res.set_content(body, "application/json");
   });
@@ -447,7 +511,8 @@ void Calls::Register(httplib::Server& server) {
 /// One WatchCalls stream: the estate's call events from the feed, one write in flight.
 class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
  public:
-  WatchReactor(HotlineServiceImpl& service, std::string site) : service_(service), site_(std::move(site)) {}
+  WatchReactor(HotlineServiceImpl& service, std::string site)
+      : service_(service), site_(std::move(site)) {}
 
   void Begin(const absl::Status& error) {
     if (!error.ok()) {
@@ -458,7 +523,8 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
       End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
       return;
     }
-    subscription_ = service_.feed_.Subscribe([this](const std::vector<queue::Entry>& entries) { Offer(entries); });
+    subscription_ = service_.feed_.Subscribe(
+        [this](const std::vector<queue::Entry>& entries) { Offer(entries); });
     subscribed_ = true;
     // The first message says the watch is on: from here, nothing is missed.
     v1::CallEvent started;
@@ -484,7 +550,8 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
       if (!ev.ParseFromString(std::string(e.Get("event")))) continue;
       out_.push_back(std::move(ev));
     }
-    if (out_.size() > 10000) EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too far behind: reconnect"));
+    if (out_.size() > 10000)
+      EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too far behind: reconnect"));
     Pump();
   }
 
@@ -494,7 +561,8 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
   bool subscribed_ = false;
 };
 
-HotlineServiceImpl::HotlineServiceImpl(const RpcEnv& env, Calls& calls, redis::Options redis_options)
+HotlineServiceImpl::HotlineServiceImpl(const RpcEnv& env, Calls& calls,
+                                       redis::Options redis_options)
     : env_(env),
       calls_(calls),
       executor_(4),
@@ -514,74 +582,102 @@ HotlineServiceImpl::~HotlineServiceImpl() {
 
 void HotlineServiceImpl::EndStreams() { streams_.EndAll("server shutting down: reconnect"); }
 
-grpc::ServerWriteReactor<v1::CallEvent>* HotlineServiceImpl::WatchCalls(grpc::CallbackServerContext* ctx, const v1::WatchCallsRequest* req) {
+grpc::ServerWriteReactor<v1::CallEvent>* HotlineServiceImpl::WatchCalls(
+    grpc::CallbackServerContext* ctx, const v1::WatchCallsRequest* req) {
   auto* reactor = new WatchReactor(*this, req->site_id());
   auto principal = env_.auth->Authorize(*ctx, watch_.roles, watch_.name);
   absl::Status error = principal.status();
-  if (error.ok() && req->site_id().empty()) error = absl::InvalidArgumentError("site_id is required");
+  if (error.ok() && req->site_id().empty())
+    error = absl::InvalidArgumentError("site_id is required");
   watch_.stats->Record(error.code(), absl::ZeroDuration());
   reactor->Begin(error);
   return reactor;
 }
 
-grpc::ServerUnaryReactor* HotlineServiceImpl::GetCall(grpc::CallbackServerContext* ctx, const v1::GetCallRequest* req, v1::Call* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) { return calls_.Get(req->id()); }));
+grpc::ServerUnaryReactor* HotlineServiceImpl::GetCall(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetCallRequest* req,
+                                                      v1::Call* resp) {
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return calls_.Get(req->id());
+                    }));
 }
 
-grpc::ServerUnaryReactor* HotlineServiceImpl::LogCall(grpc::CallbackServerContext* ctx, const v1::LogCallRequest* req,
+grpc::ServerUnaryReactor* HotlineServiceImpl::LogCall(grpc::CallbackServerContext* ctx,
+                                                      const v1::LogCallRequest* req,
                                                       v1::LogCallResponse* resp) {
-  return ServeUnary(env_, log_, ctx, Into(resp, [this, req](const auth::Principal& p) { return calls_.Log(*req, p); }));
+  return ServeUnary(env_, log_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return calls_.Log(*req, p);
+                    }));
 }
 
 // ------------------------------------------------------------------ component
 
 void Component::Declare(config::Settings& settings) {
-  settings.Declare("hotline-lines", "", "hotline lines and their estates: what a call dials (queue, extension or number)=site, e.g. hotline=demo,+85228001234=demo");
-  settings.Declare("hotline-agents", "", "PBX interfaces and the agents on them, e.g. PJSIP/1001=chan,PJSIP/1002=wong");
-  settings.Declare("hotline-ami-host", "", "the Asterisk Manager Interface host; empty: no AMI client (webhook only)");
+  settings.Declare("hotline-lines", "",
+                   "hotline lines and their estates: what a call dials (queue, extension or "
+                   "number)=site, e.g. hotline=demo,+85228001234=demo");
+  settings.Declare("hotline-agents", "",
+                   "PBX interfaces and the agents on them, e.g. PJSIP/1001=chan,PJSIP/1002=wong");
+  settings.Declare("hotline-ami-host", "",
+                   "the Asterisk Manager Interface host; empty: no AMI client (webhook only)");
   settings.Declare("hotline-ami-port", "5038", "the AMI port");
   settings.Declare("hotline-ami-user", "lobby", "the AMI user (manager.conf)");
   settings.Declare("hotline-ami-secret", "", "the AMI user's secret", true);
-  settings.Declare("hotline-ami-ping", "20s", "how often the AMI session is pinged; a Ping unanswered as long reconnects");
-  settings.Declare("hotline-webhook-secret", "", "the HMAC key of the cloud call centre's webhook /v1/hotline/events; empty: off", true);
+  settings.Declare("hotline-ami-ping", "20s",
+                   "how often the AMI session is pinged; a Ping unanswered as long reconnects");
+  settings.Declare("hotline-webhook-secret", "",
+                   "the HMAC key of the cloud call centre's webhook /v1/hotline/events; empty: off",
+                   true);
 }
 
 namespace {
-absl::StatusOr<std::map<std::string, std::string>> Pairs(const config::Settings& settings, const char* name) {
+absl::StatusOr<std::map<std::string, std::string>> Pairs(const config::Settings& settings,
+                                                         const char* name) {
   auto pairs = config::SplitPairs(settings.Get(name));
   if (!pairs.ok()) return settings.Invalid(name, std::string(pairs.status().message()));
   return std::map<std::string, std::string>(pairs->begin(), pairs->end());
 }
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
+                                                             Runtime& runtime) {
   HotlineConfig cfg;
   auto lines = Pairs(settings, "hotline-lines");
   if (!lines.ok()) return lines.status();
-  if (lines->empty()) return settings.Invalid("hotline-lines", "name the hotline lines and their estates, e.g. hotline=demo");
+  if (lines->empty())
+    return settings.Invalid("hotline-lines",
+                            "name the hotline lines and their estates, e.g. hotline=demo");
   for (const auto& [line, site] : *lines) {
-    if (absl::Status s = ValidateSiteId(site); !s.ok()) return settings.Invalid("hotline-lines", std::string(s.message()));
+    if (absl::Status s = ValidateSiteId(site); !s.ok())
+      return settings.Invalid("hotline-lines", std::string(s.message()));
   }
   cfg.lines = *std::move(lines);
   auto agents = Pairs(settings, "hotline-agents");
   if (!agents.ok()) return agents.status();
   cfg.agents = *std::move(agents);
   cfg.webhook_secret = settings.Get("hotline-webhook-secret");
-  if (!cfg.webhook_secret.empty() && cfg.webhook_secret.size() < 16) return settings.Invalid("hotline-webhook-secret", "at least 16 characters");
+  if (!cfg.webhook_secret.empty() && cfg.webhook_secret.size() < 16)
+    return settings.Invalid("hotline-webhook-secret", "at least 16 characters");
   if (settings.Get("hotline-ami-host").empty() && cfg.webhook_secret.empty()) {
-    return settings.Invalid("hotline-ami-host", "the hotline needs the AMI (hotline-ami-host) or the webhook (hotline-webhook-secret)");
+    return settings.Invalid(
+        "hotline-ami-host",
+        "the hotline needs the AMI (hotline-ami-host) or the webhook (hotline-webhook-secret)");
   }
-  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg), chatbot::AddressesFrom(settings, runtime),
+  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg),
+                                                    chatbot::AddressesFrom(runtime),
                                                     chatbot::AdapterToken(settings, runtime)));
   if (!settings.Get("hotline-ami-host").empty()) {
     AmiConfig ami;
     ami.host = settings.Get("hotline-ami-host");
-    if (!absl::SimpleAtoi(settings.Get("hotline-ami-port"), &ami.port) || ami.port <= 0 || ami.port > 65535) {
+    if (!absl::SimpleAtoi(settings.Get("hotline-ami-port"), &ami.port) || ami.port <= 0 ||
+        ami.port > 65535) {
       return settings.Invalid("hotline-ami-port", "a TCP port");
     }
     ami.username = settings.Get("hotline-ami-user");
     ami.secret = settings.Get("hotline-ami-secret");
-    if (ami.secret.empty()) return settings.Invalid("hotline-ami-secret", "the AMI user's secret is required with hotline-ami-host");
+    if (ami.secret.empty())
+      return settings.Invalid("hotline-ami-secret",
+                              "the AMI user's secret is required with hotline-ami-host");
     auto ping = settings.GetDuration("hotline-ami-ping");
     if (!ping.ok() || *ping < absl::Milliseconds(100) || *ping > absl::Minutes(10)) {
       return settings.Invalid("hotline-ami-ping", "a duration from 100ms to 10m");
@@ -599,10 +695,12 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   return c;
 }
 
-Component::Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr, std::string token)
+Component::Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr,
+                     std::string token)
     : api_(std::move(addr), std::move(token)),
       calls_(std::move(config), runtime.redis(), runtime.clock(), api_) {
-  service_ = std::make_unique<HotlineServiceImpl>(runtime.rpc_env(), calls_, runtime.redis_options());
+  service_ =
+      std::make_unique<HotlineServiceImpl>(runtime.rpc_env(), calls_, runtime.redis_options());
   runtime.grpc().Register(service_.get(), "lobby.v1.HotlineService");
   calls_.Register(runtime.http().routes());
 }

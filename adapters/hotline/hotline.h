@@ -45,7 +45,7 @@ struct HotlineConfig {
 struct CtiEvent {
   std::string event;  // newCall, answer, hangup, rating
   std::string call_id, from, to, agent, recording_url;
-  int digit = 0;      // rating
+  int digit = 0;  // rating
   std::string ticket_id;
 };
 /// INVALID_ARGUMENT for a body that is not such an event (or lacks what its kind needs).
@@ -63,7 +63,8 @@ class Calls {
   absl::Status Answered(const std::string& id, const std::string& agent);
   absl::Status Hangup(const std::string& id, const std::string& recording_url);
   absl::Status Rating(const std::string& id, int digit, const std::string& ticket);
-  absl::StatusOr<v1::LogCallResponse> Log(const v1::LogCallRequest& req, const auth::Principal& agent);
+  absl::StatusOr<v1::LogCallResponse> Log(const v1::LogCallRequest& req,
+                                          const auth::Principal& agent);
   absl::StatusOr<v1::Call> Get(const std::string& id);
 
   /// One AMI event (Newchannel, QueueCallerJoin, DialBegin, BridgeEnter, Hangup, UserEvent
@@ -72,7 +73,8 @@ class Calls {
   /// POST /v1/hotline/events: {"event": "newCall" | "answer" | "hangup" | "rating", "call_id",
   /// "from", "to", "agent", "recording_url", "digit", "ticket_id"}, signed like every generic
   /// webhook (X-Lobby-Timestamp, X-Lobby-Signature). Returns the HTTP status and body.
-  std::pair<int, std::string> OnWebhook(const std::string& timestamp, const std::string& signature, const std::string& body);
+  std::pair<int, std::string> OnWebhook(const std::string& timestamp, const std::string& signature,
+                                        const std::string& body);
   void Register(httplib::Server& server);
 
  private:
@@ -85,7 +87,8 @@ class Calls {
   /// be read (a withheld or unreadable one stays as the PBX sent it).
   v1::ScreenPop Lookup(std::string& number);
   std::string AgentName(const std::string& channel) const;
-  void Timeline(const v1::Call& call, const std::string& text, const std::string& key, const std::string& ticket = "");
+  void Timeline(const v1::Call& call, const std::string& text, const std::string& key,
+                const std::string& ticket = "");
   /// Gives the call's rating to its ticket's survey when both are known.
   absl::Status RecordRating(const std::string& id);
 
@@ -103,9 +106,12 @@ class HotlineServiceImpl final : public v1::HotlineService::CallbackService {
  public:
   HotlineServiceImpl(const RpcEnv& env, Calls& calls, redis::Options redis_options);
   ~HotlineServiceImpl() override;
-  grpc::ServerWriteReactor<v1::CallEvent>* WatchCalls(grpc::CallbackServerContext* ctx, const v1::WatchCallsRequest* req) override;
-  grpc::ServerUnaryReactor* GetCall(grpc::CallbackServerContext* ctx, const v1::GetCallRequest* req, v1::Call* resp) override;
-  grpc::ServerUnaryReactor* LogCall(grpc::CallbackServerContext* ctx, const v1::LogCallRequest* req, v1::LogCallResponse* resp) override;
+  grpc::ServerWriteReactor<v1::CallEvent>* WatchCalls(grpc::CallbackServerContext* ctx,
+                                                      const v1::WatchCallsRequest* req) override;
+  grpc::ServerUnaryReactor* GetCall(grpc::CallbackServerContext* ctx, const v1::GetCallRequest* req,
+                                    v1::Call* resp) override;
+  grpc::ServerUnaryReactor* LogCall(grpc::CallbackServerContext* ctx, const v1::LogCallRequest* req,
+                                    v1::LogCallResponse* resp) override;
   /// Ends every stream (UNAVAILABLE): shutdown.
   void EndStreams();
 
@@ -124,11 +130,13 @@ class HotlineServiceImpl final : public v1::HotlineService::CallbackService {
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
+                                                           Runtime& runtime);
   ~Component();
 
  private:
-  Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr, std::string token);
+  Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr,
+            std::string token);
   chatbot::GrpcLobbyApi api_;
   Calls calls_;
   std::unique_ptr<HotlineServiceImpl> service_;

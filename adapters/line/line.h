@@ -14,10 +14,10 @@ class Server;
 namespace lobby::line {
 
 struct LineConfig {
-  std::string channel;       // the name in the webhook path: /v1/line/<channel>
-  std::string secret;        // the channel secret: signs webhooks (secret)
-  std::string token;         // the channel access token (secret)
-  std::string api = "https://api.line.me";            // tests: a local fake
+  std::string channel;                      // the name in the webhook path: /v1/line/<channel>
+  std::string secret;                       // the channel secret: signs webhooks (secret)
+  std::string token;                        // the channel access token (secret)
+  std::string api = "https://api.line.me";  // tests: a local fake
   std::string data_api = "https://api-data.line.me";  // message content (photos)
   size_t max_body = 1 << 20;
 };
@@ -36,14 +36,18 @@ struct LineEvent {
 };
 /// The message and postback events of a webhook body (others are left out); an image's link is
 /// `content_url` + its id, signed with `secret`. INVALID_ARGUMENT for a body that is not one.
-absl::StatusOr<std::vector<LineEvent>> ParseEvents(const std::string& body, const std::string& content_url,
-                                                  const std::string& secret);
+absl::StatusOr<std::vector<LineEvent>> ParseEvents(const std::string& body,
+                                                   const std::string& content_url,
+                                                   const std::string& secret);
 
 class Line {
  public:
-  Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of,
-       std::string public_url)
-      : config_(std::move(config)), redis_(redis), conversation_(conversation), recipient_of_(std::move(recipient_of)),
+  Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation,
+       chatbot::RecipientOf recipient_of, std::string public_url)
+      : config_(std::move(config)),
+        redis_(redis),
+        conversation_(conversation),
+        recipient_of_(std::move(recipient_of)),
         public_url_(std::move(public_url)) {}
 
   void Register(httplib::Server& server);

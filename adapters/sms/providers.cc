@@ -30,7 +30,8 @@ absl::StatusOr<std::string> Unescape(absl::string_view s) {
     if (s[i] == '+') {
       out.push_back(' ');
     } else if (s[i] == '%') {
-      int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1, lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
+      int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1,
+          lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
       if (hi < 0 || lo < 0) return absl::InvalidArgumentError("a bad %-escape in the form");
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
@@ -42,7 +43,8 @@ absl::StatusOr<std::string> Unescape(absl::string_view s) {
 }
 
 void SortByName(Params& params) {
-  std::stable_sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(params.begin(), params.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 std::string Random(size_t n) {
@@ -58,7 +60,8 @@ std::string Random(size_t n) {
 absl::StatusOr<Params> ParseForm(absl::string_view body) {
   Params out;
   for (absl::string_view pair : absl::StrSplit(body, '&', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(pair, absl::MaxSplits('=', 1));
     auto k = Unescape(kv.first);
     auto v = Unescape(kv.second);
     if (!k.ok()) return k.status();
@@ -85,7 +88,8 @@ std::string PercentEncode(absl::string_view s) {
 
 std::string FormEncode(const Params& params) {
   std::string out;
-  for (const auto& [k, v] : params) absl::StrAppend(&out, out.empty() ? "" : "&", PercentEncode(k), "=", PercentEncode(v));
+  for (const auto& [k, v] : params)
+    absl::StrAppend(&out, out.empty() ? "" : "&", PercentEncode(k), "=", PercentEncode(v));
   return out;
 }
 
@@ -96,39 +100,53 @@ std::string TwilioSignature(absl::string_view auth_token, absl::string_view url,
   return adapters::Base64(adapters::HmacSha1(auth_token, data));
 }
 
-std::string AliyunSignature(absl::string_view access_key_secret, absl::string_view method, Params params) {
+std::string AliyunSignature(absl::string_view access_key_secret, absl::string_view method,
+                            Params params) {
   SortByName(params);
   std::string canonical = FormEncode(params);
-  std::string to_sign = absl::StrCat(method, "&", PercentEncode("/"), "&", PercentEncode(canonical));
+  std::string to_sign =
+      absl::StrCat(method, "&", PercentEncode("/"), "&", PercentEncode(canonical));
   return adapters::Base64(adapters::HmacSha1(absl::StrCat(access_key_secret, "&"), to_sign));
 }
 
 adapters::SendResult SendTwilio(const TwilioConfig& config, const Message& m) {
   using adapters::SendResult;
-  Params form = {{"To", m.to}, {absl::StartsWith(config.from, "MG") ? "MessagingServiceSid" : "From", config.from}, {"Body", m.text}};
+  Params form = {
+      {"To", m.to},
+      {absl::StartsWith(config.from, "MG") ? "MessagingServiceSid" : "From", config.from},
+      {"Body", m.text}};
   if (!config.status_url.empty()) form.emplace_back("StatusCallback", config.status_url);
   httplib::Client client(config.api);
   client.set_connection_timeout(5);
   client.set_read_timeout(15);
   client.set_basic_auth(config.account_sid, config.auth_token);
-  auto res = client.Post(absl::StrCat("/2010-04-01/Accounts/", config.account_sid, "/Messages.json"), FormEncode(form),
-                         "application/x-www-form-urlencoded");
-  if (!res) return {SendResult::kRetry, {}, "no answer from Twilio: " + httplib::to_string(res.error())};
+  auto res =
+      client.Post(absl::StrCat("/2010-04-01/Accounts/", config.account_sid, "/Messages.json"),
+                  FormEncode(form), "application/x-www-form-urlencoded");
+  if (!res)
+    return {SendResult::kRetry, {}, "no answer from Twilio: " + httplib::to_string(res.error())};
   json answer = json::parse(res->body, nullptr, false);
   if ((res->status == 201 || res->status == 200) && answer.is_object() && answer.contains("sid")) {
     return {SendResult::kSent, {}, {}, answer.value("sid", "")};
   }
-  std::string why = answer.is_object() ? absl::StrCat(answer.value("code", 0), " ", answer.value("message", "")) : res->body.substr(0, 200);
-  int after = res->has_header("Retry-After") ? std::max(1, std::atoi(res->get_header_value("Retry-After").c_str())) : 1;
+  std::string why = answer.is_object()
+                        ? absl::StrCat(answer.value("code", 0), " ", answer.value("message", ""))
+                        : res->body.substr(0, 200);
+  int after = res->has_header("Retry-After")
+                  ? std::max(1, std::atoi(res->get_header_value("Retry-After").c_str()))
+                  : 1;
   return adapters::HttpFailure(res->status, why, false, absl::Seconds(after));
 }
 
-absl::StatusOr<std::string> AliyunSendSmsQuery(const AliyunConfig& config, const Message& m, absl::Time now,
-                                               const std::string& nonce) {
+absl::StatusOr<std::string> AliyunSendSmsQuery(const AliyunConfig& config, const Message& m,
+                                               absl::Time now, const std::string& nonce) {
   auto it = config.templates.find(m.kind);
   if (it == config.templates.end()) it = config.templates.find("*");
-  if (it == config.templates.end()) return absl::FailedPreconditionError(absl::StrCat("no Aliyun template for '", m.kind, "' messages"));
-  if (!absl::StartsWith(m.to, "+86")) return absl::FailedPreconditionError("Aliyun sends to mainland (+86) numbers only here");
+  if (it == config.templates.end())
+    return absl::FailedPreconditionError(
+        absl::StrCat("no Aliyun template for '", m.kind, "' messages"));
+  if (!absl::StartsWith(m.to, "+86"))
+    return absl::FailedPreconditionError("Aliyun sends to mainland (+86) numbers only here");
   json param = json::object();
   if (!m.code.empty()) param["code"] = m.code;
   if (!m.ticket_id.empty()) param["ticket"] = m.ticket_id;
@@ -160,11 +178,14 @@ adapters::SendResult SendAliyun(const AliyunConfig& config, const Message& m) {
   client.set_connection_timeout(5);
   client.set_read_timeout(15);
   auto res = client.Get("/?" + *query);
-  if (!res) return {SendResult::kRetry, {}, "no answer from Aliyun: " + httplib::to_string(res.error())};
+  if (!res)
+    return {SendResult::kRetry, {}, "no answer from Aliyun: " + httplib::to_string(res.error())};
   json answer = json::parse(res->body, nullptr, false);
   std::string code = answer.is_object() ? answer.value("Code", "") : "";
-  if (res->status == 200 && code == "OK") return {SendResult::kSent, {}, {}, answer.value("BizId", "")};
-  std::string why = answer.is_object() ? absl::StrCat(code, " ", answer.value("Message", "")) : res->body.substr(0, 200);
+  if (res->status == 200 && code == "OK")
+    return {SendResult::kSent, {}, {}, answer.value("BizId", "")};
+  std::string why = answer.is_object() ? absl::StrCat(code, " ", answer.value("Message", ""))
+                                       : res->body.substr(0, 200);
   // Flow control (per number per minute/hour/day) and throttling pass; so does a busy system.
   bool limited = absl::StartsWith(code, "Throttling") || code == "isv.BUSINESS_LIMIT_CONTROL";
   if (limited) return adapters::HttpFailure(429, why, true, absl::Seconds(60));

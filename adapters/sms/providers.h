@@ -30,14 +30,15 @@ std::string PercentEncode(absl::string_view s);
 /// Alibaba Cloud's RPC signature, version 1.0: the parameters sorted by name, each name and
 /// value percent-encoded and joined "n=v&...", then "METHOD&%2F&" + that, percent-encoded;
 /// HMAC-SHA1 under "<AccessKeySecret>&", base64.
-std::string AliyunSignature(absl::string_view access_key_secret, absl::string_view method, Params params);
+std::string AliyunSignature(absl::string_view access_key_secret, absl::string_view method,
+                            Params params);
 
 /// One SMS as the providers send it.
 struct Message {
-  std::string to;               // E.164
-  std::string text;             // already fitted to the segment limit
-  std::string kind;             // verification_code, survey, chat_reply, ...
-  std::string code;             // a verification code (Aliyun templates take it apart)
+  std::string to;    // E.164
+  std::string text;  // already fitted to the segment limit
+  std::string kind;  // verification_code, survey, chat_reply, ...
+  std::string code;  // a verification code (Aliyun templates take it apart)
   std::string ticket_id;
   std::string idempotency_key;
 };
@@ -64,8 +65,8 @@ struct AliyunConfig {
 };
 
 /// The signed query string of a SendSms call (GET), with `nonce` and `now` fixed for tests.
-absl::StatusOr<std::string> AliyunSendSmsQuery(const AliyunConfig& config, const Message& message, absl::Time now,
-                                               const std::string& nonce);
+absl::StatusOr<std::string> AliyunSendSmsQuery(const AliyunConfig& config, const Message& message,
+                                               absl::Time now, const std::string& nonce);
 /// SendSms for a mainland number (+86...): the message kind's template, with TemplateParam
 /// {"code", "ticket", "text"}. The provider id is the BizId.
 adapters::SendResult SendAliyun(const AliyunConfig& config, const Message& message);

@@ -7,11 +7,12 @@ namespace {
 
 // GSM 03.38 basic alphabet (besides ASCII letters and digits) and extension table, as Unicode
 // code points.
-constexpr char32_t kBasic[] = {
-    U'@', U'£', U'$', U'¥', U'è', U'é', U'ù', U'ì', U'ò', U'Ç', U'\n', U'Ø', U'ø', U'\r', U'Å', U'å', U'Δ', U'_', U'Φ',
-    U'Γ', U'Λ', U'Ω', U'Π', U'Ψ', U'Σ', U'Θ', U'Ξ', U'Æ', U'æ', U'ß', U'É', U' ', U'!', U'"', U'#', U'¤', U'%', U'&',
-    U'\'', U'(', U')', U'*', U'+', U',', U'-', U'.', U'/', U':', U';', U'<', U'=', U'>', U'?', U'¡', U'Ä', U'Ö', U'Ñ',
-    U'Ü', U'§', U'¿', U'ä', U'ö', U'ñ', U'ü', U'à'};
+constexpr char32_t kBasic[] = {U'@', U'£', U'$',  U'¥', U'è', U'é',  U'ù', U'ì', U'ò', U'Ç', U'\n',
+                               U'Ø', U'ø', U'\r', U'Å', U'å', U'Δ',  U'_', U'Φ', U'Γ', U'Λ', U'Ω',
+                               U'Π', U'Ψ', U'Σ',  U'Θ', U'Ξ', U'Æ',  U'æ', U'ß', U'É', U' ', U'!',
+                               U'"', U'#', U'¤',  U'%', U'&', U'\'', U'(', U')', U'*', U'+', U',',
+                               U'-', U'.', U'/',  U':', U';', U'<',  U'=', U'>', U'?', U'¡', U'Ä',
+                               U'Ö', U'Ñ', U'Ü',  U'§', U'¿', U'ä',  U'ö', U'ñ', U'ü', U'à'};
 constexpr char32_t kExtension[] = {U'^', U'{', U'}', U'\\', U'[', U'~', U']', U'|', U'€', U'\f'};
 
 struct Char {
@@ -45,7 +46,8 @@ std::vector<Char> Decode(absl::string_view s) {
 
 // Septets for a GSM-7 character, 0 when it is not one.
 int Septets(char32_t cp) {
-  if ((cp >= U'a' && cp <= U'z') || (cp >= U'A' && cp <= U'Z') || (cp >= U'0' && cp <= U'9')) return 1;
+  if ((cp >= U'a' && cp <= U'z') || (cp >= U'A' && cp <= U'Z') || (cp >= U'0' && cp <= U'9'))
+    return 1;
   for (char32_t b : kBasic) {
     if (b == cp) return 1;
   }

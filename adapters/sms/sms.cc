@@ -35,16 +35,20 @@ bool E164(const std::string& s) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(const std::string& text) {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(
+    const std::string& text) {
   auto out = config::SplitPairs(text);
   if (!out.ok()) return out.status();
   for (const auto& [prefix, provider] : *out) {
     if (provider != "twilio" && provider != "aliyun") {
-      return absl::InvalidArgumentError(absl::StrCat("'", prefix, "=", provider, "': the provider is twilio or aliyun"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", prefix, "=", provider, "': the provider is twilio or aliyun"));
     }
     if (prefix != "*" && (prefix.size() < 2 || prefix[0] != '+' ||
-                          !std::all_of(prefix.begin() + 1, prefix.end(), [](char c) { return absl::ascii_isdigit(c); }))) {
-      return absl::InvalidArgumentError(absl::StrCat("'", prefix, "=", provider, "': the prefix is +<digits> or *"));
+                          !std::all_of(prefix.begin() + 1, prefix.end(),
+                                       [](char c) { return absl::ascii_isdigit(c); }))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", prefix, "=", provider, "': the prefix is +<digits> or *"));
     }
   }
   if (out->empty()) return absl::InvalidArgumentError("no routes: e.g. +86=aliyun,*=twilio");
@@ -70,7 +74,8 @@ void Sms::Register(httplib::Server& server) {
     res.set_content(r.body, "text/plain");
   });
   server.Post("/v1/sms/inbound", [this](const httplib::Request& req, httplib::Response& res) {
-    Response r = Generic(req.get_header_value("X-Lobby-Timestamp"), req.get_header_value("X-Lobby-Signature"), req.body);
+    Response r = Generic(req.get_header_value("X-Lobby-Timestamp"),
+                         req.get_header_value("X-Lobby-Signature"), req.body);
     res.status = r.status;
     res.set_content(r.body, "application/json");
   });
@@ -81,7 +86,10 @@ Sms::Response Sms::Queue(const std::string& id, const Text& t) {
   auto dup = redis_.Command({"EXISTS", seen});
   if (!dup.ok()) return {503, "try again"};
   if (dup->integer == 1) return {200, "duplicate"};
-  queue::Fields f = {{"v", "1"}, {"from", t.from}, {"body", t.body}, {"message_id", t.message_id},
+  queue::Fields f = {{"v", "1"},
+                     {"from", t.from},
+                     {"body", t.body},
+                     {"message_id", t.message_id},
                      {"photos", absl::StrJoin(t.photos, "\x1f")}};
   auto done = redis_.Run({queue::XAddArgs(kInboundStream, f), {"SET", seen, "1", "EX", "604800"}});
   if (!done.ok() || (*done)[0].IsError() || (*done)[1].IsError()) return {503, "try again"};
@@ -94,7 +102,8 @@ Sms::Response Sms::Twilio(const std::string& signature, const std::string& body)
   if (body.size() > config_.max_body) return {413, "too large"};
   auto params = ParseForm(body);
   if (!params.ok()) return {400, std::string(params.status().message())};
-  std::string expected = TwilioSignature(config_.twilio_config.auth_token, config_.public_url + "/v1/sms/twilio", *params);
+  std::string expected = TwilioSignature(config_.twilio_config.auth_token,
+                                         config_.public_url + "/v1/sms/twilio", *params);
   if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
     logger->warn("event=bad_signature provider=twilio");
     return {401, "bad signature"};
@@ -105,7 +114,8 @@ Sms::Response Sms::Twilio(const std::string& signature, const std::string& body)
   int media = 0;
   (void)absl::SimpleAtoi(Param(*params, "NumMedia"), &media);
   for (int i = 0; i < media && i < 10; ++i) {
-    if (std::string url = Param(*params, absl::StrCat("MediaUrl", i)); !url.empty()) t.photos.push_back(url);
+    if (std::string url = Param(*params, absl::StrCat("MediaUrl", i)); !url.empty())
+      t.photos.push_back(url);
   }
   Response r = Queue(t.message_id, t);
   if (r.status == 200) r.body = kTwiml;  // the answer goes out through the queue, not in TwiML
@@ -117,33 +127,44 @@ Sms::Response Sms::TwilioStatus(const std::string& signature, const std::string&
   if (body.size() > config_.max_body) return {413, "too large"};
   auto params = ParseForm(body);
   if (!params.ok()) return {400, std::string(params.status().message())};
-  std::string expected = TwilioSignature(config_.twilio_config.auth_token, config_.twilio_config.status_url, *params);
+  std::string expected =
+      TwilioSignature(config_.twilio_config.auth_token, config_.twilio_config.status_url, *params);
   if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
     log::Get("sms")->warn("event=bad_signature provider=twilio_status");
     return {401, "bad signature"};
   }
   std::string sid = Param(*params, "MessageSid"), status = Param(*params, "MessageStatus");
   if (sid.empty() || status.empty()) return {400, "MessageSid and MessageStatus are required"};
-  if (status != "delivered" && status != "undelivered" && status != "failed") return {200, "ok"};  // not final yet
-  auto sent = redis_.Command({"HMGET", absl::StrCat("lobby:adapters:sms:sent:", sid), "resident", "ticket"});
+  if (status != "delivered" && status != "undelivered" && status != "failed")
+    return {200, "ok"};  // not final yet
+  auto sent = redis_.Command(
+      {"HMGET", absl::StrCat("lobby:adapters:sms:sent:", sid), "resident", "ticket"});
   if (!sent.ok()) return {503, "try again"};
   std::string resident = sent->elements.size() == 2 ? sent->elements[0].str : "";
   std::string ticket = sent->elements.size() == 2 ? sent->elements[1].str : "";
-  if (resident.empty()) return {200, "ok"};  // to a number without a resident (a code to a new number)
+  if (resident.empty())
+    return {200, "ok"};  // to a number without a resident (a code to a new number)
   std::string error = Param(*params, "ErrorCode");
-  std::string text = status == "delivered" ? "SMS delivered" : absl::StrCat("SMS ", status, error.empty() ? "" : " (Twilio error " + error + ")");
+  std::string text =
+      status == "delivered"
+          ? "SMS delivered"
+          : absl::StrCat("SMS ", status, error.empty() ? "" : " (Twilio error " + error + ")");
   timeline_(resident, ticket, text, absl::StrCat("sms-status:", sid, ":", status));
   return {200, "ok"};
 }
 
 absl::StatusOr<Text> ParseGatewayText(const std::string& body) {
   json m = json::parse(body, nullptr, false);
-  if (!m.is_object() || !m.contains("id") || !m["id"].is_string() || !m.contains("from") || !m["from"].is_string() ||
-      !m.contains("text") || !m["text"].is_string()) {
+  if (!m.is_object() || !m.contains("id") || !m["id"].is_string() || !m.contains("from") ||
+      !m["from"].is_string() || !m.contains("text") || !m["text"].is_string()) {
     return absl::InvalidArgumentError("expected {\"id\", \"from\", \"text\"} strings");
   }
-  Text t{m["from"].get<std::string>(), m["text"].get<std::string>(), "gateway:" + m["id"].get<std::string>(), {}};
-  if (!E164(t.from) || m["id"].get<std::string>().empty() || m["id"].get<std::string>().size() > 128) {
+  Text t{m["from"].get<std::string>(),
+         m["text"].get<std::string>(),
+         "gateway:" + m["id"].get<std::string>(),
+         {}};
+  if (!E164(t.from) || m["id"].get<std::string>().empty() ||
+      m["id"].get<std::string>().size() > 128) {
     return absl::InvalidArgumentError("from is an E.164 number and id 1-128 characters");
   }
   if (m.contains("media") && m["media"].is_array()) {
@@ -154,11 +175,14 @@ absl::StatusOr<Text> ParseGatewayText(const std::string& body) {
   return t;
 }
 
-Sms::Response Sms::Generic(const std::string& timestamp, const std::string& signature, const std::string& body) {
+Sms::Response Sms::Generic(const std::string& timestamp, const std::string& signature,
+                           const std::string& body) {
   auto logger = log::Get("sms");
   if (config_.webhook_secret.empty()) return {404, R"({"error":"the generic SMS webhook is off"})"};
   if (body.size() > config_.max_body) return {413, R"({"error":"too large"})"};
-  if (absl::Status auth = adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp, signature, body, clock_.Now()); !auth.ok()) {
+  if (absl::Status auth = adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp,
+                                                              signature, body, clock_.Now());
+      !auth.ok()) {
     logger->warn("event=bad_signature provider=generic error=\"{}\"", auth.message());
     return {401, json{{"error", std::string(auth.message())}}.dump()};
   }
@@ -174,17 +198,21 @@ absl::Status Sms::Receive(const queue::Entry& e) {
          absl::StrSplit(e.Get("photos"), '\x1f', absl::SkipEmpty())};
   auto out = texting_.Handle(t);
   if (!out.ok()) {
-    log::Get("sms")->warn("event=text_failed message={} error=\"{}\"", t.message_id, out.status().message());
+    log::Get("sms")->warn("event=text_failed message={} error=\"{}\"", t.message_id,
+                          out.status().message());
     return out.status();  // tried again; the ticket's idempotency key keeps it single
   }
   std::vector<chatbot::Reply> replies;
   for (const auto& r : out->replies) replies.push_back({r, {}});
   std::vector<std::pair<std::string, std::string>> extra;
   if (!out->opt_out_confirmation.empty()) {
-    extra = {{"kind", "opt_out_confirmation"}, {"to", t.from}, {"text", out->opt_out_confirmation},
+    extra = {{"kind", "opt_out_confirmation"},
+             {"to", t.from},
+             {"text", out->opt_out_confirmation},
              {"idempotency_key", "optout:" + t.message_id}};
   }
-  int status = chatbot::QueueReplies(redis_, v1::CHANNEL_SMS, replies, t.from, "lobby:adapters:answered:sms:" + t.message_id, extra);
+  int status = chatbot::QueueReplies(redis_, v1::CHANNEL_SMS, replies, t.from,
+                                     "lobby:adapters:answered:sms:" + t.message_id, extra);
   return status == 200 ? absl::OkStatus() : absl::UnavailableError("could not queue the replies");
 }
 
@@ -199,18 +227,29 @@ adapters::SendResult Sms::Send(const queue::Entry& m) {
   }
   std::string text = out->text;
   if (out->survey) {
-    absl::StrAppend(&text, "\n", chatbot::T(out->language, "Reply 1 (poor) to 5 (excellent).", "請回覆 1（差）至 5（極好）。", "请回复 1（差）至 5（非常好）。"));
-    (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_SMS, out->to, std::string(m.Get("survey_id")));
+    absl::StrAppend(&text, "\n",
+                    chatbot::T(out->language, "Reply 1 (poor) to 5 (excellent).",
+                               "請回覆 1（差）至 5（極好）。", "请回复 1（差）至 5（非常好）。"));
+    (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_SMS, out->to,
+                                              std::string(m.Get("survey_id")));
   }
-  Message msg{out->to, Fit(text, config_.max_segments), std::string(m.Get("kind")), std::string(m.Get("code")),
-              std::string(m.Get("ticket_id")), std::string(m.Get("idempotency_key"))};
+  Message msg{out->to,
+              Fit(text, config_.max_segments),
+              std::string(m.Get("kind")),
+              std::string(m.Get("code")),
+              std::string(m.Get("ticket_id")),
+              std::string(m.Get("idempotency_key"))};
   std::string provider = Route(out->to);
-  if (provider.empty()) return {SendResult::kFailed, {}, "no SMS route for " + log::MaskPhone(out->to)};
-  SendResult r = provider == "aliyun" ? SendAliyun(config_.aliyun_config, msg) : SendTwilio(config_.twilio_config, msg);
-  if (r.kind == SendResult::kSent && provider == "twilio" && !r.provider_id.empty() && !m.Get("resident_id").empty()) {
+  if (provider.empty())
+    return {SendResult::kFailed, {}, "no SMS route for " + log::MaskPhone(out->to)};
+  SendResult r = provider == "aliyun" ? SendAliyun(config_.aliyun_config, msg)
+                                      : SendTwilio(config_.twilio_config, msg);
+  if (r.kind == SendResult::kSent && provider == "twilio" && !r.provider_id.empty() &&
+      !m.Get("resident_id").empty()) {
     // The receipt finds the resident by the message SID.
     std::string key = "lobby:adapters:sms:sent:" + r.provider_id;
-    (void)redis_.Run({{"HSET", key, "resident", std::string(m.Get("resident_id")), "ticket", std::string(m.Get("ticket_id"))},
+    (void)redis_.Run({{"HSET", key, "resident", std::string(m.Get("resident_id")), "ticket",
+                       std::string(m.Get("ticket_id"))},
                       {"EXPIRE", key, "604800"}});
   }
   return r;

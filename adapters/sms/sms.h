@@ -33,7 +33,8 @@ struct SmsConfig {
 };
 
 /// "+86=aliyun,*=twilio" -> routes; INVALID_ARGUMENT naming what is wrong.
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(const std::string& text);
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(
+    const std::string& text);
 
 /// The SMS channel on both sides.
 ///  Inbound: POST /v1/sms/twilio (form; X-Twilio-Signature over <public_url>/v1/sms/twilio and
@@ -54,11 +55,16 @@ absl::StatusOr<Text> ParseGatewayText(const std::string& body);
 class Sms {
  public:
   /// `phone_of`: a resident's primary number and language. `timeline`: records a receipt.
-  using TimelineFn = std::function<void(const std::string& resident, const std::string& ticket, const std::string& text,
-                                        const std::string& idempotency_key)>;
-  Sms(SmsConfig config, redis::Client& redis, const Clock& clock, Texting& texting, chatbot::RecipientOf phone_of,
-      TimelineFn timeline)
-      : config_(std::move(config)), redis_(redis), clock_(clock), texting_(texting), phone_of_(std::move(phone_of)),
+  using TimelineFn =
+      std::function<void(const std::string& resident, const std::string& ticket,
+                         const std::string& text, const std::string& idempotency_key)>;
+  Sms(SmsConfig config, redis::Client& redis, const Clock& clock, Texting& texting,
+      chatbot::RecipientOf phone_of, TimelineFn timeline)
+      : config_(std::move(config)),
+        redis_(redis),
+        clock_(clock),
+        texting_(texting),
+        phone_of_(std::move(phone_of)),
         timeline_(std::move(timeline)) {}
 
   static constexpr const char* kInboundStream = "lobby:q:inbound:sms";
@@ -78,7 +84,8 @@ class Sms {
   };
   Response Twilio(const std::string& signature, const std::string& body);
   Response TwilioStatus(const std::string& signature, const std::string& body);
-  Response Generic(const std::string& timestamp, const std::string& signature, const std::string& body);
+  Response Generic(const std::string& timestamp, const std::string& signature,
+                   const std::string& body);
   /// Remembers `id` and queues the text, in one round trip; 200, or 503.
   Response Queue(const std::string& id, const Text& text);
 

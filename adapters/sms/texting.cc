@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::sms {
 namespace {
@@ -49,24 +50,34 @@ std::string GuessLanguage(const std::string& phone, const std::string& body) {
 
 std::string Help(const std::string& lang) {
   return T(lang,
-           "Lobby: text us a repair or complaint in your own words, a ticket number (e.g. R-10042) for its status, "
+           "Lobby: text us a repair or complaint in your own words, a ticket number (e.g. R-10042) "
+           "for its status, "
            "AGENT for a call back, STOP to opt out. Emergencies: call the estate hotline.",
-           "Lobby：直接以短訊描述報修或投訴；傳送個案編號（例如 R-10042）查詢進度；AGENT 要求客服回電；STOP 取消訂閱。緊急事故請致電屋苑熱線。",
-           "Lobby：直接用短信描述报修或投诉；发送工单编号（例如 R-10042）查询进度；AGENT 要求客服回电；STOP 退订。紧急情况请致电小区热线。");
+           "Lobby：直接以短訊描述報修或投訴；傳送個案編號（例如 R-10042）查詢進度；AGENT "
+           "要求客服回電；STOP 取消訂閱。緊急事故請致電屋苑熱線。",
+           "Lobby：直接用短信描述报修或投诉；发送工单编号（例如 R-10042）查询进度；AGENT "
+           "要求客服回电；STOP 退订。紧急情况请致电小区热线。");
 }
 
 std::string JoinPrompt(const std::string& lang) {
   return T(lang,
-           "Lobby: we do not know this number yet. To link it to your flat, reply JOIN with your building, floor, flat "
-           "and the phone number the management office has for you, e.g. JOIN A 12 C 91234567. Or reply AGENT.",
-           "Lobby：我們未有此號碼的記錄。如要連結您的單位，請回覆「登記 座數 樓層 室 及管理處記錄的電話」，例如：登記 A 12 C 91234567。或回覆 AGENT 由客服聯絡您。",
-           "Lobby：我们还没有这个号码的记录。如要绑定您的房屋，请回复“登记 楼栋 楼层 房号 及物业登记的电话”，例如：登记 A 12 C 91234567。或回复 AGENT 由客服联系您。");
+           "Lobby: we do not know this number yet. To link it to your flat, reply JOIN with your "
+           "building, floor, flat "
+           "and the phone number the management office has for you, e.g. JOIN A 12 C 91234567. Or "
+           "reply AGENT.",
+           "Lobby：我們未有此號碼的記錄。如要連結您的單位，請回覆「登記 座數 樓層 室 "
+           "及管理處記錄的電話」，例如：登記 A 12 C 91234567。或回覆 AGENT 由客服聯絡您。",
+           "Lobby：我们还没有这个号码的记录。如要绑定您的房屋，请回复“登记 楼栋 楼层 房号 "
+           "及物业登记的电话”，例如：登记 A 12 C 91234567。或回复 AGENT 由客服联系您。");
 }
 
 // The answer to a survey's last question.
 std::string SurveyThanks(const std::string& lang, bool not_fixed) {
-  return not_fixed ? T(lang, "Thank you. We are sorry it is not fixed: we have reopened it and will be in touch.",
-                       "多謝。很抱歉問題仍未解決，我們已重開個案並會與您聯絡。", "谢谢。很抱歉问题仍未解决，我们已重开工单并会与您联系。")
+  return not_fixed ? T(lang,
+                       "Thank you. We are sorry it is not fixed: we have reopened it and will be "
+                       "in touch.",
+                       "多謝。很抱歉問題仍未解決，我們已重開個案並會與您聯絡。",
+                       "谢谢。很抱歉问题仍未解决，我们已重开工单并会与您联系。")
                    : T(lang, "Thank you for your feedback.", "多謝您的意見。", "谢谢您的反馈。");
 }
 
@@ -76,23 +87,32 @@ Keyword ParseKeyword(const std::string& text, std::string* rest) {
   std::string t(absl::StripAsciiWhitespace(text));
   std::string lower = absl::AsciiStrToLower(t);
   // Whole-text keywords, as carriers and Twilio read them.
-  if (OneOf(lower, {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退訂", "退订", "取消訂閱", "取消订阅"})) return Keyword::kStop;
-  if (OneOf(lower, {"start", "unstop", "subscribe", "yes start", "訂閱", "订阅", "恢復", "恢复"})) return Keyword::kStart;
-  if (OneOf(lower, {"help", "info", "幫助", "帮助", "說明", "说明", "?", "？"})) return Keyword::kHelp;
-  if (OneOf(lower, {"agent", "desk", "call me", "human", "客服", "人工", "轉人工", "转人工", "回電", "回电"})) return Keyword::kAgent;
+  if (OneOf(lower, {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "退訂", "退订",
+                    "取消訂閱", "取消订阅"}))
+    return Keyword::kStop;
+  if (OneOf(lower, {"start", "unstop", "subscribe", "yes start", "訂閱", "订阅", "恢復", "恢复"}))
+    return Keyword::kStart;
+  if (OneOf(lower, {"help", "info", "幫助", "帮助", "說明", "说明", "?", "？"}))
+    return Keyword::kHelp;
+  if (OneOf(lower, {"agent", "desk", "call me", "human", "客服", "人工", "轉人工", "转人工", "回電",
+                    "回电"}))
+    return Keyword::kAgent;
   // Leading keywords with words after them.
   struct Lead {
     const char* word;
     Keyword keyword;
   };
-  static constexpr Lead kLeads[] = {{"fix", Keyword::kFix},   {"更正", Keyword::kFix},  {"更改", Keyword::kFix},
-                                    {"join", Keyword::kJoin}, {"登記", Keyword::kJoin}, {"登记", Keyword::kJoin}};
+  static constexpr Lead kLeads[] = {{"fix", Keyword::kFix},   {"更正", Keyword::kFix},
+                                    {"更改", Keyword::kFix},  {"join", Keyword::kJoin},
+                                    {"登記", Keyword::kJoin}, {"登记", Keyword::kJoin}};
   for (const Lead& l : kLeads) {
     size_t n = std::string(l.word).size();
     if (lower.size() < n || lower.compare(0, n, l.word) != 0) continue;
     bool ascii = absl::ascii_isalpha(l.word[0]);
     if (ascii && lower.size() > n && absl::ascii_isalnum(lower[n])) continue;  // "fixed", "joiner"
-    if (rest) *rest = std::string(absl::StripLeadingAsciiWhitespace(absl::StripPrefix(absl::string_view(t).substr(n), ":")));
+    if (rest)
+      *rest = std::string(absl::StripLeadingAsciiWhitespace(
+          absl::StripPrefix(absl::string_view(t).substr(n), ":")));
     if (rest) *rest = std::string(absl::StripAsciiWhitespace(absl::StripPrefix(*rest, "：")));
     return l.keyword;
   }
@@ -101,15 +121,24 @@ Keyword ParseKeyword(const std::string& text, std::string* rest) {
 
 bool ParseFlat(const std::string& text, v1::Unit* unit, std::string* phone) {
   // Chinese markers separate like spaces: "A座12樓C室" is "A 12 C".
-  std::string t = absl::StrReplaceAll(text, {{"座", " "}, {"樓", " "}, {"楼", " "}, {"室", " "}, {"號", " "}, {"号", " "},
-                                              {"/", " "}, {",", " "}, {"，", " "}, {"、", " "}});
+  std::string t = absl::StrReplaceAll(text, {{"座", " "},
+                                             {"樓", " "},
+                                             {"楼", " "},
+                                             {"室", " "},
+                                             {"號", " "},
+                                             {"号", " "},
+                                             {"/", " "},
+                                             {",", " "},
+                                             {"，", " "},
+                                             {"、", " "}});
   std::vector<std::string> words = absl::StrSplit(t, ' ', absl::SkipWhitespace());
   // The phone: the last words that are digits (an 8-digit number may be typed "9123 4567").
   std::string digits;
   while (!words.empty()) {
     std::string w = words.back();
     bool all = !w.empty();
-    for (size_t i = 0; i < w.size(); ++i) all = all && (absl::ascii_isdigit(w[i]) || (i == 0 && w[i] == '+'));
+    for (size_t i = 0; i < w.size(); ++i)
+      all = all && (absl::ascii_isdigit(w[i]) || (i == 0 && w[i] == '+'));
     if (!all || digits.size() >= 8) break;
     digits = w + digits;
     words.pop_back();
@@ -145,7 +174,8 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   s.key = chatbot::Conversation::Key(v1::CHANNEL_SMS, t.from);
   auto loaded = redis_.Command({"HGETALL", s.key});
   if (!loaded.ok()) return loaded.status();
-  for (size_t i = 0; i + 1 < loaded->elements.size(); i += 2) s.f[loaded->elements[i].str] = loaded->elements[i + 1].str;
+  for (size_t i = 0; i + 1 < loaded->elements.size(); i += 2)
+    s.f[loaded->elements[i].str] = loaded->elements[i + 1].str;
   s.lang = s.Get("lang").empty() ? GuessLanguage(t.from, t.body) : s.Get("lang");
 
   absl::StatusOr<Outcome> out;
@@ -176,7 +206,9 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
     hset.push_back(k2);
     hset.push_back(v);
   }
-  auto saved = redis_.Run({{"DEL", s.key}, redis::Args(hset.begin(), hset.end()), {"EXPIRE", s.key, std::to_string(kStateTtlSeconds)}});
+  auto saved = redis_.Run({{"DEL", s.key},
+                           redis::Args(hset.begin(), hset.end()),
+                           {"EXPIRE", s.key, std::to_string(kStateTtlSeconds)}});
   if (!saved.ok()) return saved.status();
   return out;
 }
@@ -189,20 +221,29 @@ absl::StatusOr<Outcome> Texting::OptOut(State& s, const Text& t, bool out) {
   if (residents.ok()) {
     for (const auto& r : *residents) {
       if (absl::Status st = api_.SetOptedOut(r.id(), v1::CHANNEL_SMS, out); !st.ok()) {
-        log::Get("sms")->warn("event=opt_out_not_recorded resident={} error=\"{}\"", r.id(), st.message());
+        log::Get("sms")->warn("event=opt_out_not_recorded resident={} error=\"{}\"", r.id(),
+                              st.message());
       }
       if (!r.language().empty()) s.lang = r.language();
     }
   }
-  log::Get("sms")->info("event={} phone={}", out ? "opted_out" : "opted_in", log::MaskPhone(t.from));
+  log::Get("sms")->info("event={} phone={}", out ? "opted_out" : "opted_in",
+                        log::MaskPhone(t.from));
   s.f.erase("step");
   if (out) {
-    return Outcome{{}, T(s.lang, "Lobby: you will get no more messages from us. Reply START to receive them again.",
-                         "Lobby：您已取消訂閱，不會再收到我們的短訊。回覆 START 可重新訂閱。", "Lobby：您已退订，不会再收到我们的短信。回复 START 可重新订阅。")};
+    return Outcome{
+        {},
+        T(s.lang,
+          "Lobby: you will get no more messages from us. Reply START to receive them again.",
+          "Lobby：您已取消訂閱，不會再收到我們的短訊。回覆 START 可重新訂閱。",
+          "Lobby：您已退订，不会再收到我们的短信。回复 START 可重新订阅。")};
   }
-  return Outcome{{T(s.lang, "Lobby: you will receive our messages again. Reply STOP to opt out, HELP for help.",
-                    "Lobby：您已重新訂閱我們的短訊。回覆 STOP 取消訂閱，HELP 查看說明。", "Lobby：您已重新订阅我们的短信。回复 STOP 退订，HELP 查看说明。")},
-                 {}};
+  return Outcome{
+      {T(s.lang,
+         "Lobby: you will receive our messages again. Reply STOP to opt out, HELP for help.",
+         "Lobby：您已重新訂閱我們的短訊。回覆 STOP 取消訂閱，HELP 查看說明。",
+         "Lobby：您已重新订阅我们的短信。回复 STOP 退订，HELP 查看说明。")},
+      {}};
 }
 
 absl::Status Texting::SubmitScore(State& s, int score, int fixed) {
@@ -223,28 +264,31 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
   const std::string& lang = s.lang;
   std::string body(absl::StripAsciiWhitespace(t.body));
   std::string lower = absl::AsciiStrToLower(body);
-  bool yes = OneOf(lower, {"y", "yes", "是", "係", "有"}), no = OneOf(lower, {"n", "no", "否", "不是", "唔係", "沒有", "没有"});
+  bool yes = OneOf(lower, {"y", "yes", "是", "係", "有"}),
+       no = OneOf(lower, {"n", "no", "否", "不是", "唔係", "沒有", "没有"});
   Outcome out;
   // The survey's second question: fixed or not. Anything else keeps the score as it was.
   if (s.Get("step") == "survey_fixed") {
     int score = 0;
     (void)absl::SimpleAtoi(s.Get("score"), &score);
-    if (absl::Status st = SubmitScore(s, score, yes ? 1 : no ? 0 : -1); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(SubmitScore(s, score, yes ? 1 : no ? 0 : -1));
     if (yes || no) return Outcome{{SurveyThanks(lang, no)}, {}};
   }
   // A score: "4", "4 Y", "4N", "5 是".
   if (!s.Get("survey").empty() && !body.empty() && body[0] >= '1' && body[0] <= '5') {
     std::string after(absl::StripAsciiWhitespace(absl::AsciiStrToLower(body.substr(1))));
-    bool said_yes = OneOf(after, {"y", "yes", "是", "係"}), said_no = OneOf(after, {"n", "no", "否", "唔係", "不是"});
+    bool said_yes = OneOf(after, {"y", "yes", "是", "係"}),
+         said_no = OneOf(after, {"n", "no", "否", "唔係", "不是"});
     if (after.empty()) {
       s.f["score"] = body.substr(0, 1);
       s.f["step"] = "survey_fixed";
-      return Outcome{{T(lang, "Thank you. Is the problem fixed? Reply Y or N.", "多謝。問題解決了嗎？請回覆 Y（是）或 N（否）。",
+      return Outcome{{T(lang, "Thank you. Is the problem fixed? Reply Y or N.",
+                        "多謝。問題解決了嗎？請回覆 Y（是）或 N（否）。",
                         "谢谢。问题解决了吗？请回复 Y（是）或 N（否）。")},
                      {}};
     }
     if (said_yes || said_no) {
-      if (absl::Status st = SubmitScore(s, body[0] - '0', said_yes ? 1 : 0); !st.ok()) return st;
+      LOBBY_RETURN_IF_ERROR(SubmitScore(s, body[0] - '0', said_yes ? 1 : 0));
       return Outcome{{SurveyThanks(lang, said_no)}, {}};
     }
   }
@@ -255,42 +299,66 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
     std::string ticket = chatbot::FindTicketNumber(rest);
     if (ticket.empty()) ticket = s.Get("last");
     if (ticket.empty() || rest.empty()) {
-      return Outcome{{T(lang, "Please write what is wrong after FIX, e.g. FIX it is the kitchen tap, not the bathroom.",
-                        "請在「更正」後寫明要更正的內容，例如：更正 是廚房水龍頭，不是浴室。", "请在“更正”后写明要更正的内容，例如：更正 是厨房水龙头，不是浴室。")},
+      return Outcome{{T(lang,
+                        "Please write what is wrong after FIX, e.g. FIX it is the kitchen tap, not "
+                        "the bathroom.",
+                        "請在「更正」後寫明要更正的內容，例如：更正 是廚房水龍頭，不是浴室。",
+                        "请在“更正”后写明要更正的内容，例如：更正 是厨房水龙头，不是浴室。")},
                      {}};
     }
     auto t2 = api_.GetTicket(ticket);
     if (!t2.ok() || t2->reporter().resident_id() != r.id()) {
-      return Outcome{{absl::StrCat(ticket, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。"))}, {}};
+      return Outcome{{absl::StrCat(ticket, T(lang, ": no such ticket of yours.",
+                                             "：找不到您的這個個案。", "：找不到您的这个工单。"))},
+                     {}};
     }
-    if (absl::Status st = api_.AddComment(ticket, absl::StrCat("Correction from the resident by SMS: ", rest), false,
-                                                     "resident:" + r.id()); !st.ok()) return st;
+    if (absl::Status st =
+            api_.AddComment(ticket, absl::StrCat("Correction from the resident by SMS: ", rest),
+                            false, "resident:" + r.id());
+        !st.ok())
+      return st;
     Text correction = t;
     correction.body = rest;
     auto cb = Callback(s, correction, &r, "correction", ticket);
     if (!cb.ok()) return cb;
-    return Outcome{{absl::StrCat(T(lang, "Thank you. We have noted your correction to ", "多謝。我們已記下您對 ", "谢谢。我们已记下您对 "), ticket,
-                                 T(lang, " and the service desk will check it.", " 的更正，客服會跟進。", " 的更正，客服会跟进。"))},
+    return Outcome{{absl::StrCat(T(lang, "Thank you. We have noted your correction to ",
+                                   "多謝。我們已記下您對 ", "谢谢。我们已记下您对 "),
+                                 ticket,
+                                 T(lang, " and the service desk will check it.",
+                                   " 的更正，客服會跟進。", " 的更正，客服会跟进。"))},
                    {}};
   }
   if (k == Keyword::kJoin) {
-    return Outcome{{absl::StrCat(T(lang, "This number is already linked to ", "此號碼已連結到 ", "此号码已绑定到 "), chatbot::UnitText(r.unit(), lang), ".")}, {}};
+    return Outcome{{absl::StrCat(T(lang, "This number is already linked to ", "此號碼已連結到 ",
+                                   "此号码已绑定到 "),
+                                 chatbot::UnitText(r.unit(), lang), ".")},
+                   {}};
   }
-  if (std::string number = chatbot::FindTicketNumber(body); !number.empty() && Chars(body) <= number.size() + 12) {
+  if (std::string number = chatbot::FindTicketNumber(body);
+      !number.empty() && Chars(body) <= number.size() + 12) {
     auto ticket = api_.GetTicket(number);
     if (absl::IsNotFound(ticket.status()) || absl::IsInvalidArgument(ticket.status()) ||
         (ticket.ok() && ticket->reporter().resident_id() != r.id())) {
-      return Outcome{{absl::StrCat(number, T(lang, ": no such ticket of yours.", "：找不到您的這個個案。", "：找不到您的这个工单。"))}, {}};
+      return Outcome{{absl::StrCat(number, T(lang, ": no such ticket of yours.",
+                                             "：找不到您的這個個案。", "：找不到您的这个工单。"))},
+                     {}};
     }
     if (!ticket.ok()) return ticket.status();
-    return Outcome{{chatbot::TicketStatusLine(*ticket, lang, chatbot::EstateZone(api_.GetRegister(ticket->site_id()), zone_))}, {}};
+    return Outcome{
+        {chatbot::TicketStatusLine(
+            *ticket, lang, chatbot::EstateZone(api_.GetRegister(ticket->site_id()), zone_))},
+        {}};
   }
   if (body.size() == 1 && absl::ascii_isdigit(body[0])) {
-    return Outcome{{T(lang, "Thank you, but no survey is waiting for your answer. Reply HELP for what you can text us.",
-                      "多謝，但暫時沒有問卷等待您回覆。回覆 HELP 查看說明。", "谢谢，但暂时没有问卷等待您回复。回复 HELP 查看说明。")},
+    return Outcome{{T(lang,
+                      "Thank you, but no survey is waiting for your answer. Reply HELP for what "
+                      "you can text us.",
+                      "多謝，但暫時沒有問卷等待您回覆。回覆 HELP 查看說明。",
+                      "谢谢，但暂时没有问卷等待您回复。回复 HELP 查看说明。")},
                    {}};
   }
-  if (Chars(body) <= 3 || OneOf(lower, {"hi", "hello", "ok", "okay", "thanks", "thank you", "你好", "多謝", "多谢", "謝謝", "谢谢", "唔該", "好"})) {
+  if (Chars(body) <= 3 || OneOf(lower, {"hi", "hello", "ok", "okay", "thanks", "thank you", "你好",
+                                        "多謝", "多谢", "謝謝", "谢谢", "唔該", "好"})) {
     return Outcome{{Help(lang)}, {}};
   }
   Text report = t;
@@ -324,10 +392,14 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
   if (!created.ok()) return created.status();
   s.f["last"] = created->id();
   if (created->emergency() || created->priority() == v1::PRIORITY_P1) {
-    return Outcome{{absl::StrCat(T(lang, "Lobby: EMERGENCY reported: ", "Lobby：緊急個案已通報：", "Lobby：紧急工单已通报："), created->id(),
-                                 T(lang, ". Our duty team is on the way. If anyone is in danger, call 999.",
-                                   "。當值同事正趕來。如有人身危險，請致電 999。", "。值班同事正赶来。如有人身危险，请拨打 110 或 119。"))},
-                   {}};
+    return Outcome{
+        {absl::StrCat(T(lang, "Lobby: EMERGENCY reported: ", "Lobby：緊急個案已通報：",
+                        "Lobby：紧急工单已通报："),
+                      created->id(),
+                      T(lang, ". Our duty team is on the way. If anyone is in danger, call 999.",
+                        "。當值同事正趕來。如有人身危險，請致電 999。",
+                        "。值班同事正赶来。如有人身危险，请拨打 110 或 119。"))},
+        {}};
   }
   std::string what = c->category();
   auto catalog = api_.GetCatalog(site);
@@ -336,16 +408,20 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
       if (cat.id() == c->category()) what = chatbot::CategoryName(cat, lang);
     }
   }
-  return Outcome{{absl::StrCat(complaint ? T(lang, "Lobby: complaint ", "Lobby：投訴 ", "Lobby：投诉 ") : T(lang, "Lobby: repair ", "Lobby：報修 ", "Lobby：报修 "),
-                               created->id(), T(lang, " logged (", " 已登記（", " 已登记（"), what, T(lang, ", ", "，", "，"),
-                               chatbot::UnitText(r.unit(), lang),
-                               T(lang, "). Not right? Reply FIX and what is wrong. Text the number for its status.",
-                                 "）。如有錯誤，請回覆「更正」及正確內容。傳送編號可查詢進度。", "）。如有错误，请回复“更正”及正确内容。发送编号可查询进度。"))},
-                 {}};
+  return Outcome{
+      {absl::StrCat(
+          complaint ? T(lang, "Lobby: complaint ", "Lobby：投訴 ", "Lobby：投诉 ")
+                    : T(lang, "Lobby: repair ", "Lobby：報修 ", "Lobby：报修 "),
+          created->id(), T(lang, " logged (", " 已登記（", " 已登记（"), what,
+          T(lang, ", ", "，", "，"), chatbot::UnitText(r.unit(), lang),
+          T(lang, "). Not right? Reply FIX and what is wrong. Text the number for its status.",
+            "）。如有錯誤，請回覆「更正」及正確內容。傳送編號可查詢進度。",
+            "）。如有错误，请回复“更正”及正确内容。发送编号可查询进度。"))},
+      {}};
 }
 
-absl::StatusOr<Outcome> Texting::Callback(State& s, const Text& t, const v1::Resident* r, const std::string& reason,
-                                          const std::string& ticket) {
+absl::StatusOr<Outcome> Texting::Callback(State& s, const Text& t, const v1::Resident* r,
+                                          const std::string& reason, const std::string& ticket) {
   const std::string& lang = s.lang;
   v1::RequestCallbackRequest req;
   v1::CallbackTask* task = req.mutable_task();
@@ -361,9 +437,13 @@ absl::StatusOr<Outcome> Texting::Callback(State& s, const Text& t, const v1::Res
   req.set_idempotency_key(absl::StrCat("sms:", t.message_id));
   auto done = api_.RequestCallback(req);
   if (!done.ok()) return done.status();
-  return Outcome{{absl::StrCat(T(lang, "Lobby: the service desk will contact you (ref ", "Lobby：客服會與您聯絡（編號 ", "Lobby：客服会与您联系（编号 "),
-                               done->id(), T(lang, "). For an emergency, call the estate hotline.", "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"))},
-                 {}};
+  return Outcome{
+      {absl::StrCat(T(lang, "Lobby: the service desk will contact you (ref ",
+                      "Lobby：客服會與您聯絡（編號 ", "Lobby：客服会与您联系（编号 "),
+                    done->id(),
+                    T(lang, "). For an emergency, call the estate hotline.",
+                      "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"))},
+      {}};
 }
 
 absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
@@ -372,25 +452,33 @@ absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
   std::string rest;
   Keyword k = ParseKeyword(body, &rest);
   if (k == Keyword::kAgent) return Callback(s, t, nullptr, "asked_for_desk", "");
-  if (s.Get("step") == "join_code" && body.size() == 6 && std::all_of(body.begin(), body.end(), absl::ascii_isdigit)) {
+  if (s.Get("step") == "join_code" && body.size() == 6 &&
+      std::all_of(body.begin(), body.end(), absl::ascii_isdigit)) {
     v1::ConfirmVerificationRequest req;
     req.set_verification_id(s.Get("verification"));
     req.set_code(body);
     auto linked = api_.ConfirmVerification(req);
     if (absl::IsInvalidArgument(linked.status()) || absl::IsPermissionDenied(linked.status())) {
-      return Outcome{{T(lang, "That code is not right. Please try again.", "驗證碼不正確，請再試。", "验证码不正确，请再试。")}, {}};
-    }
-    if (absl::IsNotFound(linked.status()) || absl::IsFailedPrecondition(linked.status()) || absl::IsResourceExhausted(linked.status())) {
-      s.f.erase("step");
-      return Outcome{{T(lang, "That code has expired. Reply JOIN with your flat and phone number to get a new one.",
-                        "驗證碼已過期。請再回覆「登記」及單位與電話以取得新驗證碼。", "验证码已过期。请再回复“登记”及房屋与电话以获取新验证码。")},
+      return Outcome{{T(lang, "That code is not right. Please try again.", "驗證碼不正確，請再試。",
+                        "验证码不正确，请再试。")},
                      {}};
+    }
+    if (absl::IsNotFound(linked.status()) || absl::IsFailedPrecondition(linked.status()) ||
+        absl::IsResourceExhausted(linked.status())) {
+      s.f.erase("step");
+      return Outcome{
+          {T(lang,
+             "That code has expired. Reply JOIN with your flat and phone number to get a new one.",
+             "驗證碼已過期。請再回覆「登記」及單位與電話以取得新驗證碼。",
+             "验证码已过期。请再回复“登记”及房屋与电话以获取新验证码。")},
+          {}};
     }
     if (!linked.ok()) return linked.status();
     if (!linked->language().empty()) s.lang = linked->language();
     s.f.erase("step");
     s.f.erase("verification");
-    Outcome out{{absl::StrCat(T(s.lang, "Lobby: this number is now linked to ", "Lobby：此號碼已連結到 ", "Lobby：此号码已绑定到 "),
+    Outcome out{{absl::StrCat(T(s.lang, "Lobby: this number is now linked to ",
+                                "Lobby：此號碼已連結到 ", "Lobby：此号码已绑定到 "),
                               chatbot::UnitText(linked->unit(), s.lang), ".")},
                 {}};
     // What they texted before linking is filed now.
@@ -406,7 +494,8 @@ absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
   }
   v1::Unit unit;
   std::string phone;
-  if ((k == Keyword::kJoin || s.Get("step") == "join") && ParseFlat(k == Keyword::kJoin ? rest : body, &unit, &phone)) {
+  if ((k == Keyword::kJoin || s.Get("step") == "join") &&
+      ParseFlat(k == Keyword::kJoin ? rest : body, &unit, &phone)) {
     if (sites_.empty()) return absl::FailedPreconditionError("no estates configured for SMS");
     // With several estates, the flat is looked for in each until one has it.
     absl::StatusOr<v1::StartVerificationResponse> started = absl::NotFoundError("no estate");
@@ -421,21 +510,30 @@ absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
       if (!absl::IsNotFound(started.status()) && !absl::IsInvalidArgument(started.status())) break;
     }
     if (absl::IsNotFound(started.status()) || absl::IsInvalidArgument(started.status())) {
-      return Outcome{{T(lang, "Sorry, we could not find that phone number at that flat. Please check and try again, or reply AGENT.",
-                        "對不起，找不到此電話與單位的登記。請檢查後再試，或回覆 AGENT。", "对不起，找不到该电话与房屋的登记。请检查后再试，或回复 AGENT。")},
+      return Outcome{{T(lang,
+                        "Sorry, we could not find that phone number at that flat. Please check and "
+                        "try again, or reply AGENT.",
+                        "對不起，找不到此電話與單位的登記。請檢查後再試，或回覆 AGENT。",
+                        "对不起，找不到该电话与房屋的登记。请检查后再试，或回复 AGENT。")},
                      {}};
     }
     if (absl::IsResourceExhausted(started.status()) || absl::IsAlreadyExists(started.status())) {
-      return Outcome{{T(lang, "Sorry, we cannot link this number now. Please reply AGENT and the service desk will help.",
-                        "對不起，暫時未能連結此號碼。請回覆 AGENT，客服會協助您。", "对不起，暂时无法绑定此号码。请回复 AGENT，客服会协助您。")},
+      return Outcome{{T(lang,
+                        "Sorry, we cannot link this number now. Please reply AGENT and the service "
+                        "desk will help.",
+                        "對不起，暫時未能連結此號碼。請回覆 AGENT，客服會協助您。",
+                        "对不起，暂时无法绑定此号码。请回复 AGENT，客服会协助您。")},
                      {}};
     }
     if (!started.ok()) return started.status();
     s.f["step"] = "join_code";
     s.f["verification"] = started->verification_id();
-    return Outcome{{absl::StrCat(T(lang, "We have sent a 6-digit code to ", "我們已把 6 位數字驗證碼發送到 ", "我们已把 6 位数字验证码发送到 "),
-                                 started->masked_phone(), T(lang, ". Reply with it here.", "，請在此回覆。", "，请在此回复。"))},
-                   {}};
+    return Outcome{
+        {absl::StrCat(T(lang, "We have sent a 6-digit code to ", "我們已把 6 位數字驗證碼發送到 ",
+                        "我们已把 6 位数字验证码发送到 "),
+                      started->masked_phone(),
+                      T(lang, ". Reply with it here.", "，請在此回覆。", "，请在此回复。"))},
+        {}};
   }
   // Kept, to be filed once the number is linked (the first thing they wrote, not the retries).
   if (k == Keyword::kNone && s.Get("pending").empty() && Chars(body) > 3) {

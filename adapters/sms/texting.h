@@ -31,9 +31,9 @@ bool ParseFlat(const std::string& text, v1::Unit* unit, std::string* phone);
 
 /// One text from a resident.
 struct Text {
-  std::string from;        // E.164
+  std::string from;  // E.164
   std::string body;
-  std::string message_id;  // the provider's, with the provider's name: idempotency
+  std::string message_id;           // the provider's, with the provider's name: idempotency
   std::vector<std::string> photos;  // MMS media URLs
 };
 
@@ -55,7 +55,8 @@ struct Outcome {
 /// State per number in Redis (the chat's key, lobby:chat:sms:<number>), a week.
 class Texting {
  public:
-  Texting(redis::Client& redis, chatbot::LobbyApi& api, std::vector<std::string> sites, absl::TimeZone zone)
+  Texting(redis::Client& redis, chatbot::LobbyApi& api, std::vector<std::string> sites,
+          absl::TimeZone zone)
       : redis_(redis), api_(api), sites_(std::move(sites)), zone_(zone) {}
   absl::StatusOr<Outcome> Handle(const Text& text);
 
@@ -68,8 +69,8 @@ class Texting {
   absl::StatusOr<Outcome> Known(State& s, const Text& t, const v1::Resident& r);
   absl::StatusOr<Outcome> Unknown(State& s, const Text& t);
   absl::StatusOr<Outcome> Report(State& s, const Text& text, const v1::Resident& r);
-  absl::StatusOr<Outcome> Callback(State& s, const Text& t, const v1::Resident* r, const std::string& reason,
-                                   const std::string& ticket);
+  absl::StatusOr<Outcome> Callback(State& s, const Text& t, const v1::Resident* r,
+                                   const std::string& reason, const std::string& ticket);
   absl::Status SubmitScore(State& s, int score, int fixed);  // fixed: 1 yes, 0 no, -1 not said
 
   redis::Client& redis_;

@@ -17,44 +17,53 @@ using json = nlohmann::json;
 }  // namespace
 
 void Telegram::Register(httplib::Server& server) {
-  server.Get(R"(/v1/telegram/([A-Za-z0-9_\-]+)/file/([A-Za-z0-9_\-]{1,200}))", [this](const httplib::Request& req,
-                                                                                     httplib::Response& res) {
-    if (req.matches[1] != config_.bot) {
-      res.status = 404;
-      return;
-    }
-    if (!adapters::LinkSigned(config_.secret, std::string(req.matches[2]), req.get_param_value("s"))) {
-      res.status = 403;
-      return;
-    }
-    httplib::Client client(config_.api);
-    client.set_connection_timeout(5);
-    client.set_read_timeout(20);
-    json ask = {{"file_id", std::string(req.matches[2])}};
-    auto meta = client.Post(absl::StrCat("/bot", config_.token, "/getFile"), ask.dump(), "application/json");
-    json info = meta ? json::parse(meta->body, nullptr, false) : json();
-    if (!meta || info.is_discarded() || !info.value("ok", false)) {
-      res.status = meta && meta->status == 400 ? 404 : 502;
-      return;
-    }
-    auto file = client.Get(absl::StrCat("/file/bot", config_.token, "/", info["result"].value("file_path", "")));
-    if (!file || file->status != 200) {
-      res.status = 502;
-      return;
-    }
-    std::string type = file->has_header("Content-Type") ? file->get_header_value("Content-Type") : "image/jpeg";
-    res.set_content(file->body, type.c_str());
-  });
-  server.Post(R"(/v1/telegram/([A-Za-z0-9_\-]+))", [this](const httplib::Request& req, httplib::Response& res) {
-    Response r = Webhook(req.matches[1], req.get_header_value("X-Telegram-Bot-Api-Secret-Token"), req.body);
+  server.Get(R"(/v1/telegram/([A-Za-z0-9_\-]+)/file/([A-Za-z0-9_\-]{1,200}))",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               if (req.matches[1] != config_.bot) {
+                 res.status = 404;
+                 return;
+               }
+               if (!adapters::LinkSigned(config_.secret, std::string(req.matches[2]),
+                                         req.get_param_value("s"))) {
+                 res.status = 403;
+                 return;
+               }
+               httplib::Client client(config_.api);
+               client.set_connection_timeout(5);
+               client.set_read_timeout(20);
+               json ask = {{"file_id", std::string(req.matches[2])}};
+               auto meta = client.Post(absl::StrCat("/bot", config_.token, "/getFile"), ask.dump(),
+                                       "application/json");
+               json info = meta ? json::parse(meta->body, nullptr, false) : json();
+               if (!meta || info.is_discarded() || !info.value("ok", false)) {
+                 res.status = meta && meta->status == 400 ? 404 : 502;
+                 return;
+               }
+               auto file = client.Get(absl::StrCat("/file/bot", config_.token, "/",
+                                                   info["result"].value("file_path", "")));
+               if (!file || file->status != 200) {
+                 res.status = 502;
+                 return;
+               }
+               std::string type = file->has_header("Content-Type")
+                                      ? file->get_header_value("Content-Type")
+                                      : "image/jpeg";
+               res.set_content(file->body, type.c_str());
+             });
+  server.Post(R"(/v1/telegram/([A-Za-z0-9_\-]+))", [this](const httplib::Request& req,
+                                                          httplib::Response& res) {
+    Response r =
+        Webhook(req.matches[1], req.get_header_value("X-Telegram-Bot-Api-Secret-Token"), req.body);
     res.status = r.status;
     res.set_content(r.body, "text/plain");
   });
 }
 
-absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::string& file_url, const std::string& secret) {
+absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::string& file_url,
+                                           const std::string& secret) {
   json update = json::parse(body, nullptr, false);
-  if (update.is_discarded() || !update.is_object() || !update.contains("update_id") || !update["update_id"].is_number_integer()) {
+  if (update.is_discarded() || !update.is_object() || !update.contains("update_id") ||
+      !update["update_id"].is_number_integer()) {
     return absl::InvalidArgumentError("not a Telegram update");
   }
   TelegramUpdate out;
@@ -82,7 +91,8 @@ absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::s
       if (in.text.empty()) in.text = m.value("caption", "");
       if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
         std::string file = m["photo"].back().value("file_id", "");  // the largest size
-        in.photos.push_back(absl::StrCat(file_url, file, "?s=", adapters::LinkSignature(secret, file)));
+        in.photos.push_back(
+            absl::StrCat(file_url, file, "?s=", adapters::LinkSignature(secret, file)));
       }
     } else {
       out.answered = false;
@@ -92,12 +102,14 @@ absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::s
     return absl::InvalidArgumentError(absl::StrCat("not a Telegram update: ", e.what()));
   }
   if (out.chat == "0" || in.user == "0" || absl::StartsWith(in.user, "-")) {
-    return absl::InvalidArgumentError("not a Telegram update: chat and sender ids are never 0, and a sender's is positive");
+    return absl::InvalidArgumentError(
+        "not a Telegram update: chat and sender ids are never 0, and a sender's is positive");
   }
   return out;
 }
 
-Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& secret, const std::string& body) {
+Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& secret,
+                                     const std::string& body) {
   auto logger = log::Get("telegram");
   if (bot != config_.bot) return {404, "no such bot"};
   if (config_.secret.empty() || !adapters::ConstantTimeEqual(secret, config_.secret)) {
@@ -105,7 +117,8 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
     return {401, "bad secret token"};
   }
   if (body.size() > config_.max_body) return {413, "too large"};
-  auto parsed = ParseUpdate(body, absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/"), config_.secret);
+  auto parsed = ParseUpdate(body, absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/"),
+                            config_.secret);
   if (!parsed.ok()) return {400, std::string(parsed.status().message())};
   std::string seen = absl::StrCat("lobby:adapters:seen:telegram:", bot, ":", parsed->update_id);
   auto dup = redis_.Command({"EXISTS", seen});
@@ -119,7 +132,10 @@ Telegram::Response Telegram::Webhook(const std::string& bot, const std::string& 
   const std::string& chat = parsed->chat;
   const std::string& callback = parsed->callback;
   std::vector<std::pair<std::string, std::string>> answer;
-  if (!callback.empty()) answer = {{"kind", "callback_answer"}, {"callback_query_id", callback}, {"idempotency_key", "cb:" + callback}};
+  if (!callback.empty())
+    answer = {{"kind", "callback_answer"},
+              {"callback_query_id", callback},
+              {"idempotency_key", "cb:" + callback}};
   int status = chatbot::Answer(redis_, conversation_, in, chat, seen, answer);
   return {status, status == 200 ? "ok" : "try again"};
 }
@@ -136,14 +152,17 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
     if (!out.ok()) return adapters::Unsendable(out.status());
     const std::string& chat = out->to;
     const auto& buttons = out->buttons;
-    if (out->survey) {  // a digit typed back answers it too (in a private chat the chat is the sender)
-      (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_TELEGRAM, chat, std::string(m.Get("survey_id")));
+    if (out->survey) {  // a digit typed back answers it too (in a private chat the chat is the
+                        // sender)
+      (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_TELEGRAM, chat,
+                                                std::string(m.Get("survey_id")));
     }
     body["chat_id"] = chat;
     body["text"] = out->text;
     if (!buttons.empty()) {
       json row = json::array();
-      for (const auto& [label, data] : buttons) row.push_back({{"text", label}, {"callback_data", data}});
+      for (const auto& [label, data] : buttons)
+        row.push_back({{"text", label}, {"callback_data", data}});
       json rows = json::array();
       // Up to 5 buttons a row.
       json current = json::array();
@@ -161,19 +180,26 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
   httplib::Client client(config_.api);
   client.set_connection_timeout(5);
   client.set_read_timeout(10);
-  auto res = client.Post(absl::StrCat("/bot", config_.token, "/", method), body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-  if (!res) return {SendResult::kRetry, {}, "no answer from the Bot API: " + httplib::to_string(res.error())};
+  auto res =
+      client.Post(absl::StrCat("/bot", config_.token, "/", method),
+                  body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  if (!res)
+    return {
+        SendResult::kRetry, {}, "no answer from the Bot API: " + httplib::to_string(res.error())};
   json answer = json::parse(res->body, nullptr, false);
   if (res->status == 200 && !answer.is_discarded() && answer.value("ok", false)) {
     std::string id;
-    if (answer.contains("result") && answer["result"].is_object() && answer["result"].contains("message_id")) {
+    if (answer.contains("result") && answer["result"].is_object() &&
+        answer["result"].contains("message_id")) {
       id = std::to_string(answer["result"]["message_id"].get<int64_t>());
     }
     return {SendResult::kSent, {}, {}, id};
   }
-  std::string why = answer.is_discarded() ? res->body.substr(0, 200) : answer.value("description", "");
+  std::string why =
+      answer.is_discarded() ? res->body.substr(0, 200) : answer.value("description", "");
   int after = 1;  // a 429 says how long to wait in its parameters
-  if (!answer.is_discarded() && answer.contains("parameters")) after = answer["parameters"].value("retry_after", 1);
+  if (!answer.is_discarded() && answer.contains("parameters"))
+    after = answer["parameters"].value("retry_after", 1);
   return adapters::HttpFailure(res->status, why, false, absl::Seconds(after));
 }
 

@@ -16,10 +16,10 @@ class Server;
 namespace lobby::telegram {
 
 struct TelegramConfig {
-  std::string bot;           // the name in the webhook path: /v1/telegram/<bot>
-  std::string token;         // the Bot API token (secret)
-  std::string secret;        // X-Telegram-Bot-Api-Secret-Token set with setWebhook (secret)
-  std::string api = "https://api.telegram.org";  // the Bot API's base URL (tests: a local fake)
+  std::string bot;     // the name in the webhook path: /v1/telegram/<bot>
+  std::string token;   // the Bot API token (secret)
+  std::string secret;  // X-Telegram-Bot-Api-Secret-Token set with setWebhook (secret)
+  std::string api = "https://api.telegram.org";      // the Bot API's base URL (tests: a local fake)
   std::string public_url = "http://localhost:7080";  // where staff reach this adapter: photo links
   size_t max_body = 1 << 20;
 };
@@ -36,19 +36,24 @@ struct TelegramConfig {
 /// One Bot API update as the conversation takes it.
 struct TelegramUpdate {
   std::string update_id;
-  bool answered = true;   // a message or a button press; false: edits, channel posts, ...
+  bool answered = true;  // a message or a button press; false: edits, channel posts, ...
   chatbot::Inbound in;
-  std::string chat;       // where to answer
-  std::string callback;   // a button press's callback_query id, to be answered
+  std::string chat;      // where to answer
+  std::string callback;  // a button press's callback_query id, to be answered
 };
 /// Parses an update; a photo's link is `file_url` + its file id, signed with `secret`.
 /// INVALID_ARGUMENT for a body that is not an update (or has a chat or sender id 0).
-absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::string& file_url, const std::string& secret);
+absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::string& file_url,
+                                           const std::string& secret);
 
 class Telegram {
  public:
-  Telegram(TelegramConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf chat_of)
-      : config_(std::move(config)), redis_(redis), conversation_(conversation), chat_of_(std::move(chat_of)) {}
+  Telegram(TelegramConfig config, redis::Client& redis, chatbot::Conversation& conversation,
+           chatbot::RecipientOf chat_of)
+      : config_(std::move(config)),
+        redis_(redis),
+        conversation_(conversation),
+        chat_of_(std::move(chat_of)) {}
 
   void Register(httplib::Server& server);
   /// One outbound message through the Bot API.
@@ -59,7 +64,8 @@ class Telegram {
     int status;
     std::string body;
   };
-  Response Webhook(const std::string& bot, const std::string& secret_header, const std::string& body);
+  Response Webhook(const std::string& bot, const std::string& secret_header,
+                   const std::string& body);
 
   TelegramConfig config_;
   redis::Client& redis_;

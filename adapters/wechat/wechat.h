@@ -3,8 +3,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -21,14 +21,14 @@ class Server;
 namespace lobby::wechat {
 
 struct WeChatConfig {
-  std::string account;       // the name in the webhook path: /v1/wechat/<account>
-  std::string token;         // the Token set in the Official Account's server settings (secret)
-  std::string app_id;        // AppID
-  std::string app_secret;    // AppSecret (secret): access tokens for the customer-service API
-  std::string aes_key;       // EncodingAESKey (43 characters, secret): empty for plain mode
+  std::string account;     // the name in the webhook path: /v1/wechat/<account>
+  std::string token;       // the Token set in the Official Account's server settings (secret)
+  std::string app_id;      // AppID
+  std::string app_secret;  // AppSecret (secret): access tokens for the customer-service API
+  std::string aes_key;     // EncodingAESKey (43 characters, secret): empty for plain mode
   std::string api = "https://api.weixin.qq.com";  // tests: a local fake
   std::string public_url = "http://localhost:7080";
-  absl::Duration timestamp_window = absl::Minutes(5);  // older or newer requests are refused
+  absl::Duration timestamp_window = absl::Minutes(5);        // older or newer requests are refused
   absl::Duration passive_budget = absl::Milliseconds(4000);  // WeChat waits 5 s for the answer
   size_t max_body = 256 << 10;
 };
@@ -38,13 +38,14 @@ struct WeChatConfig {
 /// random(16) | length(4, big endian) | message | AppID; base64 outside.
 /// One message or event of an Official Account, as the conversation takes it.
 struct WeChatMessage {
-  bool answered = true;    // false: unsubscribe, location and view events (nothing to say)
+  bool answered = true;  // false: unsubscribe, location and view events (nothing to say)
   chatbot::Inbound in;
   std::string account_id;  // ToUserName: the account's original id, for passive replies
 };
 /// Parses a (plain, or decrypted) message's XML; an image's link is `media_url` + its MediaId,
 /// signed with `app_secret`. INVALID_ARGUMENT for XML that is not a message.
-absl::StatusOr<WeChatMessage> ParseMessage(absl::string_view xml, const std::string& media_url, const std::string& app_secret);
+absl::StatusOr<WeChatMessage> ParseMessage(absl::string_view xml, const std::string& media_url,
+                                           const std::string& app_secret);
 
 class Cipher {
  public:
@@ -78,14 +79,15 @@ std::string Signature(std::vector<std::string> parts);
 ///  Photos: tickets link <public_url>/v1/wechat/<account>/media/<MediaId>?s=<signature>.
 class WeChat {
  public:
-  WeChat(WeChatConfig config, redis::Client& redis, const Clock& clock, chatbot::Conversation& conversation,
-         chatbot::RecipientOf recipient_of);
+  WeChat(WeChatConfig config, redis::Client& redis, const Clock& clock,
+         chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of);
   ~WeChat();  // waits for answers still being worked out
 
   void Register(httplib::Server& server);
   adapters::SendResult Send(const queue::Entry& message);
   /// The text WeChat shows for a reply: buttons become numbered lines.
-  static std::string Render(const std::string& text, const std::vector<std::pair<std::string, std::string>>& buttons);
+  static std::string Render(const std::string& text,
+                            const std::vector<std::pair<std::string, std::string>>& buttons);
 
  private:
   struct Response {
@@ -93,11 +95,12 @@ class WeChat {
     std::string body;
     std::string content_type = "text/plain";
   };
-  Response Webhook(const std::string& account, const std::string& signature, const std::string& timestamp,
-                   const std::string& nonce, const std::string& msg_signature, bool encrypted, const std::string& body);
+  Response Webhook(const std::string& account, const std::string& signature,
+                   const std::string& timestamp, const std::string& nonce,
+                   const std::string& msg_signature, bool encrypted, const std::string& body);
   /// The reply XML from `account_id` (the account's original id) to `to`; "success" for no text.
-  Response Passive(const std::string& account_id, const std::string& to, const std::string& text, const std::string& timestamp,
-                   const std::string& nonce, bool encrypted);
+  Response Passive(const std::string& account_id, const std::string& to, const std::string& text,
+                   const std::string& timestamp, const std::string& nonce, bool encrypted);
   bool FreshTimestamp(const std::string& timestamp) const;
   /// The cached access token, or a new one. `stale`: the one WeChat just refused.
   absl::StatusOr<std::string> AccessToken(const std::string& stale = "");
@@ -110,8 +113,8 @@ class WeChat {
   std::optional<Cipher> cipher_;
   std::mutex mu_;
   std::condition_variable idle_;
-  int working_ = 0;           // conversations still running after their webhook answered
-  std::string token_;         // the access token, and until when it is good
+  int working_ = 0;    // conversations still running after their webhook answered
+  std::string token_;  // the access token, and until when it is good
   absl::Time token_until_ = absl::InfinitePast();
 };
 

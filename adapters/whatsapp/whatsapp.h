@@ -14,10 +14,10 @@ class Server;
 namespace lobby::whatsapp {
 
 struct WhatsAppConfig {
-  std::string phone_number_id;   // the business number's id: where messages are sent from
-  std::string access_token;      // Graph API bearer token (secret)
-  std::string app_secret;        // signs the webhooks: X-Hub-Signature-256 (secret)
-  std::string verify_token;      // the hub challenge's token (secret)
+  std::string phone_number_id;  // the business number's id: where messages are sent from
+  std::string access_token;     // Graph API bearer token (secret)
+  std::string app_secret;       // signs the webhooks: X-Hub-Signature-256 (secret)
+  std::string verify_token;     // the hub challenge's token (secret)
   std::string api = "https://graph.facebook.com";  // the Graph API's base URL (tests: a local fake)
   std::string version = "v19.0";
   size_t max_body = 1 << 20;
@@ -36,14 +36,18 @@ struct WhatsAppConfig {
 /// The messages of a Cloud API webhook body, as the conversation takes them (statuses and other
 /// changes carry none); photo links are signed with `app_secret` under `public_url`.
 /// INVALID_ARGUMENT for a body that is not a webhook, or a message without a sender or id.
-absl::StatusOr<std::vector<chatbot::Inbound>> ParseMessages(const std::string& body, const std::string& public_url,
-                                                           const std::string& app_secret);
+absl::StatusOr<std::vector<chatbot::Inbound>> ParseMessages(const std::string& body,
+                                                            const std::string& public_url,
+                                                            const std::string& app_secret);
 
 class WhatsApp {
  public:
-  WhatsApp(WhatsAppConfig config, redis::Client& redis, chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of,
-           std::string public_url)
-      : config_(std::move(config)), redis_(redis), conversation_(conversation), recipient_of_(std::move(recipient_of)),
+  WhatsApp(WhatsAppConfig config, redis::Client& redis, chatbot::Conversation& conversation,
+           chatbot::RecipientOf recipient_of, std::string public_url)
+      : config_(std::move(config)),
+        redis_(redis),
+        conversation_(conversation),
+        recipient_of_(std::move(recipient_of)),
         public_url_(std::move(public_url)) {}
 
   void Register(httplib::Server& server);

@@ -14,10 +14,10 @@ namespace lobby::auth {
 namespace {
 
 constexpr std::pair<absl::string_view, Role> kRoles[] = {{"adapter", Role::kAdapter},
-                                                        {"agent", Role::kAgent},
-                                                        {"technician", Role::kTechnician},
-                                                        {"manager", Role::kManager},
-                                                        {"admin", Role::kAdmin}};
+                                                         {"agent", Role::kAgent},
+                                                         {"technician", Role::kTechnician},
+                                                         {"manager", Role::kManager},
+                                                         {"admin", Role::kAdmin}};
 
 std::string Digest(absl::string_view token) {
   unsigned char d[SHA256_DIGEST_LENGTH];
@@ -38,8 +38,8 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   for (const auto& [n, r] : kRoles) {
     if (n == name) return r;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown role '", name, "' (adapter, agent, technician, manager, admin)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown role '", name, "' (adapter, agent, technician, manager, admin)"));
 }
 
 void Authenticator::Add(Role role, absl::string_view token, std::string name) {
@@ -51,25 +51,29 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& tokens_file
   Authenticator a;
   if (!tokens_file.empty()) {
     std::ifstream in(tokens_file);
-    if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read tokens file ", tokens_file));
+    if (!in)
+      return absl::InvalidArgumentError(absl::StrCat("cannot read tokens file ", tokens_file));
     std::string line;
     int lineno = 0;
     while (std::getline(in, line)) {
       ++lineno;
       absl::string_view l = absl::StripAsciiWhitespace(line);
       if (l.empty() || l[0] == '#') continue;
-      std::vector<absl::string_view> parts = absl::StrSplit(l, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+      std::vector<absl::string_view> parts =
+          absl::StrSplit(l, absl::ByAnyChar(" \t"), absl::SkipEmpty());
       auto role = ParseRole(parts[0]);
       if (!role.ok() || parts.size() < 2) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            tokens_file, ":", lineno, ": expected 'ROLE TOKEN [NAME]' with ROLE one of adapter, "
-            "agent, technician, manager, admin"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(tokens_file, ":", lineno,
+                         ": expected 'ROLE TOKEN [NAME]' with ROLE one of adapter, "
+                         "agent, technician, manager, admin"));
       }
       if (parts[1].size() < 16) {
         return absl::InvalidArgumentError(
             absl::StrCat(tokens_file, ":", lineno, ": token too short (16 characters at least)"));
       }
-      std::string name = parts.size() > 2 ? std::string(parts[2]) : absl::StrCat(parts[0], "@", lineno);
+      std::string name =
+          parts.size() > 2 ? std::string(parts[2]) : absl::StrCat(parts[0], "@", lineno);
       a.Add(*role, parts[1], std::move(name));
     }
   }
@@ -79,11 +83,13 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& tokens_file
     std::vector<absl::string_view> parts = absl::StrSplit(absl::StripAsciiWhitespace(item), ':');
     auto role = ParseRole(parts[0]);
     if (!role.ok() || parts.size() < 2 || parts.size() > 3 || parts[1].size() < 16) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "LOBBY_TOKENS item ", i, ": expected ROLE:TOKEN[:NAME], a known role and a token of 16 "
-          "characters at least"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("LOBBY_TOKENS item ", i,
+                       ": expected ROLE:TOKEN[:NAME], a known role and a token of 16 "
+                       "characters at least"));
     }
-    a.Add(*role, parts[1], parts.size() > 2 ? std::string(parts[2]) : absl::StrCat(parts[0], "#", i));
+    a.Add(*role, parts[1],
+          parts.size() > 2 ? std::string(parts[2]) : absl::StrCat(parts[0], "#", i));
   }
   return a;
 }
@@ -104,7 +110,8 @@ absl::StatusOr<Principal> Authenticator::Check(absl::string_view header, RoleSet
 }
 
 absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerContext& ctx,
-                                                   RoleSet allowed, absl::string_view method) const {
+                                                   RoleSet allowed,
+                                                   absl::string_view method) const {
   const auto& md = ctx.client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
@@ -112,7 +119,8 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerCon
   }
   auto principal = Check(absl::string_view(it->second.data(), it->second.size()), allowed, method);
   if (principal.ok() && principal->role == Role::kAdapter) {
-    if (auto f = md.find(kActingForHeader); f != md.end()) principal->acting_for.assign(f->second.data(), f->second.size());
+    if (auto f = md.find(kActingForHeader); f != md.end())
+      principal->acting_for.assign(f->second.data(), f->second.size());
   }
   return principal;
 }

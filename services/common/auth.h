@@ -1,16 +1,16 @@
 #pragma once
 
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 
-#include <grpcpp/support/server_callback.h>
-#include <grpcpp/server_context.h>
-
 #include "absl/container/flat_hash_map.h"
-#include "services/common/roles.h"
 #include "absl/status/statusor.h"
+#include "services/common/roles.h"
 
 namespace lobby::auth {
 

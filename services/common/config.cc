@@ -21,7 +21,15 @@ std::string Settings::EnvName(absl::string_view name) {
 }
 
 void Settings::Declare(std::string name, std::string default_value, std::string help, bool secret) {
-  if (entries_.count(name)) return;  // declared by two components: one entry
+  if (auto it = entries_.find(name); it != entries_.end()) {
+    // The same setting shared by two components (repairs and complaints) is one entry; two
+    // different declarations of one name are a bug, never a silent choice of the first.
+    if (it->second.default_value == default_value && it->second.help == help &&
+        it->second.secret == secret)
+      return;
+    std::fprintf(stderr, "BUG: setting %s declared twice, differently\n", name.c_str());
+    std::abort();
+  }
   order_.push_back(name);
   entries_[name] = Entry{default_value, std::move(help), default_value, "default", secret};
 }
@@ -53,7 +61,8 @@ absl::Status Settings::Parse(int argc, const char* const* argv, const char* cons
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg(argv[i]);
     if (!absl::StartsWith(arg, "--")) {
-      if (!positional) return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
+      if (!positional)
+        return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
       positional->emplace_back(arg);
       continue;
     }
@@ -65,7 +74,8 @@ absl::Status Settings::Parse(int argc, const char* const* argv, const char* cons
       value = std::string(body.substr(eq + 1));
     } else {
       name = std::string(body);
-      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+      if (i + 1 >= argc)
+        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
       value = argv[++i];
     }
     auto it = entries_.find(name);
@@ -127,16 +137,35 @@ std::string Settings::Help() const {
   for (const std::string& name : order_) {
     const Entry& e = entries_.at(name);
     absl::StrAppendFormat(&out, "  --%-26s %-30s %s (default: %s)%s\n", name, EnvName(name), e.help,
-                          e.default_value.empty() ? "none" : e.default_value, e.secret ? " [secret]" : "");
+                          e.default_value.empty() ? "none" : e.default_value,
+                          e.secret ? " [secret]" : "");
   }
   return out;
 }
 
 void CommonConfig::Declare(Settings& s) {
-  s.Declare("redis-url", "redis://127.0.0.1:6379/0",
-            "Redis: redis://[[user]:password@]host:port[/db], redis+sentinel://host:26379,host:26379/master[/db] "
-            "(the master found through Sentinel, followed through failovers) or unix:///path.sock[?db=N]",
-            /*secret=*/true);
+  static const char* kWhat[][2] = {{"residents", "ResidentService"},
+                                   {"repairs", "RepairService"},
+                                   {"complaints", "ComplaintService"},
+                                   {"surveys", "SurveyService"},
+                                   {"dispatch", "DispatchService"}};
+  for (const auto& [name, service] : kWhat) {
+    s.Declare(absl::StrCat(name, "-addr"), "",
+              absl::StrCat(
+                  service,
+                  " address, when it runs in another process (default: this process if it hosts ",
+                  name, ", else --lobby-addr)"));
+  }
+  s.Declare("lobby-addr", "",
+            "the gRPC address of the services this process does not host and gives no "
+            "--<service>-addr for "
+            "(default: this process)");
+  s.Declare(
+      "redis-url", "redis://127.0.0.1:6379/0",
+      "Redis: redis://[[user]:password@]host:port[/db], "
+      "redis+sentinel://host:26379,host:26379/master[/db] "
+      "(the master found through Sentinel, followed through failovers) or unix:///path.sock[?db=N]",
+      /*secret=*/true);
   s.Declare("redis-password", "",
             "Redis password (wins over one in --redis-url), so the URL can sit in a ConfigMap and "
             "the password in a Secret",
@@ -156,10 +185,12 @@ void CommonConfig::Declare(Settings& s) {
   s.Declare("log-format", "text", "log format: text or json");
   s.Declare("log-level", "info", "log level, with per-logger overrides: info,redis=debug");
   s.Declare("workers", "64", "threads that run request handlers (they wait on Redis)");
-  s.Declare("shutdown-delay", "0s",
-            "after SIGTERM, how long to go on serving while reporting NOT_SERVING, so load balancers "
-            "and Kubernetes endpoints stop sending calls first (queues stop at once)");
-  s.Declare("shutdown-grace", "20s", "after the delay, how long in-flight calls may take to finish");
+  s.Declare(
+      "shutdown-delay", "0s",
+      "after SIGTERM, how long to go on serving while reporting NOT_SERVING, so load balancers "
+      "and Kubernetes endpoints stop sending calls first (queues stop at once)");
+  s.Declare("shutdown-grace", "20s",
+            "after the delay, how long in-flight calls may take to finish");
   s.Declare("health-interval", "1s", "how often Redis is pinged for the health status");
   s.Declare("queue-claim-idle", "60s",
             "a queue entry pending this long on a consumer is taken over (XAUTOCLAIM)");
@@ -169,6 +200,8 @@ void CommonConfig::Declare(Settings& s) {
 
 absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   CommonConfig c;
+  for (const char* name : kServices) c.addresses[name] = s.Get(absl::StrCat(name, "-addr"));
+  c.lobby_addr = s.Get("lobby-addr");
   c.redis_url = s.Get("redis-url");
   if (auto opts = redis::ParseUrl(c.redis_url); !opts.ok()) {
     return s.Invalid("redis-url", opts.status().message());  // the URL itself is not shown
@@ -203,22 +236,27 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   }
   c.redis_password = s.Get("redis-password");
   c.log_format = s.Get("log-format");
-  if (c.log_format != "text" && c.log_format != "json") return s.Invalid("log-format", "text or json");
+  if (c.log_format != "text" && c.log_format != "json")
+    return s.Invalid("log-format", "text or json");
   c.log_level = s.Get("log-level");
   auto workers = s.GetInt("workers", 1, 4096);
   if (!workers.ok()) return workers.status();
   c.workers = static_cast<int>(*workers);
-  for (auto [name, field] :
-       {std::pair{"shutdown-delay", &c.shutdown_delay}, std::pair{"shutdown-grace", &c.shutdown_grace},
-        std::pair{"health-interval", &c.health_interval},
-        std::pair{"queue-claim-idle", &c.queue_claim_idle}, std::pair{"queue-block", &c.queue_block}}) {
+  for (auto [name, field] : {std::pair{"shutdown-delay", &c.shutdown_delay},
+                             std::pair{"shutdown-grace", &c.shutdown_grace},
+                             std::pair{"health-interval", &c.health_interval},
+                             std::pair{"queue-claim-idle", &c.queue_claim_idle},
+                             std::pair{"queue-block", &c.queue_block}}) {
     auto d = s.GetDuration(name);
     if (!d.ok()) return d.status();
     *field = *d;
   }
-  if (c.shutdown_delay < absl::ZeroDuration()) return s.Invalid("shutdown-delay", "must not be negative");
-  if (c.shutdown_grace < absl::ZeroDuration()) return s.Invalid("shutdown-grace", "must not be negative");
-  if (c.health_interval <= absl::ZeroDuration()) return s.Invalid("health-interval", "must be positive");
+  if (c.shutdown_delay < absl::ZeroDuration())
+    return s.Invalid("shutdown-delay", "must not be negative");
+  if (c.shutdown_grace < absl::ZeroDuration())
+    return s.Invalid("shutdown-grace", "must not be negative");
+  if (c.health_interval <= absl::ZeroDuration())
+    return s.Invalid("health-interval", "must be positive");
   if (c.queue_block < absl::Milliseconds(1)) return s.Invalid("queue-block", "at least 1ms");
   auto md = s.GetInt("queue-max-deliveries", 1, 1000);
   if (!md.ok()) return md.status();
@@ -228,10 +266,14 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitPairs(std::string_view list) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (absl::string_view item : absl::StrSplit(absl::string_view(list.data(), list.size()), ',', absl::SkipWhitespace())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+  for (absl::string_view item :
+       absl::StrSplit(absl::string_view(list.data(), list.size()), ',', absl::SkipWhitespace())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
     std::string k(absl::StripAsciiWhitespace(kv.first)), v(absl::StripAsciiWhitespace(kv.second));
-    if (k.empty() || v.empty()) return absl::InvalidArgumentError(absl::StrCat("'", absl::StripAsciiWhitespace(item), "' is not name=value"));
+    if (k.empty() || v.empty())
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", absl::StripAsciiWhitespace(item), "' is not name=value"));
     out.emplace_back(std::move(k), std::move(v));
   }
   return out;

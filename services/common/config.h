@@ -18,7 +18,9 @@ namespace lobby::config {
 /// Not thread-safe while declaring and parsing; read-only afterwards.
 class Settings {
  public:
-  /// `secret` settings (tokens, URLs with passwords) never have their value printed.
+  /// `secret` settings (tokens, URLs with passwords) never have their value printed. A name is
+  /// declared once: the same declaration again (a setting two components share) is that one
+  /// setting; a different declaration of a declared name aborts, as a bug.
   void Declare(std::string name, std::string default_value, std::string help, bool secret = false);
   /// Variables that belong to other programs (lobbyctl's LOBBY_ADDR) and are not errors here.
   void Tolerate(std::string env_name);
@@ -74,6 +76,12 @@ struct CommonConfig {
   absl::Duration queue_claim_idle;
   absl::Duration queue_block;
   int queue_max_deliveries = 5;
+  /// Where each service is ("residents", "repairs", "complaints", "surveys", "dispatch") when it
+  /// runs in another process: --<service>-addr, else --lobby-addr (see Runtime::AddressOf).
+  std::map<std::string, std::string, std::less<>> addresses;
+  std::string lobby_addr;
+  static constexpr const char* kServices[] = {"residents", "repairs", "complaints", "surveys",
+                                              "dispatch"};
 
   static void Declare(Settings& s);
   static absl::StatusOr<CommonConfig> From(const Settings& s);

@@ -18,7 +18,8 @@ namespace {
 std::string Fold(absl::string_view s) {
   std::string out;
   for (char c : s) {
-    if (!absl::ascii_isspace(static_cast<unsigned char>(c))) out += absl::ascii_tolower(static_cast<unsigned char>(c));
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c)))
+      out += absl::ascii_tolower(static_cast<unsigned char>(c));
   }
   return out;
 }
@@ -27,7 +28,8 @@ std::string Fold(absl::string_view s) {
 std::string FoldFloor(absl::string_view s) {
   std::string f = Fold(s);
   for (absl::string_view suffix : {"/f", "f"}) {
-    if (f.size() > suffix.size() && absl::EndsWith(f, suffix)) return f.substr(0, f.size() - suffix.size());
+    if (f.size() > suffix.size() && absl::EndsWith(f, suffix))
+      return f.substr(0, f.size() - suffix.size());
   }
   return f;
 }
@@ -50,8 +52,9 @@ size_t Distance(absl::string_view a, absl::string_view b) {
 /// The names nearest to `given` first (at most 8), ties in their own order.
 std::vector<std::string> Nearest(absl::string_view given, std::vector<std::string> names) {
   std::string g = Fold(given);
-  std::stable_sort(names.begin(), names.end(),
-                   [&](const std::string& a, const std::string& b) { return Distance(g, Fold(a)) < Distance(g, Fold(b)); });
+  std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    return Distance(g, Fold(a)) < Distance(g, Fold(b));
+  });
   if (names.size() > 8) names.resize(8);
   return names;
 }
@@ -69,8 +72,9 @@ bool Follows(absl::string_view prev, absl::string_view next) {
   std::string p1, p2;
   int a, b;
   if (SplitNumber(prev, &p1, &a) && SplitNumber(next, &p2, &b)) return p1 == p2 && b == a + 1;
-  return prev.size() == 1 && next.size() == 1 && absl::ascii_isalpha(static_cast<unsigned char>(prev[0])) &&
-         next[0] == prev[0] + 1 && absl::ascii_isalpha(static_cast<unsigned char>(next[0]));
+  return prev.size() == 1 && next.size() == 1 &&
+         absl::ascii_isalpha(static_cast<unsigned char>(prev[0])) && next[0] == prev[0] + 1 &&
+         absl::ascii_isalpha(static_cast<unsigned char>(next[0]));
 }
 
 }  // namespace
@@ -94,18 +98,23 @@ std::string Describe(const RegisterMiss& m, absl::string_view site) {
   std::string choices = absl::StrJoin(m.choices, ", ");
   switch (m.what) {
     case RegisterMiss::What::kBuilding:
-      return absl::StrCat("location: no building '", m.given, "' in estate ", site, " (buildings: ", choices, ")");
+      return absl::StrCat("location: no building '", m.given, "' in estate ", site,
+                          " (buildings: ", choices, ")");
     case RegisterMiss::What::kFloor:
-      return absl::StrCat("location: ", m.building, " has no floor '", m.given, "' (floors: ", choices, ")");
+      return absl::StrCat("location: ", m.building, " has no floor '", m.given,
+                          "' (floors: ", choices, ")");
     case RegisterMiss::What::kRoom:
-      return absl::StrCat("location: ", m.building, " floor ", m.floor, " has no flat '", m.given, "' (flats: ", choices, ")");
+      return absl::StrCat("location: ", m.building, " floor ", m.floor, " has no flat '", m.given,
+                          "' (flats: ", choices, ")");
     case RegisterMiss::What::kArea:
-      return absl::StrCat("location: ", m.building, " has no common area '", m.given, "' (common areas: ", choices, ")");
+      return absl::StrCat("location: ", m.building, " has no common area '", m.given,
+                          "' (common areas: ", choices, ")");
     case RegisterMiss::What::kTeam:
-      return absl::StrCat("team: no team '", m.given, "' in estate ", site, " (teams: ", choices, ")");
+      return absl::StrCat("team: no team '", m.given, "' in estate ", site, " (teams: ", choices,
+                          ")");
     case RegisterMiss::What::kMember:
-      return absl::StrCat("assignee: '", m.given, "' is not a member of team ", m.building, " (members: ", choices,
-                          "; an assignee is a member id)");
+      return absl::StrCat("assignee: '", m.given, "' is not a member of team ", m.building,
+                          " (members: ", choices, "; an assignee is a member id)");
   }
   return "location: not in the estate's register";
 }
@@ -136,14 +145,15 @@ std::optional<RegisterMiss> EstateRegister::CheckBuilding(std::string& building)
   if (b == nullptr) {
     std::vector<std::string> names;
     for (const auto& x : proto_.buildings()) names.push_back(x.name());
-    return RegisterMiss{RegisterMiss::What::kBuilding, building, "", "", Nearest(building, std::move(names))};
+    return RegisterMiss{RegisterMiss::What::kBuilding, building, "", "",
+                        Nearest(building, std::move(names))};
   }
   building = b->name();
   return std::nullopt;
 }
 
-std::optional<RegisterMiss> EstateRegister::CheckFloor(const v1::Building& b, std::string& floor, bool need_rooms,
-                                                       int* level) const {
+std::optional<RegisterMiss> EstateRegister::CheckFloor(const v1::Building& b, std::string& floor,
+                                                       bool need_rooms, int* level) const {
   std::string f = FoldFloor(floor);
   for (int i = 0; i < b.levels_size(); ++i) {
     for (const auto& x : b.levels(i).floors()) {
@@ -164,7 +174,8 @@ std::optional<RegisterMiss> EstateRegister::CheckFloor(const v1::Building& b, st
     }
   }
   std::vector<std::string> floors;
-  for (const auto& l : b.levels()) floors.insert(floors.end(), l.floors().begin(), l.floors().end());
+  for (const auto& l : b.levels())
+    floors.insert(floors.end(), l.floors().begin(), l.floors().end());
   if (!need_rooms) floors.insert(floors.end(), b.other_floors().begin(), b.other_floors().end());
   return RegisterMiss{RegisterMiss::What::kFloor, floor, b.name(), "", {CompactRanges(floors)}};
 }
@@ -187,7 +198,10 @@ std::optional<RegisterMiss> EstateRegister::CheckUnit(v1::Unit& unit) const {
       return std::nullopt;
     }
   }
-  return RegisterMiss{RegisterMiss::What::kRoom, unit.room(), b.name(), floor,
+  return RegisterMiss{RegisterMiss::What::kRoom,
+                      unit.room(),
+                      b.name(),
+                      floor,
                       {CompactRanges({l.rooms().begin(), l.rooms().end()})}};
 }
 
@@ -218,20 +232,25 @@ std::optional<RegisterMiss> EstateRegister::CheckLocation(v1::Location& loc) con
   return std::nullopt;
 }
 
-std::optional<RegisterMiss> EstateRegister::CheckAssignee(absl::string_view team, absl::string_view member) const {
+std::optional<RegisterMiss> EstateRegister::CheckAssignee(absl::string_view team,
+                                                          absl::string_view member) const {
   if (proto_.teams().empty()) return std::nullopt;
   std::vector<std::string> teams;
   for (const auto& t : proto_.teams()) {
     teams.push_back(t.team());
     if (t.team() != team) continue;
-    if (member.empty() || std::find(t.members().begin(), t.members().end(), member) != t.members().end()) return std::nullopt;
+    if (member.empty() ||
+        std::find(t.members().begin(), t.members().end(), member) != t.members().end())
+      return std::nullopt;
     return RegisterMiss{RegisterMiss::What::kMember, std::string(member), t.team(), "",
                         Nearest(member, {t.members().begin(), t.members().end()})};
   }
-  return RegisterMiss{RegisterMiss::What::kTeam, std::string(team), "", "", Nearest(team, std::move(teams))};
+  return RegisterMiss{RegisterMiss::What::kTeam, std::string(team), "", "",
+                      Nearest(team, std::move(teams))};
 }
 
-RegisterCache::RegisterCache(std::function<std::string()> address, std::string token, const Clock& clock)
+RegisterCache::RegisterCache(std::function<std::string()> address, std::string token,
+                             const Clock& clock)
     : address_(std::move(address)), token_(std::move(token)), clock_(clock) {}
 
 RegisterCache::Entry RegisterCache::Fetch(absl::string_view site, bool fresh) {
@@ -260,7 +279,8 @@ RegisterCache::Entry RegisterCache::Fetch(absl::string_view site, bool fresh) {
     e.refused = absl::InvalidArgumentError(absl::StrCat("site_id: ", s.error_message()));
   } else if (s.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
     // Dispatch is down or slow: the last register known, else unchecked; asked again in 5 s.
-    log::Get("register")->warn("event=register_unchecked site={} error=\"{}\"", site, s.error_message());
+    log::Get("register")
+        ->warn("event=register_unchecked site={} error=\"{}\"", site, s.error_message());
     if (old) e = *old;
     e.at = now - kTtl + absl::Seconds(5);
   }
@@ -274,8 +294,9 @@ std::shared_ptr<const EstateRegister> RegisterCache::Get(absl::string_view site,
   return Fetch(site, fresh).reg;
 }
 
-absl::Status RegisterCache::Check(absl::string_view site,
-                                  const std::function<std::optional<RegisterMiss>(const EstateRegister&)>& check) {
+absl::Status RegisterCache::Check(
+    absl::string_view site,
+    const std::function<std::optional<RegisterMiss>(const EstateRegister&)>& check) {
   for (bool fresh : {false, true}) {
     Entry e = Fetch(site, fresh);
     std::optional<RegisterMiss> miss;
@@ -296,8 +317,8 @@ absl::Status RegisterCache::CheckUnit(v1::Unit& unit) {
   return Check(unit.site_id(), [&](const EstateRegister& r) { return r.CheckUnit(unit); });
 }
 
-absl::Status RegisterCache::CheckBuildings(absl::string_view site,
-                                           google::protobuf::RepeatedPtrField<std::string>& buildings) {
+absl::Status RegisterCache::CheckBuildings(
+    absl::string_view site, google::protobuf::RepeatedPtrField<std::string>& buildings) {
   return Check(site, [&](const EstateRegister& r) -> std::optional<RegisterMiss> {
     for (auto& b : buildings) {
       if (auto miss = r.CheckBuilding(b)) return miss;
@@ -306,7 +327,8 @@ absl::Status RegisterCache::CheckBuildings(absl::string_view site,
   });
 }
 
-absl::Status RegisterCache::CheckAssignee(absl::string_view site, absl::string_view team, absl::string_view member) {
+absl::Status RegisterCache::CheckAssignee(absl::string_view site, absl::string_view team,
+                                          absl::string_view member) {
   return Check(site, [&](const EstateRegister& r) { return r.CheckAssignee(team, member); });
 }
 

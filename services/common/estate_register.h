@@ -19,9 +19,10 @@ namespace lobby {
 struct RegisterMiss {
   enum class What { kBuilding, kFloor, kRoom, kArea, kTeam, kMember };
   What what;
-  std::string given;                 // as typed
-  std::string building, floor;       // the parts that were right (canonical)
-  std::vector<std::string> choices;  // the nearest valid ones first; floors and rooms as ranges ("1-3, 5-40")
+  std::string given;            // as typed
+  std::string building, floor;  // the parts that were right (canonical)
+  std::vector<std::string>
+      choices;  // the nearest valid ones first; floors and rooms as ranges ("1-3, 5-40")
 };
 
 /// "location: Tower 1 has no floor 99 (floors: 1-3, 5-40)".
@@ -54,7 +55,8 @@ class EstateRegister {
   static std::vector<std::string> Floors(const v1::Building& b);
 
  private:
-  std::optional<RegisterMiss> CheckFloor(const v1::Building& b, std::string& floor, bool need_rooms, int* level) const;
+  std::optional<RegisterMiss> CheckFloor(const v1::Building& b, std::string& floor, bool need_rooms,
+                                         int* level) const;
 
   v1::EstateRegister proto_;
   absl::flat_hash_map<std::string, int> buildings_;  // folded name or alias -> index
@@ -75,8 +77,10 @@ class RegisterCache {
   /// INVALID_ARGUMENT naming the nearest valid choices; OK where the estate has no register.
   absl::Status CheckLocation(absl::string_view site, v1::Location& location);
   absl::Status CheckUnit(v1::Unit& unit);
-  absl::Status CheckBuildings(absl::string_view site, google::protobuf::RepeatedPtrField<std::string>& buildings);
-  absl::Status CheckAssignee(absl::string_view site, absl::string_view team, absl::string_view member);
+  absl::Status CheckBuildings(absl::string_view site,
+                              google::protobuf::RepeatedPtrField<std::string>& buildings);
+  absl::Status CheckAssignee(absl::string_view site, absl::string_view team,
+                             absl::string_view member);
   /// The register (nullptr: unknown, not checked), for callers that show its choices.
   std::shared_ptr<const EstateRegister> Get(absl::string_view site, bool fresh = false);
 
@@ -87,7 +91,9 @@ class RegisterCache {
     absl::Time at;
   };
   Entry Fetch(absl::string_view site, bool fresh);
-  absl::Status Check(absl::string_view site, const std::function<std::optional<RegisterMiss>(const EstateRegister&)>& check);
+  absl::Status Check(
+      absl::string_view site,
+      const std::function<std::optional<RegisterMiss>(const EstateRegister&)>& check);
 
   std::function<std::string()> address_;
   std::string token_;

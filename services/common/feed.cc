@@ -11,7 +11,8 @@ namespace {
 bool ParseId(absl::string_view id, std::pair<uint64_t, uint64_t>* out) {
   size_t dash = id.find('-');
   return dash != absl::string_view::npos && absl::SimpleAtoi(id.substr(0, dash), &out->first) &&
-         absl::SimpleAtoi(id.substr(dash + 1), &out->second) && id.find_first_not_of("0123456789-") == absl::string_view::npos;
+         absl::SimpleAtoi(id.substr(dash + 1), &out->second) &&
+         id.find_first_not_of("0123456789-") == absl::string_view::npos;
 }
 
 }  // namespace

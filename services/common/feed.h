@@ -19,12 +19,14 @@ bool StreamIdLess(absl::string_view a, absl::string_view b);
 bool ValidStreamId(absl::string_view id);
 
 /// One reader of a stream per process, for every server stream that follows it (dispatch's
-/// WatchAssignments on lobby:q:tickets, the hotline's WatchCalls): it reads new entries (XREAD BLOCK on a connection of its own) and hands them to each subscriber.
-/// Thread-safe; the reader starts with the first subscriber.
+/// WatchAssignments on lobby:q:tickets, the hotline's WatchCalls): it reads new entries (XREAD
+/// BLOCK on a connection of its own) and hands them to each subscriber. Thread-safe; the reader
+/// starts with the first subscriber.
 class Feed {
  public:
   using Sink = std::function<void(const std::vector<queue::Entry>&)>;
-  Feed(redis::Options options, std::string stream) : options_(std::move(options)), stream_(std::move(stream)) {}
+  Feed(redis::Options options, std::string stream)
+      : options_(std::move(options)), stream_(std::move(stream)) {}
   ~Feed() { Stop(); }
 
   /// `sink` gets every entry read after this call, on the reader's thread, in stream order.

@@ -12,6 +12,13 @@ void GrpcServer::Register(grpc::Service* service, std::string full_name) {
   services_.emplace_back(service, std::move(full_name));
 }
 
+bool GrpcServer::Hosts(absl::string_view full_name) const {
+  for (const auto& s : services_) {
+    if (s.second == full_name) return true;
+  }
+  return false;
+}
+
 absl::Status GrpcServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

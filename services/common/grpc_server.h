@@ -1,17 +1,17 @@
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "services/common/auth.h"
-#include "services/common/permissions.h"
 #include "services/common/executor.h"
 #include "services/common/metrics.h"
+#include "services/common/permissions.h"
 #include "services/common/status.h"
 
 namespace lobby {
@@ -92,6 +92,8 @@ class GrpcServer {
 
   explicit GrpcServer(std::string listen) : listen_(std::move(listen)) {}
   void Register(grpc::Service* service, std::string full_name);
+  /// Whether a service of this name ("lobby.v1.RepairService") is registered here.
+  bool Hosts(absl::string_view full_name) const;
   /// Binds (port 0 picks a free port) and starts serving.
   absl::Status Start();
   /// The bound "host:port".

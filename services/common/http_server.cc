@@ -17,7 +17,8 @@ HttpServer::HttpServer(std::string listen)
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::AddHealthAndMetrics(std::function<std::string()> not_ready, const Metrics* metrics) {
+void HttpServer::AddHealthAndMetrics(std::function<std::string()> not_ready,
+                                     const Metrics* metrics) {
   server_->Get("/healthz", [not_ready](const httplib::Request&, httplib::Response& res) {
     std::string reason = not_ready();
     res.status = reason.empty() ? 200 : 503;
@@ -43,7 +44,8 @@ absl::Status HttpServer::Start() {
   } else {
     port_ = server_->bind_to_port(host, port) ? port : -1;
   }
-  if (port_ <= 0) return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", listen_));
+  if (port_ <= 0)
+    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", listen_));
   address_ = absl::StrCat(host, ":", port_);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib 0.11 has no wait_until_ready(): the socket is bound already, so connections queue

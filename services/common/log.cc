@@ -1,10 +1,10 @@
 #include "services/common/log.h"
 
-#include <mutex>
-#include <vector>
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include <mutex>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
@@ -18,8 +18,7 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     auto secs = std::chrono::time_point_cast<std::chrono::seconds>(msg.time);
-    auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time - secs).count();
+    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time - secs).count();
     std::time_t t = std::chrono::system_clock::to_time_t(secs);
     std::tm tm{};
     gmtime_r(&t, &tm);
@@ -49,11 +48,21 @@ class JsonFormatter final : public spdlog::formatter {
   static void Escape(spdlog::memory_buf_t& d, absl::string_view s) {
     for (unsigned char c : s) {
       switch (c) {
-        case '"': Append(d, "\\\""); break;
-        case '\\': Append(d, "\\\\"); break;
-        case '\n': Append(d, "\\n"); break;
-        case '\r': Append(d, "\\r"); break;
-        case '\t': Append(d, "\\t"); break;
+        case '"':
+          Append(d, "\\\"");
+          break;
+        case '\\':
+          Append(d, "\\\\");
+          break;
+        case '\n':
+          Append(d, "\\n");
+          break;
+        case '\r':
+          Append(d, "\\r");
+          break;
+        case '\t':
+          Append(d, "\\t");
+          break;
         default:
           if (c < 0x20) {
             char buf[8];
@@ -92,8 +101,8 @@ absl::Status ParseLevel(absl::string_view s, spdlog::level::level_enum* out) {
       return absl::OkStatus();
     }
   }
-  return absl::InvalidArgumentError(
-      "unknown log level '" + std::string(s) + "' (trace, debug, info, warn, error, critical, off)");
+  return absl::InvalidArgumentError("unknown log level '" + std::string(s) +
+                                    "' (trace, debug, info, warn, error, critical, off)");
 }
 
 void Configure(State& st, spdlog::logger& logger) {
@@ -152,11 +161,10 @@ namespace {
 int CountryCodeLength(absl::string_view digits) {
   if (digits.empty()) return 0;
   if (digits[0] == '1' || digits[0] == '7') return 1;
-  static const char* kTwo[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40",
-                               "41", "43", "44", "45", "46", "47", "48", "49", "51", "52",
-                               "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-                               "64", "65", "66", "81", "82", "84", "86", "90", "91", "92",
-                               "93", "94", "95", "98"};
+  static const char* kTwo[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41",
+                               "43", "44", "45", "46", "47", "48", "49", "51", "52", "53", "54",
+                               "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
+                               "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"};
   for (const char* two : kTwo) {
     if (digits.substr(0, 2) == two) return 2;
   }
@@ -188,9 +196,12 @@ std::string MaskName(absl::string_view name) {
   // Keep the first UTF-8 code point.
   size_t len = 1;
   unsigned char c = static_cast<unsigned char>(name[0]);
-  if (c >= 0xF0) len = 4;
-  else if (c >= 0xE0) len = 3;
-  else if (c >= 0xC0) len = 2;
+  if (c >= 0xF0)
+    len = 4;
+  else if (c >= 0xE0)
+    len = 3;
+  else if (c >= 0xC0)
+    len = 2;
   if (len > name.size()) len = name.size();
   return std::string(name.substr(0, len)) + "**";
 }

@@ -16,8 +16,8 @@ namespace lobby {
 /// A fixed-bucket latency histogram; Observe() is lock-free.
 class Histogram {
  public:
-  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                     0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   void Observe(absl::Duration d);
   /// Appends the _bucket, _sum and _count lines of `name` with `labels` ("a=\"b\"").
   void Render(std::string& out, const std::string& name, const std::string& labels) const;

@@ -9,7 +9,8 @@
 namespace lobby::auth {
 namespace {
 
-constexpr Role A = Role::kAdapter, G = Role::kAgent, T = Role::kTechnician, M = Role::kManager, D = Role::kAdmin;
+constexpr Role A = Role::kAdapter, G = Role::kAgent, T = Role::kTechnician, M = Role::kManager,
+               D = Role::kAdmin;
 constexpr RoleSet kEveryone = {A, G, T, M, D};
 constexpr RoleSet kStaff = {G, T, M, D};
 constexpr RoleSet kDesk = {G, M, D};
@@ -18,40 +19,48 @@ constexpr RoleSet kManagement = {M, D};
 constexpr RoleSet kService = {D};
 
 constexpr char kOwnTicket[] =
-    "a technician only on tickets assigned to them (claim from the pool first); an adapter only for "
+    "a technician only on tickets assigned to them (claim from the pool first); an adapter only "
+    "for "
     "the resident (or caller's number) the ticket was reported by";
 constexpr char kTicketRead[] =
-    "anonymous complainants hidden from agents and technicians; a technician sees the reporter only "
+    "anonymous complainants hidden from agents and technicians; a technician sees the reporter "
+    "only "
     "on their own tickets, the phone number only where the estate allows it";
 
 constexpr MethodRoles kTable[] = {
     // ResidentService
     {"lobby.v1.ResidentService/CreateResident", kDesk, ""},
-    {"lobby.v1.ResidentService/GetResident", kDeskAndAdapters, "technicians read a resident only through their own tickets"},
+    {"lobby.v1.ResidentService/GetResident", kDeskAndAdapters,
+     "technicians read a resident only through their own tickets"},
     {"lobby.v1.ResidentService/UpdateResident", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/ListResidents", kDesk, ""},
     {"lobby.v1.ResidentService/ImportResidents", kManagement, ""},
     {"lobby.v1.ResidentService/LinkIdentity", kDesk, ""},
     {"lobby.v1.ResidentService/ResolveIdentity", kDeskAndAdapters, ""},
-    {"lobby.v1.ResidentService/ResolvePhone", kDeskAndAdapters, "at most 20 residents, for a caller's or texter's number"},
+    {"lobby.v1.ResidentService/ResolvePhone", kDeskAndAdapters,
+     "at most 20 residents, for a caller's or texter's number"},
     {"lobby.v1.ResidentService/UnlinkIdentity", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/StartVerification", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/ConfirmVerification", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/MergeResidents", kManagement, ""},
-    {"lobby.v1.ResidentService/ListTimeline", kDesk, "entries of anonymous complaints for managers and admins only"},
+    {"lobby.v1.ResidentService/ListTimeline", kDesk,
+     "entries of anonymous complaints for managers and admins only"},
     {"lobby.v1.ResidentService/AppendTimeline", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/RequestCallback", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/ListCallbacks", kDesk, ""},
     {"lobby.v1.ResidentService/CompleteCallback", kDesk, ""},
     // RepairService
-    {"lobby.v1.RepairService/CreateRepair", kDeskAndAdapters, "the reporter must live in the estate"},
+    {"lobby.v1.RepairService/CreateRepair", kDeskAndAdapters,
+     "the reporter must live in the estate"},
     {"lobby.v1.RepairService/GetRepair", kEveryone, kTicketRead},
     {"lobby.v1.RepairService/ListRepairs", kEveryone, kTicketRead},
     {"lobby.v1.RepairService/Assign", kDesk, ""},
     {"lobby.v1.RepairService/Annotate", kService, "dispatch's SLA record: the service token only"},
     {"lobby.v1.RepairService/Transition", kEveryone, kOwnTicket},
-    {"lobby.v1.RepairService/ProposeVisit", kStaff, "a technician only on tickets assigned to them"},
-    {"lobby.v1.RepairService/ConfirmVisit", kDeskAndAdapters, "an adapter only for the ticket's reporter"},
+    {"lobby.v1.RepairService/ProposeVisit", kStaff,
+     "a technician only on tickets assigned to them"},
+    {"lobby.v1.RepairService/ConfirmVisit", kDeskAndAdapters,
+     "an adapter only for the ticket's reporter"},
     {"lobby.v1.RepairService/AddComment", kEveryone, kOwnTicket},
     {"lobby.v1.RepairService/CountByStatus", kStaff, ""},
     {"lobby.v1.RepairService/CreateIncident", kDesk, ""},
@@ -63,18 +72,22 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.RepairService/GetCatalog", kEveryone, ""},
     {"lobby.v1.RepairService/Classify", kEveryone, ""},
     // ComplaintService
-    {"lobby.v1.ComplaintService/CreateComplaint", kDeskAndAdapters, "the reporter must live in the estate"},
+    {"lobby.v1.ComplaintService/CreateComplaint", kDeskAndAdapters,
+     "the reporter must live in the estate"},
     {"lobby.v1.ComplaintService/GetComplaint", kEveryone, kTicketRead},
     {"lobby.v1.ComplaintService/ListComplaints", kEveryone,
-     "a reporter filter finds no anonymous complaint for agents and technicians; otherwise as GetComplaint"},
+     "a reporter filter finds no anonymous complaint for agents and technicians; otherwise as "
+     "GetComplaint"},
     {"lobby.v1.ComplaintService/Assign", kDesk, ""},
-    {"lobby.v1.ComplaintService/Annotate", kService, "dispatch's SLA record: the service token only"},
+    {"lobby.v1.ComplaintService/Annotate", kService,
+     "dispatch's SLA record: the service token only"},
     {"lobby.v1.ComplaintService/Transition", kEveryone, kOwnTicket},
     {"lobby.v1.ComplaintService/AddComment", kEveryone, kOwnTicket},
     {"lobby.v1.ComplaintService/RecordFollowUp", kDesk, ""},
     {"lobby.v1.ComplaintService/CountByStatus", kStaff, ""},
     // SurveyService
-    {"lobby.v1.SurveyService/GetSurvey", kEveryone, "the resident of an anonymous complaint's survey hidden from staff"},
+    {"lobby.v1.SurveyService/GetSurvey", kEveryone,
+     "the resident of an anonymous complaint's survey hidden from staff"},
     {"lobby.v1.SurveyService/SubmitResponse", kDeskAndAdapters, ""},
     {"lobby.v1.SurveyService/ListFollowUps", kDesk, "as GetSurvey"},
     {"lobby.v1.SurveyService/CompleteFollowUp", kDesk, ""},
@@ -88,9 +101,11 @@ constexpr MethodRoles kTable[] = {
     // DispatchService
     {"lobby.v1.DispatchService/ApplyEstate", kManagement, ""},
     {"lobby.v1.DispatchService/GetEstate", kStaff, ""},
-    {"lobby.v1.DispatchService/GetRegister", kEveryone, "buildings, floors, units, common areas and team member ids; no contacts"},
+    {"lobby.v1.DispatchService/GetRegister", kEveryone,
+     "buildings, floors, units, common areas and team member ids; no contacts"},
     {"lobby.v1.DispatchService/Explain", kDesk, ""},
-    {"lobby.v1.DispatchService/Claim", kStaff, "a technician only for themself, from their team's pool"},
+    {"lobby.v1.DispatchService/Claim", kStaff,
+     "a technician only for themself, from their team's pool"},
     {"lobby.v1.DispatchService/Decline", kStaff, "a technician only for themself"},
     {"lobby.v1.DispatchService/Transfer", kStaff, "a technician only their own tickets"},
     {"lobby.v1.DispatchService/Acknowledge", kStaff, "a technician only for themself"},
@@ -117,7 +132,8 @@ RoleSet RolesFor(absl::string_view method) {
 
 std::string PermissionsMarkdown() {
   static constexpr Role kRoles[] = {A, G, T, M, D};
-  std::string out = "| method | adapter | agent | technician | manager | admin | beyond the role |\n";
+  std::string out =
+      "| method | adapter | agent | technician | manager | admin | beyond the role |\n";
   out += "|---|---|---|---|---|---|---|\n";
   for (const MethodRoles& row : kTable) {
     absl::string_view m = row.method;

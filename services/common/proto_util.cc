@@ -2,9 +2,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -23,7 +23,8 @@ google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-std::vector<std::string> FieldChanges(const google::protobuf::Message& before, const google::protobuf::Message& after) {
+std::vector<std::string> FieldChanges(const google::protobuf::Message& before,
+                                      const google::protobuf::Message& after) {
   using google::protobuf::util::MessageDifferencer;
   std::string text;
   {
@@ -37,17 +38,22 @@ std::vector<std::string> FieldChanges(const google::protobuf::Message& before, c
   std::vector<std::string> lines;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     // "modified: capacity: 4 -> 5", "added: skills[...]: ...", "deleted: ...".
-    if (absl::ConsumePrefix(&line, "modified: ")) lines.emplace_back(line);
-    else if (absl::ConsumePrefix(&line, "added: ")) lines.push_back(absl::StrCat("added ", line));
-    else if (absl::ConsumePrefix(&line, "deleted: ")) lines.push_back(absl::StrCat("removed ", line));
-    else lines.emplace_back(line);
+    if (absl::ConsumePrefix(&line, "modified: "))
+      lines.emplace_back(line);
+    else if (absl::ConsumePrefix(&line, "added: "))
+      lines.push_back(absl::StrCat("added ", line));
+    else if (absl::ConsumePrefix(&line, "deleted: "))
+      lines.push_back(absl::StrCat("removed ", line));
+    else
+      lines.emplace_back(line);
   }
   return lines;
 }
 
 std::string DayText(absl::Time t, absl::TimeZone zone) {
   absl::CivilDay d = absl::ToCivilDay(t, zone);
-  return absl::StrCat(absl::FormatTime("%a", t, zone), " ", d.day(), " ", absl::FormatTime("%b", t, zone));
+  return absl::StrCat(absl::FormatTime("%a", t, zone), " ", d.day(), " ",
+                      absl::FormatTime("%b", t, zone));
 }
 
 std::string MomentText(absl::Time t, absl::TimeZone zone) {
@@ -60,14 +66,16 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
 }
 
 bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= TimeUtil::kTimestampMinSeconds && t.seconds() <= TimeUtil::kTimestampMaxSeconds &&
-         t.nanos() >= 0 && t.nanos() < 1000000000;
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 && t.nanos() < 1000000000;
 }
 
 absl::Status ValidateSiteId(absl::string_view site) {
-  if (site.empty()) return absl::InvalidArgumentError("site id is required: 1 to 32 of a-z, 0-9, '-', '_'");
+  if (site.empty())
+    return absl::InvalidArgumentError("site id is required: 1 to 32 of a-z, 0-9, '-', '_'");
   bool ok = site.size() <= 32;
-  for (char c : site) ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
+  for (char c : site)
+    ok &= absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
   if (!ok) {
     return absl::InvalidArgumentError(
         absl::StrCat("site id '", site, "' must be 1 to 32 characters of a-z, 0-9, '-' or '_'"));

@@ -3,11 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "google/protobuf/message.h"
-
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "lobby/v1/common.pb.h"
 
@@ -29,7 +28,8 @@ std::string MomentText(absl::Time t, absl::TimeZone zone);
 /// What differs between two messages of one type, a line a field: "capacity: 4 -> 5",
 /// "skills[plumbing] added: 3". Empty when they are equal; map fields compare as maps, so the
 /// order Redis or YAML happened to give them in is no change.
-std::vector<std::string> FieldChanges(const google::protobuf::Message& before, const google::protobuf::Message& after);
+std::vector<std::string> FieldChanges(const google::protobuf::Message& before,
+                                      const google::protobuf::Message& after);
 
 /// A site (estate) id: 1 to 32 of a-z, 0-9, '-', '_'. INVALID_ARGUMENT otherwise.
 absl::Status ValidateSiteId(absl::string_view site);

@@ -2,11 +2,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::queue {
 
@@ -69,7 +70,8 @@ Consumer::Consumer(redis::Options redis, ConsumerOptions options, Handler handle
   if (options_.parallel > 1) lanes_ = std::make_unique<Executor>(options_.parallel - 1);
 }
 
-std::vector<absl::Status> Consumer::HandleAll(const std::vector<Entry>& entries, const std::vector<bool>& todo) {
+std::vector<absl::Status> Consumer::HandleAll(const std::vector<Entry>& entries,
+                                              const std::vector<bool>& todo) {
   std::vector<absl::Status> out(entries.size());
   int lanes = std::max(1, options_.parallel);
   if (lanes == 1) {
@@ -80,7 +82,9 @@ std::vector<absl::Status> Consumer::HandleAll(const std::vector<Entry>& entries,
   }
   std::vector<std::vector<size_t>> lane(lanes);
   for (size_t i = 0; i < entries.size(); ++i) {
-    if (todo[i]) lane[absl::Hash<absl::string_view>{}(entries[i].Get(options_.shard_field)) % lanes].push_back(i);
+    if (todo[i])
+      lane[absl::Hash<absl::string_view>{}(entries[i].Get(options_.shard_field)) % lanes].push_back(
+          i);
   }
   auto run = [&](int l) {
     for (size_t i : lane[l]) out[i] = handler_(entries[i]);
@@ -169,8 +173,8 @@ absl::Status Consumer::ReplayPending() {
     std::vector<Entry> entries = ParseEntries(r->elements[0].elements[1]);
     if (entries.empty()) return absl::OkStatus();
     from = entries.back().id;
-    if (absl::Status s = FillDeliveries(entries); !s.ok()) return s;
-    if (absl::Status s = Process(entries); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(FillDeliveries(entries));
+    LOBBY_RETURN_IF_ERROR(Process(entries));
   }
   return absl::OkStatus();
 }
@@ -186,8 +190,8 @@ absl::Status Consumer::Claim() {
     cursor = r->elements[0].str;
     std::vector<Entry> entries = ParseEntries(r->elements[1]);
     if (entries.empty()) continue;
-    if (absl::Status s = FillDeliveries(entries); !s.ok()) return s;
-    if (absl::Status s = Process(entries); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(FillDeliveries(entries));
+    LOBBY_RETURN_IF_ERROR(Process(entries));
   } while (cursor != "0-0" && !stopping_);
   return absl::OkStatus();
 }
@@ -213,18 +217,18 @@ return removed
                           std::to_string(absl::ToInt64Milliseconds(options_.claim_idle * 10))});
   if (!r.ok()) return r.status();
   if (r->integer > 0) {
-    log::Get("queue")->info("event=idle_consumers_removed stream={} group={} count={}", options_.stream,
-                            options_.group, r->integer);
+    log::Get("queue")->info("event=idle_consumers_removed stream={} group={} count={}",
+                            options_.stream, options_.group, r->integer);
   }
   return absl::OkStatus();
 }
 
 absl::Status Consumer::ReadNew() {
-  auto r = conn_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
-                          std::to_string(options_.batch), "BLOCK",
-                          std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS",
-                          options_.stream, ">"},
-                         options_.block + absl::Seconds(5));
+  auto r = conn_.Command(
+      {"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
+       std::to_string(options_.batch), "BLOCK",
+       std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS", options_.stream, ">"},
+      options_.block + absl::Seconds(5));
   if (!r.ok()) return r.status();
   if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
   std::vector<Entry> entries = ParseEntries(r->elements[0].elements[1]);
@@ -233,9 +237,9 @@ absl::Status Consumer::ReadNew() {
 
 absl::Status Consumer::FillDeliveries(std::vector<Entry>& entries) {
   // One XPENDING over the id range gives the delivery counts of the whole batch.
-  auto r = conn_.Command({"XPENDING", options_.stream, options_.group, entries.front().id,
-                          entries.back().id, std::to_string(entries.size() + 16),
-                          options_.consumer});
+  auto r =
+      conn_.Command({"XPENDING", options_.stream, options_.group, entries.front().id,
+                     entries.back().id, std::to_string(entries.size() + 16), options_.consumer});
   if (!r.ok()) return r.status();
   absl::flat_hash_map<std::string, int64_t> counts;
   for (const redis::Reply& p : r->elements) {
@@ -301,7 +305,7 @@ absl::Status Consumer::Process(std::vector<Entry>& entries) {
   cmds.push_back({"EXEC"});
   auto r = conn_.Run(cmds);
   if (!r.ok()) return r.status();
-  if (absl::Status s = redis::ReplyStatus(r->back()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(r->back()));
   return absl::OkStatus();
 }
 

@@ -97,7 +97,8 @@ class Consumer {
   absl::Status Process(std::vector<Entry>& entries);
 
   /// The handler's outcome for each entry (OK for entries not to handle).
-  std::vector<absl::Status> HandleAll(const std::vector<Entry>& entries, const std::vector<bool>& todo);
+  std::vector<absl::Status> HandleAll(const std::vector<Entry>& entries,
+                                      const std::vector<bool>& todo);
 
   redis::Connection conn_;
   /// Removes the group's other consumers that have nothing pending and were silent for ten

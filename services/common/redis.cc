@@ -9,12 +9,13 @@
 #include <tuple>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::redis {
 namespace {
@@ -79,14 +80,16 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
     std::vector<absl::string_view> pq = absl::StrSplit(url, absl::MaxSplits('?', 1));
     o.path = std::string(pq[0]);
     if (o.path.empty() || o.path[0] != '/') {
-      return absl::InvalidArgumentError("unix socket URL needs an absolute path: unix:///path.sock");
+      return absl::InvalidArgumentError(
+          "unix socket URL needs an absolute path: unix:///path.sock");
     }
     if (pq.size() > 1) {
       for (absl::string_view kv : absl::StrSplit(pq[1], '&', absl::SkipEmpty())) {
         std::vector<absl::string_view> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
         absl::string_view v = p.size() > 1 ? p[1] : "";
         if (p[0] == "db") {
-          if (!absl::SimpleAtoi(v, &o.db) || o.db < 0) return absl::InvalidArgumentError("bad db number");
+          if (!absl::SimpleAtoi(v, &o.db) || o.db < 0)
+            return absl::InvalidArgumentError("bad db number");
         } else if (p[0] == "password") {
           o.password = std::string(v);
         } else if (p[0] == "user") {
@@ -101,7 +104,8 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
   bool sentinel = absl::ConsumePrefix(&url, "redis+sentinel://");
   if (!sentinel && !absl::ConsumePrefix(&url, "redis://")) {
     return absl::InvalidArgumentError(
-        "expected redis://host:port[/db], redis+sentinel://host:port,.../master[/db] or unix:///path.sock");
+        "expected redis://host:port[/db], redis+sentinel://host:port,.../master[/db] or "
+        "unix:///path.sock");
   }
   if (sentinel) {
     std::vector<absl::string_view> pq = absl::StrSplit(url, absl::MaxSplits('?', 1));
@@ -131,10 +135,12 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
   std::vector<absl::string_view> hp_db = absl::StrSplit(url, absl::MaxSplits('/', 1));
   if (sentinel) {
     // hosts/master[/db]
-    std::vector<absl::string_view> rest =
-        hp_db.size() > 1 ? absl::StrSplit(hp_db[1], absl::MaxSplits('/', 1)) : std::vector<absl::string_view>{};
+    std::vector<absl::string_view> rest = hp_db.size() > 1
+                                              ? absl::StrSplit(hp_db[1], absl::MaxSplits('/', 1))
+                                              : std::vector<absl::string_view>{};
     if (rest.empty() || rest[0].empty()) {
-      return absl::InvalidArgumentError("redis+sentinel:// needs the master's name: redis+sentinel://host:26379/mymaster");
+      return absl::InvalidArgumentError(
+          "redis+sentinel:// needs the master's name: redis+sentinel://host:26379/mymaster");
     }
     o.sentinel_master = std::string(rest[0]);
     if (rest.size() > 1 && !rest[1].empty() && (!absl::SimpleAtoi(rest[1], &o.db) || o.db < 0)) {
@@ -145,14 +151,16 @@ absl::StatusOr<Options> ParseUrl(absl::string_view url) {
       int port = 26379;
       if (colon != absl::string_view::npos) {
         if (!absl::SimpleAtoi(hp.substr(colon + 1), &port) || port <= 0 || port > 65535) {
-          return absl::InvalidArgumentError(absl::StrCat("bad sentinel port '", hp.substr(colon + 1), "'"));
+          return absl::InvalidArgumentError(
+              absl::StrCat("bad sentinel port '", hp.substr(colon + 1), "'"));
         }
         hp = hp.substr(0, colon);
       }
       if (hp.empty()) return absl::InvalidArgumentError("missing sentinel host");
       o.sentinels.emplace_back(std::string(hp), port);
     }
-    if (o.sentinels.empty()) return absl::InvalidArgumentError("redis+sentinel:// needs at least one sentinel");
+    if (o.sentinels.empty())
+      return absl::InvalidArgumentError("redis+sentinel:// needs at least one sentinel");
     o.host.clear();
     return o;
   }
@@ -211,10 +219,12 @@ absl::StatusOr<std::pair<std::string, int>> Connection::AskSentinels() {
     if (r.ok() && r->elements.size() == 2 && absl::SimpleAtoi(r->elements[1].str, &master_port)) {
       return std::pair{r->elements[0].str, master_port};
     }
-    absl::StrAppend(&errors, errors.empty() ? "" : "; ", host, ":", port, ": ",
-                    r.ok() ? "does not know master '" + options_.sentinel_master + "'" : r.status().message());
+    absl::StrAppend(
+        &errors, errors.empty() ? "" : "; ", host, ":", port, ": ",
+        r.ok() ? "does not know master '" + options_.sentinel_master + "'" : r.status().message());
   }
-  return absl::UnavailableError(absl::StrCat("redis: no sentinel gave the master's address (", errors, ")"));
+  return absl::UnavailableError(
+      absl::StrCat("redis: no sentinel gave the master's address (", errors, ")"));
 }
 
 absl::Status Connection::Connect() {
@@ -227,9 +237,8 @@ absl::Status Connection::Connect() {
     std::tie(host, port) = *master;
   }
   timeval tv = absl::ToTimeval(options_.connect_timeout);
-  redisContext* c = options_.unix_socket
-                        ? redisConnectUnixWithTimeout(options_.path.c_str(), tv)
-                        : redisConnectWithTimeout(host.c_str(), port, tv);
+  redisContext* c = options_.unix_socket ? redisConnectUnixWithTimeout(options_.path.c_str(), tv)
+                                         : redisConnectWithTimeout(host.c_str(), port, tv);
   if (c == nullptr) return absl::UnavailableError("redis: cannot allocate a context");
   if (c->err) {
     std::string err = c->errstr;
@@ -259,8 +268,9 @@ absl::Status Connection::Connect() {
     const Reply& role = replies->back();
     if (role.elements.empty() || role.elements[0].str != "master") {
       Close();
-      return absl::UnavailableError(absl::StrCat("redis: ", host, ":", port, " is not the master of '",
-                                                 options_.sentinel_master, "' (a failover in progress?)"));
+      return absl::UnavailableError(
+          absl::StrCat("redis: ", host, ":", port, " is not the master of '",
+                       options_.sentinel_master, "' (a failover in progress?)"));
     }
   }
   return absl::OkStatus();
@@ -269,7 +279,7 @@ absl::Status Connection::Connect() {
 absl::StatusOr<std::vector<Reply>> Connection::Run(const std::vector<Args>& commands,
                                                    absl::Duration timeout) {
   if (!ctx_) {
-    if (absl::Status s = Connect(); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(Connect());
   }
   SetTimeout(timeout > absl::ZeroDuration() ? timeout : options_.command_timeout);
   std::vector<const char*> argv;
@@ -318,7 +328,7 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(const std::vector<Args>& comm
 absl::StatusOr<Reply> Connection::Command(const Args& args, absl::Duration timeout) {
   auto r = Run({args}, timeout);
   if (!r.ok()) return r.status();
-  if (absl::Status s = ReplyStatus((*r)[0]); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[0]));
   return std::move((*r)[0]);
 }
 
@@ -389,7 +399,8 @@ void Client::WriterLoop(int index) {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
       size_t n = 0;
-      while (!queue_.empty() && (batch.empty() || n + queue_.front().commands.size() <= kMaxBatchCommands)) {
+      while (!queue_.empty() &&
+             (batch.empty() || n + queue_.front().commands.size() <= kMaxBatchCommands)) {
         n += queue_.front().commands.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -403,7 +414,8 @@ void Client::WriterLoop(int index) {
       if (!s.ok()) {
         if (absl::Now() >= next_attempt) {
           errors_.fetch_add(1, std::memory_order_relaxed);
-          if (!was_down) logger->error("event=redis_down writer={} error=\"{}\"", index, s.message());
+          if (!was_down)
+            logger->error("event=redis_down writer={} error=\"{}\"", index, s.message());
           was_down = true;
           next_attempt = absl::Now() + backoff;
           backoff = std::min(backoff * 2, absl::Seconds(2));
@@ -453,7 +465,7 @@ absl::StatusOr<Reply> Client::Command(Args args) {
   cmds.push_back(std::move(args));
   auto r = Run(std::move(cmds));
   if (!r.ok()) return r.status();
-  if (absl::Status s = ReplyStatus((*r)[0]); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[0]));
   return std::move((*r)[0]);
 }
 
@@ -463,13 +475,13 @@ absl::StatusOr<std::vector<Reply>> Client::Transaction(std::vector<Args> command
   auto r = Run(std::move(commands));
   if (!r.ok()) return r.status();
   for (size_t i = 0; i + 1 < r->size(); ++i) {
-    if (absl::Status s = ReplyStatus((*r)[i]); !s.ok()) return s;  // queued command rejected
+    LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[i]));  // queued command rejected
   }
   Reply& exec = r->back();
-  if (absl::Status s = ReplyStatus(exec); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ReplyStatus(exec));
   if (exec.IsNil()) return absl::AbortedError("redis transaction aborted");
   for (const Reply& e : exec.elements) {
-    if (absl::Status s = ReplyStatus(e); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ReplyStatus(e));
   }
   return std::move(exec.elements);
 }
@@ -487,7 +499,7 @@ absl::StatusOr<Reply> Client::Eval(const Script& script, const Args& keys, const
     r = Run({std::move(cmd)});
     if (!r.ok()) return r.status();
   }
-  if (absl::Status s = ReplyStatus((*r)[0]); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[0]));
   return std::move((*r)[0]);
 }
 
@@ -505,7 +517,8 @@ absl::StatusOr<std::vector<Reply>> Client::EvalMany(
   auto r = Run(cmds);
   if (!r.ok()) return r.status();
   bool noscript = false;
-  for (const Reply& reply : *r) noscript |= reply.IsError() && absl::StartsWith(reply.str, "NOSCRIPT");
+  for (const Reply& reply : *r)
+    noscript |= reply.IsError() && absl::StartsWith(reply.str, "NOSCRIPT");
   if (!noscript) return r;
   if (auto load = Command({"SCRIPT", "LOAD", script.source()}); !load.ok()) return load.status();
   return Run(std::move(cmds));

@@ -24,9 +24,9 @@ namespace lobby::redis {
 struct Reply {
   enum class Type { kNil, kString, kInteger, kArray, kStatus, kError };
   Type type = Type::kNil;
-  std::string str;             // kString, kStatus, kError
-  long long integer = 0;       // kInteger
-  std::vector<Reply> elements; // kArray
+  std::string str;              // kString, kStatus, kError
+  long long integer = 0;        // kInteger
+  std::vector<Reply> elements;  // kArray
 
   bool IsNil() const { return type == Type::kNil; }
   bool IsError() const { return type == Type::kError; }
@@ -44,13 +44,13 @@ struct Options {
   bool unix_socket = false;
   std::string host = "127.0.0.1";
   int port = 6379;
-  std::string path;       // unix socket
-  std::string user;       // ACL user, with password
+  std::string path;  // unix socket
+  std::string user;  // ACL user, with password
   std::string password;
   int db = 0;
   absl::Duration connect_timeout = absl::Seconds(2);
   absl::Duration command_timeout = absl::Seconds(5);
-  int pool_size = 2;      // connections, one writer thread each
+  int pool_size = 2;  // connections, one writer thread each
   /// With Sentinel: the sentinels to ask, in order, for the current master of `sentinel_master`
   /// (host and port above are then ignored). Asked again on every reconnect, so a failover is
   /// followed; a connection that finds itself on a replica (READONLY) is dropped and redone.

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby {
 
@@ -29,14 +30,17 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const config::CommonCon
   if (service_token.empty()) {
     unsigned char raw[24];
     RAND_bytes(raw, sizeof raw);
-    service_token = absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(raw), sizeof raw));
+    service_token =
+        absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(raw), sizeof raw));
   }
   auth->Add(auth::Role::kAdmin, service_token, "lobbyd-internal");
   if (auth->size() == 1) {
-    log::Get("auth")->warn("event=no_tokens every gRPC call will be UNAUTHENTICATED; set "
-                           "LOBBY_TOKENS_FILE or LOBBY_TOKENS");
+    log::Get("auth")->warn(
+        "event=no_tokens every gRPC call will be UNAUTHENTICATED; set "
+        "LOBBY_TOKENS_FILE or LOBBY_TOKENS");
   }
-  auto rt = std::unique_ptr<Runtime>(new Runtime(config, *std::move(opts), *std::move(auth), clock));
+  auto rt =
+      std::unique_ptr<Runtime>(new Runtime(config, *std::move(opts), *std::move(auth), clock));
   rt->service_token_ = std::move(service_token);
   return rt;
 }
@@ -56,8 +60,10 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
     out += "# HELP lobby_redis_errors_total Redis connection and transport errors.\n";
     out += "# TYPE lobby_redis_errors_total counter\n";
     absl::StrAppend(&out, "lobby_redis_errors_total ", redis_->errors(), "\n");
-    out += "# HELP lobby_redis_noeviction 1 when Redis runs with maxmemory-policy noeviction, 0 when it "
-           "may evict Lobby's data, -1 when it would not say.\n";
+    out +=
+        "# HELP lobby_redis_noeviction 1 when Redis runs with maxmemory-policy noeviction, 0 when "
+        "it "
+        "may evict Lobby's data, -1 when it would not say.\n";
     out += "# TYPE lobby_redis_noeviction gauge\n";
     absl::StrAppend(&out, "lobby_redis_noeviction ", noeviction_.load(), "\n");
     out += "# HELP lobby_up 1 while Redis is reachable and the process serves.\n";
@@ -68,6 +74,22 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
 }
 
 Runtime::~Runtime() { Shutdown(); }
+
+std::string Runtime::AddressOf(absl::string_view service) {
+  static const std::pair<absl::string_view, absl::string_view> kNames[] = {
+      {"residents", "lobby.v1.ResidentService"},
+      {"repairs", "lobby.v1.RepairService"},
+      {"complaints", "lobby.v1.ComplaintService"},
+      {"surveys", "lobby.v1.SurveyService"},
+      {"dispatch", "lobby.v1.DispatchService"}};
+  if (auto it = config_.addresses.find(service);
+      it != config_.addresses.end() && !it->second.empty())
+    return it->second;
+  for (const auto& [name, full] : kNames) {
+    if (name == service && grpc_.Hosts(full)) return grpc_.address();
+  }
+  return config_.lobby_addr.empty() ? grpc_.address() : config_.lobby_addr;
+}
 
 void Runtime::AddConsumer(queue::ConsumerOptions options, queue::Handler handler) {
   if (options.consumer.empty()) options.consumer = ProcessConsumerName();
@@ -84,12 +106,15 @@ void Runtime::CollectQueueMetrics(std::string& out) {
   for (const auto& c : consumers_) cmds.push_back({"XINFO", "GROUPS", c->options().stream});
   auto replies = redis_->Run(cmds);
   if (!replies.ok()) return;
-  std::string pending = "# HELP lobby_queue_pending Entries read but not yet acked, per group.\n"
-                        "# TYPE lobby_queue_pending gauge\n";
-  std::string lag = "# HELP lobby_queue_lag Entries not yet read by the group.\n"
-                    "# TYPE lobby_queue_lag gauge\n";
-  std::string dead = "# HELP lobby_queue_dead_lettered_total Entries this process dead-lettered.\n"
-                     "# TYPE lobby_queue_dead_lettered_total counter\n";
+  std::string pending =
+      "# HELP lobby_queue_pending Entries read but not yet acked, per group.\n"
+      "# TYPE lobby_queue_pending gauge\n";
+  std::string lag =
+      "# HELP lobby_queue_lag Entries not yet read by the group.\n"
+      "# TYPE lobby_queue_lag gauge\n";
+  std::string dead =
+      "# HELP lobby_queue_dead_lettered_total Entries this process dead-lettered.\n"
+      "# TYPE lobby_queue_dead_lettered_total counter\n";
   for (size_t i = 0; i < consumers_.size(); ++i) {
     const auto& o = consumers_[i]->options();
     for (const redis::Reply& g : (*replies)[i].elements) {
@@ -113,14 +138,14 @@ void Runtime::CollectQueueMetrics(std::string& out) {
 }
 
 absl::Status Runtime::Start() {
-  if (absl::Status s = grpc_.Start(); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(grpc_.Start());
   http_.AddHealthAndMetrics(
       [this]() -> std::string {
         if (draining_) return "shutting down";
         return healthy() ? "" : "redis unreachable";
       },
       &metrics_);
-  if (absl::Status s = http_.Start(); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(http_.Start());
   healthy_ = redis_->Command({"PING"}).ok();
   grpc_.SetServing(healthy_);
   if (healthy_) CheckEvictionPolicy();
@@ -175,8 +200,10 @@ void Runtime::CheckEvictionPolicy() {
   const std::string& policy = r->elements[1].str;
   noeviction_ = policy == "noeviction" ? 1 : 0;
   if (policy != "noeviction") {
-    log::Get("redis")->warn("event=eviction_policy policy={} error=\"Redis may delete Lobby's records and queue "
-                            "entries when full: set maxmemory-policy noeviction\"", policy);
+    log::Get("redis")->warn(
+        "event=eviction_policy policy={} error=\"Redis may delete Lobby's records and queue "
+        "entries when full: set maxmemory-policy noeviction\"",
+        policy);
   }
 }
 
@@ -197,7 +224,8 @@ void Runtime::Shutdown() {
   healthy_ = false;
   grpc_.SetServing(false);
   if (started_) {
-    log::Get("lobbyd")->info("event=draining delay={} grace={}", absl::FormatDuration(config_.shutdown_delay),
+    log::Get("lobbyd")->info("event=draining delay={} grace={}",
+                             absl::FormatDuration(config_.shutdown_delay),
                              absl::FormatDuration(config_.shutdown_grace));
   }
   for (auto& c : consumers_) c->Stop();

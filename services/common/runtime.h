@@ -42,6 +42,14 @@ class Runtime {
   RpcEnv rpc_env() { return RpcEnv{&auth_, executor_.get(), &metrics_, internal_executor_.get()}; }
   /// The bearer token for calls to other Lobby services (role admin, accepted by this process).
   const std::string& service_token() const { return service_token_; }
+  /// Where to call a Lobby service ("residents", "repairs", "complaints", "surveys",
+  /// "dispatch"): its --<service>-addr; else this process if it hosts the service; else
+  /// --lobby-addr; else this process. Read when first needed (after the services registered).
+  std::string AddressOf(absl::string_view service);
+  /// AddressOf as a function, for clients that dial on first use.
+  std::function<std::string()> AddressFn(std::string service) {
+    return [this, service = std::move(service)] { return AddressOf(service); };
+  }
 
   /// A consumer started by Start() and stopped before the gRPC server on Shutdown(); its queue
   /// depth and lag are exported on /metrics. The consumer name is made unique per process.

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <deque>
 #include <mutex>
 #include <set>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 namespace lobby {
 

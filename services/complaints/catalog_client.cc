@@ -23,7 +23,8 @@ absl::StatusOr<v1::Catalog> CatalogClient::Get(absl::string_view site) {
   grpc::Status s = stub->GetCatalog(&ctx, req, &catalog);
   if (!s.ok()) {
     absl::Status st = FromGrpcStatus(s);
-    return absl::Status(st.code(), absl::StrCat("the category catalog (RepairService): ", st.message()));
+    return absl::Status(st.code(),
+                        absl::StrCat("the category catalog (RepairService): ", st.message()));
   }
   return catalog;
 }

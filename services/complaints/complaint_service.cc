@@ -22,51 +22,75 @@ ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, RpcEnv e
       count_(env.Method(std::string(kPrefix) + "CountByStatus")) {}
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(grpc::CallbackServerContext* ctx,
-                                                                const v1::CreateTicketRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Create(*req, p); }));
+                                                                const v1::CreateTicketRequest* req,
+                                                                v1::Ticket* resp) {
+  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Create(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::GetComplaint(grpc::CallbackServerContext* ctx,
-                                                             const v1::GetTicketRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Get(req->id(), p); }));
+                                                             const v1::GetTicketRequest* req,
+                                                             v1::Ticket* resp) {
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Get(req->id(), p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(grpc::CallbackServerContext* ctx,
                                                                const v1::ListTicketsRequest* req,
                                                                v1::ListTicketsResponse* resp) {
-  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.List(*req, p); }));
+  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.List(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* ComplaintServiceImpl::Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
-                                                   v1::Ticket* resp) {
-  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Annotate(*req, p); }));
+grpc::ServerUnaryReactor* ComplaintServiceImpl::Annotate(grpc::CallbackServerContext* ctx,
+                                                         const v1::AnnotateRequest* req,
+                                                         v1::Ticket* resp) {
+  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Annotate(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* ComplaintServiceImpl::Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,
+grpc::ServerUnaryReactor* ComplaintServiceImpl::Assign(grpc::CallbackServerContext* ctx,
+                                                       const v1::AssignRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Assign(*req, p); }));
+  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Assign(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Transition(grpc::CallbackServerContext* ctx,
-                                                           const v1::TransitionRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Transition(*req, p); }));
+                                                           const v1::TransitionRequest* req,
+                                                           v1::Ticket* resp) {
+  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Transition(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
-                                                           const v1::AddCommentRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.AddComment(*req, p); }));
+                                                           const v1::AddCommentRequest* req,
+                                                           v1::Ticket* resp) {
+  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.AddComment(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::RecordFollowUp(grpc::CallbackServerContext* ctx,
-                                                               const v1::RecordFollowUpRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, follow_up_, ctx,
-                    Into(resp, [this, req](const auth::Principal& p) { return logic_.RecordFollowUp(req->id(), req->outcome(), p); }));
+                                                               const v1::RecordFollowUpRequest* req,
+                                                               v1::Ticket* resp) {
+  return ServeUnary(env_, follow_up_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.RecordFollowUp(req->id(), req->outcome(), p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CountByStatus(grpc::CallbackServerContext* ctx,
                                                               const v1::CountByStatusRequest* req,
                                                               v1::CountByStatusResponse* resp) {
-  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.CountByStatus(*req); }));
+  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.CountByStatus(*req);
+                    }));
 }
 
 }  // namespace lobby::complaints

@@ -12,23 +12,28 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
   ComplaintServiceImpl(tickets::TicketLogic& logic, RpcEnv env);
 
   // v1::ComplaintService::CallbackService
-  grpc::ServerUnaryReactor* CreateComplaint(grpc::CallbackServerContext* ctx, const v1::CreateTicketRequest* req,
+  grpc::ServerUnaryReactor* CreateComplaint(grpc::CallbackServerContext* ctx,
+                                            const v1::CreateTicketRequest* req,
                                             v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* GetComplaint(grpc::CallbackServerContext* ctx, const v1::GetTicketRequest* req,
+  grpc::ServerUnaryReactor* GetComplaint(grpc::CallbackServerContext* ctx,
+                                         const v1::GetTicketRequest* req,
                                          v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* ListComplaints(grpc::CallbackServerContext* ctx, const v1::ListTicketsRequest* req,
+  grpc::ServerUnaryReactor* ListComplaints(grpc::CallbackServerContext* ctx,
+                                           const v1::ListTicketsRequest* req,
                                            v1::ListTicketsResponse* resp) override;
-  grpc::ServerUnaryReactor* Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
-                                     v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Annotate(grpc::CallbackServerContext* ctx,
+                                     const v1::AnnotateRequest* req, v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,
                                    v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* ctx, const v1::TransitionRequest* req,
-                                       v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* AddComment(grpc::CallbackServerContext* ctx, const v1::AddCommentRequest* req,
-                                       v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* RecordFollowUp(grpc::CallbackServerContext* ctx, const v1::RecordFollowUpRequest* req,
+  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* ctx,
+                                       const v1::TransitionRequest* req, v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* AddComment(grpc::CallbackServerContext* ctx,
+                                       const v1::AddCommentRequest* req, v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* RecordFollowUp(grpc::CallbackServerContext* ctx,
+                                           const v1::RecordFollowUpRequest* req,
                                            v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* CountByStatus(grpc::CallbackServerContext* ctx, const v1::CountByStatusRequest* req,
+  grpc::ServerUnaryReactor* CountByStatus(grpc::CallbackServerContext* ctx,
+                                          const v1::CountByStatusRequest* req,
                                           v1::CountByStatusResponse* resp) override;
 
  private:

@@ -18,12 +18,13 @@ namespace lobby::complaints {
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime,
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
+                                                           Runtime& runtime,
                                                            bool repairs_in_process);
   tickets::TicketLogic& logic() { return logic_; }
 
  private:
-  Component(Runtime& runtime, tickets::TicketsConfig config, std::string repairs_addr);
+  Component(Runtime& runtime, tickets::TicketsConfig config);
   CatalogClient catalog_;
   tickets::RedisTicketStore store_;
   tickets::ResidentSites residents_;

@@ -7,7 +7,7 @@
 namespace lobby::dispatch {
 namespace {
 
-int Weekday(absl::CivilDay day) {  // Sunday = 0, as in v1::Shift
+int Weekday(absl::CivilDay day) {                            // Sunday = 0, as in v1::Shift
   return (static_cast<int>(absl::GetWeekday(day)) + 1) % 7;  // absl: Monday = 0
 }
 
@@ -17,7 +17,9 @@ bool ParseDay(const std::string& s, absl::CivilDay* day) { return absl::ParseCiv
 
 int ClockMinutes(absl::string_view hhmm) {
   int h = 0, m = 0;
-  if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) || !absl::SimpleAtoi(hhmm.substr(3, 2), &m)) return 0;
+  if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) ||
+      !absl::SimpleAtoi(hhmm.substr(3, 2), &m))
+    return 0;
   return h * 60 + m;
 }
 
@@ -30,7 +32,8 @@ bool OnShift(const v1::Member& m, absl::Time now, const absl::TimeZone& tz) {
   absl::CivilDay today(local);
   for (const auto& l : m.leave()) {
     absl::CivilDay from, to;
-    if (ParseDay(l.from(), &from) && ParseDay(l.to(), &to) && from <= today && today <= to) return false;
+    if (ParseDay(l.from(), &from) && ParseDay(l.to(), &to) && from <= today && today <= to)
+      return false;
   }
   if (m.on_call()) return true;
   int weekday = Weekday(today);
@@ -77,7 +80,8 @@ Interval Calendar::Next(absl::Time t) const {
     Interval best{absl::InfiniteFuture(), absl::InfiniteFuture()};
     for (const auto& h : hours_) {
       if (h.weekday() != weekday) continue;
-      absl::Time from = AtMinute(day, ClockMinutes(h.start()), tz_), to = AtMinute(day, ClockMinutes(h.end()), tz_);
+      absl::Time from = AtMinute(day, ClockMinutes(h.start()), tz_),
+                 to = AtMinute(day, ClockMinutes(h.end()), tz_);
       if (to <= t) continue;
       from = std::max(from, t);
       if (from < best.from) best = {from, to};
@@ -87,7 +91,8 @@ Interval Calendar::Next(absl::Time t) const {
   return {absl::InfiniteFuture(), absl::InfiniteFuture()};
 }
 
-absl::Time Calendar::Add(absl::Time start, absl::Duration work, const std::vector<Interval>& pauses) const {
+absl::Time Calendar::Add(absl::Time start, absl::Duration work,
+                         const std::vector<Interval>& pauses) const {
   absl::Duration left = work;
   absl::Time t = start;
   size_t p = 0;

@@ -36,7 +36,8 @@ class Calendar {
   /// The moment at which `work` of counted time has passed since `start`, leaving out
   /// `pauses` (sorted by start, not overlapping). InfiniteFuture when the calendar never
   /// counts that much (no business hours in the next two years).
-  absl::Time Add(absl::Time start, absl::Duration work, const std::vector<Interval>& pauses = {}) const;
+  absl::Time Add(absl::Time start, absl::Duration work,
+                 const std::vector<Interval>& pauses = {}) const;
 
  private:
   /// The counted stretch that contains `t`, from `t`, or the next one after it.

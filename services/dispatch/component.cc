@@ -18,17 +18,20 @@ absl::StatusOr<v1::Ticket> GrpcTicketClient::Get(absl::string_view kind, absl::s
   v1::Ticket resp;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = kind == "complaint" ? complaints_->GetComplaint(&ctx, req, &resp) : repairs_->GetRepair(&ctx, req, &resp);
+  grpc::Status s = kind == "complaint" ? complaints_->GetComplaint(&ctx, req, &resp)
+                                       : repairs_->GetRepair(&ctx, req, &resp);
   if (!s.ok()) return FromGrpcStatus(s);
   return resp;
 }
 
-absl::StatusOr<v1::Ticket> GrpcTicketClient::Annotate(absl::string_view kind, const v1::AnnotateRequest& req) {
+absl::StatusOr<v1::Ticket> GrpcTicketClient::Annotate(absl::string_view kind,
+                                                      const v1::AnnotateRequest& req) {
   Connect();
   v1::Ticket resp;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = kind == "complaint" ? complaints_->Annotate(&ctx, req, &resp) : repairs_->Annotate(&ctx, req, &resp);
+  grpc::Status s = kind == "complaint" ? complaints_->Annotate(&ctx, req, &resp)
+                                       : repairs_->Annotate(&ctx, req, &resp);
   if (!s.ok()) return FromGrpcStatus(s);
   return resp;
 }
@@ -45,9 +48,10 @@ absl::StatusOr<v1::Catalog> GrpcTicketClient::Catalog(absl::string_view site) {
   return resp;
 }
 
-absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind, absl::string_view ticket,
-                                                    const v1::Decision& decision, int64_t expected_version,
-                                                    bool acknowledged) {
+absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind,
+                                                    absl::string_view ticket,
+                                                    const v1::Decision& decision,
+                                                    int64_t expected_version, bool acknowledged) {
   Connect();
   v1::AssignRequest req;
   req.set_id(std::string(ticket));
@@ -59,37 +63,43 @@ absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind, absl
   v1::Ticket resp;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = kind == "complaint" ? complaints_->Assign(&ctx, req, &resp) : repairs_->Assign(&ctx, req, &resp);
+  grpc::Status s = kind == "complaint" ? complaints_->Assign(&ctx, req, &resp)
+                                       : repairs_->Assign(&ctx, req, &resp);
   if (!s.ok()) return FromGrpcStatus(s);
   return resp;
 }
 
 void Component::Declare(config::Settings& settings) {
-  settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
-  settings.Declare("complaints-addr", "", "ComplaintService address for dispatch (default: this process)");
   settings.Declare("dispatch-tick", "1s", "how often dispatch fires the SLA timers that are due");
-  settings.Declare("dispatch-parallel", "8", "ticket events dispatch handles at once (events of one ticket stay in order)");
-  settings.Declare("dispatch-sweep", "60s", "how often dispatch hands on the unacknowledged tickets of members gone off shift");
+  settings.Declare("dispatch-parallel", "8",
+                   "ticket events dispatch handles at once (events of one ticket stay in order)");
+  settings.Declare(
+      "dispatch-sweep", "60s",
+      "how often dispatch hands on the unacknowledged tickets of members gone off shift");
 }
 
-absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
+                                                             Runtime& runtime) {
   auto tick = settings.GetDuration("dispatch-tick");
   if (!tick.ok()) return tick.status();
   auto sweep = settings.GetDuration("dispatch-sweep");
   if (!sweep.ok()) return sweep.status();
   auto parallel = settings.GetInt("dispatch-parallel", 1, 64);
   if (!parallel.ok()) return parallel.status();
-  auto c = std::unique_ptr<Component>(
-      new Component(runtime, settings.Get("repairs-addr"), settings.Get("complaints-addr")));
+  auto c = std::unique_ptr<Component>(new Component(runtime));
   runtime.grpc().Register(&c->service_, "lobby.v1.DispatchService");
   DispatchLogic* logic = &c->logic_;
-  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "dispatch", .parallel = static_cast<int>(*parallel)},
+  runtime.AddConsumer({.stream = queue::kTicketsStream,
+                       .group = "dispatch",
+                       .parallel = static_cast<int>(*parallel)},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
   runtime.AddLoop("sla", *tick, [logic] {
-    if (auto n = logic->Tick(); !n.ok()) log::Get("dispatch")->warn("event=tick_failed error=\"{}\"", n.status().message());
+    if (auto n = logic->Tick(); !n.ok())
+      log::Get("dispatch")->warn("event=tick_failed error=\"{}\"", n.status().message());
   });
   runtime.AddLoop("shifts", *sweep, [logic] {
-    if (auto n = logic->Sweep(); !n.ok()) log::Get("dispatch")->warn("event=sweep_failed error=\"{}\"", n.status().message());
+    if (auto n = logic->Sweep(); !n.ok())
+      log::Get("dispatch")->warn("event=sweep_failed error=\"{}\"", n.status().message());
   });
   Component* self = c.get();
   runtime.OnShutdown([self] {
@@ -99,11 +109,10 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   return c;
 }
 
-Component::Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr)
+Component::Component(Runtime& runtime)
     : store_(runtime.redis()),
-      tickets_([&runtime, repairs_addr] { return repairs_addr.empty() ? runtime.grpc().address() : repairs_addr; },
-                [&runtime, complaints_addr] { return complaints_addr.empty() ? runtime.grpc().address() : complaints_addr; },
-                runtime.service_token()),
+      tickets_(runtime.AddressFn("repairs"), runtime.AddressFn("complaints"),
+               runtime.service_token()),
       logic_(store_, runtime.clock(), tickets_),
       feed_(runtime.redis_options(), queue::kTicketsStream),
       service_(logic_, runtime.rpc_env(), feed_, runtime.redis()) {}

@@ -16,15 +16,19 @@ namespace lobby::dispatch {
 /// Reads and assigns through RepairService and ComplaintService over gRPC, with the service token.
 class GrpcTicketClient final : public TicketClient {
  public:
-  GrpcTicketClient(std::function<std::string()> repairs_addr, std::function<std::string()> complaints_addr,
-                   std::string token)
-      : repairs_addr_(std::move(repairs_addr)), complaints_addr_(std::move(complaints_addr)), token_(std::move(token)) {}
+  GrpcTicketClient(std::function<std::string()> repairs_addr,
+                   std::function<std::string()> complaints_addr, std::string token)
+      : repairs_addr_(std::move(repairs_addr)),
+        complaints_addr_(std::move(complaints_addr)),
+        token_(std::move(token)) {}
 
   // TicketClient
   absl::StatusOr<v1::Ticket> Get(absl::string_view kind, absl::string_view ticket) override;
-  absl::StatusOr<v1::Ticket> Assign(absl::string_view kind, absl::string_view ticket, const v1::Decision& decision,
-                                    int64_t expected_version, bool acknowledged) override;
-  absl::StatusOr<v1::Ticket> Annotate(absl::string_view kind, const v1::AnnotateRequest& request) override;
+  absl::StatusOr<v1::Ticket> Assign(absl::string_view kind, absl::string_view ticket,
+                                    const v1::Decision& decision, int64_t expected_version,
+                                    bool acknowledged) override;
+  absl::StatusOr<v1::Ticket> Annotate(absl::string_view kind,
+                                      const v1::AnnotateRequest& request) override;
   absl::StatusOr<v1::Catalog> Catalog(absl::string_view site) override;
 
  private:
@@ -42,10 +46,11 @@ class GrpcTicketClient final : public TicketClient {
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
+                                                           Runtime& runtime);
 
  private:
-  Component(Runtime& runtime, std::string repairs_addr, std::string complaints_addr);
+  explicit Component(Runtime& runtime);
   RedisDispatchStore store_;
   GrpcTicketClient tickets_;
   DispatchLogic logic_;

@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 #include "services/dispatch/estate.h"
 #include "services/tickets/state_machine.h"
 
@@ -20,7 +21,8 @@ absl::StatusOr<std::optional<v1::Estate>> DispatchLogic::Estate(absl::string_vie
   {
     std::lock_guard lock(mu_);
     auto it = estates_.find(site);
-    if (it != estates_.end() && clock_.Now() - it->second.second < absl::Seconds(10)) return it->second.first;
+    if (it != estates_.end() && clock_.Now() - it->second.second < absl::Seconds(10))
+      return it->second.first;
   }
   auto e = store_.GetEstate(site);
   if (!e.ok()) return e.status();
@@ -29,16 +31,18 @@ absl::StatusOr<std::optional<v1::Estate>> DispatchLogic::Estate(absl::string_vie
   return *e;
 }
 
-absl::StatusOr<v1::ApplyEstateResponse> DispatchLogic::ApplyEstate(const v1::ApplyEstateRequest& req) {
+absl::StatusOr<v1::ApplyEstateResponse> DispatchLogic::ApplyEstate(
+    const v1::ApplyEstateRequest& req) {
   auto parsed = ParseEstate(req.yaml());
   if (!parsed.ok()) return parsed.status();
   auto current = store_.GetEstate(parsed->site_id());
   if (!current.ok()) return current.status();
   v1::ApplyEstateResponse out;
-  for (auto& c : EstateChanges(current->value_or(v1::Estate()), *parsed)) out.add_changes(std::move(c));
+  for (auto& c : EstateChanges(current->value_or(v1::Estate()), *parsed))
+    out.add_changes(std::move(c));
   *out.mutable_estate() = *parsed;
   if (req.dry_run()) return out;
-  if (absl::Status s = store_.PutEstate(*parsed); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(store_.PutEstate(*parsed));
   std::lock_guard lock(mu_);
   estates_.erase(parsed->site_id());
   return out;
@@ -47,7 +51,8 @@ absl::StatusOr<v1::ApplyEstateResponse> DispatchLogic::ApplyEstate(const v1::App
 absl::StatusOr<v1::Estate> DispatchLogic::GetEstate(absl::string_view site) {
   auto e = store_.GetEstate(site);
   if (!e.ok()) return e.status();
-  if (!e->has_value()) return absl::NotFoundError(absl::StrCat("no estate configuration for site '", site, "'"));
+  if (!e->has_value())
+    return absl::NotFoundError(absl::StrCat("no estate configuration for site '", site, "'"));
   return **e;
 }
 
@@ -69,7 +74,8 @@ absl::StatusOr<v1::EstateRegister> DispatchLogic::GetRegister(absl::string_view 
     }
     if (registered.empty()) return r;
     std::sort(registered.begin(), registered.end());
-    return absl::NotFoundError(absl::StrCat("no estate '", site, "' (estates: ", absl::StrJoin(registered, ", "), ")"));
+    return absl::NotFoundError(
+        absl::StrCat("no estate '", site, "' (estates: ", absl::StrJoin(registered, ", "), ")"));
   }
   const v1::Estate& estate = **e;
   r.set_name(estate.name());
@@ -80,13 +86,15 @@ absl::StatusOr<v1::EstateRegister> DispatchLogic::GetRegister(absl::string_view 
     auto* tm = r.add_teams();
     tm->set_team(t.id());
     for (const auto& m : estate.members()) {
-      if (std::find(m.teams().begin(), m.teams().end(), t.id()) != m.teams().end()) tm->add_members(m.id());
+      if (std::find(m.teams().begin(), m.teams().end(), t.id()) != m.teams().end())
+        tm->add_members(m.id());
     }
   }
   return r;
 }
 
-absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, const TicketFacts& facts,
+absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate,
+                                                      const TicketFacts& facts,
                                                       const std::vector<std::string>& exclude) {
   std::vector<std::string> members;
   for (const auto& m : estate.members()) members.push_back(m.id());
@@ -112,8 +120,10 @@ absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate, 
 namespace {
 
 TicketFacts FactsOf(const v1::Ticket& t) {
-  return TicketFacts{t.has_complaint() ? "complaint" : "repair", t.category(), t.priority(),
-                     t.location().has_unit() ? t.location().unit().building() : t.location().building(), t.description()};
+  return TicketFacts{
+      t.has_complaint() ? "complaint" : "repair", t.category(), t.priority(),
+      t.location().has_unit() ? t.location().unit().building() : t.location().building(),
+      t.description()};
 }
 
 bool InTeam(const v1::Member& m, const std::string& team) {
@@ -183,17 +193,21 @@ bool Urgent(const v1::Ticket& t) { return t.priority() == v1::PRIORITY_P1 || t.e
 }  // namespace
 
 absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberActionRequest& req,
-                                                            const auth::Principal& actor) {
+                                                             const auth::Principal& actor) {
   Acting a;
   const std::string& id = req.ticket_id();
-  if (id.rfind("R-", 0) == 0) a.kind = "repair";
-  else if (id.rfind("C-", 0) == 0) a.kind = "complaint";
-  else return absl::InvalidArgumentError("ticket_id is a repair (R-...) or a complaint (C-...)");
+  if (id.rfind("R-", 0) == 0)
+    a.kind = "repair";
+  else if (id.rfind("C-", 0) == 0)
+    a.kind = "complaint";
+  else
+    return absl::InvalidArgumentError("ticket_id is a repair (R-...) or a complaint (C-...)");
   std::string member = req.member().empty() ? actor.name : req.member();
   if (actor.role == auth::Role::kTechnician && member != actor.name) {
     return absl::PermissionDeniedError("a technician acts for themself only");
   }
-  if (actor.role == auth::Role::kAdapter) return absl::PermissionDeniedError("adapters cannot act for members");
+  if (actor.role == auth::Role::kAdapter)
+    return absl::PermissionDeniedError("adapters cannot act for members");
   auto ticket = tickets_.Get(a.kind, id);
   if (!ticket.ok()) return ticket.status();
   a.ticket = *std::move(ticket);
@@ -205,14 +219,16 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
     if (m.id() == member) a.member = &m;
   }
   if (a.member == nullptr) {
-    return absl::NotFoundError(absl::StrCat("'", member, "' is not a member of estate ", a.estate.site_id(),
-                                            "; name the member who acts (MemberActionRequest.member, lobbyctl --member): ",
-                                            MemberList(a.estate)));
+    return absl::NotFoundError(
+        absl::StrCat("'", member, "' is not a member of estate ", a.estate.site_id(),
+                     "; name the member who acts (MemberActionRequest.member, lobbyctl --member): ",
+                     MemberList(a.estate)));
   }
   return a;
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::ClaimOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::ClaimOnce(const v1::MemberActionRequest& req,
+                                                    const auth::Principal& actor) {
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
   const v1::Ticket& t = a->ticket;
@@ -227,7 +243,8 @@ absl::StatusOr<v1::Ticket> DispatchLogic::ClaimOnce(const v1::MemberActionReques
   if (!loads.ok()) return loads.status();
   int open = (*loads)[a->member->id()].open;
   if (open >= a->member->capacity()) {
-    return absl::FailedPreconditionError(absl::StrCat(a->member->id(), " has ", open, " open tickets: at capacity"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(a->member->id(), " has ", open, " open tickets: at capacity"));
   }
   v1::Decision d;
   d.set_team(t.team());
@@ -236,40 +253,47 @@ absl::StatusOr<v1::Ticket> DispatchLogic::ClaimOnce(const v1::MemberActionReques
   return tickets_.Assign(a->kind, t.id(), d, t.version());
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::DeclineOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
-  if (req.reason().empty() || req.reason().size() > 500) return absl::InvalidArgumentError("a reason is required (up to 500 bytes)");
+absl::StatusOr<v1::Ticket> DispatchLogic::DeclineOnce(const v1::MemberActionRequest& req,
+                                                      const auth::Principal& actor) {
+  if (req.reason().empty() || req.reason().size() > 500)
+    return absl::InvalidArgumentError("a reason is required (up to 500 bytes)");
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
   const v1::Ticket& t = a->ticket;
   if (t.assignee() != a->member->id()) {
-    return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
   }
   // Whoever declined it before may not get it back either.
   auto d = DecideNow(a->estate, FactsOf(t), Excluded(t));
   if (!d.ok()) return d.status();
   if (d->team().empty()) d->set_team(t.team());
-  d->set_explanation(absl::StrCat("declined by ", a->member->id(), " (", req.reason(), "); ", d->explanation()));
+  d->set_explanation(
+      absl::StrCat("declined by ", a->member->id(), " (", req.reason(), "); ", d->explanation()));
   return tickets_.Assign(a->kind, t.id(), *d, t.version());
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::TransferOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::TransferOnce(const v1::MemberActionRequest& req,
+                                                       const auth::Principal& actor) {
   if (req.to_member().empty()) return absl::InvalidArgumentError("to_member is required");
   if (req.reason().size() > 500) return absl::InvalidArgumentError("the reason is up to 500 bytes");
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
   const v1::Ticket& t = a->ticket;
   if (t.assignee() != a->member->id() && actor.role == auth::Role::kTechnician) {
-    return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
   }
   const v1::Member* to = nullptr;
   for (const auto& m : a->estate.members()) {
     if (m.id() == req.to_member()) to = &m;
   }
   if (to == nullptr) {
-    return absl::NotFoundError(absl::StrCat("'", req.to_member(), "' is not a member of estate ", t.site_id(), "; the members: ",
-                                            MemberList(a->estate)));
+    return absl::NotFoundError(absl::StrCat("'", req.to_member(), "' is not a member of estate ",
+                                            t.site_id(), "; the members: ", MemberList(a->estate)));
   }
-  if (to->id() == t.assignee()) return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", to->id()));
+  if (to->id() == t.assignee())
+    return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", to->id()));
   v1::Decision d;
   d.set_team(InTeam(*to, t.team()) ? t.team() : to->teams(0));
   d.set_assignee(to->id());
@@ -292,21 +316,25 @@ absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
   if (!estate->has_value()) return absl::OkStatus();
   for (const auto& m : (*estate)->members()) {
     if (m.id() != e.Get("assignee")) continue;
-    if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty()) return absl::OkStatus();
+    if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty())
+      return absl::OkStatus();
     std::string channel = ChannelName(m.contact_channel());
-    std::string text = absl::StrCat("Lobby: ", e.Get("ticket_id"), " is yours - ", e.Get("priority"), " ",
-                                    e.Get("category"), e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
-                                    e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");
+    std::string text = absl::StrCat(
+        "Lobby: ", e.Get("ticket_id"), " is yours - ", e.Get("priority"), " ", e.Get("category"),
+        e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
+        e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");
     // The adapter drops a repeat by idempotency_key, so a re-delivered event sends nothing twice.
-    return store_.Push(channel, {{"v", "1"},
-                                 {"kind", "assignment"},
-                                 {"to", m.contact_id()},
-                                 {"member", m.id()},
-                                 {"ticket_id", std::string(e.Get("ticket_id"))},
-                                 {"site_id", std::string(e.Get("site_id"))},
-                                 {"language", "en"},
-                                 {"text", text},
-                                 {"idempotency_key", absl::StrCat("assign:", e.Get("ticket_id"), ":", e.Get("version"))}});
+    return store_.Push(
+        channel,
+        {{"v", "1"},
+         {"kind", "assignment"},
+         {"to", m.contact_id()},
+         {"member", m.id()},
+         {"ticket_id", std::string(e.Get("ticket_id"))},
+         {"site_id", std::string(e.Get("site_id"))},
+         {"language", "en"},
+         {"text", text},
+         {"idempotency_key", absl::StrCat("assign:", e.Get("ticket_id"), ":", e.Get("version"))}});
   }
   return absl::OkStatus();
 }
@@ -318,23 +346,26 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   int64_t at = 0;
   (void)absl::SimpleAtoi(e.Get("at"), &at);
   if (type == "ticket.assigned" || type == "ticket.acknowledged") {
-    if (absl::Status s = store_.SetHolder(site, ticket, e.Get("assignee"), e.Get("building"), at); !s.ok()) return s;
+    if (absl::Status s = store_.SetHolder(site, ticket, e.Get("assignee"), e.Get("building"), at);
+        !s.ok())
+      return s;
     if (type == "ticket.assigned") {
-      if (absl::Status s = PushAssignment(e); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(PushAssignment(e));
     }
   } else if (type == "ticket.resolved" || type == "ticket.closed" || type == "ticket.cancelled") {
-    if (absl::Status s = store_.SetHolder(site, ticket, "", "", at); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(store_.SetHolder(site, ticket, "", "", at));
   } else if (type == "ticket.paged" || type == "ticket.escalated" || type == "ticket.sla_warning") {
     return PushNotices(e);
   } else if (type == "ticket.created") {
     if (tickets::ParsePriority(e.Get("priority")) == v1::PRIORITY_P1 || e.Get("emergency") == "1") {
-      if (absl::Status s = PushSafetyInstructions(e); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(PushSafetyInstructions(e));
     }
   }
   static const absl::flat_hash_set<absl::string_view> kClockEvents = {
-      "ticket.created",  "ticket.assigned", "ticket.acknowledged", "ticket.on_site",          "ticket.on_hold",
-      "ticket.resumed",  "ticket.resolved", "ticket.reopened",     "ticket.review_submitted", "ticket.review_rejected",
-      "ticket.closed",   "ticket.cancelled"};
+      "ticket.created",         "ticket.assigned", "ticket.acknowledged",
+      "ticket.on_site",         "ticket.on_hold",  "ticket.resumed",
+      "ticket.resolved",        "ticket.reopened", "ticket.review_submitted",
+      "ticket.review_rejected", "ticket.closed",   "ticket.cancelled"};
   if (!kClockEvents.contains(type)) return absl::OkStatus();
 
   auto estate = Estate(site);
@@ -342,14 +373,16 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
   if (!estate->has_value()) return absl::OkStatus();  // this estate is dispatched by hand
   if (type != "ticket.created" || !e.Get("team").empty()) return Sync(e.Get("kind"), ticket);
 
-  TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")), tickets::ParsePriority(e.Get("priority")).value_or(v1::PRIORITY_P3),
+  TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")),
+                    tickets::ParsePriority(e.Get("priority")).value_or(v1::PRIORITY_P3),
                     std::string(e.Get("building")), std::string(e.Get("description"))};
   int64_t version = 1;
   (void)absl::SimpleAtoi(e.Get("version"), &version);
   return Route(**estate, ticket, std::move(facts), version);
 }
 
-absl::Status DispatchLogic::Route(const v1::Estate& estate, const std::string& ticket, TicketFacts facts, int64_t version) {
+absl::Status DispatchLogic::Route(const v1::Estate& estate, const std::string& ticket,
+                                  TicketFacts facts, int64_t version) {
   const std::string& site = estate.site_id();
   auto logger = log::Get("dispatch");
   const std::string kind = facts.kind;
@@ -387,7 +420,8 @@ absl::Status DispatchLogic::Route(const v1::Estate& estate, const std::string& t
       req.set_id(ticket);
       req.set_not_routed(decision->explanation());
       auto said = tickets_.Annotate(kind, req);
-      if (absl::IsFailedPrecondition(said.status())) return Sync(kind, ticket);  // given a team meanwhile
+      if (absl::IsFailedPrecondition(said.status()))
+        return Sync(kind, ticket);  // given a team meanwhile
       if (!said.ok()) return said.status();
       return Sync(kind, *std::move(said));
     }
@@ -397,26 +431,33 @@ absl::Status DispatchLogic::Route(const v1::Estate& estate, const std::string& t
       if (absl::IsNotFound(now.status())) return absl::OkStatus();
       if (!now.ok()) return now.status();
       if (!now->team().empty() || !tickets::IsOpen(now->status())) {
-        logger->info("event=skip_assign ticket={} reason=\"{} since\"", ticket,
-                     now->team().empty() ? tickets::StatusName(now->status()) : "given to " + now->team());
+        logger->info(
+            "event=skip_assign ticket={} reason=\"{} since\"", ticket,
+            now->team().empty() ? tickets::StatusName(now->status()) : "given to " + now->team());
         return Sync(kind, *std::move(now));
       }
-      if (attempt >= 10) return absl::UnavailableError(absl::StrCat(ticket, " keeps changing: routing it again later"));
-      logger->info("event=decide_again ticket={} reason=\"{}\"", ticket, assigned.status().message());
+      if (attempt >= 10)
+        return absl::UnavailableError(
+            absl::StrCat(ticket, " keeps changing: routing it again later"));
+      logger->info("event=decide_again ticket={} reason=\"{}\"", ticket,
+                   assigned.status().message());
       facts = FactsOf(*now);
       version = now->version();
       continue;
     }
     if (absl::IsFailedPrecondition(assigned.status())) {
-      logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket, assigned.status().message());
+      logger->info("event=skip_assign ticket={} reason=\"{}\"", ticket,
+                   assigned.status().message());
       return Sync(kind, ticket);
     }
     if (!assigned.ok()) return assigned.status();
-    logger->info("event=assigned ticket={} team={} assignee={}", ticket, decision->team(), decision->assignee());
+    logger->info("event=assigned ticket={} team={} assignee={}", ticket, decision->team(),
+                 decision->assignee());
     // Count it now, not when the ticket.assigned event comes round: the next decision must see
     // this member's new load.
     if (!decision->assignee().empty()) {
-      absl::Status s = store_.SetHolder(site, ticket, decision->assignee(), facts.building, absl::ToUnixMillis(clock_.Now()));
+      absl::Status s = store_.SetHolder(site, ticket, decision->assignee(), facts.building,
+                                        absl::ToUnixMillis(clock_.Now()));
       if (!s.ok()) return s;
     }
     landed.Done();
@@ -436,24 +477,31 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
   if (!estate.ok()) return estate.status();
   if (!estate->has_value()) return absl::OkStatus();
   absl::string_view type = e.Get("type");
-  std::string what = type == "ticket.paged"       ? absl::StrCat("EMERGENCY ", e.Get("category"), " - everyone on duty is paged; the first to acknowledge takes it")
-                     : type == "ticket.escalated" ? absl::StrCat("escalated to you: ", e.Get("note"))
-                                                  : absl::StrCat("deadline soon: ", e.Get("note"));
+  std::string what =
+      type == "ticket.paged"
+          ? absl::StrCat("EMERGENCY ", e.Get("category"),
+                         " - everyone on duty is paged; the first to acknowledge takes it")
+      : type == "ticket.escalated" ? absl::StrCat("escalated to you: ", e.Get("note"))
+                                   : absl::StrCat("deadline soon: ", e.Get("note"));
   for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
     const v1::Member* m = FindMember(**estate, who);
-    if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty()) continue;
-    std::string text = absl::StrCat("Lobby: ", e.Get("ticket_id"), " (", e.Get("priority"), e.Get("building").empty() ? "" : ", ",
-                                    e.Get("building"), ") ", what);
-    absl::Status s = store_.Push(ChannelName(m->contact_channel()),
-                                 {{"v", "1"},
-                                  {"kind", "staff_notice"},
-                                  {"to", m->contact_id()},
-                                  {"member", m->id()},
-                                  {"ticket_id", std::string(e.Get("ticket_id"))},
-                                  {"site_id", std::string(e.Get("site_id"))},
-                                  {"language", "en"},
-                                  {"text", text},
-                                  {"idempotency_key", absl::StrCat(type, ":", e.Get("ticket_id"), ":", e.Get("version"), ":", m->id())}});
+    if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
+      continue;
+    std::string text =
+        absl::StrCat("Lobby: ", e.Get("ticket_id"), " (", e.Get("priority"),
+                     e.Get("building").empty() ? "" : ", ", e.Get("building"), ") ", what);
+    absl::Status s = store_.Push(
+        ChannelName(m->contact_channel()),
+        {{"v", "1"},
+         {"kind", "staff_notice"},
+         {"to", m->contact_id()},
+         {"member", m->id()},
+         {"ticket_id", std::string(e.Get("ticket_id"))},
+         {"site_id", std::string(e.Get("site_id"))},
+         {"language", "en"},
+         {"text", text},
+         {"idempotency_key",
+          absl::StrCat(type, ":", e.Get("ticket_id"), ":", e.Get("version"), ":", m->id())}});
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -465,7 +513,8 @@ absl::Status DispatchLogic::PushSafetyInstructions(const queue::Entry& e) {
   {
     std::lock_guard lock(mu_);
     auto it = catalogs_.find(site);
-    if (it != catalogs_.end() && clock_.Now() - it->second.second < absl::Seconds(10)) catalog = it->second.first;
+    if (it != catalogs_.end() && clock_.Now() - it->second.second < absl::Seconds(10))
+      catalog = it->second.first;
   }
   if (catalog.categories().empty()) {
     auto c = tickets_.Catalog(site);
@@ -511,15 +560,17 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
     if (!estate->has_value()) return absl::OkStatus();
     const v1::Estate& e = **estate;
     const v1::SlaPolicy* policy = PolicyFor(e, kind, t.category(), t.priority());
-    view = ComputeSla(t, policy ? *policy : kNoPolicy,
-                      policy && policy->business_hours() ? Calendar::Business(e) : Calendar::Always());
+    view =
+        ComputeSla(t, policy ? *policy : kNoPolicy,
+                   policy && policy->business_hours() ? Calendar::Business(e) : Calendar::Always());
     absl::StatusOr<v1::Ticket> changed;
     SlaPlan plan;
     if (round >= 12) {  // something keeps changing under us: look again in a minute
       next = clock_.Now() + absl::Minutes(1);
       break;
     }
-    if (policy != nullptr && tickets::IsOpen(t.status()) && DeadlinesOf(t.sla()) != DeadlinesOf(view.deadlines)) {
+    if (policy != nullptr && tickets::IsOpen(t.status()) &&
+        DeadlinesOf(t.sla()) != DeadlinesOf(view.deadlines)) {
       v1::AnnotateRequest req;
       req.set_id(t.id());
       *req.mutable_sla() = view.deadlines;
@@ -546,7 +597,8 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
     b.set_status(tickets::StatusName(t.status()));
     b.set_priority(t.priority());
     b.set_category(t.category());
-    b.set_building(t.location().has_unit() ? t.location().unit().building() : t.location().building());
+    b.set_building(t.location().has_unit() ? t.location().unit().building()
+                                           : t.location().building());
     *b.mutable_created_at() = t.created_at();
     b.set_emergency(t.emergency());
     b.set_paused(view.paused);
@@ -555,7 +607,8 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
     b.set_not_routed(t.not_routed());
     absl::Time due = absl::InfiniteFuture();
     for (const Stage& st : view.stages) {
-      if (Recorded(t, "breach", st.name, 0, view.cycle_start) || (st.done && *st.done > st.due)) b.add_breached(st.name);
+      if (Recorded(t, "breach", st.name, 0, view.cycle_start) || (st.done && *st.done > st.due))
+        b.add_breached(st.name);
       if (!st.done && st.due < due) {
         due = st.due;
         b.set_next_stage(st.name);
@@ -567,8 +620,8 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
   return store_.Track(t.site_id(), t.id(), t.version(), entry, next);
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::Ticket& t, const v1::Estate& e,
-                                              const SlaAction& a) {
+absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::Ticket& t,
+                                              const v1::Estate& e, const SlaAction& a) {
   const v1::Team* team = FindTeam(e, t.team());
   std::string supervisor = team != nullptr ? team->supervisor() : "";
   absl::TimeZone tz = ZoneOf(e);
@@ -601,10 +654,13 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
       ev->set_kind("escalation");
       if (!to.empty()) ev->add_to(to);
       ev->set_note(a.stage == "unclaimed"
-                       ? absl::StrCat("nobody has claimed it from the ", t.team(), " pool since ", when(a.due),
-                                      "; escalated to ", to.empty() ? "nobody (no supervisor)" : to)
-                       : absl::StrCat("the ", a.stage, " deadline (", when(a.due), ") has passed; escalated to ",
-                                      to.empty() ? "nobody (no supervisor)" : to, " (step ", a.level + 1, ")"));
+                       ? absl::StrCat("nobody has claimed it from the ", t.team(), " pool since ",
+                                      when(a.due), "; escalated to ",
+                                      to.empty() ? "nobody (no supervisor)" : to)
+                       : absl::StrCat("the ", a.stage, " deadline (", when(a.due),
+                                      ") has passed; escalated to ",
+                                      to.empty() ? "nobody (no supervisor)" : to, " (step ",
+                                      a.level + 1, ")"));
       break;
     }
     case SlaAction::kPage: {
@@ -613,7 +669,8 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
       for (const auto& m : e.members()) {
         if (InTeam(m, t.team()) && OnShift(m, clock_.Now(), tz)) to.push_back(m.id());
       }
-      if (!supervisor.empty() && std::find(to.begin(), to.end(), supervisor) == to.end()) to.push_back(supervisor);
+      if (!supervisor.empty() && std::find(to.begin(), to.end(), supervisor) == to.end())
+        to.push_back(supervisor);
       for (auto& m : to) ev->add_to(m);
       ev->set_note(absl::StrCat("emergency: paged ", absl::StrJoin(to, ", ")));
       break;
@@ -622,7 +679,8 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
       auto d = DecideNow(e, FactsOf(t), Excluded(t));
       if (!d.ok()) return d.status();
       if (d->team().empty()) d->set_team(t.team());
-      std::string to = d->assignee().empty() ? absl::StrCat("the ", d->team(), " pool") : d->assignee();
+      std::string to =
+          d->assignee().empty() ? absl::StrCat("the ", d->team(), " pool") : d->assignee();
       // Tell the supervisor first: if we stop between the two writes, the reassignment is
       // still due and is done next time, and the supervisor is not told twice.
       v1::Ticket cur = t;
@@ -634,12 +692,15 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
         if (!annotated.ok()) return annotated.status();
         cur = *std::move(annotated);
       }
-      d->set_explanation(absl::StrCat("reassigned from ", t.assignee(), " (", a.why, "); ", d->explanation()));
-      logger->info("event=reassign ticket={} from={} to={} why=\"{}\"", t.id(), t.assignee(), to, a.why);
+      d->set_explanation(
+          absl::StrCat("reassigned from ", t.assignee(), " (", a.why, "); ", d->explanation()));
+      logger->info("event=reassign ticket={} from={} to={} why=\"{}\"", t.id(), t.assignee(), to,
+                   a.why);
       return tickets_.Assign(kind, t.id(), *d, cur.version());
     }
   }
-  logger->info("event=sla_{} ticket={} stage={} level={} to={}", ev->kind(), t.id(), a.stage, a.level, absl::StrJoin(ev->to(), ","));
+  logger->info("event=sla_{} ticket={} stage={} level={} to={}", ev->kind(), t.id(), a.stage,
+               a.level, absl::StrJoin(ev->to(), ","));
   return tickets_.Annotate(kind, req);
 }
 
@@ -654,7 +715,9 @@ absl::StatusOr<int> DispatchLogic::Tick() {
     for (const auto& id : *due) {
       ++n;
       if (absl::Status s = Sync(KindOf(id), id); !s.ok()) {
-        log::Get("dispatch")->warn("event=sla_sync_failed ticket={} error=\"{}\"", id, s.message());  // back in a minute
+        log::Get("dispatch")
+            ->warn("event=sla_sync_failed ticket={} error=\"{}\"", id,
+                   s.message());  // back in a minute
       }
     }
   }
@@ -678,14 +741,16 @@ absl::StatusOr<int> DispatchLogic::Sweep() {
       if (m == nullptr || OnShift(*m, clock_.Now(), tz)) continue;
       ++n;
       if (absl::Status s = Sync(KindOf(b.id()), b.id()); !s.ok()) {
-        log::Get("dispatch")->warn("event=sweep_failed ticket={} error=\"{}\"", b.id(), s.message());
+        log::Get("dispatch")
+            ->warn("event=sweep_failed ticket={} error=\"{}\"", b.id(), s.message());
       }
     }
   }
   return n;
 }
 
-absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberActionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberActionRequest& req,
+                                                          const auth::Principal& actor) {
   auto a = Prepare(req, actor);
   if (!a.ok()) return a.status();
   const v1::Ticket& t = a->ticket;
@@ -696,20 +761,23 @@ absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberAction
   d.set_assignee(me);
   if (t.assignee() == me) {
     if (t.status() != v1::TICKET_STATUS_ASSIGNED) {
-      return absl::FailedPreconditionError(absl::StrCat(t.id(), " is ", tickets::StatusName(t.status()), ", not waiting to be acknowledged"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          t.id(), " is ", tickets::StatusName(t.status()), ", not waiting to be acknowledged"));
     }
     d.set_explanation(absl::StrCat("acknowledged by ", me));
   } else {
     // An emergency belongs to whoever answers the page first.
     bool paged = false;
     for (const auto& ev : t.sla().events()) {
-      if (ev.kind() == "page" && std::find(ev.to().begin(), ev.to().end(), me) != ev.to().end()) paged = true;
+      if (ev.kind() == "page" && std::find(ev.to().begin(), ev.to().end(), me) != ev.to().end())
+        paged = true;
     }
     bool open = t.status() == v1::TICKET_STATUS_NEW || t.status() == v1::TICKET_STATUS_ASSIGNED;
     if (!Urgent(t) || !open || !(paged || InTeam(*a->member, t.team()))) {
       return absl::FailedPreconditionError(
-          t.assignee().empty() ? absl::StrCat(t.id(), " is not assigned to anyone: claim it instead")
-                               : absl::StrCat(t.id(), " is with ", t.assignee(), ", not ", me));
+          t.assignee().empty()
+              ? absl::StrCat(t.id(), " is not assigned to anyone: claim it instead")
+              : absl::StrCat(t.id(), " is with ", t.assignee(), ", not ", me));
     }
     d.set_explanation(absl::StrCat(me, " answered the page first and acknowledged"));
   }
@@ -721,13 +789,16 @@ absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req
   auto estate = GetEstate(req.site_id());
   if (!estate.ok()) return estate.status();
   if (FindTeam(*estate, req.team()) == nullptr) {
-    return absl::NotFoundError(absl::StrCat("estate ", req.site_id(), " has no team '", req.team(), "'"));
+    return absl::NotFoundError(
+        absl::StrCat("estate ", req.site_id(), " has no team '", req.team(), "'"));
   }
   auto entries = store_.Board(req.site_id());
   if (!entries.ok()) return entries.status();
-  std::sort(entries->begin(), entries->end(), [](const v1::BoardTicket& a, const v1::BoardTicket& b) {
-    return std::make_pair(FromTimestamp(a.created_at()), a.id()) < std::make_pair(FromTimestamp(b.created_at()), b.id());
-  });
+  std::sort(entries->begin(), entries->end(),
+            [](const v1::BoardTicket& a, const v1::BoardTicket& b) {
+              return std::make_pair(FromTimestamp(a.created_at()), a.id()) <
+                     std::make_pair(FromTimestamp(b.created_at()), b.id());
+            });
   v1::Board out;
   out.set_site_id(req.site_id());
   out.set_team(req.team());
@@ -743,11 +814,16 @@ absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req
   }
   for (auto& b : *entries) {
     auto col = columns.find(b.assignee());
-    if (col != columns.end()) *col->second->add_tickets() = std::move(b);
-    else if (b.team().empty()) *out.add_unrouted() = std::move(b);
-    else if (b.team() != req.team()) continue;
-    else if (b.assignee().empty()) *out.add_pool() = std::move(b);
-    else *out.add_elsewhere() = std::move(b);
+    if (col != columns.end())
+      *col->second->add_tickets() = std::move(b);
+    else if (b.team().empty())
+      *out.add_unrouted() = std::move(b);
+    else if (b.team() != req.team())
+      continue;
+    else if (b.assignee().empty())
+      *out.add_pool() = std::move(b);
+    else
+      *out.add_elsewhere() = std::move(b);
   }
   return out;
 }

@@ -28,7 +28,8 @@ class TicketClient {
                                             const v1::Decision& decision, int64_t expected_version,
                                             bool acknowledged = false) = 0;
   /// Records SLA deadlines or an SLA event on the ticket (ABORTED as for Assign).
-  virtual absl::StatusOr<v1::Ticket> Annotate(absl::string_view kind, const v1::AnnotateRequest& request) = 0;
+  virtual absl::StatusOr<v1::Ticket> Annotate(absl::string_view kind,
+                                              const v1::AnnotateRequest& request) = 0;
   /// The site's category catalog (for safety instructions).
   virtual absl::StatusOr<v1::Catalog> Catalog(absl::string_view site) = 0;
 };
@@ -50,16 +51,20 @@ class DispatchLogic {
   /// Member actions (see dispatch.proto). A technician acts for themself only.
   // A member's action is checked against the ticket as it is; when it changed before the action
   // landed (a comment, a photo), it is checked again and done on the ticket as it is now.
-  absl::StatusOr<v1::Ticket> Claim(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+  absl::StatusOr<v1::Ticket> Claim(const v1::MemberActionRequest& request,
+                                   const auth::Principal& actor) {
     return AgainIfChanged([&] { return ClaimOnce(request, actor); });
   }
-  absl::StatusOr<v1::Ticket> Decline(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+  absl::StatusOr<v1::Ticket> Decline(const v1::MemberActionRequest& request,
+                                     const auth::Principal& actor) {
     return AgainIfChanged([&] { return DeclineOnce(request, actor); });
   }
-  absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+  absl::StatusOr<v1::Ticket> Transfer(const v1::MemberActionRequest& request,
+                                      const auth::Principal& actor) {
     return AgainIfChanged([&] { return TransferOnce(request, actor); });
   }
-  absl::StatusOr<v1::Ticket> Acknowledge(const v1::MemberActionRequest& request, const auth::Principal& actor) {
+  absl::StatusOr<v1::Ticket> Acknowledge(const v1::MemberActionRequest& request,
+                                         const auth::Principal& actor) {
     return AgainIfChanged([&] { return AcknowledgeOnce(request, actor); });
   }
 
@@ -91,13 +96,18 @@ class DispatchLogic {
       if (!absl::IsAborted(r.status()) || attempt == 5) return r;
     }
   }
-  absl::StatusOr<v1::Ticket> ClaimOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> DeclineOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> TransferOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> AcknowledgeOnce(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> ClaimOnce(const v1::MemberActionRequest& request,
+                                       const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> DeclineOnce(const v1::MemberActionRequest& request,
+                                         const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> TransferOnce(const v1::MemberActionRequest& request,
+                                          const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> AcknowledgeOnce(const v1::MemberActionRequest& request,
+                                             const auth::Principal& actor);
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
   /// Decides and assigns a new ticket last seen at `version`; decides again when it changed.
-  absl::Status Route(const v1::Estate& estate, const std::string& ticket, TicketFacts facts, int64_t version);
+  absl::Status Route(const v1::Estate& estate, const std::string& ticket, TicketFacts facts,
+                     int64_t version);
   absl::Status PushAssignment(const queue::Entry& event);
   absl::Status PushNotices(const queue::Entry& event);
   absl::Status PushSafetyInstructions(const queue::Entry& event);
@@ -105,8 +115,8 @@ class DispatchLogic {
   absl::Status Sync(absl::string_view kind, absl::string_view id);
   absl::Status Sync(absl::string_view kind, v1::Ticket ticket);
   /// Does one due SLA action; returns the ticket as it is afterwards.
-  absl::StatusOr<v1::Ticket> Act(absl::string_view kind, const v1::Ticket& ticket, const v1::Estate& estate,
-                                 const SlaAction& action);
+  absl::StatusOr<v1::Ticket> Act(absl::string_view kind, const v1::Ticket& ticket,
+                                 const v1::Estate& estate, const SlaAction& action);
   absl::StatusOr<v1::Decision> DecideNow(const v1::Estate& estate, const TicketFacts& facts,
                                          const std::vector<std::string>& exclude = {});
   struct Acting {
@@ -116,7 +126,8 @@ class DispatchLogic {
     const v1::Member* member;  // into estate
   };
   /// The ticket, its estate and the member acting, checked.
-  absl::StatusOr<Acting> Prepare(const v1::MemberActionRequest& request, const auth::Principal& actor);
+  absl::StatusOr<Acting> Prepare(const v1::MemberActionRequest& request,
+                                 const auth::Principal& actor);
 
   DispatchStore& store_;
   const Clock& clock_;

@@ -9,7 +9,8 @@ namespace lobby::dispatch {
 
 using auth::Role;
 
-DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed& feed, redis::Client& redis)
+DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed& feed,
+                                         redis::Client& redis)
     : logic_(logic),
       env_(env),
       feed_(feed),
@@ -28,13 +29,19 @@ DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed&
 DispatchServiceImpl::~DispatchServiceImpl() { EndStreams(); }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Acknowledge(grpc::CallbackServerContext* ctx,
-                                                           const v1::MemberActionRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, acknowledge_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Acknowledge(*req, p); }));
+                                                           const v1::MemberActionRequest* req,
+                                                           v1::Ticket* resp) {
+  return ServeUnary(env_, acknowledge_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Acknowledge(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerContext* ctx, const v1::GetBoardRequest* req,
+grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetBoardRequest* req,
                                                         v1::Board* resp) {
-  return ServeUnary(env_, board_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetBoard(*req); }));
+  return ServeUnary(env_, board_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.GetBoard(*req);
+                    }));
 }
 
 /// One WatchAssignments stream: first what happened since the client's cursor (read with
@@ -55,7 +62,8 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
       End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
       return;
     }
-    subscription_ = service_.feed_.Subscribe([this](const std::vector<queue::Entry>& entries) { Offer(entries); });
+    subscription_ = service_.feed_.Subscribe(
+        [this](const std::vector<queue::Entry>& entries) { Offer(entries); });
     subscribed_ = true;
     {
       std::lock_guard lock(mu_);
@@ -87,7 +95,8 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
     last_ = e.id;
     if (auto ev = ForWatcher(e, req_)) out_.push_back(*std::move(ev));
     if (out_.size() > kMaxBacklog) {
-      EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too far behind: reconnect with the last cursor"));
+      EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             "too far behind: reconnect with the last cursor"));
     }
   }
 
@@ -97,7 +106,8 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
     if (!caught_up_) {
       held_.insert(held_.end(), entries.begin(), entries.end());
       if (held_.size() > kMaxBacklog) {
-        EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too far behind: reconnect with the last cursor"));
+        EndLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "too far behind: reconnect with the last cursor"));
       }
       return;
     }
@@ -121,7 +131,8 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
 
   absl::Status ReadBacklog() {
     if (last_.empty()) {  // from now on
-      auto r = service_.redis_.Command({"XREVRANGE", queue::kTicketsStream, "+", "-", "COUNT", "1"});
+      auto r =
+          service_.redis_.Command({"XREVRANGE", queue::kTicketsStream, "+", "-", "COUNT", "1"});
       if (!r.ok()) return r.status();
       std::lock_guard lock(mu_);
       last_ = r->elements.empty() ? "0-0" : r->elements[0].elements[0].str;
@@ -135,7 +146,8 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
     }
     std::string from = last_;
     for (;;) {
-      auto r = service_.redis_.Command({"XRANGE", queue::kTicketsStream, "(" + from, "+", "COUNT", "500"});
+      auto r = service_.redis_.Command(
+          {"XRANGE", queue::kTicketsStream, "(" + from, "+", "COUNT", "500"});
       if (!r.ok()) return r.status();
       std::vector<queue::Entry> entries = queue::ParseEntries(*r);
       std::lock_guard lock(mu_);
@@ -153,8 +165,8 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
   bool subscribed_ = false;
   std::condition_variable cv_;
   int tasks_ = 0;
-  std::string last_;                   // the last stream entry looked at
-  std::vector<queue::Entry> held_;     // from the feed while catching up
+  std::string last_;                // the last stream entry looked at
+  std::vector<queue::Entry> held_;  // from the feed while catching up
   bool caught_up_ = false;
 };
 
@@ -164,8 +176,10 @@ grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignm
   auto principal = env_.auth->Authorize(*ctx, watch_.roles, watch_.name);
   absl::Status error = principal.status();
   if (error.ok()) {
-    if (req->member().empty() == req->team().empty()) error = absl::InvalidArgumentError("watch one member or one team");
-    else if (!req->cursor().empty() && !ValidStreamId(req->cursor())) error = absl::InvalidArgumentError("cursor is not one this service gave out");
+    if (req->member().empty() == req->team().empty())
+      error = absl::InvalidArgumentError("watch one member or one team");
+    else if (!req->cursor().empty() && !ValidStreamId(req->cursor()))
+      error = absl::InvalidArgumentError("cursor is not one this service gave out");
     else if (principal->role == Role::kTechnician && req->member() != principal->name) {
       error = absl::PermissionDeniedError("a technician watches their own assignments only");
     }
@@ -175,42 +189,64 @@ grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignm
   return reactor;
 }
 
-void DispatchServiceImpl::EndStreams() { streams_.EndAll("server shutting down: reconnect with the last cursor"); }
+void DispatchServiceImpl::EndStreams() {
+  streams_.EndAll("server shutting down: reconnect with the last cursor");
+}
 
-grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
+grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext* ctx,
+                                                     const v1::MemberActionRequest* req,
                                                      v1::Ticket* resp) {
-  return ServeUnary(env_, claim_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Claim(*req, p); }));
+  return ServeUnary(env_, claim_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Claim(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Decline(grpc::CallbackServerContext* ctx,
-                                                       const v1::MemberActionRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, decline_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Decline(*req, p); }));
+                                                       const v1::MemberActionRequest* req,
+                                                       v1::Ticket* resp) {
+  return ServeUnary(env_, decline_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Decline(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Transfer(grpc::CallbackServerContext* ctx,
-                                                        const v1::MemberActionRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, transfer_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Transfer(*req, p); }));
+                                                        const v1::MemberActionRequest* req,
+                                                        v1::Ticket* resp) {
+  return ServeUnary(env_, transfer_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Transfer(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::ApplyEstate(grpc::CallbackServerContext* ctx,
                                                            const v1::ApplyEstateRequest* req,
                                                            v1::ApplyEstateResponse* resp) {
-  return ServeUnary(env_, apply_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ApplyEstate(*req); }));
+  return ServeUnary(env_, apply_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.ApplyEstate(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetEstate(grpc::CallbackServerContext* ctx,
-                                                         const v1::GetEstateRequest* req, v1::Estate* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetEstate(req->site_id()); }));
+                                                         const v1::GetEstateRequest* req,
+                                                         v1::Estate* resp) {
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.GetEstate(req->site_id());
+                    }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetRegister(grpc::CallbackServerContext* ctx,
-                                                           const v1::GetEstateRequest* req, v1::EstateRegister* resp) {
-  return ServeUnary(env_, register_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetRegister(req->site_id()); }));
+                                                           const v1::GetEstateRequest* req,
+                                                           v1::EstateRegister* resp) {
+  return ServeUnary(env_, register_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.GetRegister(req->site_id());
+                    }));
 }
 
-grpc::ServerUnaryReactor* DispatchServiceImpl::Explain(grpc::CallbackServerContext* ctx, const v1::ExplainRequest* req,
+grpc::ServerUnaryReactor* DispatchServiceImpl::Explain(grpc::CallbackServerContext* ctx,
+                                                       const v1::ExplainRequest* req,
                                                        v1::Decision* resp) {
-  return ServeUnary(env_, explain_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Explain(*req); }));
+  return ServeUnary(env_, explain_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Explain(*req);
+                    }));
 }
 
 }  // namespace lobby::dispatch

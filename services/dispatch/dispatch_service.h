@@ -19,26 +19,29 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
   void EndStreams();
 
   // v1::DispatchService::CallbackService
-  grpc::ServerUnaryReactor* ApplyEstate(grpc::CallbackServerContext* ctx, const v1::ApplyEstateRequest* req,
+  grpc::ServerUnaryReactor* ApplyEstate(grpc::CallbackServerContext* ctx,
+                                        const v1::ApplyEstateRequest* req,
                                         v1::ApplyEstateResponse* resp) override;
-  grpc::ServerUnaryReactor* GetEstate(grpc::CallbackServerContext* ctx, const v1::GetEstateRequest* req,
-                                      v1::Estate* resp) override;
-  grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* ctx, const v1::GetEstateRequest* req,
+  grpc::ServerUnaryReactor* GetEstate(grpc::CallbackServerContext* ctx,
+                                      const v1::GetEstateRequest* req, v1::Estate* resp) override;
+  grpc::ServerUnaryReactor* GetRegister(grpc::CallbackServerContext* ctx,
+                                        const v1::GetEstateRequest* req,
                                         v1::EstateRegister* resp) override;
   grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* ctx, const v1::ExplainRequest* req,
                                     v1::Decision* resp) override;
-  grpc::ServerUnaryReactor* Claim(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
-                                  v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* Decline(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
-                                    v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* Transfer(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
-                                     v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* ctx, const v1::MemberActionRequest* req,
+  grpc::ServerUnaryReactor* Claim(grpc::CallbackServerContext* ctx,
+                                  const v1::MemberActionRequest* req, v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Decline(grpc::CallbackServerContext* ctx,
+                                    const v1::MemberActionRequest* req, v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Transfer(grpc::CallbackServerContext* ctx,
+                                     const v1::MemberActionRequest* req, v1::Ticket* resp) override;
+  grpc::ServerUnaryReactor* Acknowledge(grpc::CallbackServerContext* ctx,
+                                        const v1::MemberActionRequest* req,
                                         v1::Ticket* resp) override;
-  grpc::ServerUnaryReactor* GetBoard(grpc::CallbackServerContext* ctx, const v1::GetBoardRequest* req,
-                                     v1::Board* resp) override;
-  grpc::ServerWriteReactor<v1::AssignmentEvent>* WatchAssignments(grpc::CallbackServerContext* ctx,
-                                                                  const v1::WatchAssignmentsRequest* req) override;
+  grpc::ServerUnaryReactor* GetBoard(grpc::CallbackServerContext* ctx,
+                                     const v1::GetBoardRequest* req, v1::Board* resp) override;
+  grpc::ServerWriteReactor<v1::AssignmentEvent>* WatchAssignments(
+      grpc::CallbackServerContext* ctx, const v1::WatchAssignmentsRequest* req) override;
 
  private:
   friend class WatchReactor;
@@ -46,7 +49,8 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
   RpcEnv env_;
   Feed& feed_;
   redis::Client& redis_;
-  RpcMethod apply_, get_, register_, explain_, claim_, decline_, transfer_, acknowledge_, board_, watch_;
+  RpcMethod apply_, get_, register_, explain_, claim_, decline_, transfer_, acknowledge_, board_,
+      watch_;
   OpenStreams<class WatchReactor> streams_;
 };
 

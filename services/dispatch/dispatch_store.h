@@ -18,10 +18,12 @@ class DispatchStore {
   virtual absl::StatusOr<std::optional<v1::Estate>> GetEstate(absl::string_view site) = 0;
   virtual absl::Status PutEstate(const v1::Estate& estate) = 0;
   /// The workloads of `members`, in one round trip.
-  virtual absl::StatusOr<Workloads> Loads(absl::string_view site, const std::vector<std::string>& members) = 0;
+  virtual absl::StatusOr<Workloads> Loads(absl::string_view site,
+                                          const std::vector<std::string>& members) = 0;
   /// `ticket` is now held by `member` ("" : by nobody) in `building`, since `at_ms`.
-  virtual absl::Status SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
-                                 absl::string_view building, int64_t at_ms) = 0;
+  virtual absl::Status SetHolder(absl::string_view site, absl::string_view ticket,
+                                 absl::string_view member, absl::string_view building,
+                                 int64_t at_ms) = 0;
   /// Dispatch's view of an open ticket at `version`: its board entry (none: no longer open) and
   /// when its clocks next need a look (InfiniteFuture: never). An older version than the one
   /// stored changes nothing. Also records the site for the timer loop.

@@ -18,10 +18,12 @@ namespace lobby::dispatch {
 namespace {
 
 absl::Status Bad(const YAML::Node& n, absl::string_view where, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("estate line ", n.Mark().line + 1, ": ", where, ": ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat("estate line ", n.Mark().line + 1, ": ", where, ": ", why));
 }
 
-absl::Status CheckKeys(const YAML::Node& n, absl::string_view where, std::initializer_list<const char*> keys) {
+absl::Status CheckKeys(const YAML::Node& n, absl::string_view where,
+                       std::initializer_list<const char*> keys) {
   if (!n.IsMap()) return Bad(n, where, "expected a mapping");
   std::set<std::string> ok(keys.begin(), keys.end());
   for (const auto& kv : n) {
@@ -50,8 +52,9 @@ std::vector<std::string> Strings(const YAML::Node& n) {
 
 bool ParseClock(absl::string_view s, int* minutes) {
   int h, m;
-  if (s.size() != 5 || s[2] != ':' || !absl::SimpleAtoi(s.substr(0, 2), &h) || !absl::SimpleAtoi(s.substr(3), &m) ||
-      h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0)) {
+  if (s.size() != 5 || s[2] != ':' || !absl::SimpleAtoi(s.substr(0, 2), &h) ||
+      !absl::SimpleAtoi(s.substr(3), &m) || h < 0 || h > 24 || m < 0 || m > 59 ||
+      (h == 24 && m != 0)) {
     return false;
   }
   *minutes = h * 60 + m;
@@ -76,13 +79,17 @@ bool ParseHours(absl::string_view range, std::string* start, std::string* end) {
 absl::Status ParseWeekly(const YAML::Node& n, absl::string_view where,
                          google::protobuf::RepeatedPtrField<v1::Shift>* out) {
   static const char* kDays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-  if (!n.IsMap()) return Bad(n, where, "expected {mon: \"08:00-18:00\", weekdays: ..., daily: ...}");
+  if (!n.IsMap())
+    return Bad(n, where, "expected {mon: \"08:00-18:00\", weekdays: ..., daily: ...}");
   for (const auto& kv : n) {
     std::string day = absl::AsciiStrToLower(kv.first.as<std::string>());
     std::vector<int> days;
-    if (day == "daily") days = {0, 1, 2, 3, 4, 5, 6};
-    else if (day == "weekdays") days = {1, 2, 3, 4, 5};
-    else if (day == "weekends") days = {0, 6};
+    if (day == "daily")
+      days = {0, 1, 2, 3, 4, 5, 6};
+    else if (day == "weekdays")
+      days = {1, 2, 3, 4, 5};
+    else if (day == "weekends")
+      days = {0, 6};
     for (int d = 0; d < 7; ++d) {
       if (day == kDays[d]) days = {d};
     }
@@ -113,8 +120,10 @@ absl::Status ParseMinutes(const YAML::Node& n, absl::string_view where, int64_t*
   } else {
     ok = absl::ParseDuration(v, &d);
   }
-  if (!ok || d < absl::ZeroDuration() || d > absl::Hours(24 * 90) || d % absl::Minutes(1) != absl::ZeroDuration()) {
-    return Bad(n, where, "a duration is whole minutes up to 90 days: \"15m\", \"4h\", \"1h30m\", \"2d\"");
+  if (!ok || d < absl::ZeroDuration() || d > absl::Hours(24 * 90) ||
+      d % absl::Minutes(1) != absl::ZeroDuration()) {
+    return Bad(n, where,
+               "a duration is whole minutes up to 90 days: \"15m\", \"4h\", \"1h30m\", \"2d\"");
   }
   *minutes = absl::ToInt64Minutes(d);
   return absl::OkStatus();
@@ -135,7 +144,11 @@ absl::Status ParseLevel(const YAML::Node& n, absl::string_view where, int lo, in
 absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std::string>& teams) {
   std::string id = n["id"] ? n["id"].as<std::string>() : "";
   std::string where = "member '" + id + "'";
-  if (auto s = CheckKeys(n, where, {"id", "name", "teams", "skills", "seniority", "capacity", "contact", "shifts", "on_call", "leave", "extra_shifts"}); !s.ok()) return s;
+  if (auto s = CheckKeys(n, where,
+                         {"id", "name", "teams", "skills", "seniority", "capacity", "contact",
+                          "shifts", "on_call", "leave", "extra_shifts"});
+      !s.ok())
+    return s;
   if (!ValidId(id)) return Bad(n, where, "id is 1 to 64 of letters, digits, '_', '-', '.'");
   m->set_id(id);
   m->set_name(n["name"] ? n["name"].as<std::string>() : id);
@@ -165,8 +178,10 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
   if (n["contact"]) {
     if (auto s = CheckKeys(n["contact"], where + " contact", {"channel", "id"}); !s.ok()) return s;
     v1::Channel c;
-    std::string ch = absl::AsciiStrToUpper(n["contact"]["channel"] ? n["contact"]["channel"].as<std::string>() : "");
-    if (!v1::Channel_Parse("CHANNEL_" + ch, &c) || c == v1::CHANNEL_UNSPECIFIED) return Bad(n["contact"], where, "unknown contact channel");
+    std::string ch = absl::AsciiStrToUpper(
+        n["contact"]["channel"] ? n["contact"]["channel"].as<std::string>() : "");
+    if (!v1::Channel_Parse("CHANNEL_" + ch, &c) || c == v1::CHANNEL_UNSPECIFIED)
+      return Bad(n["contact"], where, "unknown contact channel");
     m->set_contact_channel(c);
     m->set_contact_id(n["contact"]["id"] ? n["contact"]["id"].as<std::string>() : "");
   }
@@ -174,7 +189,8 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
     if (auto s = ParseWeekly(n["shifts"], where, m->mutable_shifts()); !s.ok()) return s;
   }
   if (n["leave"]) {
-    if (!n["leave"].IsSequence()) return Bad(n["leave"], where, "leave: a list of dates or {from, to}");
+    if (!n["leave"].IsSequence())
+      return Bad(n["leave"], where, "leave: a list of dates or {from, to}");
     for (const auto& l : n["leave"]) {
       v1::DateRange* r = m->add_leave();
       if (l.IsScalar()) {
@@ -187,20 +203,24 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
       }
       absl::CivilDay a, b;
       if (!ParseDate(r->from(), &a) || !ParseDate(r->to(), &b) || b < a) {
-        return Bad(l, where, "leave is a date (\"2026-12-24\") or {from, to} with to not before from");
+        return Bad(l, where,
+                   "leave is a date (\"2026-12-24\") or {from, to} with to not before from");
       }
     }
   }
   if (n["extra_shifts"]) {
-    if (!n["extra_shifts"].IsSequence()) return Bad(n["extra_shifts"], where, "extra_shifts: a list of {date, hours}");
+    if (!n["extra_shifts"].IsSequence())
+      return Bad(n["extra_shifts"], where, "extra_shifts: a list of {date, hours}");
     for (const auto& x : n["extra_shifts"]) {
       if (auto s = CheckKeys(x, where + " extra shift", {"date", "hours"}); !s.ok()) return s;
       v1::DatedShift* d = m->add_extra_shifts();
       d->set_date(x["date"] ? x["date"].as<std::string>() : "");
       absl::CivilDay day;
-      if (!ParseDate(d->date(), &day)) return Bad(x, where, "an extra shift's date is \"YYYY-MM-DD\"");
+      if (!ParseDate(d->date(), &day))
+        return Bad(x, where, "an extra shift's date is \"YYYY-MM-DD\"");
       std::string a, b;
-      if (!x["hours"] || !ParseHours(x["hours"].as<std::string>(), &a, &b)) return Bad(x, where, "an extra shift's hours are \"HH:MM-HH:MM\"");
+      if (!x["hours"] || !ParseHours(x["hours"].as<std::string>(), &a, &b))
+        return Bad(x, where, "an extra shift's hours are \"HH:MM-HH:MM\"");
       d->set_start(a);
       d->set_end(b);
     }
@@ -212,7 +232,8 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
 absl::StatusOr<std::vector<v1::Priority>> Priorities(const YAML::Node& n, absl::string_view where) {
   std::vector<v1::Priority> out;
   if (!n) return out;
-  for (const auto& p : (n.IsSequence() ? n : YAML::Node(std::vector<std::string>{n.as<std::string>()}))) {
+  for (const auto& p :
+       (n.IsSequence() ? n : YAML::Node(std::vector<std::string>{n.as<std::string>()}))) {
     auto pr = Priority(p, where);
     if (!pr.ok()) return pr.status();
     out.push_back(*pr);
@@ -223,27 +244,33 @@ absl::StatusOr<std::vector<v1::Priority>> Priorities(const YAML::Node& n, absl::
 /// business_hours, holidays, sla_policies and escalation.
 absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std::string>& members) {
   if (root["business_hours"]) {
-    if (auto s = ParseWeekly(root["business_hours"], "business_hours", e->mutable_business_hours()); !s.ok()) return s;
+    if (auto s = ParseWeekly(root["business_hours"], "business_hours", e->mutable_business_hours());
+        !s.ok())
+      return s;
     for (const auto& h : e->business_hours()) {
       int a = 0, b = 0;
-      if (ParseClock(h.start(), &a) && ParseClock(h.end(), &b) && b < a) return Bad(root["business_hours"], "business_hours", "hours may not run past midnight");
+      if (ParseClock(h.start(), &a) && ParseClock(h.end(), &b) && b < a)
+        return Bad(root["business_hours"], "business_hours", "hours may not run past midnight");
     }
   }
   for (const auto& d : Strings(root["holidays"])) {
     absl::CivilDay day;
-    if (!ParseDate(d, &day)) return Bad(root["holidays"], "holidays", "'" + d + "' is not a date \"YYYY-MM-DD\"");
+    if (!ParseDate(d, &day))
+      return Bad(root["holidays"], "holidays", "'" + d + "' is not a date \"YYYY-MM-DD\"");
     e->add_holidays(d);
   }
   std::set<std::string> names;
   bool business = false;
   if (root["sla_policies"]) {
-    if (!root["sla_policies"].IsSequence()) return Bad(root["sla_policies"], "sla_policies", "a list is required");
+    if (!root["sla_policies"].IsSequence())
+      return Bad(root["sla_policies"], "sla_policies", "a list is required");
     for (const auto& n : root["sla_policies"]) {
       v1::SlaPolicy* p = e->add_sla_policies();
       p->set_name(n["name"] ? n["name"].as<std::string>() : "");
       std::string where = "sla policy '" + p->name() + "'";
-      if (auto s = CheckKeys(n, where, {"name", "match", "acknowledge", "respond", "arrive", "resolve", "business_hours",
-                                        "warn_at", "reassign_after", "unclaimed_after"});
+      if (auto s = CheckKeys(n, where,
+                             {"name", "match", "acknowledge", "respond", "arrive", "resolve",
+                              "business_hours", "warn_at", "reassign_after", "unclaimed_after"});
           !s.ok()) {
         return s;
       }
@@ -251,9 +278,11 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
       if (!names.insert(p->name()).second) return Bad(n, where, "name appears twice");
       if (n["match"]) {
         const YAML::Node& m = n["match"];
-        if (auto s = CheckKeys(m, where + " match", {"kind", "category", "priority"}); !s.ok()) return s;
+        if (auto s = CheckKeys(m, where + " match", {"kind", "category", "priority"}); !s.ok())
+          return s;
         for (auto& k : Strings(m["kind"])) {
-          if (k != "repair" && k != "complaint") return Bad(m, where, "kind is repair or complaint");
+          if (k != "repair" && k != "complaint")
+            return Bad(m, where, "kind is repair or complaint");
           p->add_kinds(k);
         }
         for (auto& c : Strings(m["category"])) p->add_categories(c);
@@ -286,16 +315,19 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
       if (n["warn_at"]) {
         std::string w = n["warn_at"].as<std::string>();
         if (!w.empty() && w.back() == '%') w.pop_back();
-        if (!absl::SimpleAtoi(w, &warn) || warn < 1 || warn > 99) return Bad(n["warn_at"], where, "warn_at is a share from 1% to 99%");
+        if (!absl::SimpleAtoi(w, &warn) || warn < 1 || warn > 99)
+          return Bad(n["warn_at"], where, "warn_at is a share from 1% to 99%");
       }
       p->set_warn_percent(warn);
     }
   }
   if (business && e->business_hours().empty()) {
-    return Bad(root, "sla_policies", "a policy counts business hours, but the estate has no business_hours");
+    return Bad(root, "sla_policies",
+               "a policy counts business hours, but the estate has no business_hours");
   }
   if (root["escalation"]) {
-    if (!root["escalation"].IsSequence()) return Bad(root["escalation"], "escalation", "a list of {to, after} is required");
+    if (!root["escalation"].IsSequence())
+      return Bad(root["escalation"], "escalation", "a list of {to, after} is required");
     int64_t last = -1;
     for (const auto& n : root["escalation"]) {
       if (auto s = CheckKeys(n, "escalation", {"to", "after"}); !s.ok()) return s;
@@ -336,19 +368,24 @@ absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::s
         };
         std::string p1, p2;
         int a, b;
-        if (ends.size() == 2 && split(ends[0], &p1, &a) && split(ends[1], &p2, &b) && p1 == p2 && a <= b && b - a < 300) {
+        if (ends.size() == 2 && split(ends[0], &p1, &a) && split(ends[1], &p2, &b) && p1 == p2 &&
+            a <= b && b - a < 300) {
           for (int v = a; v <= b; ++v) expanded.push_back(absl::StrCat(p1, v));
-        } else if (ends.size() == 2 && ends[0].size() == 1 && ends[1].size() == 1 && absl::ascii_isalpha(ends[0][0]) &&
-                   absl::ascii_isalpha(ends[1][0]) && absl::ascii_isupper(ends[0][0]) == absl::ascii_isupper(ends[1][0]) &&
+        } else if (ends.size() == 2 && ends[0].size() == 1 && ends[1].size() == 1 &&
+                   absl::ascii_isalpha(ends[0][0]) && absl::ascii_isalpha(ends[1][0]) &&
+                   absl::ascii_isupper(ends[0][0]) == absl::ascii_isupper(ends[1][0]) &&
                    ends[0][0] <= ends[1][0]) {
           for (char c = ends[0][0]; c <= ends[1][0]; ++c) expanded.push_back(std::string(1, c));
         } else {
-          return Bad(n, where, absl::StrCat("'", part, "' is not a range: \"1-40\", \"A-H\", \"B1-B3\""));
+          return Bad(n, where,
+                     absl::StrCat("'", part, "' is not a range: \"1-40\", \"A-H\", \"B1-B3\""));
         }
       }
       for (auto& x : expanded) {
-        if (x.empty() || x.size() > 16) return Bad(n, where, absl::StrCat("'", x, "' is not a name of 1 to 16 characters"));
-        if (!seen.insert(absl::AsciiStrToLower(x)).second) return Bad(n, where, absl::StrCat("'", x, "' appears twice"));
+        if (x.empty() || x.size() > 16)
+          return Bad(n, where, absl::StrCat("'", x, "' is not a name of 1 to 16 characters"));
+        if (!seen.insert(absl::AsciiStrToLower(x)).second)
+          return Bad(n, where, absl::StrCat("'", x, "' appears twice"));
         out.push_back(std::move(x));
       }
     }
@@ -360,14 +397,21 @@ absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::s
 /// without flats and its common areas.
 absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
   const YAML::Node& list = root["buildings"];
-  if (!list.IsSequence()) return Bad(list, "buildings", "a list of {name, floors, units, common_areas} is required");
+  if (!list.IsSequence())
+    return Bad(list, "buildings", "a list of {name, floors, units, common_areas} is required");
   std::set<std::string> names;  // lower case, names and aliases
   for (const auto& n : list) {
     v1::Building* b = e->add_buildings();
-    b->set_name(n["name"] ? std::string(absl::StripAsciiWhitespace(n["name"].as<std::string>())) : "");
+    b->set_name(n["name"] ? std::string(absl::StripAsciiWhitespace(n["name"].as<std::string>()))
+                          : "");
     std::string where = "building '" + b->name() + "'";
-    if (auto s = CheckKeys(n, where, {"name", "aliases", "floors", "units", "levels", "other_floors", "common_areas"}); !s.ok()) return s;
-    if (b->name().empty() || b->name().size() > 64) return Bad(n, "building", "name is 1 to 64 characters");
+    if (auto s = CheckKeys(
+            n, where,
+            {"name", "aliases", "floors", "units", "levels", "other_floors", "common_areas"});
+        !s.ok())
+      return s;
+    if (b->name().empty() || b->name().size() > 64)
+      return Bad(n, "building", "name is 1 to 64 characters");
     std::vector<std::string> spellings = Strings(n["aliases"]);
     for (const auto& alias : spellings) b->add_aliases(alias);
     spellings.push_back(b->name());
@@ -376,7 +420,8 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
       for (char c : name) {
         if (!absl::ascii_isspace(c)) key += absl::ascii_tolower(c);
       }
-      if (!names.insert(key).second) return Bad(n, where, "'" + name + "' names another building too");
+      if (!names.insert(key).second)
+        return Bad(n, where, "'" + name + "' names another building too");
     }
     auto level = [&](const YAML::Node& l, absl::string_view at) -> absl::Status {
       if (!l["floors"] || !l["units"]) return Bad(l, at, "a level needs floors and units");
@@ -389,12 +434,14 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
       v->mutable_rooms()->Assign(units->begin(), units->end());
       return absl::OkStatus();
     };
-    if (n["levels"] && (n["floors"] || n["units"])) return Bad(n, where, "floors and units, or levels: not both");
+    if (n["levels"] && (n["floors"] || n["units"]))
+      return Bad(n, where, "floors and units, or levels: not both");
     if (n["floors"] || n["units"]) {
       if (auto s = level(n, where); !s.ok()) return s;
     }
     if (n["levels"]) {
-      if (!n["levels"].IsSequence()) return Bad(n["levels"], where, "levels: a list of {floors, units}");
+      if (!n["levels"].IsSequence())
+        return Bad(n["levels"], where, "levels: a list of {floors, units}");
       for (const auto& l : n["levels"]) {
         if (auto s = CheckKeys(l, where + " level", {"floors", "units"}); !s.ok()) return s;
         if (auto s = level(l, where + " level"); !s.ok()) return s;
@@ -406,16 +453,20 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
     std::set<std::string> floors;
     for (const auto& l : b->levels()) {
       for (const auto& f : l.floors()) {
-        if (!floors.insert(absl::AsciiStrToLower(f)).second) return Bad(n, where, "floor '" + f + "' is on two levels");
+        if (!floors.insert(absl::AsciiStrToLower(f)).second)
+          return Bad(n, where, "floor '" + f + "' is on two levels");
       }
     }
     for (const auto& f : b->other_floors()) {
-      if (!floors.insert(absl::AsciiStrToLower(f)).second) return Bad(n, where, "floor '" + f + "' has flats and is in other_floors");
+      if (!floors.insert(absl::AsciiStrToLower(f)).second)
+        return Bad(n, where, "floor '" + f + "' has flats and is in other_floors");
     }
     std::set<std::string> areas;
     for (const auto& a : Strings(n["common_areas"])) {
-      if (a.empty() || a.size() > 64) return Bad(n["common_areas"], where, "a common area is 1 to 64 characters");
-      if (!areas.insert(absl::AsciiStrToLower(a)).second) return Bad(n["common_areas"], where, "common area '" + a + "' appears twice");
+      if (a.empty() || a.size() > 64)
+        return Bad(n["common_areas"], where, "a common area is 1 to 64 characters");
+      if (!areas.insert(absl::AsciiStrToLower(a)).second)
+        return Bad(n["common_areas"], where, "common area '" + a + "' appears twice");
       b->add_common_areas(a);
     }
     if (b->levels().empty() && b->other_floors().empty() && b->common_areas().empty()) {
@@ -427,12 +478,15 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
   for (const auto& b : e->buildings()) known.insert(b.name());
   for (const auto& t : e->teams()) {
     for (const auto& b : t.buildings()) {
-      if (!known.count(b)) return Bad(root["teams"], "team '" + t.id() + "'", "no building '" + b + "' in buildings");
+      if (!known.count(b))
+        return Bad(root["teams"], "team '" + t.id() + "'", "no building '" + b + "' in buildings");
     }
   }
   for (const auto& r : e->rules()) {
     for (const auto& b : r.match().buildings()) {
-      if (!known.count(b)) return Bad(root["rules"], "rule '" + r.name() + "'", "no building '" + b + "' in buildings");
+      if (!known.count(b))
+        return Bad(root["rules"], "rule '" + r.name() + "'",
+                   "no building '" + b + "' in buildings");
     }
   }
   return absl::OkStatus();
@@ -444,20 +498,29 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
   v1::Estate e;
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (auto s = CheckKeys(root, "estate", {"site", "name", "time_zone", "languages", "buildings", "teams", "members", "rules", "business_hours",
-                                          "holidays", "sla_policies", "escalation"}); !s.ok()) return s;
+    if (auto s =
+            CheckKeys(root, "estate",
+                      {"site", "name", "time_zone", "languages", "buildings", "teams", "members",
+                       "rules", "business_hours", "holidays", "sla_policies", "escalation"});
+        !s.ok())
+      return s;
     std::string site = root["site"] ? root["site"].as<std::string>() : "";
     if (absl::Status s = ValidateSiteId(site); !s.ok()) return Bad(root, "estate", s.message());
     e.set_site_id(site);
     e.set_time_zone(root["time_zone"] ? root["time_zone"].as<std::string>() : "UTC");
     absl::TimeZone tz;
-    if (!absl::LoadTimeZone(e.time_zone(), &tz)) return Bad(root["time_zone"], "estate", "unknown time zone '" + e.time_zone() + "'");
-    if (!root["teams"] || !root["teams"].IsSequence()) return Bad(root, "estate", "teams: a list is required");
+    if (!absl::LoadTimeZone(e.time_zone(), &tz))
+      return Bad(root["time_zone"], "estate", "unknown time zone '" + e.time_zone() + "'");
+    if (!root["teams"] || !root["teams"].IsSequence())
+      return Bad(root, "estate", "teams: a list is required");
     std::set<std::string> teams;
     for (const auto& n : root["teams"]) {
       std::string id = n["id"] ? n["id"].as<std::string>() : "";
       std::string where = "team '" + id + "'";
-      if (auto s = CheckKeys(n, where, {"id", "name", "categories", "buildings", "supervisor", "fallback"}); !s.ok()) return s;
+      if (auto s = CheckKeys(n, where,
+                             {"id", "name", "categories", "buildings", "supervisor", "fallback"});
+          !s.ok())
+        return s;
       if (!ValidId(id)) return Bad(n, where, "id is 1 to 64 of letters, digits, '_', '-', '.'");
       if (!teams.insert(id).second) return Bad(n, where, "id appears twice");
       v1::Team* t = e.add_teams();
@@ -470,7 +533,8 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
     }
     for (const auto& t : e.teams()) {
       if (!t.fallback().empty() && (!teams.count(t.fallback()) || t.fallback() == t.id())) {
-        return absl::InvalidArgumentError(absl::StrCat("estate: team '", t.id(), "': fallback '", t.fallback(), "' is not another team"));
+        return absl::InvalidArgumentError(absl::StrCat("estate: team '", t.id(), "': fallback '",
+                                                       t.fallback(), "' is not another team"));
       }
     }
     std::set<std::string> members;
@@ -478,12 +542,14 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
       for (const auto& n : root["members"]) {
         v1::Member* m = e.add_members();
         if (auto s = ParseMember(n, m, teams); !s.ok()) return s;
-        if (!members.insert(m->id()).second) return Bad(n, "member '" + m->id() + "'", "id appears twice");
+        if (!members.insert(m->id()).second)
+          return Bad(n, "member '" + m->id() + "'", "id appears twice");
       }
     }
     for (const auto& t : e.teams()) {
       if (!t.supervisor().empty() && !members.count(t.supervisor())) {
-        return absl::InvalidArgumentError(absl::StrCat("estate: team '", t.id(), "': supervisor '", t.supervisor(), "' is not a member"));
+        return absl::InvalidArgumentError(absl::StrCat("estate: team '", t.id(), "': supervisor '",
+                                                       t.supervisor(), "' is not a member"));
       }
     }
     if (root["rules"]) {
@@ -497,33 +563,44 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
         if (!teams.count(r->team())) return Bad(n, where, "no team '" + r->team() + "'");
         int min_skill = 0;
         if (n["min_skill"]) {
-          if (auto s = ParseLevel(n["min_skill"], where + " min_skill", 0, 3, &min_skill); !s.ok()) return s;
+          if (auto s = ParseLevel(n["min_skill"], where + " min_skill", 0, 3, &min_skill); !s.ok())
+            return s;
         }
         r->set_min_skill(min_skill);
         if (n["match"]) {
           const YAML::Node& m = n["match"];
-          if (auto s = CheckKeys(m, where + " match", {"kind", "category", "priority", "building", "keywords"}); !s.ok()) return s;
+          if (auto s = CheckKeys(m, where + " match",
+                                 {"kind", "category", "priority", "building", "keywords"});
+              !s.ok())
+            return s;
           for (auto& k : Strings(m["kind"])) {
-            if (k != "repair" && k != "complaint") return Bad(m, where, "kind is repair or complaint");
+            if (k != "repair" && k != "complaint")
+              return Bad(m, where, "kind is repair or complaint");
             r->mutable_match()->add_kinds(k);
           }
           for (auto& c : Strings(m["category"])) r->mutable_match()->add_categories(c);
           if (m["priority"]) {
-            for (const auto& p : (m["priority"].IsSequence() ? m["priority"] : YAML::Node(std::vector<std::string>{m["priority"].as<std::string>()}))) {
+            for (const auto& p :
+                 (m["priority"].IsSequence()
+                      ? m["priority"]
+                      : YAML::Node(std::vector<std::string>{m["priority"].as<std::string>()}))) {
               auto pr = Priority(p, where);
               if (!pr.ok()) return pr.status();
               r->mutable_match()->add_priorities(*pr);
             }
           }
           for (auto& b : Strings(m["building"])) r->mutable_match()->add_buildings(b);
-          for (auto& k : Strings(m["keywords"])) r->mutable_match()->add_keywords(absl::AsciiStrToLower(k));
+          for (auto& k : Strings(m["keywords"]))
+            r->mutable_match()->add_keywords(absl::AsciiStrToLower(k));
         }
       }
     }
     if (auto s = ParseSla(root, &e, members); !s.ok()) return s;
     e.set_name(root["name"] ? root["name"].as<std::string>() : "");
     for (const auto& l : Strings(root["languages"])) {
-      if (l != "zh-Hant" && l != "zh-Hans" && l != "en") return Bad(root["languages"], "languages", "'" + l + "': Lobby speaks zh-Hant, zh-Hans and en");
+      if (l != "zh-Hant" && l != "zh-Hans" && l != "en")
+        return Bad(root["languages"], "languages",
+                   "'" + l + "': Lobby speaks zh-Hant, zh-Hans and en");
       e.add_languages(l);
     }
     if (root["buildings"]) {
@@ -548,7 +625,8 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
         out.push_back(absl::StrCat(what, " ", k, " added"));
         continue;
       }
-      for (const auto& change : FieldChanges(*a[k], *v)) out.push_back(absl::StrCat(what, " ", k, ": ", change));
+      for (const auto& change : FieldChanges(*a[k], *v))
+        out.push_back(absl::StrCat(what, " ", k, ": ", change));
     }
     for (const auto& [k, v] : a) {
       if (!b.count(k)) out.push_back(absl::StrCat(what, " ", k, " removed"));
@@ -557,11 +635,14 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
   diff("team", before.teams(), after.teams(), [](const v1::Team& t) { return t.id(); });
   diff("member", before.members(), after.members(), [](const v1::Member& m) { return m.id(); });
   diff("rule", before.rules(), after.rules(), [](const v1::Rule& r) { return r.name(); });
-  diff("sla policy", before.sla_policies(), after.sla_policies(), [](const v1::SlaPolicy& p) { return p.name(); });
-  diff("building", before.buildings(), after.buildings(), [](const v1::Building& b) { return b.name(); });
+  diff("sla policy", before.sla_policies(), after.sla_policies(),
+       [](const v1::SlaPolicy& p) { return p.name(); });
+  diff("building", before.buildings(), after.buildings(),
+       [](const v1::Building& b) { return b.name(); });
   if (before.time_zone() != after.time_zone()) out.push_back("time_zone changed");
   if (before.name() != after.name()) out.push_back("name changed");
-  if (!std::equal(before.languages().begin(), before.languages().end(), after.languages().begin(), after.languages().end())) {
+  if (!std::equal(before.languages().begin(), before.languages().end(), after.languages().begin(),
+                  after.languages().end())) {
     out.push_back("languages changed");
   }
   auto same = [](const auto& a, const auto& b) {
@@ -571,8 +652,10 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
     }
     return true;
   };
-  if (!same(before.business_hours(), after.business_hours())) out.push_back("business_hours changed");
-  if (!std::equal(before.holidays().begin(), before.holidays().end(), after.holidays().begin(), after.holidays().end())) {
+  if (!same(before.business_hours(), after.business_hours()))
+    out.push_back("business_hours changed");
+  if (!std::equal(before.holidays().begin(), before.holidays().end(), after.holidays().begin(),
+                  after.holidays().end())) {
     out.push_back("holidays changed");
   }
   if (!same(before.escalation(), after.escalation())) out.push_back("escalation changed");
@@ -580,7 +663,8 @@ std::vector<std::string> EstateChanges(const v1::Estate& before, const v1::Estat
   std::vector<std::string> a, b;
   for (const auto& r : before.rules()) a.push_back(r.name());
   for (const auto& r : after.rules()) b.push_back(r.name());
-  if (a != b && std::is_permutation(a.begin(), a.end(), b.begin(), b.end())) out.push_back("rule order changed");
+  if (a != b && std::is_permutation(a.begin(), a.end(), b.begin(), b.end()))
+    out.push_back("rule order changed");
   return out;
 }
 

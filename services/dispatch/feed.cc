@@ -10,9 +10,11 @@
 
 namespace lobby::dispatch {
 
-std::optional<v1::AssignmentEvent> ForWatcher(const queue::Entry& e, const v1::WatchAssignmentsRequest& req) {
+std::optional<v1::AssignmentEvent> ForWatcher(const queue::Entry& e,
+                                              const v1::WatchAssignmentsRequest& req) {
   absl::string_view type = e.Get("type");
-  if (type.rfind("ticket.", 0) != 0 || type == "ticket.commented" || type == "ticket.sla_set") return std::nullopt;
+  if (type.rfind("ticket.", 0) != 0 || type == "ticket.commented" || type == "ticket.sla_set")
+    return std::nullopt;
   if (!req.site_id().empty() && e.Get("site_id") != req.site_id()) return std::nullopt;
   std::vector<absl::string_view> notify = absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty());
   bool mine;

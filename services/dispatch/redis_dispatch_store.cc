@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::dispatch {
 
@@ -23,13 +24,14 @@ absl::Status RedisDispatchStore::PutEstate(const v1::Estate& estate) {
                        {"SADD", "lobby:dispatch:sites", estate.site_id()}});
   if (!r.ok()) return r.status();
   for (const auto& reply : *r) {
-    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   return absl::OkStatus();
 }
 
-absl::Status RedisDispatchStore::Track(absl::string_view site, absl::string_view ticket, int64_t version,
-                                       const std::optional<v1::BoardTicket>& entry, absl::Time next) {
+absl::Status RedisDispatchStore::Track(absl::string_view site, absl::string_view ticket,
+                                       int64_t version, const std::optional<v1::BoardTicket>& entry,
+                                       absl::Time next) {
   // One script, so that a slower process holding an older view of the ticket cannot overwrite
   // a newer one (and lose a timer).
   static const redis::Script* script = new redis::Script(R"lua(
@@ -43,20 +45,23 @@ return 1
   std::string due = next == absl::InfiniteFuture() ? "" : std::to_string(absl::ToUnixMillis(next));
   return redis_
       .Eval(*script, {Key(site, "version"), Key(site, "board"), Key(site, "timers")},
-            {std::string(ticket), std::to_string(version), entry ? entry->SerializeAsString() : "", due})
+            {std::string(ticket), std::to_string(version), entry ? entry->SerializeAsString() : "",
+             due})
       .status();
 }
 
-absl::StatusOr<std::vector<std::string>> RedisDispatchStore::ClaimDue(absl::string_view site, absl::Time now,
-                                                                      absl::Time lease_until, int limit) {
+absl::StatusOr<std::vector<std::string>> RedisDispatchStore::ClaimDue(absl::string_view site,
+                                                                      absl::Time now,
+                                                                      absl::Time lease_until,
+                                                                      int limit) {
   static const redis::Script* script = new redis::Script(R"lua(
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return ids
 )lua");
   auto r = redis_.Eval(*script, {Key(site, "timers")},
-                       {std::to_string(absl::ToUnixMillis(now)), std::to_string(absl::ToUnixMillis(lease_until)),
-                        std::to_string(limit)});
+                       {std::to_string(absl::ToUnixMillis(now)),
+                        std::to_string(absl::ToUnixMillis(lease_until)), std::to_string(limit)});
   if (!r.ok()) return r.status();
   std::vector<std::string> out;
   for (const auto& e : r->elements) out.push_back(e.str);
@@ -76,12 +81,14 @@ absl::StatusOr<std::vector<v1::BoardTicket>> RedisDispatchStore::Board(absl::str
   if (!r.ok()) return r.status();
   std::vector<v1::BoardTicket> out(r->elements.size());
   for (size_t i = 0; i < out.size(); ++i) {
-    if (!out[i].ParseFromString(r->elements[i].str)) return absl::DataLossError("a stored board entry is unreadable");
+    if (!out[i].ParseFromString(r->elements[i].str))
+      return absl::DataLossError("a stored board entry is unreadable");
   }
   return out;
 }
 
-absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site, const std::vector<std::string>& members) {
+absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site,
+                                                    const std::vector<std::string>& members) {
   std::vector<redis::Args> cmds;
   for (const auto& m : members) cmds.push_back({"HVALS", Key(site, "open:" + m)});
   cmds.push_back({"HGETALL", Key(site, "last")});
@@ -89,7 +96,7 @@ absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site, cons
   if (!r.ok()) return r.status();
   Workloads out;
   for (size_t i = 0; i < members.size(); ++i) {
-    if (absl::Status s = redis::ReplyStatus((*r)[i]); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus((*r)[i]));
     Workload& w = out[members[i]];
     w.open = static_cast<int>((*r)[i].elements.size());
     for (const auto& b : (*r)[i].elements) w.buildings.push_back(b.str);
@@ -104,8 +111,9 @@ absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site, cons
   return out;
 }
 
-absl::Status RedisDispatchStore::SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
-                                      absl::string_view building, int64_t at_ms) {
+absl::Status RedisDispatchStore::SetHolder(absl::string_view site, absl::string_view ticket,
+                                           absl::string_view member, absl::string_view building,
+                                           int64_t at_ms) {
   // Who held it before comes from Redis itself, inside one script, so that a re-delivered or
   // out-of-order event cannot leave a ticket counted twice.
   static const redis::Script* script = new redis::Script(R"lua(
@@ -123,7 +131,8 @@ return 1
 )lua");
   return redis_
       .Eval(*script, {Key(site, "holder"), Key(site, "last")},
-            {std::string(ticket), std::string(member), std::string(building), Key(site, "open:"), std::to_string(at_ms)})
+            {std::string(ticket), std::string(member), std::string(building), Key(site, "open:"),
+             std::to_string(at_ms)})
       .status();
 }
 

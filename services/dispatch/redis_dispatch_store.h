@@ -21,13 +21,14 @@ class RedisDispatchStore final : public DispatchStore {
   // DispatchStore
   absl::StatusOr<std::optional<v1::Estate>> GetEstate(absl::string_view site) override;
   absl::Status PutEstate(const v1::Estate& estate) override;
-  absl::StatusOr<Workloads> Loads(absl::string_view site, const std::vector<std::string>& members) override;
+  absl::StatusOr<Workloads> Loads(absl::string_view site,
+                                  const std::vector<std::string>& members) override;
   absl::Status SetHolder(absl::string_view site, absl::string_view ticket, absl::string_view member,
                          absl::string_view building, int64_t at_ms) override;
   absl::Status Track(absl::string_view site, absl::string_view ticket, int64_t version,
                      const std::optional<v1::BoardTicket>& entry, absl::Time next) override;
-  absl::StatusOr<std::vector<std::string>> ClaimDue(absl::string_view site, absl::Time now, absl::Time lease_until,
-                                                    int limit) override;
+  absl::StatusOr<std::vector<std::string>> ClaimDue(absl::string_view site, absl::Time now,
+                                                    absl::Time lease_until, int limit) override;
   absl::StatusOr<std::vector<std::string>> Sites() override;
   absl::StatusOr<std::vector<v1::BoardTicket>> Board(absl::string_view site) override;
   absl::Status Push(absl::string_view channel, const queue::Fields& message) override;

@@ -47,9 +47,9 @@ struct Scored {
 };
 
 // The candidates of `team`, best first; excluded members are listed too, with the reason.
-std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_skill, const TicketFacts& t,
-                         absl::Time now, const absl::TimeZone& tz, const Workloads& loads,
-                         const std::vector<std::string>& exclude) {
+std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_skill,
+                         const TicketFacts& t, absl::Time now, const absl::TimeZone& tz,
+                         const Workloads& loads, const std::vector<std::string>& exclude) {
   std::vector<Scored> out;
   bool urgent = t.priority == v1::PRIORITY_P1 || t.priority == v1::PRIORITY_P2;
   for (const auto& m : e.members()) {
@@ -63,13 +63,17 @@ std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_s
     s.c.set_load(w.open);
     s.c.set_capacity(m.capacity());
     s.c.set_seniority(m.seniority());
-    s.c.set_same_building(!t.building.empty() &&
-                          std::find(w.buildings.begin(), w.buildings.end(), t.building) != w.buildings.end());
+    s.c.set_same_building(!t.building.empty() && std::find(w.buildings.begin(), w.buildings.end(),
+                                                           t.building) != w.buildings.end());
     s.last = w.last_assigned_ms;
-    if (std::find(exclude.begin(), exclude.end(), m.id()) != exclude.end()) s.c.set_excluded("declined it");
-    else if (!OnShift(m, now, tz)) s.c.set_excluded("off shift");
-    else if (w.open >= m.capacity()) s.c.set_excluded(absl::StrCat("at capacity ", w.open, "/", m.capacity()));
-    else if (s.c.skill() < min_skill) s.c.set_excluded(absl::StrCat("skill ", s.c.skill(), " < ", min_skill));
+    if (std::find(exclude.begin(), exclude.end(), m.id()) != exclude.end())
+      s.c.set_excluded("declined it");
+    else if (!OnShift(m, now, tz))
+      s.c.set_excluded("off shift");
+    else if (w.open >= m.capacity())
+      s.c.set_excluded(absl::StrCat("at capacity ", w.open, "/", m.capacity()));
+    else if (s.c.skill() < min_skill)
+      s.c.set_excluded(absl::StrCat("skill ", s.c.skill(), " < ", min_skill));
     // Urgent work: the most skilled and experienced. Routine work: anyone competent (skill counts
     // up to level 2), juniors first, so the seniors stay free for what is urgent.
     double free = 30.0 * (1.0 - static_cast<double>(w.open) / m.capacity());
@@ -90,14 +94,15 @@ std::vector<Scored> Rank(const v1::Estate& e, const std::string& team, int min_s
 
 std::string Describe(const v1::Candidate& c) {
   if (!c.excluded().empty()) return absl::StrCat(c.member(), " (", c.excluded(), ")");
-  return absl::StrFormat("%s %.1f (skill %d, load %d/%d, seniority %d%s)", c.member(), c.score(), c.skill(), c.load(),
-                         c.capacity(), c.seniority(), c.same_building() ? ", same building" : "");
+  return absl::StrFormat("%s %.1f (skill %d, load %d/%d, seniority %d%s)", c.member(), c.score(),
+                         c.skill(), c.load(), c.capacity(), c.seniority(),
+                         c.same_building() ? ", same building" : "");
 }
 
 }  // namespace
 
-v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time now, const Workloads& loads,
-                    const std::vector<std::string>& exclude) {
+v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time now,
+                    const Workloads& loads, const std::vector<std::string>& exclude) {
   v1::Decision d;
   absl::TimeZone tz;
   if (!absl::LoadTimeZone(estate.time_zone(), &tz)) tz = absl::UTCTimeZone();
@@ -112,7 +117,8 @@ v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time n
   }
   if (d.team().empty()) {
     for (const auto& team : estate.teams()) {
-      if (std::find(team.categories().begin(), team.categories().end(), t.category) != team.categories().end() &&
+      if (std::find(team.categories().begin(), team.categories().end(), t.category) !=
+              team.categories().end() &&
           ContainsOrEmpty(team.buildings(), t.building)) {
         d.set_team(team.id());
         break;
@@ -120,8 +126,9 @@ v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time n
     }
   }
   if (d.team().empty()) {
-    d.set_explanation(absl::StrCat("no rule or team covers ", t.kind, " category '", t.category, "'", 
-                                   t.building.empty() ? "" : " in " + t.building, "; left for the service desk"));
+    d.set_explanation(absl::StrCat("no rule or team covers ", t.kind, " category '", t.category,
+                                   "'", t.building.empty() ? "" : " in " + t.building,
+                                   "; left for the service desk"));
     return d;
   }
   std::string how = d.rule().empty() ? absl::StrCat("team ", d.team(), " covers ", t.category)
@@ -135,18 +142,20 @@ v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time n
       described.push_back(Describe(s.c));
       if (hop == 0) *d.add_candidates() = s.c;
     }
-    tried.push_back(absl::StrCat(team, ": ", described.empty() ? "no members" : absl::StrJoin(described, ", ")));
+    tried.push_back(absl::StrCat(
+        team, ": ", described.empty() ? "no members" : absl::StrJoin(described, ", ")));
     if (!ranked.empty() && ranked.front().c.excluded().empty()) {
       d.set_team(team);
       d.set_assignee(ranked.front().c.member());
-      d.set_explanation(absl::StrCat(how, "; ", absl::StrJoin(tried, "; then "), "; chose ", d.assignee()));
+      d.set_explanation(
+          absl::StrCat(how, "; ", absl::StrJoin(tried, "; then "), "; chose ", d.assignee()));
       return d;
     }
     const v1::Team* current = FindTeam(estate, team);
     team = current ? current->fallback() : "";
   }
-  d.set_explanation(absl::StrCat(how, "; ", absl::StrJoin(tried, "; then "), "; nobody free: waiting in the ",
-                                 d.team(), " pool"));
+  d.set_explanation(absl::StrCat(how, "; ", absl::StrJoin(tried, "; then "),
+                                 "; nobody free: waiting in the ", d.team(), " pool"));
   return d;
 }
 

@@ -12,7 +12,7 @@ namespace lobby::dispatch {
 
 /// What routing looks at in a ticket.
 struct TicketFacts {
-  std::string kind;       // "repair" or "complaint"
+  std::string kind;  // "repair" or "complaint"
   std::string category;
   v1::Priority priority = v1::PRIORITY_P3;
   std::string building;
@@ -41,7 +41,7 @@ using Workloads = std::map<std::string, Workload>;
 ///  4. nobody: the team's fallback team, once; then the team's pool (no assignee).
 /// Pure: the same inputs give the same decision.
 /// `exclude`: members who may not take it (who declined it), listed with that reason.
-v1::Decision Decide(const v1::Estate& estate, const TicketFacts& ticket, absl::Time now, const Workloads& loads,
-                    const std::vector<std::string>& exclude = {});
+v1::Decision Decide(const v1::Estate& estate, const TicketFacts& ticket, absl::Time now,
+                    const Workloads& loads, const std::vector<std::string>& exclude = {});
 
 }  // namespace lobby::dispatch

@@ -1,4 +1,5 @@
-// lobbyd: hosts any subset of Lobby's services (and, later, adapters) in one process.
+// lobbyd: hosts any subset of Lobby's services and adapters in one process (--services,
+// --adapters).
 #include <signal.h>
 
 #include <cstdio>
@@ -9,16 +10,16 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "adapters/chatbot/component.h"
+#include "adapters/hotline/hotline.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/runtime.h"
 #include "services/complaints/component.h"
 #include "services/dispatch/component.h"
-#include "services/surveys/component.h"
-#include "adapters/chatbot/component.h"
-#include "adapters/hotline/hotline.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
+#include "services/surveys/component.h"
 
 extern char** environ;
 
@@ -48,12 +49,13 @@ absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s
 }
 
 void Usage(const lobby::config::Settings& s) {
-  std::cout << "lobbyd - Lobby's server: resident feedback and CRM gateway for property management\n\n"
-               "usage: lobbyd [--flag value]...\n\n"
-               "Every flag can also be set by its LOBBY_* environment variable; flags win.\n"
-               "Settings marked [secret] belong in a protected environment (a Kubernetes Secret),\n"
-               "never on the command line or in a ConfigMap.\n\n"
-            << s.Help();
+  std::cout
+      << "lobbyd - Lobby's server: resident feedback and CRM gateway for property management\n\n"
+         "usage: lobbyd [--flag value]...\n\n"
+         "Every flag can also be set by its LOBBY_* environment variable; flags win.\n"
+         "Settings marked [secret] belong in a protected environment (a Kubernetes Secret),\n"
+         "never on the command line or in a ConfigMap.\n\n"
+      << s.Help();
 }
 
 }  // namespace
@@ -69,8 +71,12 @@ int main(int argc, char** argv) {
 
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
-  settings.Declare("services", "all", "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
-  settings.Declare("adapters", "none", "adapters to host: none, all, or a list of telegram, whatsapp, line, wechat, sms, hotline");
+  settings.Declare(
+      "services", "all",
+      "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
+  settings.Declare(
+      "adapters", "none",
+      "adapters to host: none, all, or a list of telegram, whatsapp, line, wechat, sms, hotline");
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
   lobby::residents::Component::Declare(settings);
   lobby::repairs::Component::Declare(settings);
@@ -132,13 +138,18 @@ int main(int argc, char** argv) {
     }
     return *std::move(c);
   };
-  auto residents = build("residents", [&] { return lobby::residents::Component::Create(settings, **runtime); });
-  auto repairs = build("repairs", [&] { return lobby::repairs::Component::Create(settings, **runtime); });
+  auto residents =
+      build("residents", [&] { return lobby::residents::Component::Create(settings, **runtime); });
+  auto repairs =
+      build("repairs", [&] { return lobby::repairs::Component::Create(settings, **runtime); });
   auto complaints = build("complaints", [&] {
-    return lobby::complaints::Component::Create(settings, **runtime, services->count("repairs") > 0);
+    return lobby::complaints::Component::Create(settings, **runtime,
+                                                services->count("repairs") > 0);
   });
-  auto dispatch = build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
-  auto surveys = build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
+  auto dispatch =
+      build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
+  auto surveys =
+      build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
   std::unique_ptr<lobby::chatbot::Component> chatbot;
   std::unique_ptr<lobby::hotline::Component> hotline;
   if (adapters->count("hotline")) {
@@ -162,11 +173,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   logger->info("event=serving services={} grpc={} http={} redis_ok={}",
-               absl::StrJoin(*services, ",") + (adapters->empty() ? "" : " adapters=" + absl::StrJoin(*adapters, ",")), (*runtime)->grpc().address(),
-               (*runtime)->http().address(), (*runtime)->healthy());
+               absl::StrJoin(*services, ",") +
+                   (adapters->empty() ? "" : " adapters=" + absl::StrJoin(*adapters, ",")),
+               (*runtime)->grpc().address(), (*runtime)->http().address(), (*runtime)->healthy());
   if (const std::string& ready = settings.Get("ready-file"); !ready.empty()) {
     std::ofstream out(ready + ".tmp");
-    out << "grpc=" << (*runtime)->grpc().address() << " http=" << (*runtime)->http().address() << "\n";
+    out << "grpc=" << (*runtime)->grpc().address() << " http=" << (*runtime)->http().address()
+        << "\n";
     out.close();
     std::rename((ready + ".tmp").c_str(), ready.c_str());
   }

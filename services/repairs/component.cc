@@ -2,7 +2,8 @@
 
 namespace lobby::repairs {
 
-absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
+                                                             Runtime& runtime) {
   auto config = tickets::TicketsConfig::From(settings);
   if (!config.ok()) return config.status();
   auto c = std::unique_ptr<Component>(new Component(runtime, *config));
@@ -12,12 +13,11 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, tickets::TicketsConfig config)
     : store_(runtime.redis(), "lobby:repairs", "R"),
-      residents_([&runtime, a = config.residents_addr] { return a.empty() ? runtime.grpc().address() : a; },
-                 runtime.service_token(), runtime.clock()),
-      registers_([&runtime, a = config.dispatch_addr] { return a.empty() ? runtime.grpc().address() : a; },
-                 runtime.service_token(), runtime.clock()),
-      logic_(store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,
-             [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
+      residents_(runtime.AddressFn("residents"), runtime.service_token(), runtime.clock()),
+      registers_(runtime.AddressFn("dispatch"), runtime.service_token(), runtime.clock()),
+      logic_(
+          store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,
+          [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
       service_(logic_, runtime.rpc_env()) {}
 
 }  // namespace lobby::repairs

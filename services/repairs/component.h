@@ -17,7 +17,8 @@ namespace lobby::repairs {
 class Component {
  public:
   static void Declare(config::Settings& settings) { tickets::TicketsConfig::Declare(settings); }
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
+                                                           Runtime& runtime);
   tickets::TicketLogic& logic() { return logic_; }
 
  private:

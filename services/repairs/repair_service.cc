@@ -31,96 +31,146 @@ RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
       list_incidents_(env.Method(std::string(kPrefix) + "ListIncidents")) {}
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateIncident(grpc::CallbackServerContext* ctx,
-                                                            const v1::CreateIncidentRequest* req, v1::Incident* resp) {
-  return ServeUnary(env_, create_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.CreateIncident(*req, p); }));
+                                                            const v1::CreateIncidentRequest* req,
+                                                            v1::Incident* resp) {
+  return ServeUnary(env_, create_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.CreateIncident(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(grpc::CallbackServerContext* ctx,
-                                                              const v1::AttachToIncidentRequest* req, v1::Incident* resp) {
-  return ServeUnary(env_, attach_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.AttachToIncident(*req, p); }));
+grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(
+    grpc::CallbackServerContext* ctx, const v1::AttachToIncidentRequest* req, v1::Incident* resp) {
+  return ServeUnary(env_, attach_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.AttachToIncident(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServerContext* ctx,
-                                                             const v1::ResolveIncidentRequest* req, v1::Incident* resp) {
-  return ServeUnary(env_, resolve_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.ResolveIncident(*req, p); }));
+                                                             const v1::ResolveIncidentRequest* req,
+                                                             v1::Incident* resp) {
+  return ServeUnary(env_, resolve_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.ResolveIncident(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::GetIncident(grpc::CallbackServerContext* ctx,
-                                                         const v1::GetIncidentRequest* req, v1::Incident* resp) {
-  return ServeUnary(env_, get_incident_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetIncident(req->id()); }));
+                                                         const v1::GetIncidentRequest* req,
+                                                         v1::Incident* resp) {
+  return ServeUnary(env_, get_incident_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.GetIncident(req->id());
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ListIncidents(grpc::CallbackServerContext* ctx,
                                                            const v1::ListIncidentsRequest* req,
                                                            v1::ListIncidentsResponse* resp) {
-  return ServeUnary(env_, list_incidents_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ListIncidents(*req); }));
+  return ServeUnary(env_, list_incidents_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.ListIncidents(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateRepair(grpc::CallbackServerContext* ctx,
-                                                          const v1::CreateTicketRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Create(*req, p); }));
+                                                          const v1::CreateTicketRequest* req,
+                                                          v1::Ticket* resp) {
+  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Create(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerContext* ctx, const v1::GetTicketRequest* req,
+grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerContext* ctx,
+                                                       const v1::GetTicketRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Get(req->id(), p); }));
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Get(req->id(), p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ListRepairs(grpc::CallbackServerContext* ctx,
-                                                         const v1::ListTicketsRequest* req, v1::ListTicketsResponse* resp) {
-  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.List(*req, p); }));
+                                                         const v1::ListTicketsRequest* req,
+                                                         v1::ListTicketsResponse* resp) {
+  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.List(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* RepairServiceImpl::Annotate(grpc::CallbackServerContext* ctx, const v1::AnnotateRequest* req,
-                                                   v1::Ticket* resp) {
-  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Annotate(*req, p); }));
+grpc::ServerUnaryReactor* RepairServiceImpl::Annotate(grpc::CallbackServerContext* ctx,
+                                                      const v1::AnnotateRequest* req,
+                                                      v1::Ticket* resp) {
+  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Annotate(*req, p);
+                    }));
 }
 
-grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext* ctx, const v1::AssignRequest* req,
+grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext* ctx,
+                                                    const v1::AssignRequest* req,
                                                     v1::Ticket* resp) {
-  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Assign(*req, p); }));
+  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Assign(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::Transition(grpc::CallbackServerContext* ctx,
-                                                        const v1::TransitionRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.Transition(*req, p); }));
+                                                        const v1::TransitionRequest* req,
+                                                        v1::Ticket* resp) {
+  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.Transition(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ProposeVisit(grpc::CallbackServerContext* ctx,
-                                                          const v1::ProposeVisitRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, propose_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.ProposeVisit(*req, p); }));
+                                                          const v1::ProposeVisitRequest* req,
+                                                          v1::Ticket* resp) {
+  return ServeUnary(env_, propose_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.ProposeVisit(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerContext* ctx,
-                                                          const v1::GetTicketRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, confirm_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.ConfirmVisit(req->id(), p); }));
+                                                          const v1::GetTicketRequest* req,
+                                                          v1::Ticket* resp) {
+  return ServeUnary(env_, confirm_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.ConfirmVisit(req->id(), p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
-                                                        const v1::AddCommentRequest* req, v1::Ticket* resp) {
-  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) { return logic_.AddComment(*req, p); }));
+                                                        const v1::AddCommentRequest* req,
+                                                        v1::Ticket* resp) {
+  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.AddComment(*req, p);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CountByStatus(grpc::CallbackServerContext* ctx,
                                                            const v1::CountByStatusRequest* req,
                                                            v1::CountByStatusResponse* resp) {
-  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.CountByStatus(*req); }));
+  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.CountByStatus(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ApplyCatalog(grpc::CallbackServerContext* ctx,
                                                           const v1::ApplyCatalogRequest* req,
                                                           v1::ApplyCatalogResponse* resp) {
-  return ServeUnary(env_, apply_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ApplyCatalog(*req); }));
+  return ServeUnary(env_, apply_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.ApplyCatalog(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerContext* ctx,
-                                                        const v1::GetCatalogRequest* req, v1::Catalog* resp) {
-  return ServeUnary(env_, get_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.GetCatalog(req->site_id()); }));
+                                                        const v1::GetCatalogRequest* req,
+                                                        v1::Catalog* resp) {
+  return ServeUnary(env_, get_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.GetCatalog(req->site_id());
+                    }));
 }
 
-grpc::ServerUnaryReactor* RepairServiceImpl::Classify(grpc::CallbackServerContext* ctx, const v1::ClassifyRequest* req,
+grpc::ServerUnaryReactor* RepairServiceImpl::Classify(grpc::CallbackServerContext* ctx,
+                                                      const v1::ClassifyRequest* req,
                                                       v1::Classification* resp) {
-  return ServeUnary(env_, classify_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Classify(*req); }));
+  return ServeUnary(env_, classify_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Classify(*req);
+                    }));
 }
 
 }  // namespace lobby::repairs

@@ -3,7 +3,7 @@
 namespace lobby::residents {
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
-                                                              Runtime& runtime) {
+                                                             Runtime& runtime) {
   auto config = ResidentsConfig::From(settings);
   if (!config.ok()) return config.status();
   auto c = std::unique_ptr<Component>(new Component(runtime, *std::move(config)));
@@ -16,8 +16,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, ResidentsConfig config)
     : store_(runtime.redis(), runtime.clock()),
-      registers_([&runtime, a = config.dispatch_addr] { return a.empty() ? runtime.grpc().address() : a; },
-                 runtime.service_token(), runtime.clock()),
+      registers_(runtime.AddressFn("dispatch"), runtime.service_token(), runtime.clock()),
       logic_(store_, runtime.clock(), std::move(config), &registers_),
       service_(logic_, runtime.rpc_env()) {}
 

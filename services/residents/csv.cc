@@ -1,8 +1,8 @@
 #include "services/residents/csv.h"
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace lobby::residents {
 

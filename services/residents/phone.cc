@@ -9,7 +9,8 @@ namespace lobby::residents {
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
-absl::StatusOr<std::string> NormalizePhone(absl::string_view raw, absl::string_view default_region) {
+absl::StatusOr<std::string> NormalizePhone(absl::string_view raw,
+                                           absl::string_view default_region) {
   if (raw.empty()) return absl::InvalidArgumentError("phone number is empty");
   if (raw.size() > 40) return absl::InvalidArgumentError("phone number is too long");
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();

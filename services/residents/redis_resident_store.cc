@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/proto_util.h"
 #include "services/common/redis_txn.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::residents {
 namespace {
@@ -33,7 +34,9 @@ std::string TimelineKey(absl::string_view site, absl::string_view id) {
 std::string ComplaintsKey(absl::string_view site, absl::string_view id) {
   return SiteKey(site, absl::StrCat("complaints:", id));
 }
-std::string PhoneKey(absl::string_view e164) { return absl::StrCat("lobby:residents:phone:", e164); }
+std::string PhoneKey(absl::string_view e164) {
+  return absl::StrCat("lobby:residents:phone:", e164);
+}
 std::string VerifyKey(absl::string_view id) { return absl::StrCat("lobby:residents:verify:", id); }
 
 std::string IdentField(v1::Channel c, absl::string_view external_id) {
@@ -83,8 +86,9 @@ void AddRecordOps(redis::Txn& txn, const Resident* before, const Resident& after
   std::string units = SiteKey(site, "units"), phone_unit = SiteKey(site, "phone_unit");
   for (const auto& f : new_ix.phone_unit) {
     if (!old_ix.phone_unit.count(f)) {
-      txn.RequireFieldFreeOr(phone_unit, f, owners,
-                             "this phone number is already registered at this unit for resident {}");
+      txn.RequireFieldFreeOr(
+          phone_unit, f, owners,
+          "this phone number is already registered at this unit for resident {}");
     }
   }
   for (const auto& f : new_ix.idents) {
@@ -144,7 +148,7 @@ return redis.error_reply('LOBBY:NOT_FOUND:merge chain too long for ' .. ARGV[1])
 }
 
 absl::StatusOr<Resident> ParseResident(const redis::Reply& r) {
-  if (absl::Status s = redis::ReplyStatus(r); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(r));
   Resident out;
   if (r.type != redis::Reply::Type::kString || !out.ParseFromString(r.str)) {
     return absl::DataLossError("stored resident record is unreadable");
@@ -183,7 +187,7 @@ absl::StatusOr<Resident> RedisResidentStore::Get(absl::string_view id) {
 }
 
 absl::StatusOr<Resident> RedisResidentStore::GetByIdentity(v1::Channel channel,
-                                                          absl::string_view external_id) {
+                                                           absl::string_view external_id) {
   auto r = redis_.Eval(GetScript(), {kDir, kIdent}, {"", IdentField(channel, external_id)});
   if (!r.ok()) return r.status();
   return ParseResident(*r);
@@ -221,8 +225,8 @@ absl::Status RedisResidentStore::Merge(const Resident& survivor_before,
                absl::StrCat(survivor_after.id(), ",", merged.id()));
   std::string key = RecordKey(site, merged.id());
   txn.RequireVersion(key, merged.version(), "the merged resident was changed; read it again");
-  txn.Write({"HSET", key, "merged_into", survivor_after.id(), "v",
-             std::to_string(merged.version() + 1)});
+  txn.Write(
+      {"HSET", key, "merged_into", survivor_after.id(), "v", std::to_string(merged.version() + 1)});
   txn.Write({"ZREM", SiteKey(site, "units"), UnitMember(merged)});
   Indexes ix = IndexesOf(merged), keep = IndexesOf(survivor_after);
   for (const auto& f : ix.phone_unit) {
@@ -245,7 +249,8 @@ absl::StatusOr<ResidentPage> RedisResidentStore::List(const ResidentQuery& q) {
   std::string max = prefix.empty() ? "+" : "[" + prefix + "\xff";
   if (!q.page_token.empty()) {
     std::string last;
-    if (!absl::WebSafeBase64Unescape(q.page_token, &last) || last.compare(0, prefix.size(), prefix) != 0) {
+    if (!absl::WebSafeBase64Unescape(q.page_token, &last) ||
+        last.compare(0, prefix.size(), prefix) != 0) {
       return absl::InvalidArgumentError("bad page_token (it belongs to another query)");
     }
     min = "(" + last;
@@ -260,7 +265,8 @@ absl::StatusOr<ResidentPage> RedisResidentStore::List(const ResidentQuery& q) {
     const std::string& m = r->elements[i].str;
     cmds.push_back({"HGET", RecordKey(q.site_id, m.substr(m.rfind(kSep) + 1)), "pb"});
   }
-  if (r->elements.size() > n) page.next_page_token = absl::WebSafeBase64Escape(r->elements[n - 1].str);
+  if (r->elements.size() > n)
+    page.next_page_token = absl::WebSafeBase64Escape(r->elements[n - 1].str);
   if (cmds.empty()) return page;
   auto recs = redis_.Run(std::move(cmds));
   if (!recs.ok()) return recs.status();
@@ -284,7 +290,8 @@ absl::StatusOr<std::vector<Resident>> RedisResidentStore::FindByPhone(absl::stri
 
 absl::StatusOr<std::optional<std::string>> RedisResidentStore::FindByPhoneUnit(
     absl::string_view e164, const v1::Unit& unit) {
-  auto r = redis_.Command({"HGET", SiteKey(unit.site_id(), "phone_unit"), PhoneUnitField(e164, unit)});
+  auto r =
+      redis_.Command({"HGET", SiteKey(unit.site_id(), "phone_unit"), PhoneUnitField(e164, unit)});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return std::nullopt;
   return r->str;
@@ -309,8 +316,10 @@ absl::Status RedisResidentStore::AppendTimeline(const Resident& resident,
   }
   txn.Write({"ZADD", TimelineKey(resident.unit().site_id(), resident.id()), "0",
              absl::StrCat(entry.id(), std::string(1, kSep), entry.SerializeAsString())});
-  if (auto a = entry.attributes().find(kComplaintAnonymous); a != entry.attributes().end() && !entry.ticket_id().empty()) {
-    txn.Write({"HSET", ComplaintsKey(resident.unit().site_id(), resident.id()), entry.ticket_id(), a->second == "1" ? "1" : "0"});
+  if (auto a = entry.attributes().find(kComplaintAnonymous);
+      a != entry.attributes().end() && !entry.ticket_id().empty()) {
+    txn.Write({"HSET", ComplaintsKey(resident.unit().site_id(), resident.id()), entry.ticket_id(),
+               a->second == "1" ? "1" : "0"});
   }
   return txn.Run(redis_).status();
 }
@@ -319,12 +328,12 @@ absl::StatusOr<TimelinePage> RedisResidentStore::ListTimeline(const Resident& re
                                                               int page_size,
                                                               absl::string_view page_token) {
   std::string max = page_token.empty() ? "+" : absl::StrCat("(", page_token);
-  auto both = redis_.Run({{"ZREVRANGEBYLEX", TimelineKey(resident.unit().site_id(), resident.id()), max, "-", "LIMIT", "0",
-                           std::to_string(page_size + 1)},
+  auto both = redis_.Run({{"ZREVRANGEBYLEX", TimelineKey(resident.unit().site_id(), resident.id()),
+                           max, "-", "LIMIT", "0", std::to_string(page_size + 1)},
                           {"HGETALL", ComplaintsKey(resident.unit().site_id(), resident.id())}});
   if (!both.ok()) return both.status();
   for (const redis::Reply& reply : *both) {
-    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   const redis::Reply* r = &(*both)[0];
   TimelinePage page;
@@ -336,7 +345,8 @@ absl::StatusOr<TimelinePage> RedisResidentStore::ListTimeline(const Resident& re
     const std::string& m = r->elements[i].str;
     size_t sep = m.find(kSep);
     v1::TimelineEntry e;
-    if (sep == std::string::npos || !e.ParseFromArray(m.data() + sep + 1, static_cast<int>(m.size() - sep - 1))) {
+    if (sep == std::string::npos ||
+        !e.ParseFromArray(m.data() + sep + 1, static_cast<int>(m.size() - sep - 1))) {
       return absl::DataLossError("stored timeline entry is unreadable");
     }
     page.entries.push_back(std::move(e));
@@ -353,8 +363,8 @@ absl::Status RedisResidentStore::SaveVerification(const Verification& v, absl::s
   std::string key = VerifyKey(v.id);
   txn.RequireAbsent(key, "verification id collision");
   txn.Write({"HSET", key, "resident_id", v.resident_id, "site_id", v.site_id, "channel",
-             std::to_string(v.channel), "external_id", v.external_id, "phone", v.phone,
-             "code_hash", v.code_hash, "attempts", "0", "expires_at",
+             std::to_string(v.channel), "external_id", v.external_id, "phone", v.phone, "code_hash",
+             v.code_hash, "attempts", "0", "expires_at",
              std::to_string(absl::ToUnixMillis(v.expires_at))});
   // Redis expires it on its own clock; the logic also checks expires_at on the injected clock.
   int64_t ttl_ms = std::max<int64_t>(1000, absl::ToInt64Milliseconds(v.expires_at - clock_.Now()));
@@ -373,14 +383,22 @@ absl::StatusOr<Verification> RedisResidentStore::GetVerification(absl::string_vi
     const std::string& k = r->elements[i].str;
     const std::string& val = r->elements[i + 1].str;
     int64_t n = 0;
-    if (k == "resident_id") v.resident_id = val;
-    else if (k == "site_id") v.site_id = val;
-    else if (k == "external_id") v.external_id = val;
-    else if (k == "phone") v.phone = val;
-    else if (k == "code_hash") v.code_hash = val;
-    else if (k == "channel" && absl::SimpleAtoi(val, &n)) v.channel = static_cast<v1::Channel>(n);
-    else if (k == "attempts" && absl::SimpleAtoi(val, &n)) v.attempts = n;
-    else if (k == "expires_at" && absl::SimpleAtoi(val, &n)) v.expires_at = absl::FromUnixMillis(n);
+    if (k == "resident_id")
+      v.resident_id = val;
+    else if (k == "site_id")
+      v.site_id = val;
+    else if (k == "external_id")
+      v.external_id = val;
+    else if (k == "phone")
+      v.phone = val;
+    else if (k == "code_hash")
+      v.code_hash = val;
+    else if (k == "channel" && absl::SimpleAtoi(val, &n))
+      v.channel = static_cast<v1::Channel>(n);
+    else if (k == "attempts" && absl::SimpleAtoi(val, &n))
+      v.attempts = n;
+    else if (k == "expires_at" && absl::SimpleAtoi(val, &n))
+      v.expires_at = absl::FromUnixMillis(n);
   }
   return v;
 }
@@ -410,7 +428,9 @@ namespace {
 
 constexpr int64_t kCallbackKeepSeconds = 30 * 24 * 3600;
 
-std::string CallbackKey(absl::string_view site, absl::string_view id) { return SiteKey(site, absl::StrCat("cb:", id)); }
+std::string CallbackKey(absl::string_view site, absl::string_view id) {
+  return SiteKey(site, absl::StrCat("cb:", id));
+}
 std::string PersonKey(absl::string_view site, absl::string_view person) {
   return absl::StrCat("lobby:residents:cb_person:", site, ":", person);
 }
@@ -461,10 +481,12 @@ return 1
 }
 
 absl::StatusOr<v1::CallbackTask> ParseCallback(absl::string_view id, const redis::Reply& r) {
-  if (absl::Status s = redis::ReplyStatus(r); !s.ok()) return s;
-  if (r.elements.size() != 2 || r.elements[0].IsNil()) return absl::NotFoundError("no such callback task");
+  LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(r));
+  if (r.elements.size() != 2 || r.elements[0].IsNil())
+    return absl::NotFoundError("no such callback task");
   v1::CallbackTask t;
-  if (!t.ParseFromString(r.elements[0].str)) return absl::DataLossError("stored callback task is unreadable");
+  if (!t.ParseFromString(r.elements[0].str))
+    return absl::DataLossError("stored callback task is unreadable");
   t.set_id(std::string(id));
   int64_t n = 1;
   if (absl::SimpleAtoi(r.elements[1].str, &n)) t.set_requests(static_cast<int32_t>(n));
@@ -478,17 +500,18 @@ std::string WithoutId(v1::CallbackTask t) {
 
 }  // namespace
 
-absl::StatusOr<std::pair<std::string, bool>> RedisResidentStore::SaveCallback(const v1::CallbackTask& task,
-                                                                              absl::string_view person,
-                                                                              absl::string_view idempotency_key) {
+absl::StatusOr<std::pair<std::string, bool>> RedisResidentStore::SaveCallback(
+    const v1::CallbackTask& task, absl::string_view person, absl::string_view idempotency_key) {
   const std::string& site = task.site_id();
-  auto r = redis_.Eval(SaveCallbackScript(),
-                       {absl::StrCat("lobby:residents:cb_idem:", idempotency_key), PersonKey(site, person),
-                        SiteKey(site, "cb_open"), kDir, "lobby:residents:cb_seq"},
-                       {WithoutId(task), std::to_string(absl::ToUnixMillis(FromTimestamp(task.created_at()))), site,
-                        idempotency_key.empty() ? "0" : "1"});
+  auto r = redis_.Eval(
+      SaveCallbackScript(),
+      {absl::StrCat("lobby:residents:cb_idem:", idempotency_key), PersonKey(site, person),
+       SiteKey(site, "cb_open"), kDir, "lobby:residents:cb_seq"},
+      {WithoutId(task), std::to_string(absl::ToUnixMillis(FromTimestamp(task.created_at()))), site,
+       idempotency_key.empty() ? "0" : "1"});
   if (!r.ok()) return r.status();
-  if (r->elements.size() != 2) return absl::InternalError("unexpected reply saving a callback task");
+  if (r->elements.size() != 2)
+    return absl::InternalError("unexpected reply saving a callback task");
   return std::make_pair(r->elements[0].str, r->elements[1].integer == 1);
 }
 
@@ -501,8 +524,8 @@ absl::StatusOr<v1::CallbackTask> RedisResidentStore::GetCallback(absl::string_vi
   return ParseCallback(id, *r);
 }
 
-absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(absl::string_view site, bool include_done,
-                                                                                int limit) {
+absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(
+    absl::string_view site, bool include_done, int limit) {
   std::string last = std::to_string(limit - 1);
   std::vector<redis::Args> index = {{"ZRANGE", SiteKey(site, "cb_open"), "0", last}};
   if (include_done) index.push_back({"ZREVRANGE", SiteKey(site, "cb_done"), "0", last});
@@ -511,7 +534,7 @@ absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(
   std::vector<redis::Args> reads;
   std::vector<std::string> read_ids;
   for (const auto& list : *ids) {
-    if (absl::Status s = redis::ReplyStatus(list); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(list));
     for (const auto& id : list.elements) {
       if (static_cast<int>(reads.size()) >= limit) break;
       reads.push_back({"HMGET", CallbackKey(site, id.str), "pb", "n"});
@@ -531,12 +554,15 @@ absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(
   return out;
 }
 
-absl::Status RedisResidentStore::FinishCallback(const v1::CallbackTask& done, absl::string_view person) {
+absl::Status RedisResidentStore::FinishCallback(const v1::CallbackTask& done,
+                                                absl::string_view person) {
   const std::string& site = done.site_id();
   return redis_
       .Eval(FinishCallbackScript(),
-            {CallbackKey(site, done.id()), SiteKey(site, "cb_open"), SiteKey(site, "cb_done"), PersonKey(site, person)},
-            {done.id(), WithoutId(done), std::to_string(absl::ToUnixMillis(FromTimestamp(done.done_at()))),
+            {CallbackKey(site, done.id()), SiteKey(site, "cb_open"), SiteKey(site, "cb_done"),
+             PersonKey(site, person)},
+            {done.id(), WithoutId(done),
+             std::to_string(absl::ToUnixMillis(FromTimestamp(done.done_at()))),
              std::to_string(kCallbackKeepSeconds)})
       .status();
 }

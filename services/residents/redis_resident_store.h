@@ -52,10 +52,13 @@ class RedisResidentStore final : public ResidentStore {
   absl::StatusOr<int64_t> CountAttempt(absl::string_view id) override;
   absl::Status DeleteVerification(absl::string_view id) override;
   absl::StatusOr<int64_t> CountInWindow(absl::string_view key, absl::Duration window) override;
-  absl::StatusOr<std::pair<std::string, bool>> SaveCallback(const v1::CallbackTask& task, absl::string_view person,
-                                                            absl::string_view idempotency_key) override;
+  absl::StatusOr<std::pair<std::string, bool>> SaveCallback(
+      const v1::CallbackTask& task, absl::string_view person,
+      absl::string_view idempotency_key) override;
   absl::StatusOr<v1::CallbackTask> GetCallback(absl::string_view id) override;
-  absl::StatusOr<std::vector<v1::CallbackTask>> ListCallbacks(absl::string_view site, bool include_done, int limit) override;
+  absl::StatusOr<std::vector<v1::CallbackTask>> ListCallbacks(absl::string_view site,
+                                                              bool include_done,
+                                                              int limit) override;
   absl::Status FinishCallback(const v1::CallbackTask& done, absl::string_view person) override;
 
  private:

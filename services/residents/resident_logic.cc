@@ -9,13 +9,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 #include "services/residents/csv.h"
 #include "services/residents/phone.h"
 
@@ -32,11 +33,13 @@ constexpr int kMaxTags = 16;
 constexpr int kMaxImportRows = 20000;
 
 bool HasControl(absl::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
 size_t CodePoints(absl::string_view s) {
-  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  return std::count_if(s.begin(), s.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
 std::string Trim(absl::string_view s) { return std::string(absl::StripAsciiWhitespace(s)); }
@@ -64,7 +67,8 @@ std::string CodeHash(absl::string_view verification_id, absl::string_view code) 
 
 absl::Status ValidateIdentity(v1::Channel channel, absl::string_view external_id) {
   if (channel == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(channel)) {
-    return absl::InvalidArgumentError("channel is required (sms, phone, wechat, whatsapp, telegram, line)");
+    return absl::InvalidArgumentError(
+        "channel is required (sms, phone, wechat, whatsapp, telegram, line)");
   }
   if (external_id.empty() || external_id.size() > 128 || HasControl(external_id)) {
     return absl::InvalidArgumentError("external_id is required (1 to 128 printable characters)");
@@ -76,10 +80,12 @@ int PageSize(int requested) { return requested <= 0 ? 50 : std::min(requested, 5
 
 std::string VerificationText(absl::string_view language, absl::string_view code, int minutes) {
   if (language == "zh-Hant") {
-    return absl::StrCat("【Lobby】您的驗證碼是 ", code, "，", minutes, " 分鐘內有效。請勿告訴他人。");
+    return absl::StrCat("【Lobby】您的驗證碼是 ", code, "，", minutes,
+                        " 分鐘內有效。請勿告訴他人。");
   }
   if (language == "zh-Hans") {
-    return absl::StrCat("【Lobby】您的验证码是 ", code, "，", minutes, " 分钟内有效。请勿告诉他人。");
+    return absl::StrCat("【Lobby】您的验证码是 ", code, "，", minutes,
+                        " 分钟内有效。请勿告诉他人。");
   }
   return absl::StrCat("Lobby: your verification code is ", code, ". It expires in ", minutes,
                       " minutes. Do not share it.");
@@ -98,24 +104,27 @@ auto RetryOnConflict(bool retry, Fn fn) -> decltype(fn()) {
 // ------------------------------------------------------------------ config
 
 void ResidentsConfig::Declare(config::Settings& s) {
-  s.Declare("phone-region", "HK", "region for phone numbers typed without +country code (HK, CN, TW, ...)");
-  s.Declare("default-language", "zh-Hant", "language of residents created without one: zh-Hant, zh-Hans, en");
+  s.Declare("phone-region", "HK",
+            "region for phone numbers typed without +country code (HK, CN, TW, ...)");
+  s.Declare("default-language", "zh-Hant",
+            "language of residents created without one: zh-Hant, zh-Hans, en");
   s.Declare("verify-code-ttl", "10m", "how long a verification code is valid");
   s.Declare("verify-attempts", "5", "wrong codes before a verification is void");
   s.Declare("verify-per-hour", "5", "verifications started per hour per phone and per identity");
-  s.Declare("dispatch-addr", "", "DispatchService address, for the estates' registers (default: this process)");
 }
 
 absl::StatusOr<ResidentsConfig> ResidentsConfig::From(const config::Settings& s) {
   ResidentsConfig c;
   c.phone_region = s.Get("phone-region");
-  c.dispatch_addr = s.Get("dispatch-addr");
-  if (!IsSupportedRegion(c.phone_region)) return s.Invalid("phone-region", "not a known region code");
+  if (!IsSupportedRegion(c.phone_region))
+    return s.Invalid("phone-region", "not a known region code");
   c.default_language = s.Get("default-language");
-  if (!IsSupportedLanguage(c.default_language)) return s.Invalid("default-language", "zh-Hant, zh-Hans or en");
+  if (!IsSupportedLanguage(c.default_language))
+    return s.Invalid("default-language", "zh-Hant, zh-Hans or en");
   auto ttl = s.GetDuration("verify-code-ttl");
   if (!ttl.ok()) return ttl.status();
-  if (*ttl < absl::Minutes(1) || *ttl > absl::Hours(24)) return s.Invalid("verify-code-ttl", "from 1m to 24h");
+  if (*ttl < absl::Minutes(1) || *ttl > absl::Hours(24))
+    return s.Invalid("verify-code-ttl", "from 1m to 24h");
   c.code_ttl = *ttl;
   auto attempts = s.GetInt("verify-attempts", 1, 20);
   if (!attempts.ok()) return attempts.status();
@@ -133,14 +142,17 @@ absl::StatusOr<v1::ResidentRole> ParseRole(absl::string_view role) {
   if (r == "owner") return v1::RESIDENT_ROLE_OWNER;
   if (r == "tenant") return v1::RESIDENT_ROLE_TENANT;
   if (r == "family") return v1::RESIDENT_ROLE_FAMILY;
-  return absl::InvalidArgumentError(absl::StrCat("role '", role, "' is not owner, tenant or family"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("role '", role, "' is not owner, tenant or family"));
 }
 
-bool IsSupportedLanguage(absl::string_view l) { return l == "zh-Hant" || l == "zh-Hans" || l == "en"; }
+bool IsSupportedLanguage(absl::string_view l) {
+  return l == "zh-Hant" || l == "zh-Hans" || l == "en";
+}
 
 absl::StatusOr<std::string> ResidentLogic::NormalizeUnit(v1::Unit& unit, bool check_unit) const {
   unit.set_site_id(Trim(unit.site_id()));
-  if (absl::Status s = ValidateSiteId(unit.site_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(unit.site_id()));
   std::pair<const char*, std::string*> parts[] = {{"building", unit.mutable_building()},
                                                   {"floor", unit.mutable_floor()},
                                                   {"room", unit.mutable_room()}};
@@ -148,12 +160,12 @@ absl::StatusOr<std::string> ResidentLogic::NormalizeUnit(v1::Unit& unit, bool ch
     *value = Trim(*value);
     if (value->empty() || value->size() > 32 || HasControl(*value) ||
         value->find('|') != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unit ", name, " is required (1 to 32 characters, no '|')"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unit ", name, " is required (1 to 32 characters, no '|')"));
     }
   }
   if (check_unit && registers_ != nullptr) {
-    if (absl::Status s = registers_->CheckUnit(unit); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(registers_->CheckUnit(unit));
   }
   return unit.site_id();
 }
@@ -163,7 +175,8 @@ absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
   if (r.name().empty() || CodePoints(r.name()) > 100 || HasControl(r.name())) {
     return absl::InvalidArgumentError("name is required (1 to 100 characters)");
   }
-  if (r.phones().empty()) return absl::InvalidArgumentError("at least one phone number is required");
+  if (r.phones().empty())
+    return absl::InvalidArgumentError("at least one phone number is required");
   std::vector<std::string> phones;
   for (const std::string& raw : r.phones()) {
     auto p = NormalizePhone(raw, config_.phone_region);
@@ -180,23 +193,28 @@ absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
   if (r.language().empty()) {
     // The estate's own first language, else --default-language.
     auto reg = registers_ != nullptr ? registers_->Get(r.unit().site_id()) : nullptr;
-    r.set_language(reg && !reg->proto().languages().empty() ? reg->proto().languages(0) : config_.default_language);
+    r.set_language(reg && !reg->proto().languages().empty() ? reg->proto().languages(0)
+                                                            : config_.default_language);
   }
   if (!IsSupportedLanguage(r.language())) {
-    return absl::InvalidArgumentError(absl::StrCat("language '", r.language(), "' is not zh-Hant, zh-Hans or en"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("language '", r.language(), "' is not zh-Hant, zh-Hans or en"));
   }
   std::vector<std::string> tags;
   for (const std::string& raw : r.tags()) {
     std::string t = absl::AsciiStrToLower(Trim(raw));
     bool ok = !t.empty() && t.size() <= 32;
     for (char c : t) ok &= absl::ascii_isalnum(c) || c == '_' || c == '-';
-    if (!ok) return absl::InvalidArgumentError(absl::StrCat("tag '", raw, "' must be 1 to 32 of a-z, 0-9, '_', '-'"));
+    if (!ok)
+      return absl::InvalidArgumentError(
+          absl::StrCat("tag '", raw, "' must be 1 to 32 of a-z, 0-9, '_', '-'"));
     if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
   }
   if (tags.size() > kMaxTags) return absl::InvalidArgumentError("at most 16 tags");
   r.clear_tags();
   for (auto& t : tags) r.add_tags(std::move(t));
-  if (!v1::Channel_IsValid(r.preferred_channel())) return absl::InvalidArgumentError("unknown preferred_channel");
+  if (!v1::Channel_IsValid(r.preferred_channel()))
+    return absl::InvalidArgumentError("unknown preferred_channel");
   const v1::QuietHours& q = r.quiet_hours();
   if (!q.start().empty() || !q.end().empty()) {
     for (const std::string& t : {q.start(), q.end()}) {
@@ -210,7 +228,8 @@ absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
   std::set<int> seen;
   std::vector<v1::Channel> opted;
   for (int c : r.opted_out_channels()) {
-    if (c == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(c)) return absl::InvalidArgumentError("unknown channel in opted_out_channels");
+    if (c == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(c))
+      return absl::InvalidArgumentError("unknown channel in opted_out_channels");
     if (seen.insert(c).second) opted.push_back(static_cast<v1::Channel>(c));
   }
   r.clear_opted_out_channels();
@@ -220,14 +239,15 @@ absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
 
 // ------------------------------------------------------------------ residents
 
-ResidentLogic::ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config, RegisterCache* registers)
+ResidentLogic::ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config,
+                             RegisterCache* registers)
     : store_(store), clock_(clock), config_(std::move(config)), registers_(registers) {}
 
 absl::StatusOr<Resident> ResidentLogic::Create(Resident r) {
   if (r.identities_size() > 0) {
     return absl::InvalidArgumentError("identities are added with LinkIdentity or verification");
   }
-  if (absl::Status s = Normalize(r); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(Normalize(r));
   auto id = store_.ReserveId(r);
   if (!id.ok()) return id.status();
   r.set_id(*id);
@@ -235,7 +255,7 @@ absl::StatusOr<Resident> ResidentLogic::Create(Resident r) {
   r.set_version(1);
   *r.mutable_created_at() = ToTimestamp(clock_.Now());
   *r.mutable_updated_at() = r.created_at();
-  if (absl::Status s = store_.Insert(r); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(store_.Insert(r));
   return r;
 }
 
@@ -245,8 +265,14 @@ absl::StatusOr<Resident> ResidentLogic::Get(absl::string_view id) {
 }
 
 absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& req) {
-  static const std::set<std::string> kPaths = {"name", "phones", "unit", "role", "language", "tags",
-                                               "preferred_channel", "quiet_hours",
+  static const std::set<std::string> kPaths = {"name",
+                                               "phones",
+                                               "unit",
+                                               "role",
+                                               "language",
+                                               "tags",
+                                               "preferred_channel",
+                                               "quiet_hours",
                                                "opted_out_channels"};
   if (req.resident().id().empty()) return absl::InvalidArgumentError("resident.id is required");
   if (req.update_mask().paths().empty()) {
@@ -278,9 +304,9 @@ absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& 
       if (p == "quiet_hours") *next.mutable_quiet_hours() = in.quiet_hours();
       if (p == "opted_out_channels") *next.mutable_opted_out_channels() = in.opted_out_channels();
     }
-    bool moved = std::find(req.update_mask().paths().begin(), req.update_mask().paths().end(), "unit") !=
-                 req.update_mask().paths().end();
-    if (absl::Status s = Normalize(next, moved); !s.ok()) return s;
+    bool moved = std::find(req.update_mask().paths().begin(), req.update_mask().paths().end(),
+                           "unit") != req.update_mask().paths().end();
+    LOBBY_RETURN_IF_ERROR(Normalize(next, moved));
     if (next.unit().site_id() != cur->unit().site_id()) {
       return absl::FailedPreconditionError(
           "a resident cannot move to another estate: create them there and merge the records");
@@ -288,7 +314,7 @@ absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& 
     if (next.SerializeAsString() == cur->SerializeAsString()) return *cur;
     next.set_version(cur->version() + 1);
     *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-    if (absl::Status s = store_.Replace(*cur, next); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(store_.Replace(*cur, next));
     return next;
   });
 }
@@ -305,12 +331,13 @@ absl::StatusOr<v1::ListResidentsResponse> ResidentLogic::List(const v1::ListResi
     out.mutable_residents()->Swap(found->mutable_residents());
     return out;
   }
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
-  if ((!req.floor().empty() && req.building().empty()) || (!req.room().empty() && req.floor().empty())) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
+  if ((!req.floor().empty() && req.building().empty()) ||
+      (!req.room().empty() && req.floor().empty())) {
     return absl::InvalidArgumentError("narrow by building, then floor, then room");
   }
-  ResidentQuery q{req.site_id(), Trim(req.building()), Trim(req.floor()), Trim(req.room()),
-                  PageSize(req.page_size()), req.page_token()};
+  ResidentQuery q{req.site_id(),    Trim(req.building()),      Trim(req.floor()),
+                  Trim(req.room()), PageSize(req.page_size()), req.page_token()};
   auto page = store_.List(q);
   if (!page.ok()) return page.status();
   for (auto& r : page->residents) *out.add_residents() = std::move(r);
@@ -318,10 +345,11 @@ absl::StatusOr<v1::ListResidentsResponse> ResidentLogic::List(const v1::ListResi
   return out;
 }
 
-absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(const v1::ResolvePhoneRequest& req) {
+absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(
+    const v1::ResolvePhoneRequest& req) {
   if (req.phone().empty()) return absl::InvalidArgumentError("phone is required");
   if (!req.site_id().empty()) {
-    if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   }
   auto phone = NormalizePhone(req.phone(), config_.phone_region);
   if (!phone.ok()) return phone.status();
@@ -331,19 +359,23 @@ absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(const v1::R
   out.set_phone(*phone);
   for (auto& r : *found) {
     if (out.residents_size() == kMaxByPhone) break;
-    if (req.site_id().empty() || r.unit().site_id() == req.site_id()) *out.add_residents() = std::move(r);
+    if (req.site_id().empty() || r.unit().site_id() == req.site_id())
+      *out.add_residents() = std::move(r);
   }
   return out;
 }
 
-absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(const v1::ImportResidentsRequest& req) {
+absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
+    const v1::ImportResidentsRequest& req) {
   auto records = ParseCsv(req.csv());
   if (!records.ok()) return records.status();
-  if (records->empty()) return absl::InvalidArgumentError("the CSV is empty: a header row is required");
+  if (records->empty())
+    return absl::InvalidArgumentError("the CSV is empty: a header row is required");
   if (records->size() - 1 > kMaxImportRows) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxImportRows, " rows per import"));
   }
-  static const std::vector<std::string> kRequired = {"name", "phone", "site", "building", "floor", "room", "role"};
+  static const std::vector<std::string> kRequired = {"name",  "phone", "site", "building",
+                                                     "floor", "room",  "role"};
   std::map<std::string, size_t> col;
   const auto& header = (*records)[0].fields;
   for (size_t i = 0; i < header.size(); ++i) {
@@ -352,7 +384,8 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(const v1::Impo
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown column '", header[i], "' (name,phone,site,building,floor,room,role,language)"));
     }
-    if (!col.emplace(h, i).second) return absl::InvalidArgumentError(absl::StrCat("column '", h, "' appears twice"));
+    if (!col.emplace(h, i).second)
+      return absl::InvalidArgumentError(absl::StrCat("column '", h, "' appears twice"));
   }
   for (const auto& c : kRequired) {
     if (!col.count(c)) return absl::InvalidArgumentError(absl::StrCat("missing column '", c, "'"));
@@ -372,7 +405,8 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(const v1::Impo
       out.set_rejected(out.rejected() + 1);
     };
     if (rec.fields.size() != header.size()) {
-      reject(absl::InvalidArgumentError(absl::StrCat("expected ", header.size(), " fields, found ", rec.fields.size())));
+      reject(absl::InvalidArgumentError(
+          absl::StrCat("expected ", header.size(), " fields, found ", rec.fields.size())));
       continue;
     }
     Resident r;
@@ -447,8 +481,9 @@ absl::StatusOr<Resident> ResidentLogic::LinkOnce(const v1::LinkIdentityRequest& 
   auto owner = store_.FindIdentity(req.channel(), req.external_id());
   if (!owner.ok()) return owner.status();
   if (owner->has_value() && **owner != cur->id()) {
-    return absl::AlreadyExistsError(absl::StrCat(ChannelName(req.channel()), " identity is linked to resident ",
-                                                 **owner, "; unlink it first"));
+    return absl::AlreadyExistsError(absl::StrCat(ChannelName(req.channel()),
+                                                 " identity is linked to resident ", **owner,
+                                                 "; unlink it first"));
   }
   Resident next = *cur;
   v1::Identity* ident = nullptr;
@@ -465,33 +500,36 @@ absl::StatusOr<Resident> ResidentLogic::LinkOnce(const v1::LinkIdentityRequest& 
   if (next.SerializeAsString() == cur->SerializeAsString()) return *cur;
   next.set_version(cur->version() + 1);
   *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-  if (absl::Status s = store_.Replace(*cur, next); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(store_.Replace(*cur, next));
   return next;
 }
 
 absl::StatusOr<Resident> ResidentLogic::Link(const v1::LinkIdentityRequest& req) {
   if (req.resident_id().empty()) return absl::InvalidArgumentError("resident_id is required");
-  if (absl::Status s = ValidateIdentity(req.channel(), req.external_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   return RetryOnConflict(true, [&] { return LinkOnce(req); });
 }
 
-absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::Resolve(const v1::ResolveIdentityRequest& req) {
-  if (absl::Status s = ValidateIdentity(req.channel(), req.external_id()); !s.ok()) return s;
+absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::Resolve(
+    const v1::ResolveIdentityRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   auto r = store_.GetByIdentity(req.channel(), req.external_id());
   if (absl::IsNotFound(r.status())) {
-    return absl::NotFoundError(absl::StrCat("no resident is linked to this ", ChannelName(req.channel()), " identity"));
+    return absl::NotFoundError(
+        absl::StrCat("no resident is linked to this ", ChannelName(req.channel()), " identity"));
   }
   if (!r.ok()) return r.status();
   v1::ResolveIdentityResponse out;
   for (const auto& i : r->identities()) {
-    if (i.channel() == req.channel() && i.external_id() == req.external_id()) *out.mutable_identity() = i;
+    if (i.channel() == req.channel() && i.external_id() == req.external_id())
+      *out.mutable_identity() = i;
   }
   *out.mutable_resident() = *std::move(r);
   return out;
 }
 
 absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& req) {
-  if (absl::Status s = ValidateIdentity(req.channel(), req.external_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   return RetryOnConflict(true, [&]() -> absl::StatusOr<Resident> {
     auto owner = store_.FindIdentity(req.channel(), req.external_id());
     if (!owner.ok()) return owner.status();
@@ -501,11 +539,12 @@ absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& 
     Resident next = *cur;
     next.clear_identities();
     for (const auto& i : cur->identities()) {
-      if (i.channel() != req.channel() || i.external_id() != req.external_id()) *next.add_identities() = i;
+      if (i.channel() != req.channel() || i.external_id() != req.external_id())
+        *next.add_identities() = i;
     }
     next.set_version(cur->version() + 1);
     *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-    if (absl::Status s = store_.Replace(*cur, next); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(store_.Replace(*cur, next));
     return next;
   });
 }
@@ -514,14 +553,15 @@ absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& 
 
 absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
     const v1::StartVerificationRequest& req) {
-  if (absl::Status s = ValidateIdentity(req.channel(), req.external_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   auto phone = NormalizePhone(req.phone(), config_.phone_region);
   if (!phone.ok()) return phone.status();
   v1::Unit unit = req.unit();
   if (auto s = NormalizeUnit(unit); !s.ok()) return s.status();
   // Counted before the lookup, so guessing phone/unit pairs is as limited as asking for codes.
-  for (const std::string& key : {absl::StrCat("verify:phone:", *phone),
-                                 absl::StrCat("verify:ident:", ChannelName(req.channel()), ":", req.external_id())}) {
+  for (const std::string& key :
+       {absl::StrCat("verify:phone:", *phone),
+        absl::StrCat("verify:ident:", ChannelName(req.channel()), ":", req.external_id())}) {
     auto n = store_.CountInWindow(key, absl::Hours(1));
     if (!n.ok()) return n.status();
     if (*n > config_.verifications_per_hour) {
@@ -532,13 +572,15 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
   if (!resident_id.ok()) return resident_id.status();
   if (!resident_id->has_value()) {
     return absl::NotFoundError(
-        "no resident with that phone number is registered at that unit; the management office can add you");
+        "no resident with that phone number is registered at that unit; the management office can "
+        "add you");
   }
   auto owner = store_.FindIdentity(req.channel(), req.external_id());
   if (!owner.ok()) return owner.status();
   if (owner->has_value() && **owner != **resident_id) {
-    return absl::AlreadyExistsError(absl::StrCat("this ", ChannelName(req.channel()),
-                                                 " identity is linked to another resident; unlink it first"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("this ", ChannelName(req.channel()),
+                     " identity is linked to another resident; unlink it first"));
   }
   auto resident = store_.Get(**resident_id);
   if (!resident.ok()) return resident.status();
@@ -563,9 +605,11 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
                        {"text", VerificationText(resident->language(), code, minutes)},
                        {"code", code},  // SMS templates (Aliyun) take the code apart
                        {"idempotency_key", absl::StrCat("verify:", v.id)}};
-  if (absl::Status s = store_.SaveVerification(v, queue::OutboundStream("sms"), sms); !s.ok()) return s;
-  log::Get("residents")->info("event=verification_started resident={} phone={} channel={}", resident->id(),
-                              log::MaskPhone(*phone), ChannelName(req.channel()));
+  if (absl::Status s = store_.SaveVerification(v, queue::OutboundStream("sms"), sms); !s.ok())
+    return s;
+  log::Get("residents")
+      ->info("event=verification_started resident={} phone={} channel={}", resident->id(),
+             log::MaskPhone(*phone), ChannelName(req.channel()));
   v1::StartVerificationResponse out;
   out.set_verification_id(v.id);
   *out.mutable_expires_at() = ToTimestamp(v.expires_at);
@@ -576,9 +620,11 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
 
 absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::ConfirmVerification(
     const v1::ConfirmVerificationRequest& req) {
-  if (req.verification_id().empty()) return absl::InvalidArgumentError("verification_id is required");
+  if (req.verification_id().empty())
+    return absl::InvalidArgumentError("verification_id is required");
   std::string code = Trim(req.code());
-  if (code.size() != 6 || !std::all_of(code.begin(), code.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+  if (code.size() != 6 ||
+      !std::all_of(code.begin(), code.end(), [](char c) { return absl::ascii_isdigit(c); })) {
     return absl::InvalidArgumentError("the code is 6 digits");
   }
   auto v = store_.GetVerification(req.verification_id());
@@ -594,7 +640,8 @@ absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::ConfirmVerification(
     return absl::ResourceExhaustedError("too many wrong codes; ask for a new one");
   }
   std::string got = CodeHash(v->id, code);
-  if (got.size() != v->code_hash.size() || CRYPTO_memcmp(got.data(), v->code_hash.data(), got.size()) != 0) {
+  if (got.size() != v->code_hash.size() ||
+      CRYPTO_memcmp(got.data(), v->code_hash.data(), got.size()) != 0) {
     int left = config_.code_attempts - static_cast<int>(*attempts);
     if (left <= 0) {
       (void)store_.DeleteVerification(v->id);
@@ -624,14 +671,16 @@ absl::StatusOr<Resident> ResidentLogic::Merge(const v1::MergeResidentsRequest& r
   if (req.survivor_id().empty() || req.merged_id().empty()) {
     return absl::InvalidArgumentError("survivor_id and merged_id are required");
   }
-  if (req.survivor_id() == req.merged_id()) return absl::InvalidArgumentError("a resident cannot be merged into itself");
+  if (req.survivor_id() == req.merged_id())
+    return absl::InvalidArgumentError("a resident cannot be merged into itself");
   auto result = RetryOnConflict(true, [&]() -> absl::StatusOr<Resident> {
     auto survivor = store_.Get(req.survivor_id());
     if (!survivor.ok()) return survivor.status();
     auto merged = store_.Get(req.merged_id());
     if (!merged.ok()) return merged.status();
     if (merged->id() == survivor->id()) {
-      return absl::FailedPreconditionError(absl::StrCat(req.merged_id(), " is already merged into ", survivor->id()));
+      return absl::FailedPreconditionError(
+          absl::StrCat(req.merged_id(), " is already merged into ", survivor->id()));
     }
     if (merged->unit().site_id() != survivor->unit().site_id()) {
       return absl::FailedPreconditionError("residents of different estates cannot be merged");
@@ -641,17 +690,19 @@ absl::StatusOr<Resident> ResidentLogic::Merge(const v1::MergeResidentsRequest& r
       if (std::find(list->begin(), list->end(), value) == list->end()) *list->Add() = value;
     };
     for (const auto& p : merged->phones()) add_unique(next.mutable_phones(), p);
-    if (next.phones_size() > kMaxPhones) return absl::FailedPreconditionError("together they have more than 5 phone numbers");
+    if (next.phones_size() > kMaxPhones)
+      return absl::FailedPreconditionError("together they have more than 5 phone numbers");
     for (const auto& t : merged->tags()) add_unique(next.mutable_tags(), t);
     for (const auto& i : merged->identities()) *next.add_identities() = i;
     next.add_merged_ids(merged->id());
     for (const auto& m : merged->merged_ids()) next.add_merged_ids(m);
     next.set_version(survivor->version() + 1);
     *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-    if (absl::Status s = store_.Merge(*survivor, next, *merged); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(store_.Merge(*survivor, next, *merged));
     return next;
   });
-  if (result.ok()) Note(*result, absl::StrCat("merged ", req.merged_id(), " into this resident"), "", "");
+  if (result.ok())
+    Note(*result, absl::StrCat("merged ", req.merged_id(), " into this resident"), "", "");
   return result;
 }
 
@@ -661,12 +712,13 @@ std::string ResidentLogic::NewEntryId() const {
   return absl::StrFormat("%013d-%s", absl::ToUnixMillis(clock_.Now()), RandomHex(4));
 }
 
-absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(const v1::ListTimelineRequest& req,
-                                                                    bool sees_anonymous) {
+absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(
+    const v1::ListTimelineRequest& req, bool sees_anonymous) {
   if (req.resident_id().empty()) return absl::InvalidArgumentError("resident_id is required");
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   const std::string& token = req.page_token();
-  if (!token.empty() && (token.size() != 22 || token[13] != '-')) return absl::InvalidArgumentError("bad page_token");
+  if (!token.empty() && (token.size() != 22 || token[13] != '-'))
+    return absl::InvalidArgumentError("bad page_token");
   auto r = store_.Get(req.resident_id());
   if (!r.ok()) return r.status();
   auto page = store_.ListTimeline(*r, PageSize(req.page_size()), token);
@@ -685,20 +737,24 @@ absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(const v1::L
   return out;
 }
 
-absl::StatusOr<v1::TimelineEntry> ResidentLogic::AppendTimeline(const v1::AppendTimelineRequest& req) {
+absl::StatusOr<v1::TimelineEntry> ResidentLogic::AppendTimeline(
+    const v1::AppendTimelineRequest& req) {
   if (req.resident_id().empty()) return absl::InvalidArgumentError("resident_id is required");
   v1::TimelineEntry e = req.entry();
-  if (e.kind() == v1::TimelineEntry::KIND_UNSPECIFIED || !v1::TimelineEntry::Kind_IsValid(e.kind())) {
+  if (e.kind() == v1::TimelineEntry::KIND_UNSPECIFIED ||
+      !v1::TimelineEntry::Kind_IsValid(e.kind())) {
     return absl::InvalidArgumentError("entry.kind is required");
   }
-  if (e.text().size() > 8000) return absl::InvalidArgumentError("entry.text is longer than 8000 bytes");
+  if (e.text().size() > 8000)
+    return absl::InvalidArgumentError("entry.text is longer than 8000 bytes");
   if (e.attributes_size() > 32) return absl::InvalidArgumentError("at most 32 attributes");
-  if (req.idempotency_key().size() > 200) return absl::InvalidArgumentError("idempotency_key is longer than 200 bytes");
+  if (req.idempotency_key().size() > 200)
+    return absl::InvalidArgumentError("idempotency_key is longer than 200 bytes");
   auto r = store_.Get(req.resident_id());
   if (!r.ok()) return r.status();
   e.set_id(NewEntryId());
   if (!e.has_at()) *e.mutable_at() = ToTimestamp(clock_.Now());
-  if (absl::Status s = store_.AppendTimeline(*r, e, req.idempotency_key()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(store_.AppendTimeline(*r, e, req.idempotency_key()));
   return e;
 }
 
@@ -713,8 +769,8 @@ std::string PersonOf(const v1::CallbackTask& t) {
 }
 }  // namespace
 
-void ResidentLogic::Note(const v1::Resident& resident, const std::string& text, const std::string& ticket,
-                         const std::string& key) {
+void ResidentLogic::Note(const v1::Resident& resident, const std::string& text,
+                         const std::string& ticket, const std::string& key) {
   v1::TimelineEntry note;
   note.set_id(NewEntryId());
   *note.mutable_at() = ToTimestamp(clock_.Now());
@@ -724,18 +780,23 @@ void ResidentLogic::Note(const v1::Resident& resident, const std::string& text, 
   note.set_ticket_id(ticket);
   absl::Status s = store_.AppendTimeline(resident, note, key);
   if (!s.ok() && !absl::IsAlreadyExists(s)) {
-    log::Get("residents")->warn("event=timeline_note_failed resident={} error=\"{}\"", resident.id(), s.message());
+    log::Get("residents")
+        ->warn("event=timeline_note_failed resident={} error=\"{}\"", resident.id(), s.message());
   }
 }
 
-absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(const v1::RequestCallbackRequest& req) {
+absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(
+    const v1::RequestCallbackRequest& req) {
   v1::CallbackTask t = req.task();
   if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
-  if (req.idempotency_key().size() > 200) return absl::InvalidArgumentError("idempotency_key is longer than 200 bytes");
-  if (t.reason().empty() || t.reason().size() > 64) return absl::InvalidArgumentError("reason is required, at most 64 bytes");
+  if (req.idempotency_key().size() > 200)
+    return absl::InvalidArgumentError("idempotency_key is longer than 200 bytes");
+  if (t.reason().empty() || t.reason().size() > 64)
+    return absl::InvalidArgumentError("reason is required, at most 64 bytes");
   if (t.text().size() > 2000) t.set_text(t.text().substr(0, 2000));
   if (t.done() || t.has_done_at() || !t.done_by().empty() || !t.outcome().empty()) {
-    return absl::InvalidArgumentError("done, done_at, done_by and outcome are set when the desk completes it");
+    return absl::InvalidArgumentError(
+        "done, done_at, done_by and outcome are set when the desk completes it");
   }
   if (!t.phone().empty()) {
     auto phone = NormalizePhone(t.phone(), config_.phone_region);
@@ -743,7 +804,7 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(const v1::Reques
     t.set_phone(*phone);
   }
   if (!t.external_id().empty()) {
-    if (absl::Status s = ValidateIdentity(t.channel(), t.external_id()); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ValidateIdentity(t.channel(), t.external_id()));
   }
   // Known through the chat identity: it is that resident's task.
   std::optional<Resident> resident;
@@ -772,27 +833,33 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(const v1::Reques
     if (t.phone().empty() && resident->phones_size() > 0) t.set_phone(resident->phones(0));
     if (t.language().empty()) t.set_language(resident->language());
   } else if (t.phone().empty() && t.external_id().empty()) {
-    return absl::InvalidArgumentError("whom to call back: resident_id, phone, or channel and external_id");
+    return absl::InvalidArgumentError(
+        "whom to call back: resident_id, phone, or channel and external_id");
   }
-  if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(t.site_id()));
   if (t.language().empty()) t.set_language(config_.default_language);
-  if (!IsSupportedLanguage(t.language())) return absl::InvalidArgumentError("language is zh-Hant, zh-Hans or en");
+  if (!IsSupportedLanguage(t.language()))
+    return absl::InvalidArgumentError("language is zh-Hant, zh-Hans or en");
   *t.mutable_created_at() = ToTimestamp(clock_.Now());
   t.set_requests(1);
   auto saved = store_.SaveCallback(t, PersonOf(t), req.idempotency_key());
   if (!saved.ok()) return saved.status();
   if (saved->second) {
     t.set_id(saved->first);
-    log::Get("residents")->info("event=callback_requested id={} site={} resident={} reason={}", t.id(), t.site_id(),
-                                t.resident_id(), t.reason());
-    if (resident) Note(*resident, absl::StrCat("callback requested (", t.reason(), "): ", t.id()), t.ticket_id(), "callback:" + t.id());
+    log::Get("residents")
+        ->info("event=callback_requested id={} site={} resident={} reason={}", t.id(), t.site_id(),
+               t.resident_id(), t.reason());
+    if (resident)
+      Note(*resident, absl::StrCat("callback requested (", t.reason(), "): ", t.id()),
+           t.ticket_id(), "callback:" + t.id());
     return t;
   }
   return store_.GetCallback(saved->first);
 }
 
-absl::StatusOr<v1::ListCallbacksResponse> ResidentLogic::ListCallbacks(const v1::ListCallbacksRequest& req) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+absl::StatusOr<v1::ListCallbacksResponse> ResidentLogic::ListCallbacks(
+    const v1::ListCallbacksRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   auto tasks = store_.ListCallbacks(req.site_id(), req.include_done(), PageSize(req.page_size()));
   if (!tasks.ok()) return tasks.status();
@@ -801,22 +868,26 @@ absl::StatusOr<v1::ListCallbacksResponse> ResidentLogic::ListCallbacks(const v1:
   return out;
 }
 
-absl::StatusOr<v1::CallbackTask> ResidentLogic::CompleteCallback(const v1::CompleteCallbackRequest& req,
-                                                                  const std::string& actor) {
+absl::StatusOr<v1::CallbackTask> ResidentLogic::CompleteCallback(
+    const v1::CompleteCallbackRequest& req, const std::string& actor) {
   if (req.id().empty()) return absl::InvalidArgumentError("id is required");
   std::string outcome(absl::StripAsciiWhitespace(req.outcome()));
-  if (outcome.empty() || outcome.size() > 2000) return absl::InvalidArgumentError("outcome is required, at most 2000 bytes");
+  if (outcome.empty() || outcome.size() > 2000)
+    return absl::InvalidArgumentError("outcome is required, at most 2000 bytes");
   auto t = store_.GetCallback(req.id());
   if (!t.ok()) return t.status();
-  if (t->done()) return absl::FailedPreconditionError(absl::StrCat(t->id(), " was completed by ", t->done_by()));
+  if (t->done())
+    return absl::FailedPreconditionError(absl::StrCat(t->id(), " was completed by ", t->done_by()));
   t->set_done(true);
   *t->mutable_done_at() = ToTimestamp(clock_.Now());
   t->set_done_by(actor);
   t->set_outcome(outcome);
-  if (absl::Status s = store_.FinishCallback(*t, PersonOf(*t)); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(store_.FinishCallback(*t, PersonOf(*t)));
   if (!t->resident_id().empty()) {
     auto r = store_.Get(t->resident_id());
-    if (r.ok()) Note(*r, absl::StrCat("called back by ", actor, " (", t->id(), "): ", outcome), t->ticket_id(), "callback_done:" + t->id());
+    if (r.ok())
+      Note(*r, absl::StrCat("called back by ", actor, " (", t->id(), "): ", outcome),
+           t->ticket_id(), "callback_done:" + t->id());
   }
   return *t;
 }
@@ -826,8 +897,9 @@ absl::Status ResidentLogic::HandleTicketEvent(const queue::Entry& event) {
   if (resident_id.empty()) return absl::OkStatus();  // not about a known resident
   auto r = store_.Get(resident_id);
   if (absl::IsNotFound(r.status())) {
-    log::Get("residents")->warn("event=timeline_skip reason=unknown_resident resident={} entry={}",
-                                resident_id, event.id);
+    log::Get("residents")
+        ->warn("event=timeline_skip reason=unknown_resident resident={} entry={}", resident_id,
+               event.id);
     return absl::OkStatus();
   }
   if (!r.ok()) return r.status();
@@ -844,7 +916,8 @@ absl::Status ResidentLogic::HandleTicketEvent(const queue::Entry& event) {
   if (!event.Get("note").empty()) absl::StrAppend(&text, ": ", event.Get("note"));
   e.set_text(text);
   (*e.mutable_attributes())["event_id"] = event.id;
-  if (event.Get("kind") == "complaint") (*e.mutable_attributes())[kComplaintAnonymous] = event.Get("anonymous") == "1" ? "1" : "0";
+  if (event.Get("kind") == "complaint")
+    (*e.mutable_attributes())[kComplaintAnonymous] = event.Get("anonymous") == "1" ? "1" : "0";
   absl::Status s = store_.AppendTimeline(*r, e, absl::StrCat("ev:", event.id));
   return absl::IsAlreadyExists(s) ? absl::OkStatus() : s;
 }

@@ -7,20 +7,19 @@
 #include "absl/time/time.h"
 #include "lobby/v1/residents.pb.h"
 #include "services/common/clock.h"
-#include "services/common/estate_register.h"
 #include "services/common/config.h"
+#include "services/common/estate_register.h"
 #include "services/common/queue.h"
 #include "services/residents/resident_store.h"
 
 namespace lobby::residents {
 
 struct ResidentsConfig {
-  std::string phone_region = "HK";      // numbers without +country code are read here
+  std::string phone_region = "HK";  // numbers without +country code are read here
   std::string default_language = "zh-Hant";
   absl::Duration code_ttl = absl::Minutes(10);
-  int code_attempts = 5;                // wrong codes before a verification is void
-  int verifications_per_hour = 5;       // per phone number and per channel identity
-  std::string dispatch_addr;            // DispatchService, for the estates' registers ("": this process)
+  int code_attempts = 5;           // wrong codes before a verification is void
+  int verifications_per_hour = 5;  // per phone number and per channel identity
 
   static void Declare(config::Settings& s);
   static absl::StatusOr<ResidentsConfig> From(const config::Settings& s);
@@ -33,7 +32,8 @@ struct ResidentsConfig {
 class ResidentLogic {
  public:
   /// `registers` (may be null: no checks) holds the estates' registers units are checked against.
-  ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config, RegisterCache* registers = nullptr);
+  ResidentLogic(ResidentStore& store, const Clock& clock, ResidentsConfig config,
+                RegisterCache* registers = nullptr);
 
   absl::StatusOr<v1::Resident> Create(v1::Resident resident);
   absl::StatusOr<v1::Resident> Get(absl::string_view id);
@@ -51,7 +51,8 @@ class ResidentLogic {
   absl::StatusOr<v1::ResolveIdentityResponse> ConfirmVerification(
       const v1::ConfirmVerificationRequest& request);
   absl::StatusOr<v1::Resident> Merge(const v1::MergeResidentsRequest& request);
-  absl::StatusOr<v1::ListTimelineResponse> ListTimeline(const v1::ListTimelineRequest& request, bool sees_anonymous);
+  absl::StatusOr<v1::ListTimelineResponse> ListTimeline(const v1::ListTimelineRequest& request,
+                                                        bool sees_anonymous);
   absl::StatusOr<v1::TimelineEntry> AppendTimeline(const v1::AppendTimelineRequest& request);
 
   /// A callback task for the desk, filled in from the resident when known (name, primary phone,
@@ -59,7 +60,8 @@ class ResidentLogic {
   /// returns the open task, counted.
   absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request);
   absl::StatusOr<v1::ListCallbacksResponse> ListCallbacks(const v1::ListCallbacksRequest& request);
-  absl::StatusOr<v1::CallbackTask> CompleteCallback(const v1::CompleteCallbackRequest& request, const std::string& actor);
+  absl::StatusOr<v1::CallbackTask> CompleteCallback(const v1::CompleteCallbackRequest& request,
+                                                    const std::string& actor);
 
   /// The `timeline` consumer of lobby:q:tickets: a ticket event naming a resident is appended to
   /// their timeline once (the stream entry id is the idempotency key).
@@ -72,7 +74,8 @@ class ResidentLogic {
  private:
   absl::StatusOr<v1::Resident> LinkOnce(const v1::LinkIdentityRequest& request);
   std::string NewEntryId() const;
-  void Note(const v1::Resident& resident, const std::string& text, const std::string& ticket, const std::string& key);
+  void Note(const v1::Resident& resident, const std::string& text, const std::string& ticket,
+            const std::string& key);
   absl::StatusOr<std::string> NormalizeUnit(v1::Unit& unit, bool check_unit = true) const;
 
   ResidentStore& store_;

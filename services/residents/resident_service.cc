@@ -33,82 +33,100 @@ ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
 grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Create(req->resident()); }));
+  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Create(req->resident());
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::GetResident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetResidentRequest* req,
                                                            v1::Resident* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Get(req->id()); }));
+  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Get(req->id());
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::UpdateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::UpdateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, update_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Update(*req); }));
+  return ServeUnary(env_, update_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Update(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListResidents(grpc::CallbackServerContext* ctx,
                                                              const v1::ListResidentsRequest* req,
                                                              v1::ListResidentsResponse* resp) {
-  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.List(*req); }));
+  return ServeUnary(env_, list_, ctx,
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.List(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ImportResidents(
     grpc::CallbackServerContext* ctx, const v1::ImportResidentsRequest* req,
     v1::ImportResidentsResponse* resp) {
-  return ServeUnary(env_, import_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Import(*req); }));
+  return ServeUnary(env_, import_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Import(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::LinkIdentity(grpc::CallbackServerContext* ctx,
                                                             const v1::LinkIdentityRequest* req,
                                                             v1::Resident* resp) {
-  return ServeUnary(env_, link_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Link(*req); }));
+  return ServeUnary(env_, link_, ctx,
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.Link(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
     grpc::CallbackServerContext* ctx, const v1::ResolveIdentityRequest* req,
     v1::ResolveIdentityResponse* resp) {
-  return ServeUnary(env_, resolve_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Resolve(*req); }));
+  return ServeUnary(env_, resolve_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Resolve(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolvePhone(grpc::CallbackServerContext* ctx,
                                                             const v1::ResolvePhoneRequest* req,
                                                             v1::ResolvePhoneResponse* resp) {
-  return ServeUnary(env_, resolve_phone_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ResolvePhone(*req); }));
+  return ServeUnary(env_, resolve_phone_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.ResolvePhone(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServerContext* ctx,
                                                               const v1::UnlinkIdentityRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, unlink_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Unlink(*req); }));
+  return ServeUnary(env_, unlink_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.Unlink(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::StartVerification(
     grpc::CallbackServerContext* ctx, const v1::StartVerificationRequest* req,
     v1::StartVerificationResponse* resp) {
-  return ServeUnary(env_, start_verification_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.StartVerification(*req); }));
+  return ServeUnary(env_, start_verification_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.StartVerification(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ConfirmVerification(
     grpc::CallbackServerContext* ctx, const v1::ConfirmVerificationRequest* req,
     v1::ResolveIdentityResponse* resp) {
-  return ServeUnary(env_, confirm_verification_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.ConfirmVerification(*req); }));
+  return ServeUnary(
+      env_, confirm_verification_, ctx,
+      Into(resp, [this, req](const auth::Principal&) { return logic_.ConfirmVerification(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::MergeResidents(grpc::CallbackServerContext* ctx,
                                                               const v1::MergeResidentsRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, merge_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.Merge(*req); }));
+  return ServeUnary(env_, merge_, ctx,
+                    Into(resp, [this, req](const auth::Principal&) { return logic_.Merge(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServerContext* ctx,
                                                             const v1::ListTimelineRequest* req,
                                                             v1::ListTimelineResponse* resp) {
-  return ServeUnary(env_, list_timeline_, ctx,
-                    Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, list_timeline_, ctx, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.ListTimeline(*req, auth::IsSupervisor(p.role));
                     }));
 }
@@ -116,26 +134,34 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServer
 grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServerContext* ctx,
                                                               const v1::AppendTimelineRequest* req,
                                                               v1::TimelineEntry* resp) {
-  return ServeUnary(env_, append_timeline_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.AppendTimeline(*req); }));
+  return ServeUnary(env_, append_timeline_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.AppendTimeline(*req);
+                    }));
 }
 
-grpc::ServerUnaryReactor* ResidentServiceImpl::RequestCallback(grpc::CallbackServerContext* ctx,
-                                                               const v1::RequestCallbackRequest* req, v1::CallbackTask* resp) {
-  return ServeUnary(env_, request_callback_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.RequestCallback(*req); }));
+grpc::ServerUnaryReactor* ResidentServiceImpl::RequestCallback(
+    grpc::CallbackServerContext* ctx, const v1::RequestCallbackRequest* req,
+    v1::CallbackTask* resp) {
+  return ServeUnary(env_, request_callback_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.RequestCallback(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListCallbacks(grpc::CallbackServerContext* ctx,
                                                              const v1::ListCallbacksRequest* req,
                                                              v1::ListCallbacksResponse* resp) {
-  return ServeUnary(env_, list_callbacks_, ctx, Into(resp, [this, req](const auth::Principal&) { return logic_.ListCallbacks(*req); }));
+  return ServeUnary(env_, list_callbacks_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return logic_.ListCallbacks(*req);
+                    }));
 }
 
-grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(grpc::CallbackServerContext* ctx,
-                                                                const v1::CompleteCallbackRequest* req, v1::CallbackTask* resp) {
+grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
+    grpc::CallbackServerContext* ctx, const v1::CompleteCallbackRequest* req,
+    v1::CallbackTask* resp) {
   return ServeUnary(env_, complete_callback_, ctx,
-                    Into(resp, [this, req](const auth::Principal& p) { return logic_.CompleteCallback(*req, p.name); }));
+                    Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.CompleteCallback(*req, p.name);
+                    }));
 }
 
 }  // namespace lobby::residents

@@ -34,7 +34,8 @@ class ResidentServiceImpl final : public v1::ResidentService::CallbackService {
   grpc::ServerUnaryReactor* ResolveIdentity(grpc::CallbackServerContext* ctx,
                                             const v1::ResolveIdentityRequest* req,
                                             v1::ResolveIdentityResponse* resp) override;
-  grpc::ServerUnaryReactor* ResolvePhone(grpc::CallbackServerContext* ctx, const v1::ResolvePhoneRequest* req,
+  grpc::ServerUnaryReactor* ResolvePhone(grpc::CallbackServerContext* ctx,
+                                         const v1::ResolvePhoneRequest* req,
                                          v1::ResolvePhoneResponse* resp) override;
   grpc::ServerUnaryReactor* UnlinkIdentity(grpc::CallbackServerContext* ctx,
                                            const v1::UnlinkIdentityRequest* req,
@@ -54,19 +55,22 @@ class ResidentServiceImpl final : public v1::ResidentService::CallbackService {
   grpc::ServerUnaryReactor* AppendTimeline(grpc::CallbackServerContext* ctx,
                                            const v1::AppendTimelineRequest* req,
                                            v1::TimelineEntry* resp) override;
-  grpc::ServerUnaryReactor* RequestCallback(grpc::CallbackServerContext* ctx, const v1::RequestCallbackRequest* req,
+  grpc::ServerUnaryReactor* RequestCallback(grpc::CallbackServerContext* ctx,
+                                            const v1::RequestCallbackRequest* req,
                                             v1::CallbackTask* resp) override;
-  grpc::ServerUnaryReactor* ListCallbacks(grpc::CallbackServerContext* ctx, const v1::ListCallbacksRequest* req,
+  grpc::ServerUnaryReactor* ListCallbacks(grpc::CallbackServerContext* ctx,
+                                          const v1::ListCallbacksRequest* req,
                                           v1::ListCallbacksResponse* resp) override;
-  grpc::ServerUnaryReactor* CompleteCallback(grpc::CallbackServerContext* ctx, const v1::CompleteCallbackRequest* req,
+  grpc::ServerUnaryReactor* CompleteCallback(grpc::CallbackServerContext* ctx,
+                                             const v1::CompleteCallbackRequest* req,
                                              v1::CallbackTask* resp) override;
 
  private:
   ResidentLogic& logic_;
   RpcEnv env_;
-  RpcMethod create_, get_, update_, list_, import_, link_, resolve_, resolve_phone_, unlink_, start_verification_,
-      confirm_verification_, merge_, list_timeline_, append_timeline_, request_callback_, list_callbacks_,
-      complete_callback_;
+  RpcMethod create_, get_, update_, list_, import_, link_, resolve_, resolve_phone_, unlink_,
+      start_verification_, confirm_verification_, merge_, list_timeline_, append_timeline_,
+      request_callback_, list_callbacks_, complete_callback_;
 };
 
 }  // namespace lobby::residents

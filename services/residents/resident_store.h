@@ -72,15 +72,15 @@ class ResidentStore {
   virtual absl::Status Replace(const v1::Resident& before, const v1::Resident& after) = 0;
   /// Folds `merged` into the survivor: `survivor_after` replaces `survivor_before`, `merged`
   /// leaves every index and resolves to the survivor, timelines are joined.
-  virtual absl::Status Merge(const v1::Resident& survivor_before, const v1::Resident& survivor_after,
-                             const v1::Resident& merged) = 0;
+  virtual absl::Status Merge(const v1::Resident& survivor_before,
+                             const v1::Resident& survivor_after, const v1::Resident& merged) = 0;
   virtual absl::StatusOr<ResidentPage> List(const ResidentQuery& query) = 0;
   virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(absl::string_view e164) = 0;
   virtual absl::StatusOr<std::optional<std::string>> FindByPhoneUnit(absl::string_view e164,
                                                                      const v1::Unit& unit) = 0;
   /// The id of the resident an identity belongs to, if any.
-  virtual absl::StatusOr<std::optional<std::string>> FindIdentity(v1::Channel channel,
-                                                                  absl::string_view external_id) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> FindIdentity(
+      v1::Channel channel, absl::string_view external_id) = 0;
 
   /// Appends to the resident's timeline. With an idempotency key seen before, appends nothing
   /// and returns ALREADY_EXISTS. An entry with the attribute kComplaintAnonymous ("1" or "0")
@@ -102,15 +102,17 @@ class ResidentStore {
   /// count in the current window.
   virtual absl::StatusOr<int64_t> CountInWindow(absl::string_view key, absl::Duration window) = 0;
 
-  /// Stores `task` as open under a fresh id ("CB-10001"), unless the idempotency key was seen or `person` (on its site) has an
-  /// open task already: then that one is counted as asked again. Returns the id stored and
-  /// whether it is new.
-  virtual absl::StatusOr<std::pair<std::string, bool>> SaveCallback(const v1::CallbackTask& task, absl::string_view person,
-                                                                    absl::string_view idempotency_key) = 0;
+  /// Stores `task` as open under a fresh id ("CB-10001"), unless the idempotency key was seen or
+  /// `person` (on its site) has an open task already: then that one is counted as asked again.
+  /// Returns the id stored and whether it is new.
+  virtual absl::StatusOr<std::pair<std::string, bool>> SaveCallback(
+      const v1::CallbackTask& task, absl::string_view person,
+      absl::string_view idempotency_key) = 0;
   /// NOT_FOUND when unknown (done tasks are kept 30 days).
   virtual absl::StatusOr<v1::CallbackTask> GetCallback(absl::string_view id) = 0;
   /// The site's open tasks, oldest first, then (with `include_done`) done ones, newest first.
-  virtual absl::StatusOr<std::vector<v1::CallbackTask>> ListCallbacks(absl::string_view site, bool include_done,
+  virtual absl::StatusOr<std::vector<v1::CallbackTask>> ListCallbacks(absl::string_view site,
+                                                                      bool include_done,
                                                                       int limit) = 0;
   /// Replaces the open task by `done`; FAILED_PRECONDITION when it is done already.
   virtual absl::Status FinishCallback(const v1::CallbackTask& done, absl::string_view person) = 0;

@@ -24,7 +24,8 @@ absl::StatusOr<v1::Resident> GrpcClients::Get(absl::string_view id) {
   return resp;
 }
 
-absl::StatusOr<std::vector<v1::Resident>> GrpcClients::InBuilding(absl::string_view site, absl::string_view building) {
+absl::StatusOr<std::vector<v1::Resident>> GrpcClients::InBuilding(absl::string_view site,
+                                                                  absl::string_view building) {
   Connect();
   std::vector<v1::Resident> out;
   v1::ListResidentsRequest req;
@@ -52,19 +53,20 @@ absl::Status GrpcClients::Reopen(absl::string_view ticket, absl::string_view not
   v1::Ticket resp;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = ticket.rfind("C-", 0) == 0 ? complaints_->Transition(&ctx, req, &resp) : repairs_->Transition(&ctx, req, &resp);
+  grpc::Status s = ticket.rfind("C-", 0) == 0 ? complaints_->Transition(&ctx, req, &resp)
+                                              : repairs_->Transition(&ctx, req, &resp);
   return s.ok() ? absl::OkStatus() : FromGrpcStatus(s);
 }
 
 void Component::Declare(config::Settings& settings) {
-  settings.Declare("residents-addr", "", "ResidentService address, for surveys (default: this process)");
-  settings.Declare("repairs-addr", "", "RepairService address (default: this process)");
-  settings.Declare("complaints-addr", "", "ComplaintService address (default: this process)");
-  settings.Declare("surveys-tick", "1s", "how often surveys sends, reminds and expires what is due");
-  settings.Declare("surveys-parallel", "8", "ticket events surveys handles at once (events of one ticket stay in order)");
+  settings.Declare("surveys-tick", "1s",
+                   "how often surveys sends, reminds and expires what is due");
+  settings.Declare("surveys-parallel", "8",
+                   "ticket events surveys handles at once (events of one ticket stay in order)");
 }
 
-absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings, Runtime& runtime) {
+absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
+                                                             Runtime& runtime) {
   auto tick = settings.GetDuration("surveys-tick");
   if (!tick.ok()) return tick.status();
   auto c = std::unique_ptr<Component>(new Component(runtime, settings));
@@ -75,20 +77,21 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   // Redis commands share pipelined round trips.
   auto parallel = settings.GetInt("surveys-parallel", 1, 64);
   if (!parallel.ok()) return parallel.status();
-  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "surveys", .parallel = static_cast<int>(*parallel)},
+  runtime.AddConsumer({.stream = queue::kTicketsStream,
+                       .group = "surveys",
+                       .parallel = static_cast<int>(*parallel)},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
   runtime.AddLoop("surveys", *tick, [logic] {
-    if (auto n = logic->Tick(); !n.ok()) log::Get("surveys")->warn("event=tick_failed error=\"{}\"", n.status().message());
+    if (auto n = logic->Tick(); !n.ok())
+      log::Get("surveys")->warn("event=tick_failed error=\"{}\"", n.status().message());
   });
   return c;
 }
 
 Component::Component(Runtime& runtime, const config::Settings& settings)
     : store_(runtime.redis()),
-      clients_([&runtime, a = settings.Get("residents-addr")] { return a.empty() ? runtime.grpc().address() : a; },
-               [&runtime, a = settings.Get("repairs-addr")] { return a.empty() ? runtime.grpc().address() : a; },
-               [&runtime, a = settings.Get("complaints-addr")] { return a.empty() ? runtime.grpc().address() : a; },
-               runtime.service_token()),
+      clients_(runtime.AddressFn("residents"), runtime.AddressFn("repairs"),
+               runtime.AddressFn("complaints"), runtime.service_token()),
       logic_(store_, runtime.clock(), clients_, clients_),
       service_(logic_, runtime.rpc_env()) {}
 

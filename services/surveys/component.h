@@ -10,6 +10,7 @@
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
+#include "services/surveys/redis_survey_store.h"
 #include "services/surveys/survey_logic.h"
 #include "services/surveys/survey_service.h"
 
@@ -21,11 +22,14 @@ class GrpcClients final : public ResidentDirectory, public TicketReopener {
  public:
   using Addr = std::function<std::string()>;
   GrpcClients(Addr residents, Addr repairs, Addr complaints, std::string token)
-      : residents_addr_(std::move(residents)), repairs_addr_(std::move(repairs)),
-        complaints_addr_(std::move(complaints)), token_(std::move(token)) {}
+      : residents_addr_(std::move(residents)),
+        repairs_addr_(std::move(repairs)),
+        complaints_addr_(std::move(complaints)),
+        token_(std::move(token)) {}
 
   absl::StatusOr<v1::Resident> Get(absl::string_view id) override;
-  absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view site, absl::string_view building) override;
+  absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view site,
+                                                       absl::string_view building) override;
   absl::Status Reopen(absl::string_view ticket, absl::string_view note) override;
 
  private:
@@ -43,13 +47,14 @@ class GrpcClients final : public ResidentDirectory, public TicketReopener {
 class Component {
  public:
   static void Declare(config::Settings& settings);
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings, Runtime& runtime);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
+                                                           Runtime& runtime);
 
   SurveyLogic& logic() { return logic_; }
 
  private:
   Component(Runtime& runtime, const config::Settings& settings);
-  SurveyStore store_;
+  RedisSurveyStore store_;
   GrpcClients clients_;
   SurveyLogic logic_;
   SurveyServiceImpl service_;

@@ -75,10 +75,13 @@ namespace {
 // The dimensions' positions (building, team, member, category, channel).
 constexpr int kTeam = 1, kMember = 2;
 
-std::vector<Increment> ExpandWhere(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics,
-                                   bool team_rollups_only) {
-  std::string v[5] = {Clean(d.building), Clean(d.team), Clean(d.member), Clean(d.category), Clean(d.channel)};
-  auto wanted = [&](int i, int j) { return !team_rollups_only || i == kTeam || i == kMember || j == kTeam || j == kMember; };
+std::vector<Increment> ExpandWhere(const Dims& d, absl::Time at, const absl::TimeZone& tz,
+                                   const Metrics& metrics, bool team_rollups_only) {
+  std::string v[5] = {Clean(d.building), Clean(d.team), Clean(d.member), Clean(d.category),
+                      Clean(d.channel)};
+  auto wanted = [&](int i, int j) {
+    return !team_rollups_only || i == kTeam || i == kMember || j == kTeam || j == kMember;
+  };
   std::vector<std::pair<std::string, std::string>> rollups;
   if (!team_rollups_only) rollups.push_back({"all", ""});
   for (int i = 0; i < 5; ++i) {
@@ -86,14 +89,18 @@ std::vector<Increment> ExpandWhere(const Dims& d, absl::Time at, const absl::Tim
   }
   for (int i = 0; i < 5; ++i) {
     for (int j = i + 1; j < 5; ++j) {
-      if (wanted(i, j)) rollups.push_back({absl::StrCat(kShort[i], ".", kShort[j]), absl::StrCat(v[i], std::string(1, kSep), v[j])});
+      if (wanted(i, j))
+        rollups.push_back({absl::StrCat(kShort[i], ".", kShort[j]),
+                           absl::StrCat(v[i], std::string(1, kSep), v[j])});
     }
   }
   std::vector<Increment> out;
   for (v1::Period p : {v1::PERIOD_DAY, v1::PERIOD_WEEK, v1::PERIOD_MONTH}) {
     std::string period = PeriodKey(p, at, tz);
     for (const auto& [rollup, values] : rollups) {
-      for (const auto& [metric, delta] : metrics) out.push_back({absl::StrCat(period, ":", rollup), absl::StrCat(values, "|", metric), delta});
+      for (const auto& [metric, delta] : metrics)
+        out.push_back(
+            {absl::StrCat(period, ":", rollup), absl::StrCat(values, "|", metric), delta});
     }
   }
   return out;
@@ -101,19 +108,23 @@ std::vector<Increment> ExpandWhere(const Dims& d, absl::Time at, const absl::Tim
 
 }  // namespace
 
-std::vector<Increment> Expand(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics) {
+std::vector<Increment> Expand(const Dims& d, absl::Time at, const absl::TimeZone& tz,
+                              const Metrics& metrics) {
   return ExpandWhere(d, at, tz, metrics, false);
 }
 
-std::vector<Increment> ExpandTeamRollups(const Dims& d, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics) {
+std::vector<Increment> ExpandTeamRollups(const Dims& d, absl::Time at, const absl::TimeZone& tz,
+                                         const Metrics& metrics) {
   return ExpandWhere(d, at, tz, metrics, true);
 }
 
-absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& filter_value, const std::string& group_by) {
+absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& filter_value,
+                           const std::string& group_by) {
   int f = filter_dim.empty() ? -1 : DimIndex(filter_dim);
   int g = group_by.empty() ? -1 : DimIndex(group_by);
   if ((!filter_dim.empty() && f < 0) || (!group_by.empty() && g < 0)) {
-    return absl::InvalidArgumentError("dimensions are building, team, member, category and channel");
+    return absl::InvalidArgumentError(
+        "dimensions are building, team, member, category and channel");
   }
   Query q;
   q.filter_value = Clean(filter_value);
@@ -157,8 +168,10 @@ void Accumulate(const Query& q, const std::vector<std::pair<std::string, std::st
       last_group = &into[last_group_name];
     }
     auto it = last_group->find(metric);
-    if (it == last_group->end()) last_group->emplace(std::string(metric), n);
-    else it->second += n;
+    if (it == last_group->end())
+      last_group->emplace(std::string(metric), n);
+    else
+      it->second += n;
   }
 }
 
@@ -171,7 +184,9 @@ v1::Kpis ComputeKpis(const Totals& t, int64_t units) {
     auto it = t.find(k);
     return it == t.end() ? 0 : it->second;
   };
-  auto ratio = [](int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); };
+  auto ratio = [](int64_t a, int64_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  };
   v1::Kpis k;
   k.set_volume(get("volume"));
   k.set_surveys_sent(get("sent"));
@@ -183,9 +198,13 @@ v1::Kpis ComputeKpis(const Totals& t, int64_t units) {
   for (int s = 1; s <= 5; ++s) k.add_overall_distribution(get(absl::StrCat("overall_", s)));
   Histogram ack, arrive, resolve;
   for (const auto& [metric, n] : t) {
-    for (auto [name, h] : {std::pair<const char*, Histogram*>{"ack_h", &ack}, {"arrive_h", &arrive}, {"resolve_h", &resolve}}) {
+    for (auto [name, h] : {std::pair<const char*, Histogram*>{"ack_h", &ack},
+                           {"arrive_h", &arrive},
+                           {"resolve_h", &resolve}}) {
       int bucket;
-      if (metric.rfind(name, 0) == 0 && absl::SimpleAtoi(metric.substr(std::string(name).size()), &bucket)) h->Add(bucket, n);
+      if (metric.rfind(name, 0) == 0 &&
+          absl::SimpleAtoi(metric.substr(std::string(name).size()), &bucket))
+        h->Add(bucket, n);
     }
   }
   k.set_ack_p50_minutes(ack.Quantile(0.5) / 60);
@@ -198,10 +217,14 @@ v1::Kpis ComputeKpis(const Totals& t, int64_t units) {
   k.set_resolved(get("resolved"));
   k.set_reopen_rate(ratio(get("reopened"), get("resolved")));
   k.set_first_time_fix_rate(ratio(get("ftf"), get("resolved_first")));
-  k.set_volume_per_1000_units(units > 0 ? 1000.0 * static_cast<double>(get("volume")) / static_cast<double>(units) : 0);
+  k.set_volume_per_1000_units(
+      units > 0 ? 1000.0 * static_cast<double>(get("volume")) / static_cast<double>(units) : 0);
   k.set_follow_ups(get("follow_ups"));
   k.set_nps_responses(get("nps_n"));
-  k.set_nps(get("nps_n") == 0 ? 0 : 100.0 * static_cast<double>(get("nps_promoters") - get("nps_detractors")) / static_cast<double>(get("nps_n")));
+  k.set_nps(get("nps_n") == 0
+                ? 0
+                : 100.0 * static_cast<double>(get("nps_promoters") - get("nps_detractors")) /
+                      static_cast<double>(get("nps_n")));
   return k;
 }
 

@@ -25,15 +25,17 @@ struct Dims {
 /// (day 2026-11-27, building x category); periods d<YYYYMMDD>, w<YYYYMMDD of the Monday>,
 /// m<YYYYMM>.
 struct Increment {
-  std::string key;    // after "lobby:surveys:{SITE}:agg:"
+  std::string key;  // after "lobby:surveys:{SITE}:agg:"
   std::string field;
   int64_t delta;
 };
 using Metrics = std::vector<std::pair<std::string, int64_t>>;
-std::vector<Increment> Expand(const Dims& dims, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics);
+std::vector<Increment> Expand(const Dims& dims, absl::Time at, const absl::TimeZone& tz,
+                              const Metrics& metrics);
 /// Only the rollups that have the team or the member among their dimensions: to move a count
 /// from "no team yet" to the team a ticket was assigned to, leaving the other rollups alone.
-std::vector<Increment> ExpandTeamRollups(const Dims& dims, absl::Time at, const absl::TimeZone& tz, const Metrics& metrics);
+std::vector<Increment> ExpandTeamRollups(const Dims& dims, absl::Time at, const absl::TimeZone& tz,
+                                         const Metrics& metrics);
 
 /// The period key containing `at`, and the start of the period after it.
 std::string PeriodKey(v1::Period period, absl::Time at, const absl::TimeZone& tz);
@@ -48,7 +50,8 @@ struct Query {
   std::string filter_value;
   int group_pos = -1;
 };
-absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& filter_value, const std::string& group_by);
+absl::StatusOr<Query> Plan(const std::string& filter_dim, const std::string& filter_value,
+                           const std::string& group_by);
 
 /// Adds a hash's fields (as read) into `into`, per group, for the query.
 using Totals = std::map<std::string, int64_t, std::less<>>;  // metric -> value

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::surveys {
 namespace {
@@ -22,8 +23,9 @@ constexpr int64_t kMinute = 60 * 1000;
 int64_t Ms(absl::Time t) { return absl::ToUnixMillis(t); }
 
 Dims DimsOf(const queue::Entry& e) {
-  return Dims{std::string(e.Get("building")), std::string(e.Get("team")), std::string(e.Get("assignee")),
-              std::string(e.Get("category")), std::string(e.Get("channel"))};
+  return Dims{std::string(e.Get("building")), std::string(e.Get("team")),
+              std::string(e.Get("assignee")), std::string(e.Get("category")),
+              std::string(e.Get("channel"))};
 }
 
 Dims DimsOf(const v1::Survey& s) {
@@ -37,11 +39,14 @@ absl::TimeZone ZoneOf(const v1::SurveySettings& s) {
 }
 
 /// The end of the resident's quiet hours when `now` falls inside them.
-std::optional<absl::Time> QuietUntil(const v1::QuietHours& q, absl::Time now, const absl::TimeZone& tz) {
+std::optional<absl::Time> QuietUntil(const v1::QuietHours& q, absl::Time now,
+                                     const absl::TimeZone& tz) {
   int a, b;
   auto minutes = [](const std::string& hhmm, int* out) {
     int h, m;
-    if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) || !absl::SimpleAtoi(hhmm.substr(3), &m)) return false;
+    if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) ||
+        !absl::SimpleAtoi(hhmm.substr(3), &m))
+      return false;
     *out = h * 60 + m;
     return true;
   };
@@ -61,10 +66,14 @@ std::string Pick(absl::string_view language, const char* en, const char* hant, c
   return en;
 }
 
-bool Staff(auth::Role r) { return r != auth::Role::kAdapter && r != auth::Role::kManager && r != auth::Role::kAdmin; }
+bool Staff(auth::Role r) {
+  return r != auth::Role::kAdapter && r != auth::Role::kManager && r != auth::Role::kAdmin;
+}
 
 v1::Channel Outbound(v1::Channel c) {
-  return c == v1::CHANNEL_PHONE || c == v1::CHANNEL_COUNTER || c == v1::CHANNEL_UNSPECIFIED ? v1::CHANNEL_SMS : c;
+  return c == v1::CHANNEL_PHONE || c == v1::CHANNEL_COUNTER || c == v1::CHANNEL_UNSPECIFIED
+             ? v1::CHANNEL_SMS
+             : c;
 }
 
 }  // namespace
@@ -79,16 +88,27 @@ std::vector<v1::Question> Questions(absl::string_view kind, absl::string_view la
     return out;
   };
   if (kind == "nps") {
-    return {q("nps", "nps", Pick(lang, "How likely are you to recommend our estate management to a neighbour? (0-10)",
-                                 "您有多大可能向鄰居推薦我們的物業管理？(0-10)", "您有多大可能向邻居推荐我们的物业管理？(0-10)")),
-            q("comment", "text", Pick(lang, "Anything we should do better? (optional)", "有什麼我們可以做得更好？（可選）",
-                                      "有什么我们可以做得更好？（可选）"), true)};
+    return {
+        q("nps", "nps",
+          Pick(lang, "How likely are you to recommend our estate management to a neighbour? (0-10)",
+               "您有多大可能向鄰居推薦我們的物業管理？(0-10)",
+               "您有多大可能向邻居推荐我们的物业管理？(0-10)")),
+        q("comment", "text",
+          Pick(lang, "Anything we should do better? (optional)", "有什麼我們可以做得更好？（可選）",
+               "有什么我们可以做得更好？（可选）"),
+          true)};
   }
-  return {q("overall", "scale", Pick(lang, "Overall, how satisfied are you? (1-5)", "整體滿意度？(1-5)", "整体满意度？(1-5)")),
-          q("speed", "scale", Pick(lang, "How was the speed? (1-5)", "處理速度？(1-5)", "处理速度？(1-5)")),
-          q("attitude", "scale", Pick(lang, "How was our staff's attitude? (1-5)", "員工態度？(1-5)", "员工态度？(1-5)")),
-          q("fixed", "yes_no", Pick(lang, "Is the problem fixed?", "問題解決了嗎？", "问题解决了吗？")),
-          q("comment", "text", Pick(lang, "Anything else? (optional)", "其他意見？（可選）", "其他意见？（可选）"), true)};
+  return {
+      q("overall", "scale",
+        Pick(lang, "Overall, how satisfied are you? (1-5)", "整體滿意度？(1-5)",
+             "整体满意度？(1-5)")),
+      q("speed", "scale",
+        Pick(lang, "How was the speed? (1-5)", "處理速度？(1-5)", "处理速度？(1-5)")),
+      q("attitude", "scale",
+        Pick(lang, "How was our staff's attitude? (1-5)", "員工態度？(1-5)", "员工态度？(1-5)")),
+      q("fixed", "yes_no", Pick(lang, "Is the problem fixed?", "問題解決了嗎？", "问题解决了吗？")),
+      q("comment", "text",
+        Pick(lang, "Anything else? (optional)", "其他意見？（可選）", "其他意见？（可选）"), true)};
 }
 
 absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
@@ -107,25 +127,40 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
     YAML::Node root = YAML::Load(std::string(yaml));
     YAML::Node n = root["surveys"];
     if (!n || !n.IsMap()) return bad(root, "expected a 'surveys:' mapping");
-    static const std::set<std::string> kKeys = {"site", "time_zone", "delay", "remind_after", "expire_after", "low_score",
-                                                "follow_up_within", "follow_up_escalate_to", "units", "nps_sample"};
+    static const std::set<std::string> kKeys = {"site",
+                                                "time_zone",
+                                                "delay",
+                                                "remind_after",
+                                                "expire_after",
+                                                "low_score",
+                                                "follow_up_within",
+                                                "follow_up_escalate_to",
+                                                "units",
+                                                "nps_sample"};
     for (const auto& kv : n) {
-      if (!kKeys.count(kv.first.as<std::string>())) return bad(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
+      if (!kKeys.count(kv.first.as<std::string>()))
+        return bad(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
     }
     s.set_site_id(n["site"] ? n["site"].as<std::string>() : "");
-    if (absl::Status st = ValidateSiteId(s.site_id()); !st.ok()) return bad(n, std::string(st.message()));
+    if (absl::Status st = ValidateSiteId(s.site_id()); !st.ok())
+      return bad(n, std::string(st.message()));
     if (n["time_zone"]) s.set_time_zone(n["time_zone"].as<std::string>());
     absl::TimeZone tz;
-    if (!absl::LoadTimeZone(s.time_zone(), &tz)) return bad(n["time_zone"], "unknown time zone '" + s.time_zone() + "'");
+    if (!absl::LoadTimeZone(s.time_zone(), &tz))
+      return bad(n["time_zone"], "unknown time zone '" + s.time_zone() + "'");
     auto duration = [&](const char* key, int64_t* out, int64_t lo, int64_t hi) -> absl::Status {
       if (!n[key]) return absl::OkStatus();
       std::string v = n[key].as<std::string>();
       absl::Duration d;
       int days;
-      bool ok = (!v.empty() && v.back() == 'd' && absl::SimpleAtoi(v.substr(0, v.size() - 1), &days) && (d = absl::Hours(24) * days, true)) ||
-                absl::ParseDuration(v, &d);
+      bool ok =
+          (!v.empty() && v.back() == 'd' && absl::SimpleAtoi(v.substr(0, v.size() - 1), &days) &&
+           (d = absl::Hours(24) * days, true)) ||
+          absl::ParseDuration(v, &d);
       int64_t m = ok ? absl::ToInt64Minutes(d) : -1;
-      if (m < lo || m > hi) return bad(n[key], absl::StrCat(key, ": a duration from ", lo, " to ", hi, " minutes (\"2h\", \"7d\")"));
+      if (m < lo || m > hi)
+        return bad(n[key], absl::StrCat(key, ": a duration from ", lo, " to ", hi,
+                                        " minutes (\"2h\", \"7d\")"));
       *out = m;
       return absl::OkStatus();
     };
@@ -152,7 +187,8 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
       if (sample < 1 || sample > 1000) return bad(n["nps_sample"], "nps_sample is 1 to 1000");
       s.set_nps_sample(sample);
     }
-    if (n["follow_up_escalate_to"]) s.set_follow_up_escalate_to(n["follow_up_escalate_to"].as<std::string>());
+    if (n["follow_up_escalate_to"])
+      s.set_follow_up_escalate_to(n["follow_up_escalate_to"].as<std::string>());
     if (n["units"]) {
       if (!n["units"].IsMap()) return bad(n["units"], "units: {building: number of units}");
       for (const auto& kv : n["units"]) {
@@ -162,7 +198,8 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
       }
     }
   } catch (const YAML::Exception& ex) {
-    return absl::InvalidArgumentError(absl::StrCat("surveys line ", ex.mark.line + 1, ": ", ex.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("surveys line ", ex.mark.line + 1, ": ", ex.msg));
   }
   return s;
 }
@@ -171,7 +208,9 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::Settings(absl::string_view site)
   absl::Time now = clock_.Now();
   {
     std::lock_guard lock(settings_mu_);
-    if (auto it = settings_.find(site); it != settings_.end() && now - it->second.second < kSettingsTtl) return it->second.first;
+    if (auto it = settings_.find(site);
+        it != settings_.end() && now - it->second.second < kSettingsTtl)
+      return it->second.first;
   }
   auto s = store_.GetSettings(site);
   if (!s.ok()) return s.status();
@@ -188,11 +227,12 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::Settings(absl::string_view site)
   return out;
 }
 
-absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(const v1::ApplySurveySettingsRequest& req) {
+absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(
+    const v1::ApplySurveySettingsRequest& req) {
   auto s = ParseSettings(req.yaml());
   if (!s.ok()) return s.status();
   if (!req.dry_run()) {
-    if (absl::Status st = store_.PutSettings(*s); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(store_.PutSettings(*s));
     std::lock_guard lock(settings_mu_);
     settings_.erase(s->site_id());
   }
@@ -200,7 +240,7 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(const v1::ApplySur
 }
 
 absl::StatusOr<v1::SurveySettings> SurveyLogic::GetSettings(absl::string_view site) {
-  if (absl::Status s = ValidateSiteId(site); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(site));
   return Settings(site);
 }
 
@@ -211,14 +251,15 @@ absl::Status SurveyLogic::HandleEvent(const queue::Entry& e) {
   if (site.empty() || ticket.empty()) return absl::OkStatus();
   auto settings = Settings(site);
   if (!settings.ok()) return settings.status();
-  if (absl::Status s = CountTicketEvent(e, *settings); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CountTicketEvent(e, *settings));
   absl::string_view type = e.Get("type");
   if (type == "ticket.resolved") return ScheduleSurvey(e, *settings);
   if (type == "ticket.reopened" || type == "ticket.cancelled") return CancelSurvey(e);
   return absl::OkStatus();
 }
 
-absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e, const v1::SurveySettings& settings) {
+absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e,
+                                           const v1::SurveySettings& settings) {
   absl::string_view type = e.Get("type");
   std::string site(e.Get("site_id")), ticket(e.Get("ticket_id"));
   int64_t at = 0;
@@ -242,13 +283,15 @@ absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e, const v1::Surv
   // Volume is counted when a ticket is reported, before it has a team: the first assignment then
   // moves it, in the period it was reported, from "no team" to its team and member.
   std::vector<Increment> moved;
-  if ((type == "ticket.assigned" || type == "ticket.acknowledged") && !e.Get("team").empty() && !fact("team_counted") &&
-      created > 0) {
+  if ((type == "ticket.assigned" || type == "ticket.acknowledged") && !e.Get("team").empty() &&
+      !fact("team_counted") && created > 0) {
     Dims before = DimsOf(e);
     before.team.clear();
     before.member.clear();
-    moved = ExpandTeamRollups(before, absl::FromUnixMillis(created), ZoneOf(settings), {{"volume", -1}});
-    std::vector<Increment> to = ExpandTeamRollups(DimsOf(e), absl::FromUnixMillis(created), ZoneOf(settings), {{"volume", 1}});
+    moved = ExpandTeamRollups(before, absl::FromUnixMillis(created), ZoneOf(settings),
+                              {{"volume", -1}});
+    std::vector<Increment> to = ExpandTeamRollups(DimsOf(e), absl::FromUnixMillis(created),
+                                                  ZoneOf(settings), {{"volume", 1}});
     moved.insert(moved.end(), to.begin(), to.end());
     set.push_back({"team_counted", "1"});
   }
@@ -258,7 +301,7 @@ absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e, const v1::Surv
     if (!e.Get("team").empty()) set.push_back({"team_counted", "1"});
     if (!e.Get("unit").empty()) {
       std::string key = absl::StrCat(e.Get("unit"), "|", e.Get("category"));
-      if (absl::Status s = store_.NoteUnitFault(site, key, ticket, at); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(store_.NoteUnitFault(site, key, ticket, at));
     }
   } else if (type == "ticket.acknowledged" && !fact("acked") && since_created >= 0) {
     metrics.push_back({HistogramMetric("ack", since_created), 1});
@@ -295,13 +338,15 @@ absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e, const v1::Surv
     set.push_back({"breached", "1"});
   }
   if (metrics.empty() && set.empty()) return absl::OkStatus();
-  std::vector<Increment> counts = Expand(DimsOf(e), absl::FromUnixMillis(at), ZoneOf(settings), metrics);
+  std::vector<Increment> counts =
+      Expand(DimsOf(e), absl::FromUnixMillis(at), ZoneOf(settings), metrics);
   counts.insert(counts.end(), moved.begin(), moved.end());
   auto counted = store_.CountEvent(site, e.id, ticket, set, counts);
   return counted.status();
 }
 
-absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e, const v1::SurveySettings& settings) {
+absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e,
+                                         const v1::SurveySettings& settings) {
   std::string site(e.Get("site_id")), ticket(e.Get("ticket_id"));
   if (e.Get("resident_id").empty()) return absl::OkStatus();  // a guest: nobody to ask
   std::string id = "SV-" + ticket;
@@ -312,7 +357,8 @@ absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e, const v1::Survey
   absl::Time send = absl::FromUnixMillis(at) + absl::Minutes(settings.delay_minutes());
   v1::Survey s;
   if (cur->has_value()) {
-    if ((*cur)->status() != v1::SURVEY_STATUS_CANCELLED) return absl::OkStatus();  // one survey per ticket
+    if ((*cur)->status() != v1::SURVEY_STATUS_CANCELLED)
+      return absl::OkStatus();  // one survey per ticket
     s = **cur;
   } else {
     s.set_id(id);
@@ -333,7 +379,11 @@ absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e, const v1::Survey
   *s.mutable_send_at() = ToTimestamp(send);
   s.set_version(s.version() + 1);
   SurveyStore::Change c{.site = site, .survey = s, .due = {{"s:" + id, Ms(send)}}};
-  c.event = {{"v", "1"}, {"type", "survey.scheduled"}, {"survey_id", id}, {"ticket_id", ticket}, {"site_id", site}};
+  c.event = {{"v", "1"},
+             {"type", "survey.scheduled"},
+             {"survey_id", id},
+             {"ticket_id", ticket},
+             {"site_id", site}};
   absl::Status st = store_.Apply(c);
   return absl::IsAborted(st) ? absl::UnavailableError("survey changed meanwhile; try again") : st;
 }
@@ -365,14 +415,16 @@ absl::StatusOr<int> SurveyLogic::Tick() {
     for (const auto& member : *due) {
       ++n;
       if (absl::Status s = Due(site, member, *settings); !s.ok()) {
-        log::Get("surveys")->warn("event=due_failed site={} item={} error=\"{}\"", site, member, s.message());  // again in a minute
+        log::Get("surveys")->warn("event=due_failed site={} item={} error=\"{}\"", site, member,
+                                  s.message());  // again in a minute
       }
     }
   }
   return n;
 }
 
-absl::Status SurveyLogic::Due(const std::string& site, const std::string& member, const v1::SurveySettings& settings) {
+absl::Status SurveyLogic::Due(const std::string& site, const std::string& member,
+                              const v1::SurveySettings& settings) {
   size_t colon = member.find(':');
   std::string kind = member.substr(0, colon), id = member.substr(colon + 1);
   absl::Time now = clock_.Now();
@@ -386,8 +438,13 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
       t.set_escalated(true);
       t.set_version(t.version() + 1);
       c.follow_up = t;
-      c.event = {{"v", "1"}, {"type", "follow_up.overdue"}, {"follow_up_id", id}, {"ticket_id", t.ticket_id()},
-                 {"site_id", site}, {"team", t.team()}, {"notify", settings.follow_up_escalate_to()}};
+      c.event = {{"v", "1"},
+                 {"type", "follow_up.overdue"},
+                 {"follow_up_id", id},
+                 {"ticket_id", t.ticket_id()},
+                 {"site_id", site},
+                 {"team", t.team()},
+                 {"notify", settings.follow_up_escalate_to()}};
     }
     return store_.Apply(c);
   }
@@ -396,21 +453,28 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
   if (!cur->has_value()) return store_.Apply({.site = site, .undue = {member}});
   v1::Survey s = **cur;
   if (kind == "reopen") {
-    absl::Status r = tickets_.Reopen(s.ticket_id(), "survey: the resident says the problem is not fixed");
-    if (!r.ok() && !absl::IsFailedPrecondition(r) && !absl::IsNotFound(r)) return r;  // try again in a minute
-    if (!r.ok()) log::Get("surveys")->info("event=reopen_refused ticket={} reason=\"{}\"", s.ticket_id(), r.message());
+    absl::Status r =
+        tickets_.Reopen(s.ticket_id(), "survey: the resident says the problem is not fixed");
+    if (!r.ok() && !absl::IsFailedPrecondition(r) && !absl::IsNotFound(r))
+      return r;  // try again in a minute
+    if (!r.ok())
+      log::Get("surveys")->info("event=reopen_refused ticket={} reason=\"{}\"", s.ticket_id(),
+                                r.message());
     return store_.Apply({.site = site, .undue = {member}});
   }
   switch (s.status()) {
     case v1::SURVEY_STATUS_SCHEDULED:
       // Not yet (a claim that came round early, after a crash): back to its time.
-      if (now < FromTimestamp(s.send_at())) return store_.Apply({.site = site, .due = {{member, Ms(FromTimestamp(s.send_at()))}}});
+      if (now < FromTimestamp(s.send_at()))
+        return store_.Apply({.site = site, .due = {{member, Ms(FromTimestamp(s.send_at()))}}});
       return SendOrRemind(std::move(s), settings);
     case v1::SURVEY_STATUS_SENT: {
       absl::Time expires = FromTimestamp(s.expires_at());
       if (now >= expires) break;
-      absl::Time remind = FromTimestamp(s.sent_at()) + absl::Minutes(settings.remind_after_minutes());
-      if (settings.remind_after_minutes() == 0 || remind >= expires) return store_.Apply({.site = site, .due = {{member, Ms(expires)}}});
+      absl::Time remind =
+          FromTimestamp(s.sent_at()) + absl::Minutes(settings.remind_after_minutes());
+      if (settings.remind_after_minutes() == 0 || remind >= expires)
+        return store_.Apply({.site = site, .due = {{member, Ms(expires)}}});
       if (now < remind) return store_.Apply({.site = site, .due = {{member, Ms(remind)}}});
       return SendOrRemind(std::move(s), settings);
     }
@@ -419,11 +483,16 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
     default:
       return store_.Apply({.site = site, .undue = {member}});
   }
-  if (now < FromTimestamp(s.expires_at())) return store_.Apply({.site = site, .due = {{member, Ms(FromTimestamp(s.expires_at()))}}});
+  if (now < FromTimestamp(s.expires_at()))
+    return store_.Apply({.site = site, .due = {{member, Ms(FromTimestamp(s.expires_at()))}}});
   s.set_status(v1::SURVEY_STATUS_EXPIRED);
   s.set_version(s.version() + 1);
   SurveyStore::Change c{.site = site, .survey = s, .undue = {member}};
-  c.event = {{"v", "1"}, {"type", "survey.expired"}, {"survey_id", s.id()}, {"ticket_id", s.ticket_id()}, {"site_id", site}};
+  c.event = {{"v", "1"},
+             {"type", "survey.expired"},
+             {"survey_id", s.id()},
+             {"ticket_id", s.ticket_id()},
+             {"site_id", site}};
   return store_.Apply(c);
 }
 
@@ -443,8 +512,8 @@ absl::Status SurveyLogic::SendOrRemind(v1::Survey s, const v1::SurveySettings& s
   }
   v1::Channel channel = Outbound(s.channel());
   auto opted_out = [&](v1::Channel c) {
-    return std::find(resident->opted_out_channels().begin(), resident->opted_out_channels().end(), c) !=
-           resident->opted_out_channels().end();
+    return std::find(resident->opted_out_channels().begin(), resident->opted_out_channels().end(),
+                     c) != resident->opted_out_channels().end();
   };
   if (opted_out(channel)) channel = Outbound(resident->preferred_channel());
   bool first = s.status() == v1::SURVEY_STATUS_SCHEDULED;
@@ -465,7 +534,8 @@ absl::Status SurveyLogic::SendOrRemind(v1::Survey s, const v1::SurveySettings& s
     absl::Time remind = now + absl::Minutes(settings.remind_after_minutes());
     bool reminds = settings.remind_after_minutes() > 0 && remind < FromTimestamp(s.expires_at());
     c.due = {{member, Ms(reminds ? remind : FromTimestamp(s.expires_at()))}};
-    c.counts = Expand(DimsOf(s), now, ZoneOf(settings), {{s.kind() == "nps" ? "nps_sent" : "sent", 1}});
+    c.counts =
+        Expand(DimsOf(s), now, ZoneOf(settings), {{s.kind() == "nps" ? "nps_sent" : "sent", 1}});
   } else {
     s.set_status(v1::SURVEY_STATUS_REMINDED);
     *s.mutable_reminded_at() = ToTimestamp(now);
@@ -475,11 +545,15 @@ absl::Status SurveyLogic::SendOrRemind(v1::Survey s, const v1::SurveySettings& s
   c.survey = s;
   std::string intro =
       s.kind() == "nps"
-          ? Pick(lang, "Lobby: a quick question about our estate management.", "Lobby：想請您回答一條關於物業管理的問題。",
+          ? Pick(lang, "Lobby: a quick question about our estate management.",
+                 "Lobby：想請您回答一條關於物業管理的問題。",
                  "Lobby：想请您回答一个关于物业管理的问题。")
           : absl::StrCat(first ? "" : Pick(lang, "Reminder - ", "提提您：", "提醒您："),
-                         Pick(lang, "Lobby: your request ", "Lobby：您的報修／投訴 ", "Lobby：您的报修／投诉 "), s.ticket_id(),
-                         Pick(lang, " has been resolved. How did we do?", " 已處理完成，請為我們評分。", " 已处理完成，请为我们评分。"));
+                         Pick(lang, "Lobby: your request ", "Lobby：您的報修／投訴 ",
+                              "Lobby：您的报修／投诉 "),
+                         s.ticket_id(),
+                         Pick(lang, " has been resolved. How did we do?",
+                              " 已處理完成，請為我們評分。", " 已处理完成，请为我们评分。"));
   std::vector<std::string> ids;
   queue::Fields msg = {{"v", "1"},
                        {"kind", first ? "survey" : "survey_reminder"},
@@ -495,8 +569,11 @@ absl::Status SurveyLogic::SendOrRemind(v1::Survey s, const v1::SurveySettings& s
     msg.emplace_back("question." + q.id(), q.text());
   }
   msg.emplace_back("questions", absl::StrJoin(ids, ","));
-  c.event = {{"v", "1"}, {"type", first ? "survey.sent" : "survey.reminded"}, {"survey_id", s.id()},
-             {"ticket_id", s.ticket_id()}, {"site_id", s.site_id()}};
+  c.event = {{"v", "1"},
+             {"type", first ? "survey.sent" : "survey.reminded"},
+             {"survey_id", s.id()},
+             {"ticket_id", s.ticket_id()},
+             {"site_id", s.site_id()}};
   // The message to the resident goes out with the change, in the same script.
   c.messages.push_back({queue::OutboundStream(ChannelName(channel)), std::move(msg)});
   return store_.Apply(c);
@@ -504,8 +581,10 @@ absl::Status SurveyLogic::SendOrRemind(v1::Survey s, const v1::SurveySettings& s
 
 // ------------------------------------------------------------------ answers
 
-absl::StatusOr<v1::Survey> SurveyLogic::GetSurvey(const v1::GetSurveyRequest& req, const auth::Principal& viewer) {
-  std::string id = req.id().empty() ? (req.ticket_id().empty() ? "" : "SV-" + req.ticket_id()) : req.id();
+absl::StatusOr<v1::Survey> SurveyLogic::GetSurvey(const v1::GetSurveyRequest& req,
+                                                  const auth::Principal& viewer) {
+  std::string id =
+      req.id().empty() ? (req.ticket_id().empty() ? "" : "SV-" + req.ticket_id()) : req.id();
   if (id.empty()) return absl::InvalidArgumentError("id or ticket_id is required");
   auto site = store_.SiteOf(id);
   if (!site.ok()) return site.status();
@@ -517,9 +596,11 @@ absl::StatusOr<v1::Survey> SurveyLogic::GetSurvey(const v1::GetSurveyRequest& re
   return out;
 }
 
-absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseRequest& req, const auth::Principal& actor) {
+absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseRequest& req,
+                                                       const auth::Principal& actor) {
   const v1::SurveyAnswer& a = req.answer();
-  if (a.comment().size() > 1000) return absl::InvalidArgumentError("the comment is up to 1000 bytes");
+  if (a.comment().size() > 1000)
+    return absl::InvalidArgumentError("the comment is up to 1000 bytes");
   auto site = store_.SiteOf(req.survey_id());
   if (!site.ok()) return site.status();
   auto settings = Settings(*site);
@@ -527,21 +608,28 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto cur = store_.GetSurvey(*site, req.survey_id());
     if (!cur.ok()) return cur.status();
-    if (!cur->has_value()) return absl::NotFoundError(absl::StrCat("no survey '", req.survey_id(), "'"));
+    if (!cur->has_value())
+      return absl::NotFoundError(absl::StrCat("no survey '", req.survey_id(), "'"));
     v1::Survey s = **cur;
     bool nps = s.kind() == "nps";
-    if (nps ? (a.nps() < 0 || a.nps() > 10) : (a.overall() < 1 || a.overall() > 5 || a.speed() < 0 || a.speed() > 5 || a.attitude() < 0 || a.attitude() > 5)) {
-      return absl::InvalidArgumentError(nps ? "nps is 0 to 10" : "overall is 1 to 5; speed and attitude 1 to 5 when given");
+    if (nps ? (a.nps() < 0 || a.nps() > 10)
+            : (a.overall() < 1 || a.overall() > 5 || a.speed() < 0 || a.speed() > 5 ||
+               a.attitude() < 0 || a.attitude() > 5)) {
+      return absl::InvalidArgumentError(
+          nps ? "nps is 0 to 10" : "overall is 1 to 5; speed and attitude 1 to 5 when given");
     }
     if (s.status() == v1::SURVEY_STATUS_ANSWERED) {
-      if (s.answer().SerializeAsString() == a.SerializeAsString()) {  // the same answer again: nothing changes
+      if (s.answer().SerializeAsString() ==
+          a.SerializeAsString()) {  // the same answer again: nothing changes
         if (s.anonymous() && Staff(actor.role)) s.clear_resident_id();
         return s;
       }
       return absl::FailedPreconditionError(absl::StrCat(s.id(), " was answered already"));
     }
     if (s.status() == v1::SURVEY_STATUS_EXPIRED || s.status() == v1::SURVEY_STATUS_CANCELLED) {
-      return absl::FailedPreconditionError(absl::StrCat(s.id(), " is closed (", absl::AsciiStrToLower(v1::SurveyStatus_Name(s.status()).substr(14)), ")"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(s.id(), " is closed (",
+                       absl::AsciiStrToLower(v1::SurveyStatus_Name(s.status()).substr(14)), ")"));
     }
     absl::Time now = clock_.Now();
     s.set_status(v1::SURVEY_STATUS_ANSWERED);
@@ -555,7 +643,10 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
       if (a.nps() >= 9) m.push_back({"nps_promoters", 1});
       if (a.nps() <= 6) m.push_back({"nps_detractors", 1});
     } else {
-      m = {{"responses", 1}, {"overall_sum", a.overall()}, {"speed_sum", a.speed()}, {"attitude_sum", a.attitude()},
+      m = {{"responses", 1},
+           {"overall_sum", a.overall()},
+           {"speed_sum", a.speed()},
+           {"attitude_sum", a.attitude()},
            {absl::StrCat("overall_", a.overall()), 1}};
     }
     bool low = !nps && a.overall() <= settings->low_score();
@@ -579,8 +670,13 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
     // never waits on another service; it is due at once and survives a restart.
     if (a.not_fixed() && !s.ticket_id().empty()) c.due.push_back({"reopen:" + s.id(), Ms(now)});
     c.counts = Expand(DimsOf(s), now, ZoneOf(*settings), m);
-    c.event = {{"v", "1"}, {"type", "survey.answered"}, {"survey_id", s.id()}, {"ticket_id", s.ticket_id()},
-               {"site_id", *site}, {"overall", std::to_string(a.overall())}, {"low", low ? "1" : "0"},
+    c.event = {{"v", "1"},
+               {"type", "survey.answered"},
+               {"survey_id", s.id()},
+               {"ticket_id", s.ticket_id()},
+               {"site_id", *site},
+               {"overall", std::to_string(a.overall())},
+               {"low", low ? "1" : "0"},
                {"not_fixed", a.not_fixed() ? "1" : "0"}};
     absl::Status st = store_.Apply(c);
     if (absl::IsAborted(st)) continue;  // changed meanwhile (a reminder went out): again
@@ -591,8 +687,9 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
   return absl::AbortedError("the survey kept changing; try again");
 }
 
-absl::StatusOr<v1::ListFollowUpsResponse> SurveyLogic::ListFollowUps(const v1::ListFollowUpsRequest& req) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+absl::StatusOr<v1::ListFollowUpsResponse> SurveyLogic::ListFollowUps(
+    const v1::ListFollowUpsRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   auto open = store_.OpenFollowUps(req.site_id());
   if (!open.ok()) return open.status();
   v1::ListFollowUpsResponse out;
@@ -600,25 +697,31 @@ absl::StatusOr<v1::ListFollowUpsResponse> SurveyLogic::ListFollowUps(const v1::L
   return out;
 }
 
-absl::StatusOr<v1::FollowUpTask> SurveyLogic::CompleteFollowUp(const v1::CompleteFollowUpRequest& req,
-                                                               const auth::Principal& actor) {
-  if (req.outcome().empty() || req.outcome().size() > 2000) return absl::InvalidArgumentError("an outcome is required (up to 2000 bytes)");
+absl::StatusOr<v1::FollowUpTask> SurveyLogic::CompleteFollowUp(
+    const v1::CompleteFollowUpRequest& req, const auth::Principal& actor) {
+  if (req.outcome().empty() || req.outcome().size() > 2000)
+    return absl::InvalidArgumentError("an outcome is required (up to 2000 bytes)");
   auto site = store_.SiteOf(req.id());
   if (!site.ok()) return site.status();
   auto cur = store_.GetFollowUp(*site, req.id());
   if (!cur.ok()) return cur.status();
   if (!cur->has_value()) return absl::NotFoundError(absl::StrCat("no follow-up '", req.id(), "'"));
   v1::FollowUpTask f = **cur;
-  if (f.status() == v1::FOLLOW_UP_STATUS_DONE) return absl::FailedPreconditionError(absl::StrCat(f.id(), " is done already"));
+  if (f.status() == v1::FOLLOW_UP_STATUS_DONE)
+    return absl::FailedPreconditionError(absl::StrCat(f.id(), " is done already"));
   f.set_status(v1::FOLLOW_UP_STATUS_DONE);
   f.set_outcome(req.outcome());
   f.set_done_by(actor.name);
   *f.mutable_done_at() = ToTimestamp(clock_.Now());
   f.set_version(f.version() + 1);
   SurveyStore::Change c{.site = *site, .follow_up = f, .undue = {"fu:" + f.id()}};
-  c.event = {{"v", "1"}, {"type", "follow_up.done"}, {"follow_up_id", f.id()}, {"ticket_id", f.ticket_id()},
-             {"site_id", *site}, {"note", f.outcome()}};
-  if (absl::Status s = store_.Apply(c); !s.ok()) return s;
+  c.event = {{"v", "1"},
+             {"type", "follow_up.done"},
+             {"follow_up_id", f.id()},
+             {"ticket_id", f.ticket_id()},
+             {"site_id", *site},
+             {"note", f.outcome()}};
+  LOBBY_RETURN_IF_ERROR(store_.Apply(c));
   return f;
 }
 
@@ -631,7 +734,9 @@ absl::StatusOr<v1::Campaign> SurveyLogic::StartCampaign(const v1::StartCampaignR
   if (buildings.empty()) {
     for (const auto& [b, n] : settings->units()) buildings.push_back(b);
   }
-  if (buildings.empty()) return absl::FailedPreconditionError("name the buildings, or list them under units in the survey settings");
+  if (buildings.empty())
+    return absl::FailedPreconditionError(
+        "name the buildings, or list them under units in the survey settings");
   absl::Time now = clock_.Now();
   v1::Campaign c;
   c.set_id(absl::StrCat("NPS", absl::FormatTime("%Y%m%d%H%M%S", now, absl::UTCTimeZone())));
@@ -646,12 +751,14 @@ absl::StatusOr<v1::Campaign> SurveyLogic::StartCampaign(const v1::StartCampaignR
   record.set_campaign_id(absl::StrJoin(buildings, "\x1f"));
   record.set_status(v1::SURVEY_STATUS_SCHEDULED);
   record.set_version(1);
-  SurveyStore::Change ch{.site = req.site_id(), .survey = record, .due = {{"campaign:" + c.id(), Ms(now)}}};
-  if (absl::Status s = store_.Apply(ch); !s.ok()) return s;
+  SurveyStore::Change ch{
+      .site = req.site_id(), .survey = record, .due = {{"campaign:" + c.id(), Ms(now)}}};
+  LOBBY_RETURN_IF_ERROR(store_.Apply(ch));
   return c;
 }
 
-absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string& id, const v1::SurveySettings& settings) {
+absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string& id,
+                                      const v1::SurveySettings& settings) {
   auto rec = store_.GetSurvey(site, id);
   if (!rec.ok()) return rec.status();
   if (!rec->has_value() || (*rec)->status() != v1::SURVEY_STATUS_SCHEDULED) {
@@ -670,7 +777,8 @@ absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string
     for (const auto& r : *residents) ids.push_back(r.id());
     // Mark more than needed only as they are taken: walk the shuffled list in slices.
     std::vector<std::string> chosen;
-    for (size_t i = 0; i < ids.size() && static_cast<int>(chosen.size()) < settings.nps_sample(); i += 50) {
+    for (size_t i = 0; i < ids.size() && static_cast<int>(chosen.size()) < settings.nps_sample();
+         i += 50) {
       std::vector<std::string> slice(ids.begin() + i, ids.begin() + std::min(ids.size(), i + 50));
       slice.resize(std::min<size_t>(slice.size(), settings.nps_sample() - chosen.size()));
       auto fresh = store_.MarkAsked(site, slice, since, Ms(now));
@@ -693,7 +801,8 @@ absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string
       s.set_status(v1::SURVEY_STATUS_SCHEDULED);
       *s.mutable_send_at() = ToTimestamp(now);
       s.set_version(1);
-      absl::Status st = store_.Apply({.site = site, .survey = s, .due = {{"s:" + s.id(), Ms(now)}}});
+      absl::Status st =
+          store_.Apply({.site = site, .survey = s, .due = {{"s:" + s.id(), Ms(now)}}});
       if (!st.ok() && !absl::IsAborted(st)) return st;  // aborted: made on an earlier try
       ++asked;
     }
@@ -709,15 +818,17 @@ absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string
 // ------------------------------------------------------------------ trends
 
 absl::StatusOr<std::vector<std::pair<absl::Time, std::map<std::string, Totals>>>> SurveyLogic::Read(
-    const std::string& site, const absl::TimeZone& tz, v1::Period period, absl::Time from, absl::Time to,
-    const std::string& filter_dim, const std::string& filter_value, const std::string& group_by) {
+    const std::string& site, const absl::TimeZone& tz, v1::Period period, absl::Time from,
+    absl::Time to, const std::string& filter_dim, const std::string& filter_value,
+    const std::string& group_by) {
   auto q = Plan(filter_dim, filter_value, group_by);
   if (!q.ok()) return q.status();
   if (to <= from) return absl::InvalidArgumentError("the range is empty: from must be before to");
   std::vector<absl::Time> starts;
   std::vector<std::string> keys;
   for (absl::Time t = PeriodStart(period, from, tz); t < to; t = NextPeriod(period, t, tz)) {
-    if (starts.size() >= 400) return absl::InvalidArgumentError("at most 400 periods: use weeks or months for long ranges");
+    if (starts.size() >= 400)
+      return absl::InvalidArgumentError("at most 400 periods: use weeks or months for long ranges");
     starts.push_back(t);
     keys.push_back(absl::StrCat(PeriodKey(period, t, tz), ":", q->rollup));
   }
@@ -744,20 +855,23 @@ int64_t Units(const v1::SurveySettings& s, const std::string& building) {
   return n;
 }
 
-absl::Status CheckRange(const google::protobuf::Timestamp& from, const google::protobuf::Timestamp& to) {
-  if (!from.seconds() || !to.seconds()) return absl::InvalidArgumentError("from and to are required");
+absl::Status CheckRange(const google::protobuf::Timestamp& from,
+                        const google::protobuf::Timestamp& to) {
+  if (!from.seconds() || !to.seconds())
+    return absl::InvalidArgumentError("from and to are required");
   return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<v1::Trends> SurveyLogic::GetTrends(const v1::GetTrendsRequest& req) {
-  if (absl::Status s = CheckRange(req.from(), req.to()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckRange(req.from(), req.to()));
   auto settings = GetSettings(req.site_id());
   if (!settings.ok()) return settings.status();
   v1::Period period = req.period() == v1::PERIOD_UNSPECIFIED ? v1::PERIOD_DAY : req.period();
-  auto rows = Read(req.site_id(), ZoneOf(*settings), period, FromTimestamp(req.from()), FromTimestamp(req.to()),
-                   req.filter().name(), req.filter().value(), req.group_by());
+  auto rows =
+      Read(req.site_id(), ZoneOf(*settings), period, FromTimestamp(req.from()),
+           FromTimestamp(req.to()), req.filter().name(), req.filter().value(), req.group_by());
   if (!rows.ok()) return rows.status();
   std::set<std::string> groups;
   for (const auto& [t, g] : *rows) {
@@ -768,27 +882,33 @@ absl::StatusOr<v1::Trends> SurveyLogic::GetTrends(const v1::GetTrendsRequest& re
   for (const auto& group : groups) {
     v1::Series* series = out.add_series();
     series->set_group(group);
-    std::string building = req.group_by() == "building" ? group : req.filter().name() == "building" ? req.filter().value() : "";
+    std::string building = req.group_by() == "building"        ? group
+                           : req.filter().name() == "building" ? req.filter().value()
+                                                               : "";
     for (const auto& [t, g] : *rows) {
       v1::Point* p = series->add_points();
       *p->mutable_start() = ToTimestamp(t);
       auto it = g.find(group);
-      *p->mutable_kpis() = ComputeKpis(it == g.end() ? Totals{} : it->second, Units(*settings, building));
+      *p->mutable_kpis() =
+          ComputeKpis(it == g.end() ? Totals{} : it->second, Units(*settings, building));
     }
   }
   return out;
 }
 
 absl::StatusOr<v1::Scorecard> SurveyLogic::GetScorecard(const v1::GetScorecardRequest& req) {
-  if (req.team().empty() == req.member().empty()) return absl::InvalidArgumentError("one of team and member");
-  if (absl::Status s = CheckRange(req.from(), req.to()); !s.ok()) return s;
+  if (req.team().empty() == req.member().empty())
+    return absl::InvalidArgumentError("one of team and member");
+  LOBBY_RETURN_IF_ERROR(CheckRange(req.from(), req.to()));
   auto settings = GetSettings(req.site_id());
   if (!settings.ok()) return settings.status();
   absl::Time from = FromTimestamp(req.from()), to = FromTimestamp(req.to());
   absl::Time prev = from - (to - from);
-  std::string dim = req.team().empty() ? "member" : "team", value = req.team().empty() ? req.member() : req.team();
+  std::string dim = req.team().empty() ? "member" : "team",
+              value = req.team().empty() ? req.member() : req.team();
   v1::Scorecard out;
-  for (auto [a, b, kpis] : {std::tuple{from, to, out.mutable_current()}, std::tuple{prev, from, out.mutable_previous()}}) {
+  for (auto [a, b, kpis] : {std::tuple{from, to, out.mutable_current()},
+                            std::tuple{prev, from, out.mutable_previous()}}) {
     auto rows = Read(req.site_id(), ZoneOf(*settings), v1::PERIOD_DAY, a, b, dim, value, "");
     if (!rows.ok()) return rows.status();
     Totals sum;
@@ -803,15 +923,16 @@ absl::StatusOr<v1::Scorecard> SurveyLogic::GetScorecard(const v1::GetScorecardRe
   return out;
 }
 
-absl::StatusOr<v1::Heatmap> SurveyLogic::GetBuildingHeatmap(const v1::GetBuildingHeatmapRequest& req) {
-  if (absl::Status s = CheckRange(req.from(), req.to()); !s.ok()) return s;
+absl::StatusOr<v1::Heatmap> SurveyLogic::GetBuildingHeatmap(
+    const v1::GetBuildingHeatmapRequest& req) {
+  LOBBY_RETURN_IF_ERROR(CheckRange(req.from(), req.to()));
   auto settings = GetSettings(req.site_id());
   if (!settings.ok()) return settings.status();
   // One read of the building x category rollup per day.
   absl::TimeZone tz = ZoneOf(*settings);
   std::vector<std::string> keys;
-  for (absl::Time t = PeriodStart(v1::PERIOD_DAY, FromTimestamp(req.from()), tz); t < FromTimestamp(req.to());
-       t = NextPeriod(v1::PERIOD_DAY, t, tz)) {
+  for (absl::Time t = PeriodStart(v1::PERIOD_DAY, FromTimestamp(req.from()), tz);
+       t < FromTimestamp(req.to()); t = NextPeriod(v1::PERIOD_DAY, t, tz)) {
     if (keys.size() >= 400) return absl::InvalidArgumentError("at most 400 days");
     keys.push_back(absl::StrCat(PeriodKey(v1::PERIOD_DAY, t, tz), ":b.c"));
   }
@@ -840,8 +961,9 @@ absl::StatusOr<v1::Heatmap> SurveyLogic::GetBuildingHeatmap(const v1::GetBuildin
   return out;
 }
 
-absl::StatusOr<v1::RepeatFaultsResponse> SurveyLogic::RepeatFaults(const v1::RepeatFaultsRequest& req) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+absl::StatusOr<v1::RepeatFaultsResponse> SurveyLogic::RepeatFaults(
+    const v1::RepeatFaultsRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   auto faults = store_.RepeatFaults(req.site_id(), Ms(clock_.Now() - absl::Hours(24 * 90)));
   if (!faults.ok()) return faults.status();
   v1::RepeatFaultsResponse out;

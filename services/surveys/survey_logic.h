@@ -21,7 +21,8 @@ class ResidentDirectory {
   virtual ~ResidentDirectory() = default;
   virtual absl::StatusOr<v1::Resident> Get(absl::string_view id) = 0;
   /// Every resident of a building (for NPS samples).
-  virtual absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view site, absl::string_view building) = 0;
+  virtual absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view site,
+                                                               absl::string_view building) = 0;
 };
 
 /// Reopens a ticket through its owning service; FAILED_PRECONDITION when it cannot be.
@@ -38,16 +39,20 @@ class TicketReopener {
 /// Thread-safe.
 class SurveyLogic {
  public:
-  SurveyLogic(SurveyStore& store, const Clock& clock, ResidentDirectory& residents, TicketReopener& tickets)
+  SurveyLogic(SurveyStore& store, const Clock& clock, ResidentDirectory& residents,
+              TicketReopener& tickets)
       : store_(store), clock_(clock), residents_(residents), tickets_(tickets) {}
 
   absl::Status HandleEvent(const queue::Entry& event);
   absl::StatusOr<int> Tick();
 
-  absl::StatusOr<v1::Survey> GetSurvey(const v1::GetSurveyRequest& request, const auth::Principal& viewer);
-  absl::StatusOr<v1::Survey> SubmitResponse(const v1::SubmitResponseRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Survey> GetSurvey(const v1::GetSurveyRequest& request,
+                                       const auth::Principal& viewer);
+  absl::StatusOr<v1::Survey> SubmitResponse(const v1::SubmitResponseRequest& request,
+                                            const auth::Principal& actor);
   absl::StatusOr<v1::ListFollowUpsResponse> ListFollowUps(const v1::ListFollowUpsRequest& request);
-  absl::StatusOr<v1::FollowUpTask> CompleteFollowUp(const v1::CompleteFollowUpRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::FollowUpTask> CompleteFollowUp(const v1::CompleteFollowUpRequest& request,
+                                                    const auth::Principal& actor);
   absl::StatusOr<v1::SurveySettings> ApplySettings(const v1::ApplySurveySettingsRequest& request);
   absl::StatusOr<v1::SurveySettings> GetSettings(absl::string_view site);
   absl::StatusOr<v1::Campaign> StartCampaign(const v1::StartCampaignRequest& request);
@@ -64,13 +69,16 @@ class SurveyLogic {
   absl::Status CountTicketEvent(const queue::Entry& e, const v1::SurveySettings& settings);
   absl::Status ScheduleSurvey(const queue::Entry& e, const v1::SurveySettings& settings);
   absl::Status CancelSurvey(const queue::Entry& e);
-  absl::Status Due(const std::string& site, const std::string& member, const v1::SurveySettings& settings);
+  absl::Status Due(const std::string& site, const std::string& member,
+                   const v1::SurveySettings& settings);
   absl::Status SendOrRemind(v1::Survey s, const v1::SurveySettings& settings);
-  absl::Status RunCampaign(const std::string& site, const std::string& id, const v1::SurveySettings& settings);
+  absl::Status RunCampaign(const std::string& site, const std::string& id,
+                           const v1::SurveySettings& settings);
   /// Sums counters over [from, to) in `period` buckets, per group.
   absl::StatusOr<std::vector<std::pair<absl::Time, std::map<std::string, Totals>>>> Read(
-      const std::string& site, const absl::TimeZone& tz, v1::Period period, absl::Time from, absl::Time to,
-      const std::string& filter_dim, const std::string& filter_value, const std::string& group_by);
+      const std::string& site, const absl::TimeZone& tz, v1::Period period, absl::Time from,
+      absl::Time to, const std::string& filter_dim, const std::string& filter_value,
+      const std::string& group_by);
 
   SurveyStore& store_;
   const Clock& clock_;

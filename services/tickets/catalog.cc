@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
 #include "services/tickets/state_machine.h"
 
 namespace lobby::tickets {
@@ -26,8 +27,9 @@ absl::StatusOr<v1::Priority> ParsePriority(const YAML::Node& n, const std::strin
 
 absl::Status ParseCategory(const YAML::Node& n, v1::Category* c, std::set<std::string>& ids) {
   if (!n.IsMap()) return Bad(n, "categories", "each category is a mapping");
-  static const std::set<std::string> kKeys = {"id", "kind", "names", "default_priority", "emergency",
-                                              "keywords", "response_hours", "safety_instructions"};
+  static const std::set<std::string> kKeys = {
+      "id",        "kind",     "names",          "default_priority",
+      "emergency", "keywords", "response_hours", "safety_instructions"};
   std::string id = n["id"] ? n["id"].as<std::string>() : "";
   std::string where = id.empty() ? "category" : "category '" + id + "'";
   for (const auto& kv : n) {
@@ -42,8 +44,10 @@ absl::Status ParseCategory(const YAML::Node& n, v1::Category* c, std::set<std::s
   std::string kind = n["kind"] ? n["kind"].as<std::string>() : "";
   if (kind != "repair" && kind != "complaint") return Bad(n, where, "kind is repair or complaint");
   c->set_kind(kind);
-  if (!n["names"] || !n["names"].IsMap()) return Bad(n, where, "names: {zh-Hant, zh-Hans, en} is required");
-  for (const auto& kv : n["names"]) (*c->mutable_names())[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  if (!n["names"] || !n["names"].IsMap())
+    return Bad(n, where, "names: {zh-Hant, zh-Hans, en} is required");
+  for (const auto& kv : n["names"])
+    (*c->mutable_names())[kv.first.as<std::string>()] = kv.second.as<std::string>();
   for (const char* lang : {"zh-Hant", "zh-Hans", "en"}) {
     if (c->names().find(lang) == c->names().end() || c->names().at(lang).empty()) {
       return Bad(n, where, absl::StrCat("names needs ", lang));
@@ -100,7 +104,7 @@ absl::StatusOr<v1::Catalog> ParseCatalog(absl::string_view yaml, const std::stri
     }
     std::set<std::string> ids;
     for (const auto& n : root["categories"]) {
-      if (absl::Status s = ParseCategory(n, out.add_categories(), ids); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(ParseCategory(n, out.add_categories(), ids));
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("catalog line ", e.mark.line + 1, ": ", e.msg));

@@ -9,18 +9,21 @@ namespace lobby::tickets {
 namespace {
 
 bool IsAscii(absl::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 int CodePoints(absl::string_view s) {
-  return static_cast<int>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<int>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool WordChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
 
 // `needle` occurs in `hay` with no letter or digit right before or after it.
 bool ContainsWord(absl::string_view hay, absl::string_view needle) {
-  for (size_t pos = hay.find(needle); pos != absl::string_view::npos; pos = hay.find(needle, pos + 1)) {
+  for (size_t pos = hay.find(needle); pos != absl::string_view::npos;
+       pos = hay.find(needle, pos + 1)) {
     bool start = pos == 0 || !WordChar(hay[pos - 1]);
     size_t end = pos + needle.size();
     bool finish = end == hay.size() || !WordChar(hay[end]);
@@ -38,7 +41,8 @@ Classifier::Classifier(v1::Catalog catalog) : catalog_(std::move(catalog)) {
       std::string text = absl::AsciiStrToLower(k);
       bool ascii = IsAscii(text);
       int weight = ascii ? 2 * static_cast<int>(std::vector<absl::string_view>(
-                                    absl::StrSplit(text, ' ', absl::SkipEmpty())).size())
+                                                    absl::StrSplit(text, ' ', absl::SkipEmpty()))
+                                                    .size())
                          : CodePoints(text);
       kws.push_back({std::move(text), ascii, weight});
     }
@@ -75,7 +79,8 @@ v1::Classification Classifier::Classify(absl::string_view raw) const {
     }
     if (scores[i] == 0) continue;
     if (best < 0 || scores[i] > scores[best]) best = i;
-    if (catalog_.categories(i).emergency() && (emergency < 0 || scores[i] > scores[emergency])) emergency = i;
+    if (catalog_.categories(i).emergency() && (emergency < 0 || scores[i] > scores[emergency]))
+      emergency = i;
   }
   if (best < 0) return out;
   // When in doubt it is an emergency: one that scores at least half of the best wins.

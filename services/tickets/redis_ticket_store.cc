@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/redis_txn.h"
+#include "services/common/status_macros.h"
 #include "services/tickets/state_machine.h"
 
 namespace lobby::tickets {
@@ -45,11 +46,13 @@ std::vector<std::string> RedisTicketStore::IndexKeys(const v1::Ticket& t) const 
                                    SiteKey(s, "idx:status:" + StatusName(t.status())),
                                    SiteKey(s, "idx:category:" + t.category()),
                                    SiteKey(s, "idx:priority:" + PriorityName(t.priority()))};
-  std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
+  std::string building =
+      t.location().has_unit() ? t.location().unit().building() : t.location().building();
   if (!building.empty()) keys.push_back(SiteKey(s, "idx:building:" + building));
   if (!t.team().empty()) keys.push_back(SiteKey(s, "idx:team:" + t.team()));
   if (!t.assignee().empty()) keys.push_back(SiteKey(s, "idx:assignee:" + t.assignee()));
-  if (!t.reporter().resident_id().empty()) keys.push_back(SiteKey(s, "idx:reporter:" + t.reporter().resident_id()));
+  if (!t.reporter().resident_id().empty())
+    keys.push_back(SiteKey(s, "idx:reporter:" + t.reporter().resident_id()));
   return keys;
 }
 
@@ -66,8 +69,8 @@ std::string RedisTicketStore::IdempotencyKey(absl::string_view site, absl::strin
   return SiteKey(site, absl::StrCat("idem:", key));
 }
 
-absl::StatusOr<std::optional<IdempotencyRecord>> RedisTicketStore::FindByIdempotencyKey(absl::string_view site,
-                                                                                          absl::string_view key) {
+absl::StatusOr<std::optional<IdempotencyRecord>> RedisTicketStore::FindByIdempotencyKey(
+    absl::string_view site, absl::string_view key) {
   auto r = redis_.Command({"GET", IdempotencyKey(site, key)});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return std::nullopt;
@@ -81,7 +84,8 @@ absl::Status RedisTicketStore::Insert(const v1::Ticket& t, absl::string_view ide
   if (!idempotency_key.empty()) {
     std::string idem = IdempotencyKey(t.site_id(), idempotency_key);
     txn.RequireAbsent(idem, "a ticket was created with this idempotency key");
-    txn.Write({"SET", idem, absl::StrCat(t.id(), "\t", fingerprint), "EX", std::to_string(30 * 24 * 3600)});
+    txn.Write({"SET", idem, absl::StrCat(t.id(), "\t", fingerprint), "EX",
+               std::to_string(30 * 24 * 3600)});
   }
   txn.RequireVersion(key, 0, "ticket id already in use");
   txn.Write({"HSET", key, "pb", t.SerializeAsString(), "v", std::to_string(t.version())});
@@ -89,19 +93,23 @@ absl::Status RedisTicketStore::Insert(const v1::Ticket& t, absl::string_view ide
   std::string score = std::to_string(CreatedMs(t));
   for (const auto& idx : IndexKeys(t)) txn.Write({"ZADD", idx, score, t.id()});
   if (!t.team().empty()) {
-    txn.Write({"HINCRBY", SiteKey(t.site_id(), "counts:team:" + t.team()), StatusName(t.status()), "1"});
+    txn.Write(
+        {"HINCRBY", SiteKey(t.site_id(), "counts:team:" + t.team()), StatusName(t.status()), "1"});
   }
   IncidentMembership(txn, nullptr, t);
   txn.Write(queue::XAddArgs(queue::kTicketsStream, event));
   return txn.Run(redis_).status();
 }
 
-void RedisTicketStore::IncidentMembership(redis::Txn& txn, const v1::Ticket* before, const v1::Ticket& after) const {
+void RedisTicketStore::IncidentMembership(redis::Txn& txn, const v1::Ticket* before,
+                                          const v1::Ticket& after) const {
   std::string old_id = before ? before->repair().incident_id() : "";
   const std::string& new_id = after.repair().incident_id();
   if (old_id == new_id) return;
-  if (!old_id.empty()) txn.Write({"SREM", SiteKey(after.site_id(), "incident_tickets:" + old_id), after.id()});
-  if (!new_id.empty()) txn.Write({"SADD", SiteKey(after.site_id(), "incident_tickets:" + new_id), after.id()});
+  if (!old_id.empty())
+    txn.Write({"SREM", SiteKey(after.site_id(), "incident_tickets:" + old_id), after.id()});
+  if (!new_id.empty())
+    txn.Write({"SADD", SiteKey(after.site_id(), "incident_tickets:" + new_id), after.id()});
 }
 
 absl::StatusOr<v1::Ticket> RedisTicketStore::Get(absl::string_view id) {
@@ -118,7 +126,8 @@ absl::Status RedisTicketStore::Replace(const v1::Ticket& before, const v1::Ticke
                                        const queue::Fields& event) {
   redis::Txn txn;
   std::string key = SiteKey(after.site_id(), "t:" + after.id());
-  txn.RequireVersion(key, before.version(), "the ticket was changed by someone else; read it again");
+  txn.RequireVersion(key, before.version(),
+                     "the ticket was changed by someone else; read it again");
   txn.Write({"HSET", key, "pb", after.SerializeAsString(), "v", std::to_string(after.version())});
   std::vector<std::string> old_idx = IndexKeys(before), new_idx = IndexKeys(after);
   std::set<std::string> olds(old_idx.begin(), old_idx.end()), news(new_idx.begin(), new_idx.end());
@@ -131,10 +140,12 @@ absl::Status RedisTicketStore::Replace(const v1::Ticket& before, const v1::Ticke
   }
   if (before.team() != after.team() || before.status() != after.status()) {
     if (!before.team().empty()) {
-      txn.Write({"HINCRBY", SiteKey(before.site_id(), "counts:team:" + before.team()), StatusName(before.status()), "-1"});
+      txn.Write({"HINCRBY", SiteKey(before.site_id(), "counts:team:" + before.team()),
+                 StatusName(before.status()), "-1"});
     }
     if (!after.team().empty()) {
-      txn.Write({"HINCRBY", SiteKey(after.site_id(), "counts:team:" + after.team()), StatusName(after.status()), "1"});
+      txn.Write({"HINCRBY", SiteKey(after.site_id(), "counts:team:" + after.team()),
+                 StatusName(after.status()), "1"});
     }
   }
   IncidentMembership(txn, &before, after);
@@ -146,22 +157,32 @@ absl::StatusOr<TicketPage> RedisTicketStore::List(const v1::ListTicketsRequest& 
   // The most selective index given, then the other filters on the records themselves.
   const std::string& s = q.site_id();
   std::string idx = SiteKey(s, "idx:all");
-  if (!q.assignee().empty()) idx = SiteKey(s, "idx:assignee:" + q.assignee());
-  else if (!q.reporter_resident_id().empty()) idx = SiteKey(s, "idx:reporter:" + q.reporter_resident_id());
-  else if (!q.team().empty()) idx = SiteKey(s, "idx:team:" + q.team());
-  else if (!q.category().empty()) idx = SiteKey(s, "idx:category:" + q.category());
-  else if (!q.building().empty()) idx = SiteKey(s, "idx:building:" + q.building());
-  else if (q.status() != v1::TICKET_STATUS_UNSPECIFIED) idx = SiteKey(s, "idx:status:" + StatusName(q.status()));
-  else if (q.priority() != v1::PRIORITY_UNSPECIFIED) idx = SiteKey(s, "idx:priority:" + PriorityName(q.priority()));
+  if (!q.assignee().empty())
+    idx = SiteKey(s, "idx:assignee:" + q.assignee());
+  else if (!q.reporter_resident_id().empty())
+    idx = SiteKey(s, "idx:reporter:" + q.reporter_resident_id());
+  else if (!q.team().empty())
+    idx = SiteKey(s, "idx:team:" + q.team());
+  else if (!q.category().empty())
+    idx = SiteKey(s, "idx:category:" + q.category());
+  else if (!q.building().empty())
+    idx = SiteKey(s, "idx:building:" + q.building());
+  else if (q.status() != v1::TICKET_STATUS_UNSPECIFIED)
+    idx = SiteKey(s, "idx:status:" + StatusName(q.status()));
+  else if (q.priority() != v1::PRIORITY_UNSPECIFIED)
+    idx = SiteKey(s, "idx:priority:" + PriorityName(q.priority()));
 
   // Cursor: "MS:ID" of the last ticket returned; the next page starts strictly after it.
-  int64_t max_ms = q.has_created_before() ? TimeUtil::TimestampToMilliseconds(q.created_before()) - 1
-                                          : std::numeric_limits<int64_t>::max();
-  int64_t min_ms = q.has_created_after() ? TimeUtil::TimestampToMilliseconds(q.created_after()) + 1 : 0;
+  int64_t max_ms = q.has_created_before()
+                       ? TimeUtil::TimestampToMilliseconds(q.created_before()) - 1
+                       : std::numeric_limits<int64_t>::max();
+  int64_t min_ms =
+      q.has_created_after() ? TimeUtil::TimestampToMilliseconds(q.created_after()) + 1 : 0;
   int64_t cursor_ms = -1, cursor_id = 0;
   if (!q.page_token().empty()) {
     std::vector<std::string> parts = absl::StrSplit(q.page_token(), ':');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor_ms) || !absl::SimpleAtoi(parts[1], &cursor_id)) {
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor_ms) ||
+        !absl::SimpleAtoi(parts[1], &cursor_id)) {
       return absl::InvalidArgumentError("bad page_token");
     }
     max_ms = std::min(max_ms, cursor_ms);
@@ -171,8 +192,9 @@ absl::StatusOr<TicketPage> RedisTicketStore::List(const v1::ListTicketsRequest& 
   int scanned = 0, offset = 0;
   std::string building = q.building();
   while (static_cast<int>(page.tickets.size()) < page_size && scanned < kMaxScanned) {
-    auto r = redis_.Command({"ZREVRANGEBYSCORE", idx, std::to_string(max_ms), std::to_string(min_ms),
-                             "WITHSCORES", "LIMIT", std::to_string(offset), std::to_string(kChunk)});
+    auto r =
+        redis_.Command({"ZREVRANGEBYSCORE", idx, std::to_string(max_ms), std::to_string(min_ms),
+                        "WITHSCORES", "LIMIT", std::to_string(offset), std::to_string(kChunk)});
     if (!r.ok()) return r.status();
     size_t n = r->elements.size() / 2;
     if (n == 0) break;
@@ -195,12 +217,14 @@ absl::StatusOr<TicketPage> RedisTicketStore::List(const v1::ListTicketsRequest& 
       if ((*recs)[i].IsNil()) continue;
       auto t = Parse((*recs)[i]);
       if (!t.ok()) return t.status();
-      std::string b = t->location().has_unit() ? t->location().unit().building() : t->location().building();
+      std::string b =
+          t->location().has_unit() ? t->location().unit().building() : t->location().building();
       bool keep = (q.status() == v1::TICKET_STATUS_UNSPECIFIED || t->status() == q.status()) &&
                   (q.category().empty() || t->category() == q.category()) &&
                   (q.team().empty() || t->team() == q.team()) &&
                   (q.assignee().empty() || t->assignee() == q.assignee()) &&
-                  (q.reporter_resident_id().empty() || t->reporter().resident_id() == q.reporter_resident_id()) &&
+                  (q.reporter_resident_id().empty() ||
+                   t->reporter().resident_id() == q.reporter_resident_id()) &&
                   (q.priority() == v1::PRIORITY_UNSPECIFIED || t->priority() == q.priority()) &&
                   (building.empty() || b == building);
       if (!keep) continue;
@@ -219,8 +243,8 @@ absl::StatusOr<TicketPage> RedisTicketStore::List(const v1::ListTicketsRequest& 
   return page;
 }
 
-absl::StatusOr<std::map<std::string, int64_t>> RedisTicketStore::CountByStatus(absl::string_view site,
-                                                                               absl::string_view team) {
+absl::StatusOr<std::map<std::string, int64_t>> RedisTicketStore::CountByStatus(
+    absl::string_view site, absl::string_view team) {
   auto r = redis_.Command({"HGETALL", SiteKey(site, absl::StrCat("counts:team:", team))});
   if (!r.ok()) return r.status();
   std::map<std::string, int64_t> out;
@@ -240,7 +264,8 @@ absl::StatusOr<std::string> RedisTicketStore::NextIncidentId() {
 void RedisTicketStore::IncidentIndexes(redis::Txn& txn, const v1::Incident& inc) const {
   std::string autos = SiteKey(inc.site_id(), "incidents:auto");
   if (inc.status() == v1::INCIDENT_STATUS_OPEN && inc.auto_attach()) {
-    txn.Write({"HSET", autos, inc.id(), absl::StrCat(inc.category(), "|", absl::StrJoin(inc.buildings(), ","))});
+    txn.Write({"HSET", autos, inc.id(),
+               absl::StrCat(inc.category(), "|", absl::StrJoin(inc.buildings(), ","))});
   } else {
     txn.Write({"HDEL", autos, inc.id()});
   }
@@ -261,8 +286,8 @@ absl::Status RedisTicketStore::InsertIncident(const v1::Incident& inc, const que
   return txn.Run(redis_).status();
 }
 
-absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::FetchIncidents(absl::string_view site,
-                                                                          const std::vector<std::string>& ids) {
+absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::FetchIncidents(
+    absl::string_view site, const std::vector<std::string>& ids) {
   std::vector<redis::Args> cmds;
   for (const auto& id : ids) {
     cmds.push_back({"HGET", SiteKey(site, "incident:" + id), "pb"});
@@ -275,10 +300,12 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::FetchIncidents(absl:
   for (size_t i = 0; i + 1 < r->size(); i += 2) {
     if ((*r)[i].IsNil()) continue;
     v1::Incident inc;
-    if (!inc.ParseFromString((*r)[i].str)) return absl::DataLossError("stored incident is unreadable");
+    if (!inc.ParseFromString((*r)[i].str))
+      return absl::DataLossError("stored incident is unreadable");
     std::vector<std::string> tickets;
     for (const auto& e : (*r)[i + 1].elements) tickets.push_back(e.str);
-    std::sort(tickets.begin(), tickets.end(), [](const std::string& a, const std::string& b) { return IdNumber(a) < IdNumber(b); });
+    std::sort(tickets.begin(), tickets.end(),
+              [](const std::string& a, const std::string& b) { return IdNumber(a) < IdNumber(b); });
     for (auto& t : tickets) inc.add_ticket_ids(std::move(t));
     out.push_back(std::move(inc));
   }
@@ -295,13 +322,15 @@ absl::StatusOr<v1::Incident> RedisTicketStore::GetIncident(absl::string_view id)
   return std::move(list->front());
 }
 
-absl::Status RedisTicketStore::ReplaceIncident(const v1::Incident& before, const v1::Incident& after,
+absl::Status RedisTicketStore::ReplaceIncident(const v1::Incident& before,
+                                               const v1::Incident& after,
                                                const queue::Fields& event) {
   redis::Txn txn;
   std::string key = SiteKey(after.site_id(), "incident:" + after.id());
   v1::Incident stored = after;
   stored.clear_ticket_ids();
-  txn.RequireVersion(key, before.version(), "the incident was changed by someone else; read it again");
+  txn.RequireVersion(key, before.version(),
+                     "the incident was changed by someone else; read it again");
   txn.Write({"HSET", key, "pb", stored.SerializeAsString(), "v", std::to_string(after.version())});
   IncidentIndexes(txn, after);
   txn.Write(queue::XAddArgs(queue::kTicketsStream, event));
@@ -309,7 +338,7 @@ absl::Status RedisTicketStore::ReplaceIncident(const v1::Incident& before, const
 }
 
 absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::string_view site,
-                                                                         bool include_resolved) {
+                                                                          bool include_resolved) {
   auto r = redis_.Command({"ZREVRANGE", SiteKey(site, "incidents"), "0", "499"});
   if (!r.ok()) return r.status();
   std::vector<std::string> ids;
@@ -325,12 +354,13 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::
 
 absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view site,
                                                               absl::string_view idempotency_key) {
-  std::vector<redis::Args> cmds = {{"INCR", prefix_ + ":seq"}, {"HGETALL", SiteKey(site, "incidents:auto")}};
+  std::vector<redis::Args> cmds = {{"INCR", prefix_ + ":seq"},
+                                   {"HGETALL", SiteKey(site, "incidents:auto")}};
   if (!idempotency_key.empty()) cmds.push_back({"GET", IdempotencyKey(site, idempotency_key)});
   auto r = redis_.Run(std::move(cmds));
   if (!r.ok()) return r.status();
   for (const redis::Reply& reply : *r) {
-    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   CreatePrelude out;
   out.next_id = absl::StrCat(id_prefix_, "-", 10000 + (*r)[0].integer);
@@ -344,12 +374,15 @@ std::vector<OpenIncident> RedisTicketStore::ParseAutoAttach(const redis::Reply& 
   for (size_t i = 0; i + 1 < hash.elements.size(); i += 2) {
     OpenIncident o;
     o.id = hash.elements[i].str;
-    std::vector<std::string> parts = absl::StrSplit(hash.elements[i + 1].str, absl::MaxSplits('|', 1));
+    std::vector<std::string> parts =
+        absl::StrSplit(hash.elements[i + 1].str, absl::MaxSplits('|', 1));
     o.category = parts[0];
     if (parts.size() > 1) o.buildings = absl::StrSplit(parts[1], ',', absl::SkipEmpty());
     out.push_back(std::move(o));
   }
-  std::sort(out.begin(), out.end(), [](const OpenIncident& a, const OpenIncident& b) { return IdNumber(a.id) < IdNumber(b.id); });
+  std::sort(out.begin(), out.end(), [](const OpenIncident& a, const OpenIncident& b) {
+    return IdNumber(a.id) < IdNumber(b.id);
+  });
   return out;
 }
 
@@ -363,7 +396,8 @@ absl::StatusOr<std::optional<v1::Catalog>> RedisTicketStore::GetCatalog(absl::st
 }
 
 absl::Status RedisTicketStore::PutCatalog(const v1::Catalog& catalog) {
-  return redis_.Command({"SET", SiteKey(catalog.site_id(), "catalog"), catalog.SerializeAsString()}).status();
+  return redis_.Command({"SET", SiteKey(catalog.site_id(), "catalog"), catalog.SerializeAsString()})
+      .status();
 }
 
 }  // namespace lobby::tickets

@@ -5,7 +5,8 @@
 
 namespace lobby::tickets {
 
-ResidentSites::ResidentSites(std::function<std::string()> address, std::string token, const Clock& clock)
+ResidentSites::ResidentSites(std::function<std::string()> address, std::string token,
+                             const Clock& clock)
     : address_(std::move(address)), token_(std::move(token)), clock_(clock) {}
 
 absl::StatusOr<std::string> ResidentSites::SiteOf(absl::string_view resident_id) {
@@ -13,7 +14,8 @@ absl::StatusOr<std::string> ResidentSites::SiteOf(absl::string_view resident_id)
   absl::Time now = clock_.Now();
   {
     std::lock_guard lock(mu_);
-    if (auto it = cache_.find(resident_id); it != cache_.end() && now - it->second.second < kTtl) return it->second.first;
+    if (auto it = cache_.find(resident_id); it != cache_.end() && now - it->second.second < kTtl)
+      return it->second.first;
     if (!stub_) stub_ = v1::ResidentService::NewStub(Dial(address_()));
     stub = stub_.get();
   }
@@ -25,7 +27,8 @@ absl::StatusOr<std::string> ResidentSites::SiteOf(absl::string_view resident_id)
   if (grpc::Status s = stub->GetResident(&ctx, req, &r); !s.ok()) {
     absl::Status st = FromGrpcStatus(s);
     if (absl::IsNotFound(st)) return st;
-    return absl::Status(st.code(), absl::StrCat("the reporter's estate (ResidentService): ", st.message()));
+    return absl::Status(st.code(),
+                        absl::StrCat("the reporter's estate (ResidentService): ", st.message()));
   }
   std::lock_guard lock(mu_);
   if (cache_.size() >= kMaxEntries) cache_.clear();  // a crude bound: refilled at one call each

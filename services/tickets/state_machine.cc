@@ -17,32 +17,50 @@ struct Row {
 };
 
 constexpr Row kRepair[] = {
-    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED, "ticket.acknowledged"},
-    {S::TICKET_STATUS_REOPENED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED, "ticket.acknowledged"},
-    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_ARRIVE, S::TICKET_STATUS_ON_SITE, "ticket.on_site"},
-    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_HOLD, S::TICKET_STATUS_ON_HOLD, "ticket.on_hold"},
+    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.acknowledged"},
+    {S::TICKET_STATUS_REOPENED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.acknowledged"},
+    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_ARRIVE, S::TICKET_STATUS_ON_SITE,
+     "ticket.on_site"},
+    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_HOLD, S::TICKET_STATUS_ON_HOLD,
+     "ticket.on_hold"},
     {S::TICKET_STATUS_ON_SITE, A::TICKET_ACTION_HOLD, S::TICKET_STATUS_ON_HOLD, "ticket.on_hold"},
-    {S::TICKET_STATUS_ON_HOLD, A::TICKET_ACTION_RESUME, S::TICKET_STATUS_ACKNOWLEDGED, "ticket.resumed"},
-    {S::TICKET_STATUS_ON_SITE, A::TICKET_ACTION_RESOLVE, S::TICKET_STATUS_RESOLVED, "ticket.resolved"},
+    {S::TICKET_STATUS_ON_HOLD, A::TICKET_ACTION_RESUME, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.resumed"},
+    {S::TICKET_STATUS_ON_SITE, A::TICKET_ACTION_RESOLVE, S::TICKET_STATUS_RESOLVED,
+     "ticket.resolved"},
     {S::TICKET_STATUS_RESOLVED, A::TICKET_ACTION_CLOSE, S::TICKET_STATUS_CLOSED, "ticket.closed"},
-    {S::TICKET_STATUS_RESOLVED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED, "ticket.reopened"},
-    {S::TICKET_STATUS_CLOSED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED, "ticket.reopened"},
+    {S::TICKET_STATUS_RESOLVED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED,
+     "ticket.reopened"},
+    {S::TICKET_STATUS_CLOSED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED,
+     "ticket.reopened"},
     {S::TICKET_STATUS_NEW, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED, "ticket.cancelled"},
-    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED, "ticket.cancelled"},
-    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED, "ticket.cancelled"},
+    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED,
+     "ticket.cancelled"},
+    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED,
+     "ticket.cancelled"},
 };
 
 constexpr Row kComplaint[] = {
-    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED, "ticket.acknowledged"},
-    {S::TICKET_STATUS_REOPENED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED, "ticket.acknowledged"},
-    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_SUBMIT_REVIEW, S::TICKET_STATUS_IN_REVIEW, "ticket.review_submitted"},
-    {S::TICKET_STATUS_IN_REVIEW, A::TICKET_ACTION_APPROVE, S::TICKET_STATUS_RESOLVED, "ticket.resolved"},
-    {S::TICKET_STATUS_IN_REVIEW, A::TICKET_ACTION_REJECT, S::TICKET_STATUS_ACKNOWLEDGED, "ticket.review_rejected"},
+    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.acknowledged"},
+    {S::TICKET_STATUS_REOPENED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.acknowledged"},
+    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_SUBMIT_REVIEW, S::TICKET_STATUS_IN_REVIEW,
+     "ticket.review_submitted"},
+    {S::TICKET_STATUS_IN_REVIEW, A::TICKET_ACTION_APPROVE, S::TICKET_STATUS_RESOLVED,
+     "ticket.resolved"},
+    {S::TICKET_STATUS_IN_REVIEW, A::TICKET_ACTION_REJECT, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.review_rejected"},
     {S::TICKET_STATUS_RESOLVED, A::TICKET_ACTION_CLOSE, S::TICKET_STATUS_CLOSED, "ticket.closed"},
-    {S::TICKET_STATUS_RESOLVED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED, "ticket.reopened"},
-    {S::TICKET_STATUS_CLOSED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED, "ticket.reopened"},
+    {S::TICKET_STATUS_RESOLVED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED,
+     "ticket.reopened"},
+    {S::TICKET_STATUS_CLOSED, A::TICKET_ACTION_REOPEN, S::TICKET_STATUS_REOPENED,
+     "ticket.reopened"},
     {S::TICKET_STATUS_NEW, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED, "ticket.cancelled"},
-    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED, "ticket.cancelled"},
+    {S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_CANCEL, S::TICKET_STATUS_CANCELLED,
+     "ticket.cancelled"},
 };
 
 std::string Lower(const std::string& name, absl::string_view prefix) {
@@ -63,8 +81,9 @@ absl::StatusOr<Transition> Next(Kind kind, v1::TicketStatus from, v1::TicketActi
 }
 
 bool CanAssign(v1::TicketStatus s) {
-  return s == S::TICKET_STATUS_NEW || s == S::TICKET_STATUS_ASSIGNED || s == S::TICKET_STATUS_ACKNOWLEDGED ||
-         s == S::TICKET_STATUS_ON_HOLD || s == S::TICKET_STATUS_REOPENED;
+  return s == S::TICKET_STATUS_NEW || s == S::TICKET_STATUS_ASSIGNED ||
+         s == S::TICKET_STATUS_ACKNOWLEDGED || s == S::TICKET_STATUS_ON_HOLD ||
+         s == S::TICKET_STATUS_REOPENED;
 }
 
 bool MayAct(auth::Role role, v1::TicketAction action) {
@@ -76,7 +95,8 @@ bool MayAct(auth::Role role, v1::TicketAction action) {
     case A::TICKET_ACTION_RESUME:
     case A::TICKET_ACTION_RESOLVE:
     case A::TICKET_ACTION_SUBMIT_REVIEW:
-      return role != Role::kAdapter || action == A::TICKET_ACTION_ACKNOWLEDGE;  // staff push replies
+      return role != Role::kAdapter ||
+             action == A::TICKET_ACTION_ACKNOWLEDGE;  // staff push replies
     case A::TICKET_ACTION_APPROVE:
     case A::TICKET_ACTION_REJECT:
       return auth::IsSupervisor(role);  // the supervisor's review
@@ -90,11 +110,16 @@ bool MayAct(auth::Role role, v1::TicketAction action) {
 }
 
 bool IsOpen(v1::TicketStatus s) {
-  return s != S::TICKET_STATUS_RESOLVED && s != S::TICKET_STATUS_CLOSED && s != S::TICKET_STATUS_CANCELLED;
+  return s != S::TICKET_STATUS_RESOLVED && s != S::TICKET_STATUS_CLOSED &&
+         s != S::TICKET_STATUS_CANCELLED;
 }
 
-std::string StatusName(v1::TicketStatus s) { return Lower(v1::TicketStatus_Name(s), "TICKET_STATUS_"); }
-std::string ActionName(v1::TicketAction a) { return Lower(v1::TicketAction_Name(a), "TICKET_ACTION_"); }
+std::string StatusName(v1::TicketStatus s) {
+  return Lower(v1::TicketStatus_Name(s), "TICKET_STATUS_");
+}
+std::string ActionName(v1::TicketAction a) {
+  return Lower(v1::TicketAction_Name(a), "TICKET_ACTION_");
+}
 std::optional<v1::Priority> ParsePriority(absl::string_view name) {
   std::string p = absl::AsciiStrToUpper(name);
   if (p.size() != 2 || p[0] != 'P' || p[1] < '1' || p[1] > '4') return std::nullopt;

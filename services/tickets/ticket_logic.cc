@@ -7,15 +7,16 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 #include "services/tickets/catalog.h"
 
 namespace lobby::tickets {
@@ -25,13 +26,16 @@ using google::protobuf::util::TimeUtil;
 using v1::Ticket;
 constexpr int kMaxRetries = 8;
 
-
 absl::Status CheckTicketId(absl::string_view id) {
-  if (absl::StripAsciiWhitespace(id).empty()) return absl::InvalidArgumentError("id is required (e.g. R-10042)");
+  if (absl::StripAsciiWhitespace(id).empty())
+    return absl::InvalidArgumentError("id is required (e.g. R-10042)");
   absl::string_view digits = id;
-  bool ok = (absl::ConsumePrefix(&digits, "R-") || absl::ConsumePrefix(&digits, "C-")) && !digits.empty() &&
-            digits.size() <= 12 && std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit);
-  if (!ok) return absl::InvalidArgumentError(absl::StrCat("'", absl::CHexEscape(id.substr(0, 40)), "' is not a ticket id (R-10042, C-10007)"));
+  bool ok = (absl::ConsumePrefix(&digits, "R-") || absl::ConsumePrefix(&digits, "C-")) &&
+            !digits.empty() && digits.size() <= 12 &&
+            std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit);
+  if (!ok)
+    return absl::InvalidArgumentError(absl::StrCat("'", absl::CHexEscape(id.substr(0, 40)),
+                                                   "' is not a ticket id (R-10042, C-10007)"));
   return absl::OkStatus();
 }
 
@@ -44,8 +48,8 @@ bool HasControl(absl::string_view s) {
 
 absl::Status CheckText(absl::string_view what, absl::string_view s, size_t max, bool required) {
   if ((required && absl::StripAsciiWhitespace(s).empty()) || s.size() > max || HasControl(s)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, required ? " is required and" : "", " must be at most ",
-                                                   max, " bytes of text"));
+    return absl::InvalidArgumentError(absl::StrCat(what, required ? " is required and" : "",
+                                                   " must be at most ", max, " bytes of text"));
   }
   return absl::OkStatus();
 }
@@ -65,30 +69,33 @@ std::string Fingerprint(const Ticket& requested) {
 }
 
 size_t CodePoints(absl::string_view s) {
-  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  return std::count_if(s.begin(), s.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
 absl::Status CheckName(absl::string_view what, absl::string_view s) {
   bool ok = s.size() <= 64 && !HasControl(s) && s.find('\n') == absl::string_view::npos;
-  if (!ok) return absl::InvalidArgumentError(absl::StrCat(what, " must be at most 64 characters on one line"));
+  if (!ok)
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must be at most 64 characters on one line"));
   return absl::OkStatus();
 }
 
 // Who may learn who filed an anonymous complaint: supervisors, and the adapter that answers the
 // resident themself.
-bool SeesAnonymous(const auth::Principal& p) { return auth::IsSupervisor(p.role) || p.role == auth::Role::kAdapter; }
+bool SeesAnonymous(const auth::Principal& p) {
+  return auth::IsSupervisor(p.role) || p.role == auth::Role::kAdapter;
+}
 
 bool IsAnonymous(const Ticket& t) { return t.has_complaint() && t.complaint().anonymous(); }
-
 
 }  // namespace
 
 void TicketsConfig::Declare(config::Settings& s) {
   s.Declare("reopen-days", "14", "days after resolution during which a ticket may be reopened");
   s.Declare("technicians-see-phone", "",
-            "estates whose technicians see the resident's phone number on their own tickets: a list, or * for all");
-  s.Declare("residents-addr", "", "ResidentService address, for checking reporters' estates (default: this process)");
-  s.Declare("dispatch-addr", "", "DispatchService address, for the estates' registers (default: this process)");
+            "estates whose technicians see the resident's phone number on their own tickets: a "
+            "list, or * for all");
 }
 
 absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
@@ -96,19 +103,20 @@ absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
   auto days = s.GetInt("reopen-days", 0, 365);
   if (!days.ok()) return days.status();
   c.reopen_days = static_cast<int>(*days);
-  for (absl::string_view site : absl::StrSplit(s.Get("technicians-see-phone"), ',', absl::SkipWhitespace())) {
+  for (absl::string_view site :
+       absl::StrSplit(s.Get("technicians-see-phone"), ',', absl::SkipWhitespace())) {
     site = absl::StripAsciiWhitespace(site);
-    if (site != "*" && !ValidateSiteId(site).ok()) return s.Invalid("technicians-see-phone", "estate ids separated by commas, or *");
+    if (site != "*" && !ValidateSiteId(site).ok())
+      return s.Invalid("technicians-see-phone", "estate ids separated by commas, or *");
     c.technicians_see_phone.insert(std::string(site));
   }
-  c.residents_addr = s.Get("residents-addr");
-  c.dispatch_addr = s.Get("dispatch-addr");
   return c;
 }
 
 queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketStatus from,
                           absl::string_view actor, absl::string_view note, absl::Time at) {
-  std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
+  std::string building =
+      t.location().has_unit() ? t.location().unit().building() : t.location().building();
   queue::Fields f = {{"v", "1"},
                      {"type", std::string(type)},
                      {"ticket_id", t.id()},
@@ -137,7 +145,8 @@ queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketSta
   return f;
 }
 
-queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor, absl::Time at) {
+queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor,
+                            absl::Time at) {
   return {{"v", "1"},
           {"type", std::string(type)},
           {"incident_id", i.id()},
@@ -145,7 +154,9 @@ queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl:
           {"buildings", absl::StrJoin(i.buildings(), ",")},
           {"category", i.category()},
           {"title", i.title()},
-          {"expected_at", i.has_expected_at() ? std::to_string(TimeUtil::TimestampToMilliseconds(i.expected_at())) : ""},
+          {"expected_at", i.has_expected_at()
+                              ? std::to_string(TimeUtil::TimestampToMilliseconds(i.expected_at()))
+                              : ""},
           {"tickets", std::to_string(i.ticket_ids_size())},
           {"note", i.resolution()},
           {"actor", std::string(actor)},
@@ -179,12 +190,14 @@ absl::Status TicketLogic::CheckReporterSite(const Ticket& t) const {
   return absl::OkStatus();
 }
 
-absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const {
+absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog,
+                                      const auth::Principal& actor) const {
   v1::Location& loc = *t.mutable_location();
   if (loc.has_unit()) {
     v1::Unit& u = *loc.mutable_unit();
     if (u.site_id().empty()) u.set_site_id(t.site_id());
-    if (u.site_id() != t.site_id()) return absl::InvalidArgumentError("location.unit.site_id differs from site_id");
+    if (u.site_id() != t.site_id())
+      return absl::InvalidArgumentError("location.unit.site_id differs from site_id");
     if (u.building().empty() || u.floor().empty() || u.room().empty()) {
       return absl::InvalidArgumentError("a unit needs building, floor and room");
     }
@@ -192,19 +205,24 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
       return absl::InvalidArgumentError("location is a unit or a common area, not both");
     }
   } else if (loc.building().empty() || (loc.area().empty() && loc.floor().empty())) {
-    return absl::InvalidArgumentError("location is required: a unit, or a common area with building and floor or area");
+    return absl::InvalidArgumentError(
+        "location is required: a unit, or a common area with building and floor or area");
   }
   for (absl::string_view part : {loc.building(), loc.floor(), loc.area()}) {
-    if (absl::Status s = CheckName("location", part); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckName("location", part));
   }
-  if (t.category().empty()) return absl::InvalidArgumentError("category is required (see GetCatalog, or Classify free text)");
+  if (t.category().empty())
+    return absl::InvalidArgumentError(
+        "category is required (see GetCatalog, or Classify free text)");
   const v1::Category* cat = FindCategory(catalog, t.category());
   std::string kind = kind_ == Kind::kRepair ? "repair" : "complaint";
   if (cat == nullptr || cat->kind() != kind) {
-    return absl::InvalidArgumentError(absl::StrCat("'", t.category(), "' is not a ", kind, " category of site ", t.site_id()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", t.category(), "' is not a ", kind, " category of site ", t.site_id()));
   }
   if (t.priority() == v1::PRIORITY_UNSPECIFIED) t.set_priority(cat->default_priority());
-  if (!v1::Priority_IsValid(t.priority())) return absl::InvalidArgumentError("priority is P1 to P4");
+  if (!v1::Priority_IsValid(t.priority()))
+    return absl::InvalidArgumentError("priority is P1 to P4");
   if (cat->emergency()) {
     t.set_emergency(true);
     t.set_priority(v1::PRIORITY_P1);
@@ -219,8 +237,9 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
     } else if (!cat->emergency()) {
       return s;
     } else {
-      log::Get("tickets")->warn("event=emergency_location_unchecked site={} category={} reason=\"{}\"", t.site_id(), t.category(),
-                                s.message());
+      log::Get("tickets")->warn(
+          "event=emergency_location_unchecked site={} category={} reason=\"{}\"", t.site_id(),
+          t.category(), s.message());
     }
   }
   if (t.channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(t.channel())) {
@@ -228,48 +247,61 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
   }
   // As long as the longest message a resident can send on any channel (LINE's 5,000 characters).
   if (CodePoints(t.description()) > kMaxDescriptionChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("description is at most ", kMaxDescriptionChars, " characters (this one has ", CodePoints(t.description()), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("description is at most ", kMaxDescriptionChars,
+                                                   " characters (this one has ",
+                                                   CodePoints(t.description()), ")"));
   }
-  if (absl::Status s = CheckText("description", t.description(), 4 * kMaxDescriptionChars, true); !s.ok()) return s;
+  if (absl::Status s = CheckText("description", t.description(), 4 * kMaxDescriptionChars, true);
+      !s.ok())
+    return s;
   if (t.photos_size() > 20) return absl::InvalidArgumentError("at most 20 photos");
   for (const auto& p : t.photos()) {
-    if (!(absl::StartsWith(p.url(), "https://") || absl::StartsWith(p.url(), "http://")) || p.url().size() > 2000) {
+    if (!(absl::StartsWith(p.url(), "https://") || absl::StartsWith(p.url(), "http://")) ||
+        p.url().size() > 2000) {
       return absl::InvalidArgumentError("a photo url is http(s)://..., at most 2000 characters");
     }
-    if (!absl::StartsWith(p.content_type(), "image/") && !absl::StartsWith(p.content_type(), "video/")) {
+    if (!absl::StartsWith(p.content_type(), "image/") &&
+        !absl::StartsWith(p.content_type(), "video/")) {
       return absl::InvalidArgumentError("a photo content_type is image/... or video/...");
     }
   }
   v1::Reporter& r = *t.mutable_reporter();
   if (actor.role == auth::Role::kAgent && r.agent().empty()) r.set_agent(actor.name);
   if (r.resident_id().empty() && r.agent().empty() && r.name().empty()) {
-    return absl::InvalidArgumentError("reporter is required: a resident id, the agent, or a guest's name");
+    return absl::InvalidArgumentError(
+        "reporter is required: a resident id, the agent, or a guest's name");
   }
   for (absl::string_view part : {r.resident_id(), r.agent(), r.name(), r.phone()}) {
-    if (absl::Status s = CheckName("reporter", part); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckName("reporter", part));
   }
-  if (!t.team().empty() || !t.assignee().empty() || t.has_sla() || t.history_size() || t.comments_size()) {
-    return absl::InvalidArgumentError("team, assignee, sla, history and comments are set by Lobby, not on create");
+  if (!t.team().empty() || !t.assignee().empty() || t.has_sla() || t.history_size() ||
+      t.comments_size()) {
+    return absl::InvalidArgumentError(
+        "team, assignee, sla, history and comments are set by Lobby, not on create");
   }
   if (kind_ == Kind::kRepair) {
     if (t.has_complaint()) return absl::InvalidArgumentError("complaint details on a repair");
-    if (absl::Status s = CheckText("key_note", t.repair().key_note(), 500, false); !s.ok()) return s;
+    if (absl::Status s = CheckText("key_note", t.repair().key_note(), 500, false); !s.ok())
+      return s;
     t.mutable_repair()->clear_incident_id();
     t.mutable_repair()->clear_hold_reason();
-    if (t.repair().has_visit_window()) {  // the resident's preferred window; staff propose the visit
+    if (t.repair()
+            .has_visit_window()) {  // the resident's preferred window; staff propose the visit
       const v1::VisitWindow& w = t.repair().visit_window();
       if (!w.has_start() || !w.has_end() || FromTimestamp(w.end()) <= FromTimestamp(w.start()) ||
           FromTimestamp(w.end()) - FromTimestamp(w.start()) > absl::Hours(24 * 14)) {
-        return absl::InvalidArgumentError("visit_window needs start before end, at most 14 days apart");
+        return absl::InvalidArgumentError(
+            "visit_window needs start before end, at most 14 days apart");
       }
       t.mutable_repair()->mutable_visit_window()->set_confirmed(false);
     }
   } else {
     if (t.has_repair()) return absl::InvalidArgumentError("repair details on a complaint");
     v1::ComplaintDetails& c = *t.mutable_complaint();
-    if (c.subject() == v1::COMPLAINT_SUBJECT_UNSPECIFIED || !v1::ComplaintSubject_IsValid(c.subject())) {
-      return absl::InvalidArgumentError("subject is required: neighbour, staff, service, noise, environment, billing, other");
+    if (c.subject() == v1::COMPLAINT_SUBJECT_UNSPECIFIED ||
+        !v1::ComplaintSubject_IsValid(c.subject())) {
+      return absl::InvalidArgumentError(
+          "subject is required: neighbour, staff, service, noise, environment, billing, other");
     }
     c.clear_review_note();
     c.clear_reviewed_by();
@@ -278,34 +310,41 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog, con
   return absl::OkStatus();
 }
 
-absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, const auth::Principal& actor) {
-  if (req.idempotency_key().size() > 200) return absl::InvalidArgumentError("idempotency_key is at most 200 bytes");
+absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
+                                           const auth::Principal& actor) {
+  if (req.idempotency_key().size() > 200)
+    return absl::InvalidArgumentError("idempotency_key is at most 200 bytes");
   Ticket t = req.ticket();
   if (t.site_id().empty() && t.location().has_unit()) t.set_site_id(t.location().unit().site_id());
-  if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(t.site_id()));
   if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
   auto cached = CatalogFor(t.site_id());
   if (!cached.ok()) return cached.status();
   const v1::Catalog& catalog = (*cached)->catalog();
-  if (absl::Status s = ValidateNew(t, catalog, actor); !s.ok()) return s;
-  if (absl::Status s = CheckReporterSite(t); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateNew(t, catalog, actor));
+  LOBBY_RETURN_IF_ERROR(CheckReporterSite(t));
 
   // One round trip for what the create needs to read: an earlier attempt with the same key, a
   // number, and the open incidents a report may belong to.
   std::string fingerprint = req.idempotency_key().empty() ? "" : Fingerprint(req.ticket());
   auto prelude = store_.PrepareCreate(t.site_id(), req.idempotency_key());
   if (!prelude.ok()) return prelude.status();
-  if (prelude->existing) return Retried(*prelude->existing, req.idempotency_key(), fingerprint, actor);
+  if (prelude->existing)
+    return Retried(*prelude->existing, req.idempotency_key(), fingerprint, actor);
   absl::Time now = clock_.Now();
   if (kind_ == Kind::kComplaint) {
     const v1::Category* cat = FindCategory(catalog, t.category());
-    if (cat->response_hours() > 0) *t.mutable_sla()->mutable_respond_by() = ToTimestamp(now + absl::Hours(cat->response_hours()));
+    if (cat->response_hours() > 0)
+      *t.mutable_sla()->mutable_respond_by() =
+          ToTimestamp(now + absl::Hours(cat->response_hours()));
   } else {
     // A new report of a fault that is already known joins its incident.
-    std::string building = t.location().has_unit() ? t.location().unit().building() : t.location().building();
+    std::string building =
+        t.location().has_unit() ? t.location().unit().building() : t.location().building();
     for (const OpenIncident& inc : prelude->auto_attach) {
-      bool in_building = inc.buildings.empty() ||
-                         std::find(inc.buildings.begin(), inc.buildings.end(), building) != inc.buildings.end();
+      bool in_building =
+          inc.buildings.empty() ||
+          std::find(inc.buildings.begin(), inc.buildings.end(), building) != inc.buildings.end();
       if (inc.category == t.category() && in_building) {
         t.mutable_repair()->set_incident_id(inc.id);
         break;
@@ -323,29 +362,35 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req, c
   h->set_actor(actor.name);
   h->set_action("created");
   h->set_to_status(v1::TICKET_STATUS_NEW);
-  queue::Fields event = TicketEvent(t, "ticket.created", v1::TICKET_STATUS_UNSPECIFIED, actor.name, "", now);
+  queue::Fields event =
+      TicketEvent(t, "ticket.created", v1::TICKET_STATUS_UNSPECIFIED, actor.name, "", now);
   // Routing rules may look for words in the description: the first 500 bytes travel along.
   size_t cut = std::min<size_t>(t.description().size(), 500);
-  while (cut < t.description().size() && cut > 0 && (static_cast<unsigned char>(t.description()[cut]) & 0xC0) == 0x80) --cut;
+  while (cut < t.description().size() && cut > 0 &&
+         (static_cast<unsigned char>(t.description()[cut]) & 0xC0) == 0x80)
+    --cut;
   event.emplace_back("description", t.description().substr(0, cut));
   absl::Status s = store_.Insert(t, req.idempotency_key(), fingerprint, event);
   if (absl::IsAlreadyExists(s) && !req.idempotency_key().empty()) {
     // A concurrent retry won the race: answer with its ticket.
     auto existing = store_.FindByIdempotencyKey(t.site_id(), req.idempotency_key());
     if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return Retried(**existing, req.idempotency_key(), fingerprint, actor);
+    if (existing->has_value())
+      return Retried(**existing, req.idempotency_key(), fingerprint, actor);
   }
   if (!s.ok()) return s;
   log::Get(kind_ == Kind::kRepair ? "repairs" : "complaints")
-      ->info("event=ticket_created ticket={} site={} category={} priority={} channel={}", t.id(), t.site_id(),
-             t.category(), PriorityName(t.priority()), ChannelName(t.channel()));
+      ->info("event=ticket_created ticket={} site={} category={} priority={} channel={}", t.id(),
+             t.site_id(), t.category(), PriorityName(t.priority()), ChannelName(t.channel()));
   return Redact(std::move(t), actor);
 }
 
-absl::Status TicketLogic::MayChange(const Ticket& t, const auth::Principal& actor, bool internal_comment) const {
+absl::Status TicketLogic::MayChange(const Ticket& t, const auth::Principal& actor,
+                                    bool internal_comment) const {
   if (actor.role == auth::Role::kTechnician && t.assignee() != actor.name) {
     return absl::PermissionDeniedError(absl::StrCat(
-        t.id(), " is not assigned to ", actor.name, "; a technician acts only on their own tickets (claim it from the pool first)"));
+        t.id(), " is not assigned to ", actor.name,
+        "; a technician acts only on their own tickets (claim it from the pool first)"));
   }
   if (actor.role != auth::Role::kAdapter) return absl::OkStatus();
   absl::string_view whom = actor.acting_for;
@@ -355,21 +400,25 @@ absl::Status TicketLogic::MayChange(const Ticket& t, const auth::Principal& acto
   } else if (absl::ConsumePrefix(&whom, "phone:")) {
     bound = !whom.empty() && t.reporter().resident_id().empty() && t.reporter().phone() == whom;
   } else if (absl::ConsumePrefix(&whom, "staff:")) {
-    bound = !whom.empty() && internal_comment;  // a note for the team by a person the adapter signed in
+    bound =
+        !whom.empty() && internal_comment;  // a note for the team by a person the adapter signed in
   }
   if (!bound) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "an adapter acts on ", t.id(), " only for the resident who reported it (", auth::kActingForHeader,
-        ": resident:ID or phone:NUMBER; staff:NAME for internal comments)"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("an adapter acts on ", t.id(), " only for the resident who reported it (",
+                     auth::kActingForHeader,
+                     ": resident:ID or phone:NUMBER; staff:NAME for internal comments)"));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<Ticket> TicketLogic::Retried(const IdempotencyRecord& earlier, absl::string_view key,
-                                            absl::string_view fingerprint, const auth::Principal& actor) {
+                                            absl::string_view fingerprint,
+                                            const auth::Principal& actor) {
   if (!earlier.fingerprint.empty() && earlier.fingerprint != fingerprint) {
-    return absl::AlreadyExistsError(absl::StrCat("idempotency key '", key, "' was used for ", earlier.ticket_id,
-                                                 " with a different report; a new report needs a new key"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("idempotency key '", key, "' was used for ", earlier.ticket_id,
+                     " with a different report; a new report needs a new key"));
   }
   return Get(earlier.ticket_id, actor);  // a retry: the same ticket
 }
@@ -389,21 +438,23 @@ Ticket TicketLogic::Redact(Ticket t, const auth::Principal& viewer) const {
     if (t.assignee() != viewer.name) {
       t.clear_reporter();
       t.mutable_reporter()->set_agent(agent);
-    } else if (!config_.technicians_see_phone.contains(t.site_id()) && !config_.technicians_see_phone.contains("*")) {
+    } else if (!config_.technicians_see_phone.contains(t.site_id()) &&
+               !config_.technicians_see_phone.contains("*")) {
       t.mutable_reporter()->clear_phone();
     }
   }
   // Internal comments are for the team: the adapter shows tickets to residents.
   if (viewer.role == auth::Role::kAdapter) {
     auto* comments = t.mutable_comments();
-    comments->erase(std::remove_if(comments->begin(), comments->end(), [](const v1::Comment& c) { return c.internal(); }),
+    comments->erase(std::remove_if(comments->begin(), comments->end(),
+                                   [](const v1::Comment& c) { return c.internal(); }),
                     comments->end());
   }
   return t;
 }
 
 absl::StatusOr<Ticket> TicketLogic::Get(absl::string_view id, const auth::Principal& viewer) {
-  if (absl::Status s = CheckTicketId(id); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckTicketId(id));
   auto t = store_.Get(id);
   if (!t.ok()) return t.status();
   return Redact(*std::move(t), viewer);
@@ -411,7 +462,7 @@ absl::StatusOr<Ticket> TicketLogic::Get(absl::string_view id, const auth::Princi
 
 absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsRequest& req,
                                                           const auth::Principal& viewer) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
   if (!v1::TicketStatus_IsValid(req.status()) || !v1::Priority_IsValid(req.priority())) {
     return absl::InvalidArgumentError("unknown status or priority");
@@ -433,16 +484,17 @@ absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsR
 absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expected_version,
                                            const auth::Principal& actor, const Change& change,
                                            const queue::Fields* extra) {
-  if (absl::Status s = CheckTicketId(id); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckTicketId(id));
   for (int attempt = 0;; ++attempt) {
     auto cur = store_.Get(id);
     if (!cur.ok()) return cur.status();
     if (expected_version != 0 && cur->version() != expected_version) {
-      return absl::AbortedError(absl::StrCat(id, " is at version ", cur->version(), ", not ", expected_version));
+      return absl::AbortedError(
+          absl::StrCat(id, " is at version ", cur->version(), ", not ", expected_version));
     }
     Ticket next = *cur;
     std::string type, note;
-    if (absl::Status s = change(next, type, note); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(change(next, type, note));
     if (type.empty()) return Redact(*std::move(cur), actor);  // nothing to change
     absl::Time now = clock_.Now();
     next.set_version(cur->version() + 1);
@@ -462,25 +514,31 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
   }
 }
 
-absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req, const auth::Principal& actor) {
+absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req,
+                                           const auth::Principal& actor) {
   if (req.team().empty()) return absl::InvalidArgumentError("team is required");
   for (absl::string_view part : {req.team(), req.assignee()}) {
-    if (absl::Status s = CheckName("team and assignee", part); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckName("team and assignee", part));
   }
-  if (absl::Status s = CheckText("note", req.note(), 2000, false); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckText("note", req.note(), 2000, false));
   queue::Fields extra;
   return Mutate(
       req.id(), req.expected_version(), actor,
       [&](Ticket& t, std::string& type, std::string& note) {
         if (!CanAssign(t.status())) {
-          return absl::FailedPreconditionError(absl::StrCat("cannot assign a ticket that is ", StatusName(t.status())));
+          return absl::FailedPreconditionError(
+              absl::StrCat("cannot assign a ticket that is ", StatusName(t.status())));
         }
         if (registers_ != nullptr) {
-          if (absl::Status s = registers_->CheckAssignee(t.site_id(), req.team(), req.assignee()); !s.ok()) return s;
+          if (absl::Status s = registers_->CheckAssignee(t.site_id(), req.team(), req.assignee());
+              !s.ok())
+            return s;
         }
         bool same = t.team() == req.team() && t.assignee() == req.assignee();
-        if (same && t.status() != v1::TICKET_STATUS_REOPENED && !(req.acknowledged() && t.status() == v1::TICKET_STATUS_ASSIGNED)) {
-          return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", req.assignee().empty() ? req.team() : req.assignee()));
+        if (same && t.status() != v1::TICKET_STATUS_REOPENED &&
+            !(req.acknowledged() && t.status() == v1::TICKET_STATUS_ASSIGNED)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              t.id(), " is already with ", req.assignee().empty() ? req.team() : req.assignee()));
         }
         extra = {{"previous_team", t.team()}, {"previous_assignee", t.assignee()}};
         t.set_team(req.team());
@@ -500,9 +558,13 @@ absl::StatusOr<Ticket> TicketLogic::Assign(const v1::AssignRequest& req, const a
       &extra);
 }
 
-absl::StatusOr<Ticket> TicketLogic::Annotate(const v1::AnnotateRequest& req, const auth::Principal& actor) {
+absl::StatusOr<Ticket> TicketLogic::Annotate(const v1::AnnotateRequest& req,
+                                             const auth::Principal& actor) {
   static const std::map<std::string, std::string, std::less<>> kEvents = {
-      {"warning", "ticket.sla_warning"}, {"breach", "ticket.sla_breached"}, {"escalation", "ticket.escalated"}, {"page", "ticket.paged"}};
+      {"warning", "ticket.sla_warning"},
+      {"breach", "ticket.sla_breached"},
+      {"escalation", "ticket.escalated"},
+      {"page", "ticket.paged"}};
   const v1::SlaEvent& ev = req.event();
   auto type_of = kEvents.find(ev.kind());
   if (req.has_event() && type_of == kEvents.end()) {
@@ -510,24 +572,26 @@ absl::StatusOr<Ticket> TicketLogic::Annotate(const v1::AnnotateRequest& req, con
   }
   if (ev.to_size() > 50) return absl::InvalidArgumentError("event.to names at most 50 members");
   for (const auto& m : ev.to()) {
-    if (absl::Status s = CheckName("event.to", m); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckName("event.to", m));
   }
-  if (absl::Status s = CheckText("event.note", ev.note(), 2000, false); !s.ok()) return s;
-  if (absl::Status s = CheckText("sla.policy", req.sla().policy(), 200, false); !s.ok()) return s;
-  if (absl::Status s = CheckText("not_routed", req.not_routed(), 2000, false); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckText("event.note", ev.note(), 2000, false));
+  LOBBY_RETURN_IF_ERROR(CheckText("sla.policy", req.sla().policy(), 200, false));
+  LOBBY_RETURN_IF_ERROR(CheckText("not_routed", req.not_routed(), 2000, false));
   queue::Fields extra;
   return Mutate(
       req.id(), req.expected_version(), actor,
       [&](Ticket& t, std::string& type, std::string& note) {
         if (!req.not_routed().empty()) {
-          if (!t.team().empty()) return absl::FailedPreconditionError(absl::StrCat(t.id(), " is with team ", t.team()));
+          if (!t.team().empty())
+            return absl::FailedPreconditionError(absl::StrCat(t.id(), " is with team ", t.team()));
           if (t.not_routed() == req.not_routed()) return absl::OkStatus();  // said already
           t.set_not_routed(req.not_routed());
           type = "ticket.not_routed";
           note = req.not_routed();
           return absl::OkStatus();
         }
-        if (t.sla().events_size() >= 200) return absl::FailedPreconditionError(absl::StrCat(t.id(), " has 200 SLA events already"));
+        if (t.sla().events_size() >= 200)
+          return absl::FailedPreconditionError(absl::StrCat(t.id(), " has 200 SLA events already"));
         google::protobuf::RepeatedPtrField<v1::SlaEvent> events;
         events.Swap(t.mutable_sla()->mutable_events());
         *t.mutable_sla() = req.sla();
@@ -542,68 +606,84 @@ absl::StatusOr<Ticket> TicketLogic::Annotate(const v1::AnnotateRequest& req, con
         *e->mutable_at() = ToTimestamp(clock_.Now());
         type = type_of->second;
         note = ev.note();
-        extra = {{"stage", ev.stage()}, {"level", std::to_string(ev.level())}, {"notify", absl::StrJoin(ev.to(), ",")},
-                 {"due", ev.has_due() ? std::to_string(absl::ToUnixMillis(FromTimestamp(ev.due()))) : ""}};
+        extra = {{"stage", ev.stage()},
+                 {"level", std::to_string(ev.level())},
+                 {"notify", absl::StrJoin(ev.to(), ",")},
+                 {"due",
+                  ev.has_due() ? std::to_string(absl::ToUnixMillis(FromTimestamp(ev.due()))) : ""}};
         return absl::OkStatus();
       },
       &extra);
 }
 
-absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req, const auth::Principal& actor) {
+absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
+                                               const auth::Principal& actor) {
   if (req.action() == v1::TICKET_ACTION_UNSPECIFIED || !v1::TicketAction_IsValid(req.action())) {
     return absl::InvalidArgumentError("action is required");
   }
   if (!MayAct(actor.role, req.action())) {
-    return absl::PermissionDeniedError(absl::StrCat("role '", auth::RoleName(actor.role), "' may not ",
-                                                    ActionName(req.action()), " a ticket"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "role '", auth::RoleName(actor.role), "' may not ", ActionName(req.action()), " a ticket"));
   }
-  if (absl::Status s = CheckText("note", req.note(), 2000, false); !s.ok()) return s;
-  if (req.action() == v1::TICKET_ACTION_HOLD &&
-      (req.hold_reason() == v1::HOLD_REASON_UNSPECIFIED || !v1::HoldReason_IsValid(req.hold_reason()))) {
-    return absl::InvalidArgumentError("hold needs a reason: resident_absent, waiting_parts or no_access");
+  LOBBY_RETURN_IF_ERROR(CheckText("note", req.note(), 2000, false));
+  if (req.action() == v1::TICKET_ACTION_HOLD && (req.hold_reason() == v1::HOLD_REASON_UNSPECIFIED ||
+                                                 !v1::HoldReason_IsValid(req.hold_reason()))) {
+    return absl::InvalidArgumentError(
+        "hold needs a reason: resident_absent, waiting_parts or no_access");
   }
-  return Mutate(req.id(), req.expected_version(), actor, [&](Ticket& t, std::string& type, std::string& note) {
-    if (absl::Status s = MayChange(t, actor, false); !s.ok()) return s;
-    auto next = Next(kind_, t.status(), req.action());
-    if (!next.ok()) return next.status();
-    absl::Time now = clock_.Now();
-    if (req.action() == v1::TICKET_ACTION_REOPEN) {
-      absl::Time resolved = FromTimestamp(t.resolved_at());
-      if (now - resolved > absl::Hours(24) * config_.reopen_days) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "a ticket can be reopened within ", config_.reopen_days, " days of resolution; report it again instead"));
-      }
-    }
-    if (req.action() == v1::TICKET_ACTION_CLOSE && t.has_complaint() && !t.complaint().has_follow_up()) {
-      return absl::FailedPreconditionError("a complaint closes only after the follow-up contact is recorded");
-    }
-    if (req.action() == v1::TICKET_ACTION_RESOLVE || req.action() == v1::TICKET_ACTION_APPROVE) {
-      *t.mutable_resolved_at() = ToTimestamp(now);
-    }
-    if (t.has_repair()) {
-      if (req.action() == v1::TICKET_ACTION_HOLD) t.mutable_repair()->set_hold_reason(req.hold_reason());
-      if (req.action() == v1::TICKET_ACTION_RESUME) t.mutable_repair()->clear_hold_reason();
-    }
-    if (t.has_complaint() && (req.action() == v1::TICKET_ACTION_APPROVE || req.action() == v1::TICKET_ACTION_REJECT)) {
-      t.mutable_complaint()->set_reviewed_by(actor.name);
-      t.mutable_complaint()->set_review_note(req.note());
-    }
-    t.set_status(next->to);
-    type = next->event;
-    note = req.note();
-    if (req.action() == v1::TICKET_ACTION_HOLD) {
-      note = absl::StrCat(absl::AsciiStrToLower(v1::HoldReason_Name(req.hold_reason()).substr(12)),
-                          req.note().empty() ? "" : ": ", req.note());
-    }
-    return absl::OkStatus();
-  });
+  return Mutate(req.id(), req.expected_version(), actor,
+                [&](Ticket& t, std::string& type, std::string& note) {
+                  LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
+                  auto next = Next(kind_, t.status(), req.action());
+                  if (!next.ok()) return next.status();
+                  absl::Time now = clock_.Now();
+                  if (req.action() == v1::TICKET_ACTION_REOPEN) {
+                    absl::Time resolved = FromTimestamp(t.resolved_at());
+                    if (now - resolved > absl::Hours(24) * config_.reopen_days) {
+                      return absl::FailedPreconditionError(
+                          absl::StrCat("a ticket can be reopened within ", config_.reopen_days,
+                                       " days of resolution; report it again instead"));
+                    }
+                  }
+                  if (req.action() == v1::TICKET_ACTION_CLOSE && t.has_complaint() &&
+                      !t.complaint().has_follow_up()) {
+                    return absl::FailedPreconditionError(
+                        "a complaint closes only after the follow-up contact is recorded");
+                  }
+                  if (req.action() == v1::TICKET_ACTION_RESOLVE ||
+                      req.action() == v1::TICKET_ACTION_APPROVE) {
+                    *t.mutable_resolved_at() = ToTimestamp(now);
+                  }
+                  if (t.has_repair()) {
+                    if (req.action() == v1::TICKET_ACTION_HOLD)
+                      t.mutable_repair()->set_hold_reason(req.hold_reason());
+                    if (req.action() == v1::TICKET_ACTION_RESUME)
+                      t.mutable_repair()->clear_hold_reason();
+                  }
+                  if (t.has_complaint() && (req.action() == v1::TICKET_ACTION_APPROVE ||
+                                            req.action() == v1::TICKET_ACTION_REJECT)) {
+                    t.mutable_complaint()->set_reviewed_by(actor.name);
+                    t.mutable_complaint()->set_review_note(req.note());
+                  }
+                  t.set_status(next->to);
+                  type = next->event;
+                  note = req.note();
+                  if (req.action() == v1::TICKET_ACTION_HOLD) {
+                    note = absl::StrCat(
+                        absl::AsciiStrToLower(v1::HoldReason_Name(req.hold_reason()).substr(12)),
+                        req.note().empty() ? "" : ": ", req.note());
+                  }
+                  return absl::OkStatus();
+                });
 }
 
-absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req, const auth::Principal& actor) {
-  if (absl::Status s = CheckText("text", req.text(), 4000, true); !s.ok()) return s;
+absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req,
+                                               const auth::Principal& actor) {
+  LOBBY_RETURN_IF_ERROR(CheckText("text", req.text(), 4000, true));
   return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
-    if (absl::Status s = MayChange(t, actor, req.internal()); !s.ok()) return s;
-    if (t.comments_size() >= 500) return absl::FailedPreconditionError("this ticket has 500 comments already");
+    LOBBY_RETURN_IF_ERROR(MayChange(t, actor, req.internal()));
+    if (t.comments_size() >= 500)
+      return absl::FailedPreconditionError("this ticket has 500 comments already");
     v1::Comment* c = t.add_comments();
     c->set_id(absl::StrCat("c", t.comments_size()));
     *c->mutable_at() = ToTimestamp(clock_.Now());
@@ -619,8 +699,9 @@ absl::StatusOr<Ticket> TicketLogic::AddComment(const v1::AddCommentRequest& req,
   });
 }
 
-absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(const v1::CountByStatusRequest& req) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(
+    const v1::CountByStatusRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   if (req.team().empty()) return absl::InvalidArgumentError("team is required");
   auto counts = store_.CountByStatus(req.site_id(), req.team());
   if (!counts.ok()) return counts.status();
@@ -629,22 +710,26 @@ absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(const v1::C
   return out;
 }
 
-absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& req, const auth::Principal& actor) {
+absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& req,
+                                                 const auth::Principal& actor) {
   if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("visits are for repairs");
   if (!IsValidTimestamp(req.start()) || !IsValidTimestamp(req.end())) {
     return absl::InvalidArgumentError("start and end must be times between the years 1 and 9999");
   }
   absl::Time start = FromTimestamp(req.start()), end = FromTimestamp(req.end());
   if (!req.has_start() || !req.has_end() || end <= start || end - start > absl::Hours(12)) {
-    return absl::InvalidArgumentError("a visit window is a start and an end, at most 12 hours apart");
+    return absl::InvalidArgumentError(
+        "a visit window is a start and an end, at most 12 hours apart");
   }
   if (end <= clock_.Now()) return absl::InvalidArgumentError("the visit window is in the past");
-  if (end - clock_.Now() > absl::Hours(24 * 366)) return absl::InvalidArgumentError("the visit window is more than a year ahead");
-  if (absl::Status s = CheckText("key_note", req.key_note(), 500, false); !s.ok()) return s;
+  if (end - clock_.Now() > absl::Hours(24 * 366))
+    return absl::InvalidArgumentError("the visit window is more than a year ahead");
+  LOBBY_RETURN_IF_ERROR(CheckText("key_note", req.key_note(), 500, false));
   return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
-    if (absl::Status s = MayChange(t, actor, false); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
     if (!IsOpen(t.status()) || t.status() == v1::TICKET_STATUS_ON_SITE) {
-      return absl::FailedPreconditionError(absl::StrCat("cannot plan a visit for a ticket that is ", StatusName(t.status())));
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot plan a visit for a ticket that is ", StatusName(t.status())));
     }
     v1::RepairDetails& r = *t.mutable_repair();
     *r.mutable_visit_window()->mutable_start() = req.start();
@@ -657,11 +742,14 @@ absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& 
   });
 }
 
-absl::StatusOr<Ticket> TicketLogic::ConfirmVisit(absl::string_view id, const auth::Principal& actor) {
+absl::StatusOr<Ticket> TicketLogic::ConfirmVisit(absl::string_view id,
+                                                 const auth::Principal& actor) {
   return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
-    if (absl::Status s = MayChange(t, actor, false); !s.ok()) return s;
-    if (!t.has_repair() || !t.repair().has_visit_window()) return absl::FailedPreconditionError("no visit window was proposed");
-    if (t.repair().visit_window().confirmed()) return absl::FailedPreconditionError("the visit window is confirmed already");
+    LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
+    if (!t.has_repair() || !t.repair().has_visit_window())
+      return absl::FailedPreconditionError("no visit window was proposed");
+    if (t.repair().visit_window().confirmed())
+      return absl::FailedPreconditionError("the visit window is confirmed already");
     t.mutable_repair()->mutable_visit_window()->set_confirmed(true);
     type = "ticket.visit_confirmed";
     return absl::OkStatus();
@@ -670,11 +758,12 @@ absl::StatusOr<Ticket> TicketLogic::ConfirmVisit(absl::string_view id, const aut
 
 absl::StatusOr<Ticket> TicketLogic::RecordFollowUp(absl::string_view id, const std::string& outcome,
                                                    const auth::Principal& actor) {
-  if (absl::Status s = CheckText("outcome", outcome, 2000, true); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckText("outcome", outcome, 2000, true));
   return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
     if (!t.has_complaint()) return absl::FailedPreconditionError("follow-ups are for complaints");
     if (t.status() != v1::TICKET_STATUS_RESOLVED) {
-      return absl::FailedPreconditionError("the follow-up contact is made once the complaint is resolved");
+      return absl::FailedPreconditionError(
+          "the follow-up contact is made once the complaint is resolved");
     }
     v1::FollowUp& f = *t.mutable_complaint()->mutable_follow_up();
     f.set_by(actor.name);
@@ -692,10 +781,11 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
                                                          const auth::Principal& actor) {
   if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("incidents are for repairs");
   v1::Incident inc = req.incident();
-  if (absl::Status s = ValidateSiteId(inc.site_id()); !s.ok()) return s;
-  if (absl::Status s = CheckText("title", inc.title(), 200, true); !s.ok()) return s;
-  if (absl::Status s = CheckText("description", inc.description(), 4000, false); !s.ok()) return s;
-  if (!inc.id().empty() || inc.ticket_ids_size() || inc.status() != v1::INCIDENT_STATUS_UNSPECIFIED) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(inc.site_id()));
+  LOBBY_RETURN_IF_ERROR(CheckText("title", inc.title(), 200, true));
+  LOBBY_RETURN_IF_ERROR(CheckText("description", inc.description(), 4000, false));
+  if (!inc.id().empty() || inc.ticket_ids_size() ||
+      inc.status() != v1::INCIDENT_STATUS_UNSPECIFIED) {
     return absl::InvalidArgumentError("id, status and ticket_ids are set by Lobby");
   }
   if (inc.buildings_size() > 50) return absl::InvalidArgumentError("at most 50 buildings");
@@ -703,19 +793,23 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
     if (b.empty() || b.find(',') != std::string::npos || b.find('|') != std::string::npos) {
       return absl::InvalidArgumentError("a building name is not empty and has no ',' or '|'");
     }
-    if (absl::Status s = CheckName("building", b); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckName("building", b));
   }
   if (registers_ != nullptr) {
-    if (absl::Status s = registers_->CheckBuildings(inc.site_id(), *inc.mutable_buildings()); !s.ok()) return s;
+    if (absl::Status s = registers_->CheckBuildings(inc.site_id(), *inc.mutable_buildings());
+        !s.ok())
+      return s;
   }
   auto cached = CatalogFor(inc.site_id());
   if (!cached.ok()) return cached.status();
   const v1::Catalog& catalog = (*cached)->catalog();
   const v1::Category* cat = FindCategory(catalog, inc.category());
   if (inc.auto_attach() && (cat == nullptr || cat->kind() != "repair")) {
-    return absl::InvalidArgumentError("auto_attach needs the repair category the reports will have");
+    return absl::InvalidArgumentError(
+        "auto_attach needs the repair category the reports will have");
   }
-  if (!inc.category().empty() && cat == nullptr) return absl::InvalidArgumentError("unknown category");
+  if (!inc.category().empty() && cat == nullptr)
+    return absl::InvalidArgumentError("unknown category");
   auto id = store_.NextIncidentId();
   if (!id.ok()) return id.status();
   absl::Time now = clock_.Now();
@@ -724,22 +818,29 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
   *inc.mutable_created_at() = ToTimestamp(now);
   inc.set_created_by(actor.name);
   inc.set_version(1);
-  if (absl::Status s = store_.InsertIncident(inc, IncidentEvent(inc, "incident.created", actor.name, now)); !s.ok()) return s;
+  if (absl::Status s =
+          store_.InsertIncident(inc, IncidentEvent(inc, "incident.created", actor.name, now));
+      !s.ok())
+    return s;
   return inc;
 }
 
 absl::StatusOr<v1::Incident> TicketLogic::AttachToIncident(const v1::AttachToIncidentRequest& req,
                                                            const auth::Principal& actor) {
-  if (req.ticket_ids().empty() || req.ticket_ids_size() > 500) return absl::InvalidArgumentError("1 to 500 ticket_ids");
+  if (req.ticket_ids().empty() || req.ticket_ids_size() > 500)
+    return absl::InvalidArgumentError("1 to 500 ticket_ids");
   auto inc = store_.GetIncident(req.incident_id());
   if (!inc.ok()) return inc.status();
-  if (inc->status() != v1::INCIDENT_STATUS_OPEN) return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved"));
+  if (inc->status() != v1::INCIDENT_STATUS_OPEN)
+    return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved"));
   // Check them all first, so a bad id attaches nothing.
   for (const auto& id : req.ticket_ids()) {
     auto t = store_.Get(id);
     if (!t.ok()) return t.status();
-    if (t->site_id() != inc->site_id()) return absl::InvalidArgumentError(absl::StrCat(id, " belongs to another estate"));
-    if (!IsOpen(t->status())) return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t->status())));
+    if (t->site_id() != inc->site_id())
+      return absl::InvalidArgumentError(absl::StrCat(id, " belongs to another estate"));
+    if (!IsOpen(t->status()))
+      return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t->status())));
   }
   for (const auto& id : req.ticket_ids()) {
     auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& note) {
@@ -756,10 +857,11 @@ absl::StatusOr<v1::Incident> TicketLogic::AttachToIncident(const v1::AttachToInc
 
 absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncidentRequest& req,
                                                           const auth::Principal& actor) {
-  if (absl::Status s = CheckText("resolution", req.resolution(), 2000, true); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(CheckText("resolution", req.resolution(), 2000, true));
   auto inc = store_.GetIncident(req.id());
   if (!inc.ok()) return inc.status();
-  if (inc->status() != v1::INCIDENT_STATUS_OPEN) return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved already"));
+  if (inc->status() != v1::INCIDENT_STATUS_OPEN)
+    return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved already"));
   // Tickets first: if this stops half way, the incident is still open and resolving it again
   // finishes the rest.
   std::string note = absl::StrCat("incident ", inc->id(), " resolved: ", req.resolution());
@@ -781,7 +883,9 @@ absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncid
   *next.mutable_resolved_at() = ToTimestamp(now);
   next.set_resolution(req.resolution());
   next.set_version(inc->version() + 1);
-  if (absl::Status s = store_.ReplaceIncident(*inc, next, IncidentEvent(next, "incident.resolved", actor.name, now)); !s.ok()) {
+  if (absl::Status s = store_.ReplaceIncident(
+          *inc, next, IncidentEvent(next, "incident.resolved", actor.name, now));
+      !s.ok()) {
     return s;
   }
   return next;
@@ -792,8 +896,9 @@ absl::StatusOr<v1::Incident> TicketLogic::GetIncident(absl::string_view id) {
   return store_.GetIncident(id);
 }
 
-absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::ListIncidentsRequest& req) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(
+    const v1::ListIncidentsRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   auto list = store_.ListIncidents(req.site_id(), req.include_resolved());
   if (!list.ok()) return list.status();
   v1::ListIncidentsResponse out;
@@ -804,11 +909,12 @@ absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(const v1::L
 // ------------------------------------------------------------------ catalog
 
 absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::CatalogFor(absl::string_view site) {
-  if (absl::Status s = ValidateSiteId(site); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(site));
   {
     std::lock_guard lock(mu_);
     auto it = catalogs_.find(site);
-    if (it != catalogs_.end() && clock_.Now() - it->second.second < kCatalogTtl) return it->second.first;
+    if (it != catalogs_.end() && clock_.Now() - it->second.second < kCatalogTtl)
+      return it->second.first;
   }
   v1::Catalog c;
   if (catalog_source_) {
@@ -838,8 +944,9 @@ absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
   return (*c)->catalog();
 }
 
-absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::ApplyCatalogRequest& req) {
-  if (absl::Status s = ValidateSiteId(req.site_id()); !s.ok()) return s;
+absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(
+    const v1::ApplyCatalogRequest& req) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   auto parsed = ParseCatalog(req.yaml(), req.site_id());
   if (!parsed.ok()) return parsed.status();
   auto current = GetCatalog(req.site_id());
@@ -847,7 +954,8 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
   v1::ApplyCatalogResponse out;
   for (const auto& c : parsed->categories()) {
     const v1::Category* old = FindCategory(*current, c.id());
-    if (old == nullptr) out.add_added(c.id());
+    if (old == nullptr)
+      out.add_added(c.id());
     else if (auto changes = FieldChanges(*old, c); !changes.empty()) {
       out.add_changed(c.id());
       for (const auto& change : changes) out.add_changes(absl::StrCat(c.id(), ": ", change));
@@ -858,7 +966,7 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
   }
   *out.mutable_catalog() = *parsed;
   if (req.dry_run()) return out;
-  if (absl::Status s = store_.PutCatalog(*parsed); !s.ok()) return s;
+  LOBBY_RETURN_IF_ERROR(store_.PutCatalog(*parsed));
   std::lock_guard lock(mu_);
   catalogs_.erase(req.site_id());
   return out;
@@ -866,9 +974,11 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(const v1::App
 
 absl::StatusOr<v1::Classification> TicketLogic::Classify(const v1::ClassifyRequest& req) {
   if (CodePoints(req.text()) > kMaxDescriptionChars) {
-    return absl::InvalidArgumentError(absl::StrCat("text is at most ", kMaxDescriptionChars, " characters"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("text is at most ", kMaxDescriptionChars, " characters"));
   }
-  if (absl::Status s = CheckText("text", req.text(), 4 * kMaxDescriptionChars, true); !s.ok()) return s;
+  if (absl::Status s = CheckText("text", req.text(), 4 * kMaxDescriptionChars, true); !s.ok())
+    return s;
   auto c = CatalogFor(req.site_id());
   if (!c.ok()) return c.status();
   return (*c)->Classify(req.text());

@@ -11,8 +11,8 @@
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/repairs.pb.h"
 #include "services/common/clock.h"
-#include "services/common/estate_register.h"
 #include "services/common/config.h"
+#include "services/common/estate_register.h"
 #include "services/common/roles.h"
 #include "services/tickets/classifier.h"
 #include "services/tickets/state_machine.h"
@@ -24,8 +24,6 @@ struct TicketsConfig {
   int reopen_days = 14;  // a resolved ticket may be reopened this long after resolution
   /// Estates whose technicians see the reporter's phone number on their own tickets ("*": all).
   absl::flat_hash_set<std::string> technicians_see_phone;
-  std::string residents_addr;  // ResidentService, for the reporter's estate ("": this process)
-  std::string dispatch_addr;   // DispatchService, for the estates' registers ("": this process)
 
   static void Declare(config::Settings& s);
   static absl::StatusOr<TicketsConfig> From(const config::Settings& s);
@@ -51,19 +49,24 @@ class TicketLogic {
               CatalogSource catalog_source = nullptr, ResidentSite resident_site = nullptr,
               RegisterCache* registers = nullptr);
 
-  absl::StatusOr<v1::Ticket> Create(const v1::CreateTicketRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Create(const v1::CreateTicketRequest& request,
+                                    const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> Get(absl::string_view id, const auth::Principal& viewer);
   absl::StatusOr<v1::ListTicketsResponse> List(const v1::ListTicketsRequest& request,
                                                const auth::Principal& viewer);
   absl::StatusOr<v1::Ticket> Assign(const v1::AssignRequest& request, const auth::Principal& actor);
   /// Dispatch's SLA record: new deadlines, or one more SLA event with its ticket event.
-  absl::StatusOr<v1::Ticket> Annotate(const v1::AnnotateRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> Transition(const v1::TransitionRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> AddComment(const v1::AddCommentRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Annotate(const v1::AnnotateRequest& request,
+                                      const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> Transition(const v1::TransitionRequest& request,
+                                        const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> AddComment(const v1::AddCommentRequest& request,
+                                        const auth::Principal& actor);
   absl::StatusOr<v1::CountByStatusResponse> CountByStatus(const v1::CountByStatusRequest& request);
 
   // Repairs.
-  absl::StatusOr<v1::Ticket> ProposeVisit(const v1::ProposeVisitRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Ticket> ProposeVisit(const v1::ProposeVisitRequest& request,
+                                          const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> ConfirmVisit(absl::string_view id, const auth::Principal& actor);
 
   // Complaints.
@@ -72,9 +75,12 @@ class TicketLogic {
 
   // Incidents (repairs): one fault, many reports. Resolving an incident resolves every open
   // ticket attached to it, each with its own ticket.resolved event (so each resident is told).
-  absl::StatusOr<v1::Incident> CreateIncident(const v1::CreateIncidentRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Incident> AttachToIncident(const v1::AttachToIncidentRequest& request, const auth::Principal& actor);
-  absl::StatusOr<v1::Incident> ResolveIncident(const v1::ResolveIncidentRequest& request, const auth::Principal& actor);
+  absl::StatusOr<v1::Incident> CreateIncident(const v1::CreateIncidentRequest& request,
+                                              const auth::Principal& actor);
+  absl::StatusOr<v1::Incident> AttachToIncident(const v1::AttachToIncidentRequest& request,
+                                                const auth::Principal& actor);
+  absl::StatusOr<v1::Incident> ResolveIncident(const v1::ResolveIncidentRequest& request,
+                                               const auth::Principal& actor);
   absl::StatusOr<v1::Incident> GetIncident(absl::string_view id);
   absl::StatusOr<v1::ListIncidentsResponse> ListIncidents(const v1::ListIncidentsRequest& request);
 
@@ -86,7 +92,8 @@ class TicketLogic {
   Kind kind() const { return kind_; }
 
  private:
-  using Change = std::function<absl::Status(v1::Ticket& next, std::string& event_type, std::string& note)>;
+  using Change =
+      std::function<absl::Status(v1::Ticket& next, std::string& event_type, std::string& note)>;
   /// Reads, applies `change`, writes with the event; retries on a concurrent write unless the
   /// caller named the version it expects. `extra`, filled by `change`, is added to the event.
   absl::StatusOr<v1::Ticket> Mutate(absl::string_view id, int64_t expected_version,
@@ -94,14 +101,17 @@ class TicketLogic {
                                     const queue::Fields* extra = nullptr);
   /// The site's catalog, with the classifier built from it, cached for kCatalogTtl.
   absl::StatusOr<std::shared_ptr<const Classifier>> CatalogFor(absl::string_view site);
-  absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog, const auth::Principal& actor) const;
+  absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog,
+                           const auth::Principal& actor) const;
   v1::Ticket Redact(v1::Ticket t, const auth::Principal& viewer) const;
-  /// A create with a key used before: that ticket when the request is the same, else ALREADY_EXISTS.
+  /// A create with a key used before: that ticket when the request is the same, else
+  /// ALREADY_EXISTS.
   absl::StatusOr<v1::Ticket> Retried(const IdempotencyRecord& earlier, absl::string_view key,
                                      absl::string_view fingerprint, const auth::Principal& actor);
   /// PERMISSION_DENIED unless `actor` may change `t`: a technician only their own tickets, an
   /// adapter only for the ticket's reporter (staff:NAME only for an internal comment).
-  absl::Status MayChange(const v1::Ticket& t, const auth::Principal& actor, bool internal_comment) const;
+  absl::Status MayChange(const v1::Ticket& t, const auth::Principal& actor,
+                         bool internal_comment) const;
   /// INVALID_ARGUMENT unless the reporter named by resident id lives in the ticket's estate.
   absl::Status CheckReporterSite(const v1::Ticket& t) const;
 
@@ -117,11 +127,13 @@ class TicketLogic {
   // ApplyCatalog refreshes this process at once; other processes see a new catalog within
   // kCatalogTtl.
   static constexpr absl::Duration kCatalogTtl = absl::Seconds(10);
-  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<const Classifier>, absl::Time>> catalogs_;
+  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<const Classifier>, absl::Time>>
+      catalogs_;
 };
 
 /// The event fields for an incident (docs/events.md, version 1).
-queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor, absl::Time at);
+queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor,
+                            absl::Time at);
 
 /// The event fields for `t` (docs/events.md, version 1).
 queue::Fields TicketEvent(const v1::Ticket& t, absl::string_view type, v1::TicketStatus from,

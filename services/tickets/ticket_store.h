@@ -27,9 +27,9 @@ struct IdempotencyRecord {
 
 /// Everything Create reads before it writes, fetched in one round trip.
 struct CreatePrelude {
-  std::optional<IdempotencyRecord> existing;   // a ticket made earlier with the same key
-  std::string next_id;                         // a fresh number (unused when existing_id is set)
-  std::vector<OpenIncident> auto_attach;       // the site's open auto-attach incidents
+  std::optional<IdempotencyRecord> existing;  // a ticket made earlier with the same key
+  std::string next_id;                        // a fresh number (unused when existing_id is set)
+  std::vector<OpenIncident> auto_attach;      // the site's open auto-attach incidents
 };
 
 struct TicketPage {
@@ -46,11 +46,12 @@ class TicketStore {
 
   /// The ticket created earlier in `site` with this idempotency key, if any. Keys are per
   /// estate: two estates' "r1" are two tickets.
-  virtual absl::StatusOr<std::optional<IdempotencyRecord>> FindByIdempotencyKey(absl::string_view site,
-                                                                                absl::string_view key) = 0;
+  virtual absl::StatusOr<std::optional<IdempotencyRecord>> FindByIdempotencyKey(
+      absl::string_view site, absl::string_view key) = 0;
   /// The idempotency lookup, a fresh id and the open incidents, in one round trip. Numbers taken
   /// by a request that turns out to be a retry are skipped: ids are unique, not gapless.
-  virtual absl::StatusOr<CreatePrelude> PrepareCreate(absl::string_view site, absl::string_view idempotency_key) = 0;
+  virtual absl::StatusOr<CreatePrelude> PrepareCreate(absl::string_view site,
+                                                      absl::string_view idempotency_key) = 0;
   /// Stores a new ticket, its indexes, the idempotency key (if any) with the request's
   /// fingerprint, and its event. ALREADY_EXISTS when the key was taken meanwhile.
   virtual absl::Status Insert(const v1::Ticket& ticket, absl::string_view idempotency_key,

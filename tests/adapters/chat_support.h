@@ -42,7 +42,8 @@ struct ChatResident {
 };
 
 /// Creates `who`; returns their id ("" when that failed, which is also a test failure).
-inline std::string CreateResident(const std::shared_ptr<grpc::Channel>& channel, const ChatResident& who) {
+inline std::string CreateResident(const std::shared_ptr<grpc::Channel>& channel,
+                                  const ChatResident& who) {
   auto residents = v1::ResidentService::NewStub(channel);
   v1::CreateResidentRequest req;
   auto* r = req.mutable_resident();
@@ -61,8 +62,9 @@ inline std::string CreateResident(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 /// `who`, with a verified identity `external_id` on `chat`.
-inline std::string LinkedResident(const std::shared_ptr<grpc::Channel>& channel, const ChatResident& who,
-                                  v1::Channel chat, const std::string& external_id) {
+inline std::string LinkedResident(const std::shared_ptr<grpc::Channel>& channel,
+                                  const ChatResident& who, v1::Channel chat,
+                                  const std::string& external_id) {
   std::string id = CreateResident(channel, who);
   auto residents = v1::ResidentService::NewStub(channel);
   v1::LinkIdentityRequest link;
@@ -70,7 +72,8 @@ inline std::string LinkedResident(const std::shared_ptr<grpc::Channel>& channel,
   link.set_channel(chat);
   link.set_external_id(external_id);
   link.set_verified(true);
-  EXPECT_TRUE(CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
+  EXPECT_TRUE(
+      CallRpc(*residents, &v1::ResidentService::Stub::LinkIdentity, link, kAdminToken).ok());
   return id;
 }
 

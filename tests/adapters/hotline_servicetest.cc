@@ -2,13 +2,11 @@
 // response, events, a dropped connection) drives the screen-pop, a missed call and the call
 // log; the cloud call centre's webhook refuses what is not signed.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <httplib.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <deque>
@@ -99,17 +97,23 @@ class FakeAsterisk {
         login_ = got;
         conn_ = c;
       }
-      std::string ok = "Response: Success\r\nActionID: lobby-login\r\nMessage: Authentication accepted\r\n\r\n";
+      std::string ok =
+          "Response: Success\r\nActionID: lobby-login\r\nMessage: Authentication accepted\r\n\r\n";
       (void)!::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
       ++logins_;
       std::string pending;
-      for (ssize_t n; (n = ::recv(c, buf, sizeof(buf), 0)) > 0;) {  // pings and the like, until dropped
+      for (ssize_t n;
+           (n = ::recv(c, buf, sizeof(buf), 0)) > 0;) {  // pings and the like, until dropped
         pending.append(buf, n);
-        for (size_t end; (end = pending.find("\r\n\r\n")) != std::string::npos; pending.erase(0, end + 4)) {
+        for (size_t end; (end = pending.find("\r\n\r\n")) != std::string::npos;
+             pending.erase(0, end + 4)) {
           std::string action = pending.substr(0, end);
           size_t id = action.find("ActionID: ");
-          if (!answer_pings_ || action.find("Action: Ping") == std::string::npos || id == std::string::npos) continue;
-          std::string pong = "Response: Success\r\nActionID: " + action.substr(id + 10, action.find("\r\n", id) - id - 10) +
+          if (!answer_pings_ || action.find("Action: Ping") == std::string::npos ||
+              id == std::string::npos)
+            continue;
+          std::string pong = "Response: Success\r\nActionID: " +
+                             action.substr(id + 10, action.find("\r\n", id) - id - 10) +
                              "\r\nPing: Pong\r\n\r\n";
           (void)!::send(c, pong.data(), pong.size(), MSG_NOSIGNAL);
           ++pongs_;
@@ -136,14 +140,23 @@ class HotlineTest : public RedisTest {
  protected:
   void SetUp() override {
     RedisTest::SetUp();
-    harness_ = std::make_unique<Harness>(server(), clock_, std::vector<std::string>{
-        "--hotline-lines", "8000=demo,hotline-q=demo", "--hotline-agents", "PJSIP/1001=chan", "--hotline-ami-host", "127.0.0.1",
-        "--hotline-ami-port", std::to_string(pbx_.port()), "--hotline-ami-user", "lobby", "--hotline-ami-secret", "s3cret",
-        "--hotline-webhook-secret", "cti-secret-0123456789"});
+    harness_ = std::make_unique<Harness>(
+        server(), clock_,
+        std::vector<std::string>{"--hotline-lines", "8000=demo,hotline-q=demo", "--hotline-agents",
+                                 "PJSIP/1001=chan", "--hotline-ami-host", "127.0.0.1",
+                                 "--hotline-ami-port", std::to_string(pbx_.port()),
+                                 "--hotline-ami-user", "lobby", "--hotline-ami-secret", "s3cret",
+                                 "--hotline-webhook-secret", "cti-secret-0123456789"});
     hotline_ = v1::HotlineService::NewStub(harness_->channel);
     residents_ = v1::ResidentService::NewStub(harness_->channel);
-    resident_ = lobby::testing::CreateResident(
-        harness_->channel, {"Ah Po Wong", "+85291234567", "Tower 1", "3", "A", "zh-Hant", v1::RESIDENT_ROLE_OWNER, {"elderly"}});
+    resident_ = lobby::testing::CreateResident(harness_->channel, {"Ah Po Wong",
+                                                                   "+85291234567",
+                                                                   "Tower 1",
+                                                                   "3",
+                                                                   "A",
+                                                                   "zh-Hant",
+                                                                   v1::RESIDENT_ROLE_OWNER,
+                                                                   {"elderly"}});
     ASSERT_FALSE(resident_.empty());
     ASSERT_TRUE(WaitFor([&] { return pbx_.logins() >= 1; }));
     // Watch as the desk would.
@@ -180,7 +193,8 @@ class HotlineTest : public RedisTest {
         }
       }
       return false;
-    })) << "no " << type;
+    })) << "no "
+        << type;
     return out;
   }
 
@@ -201,23 +215,49 @@ TEST_F(HotlineTest, ScreenPopAnswerLogAndRateOverAmi) {
   EXPECT_NE(pbx_.last_login().find("Action: Login"), std::string::npos);
   EXPECT_NE(pbx_.last_login().find("Secret: s3cret"), std::string::npos);
   const std::string call = "1800000000.11";
-  pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-0000000b"}, {"CallerIDNum", "91234567"}, {"Exten", "8000"},
-              {"Uniqueid", call}, {"Linkedid", call}});
-  pbx_.Event({{"Event", "QueueCallerJoin"}, {"Queue", "hotline-q"}, {"CallerIDNum", "91234567"}, {"Uniqueid", call}, {"Linkedid", call}});
+  pbx_.Event({{"Event", "Newchannel"},
+              {"Channel", "PJSIP/trunk-0000000b"},
+              {"CallerIDNum", "91234567"},
+              {"Exten", "8000"},
+              {"Uniqueid", call},
+              {"Linkedid", call}});
+  pbx_.Event({{"Event", "QueueCallerJoin"},
+              {"Queue", "hotline-q"},
+              {"CallerIDNum", "91234567"},
+              {"Uniqueid", call},
+              {"Linkedid", call}});
   v1::CallEvent ringing = Next("call.ringing");
   EXPECT_EQ(ringing.call().id(), call);
-  EXPECT_EQ(ringing.call().caller(), "+85291234567") << "the PBX's local number, in E.164 from the edge on";
+  EXPECT_EQ(ringing.call().caller(), "+85291234567")
+      << "the PBX's local number, in E.164 from the edge on";
   EXPECT_EQ(ringing.call().caller_profile().resident_id(), resident_);
   EXPECT_EQ(ringing.call().caller_profile().unit().room(), "A");
   EXPECT_EQ(ringing.call().caller_profile().tags(0), "elderly");
-  pbx_.Event({{"Event", "DialBegin"}, {"Channel", "PJSIP/trunk-0000000b"}, {"DestChannel", "PJSIP/1001-0000000c"}, {"Uniqueid", call},
-              {"DestUniqueid", "1800000000.12"}, {"Linkedid", call}});
+  pbx_.Event({{"Event", "DialBegin"},
+              {"Channel", "PJSIP/trunk-0000000b"},
+              {"DestChannel", "PJSIP/1001-0000000c"},
+              {"Uniqueid", call},
+              {"DestUniqueid", "1800000000.12"},
+              {"Linkedid", call}});
   EXPECT_EQ(Next("call.offered").call().offered_to(), "chan");
-  pbx_.Event({{"Event", "BridgeEnter"}, {"Channel", "PJSIP/trunk-0000000b"}, {"Uniqueid", call}, {"Linkedid", call}});
-  pbx_.Event({{"Event", "BridgeEnter"}, {"Channel", "PJSIP/1001-0000000c"}, {"Uniqueid", "1800000000.12"}, {"Linkedid", call}});
+  pbx_.Event({{"Event", "BridgeEnter"},
+              {"Channel", "PJSIP/trunk-0000000b"},
+              {"Uniqueid", call},
+              {"Linkedid", call}});
+  pbx_.Event({{"Event", "BridgeEnter"},
+              {"Channel", "PJSIP/1001-0000000c"},
+              {"Uniqueid", "1800000000.12"},
+              {"Linkedid", call}});
   EXPECT_EQ(Next("call.answered").call().agent(), "chan");
-  pbx_.Event({{"Event", "Hangup"}, {"Channel", "PJSIP/1001-0000000c"}, {"Uniqueid", "1800000000.12"}, {"Linkedid", call}});
-  pbx_.Event({{"Event", "Hangup"}, {"Channel", "PJSIP/trunk-0000000b"}, {"Uniqueid", call}, {"Linkedid", call}, {"Cause", "16"}});
+  pbx_.Event({{"Event", "Hangup"},
+              {"Channel", "PJSIP/1001-0000000c"},
+              {"Uniqueid", "1800000000.12"},
+              {"Linkedid", call}});
+  pbx_.Event({{"Event", "Hangup"},
+              {"Channel", "PJSIP/trunk-0000000b"},
+              {"Uniqueid", call},
+              {"Linkedid", call},
+              {"Cause", "16"}});
   EXPECT_EQ(Next("call.ended").call().state(), v1::CALL_STATE_ENDED);
 
   // The agent logs it and files a repair on the caller's behalf.
@@ -237,14 +277,19 @@ TEST_F(HotlineTest, ScreenPopAnswerLogAndRateOverAmi) {
   // Bad logs change nothing.
   v1::LogCallRequest bad = log;
   bad.set_summary("");
-  EXPECT_EQ(CallRpc(*hotline_, &v1::HotlineService::Stub::LogCall, bad, kAgentToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      CallRpc(*hotline_, &v1::HotlineService::Stub::LogCall, bad, kAgentToken).status.error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   bad = log;
   bad.clear_new_ticket();
   bad.add_ticket_ids("R-99999");
-  EXPECT_EQ(CallRpc(*hotline_, &v1::HotlineService::Stub::LogCall, bad, kAgentToken).status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      CallRpc(*hotline_, &v1::HotlineService::Stub::LogCall, bad, kAgentToken).status.error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   // The post-call rating, from the dialplan's UserEvent.
-  pbx_.Event({{"Event", "UserEvent"}, {"UserEvent", "LobbyRating"}, {"Linkedid", call}, {"Digit", "4"}});
+  pbx_.Event(
+      {{"Event", "UserEvent"}, {"UserEvent", "LobbyRating"}, {"Linkedid", call}, {"Digit", "4"}});
   EXPECT_EQ(Next("call.rated").call().rating(), 4);
 
   // The call is on the resident's timeline.
@@ -261,12 +306,21 @@ TEST_F(HotlineTest, ScreenPopAnswerLogAndRateOverAmi) {
 
 TEST_F(HotlineTest, AMissedCallAfterAReconnectBecomesACallbackTask) {
   pbx_.Drop();
-  ASSERT_TRUE(WaitFor([&] { return pbx_.logins() >= 2; }));  // the client came back and logged in again
+  ASSERT_TRUE(
+      WaitFor([&] { return pbx_.logins() >= 2; }));  // the client came back and logged in again
   const std::string call = "1800000100.5";
-  pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-00000020"}, {"CallerIDNum", "91234567"}, {"Exten", "8000"},
-              {"Uniqueid", call}, {"Linkedid", call}});
+  pbx_.Event({{"Event", "Newchannel"},
+              {"Channel", "PJSIP/trunk-00000020"},
+              {"CallerIDNum", "91234567"},
+              {"Exten", "8000"},
+              {"Uniqueid", call},
+              {"Linkedid", call}});
   Next("call.ringing");
-  pbx_.Event({{"Event", "Hangup"}, {"Channel", "PJSIP/trunk-00000020"}, {"Uniqueid", call}, {"Linkedid", call}, {"Cause", "16"}});
+  pbx_.Event({{"Event", "Hangup"},
+              {"Channel", "PJSIP/trunk-00000020"},
+              {"Uniqueid", call},
+              {"Linkedid", call},
+              {"Cause", "16"}});
   v1::CallEvent missed = Next("call.missed");
   ASSERT_FALSE(missed.call().callback_id().empty());
   v1::ListCallbacksRequest list;
@@ -276,18 +330,29 @@ TEST_F(HotlineTest, AMissedCallAfterAReconnectBecomesACallbackTask) {
   EXPECT_EQ(tasks.value.tasks(0).reason(), "missed_call");
   EXPECT_EQ(tasks.value.tasks(0).resident_id(), resident_);
   EXPECT_EQ(tasks.value.tasks(0).name(), "Ah Po Wong");
-  EXPECT_EQ(tasks.value.tasks(0).phone(), "+85291234567") << "the call's number and the task's are one, in E.164";
+  EXPECT_EQ(tasks.value.tasks(0).phone(), "+85291234567")
+      << "the call's number and the task's are one, in E.164";
   EXPECT_EQ(missed.call().caller(), "+85291234567");
   // A call on a line that is not the hotline is none of Lobby's business.
-  pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-00000021"}, {"CallerIDNum", "91234567"}, {"Exten", "9999"},
-              {"Uniqueid", "1800000100.9"}, {"Linkedid", "1800000100.9"}});
+  pbx_.Event({{"Event", "Newchannel"},
+              {"Channel", "PJSIP/trunk-00000021"},
+              {"CallerIDNum", "91234567"},
+              {"Exten", "9999"},
+              {"Uniqueid", "1800000100.9"},
+              {"Linkedid", "1800000100.9"}});
   // Events are handled in order: once a later hotline call rings, the earlier one was seen.
-  pbx_.Event({{"Event", "Newchannel"}, {"Channel", "PJSIP/trunk-00000022"}, {"CallerIDNum", "91234567"}, {"Exten", "8000"},
-              {"Uniqueid", "1800000100.10"}, {"Linkedid", "1800000100.10"}});
+  pbx_.Event({{"Event", "Newchannel"},
+              {"Channel", "PJSIP/trunk-00000022"},
+              {"CallerIDNum", "91234567"},
+              {"Exten", "8000"},
+              {"Uniqueid", "1800000100.10"},
+              {"Linkedid", "1800000100.10"}});
   EXPECT_EQ(Next("call.ringing").call().id(), "1800000100.10");
   v1::GetCallRequest get;
   get.set_id("1800000100.9");
-  EXPECT_EQ(CallRpc(*hotline_, &v1::HotlineService::Stub::GetCall, get, kAgentToken).status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      CallRpc(*hotline_, &v1::HotlineService::Stub::GetCall, get, kAgentToken).status.error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(HotlineTest, ShutdownEndsTheWatchSoTheDeskReconnectsElsewhere) {
@@ -304,21 +369,39 @@ TEST_F(HotlineTest, CtiWebhookSignedCallsAndRefusesTheRest) {
   std::string ts = std::to_string(absl::ToUnixSeconds(clock_.Now()));
   auto before = server().Snapshot();
   EXPECT_EQ(http.Post("/v1/hotline/events", body, "application/json")->status, 401);
-  EXPECT_EQ(http.Post("/v1/hotline/events", {{"X-Lobby-Timestamp", ts}, {"X-Lobby-Signature", adapters::TimestampedSignature("guess-0123456789", ts, body)}}, body,
-                      "application/json")->status, 401);
+  EXPECT_EQ(http.Post("/v1/hotline/events",
+                      {{"X-Lobby-Timestamp", ts},
+                       {"X-Lobby-Signature",
+                        adapters::TimestampedSignature("guess-0123456789", ts, body)}},
+                      body, "application/json")
+                ->status,
+            401);
   std::string bad = R"({"event":"newCall","call_id":"cc 77!","from":"+85291234567","to":"8000"})";
-  EXPECT_EQ(http.Post("/v1/hotline/events", {{"X-Lobby-Timestamp", ts}, {"X-Lobby-Signature", adapters::TimestampedSignature("cti-secret-0123456789", ts, bad)}}, bad,
-                      "application/json")->status, 400);
+  EXPECT_EQ(http.Post("/v1/hotline/events",
+                      {{"X-Lobby-Timestamp", ts},
+                       {"X-Lobby-Signature",
+                        adapters::TimestampedSignature("cti-secret-0123456789", ts, bad)}},
+                      bad, "application/json")
+                ->status,
+            400);
   EXPECT_EQ(server().Snapshot(), before);
   auto post = [&](const std::string& b) {
-    return http.Post("/v1/hotline/events", {{"X-Lobby-Timestamp", ts}, {"X-Lobby-Signature", adapters::TimestampedSignature("cti-secret-0123456789", ts, b)}}, b,
-                     "application/json")->status;
+    return http
+        .Post(
+            "/v1/hotline/events",
+            {{"X-Lobby-Timestamp", ts},
+             {"X-Lobby-Signature", adapters::TimestampedSignature("cti-secret-0123456789", ts, b)}},
+            b, "application/json")
+        ->status;
   };
   EXPECT_EQ(post(body), 200);
   EXPECT_EQ(Next("call.ringing").call().caller_profile().resident_id(), resident_);
   EXPECT_EQ(post(R"({"event":"answer","call_id":"cc-77","agent":"wong"})"), 200);
   EXPECT_EQ(Next("call.answered").call().agent(), "wong");
-  EXPECT_EQ(post(R"({"event":"hangup","call_id":"cc-77","recording_url":"https://cc.example.com/rec/77.mp3"})"), 200);
+  EXPECT_EQ(
+      post(
+          R"({"event":"hangup","call_id":"cc-77","recording_url":"https://cc.example.com/rec/77.mp3"})"),
+      200);
   EXPECT_EQ(Next("call.ended").call().recording_url(), "https://cc.example.com/rec/77.mp3");
   EXPECT_EQ(post(R"({"event":"rating","call_id":"cc-77","digit":9})"), 400);
 }

@@ -1,9 +1,8 @@
 // The LINE Messaging API adapter through lobbyd's HTTP server, against a local fake of the LINE
 // API: X-Line-Signature, redeliveries, a repair confirmed with a quick-reply postback, the reply
 // API while the token is fresh and the push API after, message content for photos.
-#include <httplib.h>
-
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +30,8 @@ constexpr char kUser[] = "U4af4980629e5a8e5b4a3d1f3c3e0aa11";
 class FakeLineApi : public lobby::testing::FakeProvider {
  public:
   FakeLineApi() {
-    server_.Post(R"(/v2/bot/message/(reply|push))", [this](const httplib::Request& req, httplib::Response& res) {
+    server_.Post(R"(/v2/bot/message/(reply|push))", [this](const httplib::Request& req,
+                                                           httplib::Response& res) {
       std::lock_guard lock(mu_);
       if (req.get_header_value("Authorization") != std::string("Bearer ") + kToken) {
         res.status = 401;
@@ -46,11 +46,13 @@ class FakeLineApi : public lobby::testing::FakeProvider {
       }
       if (req.matches[1] == "reply") used_.insert(body["replyToken"]);
       calls_.push_back({req.matches[1], body});
-      res.set_content(R"({"sentMessages":[{"id":"461230966842064897","quoteToken":"q"}]})", "application/json");
+      res.set_content(R"({"sentMessages":[{"id":"461230966842064897","quoteToken":"q"}]})",
+                      "application/json");
     });
-    server_.Get(R"(/v2/bot/message/(\d+)/content)", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content("PNG" + std::string(req.matches[1]), "image/png");
-    });
+    server_.Get(R"(/v2/bot/message/(\d+)/content)",
+                [](const httplib::Request& req, httplib::Response& res) {
+                  res.set_content("PNG" + std::string(req.matches[1]), "image/png");
+                });
     Start();
   }
   ~FakeLineApi() { Stop(); }
@@ -69,17 +71,25 @@ class LineTest : public RedisTest {
  protected:
   void SetUp() override {
     RedisTest::SetUp();
-    harness_ = std::make_unique<Harness>(server(), clock_, std::vector<std::string>{
-        "--line-secret", kSecret, "--line-token", kToken, "--line-api", api_.url(), "--line-data-api", api_.url()});
+    harness_ = std::make_unique<Harness>(
+        server(), clock_,
+        std::vector<std::string>{"--line-secret", kSecret, "--line-token", kToken, "--line-api",
+                                 api_.url(), "--line-data-api", api_.url()});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
-    lobby::testing::LinkedResident(harness_->channel, {"林小姐", "+886912345678", "A棟", "5", "2", "zh-Hant"}, v1::CHANNEL_LINE, kUser);
+    lobby::testing::LinkedResident(harness_->channel,
+                                   {"林小姐", "+886912345678", "A棟", "5", "2", "zh-Hant"},
+                                   v1::CHANNEL_LINE, kUser);
   }
   void TearDown() override { harness_.reset(); }
 
   json Event(const std::string& type, const json& content) {
-    json ev = {{"type", type}, {"mode", "active"}, {"timestamp", 1800000000000}, {"source", {{"type", "user"}, {"userId", kUser}}},
-               {"webhookEventId", "01H" + std::to_string(++n_)}, {"deliveryContext", {{"isRedelivery", false}}},
+    json ev = {{"type", type},
+               {"mode", "active"},
+               {"timestamp", 1800000000000},
+               {"source", {{"type", "user"}, {"userId", kUser}}},
+               {"webhookEventId", "01H" + std::to_string(++n_)},
+               {"deliveryContext", {{"isRedelivery", false}}},
                {"replyToken", "token" + std::to_string(n_)}};
     ev[type == "postback" ? "postback" : "message"] = content;
     return ev;
@@ -87,7 +97,8 @@ class LineTest : public RedisTest {
   httplib::Result Post(const json& event, std::string signature = "") {
     std::string body = json{{"destination", "Uxxxxxxxx"}, {"events", json::array({event})}}.dump();
     if (signature.empty()) signature = adapters::Base64(adapters::HmacSha256(kSecret, body));
-    return http_->Post("/v1/line/lobby", {{"X-Line-Signature", signature}}, body, "application/json");
+    return http_->Post("/v1/line/lobby", {{"X-Line-Signature", signature}}, body,
+                       "application/json");
   }
   std::pair<std::string, json> Call(size_t n) {
     std::pair<std::string, json> out;
@@ -122,9 +133,16 @@ TEST_F(LineTest, SignaturesAndRedeliveries) {
 }
 
 TEST_F(LineTest, ARepairConfirmedWithAQuickReplyAndAPhoto) {
-  ASSERT_EQ(Post(Event("message", {{"type", "image"}, {"id", "325708"}, {"contentProvider", {{"type", "line"}}}}))->status, 200);
-  EXPECT_NE(Call(1).second["messages"][0]["text"].get<std::string>().find("收到相片"), std::string::npos);
-  ASSERT_EQ(Post(Event("message", {{"type", "text"}, {"id", "1002"}, {"text", "浴室水龍頭漏水"}}))->status, 200);
+  ASSERT_EQ(
+      Post(Event("message",
+                 {{"type", "image"}, {"id", "325708"}, {"contentProvider", {{"type", "line"}}}}))
+          ->status,
+      200);
+  EXPECT_NE(Call(1).second["messages"][0]["text"].get<std::string>().find("收到相片"),
+            std::string::npos);
+  ASSERT_EQ(Post(Event("message", {{"type", "text"}, {"id", "1002"}, {"text", "浴室水龍頭漏水"}}))
+                ->status,
+            200);
   auto confirm = Call(2);
   json items = confirm.second["messages"][0]["quickReply"]["items"];
   ASSERT_GE(items.size(), 2u) << confirm.second.dump();
@@ -141,16 +159,20 @@ TEST_F(LineTest, ARepairConfirmedWithAQuickReplyAndAPhoto) {
   press(windows[6]["action"]["data"]);  // any time
   press("entry:no");
   auto done = press("confirm");
-  EXPECT_NE(done.second["messages"][0]["text"].get<std::string>().find("R-10001"), std::string::npos) << done.second.dump();
+  EXPECT_NE(done.second["messages"][0]["text"].get<std::string>().find("R-10001"),
+            std::string::npos)
+      << done.second.dump();
   v1::GetTicketRequest get;
   get.set_id("R-10001");
   v1::Ticket t = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
   EXPECT_EQ(t.channel(), v1::CHANNEL_LINE);
   EXPECT_EQ(t.location().unit().building(), "A棟");
   ASSERT_EQ(t.photos_size(), 1) << "the photo sent before the words";
-  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/line/lobby/content/325708?s=" + adapters::LinkSignature(kSecret, "325708"));
+  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/line/lobby/content/325708?s=" +
+                                   adapters::LinkSignature(kSecret, "325708"));
   EXPECT_EQ(http_->Get("/v1/line/lobby/content/325709")->status, 403);
-  auto content = http_->Get(("/v1/line/lobby/content/325708?s=" + adapters::LinkSignature(kSecret, "325708")).c_str());
+  auto content = http_->Get(
+      ("/v1/line/lobby/content/325708?s=" + adapters::LinkSignature(kSecret, "325708")).c_str());
   ASSERT_TRUE(content);
   EXPECT_EQ(content->body, "PNG325708");
 }
@@ -164,22 +186,27 @@ TEST_F(LineTest, AnAnonymousComplaint) {
   json menu = say("message", {{"type", "text"}, {"id", "2001"}, {"text", "選單"}});
   EXPECT_EQ(menu["quickReply"]["items"][1]["action"]["data"], "menu:complaint") << menu.dump();
   json subjects = say("postback", {{"data", "menu:complaint"}});
-  EXPECT_NE(subjects["text"].get<std::string>().find("投訴的是哪方面"), std::string::npos) << subjects.dump();
+  EXPECT_NE(subjects["text"].get<std::string>().find("投訴的是哪方面"), std::string::npos)
+      << subjects.dump();
   ASSERT_EQ(subjects["quickReply"]["items"].size(), 7u);
   // Typed instead of pressed: the label is enough.
   json describe = say("message", {{"type", "text"}, {"id", "2002"}, {"text", "員工"}});
-  EXPECT_NE(describe["text"].get<std::string>().find("發生了什麼事"), std::string::npos) << describe.dump();
-  json anonymous = say("message", {{"type", "text"}, {"id", "2003"}, {"text", "今朝大堂保安員對我好無禮，仲鬧我"}});
+  EXPECT_NE(describe["text"].get<std::string>().find("發生了什麼事"), std::string::npos)
+      << describe.dump();
+  json anonymous = say(
+      "message", {{"type", "text"}, {"id", "2003"}, {"text", "今朝大堂保安員對我好無禮，仲鬧我"}});
   ASSERT_EQ(anonymous["quickReply"]["items"][1]["action"]["data"], "anon:yes") << anonymous.dump();
   json summary = say("postback", {{"data", "anon:yes"}});
   EXPECT_NE(summary["text"].get<std::string>().find("匿名"), std::string::npos) << summary.dump();
   json done = say("postback", {{"data", "confirm"}});
-  EXPECT_NE(done["text"].get<std::string>().find("投訴編號是 C-10001"), std::string::npos) << done.dump();
+  EXPECT_NE(done["text"].get<std::string>().find("投訴編號是 C-10001"), std::string::npos)
+      << done.dump();
 
   auto complaints = v1::ComplaintService::NewStub(harness_->channel);
   v1::GetTicketRequest get;
   get.set_id("C-10001");
-  v1::Ticket t = CallRpc(*complaints, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
+  v1::Ticket t =
+      CallRpc(*complaints, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
   EXPECT_EQ(t.complaint().subject(), v1::COMPLAINT_SUBJECT_STAFF);
   EXPECT_TRUE(t.complaint().anonymous());
   EXPECT_EQ(t.category(), "staff_conduct") << "the classifier's reading of the words";
@@ -187,7 +214,8 @@ TEST_F(LineTest, AnAnonymousComplaint) {
   EXPECT_EQ(t.location().unit().building(), "A棟");
   // The resident follows it like any ticket.
   json status = say("message", {{"type", "text"}, {"id", "2004"}, {"text", "C-10001"}});
-  EXPECT_NE(status["text"].get<std::string>().find("C-10001: "), std::string::npos) << status.dump();
+  EXPECT_NE(status["text"].get<std::string>().find("C-10001: "), std::string::npos)
+      << status.dump();
   EXPECT_EQ(status["text"].get<std::string>().find("找不到"), std::string::npos) << status.dump();
 }
 

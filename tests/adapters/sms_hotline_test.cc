@@ -14,15 +14,22 @@ namespace {
 TEST(TwilioSignature, MatchesTwilioPublishedExamples) {
   // Twilio's webhook-security guide: auth token 12345, this URL and these POST parameters.
   const std::string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-  Params params = {{"Digits", "1234"}, {"To", "+18005551212"}, {"From", "+14158675310"}, {"Caller", "+14158675310"},
+  Params params = {{"Digits", "1234"},
+                   {"To", "+18005551212"},
+                   {"From", "+14158675310"},
+                   {"Caller", "+14158675310"},
                    {"CallSid", "CA1234567890ABCDE"}};
   EXPECT_EQ(TwilioSignature("12345", url, params), "GvWf1cFY/Q7PnoempGyD5oXAezc=");
   // The guide's older edition, with other numbers: the order they come in does not matter.
-  Params older = {{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+12349013030"}, {"Digits", "1234"}, {"From", "+12349013030"},
+  Params older = {{"CallSid", "CA1234567890ABCDE"},
+                  {"Caller", "+12349013030"},
+                  {"Digits", "1234"},
+                  {"From", "+12349013030"},
                   {"To", "+18005551212"}};
   EXPECT_EQ(TwilioSignature("12345", url, older), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
   // Any change to the URL, a parameter or the token changes it.
-  EXPECT_NE(TwilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", params), "GvWf1cFY/Q7PnoempGyD5oXAezc=");
+  EXPECT_NE(TwilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", params),
+            "GvWf1cFY/Q7PnoempGyD5oXAezc=");
   params[0].second = "1235";
   EXPECT_NE(TwilioSignature("12345", url, params), "GvWf1cFY/Q7PnoempGyD5oXAezc=");
 }
@@ -63,7 +70,8 @@ TEST(AliyunSignature, SendSmsQueryCarriesTheTemplateAndSignature) {
   cfg.access_key_secret = "testSecret";
   cfg.sign_name = "物业";
   cfg.templates = {{"verification_code", "SMS_1001"}, {"*", "SMS_2002"}};
-  Message m{"+8613800138000", "您的验证码是 123456", "verification_code", "123456", "", "verify:abc"};
+  Message m{"+8613800138000", "您的验证码是 123456", "verification_code", "123456", "",
+            "verify:abc"};
   auto q = AliyunSendSmsQuery(cfg, m, absl::FromUnixSeconds(1800000000), "nonce-1");
   ASSERT_TRUE(q.ok());
   auto params = ParseForm(*q);
@@ -95,7 +103,8 @@ TEST(SmsRoutes, PrefixesInOrderAndClearErrors) {
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0], std::make_pair(std::string("+86"), std::string("aliyun")));
   EXPECT_EQ((*r)[1].first, "*");
-  EXPECT_NE(ParseRoutes("+86=nexmo").status().message().find("twilio or aliyun"), absl::string_view::npos);
+  EXPECT_NE(ParseRoutes("+86=nexmo").status().message().find("twilio or aliyun"),
+            absl::string_view::npos);
   EXPECT_NE(ParseRoutes("86=aliyun").status().message().find("+<digits>"), absl::string_view::npos);
   EXPECT_NE(ParseRoutes("+86").status().message().find("not name=value"), absl::string_view::npos);
   EXPECT_FALSE(ParseRoutes("").ok());
@@ -146,7 +155,8 @@ TEST(Texting, KeywordsInBothLanguages) {
   EXPECT_EQ(ParseKeyword("退訂"), Keyword::kStop);
   EXPECT_EQ(ParseKeyword("退订"), Keyword::kStop);
   EXPECT_EQ(ParseKeyword("Unsubscribe"), Keyword::kStop);
-  EXPECT_EQ(ParseKeyword("please stop the noise upstairs"), Keyword::kNone);  // words, not the keyword
+  EXPECT_EQ(ParseKeyword("please stop the noise upstairs"),
+            Keyword::kNone);  // words, not the keyword
   EXPECT_EQ(ParseKeyword("START"), Keyword::kStart);
   EXPECT_EQ(ParseKeyword("訂閱"), Keyword::kStart);
   EXPECT_EQ(ParseKeyword("help"), Keyword::kHelp);
@@ -175,7 +185,7 @@ TEST(Texting, FlatsAsResidentsWriteThem) {
   ASSERT_TRUE(ParseFlat("T2 / 8 / C, +85261234567", &u, &phone));
   EXPECT_EQ(u.building(), "T2");
   EXPECT_EQ(phone, "+85261234567");
-  EXPECT_FALSE(ParseFlat("A 12 C", &u, &phone));        // no phone
+  EXPECT_FALSE(ParseFlat("A 12 C", &u, &phone));  // no phone
   ASSERT_TRUE(ParseFlat("Tower 2 8 C 91234567", &u, &phone));
   EXPECT_EQ(u.building(), "Tower 2");
   EXPECT_EQ(u.room(), "C");
@@ -194,7 +204,8 @@ TEST(AmiReader, SplitsTheBannerAndMessagesFedInPieces) {
   r.Feed("Asterisk Call Manager/7.0.3\r\nResponse: Success\r\nActionID: lobby-login\r\nMess");
   EXPECT_FALSE(r.Next(&m));
   EXPECT_EQ(r.banner(), "Asterisk Call Manager/7.0.3");
-  r.Feed("age: Authentication accepted\r\n\r\nEvent: Newchannel\r\nChannel: PJSIP/trunk-00000001\r\n");
+  r.Feed(
+      "age: Authentication accepted\r\n\r\nEvent: Newchannel\r\nChannel: PJSIP/trunk-00000001\r\n");
   ASSERT_TRUE(r.Next(&m));
   EXPECT_EQ(m.Get("response"), "Success");
   EXPECT_EQ(m.Get("Message"), "Authentication accepted");

@@ -2,15 +2,14 @@
 // the default values and the files beside this test, then the rendered manifests read with
 // yaml-cpp; the settings the chart gives each Deployment are handed to a real lobbyd; the
 // Dockerfile's runtime packages are compared with what lobbyd links.
+#include <gtest/gtest.h>
 #include <signal.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
-
-#include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -93,7 +92,8 @@ Rendered Render(const std::string& values, std::vector<std::string> extra = {}) 
 std::map<std::string, std::string> SecretValues(const Rendered& r, const std::string& name) {
   std::map<std::string, std::string> out;
   YAML::Node s = r.Get("Secret", name);
-  for (const auto& kv : s["stringData"]) out[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  for (const auto& kv : s["stringData"])
+    out[kv.first.as<std::string>()] = kv.second.as<std::string>();
   for (const auto& kv : s["data"]) {
     std::string plain;
     EXPECT_TRUE(absl::Base64Unescape(kv.second.as<std::string>(), &plain)) << name;
@@ -103,7 +103,9 @@ std::map<std::string, std::string> SecretValues(const Rendered& r, const std::st
 }
 
 // A Deployment's, StatefulSet's or Job's first (only) container.
-YAML::Node Container(const YAML::Node& workload) { return workload["spec"]["template"]["spec"]["containers"][0]; }
+YAML::Node Container(const YAML::Node& workload) {
+  return workload["spec"]["template"]["spec"]["containers"][0];
+}
 
 // The Secrets a workload's container reads through envFrom, in order (a later one's keys win).
 std::vector<std::string> SecretsRead(const YAML::Node& workload) {
@@ -133,7 +135,8 @@ std::set<std::string> SecretSettings() {
 
 // What every values file must give: nothing secret in a ConfigMap, every Deployment probed,
 // sized, locked down and on a pinned image.
-void CheckCommon(const Rendered& r, const std::string& values, std::set<std::string> planted_secrets) {
+void CheckCommon(const Rendered& r, const std::string& values,
+                 std::set<std::string> planted_secrets) {
   SCOPED_TRACE(values.empty() ? "default values" : values);
   for (const std::string& name : r.Names("Secret")) {  // and every value of a rendered Secret
     for (const auto& [k, v] : SecretValues(r, name)) planted_secrets.insert(v);
@@ -144,13 +147,15 @@ void CheckCommon(const Rendered& r, const std::string& values, std::set<std::str
     for (const auto& kv : cm["data"]) {
       std::string key = kv.first.as<std::string>(), value = kv.second.as<std::string>();
       if (key == "LOBBY_REDIS_URL") {
-        EXPECT_FALSE(absl::StrContains(value, "@")) << "no Redis credentials in a ConfigMap: " << value;
+        EXPECT_FALSE(absl::StrContains(value, "@"))
+            << "no Redis credentials in a ConfigMap: " << value;
       } else {
-        EXPECT_FALSE(secret_settings.count(key)) << key << " is secret but sits in ConfigMap "
-                                                 << cm["metadata"]["name"];
+        EXPECT_FALSE(secret_settings.count(key))
+            << key << " is secret but sits in ConfigMap " << cm["metadata"]["name"];
       }
       for (const std::string& s : planted_secrets) {
-        EXPECT_FALSE(absl::StrContains(value, s)) << "a Secret's value is in ConfigMap " << cm["metadata"]["name"];
+        EXPECT_FALSE(absl::StrContains(value, s))
+            << "a Secret's value is in ConfigMap " << cm["metadata"]["name"];
       }
     }
   }
@@ -183,20 +188,23 @@ void CheckCommon(const Rendered& r, const std::string& values, std::set<std::str
       bool service = d["metadata"]["labels"]["lobby.io/role"].as<std::string>() == "service";
       if (service) {
         EXPECT_EQ(c["readinessProbe"]["grpc"]["port"].as<int>(), 7000) << name;
-        EXPECT_FALSE(c["readinessProbe"]["grpc"]["service"]) << name << ": readiness is the overall health";
+        EXPECT_FALSE(c["readinessProbe"]["grpc"]["service"])
+            << name << ": readiness is the overall health";
         EXPECT_EQ(c["livenessProbe"]["grpc"]["service"].as<std::string>(), "liveness") << name;
       } else {
         EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz") << name;
         EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/livez") << name;
       }
-      EXPECT_GT(pod["terminationGracePeriodSeconds"].as<int>(), 25) << name << ": room for delay + grace";
+      EXPECT_GT(pod["terminationGracePeriodSeconds"].as<int>(), 25)
+          << name << ": room for delay + grace";
     }
   }
   // Every Deployment reads the ConfigMap, and every Secret it names is one the values name.
   for (const YAML::Node& d : r.Of("Deployment")) {
     bool config = false;
     for (const YAML::Node& from : Container(d)["envFrom"]) {
-      if (from["configMapRef"]) config = from["configMapRef"]["name"].as<std::string>() == "lobby-config";
+      if (from["configMapRef"])
+        config = from["configMapRef"]["name"].as<std::string>() == "lobby-config";
     }
     EXPECT_TRUE(config) << d["metadata"]["name"];
   }
@@ -228,19 +236,27 @@ TEST(ChartTest, DefaultValues) {
   YAML::Node redis = r.Get("StatefulSet", "lobby-redis");
   ASSERT_TRUE(redis.IsMap());
   std::string args;
-  for (const YAML::Node& a : Container(redis)["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
+  for (const YAML::Node& a : Container(redis)["args"])
+    absl::StrAppend(&args, a.as<std::string>(), " ");
   EXPECT_TRUE(absl::StrContains(args, "--appendonly yes")) << args;
   EXPECT_TRUE(absl::StrContains(args, "--maxmemory-policy noeviction")) << args;
-  EXPECT_TRUE(absl::StrContains(args, "--appendfsync always")) << "nothing acknowledged lost, even with the node: " << args;
-  EXPECT_EQ(redis["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"].as<std::string>(), "8Gi");
+  EXPECT_TRUE(absl::StrContains(args, "--appendfsync always"))
+      << "nothing acknowledged lost, even with the node: " << args;
+  EXPECT_EQ(redis["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
+                .as<std::string>(),
+            "8Gi");
   YAML::Node config = r.Get("ConfigMap", "lobby-config")["data"];
   EXPECT_EQ(config["LOBBY_REDIS_URL"].as<std::string>(), "redis://lobby-redis:6379/0");
   EXPECT_EQ(config["LOBBY_REPAIRS_ADDR"].as<std::string>(), "lobby-repairs:7000");
-  EXPECT_EQ(config["LOBBY_DISPATCH_ADDR"].as<std::string>(), "lobby-dispatch:7000") << "the services read the estates' registers";
+  EXPECT_EQ(config["LOBBY_DISPATCH_ADDR"].as<std::string>(), "lobby-dispatch:7000")
+      << "the services read the estates' registers";
   EXPECT_EQ(config["LOBBY_SHUTDOWN_DELAY"].as<std::string>(), "5s");
   YAML::Node policy = r.Get("NetworkPolicy", "lobby-redis");
   ASSERT_TRUE(policy.IsMap());
-  EXPECT_EQ(policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"].as<std::string>(), "lobby");
+  EXPECT_EQ(policy["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
+                  ["app.kubernetes.io/instance"]
+                      .as<std::string>(),
+            "lobby");
   EXPECT_EQ(r.Names("PodDisruptionBudget").size(), 5u);
   EXPECT_TRUE(r.Of("HorizontalPodAutoscaler").empty());
   EXPECT_TRUE(r.Of("Ingress").empty()) << "no webhook adapter, no Ingress";
@@ -249,7 +265,8 @@ TEST(ChartTest, DefaultValues) {
   EXPECT_EQ(r.Names("Secret"), std::set<std::string>{"lobby-service-token"});
   EXPECT_EQ(SecretValues(r, "lobby-service-token")["LOBBY_SERVICE_TOKEN"].size(), 48u);
   for (const YAML::Node& d : r.Of("Deployment")) {
-    EXPECT_EQ(SecretsRead(d), std::vector<std::string>{"lobby-service-token"}) << d["metadata"]["name"];
+    EXPECT_EQ(SecretsRead(d), std::vector<std::string>{"lobby-service-token"})
+        << d["metadata"]["name"];
   }
 }
 
@@ -259,12 +276,16 @@ TEST(ChartTest, BundledRedisWithAPassword) {
   YAML::Node redis = Container(r.Get("StatefulSet", "lobby-redis"));
   std::string args;
   for (const YAML::Node& a : redis["args"]) absl::StrAppend(&args, a.as<std::string>(), " ");
-  EXPECT_TRUE(absl::StrContains(args, "--requirepass $(REDISCLI_AUTH)")) << "the password never on the command line: " << args;
+  EXPECT_TRUE(absl::StrContains(args, "--requirepass $(REDISCLI_AUTH)"))
+      << "the password never on the command line: " << args;
   EXPECT_EQ(redis["env"][0]["name"].as<std::string>(), "REDISCLI_AUTH");
-  EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["name"].as<std::string>(), "lobby-redis-auth");
-  EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["key"].as<std::string>(), "LOBBY_REDIS_PASSWORD");
+  EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["name"].as<std::string>(),
+            "lobby-redis-auth");
+  EXPECT_EQ(redis["env"][0]["valueFrom"]["secretKeyRef"]["key"].as<std::string>(),
+            "LOBBY_REDIS_PASSWORD");
   for (const YAML::Node& d : r.Of("Deployment")) {
-    EXPECT_TRUE(Reads(d, "lobby-redis-auth")) << d["metadata"]["name"] << " must read LOBBY_REDIS_PASSWORD";
+    EXPECT_TRUE(Reads(d, "lobby-redis-auth"))
+        << d["metadata"]["name"] << " must read LOBBY_REDIS_PASSWORD";
   }
 }
 
@@ -276,7 +297,8 @@ TEST(ChartTest, Minimal) {
   EXPECT_TRUE(r.Of("PodDisruptionBudget").empty());
   EXPECT_TRUE(r.Of("NetworkPolicy").empty());
   EXPECT_EQ(r.Names("Secret"), (std::set<std::string>{"lobby-service-token", "lobby-trial"}));
-  for (const YAML::Node& d : r.Of("Deployment")) EXPECT_TRUE(Reads(d, "lobby-trial")) << d["metadata"]["name"];
+  for (const YAML::Node& d : r.Of("Deployment"))
+    EXPECT_TRUE(Reads(d, "lobby-trial")) << d["metadata"]["name"];
 }
 
 TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
@@ -287,13 +309,16 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   YAML::Node config = r.Get("ConfigMap", "lobby-config")["data"];
   EXPECT_TRUE(absl::StartsWith(config["LOBBY_REDIS_URL"].as<std::string>(), "redis+sentinel://"));
   EXPECT_EQ(config["LOBBY_SMS_ROUTES"].as<std::string>(), "+852=twilio,+86=aliyun");
-  // Every stateless part scales; the hotline (one AMI client per PBX) neither scales nor has a budget.
+  // Every stateless part scales; the hotline (one AMI client per PBX) neither scales nor has a
+  // budget.
   std::set<std::string> scaled = r.Names("HorizontalPodAutoscaler");
-  EXPECT_EQ(scaled, (std::set<std::string>{"lobby-residents", "lobby-repairs", "lobby-complaints", "lobby-dispatch",
-                                           "lobby-surveys", "lobby-telegram", "lobby-whatsapp", "lobby-sms"}));
+  EXPECT_EQ(scaled, (std::set<std::string>{"lobby-residents", "lobby-repairs", "lobby-complaints",
+                                           "lobby-dispatch", "lobby-surveys", "lobby-telegram",
+                                           "lobby-whatsapp", "lobby-sms"}));
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
-    EXPECT_EQ(d["spec"]["replicas"].IsDefined(), !scaled.count(name)) << name << ": the HPA owns replicas";
+    EXPECT_EQ(d["spec"]["replicas"].IsDefined(), !scaled.count(name))
+        << name << ": the HPA owns replicas";
   }
   EXPECT_EQ(r.Get("Deployment", "lobby-hotline")["spec"]["replicas"].as<int>(), 1);
   EXPECT_FALSE(r.Get("PodDisruptionBudget", "lobby-hotline").IsMap());
@@ -304,47 +329,65 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   // An adapter's Secret reaches that adapter only.
   EXPECT_EQ(SecretsRead(r.Get("Deployment", "lobby-telegram")),
             (std::vector<std::string>{"lobby-service-token", "lobby-core", "lobby-telegram"}));
-  EXPECT_EQ(SecretsRead(r.Get("Deployment", "lobby-repairs")), (std::vector<std::string>{"lobby-service-token", "lobby-core"}));
+  EXPECT_EQ(SecretsRead(r.Get("Deployment", "lobby-repairs")),
+            (std::vector<std::string>{"lobby-service-token", "lobby-core"}));
   // The Ingress carries the webhook adapters' paths only.
   YAML::Node ingress = r.Get("Ingress", "lobby-webhooks");
   ASSERT_TRUE(ingress.IsMap());
   std::set<std::string> paths;
   for (const YAML::Node& p : ingress["spec"]["rules"][0]["http"]["paths"]) {
-    paths.insert(p["path"].as<std::string>() + " -> " + p["backend"]["service"]["name"].as<std::string>() + ":" +
+    paths.insert(p["path"].as<std::string>() + " -> " +
+                 p["backend"]["service"]["name"].as<std::string>() + ":" +
                  p["backend"]["service"]["port"]["name"].as<std::string>());
   }
-  EXPECT_EQ(paths, (std::set<std::string>{"/v1/telegram -> lobby-telegram:http", "/v1/whatsapp -> lobby-whatsapp:http",
-                                          "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http"}));
+  EXPECT_EQ(paths, (std::set<std::string>{
+                       "/v1/telegram -> lobby-telegram:http", "/v1/whatsapp -> lobby-whatsapp:http",
+                       "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http"}));
   // Services take gRPC from Lobby's pods and the console namespace only.
   YAML::Node services = r.Get("NetworkPolicy", "lobby-services")["spec"]["ingress"][0];
   EXPECT_EQ(services["ports"][0]["port"].as<std::string>(), "grpc");
   ASSERT_EQ(services["from"].size(), 2u);
-  EXPECT_EQ(services["from"][1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"].as<std::string>(), "lobby-console");
+  EXPECT_EQ(services["from"][1]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                .as<std::string>(),
+            "lobby-console");
   EXPECT_TRUE(r.Get("ServiceMonitor", "lobby").IsMap());
-  // The estate Job: a hook, the dispatch address for the estate, the surveys address for its settings.
+  // The estate Job: a hook, the dispatch address for the estate, the surveys address for its
+  // settings.
   std::vector<YAML::Node> jobs = r.Of("Job");
   ASSERT_EQ(jobs.size(), 1u);
-  EXPECT_EQ(jobs[0]["metadata"]["annotations"]["helm.sh/hook"].as<std::string>(), "post-install,post-upgrade");
+  EXPECT_EQ(jobs[0]["metadata"]["annotations"]["helm.sh/hook"].as<std::string>(),
+            "post-install,post-upgrade");
   std::string script = Container(jobs[0])["args"][0].as<std::string>();
-  EXPECT_TRUE(absl::StrContains(script, "lobbyctl --addr lobby-dispatch:7000 apply -f /etc/lobby/estate/estate-harbour-view.yaml")) << script;
-  EXPECT_TRUE(absl::StrContains(script, "lobbyctl --addr lobby-surveys:7000 apply -f /etc/lobby/estate/surveys-harbour-view.yaml")) << script;
+  EXPECT_TRUE(absl::StrContains(
+      script,
+      "lobbyctl --addr lobby-dispatch:7000 apply -f /etc/lobby/estate/estate-harbour-view.yaml"))
+      << script;
+  EXPECT_TRUE(absl::StrContains(
+      script,
+      "lobbyctl --addr lobby-surveys:7000 apply -f /etc/lobby/estate/surveys-harbour-view.yaml"))
+      << script;
   // lobbyctl uses the service token the pods use: the Job reads their Secrets in their order.
-  EXPECT_TRUE(absl::StrContains(script, "export LOBBY_TOKEN=\"${LOBBY_TOKEN:-$LOBBY_SERVICE_TOKEN}\"")) << script;
+  EXPECT_TRUE(
+      absl::StrContains(script, "export LOBBY_TOKEN=\"${LOBBY_TOKEN:-$LOBBY_SERVICE_TOKEN}\""))
+      << script;
   EXPECT_EQ(Container(jobs[0])["envFrom"].size(), 2u);
   EXPECT_EQ(SecretsRead(jobs[0]), (std::vector<std::string>{"lobby-service-token", "lobby-core"}));
   YAML::Node estate = r.Get("ConfigMap", "lobby-estate");
   ASSERT_TRUE(estate.IsMap());
   YAML::Node parsed = YAML::Load(estate["data"]["estate-harbour-view.yaml"].as<std::string>());
-  EXPECT_EQ(parsed["members"][0]["id"].as<std::string>(), "lee") << "the estate YAML survives the ConfigMap intact";
+  EXPECT_EQ(parsed["members"][0]["id"].as<std::string>(), "lee")
+      << "the estate YAML survives the ConfigMap intact";
 }
 
 TEST(ChartTest, EverythingOffButOneAdapter) {
   Rendered r = Render("one-adapter");
   CheckCommon(r, "one-adapter", {"twilio-auth-token-not-real", "core-service-token-0123456789"});
-  EXPECT_EQ(Hosting(r), (std::map<std::string, std::string>{{"lobby-sms", "--services=none --adapters=sms"}}));
+  EXPECT_EQ(Hosting(r),
+            (std::map<std::string, std::string>{{"lobby-sms", "--services=none --adapters=sms"}}));
   EXPECT_TRUE(r.Of("StatefulSet").empty());
   YAML::Node config = r.Get("ConfigMap", "lobby-config")["data"];
-  EXPECT_EQ(config["LOBBY_RESIDENTS_ADDR"].as<std::string>(), "lobby-residents.lobby-core.svc:7000");
+  EXPECT_EQ(config["LOBBY_RESIDENTS_ADDR"].as<std::string>(),
+            "lobby-residents.lobby-core.svc:7000");
   EXPECT_EQ(config["LOBBY_SURVEYS_ADDR"].as<std::string>(), "lobby-surveys.lobby-core.svc:7000");
   EXPECT_EQ(r.Names("Service"), std::set<std::string>{"lobby-sms"});
 }
@@ -358,7 +401,8 @@ TEST(ChartTest, MistakesFailTheInstall) {
       {{"--set", "image.tag=latest"}, "image.tag"},
       {{"--set", "adapters.hotline.autoscaling.enabled=true"}, "autoscaling"},
       {{"--set", "config.extra.LOBBY_TELEGRAM_TOKEN=123"}, "LOBBY_TELEGRAM_TOKEN"},
-      {{"--set", "redis.url=redis://:hunter2@redis:6379/0", "--set", "redis.bundled.enabled=false"}, "redis.url"},
+      {{"--set", "redis.url=redis://:hunter2@redis:6379/0", "--set", "redis.bundled.enabled=false"},
+       "redis.url"},
       {{"--set", "redis.url=redis://redis:6379/0"}, "choose one"},
       {{"--set", "redis.bundled.enabled=false"}, "set redis.url"},
       {{"--set", "config.shutdownGrace=twenty"}, "shutdownGrace"},
@@ -380,7 +424,8 @@ void StartsWithTheChartsSettings(const std::string& values) {
   Rendered r = Render(values);
   testing::RedisServer redis;
   std::map<std::string, std::string> env;
-  for (const auto& kv : r.Get("ConfigMap", "lobby-config")["data"]) env[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  for (const auto& kv : r.Get("ConfigMap", "lobby-config")["data"])
+    env[kv.first.as<std::string>()] = kv.second.as<std::string>();
   env["LOBBY_REDIS_URL"] = redis.url();  // the cluster's Redis is this test's
   env["LOBBY_GRPC_LISTEN"] = "127.0.0.1:0";
   env["LOBBY_HTTP_LISTEN"] = "127.0.0.1:0";
@@ -390,13 +435,17 @@ void StartsWithTheChartsSettings(const std::string& values) {
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
     std::map<std::string, std::string> pod_env = env;
-    for (const std::string& secret : SecretsRead(d)) {  // in order: a later Secret's key wins, as in Kubernetes
+    for (const std::string& secret :
+         SecretsRead(d)) {  // in order: a later Secret's key wins, as in Kubernetes
       for (const auto& [k, v] : SecretValues(r, secret)) pod_env[k] = v;
     }
-    std::vector<std::string> argv = {BinDir() + "/lobbyd", "--ready-file", dir + "/" + name + ".ready"};
+    std::vector<std::string> argv = {BinDir() + "/lobbyd", "--ready-file",
+                                     dir + "/" + name + ".ready"};
     for (const YAML::Node& a : Container(d)["args"]) argv.push_back(a.as<std::string>());
     Child lobbyd(argv, pod_env, dir + "/" + name + ".log");
-    EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(dir + "/" + name + ".ready") || !lobbyd.Running(); }, 20));
+    EXPECT_TRUE(WaitFor(
+        [&] { return std::filesystem::exists(dir + "/" + name + ".ready") || !lobbyd.Running(); },
+        20));
     EXPECT_TRUE(lobbyd.Running()) << name << ":\n" << ReadFile(dir + "/" + name + ".log");
     lobbyd.Signal(SIGTERM);
     EXPECT_EQ(lobbyd.Wait(30), 0) << name << ":\n" << ReadFile(dir + "/" + name + ".log");
@@ -417,11 +466,13 @@ TEST(ImageTest, RuntimeStageHasEverySharedLibrary) {
   ASSERT_NE(stage, std::string::npos) << "a slim Debian 12 runtime stage";
   std::set<std::string> installed = {"libc6", "libgcc-s1", "zlib1g"};  // in debian:12-slim
   std::string runtime = dockerfile.substr(stage);
-  for (absl::string_view w : absl::StrSplit(runtime, absl::ByAnyChar(" \t\n\\"), absl::SkipEmpty())) {
+  for (absl::string_view w :
+       absl::StrSplit(runtime, absl::ByAnyChar(" \t\n\\"), absl::SkipEmpty())) {
     if (absl::StartsWith(w, "lib")) installed.insert(std::string(w));
   }
   EXPECT_TRUE(absl::StrContains(runtime, "USER 10001")) << "runs as a non-root user";
-  EXPECT_TRUE(absl::StrContains(dockerfile, "scripts/setup")) << "the build stage installs what scripts/setup does";
+  EXPECT_TRUE(absl::StrContains(dockerfile, "scripts/setup"))
+      << "the build stage installs what scripts/setup does";
   for (const char* binary : {"lobbyd", "lobbyctl"}) {
     ProcessResult ldd = testing::Run({"/usr/bin/ldd", BinDir() + "/" + binary}, {});
     ASSERT_EQ(ldd.exit_code, 0) << ldd.err;
@@ -437,8 +488,9 @@ TEST(ImageTest, RuntimeStageHasEverySharedLibrary) {
       std::string package(absl::StripAsciiWhitespace(owner.out.substr(0, owner.out.find(':'))));
       // A sanitizer build (LOBBY_SANITIZE=1) loads its runtimes; the image is built without.
       if (absl::StartsWith(package, "libasan") || absl::StartsWith(package, "libubsan")) continue;
-      EXPECT_TRUE(installed.count(package)) << binary << " loads " << path << " from " << package
-                                            << ", which the Dockerfile's runtime stage does not install";
+      EXPECT_TRUE(installed.count(package))
+          << binary << " loads " << path << " from " << package
+          << ", which the Dockerfile's runtime stage does not install";
     }
   }
 }

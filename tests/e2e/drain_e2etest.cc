@@ -2,6 +2,7 @@
 // same port (gRPC listens with SO_REUSEPORT, like a Service in front of two pods), the old one
 // gets SIGTERM while clients keep creating repairs and dispatch keeps assigning them. Whatever
 // was acknowledged must be there, and processed exactly once as far as the outcome goes.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,8 +13,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
@@ -32,8 +31,9 @@ using testing::WaitFor;
 
 constexpr char kAdmin[] = "e2e-admin-token-0123456789";
 constexpr int kClients = 8;
-constexpr int kMembers = 24;                       // plumbers with room for 100 tickets each
-constexpr absl::Duration kPace = absl::Milliseconds(30);  // per client: ~250 tickets a second in all
+constexpr int kMembers = 24;  // plumbers with room for 100 tickets each
+constexpr absl::Duration kPace =
+    absl::Milliseconds(30);  // per client: ~250 tickets a second in all
 
 class DrainTest : public ::testing::Test {
  protected:
@@ -56,29 +56,34 @@ class DrainTest : public ::testing::Test {
   Child* Start(const std::string& name, const std::string& services, const std::string& grpc) {
     std::string ready = dir_ + "/" + name + ".ready";
     auto child = std::make_unique<Child>(
-        std::vector<std::string>{BinDir() + "/lobbyd", "--services=" + services, "--ready-file", ready,
-                                 "--repairs-addr", api_addr_, "--complaints-addr", api_addr_,
+        std::vector<std::string>{BinDir() + "/lobbyd", "--services=" + services, "--ready-file",
+                                 ready, "--repairs-addr", api_addr_, "--complaints-addr", api_addr_,
                                  // the pod's own settings in the chart: stop taking calls a
                                  // moment after NOT_SERVING; entries a dead consumer held are
                                  // taken over after 2 s
-                                 "--shutdown-delay", "300ms", "--shutdown-grace", "10s", "--queue-claim-idle", "2s",
-                                 "--queue-block", "100ms", "--dispatch-tick", "200ms"},
-        std::map<std::string, std::string>{{"LOBBY_REDIS_URL", redis_.url()},
-                                           {"LOBBY_GRPC_LISTEN", grpc},
-                                           {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
-                                           {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
-                                           // processes that call each other share it (a Secret in the chart)
-                                           {"LOBBY_SERVICE_TOKEN", "drain-service-token-0123456789"},
-                                           {"LOBBY_LOG_FORMAT", "json"}},
+                                 "--shutdown-delay", "300ms", "--shutdown-grace", "10s",
+                                 "--queue-claim-idle", "2s", "--queue-block", "100ms",
+                                 "--dispatch-tick", "200ms"},
+        std::map<std::string, std::string>{
+            {"LOBBY_REDIS_URL", redis_.url()},
+            {"LOBBY_GRPC_LISTEN", grpc},
+            {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
+            {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
+            // processes that call each other share it (a Secret in the chart)
+            {"LOBBY_SERVICE_TOKEN", "drain-service-token-0123456789"},
+            {"LOBBY_LOG_FORMAT", "json"}},
         dir_ + "/" + name + ".log");
     Child* c = child.get();
     children_.push_back(std::move(child));
-    EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(ready) || !c->Running(); })) << Log(name);
+    EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(ready) || !c->Running(); }))
+        << Log(name);
     EXPECT_TRUE(c->Running()) << Log(name);
     return c;
   }
   // The gRPC address a started lobbyd wrote to its ready file.
-  std::string GrpcOf(const std::string& name) { return testing::ReadyGrpcAddress(dir_ + "/" + name + ".ready"); }
+  std::string GrpcOf(const std::string& name) {
+    return testing::ReadyGrpcAddress(dir_ + "/" + name + ".ready");
+  }
   std::string Log(const std::string& name) { return testing::ReadFile(dir_ + "/" + name + ".log"); }
   // SIGTERM, as the kubelet sends it; the process must exit 0 well within its grace period.
   void Terminate(Child* c, const std::string& name) {
@@ -104,16 +109,21 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
   {
     // Plumbers with room for every ticket of the test.
     v1::ApplyEstateRequest req;
-    std::string yaml = "site: demo\ntime_zone: Asia/Hong_Kong\nteams:\n  - {id: plumbing, categories: [plumbing]}\nmembers:\n";
+    std::string yaml =
+        "site: demo\ntime_zone: Asia/Hong_Kong\nteams:\n  - {id: plumbing, categories: "
+        "[plumbing]}\nmembers:\n";
     for (int i = 1; i <= kMembers; ++i) {
-      absl::StrAppend(&yaml, "  - {id: p", i, ", teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 100, on_call: true}\n");
+      absl::StrAppend(&yaml, "  - {id: p", i,
+                      ", teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 100, "
+                      "on_call: true}\n");
     }
     req.set_yaml(yaml);
     v1::ApplyEstateResponse resp;
     // The estate is dispatch's: it is applied through the dispatch process.
     grpc::ClientContext ctx;
     PrepareClientContext(ctx, kAdmin, absl::Seconds(10));
-    grpc::Status s = v1::DispatchService::NewStub(Dial(GrpcOf("dispatch-1")))->ApplyEstate(&ctx, req, &resp);
+    grpc::Status s =
+        v1::DispatchService::NewStub(Dial(GrpcOf("dispatch-1")))->ApplyEstate(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
@@ -155,10 +165,12 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
             created++;
             break;
           }
-          bool unserved = s.error_code() == grpc::StatusCode::UNAVAILABLE || s.error_code() == grpc::StatusCode::CANCELLED;
+          bool unserved = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                          s.error_code() == grpc::StatusCode::CANCELLED;
           if (!unserved || attempt == 200) {
             std::lock_guard lock(mu);
-            errors.push_back(absl::StrCat(req.idempotency_key(), ": ", s.error_code(), " ", s.error_message()));
+            errors.push_back(
+                absl::StrCat(req.idempotency_key(), ": ", s.error_code(), " ", s.error_message()));
             failed++;
             break;
           }
@@ -201,7 +213,8 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
   ASSERT_TRUE(more(100)) << first_error();
   join();
   const int total = created;
-  ASSERT_LE(total, kMembers * 100) << "more tickets than the plumbers have room for: slow the clients";
+  ASSERT_LE(total, kMembers * 100)
+      << "more tickets than the plumbers have room for: slow the clients";
 
   EXPECT_TRUE(errors.empty()) << errors.size() << " failed, first: " << errors.front();
   ASSERT_EQ(ticket_of_key.size(), static_cast<size_t>(total));
@@ -254,7 +267,8 @@ TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {
   v1::Board board;
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, kAdmin, absl::Seconds(10));
-  grpc::Status s = v1::DispatchService::NewStub(Dial(GrpcOf("dispatch-3")))->GetBoard(&ctx, req, &board);
+  grpc::Status s =
+      v1::DispatchService::NewStub(Dial(GrpcOf("dispatch-3")))->GetBoard(&ctx, req, &board);
   ASSERT_TRUE(s.ok()) << s.error_message();
   std::multiset<std::string> held;
   for (const v1::BoardMember& m : board.members()) {

@@ -1,13 +1,12 @@
 // scripts/run as a user runs it (set-up and build skipped: the binaries are built), on ports and
 // a data folder of its own: the demo is loaded once, a second run refuses, Ctrl-C keeps lobbyd's
 // last lines.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "tests/support/process.h"
@@ -38,14 +37,17 @@ class RunScriptTest : public ::testing::Test {
   }
   void TearDown() override {
     run_.reset();
-    (void)testing::Run({"/usr/bin/redis-cli", "-p", std::to_string(redis_), "shutdown", "nosave"}, {});
+    (void)testing::Run({"/usr/bin/redis-cli", "-p", std::to_string(redis_), "shutdown", "nosave"},
+                       {});
     std::filesystem::remove_all(var_);
   }
   std::unique_ptr<Child> Start() {
     out_ = absl::StrCat(var_, "/run", ++runs_, ".out");
-    auto c = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", std::string(LOBBY_SOURCE_DIR) + "/scripts/run"},
-                                     env_, out_);
-    EXPECT_TRUE(WaitFor([&] { return Out().find("Lobby is running.") != std::string::npos || !c->Running(); }, 60))
+    auto c = std::make_unique<Child>(
+        std::vector<std::string>{"/bin/bash", std::string(LOBBY_SOURCE_DIR) + "/scripts/run"}, env_,
+        out_);
+    EXPECT_TRUE(WaitFor(
+        [&] { return Out().find("Lobby is running.") != std::string::npos || !c->Running(); }, 60))
         << Out();
     EXPECT_TRUE(c->Running()) << Out();
     return c;
@@ -75,17 +77,24 @@ class RunScriptTest : public ::testing::Test {
 TEST_F(RunScriptTest, TheDemoIsLoadedOnceASecondRunRefusesAndCtrlCKeepsTheLastLines) {
   run_ = Start();
   ASSERT_NE(Out().find("loading the demo estate"), std::string::npos) << Out();
-  ASSERT_TRUE(WaitFor([&] { return Ctl({"repairs", "list", "--site", "demo"}).out.find("R-10003") != std::string::npos; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return Ctl({"repairs", "list", "--site", "demo"}).out.find("R-10003") != std::string::npos;
+  }));
 
   // A second run while this one runs refuses and leaves the first alone.
-  ProcessResult second = testing::Run({"/bin/bash", std::string(LOBBY_SOURCE_DIR) + "/scripts/run"}, env_, "", 60);
+  ProcessResult second =
+      testing::Run({"/bin/bash", std::string(LOBBY_SOURCE_DIR) + "/scripts/run"}, env_, "", 60);
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_NE(second.err.find(absl::StrCat("Lobby is already running on 127.0.0.1:", grpc_, ", pid ", run_->pid())),
-            std::string::npos) << second.err;
-  EXPECT_EQ(Ctl({"repairs", "get", "R-10001"}).exit_code, 0) << "the first one's Redis and lobbyd still answer";
+  EXPECT_NE(second.err.find(absl::StrCat("Lobby is already running on 127.0.0.1:", grpc_, ", pid ",
+                                         run_->pid())),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(Ctl({"repairs", "get", "R-10001"}).exit_code, 0)
+      << "the first one's Redis and lobbyd still answer";
 
   // The user's own edit: lee takes fewer jobs.
-  std::string estate = testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml");
+  std::string estate =
+      testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml");
   size_t at = estate.find("capacity: ");
   estate = estate.substr(0, at) + "capacity: 1" + estate.substr(estate.find_first_of(",}\n", at));
   std::ofstream(var_ + "/estate.yaml") << estate;
@@ -94,14 +103,19 @@ TEST_F(RunScriptTest, TheDemoIsLoadedOnceASecondRunRefusesAndCtrlCKeepsTheLastLi
 
   Stop();
   std::string log = testing::ReadFile(var_ + "/lobbyd.log");
-  EXPECT_NE(log.find("event=stopped"), std::string::npos) << "lobbyd's last line reaches the log\n" << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
+  EXPECT_NE(log.find("event=stopped"), std::string::npos)
+      << "lobbyd's last line reaches the log\n"
+      << log.substr(log.size() > 2000 ? log.size() - 2000 : 0);
 
   run_ = Start();
   EXPECT_NE(Out().find("your data is left as it is"), std::string::npos) << Out();
   EXPECT_EQ(Ctl({"estate", "get", "--site", "demo"}).out, before) << "the edit stays";
-  auto created = Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor", "3", "--room", "A",
-                      "--category", "plumbing", "--description", "tap", "--channel", "phone", "--resident", "RS-10001"});
-  EXPECT_NE(created.out.find("R-10004"), std::string::npos) << "no ticket numbers used up by the restart\n" << created.out;
+  auto created = Ctl({"repairs", "create", "--site", "demo", "--building", "Tower 1", "--floor",
+                      "3", "--room", "A", "--category", "plumbing", "--description", "tap",
+                      "--channel", "phone", "--resident", "RS-10001"});
+  EXPECT_NE(created.out.find("R-10004"), std::string::npos)
+      << "no ticket numbers used up by the restart\n"
+      << created.out;
   Stop();
 }
 
@@ -115,15 +129,17 @@ TEST_F(RunScriptTest, ReadmesTryItBlockRunsAsWritten) {
   at = readme.find('\n', readme.find("```sh", at)) + 1;
   std::string block = readme.substr(at, readme.find("```", at) - at);
   auto replace = [&](const std::string& from, const std::string& to) {
-    for (size_t p = 0; (p = block.find(from, p)) != std::string::npos; p += to.size()) block.replace(p, from.size(), to);
+    for (size_t p = 0; (p = block.find(from, p)) != std::string::npos; p += to.size())
+      block.replace(p, from.size(), to);
   };
   replace("127.0.0.1:7000", absl::StrCat("127.0.0.1:", grpc_));
   replace("127.0.0.1:7080", absl::StrCat("127.0.0.1:", http_));
   replace(" var/tokens", " " + var_ + "/tokens");
   replace("build/bin/", BinDir() + "/");
   run_ = Start();
-  std::string script = "set -eE -o pipefail\ntrap 'echo \"README command failed: $BASH_COMMAND\" >&2' ERR\ncd " +
-                       std::string(LOBBY_SOURCE_DIR) + "\n" + block;
+  std::string script =
+      "set -eE -o pipefail\ntrap 'echo \"README command failed: $BASH_COMMAND\" >&2' ERR\ncd " +
+      std::string(LOBBY_SOURCE_DIR) + "\n" + block;
   ProcessResult r = testing::Run({"/bin/bash", "-c", script}, {}, "", 120);
   EXPECT_EQ(r.exit_code, 0) << r.err << "\n--- the block as run:\n" << block;
   EXPECT_NE(r.out.find("lobby_"), std::string::npos) << "the metrics came last";

@@ -1,11 +1,11 @@
 // docs/permissions.md shows the permission table the services enforce: generated from it, and
 // checked here so that the two never drift. LOBBY_UPDATE_DOCS=1 rewrites the table in place.
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "services/common/permissions.h"
 
@@ -27,12 +27,14 @@ TEST(PermissionsDocTest, DocsShowTheTableTheServicesEnforce) {
   ASSERT_NE(end, std::string::npos);
   begin += sizeof(kBegin) - 1;
   std::string table = auth::PermissionsMarkdown();
-  if (const char* update = std::getenv("LOBBY_UPDATE_DOCS"); update != nullptr && std::string(update) == "1") {
+  if (const char* update = std::getenv("LOBBY_UPDATE_DOCS");
+      update != nullptr && std::string(update) == "1") {
     std::ofstream(path) << doc.substr(0, begin) << table << doc.substr(end);
     return;
   }
   EXPECT_EQ(doc.substr(begin, end - begin), table)
-      << "docs/permissions.md is out of date: run LOBBY_UPDATE_DOCS=1 build/bin/unit_tests --gtest_filter=PermissionsDocTest.*";
+      << "docs/permissions.md is out of date: run LOBBY_UPDATE_DOCS=1 build/bin/unit_tests "
+         "--gtest_filter=PermissionsDocTest.*";
 }
 
 }  // namespace

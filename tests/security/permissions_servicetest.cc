@@ -3,12 +3,12 @@
 // table (services/common/permissions.cc) that the services enforce and docs/permissions.md
 // shows.
 
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
 #include <future>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <grpcpp/generic/generic_stub.h>
 
 #include "absl/strings/match.h"
 #include "lobby/v1/complaints.grpc.pb.h"
@@ -27,8 +27,9 @@ using auth::Role;
 using lobby::testing::Harness;
 using lobby::testing::RedisTest;
 
-constexpr const char* kServices[] = {"lobby.v1.ResidentService", "lobby.v1.RepairService", "lobby.v1.ComplaintService",
-                                     "lobby.v1.SurveyService",   "lobby.v1.DispatchService", "lobby.v1.HotlineService"};
+constexpr const char* kServices[] = {"lobby.v1.ResidentService",  "lobby.v1.RepairService",
+                                     "lobby.v1.ComplaintService", "lobby.v1.SurveyService",
+                                     "lobby.v1.DispatchService",  "lobby.v1.HotlineService"};
 
 struct RoleToken {
   Role role;
@@ -83,13 +84,15 @@ class PermissionMatrixTest : public RedisTest {
     RedisTest::SetUp();
     harness_ = std::make_unique<Harness>(
         server(), clock_,
-        std::vector<std::string>{"--tokens-file", lobby::testing::TokensFile({{"manager", kTokens[3].token, "may"}}), "--hotline-lines", "8000=demo",
-                                 "--hotline-webhook-secret", "cti-secret-0123456789"});
+        std::vector<std::string>{
+            "--tokens-file", lobby::testing::TokensFile({{"manager", kTokens[3].token, "may"}}),
+            "--hotline-lines", "8000=demo", "--hotline-webhook-secret", "cti-secret-0123456789"});
   }
   void TearDown() override { harness_.reset(); }
 
   /// The status of `method` called with an empty request and `token`.
-  grpc::Status CallEmpty(const google::protobuf::MethodDescriptor* method, const std::string& token) {
+  grpc::Status CallEmpty(const google::protobuf::MethodDescriptor* method,
+                         const std::string& token) {
     grpc::ClientContext ctx;
     PrepareClientContext(ctx, token, absl::Seconds(2));
     if (method->server_streaming()) {
@@ -131,16 +134,18 @@ TEST_F(PermissionMatrixTest, EveryRoleGetsExactlyWhatTheTableSays) {
     auth::RoleSet allowed = auth::RolesFor(name);
     for (const RoleToken& rt : kTokens) {
       grpc::Status s = CallEmpty(m, rt.token);
-      bool refused_for_role =
-          s.error_code() == grpc::StatusCode::PERMISSION_DENIED && absl::StrContains(s.error_message(), "may not call");
+      bool refused_for_role = s.error_code() == grpc::StatusCode::PERMISSION_DENIED &&
+                              absl::StrContains(s.error_message(), "may not call");
       EXPECT_EQ(refused_for_role, !allowed.Has(rt.role))
-          << name << " as " << auth::RoleName(rt.role) << ": " << s.error_code() << " " << s.error_message();
+          << name << " as " << auth::RoleName(rt.role) << ": " << s.error_code() << " "
+          << s.error_message();
       EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << name;
       EXPECT_NE(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << name << " is not served";
       ++checked;
     }
     grpc::Status anonymous = CallEmpty(m, "");
-    EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED) << name << " without a token";
+    EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << name << " without a token";
   }
   EXPECT_GE(checked, 60 * 5);
 }

@@ -2,10 +2,10 @@
 // an anonymous complainant, what technicians and adapters may act on, estate-scoped
 // idempotency, and the input that used to be taken.
 
+#include <gtest/gtest.h>
+
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "google/protobuf/util/time_util.h"
 #include "lobby/v1/complaints.grpc.pb.h"
@@ -36,7 +36,10 @@ class TicketSecurityTest : public RedisTest {
     Start({});
   }
   void Start(std::vector<std::string> flags) {
-    flags.insert(flags.end(), {"--tokens-file", lobby::testing::TokensFile({{"manager", kManagerToken, "may"}, {"technician", kOtherTechToken, "p3"}})});
+    flags.insert(
+        flags.end(),
+        {"--tokens-file", lobby::testing::TokensFile({{"manager", kManagerToken, "may"},
+                                                      {"technician", kOtherTechToken, "p3"}})});
     harness_ = std::make_unique<Harness>(server(), clock_, flags);
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     complaints_ = v1::ComplaintService::NewStub(harness_->channel);
@@ -75,7 +78,8 @@ class TicketSecurityTest : public RedisTest {
     v1::ListTicketsRequest list;
     list.set_site_id("demo");
     list.set_reporter_resident_id(resident_);
-    auto r = CallRpc(*complaints_, &v1::ComplaintService::Stub::ListComplaints, list, token, "resident:" + resident_);
+    auto r = CallRpc(*complaints_, &v1::ComplaintService::Stub::ListComplaints, list, token,
+                     "resident:" + resident_);
     EXPECT_TRUE(r.ok()) << r.status.error_message();
     std::set<std::string> ids;
     for (const auto& t : r.value.tickets()) ids.insert(t.id());
@@ -99,7 +103,8 @@ class TicketSecurityTest : public RedisTest {
     EXPECT_TRUE(r.ok()) << r.status.error_message();
     return r.value;
   }
-  grpc::StatusCode Act(const std::string& id, v1::TicketAction action, const std::string& token, const std::string& acting_for = "") {
+  grpc::StatusCode Act(const std::string& id, v1::TicketAction action, const std::string& token,
+                       const std::string& acting_for = "") {
     v1::TransitionRequest t;
     t.set_id(id);
     t.set_action(action);
@@ -117,9 +122,11 @@ class TicketSecurityTest : public RedisTest {
 // Before: an agent's ListComplaints{reporter_resident_id} returned the anonymous complaint, and
 // their timeline of the resident named it.
 TEST_F(TicketSecurityTest, NoPathLinksAnAnonymousComplaintToItsReporterForTheTeam) {
-  auto anonymous = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, Complaint(true), kAdapterToken);
+  auto anonymous = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint,
+                           Complaint(true), kAdapterToken);
   ASSERT_TRUE(anonymous.ok()) << anonymous.status.error_message();
-  auto named = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, Complaint(false), kAdapterToken);
+  auto named = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, Complaint(false),
+                       kAdapterToken);
   ASSERT_TRUE(named.ok());
   const std::string a = anonymous.value.id(), n = named.value.id();
 
@@ -127,16 +134,20 @@ TEST_F(TicketSecurityTest, NoPathLinksAnAnonymousComplaintToItsReporterForTheTea
   EXPECT_EQ(Reported(kAgentToken), std::set<std::string>{n});
   EXPECT_EQ(Reported(kTechToken), std::set<std::string>{n});
   EXPECT_EQ(Reported(kManagerToken), (std::set<std::string>{a, n}));
-  EXPECT_EQ(Reported(kAdapterToken), (std::set<std::string>{a, n})) << "the resident's own tickets, in the chat";
+  EXPECT_EQ(Reported(kAdapterToken), (std::set<std::string>{a, n}))
+      << "the resident's own tickets, in the chat";
   // The record itself.
   v1::GetTicketRequest get;
   get.set_id(a);
-  auto seen = CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAgentToken).value;
+  auto seen =
+      CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAgentToken).value;
   EXPECT_TRUE(seen.reporter().resident_id().empty());
   EXPECT_EQ(seen.reporter().name(), "anonymous");
   for (const auto& h : seen.history()) EXPECT_NE(h.actor(), resident_);
   // The timeline: every entry about the anonymous complaint is the supervisors'.
-  ASSERT_TRUE(WaitFor([&] { return TimelineTickets(kManagerToken).count(a) && TimelineTickets(kManagerToken).count(n); }));
+  ASSERT_TRUE(WaitFor([&] {
+    return TimelineTickets(kManagerToken).count(a) && TimelineTickets(kManagerToken).count(n);
+  }));
   std::set<std::string> desk = TimelineTickets(kAgentToken);
   EXPECT_FALSE(desk.count(a)) << "the agent's timeline names the anonymous complaint";
   EXPECT_TRUE(desk.count(n));
@@ -146,7 +157,8 @@ TEST_F(TicketSecurityTest, NoPathLinksAnAnonymousComplaintToItsReporterForTheTea
   note.mutable_entry()->set_kind(v1::TimelineEntry::KIND_MESSAGE_OUT);
   note.mutable_entry()->set_ticket_id(a);
   note.mutable_entry()->set_text(a + " is registered");
-  ASSERT_TRUE(CallRpc(*residents_, &v1::ResidentService::Stub::AppendTimeline, note, kAdapterToken).ok());
+  ASSERT_TRUE(
+      CallRpc(*residents_, &v1::ResidentService::Stub::AppendTimeline, note, kAdapterToken).ok());
   EXPECT_FALSE(TimelineTickets(kAgentToken).count(a));
 }
 
@@ -158,20 +170,26 @@ TEST_F(TicketSecurityTest, ATechnicianActsOnlyOnTheirOwnTickets) {
   std::string id = created.value.id();
   Assign(id, "tom");
   auto before = server().Snapshot();
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kOtherTechToken), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kOtherTechToken),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::AddCommentRequest comment;
   comment.set_id(id);
   comment.set_text("on my way");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kOtherTechToken).code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kOtherTechToken).code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::ProposeVisitRequest visit;
   visit.set_id(id);
-  *visit.mutable_start() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
-  *visit.mutable_end() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(4)));
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::ProposeVisit, visit, kOtherTechToken).code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  *visit.mutable_start() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
+  *visit.mutable_end() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(4)));
+  EXPECT_EQ(
+      CallRpc(*repairs_, &v1::RepairService::Stub::ProposeVisit, visit, kOtherTechToken).code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(before, server().Snapshot()) << "refusals change nothing";
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kTechToken), grpc::StatusCode::OK) << "tom's own ticket";
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kTechToken), grpc::StatusCode::OK)
+      << "tom's own ticket";
   EXPECT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kTechToken).ok());
 
   // Residents: only through a ticket of theirs, without the phone number.
@@ -181,8 +199,14 @@ TEST_F(TicketSecurityTest, ATechnicianActsOnlyOnTheirOwnTickets) {
             grpc::StatusCode::PERMISSION_DENIED);
   v1::GetTicketRequest get;
   get.set_id(id);
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kTechToken).value.reporter().resident_id(), resident_);
-  EXPECT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kOtherTechToken).value.reporter().resident_id().empty())
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kTechToken)
+                .value.reporter()
+                .resident_id(),
+            resident_);
+  EXPECT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kOtherTechToken)
+                  .value.reporter()
+                  .resident_id()
+                  .empty())
       << "p3 does not learn who reported tom's ticket";
 }
 
@@ -201,34 +225,47 @@ TEST_F(TicketSecurityTest, ATechnicianSeesAGuestsNumberOnlyWhereTheEstateAllowsI
   EXPECT_TRUE(seen.reporter().phone().empty());
   harness_.reset();
   Start({"--technicians-see-phone", "demo"});
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kTechToken).value.reporter().phone(), "+85291234567");
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kTechToken)
+                .value.reporter()
+                .phone(),
+            "+85291234567");
 }
 
 // Before: an adapter could close any ticket by id.
 TEST_F(TicketSecurityTest, AnAdapterActsOnlyForTheTicketsReporter) {
-  std::string id = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, Repair(), kAdapterToken).value.id();
+  std::string id =
+      CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, Repair(), kAdapterToken)
+          .value.id();
   std::string other = lobby::testing::CreateResidentIn(harness_->channel, "demo", "D");
   auto before = server().Snapshot();
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken), grpc::StatusCode::PERMISSION_DENIED) << "for nobody";
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken, "resident:" + other), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken, "staff:bob"), grpc::StatusCode::PERMISSION_DENIED)
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken), grpc::StatusCode::PERMISSION_DENIED)
+      << "for nobody";
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken, "resident:" + other),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken, "staff:bob"),
+            grpc::StatusCode::PERMISSION_DENIED)
       << "a staff binding is for internal notes only";
   v1::AddCommentRequest comment;
   comment.set_id(id);
   comment.set_text("it is the other tap");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kAdapterToken, "resident:" + other).code(),
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kAdapterToken,
+                    "resident:" + other)
+                .code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(before, server().Snapshot());
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken, "resident:" + resident_), grpc::StatusCode::OK);
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kAdapterToken, "resident:" + resident_),
+            grpc::StatusCode::OK);
   comment.set_internal(true);
-  auto noted = CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kAdapterToken, "staff:bob");
+  auto noted =
+      CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, kAdapterToken, "staff:bob");
   ASSERT_TRUE(noted.ok()) << noted.status.error_message();
   EXPECT_EQ(noted.value.comments_size(), 0) << "an adapter is never shown internal comments";
   v1::GetTicketRequest get;
   get.set_id(id);
   v1::Ticket seen = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
   ASSERT_EQ(seen.comments_size(), 1);
-  EXPECT_EQ(seen.comments(0).author(), "bob (sms)") << "the person, and the adapter that wrote for them";
+  EXPECT_EQ(seen.comments(0).author(), "bob (sms)")
+      << "the person, and the adapter that wrote for them";
   EXPECT_TRUE(seen.comments(0).internal());
 }
 
@@ -247,13 +284,16 @@ TEST_F(TicketSecurityTest, IdempotencyKeysBelongToOneEstateAndOneReport) {
   ASSERT_TRUE(h.ok() && k.ok()) << h.status.error_message() << k.status.error_message();
   EXPECT_NE(h.value.id(), k.value.id());
   EXPECT_EQ(k.value.site_id(), "kowloon");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, kowloon, kAdapterToken).value.id(), k.value.id())
+  EXPECT_EQ(
+      CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, kowloon, kAdapterToken).value.id(),
+      k.value.id())
       << "a retry is the same ticket";
   auto changed = kowloon;
   changed.mutable_ticket()->set_description("the toilet, not the tap");
   auto reused = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, changed, kAdapterToken);
   EXPECT_EQ(reused.code(), grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_NE(reused.status.error_message().find(k.value.id()), std::string::npos) << reused.status.error_message();
+  EXPECT_NE(reused.status.error_message().find(k.value.id()), std::string::npos)
+      << reused.status.error_message();
 }
 
 TEST_F(TicketSecurityTest, BadInputThatUsedToBeTakenGetsAClearError) {
@@ -263,20 +303,25 @@ TEST_F(TicketSecurityTest, BadInputThatUsedToBeTakenGetsAClearError) {
   foreign.mutable_ticket()->mutable_reporter()->set_resident_id(elsewhere);
   auto r = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, foreign, kAgentToken);
   EXPECT_EQ(r.code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(r.status.error_message().find("lives in estate harbour"), std::string::npos) << r.status.error_message();
+  EXPECT_NE(r.status.error_message().find("lives in estate harbour"), std::string::npos)
+      << r.status.error_message();
   auto nobody = Repair("demo");
   nobody.mutable_ticket()->mutable_reporter()->set_resident_id("RS-99999");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, nobody, kAgentToken).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, nobody, kAgentToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   v1::GetTicketRequest blank;
   blank.set_id(" ");
   auto got = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, blank, kAgentToken);
   EXPECT_EQ(got.code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(got.status.error_message().find("id is required"), std::string::npos) << got.status.error_message();
+  EXPECT_NE(got.status.error_message().find("id is required"), std::string::npos)
+      << got.status.error_message();
   blank.set_id("R-1; DROP");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, blank, kAgentToken).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, blank, kAgentToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(before, server().Snapshot());
 
-  std::string id = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, Repair(), kAgentToken).value.id();
+  std::string id =
+      CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, Repair(), kAgentToken).value.id();
   v1::ProposeVisitRequest visit;
   visit.set_id(id);
   visit.mutable_start()->set_seconds(253402300800);  // 10000-01-01
@@ -285,7 +330,8 @@ TEST_F(TicketSecurityTest, BadInputThatUsedToBeTakenGetsAClearError) {
   EXPECT_EQ(far.code(), grpc::StatusCode::INVALID_ARGUMENT) << far.status.error_message();
   visit.mutable_start()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(24 * 400)));
   visit.mutable_end()->set_seconds(absl::ToUnixSeconds(clock_.Now() + absl::Hours(24 * 400 + 2)));
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::ProposeVisit, visit, kAgentToken).code(), grpc::StatusCode::INVALID_ARGUMENT)
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::ProposeVisit, visit, kAgentToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
       << "more than a year ahead";
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <array>
@@ -9,16 +10,14 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "adapters/chatbot/component.h"
+#include "adapters/hotline/hotline.h"
 #include "services/common/runtime.h"
 #include "services/complaints/component.h"
 #include "services/dispatch/component.h"
 #include "services/repairs/component.h"
 #include "services/residents/component.h"
 #include "services/surveys/component.h"
-#include "adapters/chatbot/component.h"
-#include "adapters/hotline/hotline.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::testing {
@@ -40,7 +39,8 @@ struct Result {
 /// Calls `method` on `stub` with `token` and a deadline; an adapter's call names whom it acts
 /// for with `acting_for` ("resident:RS-10001").
 template <typename Stub, typename Req, typename Resp>
-Result<Resp> CallRpc(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+Result<Resp> CallRpc(Stub& stub,
+                     grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
                      const Req& req, const std::string& token, const std::string& acting_for = "") {
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token, absl::Seconds(10));
@@ -107,8 +107,8 @@ inline std::string TokensFile(const std::vector<std::array<std::string, 3>>& tok
 
 /// Residents RS-10001 to RS-1000n of estate "demo" (Tower 1, floor 3, rooms A, B, ...), for
 /// tests whose tickets need real reporters (a ticket's reporter must live in its estate).
-inline std::string CreateResidentIn(const std::shared_ptr<grpc::Channel>& channel, const std::string& site,
-                                    const std::string& room = "A") {
+inline std::string CreateResidentIn(const std::shared_ptr<grpc::Channel>& channel,
+                                    const std::string& site, const std::string& room = "A") {
   static std::atomic<int> phones{0};
   auto residents = v1::ResidentService::NewStub(channel);
   v1::CreateResidentRequest req;
@@ -125,11 +125,13 @@ inline std::string CreateResidentIn(const std::shared_ptr<grpc::Channel>& channe
   return created.value.id();
 }
 inline void SeedResidents(const std::shared_ptr<grpc::Channel>& channel, int n) {
-  for (int i = 0; i < n; ++i) CreateResidentIn(channel, "demo", std::string(1, static_cast<char>('A' + i % 26)));
+  for (int i = 0; i < n; ++i)
+    CreateResidentIn(channel, "demo", std::string(1, static_cast<char>('A' + i % 26)));
 }
 
-/// An in-process lobbyd: runtime and residents component on port 0 against `redis`, with the
-/// given clock and extra flags.
+/// An in-process lobbyd: the runtime, every service, and the adapters a test gives credentials to
+/// (telegram, whatsapp, line, wechat, sms; the hotline with --hotline-lines), on port 0 against
+/// `redis`, with the given clock and extra flags.
 class Harness {
  public:
   Harness(RedisServer& redis, const Clock& clock, std::vector<std::string> flags = {}) {
@@ -142,14 +144,15 @@ class Harness {
     surveys::Component::Declare(settings);
     chatbot::Component::Declare(settings);
     hotline::Component::Declare(settings);
-    std::vector<std::string> args = {"test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
-                                     "--health-interval", "20ms", "--queue-block", "50ms",
-                                     "--redis-connect-timeout", "200ms", "--redis-url", redis.url(),
-                                     "--tokens", std::string("admin:") + kAdminToken + ":alice,agent:" + kAgentToken +
-                                                     ":bob,technician:" + kTechToken + ":tom,adapter:" + kAdapterToken + ":sms",
-                                     "--chat-sites", "demo", "--chat-timezone", "Asia/Hong_Kong",
-                                     // Adapters call with exactly the adapter role, as the docs advise.
-                                     "--adapter-token", kAdapterToken};
+    std::vector<std::string> args = {
+        "test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--health-interval",
+        "20ms", "--queue-block", "50ms", "--redis-connect-timeout", "200ms", "--redis-url",
+        redis.url(), "--tokens",
+        std::string("admin:") + kAdminToken + ":alice,agent:" + kAgentToken +
+            ":bob,technician:" + kTechToken + ":tom,adapter:" + kAdapterToken + ":sms",
+        "--chat-sites", "demo", "--chat-timezone", "Asia/Hong_Kong",
+        // Adapters call with exactly the adapter role, as the docs advise.
+        "--adapter-token", kAdapterToken};
     args.insert(args.end(), flags.begin(), flags.end());
     std::vector<const char*> argv;
     for (auto& a : args) argv.push_back(a.c_str());
@@ -236,8 +239,8 @@ class ServiceTest : public RedisTest {
   void TearDown() override { harness_.reset(); }
 
   template <typename Req, typename Resp>
-  Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                    const std::string& token = kAdminToken) {
+  Result<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                    const Req& req, const std::string& token = kAdminToken) {
     return CallRpc(*stub_, method, req, token);
   }
 

@@ -53,8 +53,9 @@ std::string BinDir() {
   return std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
 }
 
-ProcessResult Run(const std::vector<std::string>& argv_in, const std::map<std::string, std::string>& env,
-                  const std::string& input, double timeout_seconds) {
+ProcessResult Run(const std::vector<std::string>& argv_in,
+                  const std::map<std::string, std::string>& env, const std::string& input,
+                  double timeout_seconds) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) std::abort();
   std::vector<std::string> argv = argv_in;
@@ -64,7 +65,8 @@ ProcessResult Run(const std::vector<std::string>& argv_in, const std::map<std::s
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+      close(fd);
     auto a = CStrings(argv);
     auto e = CStrings(envs);
     execve(a[0], a.data(), e.data());

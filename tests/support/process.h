@@ -25,8 +25,9 @@ struct ProcessResult {
 
 /// Runs a program to completion with `env` added to a clean environment (PATH kept), feeding
 /// `input` on stdin. Kills it after `timeout_seconds`.
-ProcessResult Run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                  const std::string& input = "", double timeout_seconds = 30);
+ProcessResult Run(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& env, const std::string& input = "",
+                  double timeout_seconds = 30);
 
 /// A long-running child (lobbyd), its stderr written to `log_path`.
 class Child {

@@ -1,19 +1,18 @@
 #include "tests/support/redis_server.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-#include <vector>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 namespace lobby::testing {
 
@@ -78,10 +77,23 @@ void RedisServer::Start() {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that was killed
     std::string log = dir_ + "/redis.log";
     std::string port = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server", "--port", port, "--bind", "127.0.0.1",
-                                     "--unixsocket", socket_, "--unixsocketperm", "700",
-                                     "--dir", dir_, "--save", "", "--appendonly", "no",
-                                     "--logfile", log};
+    std::vector<std::string> args = {"redis-server",
+                                     "--port",
+                                     port,
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--unixsocket",
+                                     socket_,
+                                     "--unixsocketperm",
+                                     "700",
+                                     "--dir",
+                                     dir_,
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--logfile",
+                                     log};
     if (!config_.password.empty()) {
       args.push_back("--requirepass");
       args.push_back(config_.password);

@@ -1,13 +1,12 @@
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "services/common/redis.h"
 
@@ -18,9 +17,10 @@ namespace lobby::testing {
 class RedisServer {
  public:
   struct Config {
-    bool tcp = false;       // also listen on a free loopback TCP port; options() then use TCP
-    std::string password;   // requirepass
-    std::vector<std::string> extra_args;  // more redis-server flags: {"--replicaof", "127.0.0.1", "6379"}
+    bool tcp = false;      // also listen on a free loopback TCP port; options() then use TCP
+    std::string password;  // requirepass
+    std::vector<std::string>
+        extra_args;  // more redis-server flags: {"--replicaof", "127.0.0.1", "6379"}
   };
   RedisServer() : RedisServer(Config{}) {}
   explicit RedisServer(Config config);

@@ -178,13 +178,15 @@ struct Args {
       if (!ok.count(k)) throw UsageError{"unknown flag --" + k + " for this command"};
     }
     if (positional.size() != positional_count) {
-      throw UsageError{absl::StrCat("expected ", positional_count, " argument(s), got ", positional.size())};
+      throw UsageError{
+          absl::StrCat("expected ", positional_count, " argument(s), got ", positional.size())};
     }
   }
 };
 
-const std::set<std::string> kBoolFlags = {"all", "dry-run", "verified", "help", "entry-permission", "internal", "anonymous", "auto-attach",
-                                          "not-fixed", "csv"};
+const std::set<std::string> kBoolFlags = {
+    "all",      "dry-run",   "verified",    "help",      "entry-permission",
+    "internal", "anonymous", "auto-attach", "not-fixed", "csv"};
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
@@ -222,9 +224,16 @@ size_t Width(const std::string& s) {
     unsigned char c = s[i];
     uint32_t cp = c;
     int len = 1;
-    if (c >= 0xF0) { len = 4; cp = c & 0x07; }
-    else if (c >= 0xE0) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xC0) { len = 2; cp = c & 0x1F; }
+    if (c >= 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else if (c >= 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    }
     for (int k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
     i += len;
     bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
@@ -236,11 +245,13 @@ size_t Width(const std::string& s) {
   return w;
 }
 
-void PrintTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(header.size());
   for (size_t i = 0; i < header.size(); ++i) widths[i] = Width(header[i]);
   for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], Width(r[i]));
+    for (size_t i = 0; i < r.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], Width(r[i]));
   }
   auto line = [&](const std::vector<std::string>& r) {
     std::string out;
@@ -277,7 +288,9 @@ std::string Lower(std::string_view enum_name, std::string_view prefix) {
   return absl::AsciiStrToLower(s);
 }
 std::string ChannelName(int c) { return lobby::ChannelName(static_cast<v1::Channel>(c)); }
-std::string RoleName(v1::ResidentRole r) { return Lower(v1::ResidentRole_Name(r), "RESIDENT_ROLE_"); }
+std::string RoleName(v1::ResidentRole r) {
+  return Lower(v1::ResidentRole_Name(r), "RESIDENT_ROLE_");
+}
 // Every time lobbyctl prints is in the time zone of the estate it is about, with the offset
 // (people of several zones read the same tables). Ctl::UseSite names the estate; its zone is
 // looked up only when a time is first printed or read (a JSON answer needs none), once per
@@ -308,17 +321,22 @@ google::protobuf::Timestamp ParseTime(const std::string& flag, const std::string
   absl::Time t;
   std::string err;
   bool ok = absl::ParseTime(absl::RFC3339_full, v, &t, &err);
-  for (const char* f : {"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"}) {
+  for (const char* f :
+       {"%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"}) {
     if (!ok) ok = absl::ParseTime(f, v, g_zone.Get(), &t, &err);
   }
-  if (!ok) throw UsageError{"--" + flag + " is a time, e.g. \"2026-12-01 10:00\" (the estate's zone) or 2026-12-01T10:00:00+08:00"};
+  if (!ok)
+    throw UsageError{
+        "--" + flag +
+        " is a time, e.g. \"2026-12-01 10:00\" (the estate's zone) or 2026-12-01T10:00:00+08:00"};
   google::protobuf::Timestamp ts;
   ts.set_seconds(absl::ToUnixSeconds(t));
   return ts;
 }
 /// The start of day --FLAG in the estate's zone; `end`: the end of that day (so that
 /// --from D --to D is the whole of day D).
-google::protobuf::Timestamp ParseDay(const std::string& s, const std::string& flag, bool end = false) {
+google::protobuf::Timestamp ParseDay(const std::string& s, const std::string& flag,
+                                     bool end = false) {
   absl::CivilDay d;
   if (!absl::ParseCivilTime(s, &d)) throw UsageError{"--" + flag + " is a date, e.g. 2026-11-01"};
   google::protobuf::Timestamp t;
@@ -331,8 +349,10 @@ std::string UnitText(const v1::Unit& u) {
 
 v1::Channel ParseChannel(const std::string& s) {
   v1::Channel c;
-  if (!v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(s), &c) || c == v1::CHANNEL_UNSPECIFIED) {
-    throw UsageError{"unknown channel '" + s + "' (sms, phone, wechat, whatsapp, telegram, line, counter)"};
+  if (!v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(s), &c) ||
+      c == v1::CHANNEL_UNSPECIFIED) {
+    throw UsageError{"unknown channel '" + s +
+                     "' (sms, phone, wechat, whatsapp, telegram, line, counter)"};
   }
   return c;
 }
@@ -360,20 +380,36 @@ struct Ctl {
   std::unique_ptr<v1::DispatchService::Stub> dispatch;
   std::shared_ptr<grpc::Channel> channel;
   // Said for UNIMPLEMENTED: which part of Lobby serves what this command asks, and how to start it.
-  std::string not_served = "this lobbyd does not serve that service (see lobbyctl health --service NAME)";
+  std::string not_served =
+      "this lobbyd does not serve that service (see lobbyctl health --service NAME)";
 
   /// The error line for a failed call: "error: CODE: message", never an empty message.
   std::string ErrorLine(const grpc::Status& s) const {
-    static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                   "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
-                                   "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-                                   "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
-                                   "DATA_LOSS", "UNAUTHENTICATED"};
+    static const char* kNames[] = {"OK",
+                                   "CANCELLED",
+                                   "UNKNOWN",
+                                   "INVALID_ARGUMENT",
+                                   "DEADLINE_EXCEEDED",
+                                   "NOT_FOUND",
+                                   "ALREADY_EXISTS",
+                                   "PERMISSION_DENIED",
+                                   "RESOURCE_EXHAUSTED",
+                                   "FAILED_PRECONDITION",
+                                   "ABORTED",
+                                   "OUT_OF_RANGE",
+                                   "UNIMPLEMENTED",
+                                   "INTERNAL",
+                                   "UNAVAILABLE",
+                                   "DATA_LOSS",
+                                   "UNAUTHENTICATED"};
     int code = s.error_code();
     std::string message = s.error_message();
-    if (code == grpc::StatusCode::UNIMPLEMENTED) message = not_served;
-    else if (message.empty()) message = "(no message)";
-    return absl::StrCat("error: ", code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN", ": ", message);
+    if (code == grpc::StatusCode::UNIMPLEMENTED)
+      message = not_served;
+    else if (message.empty())
+      message = "(no message)";
+    return absl::StrCat("error: ", code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN", ": ",
+                        message);
   }
 
   /// What follows is about estate `site`: times are printed and read in its zone.
@@ -387,13 +423,16 @@ struct Ctl {
     estate_req.set_site_id(site);
     v1::Estate estate;
     auto dispatch_stub = v1::DispatchService::NewStub(channel);
-    if (Invoke(*dispatch_stub, &v1::DispatchService::Stub::GetEstate, estate_req, &estate).ok()) name = estate.time_zone();
+    if (Invoke(*dispatch_stub, &v1::DispatchService::Stub::GetEstate, estate_req, &estate).ok())
+      name = estate.time_zone();
     if (name.empty()) {
       v1::GetSurveySettingsRequest settings_req;
       settings_req.set_site_id(site);
       v1::SurveySettings settings;
       auto surveys_stub = v1::SurveyService::NewStub(channel);
-      if (Invoke(*surveys_stub, &v1::SurveyService::Stub::GetSettings, settings_req, &settings).ok()) name = settings.time_zone();
+      if (Invoke(*surveys_stub, &v1::SurveyService::Stub::GetSettings, settings_req, &settings)
+              .ok())
+        name = settings.time_zone();
     }
     absl::TimeZone tz = absl::UTCTimeZone();
     if (!name.empty()) (void)absl::LoadTimeZone(name, &tz);
@@ -448,12 +487,15 @@ void PrintResident(Ctl& ctl, const v1::Resident& r) {
       {"language", r.language()},
       {"tags", absl::StrJoin(r.tags(), ", ")},
       {"preferred channel", r.preferred_channel() ? ChannelName(r.preferred_channel()) : ""},
-      {"quiet hours", r.quiet_hours().start().empty() ? "" : r.quiet_hours().start() + "-" + r.quiet_hours().end()},
+      {"quiet hours", r.quiet_hours().start().empty()
+                          ? ""
+                          : r.quiet_hours().start() + "-" + r.quiet_hours().end()},
   };
   std::vector<std::string> opted, idents;
   for (int c : r.opted_out_channels()) opted.push_back(ChannelName(c));
   for (const auto& i : r.identities()) {
-    idents.push_back(absl::StrCat(ChannelName(i.channel()), ":", i.external_id(), i.verified() ? " (verified)" : ""));
+    idents.push_back(absl::StrCat(ChannelName(i.channel()), ":", i.external_id(),
+                                  i.verified() ? " (verified)" : ""));
   }
   rows.push_back({"opted out", absl::StrJoin(opted, ", ")});
   rows.push_back({"identities", absl::StrJoin(idents, ", ")});
@@ -494,7 +536,8 @@ void SetQuietHours(const std::string& v, v1::QuietHours* q) {
 
 int32_t PageSizeFlag(const Args& a) {
   int32_t n = 0;
-  if (a.Has("page-size") && !absl::SimpleAtoi(a.Get("page-size"), &n)) throw UsageError{"--page-size is a number"};
+  if (a.Has("page-size") && !absl::SimpleAtoi(a.Get("page-size"), &n))
+    throw UsageError{"--page-size is a number"};
   return n;
 }
 
@@ -505,8 +548,8 @@ void PrintIdentityResult(Ctl& ctl, const v1::ResolveIdentityResponse& r) {
   }
   std::cout << ChannelName(r.identity().channel()) << ":" << r.identity().external_id() << " -> "
             << r.resident().id() << " " << r.resident().name() << " ("
-            << UnitText(r.resident().unit()) << ")" << (r.identity().verified() ? ", verified" : ", not verified")
-            << "\n";
+            << UnitText(r.resident().unit()) << ")"
+            << (r.identity().verified() ? ", verified" : ", not verified") << "\n";
 }
 
 int Residents(Ctl& ctl, Args& a) {
@@ -516,7 +559,8 @@ int Residents(Ctl& ctl, Args& a) {
   using S = v1::ResidentService::Stub;
   if (cmd == "create") {
     a.Allow({"name", "phone", "site", "building", "floor", "room", "role", "language", "tag",
-             "preferred-channel", "quiet-hours"}, 0);
+             "preferred-channel", "quiet-hours"},
+            0);
     v1::CreateResidentRequest req;
     v1::Resident* r = req.mutable_resident();
     r->set_name(a.Require("name"));
@@ -526,7 +570,8 @@ int Residents(Ctl& ctl, Args& a) {
     r->set_role(ParseRoleFlag(a.Require("role")));
     r->set_language(a.Get("language"));
     for (const auto& t : a.All("tag")) r->add_tags(t);
-    if (a.Has("preferred-channel")) r->set_preferred_channel(ParseChannel(a.Get("preferred-channel")));
+    if (a.Has("preferred-channel"))
+      r->set_preferred_channel(ParseChannel(a.Get("preferred-channel")));
     if (a.Has("quiet-hours")) SetQuietHours(a.Get("quiet-hours"), r->mutable_quiet_hours());
     PrintResident(ctl, ctl.Call<v1::CreateResidentRequest, v1::Resident>(&S::CreateResident, req));
   } else if (cmd == "get") {
@@ -544,11 +589,13 @@ int Residents(Ctl& ctl, Args& a) {
     req.set_phone(a.Get("phone"));
     req.set_page_size(PageSizeFlag(a));
     req.set_page_token(a.Get("page-token"));
-    if (req.site_id().empty() && req.phone().empty()) throw UsageError{"--site (or --phone) is required"};
+    if (req.site_id().empty() && req.phone().empty())
+      throw UsageError{"--site (or --phone) is required"};
     std::vector<v1::Resident> all;
     std::string next;
     do {
-      auto resp = ctl.Call<v1::ListResidentsRequest, v1::ListResidentsResponse>(&S::ListResidents, req);
+      auto resp =
+          ctl.Call<v1::ListResidentsRequest, v1::ListResidentsResponse>(&S::ListResidents, req);
       for (auto& r : *resp.mutable_residents()) all.push_back(std::move(r));
       next = resp.next_page_token();
       req.set_page_token(next);
@@ -556,13 +603,20 @@ int Residents(Ctl& ctl, Args& a) {
     PrintResidents(ctl, all, next);
   } else if (cmd == "update") {
     a.Allow({"name", "phone", "building", "floor", "room", "role", "language", "tag",
-             "preferred-channel", "quiet-hours", "opt-out", "expected-version"}, 1);
+             "preferred-channel", "quiet-hours", "opt-out", "expected-version"},
+            1);
     v1::UpdateResidentRequest req;
     v1::Resident* r = req.mutable_resident();
     r->set_id(a.positional[0]);
     auto* mask = req.mutable_update_mask();
-    if (a.Has("name")) { r->set_name(a.Get("name")); mask->add_paths("name"); }
-    if (a.Has("phone")) { for (const auto& p : a.All("phone")) r->add_phones(p); mask->add_paths("phones"); }
+    if (a.Has("name")) {
+      r->set_name(a.Get("name"));
+      mask->add_paths("name");
+    }
+    if (a.Has("phone")) {
+      for (const auto& p : a.All("phone")) r->add_phones(p);
+      mask->add_paths("phones");
+    }
     if (a.Has("building") || a.Has("floor") || a.Has("room")) {
       // Moving within the estate: read the current unit so only the given parts change.
       v1::GetResidentRequest get;
@@ -574,14 +628,26 @@ int Residents(Ctl& ctl, Args& a) {
       if (a.Has("room")) r->mutable_unit()->set_room(a.Get("room"));
       mask->add_paths("unit");
     }
-    if (a.Has("role")) { r->set_role(ParseRoleFlag(a.Get("role"))); mask->add_paths("role"); }
-    if (a.Has("language")) { r->set_language(a.Get("language")); mask->add_paths("language"); }
-    if (a.Has("tag")) { for (const auto& t : a.All("tag")) r->add_tags(t); mask->add_paths("tags"); }
+    if (a.Has("role")) {
+      r->set_role(ParseRoleFlag(a.Get("role")));
+      mask->add_paths("role");
+    }
+    if (a.Has("language")) {
+      r->set_language(a.Get("language"));
+      mask->add_paths("language");
+    }
+    if (a.Has("tag")) {
+      for (const auto& t : a.All("tag")) r->add_tags(t);
+      mask->add_paths("tags");
+    }
     if (a.Has("preferred-channel")) {
       r->set_preferred_channel(ParseChannel(a.Get("preferred-channel")));
       mask->add_paths("preferred_channel");
     }
-    if (a.Has("quiet-hours")) { SetQuietHours(a.Get("quiet-hours"), r->mutable_quiet_hours()); mask->add_paths("quiet_hours"); }
+    if (a.Has("quiet-hours")) {
+      SetQuietHours(a.Get("quiet-hours"), r->mutable_quiet_hours());
+      mask->add_paths("quiet_hours");
+    }
     if (a.Has("opt-out")) {
       for (const auto& c : a.All("opt-out")) {
         if (c != "none") r->add_opted_out_channels(ParseChannel(c));
@@ -590,7 +656,8 @@ int Residents(Ctl& ctl, Args& a) {
     }
     if (a.Has("expected-version")) {
       int64_t v;
-      if (!absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
+      if (!absl::SimpleAtoi(a.Get("expected-version"), &v))
+        throw UsageError{"--expected-version is a number"};
       req.set_expected_version(v);
     }
     if (mask->paths().empty()) throw UsageError{"nothing to update: give at least one field flag"};
@@ -608,19 +675,21 @@ int Residents(Ctl& ctl, Args& a) {
     }
     req.set_csv(buf.str());
     req.set_dry_run(a.Has("dry-run"));
-    auto resp = ctl.Call<v1::ImportResidentsRequest, v1::ImportResidentsResponse>(&S::ImportResidents, req);
+    auto resp =
+        ctl.Call<v1::ImportResidentsRequest, v1::ImportResidentsResponse>(&S::ImportResidents, req);
     if (ctl.json()) {
       std::cout << Json(resp) << "\n";
     } else {
       std::vector<std::vector<std::string>> rows;
       for (const auto& row : resp.rows()) {
-        rows.push_back({std::to_string(row.line()), Lower(v1::ImportRow::Outcome_Name(row.outcome()), "OUTCOME_"),
+        rows.push_back({std::to_string(row.line()),
+                        Lower(v1::ImportRow::Outcome_Name(row.outcome()), "OUTCOME_"),
                         row.resident_id(), row.error()});
       }
       PrintTable({"LINE", "OUTCOME", "RESIDENT", "ERROR"}, rows);
-      std::cout << (req.dry_run() ? "dry run, nothing written: " : "") << resp.created() << " created, "
-                << resp.updated() << " updated, " << resp.unchanged() << " unchanged, " << resp.rejected()
-                << " rejected\n";
+      std::cout << (req.dry_run() ? "dry run, nothing written: " : "") << resp.created()
+                << " created, " << resp.updated() << " updated, " << resp.unchanged()
+                << " unchanged, " << resp.rejected() << " rejected\n";
     }
     return resp.rejected() > 0 ? 1 : 0;
   } else if (cmd == "link") {
@@ -642,7 +711,8 @@ int Residents(Ctl& ctl, Args& a) {
     v1::ResolveIdentityRequest req;
     req.set_channel(ParseChannel(a.Require("channel")));
     req.set_external_id(a.Require("external-id"));
-    PrintIdentityResult(ctl, ctl.Call<v1::ResolveIdentityRequest, v1::ResolveIdentityResponse>(&S::ResolveIdentity, req));
+    PrintIdentityResult(ctl, ctl.Call<v1::ResolveIdentityRequest, v1::ResolveIdentityResponse>(
+                                 &S::ResolveIdentity, req));
   } else if (cmd == "verify") {
     std::string sub = a.positional.empty() ? "" : a.positional[0];
     if (!a.positional.empty()) a.positional.erase(a.positional.begin());
@@ -653,20 +723,24 @@ int Residents(Ctl& ctl, Args& a) {
       req.set_external_id(a.Require("external-id"));
       req.set_phone(a.Require("phone"));
       SetUnit(a, req.mutable_unit());
-      auto resp = ctl.Call<v1::StartVerificationRequest, v1::StartVerificationResponse>(&S::StartVerification, req);
+      auto resp = ctl.Call<v1::StartVerificationRequest, v1::StartVerificationResponse>(
+          &S::StartVerification, req);
       if (ctl.json()) {
         std::cout << Json(resp) << "\n";
       } else {
-        std::cout << "code sent by SMS to " << resp.masked_phone() << "; confirm with:\n  lobbyctl residents verify confirm --verification-id "
-                  << resp.verification_id() << " --code NNNNNN\n(valid until " << Time(resp.expires_at())
-                  << ", " << resp.attempts_allowed() << " attempts)\n";
+        std::cout << "code sent by SMS to " << resp.masked_phone()
+                  << "; confirm with:\n  lobbyctl residents verify confirm --verification-id "
+                  << resp.verification_id() << " --code NNNNNN\n(valid until "
+                  << Time(resp.expires_at()) << ", " << resp.attempts_allowed() << " attempts)\n";
       }
     } else if (sub == "confirm") {
       a.Allow({"verification-id", "code"}, 0);
       v1::ConfirmVerificationRequest req;
       req.set_verification_id(a.Require("verification-id"));
       req.set_code(a.Require("code"));
-      PrintIdentityResult(ctl, ctl.Call<v1::ConfirmVerificationRequest, v1::ResolveIdentityResponse>(&S::ConfirmVerification, req));
+      PrintIdentityResult(ctl,
+                          ctl.Call<v1::ConfirmVerificationRequest, v1::ResolveIdentityResponse>(
+                              &S::ConfirmVerification, req));
     } else {
       throw UsageError{"residents verify start|confirm"};
     }
@@ -689,10 +763,12 @@ int Residents(Ctl& ctl, Args& a) {
       std::vector<std::vector<std::string>> rows;
       for (const auto& e : resp.entries()) {
         rows.push_back({Time(e.at()), Lower(v1::TimelineEntry::Kind_Name(e.kind()), "KIND_"),
-                        e.channel() ? ChannelName(e.channel()) : "", e.ticket_id(), e.actor(), e.text()});
+                        e.channel() ? ChannelName(e.channel()) : "", e.ticket_id(), e.actor(),
+                        e.text()});
       }
       PrintTable({"AT", "KIND", "CHANNEL", "TICKET", "BY", "TEXT"}, rows);
-      if (!resp.next_page_token().empty()) std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
+      if (!resp.next_page_token().empty())
+        std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
     }
   } else if (cmd == "note") {
     a.Allow({"text"}, 1);
@@ -716,9 +792,12 @@ int Residents(Ctl& ctl, Args& a) {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : r.tasks()) {
-      rows.push_back({t.id(), Time(t.created_at()), t.name().empty() ? t.resident_id() : t.name(), t.phone(),
-                      Lower(v1::Channel_Name(t.channel()), "CHANNEL_"), t.reason(),
-                      t.done() ? "done: " + t.outcome() : (t.requests() > 1 ? absl::StrCat("asked ", t.requests(), "x: ") : "") + t.text()});
+      rows.push_back(
+          {t.id(), Time(t.created_at()), t.name().empty() ? t.resident_id() : t.name(), t.phone(),
+           Lower(v1::Channel_Name(t.channel()), "CHANNEL_"), t.reason(),
+           t.done()
+               ? "done: " + t.outcome()
+               : (t.requests() > 1 ? absl::StrCat("asked ", t.requests(), "x: ") : "") + t.text()});
     }
     PrintTable({"CALLBACK", "SINCE", "WHO", "PHONE", "CHANNEL", "REASON", "NOTE"}, rows);
   } else if (cmd == "callback-request") {
@@ -733,7 +812,8 @@ int Residents(Ctl& ctl, Args& a) {
     t->set_ticket_id(a.Get("ticket"));
     t->set_channel(v1::CHANNEL_PHONE);
     auto r = ctl.Call<v1::RequestCallbackRequest, v1::CallbackTask>(&S::RequestCallback, req);
-    std::cout << (ctl.json() ? Json(r) : r.id() + (r.requests() > 1 ? " (already open)" : "")) << "\n";
+    std::cout << (ctl.json() ? Json(r) : r.id() + (r.requests() > 1 ? " (already open)" : ""))
+              << "\n";
   } else if (cmd == "callback-done") {
     a.Allow({"outcome"}, 1);
     v1::CompleteCallbackRequest req;
@@ -747,19 +827,24 @@ int Residents(Ctl& ctl, Args& a) {
   return 0;
 }
 
-
 // ------------------------------------------------------------------ tickets
 
-std::string StatusText(v1::TicketStatus s) { return Lower(v1::TicketStatus_Name(s), "TICKET_STATUS_"); }
-std::string PriorityText(v1::Priority p) { return p ? "P" + std::to_string(static_cast<int>(p)) : ""; }
+std::string StatusText(v1::TicketStatus s) {
+  return Lower(v1::TicketStatus_Name(s), "TICKET_STATUS_");
+}
+std::string PriorityText(v1::Priority p) {
+  return p ? "P" + std::to_string(static_cast<int>(p)) : "";
+}
 std::string LocationText(const v1::Location& l) {
   if (l.has_unit()) return UnitText(l.unit());
-  return absl::StrCat(l.building(), l.floor().empty() ? "" : "/" + l.floor(), l.area().empty() ? "" : " " + l.area());
+  return absl::StrCat(l.building(), l.floor().empty() ? "" : "/" + l.floor(),
+                      l.area().empty() ? "" : " " + l.area());
 }
 std::string Short(const std::string& s, size_t n) {
   if (s.size() <= n) return s;
   size_t cut = n;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut;  // whole UTF-8 characters
   return s.substr(0, cut) + "…";
 }
 
@@ -786,30 +871,39 @@ void PrintTicket(Ctl& ctl, const v1::Ticket& t) {
       {"location", LocationText(t.location())},
       {"channel", ChannelName(t.channel())},
       {"reporter", Reporter(t.reporter())},
-      {"team", t.team().empty() && !t.not_routed().empty() ? "(none: " + t.not_routed() + ")" : t.team()},
+      {"team",
+       t.team().empty() && !t.not_routed().empty() ? "(none: " + t.not_routed() + ")" : t.team()},
       {"assignee", t.assignee()},
       {"description", t.description()},
       {"created", Time(t.created_at())},
       {"version", std::to_string(t.version())},
   };
   if (t.has_repair() && t.repair().has_visit_window()) {
-    rows.push_back({"visit", Time(t.repair().visit_window().start()) + " - " + Time(t.repair().visit_window().end()) +
-                                 (t.repair().visit_window().confirmed() ? " (confirmed)" : " (proposed)")});
+    rows.push_back(
+        {"visit", Time(t.repair().visit_window().start()) + " - " +
+                      Time(t.repair().visit_window().end()) +
+                      (t.repair().visit_window().confirmed() ? " (confirmed)" : " (proposed)")});
   }
   if (t.has_repair() && t.repair().hold_reason()) {
-    rows.push_back({"on hold", Lower(v1::HoldReason_Name(t.repair().hold_reason()), "HOLD_REASON_")});
+    rows.push_back(
+        {"on hold", Lower(v1::HoldReason_Name(t.repair().hold_reason()), "HOLD_REASON_")});
   }
   PrintTable({"FIELD", "VALUE"}, rows);
   std::cout << "\n";
   std::vector<std::vector<std::string>> hist;
   for (const auto& h : t.history()) {
-    hist.push_back({Time(h.at()), h.action(), h.from_status() ? StatusText(h.from_status()) + " -> " + StatusText(h.to_status()) : StatusText(h.to_status()), h.actor(), h.note()});
+    hist.push_back({Time(h.at()), h.action(),
+                    h.from_status()
+                        ? StatusText(h.from_status()) + " -> " + StatusText(h.to_status())
+                        : StatusText(h.to_status()),
+                    h.actor(), h.note()});
   }
   PrintTable({"AT", "ACTION", "STATUS", "BY", "NOTE"}, hist);
   if (t.comments_size()) {
     std::cout << "\n";
     std::vector<std::vector<std::string>> cs;
-    for (const auto& c : t.comments()) cs.push_back({Time(c.at()), c.author(), c.internal() ? "internal" : "to resident", c.text()});
+    for (const auto& c : t.comments())
+      cs.push_back({Time(c.at()), c.author(), c.internal() ? "internal" : "to resident", c.text()});
     PrintTable({"AT", "BY", "VISIBLE", "COMMENT"}, cs);
   }
 }
@@ -822,23 +916,31 @@ void PrintTickets(Ctl& ctl, const std::vector<v1::Ticket>& list, const std::stri
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : list) {
-    rows.push_back({t.id(), StatusText(t.status()), PriorityText(t.priority()), t.category(), LocationText(t.location()),
-                    t.team(), t.assignee(), Time(t.created_at()), Short(t.description(), 40)});
+    rows.push_back({t.id(), StatusText(t.status()), PriorityText(t.priority()), t.category(),
+                    LocationText(t.location()), t.team(), t.assignee(), Time(t.created_at()),
+                    Short(t.description(), 40)});
   }
-  PrintTable({"ID", "STATUS", "PRI", "CATEGORY", "LOCATION", "TEAM", "ASSIGNEE", "CREATED", "DESCRIPTION"}, rows);
+  PrintTable(
+      {"ID", "STATUS", "PRI", "CATEGORY", "LOCATION", "TEAM", "ASSIGNEE", "CREATED", "DESCRIPTION"},
+      rows);
   if (!next.empty()) std::cout << "(more: --page-token " << next << ", or --all)\n";
 }
 
-
 // The commands repairs and complaints share. Returns -1 when `cmd` is not one of them.
 template <typename Stub, typename Get, typename List>
-int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get_method, List list_method) {
+int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get_method,
+                  List list_method) {
   static const std::map<std::string, v1::TicketAction> kActions = {
-      {"ack", v1::TICKET_ACTION_ACKNOWLEDGE}, {"arrive", v1::TICKET_ACTION_ARRIVE},
-      {"hold", v1::TICKET_ACTION_HOLD},       {"resume", v1::TICKET_ACTION_RESUME},
-      {"resolve", v1::TICKET_ACTION_RESOLVE}, {"close", v1::TICKET_ACTION_CLOSE},
-      {"reopen", v1::TICKET_ACTION_REOPEN},   {"cancel", v1::TICKET_ACTION_CANCEL},
-      {"submit-review", v1::TICKET_ACTION_SUBMIT_REVIEW}, {"approve", v1::TICKET_ACTION_APPROVE},
+      {"ack", v1::TICKET_ACTION_ACKNOWLEDGE},
+      {"arrive", v1::TICKET_ACTION_ARRIVE},
+      {"hold", v1::TICKET_ACTION_HOLD},
+      {"resume", v1::TICKET_ACTION_RESUME},
+      {"resolve", v1::TICKET_ACTION_RESOLVE},
+      {"close", v1::TICKET_ACTION_CLOSE},
+      {"reopen", v1::TICKET_ACTION_REOPEN},
+      {"cancel", v1::TICKET_ACTION_CANCEL},
+      {"submit-review", v1::TICKET_ACTION_SUBMIT_REVIEW},
+      {"approve", v1::TICKET_ACTION_APPROVE},
       {"reject", v1::TICKET_ACTION_REJECT}};
   if (cmd == "get") {
     a.Allow({}, 1);
@@ -846,17 +948,21 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
     req.set_id(a.positional[0]);
     PrintTicket(ctl, ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, get_method, req));
   } else if (cmd == "list") {
-    a.Allow({"site", "status", "team", "assignee", "category", "building", "resident", "priority", "page-size", "page-token", "all"}, 0);
+    a.Allow({"site", "status", "team", "assignee", "category", "building", "resident", "priority",
+             "page-size", "page-token", "all"},
+            0);
     v1::ListTicketsRequest req;
     req.set_site_id(ctl.Site(a));
     if (a.Has("status")) {
       v1::TicketStatus st;
-      if (!v1::TicketStatus_Parse("TICKET_STATUS_" + absl::AsciiStrToUpper(a.Get("status")), &st)) throw UsageError{"unknown --status"};
+      if (!v1::TicketStatus_Parse("TICKET_STATUS_" + absl::AsciiStrToUpper(a.Get("status")), &st))
+        throw UsageError{"unknown --status"};
       req.set_status(st);
     }
     if (a.Has("priority")) {
       v1::Priority p;
-      if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) throw UsageError{"--priority is P1..P4"};
+      if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p))
+        throw UsageError{"--priority is P1..P4"};
       req.set_priority(p);
     }
     req.set_team(a.Get("team"));
@@ -869,7 +975,8 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
     std::vector<v1::Ticket> all;
     std::string next;
     do {
-      auto resp = ctl.CallOn<v1::ListTicketsRequest, v1::ListTicketsResponse>(stub, list_method, req);
+      auto resp =
+          ctl.CallOn<v1::ListTicketsRequest, v1::ListTicketsResponse>(stub, list_method, req);
       for (auto& t : *resp.mutable_tickets()) all.push_back(std::move(t));
       next = resp.next_page_token();
       req.set_page_token(next);
@@ -883,7 +990,8 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
     req.set_assignee(a.Get("assignee"));
     req.set_note(a.Get("note"));
     int64_t v = 0;
-    if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
+    if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v))
+      throw UsageError{"--expected-version is a number"};
     req.set_expected_version(v);
     PrintTicket(ctl, ctl.CallOn<v1::AssignRequest, v1::Ticket>(stub, &Stub::Assign, req));
   } else if (kActions.count(cmd)) {
@@ -900,7 +1008,8 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
       req.set_hold_reason(r);
     }
     int64_t v = 0;
-    if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v)) throw UsageError{"--expected-version is a number"};
+    if (a.Has("expected-version") && !absl::SimpleAtoi(a.Get("expected-version"), &v))
+      throw UsageError{"--expected-version is a number"};
     req.set_expected_version(v);
     PrintTicket(ctl, ctl.CallOn<v1::TransitionRequest, v1::Ticket>(stub, &Stub::Transition, req));
   } else if (cmd == "comment") {
@@ -915,16 +1024,19 @@ int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get
     v1::CountByStatusRequest req;
     req.set_site_id(ctl.Site(a));
     req.set_team(a.Require("team"));
-    auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(stub, &Stub::CountByStatus, req);
+    auto resp = ctl.CallOn<v1::CountByStatusRequest, v1::CountByStatusResponse>(
+        stub, &Stub::CountByStatus, req);
     if (ctl.json()) {  // a list like every other: {"items": [{"status": "new", "count": 2}, ...]}
       std::vector<std::string> items;
-      for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
+      for (const auto& [k, v] :
+           std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
         items.push_back(absl::StrCat("{\"status\":\"", k, "\",\"count\":", v, "}"));
       }
       std::cout << "{\"items\":[" << absl::StrJoin(items, ",") << "]}\n";
     } else {
       std::vector<std::vector<std::string>> rows;
-      for (const auto& [k, v] : std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
+      for (const auto& [k, v] :
+           std::map<std::string, int64_t>(resp.counts().begin(), resp.counts().end())) {
         rows.push_back({k, std::to_string(v)});
       }
       PrintTable({"STATUS", "TICKETS"}, rows);
@@ -953,7 +1065,8 @@ void FillNewTicket(Args& a, v1::Ticket* t) {
   t->mutable_reporter()->set_resident_id(a.Get("resident"));
   if (a.Has("priority")) {
     v1::Priority p;
-    if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) throw UsageError{"--priority is P1..P4"};
+    if (!v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p))
+      throw UsageError{"--priority is P1..P4"};
     t->set_priority(p);
   }
 }
@@ -966,8 +1079,10 @@ int Repairs(Ctl& ctl, Args& a) {
   auto& stub = *ctl.repairs;
   if (int r = TicketCommand(ctl, a, stub, cmd, &S::GetRepair, &S::ListRepairs); r >= 0) return r;
   if (cmd == "create") {
-    a.Allow({"site", "building", "floor", "room", "area", "category", "text", "description", "channel", "resident",
-             "priority", "photo", "idempotency-key", "entry-permission", "key-note"}, 0);
+    a.Allow(
+        {"site", "building", "floor", "room", "area", "category", "text", "description", "channel",
+         "resident", "priority", "photo", "idempotency-key", "entry-permission", "key-note"},
+        0);
     v1::CreateTicketRequest req;
     v1::Ticket* t = req.mutable_ticket();
     FillNewTicket(a, t);
@@ -977,8 +1092,10 @@ int Repairs(Ctl& ctl, Args& a) {
       c.set_site_id(t->site_id());
       c.set_text(a.Require("text"));
       auto guess = ctl.CallOn<v1::ClassifyRequest, v1::Classification>(stub, &S::Classify, c);
-      if (guess.category().empty() || guess.kind() != "repair") throw UsageError{"could not tell the category from --text; give --category"};
-      std::cerr << "category: " << guess.category() << " (confidence " << guess.confidence() << ")\n";
+      if (guess.category().empty() || guess.kind() != "repair")
+        throw UsageError{"could not tell the category from --text; give --category"};
+      std::cerr << "category: " << guess.category() << " (confidence " << guess.confidence()
+                << ")\n";
       category = guess.category();
     }
     t->set_category(category);
@@ -986,7 +1103,9 @@ int Repairs(Ctl& ctl, Args& a) {
     for (const auto& url : a.All("photo")) {
       auto* ph = t->add_photos();
       ph->set_url(url);
-      ph->set_content_type(absl::EndsWith(url, ".mp4") ? "video/mp4" : absl::EndsWith(url, ".png") ? "image/png" : "image/jpeg");
+      ph->set_content_type(absl::EndsWith(url, ".mp4")   ? "video/mp4"
+                           : absl::EndsWith(url, ".png") ? "image/png"
+                                                         : "image/jpeg");
     }
     if (a.Has("entry-permission")) t->mutable_repair()->set_entry_permission(true);
     if (a.Has("key-note")) t->mutable_repair()->set_key_note(a.Get("key-note"));
@@ -996,7 +1115,8 @@ int Repairs(Ctl& ctl, Args& a) {
     a.Allow({"start", "end", "entry-permission", "key-note"}, 1);
     v1::ProposeVisitRequest req;
     req.set_id(a.positional[0]);
-    if (!HasOffset(a.Require("start")) || !HasOffset(a.Require("end"))) {  // then they are the estate's
+    if (!HasOffset(a.Require("start")) ||
+        !HasOffset(a.Require("end"))) {  // then they are the estate's
       v1::GetTicketRequest get;
       get.set_id(req.id());
       ctl.UseSite(ctl.CallOn<v1::GetTicketRequest, v1::Ticket>(stub, &S::GetRepair, get).site_id());
@@ -1022,7 +1142,8 @@ int Repairs(Ctl& ctl, Args& a) {
     } else {
       std::cout << (c.category().empty() ? "(no category)" : c.category() + " (" + c.kind() + ")")
                 << " confidence " << c.confidence() << (c.emergency() ? " EMERGENCY" : "")
-                << (c.matched_size() ? " matched: " + absl::StrJoin(c.matched(), ", ") : "") << "\n";
+                << (c.matched_size() ? " matched: " + absl::StrJoin(c.matched(), ", ") : "")
+                << "\n";
     }
   } else {
     throw UsageError{"unknown command 'repairs " + cmd + "'"};
@@ -1036,29 +1157,35 @@ int Complaints(Ctl& ctl, Args& a) {
   a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
   using S = v1::ComplaintService::Stub;
   auto& stub = *ctl.complaints;
-  if (int r = TicketCommand(ctl, a, stub, cmd, &S::GetComplaint, &S::ListComplaints); r >= 0) return r;
+  if (int r = TicketCommand(ctl, a, stub, cmd, &S::GetComplaint, &S::ListComplaints); r >= 0)
+    return r;
   if (cmd == "create") {
-    a.Allow({"site", "building", "floor", "room", "area", "category", "subject", "description", "channel", "resident",
-             "priority", "anonymous", "idempotency-key"}, 0);
+    a.Allow({"site", "building", "floor", "room", "area", "category", "subject", "description",
+             "channel", "resident", "priority", "anonymous", "idempotency-key"},
+            0);
     v1::CreateTicketRequest req;
     v1::Ticket* t = req.mutable_ticket();
     FillNewTicket(a, t);
     t->set_category(a.Require("category"));
     t->set_description(a.Require("description"));
     v1::ComplaintSubject subject;
-    if (!v1::ComplaintSubject_Parse("COMPLAINT_SUBJECT_" + absl::AsciiStrToUpper(a.Require("subject")), &subject)) {
-      throw UsageError{"--subject is neighbour, staff, service, noise, environment, billing or other"};
+    if (!v1::ComplaintSubject_Parse(
+            "COMPLAINT_SUBJECT_" + absl::AsciiStrToUpper(a.Require("subject")), &subject)) {
+      throw UsageError{
+          "--subject is neighbour, staff, service, noise, environment, billing or other"};
     }
     t->mutable_complaint()->set_subject(subject);
     t->mutable_complaint()->set_anonymous(a.Has("anonymous"));
     req.set_idempotency_key(a.Get("idempotency-key"));
-    PrintTicket(ctl, ctl.CallOn<v1::CreateTicketRequest, v1::Ticket>(stub, &S::CreateComplaint, req));
+    PrintTicket(ctl,
+                ctl.CallOn<v1::CreateTicketRequest, v1::Ticket>(stub, &S::CreateComplaint, req));
   } else if (cmd == "follow-up") {
     a.Allow({"outcome"}, 1);
     v1::RecordFollowUpRequest req;
     req.set_id(a.positional[0]);
     req.set_outcome(a.Require("outcome"));
-    PrintTicket(ctl, ctl.CallOn<v1::RecordFollowUpRequest, v1::Ticket>(stub, &S::RecordFollowUp, req));
+    PrintTicket(ctl,
+                ctl.CallOn<v1::RecordFollowUpRequest, v1::Ticket>(stub, &S::RecordFollowUp, req));
   } else {
     throw UsageError{"unknown command 'complaints " + cmd + "'"};
   }
@@ -1073,9 +1200,10 @@ void PrintIncidents(Ctl& ctl, const std::vector<v1::Incident>& list) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& i : list) {
-    rows.push_back({i.id(), Lower(v1::IncidentStatus_Name(i.status()), "INCIDENT_STATUS_"), i.category(),
-                    i.buildings().empty() ? "(all)" : absl::StrJoin(i.buildings(), ","), std::to_string(i.ticket_ids_size()),
-                    Time(i.expected_at()), i.title()});
+    rows.push_back({i.id(), Lower(v1::IncidentStatus_Name(i.status()), "INCIDENT_STATUS_"),
+                    i.category(),
+                    i.buildings().empty() ? "(all)" : absl::StrJoin(i.buildings(), ","),
+                    std::to_string(i.ticket_ids_size()), Time(i.expected_at()), i.title()});
   }
   PrintTable({"ID", "STATUS", "CATEGORY", "BUILDINGS", "TICKETS", "EXPECTED", "TITLE"}, rows);
 }
@@ -1097,19 +1225,22 @@ int Incidents(Ctl& ctl, Args& a) {
     i->set_description(a.Get("description"));
     if (a.Has("expected")) *i->mutable_expected_at() = ParseTime("expected", a.Get("expected"));
     i->set_auto_attach(a.Has("auto-attach"));
-    PrintIncidents(ctl, {ctl.CallOn<v1::CreateIncidentRequest, v1::Incident>(stub, &S::CreateIncident, req)});
+    PrintIncidents(
+        ctl, {ctl.CallOn<v1::CreateIncidentRequest, v1::Incident>(stub, &S::CreateIncident, req)});
   } else if (cmd == "attach") {
     a.Allow({}, a.positional.size() < 2 ? 2 : a.positional.size());
     v1::AttachToIncidentRequest req;
     req.set_incident_id(a.positional[0]);
     for (size_t k = 1; k < a.positional.size(); ++k) req.add_ticket_ids(a.positional[k]);
-    PrintIncidents(ctl, {ctl.CallOn<v1::AttachToIncidentRequest, v1::Incident>(stub, &S::AttachToIncident, req)});
+    PrintIncidents(ctl, {ctl.CallOn<v1::AttachToIncidentRequest, v1::Incident>(
+                            stub, &S::AttachToIncident, req)});
   } else if (cmd == "resolve") {
     a.Allow({"resolution"}, 1);
     v1::ResolveIncidentRequest req;
     req.set_id(a.positional[0]);
     req.set_resolution(a.Require("resolution"));
-    PrintIncidents(ctl, {ctl.CallOn<v1::ResolveIncidentRequest, v1::Incident>(stub, &S::ResolveIncident, req)});
+    PrintIncidents(ctl, {ctl.CallOn<v1::ResolveIncidentRequest, v1::Incident>(
+                            stub, &S::ResolveIncident, req)});
   } else if (cmd == "get") {
     a.Allow({}, 1);
     v1::GetIncidentRequest req;
@@ -1122,7 +1253,8 @@ int Incidents(Ctl& ctl, Args& a) {
     v1::ListIncidentsRequest req;
     req.set_site_id(ctl.Site(a));
     req.set_include_resolved(a.Has("all"));
-    auto resp = ctl.CallOn<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(stub, &S::ListIncidents, req);
+    auto resp = ctl.CallOn<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(
+        stub, &S::ListIncidents, req);
     PrintIncidents(ctl, {resp.incidents().begin(), resp.incidents().end()});
   } else {
     throw UsageError{"unknown command 'incidents " + cmd + "'"};
@@ -1139,7 +1271,8 @@ int Watch(Ctl& ctl, Args& a) {
   req.set_team(a.Get("team"));
   req.set_site_id(a.Get("site"));
   req.set_cursor(a.Get("cursor"));
-  if (req.member().empty() == req.team().empty()) throw UsageError{"dispatch watch needs --member or --team"};
+  if (req.member().empty() == req.team().empty())
+    throw UsageError{"dispatch watch needs --member or --team"};
   absl::Duration backoff = absl::Milliseconds(200);
   for (;;) {
     grpc::ClientContext ctx;
@@ -1158,10 +1291,13 @@ int Watch(Ctl& ctl, Args& a) {
         continue;
       }
       ctl.UseSite(e.site_id());
-      std::cout << absl::StrJoin({e.cursor(), Time(e.at()), e.type().substr(e.type().find('.') + 1), e.ticket_id(),
-                                  Lower(v1::Priority_Name(e.priority()), "PRIORITY_") + (e.emergency() ? " EMERGENCY" : ""),
+      std::cout << absl::StrJoin({e.cursor(), Time(e.at()), e.type().substr(e.type().find('.') + 1),
+                                  e.ticket_id(),
+                                  Lower(v1::Priority_Name(e.priority()), "PRIORITY_") +
+                                      (e.emergency() ? " EMERGENCY" : ""),
                                   e.category(), e.building().empty() ? "-" : e.building(),
-                                  e.assignee().empty() ? e.team() + " pool" : e.assignee(), e.note().substr(0, 120)},
+                                  e.assignee().empty() ? e.team() + " pool" : e.assignee(),
+                                  e.note().substr(0, 120)},
                                  "  ")
                 << std::endl;
     }
@@ -1174,8 +1310,9 @@ int Watch(Ctl& ctl, Args& a) {
         std::cerr << "error: " << s.error_message() << "\n";
         return 1;
       default:
-        std::cerr << "watch: " << (s.ok() ? "stream ended" : s.error_message()) << "; reconnecting from "
-                  << (req.cursor().empty() ? "now" : req.cursor()) << "\n";
+        std::cerr << "watch: " << (s.ok() ? "stream ended" : s.error_message())
+                  << "; reconnecting from " << (req.cursor().empty() ? "now" : req.cursor())
+                  << "\n";
         absl::SleepFor(backoff);
         backoff = std::min(backoff * 2, absl::Seconds(10));
     }
@@ -1185,7 +1322,8 @@ int Watch(Ctl& ctl, Args& a) {
 int Dispatch(Ctl& ctl, Args& a) {
   std::string group = a.positional[0];
   std::string cmd = a.positional.size() > 1 ? a.positional[1] : "";
-  a.positional.erase(a.positional.begin(), a.positional.begin() + std::min<size_t>(2, a.positional.size()));
+  a.positional.erase(a.positional.begin(),
+                     a.positional.begin() + std::min<size_t>(2, a.positional.size()));
   using S = v1::DispatchService::Stub;
   if (group == "estate" && cmd == "get") {
     a.Allow({"site"}, 0);
@@ -1199,7 +1337,8 @@ int Dispatch(Ctl& ctl, Args& a) {
     std::cout << "estate " << e.site_id() << " (" << e.time_zone() << ")\n\n";
     std::vector<std::vector<std::string>> teams;
     for (const auto& t : e.teams()) {
-      teams.push_back({t.id(), absl::StrJoin(t.categories(), ","), t.buildings().empty() ? "(all)" : absl::StrJoin(t.buildings(), ","),
+      teams.push_back({t.id(), absl::StrJoin(t.categories(), ","),
+                       t.buildings().empty() ? "(all)" : absl::StrJoin(t.buildings(), ","),
                        t.supervisor(), t.fallback()});
     }
     PrintTable({"TEAM", "CATEGORIES", "BUILDINGS", "SUPERVISOR", "FALLBACK"}, teams);
@@ -1207,32 +1346,50 @@ int Dispatch(Ctl& ctl, Args& a) {
     std::vector<std::vector<std::string>> members;
     for (const auto& m : e.members()) {
       std::vector<std::string> skills;
-      for (const auto& [k, v] : std::map<std::string, int>(m.skills().begin(), m.skills().end())) skills.push_back(k + ":" + std::to_string(v));
-      members.push_back({m.id(), absl::StrJoin(m.teams(), ","), absl::StrJoin(skills, " "), std::to_string(m.seniority()),
-                         std::to_string(m.capacity()), m.on_call() ? "on call" : std::to_string(m.shifts_size()) + " shifts"});
+      for (const auto& [k, v] : std::map<std::string, int>(m.skills().begin(), m.skills().end()))
+        skills.push_back(k + ":" + std::to_string(v));
+      members.push_back({m.id(), absl::StrJoin(m.teams(), ","), absl::StrJoin(skills, " "),
+                         std::to_string(m.seniority()), std::to_string(m.capacity()),
+                         m.on_call() ? "on call" : std::to_string(m.shifts_size()) + " shifts"});
     }
     PrintTable({"MEMBER", "TEAMS", "SKILLS", "SENIORITY", "CAPACITY", "WORKS"}, members);
     std::cout << "\n";
     std::vector<std::vector<std::string>> rules;
-    for (const auto& r : e.rules()) rules.push_back({r.name(), r.team(), std::to_string(r.min_skill())});
+    for (const auto& r : e.rules())
+      rules.push_back({r.name(), r.team(), std::to_string(r.min_skill())});
     PrintTable({"RULE (first match wins)", "TEAM", "MIN SKILL"}, rules);
     if (!e.sla_policies().empty()) {
       std::cout << "\n";
-      auto mins = [](int64_t m) { return m == 0 ? std::string("-") : absl::FormatDuration(absl::Minutes(m)); };
+      auto mins = [](int64_t m) {
+        return m == 0 ? std::string("-") : absl::FormatDuration(absl::Minutes(m));
+      };
       std::vector<std::vector<std::string>> policies;
       for (const auto& p : e.sla_policies()) {
         std::vector<std::string> prios;
-        for (int pr : p.priorities()) prios.push_back(Lower(v1::Priority_Name(static_cast<v1::Priority>(pr)), "PRIORITY_"));
-        std::string match = absl::StrJoin({absl::StrJoin(p.kinds(), ","), absl::StrJoin(p.categories(), ","), absl::StrJoin(prios, ",")}, " ");
-        policies.push_back({p.name(), absl::StripAsciiWhitespace(match).empty() ? "(all)" : std::string(absl::StripAsciiWhitespace(match)),
-                            mins(p.acknowledge_minutes()), mins(p.arrive_minutes()), mins(p.resolve_minutes()),
-                            p.business_hours() ? "business" : "24/7", absl::StrCat(p.warn_percent(), "%"), mins(p.reassign_minutes())});
+        for (int pr : p.priorities())
+          prios.push_back(Lower(v1::Priority_Name(static_cast<v1::Priority>(pr)), "PRIORITY_"));
+        std::string match =
+            absl::StrJoin({absl::StrJoin(p.kinds(), ","), absl::StrJoin(p.categories(), ","),
+                           absl::StrJoin(prios, ",")},
+                          " ");
+        policies.push_back({p.name(),
+                            absl::StripAsciiWhitespace(match).empty()
+                                ? "(all)"
+                                : std::string(absl::StripAsciiWhitespace(match)),
+                            mins(p.acknowledge_minutes()), mins(p.arrive_minutes()),
+                            mins(p.resolve_minutes()), p.business_hours() ? "business" : "24/7",
+                            absl::StrCat(p.warn_percent(), "%"), mins(p.reassign_minutes())});
       }
-      PrintTable({"SLA POLICY", "MATCH", "ACK", "ARRIVE", "RESOLVE", "HOURS", "WARN", "REASSIGN"}, policies);
+      PrintTable({"SLA POLICY", "MATCH", "ACK", "ARRIVE", "RESOLVE", "HOURS", "WARN", "REASSIGN"},
+                 policies);
       std::vector<std::string> chain;
-      for (const auto& st : e.escalation()) chain.push_back(absl::StrCat(st.to(), " +", absl::FormatDuration(absl::Minutes(st.after_minutes()))));
-      std::cout << "\nescalation: " << (chain.empty() ? "supervisor +0" : absl::StrJoin(chain, " -> ")) << "\n";
-      if (!e.holidays().empty()) std::cout << "holidays: " << absl::StrJoin(e.holidays(), " ") << "\n";
+      for (const auto& st : e.escalation())
+        chain.push_back(
+            absl::StrCat(st.to(), " +", absl::FormatDuration(absl::Minutes(st.after_minutes()))));
+      std::cout << "\nescalation: "
+                << (chain.empty() ? "supervisor +0" : absl::StrJoin(chain, " -> ")) << "\n";
+      if (!e.holidays().empty())
+        std::cout << "holidays: " << absl::StrJoin(e.holidays(), " ") << "\n";
     }
     return 0;
   }
@@ -1240,13 +1397,15 @@ int Dispatch(Ctl& ctl, Args& a) {
     a.Allow({"site", "building"}, 0);
     v1::GetEstateRequest req;
     req.set_site_id(ctl.Site(a));
-    auto r = ctl.CallOn<v1::GetEstateRequest, v1::EstateRegister>(*ctl.dispatch, &S::GetRegister, req);
+    auto r =
+        ctl.CallOn<v1::GetEstateRequest, v1::EstateRegister>(*ctl.dispatch, &S::GetRegister, req);
     std::string only = a.Get("building");
     lobby::EstateRegister reg(r);
     if (!only.empty() && reg.FindBuilding(only) == nullptr) {
       std::vector<std::string> names;
       for (const auto& b : r.buildings()) names.push_back(b.name());
-      throw UsageError{absl::StrCat("no building '", only, "' in estate ", r.site_id(), " (buildings: ", absl::StrJoin(names, ", "), ")")};
+      throw UsageError{absl::StrCat("no building '", only, "' in estate ", r.site_id(),
+                                    " (buildings: ", absl::StrJoin(names, ", "), ")")};
     }
     google::protobuf::RepeatedPtrField<v1::Building> buildings;
     for (const auto& b : r.buildings()) {
@@ -1257,30 +1416,41 @@ int Dispatch(Ctl& ctl, Args& a) {
       return 0;
     }
     if (r.buildings().empty()) {
-      std::cout << "estate " << r.site_id() << " has no register: locations are not checked (add buildings: to its estate YAML, "
-                << "see docs/dispatch.md)\n";
+      std::cout
+          << "estate " << r.site_id()
+          << " has no register: locations are not checked (add buildings: to its estate YAML, "
+          << "see docs/dispatch.md)\n";
       return 0;
     }
-    std::cout << "estate " << r.site_id() << (r.name().empty() ? "" : " " + r.name()) << " (" << r.time_zone()
-              << (r.languages().empty() ? "" : ", " + absl::StrJoin(r.languages(), ", ")) << ")\n\n";
+    std::cout << "estate " << r.site_id() << (r.name().empty() ? "" : " " + r.name()) << " ("
+              << r.time_zone()
+              << (r.languages().empty() ? "" : ", " + absl::StrJoin(r.languages(), ", "))
+              << ")\n\n";
     std::vector<std::vector<std::string>> rows;
     size_t units = 0;
     for (const auto& b : buildings) {
-      std::string name = b.name() + (b.aliases().empty() ? "" : " (" + absl::StrJoin(b.aliases(), ", ") + ")");
+      std::string name =
+          b.name() + (b.aliases().empty() ? "" : " (" + absl::StrJoin(b.aliases(), ", ") + ")");
       for (const auto& l : b.levels()) {
-        rows.push_back({name, lobby::CompactRanges({l.floors().begin(), l.floors().end()}), lobby::CompactRanges({l.rooms().begin(), l.rooms().end()}),
+        rows.push_back({name, lobby::CompactRanges({l.floors().begin(), l.floors().end()}),
+                        lobby::CompactRanges({l.rooms().begin(), l.rooms().end()}),
                         std::to_string(l.floors_size() * l.rooms_size())});
         units += l.floors_size() * l.rooms_size();
         name = "";
       }
       if (!b.other_floors().empty()) {
-        rows.push_back({name, lobby::CompactRanges({b.other_floors().begin(), b.other_floors().end()}), "(no flats)", "-"});
+        rows.push_back({name,
+                        lobby::CompactRanges({b.other_floors().begin(), b.other_floors().end()}),
+                        "(no flats)", "-"});
         name = "";
       }
-      if (!b.common_areas().empty()) rows.push_back({name, "common areas", absl::StrJoin(b.common_areas(), ", "), "-"});
+      if (!b.common_areas().empty())
+        rows.push_back({name, "common areas", absl::StrJoin(b.common_areas(), ", "), "-"});
     }
     PrintTable({"BUILDING", "FLOORS", "FLATS", "UNITS"}, rows);
-    std::cout << "\n" << units << " units in " << buildings.size() << (buildings.size() == 1 ? " building" : " buildings") << "\n";
+    std::cout << "\n"
+              << units << " units in " << buildings.size()
+              << (buildings.size() == 1 ? " building" : " buildings") << "\n";
     return 0;
   }
   if (group == "dispatch" && cmd == "explain") {
@@ -1290,7 +1460,8 @@ int Dispatch(Ctl& ctl, Args& a) {
     t->set_site_id(ctl.Site(a));
     t->set_category(a.Require("category"));
     v1::Priority p = v1::PRIORITY_P3;
-    if (a.Has("priority") && !v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) {
+    if (a.Has("priority") &&
+        !v1::Priority_Parse("PRIORITY_" + absl::AsciiStrToUpper(a.Get("priority")), &p)) {
       throw UsageError{"--priority is P1..P4"};
     }
     t->set_priority(p);
@@ -1302,8 +1473,10 @@ int Dispatch(Ctl& ctl, Args& a) {
       std::cout << Json(d) << "\n";
       return 0;
     }
-    std::cout << (d.assignee().empty() ? (d.team().empty() ? "nobody" : d.team() + " pool") : d.assignee() + " (" + d.team() + ")")
-              << "\n" << d.explanation() << "\n";
+    std::cout << (d.assignee().empty() ? (d.team().empty() ? "nobody" : d.team() + " pool")
+                                       : d.assignee() + " (" + d.team() + ")")
+              << "\n"
+              << d.explanation() << "\n";
     return 0;
   }
   if (group == "dispatch" && (cmd == "claim" || cmd == "decline" || cmd == "transfer")) {
@@ -1322,7 +1495,8 @@ int Dispatch(Ctl& ctl, Args& a) {
     v1::MemberActionRequest req;
     req.set_ticket_id(a.positional[0]);
     req.set_member(a.Get("member"));
-    PrintTicket(ctl, ctl.CallOn<v1::MemberActionRequest, v1::Ticket>(*ctl.dispatch, &S::Acknowledge, req));
+    PrintTicket(
+        ctl, ctl.CallOn<v1::MemberActionRequest, v1::Ticket>(*ctl.dispatch, &S::Acknowledge, req));
     return 0;
   }
   if (group == "dispatch" && cmd == "watch") return Watch(ctl, a);
@@ -1338,27 +1512,38 @@ int Dispatch(Ctl& ctl, Args& a) {
     }
     std::vector<std::vector<std::string>> rows;
     auto add = [&](const std::string& who, const v1::BoardTicket& t) {
-      std::string next = t.paused() ? "(on hold)" : t.next_stage().empty() ? "" : t.next_stage() + " by " + Time(t.next_due());
-      rows.push_back({who, t.id(), Lower(v1::Priority_Name(t.priority()), "PRIORITY_") + (t.emergency() ? " !!" : ""),
-                      t.category(), t.building(), t.status(), Time(t.created_at()), next,
-                      t.breached().empty() ? "" : "BREACHED " + absl::StrJoin(t.breached(), ",")});
+      std::string next = t.paused()               ? "(on hold)"
+                         : t.next_stage().empty() ? ""
+                                                  : t.next_stage() + " by " + Time(t.next_due());
+      rows.push_back(
+          {who, t.id(),
+           Lower(v1::Priority_Name(t.priority()), "PRIORITY_") + (t.emergency() ? " !!" : ""),
+           t.category(), t.building(), t.status(), Time(t.created_at()), next,
+           t.breached().empty() ? "" : "BREACHED " + absl::StrJoin(t.breached(), ",")});
     };
     for (const auto& m : b.members()) {
-      std::string who = absl::StrCat(m.member(), " ", m.tickets_size(), "/", m.capacity(), m.on_shift() ? "" : " (off)");
+      std::string who = absl::StrCat(m.member(), " ", m.tickets_size(), "/", m.capacity(),
+                                     m.on_shift() ? "" : " (off)");
       if (m.tickets().empty()) rows.push_back({who, "-", "", "", "", "", "", "", ""});
       for (int i = 0; i < m.tickets_size(); ++i) add(i == 0 ? who : "", m.tickets(i));
     }
     for (int i = 0; i < b.pool_size(); ++i) add(i == 0 ? "(pool)" : "", b.pool(i));
-    for (int i = 0; i < b.elsewhere_size(); ++i) add(b.elsewhere(i).assignee() + " (other team)", b.elsewhere(i));
+    for (int i = 0; i < b.elsewhere_size(); ++i)
+      add(b.elsewhere(i).assignee() + " (other team)", b.elsewhere(i));
     for (int i = 0; i < b.unrouted_size(); ++i) add(i == 0 ? "(no team)" : "", b.unrouted(i));
-    PrintTable({"MEMBER", "TICKET", "PRI", "CATEGORY", "BUILDING", "STATUS", "OPENED", "NEXT DEADLINE", "SLA"}, rows);
+    PrintTable({"MEMBER", "TICKET", "PRI", "CATEGORY", "BUILDING", "STATUS", "OPENED",
+                "NEXT DEADLINE", "SLA"},
+               rows);
     for (const auto& t : b.unrouted()) {
-      std::cout << t.id() << " has no team: " << t.not_routed() << " (assign it: lobbyctl " << (absl::StartsWith(t.id(), "C-") ? "complaints" : "repairs") << " assign " << t.id()
-                << " --team T)\n";
+      std::cout << t.id() << " has no team: " << t.not_routed() << " (assign it: lobbyctl "
+                << (absl::StartsWith(t.id(), "C-") ? "complaints" : "repairs") << " assign "
+                << t.id() << " --team T)\n";
     }
     return 0;
   }
-  throw UsageError{"estate get|units --site S | dispatch explain|claim|decline|transfer|ack|watch|board ... (see --help)"};
+  throw UsageError{
+      "estate get|units --site S | dispatch explain|claim|decline|transfer|ack|watch|board ... "
+      "(see --help)"};
 }
 
 /// "▁▂▃▅▇" for a series.
@@ -1367,7 +1552,8 @@ std::string Sparkline(const std::vector<double>& v) {
   double hi = 0;
   for (double x : v) hi = std::max(hi, x);
   std::string out;
-  for (double x : v) out += hi <= 0 ? kBars[0] : kBars[std::min(7, static_cast<int>(x / hi * 7.0 + 0.5))];
+  for (double x : v)
+    out += hi <= 0 ? kBars[0] : kBars[std::min(7, static_cast<int>(x / hi * 7.0 + 0.5))];
   return out;
 }
 
@@ -1393,16 +1579,22 @@ double Metric(const v1::Kpis& k, const std::string& m) {
       {"follow_ups", [](const v1::Kpis& k) { return static_cast<double>(k.follow_ups()); }},
       {"nps", [](const v1::Kpis& k) { return k.nps(); }}};
   auto it = kMetrics.find(m);
-  if (it == kMetrics.end()) throw UsageError{"unknown metric '" + m + "' (volume, responses, response_rate, csat, speed, attitude, ack_p50, ack_p90, arrive_p50, resolve_p50, resolve_p90, breach_rate, reopen_rate, ftf_rate, per_1000_units, resolved, follow_ups, nps)"};
+  if (it == kMetrics.end())
+    throw UsageError{"unknown metric '" + m +
+                     "' (volume, responses, response_rate, csat, speed, attitude, ack_p50, "
+                     "ack_p90, arrive_p50, resolve_p50, resolve_p90, breach_rate, reopen_rate, "
+                     "ftf_rate, per_1000_units, resolved, follow_ups, nps)"};
   return it->second(k);
 }
 
-
-std::string Fixed(double v) { return absl::StrFormat(v == static_cast<int64_t>(v) ? "%.0f" : "%.2f", v); }
+std::string Fixed(double v) {
+  return absl::StrFormat(v == static_cast<int64_t>(v) ? "%.0f" : "%.2f", v);
+}
 
 int Surveys(Ctl& ctl, Args& a) {
   std::string cmd = a.positional.size() > 1 ? a.positional[1] : "";
-  a.positional.erase(a.positional.begin(), a.positional.begin() + std::min<size_t>(2, a.positional.size()));
+  a.positional.erase(a.positional.begin(),
+                     a.positional.begin() + std::min<size_t>(2, a.positional.size()));
   auto stub = v1::SurveyService::NewStub(ctl.channel);
   using S = v1::SurveyService::Stub;
   if (cmd == "get") {
@@ -1416,13 +1608,21 @@ int Surveys(Ctl& ctl, Args& a) {
       std::cout << Json(s) << "\n";
       return 0;
     }
-    PrintTable({"FIELD", "VALUE"}, {{"id", s.id()}, {"ticket", s.ticket_id()}, {"status", Lower(v1::SurveyStatus_Name(s.status()), "SURVEY_STATUS_")},
-                                    {"send at", Time(s.send_at())}, {"sent", Time(s.sent_at())}, {"expires", Time(s.expires_at())},
-                                    {"answered", Time(s.answered_at())},
-                                    {"answer", s.has_answer() ? absl::StrCat("overall ", s.answer().overall(), ", speed ", s.answer().speed(), ", attitude ",
-                                                                             s.answer().attitude(), s.answer().not_fixed() ? ", NOT FIXED" : "",
-                                                                             s.answer().comment().empty() ? "" : ": " + s.answer().comment())
-                                                              : ""}});
+    PrintTable({"FIELD", "VALUE"},
+               {{"id", s.id()},
+                {"ticket", s.ticket_id()},
+                {"status", Lower(v1::SurveyStatus_Name(s.status()), "SURVEY_STATUS_")},
+                {"send at", Time(s.send_at())},
+                {"sent", Time(s.sent_at())},
+                {"expires", Time(s.expires_at())},
+                {"answered", Time(s.answered_at())},
+                {"answer",
+                 s.has_answer()
+                     ? absl::StrCat("overall ", s.answer().overall(), ", speed ",
+                                    s.answer().speed(), ", attitude ", s.answer().attitude(),
+                                    s.answer().not_fixed() ? ", NOT FIXED" : "",
+                                    s.answer().comment().empty() ? "" : ": " + s.answer().comment())
+                     : ""}});
     return 0;
   }
   if (cmd == "answer") {
@@ -1431,7 +1631,8 @@ int Surveys(Ctl& ctl, Args& a) {
     req.set_survey_id(a.positional[0]);
     auto num = [&](const char* flag) {
       int v = 0;
-      if (a.Has(flag) && !absl::SimpleAtoi(a.Get(flag), &v)) throw UsageError{std::string("--") + flag + " is a number"};
+      if (a.Has(flag) && !absl::SimpleAtoi(a.Get(flag), &v))
+        throw UsageError{std::string("--") + flag + " is a number"};
       return v;
     };
     req.mutable_answer()->set_overall(num("overall"));
@@ -1448,15 +1649,16 @@ int Surveys(Ctl& ctl, Args& a) {
     a.Allow({"site"}, 0);
     v1::ListFollowUpsRequest req;
     req.set_site_id(ctl.Site(a));
-    auto r = ctl.CallOn<v1::ListFollowUpsRequest, v1::ListFollowUpsResponse>(*stub, &S::ListFollowUps, req);
+    auto r = ctl.CallOn<v1::ListFollowUpsRequest, v1::ListFollowUpsResponse>(
+        *stub, &S::ListFollowUps, req);
     if (ctl.json()) {
       std::cout << JsonItems(r.follow_ups()) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& f : r.follow_ups()) {
-      rows.push_back({f.id(), f.ticket_id(), f.team(), absl::StrCat(f.answer().overall(), "/5"), Time(f.due_at()),
-                      f.escalated() ? "ESCALATED" : "", f.answer().comment()});
+      rows.push_back({f.id(), f.ticket_id(), f.team(), absl::StrCat(f.answer().overall(), "/5"),
+                      Time(f.due_at()), f.escalated() ? "ESCALATED" : "", f.answer().comment()});
     }
     PrintTable({"FOLLOW-UP", "TICKET", "TEAM", "SCORE", "DUE", "", "COMMENT"}, rows);
     return 0;
@@ -1466,7 +1668,8 @@ int Surveys(Ctl& ctl, Args& a) {
     v1::CompleteFollowUpRequest req;
     req.set_id(a.positional[0]);
     req.set_outcome(a.Require("outcome"));
-    auto f = ctl.CallOn<v1::CompleteFollowUpRequest, v1::FollowUpTask>(*stub, &S::CompleteFollowUp, req);
+    auto f =
+        ctl.CallOn<v1::CompleteFollowUpRequest, v1::FollowUpTask>(*stub, &S::CompleteFollowUp, req);
     std::cout << (ctl.json() ? Json(f) : f.id() + " done") << "\n";
     return 0;
   }
@@ -1477,8 +1680,11 @@ int Surveys(Ctl& ctl, Args& a) {
     *req.mutable_from() = ParseDay(a.Require("from"), "from");
     *req.mutable_to() = ParseDay(a.Require("to"), "to", /*end=*/true);
     std::string period = a.Get("period", "week");
-    req.set_period(period == "day" ? v1::PERIOD_DAY : period == "month" ? v1::PERIOD_MONTH : v1::PERIOD_WEEK);
-    if (period != "day" && period != "week" && period != "month") throw UsageError{"--period is day, week or month"};
+    req.set_period(period == "day"     ? v1::PERIOD_DAY
+                   : period == "month" ? v1::PERIOD_MONTH
+                                       : v1::PERIOD_WEEK);
+    if (period != "day" && period != "week" && period != "month")
+      throw UsageError{"--period is day, week or month"};
     req.set_group_by(a.Get("by"));
     if (a.Has("filter")) {
       std::vector<std::string> kv = absl::StrSplit(a.Get("filter"), absl::MaxSplits('=', 1));
@@ -1486,7 +1692,8 @@ int Surveys(Ctl& ctl, Args& a) {
       req.mutable_filter()->set_name(kv[0]);
       req.mutable_filter()->set_value(kv[1]);
     }
-    std::vector<std::string> metrics = absl::StrSplit(a.Get("metrics", "volume,responses,csat,resolve_p50,breach_rate"), ',');
+    std::vector<std::string> metrics =
+        absl::StrSplit(a.Get("metrics", "volume,responses,csat,resolve_p50,breach_rate"), ',');
     auto r = ctl.CallOn<v1::GetTrendsRequest, v1::Trends>(*stub, &S::GetTrends, req);
     if (ctl.json()) {
       std::cout << Json(r) << "\n";
@@ -1513,7 +1720,9 @@ int Surveys(Ctl& ctl, Args& a) {
         rows.push_back({s.group().empty() ? "(all)" : s.group(), m, Sparkline(v), before, last});
       }
     }
-    PrintTable({"GROUP", "METRIC", absl::StrCat("PER ", absl::AsciiStrToUpper(period)), "PREVIOUS", "LAST"}, rows);
+    PrintTable({"GROUP", "METRIC", absl::StrCat("PER ", absl::AsciiStrToUpper(period)), "PREVIOUS",
+                "LAST"},
+               rows);
     return 0;
   }
   if (cmd == "scorecard") {
@@ -1536,15 +1745,21 @@ int Surveys(Ctl& ctl, Args& a) {
       const char* label;
       int better;  // +1: up is better, -1: down is better, 0: neither
     };
-    static const Kpi kKpis[] = {
-        {"volume", "volume (tickets)", 0},          {"resolved", "resolved (tickets)", 0},
-        {"responses", "survey answers", +1},        {"response_rate", "response rate (0-1)", +1},
-        {"csat", "CSAT (1-5)", +1},                 {"speed", "speed (1-5)", +1},
-        {"attitude", "attitude (1-5)", +1},         {"ack_p50", "acknowledge p50 (minutes)", -1},
-        {"ack_p90", "acknowledge p90 (minutes)", -1}, {"resolve_p50", "resolve p50 (minutes)", -1},
-        {"resolve_p90", "resolve p90 (minutes)", -1}, {"breach_rate", "breach rate (0-1)", -1},
-        {"reopen_rate", "reopen rate (0-1)", -1},   {"ftf_rate", "first-time fix rate (0-1)", +1},
-        {"follow_ups", "low-score follow-ups", -1}};
+    static const Kpi kKpis[] = {{"volume", "volume (tickets)", 0},
+                                {"resolved", "resolved (tickets)", 0},
+                                {"responses", "survey answers", +1},
+                                {"response_rate", "response rate (0-1)", +1},
+                                {"csat", "CSAT (1-5)", +1},
+                                {"speed", "speed (1-5)", +1},
+                                {"attitude", "attitude (1-5)", +1},
+                                {"ack_p50", "acknowledge p50 (minutes)", -1},
+                                {"ack_p90", "acknowledge p90 (minutes)", -1},
+                                {"resolve_p50", "resolve p50 (minutes)", -1},
+                                {"resolve_p90", "resolve p90 (minutes)", -1},
+                                {"breach_rate", "breach rate (0-1)", -1},
+                                {"reopen_rate", "reopen rate (0-1)", -1},
+                                {"ftf_rate", "first-time fix rate (0-1)", +1},
+                                {"follow_ups", "low-score follow-ups", -1}};
     std::vector<std::vector<std::string>> rows;
     for (const Kpi& k : kKpis) {
       double now = Metric(r.current(), k.metric), before = Metric(r.previous(), k.metric);
@@ -1561,13 +1776,15 @@ int Surveys(Ctl& ctl, Args& a) {
     if (cmd == "repeats") {
       v1::RepeatFaultsRequest req;
       req.set_site_id(ctl.Site(a));
-      auto r = ctl.CallOn<v1::RepeatFaultsRequest, v1::RepeatFaultsResponse>(*stub, &S::RepeatFaults, req);
+      auto r = ctl.CallOn<v1::RepeatFaultsRequest, v1::RepeatFaultsResponse>(*stub,
+                                                                             &S::RepeatFaults, req);
       if (ctl.json()) {
         std::cout << JsonItems(r.faults()) << "\n";
         return 0;
       }
       std::vector<std::vector<std::string>> rows;
-      for (const auto& f : r.faults()) rows.push_back({f.unit(), f.category(), absl::StrJoin(f.tickets(), " ")});
+      for (const auto& f : r.faults())
+        rows.push_back({f.unit(), f.category(), absl::StrJoin(f.tickets(), " ")});
       PrintTable({"UNIT", "CATEGORY", "TICKETS (90 DAYS)"}, rows);
       return 0;
     }
@@ -1575,13 +1792,16 @@ int Surveys(Ctl& ctl, Args& a) {
     req.set_site_id(ctl.Site(a));
     *req.mutable_from() = ParseDay(a.Require("from"), "from");
     *req.mutable_to() = ParseDay(a.Require("to"), "to", /*end=*/true);
-    auto r = ctl.CallOn<v1::GetBuildingHeatmapRequest, v1::Heatmap>(*stub, &S::GetBuildingHeatmap, req);
+    auto r =
+        ctl.CallOn<v1::GetBuildingHeatmapRequest, v1::Heatmap>(*stub, &S::GetBuildingHeatmap, req);
     if (ctl.json()) {
       std::cout << JsonItems(r.cells()) << "\n";
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
-    for (const auto& c : r.cells()) rows.push_back({c.building(), c.category(), std::to_string(c.volume()), std::to_string(c.responses()), c.responses() ? Fixed(c.csat()) : "-"});
+    for (const auto& c : r.cells())
+      rows.push_back({c.building(), c.category(), std::to_string(c.volume()),
+                      std::to_string(c.responses()), c.responses() ? Fixed(c.csat()) : "-"});
     PrintTable({"BUILDING", "CATEGORY", "VOLUME", "RESPONSES", "CSAT"}, rows);
     return 0;
   }
@@ -1595,7 +1815,9 @@ int Surveys(Ctl& ctl, Args& a) {
     std::cout << (ctl.json() ? Json(c) : "campaign " + c.id() + " started") << "\n";
     return 0;
   }
-  throw UsageError{"surveys get|answer|followups|followup-done|trends|scorecard|heatmap|repeats|campaign ... (see --help)"};
+  throw UsageError{
+      "surveys get|answer|followups|followup-done|trends|scorecard|heatmap|repeats|campaign ... "
+      "(see --help)"};
 }
 
 int Catalog(Ctl& ctl, Args& a) {
@@ -1616,13 +1838,15 @@ int Catalog(Ctl& ctl, Args& a) {
       v1::ApplyEstateRequest req;
       req.set_yaml(text);
       req.set_dry_run(a.Has("dry-run"));
-      auto resp = ctl.CallOn<v1::ApplyEstateRequest, v1::ApplyEstateResponse>(*ctl.dispatch, &v1::DispatchService::Stub::ApplyEstate, req);
+      auto resp = ctl.CallOn<v1::ApplyEstateRequest, v1::ApplyEstateResponse>(
+          *ctl.dispatch, &v1::DispatchService::Stub::ApplyEstate, req);
       if (ctl.json()) {
         std::cout << Json(resp) << "\n";
       } else {
-        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": estate " << resp.estate().site_id() << ", "
-                  << resp.estate().teams_size() << " teams, " << resp.estate().members_size() << " members, "
-                  << resp.estate().rules_size() << " rules\n";
+        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": estate "
+                  << resp.estate().site_id() << ", " << resp.estate().teams_size() << " teams, "
+                  << resp.estate().members_size() << " members, " << resp.estate().rules_size()
+                  << " rules\n";
         for (const auto& c : resp.changes()) std::cout << "  " << c << "\n";
       }
       return 0;
@@ -1632,26 +1856,34 @@ int Catalog(Ctl& ctl, Args& a) {
       req.set_yaml(text);
       req.set_dry_run(a.Has("dry-run"));
       auto stub = v1::SurveyService::NewStub(ctl.channel);
-      auto resp = ctl.CallOn<v1::ApplySurveySettingsRequest, v1::SurveySettings>(*stub, &v1::SurveyService::Stub::ApplySettings, req);
+      auto resp = ctl.CallOn<v1::ApplySurveySettingsRequest, v1::SurveySettings>(
+          *stub, &v1::SurveyService::Stub::ApplySettings, req);
       if (ctl.json()) {
         std::cout << Json(resp) << "\n";
       } else {
-        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": survey settings of " << resp.site_id() << "\n";
+        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied")
+                  << ": survey settings of " << resp.site_id() << "\n";
       }
       return 0;
     }
-    if (!top_level("categories")) throw UsageError{"the file is neither an estate (teams:), survey settings (surveys:) nor a catalog (categories:)"};
+    if (!top_level("categories"))
+      throw UsageError{
+          "the file is neither an estate (teams:), survey settings (surveys:) nor a catalog "
+          "(categories:)"};
     v1::ApplyCatalogRequest req;
     req.set_site_id(ctl.Site(a));
     req.set_yaml(text);
     req.set_dry_run(a.Has("dry-run"));
-    auto resp = ctl.CallOn<v1::ApplyCatalogRequest, v1::ApplyCatalogResponse>(*ctl.repairs, &S::ApplyCatalog, req);
+    auto resp = ctl.CallOn<v1::ApplyCatalogRequest, v1::ApplyCatalogResponse>(
+        *ctl.repairs, &S::ApplyCatalog, req);
     if (ctl.json()) {
       std::cout << Json(resp) << "\n";
     } else {
-      std::cout << (req.dry_run() ? "dry run, nothing applied: " : "applied: ") << resp.catalog().categories_size()
-                << " categories; added: " << absl::StrJoin(resp.added(), ", ") << "; changed: "
-                << absl::StrJoin(resp.changed(), ", ") << "; removed: " << absl::StrJoin(resp.removed(), ", ") << "\n";
+      std::cout << (req.dry_run() ? "dry run, nothing applied: " : "applied: ")
+                << resp.catalog().categories_size()
+                << " categories; added: " << absl::StrJoin(resp.added(), ", ")
+                << "; changed: " << absl::StrJoin(resp.changed(), ", ")
+                << "; removed: " << absl::StrJoin(resp.removed(), ", ") << "\n";
       for (const auto& c : resp.changes()) std::cout << "  " << c << "\n";
     }
     return 0;
@@ -1668,9 +1900,13 @@ int Catalog(Ctl& ctl, Args& a) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& cat : c.categories()) {
-    auto name = [&](const char* l) { auto it = cat.names().find(l); return it == cat.names().end() ? std::string() : it->second; };
-    rows.push_back({cat.id(), cat.kind(), PriorityText(cat.default_priority()) + (cat.emergency() ? " !" : ""), name("en"), name("zh-Hant"),
-                    std::to_string(cat.keywords_size())});
+    auto name = [&](const char* l) {
+      auto it = cat.names().find(l);
+      return it == cat.names().end() ? std::string() : it->second;
+    };
+    rows.push_back({cat.id(), cat.kind(),
+                    PriorityText(cat.default_priority()) + (cat.emergency() ? " !" : ""),
+                    name("en"), name("zh-Hant"), std::to_string(cat.keywords_size())});
   }
   PrintTable({"ID", "KIND", "PRI", "NAME", "名稱", "KEYWORDS"}, rows);
   return 0;
@@ -1683,14 +1919,18 @@ int Catalog(Ctl& ctl, Args& a) {
 std::string CallLine(const v1::CallEvent& e) {
   const v1::Call& c = e.call();
   const v1::ScreenPop& p = c.caller_profile();
-  std::string who = p.resident_id().empty() ? "unknown caller" : absl::StrCat(p.name(), " (", p.resident_id(), ", ", UnitText(p.unit()), ")");
+  std::string who = p.resident_id().empty() ? "unknown caller"
+                                            : absl::StrCat(p.name(), " (", p.resident_id(), ", ",
+                                                           UnitText(p.unit()), ")");
   std::vector<std::string> open;
-  for (const auto& t : p.open_tickets()) open.push_back(t.id() + " " + Lower(v1::TicketStatus_Name(t.status()), "TICKET_STATUS_"));
+  for (const auto& t : p.open_tickets())
+    open.push_back(t.id() + " " + Lower(v1::TicketStatus_Name(t.status()), "TICKET_STATUS_"));
   std::string detail;
   if (e.type() == "call.ringing") {
-    detail = absl::StrCat("open: ", open.empty() ? "none" : absl::StrJoin(open, ", "),
-                          p.last_survey_score() ? absl::StrCat("; last survey ", p.last_survey_score(), "/5") : "",
-                          p.tags().empty() ? "" : "; " + absl::StrJoin(p.tags(), ","));
+    detail = absl::StrCat(
+        "open: ", open.empty() ? "none" : absl::StrJoin(open, ", "),
+        p.last_survey_score() ? absl::StrCat("; last survey ", p.last_survey_score(), "/5") : "",
+        p.tags().empty() ? "" : "; " + absl::StrJoin(p.tags(), ","));
   } else if (e.type() == "call.offered") {
     detail = "ringing at " + c.offered_to();
   } else if (e.type() == "call.answered" || e.type() == "call.ended") {
@@ -1698,20 +1938,27 @@ std::string CallLine(const v1::CallEvent& e) {
   } else if (e.type() == "call.missed") {
     detail = "callback " + c.callback_id();
   } else if (e.type() == "call.logged") {
-    detail = absl::StrCat(c.disposition(), ": ", c.summary().substr(0, 80), c.ticket_ids().empty() ? "" : " [" + absl::StrJoin(c.ticket_ids(), ",") + "]");
+    detail =
+        absl::StrCat(c.disposition(), ": ", c.summary().substr(0, 80),
+                     c.ticket_ids().empty() ? "" : " [" + absl::StrJoin(c.ticket_ids(), ",") + "]");
   } else if (e.type() == "call.rated") {
     detail = absl::StrCat(c.rating(), "/5", c.rating_recorded() ? " (survey answered)" : "");
   }
-  return absl::StrJoin({absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone()), e.type().substr(5), c.id(), c.caller(), who, detail}, "  ");
+  return absl::StrJoin({absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone()),
+                        e.type().substr(5), c.id(), c.caller(), who, detail},
+                       "  ");
 }
 
 int Hotline(Ctl& ctl, Args& a) {
   std::string cmd = a.positional.size() > 1 ? a.positional[1] : "";
-  a.positional.erase(a.positional.begin(), a.positional.begin() + std::min<size_t>(2, a.positional.size()));
+  a.positional.erase(a.positional.begin(),
+                     a.positional.begin() + std::min<size_t>(2, a.positional.size()));
   auto stub = v1::HotlineService::NewStub(ctl.channel);
   using S = v1::HotlineService::Stub;
-  ctl.not_served = "the hotline adapter is not running here: start lobbyd with --adapters=hotline "
-                   "and the hotline settings (docs/adapters/hotline.md), or point --addr at the lobbyd that runs it";
+  ctl.not_served =
+      "the hotline adapter is not running here: start lobbyd with --adapters=hotline "
+      "and the hotline settings (docs/adapters/hotline.md), or point --addr at the lobbyd that "
+      "runs it";
   if (cmd == "watch") {
     a.Allow({"site"}, 0);
     v1::WatchCallsRequest req;
@@ -1731,8 +1978,10 @@ int Hotline(Ctl& ctl, Args& a) {
         std::cout << (ctl.json() ? Json(e) : CallLine(e)) << std::endl;
       }
       grpc::Status s = reader->Finish();
-      if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT || s.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
-          s.error_code() == grpc::StatusCode::UNAUTHENTICATED || s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+          s.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+          s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+          s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
         std::cerr << ctl.ErrorLine(s) << "\n";
         return 1;
       }
@@ -1757,8 +2006,8 @@ int Hotline(Ctl& ctl, Args& a) {
     return 0;
   }
   if (cmd == "log") {
-    a.Allow({"summary", "disposition", "resident", "ticket", "agent", "site", "new", "category", "description", "priority",
-             "subject", "area", "building", "floor"},
+    a.Allow({"summary", "disposition", "resident", "ticket", "agent", "site", "new", "category",
+             "description", "priority", "subject", "area", "building", "floor"},
             1);
     v1::LogCallRequest req;
     req.set_call_id(a.positional[0]);
@@ -1776,7 +2025,8 @@ int Hotline(Ctl& ctl, Args& a) {
       t->set_description(a.Get("description", req.summary()));
       if (a.Has("priority")) {
         v1::Priority p;
-        if (!v1::Priority_Parse("PRIORITY_" + a.Get("priority"), &p)) throw UsageError{"--priority is P1..P4"};
+        if (!v1::Priority_Parse("PRIORITY_" + a.Get("priority"), &p))
+          throw UsageError{"--priority is P1..P4"};
         t->set_priority(p);
       }
       if (a.Has("area")) {
@@ -1786,8 +2036,11 @@ int Hotline(Ctl& ctl, Args& a) {
       }
       if (kind == "complaint") {
         v1::ComplaintSubject subject = v1::COMPLAINT_SUBJECT_OTHER;
-        if (a.Has("subject") && !v1::ComplaintSubject_Parse("COMPLAINT_SUBJECT_" + absl::AsciiStrToUpper(a.Get("subject")), &subject)) {
-          throw UsageError{"--subject is neighbour, staff, service, noise, environment, billing or other"};
+        if (a.Has("subject") &&
+            !v1::ComplaintSubject_Parse(
+                "COMPLAINT_SUBJECT_" + absl::AsciiStrToUpper(a.Get("subject")), &subject)) {
+          throw UsageError{
+              "--subject is neighbour, staff, service, noise, environment, billing or other"};
         }
         t->mutable_complaint()->set_subject(subject);
       }
@@ -1796,8 +2049,12 @@ int Hotline(Ctl& ctl, Args& a) {
     if (ctl.json()) {
       std::cout << Json(r) << "\n";
     } else {
-      std::cout << "logged " << r.call().id() << (r.has_created() ? "; created " + r.created().id() : "")
-                << (r.call().ticket_ids().empty() ? "" : "; tickets " + absl::StrJoin(r.call().ticket_ids(), ",")) << "\n";
+      std::cout << "logged " << r.call().id()
+                << (r.has_created() ? "; created " + r.created().id() : "")
+                << (r.call().ticket_ids().empty()
+                        ? ""
+                        : "; tickets " + absl::StrJoin(r.call().ticket_ids(), ","))
+                << "\n";
     }
     return 0;
   }
@@ -1810,8 +2067,10 @@ std::string GroupUsage(const std::string& group) {
   std::string out;
   bool in = false;
   for (absl::string_view line : absl::StrSplit(kUsage, '\n')) {
-    if (line == group + ":" || absl::StartsWith(line, group + " ")) in = true;
-    else if (line.empty() || !absl::ascii_isspace(line[0])) in = false;
+    if (line == group + ":" || absl::StartsWith(line, group + " "))
+      in = true;
+    else if (line.empty() || !absl::ascii_isspace(line[0]))
+      in = false;
     if (in) absl::StrAppend(&out, line, "\n");
   }
   return out;
@@ -1821,8 +2080,10 @@ int main(int argc, char** argv) {
   try {
     Args a = ParseArgs(argc, argv);
     if (a.Has("help") && !a.positional.empty() && !GroupUsage(a.positional[0]).empty()) {
-      std::cout << "lobbyctl " << a.positional[0] << " (with --addr, --token and -o as for every command; lobbyctl --help for all)\n\n"
-                << GroupUsage(a.positional[0]);
+      std::cout
+          << "lobbyctl " << a.positional[0]
+          << " (with --addr, --token and -o as for every command; lobbyctl --help for all)\n\n"
+          << GroupUsage(a.positional[0]);
       return 0;
     }
     if (a.Has("help") || a.positional.empty()) {
@@ -1863,9 +2124,13 @@ int main(int argc, char** argv) {
       lobby::PrepareClientContext(ctx, "", ctl.timeout);
       // Short names for the services' full ones.
       static const std::vector<std::pair<std::string, std::string>> kServices = {
-          {"residents", "lobby.v1.ResidentService"}, {"repairs", "lobby.v1.RepairService"},
-          {"complaints", "lobby.v1.ComplaintService"}, {"dispatch", "lobby.v1.DispatchService"},
-          {"surveys", "lobby.v1.SurveyService"}, {"hotline", "lobby.v1.HotlineService"}, {"liveness", "liveness"}};
+          {"residents", "lobby.v1.ResidentService"},
+          {"repairs", "lobby.v1.RepairService"},
+          {"complaints", "lobby.v1.ComplaintService"},
+          {"dispatch", "lobby.v1.DispatchService"},
+          {"surveys", "lobby.v1.SurveyService"},
+          {"hotline", "lobby.v1.HotlineService"},
+          {"liveness", "liveness"}};
       grpc::health::v1::HealthCheckRequest req;
       req.set_service(a.Get("service"));
       for (const auto& [short_name, full] : kServices) {
@@ -1881,10 +2146,13 @@ int main(int argc, char** argv) {
           grpc::health::v1::HealthCheckRequest probe;
           probe.set_service(full);
           grpc::health::v1::HealthCheckResponse ignored;
-          if (stub->Check(&c, probe, &ignored).ok()) here.push_back(short_name == full ? full : short_name + " (" + full + ")");
+          if (stub->Check(&c, probe, &ignored).ok())
+            here.push_back(short_name == full ? full : short_name + " (" + full + ")");
         }
-        std::cerr << "error: NOT_FOUND: no service '" << a.Get("service") << "' here; this lobbyd answers for: "
-                  << (here.empty() ? "none" : absl::StrJoin(here, ", ")) << ", or no --service for lobbyd as a whole\n";
+        std::cerr << "error: NOT_FOUND: no service '" << a.Get("service")
+                  << "' here; this lobbyd answers for: "
+                  << (here.empty() ? "none" : absl::StrJoin(here, ", "))
+                  << ", or no --service for lobbyd as a whole\n";
         return 1;
       }
       if (!s.ok()) {
@@ -1895,7 +2163,9 @@ int main(int argc, char** argv) {
       std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
       return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
     }
-    throw UsageError{"unknown group '" + group + "' (residents, repairs, complaints, incidents, catalog, apply, estate, dispatch, surveys, health)"};
+    throw UsageError{"unknown group '" + group +
+                     "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
+                     "dispatch, surveys, health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

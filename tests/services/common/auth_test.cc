@@ -19,7 +19,8 @@ std::string WriteFile(const std::string& text) {
 TEST(AuthenticatorTest, LoadsFileAndEnvironment) {
   std::string path = WriteFile(
       "# comment\n\nadmin   admin-token-0123456789  alice\ntechnician tech-token-0123456789\n");
-  auto a = Authenticator::Load(path, "adapter:adapter-token-012345:sms-gw, agent:agent-token-0123456789");
+  auto a = Authenticator::Load(path,
+                               "adapter:adapter-token-012345:sms-gw, agent:agent-token-0123456789");
   unlink(path.c_str());
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->size(), 4u);
@@ -46,7 +47,8 @@ TEST(AuthenticatorTest, ChecksTokenThenRole) {
   Authenticator a;
   a.Add(Role::kTechnician, "tech-token-0123456789", "tech");
   EXPECT_EQ(a.Check("", {Role::kAdmin}, "m").status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(a.Check("Basic abc", {Role::kAdmin}, "m").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(a.Check("Basic abc", {Role::kAdmin}, "m").status().code(),
+            absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(a.Check("Bearer wrong-token-0123456789", {Role::kTechnician}, "m").status().code(),
             absl::StatusCode::kUnauthenticated);
   auto denied = a.Check("Bearer tech-token-0123456789", {Role::kAgent, Role::kAdmin}, "svc/Method");

@@ -119,3 +119,17 @@ TEST(CommonConfigTest, BadSettingsAreNamed) {
 
 }  // namespace
 }  // namespace lobby::config
+
+namespace lobby::config {
+namespace {
+
+// Before, four components declared repairs-addr, each differently, and the first one won.
+TEST(SettingsDeathTest, ANameIsDeclaredOnce) {
+  Settings s;
+  s.Declare("reopen-days", "14", "days after resolution");
+  s.Declare("reopen-days", "14", "days after resolution");  // two components sharing one setting
+  EXPECT_DEATH(s.Declare("reopen-days", "7", "days after resolution"), "declared twice, differently");
+}
+
+}  // namespace
+}  // namespace lobby::config

@@ -10,7 +10,8 @@ namespace {
 
 /// The register of the shipped example estate, as DispatchService.GetRegister gives it.
 EstateRegister Example() {
-  auto e = dispatch::ParseEstate(testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml"));
+  auto e = dispatch::ParseEstate(
+      testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml"));
   EXPECT_TRUE(e.ok()) << e.status();
   v1::EstateRegister r;
   r.set_site_id(e->site_id());
@@ -63,12 +64,14 @@ TEST(EstateRegisterTest, EachWrongPartIsNamedWithTheNearestValidChoices) {
   ASSERT_GE(miss->choices.size(), 3u);
   EXPECT_EQ(miss->choices[0].substr(0, 5), "Tower");
   EXPECT_EQ(building.building(), "Tower 9") << "a failed check changes nothing";
-  EXPECT_EQ(Describe(*miss, "demo"), "location: no building 'Tower 9' in estate demo (buildings: Tower 1, Tower 2, Podium)");
+  EXPECT_EQ(Describe(*miss, "demo"),
+            "location: no building 'Tower 9' in estate demo (buildings: Tower 1, Tower 2, Podium)");
 
   v1::Unit floor = Unit("Tower 1", "4", "A");  // no 4th floor in a Hong Kong tower
   miss = reg.CheckUnit(floor);
   ASSERT_TRUE(miss.has_value());
-  EXPECT_EQ(Describe(*miss, "demo"), "location: Tower 1 has no floor '4' (floors: 1-3, 5-13, 15-23, 25-30)");
+  EXPECT_EQ(Describe(*miss, "demo"),
+            "location: Tower 1 has no floor '4' (floors: 1-3, 5-13, 15-23, 25-30)");
 
   v1::Unit ground = Unit("Tower 1", "G", "A");  // the ground floor has no flats
   miss = reg.CheckUnit(ground);
@@ -78,7 +81,8 @@ TEST(EstateRegisterTest, EachWrongPartIsNamedWithTheNearestValidChoices) {
   v1::Unit room = Unit("Tower 2", "30", "A");  // the penthouse floor
   miss = reg.CheckUnit(room);
   ASSERT_TRUE(miss.has_value());
-  EXPECT_EQ(Describe(*miss, "demo"), "location: Tower 2 floor 30 has no flat 'A' (flats: PH1, PH2)");
+  EXPECT_EQ(Describe(*miss, "demo"),
+            "location: Tower 2 floor 30 has no flat 'A' (flats: PH1, PH2)");
 }
 
 TEST(EstateRegisterTest, ACommonAreaIsABuildingWithAnyOfItsFloorsOrOneOfItsAreas) {
@@ -113,7 +117,8 @@ TEST(EstateRegisterTest, AnAssigneeIsAMemberIdOfTheTeam) {
   auto miss = reg.CheckAssignee("plumbing", "Lee Ka Ho");
   ASSERT_TRUE(miss.has_value());
   EXPECT_EQ(miss->choices.front(), "lee");
-  EXPECT_EQ(Describe(*miss, "demo").substr(0, 56), "assignee: 'Lee Ka Ho' is not a member of team plumbing (");
+  EXPECT_EQ(Describe(*miss, "demo").substr(0, 56),
+            "assignee: 'Lee Ka Ho' is not a member of team plumbing (");
   miss = reg.CheckAssignee("plumbers", "lee");
   ASSERT_TRUE(miss.has_value());
   EXPECT_EQ(miss->what, RegisterMiss::What::kTeam);

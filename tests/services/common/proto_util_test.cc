@@ -1,10 +1,11 @@
 // proto_util: how a time reads to a person (the estate's zone, days without padding, the offset
 // shown) and what a dry run calls a change.
+#include "services/common/proto_util.h"
+
 #include <gtest/gtest.h>
 
 #include "absl/time/civil_time.h"
 #include "lobby/v1/dispatch.pb.h"
-#include "services/common/proto_util.h"
 
 namespace lobby {
 namespace {
@@ -38,7 +39,8 @@ TEST(FieldChangesTest, MapsCompareAsMapsAndEachFieldIsNamed) {
   (*b.mutable_skills())["gas"] = 1;
   std::vector<std::string> changes = FieldChanges(a, b);
   EXPECT_EQ(changes.size(), 3u) << ::testing::PrintToString(changes);
-  EXPECT_EQ(changes, (std::vector<std::string>{"skills[plumbing]: 3 -> 2", "added skills[gas]: 1", "capacity: 4 -> 5"}));
+  EXPECT_EQ(changes, (std::vector<std::string>{"skills[plumbing]: 3 -> 2", "added skills[gas]: 1",
+                                               "capacity: 4 -> 5"}));
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
-#include "services/common/queue.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 
+#include "services/common/queue.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::queue {
@@ -45,7 +44,8 @@ class QueueTest : public RedisTest {
   // Reads entries as `consumer` without acking them: a consumer that died mid-work.
   void ReadWithoutAck(const std::string& consumer) {
     (void)client_->Command({"XGROUP", "CREATE", kStream, "workers", "0", "MKSTREAM"});
-    auto r = client_->Command({"XREADGROUP", "GROUP", "workers", consumer, "COUNT", "100", "STREAMS", kStream, ">"});
+    auto r = client_->Command(
+        {"XREADGROUP", "GROUP", "workers", consumer, "COUNT", "100", "STREAMS", kStream, ">"});
     ASSERT_TRUE(r.ok());
   }
 
@@ -71,7 +71,9 @@ TEST_F(QueueTest, HandlesEveryEntryAndAcksIt) {
 TEST_F(QueueTest, ParallelHandlingKeepsTheOrderOfEachShard) {
   // 300 entries over 10 tickets; handled 4 at a time, each ticket's entries in stream order.
   for (int i = 0; i < 300; ++i) {
-    ASSERT_TRUE(Publish(*client_, kStream, {{"ticket_id", "R-" + std::to_string(i % 10)}, {"n", std::to_string(i)}}).ok());
+    ASSERT_TRUE(Publish(*client_, kStream,
+                        {{"ticket_id", "R-" + std::to_string(i % 10)}, {"n", std::to_string(i)}})
+                    .ok());
   }
   ConsumerOptions o = Options("c1");
   o.parallel = 4;
@@ -126,7 +128,8 @@ TEST_F(QueueTest, EntriesOfADeadConsumerAreTakenOver) {
 TEST_F(QueueTest, ConsumersOfGoneProcessesAreRemovedOnceTheyHoldNothing) {
   Add("a");
   ReadWithoutAck("dead-with-work");
-  ASSERT_TRUE(client_->Command({"XGROUP", "CREATECONSUMER", kStream, "workers", "dead-idle"}).ok());  // nothing pending
+  ASSERT_TRUE(client_->Command({"XGROUP", "CREATECONSUMER", kStream, "workers", "dead-idle"})
+                  .ok());  // nothing pending
   auto consumers = [&] {
     std::set<std::string> names;
     auto r = client_->Command({"XINFO", "CONSUMERS", kStream, "workers"});
@@ -135,15 +138,18 @@ TEST_F(QueueTest, ConsumersOfGoneProcessesAreRemovedOnceTheyHoldNothing) {
     return names;
   };
   ASSERT_EQ(consumers(), (std::set<std::string>{"dead-with-work", "dead-idle"}));
-  Consumer alive(server().options(), Options("alive"), [&](const Entry&) { return absl::OkStatus(); });
-  Consumer other(server().options(), Options("other-alive"), [&](const Entry&) { return absl::OkStatus(); });
+  Consumer alive(server().options(), Options("alive"),
+                 [&](const Entry&) { return absl::OkStatus(); });
+  Consumer other(server().options(), Options("other-alive"),
+                 [&](const Entry&) { return absl::OkStatus(); });
   alive.Start();
   other.Start();
   EXPECT_TRUE(WaitFor([&] {
     auto now = consumers();
     return !now.count("dead-with-work") && !now.count("dead-idle");
   })) << "the gone consumers stay";
-  EXPECT_EQ(alive.handled() + other.handled(), 1) << "the dead consumer's entry was taken over first";
+  EXPECT_EQ(alive.handled() + other.handled(), 1)
+      << "the dead consumer's entry was taken over first";
   for (int i = 0; i < 20; ++i) Add("more");  // live consumers read on, removed or not
   EXPECT_TRUE(WaitFor([&] { return alive.handled() + other.handled() == 21; }));
   alive.Stop();  // a consumer counts an entry handled just before it acknowledges it

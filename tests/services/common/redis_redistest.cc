@@ -18,7 +18,8 @@ class RedisClientTest : public RedisTest {};
 TEST_F(RedisClientTest, CommandsAndPipelinesKeepOrder) {
   Client c(server().options());
   ASSERT_TRUE(c.Command({"SET", "k", "v"}).ok());
-  auto r = c.Run({{"GET", "k"}, {"INCR", "n"}, {"INCR", "n"}, {"GET", "missing"}, {"LPUSH", "k", "x"}});
+  auto r =
+      c.Run({{"GET", "k"}, {"INCR", "n"}, {"INCR", "n"}, {"GET", "missing"}, {"LPUSH", "k", "x"}});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->size(), 5u);
   EXPECT_EQ((*r)[0].str, "v");

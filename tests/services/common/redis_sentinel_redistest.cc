@@ -1,12 +1,11 @@
 // Redis behind Sentinel, for real: a master, a replica and a sentinel (redis-server --sentinel).
 // The client finds the master through the sentinel and follows it through a failover.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/redis.h"
@@ -31,28 +30,36 @@ class SentinelTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     sentinel_port_ = FreeLoopbackPort();
     // Quick to notice and to fail over, for the test's sake.
-    std::ofstream(dir_ + "/sentinel.conf") << "port " << sentinel_port_ << "\nbind 127.0.0.1\ndir " << dir_
-                                           << "\nsentinel monitor lobby 127.0.0.1 " << master_->port() << " 1\n"
-                                           << "sentinel down-after-milliseconds lobby 400\n"
-                                           << "sentinel failover-timeout lobby 2000\n";
-    sentinel_ = std::make_unique<Child>(std::vector<std::string>{"/usr/bin/redis-server", dir_ + "/sentinel.conf", "--sentinel"},
-                                        std::map<std::string, std::string>{}, dir_ + "/sentinel.log");
+    std::ofstream(dir_ + "/sentinel.conf")
+        << "port " << sentinel_port_ << "\nbind 127.0.0.1\ndir " << dir_
+        << "\nsentinel monitor lobby 127.0.0.1 " << master_->port() << " 1\n"
+        << "sentinel down-after-milliseconds lobby 400\n"
+        << "sentinel failover-timeout lobby 2000\n";
+    sentinel_ = std::make_unique<Child>(
+        std::vector<std::string>{"/usr/bin/redis-server", dir_ + "/sentinel.conf", "--sentinel"},
+        std::map<std::string, std::string>{}, dir_ + "/sentinel.log");
     Options probe;
     probe.host = "127.0.0.1";
     probe.port = sentinel_port_;
     Connection sentinel(probe);
     // The sentinel knows the master and has found the replica, which is in sync.
-    ASSERT_TRUE(WaitFor([&] {
-      auto r = sentinel.Command({"SENTINEL", "replicas", "lobby"});
-      auto info = replica_->conn().Command({"INFO", "replication"});
-      return r.ok() && !r->elements.empty() && info.ok() && info->str.find("master_link_status:up") != std::string::npos;
-    }, 30)) << "the sentinel never saw the replica";
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto r = sentinel.Command({"SENTINEL", "replicas", "lobby"});
+          auto info = replica_->conn().Command({"INFO", "replication"});
+          return r.ok() && !r->elements.empty() && info.ok() &&
+                 info->str.find("master_link_status:up") != std::string::npos;
+        },
+        30))
+        << "the sentinel never saw the replica";
   }
   void TearDown() override {
     sentinel_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::string Url() { return absl::StrCat("redis+sentinel://127.0.0.1:", sentinel_port_, "/lobby/0"); }
+  std::string Url() {
+    return absl::StrCat("redis+sentinel://127.0.0.1:", sentinel_port_, "/lobby/0");
+  }
 
   std::unique_ptr<RedisServer> master_, replica_;
   std::unique_ptr<Child> sentinel_;
@@ -79,19 +86,26 @@ TEST_F(SentinelTest, FindsTheMasterAndFollowsAFailover) {
   master_->Kill();
   // Writes fail while the sentinel notices and promotes the replica, then succeed on it.
   absl::Status last;
-  ASSERT_TRUE(WaitFor([&] {
-    last = client.Command({"SET", "after", "2"}).status();
-    return last.ok();
-  }, 30)) << last;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        last = client.Command({"SET", "after", "2"}).status();
+        return last.ok();
+      },
+      30))
+      << last;
   // The sentinel closes the promoted replica's client connections: the test's own reconnects.
   absl::StatusOr<Reply> promoted;
-  ASSERT_TRUE(WaitFor([&] { return (promoted = replica_->conn().Command({"GET", "after"})).ok(); }));
+  ASSERT_TRUE(WaitFor([&] {
+    return (promoted = replica_->conn().Command({"GET", "after"})).ok();
+  }));
   EXPECT_EQ(promoted->str, "2");
   auto role = replica_->conn().Command({"ROLE"});
   ASSERT_TRUE(role.ok());
   EXPECT_EQ(role->elements[0].str, "master");
   absl::StatusOr<Reply> before;
-  ASSERT_TRUE(WaitFor([&] { return (before = client.Command({"GET", "before"})).ok(); })) << before.status();
+  ASSERT_TRUE(WaitFor([&] {
+    return (before = client.Command({"GET", "before"})).ok();
+  })) << before.status();
   EXPECT_EQ(before->str, "1") << "what was replicated before the failover is kept";
 }
 

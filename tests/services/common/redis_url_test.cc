@@ -39,7 +39,8 @@ TEST(ParseUrlTest, UnixSocket) {
 TEST(ParseUrlTest, Sentinel) {
   auto o = ParseUrl("redis+sentinel://:pw@s1:26379,s2,10.0.0.3:26380/lobby/2?sentinel_password=sp");
   ASSERT_TRUE(o.ok()) << o.status();
-  EXPECT_EQ(o->sentinels, (std::vector<std::pair<std::string, int>>{{"s1", 26379}, {"s2", 26379}, {"10.0.0.3", 26380}}));
+  EXPECT_EQ(o->sentinels, (std::vector<std::pair<std::string, int>>{
+                              {"s1", 26379}, {"s2", 26379}, {"10.0.0.3", 26380}}));
   EXPECT_EQ(o->sentinel_master, "lobby");
   EXPECT_EQ(o->db, 2);
   EXPECT_EQ(o->password, "pw");
@@ -51,10 +52,11 @@ TEST(ParseUrlTest, Sentinel) {
 }
 
 TEST(ParseUrlTest, Rejects) {
-  for (const char* bad : {"", "localhost:6379", "http://h", "redis://", "redis://h:0", "redis://h:x",
-                          "redis://h/-1", "unix://relative.sock", "unix:///s.sock?color=red",
-                          "redis+sentinel://s1:26379", "redis+sentinel://s1:26379/", "redis+sentinel:///m",
-                          "redis+sentinel://s1:0/m", "redis+sentinel://s1/m/x", "redis+sentinel://s1/m?color=red"}) {
+  for (const char* bad :
+       {"", "localhost:6379", "http://h", "redis://", "redis://h:0", "redis://h:x", "redis://h/-1",
+        "unix://relative.sock", "unix:///s.sock?color=red", "redis+sentinel://s1:26379",
+        "redis+sentinel://s1:26379/", "redis+sentinel:///m", "redis+sentinel://s1:0/m",
+        "redis+sentinel://s1/m/x", "redis+sentinel://s1/m?color=red"}) {
     EXPECT_FALSE(ParseUrl(bad).ok()) << bad;
   }
 }

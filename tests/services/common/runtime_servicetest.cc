@@ -1,14 +1,14 @@
 // The process runtime over real sockets: gRPC health and reflection, HTTP /healthz and /metrics.
-#include "services/common/runtime.h"
-
 #include <grpcpp/generic/generic_stub.h>
-#include <thread>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <thread>
+
+#include "adapters/chatbot/component.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
-#include "adapters/chatbot/component.h"
+#include "services/common/runtime.h"
 #include "tests/support/harness.h"
 
 namespace lobby {
@@ -62,8 +62,9 @@ TEST_F(RuntimeTest, HealthFollowsRedis) {
 
 TEST_F(RuntimeTest, ShutdownReportsNotServingButServesThroughTheDelay) {
   harness_.reset();
-  harness_ = std::make_unique<Harness>(server(), SystemClock::Get(),
-                                       std::vector<std::string>{"--shutdown-delay", "1500ms", "--shutdown-grace", "5s"});
+  harness_ = std::make_unique<Harness>(
+      server(), SystemClock::Get(),
+      std::vector<std::string>{"--shutdown-delay", "1500ms", "--shutdown-grace", "5s"});
   http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
   auto stub = v1::ResidentService::NewStub(harness_->channel);
   auto get = [&] {
@@ -101,22 +102,40 @@ TEST_F(RuntimeTest, MetricsSayWhetherRedisMayEvict) {
   EXPECT_NE(body.find("lobby_redis_noeviction 0\n"), std::string::npos) << body;
 }
 
-TEST_F(RuntimeTest, AdaptersFindEachServiceWhereItRuns) {
-  config::Settings settings;
-  chatbot::Component::Declare(settings);
-  dispatch::Component::Declare(settings);
-  const char* argv[] = {"test", "--repairs-addr", "repairs.core:7000", "--lobby-addr", "gateway:7000"};
-  const char* env[] = {nullptr};
-  ASSERT_TRUE(settings.Parse(5, argv, env).ok());
-  auto where = chatbot::AddressesFrom(settings, *harness_->runtime);
-  EXPECT_EQ(where("repairs"), "repairs.core:7000") << "its own address wins";
-  EXPECT_EQ(where("residents"), "gateway:7000") << "else --lobby-addr";
+TEST_F(RuntimeTest, EveryoneFindsEachServiceWhereItRuns) {
+  // One directory for services and adapters alike: --<service>-addr, else this process if it
+  // hosts the service, else --lobby-addr, else this process.
+  harness_.reset();
+  harness_ =
+      std::make_unique<Harness>(server(), SystemClock::Get(),
+                                std::vector<std::string>{"--surveys-addr", "surveys.core:7000",
+                                                         "--lobby-addr", "gateway:7000"});
+  EXPECT_EQ(harness_->runtime->AddressOf("surveys"), "surveys.core:7000") << "its own address wins";
+  EXPECT_EQ(harness_->runtime->AddressOf("residents"), harness_->runtime->grpc().address())
+      << "then this process, which hosts it";
 
-  config::Settings alone;
-  chatbot::Component::Declare(alone);
-  ASSERT_TRUE(alone.Parse(1, argv, env).ok());
-  EXPECT_EQ(chatbot::AddressesFrom(alone, *harness_->runtime)("surveys"), harness_->runtime->grpc().address())
-      << "else this process";
+  auto runtime_with = [&](std::vector<std::string> flags) {
+    config::Settings settings;
+    config::CommonConfig::Declare(settings);
+    flags.insert(flags.begin(), {"test", "--redis-url", server().url(), "--tokens",
+                                 std::string("admin:") + lobby::testing::kAdminToken + ":alice"});
+    std::vector<const char*> argv;
+    for (auto& f : flags) argv.push_back(f.c_str());
+    const char* env[] = {nullptr};
+    EXPECT_TRUE(settings.Parse(static_cast<int>(argv.size()), argv.data(), env).ok());
+    auto cfg = config::CommonConfig::From(settings);
+    EXPECT_TRUE(cfg.ok()) << cfg.status();
+    auto rt = Runtime::Create(*cfg, SystemClock::Get());
+    EXPECT_TRUE(rt.ok()) << rt.status();
+    return *std::move(rt);
+  };
+  auto adapters_only =
+      runtime_with({"--repairs-addr", "repairs.core:7000", "--lobby-addr", "gateway:7000"});
+  EXPECT_EQ(adapters_only->AddressOf("repairs"), "repairs.core:7000");
+  EXPECT_EQ(adapters_only->AddressOf("dispatch"), "gateway:7000")
+      << "not hosted here: --lobby-addr";
+  auto alone = runtime_with({});
+  EXPECT_EQ(alone->AddressOf("surveys"), alone->grpc().address()) << "else this process";
 }
 
 TEST_F(RuntimeTest, MetricsCountCallsByMethodAndCode) {
@@ -134,11 +153,15 @@ TEST_F(RuntimeTest, MetricsCountCallsByMethodAndCode) {
   EXPECT_EQ(res->status, 200);
   const std::string& body = res->body;
   const std::string m = "method=\"lobby.v1.ResidentService/GetResident\"";
-  EXPECT_NE(body.find("lobby_rpc_total{" + m + ",code=\"NOT_FOUND\"} 1"), std::string::npos) << body;
+  EXPECT_NE(body.find("lobby_rpc_total{" + m + ",code=\"NOT_FOUND\"} 1"), std::string::npos)
+      << body;
   EXPECT_NE(body.find("lobby_rpc_total{" + m + ",code=\"UNAUTHENTICATED\"} 1"), std::string::npos);
-  EXPECT_NE(body.find("lobby_rpc_duration_seconds_count{" + m + ",code=\"NOT_FOUND\"} 1"), std::string::npos);
-  EXPECT_NE(body.find("lobby_queue_pending{stream=\"lobby:q:tickets\",group=\"timeline\"} 0"), std::string::npos);
-  EXPECT_NE(body.find("lobby_queue_lag{stream=\"lobby:q:tickets\",group=\"timeline\"} 0"), std::string::npos);
+  EXPECT_NE(body.find("lobby_rpc_duration_seconds_count{" + m + ",code=\"NOT_FOUND\"} 1"),
+            std::string::npos);
+  EXPECT_NE(body.find("lobby_queue_pending{stream=\"lobby:q:tickets\",group=\"timeline\"} 0"),
+            std::string::npos);
+  EXPECT_NE(body.find("lobby_queue_lag{stream=\"lobby:q:tickets\",group=\"timeline\"} 0"),
+            std::string::npos);
   EXPECT_NE(body.find("lobby_redis_errors_total 0"), std::string::npos);
   EXPECT_NE(body.find("lobby_up 1"), std::string::npos);
 }
@@ -148,7 +171,8 @@ TEST_F(RuntimeTest, ReflectionListsTheServices) {
   grpc::GenericStub generic(harness_->channel);
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, "", absl::Seconds(5));
-  auto call = generic.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = generic.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   auto step = [&](intptr_t want) {
     void* tag;
     bool ok = false;

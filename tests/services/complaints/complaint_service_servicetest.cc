@@ -12,13 +12,13 @@
 namespace lobby::complaints {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using lobby::testing::Harness;
 using lobby::testing::kAdapterToken;
 using lobby::testing::kAdminToken;
 using lobby::testing::kAgentToken;
 using lobby::testing::kTechToken;
 using lobby::testing::RedisTest;
-using google::protobuf::util::TimeUtil;
 
 class ComplaintServiceTest : public lobby::testing::ServiceTest<v1::ComplaintService> {
  protected:
@@ -26,8 +26,10 @@ class ComplaintServiceTest : public lobby::testing::ServiceTest<v1::ComplaintSer
     ServiceTest::SetUp();
     lobby::testing::SeedResidents(harness_->channel, 5);
   }
-  grpc::Status Create(const v1::CreateTicketRequest& req, v1::Ticket* out, const std::string& token = kAdapterToken) {
-    auto r = lobby::testing::CallRpc(*stub_, &v1::ComplaintService::Stub::CreateComplaint, req, token);
+  grpc::Status Create(const v1::CreateTicketRequest& req, v1::Ticket* out,
+                      const std::string& token = kAdapterToken) {
+    auto r =
+        lobby::testing::CallRpc(*stub_, &v1::ComplaintService::Stub::CreateComplaint, req, token);
     *out = r.value;
     return r.status;
   }
@@ -60,7 +62,8 @@ TEST_F(ComplaintServiceTest, AnonymousComplaintHidesTheReporterFromATechnician) 
   v1::Ticket created;
   ASSERT_TRUE(Create(NewComplaint("noise", true), &created).ok());
   EXPECT_EQ(created.id(), "C-10001");
-  EXPECT_EQ(created.sla().respond_by().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)))
+  EXPECT_EQ(created.sla().respond_by().seconds(),
+            absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)))
       << "the noise category's response deadline";
   v1::Ticket as_tech, as_agent, as_admin;
   ASSERT_TRUE(Get("C-10001", &as_tech, kTechToken).ok());
@@ -102,7 +105,8 @@ categories:
   ASSERT_TRUE(repairs->ApplyCatalog(&ctx, apply, &applied).ok());
   auto req = NewComplaint("karaoke", false);
   req.mutable_ticket()->set_site_id("harbour");
-  req.mutable_ticket()->mutable_reporter()->set_resident_id(lobby::testing::CreateResidentIn(harness_->channel, "harbour"));
+  req.mutable_ticket()->mutable_reporter()->set_resident_id(
+      lobby::testing::CreateResidentIn(harness_->channel, "harbour"));
   ASSERT_TRUE(Create(req, &out).ok());
   EXPECT_EQ(out.sla().respond_by().seconds(), absl::ToUnixSeconds(clock_.Now() + absl::Hours(2)));
   auto noise_there = NewComplaint("noise", false);
@@ -147,7 +151,8 @@ TEST(ComplaintServiceStarvationTest, CatalogReadsAreServedWhenEveryWorkerWaitsOn
     u->set_building("T1");
     u->set_floor("1");
     u->set_room("A");
-    auto r = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req, lobby::testing::kAdminToken);
+    auto r = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::CreateResident, req,
+                                     lobby::testing::kAdminToken);
     ASSERT_TRUE(r.ok()) << r.status.error_message();
     reporters.push_back(r.value.id());
   }

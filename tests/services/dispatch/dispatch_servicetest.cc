@@ -4,11 +4,11 @@
 
 #include <random>
 
+#include "absl/strings/str_join.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/proto_util.h"
-#include "absl/strings/str_join.h"
 #include "services/dispatch/component.h"
 #include "services/tickets/state_machine.h"
 #include "tests/support/harness.h"
@@ -75,7 +75,8 @@ class DispatchTest : public RedisTest {
   }
   v1::Ticket Repair(const std::string& id) { return lobby::testing::GetRepair(*repairs_, id); }
   v1::Ticket WaitAssigned(const std::string& id) {
-    EXPECT_TRUE(WaitFor([&] { return !Repair(id).assignee().empty(); })) << id << " was never assigned";
+    EXPECT_TRUE(WaitFor([&] { return !Repair(id).assignee().empty(); }))
+        << id << " was never assigned";
     return Repair(id);
   }
 
@@ -86,7 +87,9 @@ class DispatchTest : public RedisTest {
     if (!r.ok() || !info.ok()) return false;
     for (const auto& g : info->elements) {
       for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
-        if (g.elements[i].str == "lag" && g.elements[i + 1].integer == 0 && r->elements[0].integer == 0) return true;
+        if (g.elements[i].str == "lag" && g.elements[i + 1].integer == 0 &&
+            r->elements[0].integer == 0)
+          return true;
       }
     }
     return false;
@@ -108,20 +111,25 @@ class DispatchTest : public RedisTest {
     list.set_site_id("demo");
     list.set_page_size(500);
     auto repairs = CallRpc(*repairs_, &v1::RepairService::Stub::ListRepairs, list, kAdminToken);
-    auto complaints = CallRpc(*complaints_, &v1::ComplaintService::Stub::ListComplaints, list, kAdminToken);
-    if (!repairs.ok() || !complaints.ok()) return {"cannot list tickets: " + repairs.status.error_message() + complaints.status.error_message()};
+    auto complaints =
+        CallRpc(*complaints_, &v1::ComplaintService::Stub::ListComplaints, list, kAdminToken);
+    if (!repairs.ok() || !complaints.ok())
+      return {"cannot list tickets: " + repairs.status.error_message() +
+              complaints.status.error_message()};
     open.assign(repairs.value.tickets().begin(), repairs.value.tickets().end());
     open.insert(open.end(), complaints.value.tickets().begin(), complaints.value.tickets().end());
     std::erase_if(open, [](const v1::Ticket& t) { return !tickets::IsOpen(t.status()); });
     std::map<std::string, v1::Board> boards;
     for (const auto& team : teams) boards[team] = Board(team);
     auto on = [](const auto& list, const std::string& id) {
-      return std::any_of(list.begin(), list.end(), [&](const v1::BoardTicket& b) { return b.id() == id; });
+      return std::any_of(list.begin(), list.end(),
+                         [&](const v1::BoardTicket& b) { return b.id() == id; });
     };
     for (const auto& t : open) {
       if (!t.assignee().empty()) continue;
       if (!t.team().empty()) {
-        if (!boards.count(t.team()) || !on(boards[t.team()].pool(), t.id())) wrong.push_back(t.id() + " is in no pool of " + t.team());
+        if (!boards.count(t.team()) || !on(boards[t.team()].pool(), t.id()))
+          wrong.push_back(t.id() + " is in no pool of " + t.team());
         continue;
       }
       if (t.not_routed().empty()) {
@@ -129,9 +137,10 @@ class DispatchTest : public RedisTest {
         continue;
       }
       for (auto& [team, b] : boards) {
-        bool shown = std::any_of(b.unrouted().begin(), b.unrouted().end(), [&](const v1::BoardTicket& x) {
-          return x.id() == t.id() && x.not_routed() == t.not_routed();
-        });
+        bool shown =
+            std::any_of(b.unrouted().begin(), b.unrouted().end(), [&](const v1::BoardTicket& x) {
+              return x.id() == t.id() && x.not_routed() == t.not_routed();
+            });
         if (!shown) wrong.push_back(t.id() + " is not on the " + team + " board with its reason");
       }
     }
@@ -172,7 +181,9 @@ TEST_F(DispatchTest, ApplyIsValidatedWholeAndDryRunWritesNothing) {
   Apply(kEstate);
   v1::GetEstateRequest get;
   get.set_site_id("demo");
-  EXPECT_EQ(CallRpc(*dispatch_, &v1::DispatchService::Stub::GetEstate, get, kAgentToken).value.members_size(), 4);
+  EXPECT_EQ(CallRpc(*dispatch_, &v1::DispatchService::Stub::GetEstate, get, kAgentToken)
+                .value.members_size(),
+            4);
 }
 
 TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
@@ -184,10 +195,12 @@ TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
   const v1::HistoryEntry& why = urgent.history(1);
   EXPECT_EQ(why.action(), "assigned");
   EXPECT_NE(why.note().find("team plumbing covers plumbing"), std::string::npos) << why.note();
-  EXPECT_NE(why.note().find("wong"), std::string::npos) << "every candidate is listed with its score";
+  EXPECT_NE(why.note().find("wong"), std::string::npos)
+      << "every candidate is listed with its score";
 
   v1::Ticket routine = WaitAssigned(NewRepair(v1::PRIORITY_P4, "B"));
-  EXPECT_EQ(routine.assignee(), "wong") << "routine work spares the seniors: " << routine.history(1).note();
+  EXPECT_EQ(routine.assignee(), "wong")
+      << "routine work spares the seniors: " << routine.history(1).note();
   // Each assignment is pushed to the member's contact channel for its adapter to deliver.
   std::vector<queue::Entry> pushed;
   ASSERT_TRUE(WaitFor([&] {
@@ -198,24 +211,29 @@ TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
   EXPECT_EQ(pushed[0].Get("to"), "5550002");
   EXPECT_EQ(pushed[0].Get("kind"), "assignment");
   EXPECT_EQ(pushed[0].Get("ticket_id"), routine.id());
-  EXPECT_NE(pushed[0].Get("text").find(routine.id() + " is yours - P4 plumbing, Tower 1"), absl::string_view::npos)
+  EXPECT_NE(pushed[0].Get("text").find(routine.id() + " is yours - P4 plumbing, Tower 1"),
+            absl::string_view::npos)
       << pushed[0].Get("text");
   EXPECT_EQ(pushed[0].Get("idempotency_key"), "assign:" + routine.id() + ":2");
 
   // Ten more: nobody goes past capacity, and the load follows it.
   std::map<std::string, int> count;
-  for (int i = 0; i < 8; ++i) count[WaitAssigned(NewRepair(v1::PRIORITY_P3, std::string(1, 'C' + i))).assignee()]++;
+  for (int i = 0; i < 8; ++i)
+    count[WaitAssigned(NewRepair(v1::PRIORITY_P3, std::string(1, 'C' + i))).assignee()]++;
   std::string overflow = NewRepair(v1::PRIORITY_P3, "Z");
-  EXPECT_TRUE(WaitFor([&] { return Repair(overflow).history_size() >= 2; })) << "it is routed even when all are full";
+  EXPECT_TRUE(WaitFor([&] { return Repair(overflow).history_size() >= 2; }))
+      << "it is routed even when all are full";
   v1::Ticket pooled = Repair(overflow);
   EXPECT_EQ(pooled.team(), "plumbing");
   EXPECT_EQ(pooled.assignee(), "") << "everyone is at capacity: the team pool";
-  EXPECT_NE(pooled.history(1).note().find("at capacity"), std::string::npos) << pooled.history(1).note();
+  EXPECT_NE(pooled.history(1).note().find("at capacity"), std::string::npos)
+      << pooled.history(1).note();
 
   // Work done frees capacity: resolve one of wong's and the next routine job is his again.
   v1::TransitionRequest t;
   t.set_id(routine.id());
-  for (auto a : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE}) {
+  for (auto a :
+       {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE}) {
     t.set_action(a);
     ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::Transition, t, kAdminToken).ok());
   }
@@ -224,13 +242,16 @@ TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
   explain.mutable_ticket()->set_category("plumbing");
   explain.mutable_ticket()->set_priority(v1::PRIORITY_P4);
   EXPECT_TRUE(WaitFor([&] {
-    return CallRpc(*dispatch_, &v1::DispatchService::Stub::Explain, explain, kAgentToken).value.assignee() == "wong";
+    return CallRpc(*dispatch_, &v1::DispatchService::Stub::Explain, explain, kAgentToken)
+               .value.assignee() == "wong";
   })) << "the resolved ticket no longer counts against him";
 }
 
 TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
   // Complaints get a clock to respond by (no arrive stage), through ComplaintService.
-  Apply(std::string(kEstate) + "sla_policies:\n  - {name: complaints, match: {kind: [complaint]}, respond: 4h, resolve: 5d}\n");
+  Apply(std::string(kEstate) +
+        "sla_policies:\n  - {name: complaints, match: {kind: [complaint]}, respond: 4h, resolve: "
+        "5d}\n");
   v1::CreateTicketRequest req;
   v1::Ticket* t = req.mutable_ticket();
   t->set_site_id("demo");
@@ -241,17 +262,22 @@ TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
   t->set_description("karaoke every night");
   t->mutable_reporter()->set_resident_id("RS-10003");
   t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
-  auto created = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, req, kAdapterToken);
+  auto created =
+      CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, req, kAdapterToken);
   ASSERT_TRUE(created.ok()) << created.status.error_message();
   v1::GetTicketRequest get;
   get.set_id(created.value.id());
   ASSERT_TRUE(WaitFor([&] {
-    return CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value.assignee() == "ng";
+    return CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken)
+               .value.assignee() == "ng";
   }));
   auto c = CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
-  EXPECT_NE(c.history(1).note().find("rule 'complaints to the desk'"), std::string::npos) << c.history(1).note();
+  EXPECT_NE(c.history(1).note().find("rule 'complaints to the desk'"), std::string::npos)
+      << c.history(1).note();
   ASSERT_TRUE(WaitFor([&] {
-    return CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value.sla().has_respond_by();
+    return CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken)
+        .value.sla()
+        .has_respond_by();
   }));
   c = CallRpc(*complaints_, &v1::ComplaintService::Stub::GetComplaint, get, kAdminToken).value;
   EXPECT_EQ(FromTimestamp(c.sla().respond_by()), FromTimestamp(c.created_at()) + absl::Hours(4));
@@ -268,7 +294,6 @@ TEST_F(DispatchTest, WithoutAnEstateTicketsWaitForTheDesk) {
   EXPECT_TRUE(Repair(id).team().empty());
 }
 
-
 TEST_F(DispatchTest, MembersClaimDeclineAndTransfer) {
   // Only lee works right now; tom is the technician whose token the tests hold.
   Apply(R"(
@@ -280,8 +305,8 @@ members:
   - {id: wong, teams: [plumbing], skills: {plumbing: 2}, capacity: 5}
   - {id: ng, teams: [desk], capacity: 5}
 )");
-  auto act = [&](auto method, const std::string& ticket, const std::string& member, const std::string& to,
-                 const std::string& reason, const std::string& token) {
+  auto act = [&](auto method, const std::string& ticket, const std::string& member,
+                 const std::string& to, const std::string& reason, const std::string& token) {
     v1::MemberActionRequest req;
     req.set_ticket_id(ticket);
     req.set_member(member);
@@ -293,18 +318,25 @@ members:
   std::string r1 = NewRepair();
   EXPECT_EQ(WaitAssigned(r1).assignee(), "lee");
 
-  EXPECT_EQ(act(&S::Decline, r1, "lee", "", "", kAgentToken).code(), grpc::StatusCode::INVALID_ARGUMENT) << "a reason is required";
+  EXPECT_EQ(act(&S::Decline, r1, "lee", "", "", kAgentToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
+      << "a reason is required";
   auto declined = act(&S::Decline, r1, "lee", "", "on leave this afternoon", kAgentToken);
   ASSERT_TRUE(declined.ok()) << declined.status.error_message();
   EXPECT_EQ(declined.value.assignee(), "") << "nobody else works now: the pool";
   EXPECT_EQ(declined.value.team(), "plumbing");
-  EXPECT_EQ(declined.value.history().rbegin()->note().rfind("declined by lee (on leave this afternoon); ", 0), 0u)
+  EXPECT_EQ(declined.value.history().rbegin()->note().rfind(
+                "declined by lee (on leave this afternoon); ", 0),
+            0u)
       << declined.value.history().rbegin()->note();
   EXPECT_NE(declined.value.history().rbegin()->note().find("lee (declined it)"), std::string::npos);
 
-  EXPECT_EQ(act(&S::Claim, r1, "lee", "", "", lobby::testing::kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED)
+  EXPECT_EQ(act(&S::Claim, r1, "lee", "", "", lobby::testing::kTechToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED)
       << "a technician claims for themself";
-  EXPECT_EQ(act(&S::Claim, r1, "ng", "", "", kAgentToken).code(), grpc::StatusCode::PERMISSION_DENIED) << "ng is not in plumbing";
+  EXPECT_EQ(act(&S::Claim, r1, "ng", "", "", kAgentToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "ng is not in plumbing";
   auto claimed = act(&S::Claim, r1, "", "", "", lobby::testing::kTechToken);
   ASSERT_TRUE(claimed.ok()) << claimed.status.error_message();
   EXPECT_EQ(claimed.value.assignee(), "tom");
@@ -312,23 +344,30 @@ members:
 
   std::string r2 = NewRepair(v1::PRIORITY_P3, "B");
   EXPECT_EQ(WaitAssigned(r2).assignee(), "lee");
-  EXPECT_EQ(act(&S::Claim, r2, "", "", "", lobby::testing::kTechToken).code(), grpc::StatusCode::FAILED_PRECONDITION)
+  EXPECT_EQ(act(&S::Claim, r2, "", "", "", lobby::testing::kTechToken).code(),
+            grpc::StatusCode::FAILED_PRECONDITION)
       << "not in a pool";
-  EXPECT_EQ(act(&S::Transfer, r2, "", "tom", "", lobby::testing::kTechToken).code(), grpc::StatusCode::FAILED_PRECONDITION)
+  EXPECT_EQ(act(&S::Transfer, r2, "", "tom", "", lobby::testing::kTechToken).code(),
+            grpc::StatusCode::FAILED_PRECONDITION)
       << "tom cannot hand on lee's ticket";
   auto moved = act(&S::Transfer, r2, "lee", "wong", "wong has the parts", kAgentToken);
   ASSERT_TRUE(moved.ok()) << moved.status.error_message();
   EXPECT_EQ(moved.value.assignee(), "wong");
-  EXPECT_EQ(moved.value.history().rbegin()->note(), "transferred by lee to wong (wong has the parts)");
+  EXPECT_EQ(moved.value.history().rbegin()->note(),
+            "transferred by lee to wong (wong has the parts)");
   auto ghost = act(&S::Transfer, r2, "lee", "ghost", "", kAgentToken);
   EXPECT_EQ(ghost.code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_NE(ghost.status.error_message().find("the members: tom, lee, wong, ng"), std::string::npos) << ghost.status.error_message();
+  EXPECT_NE(ghost.status.error_message().find("the members: tom, lee, wong, ng"), std::string::npos)
+      << ghost.status.error_message();
   // The desk acting without naming the member: told who the members are and how to name one.
   auto unnamed = act(&S::Acknowledge, r2, "", "", "", kAgentToken);
   EXPECT_EQ(unnamed.code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_NE(unnamed.status.error_message().find("'bob' is not a member of estate demo; name the member who acts"), std::string::npos)
+  EXPECT_NE(unnamed.status.error_message().find(
+                "'bob' is not a member of estate demo; name the member who acts"),
+            std::string::npos)
       << unnamed.status.error_message();
-  EXPECT_NE(unnamed.status.error_message().find("--member): tom, lee, wong, ng"), std::string::npos) << unnamed.status.error_message();
+  EXPECT_NE(unnamed.status.error_message().find("--member): tom, lee, wong, ng"), std::string::npos)
+      << unnamed.status.error_message();
 
   std::string r3 = NewRepair(v1::PRIORITY_P3, "C");
   EXPECT_EQ(WaitAssigned(r3).assignee(), "lee");
@@ -336,7 +375,8 @@ members:
   auto full = act(&S::Claim, r3, "", "", "", lobby::testing::kTechToken);
   EXPECT_EQ(full.code(), grpc::StatusCode::FAILED_PRECONDITION) << "tom is at capacity";
   EXPECT_NE(full.status.error_message().find("capacity"), std::string::npos);
-  EXPECT_EQ(act(&S::Claim, "X-1", "", "", "", lobby::testing::kTechToken).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(act(&S::Claim, "X-1", "", "", "", lobby::testing::kTechToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 }  // namespace
 }  // namespace lobby::dispatch
@@ -366,7 +406,6 @@ TEST_F(DispatchTest, ABurstIsHandledInParallelWithoutGoingPastCapacity) {
   EXPECT_EQ(count[""], 4) << "the rest wait in the pool";
 }
 
-
 // The hotline adds the recording right after creating the repair; a photo or a proposed visit
 // can land as early. The ticket.created event then names version 1 of a ticket at version 2:
 // dispatch decides again on the ticket as it is, instead of taking it for someone else's work.
@@ -391,7 +430,8 @@ TEST_F(DispatchTest, ATicketChangedBeforeItsDecisionLandsIsStillRouted) {
   ASSERT_EQ(Repair(id).version(), 2);
   RedisDispatchStore store(harness_->runtime->redis());
   std::string address = harness_->runtime->grpc().address();
-  GrpcTicketClient tickets([&] { return address; }, [&] { return address; }, harness_->runtime->service_token());
+  GrpcTicketClient tickets([&] { return address; }, [&] { return address; },
+                           harness_->runtime->service_token());
   DispatchLogic logic(store, clock_, tickets);
   ASSERT_TRUE(logic.HandleEvent(*created).ok());
   v1::Ticket t = Repair(id);
@@ -421,7 +461,9 @@ TEST_F(DispatchTest, ATicketNoTeamCoversSaysWhyOnTheTicketAndEveryBoard) {
   ASSERT_TRUE(WaitFor([&] { return !Repair(id).not_routed().empty(); }));
   v1::Ticket t = Repair(id);
   EXPECT_TRUE(t.team().empty());
-  EXPECT_NE(t.not_routed().find("no rule or team covers repair category 'electrical'"), std::string::npos) << t.not_routed();
+  EXPECT_NE(t.not_routed().find("no rule or team covers repair category 'electrical'"),
+            std::string::npos)
+      << t.not_routed();
   EXPECT_EQ(t.history().rbegin()->action(), "not_routed");
   EXPECT_EQ(t.history().rbegin()->note(), t.not_routed());
   for (const std::string team : {"plumbing", "desk"}) {
@@ -452,7 +494,8 @@ TEST_F(DispatchTest, AfterAnySequenceEveryOpenTicketIsRouted) {
     std::string some = ids.empty() ? "" : ids[rng() % ids.size()];
     if (what <= 2 || some.empty()) {
       const char* category = what == 1 ? "electrical" : "plumbing";
-      ids.push_back(lobby::testing::CreateRepair(*repairs_, {.category = category, .room = std::string(1, 'A' + step % 20)}));
+      ids.push_back(lobby::testing::CreateRepair(
+          *repairs_, {.category = category, .room = std::string(1, 'A' + step % 20)}));
       if (what == 2) {  // a comment at once, before dispatch decides
         v1::AddCommentRequest c;
         c.set_id(ids.back());

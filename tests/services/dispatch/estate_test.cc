@@ -5,11 +5,12 @@
 #include "absl/strings/str_join.h"
 #include "tests/support/process.h"
 
-
 namespace lobby::dispatch {
 namespace {
 
-std::string ReadExample() { return testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml"); }
+std::string ReadExample() {
+  return testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml");
+}
 
 TEST(EstateTest, TheShippedExampleParses) {
   auto e = ParseEstate(ReadExample());
@@ -45,7 +46,8 @@ TEST(EstateTest, ErrorsNameWhatIsWrong) {
       {base + "members:\n  - id: a\n    teams: [t]\n    skills: {plumbing: 5}\n", "from 1 to 3"},
       {base + "members:\n  - id: a\n    teams: [t]\n    capacity: 0\n", "from 1 to 100"},
       {base + "members:\n  - id: a\n    teams: [t]\n    shifts: {mon: \"9am-5pm\"}\n", "HH:MM"},
-      {base + "members:\n  - id: a\n    teams: [t]\n    shifts: {someday: \"09:00-17:00\"}\n", "sun..sat"},
+      {base + "members:\n  - id: a\n    teams: [t]\n    shifts: {someday: \"09:00-17:00\"}\n",
+       "sun..sat"},
       {base + "members:\n  - id: a\n    teams: [t]\n  - id: a\n    teams: [t]\n", "twice"},
       {base + "rules:\n  - name: r\n    team: missing\n", "no team 'missing'"},
       {base + "rules:\n  - name: r\n    team: t\n    match: {priority: [P7]}\n", "P1..P4"},
@@ -57,13 +59,18 @@ TEST(EstateTest, ErrorsNameWhatIsWrong) {
     auto e = ParseEstate(c.yaml);
     ASSERT_FALSE(e.ok()) << c.yaml;
     EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(e.status().message().find(c.says), absl::string_view::npos) << c.yaml << " -> " << e.status();
+    EXPECT_NE(e.status().message().find(c.says), absl::string_view::npos)
+        << c.yaml << " -> " << e.status();
   }
 }
 
 TEST(EstateTest, ChangesForADryRun) {
-  auto a = ParseEstate("site: demo\nteams:\n  - id: t\n  - id: u\nmembers:\n  - id: a\n    teams: [t]\nrules:\n  - {name: r1, team: t}\n  - {name: r2, team: u}\n");
-  auto b = ParseEstate("site: demo\nteams:\n  - id: t\n  - id: v\nmembers:\n  - id: a\n    teams: [t]\n    capacity: 9\nrules:\n  - {name: r2, team: t}\n  - {name: r1, team: t}\n");
+  auto a = ParseEstate(
+      "site: demo\nteams:\n  - id: t\n  - id: u\nmembers:\n  - id: a\n    teams: [t]\nrules:\n  - "
+      "{name: r1, team: t}\n  - {name: r2, team: u}\n");
+  auto b = ParseEstate(
+      "site: demo\nteams:\n  - id: t\n  - id: v\nmembers:\n  - id: a\n    teams: [t]\n    "
+      "capacity: 9\nrules:\n  - {name: r2, team: t}\n  - {name: r1, team: t}\n");
   ASSERT_TRUE(a.ok() && b.ok());
   auto changes = EstateChanges(*a, *b);
   std::string all;
@@ -106,28 +113,40 @@ TEST(EstateRegisterParseTest, TheExampleHasARegisterWithItsRangesExpanded) {
 
 TEST(EstateRegisterParseTest, AMalformedRegisterIsRefusedNamingTheBuilding) {
   auto parse = [](const std::string& buildings, const std::string& extra = "") {
-    return ParseEstate("site: demo\nteams:\n  - {id: plumbing" + extra + "}\nbuildings:\n" + buildings);
+    return ParseEstate("site: demo\nteams:\n  - {id: plumbing" + extra + "}\nbuildings:\n" +
+                       buildings);
   };
   EXPECT_TRUE(parse("  - {name: Tower 1, floors: 1-40, units: A-H}").ok());
-  EXPECT_TRUE(parse("  - {name: Tower 1, floors: \"B3-B1\", units: A}").status().message().find("not a range") != std::string::npos);
+  EXPECT_TRUE(parse("  - {name: Tower 1, floors: \"B3-B1\", units: A}")
+                  .status()
+                  .message()
+                  .find("not a range") != std::string::npos);
   auto dup = parse("  - {name: Tower 1, floors: \"1-5, 3\", units: A}");
   EXPECT_NE(dup.status().message().find("'3' appears twice"), std::string::npos) << dup.status();
-  auto alias = parse("  - {name: Tower 1, floors: 1, units: A}\n  - {name: Tower 2, aliases: [tower1], floors: 1, units: A}");
-  EXPECT_NE(alias.status().message().find("names another building"), std::string::npos) << alias.status();
+  auto alias = parse(
+      "  - {name: Tower 1, floors: 1, units: A}\n  - {name: Tower 2, aliases: [tower1], floors: 1, "
+      "units: A}");
+  EXPECT_NE(alias.status().message().find("names another building"), std::string::npos)
+      << alias.status();
   auto both = parse("  - {name: Tower 1, floors: 1, units: A, levels: [{floors: 2, units: B}]}");
   EXPECT_NE(both.status().message().find("not both"), std::string::npos) << both.status();
   auto empty = parse("  - {name: Tower 1}");
   EXPECT_NE(empty.status().message().find("give its floors"), std::string::npos) << empty.status();
   auto team = parse("  - {name: Tower 1, floors: 1, units: A}", ", buildings: [Tower 9]");
-  EXPECT_NE(team.status().message().find("no building 'Tower 9'"), std::string::npos) << team.status();
+  EXPECT_NE(team.status().message().find("no building 'Tower 9'"), std::string::npos)
+      << team.status();
   auto lang = ParseEstate("site: demo\nlanguages: [fr]\nteams:\n  - {id: plumbing}\n");
   EXPECT_NE(lang.status().message().find("Lobby speaks"), std::string::npos) << lang.status();
 }
 
 TEST(EstateRegisterParseTest, ADryRunNamesTheBuildingThatChanged) {
-  auto a = ParseEstate("site: demo\nteams:\n  - {id: plumbing}\nbuildings:\n  - {name: Tower 1, floors: 1-3, units: A-B}\n");
-  auto b = ParseEstate("site: demo\nteams:\n  - {id: plumbing}\nbuildings:\n  - {name: Tower 1, floors: 1-4, units: A-B}\n"
-                       "  - {name: Tower 2, floors: 1, units: A}\n");
+  auto a = ParseEstate(
+      "site: demo\nteams:\n  - {id: plumbing}\nbuildings:\n  - {name: Tower 1, floors: 1-3, units: "
+      "A-B}\n");
+  auto b = ParseEstate(
+      "site: demo\nteams:\n  - {id: plumbing}\nbuildings:\n  - {name: Tower 1, floors: 1-4, units: "
+      "A-B}\n"
+      "  - {name: Tower 2, floors: 1, units: A}\n");
   ASSERT_TRUE(a.ok() && b.ok());
   auto changes = EstateChanges(*a, *b);
   ASSERT_EQ(changes.size(), 2u) << absl::StrJoin(changes, "; ");

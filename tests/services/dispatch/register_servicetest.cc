@@ -32,7 +32,8 @@ members:
 buildings:
   - name: Tower 1
     aliases: [T1]
-    floors: )" + tower1_floors + R"(
+    floors: )" +
+         tower1_floors + R"(
     units: A-C
     other_floors: [G]
     common_areas: [lobby, lift 1]
@@ -51,7 +52,8 @@ class RegisterTest : public RedisTest {
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     complaints_ = v1::ComplaintService::NewStub(harness_->channel);
     Apply(Estate());
-    clock_.Advance(RegisterCache::kTtl);  // the residents seeded above were checked before any register
+    clock_.Advance(
+        RegisterCache::kTtl);  // the residents seeded above were checked before any register
   }
   void TearDown() override { harness_.reset(); }
 
@@ -61,8 +63,10 @@ class RegisterTest : public RedisTest {
     auto r = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
     ASSERT_TRUE(r.ok()) << r.status.error_message();
   }
-  lobby::testing::Result<v1::Resident> NewResident(const std::string& site, const std::string& building,
-                                                   const std::string& floor, const std::string& room) {
+  lobby::testing::Result<v1::Resident> NewResident(const std::string& site,
+                                                   const std::string& building,
+                                                   const std::string& floor,
+                                                   const std::string& room) {
     v1::CreateResidentRequest req;
     v1::Resident* r = req.mutable_resident();
     r->set_name("Chan");
@@ -74,7 +78,8 @@ class RegisterTest : public RedisTest {
     r->set_role(v1::RESIDENT_ROLE_TENANT);
     return CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
   }
-  lobby::testing::Result<v1::Ticket> NewRepair(v1::Location where, const std::string& category = "plumbing") {
+  lobby::testing::Result<v1::Ticket> NewRepair(v1::Location where,
+                                               const std::string& category = "plumbing") {
     v1::CreateTicketRequest req;
     v1::Ticket* t = req.mutable_ticket();
     t->set_site_id("demo");
@@ -85,7 +90,8 @@ class RegisterTest : public RedisTest {
     t->mutable_reporter()->set_resident_id("RS-10001");
     return CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, req, kAdminToken);
   }
-  static v1::Location Flat(const std::string& building, const std::string& floor, const std::string& room) {
+  static v1::Location Flat(const std::string& building, const std::string& floor,
+                           const std::string& room) {
     v1::Location l;
     l.mutable_unit()->set_site_id("demo");
     l.mutable_unit()->set_building(building);
@@ -96,7 +102,8 @@ class RegisterTest : public RedisTest {
   int Repairs() {
     v1::ListTicketsRequest req;
     req.set_site_id("demo");
-    return CallRpc(*repairs_, &v1::RepairService::Stub::ListRepairs, req, kAdminToken).value.tickets_size();
+    return CallRpc(*repairs_, &v1::RepairService::Stub::ListRepairs, req, kAdminToken)
+        .value.tickets_size();
   }
 
   FakeClock clock_;
@@ -111,7 +118,8 @@ class RegisterTest : public RedisTest {
 TEST_F(RegisterTest, AResidentsFlatMustBeInTheRegisterAndIsStoredAsItSpellsIt) {
   auto bad = NewResident("demo", "Tower 9", "3", "A");
   EXPECT_EQ(bad.code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(bad.status.error_message(), "location: no building 'Tower 9' in estate demo (buildings: Tower 1, Tower 2)");
+  EXPECT_EQ(bad.status.error_message(),
+            "location: no building 'Tower 9' in estate demo (buildings: Tower 1, Tower 2)");
   auto floor = NewResident("demo", "Tower 1", "99", "A");
   EXPECT_EQ(floor.status.error_message(), "location: Tower 1 has no floor '99' (floors: 1-3)");
   auto room = NewResident("demo", "Tower 2", "1", "C");
@@ -121,7 +129,8 @@ TEST_F(RegisterTest, AResidentsFlatMustBeInTheRegisterAndIsStoredAsItSpellsIt) {
   EXPECT_EQ(good.value.unit().building(), "Tower 1");
   EXPECT_EQ(good.value.unit().floor(), "2");
   EXPECT_EQ(good.value.unit().room(), "C");
-  EXPECT_EQ(good.value.language(), "en") << "the estate's first language, not --default-language (zh-Hant)";
+  EXPECT_EQ(good.value.language(), "en")
+      << "the estate's first language, not --default-language (zh-Hant)";
 
   // A move to a flat that does not exist is refused; an update that leaves the unit alone is not
   // checked (so residents from before the register keep working).
@@ -130,8 +139,9 @@ TEST_F(RegisterTest, AResidentsFlatMustBeInTheRegisterAndIsStoredAsItSpellsIt) {
   *move.mutable_resident()->mutable_unit() = good.value.unit();
   move.mutable_resident()->mutable_unit()->set_room("Z");
   move.mutable_update_mask()->add_paths("unit");
-  EXPECT_EQ(CallRpc(*residents_, &v1::ResidentService::Stub::UpdateResident, move, kAdminToken).code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      CallRpc(*residents_, &v1::ResidentService::Stub::UpdateResident, move, kAdminToken).code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(RegisterTest, ASiteThatIsNoEstateIsRefusedOnceAnEstateHasARegister) {
@@ -142,10 +152,11 @@ TEST_F(RegisterTest, ASiteThatIsNoEstateIsRefusedOnceAnEstateHasARegister) {
 
 TEST_F(RegisterTest, AnImportRejectsTheRowsOfFlatsThatDoNotExistAndLoadsTheRest) {
   v1::ImportResidentsRequest req;
-  req.set_csv("name,phone,site,building,floor,room,role,language\n"
-              "Ann,9123 0001,demo,Tower 1,1,A,owner,en\n"
-              "Bob,9123 0002,demo,Tower 1,12,A,owner,en\n"
-              "Cat,9123 0003,demo,Tower 3,1,A,owner,en\n");
+  req.set_csv(
+      "name,phone,site,building,floor,room,role,language\n"
+      "Ann,9123 0001,demo,Tower 1,1,A,owner,en\n"
+      "Bob,9123 0002,demo,Tower 1,12,A,owner,en\n"
+      "Cat,9123 0003,demo,Tower 3,1,A,owner,en\n");
   auto r = CallRpc(*residents_, &v1::ResidentService::Stub::ImportResidents, req, kAdminToken);
   ASSERT_TRUE(r.ok()) << r.status.error_message();
   EXPECT_EQ(r.value.created(), 1);
@@ -163,7 +174,8 @@ TEST_F(RegisterTest, RepairsComplaintsAndIncidentsNameOnlyPlacesOfTheRegister) {
   v1::Location area;
   area.set_building("Tower 1");
   area.set_area("garden");
-  EXPECT_NE(NewRepair(area).status.error_message().find("common areas: lobby, lift 1"), std::string::npos);
+  EXPECT_NE(NewRepair(area).status.error_message().find("common areas: lobby, lift 1"),
+            std::string::npos);
   EXPECT_EQ(Repairs(), before) << "a refused report changes nothing";
 
   area.set_area("Lift 1");
@@ -182,7 +194,8 @@ TEST_F(RegisterTest, RepairsComplaintsAndIncidentsNameOnlyPlacesOfTheRegister) {
   c->set_description("noise at night");
   c->mutable_reporter()->set_resident_id("RS-10001");
   c->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
-  auto refused = CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, complaint, kAdminToken);
+  auto refused =
+      CallRpc(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, complaint, kAdminToken);
   EXPECT_EQ(refused.status.error_message(), "location: Tower 2 has no floor '7' (floors: 1, 2)");
 
   v1::CreateIncidentRequest incident;
@@ -193,8 +206,9 @@ TEST_F(RegisterTest, RepairsComplaintsAndIncidentsNameOnlyPlacesOfTheRegister) {
   ASSERT_TRUE(ok.ok()) << ok.status.error_message();
   EXPECT_EQ(ok.value.buildings(0), "Tower 2");
   incident.mutable_incident()->set_buildings(0, "Tower 9");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::CreateIncident, incident, kAdminToken).code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      CallRpc(*repairs_, &v1::RepairService::Stub::CreateIncident, incident, kAdminToken).code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(RegisterTest, AnEmergencyIsNeverRefusedForItsPlace) {
@@ -225,12 +239,16 @@ TEST_F(RegisterTest, AnAssigneeMustBeAMemberIdOfTheTeam) {
   auto name = CallRpc(*repairs_, &v1::RepairService::Stub::Assign, req, kAdminToken);
   EXPECT_EQ(name.code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(name.status.error_message(),
-            "assignee: 'Lee Ka Ho' is not a member of team plumbing (members: lee, wong; an assignee is a member id)");
+            "assignee: 'Lee Ka Ho' is not a member of team plumbing (members: lee, wong; an "
+            "assignee is a member id)");
   req.set_assignee("chan");
-  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, req, kAdminToken).code(), grpc::StatusCode::INVALID_ARGUMENT)
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, req, kAdminToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
       << "chan is in maintenance, not plumbing";
   req.set_team("plumbers");
-  EXPECT_NE(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, req, kAdminToken).status.error_message().find("no team 'plumbers'"),
+  EXPECT_NE(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, req, kAdminToken)
+                .status.error_message()
+                .find("no team 'plumbers'"),
             std::string::npos);
   req.set_team("plumbing");
   req.set_assignee("wong");

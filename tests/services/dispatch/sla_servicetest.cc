@@ -24,7 +24,9 @@ using lobby::testing::RedisTest;
 using lobby::testing::WaitFor;
 
 const absl::TimeZone kHongKong = absl::FixedTimeZone(8 * 3600);
-absl::Time HK(int y, int mo, int d, int h, int mi = 0) { return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong); }
+absl::Time HK(int y, int mo, int d, int h, int mi = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong);
+}
 
 const char* kEstate = R"(
 site: demo
@@ -65,7 +67,9 @@ class SlaTest : public RedisTest {
   }
   void TearDown() override { harness_.reset(); }
   void Start() {
-    harness_ = std::make_unique<Harness>(server(), clock_, std::vector<std::string>{"--dispatch-tick", "20ms", "--dispatch-sweep", "50ms"});
+    harness_ = std::make_unique<Harness>(
+        server(), clock_,
+        std::vector<std::string>{"--dispatch-tick", "20ms", "--dispatch-sweep", "50ms"});
     dispatch_ = v1::DispatchService::NewStub(harness_->channel);
     repairs_ = v1::RepairService::NewStub(harness_->channel);
   }
@@ -75,13 +79,16 @@ class SlaTest : public RedisTest {
     auto r = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
     ASSERT_TRUE(r.ok()) << r.status.error_message();
   }
-  std::string NewRepair(v1::Priority p, const std::string& category = "plumbing", const std::string& room = "A") {
-    return lobby::testing::CreateRepair(*repairs_, {.priority = p, .category = category, .room = room, .description = "water everywhere"});
+  std::string NewRepair(v1::Priority p, const std::string& category = "plumbing",
+                        const std::string& room = "A") {
+    return lobby::testing::CreateRepair(
+        *repairs_,
+        {.priority = p, .category = category, .room = room, .description = "water everywhere"});
   }
   v1::Ticket Repair(const std::string& id) { return lobby::testing::GetRepair(*repairs_, id); }
   /// Waits until the ticket's SLA events hold `kind` for `stage` (and `level`).
-  std::optional<v1::SlaEvent> WaitEvent(const std::string& id, const std::string& kind, const std::string& stage,
-                                        int level = 0) {
+  std::optional<v1::SlaEvent> WaitEvent(const std::string& id, const std::string& kind,
+                                        const std::string& stage, int level = 0) {
     std::optional<v1::SlaEvent> found;
     WaitFor([&] {
       ticket_ = Repair(id);
@@ -103,7 +110,9 @@ class SlaTest : public RedisTest {
     auto r = server().conn().Command({"XRANGE", key, "-", "+"});
     return r.ok() ? queue::ParseEntries(*r) : std::vector<queue::Entry>{};
   }
-  grpc::Status Act(grpc::Status (v1::DispatchService::Stub::*method)(grpc::ClientContext*, const v1::MemberActionRequest&, v1::Ticket*),
+  grpc::Status Act(grpc::Status (v1::DispatchService::Stub::*method)(grpc::ClientContext*,
+                                                                     const v1::MemberActionRequest&,
+                                                                     v1::Ticket*),
                    const std::string& id, const std::string& member) {
     v1::MemberActionRequest req;
     req.set_ticket_id(id);
@@ -130,14 +139,16 @@ TEST_F(SlaTest, WarningBreachAndEscalationAcrossAHolidayWeekendAndARestart) {
   EXPECT_EQ(FromTimestamp(t.sla().acknowledge_by()), HK(2026, 12, 28, 10));
   EXPECT_EQ(t.sla().policy(), "routine");
   bool sla_set = false;
-  for (const auto& e : Stream("lobby:q:tickets")) sla_set |= e.Get("type") == "ticket.sla_set" && e.Get("ticket_id") == id;
+  for (const auto& e : Stream("lobby:q:tickets"))
+    sla_set |= e.Get("type") == "ticket.sla_set" && e.Get("ticket_id") == id;
   EXPECT_TRUE(sla_set) << "the deadlines are an event too";
 
   clock_.Set(HK(2026, 12, 28, 9, 30));  // Monday, 75% of the time gone
   std::optional<v1::SlaEvent> warning = WaitEvent(id, "warning", "acknowledge");
   ASSERT_TRUE(warning);
   EXPECT_EQ(warning->to(0), "wong");
-  EXPECT_EQ(warning->note(), "the acknowledge deadline is Mon 28 Dec 10:00 (+08:00)") << "the estate's time, its offset shown";
+  EXPECT_EQ(warning->note(), "the acknowledge deadline is Mon 28 Dec 10:00 (+08:00)")
+      << "the estate's time, its offset shown";
   EXPECT_EQ(Count(id, "breach"), 0);
 
   // A restart between the warning and the breach: the timer lives in Redis.
@@ -153,7 +164,8 @@ TEST_F(SlaTest, WarningBreachAndEscalationAcrossAHolidayWeekendAndARestart) {
   // The supervisor is told on their channel.
   ASSERT_TRUE(WaitFor([&] {
     for (const auto& e : Stream("lobby:q:outbound:telegram")) {
-      if (e.Get("kind") == "staff_notice" && e.Get("ticket_id") == id && e.Get("to") == "5550001") return true;
+      if (e.Get("kind") == "staff_notice" && e.Get("ticket_id") == id && e.Get("to") == "5550001")
+        return true;
     }
     return false;
   }));
@@ -202,7 +214,8 @@ TEST_F(SlaTest, EmergenciesPageTheTeamTellTheResidentAndGoToTheFirstToAcknowledg
   std::optional<v1::SlaEvent> page = WaitEvent(id, "page", "acknowledge");
   ASSERT_TRUE(page);
   std::vector<std::string> paged(page->to().begin(), page->to().end());
-  EXPECT_EQ(paged, (std::vector<std::string>{"lee", "wong", "sup"})) << "everyone on shift, and the supervisor";
+  EXPECT_EQ(paged, (std::vector<std::string>{"lee", "wong", "sup"}))
+      << "everyone on shift, and the supervisor";
   EXPECT_EQ(ticket_.assignee(), "lee") << "a senior holds it meanwhile";
   EXPECT_EQ(FromTimestamp(ticket_.sla().acknowledge_by()), HK(2026, 12, 22, 10, 15)) << "24/7";
   // The resident gets the category's safety instructions at once, in every language the
@@ -222,7 +235,9 @@ TEST_F(SlaTest, EmergenciesPageTheTeamTellTheResidentAndGoToTheFirstToAcknowledg
   // The pages reach each member's channel (here: the supervisor's Telegram).
   ASSERT_TRUE(WaitFor([&] {
     for (const auto& e : Stream("lobby:q:outbound:telegram")) {
-      if (e.Get("ticket_id") == id && e.Get("to") == "5550001" && e.Get("text").find("EMERGENCY") != std::string::npos) return true;
+      if (e.Get("ticket_id") == id && e.Get("to") == "5550001" &&
+          e.Get("text").find("EMERGENCY") != std::string::npos)
+        return true;
     }
     return false;
   }));
@@ -231,7 +246,8 @@ TEST_F(SlaTest, EmergenciesPageTheTeamTellTheResidentAndGoToTheFirstToAcknowledg
   v1::Ticket t = Repair(id);
   EXPECT_EQ(t.assignee(), "wong");
   EXPECT_EQ(t.status(), v1::TICKET_STATUS_ACKNOWLEDGED);
-  EXPECT_NE(t.history(t.history_size() - 1).note().find("wong answered the page first"), std::string::npos);
+  EXPECT_NE(t.history(t.history_size() - 1).note().find("wong answered the page first"),
+            std::string::npos);
   grpc::Status late = Act(&v1::DispatchService::Stub::Acknowledge, id, "lee");
   EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(late.error_message().find("wong"), std::string::npos) << late.error_message();
@@ -249,7 +265,9 @@ TEST_F(SlaTest, UnacknowledgedWorkIsReassignedAndTheSupervisorTold) {
   std::optional<v1::SlaEvent> told = WaitEvent(id, "escalation", "unacknowledged");
   ASSERT_TRUE(told);
   EXPECT_EQ(told->to(0), "sup");
-  EXPECT_NE(told->note().find("lee: not acknowledged within 10m; reassigned to wong"), std::string::npos) << told->note();
+  EXPECT_NE(told->note().find("lee: not acknowledged within 10m; reassigned to wong"),
+            std::string::npos)
+      << told->note();
   EXPECT_NE(t.history(t.history_size() - 1).note().find("reassigned from lee"), std::string::npos);
   // Later wong leaves it too: nobody else in the team has not had it, so it waits in the pool.
   clock_.Set(HK(2026, 12, 22, 10, 22));
@@ -275,7 +293,9 @@ TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
   std::string a = NewRepair(v1::PRIORITY_P4, "plumbing", "A");
   clock_.Advance(absl::Minutes(5));
   std::string b = NewRepair(v1::PRIORITY_P4, "plumbing", "B");
-  ASSERT_TRUE(WaitFor([&] { return Repair(b).sla().has_acknowledge_by() && Repair(a).sla().has_acknowledge_by(); }));
+  ASSERT_TRUE(WaitFor([&] {
+    return Repair(b).sla().has_acknowledge_by() && Repair(a).sla().has_acknowledge_by();
+  }));
   clock_.Set(HK(2026, 12, 22, 11, 1));
   ASSERT_TRUE(WaitEvent(a, "breach", "acknowledge"));
   v1::GetBoardRequest req;
@@ -285,7 +305,8 @@ TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
   ASSERT_TRUE(WaitFor([&] {
     board = CallRpc(*dispatch_, &v1::DispatchService::Stub::GetBoard, req, kTechToken).value;
     for (const auto& m : board.members()) {
-      if (m.member() == "wong" && m.tickets_size() == 2 && m.tickets(0).breached_size() == 1) return true;
+      if (m.member() == "wong" && m.tickets_size() == 2 && m.tickets(0).breached_size() == 1)
+        return true;
     }
     return false;
   })) << board.DebugString();
@@ -298,12 +319,15 @@ TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
     EXPECT_TRUE(m.on_shift());
   }
   req.set_team("nowhere");
-  EXPECT_EQ(CallRpc(*dispatch_, &v1::DispatchService::Stub::GetBoard, req, kTechToken).code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(CallRpc(*dispatch_, &v1::DispatchService::Stub::GetBoard, req, kTechToken).code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 /// Reads events from a WatchAssignments stream until `n` arrived or 5 seconds passed.
-std::vector<v1::AssignmentEvent> Watch(v1::DispatchService::Stub& stub, const v1::WatchAssignmentsRequest& req, size_t n,
-                                       grpc::Status* status = nullptr, const char* token = kAdminToken) {
+std::vector<v1::AssignmentEvent> Watch(v1::DispatchService::Stub& stub,
+                                       const v1::WatchAssignmentsRequest& req, size_t n,
+                                       grpc::Status* status = nullptr,
+                                       const char* token = kAdminToken) {
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token, absl::Seconds(5));
   auto reader = stub.WatchAssignments(&ctx, req);
@@ -319,7 +343,8 @@ std::vector<v1::AssignmentEvent> Watch(v1::DispatchService::Stub& stub, const v1
 TEST_F(SlaTest, WatchersResumeFromTheirCursorWithoutLossOrDuplicates) {
   clock_.Set(HK(2026, 12, 22, 10));
   std::string estate = kEstate;
-  estate.replace(estate.find("on_call: true, contact: {channel: whatsapp"), 13, "leave: [2026-12-22]");
+  estate.replace(estate.find("on_call: true, contact: {channel: whatsapp"), 13,
+                 "leave: [2026-12-22]");
   Apply(estate);  // lee is on leave: all of it is wong's
   v1::WatchAssignmentsRequest req;
   req.set_member("wong");
@@ -341,7 +366,8 @@ TEST_F(SlaTest, WatchersResumeFromTheirCursorWithoutLossOrDuplicates) {
 
   // Three more while the watcher is away; it comes back with its cursor.
   std::vector<std::string> ids;
-  for (const char* room : {"B", "C", "D"}) ids.push_back(NewRepair(v1::PRIORITY_P4, "plumbing", room));
+  for (const char* room : {"B", "C", "D"})
+    ids.push_back(NewRepair(v1::PRIORITY_P4, "plumbing", room));
   for (const auto& id : ids) ASSERT_TRUE(WaitFor([&] { return Repair(id).assignee() == "wong"; }));
   req.set_cursor(live[0].cursor());
   auto resumed = Watch(*dispatch_, req, 3);
@@ -355,7 +381,8 @@ TEST_F(SlaTest, WatchersResumeFromTheirCursorWithoutLossOrDuplicates) {
     }
   }
   // (Dispatch handles new tickets in parallel: they may be assigned in any order.)
-  EXPECT_EQ(got, std::set<std::string>(ids.begin(), ids.end())) << "the three missed, and not the one seen before";
+  EXPECT_EQ(got, std::set<std::string>(ids.begin(), ids.end()))
+      << "the three missed, and not the one seen before";
   // Resuming in the middle gives exactly the rest, then what comes live.
   req.set_cursor(resumed[0].cursor());
   std::thread later([&] {

@@ -11,7 +11,9 @@ namespace lobby::dispatch {
 namespace {
 
 const absl::TimeZone kHongKong = absl::FixedTimeZone(8 * 3600);
-absl::Time HK(int y, int mo, int d, int h, int mi = 0) { return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong); }
+absl::Time HK(int y, int mo, int d, int h, int mi = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong);
+}
 
 const char* kEstate = R"(
 site: demo
@@ -63,7 +65,8 @@ struct TicketBuilder {
     *t.mutable_created_at() = ToTimestamp(at);
     Step(at, "created", v1::TICKET_STATUS_NEW);
   }
-  TicketBuilder& Step(absl::Time at, const std::string& action, v1::TicketStatus to, const std::string& assignee = "") {
+  TicketBuilder& Step(absl::Time at, const std::string& action, v1::TicketStatus to,
+                      const std::string& assignee = "") {
     v1::HistoryEntry* h = t.add_history();
     *h->mutable_at() = ToTimestamp(at);
     h->set_action(action);
@@ -76,7 +79,8 @@ struct TicketBuilder {
     }
     return *this;
   }
-  TicketBuilder& Record(const std::string& kind, const std::string& stage, int level, absl::Time at) {
+  TicketBuilder& Record(const std::string& kind, const std::string& stage, int level,
+                        absl::Time at) {
     v1::SlaEvent* e = t.mutable_sla()->add_events();
     e->set_kind(kind);
     e->set_stage(stage);
@@ -97,13 +101,17 @@ TEST(CalendarTest, BusinessHoursSkipNightsWeekendsAndHolidays) {
   // Starting at night counts from the next opening.
   EXPECT_EQ(c.Add(HK(2026, 12, 22, 23), absl::Minutes(30)), HK(2026, 12, 23, 9, 30));
   // A pause inside the hours is added on; one outside them changes nothing.
-  std::vector<Interval> pauses = {{HK(2026, 12, 22, 10), HK(2026, 12, 22, 11)}, {HK(2026, 12, 22, 20), HK(2026, 12, 22, 21)}};
+  std::vector<Interval> pauses = {{HK(2026, 12, 22, 10), HK(2026, 12, 22, 11)},
+                                  {HK(2026, 12, 22, 20), HK(2026, 12, 22, 21)}};
   EXPECT_EQ(c.Add(HK(2026, 12, 22, 9), absl::Hours(3), pauses), HK(2026, 12, 22, 13));
   // 24/7 counts everything but the pauses.
-  EXPECT_EQ(Calendar::Always().Add(HK(2026, 12, 24, 17), absl::Hours(4), pauses), HK(2026, 12, 24, 21));
-  EXPECT_EQ(Calendar::Always().Add(HK(2026, 12, 22, 9), absl::Hours(2), pauses), HK(2026, 12, 22, 12));
+  EXPECT_EQ(Calendar::Always().Add(HK(2026, 12, 24, 17), absl::Hours(4), pauses),
+            HK(2026, 12, 24, 21));
+  EXPECT_EQ(Calendar::Always().Add(HK(2026, 12, 22, 9), absl::Hours(2), pauses),
+            HK(2026, 12, 22, 12));
   // No business hours at all: never.
-  EXPECT_EQ(Calendar::Business(v1::Estate()).Add(HK(2026, 12, 22, 9), absl::Hours(1)), absl::InfiniteFuture());
+  EXPECT_EQ(Calendar::Business(v1::Estate()).Add(HK(2026, 12, 22, 9), absl::Hours(1)),
+            absl::InfiniteFuture());
 }
 
 TEST(CalendarTest, LeaveAndExtraShifts) {
@@ -116,7 +124,8 @@ TEST(CalendarTest, LeaveAndExtraShifts) {
   EXPECT_FALSE(OnShift(lee, HK(2026, 12, 29, 16), kHongKong)) << "on leave, the last day included";
   EXPECT_TRUE(OnShift(lee, HK(2026, 12, 30, 9), kHongKong));
   EXPECT_FALSE(OnShift(wong, HK(2026, 12, 26, 21), kHongKong));
-  EXPECT_TRUE(OnShift(wong, HK(2026, 12, 26, 23), kHongKong)) << "an extra shift on a Saturday night";
+  EXPECT_TRUE(OnShift(wong, HK(2026, 12, 26, 23), kHongKong))
+      << "an extra shift on a Saturday night";
   EXPECT_TRUE(OnShift(wong, HK(2026, 12, 27, 5, 59), kHongKong)) << "running past midnight";
   EXPECT_FALSE(OnShift(wong, HK(2026, 12, 27, 6), kHongKong));
   EXPECT_TRUE(OnShift(boss, HK(2026, 12, 27, 3), kHongKong)) << "on call";
@@ -186,15 +195,18 @@ TEST(SlaTest, WarningBreachAndTheEscalationChainInBusinessHours) {
   b.Record("breach", "acknowledge", 0, HK(2026, 12, 28, 10));
   v = ComputeSla(b.t, *p, c);
   EXPECT_TRUE(v.paused);
-  EXPECT_EQ(FromTimestamp(v.deadlines.arrive_by()), HK(2026, 12, 30, 14)) << "held: the deadline it had";
+  EXPECT_EQ(FromTimestamp(v.deadlines.arrive_by()), HK(2026, 12, 30, 14))
+      << "held: the deadline it had";
   plan = PlanSla(b.t, v, p, e, HK(2026, 12, 30, 15));
   EXPECT_TRUE(plan.due.empty()) << "no breach while on hold";
   EXPECT_EQ(plan.next, absl::InfiniteFuture());
   b.Step(HK(2026, 12, 29, 11), "resumed", v1::TICKET_STATUS_ACKNOWLEDGED);
   v = ComputeSla(b.t, *p, c);
   EXPECT_FALSE(v.paused);
-  EXPECT_EQ(FromTimestamp(v.deadlines.arrive_by()), HK(2026, 12, 31, 14)) << "Wednesday 14:00 + 9 business hours";
-  EXPECT_EQ(FromTimestamp(v.deadlines.acknowledge_by()), HK(2026, 12, 28, 10)) << "a stage met before the hold keeps its deadline";
+  EXPECT_EQ(FromTimestamp(v.deadlines.arrive_by()), HK(2026, 12, 31, 14))
+      << "Wednesday 14:00 + 9 business hours";
+  EXPECT_EQ(FromTimestamp(v.deadlines.acknowledge_by()), HK(2026, 12, 28, 10))
+      << "a stage met before the hold keeps its deadline";
 }
 
 TEST(SlaTest, ABreachMetLateIsStillRecorded) {
@@ -287,7 +299,9 @@ TEST(SlaTest, EstateErrorsNameWhatIsWrong) {
     ASSERT_FALSE(r.ok()) << extra;
     EXPECT_NE(r.status().message().find(why), std::string::npos) << extra << ": " << r.status();
   }
-  auto leave = ParseEstate("site: demo\nteams: [{id: t}]\nmembers: [{id: m, teams: [t], leave: [{from: 2026-12-24, to: 2026-12-20}]}]\n");
+  auto leave = ParseEstate(
+      "site: demo\nteams: [{id: t}]\nmembers: [{id: m, teams: [t], leave: [{from: 2026-12-24, to: "
+      "2026-12-20}]}]\n");
   EXPECT_FALSE(leave.ok());
 }
 

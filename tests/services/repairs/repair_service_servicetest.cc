@@ -13,6 +13,7 @@
 namespace lobby::repairs {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using lobby::testing::CallRpc;
 using lobby::testing::Harness;
 using lobby::testing::kAdapterToken;
@@ -21,7 +22,6 @@ using lobby::testing::kAgentToken;
 using lobby::testing::kTechToken;
 using lobby::testing::RedisTest;
 using lobby::testing::Result;
-using google::protobuf::util::TimeUtil;
 
 class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> {
  protected:
@@ -29,7 +29,8 @@ class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> 
     ServiceTest::SetUp();
     lobby::testing::SeedResidents(harness_->channel, 5);
   }
-  v1::CreateTicketRequest NewRepair(const std::string& category = "plumbing", const std::string& room = "A",
+  v1::CreateTicketRequest NewRepair(const std::string& category = "plumbing",
+                                    const std::string& room = "A",
                                     const std::string& building = "Tower 1") {
     v1::CreateTicketRequest req;
     v1::Ticket* t = req.mutable_ticket();
@@ -49,16 +50,19 @@ class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> 
     EXPECT_TRUE(r.ok()) << r.status.error_message();
     return r.value;
   }
-  Result<v1::Ticket> Act(const std::string& id, v1::TicketAction action, const std::string& token = kAdminToken,
+  Result<v1::Ticket> Act(const std::string& id, v1::TicketAction action,
+                         const std::string& token = kAdminToken,
                          v1::HoldReason reason = v1::HOLD_REASON_UNSPECIFIED) {
     v1::TransitionRequest req;
     req.set_id(id);
     req.set_action(action);
     req.set_hold_reason(reason);
     // The adapter acts for the reporter of the test's repairs.
-    return CallRpc(*stub_, &Stub::Transition, req, token, token == kAdapterToken ? "resident:RS-10001" : "");
+    return CallRpc(*stub_, &Stub::Transition, req, token,
+                   token == kAdapterToken ? "resident:RS-10001" : "");
   }
-  Result<v1::Ticket> AssignTo(const std::string& id, const std::string& team, const std::string& who) {
+  Result<v1::Ticket> AssignTo(const std::string& id, const std::string& team,
+                              const std::string& who) {
     v1::AssignRequest req;
     req.set_id(id);
     req.set_team(team);
@@ -77,7 +81,6 @@ class RepairServiceTest : public lobby::testing::ServiceTest<v1::RepairService> 
     }
     return out;
   }
-
 };
 
 TEST_F(RepairServiceTest, CreateWritesTheTicketAndItsEventTogether) {
@@ -152,15 +155,17 @@ TEST_F(RepairServiceTest, TheWholeLifecycleWithHistoryAndEvents) {
   EXPECT_EQ(reopened.value.status(), v1::TICKET_STATUS_REOPENED);
   ASSERT_TRUE(AssignTo(id, "plumbing", "Lee").ok()) << "a reopened ticket goes back to someone";
 
-  EXPECT_EQ(EventTypes(id), (std::vector<std::string>{"ticket.created", "ticket.assigned", "ticket.acknowledged",
-                                                      "ticket.on_site", "ticket.on_hold", "ticket.resumed",
-                                                      "ticket.on_site", "ticket.resolved", "ticket.closed",
-                                                      "ticket.reopened", "ticket.assigned"}));
+  EXPECT_EQ(EventTypes(id),
+            (std::vector<std::string>{"ticket.created", "ticket.assigned", "ticket.acknowledged",
+                                      "ticket.on_site", "ticket.on_hold", "ticket.resumed",
+                                      "ticket.on_site", "ticket.resolved", "ticket.closed",
+                                      "ticket.reopened", "ticket.assigned"}));
   v1::GetTicketRequest get;
   get.set_id(id);
   auto t = Call(&Stub::GetRepair, get, kTechToken).value;
   ASSERT_EQ(t.history_size(), 11);
-  EXPECT_EQ(t.history(1).note(), "rule plumbing-tower-1 matched; candidates: tom") << "dispatch explains itself";
+  EXPECT_EQ(t.history(1).note(), "rule plumbing-tower-1 matched; candidates: tom")
+      << "dispatch explains itself";
   EXPECT_EQ(t.history(2).actor(), "tom");
   EXPECT_EQ(t.history(4).note(), "waiting_parts");
   EXPECT_EQ(t.history(4).from_status(), v1::TICKET_STATUS_ON_SITE);
@@ -170,15 +175,17 @@ TEST_F(RepairServiceTest, TheWholeLifecycleWithHistoryAndEvents) {
 TEST_F(RepairServiceTest, IllegalTransitionsChangeNothing) {
   std::string id = Create(NewRepair()).id();
   auto before = server().Snapshot();
-  for (auto action : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE,
-                      v1::TICKET_ACTION_CLOSE, v1::TICKET_ACTION_REOPEN, v1::TICKET_ACTION_RESUME,
-                      v1::TICKET_ACTION_SUBMIT_REVIEW}) {
+  for (auto action : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE,
+                      v1::TICKET_ACTION_RESOLVE, v1::TICKET_ACTION_CLOSE, v1::TICKET_ACTION_REOPEN,
+                      v1::TICKET_ACTION_RESUME, v1::TICKET_ACTION_SUBMIT_REVIEW}) {
     auto r = Act(id, action);
     EXPECT_EQ(r.code(), grpc::StatusCode::FAILED_PRECONDITION) << v1::TicketAction_Name(action);
     EXPECT_NE(r.status.error_message().find("new"), std::string::npos) << r.status.error_message();
   }
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_HOLD).code(), grpc::StatusCode::INVALID_ARGUMENT) << "hold needs a reason";
-  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_HOLD).code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "hold needs a reason";
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL, kTechToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Act("R-99999", v1::TICKET_ACTION_CANCEL).code(), grpc::StatusCode::NOT_FOUND);
   v1::AssignRequest by_tech;
   by_tech.set_id(id);
@@ -188,12 +195,15 @@ TEST_F(RepairServiceTest, IllegalTransitionsChangeNothing) {
   v1::TransitionRequest cancel;
   cancel.set_id(id);
   cancel.set_action(v1::TICKET_ACTION_CANCEL);
-  EXPECT_EQ(Call(&Stub::Transition, cancel, kAdapterToken).code(), grpc::StatusCode::PERMISSION_DENIED)
+  EXPECT_EQ(Call(&Stub::Transition, cancel, kAdapterToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED)
       << "an adapter names the resident it acts for";
   EXPECT_EQ(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:RS-10002").code(),
-            grpc::StatusCode::PERMISSION_DENIED) << "not the reporter";
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "not the reporter";
   EXPECT_EQ(before, server().Snapshot());
-  ASSERT_TRUE(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:RS-10001").ok()) << "the resident may cancel";
+  ASSERT_TRUE(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:RS-10001").ok())
+      << "the resident may cancel";
   EXPECT_EQ(Act(id, v1::TICKET_ACTION_CANCEL).code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(AssignTo(id, "plumbing", "Lee").code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
@@ -204,21 +214,25 @@ TEST_F(RepairServiceTest, ConcurrentTransitionsExactlyOneWins) {
     ASSERT_TRUE(AssignTo(id, "plumbing", "Lee").ok());
     std::atomic<int> won{0}, refused{0};
     // Two people acknowledge at once: one of them owns it, the other is told it is taken.
-    std::thread a([&] { (Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kTechToken).ok() ? won : refused)++; });
-    std::thread b([&] { (Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kAgentToken).ok() ? won : refused)++; });
+    std::thread a(
+        [&] { (Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kTechToken).ok() ? won : refused)++; });
+    std::thread b(
+        [&] { (Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kAgentToken).ok() ? won : refused)++; });
     a.join();
     b.join();
     EXPECT_EQ(won.load(), 1) << id;
     EXPECT_EQ(refused.load(), 1) << id;
     auto types = EventTypes(id);
-    EXPECT_EQ(types, (std::vector<std::string>{"ticket.created", "ticket.assigned", "ticket.acknowledged"}));
+    EXPECT_EQ(types, (std::vector<std::string>{"ticket.created", "ticket.assigned",
+                                               "ticket.acknowledged"}));
   }
 }
 
 TEST_F(RepairServiceTest, ReopenOnlyWithinTheWindow) {
   std::string id = Create(NewRepair()).id();
   ASSERT_TRUE(AssignTo(id, "plumbing", "Lee").ok());
-  for (auto a : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE}) {
+  for (auto a :
+       {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE}) {
     ASSERT_TRUE(Act(id, a).ok());
   }
   clock_.Advance(absl::Hours(24 * 15));
@@ -234,10 +248,16 @@ TEST_F(RepairServiceTest, BadReportsGetClearErrorsAndChangeNothing) {
       {"unknown category", [](auto& r) { r.mutable_ticket()->set_category("teleporter"); }},
       {"complaint category", [](auto& r) { r.mutable_ticket()->set_category("noise"); }},
       {"no location", [](auto& r) { r.mutable_ticket()->clear_location(); }},
-      {"unit without room", [](auto& r) { r.mutable_ticket()->mutable_location()->mutable_unit()->clear_room(); }},
+      {"unit without room",
+       [](auto& r) { r.mutable_ticket()->mutable_location()->mutable_unit()->clear_room(); }},
       {"no channel", [](auto& r) { r.mutable_ticket()->clear_channel(); }},
       {"empty description", [](auto& r) { r.mutable_ticket()->set_description("  "); }},
-      {"bad photo", [](auto& r) { auto* p = r.mutable_ticket()->add_photos(); p->set_url("file:///etc/passwd"); p->set_content_type("image/jpeg"); }},
+      {"bad photo",
+       [](auto& r) {
+         auto* p = r.mutable_ticket()->add_photos();
+         p->set_url("file:///etc/passwd");
+         p->set_content_type("image/jpeg");
+       }},
       {"team on create", [](auto& r) { r.mutable_ticket()->set_team("plumbing"); }},
       {"id on create", [](auto& r) { r.mutable_ticket()->set_id("R-1"); }},
       {"bad site", [](auto& r) { r.mutable_ticket()->set_site_id("Demo Estate"); }},
@@ -247,7 +267,8 @@ TEST_F(RepairServiceTest, BadReportsGetClearErrorsAndChangeNothing) {
     auto req = NewRepair();
     mutate(req);
     auto r = Call(&Stub::CreateRepair, req, kAdapterToken);
-    EXPECT_EQ(r.code(), grpc::StatusCode::INVALID_ARGUMENT) << why << ": " << r.status.error_message();
+    EXPECT_EQ(r.code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << why << ": " << r.status.error_message();
     EXPECT_EQ(before, server().Snapshot()) << why;
   }
   auto by_agent = NewRepair();
@@ -260,7 +281,8 @@ TEST_F(RepairServiceTest, BadReportsGetClearErrorsAndChangeNothing) {
 TEST_F(RepairServiceTest, ListFiltersPagesNewestFirstAndCounts) {
   for (int i = 0; i < 9; ++i) {
     clock_.Advance(absl::Seconds(1));
-    Create(NewRepair(i % 3 == 0 ? "electrical" : "plumbing", std::string(1, 'A' + i), i < 5 ? "Tower 1" : "Tower 2"));
+    Create(NewRepair(i % 3 == 0 ? "electrical" : "plumbing", std::string(1, 'A' + i),
+                     i < 5 ? "Tower 1" : "Tower 2"));
   }
   ASSERT_TRUE(AssignTo("R-10002", "plumbing", "Lee").ok());
   ASSERT_TRUE(AssignTo("R-10003", "plumbing", "Wong").ok());
@@ -294,9 +316,12 @@ TEST_F(RepairServiceTest, ListFiltersPagesNewestFirstAndCounts) {
   // Tickets were created one second apart from start+1s: a window around the 3rd to the 5th.
   q.Clear();
   absl::Time first = clock_.Now() - absl::Seconds(8);
-  *q.mutable_created_after() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(first + absl::Seconds(1)));
-  *q.mutable_created_before() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(first + absl::Seconds(5)));
-  EXPECT_EQ(ids(q), (std::vector<std::string>{"R-10005", "R-10004", "R-10003"})) << "both bounds exclusive";
+  *q.mutable_created_after() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(first + absl::Seconds(1)));
+  *q.mutable_created_before() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(first + absl::Seconds(5)));
+  EXPECT_EQ(ids(q), (std::vector<std::string>{"R-10005", "R-10004", "R-10003"}))
+      << "both bounds exclusive";
 
   std::vector<std::string> paged;
   v1::ListTicketsRequest page;
@@ -346,18 +371,21 @@ categories:
   EXPECT_EQ(dry.value.changed(0), "plumbing");
   EXPECT_GT(dry.value.removed_size(), 10);
   EXPECT_EQ(before, server().Snapshot()) << "a dry run applies nothing";
-  EXPECT_EQ(Call(&Stub::ApplyCatalog, apply, kAgentToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::ApplyCatalog, apply, kAgentToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   apply.set_dry_run(false);
   ASSERT_TRUE(Call(&Stub::ApplyCatalog, apply).ok());
   v1::ClassifyRequest classify;
   classify.set_site_id("demo");
   classify.set_text("the pool is dirty");
   EXPECT_EQ(Call(&Stub::Classify, classify, kAdapterToken).value.category(), "pool");
-  EXPECT_EQ(Call(&Stub::CreateRepair, NewRepair("electrical"), kAdapterToken).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Call(&Stub::CreateRepair, NewRepair("electrical"), kAdapterToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Create(NewRepair("plumbing")).priority(), v1::PRIORITY_P2);
   v1::GetCatalogRequest other;
   other.set_site_id("elsewhere");
-  EXPECT_GT(Call(&Stub::GetCatalog, other).value.categories_size(), 10) << "other sites keep the default";
+  EXPECT_GT(Call(&Stub::GetCatalog, other).value.categories_size(), 10)
+      << "other sites keep the default";
   apply.set_yaml("categories: [{id: x}]");
   EXPECT_EQ(Call(&Stub::ApplyCatalog, apply).code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
@@ -367,11 +395,16 @@ TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   ASSERT_TRUE(AssignTo(id, "plumbing", "tom").ok());
   v1::ProposeVisitRequest visit;
   visit.set_id(id);
-  *visit.mutable_start() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() - absl::Hours(3)));
-  *visit.mutable_end() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() - absl::Hours(1)));
-  EXPECT_EQ(Call(&Stub::ProposeVisit, visit, kTechToken).code(), grpc::StatusCode::INVALID_ARGUMENT);
-  *visit.mutable_start() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(20)));
-  *visit.mutable_end() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(22)));
+  *visit.mutable_start() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() - absl::Hours(3)));
+  *visit.mutable_end() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() - absl::Hours(1)));
+  EXPECT_EQ(Call(&Stub::ProposeVisit, visit, kTechToken).code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  *visit.mutable_start() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(20)));
+  *visit.mutable_end() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(22)));
   visit.set_entry_permission(true);
   visit.set_key_note("key with the guard at the lobby");
   auto proposed = Call(&Stub::ProposeVisit, visit, kTechToken);
@@ -397,15 +430,16 @@ TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   ASSERT_EQ(commented.value.comments_size(), 2);
   EXPECT_TRUE(commented.value.comments(0).internal());
   auto as_resident = Call(&Stub::GetRepair, get, kAdapterToken).value;
-  ASSERT_EQ(as_resident.comments_size(), 1) << "the adapter answers residents: no internal comments";
+  ASSERT_EQ(as_resident.comments_size(), 1)
+      << "the adapter answers residents: no internal comments";
   EXPECT_FALSE(as_resident.comments(0).internal());
   EXPECT_EQ(Call(&Stub::GetRepair, get, kTechToken).value.comments_size(), 2);
   auto events = Events();
-  EXPECT_EQ(events[events.size() - 2].Get("note"), "(internal)") << "internal text stays off the stream";
+  EXPECT_EQ(events[events.size() - 2].Get("note"), "(internal)")
+      << "internal text stays off the stream";
   EXPECT_EQ(events.back().Get("note"), "We will come tomorrow morning.");
   EXPECT_EQ(events.back().Get("type"), "ticket.commented");
 }
-
 
 TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
   v1::CreateIncidentRequest create;
@@ -415,8 +449,10 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
   inc->set_category("water_outage");
   inc->set_title("No water in Tower 2: pump fault");
   inc->set_auto_attach(true);
-  *inc->mutable_expected_at() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(3)));
-  EXPECT_EQ(Call(&Stub::CreateIncident, create, kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  *inc->mutable_expected_at() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(clock_.Now() + absl::Hours(3)));
+  EXPECT_EQ(Call(&Stub::CreateIncident, create, kTechToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   auto created = Call(&Stub::CreateIncident, create, kAgentToken);
   ASSERT_TRUE(created.ok()) << created.status.error_message();
   EXPECT_EQ(created.value.id(), "I-10001");
@@ -444,7 +480,8 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
   v1::TransitionRequest cancel;
   cancel.set_id(joined[1]);
   cancel.set_action(v1::TICKET_ACTION_CANCEL);
-  ASSERT_TRUE(CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:" + reporters[1]).ok())
+  ASSERT_TRUE(
+      CallRpc(*stub_, &Stub::Transition, cancel, kAdapterToken, "resident:" + reporters[1]).ok())
       << "one resident cancels meanwhile";
 
   v1::ListIncidentsRequest list;
@@ -463,12 +500,14 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
     get.set_id(id);
     auto t = Call(&Stub::GetRepair, get).value;
     EXPECT_EQ(t.status(), v1::TICKET_STATUS_RESOLVED) << id;
-    EXPECT_EQ(t.history().rbegin()->note(), "incident I-10001 resolved: Pump replaced; water is back");
+    EXPECT_EQ(t.history().rbegin()->note(),
+              "incident I-10001 resolved: Pump replaced; water is back");
     EXPECT_EQ(EventTypes(id).back(), "ticket.resolved") << "so the resident is told";
   }
   v1::GetTicketRequest cancelled;
   cancelled.set_id(joined[1]);
-  EXPECT_EQ(Call(&Stub::GetRepair, cancelled).value.status(), v1::TICKET_STATUS_CANCELLED) << "left as it was";
+  EXPECT_EQ(Call(&Stub::GetRepair, cancelled).value.status(), v1::TICKET_STATUS_CANCELLED)
+      << "left as it was";
   v1::GetTicketRequest unrelated;
   unrelated.set_id(other_building.id());
   EXPECT_EQ(Call(&Stub::GetRepair, unrelated).value.status(), v1::TICKET_STATUS_NEW);
@@ -497,12 +536,15 @@ TEST_F(RepairServiceTest, IncidentInputIsChecked) {
   auto before = server().Snapshot();
   v1::CreateIncidentRequest create;
   create.mutable_incident()->set_site_id("demo");
-  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT) << "no title";
+  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "no title";
   create.mutable_incident()->set_title("Lift 2 out of service");
   create.mutable_incident()->set_auto_attach(true);
-  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT) << "auto-attach without category";
+  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "auto-attach without category";
   create.mutable_incident()->set_category("noise");
-  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT) << "a complaint category";
+  EXPECT_EQ(Call(&Stub::CreateIncident, create).code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "a complaint category";
   EXPECT_EQ(before, server().Snapshot());
   create.mutable_incident()->set_category("lift");
   ASSERT_TRUE(Call(&Stub::CreateIncident, create).ok());

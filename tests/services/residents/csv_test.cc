@@ -18,7 +18,9 @@ TEST(CsvTest, PlainRowsWithLineNumbers) {
 }
 
 TEST(CsvTest, QuotesCommasEscapesNewlinesCrlfAndBom) {
-  auto r = ParseCsv("\xEF\xBB\xBFname,note\r\n\"Wong, Amy\",\"said \"\"hi\"\"\"\r\n\"two\nlines\",x\r\nlast,\"\"\r\n");
+  auto r = ParseCsv(
+      "\xEF\xBB\xBFname,note\r\n\"Wong, Amy\",\"said "
+      "\"\"hi\"\"\"\r\n\"two\nlines\",x\r\nlast,\"\"\r\n");
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->size(), 4u);
   EXPECT_EQ((*r)[0].fields, (Fields{"name", "note"}));

@@ -1,7 +1,6 @@
-#include "services/residents/redis_resident_store.h"
-
 #include <gtest/gtest.h>
 
+#include "services/residents/redis_resident_store.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::residents {
@@ -99,7 +98,10 @@ TEST_F(StoreTest, ListsByUnitOrderWithNumericFloorsAndPages) {
     for (const char* floor : {"10", "2", "1"}) {
       for (const char* room : {"B", "A"}) {
         ++n;
-        ASSERT_TRUE(store_->Insert(Make("RS-" + std::to_string(100 + n), "+8529123" + std::to_string(4000 + n), floor, room, b)).ok());
+        ASSERT_TRUE(store_
+                        ->Insert(Make("RS-" + std::to_string(100 + n),
+                                      "+8529123" + std::to_string(4000 + n), floor, room, b))
+                        .ok());
       }
     }
   }
@@ -123,7 +125,8 @@ TEST_F(StoreTest, ListsByUnitOrderWithNumericFloorsAndPages) {
   EXPECT_EQ(units[6], "Tower 2/1/A");
   EXPECT_EQ(store_->List({"demo", "Tower 2", "10", "B", 50, ""})->residents.size(), 1u);
   EXPECT_EQ(store_->List({"demo", "Tower 2", "", "", 50, ""})->residents.size(), 6u);
-  EXPECT_EQ(store_->List({"demo", "Tower 2", "", "", 50, "bogus!"}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->List({"demo", "Tower 2", "", "", 50, "bogus!"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(store_->List({"elsewhere", "", "", "", 50, ""})->residents.empty());
 }
 
@@ -150,7 +153,8 @@ TEST_F(StoreTest, MergeFoldsIdentitiesIndexesAndTimelines) {
   EXPECT_EQ(store_->Get("RS-2")->id(), "RS-1") << "the merged id resolves to the survivor";
   EXPECT_EQ(**store_->FindIdentity(v1::CHANNEL_TELEGRAM, "555"), "RS-1");
   EXPECT_EQ(store_->GetByIdentity(v1::CHANNEL_TELEGRAM, "555")->id(), "RS-1");
-  EXPECT_EQ(store_->GetByIdentity(v1::CHANNEL_TELEGRAM, "556").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetByIdentity(v1::CHANNEL_TELEGRAM, "556").status().code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(**store_->FindByPhoneUnit("+85261234567", a.unit()), "RS-1");
   auto list = store_->List({"demo", "", "", "", 10, ""});
   ASSERT_EQ(list->residents.size(), 1u);

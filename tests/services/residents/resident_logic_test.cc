@@ -15,25 +15,36 @@ class MockStore : public ResidentStore {
   MOCK_METHOD(absl::StatusOr<std::string>, ReserveId, (const v1::Resident&), (override));
   MOCK_METHOD(absl::Status, Insert, (const v1::Resident&), (override));
   MOCK_METHOD(absl::StatusOr<v1::Resident>, Get, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<v1::Resident>, GetByIdentity, (v1::Channel, absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<v1::Resident>, GetByIdentity, (v1::Channel, absl::string_view),
+              (override));
   MOCK_METHOD(absl::Status, Replace, (const v1::Resident&, const v1::Resident&), (override));
-  MOCK_METHOD(absl::Status, Merge, (const v1::Resident&, const v1::Resident&, const v1::Resident&), (override));
+  MOCK_METHOD(absl::Status, Merge, (const v1::Resident&, const v1::Resident&, const v1::Resident&),
+              (override));
   MOCK_METHOD(absl::StatusOr<ResidentPage>, List, (const ResidentQuery&), (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<v1::Resident>>, FindByPhone, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, FindByPhoneUnit, (absl::string_view, const v1::Unit&), (override));
-  MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, FindIdentity, (v1::Channel, absl::string_view), (override));
-  MOCK_METHOD(absl::Status, AppendTimeline, (const v1::Resident&, const v1::TimelineEntry&, absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<TimelinePage>, ListTimeline, (const v1::Resident&, int, absl::string_view), (override));
-  MOCK_METHOD(absl::Status, SaveVerification, (const Verification&, absl::string_view, const queue::Fields&), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<v1::Resident>>, FindByPhone, (absl::string_view),
+              (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, FindByPhoneUnit,
+              (absl::string_view, const v1::Unit&), (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, FindIdentity,
+              (v1::Channel, absl::string_view), (override));
+  MOCK_METHOD(absl::Status, AppendTimeline,
+              (const v1::Resident&, const v1::TimelineEntry&, absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<TimelinePage>, ListTimeline,
+              (const v1::Resident&, int, absl::string_view), (override));
+  MOCK_METHOD(absl::Status, SaveVerification,
+              (const Verification&, absl::string_view, const queue::Fields&), (override));
   MOCK_METHOD(absl::StatusOr<Verification>, GetVerification, (absl::string_view), (override));
   MOCK_METHOD(absl::StatusOr<int64_t>, CountAttempt, (absl::string_view), (override));
   MOCK_METHOD(absl::Status, DeleteVerification, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<int64_t>, CountInWindow, (absl::string_view, absl::Duration), (override));
+  MOCK_METHOD(absl::StatusOr<int64_t>, CountInWindow, (absl::string_view, absl::Duration),
+              (override));
   MOCK_METHOD((absl::StatusOr<std::pair<std::string, bool>>), SaveCallback,
               (const v1::CallbackTask&, absl::string_view, absl::string_view), (override));
   MOCK_METHOD(absl::StatusOr<v1::CallbackTask>, GetCallback, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<v1::CallbackTask>>, ListCallbacks, (absl::string_view, bool, int), (override));
-  MOCK_METHOD(absl::Status, FinishCallback, (const v1::CallbackTask&, absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<v1::CallbackTask>>, ListCallbacks,
+              (absl::string_view, bool, int), (override));
+  MOCK_METHOD(absl::Status, FinishCallback, (const v1::CallbackTask&, absl::string_view),
+              (override));
 };
 
 v1::Resident Valid() {
@@ -87,10 +98,15 @@ TEST_F(ResidentLogicTest, BadResidentsTouchNoStorage) {
       {"no role", [](v1::Resident& r) { r.clear_role(); }},
       {"bad language", [](v1::Resident& r) { r.set_language("fr"); }},
       {"bad tag", [](v1::Resident& r) { r.add_tags("needs help!"); }},
-      {"bad quiet hours", [](v1::Resident& r) { r.mutable_quiet_hours()->set_start("25:00"); r.mutable_quiet_hours()->set_end("08:00"); }},
+      {"bad quiet hours",
+       [](v1::Resident& r) {
+         r.mutable_quiet_hours()->set_start("25:00");
+         r.mutable_quiet_hours()->set_end("08:00");
+       }},
       {"half quiet hours", [](v1::Resident& r) { r.mutable_quiet_hours()->set_start("22:00"); }},
       {"identities given", [](v1::Resident& r) { r.add_identities()->set_external_id("x"); }},
-      {"unknown opt-out", [](v1::Resident& r) { r.add_opted_out_channels(static_cast<v1::Channel>(99)); }},
+      {"unknown opt-out",
+       [](v1::Resident& r) { r.add_opted_out_channels(static_cast<v1::Channel>(99)); }},
   };
   for (auto& [why, mutate] : bad) {
     v1::Resident r = Valid();
@@ -233,7 +249,8 @@ TEST_F(ResidentLogicTest, ConfirmChecksFormatExpiryAndAttempts) {
   v.expires_at = clock_.Now() - absl::Seconds(1);
   req.set_code("123456");
   EXPECT_CALL(store_, GetVerification(_)).WillOnce(Return(v));
-  EXPECT_CALL(store_, DeleteVerification(absl::string_view("v1"))).WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(store_, DeleteVerification(absl::string_view("v1")))
+      .WillOnce(Return(absl::OkStatus()));
   EXPECT_EQ(logic_.ConfirmVerification(req).status().code(), absl::StatusCode::kNotFound);
 
   v.expires_at = clock_.Now() + absl::Minutes(5);
@@ -241,7 +258,8 @@ TEST_F(ResidentLogicTest, ConfirmChecksFormatExpiryAndAttempts) {
   EXPECT_CALL(store_, CountAttempt(_)).WillOnce(Return(2));
   auto wrong = logic_.ConfirmVerification(req);
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(wrong.status().message().find("3 attempts left"), absl::string_view::npos) << wrong.status();
+  EXPECT_NE(wrong.status().message().find("3 attempts left"), absl::string_view::npos)
+      << wrong.status();
 
   EXPECT_CALL(store_, GetVerification(_)).WillOnce(Return(v));
   EXPECT_CALL(store_, CountAttempt(_)).WillOnce(Return(6));
@@ -250,8 +268,9 @@ TEST_F(ResidentLogicTest, ConfirmChecksFormatExpiryAndAttempts) {
 }
 
 TEST_F(ResidentLogicTest, ImportRejectsBadFilesWhole) {
-  for (const char* csv : {"", "name,phone\nx,y\n", "name,phone,site,building,floor,room,role,colour\n",
-                          "name,name,phone,site,building,floor,room,role\n", "\"broken\n"}) {
+  for (const char* csv :
+       {"", "name,phone\nx,y\n", "name,phone,site,building,floor,room,role,colour\n",
+        "name,name,phone,site,building,floor,room,role\n", "\"broken\n"}) {
     v1::ImportResidentsRequest req;
     req.set_csv(csv);
     EXPECT_EQ(logic_.Import(req).status().code(), absl::StatusCode::kInvalidArgument) << csv;

@@ -24,7 +24,8 @@ using lobby::testing::WaitFor;
 class ResidentServiceTest : public lobby::testing::ServiceTest<v1::ResidentService> {
  protected:
   v1::CreateResidentRequest NewResident(const std::string& name, const std::string& phone,
-                                        const std::string& floor = "12", const std::string& room = "A") {
+                                        const std::string& floor = "12",
+                                        const std::string& room = "A") {
     v1::CreateResidentRequest req;
     auto* r = req.mutable_resident();
     r->set_name(name);
@@ -36,8 +37,8 @@ class ResidentServiceTest : public lobby::testing::ServiceTest<v1::ResidentServi
     r->set_role(v1::RESIDENT_ROLE_OWNER);
     return req;
   }
-  v1::Resident Create(const std::string& name, const std::string& phone, const std::string& floor = "12",
-                      const std::string& room = "A") {
+  v1::Resident Create(const std::string& name, const std::string& phone,
+                      const std::string& floor = "12", const std::string& room = "A") {
     auto r = Call(&Stub::CreateResident, NewResident(name, phone, floor, room));
     EXPECT_TRUE(r.ok()) << r.status.error_message();
     return r.value;
@@ -51,7 +52,6 @@ class ResidentServiceTest : public lobby::testing::ServiceTest<v1::ResidentServi
     std::string text(entries[0].Get("text"));
     return std::regex_search(text, m, std::regex("[0-9]{6}")) ? m.str() : "";
   }
-
 };
 
 TEST_F(ResidentServiceTest, CreateGetUpdateList) {
@@ -73,7 +73,8 @@ TEST_F(ResidentServiceTest, CreateGetUpdateList) {
   up.mutable_resident()->set_language("en");
   up.mutable_resident()->add_tags("elderly");
   up.mutable_resident()->add_opted_out_channels(v1::CHANNEL_WHATSAPP);
-  for (const char* p : {"language", "tags", "opted_out_channels"}) up.mutable_update_mask()->add_paths(p);
+  for (const char* p : {"language", "tags", "opted_out_channels"})
+    up.mutable_update_mask()->add_paths(p);
   auto updated = Call(&Stub::UpdateResident, up, kAdapterToken);
   ASSERT_TRUE(updated.ok()) << updated.status.error_message();
   EXPECT_EQ(updated.value.language(), "en");
@@ -97,22 +98,26 @@ TEST_F(ResidentServiceTest, TokensAndRoles) {
   auto before = server().Snapshot();
   EXPECT_EQ(Call(&Stub::CreateResident, NewResident("X", "9123 4567"), "").code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Call(&Stub::CreateResident, NewResident("X", "9123 4567"), "not-a-token-0123456789").code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Call(&Stub::CreateResident, NewResident("X", "9123 4567"), "not-a-token-0123456789").code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Call(&Stub::CreateResident, NewResident("X", "9123 4567"), kTechToken).code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Call(&Stub::CreateResident, NewResident("X", "9123 4567"), kAdapterToken).code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::ImportResidentsRequest import;
   import.set_csv("name,phone,site,building,floor,room,role\nA,9123 4567,demo,T,1,A,owner\n");
-  EXPECT_EQ(Call(&Stub::ImportResidents, import, kAgentToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::ImportResidents, import, kAgentToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::MergeResidentsRequest merge;
   merge.set_survivor_id("RS-1");
   merge.set_merged_id("RS-2");
-  EXPECT_EQ(Call(&Stub::MergeResidents, merge, kAgentToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::MergeResidents, merge, kAgentToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::ListResidentsRequest list;
   list.set_site_id("demo");
-  EXPECT_EQ(Call(&Stub::ListResidents, list, kTechToken).code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::ListResidents, list, kTechToken).code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(before, server().Snapshot()) << "a refused call writes nothing";
   EXPECT_TRUE(Call(&Stub::CreateResident, NewResident("X", "9123 4567"), kAgentToken).ok());
 }
@@ -133,30 +138,39 @@ TEST_F(ResidentServiceTest, BadInputGetsAClearErrorAndChangesNothing) {
     grpc::StatusCode want;
   };
   std::vector<Case> cases = {
-      {"invalid phone", [&] { return Call(&Stub::CreateResident, NewResident("X", "12345")).status; },
+      {"invalid phone",
+       [&] { return Call(&Stub::CreateResident, NewResident("X", "12345")).status; },
        grpc::StatusCode::INVALID_ARGUMENT},
       {"no name", [&] { return Call(&Stub::CreateResident, NewResident("", "9876 5432")).status; },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"bad site", [&] {
+      {"bad site",
+       [&] {
          auto req = NewResident("X", "9876 5432");
          req.mutable_resident()->mutable_unit()->set_site_id("Demo!");
          return Call(&Stub::CreateResident, req).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"phone already at that unit", [&] { return Call(&Stub::CreateResident, NewResident("Twin", "+85291234567")).status; },
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"phone already at that unit",
+       [&] { return Call(&Stub::CreateResident, NewResident("Twin", "+85291234567")).status; },
        grpc::StatusCode::ALREADY_EXISTS},
-      {"update without mask", [&] {
+      {"update without mask",
+       [&] {
          v1::UpdateResidentRequest up;
          up.mutable_resident()->set_id(a.id());
          return Call(&Stub::UpdateResident, up).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"update to invalid phone", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"update to invalid phone",
+       [&] {
          v1::UpdateResidentRequest up;
          up.mutable_resident()->set_id(a.id());
          up.mutable_resident()->add_phones("999");
          up.mutable_update_mask()->add_paths("phones");
          return Call(&Stub::UpdateResident, up).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"update onto another resident's phone and unit", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"update onto another resident's phone and unit",
+       [&] {
          v1::UpdateResidentRequest up;
          up.mutable_resident()->set_id(b.id());
          *up.mutable_resident()->mutable_unit() = a.unit();
@@ -164,93 +178,123 @@ TEST_F(ResidentServiceTest, BadInputGetsAClearErrorAndChangesNothing) {
          up.mutable_update_mask()->add_paths("unit");
          up.mutable_update_mask()->add_paths("phones");
          return Call(&Stub::UpdateResident, up).status;
-       }, grpc::StatusCode::ALREADY_EXISTS},
-      {"update unknown resident", [&] {
+       },
+       grpc::StatusCode::ALREADY_EXISTS},
+      {"update unknown resident",
+       [&] {
          v1::UpdateResidentRequest up;
          up.mutable_resident()->set_id("RS-99999");
          up.mutable_resident()->set_name("x");
          up.mutable_update_mask()->add_paths("name");
          return Call(&Stub::UpdateResident, up).status;
-       }, grpc::StatusCode::NOT_FOUND},
-      {"stale version", [&] {
+       },
+       grpc::StatusCode::NOT_FOUND},
+      {"stale version",
+       [&] {
          v1::UpdateResidentRequest up;
          up.mutable_resident()->set_id(a.id());
          up.mutable_resident()->set_name("x");
          up.mutable_update_mask()->add_paths("name");
          up.set_expected_version(7);
          return Call(&Stub::UpdateResident, up).status;
-       }, grpc::StatusCode::ABORTED},
-      {"list without site", [&] { return Call(&Stub::ListResidents, v1::ListResidentsRequest()).status; },
+       },
+       grpc::StatusCode::ABORTED},
+      {"list without site",
+       [&] { return Call(&Stub::ListResidents, v1::ListResidentsRequest()).status; },
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"link identity owned by another", [&] {
+      {"link identity owned by another",
+       [&] {
          v1::LinkIdentityRequest l = link;
          l.set_resident_id(b.id());
          return Call(&Stub::LinkIdentity, l).status;
-       }, grpc::StatusCode::ALREADY_EXISTS},
-      {"link without channel", [&] {
+       },
+       grpc::StatusCode::ALREADY_EXISTS},
+      {"link without channel",
+       [&] {
          v1::LinkIdentityRequest l = link;
          l.set_channel(v1::CHANNEL_UNSPECIFIED);
          return Call(&Stub::LinkIdentity, l).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"resolve unknown identity", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"resolve unknown identity",
+       [&] {
          v1::ResolveIdentityRequest r;
          r.set_channel(v1::CHANNEL_WECHAT);
          r.set_external_id("oABC");
          return Call(&Stub::ResolveIdentity, r).status;
-       }, grpc::StatusCode::NOT_FOUND},
-      {"unlink unknown identity", [&] {
+       },
+       grpc::StatusCode::NOT_FOUND},
+      {"unlink unknown identity",
+       [&] {
          v1::UnlinkIdentityRequest r;
          r.set_channel(v1::CHANNEL_WECHAT);
          r.set_external_id("oABC");
          return Call(&Stub::UnlinkIdentity, r).status;
-       }, grpc::StatusCode::NOT_FOUND},
-      {"verification with invalid phone", [&] {
+       },
+       grpc::StatusCode::NOT_FOUND},
+      {"verification with invalid phone",
+       [&] {
          v1::StartVerificationRequest v;
          v.set_channel(v1::CHANNEL_LINE);
          v.set_external_id("U1");
          v.set_phone("abc");
          *v.mutable_unit() = a.unit();
          return Call(&Stub::StartVerification, v).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"confirm with letters", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"confirm with letters",
+       [&] {
          v1::ConfirmVerificationRequest c;
          c.set_verification_id("x");
          c.set_code("12ab56");
          return Call(&Stub::ConfirmVerification, c).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"confirm unknown verification", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"confirm unknown verification",
+       [&] {
          v1::ConfirmVerificationRequest c;
          c.set_verification_id("nope");
          c.set_code("123456");
          return Call(&Stub::ConfirmVerification, c).status;
-       }, grpc::StatusCode::NOT_FOUND},
-      {"merge into itself", [&] {
+       },
+       grpc::StatusCode::NOT_FOUND},
+      {"merge into itself",
+       [&] {
          v1::MergeResidentsRequest m;
          m.set_survivor_id(a.id());
          m.set_merged_id(a.id());
          return Call(&Stub::MergeResidents, m).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"merge unknown", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"merge unknown",
+       [&] {
          v1::MergeResidentsRequest m;
          m.set_survivor_id(a.id());
          m.set_merged_id("RS-404");
          return Call(&Stub::MergeResidents, m).status;
-       }, grpc::StatusCode::NOT_FOUND},
-      {"timeline entry without kind", [&] {
+       },
+       grpc::StatusCode::NOT_FOUND},
+      {"timeline entry without kind",
+       [&] {
          v1::AppendTimelineRequest t;
          t.set_resident_id(a.id());
          return Call(&Stub::AppendTimeline, t).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
-      {"timeline of unknown resident", [&] {
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"timeline of unknown resident",
+       [&] {
          v1::ListTimelineRequest t;
          t.set_resident_id("RS-404");
          return Call(&Stub::ListTimeline, t).status;
-       }, grpc::StatusCode::NOT_FOUND},
-      {"import with unknown column", [&] {
+       },
+       grpc::StatusCode::NOT_FOUND},
+      {"import with unknown column",
+       [&] {
          v1::ImportResidentsRequest i;
          i.set_csv("name,phone,site,building,floor,room,role,email\n");
          return Call(&Stub::ImportResidents, i).status;
-       }, grpc::StatusCode::INVALID_ARGUMENT},
+       },
+       grpc::StatusCode::INVALID_ARGUMENT},
   };
   for (const Case& c : cases) {
     grpc::Status s = c.call();
@@ -291,7 +335,9 @@ TEST_F(ResidentServiceTest, ImportIsIdempotentAndReportsEveryRow) {
   EXPECT_EQ(second.value.created(), 0);
   EXPECT_EQ(second.value.unchanged(), 2);
 
-  req.set_csv("name,phone,site,building,floor,room,role,language\n陳大文,+852 9123 4567,demo,Tower 1,12,A,family,zh-Hant\n");
+  req.set_csv(
+      "name,phone,site,building,floor,room,role,language\n陳大文,+852 9123 4567,demo,Tower "
+      "1,12,A,family,zh-Hant\n");
   auto third = Call(&Stub::ImportResidents, req);
   EXPECT_EQ(third.value.updated(), 1);
   EXPECT_EQ(third.value.rows(0).resident_id(), "RS-10001");
@@ -334,7 +380,8 @@ TEST_F(ResidentServiceTest, VerificationLinksAVerifiedIdentity) {
   auto resolved = Call(&Stub::ResolveIdentity, resolve, kAdapterToken);
   ASSERT_TRUE(resolved.ok());
   EXPECT_EQ(resolved.value.resident().id(), a.id());
-  EXPECT_EQ(Call(&Stub::ConfirmVerification, confirm, kAdapterToken).code(), grpc::StatusCode::NOT_FOUND)
+  EXPECT_EQ(Call(&Stub::ConfirmVerification, confirm, kAdapterToken).code(),
+            grpc::StatusCode::NOT_FOUND)
       << "a code is used once";
 }
 
@@ -358,7 +405,8 @@ TEST_F(ResidentServiceTest, VerificationCodesExpireAndAttemptsRunOut) {
   std::string code = LastCodeFor("+85291234567");
   confirm.set_verification_id(s2.value.verification_id());
   confirm.set_code(code == "000000" ? "111111" : "000000");
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(Call(&Stub::ConfirmVerification, confirm).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(Call(&Stub::ConfirmVerification, confirm).code(), grpc::StatusCode::INVALID_ARGUMENT);
   confirm.set_code(code);
   EXPECT_EQ(Call(&Stub::ConfirmVerification, confirm).code(), grpc::StatusCode::NOT_FOUND)
       << "after the last wrong attempt even the right code is refused";
@@ -424,7 +472,8 @@ TEST_F(ResidentServiceTest, TimelineIsNewestFirstPagedAndIdempotent) {
     req.mutable_entry()->set_text("message " + std::to_string(i));
     ASSERT_TRUE(Call(&Stub::AppendTimeline, req, kAdapterToken).ok());
     if (i == 3) {
-      EXPECT_EQ(Call(&Stub::AppendTimeline, req, kAdapterToken).code(), grpc::StatusCode::ALREADY_EXISTS);
+      EXPECT_EQ(Call(&Stub::AppendTimeline, req, kAdapterToken).code(),
+                grpc::StatusCode::ALREADY_EXISTS);
     }
   }
   v1::ListTimelineRequest tl;
@@ -443,10 +492,16 @@ TEST_F(ResidentServiceTest, TimelineIsNewestFirstPagedAndIdempotent) {
 TEST_F(ResidentServiceTest, TicketEventsReachTheTimelineOnce) {
   v1::Resident a = Create("陳大文", "9123 4567");
   auto& redis = harness_->runtime->redis();
-  queue::Fields ev = {{"v", "1"}, {"type", "ticket.created"}, {"ticket_id", "R-10001"},
-                      {"resident_id", a.id()}, {"actor", "resident"}, {"note", "kitchen tap leaking"}};
+  queue::Fields ev = {{"v", "1"},
+                      {"type", "ticket.created"},
+                      {"ticket_id", "R-10001"},
+                      {"resident_id", a.id()},
+                      {"actor", "resident"},
+                      {"note", "kitchen tap leaking"}};
   ASSERT_TRUE(queue::Publish(redis, queue::kTicketsStream, ev).ok());
-  ASSERT_TRUE(queue::Publish(redis, queue::kTicketsStream, {{"type", "ticket.created"}, {"ticket_id", "R-10002"}}).ok());
+  ASSERT_TRUE(queue::Publish(redis, queue::kTicketsStream,
+                             {{"type", "ticket.created"}, {"ticket_id", "R-10002"}})
+                  .ok());
   v1::ListTimelineRequest tl;
   tl.set_resident_id(a.id());
   ASSERT_TRUE(WaitFor([&] { return Call(&Stub::ListTimeline, tl).value.entries_size() == 1; }));
@@ -507,7 +562,8 @@ TEST_F(ResidentServiceTest, CallbackTasksOnePerPersonUntilDone) {
   EXPECT_EQ(first.value.phone(), "+85291234567");
   EXPECT_EQ(first.value.site_id(), "demo");
   EXPECT_EQ(first.value.name(), "陳大文");
-  EXPECT_EQ(Call(&Stub::RequestCallback, req, kAdapterToken).value.requests(), 1) << "a retry is not a second request";
+  EXPECT_EQ(Call(&Stub::RequestCallback, req, kAdapterToken).value.requests(), 1)
+      << "a retry is not a second request";
 
   req.set_idempotency_key("wechat:msg-2");
   auto again = Call(&Stub::RequestCallback, req, kAdapterToken);
@@ -526,35 +582,41 @@ TEST_F(ResidentServiceTest, CallbackTasksOnePerPersonUntilDone) {
   v1::RequestCallbackRequest bad;
   bad.mutable_task()->set_site_id("demo");
   bad.mutable_task()->set_reason("missed_call");
-  EXPECT_EQ(Call(&Stub::RequestCallback, bad, kAdapterToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+  EXPECT_EQ(Call(&Stub::RequestCallback, bad, kAdapterToken).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
       << "nobody to call back";
   bad.mutable_task()->set_phone("6123 4502");
   bad.mutable_task()->set_reason("");
-  EXPECT_EQ(Call(&Stub::RequestCallback, bad, kAdapterToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Call(&Stub::RequestCallback, bad, kAdapterToken).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   v1::ListCallbacksRequest list;
   list.set_site_id("demo");
-  EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAdapterToken).status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAdapterToken).status.error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   auto open = Call(&Stub::ListCallbacks, list, kAgentToken);
   ASSERT_EQ(open.value.tasks_size(), 2);
   EXPECT_EQ(open.value.tasks(0).id(), "CB-10001") << "oldest first";
 
   v1::CompleteCallbackRequest done;
   done.set_id("CB-10001");
-  EXPECT_EQ(Call(&Stub::CompleteCallback, done, kAgentToken).status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+  EXPECT_EQ(Call(&Stub::CompleteCallback, done, kAgentToken).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT)
       << "an outcome is required";
   done.set_outcome("Called, visit booked for Friday");
   auto completed = Call(&Stub::CompleteCallback, done, kAgentToken);
   ASSERT_TRUE(completed.ok()) << completed.status.error_message();
   EXPECT_TRUE(completed.value.done());
   EXPECT_FALSE(completed.value.done_by().empty());
-  EXPECT_EQ(Call(&Stub::CompleteCallback, done, kAgentToken).status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Call(&Stub::CompleteCallback, done, kAgentToken).status.error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAgentToken).value.tasks_size(), 1);
   list.set_include_done(true);
   EXPECT_EQ(Call(&Stub::ListCallbacks, list, kAgentToken).value.tasks_size(), 2);
 
   req.set_idempotency_key("wechat:msg-3");
-  EXPECT_EQ(Call(&Stub::RequestCallback, req, kAdapterToken).value.id(), "CB-10003") << "after it was done, a new task";
+  EXPECT_EQ(Call(&Stub::RequestCallback, req, kAdapterToken).value.id(), "CB-10003")
+      << "after it was done, a new task";
 
   v1::ListTimelineRequest tl;
   tl.set_resident_id(a.id());

@@ -51,17 +51,25 @@ struct Fact {
 
 TEST(CountersTest, TrendsMatchABruteForceRecomputation) {
   std::mt19937 rng(7);
-  const std::vector<std::string> buildings = {"Tower 1", "Tower 2", "Block C"}, teams = {"plumbing", "electrical", ""},
-                                 members = {"lee", "wong", "cheung", ""}, categories = {"plumbing", "lift", "noise"},
-                                 channels = {"sms", "whatsapp", "wechat"}, metrics = {"volume", "responses", "overall_sum"};
+  const std::vector<std::string> buildings = {"Tower 1", "Tower 2", "Block C"},
+                                 teams = {"plumbing", "electrical", ""},
+                                 members = {"lee", "wong", "cheung", ""},
+                                 categories = {"plumbing", "lift", "noise"},
+                                 channels = {"sms", "whatsapp", "wechat"},
+                                 metrics = {"volume", "responses", "overall_sum"};
   absl::Time start = absl::FromCivil(absl::CivilDay(2026, 10, 1), kHongKong);
   std::vector<Fact> facts;
-  std::map<std::string, std::map<std::string, int64_t>> redis;  // key -> field -> value, as HINCRBY would leave it
+  std::map<std::string, std::map<std::string, int64_t>>
+      redis;  // key -> field -> value, as HINCRBY would leave it
   for (int i = 0; i < 5000; ++i) {
-    Fact f{{buildings[rng() % 3], teams[rng() % 3], members[rng() % 4], categories[rng() % 3], channels[rng() % 3]},
-           start + absl::Minutes(rng() % (60 * 24 * 60)), metrics[rng() % 3], 1 + static_cast<int64_t>(rng() % 5)};
+    Fact f{{buildings[rng() % 3], teams[rng() % 3], members[rng() % 4], categories[rng() % 3],
+            channels[rng() % 3]},
+           start + absl::Minutes(rng() % (60 * 24 * 60)),
+           metrics[rng() % 3],
+           1 + static_cast<int64_t>(rng() % 5)};
     facts.push_back(f);
-    for (const auto& inc : Expand(f.dims, f.at, kHongKong, {{f.metric, f.delta}})) redis[inc.key][inc.field] += inc.delta;
+    for (const auto& inc : Expand(f.dims, f.at, kHongKong, {{f.metric, f.delta}}))
+      redis[inc.key][inc.field] += inc.delta;
   }
   auto get = [](const Dims& d, const std::string& dim) {
     if (dim == "building") return d.building;
@@ -84,7 +92,8 @@ TEST(CountersTest, TrendsMatchABruteForceRecomputation) {
     auto q = Plan(c.filter_dim, c.filter_value, c.group_by);
     ASSERT_TRUE(q.ok());
     absl::Time from = start + absl::Hours(24 * 9), to = start + absl::Hours(24 * 50);
-    for (absl::Time t = PeriodStart(c.period, from, kHongKong); t < to; t = NextPeriod(c.period, t, kHongKong)) {
+    for (absl::Time t = PeriodStart(c.period, from, kHongKong); t < to;
+         t = NextPeriod(c.period, t, kHongKong)) {
       std::string key = PeriodKey(c.period, t, kHongKong) + ":" + q->rollup;
       std::vector<std::pair<std::string, std::string>> fields;
       for (const auto& [f, v] : redis[key]) fields.emplace_back(f, std::to_string(v));
@@ -97,16 +106,18 @@ TEST(CountersTest, TrendsMatchABruteForceRecomputation) {
         if (!c.filter_dim.empty() && get(f.dims, c.filter_dim) != c.filter_value) continue;
         want[c.group_by.empty() ? "" : get(f.dims, c.group_by)][f.metric] += f.delta;
       }
-      EXPECT_EQ(got, want) << c.filter_dim << "=" << c.filter_value << " by " << c.group_by << " at " << key;
+      EXPECT_EQ(got, want) << c.filter_dim << "=" << c.filter_value << " by " << c.group_by
+                           << " at " << key;
     }
   }
   EXPECT_FALSE(Plan("floor", "3", "").ok());
 }
 
 TEST(CountersTest, KpisFromTotals) {
-  Totals t = {{"volume", 40}, {"sent", 10}, {"responses", 8}, {"overall_sum", 30}, {"overall_5", 3}, {"overall_1", 1},
-              {"resolved", 20}, {"resolved_first", 18}, {"ftf", 9}, {"reopened", 2}, {"clocked", 10}, {"breached", 1},
-              {"nps_n", 10}, {"nps_promoters", 6}, {"nps_detractors", 2}};
+  Totals t = {{"volume", 40},   {"sent", 10},         {"responses", 8},     {"overall_sum", 30},
+              {"overall_5", 3}, {"overall_1", 1},     {"resolved", 20},     {"resolved_first", 18},
+              {"ftf", 9},       {"reopened", 2},      {"clocked", 10},      {"breached", 1},
+              {"nps_n", 10},    {"nps_promoters", 6}, {"nps_detractors", 2}};
   t[HistogramMetric("ack", 600)] = 1;
   v1::Kpis k = ComputeKpis(t, 800);
   EXPECT_DOUBLE_EQ(k.response_rate(), 0.8);

@@ -24,7 +24,9 @@ using lobby::testing::RedisTest;
 using lobby::testing::WaitFor;
 
 const absl::TimeZone kHongKong = absl::FixedTimeZone(8 * 3600);
-absl::Time HK(int y, int mo, int d, int h, int mi = 0) { return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong); }
+absl::Time HK(int y, int mo, int d, int h, int mi = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong);
+}
 
 const char* kSettings = R"(
 surveys:
@@ -44,13 +46,15 @@ class SurveysTest : public RedisTest {
   void SetUp() override {
     RedisTest::SetUp();
     clock_.Set(HK(2026, 12, 1, 18));  // a Tuesday evening
-    harness_ = std::make_unique<Harness>(server(), clock_, std::vector<std::string>{"--surveys-tick", "20ms"});
+    harness_ = std::make_unique<Harness>(server(), clock_,
+                                         std::vector<std::string>{"--surveys-tick", "20ms"});
     surveys_ = v1::SurveyService::NewStub(harness_->channel);
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     residents_ = v1::ResidentService::NewStub(harness_->channel);
     v1::ApplySurveySettingsRequest apply;
     apply.set_yaml(kSettings);
-    ASSERT_TRUE(CallRpc(*surveys_, &v1::SurveyService::Stub::ApplySettings, apply, kAdminToken).ok());
+    ASSERT_TRUE(
+        CallRpc(*surveys_, &v1::SurveyService::Stub::ApplySettings, apply, kAdminToken).ok());
     v1::CreateResidentRequest req;
     auto* r = req.mutable_resident();
     r->set_name("Chan Siu Ming");
@@ -63,13 +67,16 @@ class SurveysTest : public RedisTest {
     r->set_language("zh-Hant");
     r->mutable_quiet_hours()->set_start("22:00");
     r->mutable_quiet_hours()->set_end("08:00");
-    auto created = CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
+    auto created =
+        CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken);
     ASSERT_TRUE(created.ok()) << created.status.error_message();
     resident_ = created.value.id();
   }
   void TearDown() override { harness_.reset(); }
 
-  std::string NewRepair() { return lobby::testing::CreateRepair(*repairs_, {.resident = resident_}); }
+  std::string NewRepair() {
+    return lobby::testing::CreateRepair(*repairs_, {.resident = resident_});
+  }
   void Do(const std::string& id, std::initializer_list<v1::TicketAction> actions) {
     for (auto a : actions) {
       v1::TransitionRequest t;
@@ -152,7 +159,8 @@ TEST_F(SurveysTest, SentAfterTheDelayOutsideQuietHoursThenRemindedThenExpired) {
   EXPECT_EQ(sent[0].Get("resident_id"), resident_);
   EXPECT_EQ(sent[0].Get("language"), "zh-Hant");
   EXPECT_EQ(sent[0].Get("question.overall"), "整體滿意度？(1-5)");
-  EXPECT_EQ(sent[0].Get("questions"), "overall:scale,speed:scale,attitude:scale,fixed:yes_no,comment:text");
+  EXPECT_EQ(sent[0].Get("questions"),
+            "overall:scale,speed:scale,attitude:scale,fixed:yes_no,comment:text");
   EXPECT_NE(sent[0].Get("text").find(id), absl::string_view::npos);
 
   clock_.Set(HK(2026, 12, 3, 8, 1));  // a day later: one reminder
@@ -186,7 +194,8 @@ TEST_F(SurveysTest, AnswersAreIdempotentAndMoveTheTrends) {
   EXPECT_EQ(first.value.status(), v1::SURVEY_STATUS_ANSWERED);
   auto again = Answer(survey, 4, false, "fast, thanks");
   EXPECT_TRUE(again.ok()) << "the same answer again changes nothing";
-  EXPECT_EQ(Answer(survey, 1).code(), grpc::StatusCode::FAILED_PRECONDITION) << "one response per ticket";
+  EXPECT_EQ(Answer(survey, 1).code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "one response per ticket";
   v1::Kpis k = Today();
   EXPECT_EQ(k.responses(), 1);
   EXPECT_DOUBLE_EQ(k.csat(), 4.0);
@@ -203,7 +212,8 @@ TEST_F(SurveysTest, AnswersAreIdempotentAndMoveTheTrends) {
   ASSERT_TRUE(card.ok()) << card.status.error_message();
   EXPECT_EQ(card.value.current().responses(), 1);
   EXPECT_EQ(card.value.current().resolved(), 1);
-  EXPECT_EQ(card.value.current().volume(), 1) << "volume counts against the team once the ticket is assigned";
+  EXPECT_EQ(card.value.current().volume(), 1)
+      << "volume counts against the team once the ticket is assigned";
   EXPECT_EQ(k.volume(), 1) << "and only once in the estate's total";
   v1::GetTrendsRequest by_team;
   by_team.set_site_id("demo");
@@ -214,7 +224,8 @@ TEST_F(SurveysTest, AnswersAreIdempotentAndMoveTheTrends) {
   auto teams = CallRpc(*surveys_, &v1::SurveyService::Stub::GetTrends, by_team, kAgentToken);
   ASSERT_TRUE(teams.ok()) << teams.status.error_message();
   std::map<std::string, int64_t> volume;
-  for (const auto& series : teams.value.series()) volume[series.group()] += series.points(0).kpis().volume();
+  for (const auto& series : teams.value.series())
+    volume[series.group()] += series.points(0).kpis().volume();
   EXPECT_EQ(volume["plumbing"], 1);
   EXPECT_EQ(volume[""], 0) << "no longer counted as without a team";
   EXPECT_EQ(card.value.previous().responses(), 0);
@@ -241,7 +252,8 @@ TEST_F(SurveysTest, ALowScoreOpensAFollowUpAndNotFixedReopensTheTicket) {
   v1::GetTicketRequest get;
   get.set_id(id);
   ASSERT_TRUE(WaitFor([&] {
-    return CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value.status() == v1::TICKET_STATUS_REOPENED;
+    return CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken)
+               .value.status() == v1::TICKET_STATUS_REOPENED;
   }));
   // A follow-up for the service desk, with the scores and the comment.
   v1::ListFollowUpsRequest list;
@@ -261,15 +273,19 @@ TEST_F(SurveysTest, ALowScoreOpensAFollowUpAndNotFixedReopensTheTicket) {
   }));
   bool overdue = false;
   auto events = server().conn().Command({"XRANGE", "lobby:q:surveys", "-", "+"});
-  for (const auto& e : queue::ParseEntries(*events)) overdue |= e.Get("type") == "follow_up.overdue" && e.Get("notify") == "mak-mgr";
+  for (const auto& e : queue::ParseEntries(*events))
+    overdue |= e.Get("type") == "follow_up.overdue" && e.Get("notify") == "mak-mgr";
   EXPECT_TRUE(overdue);
   v1::CompleteFollowUpRequest done;
   done.set_id(f.id());
   done.set_outcome("called back; plumber returns tomorrow with a new washer");
-  auto completed = CallRpc(*surveys_, &v1::SurveyService::Stub::CompleteFollowUp, done, kAgentToken);
+  auto completed =
+      CallRpc(*surveys_, &v1::SurveyService::Stub::CompleteFollowUp, done, kAgentToken);
   ASSERT_TRUE(completed.ok()) << completed.status.error_message();
   EXPECT_EQ(completed.value.done_by(), "bob");
-  EXPECT_EQ(CallRpc(*surveys_, &v1::SurveyService::Stub::ListFollowUps, list, kAgentToken).value.follow_ups_size(), 0);
+  EXPECT_EQ(CallRpc(*surveys_, &v1::SurveyService::Stub::ListFollowUps, list, kAgentToken)
+                .value.follow_ups_size(),
+            0);
   v1::Kpis k = Today();
   EXPECT_EQ(k.follow_ups(), 1);
   EXPECT_DOUBLE_EQ(k.reopen_rate(), 1.0);
@@ -289,7 +305,8 @@ TEST_F(SurveysTest, AnonymousComplaintsAreSurveyedWithoutShowingTheReporterToSta
   t->mutable_reporter()->set_resident_id(resident_);
   t->mutable_complaint()->set_subject(v1::COMPLAINT_SUBJECT_NOISE);
   t->mutable_complaint()->set_anonymous(true);
-  auto created = CallRpc(*complaints, &v1::ComplaintService::Stub::CreateComplaint, req, kAdapterToken);
+  auto created =
+      CallRpc(*complaints, &v1::ComplaintService::Stub::CreateComplaint, req, kAdapterToken);
   ASSERT_TRUE(created.ok()) << created.status.error_message();
   std::string id = created.value.id();
   v1::AssignRequest a;
@@ -297,7 +314,8 @@ TEST_F(SurveysTest, AnonymousComplaintsAreSurveyedWithoutShowingTheReporterToSta
   a.set_team("desk");
   a.set_assignee("ng");
   ASSERT_TRUE(CallRpc(*complaints, &v1::ComplaintService::Stub::Assign, a, kAdminToken).ok());
-  for (auto action : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_SUBMIT_REVIEW, v1::TICKET_ACTION_APPROVE}) {
+  for (auto action : {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_SUBMIT_REVIEW,
+                      v1::TICKET_ACTION_APPROVE}) {
     v1::TransitionRequest tr;
     tr.set_id(id);
     tr.set_action(action);
@@ -306,7 +324,8 @@ TEST_F(SurveysTest, AnonymousComplaintsAreSurveyedWithoutShowingTheReporterToSta
   }
   ASSERT_TRUE(WaitStatus(id, v1::SURVEY_STATUS_SCHEDULED));
   EXPECT_TRUE(Survey(id).anonymous());
-  EXPECT_EQ(Survey(id, kAdapterToken).resident_id(), resident_) << "the adapter must reach the resident";
+  EXPECT_EQ(Survey(id, kAdapterToken).resident_id(), resident_)
+      << "the adapter must reach the resident";
   EXPECT_EQ(Survey(id, kAgentToken).resident_id(), "") << "the desk does not see who complained";
   EXPECT_EQ(Survey(id, kTechToken).resident_id(), "");
   clock_.Advance(absl::Hours(3));
@@ -327,7 +346,8 @@ TEST_F(SurveysTest, NpsCampaignsSampleResidentsAtMostOnceAQuarter) {
     r->mutable_unit()->set_room(std::string(1, phone[11]));
     r->set_role(v1::RESIDENT_ROLE_TENANT);
     r->set_preferred_channel(v1::CHANNEL_SMS);
-    ASSERT_TRUE(CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken).ok());
+    ASSERT_TRUE(
+        CallRpc(*residents_, &v1::ResidentService::Stub::CreateResident, req, kAdminToken).ok());
   }
   v1::StartCampaignRequest start;
   start.set_site_id("demo");
@@ -343,14 +363,16 @@ TEST_F(SurveysTest, NpsCampaignsSampleResidentsAtMostOnceAQuarter) {
     }
     return out;
   };
-  ASSERT_TRUE(WaitFor([&] { return nps().size() == 3; })) << nps().size();  // every resident of Tower 1 (sample 20)
+  ASSERT_TRUE(WaitFor([&] { return nps().size() == 3; }))
+      << nps().size();  // every resident of Tower 1 (sample 20)
   auto first = nps();
   EXPECT_EQ(first[0].Get("questions"), "nps:nps,comment:text");
   std::string survey(first[0].Get("survey_id"));
   v1::SubmitResponseRequest answer;
   answer.set_survey_id(survey);
   answer.mutable_answer()->set_nps(10);
-  ASSERT_TRUE(CallRpc(*surveys_, &v1::SurveyService::Stub::SubmitResponse, answer, kAdapterToken).ok());
+  ASSERT_TRUE(
+      CallRpc(*surveys_, &v1::SurveyService::Stub::SubmitResponse, answer, kAdapterToken).ok());
   // A second campaign the same quarter asks nobody again.
   clock_.Advance(absl::Hours(24 * 30));
   ASSERT_TRUE(CallRpc(*surveys_, &v1::SurveyService::Stub::StartCampaign, start, kAdminToken).ok());
@@ -389,7 +411,9 @@ TEST_F(SurveysTest, RepeatFaultsAndTheHeatmap) {
   EXPECT_EQ(faults.faults(0).category(), "plumbing");
   EXPECT_EQ(faults.faults(0).tickets_size(), 3);
   clock_.Advance(absl::Hours(24 * 55));  // the first is now older than 90 days
-  EXPECT_EQ(CallRpc(*surveys_, &v1::SurveyService::Stub::RepeatFaults, req, kAgentToken).value.faults_size(), 0);
+  EXPECT_EQ(CallRpc(*surveys_, &v1::SurveyService::Stub::RepeatFaults, req, kAgentToken)
+                .value.faults_size(),
+            0);
 
   v1::GetBuildingHeatmapRequest heat;
   heat.set_site_id("demo");

@@ -125,7 +125,8 @@ categories:
     names: {zh-Hant: 泳池, zh-Hans: 泳池, en: Swimming pool}
     default_priority: P3
     keywords: [泳池, pool]
-)", "demo");
+)",
+                              "demo");
   ASSERT_TRUE(catalog.ok()) << catalog.status();
   Classifier c(*catalog);
   EXPECT_EQ(c.Classify("The pool water is green").category(), "pool");

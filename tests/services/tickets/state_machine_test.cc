@@ -51,7 +51,8 @@ void CheckAll(Kind kind, const std::map<std::pair<S, A>, S>& legal) {
       if (it == legal.end()) {
         ASSERT_FALSE(got.ok()) << pair << " should be refused";
         EXPECT_EQ(got.status().code(), absl::StatusCode::kFailedPrecondition) << pair;
-        EXPECT_NE(got.status().message().find(StatusName(static_cast<S>(s))), absl::string_view::npos);
+        EXPECT_NE(got.status().message().find(StatusName(static_cast<S>(s))),
+                  absl::string_view::npos);
         ++refused;
       } else {
         ASSERT_TRUE(got.ok()) << pair;
@@ -67,12 +68,12 @@ TEST(StateMachineTest, RepairsEveryPair) { CheckAll(Kind::kRepair, kRepairLegal)
 TEST(StateMachineTest, ComplaintsEveryPair) { CheckAll(Kind::kComplaint, kComplaintLegal); }
 
 TEST(StateMachineTest, AssignableStatuses) {
-  for (S s : {S::TICKET_STATUS_NEW, S::TICKET_STATUS_ASSIGNED, S::TICKET_STATUS_ACKNOWLEDGED, S::TICKET_STATUS_ON_HOLD,
-              S::TICKET_STATUS_REOPENED}) {
+  for (S s : {S::TICKET_STATUS_NEW, S::TICKET_STATUS_ASSIGNED, S::TICKET_STATUS_ACKNOWLEDGED,
+              S::TICKET_STATUS_ON_HOLD, S::TICKET_STATUS_REOPENED}) {
     EXPECT_TRUE(CanAssign(s)) << StatusName(s);
   }
-  for (S s : {S::TICKET_STATUS_ON_SITE, S::TICKET_STATUS_IN_REVIEW, S::TICKET_STATUS_RESOLVED, S::TICKET_STATUS_CLOSED,
-              S::TICKET_STATUS_CANCELLED}) {
+  for (S s : {S::TICKET_STATUS_ON_SITE, S::TICKET_STATUS_IN_REVIEW, S::TICKET_STATUS_RESOLVED,
+              S::TICKET_STATUS_CLOSED, S::TICKET_STATUS_CANCELLED}) {
     EXPECT_FALSE(CanAssign(s)) << StatusName(s);
   }
 }
@@ -85,8 +86,8 @@ TEST(StateMachineTest, WhoMayAct) {
   EXPECT_FALSE(MayAct(Role::kTechnician, A::TICKET_ACTION_APPROVE));
   EXPECT_FALSE(MayAct(Role::kAgent, A::TICKET_ACTION_APPROVE));
   EXPECT_TRUE(MayAct(Role::kManager, A::TICKET_ACTION_APPROVE));
-  EXPECT_TRUE(MayAct(Role::kAdapter, A::TICKET_ACTION_CANCEL));     // the resident cancels
-  EXPECT_TRUE(MayAct(Role::kAdapter, A::TICKET_ACTION_REOPEN));     // "it is not fixed"
+  EXPECT_TRUE(MayAct(Role::kAdapter, A::TICKET_ACTION_CANCEL));  // the resident cancels
+  EXPECT_TRUE(MayAct(Role::kAdapter, A::TICKET_ACTION_REOPEN));  // "it is not fixed"
   EXPECT_FALSE(MayAct(Role::kAdapter, A::TICKET_ACTION_RESOLVE));
 }
 

@@ -1,9 +1,8 @@
 // Complaint rules on the real store: anonymity, the review step, the follow-up before closing.
-#include "services/tickets/ticket_logic.h"
-
 #include <gtest/gtest.h>
 
 #include "services/tickets/redis_ticket_store.h"
+#include "services/tickets/ticket_logic.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::tickets {
@@ -66,8 +65,10 @@ TEST_F(ComplaintLogicTest, AnonymousReporterIsHiddenFromTheTeamOnly) {
   list.set_site_id("demo");
   EXPECT_TRUE(logic_->List(list, tech_)->tickets(0).reporter().resident_id().empty());
   ASSERT_TRUE(logic_->Create(NewComplaint(false), adapter_).ok());
-  EXPECT_EQ(logic_->Get("C-10002", agent_)->reporter().resident_id(), "RS-10007") << "only anonymous ones are hidden";
-  EXPECT_TRUE(logic_->Get("C-10002", tech_)->reporter().resident_id().empty()) << "not tom's ticket";
+  EXPECT_EQ(logic_->Get("C-10002", agent_)->reporter().resident_id(), "RS-10007")
+      << "only anonymous ones are hidden";
+  EXPECT_TRUE(logic_->Get("C-10002", tech_)->reporter().resident_id().empty())
+      << "not tom's ticket";
 }
 
 TEST_F(ComplaintLogicTest, ReviewAndFollowUpBeforeClosing) {
@@ -82,7 +83,8 @@ TEST_F(ComplaintLogicTest, ReviewAndFollowUpBeforeClosing) {
   v1::TransitionRequest approve;
   approve.set_id(id);
   approve.set_action(v1::TICKET_ACTION_APPROVE);
-  EXPECT_EQ(logic_->Transition(approve, agent_).status().code(), absl::StatusCode::kPermissionDenied)
+  EXPECT_EQ(logic_->Transition(approve, agent_).status().code(),
+            absl::StatusCode::kPermissionDenied)
       << "only a supervisor reviews";
   v1::TransitionRequest reject = approve;
   reject.set_action(v1::TICKET_ACTION_REJECT);
@@ -101,7 +103,8 @@ TEST_F(ComplaintLogicTest, ReviewAndFollowUpBeforeClosing) {
   auto early = logic_->Transition(close, agent_);
   EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(early.status().message().find("follow-up"), absl::string_view::npos);
-  EXPECT_EQ(logic_->RecordFollowUp(id, "", agent_).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(logic_->RecordFollowUp(id, "", agent_).status().code(),
+            absl::StatusCode::kInvalidArgument);
   auto followed = logic_->RecordFollowUp(id, "Called Mrs Chan; she accepts the apology", agent_);
   ASSERT_TRUE(followed.ok()) << followed.status();
   EXPECT_EQ(followed->complaint().follow_up().by(), "bob");

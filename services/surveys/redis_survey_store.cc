@@ -1,7 +1,9 @@
-#include "services/surveys/survey_store.h"
+#include "services/surveys/redis_survey_store.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/redis_txn.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::surveys {
 namespace {
@@ -31,72 +33,83 @@ std::vector<std::pair<std::string, std::string>> Pairs(redis::Reply& r) {
 
 }  // namespace
 
-std::string SurveyStore::Key(absl::string_view site, absl::string_view suffix) {
+std::string RedisSurveyStore::Key(absl::string_view site, absl::string_view suffix) {
   return absl::StrCat("lobby:surveys:{", site, "}:", suffix);
 }
 
-absl::StatusOr<std::optional<v1::SurveySettings>> SurveyStore::GetSettings(absl::string_view site) {
+absl::StatusOr<std::optional<v1::SurveySettings>> RedisSurveyStore::GetSettings(absl::string_view site) {
   auto r = redis_.Command({"GET", Key(site, "settings")});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return std::nullopt;
   v1::SurveySettings s;
-  if (!s.ParseFromString(r->str)) return absl::DataLossError("stored survey settings are unreadable");
+  if (!s.ParseFromString(r->str))
+    return absl::DataLossError("stored survey settings are unreadable");
   return s;
 }
 
-absl::Status SurveyStore::PutSettings(const v1::SurveySettings& s) {
-  auto r = redis_.Run({{"SET", Key(s.site_id(), "settings"), s.SerializeAsString()}, {"SADD", kSites, s.site_id()}});
+absl::Status RedisSurveyStore::PutSettings(const v1::SurveySettings& s) {
+  auto r = redis_.Run({{"SET", Key(s.site_id(), "settings"), s.SerializeAsString()},
+                       {"SADD", kSites, s.site_id()}});
   if (!r.ok()) return r.status();
   for (const auto& reply : *r) {
-    if (absl::Status st = redis::ReplyStatus(reply); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> SurveyStore::SiteOf(absl::string_view id) {
+absl::StatusOr<std::string> RedisSurveyStore::SiteOf(absl::string_view id) {
   auto r = redis_.Command({"HGET", kDir, std::string(id)});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return absl::NotFoundError(absl::StrCat("no survey or follow-up '", id, "'"));
   return r->str;
 }
 
-absl::StatusOr<std::optional<v1::Survey>> SurveyStore::GetSurvey(absl::string_view site, absl::string_view id) {
+absl::StatusOr<std::optional<v1::Survey>> RedisSurveyStore::GetSurvey(absl::string_view site,
+                                                                 absl::string_view id) {
   return ReadRecord<v1::Survey>(redis_, Key(site, absl::StrCat("s:", id)));
 }
 
-absl::StatusOr<std::optional<v1::FollowUpTask>> SurveyStore::GetFollowUp(absl::string_view site, absl::string_view id) {
+absl::StatusOr<std::optional<v1::FollowUpTask>> RedisSurveyStore::GetFollowUp(absl::string_view site,
+                                                                         absl::string_view id) {
   return ReadRecord<v1::FollowUpTask>(redis_, Key(site, absl::StrCat("fu:", id)));
 }
 
-absl::Status SurveyStore::Apply(const Change& c) {
+absl::Status RedisSurveyStore::Apply(const Change& c) {
   redis::Txn txn;
-  auto record = [&](const std::string& key, const std::string& id, int64_t version, const std::string& pb) {
+  auto record = [&](const std::string& key, const std::string& id, int64_t version,
+                    const std::string& pb) {
     txn.RequireVersion(key, version - 1, absl::StrCat(id, " changed meanwhile"));
     txn.Write({"HSET", key, "pb", pb, "v", std::to_string(version)});
     txn.Write({"HSET", kDir, id, c.site});
   };
-  if (c.survey) record(Key(c.site, "s:" + c.survey->id()), c.survey->id(), c.survey->version(), c.survey->SerializeAsString());
+  if (c.survey)
+    record(Key(c.site, "s:" + c.survey->id()), c.survey->id(), c.survey->version(),
+           c.survey->SerializeAsString());
   if (c.follow_up) {
     const v1::FollowUpTask& f = *c.follow_up;
     record(Key(c.site, "fu:" + f.id()), f.id(), f.version(), f.SerializeAsString());
     if (f.status() == v1::FOLLOW_UP_STATUS_OPEN) {
-      txn.Write({"ZADD", Key(c.site, "fu_open"), std::to_string(f.created_at().seconds() * 1000), f.id()});
+      txn.Write({"ZADD", Key(c.site, "fu_open"), std::to_string(f.created_at().seconds() * 1000),
+                 f.id()});
     } else {
       txn.Write({"ZREM", Key(c.site, "fu_open"), f.id()});
     }
   }
-  for (const auto& [member, ms] : c.due) txn.Write({"ZADD", Key(c.site, "due"), std::to_string(ms), member});
+  for (const auto& [member, ms] : c.due)
+    txn.Write({"ZADD", Key(c.site, "due"), std::to_string(ms), member});
   for (const auto& member : c.undue) txn.Write({"ZREM", Key(c.site, "due"), member});
-  for (const auto& inc : c.counts) txn.Write({"HINCRBY", Key(c.site, "agg:" + inc.key), inc.field, std::to_string(inc.delta)});
+  for (const auto& inc : c.counts)
+    txn.Write({"HINCRBY", Key(c.site, "agg:" + inc.key), inc.field, std::to_string(inc.delta)});
   if (!c.event.empty()) txn.Write(queue::XAddArgs(kStream, c.event));
   for (const auto& [stream, fields] : c.messages) txn.Write(queue::XAddArgs(stream, fields));
   txn.Write({"SADD", kSites, c.site});
   return txn.Run(redis_).status();
 }
 
-absl::StatusOr<bool> SurveyStore::CountEvent(absl::string_view site, absl::string_view entry_id, absl::string_view ticket,
-                                             const std::vector<std::pair<std::string, std::string>>& facts,
-                                             const std::vector<Increment>& counts) {
+absl::StatusOr<bool> RedisSurveyStore::CountEvent(
+    absl::string_view site, absl::string_view entry_id, absl::string_view ticket,
+    const std::vector<std::pair<std::string, std::string>>& facts,
+    const std::vector<Increment>& counts) {
   redis::Txn txn;
   std::string done = Key(site, absl::StrCat("done:", entry_id));
   txn.RequireAbsent(done, "counted");
@@ -109,7 +122,8 @@ absl::StatusOr<bool> SurveyStore::CountEvent(absl::string_view site, absl::strin
     }
     txn.Write(std::move(hset));
   }
-  for (const auto& inc : counts) txn.Write({"HINCRBY", Key(site, "agg:" + inc.key), inc.field, std::to_string(inc.delta)});
+  for (const auto& inc : counts)
+    txn.Write({"HINCRBY", Key(site, "agg:" + inc.key), inc.field, std::to_string(inc.delta)});
   txn.Write({"SADD", kSites, std::string(site)});
   auto r = txn.Run(redis_);
   if (absl::IsAlreadyExists(r.status())) return false;
@@ -117,7 +131,8 @@ absl::StatusOr<bool> SurveyStore::CountEvent(absl::string_view site, absl::strin
   return true;
 }
 
-absl::StatusOr<std::map<std::string, std::string>> SurveyStore::TicketFacts(absl::string_view site, absl::string_view ticket) {
+absl::StatusOr<std::map<std::string, std::string>> RedisSurveyStore::TicketFacts(
+    absl::string_view site, absl::string_view ticket) {
   auto r = redis_.Command({"HGETALL", Key(site, absl::StrCat("t:", ticket))});
   if (!r.ok()) return r.status();
   std::map<std::string, std::string> out;
@@ -125,8 +140,8 @@ absl::StatusOr<std::map<std::string, std::string>> SurveyStore::TicketFacts(absl
   return out;
 }
 
-absl::Status SurveyStore::NoteUnitFault(absl::string_view site, absl::string_view unit_category, absl::string_view ticket,
-                                        int64_t at_ms) {
+absl::Status RedisSurveyStore::NoteUnitFault(absl::string_view site, absl::string_view unit_category,
+                                        absl::string_view ticket, int64_t at_ms) {
   static const redis::Script* script = new redis::Script(R"lua(
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
@@ -136,12 +151,13 @@ return 1
   int64_t since = at_ms - int64_t{90} * 24 * 3600 * 1000;
   return redis_
       .Eval(*script, {Key(site, absl::StrCat("uc:", unit_category)), Key(site, "repeat")},
-            {std::string(ticket), std::to_string(at_ms), std::to_string(since), std::string(unit_category)})
+            {std::string(ticket), std::to_string(at_ms), std::to_string(since),
+             std::string(unit_category)})
       .status();
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> SurveyStore::RepeatFaults(
-    absl::string_view site, int64_t since_ms) {
+absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>>
+RedisSurveyStore::RepeatFaults(absl::string_view site, int64_t since_ms) {
   auto members = redis_.Command({"SMEMBERS", Key(site, "repeat")});
   if (!members.ok()) return members.status();
   std::vector<redis::Args> cmds;
@@ -156,29 +172,33 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Su
   for (size_t i = 0; i < r->size(); ++i) {
     std::vector<std::string> tickets;
     for (const auto& e : (*r)[i].elements) tickets.push_back(e.str);
-    if (tickets.size() >= 3) out.emplace_back(members->elements[i].str, std::move(tickets));
-    else stale.push_back({"SREM", Key(site, "repeat"), members->elements[i].str});  // aged out
+    if (tickets.size() >= 3)
+      out.emplace_back(members->elements[i].str, std::move(tickets));
+    else
+      stale.push_back({"SREM", Key(site, "repeat"), members->elements[i].str});  // aged out
   }
   if (!stale.empty()) (void)redis_.Run(std::move(stale));
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> SurveyStore::ClaimDue(absl::string_view site, int64_t now_ms, int64_t lease_ms,
-                                                              int limit) {
+absl::StatusOr<std::vector<std::string>> RedisSurveyStore::ClaimDue(absl::string_view site,
+                                                               int64_t now_ms, int64_t lease_ms,
+                                                               int limit) {
   static const redis::Script* script = new redis::Script(R"lua(
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return ids
 )lua");
-  auto r = redis_.Eval(*script, {Key(site, "due")},
-                       {std::to_string(now_ms), std::to_string(now_ms + lease_ms), std::to_string(limit)});
+  auto r = redis_.Eval(
+      *script, {Key(site, "due")},
+      {std::to_string(now_ms), std::to_string(now_ms + lease_ms), std::to_string(limit)});
   if (!r.ok()) return r.status();
   std::vector<std::string> out;
   for (const auto& e : r->elements) out.push_back(e.str);
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> SurveyStore::Sites() {
+absl::StatusOr<std::vector<std::string>> RedisSurveyStore::Sites() {
   auto r = redis_.Command({"SMEMBERS", kSites});
   if (!r.ok()) return r.status();
   std::vector<std::string> out;
@@ -186,7 +206,7 @@ absl::StatusOr<std::vector<std::string>> SurveyStore::Sites() {
   return out;
 }
 
-absl::StatusOr<std::vector<v1::FollowUpTask>> SurveyStore::OpenFollowUps(absl::string_view site) {
+absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::OpenFollowUps(absl::string_view site) {
   auto ids = redis_.Command({"ZRANGE", Key(site, "fu_open"), "0", "-1"});
   if (!ids.ok()) return ids.status();
   std::vector<std::string> list;
@@ -194,8 +214,8 @@ absl::StatusOr<std::vector<v1::FollowUpTask>> SurveyStore::OpenFollowUps(absl::s
   return FollowUps(site, list);
 }
 
-absl::StatusOr<std::vector<v1::FollowUpTask>> SurveyStore::FollowUps(absl::string_view site,
-                                                                     const std::vector<std::string>& ids) {
+absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::FollowUps(
+    absl::string_view site, const std::vector<std::string>& ids) {
   std::vector<v1::FollowUpTask> out;
   if (ids.empty()) return out;
   std::vector<redis::Args> cmds;
@@ -205,14 +225,15 @@ absl::StatusOr<std::vector<v1::FollowUpTask>> SurveyStore::FollowUps(absl::strin
   for (const auto& reply : *r) {
     if (reply.IsNil()) continue;
     v1::FollowUpTask f;
-    if (!f.ParseFromString(reply.str)) return absl::DataLossError("a stored follow-up is unreadable");
+    if (!f.ParseFromString(reply.str))
+      return absl::DataLossError("a stored follow-up is unreadable");
     out.push_back(std::move(f));
   }
   return out;
 }
 
-absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> SurveyStore::ReadCounters(
-    absl::string_view site, const std::vector<std::string>& keys) {
+absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>>
+RedisSurveyStore::ReadCounters(absl::string_view site, const std::vector<std::string>& keys) {
   std::vector<std::vector<std::pair<std::string, std::string>>> out;
   if (keys.empty()) return out;
   std::vector<redis::Args> cmds;
@@ -220,15 +241,15 @@ absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> Su
   auto r = redis_.Run(std::move(cmds));
   if (!r.ok()) return r.status();
   for (auto& reply : *r) {
-    if (absl::Status s = redis::ReplyStatus(reply); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
     out.push_back(Pairs(reply));
   }
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> SurveyStore::MarkAsked(absl::string_view site,
-                                                               const std::vector<std::string>& residents,
-                                                               int64_t since_ms, int64_t now_ms) {
+absl::StatusOr<std::vector<std::string>> RedisSurveyStore::MarkAsked(
+    absl::string_view site, const std::vector<std::string>& residents, int64_t since_ms,
+    int64_t now_ms) {
   static const redis::Script* script = new redis::Script(R"lua(
 local out = {}
 for i = 3, #ARGV do
