@@ -9,8 +9,8 @@
 #include "bench/bench_util.h"
 #include "services/common/log.h"
 #include "services/common/queue.h"
-#include "services/surveys/survey_logic.h"
 #include "services/surveys/redis_survey_store.h"
+#include "services/surveys/survey_logic.h"
 #include "tests/support/redis_server.h"
 
 using namespace lobby;

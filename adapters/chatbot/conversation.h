@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "adapters/common/lobby_client.h"
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/dispatch.pb.h"
 #include "lobby/v1/residents.pb.h"
@@ -18,6 +19,9 @@
 #include "services/common/redis.h"
 
 namespace lobby::chatbot {
+
+using adapters::LobbyApi;
+using adapters::Recipient;
 
 /// One message from a resident, whatever the provider.
 struct Inbound {
@@ -34,44 +38,6 @@ struct Inbound {
 struct Reply {
   std::string text;
   std::vector<std::pair<std::string, std::string>> buttons;
-};
-
-/// What the conversation needs of Lobby (the gRPC API, with the adapter's token).
-class LobbyApi {
- public:
-  virtual ~LobbyApi() = default;
-  /// The resident bound to this identity, or nothing.
-  virtual absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
-                                                              const std::string& user) = 0;
-  /// A repair ("R-...") or a complaint ("C-...").
-  virtual absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) = 0;
-  /// The resident's latest repairs and complaints, newest first.
-  virtual absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident,
-                                                           int limit) = 0;
-  virtual absl::StatusOr<v1::Classification> Classify(const std::string& site,
-                                                      const std::string& text) = 0;
-  virtual absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) = 0;
-  /// The estate's register (buildings, floors, flats, common areas); empty without one.
-  virtual absl::StatusOr<v1::EstateRegister> GetRegister(const std::string& site) = 0;
-  virtual absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) = 0;
-  virtual absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) = 0;
-  virtual absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) = 0;
-  virtual absl::StatusOr<v1::StartVerificationResponse> StartVerification(
-      const v1::StartVerificationRequest& request) = 0;
-  virtual absl::StatusOr<v1::Resident> ConfirmVerification(
-      const v1::ConfirmVerificationRequest& request) = 0;
-  virtual absl::StatusOr<v1::CallbackTask> RequestCallback(
-      const v1::RequestCallbackRequest& request) = 0;
-  /// The residents with this number (E.164) on file, in any estate.
-  virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) = 0;
-  /// A comment on a repair or complaint; `internal`: for staff only. `acting_for` names whom the
-  /// adapter writes for: "resident:ID", "phone:NUMBER" or, for an internal note, "staff:NAME"
-  /// (the service refuses a comment on a ticket that person did not report).
-  virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
-                                  const std::string& acting_for) = 0;
-  /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
-  virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
-                                   bool opted_out) = 0;
 };
 
 struct ConversationOptions {
@@ -175,11 +141,6 @@ int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Re
                  const std::vector<std::pair<std::string, std::string>>& extra_fields = {},
                  const std::string& seen_value = "1");
 
-/// A resident's id on a chat channel (their verified identity there) and their language.
-struct Recipient {
-  std::string id;
-  std::string language;
-};
 using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
 
 /// An outbound entry as every provider reads it.

@@ -613,6 +613,7 @@ grpc::ServerUnaryReactor* HotlineServiceImpl::LogCall(grpc::CallbackServerContex
 // ------------------------------------------------------------------ component
 
 void Component::Declare(config::Settings& settings) {
+  adapters::DeclareLobbyClient(settings);
   settings.Declare("hotline-lines", "",
                    "hotline lines and their estates: what a call dials (queue, extension or "
                    "number)=site, e.g. hotline=demo,+85228001234=demo");
@@ -664,8 +665,8 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
         "the hotline needs the AMI (hotline-ami-host) or the webhook (hotline-webhook-secret)");
   }
   auto c = std::unique_ptr<Component>(new Component(runtime, std::move(cfg),
-                                                    chatbot::AddressesFrom(runtime),
-                                                    chatbot::AdapterToken(settings, runtime)));
+                                                    adapters::AddressesFrom(runtime),
+                                                    adapters::AdapterToken(settings, runtime)));
   if (!settings.Get("hotline-ami-host").empty()) {
     AmiConfig ami;
     ami.host = settings.Get("hotline-ami-host");
@@ -695,7 +696,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   return c;
 }
 
-Component::Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr,
+Component::Component(Runtime& runtime, HotlineConfig config, adapters::ServiceAddresses addr,
                      std::string token)
     : api_(std::move(addr), std::move(token)),
       calls_(std::move(config), runtime.redis(), runtime.clock(), api_) {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "adapters/chatbot/component.h"
+#include "adapters/common/lobby_client.h"
 #include "adapters/hotline/ami.h"
 #include "lobby/v1/hotline.grpc.pb.h"
 #include "services/common/auth.h"
@@ -53,7 +53,7 @@ absl::StatusOr<CtiEvent> ParseCtiEvent(const std::string& body);
 
 class Calls {
  public:
-  Calls(HotlineConfig config, redis::Client& redis, const Clock& clock, chatbot::GrpcLobbyApi& api)
+  Calls(HotlineConfig config, redis::Client& redis, const Clock& clock, adapters::GrpcLobbyApi& api)
       : config_(std::move(config)), redis_(redis), clock_(clock), api_(api) {}
 
   static constexpr const char* kEventsStream = "lobby:hotline:events";
@@ -95,7 +95,7 @@ class Calls {
   HotlineConfig config_;
   redis::Client& redis_;
   const Clock& clock_;
-  chatbot::GrpcLobbyApi& api_;
+  adapters::GrpcLobbyApi& api_;
   std::mutex mu_;
 };
 
@@ -135,9 +135,9 @@ class Component {
   ~Component();
 
  private:
-  Component(Runtime& runtime, HotlineConfig config, chatbot::ServiceAddresses addr,
+  Component(Runtime& runtime, HotlineConfig config, adapters::ServiceAddresses addr,
             std::string token);
-  chatbot::GrpcLobbyApi api_;
+  adapters::GrpcLobbyApi api_;
   Calls calls_;
   std::unique_ptr<HotlineServiceImpl> service_;
   std::unique_ptr<AmiClient> ami_;

@@ -37,7 +37,8 @@ std::string RedisSurveyStore::Key(absl::string_view site, absl::string_view suff
   return absl::StrCat("lobby:surveys:{", site, "}:", suffix);
 }
 
-absl::StatusOr<std::optional<v1::SurveySettings>> RedisSurveyStore::GetSettings(absl::string_view site) {
+absl::StatusOr<std::optional<v1::SurveySettings>> RedisSurveyStore::GetSettings(
+    absl::string_view site) {
   auto r = redis_.Command({"GET", Key(site, "settings")});
   if (!r.ok()) return r.status();
   if (r->IsNil()) return std::nullopt;
@@ -65,12 +66,12 @@ absl::StatusOr<std::string> RedisSurveyStore::SiteOf(absl::string_view id) {
 }
 
 absl::StatusOr<std::optional<v1::Survey>> RedisSurveyStore::GetSurvey(absl::string_view site,
-                                                                 absl::string_view id) {
+                                                                      absl::string_view id) {
   return ReadRecord<v1::Survey>(redis_, Key(site, absl::StrCat("s:", id)));
 }
 
-absl::StatusOr<std::optional<v1::FollowUpTask>> RedisSurveyStore::GetFollowUp(absl::string_view site,
-                                                                         absl::string_view id) {
+absl::StatusOr<std::optional<v1::FollowUpTask>> RedisSurveyStore::GetFollowUp(
+    absl::string_view site, absl::string_view id) {
   return ReadRecord<v1::FollowUpTask>(redis_, Key(site, absl::StrCat("fu:", id)));
 }
 
@@ -140,8 +141,9 @@ absl::StatusOr<std::map<std::string, std::string>> RedisSurveyStore::TicketFacts
   return out;
 }
 
-absl::Status RedisSurveyStore::NoteUnitFault(absl::string_view site, absl::string_view unit_category,
-                                        absl::string_view ticket, int64_t at_ms) {
+absl::Status RedisSurveyStore::NoteUnitFault(absl::string_view site,
+                                             absl::string_view unit_category,
+                                             absl::string_view ticket, int64_t at_ms) {
   static const redis::Script* script = new redis::Script(R"lua(
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
@@ -182,8 +184,8 @@ RedisSurveyStore::RepeatFaults(absl::string_view site, int64_t since_ms) {
 }
 
 absl::StatusOr<std::vector<std::string>> RedisSurveyStore::ClaimDue(absl::string_view site,
-                                                               int64_t now_ms, int64_t lease_ms,
-                                                               int limit) {
+                                                                    int64_t now_ms,
+                                                                    int64_t lease_ms, int limit) {
   static const redis::Script* script = new redis::Script(R"lua(
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
@@ -206,7 +208,8 @@ absl::StatusOr<std::vector<std::string>> RedisSurveyStore::Sites() {
   return out;
 }
 
-absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::OpenFollowUps(absl::string_view site) {
+absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::OpenFollowUps(
+    absl::string_view site) {
   auto ids = redis_.Command({"ZRANGE", Key(site, "fu_open"), "0", "-1"});
   if (!ids.ok()) return ids.status();
   std::vector<std::string> list;

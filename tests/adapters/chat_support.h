@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,9 @@ class FakeProvider {
   void Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Until it listens, stop() does nothing and the thread would accept forever: a test that
+    // ends at once (never calling the provider) hung in the destructor's join.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   void Stop() {
     server_.stop();

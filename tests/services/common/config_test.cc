@@ -128,7 +128,8 @@ TEST(SettingsDeathTest, ANameIsDeclaredOnce) {
   Settings s;
   s.Declare("reopen-days", "14", "days after resolution");
   s.Declare("reopen-days", "14", "days after resolution");  // two components sharing one setting
-  EXPECT_DEATH(s.Declare("reopen-days", "7", "days after resolution"), "declared twice, differently");
+  EXPECT_DEATH(s.Declare("reopen-days", "7", "days after resolution"),
+               "declared twice, differently");
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "lobby/v1/surveys.grpc.pb.h"
+#include "services/common/config.h"
+#include "services/common/queue.h"
+#include "services/common/runtime.h"
+
+namespace lobby::adapters {
+
+/// A resident's id on a chat channel (their verified identity there) and their language.
+struct Recipient {
+  std::string id;
+  std::string language;
+};
+
+/// What the adapters need of Lobby (the gRPC API, with the adapter's token): the conversation,
+/// SMS texting and the hotline take this interface; tests give them fakes.
+class LobbyApi {
+ public:
+  virtual ~LobbyApi() = default;
+  /// The resident bound to this identity, or nothing.
+  virtual absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
+                                                              const std::string& user) = 0;
+  /// A repair ("R-...") or a complaint ("C-...").
+  virtual absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) = 0;
+  /// The resident's latest repairs and complaints, newest first.
+  virtual absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident,
+                                                           int limit) = 0;
+  virtual absl::StatusOr<v1::Classification> Classify(const std::string& site,
+                                                      const std::string& text) = 0;
+  virtual absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) = 0;
+  /// The estate's register (buildings, floors, flats, common areas); empty without one.
+  virtual absl::StatusOr<v1::EstateRegister> GetRegister(const std::string& site) = 0;
+  virtual absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) = 0;
+  virtual absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) = 0;
+  virtual absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) = 0;
+  virtual absl::StatusOr<v1::StartVerificationResponse> StartVerification(
+      const v1::StartVerificationRequest& request) = 0;
+  virtual absl::StatusOr<v1::Resident> ConfirmVerification(
+      const v1::ConfirmVerificationRequest& request) = 0;
+  virtual absl::StatusOr<v1::CallbackTask> RequestCallback(
+      const v1::RequestCallbackRequest& request) = 0;
+  /// The residents with this number (E.164) on file, in any estate.
+  virtual absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) = 0;
+  /// A comment on a repair or complaint; `internal`: for staff only. `acting_for` names whom the
+  /// adapter writes for: "resident:ID", "phone:NUMBER" or, for an internal note, "staff:NAME"
+  /// (the service refuses a comment on a ticket that person did not report).
+  virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
+                                  const std::string& acting_for) = 0;
+  /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
+  virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
+                                   bool opted_out) = 0;
+};
+
+/// Declares --adapter-token (every adapter calls Lobby with it).
+void DeclareLobbyClient(config::Settings& settings);
+
+/// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys",
+/// "dispatch").
+using ServiceAddresses = std::function<std::string(const std::string& service)>;
+/// The runtime's directory (Runtime::AddressOf), read when first needed.
+ServiceAddresses AddressesFrom(Runtime& runtime);
+/// The token adapters call Lobby with: `--adapter-token`, else the process's service token.
+std::string AdapterToken(const config::Settings& settings, const Runtime& runtime);
+
+/// Lobby's gRPC API as the chat bot uses it, with the adapter's token.
+class GrpcLobbyApi final : public LobbyApi {
+ public:
+  GrpcLobbyApi(ServiceAddresses addr, std::string token)
+      : addr_(std::move(addr)), token_(std::move(token)) {}
+  absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
+                                                      const std::string& user) override;
+  absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) override;
+  absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident,
+                                                   int limit) override;
+  absl::StatusOr<v1::Ticket> CreateComplaint(const v1::CreateTicketRequest& request) override;
+  absl::StatusOr<v1::StartVerificationResponse> StartVerification(
+      const v1::StartVerificationRequest& request) override;
+  absl::StatusOr<v1::Resident> ConfirmVerification(
+      const v1::ConfirmVerificationRequest& request) override;
+  absl::StatusOr<v1::CallbackTask> RequestCallback(
+      const v1::RequestCallbackRequest& request) override;
+  absl::StatusOr<v1::Classification> Classify(const std::string& site,
+                                              const std::string& text) override;
+  absl::StatusOr<v1::Catalog> GetCatalog(const std::string& site) override;
+  absl::StatusOr<v1::EstateRegister> GetRegister(const std::string& site) override;
+  absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
+  absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
+  absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) override;
+  /// The residents with this number, and the number in E.164 as the residents service reads it.
+  absl::StatusOr<v1::ResolvePhoneResponse> ResolvePhone(const std::string& phone);
+  absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
+                          const std::string& acting_for) override;
+  absl::StatusOr<v1::Survey> GetSurvey(const std::string& ticket);
+  absl::StatusOr<v1::Resident> GetResident(const std::string& id);
+  absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
+                           bool opted_out) override;
+  /// Records a message delivered to a resident on their timeline (once per idempotency key).
+  absl::Status RecordDelivery(const std::string& resident, v1::Channel channel,
+                              const queue::Entry& message);
+  /// The resident's verified external id on `channel`, and their language.
+  absl::StatusOr<Recipient> IdentityOf(const std::string& resident, v1::Channel channel);
+  /// The resident's primary phone number, and their language.
+  absl::StatusOr<Recipient> PhoneOf(const std::string& resident);
+  absl::Status AppendTimeline(const v1::AppendTimelineRequest& request);
+
+ private:
+  void Connect();
+  ServiceAddresses addr_;
+  std::string token_;
+  std::mutex mu_;
+  std::unique_ptr<v1::ResidentService::Stub> residents_;
+  std::unique_ptr<v1::RepairService::Stub> repairs_;
+  std::unique_ptr<v1::ComplaintService::Stub> complaints_;
+  std::unique_ptr<v1::SurveyService::Stub> surveys_;
+  std::unique_ptr<v1::DispatchService::Stub> dispatch_;
+};
+
+}  // namespace lobby::adapters
