@@ -369,6 +369,29 @@ TEST_F(LobbydTest, TimesAreTheEstatesLocalTime) {
 
 // A dry run of what is already applied reports no change, every time; a changed file reports
 // exactly what changed, field by field. With the shipped example files.
+TEST_F(LobbydTest, TheRegisterIsListedAndChecked) {
+  ASSERT_EQ(
+      Ctl({"apply", "-f", std::string(LOBBY_SOURCE_DIR) + "/docs/examples/estate.yaml"}).exit_code,
+      0);
+  auto units = Ctl({"estate", "units", "--site", "demo"});
+  ASSERT_EQ(units.exit_code, 0) << units.err;
+  EXPECT_NE(units.out.find("Harbour View Gardens (Asia/Hong_Kong"), std::string::npos) << units.out;
+  EXPECT_NE(units.out.find("1-3, 5-13, 15-23, 25-30"), std::string::npos) << units.out;
+  EXPECT_NE(units.out.find("426 units in 3 buildings"), std::string::npos) << units.out;
+  auto tower = Ctl({"estate", "units", "--site", "demo", "--building", "t2", "-o", "json"});
+  ASSERT_EQ(tower.exit_code, 0) << tower.err;
+  EXPECT_EQ(tower.out.rfind("{\"items\":[{\"name\":\"Tower 2\"", 0), 0u) << tower.out;
+  auto none = Ctl({"estate", "units", "--site", "demo", "--building", "Tower 9"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("buildings: Tower 1, Tower 2, Podium"), std::string::npos) << none.err;
+  auto wrong = Ctl({"residents", "create", "--name", "X", "--phone", "9123 4000", "--site", "demo",
+                    "--building", "Tower 1", "--floor", "4", "--room", "A", "--role", "owner"});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("Tower 1 has no floor '4' (floors: 1-3, 5-13, 15-23, 25-30)"),
+            std::string::npos)
+      << wrong.err;
+}
+
 TEST_F(LobbydTest, ADryRunOfAnUnchangedFileReportsNoChange) {
   std::string source = LOBBY_SOURCE_DIR;
   std::string catalog = source + "/services/tickets/default_catalog.yaml",

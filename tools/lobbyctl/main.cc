@@ -1404,8 +1404,9 @@ int Dispatch(Ctl& ctl, Args& a) {
     if (!only.empty() && reg.FindBuilding(only) == nullptr) {
       std::vector<std::string> names;
       for (const auto& b : r.buildings()) names.push_back(b.name());
-      throw UsageError{absl::StrCat("no building '", only, "' in estate ", r.site_id(),
-                                    " (buildings: ", absl::StrJoin(names, ", "), ")")};
+      std::cerr << "error: NOT_FOUND: no building '" << only << "' in estate " << r.site_id()
+                << " (buildings: " << absl::StrJoin(names, ", ") << ")\n";
+      return 1;
     }
     google::protobuf::RepeatedPtrField<v1::Building> buildings;
     for (const auto& b : r.buildings()) {
