@@ -326,8 +326,9 @@ absl::TimeZone EstateZone(const absl::StatusOr<v1::EstateRegister>& reg, absl::T
 Buttons Conversation::PlaceButtons(Session& s, const std::string& step) {
   Buttons b;
   const EstateRegister* reg = Register(s);
-  if (reg == nullptr) return b;
-  if (step == "building") {
+  if (reg == nullptr) {
+    // No register: the place is typed, and the area may be skipped.
+  } else if (step == "building") {
     for (const auto& x : reg->proto().buildings()) {
       if (b.size() < 9) b.push_back({x.name(), "place:" + x.name()});
     }

@@ -584,4 +584,13 @@ TEST_F(TelegramTest, VisitWindowsAreInTheEstatesTimeZone) {
       << "mornings from 9:00 in London";
 }
 
+// Without a register the place is typed, and the common area may still be skipped.
+TEST_F(TelegramTest, WithoutARegisterTheCommonAreaCanBeSkipped) {
+  Say(Message(777000, "浴室水喉漏水"));
+  Say(Press(777000, "yes"));
+  EXPECT_TRUE(Buttons(Say(Press(777000, "where:common"))).empty()) << "buildings are typed";
+  Say(Message(777000, "Tower 1"));
+  EXPECT_EQ(Buttons(Say(Message(777000, "G"))), (std::vector<std::string>{"skip"}));
+}
+
 }  // namespace lobby::telegram
