@@ -14,26 +14,6 @@
 namespace lobby {
 namespace {
 
-/// Lower case, no spaces: "Tower 1" and "tower1" are one name.
-std::string Fold(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (!absl::ascii_isspace(static_cast<unsigned char>(c)))
-      out += absl::ascii_tolower(static_cast<unsigned char>(c));
-  }
-  return out;
-}
-
-/// A floor folded, its "/F" or "F" dropped: "12/F", "12f" and "12" are floor 12.
-std::string FoldFloor(absl::string_view s) {
-  std::string f = Fold(s);
-  for (absl::string_view suffix : {"/f", "f"}) {
-    if (f.size() > suffix.size() && absl::EndsWith(f, suffix))
-      return f.substr(0, f.size() - suffix.size());
-  }
-  return f;
-}
-
 size_t Distance(absl::string_view a, absl::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -51,21 +31,12 @@ size_t Distance(absl::string_view a, absl::string_view b) {
 
 /// The names nearest to `given` first (at most 8), ties in their own order.
 std::vector<std::string> Nearest(absl::string_view given, std::vector<std::string> names) {
-  std::string g = Fold(given);
+  std::string g = FoldName(given);
   std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
-    return Distance(g, Fold(a)) < Distance(g, Fold(b));
+    return Distance(g, FoldName(a)) < Distance(g, FoldName(b));
   });
   if (names.size() > 8) names.resize(8);
   return names;
-}
-
-/// "B12" into ("B", 12); false without a trailing number.
-bool SplitNumber(absl::string_view s, std::string* prefix, int* n) {
-  size_t i = s.size();
-  while (i > 0 && absl::ascii_isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
-  if (i == s.size() || s.size() - i > 6) return false;
-  *prefix = std::string(s.substr(0, i));
-  return absl::SimpleAtoi(s.substr(i), n);
 }
 
 bool Follows(absl::string_view prev, absl::string_view next) {
@@ -78,6 +49,32 @@ bool Follows(absl::string_view prev, absl::string_view next) {
 }
 
 }  // namespace
+
+std::string FoldName(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c)))
+      out += absl::ascii_tolower(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+std::string FoldFloor(absl::string_view s) {
+  std::string f = FoldName(s);
+  for (absl::string_view suffix : {"/f", "f"}) {
+    if (f.size() > suffix.size() && absl::EndsWith(f, suffix))
+      return f.substr(0, f.size() - suffix.size());
+  }
+  return f;
+}
+
+bool SplitNumber(absl::string_view s, std::string* prefix, int* n, size_t max_digits) {
+  size_t i = s.size();
+  while (i > 0 && absl::ascii_isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
+  if (i == s.size() || s.size() - i > max_digits) return false;
+  *prefix = std::string(s.substr(0, i));
+  return absl::SimpleAtoi(s.substr(i), n);
+}
 
 std::string CompactRanges(const std::vector<std::string>& items) {
   std::vector<std::string> parts;
@@ -113,7 +110,7 @@ std::string Describe(const RegisterMiss& m, absl::string_view site) {
       return absl::StrCat("team: no team '", m.given, "' in estate ", site, " (teams: ", choices,
                           ")");
     case RegisterMiss::What::kMember:
-      return absl::StrCat("assignee: '", m.given, "' is not a member of team ", m.building,
+      return absl::StrCat("assignee: '", m.given, "' is not a member of team ", m.team,
                           " (members: ", choices, "; an assignee is a member id)");
   }
   return "location: not in the estate's register";
@@ -122,13 +119,13 @@ std::string Describe(const RegisterMiss& m, absl::string_view site) {
 EstateRegister::EstateRegister(v1::EstateRegister proto) : proto_(std::move(proto)) {
   for (int i = 0; i < proto_.buildings_size(); ++i) {
     const v1::Building& b = proto_.buildings(i);
-    buildings_.emplace(Fold(b.name()), i);
-    for (const auto& a : b.aliases()) buildings_.emplace(Fold(a), i);
+    buildings_.emplace(FoldName(b.name()), i);
+    for (const auto& a : b.aliases()) buildings_.emplace(FoldName(a), i);
   }
 }
 
 const v1::Building* EstateRegister::FindBuilding(absl::string_view name) const {
-  auto it = buildings_.find(Fold(name));
+  auto it = buildings_.find(FoldName(name));
   return it == buildings_.end() ? nullptr : &proto_.buildings(it->second);
 }
 
@@ -189,9 +186,9 @@ std::optional<RegisterMiss> EstateRegister::CheckUnit(v1::Unit& unit) const {
   int level = -1;
   if (auto miss = CheckFloor(b, floor, true, &level)) return miss;
   const v1::Level& l = b.levels(level);
-  std::string room = Fold(unit.room());
+  std::string room = FoldName(unit.room());
   for (const auto& r : l.rooms()) {
-    if (Fold(r) == room) {
+    if (FoldName(r) == room) {
       unit.set_building(building);
       unit.set_floor(floor);
       unit.set_room(r);
@@ -211,24 +208,26 @@ std::optional<RegisterMiss> EstateRegister::CheckLocation(v1::Location& loc) con
   std::string building = loc.building();
   if (auto miss = CheckBuilding(building)) return miss;
   const v1::Building& b = *FindBuilding(building);
-  loc.set_building(building);
-  if (!loc.floor().empty()) {
-    std::string floor = loc.floor();
-    int level;
+  std::string floor = loc.floor();
+  int level;
+  if (!floor.empty()) {
     if (auto miss = CheckFloor(b, floor, false, &level)) return miss;
-    loc.set_floor(floor);
   }
-  if (!loc.area().empty() && !b.common_areas().empty()) {
-    std::string area = Fold(loc.area());
-    for (const auto& a : b.common_areas()) {
-      if (Fold(a) == area) {
-        loc.set_area(a);
-        return std::nullopt;
-      }
+  std::string area = loc.area();
+  if (!area.empty() && !b.common_areas().empty()) {
+    std::string folded = FoldName(area);
+    auto it = std::find_if(b.common_areas().begin(), b.common_areas().end(),
+                           [&](const std::string& a) { return FoldName(a) == folded; });
+    if (it == b.common_areas().end()) {
+      return RegisterMiss{RegisterMiss::What::kArea, area, b.name(), "",
+                          Nearest(area, {b.common_areas().begin(), b.common_areas().end()})};
     }
-    return RegisterMiss{RegisterMiss::What::kArea, loc.area(), b.name(), "",
-                        Nearest(loc.area(), {b.common_areas().begin(), b.common_areas().end()})};
+    area = *it;
   }
+  // Only a place that passes is spelled anew: a refused one is left as it was given.
+  loc.set_building(building);
+  loc.set_floor(floor);
+  loc.set_area(area);
   return std::nullopt;
 }
 
@@ -242,8 +241,12 @@ std::optional<RegisterMiss> EstateRegister::CheckAssignee(absl::string_view team
     if (member.empty() ||
         std::find(t.members().begin(), t.members().end(), member) != t.members().end())
       return std::nullopt;
-    return RegisterMiss{RegisterMiss::What::kMember, std::string(member), t.team(), "",
-                        Nearest(member, {t.members().begin(), t.members().end()})};
+    return RegisterMiss{RegisterMiss::What::kMember,
+                        std::string(member),
+                        "",
+                        "",
+                        Nearest(member, {t.members().begin(), t.members().end()}),
+                        t.team()};
   }
   return RegisterMiss{RegisterMiss::What::kTeam, std::string(team), "", "",
                       Nearest(team, std::move(teams))};

@@ -22,19 +22,27 @@ struct RegisterMiss {
   std::string given;            // as typed
   std::string building, floor;  // the parts that were right (canonical)
   std::vector<std::string>
-      choices;  // the nearest valid ones first; floors and rooms as ranges ("1-3, 5-40")
+      choices;       // the nearest valid ones first; floors and rooms as ranges ("1-3, 5-40")
+  std::string team;  // kMember: the team the member is not in
 };
 
 /// "location: Tower 1 has no floor 99 (floors: 1-3, 5-40)".
 std::string Describe(const RegisterMiss& miss, absl::string_view site);
+
+/// How the register compares names: lower case, no spaces ("Tower 1" is "tower1").
+std::string FoldName(absl::string_view s);
+/// How it compares floors: folded, a trailing "/F" or "F" dropped ("12/F" is floor "12").
+std::string FoldFloor(absl::string_view s);
+/// "B12" into ("B", 12), at most `max_digits` digits; false without a trailing number.
+bool SplitNumber(absl::string_view s, std::string* prefix, int* n, size_t max_digits = 6);
 
 /// "1, 2, 3, 5, A, B, C" as "1-3, 5, A-C": runs of consecutive numbers or letters joined.
 std::string CompactRanges(const std::vector<std::string>& items);
 
 /// One estate's register (v1::EstateRegister from DispatchService.GetRegister), indexed for
 /// checks. Names match without regard to case, spaces or a floor's "/F" ("t1", "12/F"); a check
-/// that passes writes the canonical spelling back. An estate without buildings accepts every
-/// location; one without teams every assignee.
+/// that passes writes the canonical spelling back, one that fails changes nothing. An estate
+/// without buildings accepts every location; one without teams every assignee.
 class EstateRegister {
  public:
   explicit EstateRegister(v1::EstateRegister proto);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "services/common/estate_register.h"
 #include "services/common/proto_util.h"
 #include "services/tickets/state_machine.h"
 
@@ -349,7 +350,9 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
 }
 
 /// "1-3, 5, 7-40", "A-H", "B1-B3" or a list of them, each range expanded, in order.
-absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::string_view where) {
+/// Two items that the register would take for one (`fold`: FoldName or FoldFloor) are refused.
+absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::string_view where,
+                                                    std::string (*fold)(absl::string_view)) {
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const auto& item : Strings(n)) {
@@ -360,16 +363,10 @@ absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::s
       if (ends.size() == 1) {
         expanded.push_back(ends[0]);
       } else {
-        auto split = [](absl::string_view s, std::string* prefix, int* v) {
-          size_t i = s.size();
-          while (i > 0 && absl::ascii_isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
-          *prefix = std::string(s.substr(0, i));
-          return i < s.size() && s.size() - i <= 4 && absl::SimpleAtoi(s.substr(i), v);
-        };
         std::string p1, p2;
         int a, b;
-        if (ends.size() == 2 && split(ends[0], &p1, &a) && split(ends[1], &p2, &b) && p1 == p2 &&
-            a <= b && b - a < 300) {
+        if (ends.size() == 2 && SplitNumber(ends[0], &p1, &a, 4) &&
+            SplitNumber(ends[1], &p2, &b, 4) && p1 == p2 && a <= b && b - a < 300) {
           for (int v = a; v <= b; ++v) expanded.push_back(absl::StrCat(p1, v));
         } else if (ends.size() == 2 && ends[0].size() == 1 && ends[1].size() == 1 &&
                    absl::ascii_isalpha(ends[0][0]) && absl::ascii_isalpha(ends[1][0]) &&
@@ -384,7 +381,7 @@ absl::StatusOr<std::vector<std::string>> ExpandList(const YAML::Node& n, absl::s
       for (auto& x : expanded) {
         if (x.empty() || x.size() > 16)
           return Bad(n, where, absl::StrCat("'", x, "' is not a name of 1 to 16 characters"));
-        if (!seen.insert(absl::AsciiStrToLower(x)).second)
+        if (!seen.insert(fold(x)).second)
           return Bad(n, where, absl::StrCat("'", x, "' appears twice"));
         out.push_back(std::move(x));
       }
@@ -399,7 +396,7 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
   const YAML::Node& list = root["buildings"];
   if (!list.IsSequence())
     return Bad(list, "buildings", "a list of {name, floors, units, common_areas} is required");
-  std::set<std::string> names;  // lower case, names and aliases
+  std::set<std::string> names;  // names and aliases, as the register compares them
   for (const auto& n : list) {
     v1::Building* b = e->add_buildings();
     b->set_name(n["name"] ? std::string(absl::StripAsciiWhitespace(n["name"].as<std::string>()))
@@ -416,19 +413,15 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
     for (const auto& alias : spellings) b->add_aliases(alias);
     spellings.push_back(b->name());
     for (const auto& name : spellings) {
-      std::string key;
-      for (char c : name) {
-        if (!absl::ascii_isspace(c)) key += absl::ascii_tolower(c);
-      }
-      if (!names.insert(key).second)
+      if (!names.insert(FoldName(name)).second)
         return Bad(n, where, "'" + name + "' names another building too");
     }
     auto level = [&](const YAML::Node& l, absl::string_view at) -> absl::Status {
       if (!l["floors"] || !l["units"]) return Bad(l, at, "a level needs floors and units");
       v1::Level* v = b->add_levels();
-      auto floors = ExpandList(l["floors"], std::string(at) + " floors");
+      auto floors = ExpandList(l["floors"], std::string(at) + " floors", FoldFloor);
       if (!floors.ok()) return floors.status();
-      auto units = ExpandList(l["units"], std::string(at) + " units");
+      auto units = ExpandList(l["units"], std::string(at) + " units", FoldName);
       if (!units.ok()) return units.status();
       v->mutable_floors()->Assign(floors->begin(), floors->end());
       v->mutable_rooms()->Assign(units->begin(), units->end());
@@ -447,25 +440,25 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
         if (auto s = level(l, where + " level"); !s.ok()) return s;
       }
     }
-    auto others = ExpandList(n["other_floors"], where + " other_floors");
+    auto others = ExpandList(n["other_floors"], where + " other_floors", FoldFloor);
     if (!others.ok()) return others.status();
     b->mutable_other_floors()->Assign(others->begin(), others->end());
     std::set<std::string> floors;
     for (const auto& l : b->levels()) {
       for (const auto& f : l.floors()) {
-        if (!floors.insert(absl::AsciiStrToLower(f)).second)
+        if (!floors.insert(FoldFloor(f)).second)
           return Bad(n, where, "floor '" + f + "' is on two levels");
       }
     }
     for (const auto& f : b->other_floors()) {
-      if (!floors.insert(absl::AsciiStrToLower(f)).second)
+      if (!floors.insert(FoldFloor(f)).second)
         return Bad(n, where, "floor '" + f + "' has flats and is in other_floors");
     }
     std::set<std::string> areas;
     for (const auto& a : Strings(n["common_areas"])) {
       if (a.empty() || a.size() > 64)
         return Bad(n["common_areas"], where, "a common area is 1 to 64 characters");
-      if (!areas.insert(absl::AsciiStrToLower(a)).second)
+      if (!areas.insert(FoldName(a)).second)
         return Bad(n["common_areas"], where, "common area '" + a + "' appears twice");
       b->add_common_areas(a);
     }

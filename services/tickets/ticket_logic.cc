@@ -229,14 +229,11 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog,
   }
   if (registers_ != nullptr) {
     // An emergency is never refused for where it is: a place the register does not know is
-    // kept as given (and logged), so that the on-duty team is paged at once.
-    v1::Location checked = loc;
-    absl::Status s = registers_->CheckLocation(t.site_id(), checked);
-    if (s.ok()) {
-      loc = std::move(checked);
-    } else if (!cat->emergency()) {
-      return s;
-    } else {
+    // kept as given (a refused check changes nothing) and logged, so that the on-duty team is
+    // paged at once.
+    absl::Status s = registers_->CheckLocation(t.site_id(), loc);
+    if (!s.ok() && !cat->emergency()) return s;
+    if (!s.ok()) {
       log::Get("tickets")->warn(
           "event=emergency_location_unchecked site={} category={} reason=\"{}\"", t.site_id(),
           t.category(), s.message());

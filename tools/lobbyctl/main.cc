@@ -1401,16 +1401,14 @@ int Dispatch(Ctl& ctl, Args& a) {
         ctl.CallOn<v1::GetEstateRequest, v1::EstateRegister>(*ctl.dispatch, &S::GetRegister, req);
     std::string only = a.Get("building");
     lobby::EstateRegister reg(r);
-    if (!only.empty() && reg.FindBuilding(only) == nullptr) {
-      std::vector<std::string> names;
-      for (const auto& b : r.buildings()) names.push_back(b.name());
-      std::cerr << "error: NOT_FOUND: no building '" << only << "' in estate " << r.site_id()
-                << " (buildings: " << absl::StrJoin(names, ", ") << ")\n";
+    if (auto miss = reg.CheckBuilding(only); miss && !only.empty()) {
+      std::cerr << "error: NOT_FOUND: " << lobby::Describe(*miss, r.site_id()) << "\n";
       return 1;
     }
+    const v1::Building* pick = only.empty() ? nullptr : reg.FindBuilding(only);
     google::protobuf::RepeatedPtrField<v1::Building> buildings;
     for (const auto& b : r.buildings()) {
-      if (only.empty() || reg.FindBuilding(only)->name() == b.name()) *buildings.Add() = b;
+      if (pick == nullptr || pick->name() == b.name()) *buildings.Add() = b;
     }
     if (ctl.json()) {
       std::cout << JsonItems(buildings) << "\n";

@@ -108,6 +108,12 @@ TEST(EstateRegisterTest, ACommonAreaIsABuildingWithAnyOfItsFloorsOrOneOfItsAreas
   ASSERT_TRUE(miss.has_value());
   EXPECT_EQ(miss->what, RegisterMiss::What::kArea);
   EXPECT_EQ(miss->choices.front(), "swimming pool") << "the nearest first";
+
+  v1::Location roof;  // a floor the tower does not have: nothing of it is spelled anew
+  roof.set_building("tower 1");
+  roof.set_floor("99");
+  ASSERT_TRUE(reg.CheckLocation(roof).has_value());
+  EXPECT_EQ(roof.building(), "tower 1") << "a failed check changes nothing";
 }
 
 TEST(EstateRegisterTest, AnAssigneeIsAMemberIdOfTheTeam) {
