@@ -144,15 +144,10 @@ std::string Settings::Help() const {
 }
 
 void CommonConfig::Declare(Settings& s) {
-  static const char* kWhat[][2] = {{"residents", "ResidentService"},
-                                   {"repairs", "RepairService"},
-                                   {"complaints", "ComplaintService"},
-                                   {"surveys", "SurveyService"},
-                                   {"dispatch", "DispatchService"}};
-  for (const auto& [name, service] : kWhat) {
+  for (const auto& [name, grpc] : kServices) {
     s.Declare(absl::StrCat(name, "-addr"), "",
               absl::StrCat(
-                  service,
+                  absl::StripPrefix(grpc, "lobby.v1."),
                   " address, when it runs in another process (default: this process if it hosts ",
                   name, ", else --lobby-addr)"));
   }
@@ -200,7 +195,9 @@ void CommonConfig::Declare(Settings& s) {
 
 absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   CommonConfig c;
-  for (const char* name : kServices) c.addresses[name] = s.Get(absl::StrCat(name, "-addr"));
+  for (const auto& service : kServices) {
+    c.addresses[service.name] = s.Get(absl::StrCat(service.name, "-addr"));
+  }
   c.lobby_addr = s.Get("lobby-addr");
   c.redis_url = s.Get("redis-url");
   if (auto opts = redis::ParseUrl(c.redis_url); !opts.ok()) {

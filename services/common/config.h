@@ -80,8 +80,17 @@ struct CommonConfig {
   /// runs in another process: --<service>-addr, else --lobby-addr (see Runtime::AddressOf).
   std::map<std::string, std::string, std::less<>> addresses;
   std::string lobby_addr;
-  static constexpr const char* kServices[] = {"residents", "repairs", "complaints", "surveys",
-                                              "dispatch"};
+  /// The services a process may call in another: the name of --<name>-addr, and the gRPC
+  /// service (whose registration says this process hosts it).
+  struct Service {
+    const char* name;
+    const char* grpc;
+  };
+  static constexpr Service kServices[] = {{"residents", "lobby.v1.ResidentService"},
+                                          {"repairs", "lobby.v1.RepairService"},
+                                          {"complaints", "lobby.v1.ComplaintService"},
+                                          {"surveys", "lobby.v1.SurveyService"},
+                                          {"dispatch", "lobby.v1.DispatchService"}};
 
   static void Declare(Settings& s);
   static absl::StatusOr<CommonConfig> From(const Settings& s);

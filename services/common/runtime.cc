@@ -76,17 +76,11 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
 Runtime::~Runtime() { Shutdown(); }
 
 std::string Runtime::AddressOf(absl::string_view service) {
-  static const std::pair<absl::string_view, absl::string_view> kNames[] = {
-      {"residents", "lobby.v1.ResidentService"},
-      {"repairs", "lobby.v1.RepairService"},
-      {"complaints", "lobby.v1.ComplaintService"},
-      {"surveys", "lobby.v1.SurveyService"},
-      {"dispatch", "lobby.v1.DispatchService"}};
   if (auto it = config_.addresses.find(service);
       it != config_.addresses.end() && !it->second.empty())
     return it->second;
-  for (const auto& [name, full] : kNames) {
-    if (name == service && grpc_.Hosts(full)) return grpc_.address();
+  for (const auto& [name, grpc] : config::CommonConfig::kServices) {
+    if (name == service && grpc_.Hosts(grpc)) return grpc_.address();
   }
   return config_.lobby_addr.empty() ? grpc_.address() : config_.lobby_addr;
 }
