@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <chrono>
 #include <string>
 #include <thread>
 
@@ -25,7 +24,8 @@ class FakeProvider {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // Until it listens, stop() does nothing and the thread would accept forever: a test that
     // ends at once (never calling the provider) hung in the destructor's join.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_TRUE(WaitFor([&] { return server_.is_running(); }))
+        << "the fake provider never listened";
   }
   void Stop() {
     server_.stop();
