@@ -123,6 +123,9 @@ TEST(EstateRegisterParseTest, AMalformedRegisterIsRefusedNamingTheBuilding) {
                   .find("not a range") != std::string::npos);
   auto dup = parse("  - {name: Tower 1, floors: \"1-5, 3\", units: A}");
   EXPECT_NE(dup.status().message().find("'3' appears twice"), std::string::npos) << dup.status();
+  auto spelled = parse("  - {name: Tower 1, floors: \"12, 12/F\", units: [A, \"a \"]}");
+  EXPECT_NE(spelled.status().message().find("'12/F' appears twice"), std::string::npos)
+      << "one floor for the checks, so one in the register: " << spelled.status();
   auto alias = parse(
       "  - {name: Tower 1, floors: 1, units: A}\n  - {name: Tower 2, aliases: [tower1], floors: 1, "
       "units: A}");
