@@ -16,6 +16,12 @@ function(lobby_target_defaults target)
   endif()
 endfunction()
 
+# lobby_add_component(target): the library holds a component of services/lobbyd/components.cc;
+# lobby_components (lobbyd's and the test harness's list) links it.
+function(lobby_add_component target)
+  set_property(GLOBAL APPEND PROPERTY LOBBY_COMPONENT_LIBS ${target})
+endfunction()
+
 if(LOBBY_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "adapters/line/line.h"
+#include "adapters/chatbot/line/line.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);

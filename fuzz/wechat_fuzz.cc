@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "adapters/wechat/wechat.h"
+#include "adapters/chatbot/wechat/wechat.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto* cipher = new lobby::wechat::Cipher(*lobby::wechat::Cipher::Create(

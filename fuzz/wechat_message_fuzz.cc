@@ -2,7 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "adapters/wechat/wechat.h"
+#include "adapters/chatbot/wechat/wechat.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto m =

@@ -1,5 +1,6 @@
 #include "adapters/chatbot/conversation.h"
 
+#include <iterator>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -15,50 +16,14 @@
 
 namespace lobby::chatbot {
 
-std::string T(const std::string& lang, const char* en, const char* hant, const char* hans) {
-  if (lang == "zh-Hant") return hant;
-  if (lang == "zh-Hans") return hans;
-  return en;
-}
-
-std::string CategoryName(const v1::Category& c, const std::string& lang) {
-  auto it = c.names().find(lang);
-  if (it != c.names().end()) return it->second;
-  it = c.names().find("en");
-  return it != c.names().end() ? it->second : c.id();
-}
-
-std::string StatusText(v1::TicketStatus s, const std::string& lang) {
-  switch (s) {
-    case v1::TICKET_STATUS_NEW:
-      return T(lang, "received", "已收到", "已收到");
-    case v1::TICKET_STATUS_ASSIGNED:
-      return T(lang, "assigned", "已派工", "已派工");
-    case v1::TICKET_STATUS_ACKNOWLEDGED:
-      return T(lang, "being handled", "處理中", "处理中");
-    case v1::TICKET_STATUS_ON_SITE:
-      return T(lang, "technician on site", "師傅已到場", "师傅已到场");
-    case v1::TICKET_STATUS_ON_HOLD:
-      return T(lang, "on hold", "暫停中", "暂停中");
-    case v1::TICKET_STATUS_RESOLVED:
-      return T(lang, "resolved", "已完成", "已完成");
-    case v1::TICKET_STATUS_CLOSED:
-      return T(lang, "closed", "已結案", "已结案");
-    case v1::TICKET_STATUS_REOPENED:
-      return T(lang, "reopened", "已重開", "已重开");
-    case v1::TICKET_STATUS_CANCELLED:
-      return T(lang, "cancelled", "已取消", "已取消");
-    default:
-      return T(lang, "in review", "審核中", "审核中");
-  }
-}
-
 namespace {
 
+using adapters::kSubjects;
+using adapters::Subject;
 using Buttons = std::vector<std::pair<std::string, std::string>>;
 using Replies = std::vector<Reply>;
 
-constexpr int kStateTtlSeconds = 86400;
+constexpr absl::Duration kStateTtl = absl::Hours(24);
 
 const v1::Category* Find(const v1::Catalog& catalog, const std::string& id) {
   for (const auto& c : catalog.categories()) {
@@ -103,21 +68,6 @@ std::string GuessLanguage(const Inbound& in) {
   return "en";
 }
 
-struct Subject {
-  v1::ComplaintSubject subject;
-  const char* category;  // the catalog's usual complaint category for it
-  const char *en, *hant, *hans;
-};
-constexpr Subject kSubjects[] = {
-    {v1::COMPLAINT_SUBJECT_NOISE, "noise", "Noise", "噪音", "噪音"},
-    {v1::COMPLAINT_SUBJECT_NEIGHBOUR, "neighbour", "A neighbour", "鄰居", "邻居"},
-    {v1::COMPLAINT_SUBJECT_STAFF, "staff_conduct", "Staff", "員工", "员工"},
-    {v1::COMPLAINT_SUBJECT_SERVICE, "", "Our service", "服務", "服务"},
-    {v1::COMPLAINT_SUBJECT_ENVIRONMENT, "environment", "Environment", "環境", "环境"},
-    {v1::COMPLAINT_SUBJECT_BILLING, "billing", "Fees and billing", "收費", "收费"},
-    {v1::COMPLAINT_SUBJECT_OTHER, "", "Something else", "其他", "其他"},
-};
-
 /// What the register says is wrong, in the resident's language, with the valid choices.
 std::string MissText(const RegisterMiss& m, const std::string& lang) {
   std::string choices = absl::StrJoin(m.choices, lang == "en" ? ", " : "、");
@@ -151,7 +101,6 @@ std::string MissText(const RegisterMiss& m, const std::string& lang) {
 
 /// One sender's state for the length of one message: read in one round trip, written back in one.
 struct Conversation::Session {
-  std::string key;
   std::map<std::string, std::string>
       f;  // the stored fields: step, options, what the report holds so far
   std::optional<v1::Resident> resident;
@@ -185,16 +134,6 @@ struct Conversation::Session {
     f = std::move(keep);
   }
 };
-
-std::string Conversation::Key(v1::Channel channel, const std::string& user) {
-  return absl::StrCat("lobby:chat:", ChannelName(channel), ":", user);
-}
-
-absl::Status Conversation::ExpectSurvey(redis::Client& redis, v1::Channel channel,
-                                        const std::string& user, const std::string& survey_id) {
-  std::string key = Key(channel, user);
-  return redis.Run({{"HSET", key, "survey", survey_id}, {"EXPIRE", key, "604800"}}).status();
-}
 
 namespace {
 
@@ -230,12 +169,9 @@ std::optional<std::string> Pressed(const std::string& text, const Buttons& optio
 
 absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   Session s;
-  s.key = Key(in.channel, in.user);
-  auto read = redis_.Run({{"HGETALL", s.key}});
-  if (!read.ok()) return read.status();
-  const redis::Reply& state = (*read)[0];
-  for (size_t i = 0; i + 1 < state.elements.size(); i += 2)
-    s.f[state.elements[i].str] = state.elements[i + 1].str;
+  auto fields = sessions_.Load(in.channel, in.user);
+  if (!fields.ok()) return fields.status();
+  s.f = *std::move(fields);
   auto resident = api_.Resolve(in.channel, in.user);
   if (!resident.ok()) return resident.status();
   s.resident = *std::move(resident);
@@ -279,19 +215,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
     return Replies{std::move(sorry)};
   }
   if (!replies.ok()) return replies.status();
-  std::vector<redis::Args> save = {{"DEL", s.key}};
-  redis::Args set = {"HSET", s.key};
-  for (const auto& [k, v] : s.f) {
-    if (v.empty()) continue;
-    set.push_back(k);
-    set.push_back(v);
-  }
-  if (set.size() > 2) {
-    save.push_back(std::move(set));
-    save.push_back({"EXPIRE", s.key, std::to_string(kStateTtlSeconds)});
-  }
-  auto saved = redis_.Run(save);
-  if (!saved.ok()) return saved.status();
+  if (absl::Status saved = sessions_.Save(in.channel, in.user, s.f, kStateTtl); !saved.ok())
+    return saved;
   return replies;
 }
 
@@ -314,13 +239,6 @@ const EstateRegister* Conversation::Register(Session& s) {
 absl::TimeZone Conversation::Zone(Session& s) {
   if (!s.reg) s.reg = api_.GetRegister(s.site);
   return EstateZone(*s.reg, options_.time_zone);
-}
-
-absl::TimeZone EstateZone(const absl::StatusOr<v1::EstateRegister>& reg, absl::TimeZone fallback) {
-  absl::TimeZone zone;
-  if (reg.ok() && !reg->time_zone().empty() && absl::LoadTimeZone(reg->time_zone(), &zone))
-    return zone;
-  return fallback;
 }
 
 Buttons Conversation::PlaceButtons(Session& s, const std::string& step) {
@@ -1019,7 +937,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
   }
   int subject = 0;
   (void)absl::SimpleAtoi(s.Get("subject"), &subject);
-  const Subject* sub = &kSubjects[6];
+  const Subject* sub = &kSubjects[std::size(kSubjects) - 1];
   for (const Subject& x : kSubjects) {
     if (x.subject == subject) sub = &x;
   }
@@ -1189,184 +1107,17 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
   return Replies{{text, {}}};
 }
 
-std::string UnitText(const v1::Unit& u, const std::string& lang) {
-  if (lang == "en") return absl::StrCat(u.building(), ", ", u.floor(), "/F, flat ", u.room());
-  return absl::StrCat(u.building(), " ", u.floor(), T(lang, "", "樓 ", "楼 "), u.room(),
-                      T(lang, "", "室", "室"));
-}
-
-v1::ComplaintSubject SubjectOfCategory(const std::string& category) {
-  for (const Subject& sub : kSubjects) {
-    if (sub.category[0] != '\0' && category == sub.category) return sub.subject;
-  }
-  return v1::COMPLAINT_SUBJECT_OTHER;
-}
-
-std::string TicketStatusLine(const v1::Ticket& t, const std::string& lang, absl::TimeZone zone) {
-  std::string text = absl::StrCat(t.id(), ": ", StatusText(t.status(), lang));
-  if (!t.team().empty())
-    absl::StrAppend(&text, T(lang, ", team ", "，負責組別：", "，负责组别："), t.team());
-  if (t.has_repair() && t.repair().has_visit_window()) {
-    const v1::VisitWindow& w = t.repair().visit_window();
-    absl::StrAppend(&text, T(lang, ", visit ", "，上門時間：", "，上门时间："),
-                    absl::FormatTime("%m-%d %H:%M", FromTimestamp(w.start()), zone), "-",
-                    absl::FormatTime("%H:%M", FromTimestamp(w.end()), zone),
-                    w.confirmed() ? "" : T(lang, " (to be confirmed)", "（待確認）", "（待确认）"));
-  }
-  return text + T(lang, ".", "。", "。");
-}
-
-std::string FindTicketNumber(const std::string& text) {
-  for (size_t i = 0; i + 2 < text.size(); ++i) {
-    char c = absl::ascii_toupper(text[i]);
-    if ((c != 'R' && c != 'C') || text[i + 1] != '-') continue;
-    if (i > 0 && absl::ascii_isalnum(text[i - 1])) continue;  // "12R-100" is not a number
-    size_t j = i + 2;
-    while (j < text.size() && absl::ascii_isdigit(text[j])) ++j;
-    size_t digits = j - (i + 2);
-    if (digits >= 5 && digits <= 7)
-      return absl::StrCat(std::string(1, c), "-", text.substr(i + 2, digits));
-  }
-  return "";
-}
-
-bool IsTransient(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnimplemented:
-      return false;
-    default:  // unavailable, deadlines, aborted, a wrong token (an operator fixes it), ...
-      return true;
-  }
-}
-
-bool IsBlank(absl::string_view s) {
-  // ASCII white space, and the Unicode spaces and invisible characters chat apps let through:
-  // NBSP, the U+2000 spaces, zero-width space/joiners, word joiner, ideographic space, BOM.
-  static constexpr absl::string_view kInvisible[] = {"\xc2\xa0",     "\xe2\x80\x8b", "\xe2\x80\x8c",
-                                                     "\xe2\x80\x8d", "\xe2\x81\xa0", "\xe3\x80\x80",
-                                                     "\xef\xbb\xbf"};
-  while (!s.empty()) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(s[0]))) {
-      s.remove_prefix(1);
-      continue;
-    }
-    // U+2000..U+200A: e2 80 80..8a
-    if (s.size() >= 3 && s[0] == '\xe2' && s[1] == '\x80' &&
-        static_cast<unsigned char>(s[2]) <= 0x8a) {
-      s.remove_prefix(3);
-      continue;
-    }
-    bool skipped = false;
-    for (absl::string_view c : kInvisible) {
-      if (absl::ConsumePrefix(&s, c)) {
-        skipped = true;
-        break;
-      }
-    }
-    if (!skipped) return false;
-  }
-  return true;
-}
-
-std::string Utf8Prefix(absl::string_view s, size_t max_chars) {
-  size_t chars = 0, i = 0;
-  while (i < s.size()) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {  // a character starts here
-      if (chars == max_chars) break;
-      ++chars;
-    }
-    ++i;
-  }
-  return std::string(s.substr(0, i));
-}
-
-absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& m, const RecipientOf& recipient_of) {
-  Outgoing out{std::string(m.Get("to")), std::string(m.Get("language")), std::string(m.Get("text")),
-               DecodeButtons(m.Get("buttons"))};
-  if (out.to.empty() && !m.Get("resident_id").empty()) {
-    auto found = recipient_of(std::string(m.Get("resident_id")));
-    if (!found.ok()) {  // no identity there: never; anything else: try again
-      return absl::IsNotFound(found.status()) ? found.status()
-                                              : absl::UnavailableError(found.status().message());
-    }
-    out.to = found->id;
-    if (out.language.empty()) out.language = found->language;
-  }
-  if (out.to.empty()) return absl::FailedPreconditionError("no recipient");
-  if (out.text.empty()) out.text = std::string(m.Get("text." + out.language));
-  if (out.text.empty()) out.text = std::string(m.Get("text.en"));
-  if (out.text.empty()) return absl::FailedPreconditionError("nothing to say");
-  out.survey = m.Get("kind") == "survey" || m.Get("kind") == "survey_reminder";
-  if (out.survey) {  // the first question, natively: score buttons (a digit typed back works too)
-    absl::StrAppend(&out.text, "\n", m.Get("question.overall"));
-    for (int n = 1; n <= 5; ++n)
-      out.buttons.emplace_back(std::to_string(n),
-                               absl::StrCat("survey:", m.Get("survey_id"), ":overall:", n));
-  }
-  return out;
-}
-
-std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
-  std::string out;
-  for (const auto& [label, data] : buttons)
-    absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view encoded) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (absl::string_view b : absl::StrSplit(encoded, '\x1e', absl::SkipEmpty())) {
-    std::vector<std::string> p = absl::StrSplit(b, absl::MaxSplits('\x1f', 1));
-    if (p.size() == 2) out.emplace_back(p[0], p[1]);
-  }
-  return out;
-}
-
-int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies,
-                 const std::string& to, const std::string& seen_key,
-                 const std::vector<std::pair<std::string, std::string>>& extra_fields,
-                 const std::string& seen_value) {
-  std::vector<redis::Args> cmds;
-  std::string stream = queue::OutboundStream(ChannelName(channel));
-  if (!extra_fields.empty()) {
-    queue::Fields f = {{"v", "1"}};
-    f.insert(f.end(), extra_fields.begin(), extra_fields.end());
-    cmds.push_back(queue::XAddArgs(stream, f));
-  }
-  for (size_t i = 0; i < replies.size(); ++i) {
-    const Reply& r = replies[i];
-    cmds.push_back(
-        queue::XAddArgs(stream, {{"v", "1"},
-                                 {"kind", "chat_reply"},
-                                 {"to", to},
-                                 {"text", r.text},
-                                 {"buttons", EncodeButtons(r.buttons)},
-                                 {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
-  }
-  cmds.push_back({"SET", seen_key, seen_value, "EX", "604800"});
-  auto done = redis.Run(cmds);
-  if (!done.ok()) return 503;
-  for (const auto& reply : *done) {
-    if (reply.IsError()) return 503;
-  }
-  return 200;
-}
-
-int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
-           const std::string& to, const std::string& seen_key,
-           const std::vector<std::pair<std::string, std::string>>& extra_fields) {
+absl::Status Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
+                    const std::string& to, const std::string& seen_key,
+                    const std::vector<std::pair<std::string, std::string>>& extra_fields) {
   auto replies = conversation.Handle(in);
   if (!replies.ok()) {
     log::Get(ChannelName(in.channel))
         ->warn("event=conversation_failed message={} error=\"{}\"", in.message_id,
                replies.status().message());
-    return 500;  // the provider retries; the ticket's idempotency key keeps it single
+    // Only transient failures get here: the provider retries (the ticket's idempotency key keeps
+    // it single), whatever the code.
+    return absl::UnavailableError(replies.status().message());
   }
   return QueueReplies(redis, in.channel, *replies, to, seen_key, extra_fields);
 }

@@ -9,6 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/common/lobby_client.h"
+#include "adapters/common/messages.h"
+#include "adapters/common/texts.h"
 #include "lobby/v1/common.pb.h"
 #include "lobby/v1/dispatch.pb.h"
 #include "lobby/v1/residents.pb.h"
@@ -20,8 +22,26 @@
 
 namespace lobby::chatbot {
 
+using adapters::CategoryName;
+using adapters::DecodeButtons;
+using adapters::EncodeButtons;
+using adapters::EstateZone;
+using adapters::FindTicketNumber;
+using adapters::IsBlank;
+using adapters::IsTransient;
 using adapters::LobbyApi;
+using adapters::Outgoing;
+using adapters::QueueReplies;
+using adapters::ReadOutgoing;
 using adapters::Recipient;
+using adapters::RecipientOf;
+using adapters::Reply;
+using adapters::StatusText;
+using adapters::SubjectOfCategory;
+using adapters::T;
+using adapters::TicketStatusLine;
+using adapters::UnitText;
+using adapters::Utf8Prefix;
 
 /// One message from a resident, whatever the provider.
 struct Inbound {
@@ -32,12 +52,6 @@ struct Inbound {
   bool button = false;              // `text` came from a button
   std::vector<std::string> photos;  // provider media ids or URLs
   std::string language;             // the provider's hint for a sender Lobby does not know yet
-};
-
-/// One reply: short text and optional buttons (label, data).
-struct Reply {
-  std::string text;
-  std::vector<std::pair<std::string, std::string>> buttons;
 };
 
 struct ConversationOptions {
@@ -64,15 +78,10 @@ struct ConversationOptions {
 ///  - "cancel" / "menu" anywhere; typing a button's label or number works like pressing it.
 class Conversation {
  public:
-  Conversation(redis::Client& redis, LobbyApi& api, const Clock& clock, ConversationOptions options)
-      : redis_(redis), api_(api), clock_(clock), options_(std::move(options)) {}
+  Conversation(adapters::SessionStore& sessions, LobbyApi& api, const Clock& clock,
+               ConversationOptions options)
+      : sessions_(sessions), api_(api), clock_(clock), options_(std::move(options)) {}
   absl::StatusOr<std::vector<Reply>> Handle(const Inbound& in);
-
-  /// The state key of a sender.
-  static std::string Key(v1::Channel channel, const std::string& user);
-  /// Called by the delivery workers once a survey went out: a digit typed back answers it.
-  static absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel,
-                                   const std::string& user, const std::string& survey_id);
 
  private:
   struct Session;
@@ -100,76 +109,21 @@ class Conversation {
   /// The estate's time zone: visit windows and times are shown in it.
   absl::TimeZone Zone(Session& s);
 
-  redis::Client& redis_;
+  adapters::SessionStore& sessions_;
   LobbyApi& api_;
   const Clock& clock_;
   ConversationOptions options_;
 };
 
-/// `en`, `hant` or `hans`, for the language ("en", "zh-Hant", "zh-Hans").
-std::string T(const std::string& lang, const char* en, const char* hant, const char* hans);
-/// The category's name in the language (else English, else its id).
-std::string CategoryName(const v1::Category& c, const std::string& lang);
-/// "received", "assigned", ... in the language.
-std::string StatusText(v1::TicketStatus s, const std::string& lang);
-/// "Tower 1, 12/F, flat A" (or 中文).
-std::string UnitText(const v1::Unit& u, const std::string& lang);
-/// The complaint subject a complaint category usually has (else "other").
-v1::ComplaintSubject SubjectOfCategory(const std::string& category);
-/// "R-10042: assigned, team plumbing, visit 11-28 09:00-12:00 (to be confirmed)."
-std::string TicketStatusLine(const v1::Ticket& t, const std::string& lang, absl::TimeZone zone);
-
-/// The estate's time zone from its register (`fallback`, the --chat-timezone, where the estate
-/// has none or the register cannot be read).
-absl::TimeZone EstateZone(const absl::StatusOr<v1::EstateRegister>& reg, absl::TimeZone fallback);
-
-/// "R-10042" or "C-10007" found anywhere in `text` (case-insensitive), or "".
-std::string FindTicketNumber(const std::string& text);
-
-/// The end of every provider's webhook: runs `in` through the conversation, then queues the
+/// The end of every chat provider's webhook: runs `in` through the conversation, then queues the
 /// replies for `to` on lobby:q:outbound:<channel> (plus `extra` entries, e.g. a callback
-/// answer) and marks `seen_key` (a week), all in one round trip, so that the provider gets its
-/// 200 only once the replies are durable. Returns the HTTP status to answer with.
-int Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
-           const std::string& to, const std::string& seen_key,
-           const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
+/// answer) and marks `seen_key` (a week), all in one round trip (adapters::QueueReplies). A
+/// failure is transient (the conversation answers what it can never take): the provider retries.
+absl::Status Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
+                    const std::string& to, const std::string& seen_key,
+                    const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
 
-/// Queues `replies` for `to` on lobby:q:outbound:<channel> (after `extra` entries) and sets
-/// `seen_key` (a week) to `seen_value`, in one round trip. Returns 200, or 503.
-int QueueReplies(redis::Client& redis, v1::Channel channel, const std::vector<Reply>& replies,
-                 const std::string& to, const std::string& seen_key,
-                 const std::vector<std::pair<std::string, std::string>>& extra_fields = {},
-                 const std::string& seen_value = "1");
-
-using RecipientOf = std::function<absl::StatusOr<Recipient>(const std::string& resident_id)>;
-
-/// An outbound entry as every provider reads it.
-struct Outgoing {
-  std::string to;  // the provider's id of the recipient
-  std::string language;
-  std::string text;
-  std::vector<std::pair<std::string, std::string>> buttons;
-  bool survey = false;  // a survey invitation: `text` ends with its first question
-};
-/// Whom `message` is for (`to`, or the resident's identity), what it says (`text`, or for
-/// messages in every language — safety instructions — the recipient's, else English) and its
-/// buttons (a survey gets its first question with score buttons). NOT_FOUND or
-/// FAILED_PRECONDITION: it can never be sent; other errors: try again.
-absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& message, const RecipientOf& recipient_of);
-
-/// The first `max_chars` characters (code points) of UTF-8 `s`: provider limits count characters,
-/// and a cut inside a character would make the message invalid.
-std::string Utf8Prefix(absl::string_view s, size_t max_chars);
-/// A failure worth the provider's retry (Lobby unreachable, a deadline, a conflict, a wrong
-/// token), as opposed to a message Lobby will never take (bad input, a refused action).
-bool IsTransient(const absl::Status& s);
-/// Nothing but white space and invisible characters (zero-width spaces, NBSP, BOM, ...).
-bool IsBlank(absl::string_view s);
 /// The longest description passed on, in characters (RepairService takes as many).
 inline constexpr size_t kMaxDescriptionChars = 5000;
-
-/// Buttons as they travel in an outbound entry: "label\x1fdata\x1e...".
-std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons);
-std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view encoded);
 
 }  // namespace lobby::chatbot

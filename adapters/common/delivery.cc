@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "adapters/common/lobby_client.h"
 #include "services/common/log.h"
 
 namespace lobby::adapters {
@@ -82,6 +84,30 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
     backoff *= 2;
   }
   return absl::UnavailableError(absl::StrCat(options_.channel, ": ", last));
+}
+
+std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api,
+                                        const std::string& channel, double per_second,
+                                        SendFn send) {
+  v1::Channel c = v1::CHANNEL_UNSPECIFIED;
+  (void)v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(channel), &c);
+  // Messages to residents land on their timeline once delivered (staff pushes and chat
+  // replies to a sender carry no resident).
+  DeliveredFn delivered = [&api, c](const queue::Entry& m, const SendResult&) {
+    if (m.Get("resident_id").empty()) return;
+    absl::Status s = api.RecordDelivery(std::string(m.Get("resident_id")), c, m);
+    if (!s.ok())
+      log::Get("delivery")
+          ->warn("event=timeline_failed resident={} error=\"{}\"", m.Get("resident_id"),
+                 s.message());
+  };
+  auto delivery = std::make_unique<Delivery>(
+      runtime.redis(), DeliveryOptions{.channel = channel, .per_second = per_second},
+      std::move(send), std::move(delivered));
+  Delivery* d = delivery.get();
+  runtime.AddConsumer({.stream = queue::OutboundStream(channel), .group = channel},
+                      [d](const queue::Entry& m) { return d->Handle(m); });
+  return delivery;
 }
 
 }  // namespace lobby::adapters

@@ -10,6 +10,7 @@
 #include "services/common/clock.h"
 #include "services/common/queue.h"
 #include "services/common/redis.h"
+#include "services/common/runtime.h"
 
 namespace lobby::adapters {
 
@@ -68,5 +69,13 @@ class Delivery {
   std::mutex mu_;
   absl::Time next_slot_ = absl::InfinitePast();
 };
+
+class GrpcLobbyApi;
+
+/// A delivery worker for `channel` (telegram, whatsapp, ...) at the provider's `per_second`: a
+/// consumer of lobby:q:outbound:<channel> on the runtime that sends with `send` and records each
+/// message delivered to a resident on their timeline through `api`. The caller keeps it.
+std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api,
+                                        const std::string& channel, double per_second, SendFn send);
 
 }  // namespace lobby::adapters

@@ -5,6 +5,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/auth.h"
 #include "services/common/grpc_server.h"
 #include "services/common/proto_util.h"
@@ -18,6 +20,11 @@ void DeclareLobbyClient(config::Settings& settings) {
                    true);
 }
 
+void DeclarePublicUrl(config::Settings& settings) {
+  settings.Declare("public-url", "http://localhost:7080",
+                   "the adapters' public base URL (photo links in tickets)");
+}
+
 ServiceAddresses AddressesFrom(Runtime& runtime) {
   return [&runtime](const std::string& service) { return runtime.AddressOf(service); };
 }
@@ -25,6 +32,38 @@ ServiceAddresses AddressesFrom(Runtime& runtime) {
 std::string AdapterToken(const config::Settings& settings, const Runtime& runtime) {
   const std::string& token = settings.Get("adapter-token");
   return token.empty() ? runtime.service_token() : token;
+}
+
+GrpcLobbyApi& SharedLobbyApi(const config::Settings& settings, Runtime& runtime) {
+  return runtime.Shared<GrpcLobbyApi>([&] {
+    return std::make_unique<GrpcLobbyApi>(AddressesFrom(runtime), AdapterToken(settings, runtime));
+  });
+}
+
+void ServedEstates::Declare(config::Settings& settings) {
+  settings.Declare("chat-sites", "",
+                   "the estates (site ids, comma-separated) the chat bot serves: new residents "
+                   "link a flat there");
+  settings.Declare("chat-timezone", "Asia/Hong_Kong",
+                   "the time zone of estates without an estate YAML applied (an estate's own "
+                   "time_zone wins): visit windows and times are shown in it");
+}
+
+absl::StatusOr<ServedEstates> ServedEstates::From(const config::Settings& settings) {
+  ServedEstates out;
+  for (absl::string_view site :
+       absl::StrSplit(settings.Get("chat-sites"), ',', absl::SkipWhitespace())) {
+    std::string id(absl::StripAsciiWhitespace(site));
+    if (absl::Status s = ValidateSiteId(id); !s.ok())
+      return settings.Invalid("chat-sites", std::string(s.message()));
+    out.sites.push_back(id);
+  }
+  if (out.sites.empty())
+    return settings.Invalid("chat-sites",
+                            "name the estates the chat bot serves (site ids, comma-separated)");
+  if (!absl::LoadTimeZone(settings.Get("chat-timezone"), &out.time_zone))
+    return settings.Invalid("chat-timezone", "an IANA time zone, e.g. Asia/Hong_Kong");
+  return out;
 }
 
 void GrpcLobbyApi::Connect() {

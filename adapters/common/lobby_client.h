@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
@@ -66,6 +67,8 @@ class LobbyApi {
 
 /// Declares --adapter-token (every adapter calls Lobby with it).
 void DeclareLobbyClient(config::Settings& settings);
+/// Declares --public-url: the adapters' public base URL (links to photos in tickets).
+void DeclarePublicUrl(config::Settings& settings);
 
 /// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys",
 /// "dispatch").
@@ -126,6 +129,20 @@ class GrpcLobbyApi final : public LobbyApi {
   std::unique_ptr<v1::ComplaintService::Stub> complaints_;
   std::unique_ptr<v1::SurveyService::Stub> surveys_;
   std::unique_ptr<v1::DispatchService::Stub> dispatch_;
+};
+
+/// The process's one Lobby client for its adapters (made on first use with AdapterToken and the
+/// runtime's directory): the chat providers, SMS and the hotline share its channels.
+GrpcLobbyApi& SharedLobbyApi(const config::Settings& settings, Runtime& runtime);
+
+/// The estates the adapters serve (--chat-sites: new residents link a flat there) and the time
+/// zone of those without an estate YAML applied (--chat-timezone; an estate's own wins).
+struct ServedEstates {
+  std::vector<std::string> sites;
+  absl::TimeZone time_zone = absl::UTCTimeZone();
+
+  static void Declare(config::Settings& settings);
+  static absl::StatusOr<ServedEstates> From(const config::Settings& settings);
 };
 
 }  // namespace lobby::adapters

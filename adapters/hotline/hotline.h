@@ -125,22 +125,4 @@ class HotlineServiceImpl final : public v1::HotlineService::CallbackService {
   OpenStreams<WatchReactor> streams_;
 };
 
-/// The hotline adapter as lobbyd hosts it (--adapters=hotline): the AMI client (when
-/// --hotline-ami-host is set), the CTI webhook, HotlineService.
-class Component {
- public:
-  static void Declare(config::Settings& settings);
-  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
-                                                           Runtime& runtime);
-  ~Component();
-
- private:
-  Component(Runtime& runtime, HotlineConfig config, adapters::ServiceAddresses addr,
-            std::string token);
-  adapters::GrpcLobbyApi api_;
-  Calls calls_;
-  std::unique_ptr<HotlineServiceImpl> service_;
-  std::unique_ptr<AmiClient> ami_;
-};
-
 }  // namespace lobby::hotline

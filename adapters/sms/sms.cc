@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "adapters/common/crypto.h"
+#include "adapters/common/webhook.h"
 #include "adapters/sms/segments.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
@@ -64,67 +65,87 @@ std::string Sms::Route(const std::string& to) const {
 
 void Sms::Register(httplib::Server& server) {
   server.Post("/v1/sms/twilio", [this](const httplib::Request& req, httplib::Response& res) {
-    Response r = Twilio(req.get_header_value("X-Twilio-Signature"), req.body);
+    adapters::HttpAnswer r = Twilio(req.get_header_value("X-Twilio-Signature"), req.body);
     res.status = r.status;
     res.set_content(r.body, r.status == 200 ? "text/xml" : "text/plain");
   });
   server.Post("/v1/sms/twilio/status", [this](const httplib::Request& req, httplib::Response& res) {
-    Response r = TwilioStatus(req.get_header_value("X-Twilio-Signature"), req.body);
-    res.status = r.status;
-    res.set_content(r.body, "text/plain");
+    adapters::Respond(TwilioStatus(req.get_header_value("X-Twilio-Signature"), req.body), res);
   });
   server.Post("/v1/sms/inbound", [this](const httplib::Request& req, httplib::Response& res) {
-    Response r = Generic(req.get_header_value("X-Lobby-Timestamp"),
-                         req.get_header_value("X-Lobby-Signature"), req.body);
+    adapters::HttpAnswer r = Generic(req.get_header_value("X-Lobby-Timestamp"),
+                                     req.get_header_value("X-Lobby-Signature"), req.body);
     res.status = r.status;
     res.set_content(r.body, "application/json");
   });
 }
 
-Sms::Response Sms::Queue(const std::string& id, const Text& t) {
-  std::string seen = absl::StrCat("lobby:adapters:seen:sms:", id);
-  auto dup = redis_.Command({"EXISTS", seen});
-  if (!dup.ok()) return {503, "try again"};
-  if (dup->integer == 1) return {200, "duplicate"};
+absl::Status Sms::Queue(const Text& t, const std::string& seen) {
   queue::Fields f = {{"v", "1"},
                      {"from", t.from},
                      {"body", t.body},
                      {"message_id", t.message_id},
                      {"photos", absl::StrJoin(t.photos, "\x1f")}};
-  auto done = redis_.Run({queue::XAddArgs(kInboundStream, f), {"SET", seen, "1", "EX", "604800"}});
-  if (!done.ok() || (*done)[0].IsError() || (*done)[1].IsError()) return {503, "try again"};
-  return {200, "ok"};
+  auto done =
+      redis_.Run({queue::XAddArgs(kInboundStream, f),
+                  {"SET", seen, "1", "EX", std::to_string(adapters::ReplayGuard::kTtlSeconds)}});
+  if (!done.ok()) return done.status();
+  if ((*done)[0].IsError() || (*done)[1].IsError())
+    return absl::UnavailableError("Redis refused the text");
+  return absl::OkStatus();
 }
 
-Sms::Response Sms::Twilio(const std::string& signature, const std::string& body) {
-  auto logger = log::Get("sms");
-  if (!config_.twilio) return {404, "Twilio is not configured"};
-  if (body.size() > config_.max_body) return {413, "too large"};
-  auto params = ParseForm(body);
-  if (!params.ok()) return {400, std::string(params.status().message())};
-  std::string expected = TwilioSignature(config_.twilio_config.auth_token,
-                                         config_.public_url + "/v1/sms/twilio", *params);
-  if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected)) {
-    logger->warn("event=bad_signature provider=twilio");
-    return {401, "bad signature"};
-  }
-  std::string sid = Param(*params, "MessageSid"), from = Param(*params, "From");
-  if (sid.empty() || !E164(from)) return {400, "MessageSid and From (E.164) are required"};
-  Text t{from, Param(*params, "Body"), "twilio:" + sid, {}};
-  int media = 0;
-  (void)absl::SimpleAtoi(Param(*params, "NumMedia"), &media);
-  for (int i = 0; i < media && i < 10; ++i) {
-    if (std::string url = Param(*params, absl::StrCat("MediaUrl", i)); !url.empty())
-      t.photos.push_back(url);
-  }
-  Response r = Queue(t.message_id, t);
+adapters::Webhook<Text> Sms::Inbound(
+    std::function<absl::Status()> verify,
+    std::function<absl::StatusOr<Text>(const std::string&)> parse) {
+  return {.logger = "sms",
+          .max_body = config_.max_body,
+          .verify = std::move(verify),
+          .parse = [parse = std::move(parse)](
+                       const std::string& body) -> absl::StatusOr<std::vector<Text>> {
+            auto t = parse(body);
+            if (!t.ok()) return t.status();
+            return std::vector<Text>{*std::move(t)};
+          },
+          .id = [](const Text& t) { return t.message_id; },
+          .handle = [this](const Text& t, const std::string& seen) { return Queue(t, seen); }};
+}
+
+adapters::HttpAnswer Sms::Twilio(const std::string& signature, const std::string& body) {
+  auto verify = [&]() -> absl::Status {
+    if (!config_.twilio) return absl::NotFoundError("Twilio is not configured");
+    auto params = ParseForm(body);
+    if (!params.ok()) return params.status();
+    std::string expected = TwilioSignature(config_.twilio_config.auth_token,
+                                           config_.public_url + "/v1/sms/twilio", *params);
+    if (signature.empty() || !adapters::ConstantTimeEqual(signature, expected))
+      return absl::UnauthenticatedError("bad signature");
+    return absl::OkStatus();
+  };
+  auto parse = [](const std::string& b) -> absl::StatusOr<Text> {
+    auto params = ParseForm(b);
+    if (!params.ok()) return params.status();
+    std::string sid = Param(*params, "MessageSid"), from = Param(*params, "From");
+    if (sid.empty() || !E164(from))
+      return absl::InvalidArgumentError("MessageSid and From (E.164) are required");
+    Text t{from, Param(*params, "Body"), "twilio:" + sid, {}};
+    int media = 0;
+    (void)absl::SimpleAtoi(Param(*params, "NumMedia"), &media);
+    for (int i = 0; i < media && i < 10; ++i) {
+      if (std::string url = Param(*params, absl::StrCat("MediaUrl", i)); !url.empty())
+        t.photos.push_back(url);
+    }
+    return t;
+  };
+  adapters::HttpAnswer r = Inbound(verify, parse).Run(body, adapters::ReplayGuard(redis_, "sms"));
   if (r.status == 200) r.body = kTwiml;  // the answer goes out through the queue, not in TwiML
   return r;
 }
 
-Sms::Response Sms::TwilioStatus(const std::string& signature, const std::string& body) {
+adapters::HttpAnswer Sms::TwilioStatus(const std::string& signature, const std::string& body) {
   if (!config_.twilio) return {404, "Twilio is not configured"};
-  if (body.size() > config_.max_body) return {413, "too large"};
+  if (absl::Status s = adapters::CheckSize(body, config_.max_body); !s.ok())
+    return adapters::AnswerFor(s);
   auto params = ParseForm(body);
   if (!params.ok()) return {400, std::string(params.status().message())};
   std::string expected =
@@ -139,7 +160,7 @@ Sms::Response Sms::TwilioStatus(const std::string& signature, const std::string&
     return {200, "ok"};  // not final yet
   auto sent = redis_.Command(
       {"HMGET", absl::StrCat("lobby:adapters:sms:sent:", sid), "resident", "ticket"});
-  if (!sent.ok()) return {503, "try again"};
+  if (!sent.ok()) return adapters::AnswerFor(sent.status());
   std::string resident = sent->elements.size() == 2 ? sent->elements[0].str : "";
   std::string ticket = sent->elements.size() == 2 ? sent->elements[1].str : "";
   if (resident.empty())
@@ -175,21 +196,17 @@ absl::StatusOr<Text> ParseGatewayText(const std::string& body) {
   return t;
 }
 
-Sms::Response Sms::Generic(const std::string& timestamp, const std::string& signature,
-                           const std::string& body) {
-  auto logger = log::Get("sms");
-  if (config_.webhook_secret.empty()) return {404, R"({"error":"the generic SMS webhook is off"})"};
-  if (body.size() > config_.max_body) return {413, R"({"error":"too large"})"};
-  if (absl::Status auth = adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp,
-                                                              signature, body, clock_.Now());
-      !auth.ok()) {
-    logger->warn("event=bad_signature provider=generic error=\"{}\"", auth.message());
-    return {401, json{{"error", std::string(auth.message())}}.dump()};
-  }
-  auto t = ParseGatewayText(body);
-  if (!t.ok()) return {400, json{{"error", std::string(t.status().message())}}.dump()};
-  Response r = Queue(t->message_id, *t);
-  if (r.status == 200) r.body = R"({"ok":true})";
+adapters::HttpAnswer Sms::Generic(const std::string& timestamp, const std::string& signature,
+                                  const std::string& body) {
+  auto verify = [&]() -> absl::Status {
+    if (config_.webhook_secret.empty())
+      return absl::NotFoundError("the generic SMS webhook is off");
+    return adapters::CheckTimestampedSignature(config_.webhook_secret, timestamp, signature, body,
+                                               clock_.Now());
+  };
+  adapters::HttpAnswer r =
+      Inbound(verify, ParseGatewayText).Run(body, adapters::ReplayGuard(redis_, "sms"));
+  r.body = r.status == 200 ? R"({"ok":true})" : json{{"error", r.body}}.dump();
   return r;
 }
 
@@ -202,7 +219,7 @@ absl::Status Sms::Receive(const queue::Entry& e) {
                           out.status().message());
     return out.status();  // tried again; the ticket's idempotency key keeps it single
   }
-  std::vector<chatbot::Reply> replies;
+  std::vector<adapters::Reply> replies;
   for (const auto& r : out->replies) replies.push_back({r, {}});
   std::vector<std::pair<std::string, std::string>> extra;
   if (!out->opt_out_confirmation.empty()) {
@@ -211,14 +228,13 @@ absl::Status Sms::Receive(const queue::Entry& e) {
              {"text", out->opt_out_confirmation},
              {"idempotency_key", "optout:" + t.message_id}};
   }
-  int status = chatbot::QueueReplies(redis_, v1::CHANNEL_SMS, replies, t.from,
-                                     "lobby:adapters:answered:sms:" + t.message_id, extra);
-  return status == 200 ? absl::OkStatus() : absl::UnavailableError("could not queue the replies");
+  return adapters::QueueReplies(redis_, v1::CHANNEL_SMS, replies, t.from,
+                                "lobby:adapters:answered:sms:" + t.message_id, extra);
 }
 
 adapters::SendResult Sms::Send(const queue::Entry& m) {
   using adapters::SendResult;
-  auto out = chatbot::ReadOutgoing(m, phone_of_);
+  auto out = adapters::ReadOutgoing(m, phone_of_);
   if (!out.ok()) return adapters::Unsendable(out.status());
   if (m.Get("kind") != "opt_out_confirmation") {
     auto opted = Texting::OptedOut(redis_, out->to);
@@ -228,10 +244,9 @@ adapters::SendResult Sms::Send(const queue::Entry& m) {
   std::string text = out->text;
   if (out->survey) {
     absl::StrAppend(&text, "\n",
-                    chatbot::T(out->language, "Reply 1 (poor) to 5 (excellent).",
-                               "請回覆 1（差）至 5（極好）。", "请回复 1（差）至 5（非常好）。"));
-    (void)chatbot::Conversation::ExpectSurvey(redis_, v1::CHANNEL_SMS, out->to,
-                                              std::string(m.Get("survey_id")));
+                    adapters::T(out->language, "Reply 1 (poor) to 5 (excellent).",
+                                "請回覆 1（差）至 5（極好）。", "请回复 1（差）至 5（非常好）。"));
+    (void)adapters::ExpectSurvey(redis_, v1::CHANNEL_SMS, out->to, std::string(m.Get("survey_id")));
   }
   Message msg{out->to,
               Fit(text, config_.max_segments),

@@ -5,8 +5,11 @@
 #include <utility>
 #include <vector>
 
-#include "adapters/chatbot/conversation.h"
 #include "adapters/common/delivery.h"
+#include "adapters/common/lobby_client.h"
+#include "adapters/common/messages.h"
+#include "adapters/common/texts.h"
+#include "adapters/common/webhook.h"
 #include "adapters/sms/providers.h"
 #include "adapters/sms/texting.h"
 #include "services/common/clock.h"
@@ -29,6 +32,7 @@ struct SmsConfig {
   std::vector<std::pair<std::string, std::string>> routes;
   std::string webhook_secret;  // the generic gateway's HMAC key; empty: that webhook is off
   int max_segments = 3;
+  double per_second = 10;  // sends per second (the providers' rate limit)
   size_t max_body = 64 << 10;
 };
 
@@ -59,7 +63,7 @@ class Sms {
       std::function<void(const std::string& resident, const std::string& ticket,
                          const std::string& text, const std::string& idempotency_key)>;
   Sms(SmsConfig config, redis::Client& redis, const Clock& clock, Texting& texting,
-      chatbot::RecipientOf phone_of, TimelineFn timeline)
+      adapters::RecipientOf phone_of, TimelineFn timeline)
       : config_(std::move(config)),
         redis_(redis),
         clock_(clock),
@@ -78,22 +82,21 @@ class Sms {
   std::string Route(const std::string& to) const;
 
  private:
-  struct Response {
-    int status;
-    std::string body;
-  };
-  Response Twilio(const std::string& signature, const std::string& body);
-  Response TwilioStatus(const std::string& signature, const std::string& body);
-  Response Generic(const std::string& timestamp, const std::string& signature,
-                   const std::string& body);
-  /// Remembers `id` and queues the text, in one round trip; 200, or 503.
-  Response Queue(const std::string& id, const Text& text);
+  adapters::HttpAnswer Twilio(const std::string& signature, const std::string& body);
+  adapters::HttpAnswer TwilioStatus(const std::string& signature, const std::string& body);
+  adapters::HttpAnswer Generic(const std::string& timestamp, const std::string& signature,
+                               const std::string& body);
+  /// The pipeline of an inbound text webhook, with its authentication and parser.
+  adapters::Webhook<Text> Inbound(std::function<absl::Status()> verify,
+                                  std::function<absl::StatusOr<Text>(const std::string&)> parse);
+  /// Queues the text and marks `seen`, in one round trip.
+  absl::Status Queue(const Text& text, const std::string& seen);
 
   SmsConfig config_;
   redis::Client& redis_;
   const Clock& clock_;
   Texting& texting_;
-  chatbot::RecipientOf phone_of_;
+  adapters::RecipientOf phone_of_;
   TimelineFn timeline_;
 };
 

@@ -17,7 +17,7 @@
 namespace lobby::sms {
 namespace {
 
-using chatbot::T;
+using adapters::T;
 
 constexpr int kStateTtlSeconds = 7 * 86400;
 
@@ -171,7 +171,7 @@ absl::StatusOr<bool> Texting::OptedOut(redis::Client& redis, const std::string& 
 
 absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   State s;
-  s.key = chatbot::Conversation::Key(v1::CHANNEL_SMS, t.from);
+  s.key = adapters::RedisSessionStore::Key(v1::CHANNEL_SMS, t.from);
   auto loaded = redis_.Command({"HGETALL", s.key});
   if (!loaded.ok()) return loaded.status();
   for (size_t i = 0; i + 1 < loaded->elements.size(); i += 2)
@@ -296,7 +296,7 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
   Keyword k = ParseKeyword(body, &rest);
   if (k == Keyword::kAgent) return Callback(s, t, &r, "asked_for_desk", s.Get("last"));
   if (k == Keyword::kFix) {
-    std::string ticket = chatbot::FindTicketNumber(rest);
+    std::string ticket = adapters::FindTicketNumber(rest);
     if (ticket.empty()) ticket = s.Get("last");
     if (ticket.empty() || rest.empty()) {
       return Outcome{{T(lang,
@@ -331,10 +331,10 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
   if (k == Keyword::kJoin) {
     return Outcome{{absl::StrCat(T(lang, "This number is already linked to ", "此號碼已連結到 ",
                                    "此号码已绑定到 "),
-                                 chatbot::UnitText(r.unit(), lang), ".")},
+                                 adapters::UnitText(r.unit(), lang), ".")},
                    {}};
   }
-  if (std::string number = chatbot::FindTicketNumber(body);
+  if (std::string number = adapters::FindTicketNumber(body);
       !number.empty() && Chars(body) <= number.size() + 12) {
     auto ticket = api_.GetTicket(number);
     if (absl::IsNotFound(ticket.status()) || absl::IsInvalidArgument(ticket.status()) ||
@@ -345,8 +345,8 @@ absl::StatusOr<Outcome> Texting::Known(State& s, const Text& t, const v1::Reside
     }
     if (!ticket.ok()) return ticket.status();
     return Outcome{
-        {chatbot::TicketStatusLine(
-            *ticket, lang, chatbot::EstateZone(api_.GetRegister(ticket->site_id()), zone_))},
+        {adapters::TicketStatusLine(
+            *ticket, lang, adapters::EstateZone(api_.GetRegister(ticket->site_id()), zone_))},
         {}};
   }
   if (body.size() == 1 && absl::ascii_isdigit(body[0])) {
@@ -382,12 +382,12 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
   *t->mutable_location()->mutable_unit() = r.unit();
   t->set_category(c->category());
   t->set_channel(v1::CHANNEL_SMS);
-  t->set_description(chatbot::Utf8Prefix(body, 2000));
+  t->set_description(adapters::Utf8Prefix(body, 2000));
   t->mutable_reporter()->set_resident_id(r.id());
   for (const auto& p : text.photos) t->add_photos()->set_url(p);
   req.set_idempotency_key(absl::StrCat("sms:", text.message_id));
   bool complaint = c->kind() == "complaint";
-  if (complaint) t->mutable_complaint()->set_subject(chatbot::SubjectOfCategory(c->category()));
+  if (complaint) t->mutable_complaint()->set_subject(adapters::SubjectOfCategory(c->category()));
   auto created = complaint ? api_.CreateComplaint(req) : api_.CreateRepair(req);
   if (!created.ok()) return created.status();
   s.f["last"] = created->id();
@@ -405,7 +405,7 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
   auto catalog = api_.GetCatalog(site);
   if (catalog.ok()) {
     for (const auto& cat : catalog->categories()) {
-      if (cat.id() == c->category()) what = chatbot::CategoryName(cat, lang);
+      if (cat.id() == c->category()) what = adapters::CategoryName(cat, lang);
     }
   }
   return Outcome{
@@ -413,7 +413,7 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
           complaint ? T(lang, "Lobby: complaint ", "Lobby：投訴 ", "Lobby：投诉 ")
                     : T(lang, "Lobby: repair ", "Lobby：報修 ", "Lobby：报修 "),
           created->id(), T(lang, " logged (", " 已登記（", " 已登记（"), what,
-          T(lang, ", ", "，", "，"), chatbot::UnitText(r.unit(), lang),
+          T(lang, ", ", "，", "，"), adapters::UnitText(r.unit(), lang),
           T(lang, "). Not right? Reply FIX and what is wrong. Text the number for its status.",
             "）。如有錯誤，請回覆「更正」及正確內容。傳送編號可查詢進度。",
             "）。如有错误，请回复“更正”及正确内容。发送编号可查询进度。"))},
@@ -432,7 +432,7 @@ absl::StatusOr<Outcome> Texting::Callback(State& s, const Text& t, const v1::Res
   task->set_external_id(t.from);
   task->set_language(lang);
   task->set_reason(reason);
-  task->set_text(chatbot::Utf8Prefix(t.body, 1000));
+  task->set_text(adapters::Utf8Prefix(t.body, 1000));
   task->set_ticket_id(ticket);
   req.set_idempotency_key(absl::StrCat("sms:", t.message_id));
   auto done = api_.RequestCallback(req);
@@ -479,7 +479,7 @@ absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
     s.f.erase("verification");
     Outcome out{{absl::StrCat(T(s.lang, "Lobby: this number is now linked to ",
                                 "Lobby：此號碼已連結到 ", "Lobby：此号码已绑定到 "),
-                              chatbot::UnitText(linked->unit(), s.lang), ".")},
+                              adapters::UnitText(linked->unit(), s.lang), ".")},
                 {}};
     // What they texted before linking is filed now.
     if (std::string pending = s.Get("pending"); !pending.empty()) {
@@ -537,7 +537,7 @@ absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
   }
   // Kept, to be filed once the number is linked (the first thing they wrote, not the retries).
   if (k == Keyword::kNone && s.Get("pending").empty() && Chars(body) > 3) {
-    s.f["pending"] = chatbot::Utf8Prefix(body, 2000);
+    s.f["pending"] = adapters::Utf8Prefix(body, 2000);
     s.f["pending_id"] = t.message_id;
   }
   s.f["step"] = "join";

@@ -5,7 +5,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "adapters/chatbot/conversation.h"
+#include "adapters/common/lobby_client.h"
+#include "adapters/common/messages.h"
+#include "adapters/common/texts.h"
 #include "services/common/redis.h"
 
 namespace lobby::sms {
@@ -55,7 +57,7 @@ struct Outcome {
 /// State per number in Redis (the chat's key, lobby:chat:sms:<number>), a week.
 class Texting {
  public:
-  Texting(redis::Client& redis, chatbot::LobbyApi& api, std::vector<std::string> sites,
+  Texting(redis::Client& redis, adapters::LobbyApi& api, std::vector<std::string> sites,
           absl::TimeZone zone)
       : redis_(redis), api_(api), sites_(std::move(sites)), zone_(zone) {}
   absl::StatusOr<Outcome> Handle(const Text& text);
@@ -74,7 +76,7 @@ class Texting {
   absl::Status SubmitScore(State& s, int score, int fixed);  // fixed: 1 yes, 0 no, -1 not said
 
   redis::Client& redis_;
-  chatbot::LobbyApi& api_;
+  adapters::LobbyApi& api_;
   std::vector<std::string> sites_;
   absl::TimeZone zone_;
 };

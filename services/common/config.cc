@@ -98,6 +98,14 @@ const std::string& Settings::Get(absl::string_view name) const {
   return it->second.value;
 }
 
+absl::Status Settings::Required(std::initializer_list<absl::string_view> names,
+                                absl::string_view why) const {
+  for (absl::string_view name : names) {
+    if (Get(name).empty()) return Invalid(name, why);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Settings::Invalid(absl::string_view name, absl::string_view why) const {
   const Entry& e = entries_.find(name)->second;
   std::string shown = e.secret ? "(hidden)" : absl::StrCat("'", e.value, "'");

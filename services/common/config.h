@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ class Settings {
   absl::StatusOr<bool> GetBool(absl::string_view name) const;
   /// An INVALID_ARGUMENT naming the setting, its flag and variable.
   absl::Status Invalid(absl::string_view name, absl::string_view why) const;
+  /// Invalid(name, why) for the first of `names` that is not set.
+  absl::Status Required(std::initializer_list<absl::string_view> names,
+                        absl::string_view why) const;
 
   /// "--name  LOBBY_NAME  default  help" lines for --help.
   std::string Help() const;

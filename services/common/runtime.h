@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <typeindex>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -64,6 +66,17 @@ class Runtime {
   /// `fn` runs at the start of Shutdown(), before the gRPC server stops: to end long streams.
   void OnShutdown(std::function<void()> fn) { on_shutdown_.push_back(std::move(fn)); }
 
+  /// The one T of this process, made by `make()` (a std::unique_ptr<T>) on first use: what
+  /// components share, such as the adapters' Lobby client, the conversation, the register cache.
+  /// Destroyed with the runtime, after the components that use it.
+  template <typename T, typename Make>
+  T& Shared(Make&& make) {
+    std::lock_guard lock(shared_mu_);
+    std::shared_ptr<void>& slot = shared_[std::type_index(typeid(T))];
+    if (!slot) slot = std::shared_ptr<T>(make());
+    return *static_cast<T*>(slot.get());
+  }
+
   /// Starts gRPC, HTTP, the health watcher, the consumers and the loops.
   absl::Status Start();
   bool healthy() const { return healthy_.load(); }
@@ -110,6 +123,9 @@ class Runtime {
   std::vector<std::thread> loop_threads_;
   std::vector<std::function<void()>> on_start_;
   std::vector<std::function<void()>> on_shutdown_;
+  std::mutex shared_mu_;
+  // Last: destroyed first, while Redis and the servers it may use are still there.
+  std::unordered_map<std::type_index, std::shared_ptr<void>> shared_;
 };
 
 /// A consumer name unique to this process: "<hostname>-<pid>".

@@ -5,12 +5,11 @@ namespace lobby::complaints {
 void Component::Declare(config::Settings& settings) { tickets::TicketsConfig::Declare(settings); }
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
-                                                             Runtime& runtime,
-                                                             bool repairs_in_process) {
+                                                             Runtime& runtime) {
   auto config = tickets::TicketsConfig::From(settings);
   if (!config.ok()) return config.status();
   if (settings.Get("repairs-addr").empty() && settings.Get("lobby-addr").empty() &&
-      !repairs_in_process) {
+      !runtime.grpc().Hosts("lobby.v1.RepairService")) {
     return settings.Invalid(
         "repairs-addr",
         "complaints need RepairService (the category catalog): host repairs here or give "

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
 #include "services/complaints/catalog_client.h"
@@ -15,12 +16,13 @@ namespace lobby::complaints {
 
 /// The complaints service as lobbyd hosts it: tickets under lobby:complaints, numbered C-10001,
 /// with categories from RepairService at --repairs-addr (default: this process).
-class Component {
+class Component final : public lobby::Component {
  public:
   static void Declare(config::Settings& settings);
+  /// Needs RepairService: hosted before this in the process, or at --repairs-addr or
+  /// --lobby-addr.
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
-                                                           Runtime& runtime,
-                                                           bool repairs_in_process);
+                                                           Runtime& runtime);
   tickets::TicketLogic& logic() { return logic_; }
 
  private:

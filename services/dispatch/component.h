@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
+#include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
 #include "services/dispatch/dispatch_logic.h"
@@ -43,7 +44,7 @@ class GrpcTicketClient final : public TicketClient {
 /// The dispatch service as lobbyd hosts it, with its `dispatch` consumer of lobby:q:tickets, the
 /// loop that fires SLA timers (every --dispatch-tick) and the shift sweep (every
 /// --dispatch-sweep).
-class Component {
+class Component final : public lobby::Component {
  public:
   static void Declare(config::Settings& settings);
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,

@@ -1,5 +1,5 @@
 // lobbyd: hosts any subset of Lobby's services and adapters in one process (--services,
-// --adapters).
+// --adapters), built from the one component list (services/lobbyd/components.cc).
 #include <signal.h>
 
 #include <cstdio>
@@ -10,23 +10,26 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "adapters/chatbot/component.h"
-#include "adapters/hotline/hotline.h"
+#include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
 #include "services/common/runtime.h"
-#include "services/complaints/component.h"
-#include "services/dispatch/component.h"
-#include "services/repairs/component.h"
-#include "services/residents/component.h"
-#include "services/surveys/component.h"
+#include "services/lobbyd/components.h"
 
 extern char** environ;
 
 namespace {
 
-constexpr const char* kServices[] = {"residents", "repairs", "complaints", "dispatch", "surveys"};
-constexpr const char* kAdapters[] = {"telegram", "whatsapp", "line", "wechat", "sms", "hotline"};
+using lobby::ComponentDef;
+
+// The names of the components of `kind`, in the list's order.
+std::vector<std::string> NamesOf(ComponentDef::Kind kind) {
+  std::vector<std::string> out;
+  for (const ComponentDef& c : lobby::Components()) {
+    if (c.kind == kind) out.emplace_back(c.name);
+  }
+  return out;
+}
 
 absl::StatusOr<std::set<std::string>> ParseList(const lobby::config::Settings& s,
                                                 const std::string& name,
@@ -71,20 +74,15 @@ int main(int argc, char** argv) {
 
   lobby::config::Settings settings;
   lobby::config::CommonConfig::Declare(settings);
-  settings.Declare(
-      "services", "all",
-      "services to host: all, or a list of residents, repairs, complaints, dispatch, surveys");
+  const std::vector<std::string> known_services = NamesOf(ComponentDef::Kind::kService);
+  const std::vector<std::string> known_adapters = NamesOf(ComponentDef::Kind::kAdapter);
+  settings.Declare("services", "all",
+                   "services to host: all, or a list of " + absl::StrJoin(known_services, ", "));
   settings.Declare(
       "adapters", "none",
-      "adapters to host: none, all, or a list of telegram, whatsapp, line, wechat, sms, hotline");
+      "adapters to host: none, all, or a list of " + absl::StrJoin(known_adapters, ", "));
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
-  lobby::residents::Component::Declare(settings);
-  lobby::repairs::Component::Declare(settings);
-  lobby::complaints::Component::Declare(settings);
-  lobby::dispatch::Component::Declare(settings);
-  lobby::surveys::Component::Declare(settings);
-  lobby::chatbot::Component::Declare(settings);
-  lobby::hotline::Component::Declare(settings);
+  for (const ComponentDef& c : lobby::Components()) c.declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
 
@@ -109,8 +107,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto logger = lobby::log::Get("lobbyd");
-  auto services = ParseList(settings, "services", {std::begin(kServices), std::end(kServices)});
-  auto adapters = ParseList(settings, "adapters", {std::begin(kAdapters), std::end(kAdapters)});
+  auto services = ParseList(settings, "services", known_services);
+  auto adapters = ParseList(settings, "adapters", known_adapters);
   for (const absl::Status& s : {services.status(), adapters.status()}) {
     if (!s.ok()) {
       std::cerr << "lobbyd: " << s.message() << "\n";
@@ -127,46 +125,17 @@ int main(int argc, char** argv) {
     std::cerr << "lobbyd: " << runtime.status().message() << "\n";
     return 2;
   }
-  // Builds a component when its service is hosted; on a bad setting, says so and exits 2.
-  auto build = [&](const char* name, auto create) {
-    using Ptr = typename decltype(create())::value_type;
-    if (!services->count(name)) return Ptr();
-    auto c = create();
-    if (!c.ok()) {
-      std::cerr << "lobbyd: " << c.status().message() << "\n";
-      std::exit(2);
-    }
-    return *std::move(c);
-  };
-  auto residents =
-      build("residents", [&] { return lobby::residents::Component::Create(settings, **runtime); });
-  auto repairs =
-      build("repairs", [&] { return lobby::repairs::Component::Create(settings, **runtime); });
-  auto complaints = build("complaints", [&] {
-    return lobby::complaints::Component::Create(settings, **runtime,
-                                                services->count("repairs") > 0);
-  });
-  auto dispatch =
-      build("dispatch", [&] { return lobby::dispatch::Component::Create(settings, **runtime); });
-  auto surveys =
-      build("surveys", [&] { return lobby::surveys::Component::Create(settings, **runtime); });
-  std::unique_ptr<lobby::chatbot::Component> chatbot;
-  std::unique_ptr<lobby::hotline::Component> hotline;
-  if (adapters->count("hotline")) {
-    auto c = lobby::hotline::Component::Create(settings, **runtime);
-    if (!c.ok()) {
-      std::cerr << "lobbyd: " << c.status().message() << "\n";
+  // The hosted components, in the list's order; on a bad setting, says so and exits 2.
+  std::vector<std::unique_ptr<lobby::Component>> hosted;
+  for (const ComponentDef& c : lobby::Components()) {
+    const auto& chosen = c.kind == ComponentDef::Kind::kService ? *services : *adapters;
+    if (!chosen.count(std::string(c.name))) continue;
+    auto made = c.create(settings, **runtime);
+    if (!made.ok()) {
+      std::cerr << "lobbyd: " << made.status().message() << "\n";
       return 2;
     }
-    hotline = *std::move(c);
-  }
-  if (!adapters->empty() && !(adapters->size() == 1 && adapters->count("hotline"))) {
-    auto c = lobby::chatbot::Component::Create(settings, **runtime, *adapters);
-    if (!c.ok()) {
-      std::cerr << "lobbyd: " << c.status().message() << "\n";
-      return 2;
-    }
-    chatbot = *std::move(c);
+    hosted.push_back(*std::move(made));
   }
   if (absl::Status s = (*runtime)->Start(); !s.ok()) {
     logger->critical("event=start_failed error=\"{}\"", s.message());

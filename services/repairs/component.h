@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
 #include "services/repairs/repair_service.h"
@@ -14,7 +15,7 @@ namespace lobby::repairs {
 
 /// The repairs service as lobbyd hosts it: tickets under lobby:repairs, numbered R-10001, and
 /// the site category catalogs.
-class Component {
+class Component final : public lobby::Component {
  public:
   static void Declare(config::Settings& settings) { tickets::TicketsConfig::Declare(settings); }
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,

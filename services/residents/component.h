@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
 #include "services/residents/redis_resident_store.h"
@@ -14,7 +15,7 @@ namespace lobby::residents {
 /// The residents service as lobbyd hosts it: store, logic and gRPC service built from the
 /// settings, registered on the runtime's gRPC server, plus the `timeline` consumer of
 /// lobby:q:tickets that records ticket events on residents' timelines.
-class Component {
+class Component final : public lobby::Component {
  public:
   static void Declare(config::Settings& settings) { ResidentsConfig::Declare(settings); }
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,

@@ -8,6 +8,7 @@
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
 #include "services/surveys/redis_survey_store.h"
@@ -44,7 +45,7 @@ class GrpcClients final : public ResidentDirectory, public TicketReopener {
 
 /// The survey service as lobbyd hosts it: its `surveys` consumer of lobby:q:tickets and the
 /// loop that sends, reminds and expires surveys (every --surveys-tick).
-class Component {
+class Component final : public lobby::Component {
  public:
   static void Declare(config::Settings& settings);
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,

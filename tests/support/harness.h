@@ -10,14 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "adapters/chatbot/component.h"
-#include "adapters/hotline/hotline.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/component.h"
 #include "services/common/runtime.h"
-#include "services/complaints/component.h"
-#include "services/dispatch/component.h"
-#include "services/repairs/component.h"
-#include "services/residents/component.h"
-#include "services/surveys/component.h"
+#include "services/lobbyd/components.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::testing {
@@ -129,21 +126,15 @@ inline void SeedResidents(const std::shared_ptr<grpc::Channel>& channel, int n) 
     CreateResidentIn(channel, "demo", std::string(1, static_cast<char>('A' + i % 26)));
 }
 
-/// An in-process lobbyd: the runtime, every service, and the adapters a test gives credentials to
-/// (telegram, whatsapp, line, wechat, sms; the hotline with --hotline-lines), on port 0 against
-/// `redis`, with the given clock and extra flags.
+/// An in-process lobbyd built from lobbyd's own component list: the runtime, every service, and
+/// the adapters a test gives the setting they need (ComponentDef::needs: a token, or the
+/// hotline's --hotline-lines), on port 0 against `redis`, with the given clock and extra flags.
 class Harness {
  public:
   Harness(RedisServer& redis, const Clock& clock, std::vector<std::string> flags = {}) {
     config::Settings settings;
     config::CommonConfig::Declare(settings);
-    residents::Component::Declare(settings);
-    repairs::Component::Declare(settings);
-    complaints::Component::Declare(settings);
-    dispatch::Component::Declare(settings);
-    surveys::Component::Declare(settings);
-    chatbot::Component::Declare(settings);
-    hotline::Component::Declare(settings);
+    for (const ComponentDef& c : Components()) c.declare(settings);
     std::vector<std::string> args = {
         "test", "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--health-interval",
         "20ms", "--queue-block", "50ms", "--redis-connect-timeout", "200ms", "--redis-url",
@@ -164,36 +155,12 @@ class Harness {
     auto rt = Runtime::Create(*cfg, clock);
     if (!rt.ok()) Fail(rt.status());
     runtime = *std::move(rt);
-    auto c = residents::Component::Create(settings, *runtime);
-    if (!c.ok()) Fail(c.status());
-    residents = *std::move(c);
-    auto r = repairs::Component::Create(settings, *runtime);
-    if (!r.ok()) Fail(r.status());
-    repairs = *std::move(r);
-    auto cm = complaints::Component::Create(settings, *runtime, true);
-    if (!cm.ok()) Fail(cm.status());
-    complaints = *std::move(cm);
-    auto d = dispatch::Component::Create(settings, *runtime);
-    if (!d.ok()) Fail(d.status());
-    dispatch = *std::move(d);
-    auto sv = surveys::Component::Create(settings, *runtime);
-    if (!sv.ok()) Fail(sv.status());
-    surveys = *std::move(sv);
-    std::set<std::string> providers;  // the chat-bot adapters a test gives credentials to
-    if (!settings.Get("telegram-token").empty()) providers.insert("telegram");
-    if (!settings.Get("whatsapp-token").empty()) providers.insert("whatsapp");
-    if (!settings.Get("line-token").empty()) providers.insert("line");
-    if (!settings.Get("wechat-token").empty()) providers.insert("wechat");
-    if (!settings.Get("sms-twilio-account-sid").empty()) providers.insert("sms");
-    if (!providers.empty()) {
-      auto cb = chatbot::Component::Create(settings, *runtime, providers);
-      if (!cb.ok()) Fail(cb.status());
-      chatbot = *std::move(cb);
-    }
-    if (!settings.Get("hotline-lines").empty()) {
-      auto h = hotline::Component::Create(settings, *runtime);
-      if (!h.ok()) Fail(h.status());
-      hotline = *std::move(h);
+    for (const ComponentDef& c : Components()) {
+      if (c.kind == ComponentDef::Kind::kAdapter && settings.Get(std::string(c.needs)).empty())
+        continue;
+      auto made = c.create(settings, *runtime);
+      if (!made.ok()) Fail(made.status());
+      components.push_back(*std::move(made));
     }
     if (absl::Status s = runtime->Start(); !s.ok()) Fail(s);
     channel = Dial(runtime->grpc().address());
@@ -205,16 +172,13 @@ class Harness {
     });
     if (!ready) Fail(absl::DeadlineExceededError("consumer group never appeared"));
   }
-  ~Harness() { runtime->Shutdown(); }
+  ~Harness() {
+    runtime->Shutdown();
+    components.clear();  // before the runtime they are built on
+  }
 
   std::unique_ptr<Runtime> runtime;
-  std::unique_ptr<residents::Component> residents;
-  std::unique_ptr<repairs::Component> repairs;
-  std::unique_ptr<complaints::Component> complaints;
-  std::unique_ptr<dispatch::Component> dispatch;
-  std::unique_ptr<surveys::Component> surveys;
-  std::unique_ptr<chatbot::Component> chatbot;
-  std::unique_ptr<hotline::Component> hotline;
+  std::vector<std::unique_ptr<Component>> components;  // destroyed before the runtime
   std::shared_ptr<grpc::Channel> channel;
 
  private:

@@ -5,7 +5,6 @@
 
 #include <thread>
 
-#include "adapters/chatbot/component.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/runtime.h"

@@ -6,6 +6,7 @@
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/estate_register.h"
 #include "tests/support/harness.h"
 
 namespace lobby::dispatch {

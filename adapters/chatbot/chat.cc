@@ -1,0 +1,31 @@
+#include "adapters/chatbot/chat.h"
+
+namespace lobby::chatbot {
+
+void Chat::Declare(config::Settings& settings) {
+  adapters::DeclareLobbyClient(settings);
+  adapters::ServedEstates::Declare(settings);
+}
+
+absl::StatusOr<Chat*> Chat::Of(const config::Settings& settings, Runtime& runtime) {
+  auto estates = adapters::ServedEstates::From(settings);
+  if (!estates.ok()) return estates.status();
+  adapters::GrpcLobbyApi& api = adapters::SharedLobbyApi(settings, runtime);
+  return &runtime.Shared<Chat>([&] {
+    return std::make_unique<Chat>(api, runtime.redis(), runtime.clock(), *std::move(estates));
+  });
+}
+
+Chat::Chat(adapters::GrpcLobbyApi& api, redis::Client& redis, const Clock& clock,
+           adapters::ServedEstates estates)
+    : api_(api),
+      sessions_(redis),
+      conversation_(sessions_, api_, clock,
+                    ConversationOptions{std::move(estates.sites), estates.time_zone}) {}
+
+RecipientOf Chat::RecipientsOn(v1::Channel channel) {
+  return
+      [this, channel](const std::string& resident) { return api_.IdentityOf(resident, channel); };
+}
+
+}  // namespace lobby::chatbot

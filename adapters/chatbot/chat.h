@@ -1,0 +1,76 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "adapters/chatbot/conversation.h"
+#include "adapters/common/delivery.h"
+#include "adapters/common/lobby_client.h"
+#include "adapters/common/messages.h"
+#include "services/common/component.h"
+#include "services/common/config.h"
+#include "services/common/proto_util.h"
+#include "services/common/runtime.h"
+
+namespace lobby::chatbot {
+
+/// What the chat providers of one process share: the Lobby client, the sessions and the
+/// conversation. Made once, by the first provider hosted.
+class Chat {
+ public:
+  /// The settings every chat provider needs (the Lobby client, the estates served).
+  static void Declare(config::Settings& settings);
+  /// The process's chat; INVALID_ARGUMENT for bad settings.
+  static absl::StatusOr<Chat*> Of(const config::Settings& settings, Runtime& runtime);
+
+  Chat(adapters::GrpcLobbyApi& api, redis::Client& redis, const Clock& clock,
+       adapters::ServedEstates estates);
+  adapters::GrpcLobbyApi& api() { return api_; }
+  Conversation& conversation() { return conversation_; }
+  /// The residents' verified identities on `channel`, for outbound messages.
+  RecipientOf RecipientsOn(v1::Channel channel);
+
+ private:
+  adapters::GrpcLobbyApi& api_;
+  adapters::RedisSessionStore sessions_;
+  Conversation conversation_;
+};
+
+/// A chat provider as lobbyd hosts it: its webhooks on the runtime's HTTP server and the delivery
+/// worker of lobby:q:outbound:<channel>, sending through the provider at its rate.
+template <typename Provider>
+class ProviderComponent final : public lobby::Component {
+ public:
+  ProviderComponent(Runtime& runtime, Chat& chat, const std::string& channel, double per_second,
+                    std::unique_ptr<Provider> provider)
+      : provider_(std::move(provider)) {
+    provider_->Register(runtime.http().routes());
+    Provider* p = provider_.get();
+    delivery_ = adapters::StartDelivery(runtime, chat.api(), channel, per_second,
+                                        [p](const queue::Entry& m) { return p->Send(m); });
+  }
+
+ private:
+  std::unique_ptr<Provider> provider_;
+  std::unique_ptr<adapters::Delivery> delivery_;
+};
+
+/// A provider's Create: the settings checked (`config`), the process's chat, then the provider
+/// made by `make(config, chat)` and hosted on `channel` at `per_second` sends.
+template <typename Config, typename Make>
+absl::StatusOr<std::unique_ptr<lobby::Component>> HostProvider(const config::Settings& settings,
+                                                               Runtime& runtime,
+                                                               absl::StatusOr<Config> config,
+                                                               v1::Channel channel,
+                                                               double per_second, Make make) {
+  if (!config.ok()) return config.status();
+  auto chat = Chat::Of(settings, runtime);
+  if (!chat.ok()) return chat.status();
+  auto provider = make(*std::move(config), **chat);
+  using Provider = typename decltype(provider)::element_type;
+  return std::make_unique<ProviderComponent<Provider>>(runtime, **chat, ChannelName(channel),
+                                                       per_second, std::move(provider));
+}
+
+}  // namespace lobby::chatbot

@@ -1,0 +1,74 @@
+#pragma once
+// What the parts of SurveyLogic (survey_logic.cc and survey_*.cc) share; not for other callers.
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "services/common/proto_util.h"
+#include "services/surveys/survey_logic.h"
+
+namespace lobby::surveys::detail {
+
+constexpr int64_t kMinute = 60 * 1000;
+
+inline int64_t Ms(absl::Time t) { return absl::ToUnixMillis(t); }
+
+inline Dims DimsOf(const queue::Entry& e) {
+  return Dims{std::string(e.Get("building")), std::string(e.Get("team")),
+              std::string(e.Get("assignee")), std::string(e.Get("category")),
+              std::string(e.Get("channel"))};
+}
+
+inline Dims DimsOf(const v1::Survey& s) {
+  return Dims{s.building(), s.team(), s.member(), s.category(), ChannelName(s.channel())};
+}
+
+inline absl::TimeZone ZoneOf(const v1::SurveySettings& s) {
+  absl::TimeZone tz;
+  if (!absl::LoadTimeZone(s.time_zone(), &tz)) tz = absl::UTCTimeZone();
+  return tz;
+}
+
+/// The end of the resident's quiet hours when `now` falls inside them.
+inline std::optional<absl::Time> QuietUntil(const v1::QuietHours& q, absl::Time now,
+                                            const absl::TimeZone& tz) {
+  int a, b;
+  auto minutes = [](const std::string& hhmm, int* out) {
+    int h, m;
+    if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) ||
+        !absl::SimpleAtoi(hhmm.substr(3), &m))
+      return false;
+    *out = h * 60 + m;
+    return true;
+  };
+  if (!minutes(q.start(), &a) || !minutes(q.end(), &b) || a == b) return std::nullopt;
+  absl::CivilMinute local = absl::ToCivilMinute(now, tz);
+  int m = local.hour() * 60 + local.minute();
+  absl::CivilDay today(local);
+  bool quiet = a < b ? (m >= a && m < b) : (m >= a || m < b);
+  if (!quiet) return std::nullopt;
+  absl::CivilDay end_day = (a > b && m >= a) ? today + 1 : today;
+  return absl::FromCivil(absl::CivilMinute(end_day) + b, tz);
+}
+
+inline std::string Pick(absl::string_view language, const char* en, const char* hant,
+                        const char* hans) {
+  if (language == "zh-Hant") return hant;
+  if (language == "zh-Hans") return hans;
+  return en;
+}
+
+inline bool Staff(auth::Role r) {
+  return r != auth::Role::kAdapter && r != auth::Role::kManager && r != auth::Role::kAdmin;
+}
+
+inline v1::Channel Outbound(v1::Channel c) {
+  return c == v1::CHANNEL_PHONE || c == v1::CHANNEL_COUNTER || c == v1::CHANNEL_UNSPECIFIED
+             ? v1::CHANNEL_SMS
+             : c;
+}
+
+}  // namespace lobby::surveys::detail

@@ -1,0 +1,285 @@
+// The WhatsApp Cloud API adapter through lobbyd's HTTP server, against a local fake of the
+// Graph API: the hub verification, X-Hub-Signature-256, replays; an emergency reported by a
+// resident; reply buttons; media links; outbound refusals.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/common/crypto.h"
+#include "lobby/v1/repairs.grpc.pb.h"
+#include "lobby/v1/residents.grpc.pb.h"
+#include "tests/adapters/fake_provider.h"
+#include "tests/support/harness.h"
+
+namespace lobby::whatsapp {
+namespace {
+
+using json = nlohmann::json;
+using lobby::testing::CallRpc;
+using lobby::testing::Harness;
+using lobby::testing::kAdminToken;
+using lobby::testing::RedisTest;
+using lobby::testing::WaitFor;
+
+constexpr char kToken[] = "EAAG-test-access-token";
+constexpr char kAppSecret[] = "app-secret-0123456789abcdef";
+constexpr char kVerify[] = "verify-me-0123456789";
+constexpr char kPhoneId[] = "106540352242922";
+constexpr char kResident[] = "85291234567";
+
+/// The Graph API as the adapter uses it: the messages endpoint and media downloads.
+class FakeGraph : public lobby::testing::FakeProvider {
+ public:
+  FakeGraph() {
+    server_.Post(R"(/v19\.0/(\d+)/messages)", [this](const httplib::Request& req,
+                                                     httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      if (req.get_header_value("Authorization") != std::string("Bearer ") + kToken) {
+        res.status = 401;
+        res.set_content(
+            R"({"error":{"message":"Invalid OAuth access token.","type":"OAuthException","code":190}})",
+            "application/json");
+        return;
+      }
+      if (refuse_) {
+        res.status = 400;
+        res.set_content(
+            R"({"error":{"message":"(#131030) Recipient phone number not in allowed list","type":"OAuthException","code":131030}})",
+            "application/json");
+        return;
+      }
+      sent_.push_back(json::parse(req.body));
+      res.set_content(
+          absl::StrCat(
+              R"({"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.out)",
+              sent_.size(), R"("}]})"),
+          "application/json");
+    });
+    server_.Get(R"(/v19\.0/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(
+          absl::StrCat(R"({"url":")", url(), R"(/lookaside/media/)", std::string(req.matches[1]),
+                       R"(","mime_type":"image/jpeg","id":")", std::string(req.matches[1]),
+                       R"("})"),
+          "application/json");
+    });
+    server_.Get(R"(/lookaside/media/(\d+))",
+                [](const httplib::Request& req, httplib::Response& res) {
+                  if (req.get_header_value("Authorization") != std::string("Bearer ") + kToken) {
+                    res.status = 401;
+                    return;
+                  }
+                  res.set_content("JPEG" + std::string(req.matches[1]), "image/jpeg");
+                });
+    Start();
+  }
+  ~FakeGraph() { Stop(); }
+  std::vector<json> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+  void Refuse(bool r) {
+    std::lock_guard lock(mu_);
+    refuse_ = r;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<json> sent_;
+  bool refuse_ = false;
+};
+
+class WhatsAppTest : public RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    harness_ = std::make_unique<Harness>(
+        server(), clock_,
+        std::vector<std::string>{"--whatsapp-token", kToken, "--whatsapp-app-secret", kAppSecret,
+                                 "--whatsapp-verify-token", kVerify, "--whatsapp-phone-id",
+                                 kPhoneId, "--whatsapp-api", graph_.url()});
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
+    repairs_ = v1::RepairService::NewStub(harness_->channel);
+    lobby::testing::LinkedResident(
+        harness_->channel,
+        {"Mary Chan", "+85291234567", "Tower 2", "8", "C", "en", v1::RESIDENT_ROLE_TENANT},
+        v1::CHANNEL_WHATSAPP, kResident);
+  }
+  void TearDown() override { harness_.reset(); }
+
+  /// A webhook payload as the Cloud API sends it, with one message.
+  std::string Payload(const json& message) {
+    return json{
+        {"object", "whatsapp_business_account"},
+        {"entry",
+         json::array(
+             {{{"id", "102290129340398"},
+               {"changes",
+                json::array(
+                    {{{"field", "messages"},
+                      {"value",
+                       {{"messaging_product", "whatsapp"},
+                        {"metadata",
+                         {{"display_phone_number", "85230001234"}, {"phone_number_id", kPhoneId}}},
+                        {"contacts",
+                         json::array({{{"profile", {{"name", "Mary"}}}, {"wa_id", kResident}}})},
+                        {"messages", json::array({message})}}}}})}}})}}
+        .dump();
+  }
+  json Text(const std::string& body) {
+    return {{"from", kResident},
+            {"id", "wamid.in" + std::to_string(++n_)},
+            {"timestamp", "1800000000"},
+            {"type", "text"},
+            {"text", {{"body", body}}}};
+  }
+  httplib::Result Post(const std::string& body, std::string signature = "") {
+    if (signature.empty())
+      signature = "sha256=" + adapters::Hex(adapters::HmacSha256(kAppSecret, body));
+    return http_->Post("/v1/whatsapp", {{"X-Hub-Signature-256", signature}}, body,
+                       "application/json");
+  }
+  json Sent(size_t n) {
+    json out;
+    WaitFor([&] {
+      auto all = graph_.sent();
+      if (all.size() < n) return false;
+      out = all[n - 1];
+      return true;
+    });
+    return out;
+  }
+
+  FakeClock clock_;
+  FakeGraph graph_;
+  std::unique_ptr<Harness> harness_;
+  std::unique_ptr<httplib::Client> http_;
+  std::unique_ptr<v1::RepairService::Stub> repairs_;
+  int n_ = 0;
+};
+
+TEST_F(WhatsAppTest, HubVerificationAndSignatures) {
+  auto ok = http_->Get(
+      absl::StrCat("/v1/whatsapp?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=",
+                   kVerify)
+          .c_str());
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "1158201444");
+  EXPECT_EQ(
+      http_->Get("/v1/whatsapp?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess")->status,
+      403);
+  auto before = server().Snapshot();
+  std::string body = Payload(Text("hi"));
+  EXPECT_EQ(
+      Post(body, "sha256=" + adapters::Hex(adapters::HmacSha256("not-the-secret", body)))->status,
+      401);
+  EXPECT_EQ(Post(body, "sha1=whatever")->status, 401);
+  EXPECT_EQ(Post("{\"entry\": 5}")->status, 400);
+  EXPECT_EQ(Post(Payload({{"id", "wamid.x"}}))->status, 400) << "a message without a sender";
+  EXPECT_EQ(before, server().Snapshot());
+  EXPECT_TRUE(graph_.sent().empty());
+}
+
+TEST_F(WhatsAppTest, AnEmergencyOnWhatsApp) {
+  std::string body = Payload(Text("Water is pouring through the ceiling, flooding everywhere!"));
+  ASSERT_EQ(Post(body)->status, 200);
+  EXPECT_EQ(Post(body)->status, 200) << "a retried delivery";
+  json first = Sent(1), second = Sent(2);
+  EXPECT_EQ(first["to"], kResident);
+  EXPECT_EQ(first["type"], "text");
+  // The confirmation and dispatch's safety instructions (in English), in either order.
+  std::string both =
+      first["text"]["body"].get<std::string>() + "\n" + second["text"]["body"].get<std::string>();
+  EXPECT_NE(both.find("EMERGENCY reported: R-10001"), std::string::npos) << both;
+  EXPECT_GT(both.size(),
+            std::string("EMERGENCY reported: R-10001. Our duty team is on the way.").size() + 20)
+      << both;
+  v1::GetTicketRequest get;
+  get.set_id("R-10001");
+  v1::Ticket t = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
+  EXPECT_EQ(t.priority(), v1::PRIORITY_P1);
+  EXPECT_EQ(t.channel(), v1::CHANNEL_WHATSAPP);
+  EXPECT_EQ(t.location().unit().building(), "Tower 2");
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(graph_.sent().size(), 2u) << "the replay created and said nothing more";
+}
+
+TEST_F(WhatsAppTest, ButtonsPhotosAndRefusals) {
+  json photo = {{"from", kResident},
+                {"id", "wamid.photo"},
+                {"timestamp", "1800000000"},
+                {"type", "image"},
+                {"image",
+                 {{"caption", "The tap in my kitchen is leaking"},
+                  {"mime_type", "image/jpeg"},
+                  {"id", "4242"}}}};
+  ASSERT_EQ(Post(Payload(photo))->status, 200);
+  json confirm = Sent(1);
+  ASSERT_EQ(confirm["type"], "interactive");
+  EXPECT_EQ(confirm["interactive"]["type"], "button");
+  EXPECT_EQ(confirm["interactive"]["action"]["buttons"][0]["reply"]["id"], "yes");
+  int n = 1, id = 0;
+  auto press = [&](const std::string& data) {
+    json p = {{"from", kResident},
+              {"id", "wamid.press" + std::to_string(++id)},
+              {"timestamp", "1800000001"},
+              {"type", "interactive"},
+              {"interactive",
+               {{"type", "button_reply"}, {"button_reply", {{"id", data}, {"title", data}}}}}};
+    EXPECT_EQ(Post(Payload(p))->status, 200);
+    return Sent(++n);
+  };
+  auto say = [&](const std::string& text) {
+    json t = Text(text);
+    t["id"] = "wamid.text" + std::to_string(++id);
+    EXPECT_EQ(Post(Payload(t))->status, 200);
+    return Sent(++n);
+  };
+  json where = press("yes");
+  EXPECT_EQ(where["interactive"]["action"]["buttons"][1]["reply"]["id"], "where:common")
+      << where.dump();
+  EXPECT_NE(press("where:common")["text"]["body"].get<std::string>().find("Which building"),
+            std::string::npos);
+  EXPECT_NE(say("Tower 1")["text"]["body"].get<std::string>().find("Which floor"),
+            std::string::npos);
+  say("G");
+  json photos = say("lift lobby");
+  EXPECT_EQ(photos["interactive"]["action"]["buttons"][0]["reply"]["id"], "photos:done")
+      << photos.dump();
+  json summary = press("photos:done");
+  EXPECT_NE(
+      summary["interactive"]["body"]["text"].get<std::string>().find("Where: Tower 1 G lift lobby"),
+      std::string::npos)
+      << summary.dump();
+  EXPECT_NE(press("confirm")["text"]["body"].get<std::string>().find("R-10001"), std::string::npos);
+  v1::GetTicketRequest get;
+  get.set_id("R-10001");
+  v1::Ticket t = CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken).value;
+  EXPECT_EQ(t.location().building(), "Tower 1");
+  EXPECT_EQ(t.location().floor(), "G");
+  EXPECT_EQ(t.location().area(), "lift lobby");
+  EXPECT_FALSE(t.location().has_unit()) << "a common area";
+  ASSERT_EQ(t.photos_size(), 1);
+  EXPECT_EQ(t.photos(0).url(), "http://localhost:7080/v1/whatsapp/media/4242?s=" +
+                                   adapters::LinkSignature(kAppSecret, "4242"));
+  EXPECT_EQ(http_->Get("/v1/whatsapp/media/4243")->status, 403)
+      << "no made-up links to other media";
+  auto media = http_->Get(
+      ("/v1/whatsapp/media/4242?s=" + adapters::LinkSignature(kAppSecret, "4242")).c_str());
+  ASSERT_TRUE(media);
+  EXPECT_EQ(media->body, "JPEG4242");
+  graph_.Refuse(true);
+  ASSERT_EQ(Post(Payload(Text("menu")))->status, 200);
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = server().conn().Command({"XRANGE", "lobby:q:dlq", "-", "+"});
+    return r.ok() && !r->elements.empty();
+  }));
+  auto r = server().conn().Command({"XRANGE", "lobby:q:dlq", "-", "+"});
+  auto dead = queue::ParseEntries(*r);
+  EXPECT_NE(dead[0].Get("dlq_reason").find("131030"), absl::string_view::npos)
+      << dead[0].Get("dlq_reason");
+}
+
+}  // namespace
+}  // namespace lobby::whatsapp
