@@ -515,17 +515,9 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
       : service_(service), site_(std::move(site)) {}
 
   void Begin(const absl::Status& error) {
-    if (!error.ok()) {
-      End(ToGrpcStatus(error));
+    if (!following_.Start(this, error, service_.streams_, service_.feed_,
+                          [this](const std::vector<queue::Entry>& entries) { Offer(entries); }))
       return;
-    }
-    if (!service_.streams_.Add(this)) {
-      End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
-      return;
-    }
-    subscription_ = service_.feed_.Subscribe(
-        [this](const std::vector<queue::Entry>& entries) { Offer(entries); });
-    subscribed_ = true;
     // The first message says the watch is on: from here, nothing is missed.
     v1::CallEvent started;
     started.set_type("watch.started");
@@ -535,8 +527,7 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
   }
 
   void OnDone() override {
-    if (subscribed_) service_.feed_.Unsubscribe(subscription_);
-    service_.streams_.Remove(this);
+    following_.Stop();
     delete this;
   }
 
@@ -557,8 +548,7 @@ class WatchReactor final : public WriteQueueReactor<v1::CallEvent> {
 
   HotlineServiceImpl& service_;
   const std::string site_;
-  uint64_t subscription_ = 0;
-  bool subscribed_ = false;
+  Following<WatchReactor> following_;
 };
 
 HotlineServiceImpl::HotlineServiceImpl(const RpcEnv& env, Calls& calls,

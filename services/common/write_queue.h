@@ -7,6 +7,10 @@
 #include <set>
 #include <string>
 
+#include "absl/status/status.h"
+#include "services/common/feed.h"
+#include "services/common/status.h"
+
 namespace lobby {
 
 /// The writing half of a server-streaming reactor that follows a feed: events are queued under
@@ -93,6 +97,43 @@ class OpenStreams {
   std::mutex mu_;
   std::set<Reactor*> streams_;
   bool ending_ = false;
+};
+
+/// A stream's place among its service's open streams and on the feed it follows.
+template <typename Reactor>
+class Following {
+ public:
+  /// Joins `streams` and subscribes `sink` to `feed`; or finishes `reactor` with `error`, or
+  /// UNAVAILABLE while the service is ending, and returns false.
+  bool Start(Reactor* reactor, const absl::Status& error, OpenStreams<Reactor>& streams, Feed& feed,
+             Feed::Sink sink) {
+    if (!error.ok()) {
+      reactor->End(ToGrpcStatus(error));
+      return false;
+    }
+    if (!streams.Add(reactor)) {
+      reactor->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+      return false;
+    }
+    reactor_ = reactor;
+    streams_ = &streams;
+    feed_ = &feed;
+    subscription_ = feed.Subscribe(std::move(sink));
+    return true;
+  }
+  /// In OnDone: no more entries from the feed, and out of the open streams.
+  void Stop() {
+    if (!feed_) return;
+    feed_->Unsubscribe(subscription_);
+    streams_->Remove(reactor_);
+    feed_ = nullptr;
+  }
+
+ private:
+  Reactor* reactor_ = nullptr;
+  OpenStreams<Reactor>* streams_ = nullptr;
+  Feed* feed_ = nullptr;
+  uint64_t subscription_ = 0;
 };
 
 }  // namespace lobby

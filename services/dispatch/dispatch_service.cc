@@ -54,17 +54,9 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
 
   /// Registers with the service and the feed and starts the catch-up; or finishes with `error`.
   void Begin(const absl::Status& error) {
-    if (!error.ok()) {
-      End(ToGrpcStatus(error));
+    if (!following_.Start(this, error, service_.streams_, service_.feed_,
+                          [this](const std::vector<queue::Entry>& entries) { Offer(entries); }))
       return;
-    }
-    if (!service_.streams_.Add(this)) {
-      End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
-      return;
-    }
-    subscription_ = service_.feed_.Subscribe(
-        [this](const std::vector<queue::Entry>& entries) { Offer(entries); });
-    subscribed_ = true;
     {
       std::lock_guard lock(mu_);
       ++tasks_;
@@ -77,8 +69,7 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
   }
 
   void OnDone() override {
-    if (subscribed_) service_.feed_.Unsubscribe(subscription_);
-    service_.streams_.Remove(this);
+    following_.Stop();
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return tasks_ == 0; });
@@ -161,8 +152,7 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
 
   DispatchServiceImpl& service_;
   const v1::WatchAssignmentsRequest req_;
-  uint64_t subscription_ = 0;
-  bool subscribed_ = false;
+  Following<WatchReactor> following_;
   std::condition_variable cv_;
   int tasks_ = 0;
   std::string last_;                // the last stream entry looked at
