@@ -71,6 +71,16 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
     absl::StrAppend(&out, "lobby_up ", healthy_.load() ? 1 : 0, "\n");
   });
   metrics_.AddCollector([this](std::string& out) { CollectQueueMetrics(out); });
+  metrics_.AddCollector([this](std::string& out) {
+    if (loops_.empty()) return;
+    absl::StrAppend(&out,
+                    "# HELP lobby_loop_turns_total Turns of each timer loop finished (SLA, shifts, "
+                    "surveys): a loop that stops counting is stuck.\n"
+                    "# TYPE lobby_loop_turns_total counter\n");
+    for (const Loop& l : loops_)
+      absl::StrAppend(&out, "lobby_loop_turns_total{loop=\"", l.name, "\"} ", l.turns->load(),
+                      "\n");
+  });
 }
 
 Runtime::~Runtime() { Shutdown(); }
@@ -153,6 +163,7 @@ absl::Status Runtime::Start() {
         if (stopping_) break;
         lock.unlock();
         l.fn();
+        l.turns->fetch_add(1);
         lock.lock();
       }
     });
@@ -203,6 +214,13 @@ void Runtime::CheckEvictionPolicy() {
 
 void Runtime::AddLoop(std::string name, absl::Duration every, std::function<void()> fn) {
   loops_.push_back(Loop{std::move(name), every, std::move(fn)});
+}
+
+uint64_t Runtime::LoopTurns(absl::string_view name) const {
+  for (const Loop& l : loops_) {
+    if (l.name == name) return l.turns->load();
+  }
+  return 0;
 }
 
 void Runtime::Shutdown() {

@@ -60,6 +60,10 @@ class Runtime {
   /// `fn` runs every `every` (wall time) on its own thread, from Start() until Shutdown() stops
   /// it together with the consumers, before the gRPC server. For timers kept in Redis.
   void AddLoop(std::string name, absl::Duration every, std::function<void()> fn);
+  /// How many turns the loop `name` has finished (0 for none of that name); exported on
+  /// /metrics as lobby_loop_turns_total. A test that moved the clock waits for two more turns
+  /// to know a whole turn saw the new time.
+  uint64_t LoopTurns(absl::string_view name) const;
   /// `fn` runs at the end of Start(), once the servers and consumers run: for clients that
   /// feed the process (the hotline's AMI connection).
   void OnStart(std::function<void()> fn) { on_start_.push_back(std::move(fn)); }
@@ -118,6 +122,7 @@ class Runtime {
     std::string name;
     absl::Duration every;
     std::function<void()> fn;
+    std::unique_ptr<std::atomic<uint64_t>> turns = std::make_unique<std::atomic<uint64_t>>(0);
   };
   std::vector<Loop> loops_;
   std::vector<std::thread> loop_threads_;

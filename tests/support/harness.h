@@ -178,6 +178,13 @@ class Harness {
   }
 
   std::unique_ptr<Runtime> runtime;
+  /// Waits until the timer loop `loop` ("sla", "surveys") has finished two more turns, so that
+  /// one whole turn saw what the test just changed (the clock): for checks that nothing happened.
+  bool WholeTurn(absl::string_view loop) {
+    uint64_t start = runtime->LoopTurns(loop);
+    return WaitFor([&] { return runtime->LoopTurns(loop) >= start + 2; });
+  }
+
   std::vector<std::unique_ptr<Component>> components;  // destroyed before the runtime
   std::shared_ptr<grpc::Channel> channel;
 

@@ -165,6 +165,19 @@ TEST_F(RuntimeTest, MetricsCountCallsByMethodAndCode) {
   EXPECT_NE(body.find("lobby_up 1"), std::string::npos);
 }
 
+TEST_F(RuntimeTest, MetricsCountTheTurnsOfEveryTimerLoop) {
+  ASSERT_TRUE(harness_->WholeTurn("sla"));
+  uint64_t turns = harness_->runtime->LoopTurns("sla");
+  EXPECT_GE(turns, 2u);
+  EXPECT_EQ(harness_->runtime->LoopTurns("no such loop"), 0u);
+  std::string body = http_->Get("/metrics")->body;
+  for (const char* loop : {"sla", "shifts", "surveys"})
+    EXPECT_NE(body.find(absl::StrCat("lobby_loop_turns_total{loop=\"", loop, "\"} ")),
+              std::string::npos)
+        << loop << "\n"
+        << body;
+}
+
 TEST_F(RuntimeTest, ReflectionListsTheServices) {
   grpc::CompletionQueue cq;
   grpc::GenericStub generic(harness_->channel);

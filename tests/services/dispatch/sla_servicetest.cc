@@ -4,6 +4,7 @@
 // board, and WatchAssignments resumed from a cursor.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include "lobby/v1/dispatch.grpc.pb.h"
@@ -195,7 +196,7 @@ TEST_F(SlaTest, WarningBreachAndEscalationAcrossAHolidayWeekendAndARestart) {
   absl::Time arrive_by = FromTimestamp(Repair(id).sla().arrive_by());
   EXPECT_EQ(arrive_by, HK(2026, 12, 30, 14));
   clock_.Set(HK(2026, 12, 31, 9));  // past the old deadline, still on hold
-  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_TRUE(harness_->WholeTurn("sla"));
   EXPECT_EQ(Count(id, "breach"), 1) << "no breach while on hold";
   v1::TransitionRequest resume;
   resume.set_id(id);
@@ -324,16 +325,22 @@ TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
 }
 
 /// Reads events from a WatchAssignments stream until `n` arrived or 5 seconds passed.
+/// The first `n` events of a watch; `after_first` runs once the first has come (the stream
+/// follows the feed from then on: what it does is seen live).
 std::vector<v1::AssignmentEvent> Watch(v1::DispatchService::Stub& stub,
                                        const v1::WatchAssignmentsRequest& req, size_t n,
                                        grpc::Status* status = nullptr,
-                                       const char* token = kAdminToken) {
+                                       const char* token = kAdminToken,
+                                       const std::function<void()>& after_first = nullptr) {
   grpc::ClientContext ctx;
   PrepareClientContext(ctx, token, absl::Seconds(5));
   auto reader = stub.WatchAssignments(&ctx, req);
   std::vector<v1::AssignmentEvent> out;
   v1::AssignmentEvent e;
-  while (out.size() < n && reader->Read(&e)) out.push_back(e);
+  while (out.size() < n && reader->Read(&e)) {
+    out.push_back(e);
+    if (out.size() == 1 && after_first) after_first();
+  }
   if (out.size() >= n) ctx.TryCancel();  // done with it; otherwise the stream ended on its own
   grpc::Status s = reader->Finish();
   if (status != nullptr) *status = s;
@@ -350,12 +357,8 @@ TEST_F(SlaTest, WatchersResumeFromTheirCursorWithoutLossOrDuplicates) {
   req.set_member("wong");
   // A watcher from now on sees the next assignment live.
   std::string first;
-  std::thread creator([&] {
-    absl::SleepFor(absl::Milliseconds(300));
-    first = NewRepair(v1::PRIORITY_P4, "plumbing", "A");
-  });
-  auto live = Watch(*dispatch_, req, 2);
-  creator.join();
+  auto live = Watch(*dispatch_, req, 2, nullptr, kAdminToken,
+                    [&] { first = NewRepair(v1::PRIORITY_P4, "plumbing", "A"); });
   ASSERT_EQ(live.size(), 2u);
   EXPECT_EQ(live[0].type(), "watch.started") << "a cursor to resume from, before anything happened";
   EXPECT_TRUE(StreamIdLess(live[0].cursor(), live[1].cursor()));
@@ -385,12 +388,8 @@ TEST_F(SlaTest, WatchersResumeFromTheirCursorWithoutLossOrDuplicates) {
       << "the three missed, and not the one seen before";
   // Resuming in the middle gives exactly the rest, then what comes live.
   req.set_cursor(resumed[0].cursor());
-  std::thread later([&] {
-    absl::SleepFor(absl::Milliseconds(300));
-    Act(&v1::DispatchService::Stub::Acknowledge, ids[2], "wong");
-  });
-  auto rest = Watch(*dispatch_, req, 3);
-  later.join();
+  auto rest = Watch(*dispatch_, req, 3, nullptr, kAdminToken,
+                    [&] { Act(&v1::DispatchService::Stub::Acknowledge, ids[2], "wong"); });
   ASSERT_EQ(rest.size(), 3u);
   EXPECT_EQ(rest[0].cursor(), resumed[1].cursor());
   EXPECT_EQ(rest[1].cursor(), resumed[2].cursor());

@@ -148,7 +148,7 @@ TEST_F(SurveysTest, SentAfterTheDelayOutsideQuietHoursThenRemindedThenExpired) {
   v1::Survey s = Survey(id);
   EXPECT_EQ(FromTimestamp(s.send_at()), HK(2026, 12, 1, 22, 30)) << "two hours after resolution";
   clock_.Set(HK(2026, 12, 1, 22, 31));  // due, but the resident's quiet hours have begun
-  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_TRUE(harness_->WholeTurn("surveys"));
   EXPECT_EQ(Survey(id).status(), v1::SURVEY_STATUS_SCHEDULED);
   EXPECT_TRUE(Outbound("whatsapp").empty());
   clock_.Set(HK(2026, 12, 2, 8, 0));  // the quiet hours end
@@ -376,7 +376,7 @@ TEST_F(SurveysTest, NpsCampaignsSampleResidentsAtMostOnceAQuarter) {
   // A second campaign the same quarter asks nobody again.
   clock_.Advance(absl::Hours(24 * 30));
   ASSERT_TRUE(CallRpc(*surveys_, &v1::SurveyService::Stub::StartCampaign, start, kAdminToken).ok());
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(harness_->WholeTurn("surveys"));
   EXPECT_EQ(nps().size(), 3u);
   v1::GetTrendsRequest req;
   req.set_site_id("demo");
