@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/grpc_server.h"
 #include "services/common/log.h"
+#include "services/common/runtime.h"
 #include "services/common/status.h"
 
 namespace lobby {
@@ -333,6 +334,13 @@ absl::Status RegisterCache::CheckBuildings(
 absl::Status RegisterCache::CheckAssignee(absl::string_view site, absl::string_view team,
                                           absl::string_view member) {
   return Check(site, [&](const EstateRegister& r) { return r.CheckAssignee(team, member); });
+}
+
+RegisterCache& RegisterCache::Of(Runtime& runtime) {
+  return runtime.Shared<RegisterCache>([&] {
+    return std::make_unique<RegisterCache>(runtime.AddressFn("dispatch"), runtime.service_token(),
+                                           runtime.clock());
+  });
 }
 
 }  // namespace lobby

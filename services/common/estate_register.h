@@ -14,6 +14,8 @@
 
 namespace lobby {
 
+class Runtime;
+
 /// What is wrong with a location, with the nearest valid choices: for the services' errors and
 /// for the chat bot, which says it in the resident's language.
 struct RegisterMiss {
@@ -81,6 +83,9 @@ class RegisterCache {
   static constexpr absl::Duration kRecheck = absl::Seconds(1);
 
   RegisterCache(std::function<std::string()> address, std::string token, const Clock& clock);
+  /// The process's one cache (its services share it): DispatchService at the runtime's
+  /// directory, with the service token.
+  static RegisterCache& Of(Runtime& runtime);
 
   /// INVALID_ARGUMENT naming the nearest valid choices; OK where the estate has no register.
   absl::Status CheckLocation(absl::string_view site, v1::Location& location);

@@ -24,7 +24,7 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config)
     : catalog_(runtime.AddressFn("repairs"), runtime.service_token()),
       store_(runtime.redis(), "lobby:complaints", "C"),
       residents_(runtime.AddressFn("residents"), runtime.service_token(), runtime.clock()),
-      registers_(runtime.AddressFn("dispatch"), runtime.service_token(), runtime.clock()),
+      registers_(RegisterCache::Of(runtime)),
       logic_(
           store_, runtime.clock(), tickets::Kind::kComplaint, config,
           [this](absl::string_view site) { return catalog_.Get(site); },

@@ -30,7 +30,7 @@ class Component final : public lobby::Component {
   CatalogClient catalog_;
   tickets::RedisTicketStore store_;
   tickets::ResidentSites residents_;
-  RegisterCache registers_;
+  RegisterCache& registers_;  // the process's
   tickets::TicketLogic logic_;
   ComplaintServiceImpl service_;
 };

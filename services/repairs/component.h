@@ -26,7 +26,7 @@ class Component final : public lobby::Component {
   Component(Runtime& runtime, tickets::TicketsConfig config);
   tickets::RedisTicketStore store_;
   tickets::ResidentSites residents_;
-  RegisterCache registers_;
+  RegisterCache& registers_;  // the process's
   tickets::TicketLogic logic_;
   RepairServiceImpl service_;
 };

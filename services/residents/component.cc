@@ -16,7 +16,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, ResidentsConfig config)
     : store_(runtime.redis(), runtime.clock()),
-      registers_(runtime.AddressFn("dispatch"), runtime.service_token(), runtime.clock()),
+      registers_(RegisterCache::Of(runtime)),
       logic_(store_, runtime.clock(), std::move(config), &registers_),
       service_(logic_, runtime.rpc_env()) {}
 

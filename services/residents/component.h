@@ -26,7 +26,7 @@ class Component final : public lobby::Component {
  private:
   Component(Runtime& runtime, ResidentsConfig config);
   RedisResidentStore store_;
-  RegisterCache registers_;
+  RegisterCache& registers_;  // the process's
   ResidentLogic logic_;
   ResidentServiceImpl service_;
 };
