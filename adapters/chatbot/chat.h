@@ -10,7 +10,6 @@
 #include "adapters/common/messages.h"
 #include "services/common/component.h"
 #include "services/common/config.h"
-#include "services/common/proto_util.h"
 #include "services/common/runtime.h"
 
 namespace lobby::chatbot {
@@ -42,7 +41,7 @@ class Chat {
 template <typename Provider>
 class ProviderComponent final : public lobby::Component {
  public:
-  ProviderComponent(Runtime& runtime, Chat& chat, const std::string& channel, double per_second,
+  ProviderComponent(Runtime& runtime, Chat& chat, v1::Channel channel, double per_second,
                     std::unique_ptr<Provider> provider)
       : provider_(std::move(provider)) {
     provider_->Register(runtime.http().routes());
@@ -69,8 +68,8 @@ absl::StatusOr<std::unique_ptr<lobby::Component>> HostProvider(const config::Set
   if (!chat.ok()) return chat.status();
   auto provider = make(*std::move(config), **chat);
   using Provider = typename decltype(provider)::element_type;
-  return std::make_unique<ProviderComponent<Provider>>(runtime, **chat, ChannelName(channel),
-                                                       per_second, std::move(provider));
+  return std::make_unique<ProviderComponent<Provider>>(runtime, **chat, channel, per_second,
+                                                       std::move(provider));
 }
 
 }  // namespace lobby::chatbot

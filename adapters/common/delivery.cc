@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/common/lobby_client.h"
 #include "services/common/log.h"
+#include "services/common/proto_util.h"
 
 namespace lobby::adapters {
 
@@ -86,11 +86,9 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
   return absl::UnavailableError(absl::StrCat(options_.channel, ": ", last));
 }
 
-std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api,
-                                        const std::string& channel, double per_second,
-                                        SendFn send) {
-  v1::Channel c = v1::CHANNEL_UNSPECIFIED;
-  (void)v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(channel), &c);
+std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api, v1::Channel c,
+                                        double per_second, SendFn send) {
+  const std::string channel = ChannelName(c);
   // Messages to residents land on their timeline once delivered (staff pushes and chat
   // replies to a sender carry no resident).
   DeliveredFn delivered = [&api, c](const queue::Entry& m, const SendResult&) {

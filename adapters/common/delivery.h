@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "lobby/v1/common.pb.h"
 #include "services/common/clock.h"
 #include "services/common/queue.h"
 #include "services/common/redis.h"
@@ -72,10 +73,10 @@ class Delivery {
 
 class GrpcLobbyApi;
 
-/// A delivery worker for `channel` (telegram, whatsapp, ...) at the provider's `per_second`: a
-/// consumer of lobby:q:outbound:<channel> on the runtime that sends with `send` and records each
-/// message delivered to a resident on their timeline through `api`. The caller keeps it.
-std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api,
-                                        const std::string& channel, double per_second, SendFn send);
+/// A delivery worker for `channel` at the provider's `per_second`: a consumer of
+/// lobby:q:outbound:<channel> on the runtime that sends with `send` and records each message
+/// delivered to a resident on their timeline through `api`. The caller keeps it.
+std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api, v1::Channel channel,
+                                        double per_second, SendFn send);
 
 }  // namespace lobby::adapters

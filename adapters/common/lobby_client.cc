@@ -25,18 +25,12 @@ void DeclarePublicUrl(config::Settings& settings) {
                    "the adapters' public base URL (photo links in tickets)");
 }
 
-ServiceAddresses AddressesFrom(Runtime& runtime) {
-  return [&runtime](const std::string& service) { return runtime.AddressOf(service); };
-}
-
-std::string AdapterToken(const config::Settings& settings, const Runtime& runtime) {
-  const std::string& token = settings.Get("adapter-token");
-  return token.empty() ? runtime.service_token() : token;
-}
-
 GrpcLobbyApi& SharedLobbyApi(const config::Settings& settings, Runtime& runtime) {
   return runtime.Shared<GrpcLobbyApi>([&] {
-    return std::make_unique<GrpcLobbyApi>(AddressesFrom(runtime), AdapterToken(settings, runtime));
+    const std::string& token = settings.Get("adapter-token");
+    return std::make_unique<GrpcLobbyApi>(
+        [&runtime](const std::string& service) { return runtime.AddressOf(service); },
+        token.empty() ? runtime.service_token() : token);
   });
 }
 

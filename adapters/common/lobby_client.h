@@ -73,10 +73,6 @@ void DeclarePublicUrl(config::Settings& settings);
 /// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys",
 /// "dispatch").
 using ServiceAddresses = std::function<std::string(const std::string& service)>;
-/// The runtime's directory (Runtime::AddressOf), read when first needed.
-ServiceAddresses AddressesFrom(Runtime& runtime);
-/// The token adapters call Lobby with: `--adapter-token`, else the process's service token.
-std::string AdapterToken(const config::Settings& settings, const Runtime& runtime);
 
 /// Lobby's gRPC API as the chat bot uses it, with the adapter's token.
 class GrpcLobbyApi final : public LobbyApi {
@@ -131,8 +127,9 @@ class GrpcLobbyApi final : public LobbyApi {
   std::unique_ptr<v1::DispatchService::Stub> dispatch_;
 };
 
-/// The process's one Lobby client for its adapters (made on first use with AdapterToken and the
-/// runtime's directory): the chat providers, SMS and the hotline share its channels.
+/// The process's one Lobby client for its adapters, made on first use: it calls with
+/// `--adapter-token` (else the process's service token) at the runtime's directory
+/// (Runtime::AddressOf). The chat providers, SMS and the hotline share its channels.
 GrpcLobbyApi& SharedLobbyApi(const config::Settings& settings, Runtime& runtime);
 
 /// The estates the adapters serve (--chat-sites: new residents link a flat there) and the time

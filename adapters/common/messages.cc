@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "adapters/common/webhook.h"
 #include "services/common/proto_util.h"
 
 namespace lobby::adapters {
@@ -70,7 +71,7 @@ absl::Status QueueReplies(redis::Client& redis, v1::Channel channel,
                                  {"buttons", EncodeButtons(r.buttons)},
                                  {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
   }
-  cmds.push_back({"SET", seen_key, seen_value, "EX", "604800"});
+  cmds.push_back(ReplayGuard::MarkArgs(seen_key, seen_value));
   auto done = redis.Run(cmds);
   if (!done.ok()) return done.status();
   for (const auto& reply : *done) {

@@ -40,8 +40,4 @@ absl::StatusOr<bool> ReplayGuard::Seen(absl::string_view id) const {
   return dup->integer == 1;
 }
 
-absl::Status ReplayGuard::Mark(absl::string_view id) const {
-  return redis_.Command({"SET", Key(id), "1", "EX", std::to_string(kTtlSeconds)}).status();
-}
-
 }  // namespace lobby::adapters

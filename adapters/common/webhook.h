@@ -46,8 +46,11 @@ class ReplayGuard {
   std::string Key(absl::string_view id) const { return prefix_ + std::string(id); }
   /// Whether `id` was handled; UNAVAILABLE when Redis cannot tell.
   absl::StatusOr<bool> Seen(absl::string_view id) const;
-  /// Marks `id` handled, for deliveries with no effect to store with the mark.
-  absl::Status Mark(absl::string_view id) const;
+  /// The command that marks a delivery handled by its `key`: sent in the same round trip as the
+  /// delivery's effect.
+  static redis::Args MarkArgs(const std::string& key, const std::string& value = "1") {
+    return {"SET", key, value, "EX", std::to_string(kTtlSeconds)};
+  }
 
  private:
   redis::Client& redis_;

@@ -134,7 +134,7 @@ Component::Component(Runtime& runtime, adapters::GrpcLobbyApi& api, adapters::Se
                                     s.message());
           }) {
   sms_.Register(runtime.http().routes());
-  delivery_ = adapters::StartDelivery(runtime, api_, "sms", config.per_second,
+  delivery_ = adapters::StartDelivery(runtime, api_, v1::CHANNEL_SMS, config.per_second,
                                       [this](const queue::Entry& m) { return sms_.Send(m); });
   runtime.AddConsumer(
       {.stream = Sms::kInboundStream, .group = "sms-inbound", .parallel = 4, .shard_field = "from"},

@@ -87,8 +87,7 @@ absl::Status Sms::Queue(const Text& t, const std::string& seen) {
                      {"message_id", t.message_id},
                      {"photos", absl::StrJoin(t.photos, "\x1f")}};
   auto done =
-      redis_.Run({queue::XAddArgs(kInboundStream, f),
-                  {"SET", seen, "1", "EX", std::to_string(adapters::ReplayGuard::kTtlSeconds)}});
+      redis_.Run({queue::XAddArgs(kInboundStream, f), adapters::ReplayGuard::MarkArgs(seen)});
   if (!done.ok()) return done.status();
   if ((*done)[0].IsError() || (*done)[1].IsError())
     return absl::UnavailableError("Redis refused the text");
@@ -112,9 +111,12 @@ adapters::Webhook<Text> Sms::Inbound(
 }
 
 adapters::HttpAnswer Sms::Twilio(const std::string& signature, const std::string& body) {
+  // The signature covers the parsed parameters: the form is read once, by the verify step (the
+  // pipeline runs it before parse), and parse takes the text from it.
+  absl::StatusOr<Params> params = absl::FailedPreconditionError("not read yet");
   auto verify = [&]() -> absl::Status {
     if (!config_.twilio) return absl::NotFoundError("Twilio is not configured");
-    auto params = ParseForm(body);
+    params = ParseForm(body);
     if (!params.ok()) return params.status();
     std::string expected = TwilioSignature(config_.twilio_config.auth_token,
                                            config_.public_url + "/v1/sms/twilio", *params);
@@ -122,8 +124,7 @@ adapters::HttpAnswer Sms::Twilio(const std::string& signature, const std::string
       return absl::UnauthenticatedError("bad signature");
     return absl::OkStatus();
   };
-  auto parse = [](const std::string& b) -> absl::StatusOr<Text> {
-    auto params = ParseForm(b);
+  auto parse = [&](const std::string&) -> absl::StatusOr<Text> {
     if (!params.ok()) return params.status();
     std::string sid = Param(*params, "MessageSid"), from = Param(*params, "From");
     if (sid.empty() || !E164(from))

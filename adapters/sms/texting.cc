@@ -19,7 +19,7 @@ namespace {
 
 using adapters::T;
 
-constexpr int kStateTtlSeconds = 7 * 86400;
+constexpr absl::Duration kStateTtl = absl::Hours(7 * 24);
 
 bool OneOf(const std::string& word, std::initializer_list<const char*> words) {
   for (const char* w : words) {
@@ -154,7 +154,6 @@ bool ParseFlat(const std::string& text, v1::Unit* unit, std::string* phone) {
 }
 
 struct Texting::State {
-  std::string key;
   std::map<std::string, std::string> f;
   std::string lang;
   std::string Get(const std::string& k) const {
@@ -171,11 +170,9 @@ absl::StatusOr<bool> Texting::OptedOut(redis::Client& redis, const std::string& 
 
 absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   State s;
-  s.key = adapters::RedisSessionStore::Key(v1::CHANNEL_SMS, t.from);
-  auto loaded = redis_.Command({"HGETALL", s.key});
+  auto loaded = sessions_.Load(v1::CHANNEL_SMS, t.from);
   if (!loaded.ok()) return loaded.status();
-  for (size_t i = 0; i + 1 < loaded->elements.size(); i += 2)
-    s.f[loaded->elements[i].str] = loaded->elements[i + 1].str;
+  s.f = *std::move(loaded);
   s.lang = s.Get("lang").empty() ? GuessLanguage(t.from, t.body) : s.Get("lang");
 
   absl::StatusOr<Outcome> out;
@@ -201,15 +198,8 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   }
   if (!out.ok()) return out;
   s.f["lang"] = s.lang;
-  std::vector<std::string> hset = {"HSET", s.key};
-  for (const auto& [k2, v] : s.f) {
-    hset.push_back(k2);
-    hset.push_back(v);
-  }
-  auto saved = redis_.Run({{"DEL", s.key},
-                           redis::Args(hset.begin(), hset.end()),
-                           {"EXPIRE", s.key, std::to_string(kStateTtlSeconds)}});
-  if (!saved.ok()) return saved.status();
+  if (absl::Status saved = sessions_.Save(v1::CHANNEL_SMS, t.from, s.f, kStateTtl); !saved.ok())
+    return saved;
   return out;
 }
 

@@ -59,7 +59,7 @@ class Texting {
  public:
   Texting(redis::Client& redis, adapters::LobbyApi& api, std::vector<std::string> sites,
           absl::TimeZone zone)
-      : redis_(redis), api_(api), sites_(std::move(sites)), zone_(zone) {}
+      : redis_(redis), sessions_(redis), api_(api), sites_(std::move(sites)), zone_(zone) {}
   absl::StatusOr<Outcome> Handle(const Text& text);
 
   static constexpr const char* kOptOutKey = "lobby:sms:optout";
@@ -76,6 +76,7 @@ class Texting {
   absl::Status SubmitScore(State& s, int score, int fixed);  // fixed: 1 yes, 0 no, -1 not said
 
   redis::Client& redis_;
+  adapters::RedisSessionStore sessions_;
   adapters::LobbyApi& api_;
   std::vector<std::string> sites_;
   absl::TimeZone zone_;

@@ -128,7 +128,7 @@ adapters::HttpAnswer Telegram::Webhook(const std::string& bot, const std::string
       .id = [](const TelegramUpdate& u) { return u.update_id; },
       .handle = [this](const TelegramUpdate& u, const std::string& seen) -> absl::Status {
         // Edits, channel posts, ...: nothing to do, but not again either.
-        if (!u.answered) return redis_.Command({"SET", seen, "1", "EX", "604800"}).status();
+        if (!u.answered) return redis_.Command(adapters::ReplayGuard::MarkArgs(seen)).status();
         std::vector<std::pair<std::string, std::string>> answer;
         if (!u.callback.empty())
           answer = {{"kind", "callback_answer"},
