@@ -15,7 +15,7 @@ namespace lobby {
 /// alive until after Shutdown() (userver's components). Every component type has:
 ///   static void Declare(config::Settings&);         // its settings, each name declared once
 ///   static absl::StatusOr<std::unique_ptr<T>> Create(const config::Settings&, Runtime&);
-/// with its typed settings parsed and validated in one place (its Config::From).
+/// its Create reading and checking its settings in one place before it builds anything.
 class Component {
  public:
   virtual ~Component() = default;
