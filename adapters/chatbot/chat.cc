@@ -1,5 +1,7 @@
 #include "adapters/chatbot/chat.h"
 
+#include "services/common/status_macros.h"
+
 namespace lobby::chatbot {
 
 void Chat::Declare(config::Settings& settings) {
@@ -8,11 +10,10 @@ void Chat::Declare(config::Settings& settings) {
 }
 
 absl::StatusOr<Chat*> Chat::Of(const config::Settings& settings, Runtime& runtime) {
-  auto estates = adapters::ServedEstates::From(settings);
-  if (!estates.ok()) return estates.status();
+  LOBBY_ASSIGN_OR_RETURN(auto estates, adapters::ServedEstates::From(settings));
   adapters::GrpcLobbyApi& api = adapters::SharedLobbyApi(settings, runtime);
   return &runtime.Shared<Chat>([&] {
-    return std::make_unique<Chat>(api, runtime.redis(), runtime.clock(), *std::move(estates));
+    return std::make_unique<Chat>(api, runtime.redis(), runtime.clock(), std::move(estates));
   });
 }
 

@@ -11,6 +11,7 @@
 #include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::chatbot {
 
@@ -64,11 +65,10 @@ absl::StatusOr<std::unique_ptr<lobby::Component>> HostProvider(const config::Set
                                                                v1::Channel channel,
                                                                double per_second, Make make) {
   if (!config.ok()) return config.status();
-  auto chat = Chat::Of(settings, runtime);
-  if (!chat.ok()) return chat.status();
-  auto provider = make(*std::move(config), **chat);
+  LOBBY_ASSIGN_OR_RETURN(auto chat, Chat::Of(settings, runtime));
+  auto provider = make(*std::move(config), *chat);
   using Provider = typename decltype(provider)::element_type;
-  return std::make_unique<ProviderComponent<Provider>>(runtime, **chat, channel, per_second,
+  return std::make_unique<ProviderComponent<Provider>>(runtime, *chat, channel, per_second,
                                                        std::move(provider));
 }
 

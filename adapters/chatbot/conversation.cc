@@ -13,6 +13,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/queue.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::chatbot {
 
@@ -169,12 +170,10 @@ std::optional<std::string> Pressed(const std::string& text, const Buttons& optio
 
 absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
   Session s;
-  auto fields = sessions_.Load(in.channel, in.user);
-  if (!fields.ok()) return fields.status();
-  s.f = *std::move(fields);
-  auto resident = api_.Resolve(in.channel, in.user);
-  if (!resident.ok()) return resident.status();
-  s.resident = *std::move(resident);
+  LOBBY_ASSIGN_OR_RETURN(auto fields, sessions_.Load(in.channel, in.user));
+  s.f = std::move(fields);
+  LOBBY_ASSIGN_OR_RETURN(auto resident, api_.Resolve(in.channel, in.user));
+  s.resident = std::move(resident);
   if (s.resident) {
     s.lang = s.resident->language().empty() ? "en" : s.resident->language();
     s.site = s.resident->unit().site_id();
@@ -222,9 +221,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
 
 absl::StatusOr<const v1::Catalog*> Conversation::Catalog(Session& s) {
   if (!s.catalog) {
-    auto c = api_.GetCatalog(s.site);
-    if (!c.ok()) return c.status();
-    s.catalog = *std::move(c);
+    LOBBY_ASSIGN_OR_RETURN(auto c, api_.GetCatalog(s.site));
+    s.catalog = std::move(c);
   }
   return &*s.catalog;
 }
@@ -555,11 +553,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
                               "收到相片。請簡單描述問題。", "收到照片。请简单描述问题。"))};
     }
   }
-  auto catalog = Catalog(s);
-  if (!catalog.ok()) return catalog.status();
+  LOBBY_ASSIGN_OR_RETURN(auto catalog, Catalog(s));
   auto category_buttons = [&]() {
     Buttons b;
-    for (const auto& c : (*catalog)->categories()) {
+    for (const auto& c : catalog->categories()) {
       if (c.kind() == "repair" && b.size() < 9)
         b.push_back({CategoryName(c, lang), "cat:" + c.id()});
     }
@@ -594,19 +591,18 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
     if (category.empty() && !in.button && !text.empty()) {
       // Free text: the classifier guesses, the resident confirms (an emergency is not asked).
       s.f["description"] = text;
-      auto c = api_.Classify(s.site, text);
-      if (!c.ok()) return c.status();
-      if (c->emergency() && !c->category().empty()) {
-        s.f["category"] = c->category();
+      LOBBY_ASSIGN_OR_RETURN(auto c, api_.Classify(s.site, text));
+      if (c.emergency() && !c.category().empty()) {
+        s.f["category"] = c.category();
         return CreateRepair(s, in);
       }
-      if (c->kind() == "complaint" && s.resident) {
+      if (c.kind() == "complaint" && s.resident) {
         s.f["flow"] = "complaint";
         s.f["step"] = "";
-        s.f["category"] = c->category();
+        s.f["category"] = c.category();
         return Complaint(s, in);
       }
-      const v1::Category* guess = c->kind() == "repair" ? Find(**catalog, c->category()) : nullptr;
+      const v1::Category* guess = c.kind() == "repair" ? Find(*catalog, c.category()) : nullptr;
       if (guess == nullptr) {
         return Replies{
             s.Ask("category",
@@ -621,7 +617,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Repair(Session& s, const Inboun
                            {{T(lang, "Yes", "是", "是"), "yes"},
                             {T(lang, "No, choose", "不是，我自己選", "不是，我自己选"), "no"}})};
     }
-    const v1::Category* chosen = category.empty() ? nullptr : Find(**catalog, category);
+    const v1::Category* chosen = category.empty() ? nullptr : Find(*catalog, category);
     if (chosen == nullptr || chosen->kind() != "repair") {
       return Misunderstood(s, in, s.Again());
     }
@@ -772,9 +768,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
          {T(lang, "No, I will be home", "不可以，我會在家", "不可以，我会在家"), "entry:no"}})};
   }
   // The summary.
-  auto catalog = Catalog(s);
-  if (!catalog.ok()) return catalog.status();
-  const v1::Category* c = Find(**catalog, s.Get("category"));
+  LOBBY_ASSIGN_OR_RETURN(auto catalog, Catalog(s));
+  const v1::Category* c = Find(*catalog, s.Get("category"));
   std::vector<std::string> photos = absl::StrSplit(s.Get("photos"), '\x1f', absl::SkipEmpty());
   std::string where = common ? absl::StrCat(s.Get("building"), " ", s.Get("floor"),
                                             s.Get("area") == "-" ? "" : " " + s.Get("area"))
@@ -802,9 +797,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::NextRepairQuestion(Session& s) 
 
 absl::StatusOr<std::vector<Reply>> Conversation::CreateRepair(Session& s, const Inbound& in) {
   const std::string& lang = s.lang;
-  auto catalog = Catalog(s);
-  if (!catalog.ok()) return catalog.status();
-  const v1::Category* c = Find(**catalog, s.Get("category"));
+  LOBBY_ASSIGN_OR_RETURN(auto catalog, Catalog(s));
+  const v1::Category* c = Find(*catalog, s.Get("category"));
   bool emergency = c != nullptr && c->emergency();
   if (emergency && !s.resident && (s.Get("building").empty() || s.Get("floor").empty())) {
     // A guest's emergency: where, in one question (its answer fills both), then at once.
@@ -885,8 +879,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
   const std::string& lang = s.lang;
   const std::string& text = in.text;
   const std::string step = s.Get("step");
-  auto catalog = Catalog(s);
-  if (!catalog.ok()) return catalog.status();
+  LOBBY_ASSIGN_OR_RETURN(auto catalog, Catalog(s));
   if (step.empty()) {
     // Reached from free text the classifier read as a complaint: its subject is known.
     if (!s.Get("category").empty()) {
@@ -946,16 +939,15 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     // The category: the classifier's reading of the words, else the subject's usual one, else
     // the catalog's first complaint category.
     std::string category;
-    if (const v1::Category* c = Find(**catalog, s.Get("category"));
+    if (const v1::Category* c = Find(*catalog, s.Get("category"));
         c != nullptr && c->kind() == "complaint")
       category = c->id();
     if (category.empty()) {
-      auto c = api_.Classify(s.site, s.Get("description"));
-      if (!c.ok()) return c.status();
-      if (c->kind() == "complaint") category = c->category();
+      LOBBY_ASSIGN_OR_RETURN(auto c, api_.Classify(s.site, s.Get("description")));
+      if (c.kind() == "complaint") category = c.category();
     }
-    if (category.empty() && Find(**catalog, sub->category) != nullptr) category = sub->category;
-    for (const auto& c : (*catalog)->categories()) {
+    if (category.empty() && Find(*catalog, sub->category) != nullptr) category = sub->category;
+    for (const auto& c : catalog->categories()) {
       if (category.empty() && c.kind() == "complaint") category = c.id();
     }
     v1::CreateTicketRequest req;
@@ -969,12 +961,11 @@ absl::StatusOr<std::vector<Reply>> Conversation::Complaint(Session& s, const Inb
     t->mutable_complaint()->set_subject(sub->subject);
     t->mutable_complaint()->set_anonymous(s.Get("anonymous") == "yes");
     req.set_idempotency_key(absl::StrCat(ChannelName(in.channel), ":", in.message_id));
-    auto created = api_.CreateComplaint(req);
-    if (!created.ok()) return created.status();
+    LOBBY_ASSIGN_OR_RETURN(auto created, api_.CreateComplaint(req));
     s.Reset();
     return Replies{{absl::StrCat(T(lang, "Thank you. Your complaint number is ",
                                    "多謝，您的投訴編號是 ", "谢谢，您的投诉编号是 "),
-                                 created->id(),
+                                 created.id(),
                                  T(lang, ". We will contact you about it.", "。我們會與您跟進。",
                                    "。我们会与您跟进。")),
                     {}}};
@@ -1012,17 +1003,15 @@ absl::StatusOr<std::vector<Reply>> Conversation::Status(Session& s, const std::s
 
 absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
   const std::string& lang = s.lang;
-  auto mine = api_.ListMine(*s.resident, 5);
-  if (!mine.ok()) return mine.status();
+  LOBBY_ASSIGN_OR_RETURN(auto mine, api_.ListMine(*s.resident, 5));
   s.Reset();
-  if (mine->empty())
+  if (mine.empty())
     return Replies{
         {T(lang, "You have no tickets yet.", "您暫時沒有個案。", "您暂时没有工单。"), {}}};
-  auto catalog = Catalog(s);
-  if (!catalog.ok()) return catalog.status();
+  LOBBY_ASSIGN_OR_RETURN(auto catalog, Catalog(s));
   std::string text = T(lang, "Your latest tickets:", "您最近的個案：", "您最近的工单：");
-  for (const auto& t : *mine) {
-    const v1::Category* c = Find(**catalog, t.category());
+  for (const auto& t : mine) {
+    const v1::Category* c = Find(*catalog, t.category());
     absl::StrAppend(&text, "\n", t.id(), " ", c ? CategoryName(*c, lang) : t.category(), " - ",
                     StatusText(t.status(), lang));
   }
@@ -1091,8 +1080,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
   t->set_reason(reason);
   t->set_text(Utf8Prefix(in.text, 500));
   req.set_idempotency_key(absl::StrCat(ChannelName(in.channel), ":", in.message_id));
-  auto task = api_.RequestCallback(req);
-  if (!task.ok()) return task.status();
+  LOBBY_ASSIGN_OR_RETURN(auto task, api_.RequestCallback(req));
   s.Reset();
   std::string text = reason == "not_understood"
                          ? T(lang, "Sorry, I could not help with that. ",
@@ -1101,7 +1089,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
   absl::StrAppend(&text,
                   T(lang, "We have asked the service desk to contact you (ref ",
                     "我們已通知客服與您聯絡（編號 ", "我们已通知客服与您联系（编号 "),
-                  task->id(),
+                  task.id(),
                   T(lang, "). For an emergency, please call the estate hotline.",
                     "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"));
   return Replies{{text, {}}};

@@ -6,6 +6,7 @@
 #include "adapters/common/lobby_client.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::adapters {
 
@@ -47,9 +48,8 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
   std::string sent_key =
       key.empty() ? "" : absl::StrCat("lobby:adapters:sent:", options_.channel, ":", key);
   if (!sent_key.empty()) {
-    auto seen = redis_.Command({"EXISTS", sent_key});
-    if (!seen.ok()) return seen.status();
-    if (seen->integer == 1) return absl::OkStatus();  // sent on an earlier delivery
+    LOBBY_ASSIGN_OR_RETURN(auto seen, redis_.Command({"EXISTS", sent_key}));
+    if (seen.integer == 1) return absl::OkStatus();  // sent on an earlier delivery
   }
   std::string last;
   absl::Duration backoff = options_.backoff;

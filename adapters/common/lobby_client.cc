@@ -11,6 +11,7 @@
 #include "services/common/grpc_server.h"
 #include "services/common/proto_util.h"
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::adapters {
 
@@ -123,12 +124,13 @@ absl::StatusOr<std::vector<v1::Ticket>> GrpcLobbyApi::ListMine(const v1::Residen
   req.set_site_id(resident.unit().site_id());
   req.set_reporter_resident_id(resident.id());
   req.set_page_size(limit);
-  auto repairs = Call(*repairs_, &v1::RepairService::Stub::ListRepairs, req, token_);
-  if (!repairs.ok()) return repairs.status();
-  auto complaints = Call(*complaints_, &v1::ComplaintService::Stub::ListComplaints, req, token_);
-  if (!complaints.ok()) return complaints.status();
-  std::vector<v1::Ticket> all(repairs->tickets().begin(), repairs->tickets().end());
-  all.insert(all.end(), complaints->tickets().begin(), complaints->tickets().end());
+  LOBBY_ASSIGN_OR_RETURN(auto repairs,
+                         Call(*repairs_, &v1::RepairService::Stub::ListRepairs, req, token_));
+  LOBBY_ASSIGN_OR_RETURN(
+      auto complaints,
+      Call(*complaints_, &v1::ComplaintService::Stub::ListComplaints, req, token_));
+  std::vector<v1::Ticket> all(repairs.tickets().begin(), repairs.tickets().end());
+  all.insert(all.end(), complaints.tickets().begin(), complaints.tickets().end());
   std::sort(all.begin(), all.end(), [](const v1::Ticket& a, const v1::Ticket& b) {
     return FromTimestamp(a.created_at()) > FromTimestamp(b.created_at());
   });
@@ -150,9 +152,9 @@ absl::StatusOr<v1::StartVerificationResponse> GrpcLobbyApi::StartVerification(
 absl::StatusOr<v1::Resident> GrpcLobbyApi::ConfirmVerification(
     const v1::ConfirmVerificationRequest& req) {
   Connect();
-  auto r = Call(*residents_, &v1::ResidentService::Stub::ConfirmVerification, req, token_);
-  if (!r.ok()) return r.status();
-  return r->resident();
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, Call(*residents_, &v1::ResidentService::Stub::ConfirmVerification, req, token_));
+  return r.resident();
 }
 
 absl::StatusOr<v1::CallbackTask> GrpcLobbyApi::RequestCallback(
@@ -202,9 +204,8 @@ absl::StatusOr<v1::ResolvePhoneResponse> GrpcLobbyApi::ResolvePhone(const std::s
 }
 
 absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
-  auto r = ResolvePhone(phone);
-  if (!r.ok()) return r.status();
-  return std::vector<v1::Resident>(r->residents().begin(), r->residents().end());
+  LOBBY_ASSIGN_OR_RETURN(auto r, ResolvePhone(phone));
+  return std::vector<v1::Resident>(r.residents().begin(), r.residents().end());
 }
 
 absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text,
@@ -228,14 +229,14 @@ absl::Status GrpcLobbyApi::SetOptedOut(const std::string& resident, v1::Channel 
        ++attempt) {  // read, change, write with the version read; again if it moved on
     v1::GetResidentRequest get;
     get.set_id(resident);
-    auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, get, token_);
-    if (!r.ok()) return r.status();
+    LOBBY_ASSIGN_OR_RETURN(auto r,
+                           Call(*residents_, &v1::ResidentService::Stub::GetResident, get, token_));
     v1::UpdateResidentRequest req;
-    req.set_expected_version(r->version());
+    req.set_expected_version(r.version());
     req.mutable_update_mask()->add_paths("opted_out_channels");
-    req.mutable_resident()->set_id(r->id());
+    req.mutable_resident()->set_id(r.id());
     bool has = false;
-    for (int c : r->opted_out_channels()) {
+    for (int c : r.opted_out_channels()) {
       if (c == channel)
         has = true;
       else
@@ -269,11 +270,10 @@ absl::StatusOr<v1::Resident> GrpcLobbyApi::GetResident(const std::string& id) {
 }
 
 absl::StatusOr<Recipient> GrpcLobbyApi::PhoneOf(const std::string& resident) {
-  auto r = GetResident(resident);
-  if (!r.ok()) return r.status();
-  if (r->phones().empty())
+  LOBBY_ASSIGN_OR_RETURN(auto r, GetResident(resident));
+  if (r.phones().empty())
     return absl::NotFoundError(absl::StrCat(resident, " has no phone number"));
-  return Recipient{r->phones(0), r->language()};
+  return Recipient{r.phones(0), r.language()};
 }
 
 absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Channel channel,
@@ -301,10 +301,10 @@ absl::StatusOr<Recipient> GrpcLobbyApi::IdentityOf(const std::string& resident,
   Connect();
   v1::GetResidentRequest req;
   req.set_id(resident);
-  auto r = Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
-  if (!r.ok()) return r.status();
-  for (const auto& i : r->identities()) {
-    if (i.channel() == channel && i.verified()) return Recipient{i.external_id(), r->language()};
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_));
+  for (const auto& i : r.identities()) {
+    if (i.channel() == channel && i.verified()) return Recipient{i.external_id(), r.language()};
   }
   return absl::NotFoundError(absl::StrCat(resident, " has no verified identity on this channel"));
 }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_split.h"
 #include "adapters/common/webhook.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::adapters {
 
@@ -72,9 +73,8 @@ absl::Status QueueReplies(redis::Client& redis, v1::Channel channel,
                                  {"idempotency_key", absl::StrCat("reply:", seen_key, ":", i)}}));
   }
   cmds.push_back(ReplayGuard::MarkArgs(seen_key, seen_value));
-  auto done = redis.Run(cmds);
-  if (!done.ok()) return done.status();
-  for (const auto& reply : *done) {
+  LOBBY_ASSIGN_OR_RETURN(auto done, redis.Run(cmds));
+  for (const auto& reply : done) {
     if (reply.IsError()) return absl::UnavailableError("Redis refused a reply: " + reply.str);
   }
   return absl::OkStatus();
@@ -86,9 +86,8 @@ std::string RedisSessionStore::Key(v1::Channel channel, const std::string& user)
 
 absl::StatusOr<SessionStore::Fields> RedisSessionStore::Load(v1::Channel channel,
                                                              const std::string& user) {
-  auto read = redis_.Run({{"HGETALL", Key(channel, user)}});
-  if (!read.ok()) return read.status();
-  const redis::Reply& state = (*read)[0];
+  LOBBY_ASSIGN_OR_RETURN(auto read, redis_.Run({{"HGETALL", Key(channel, user)}}));
+  const redis::Reply& state = read[0];
   Fields f;
   for (size_t i = 0; i + 1 < state.elements.size(); i += 2)
     f[state.elements[i].str] = state.elements[i + 1].str;

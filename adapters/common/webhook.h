@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "services/common/log.h"
 #include "services/common/redis.h"
+#include "services/common/status_macros.h"
 
 namespace httplib {
 struct Response;
@@ -93,8 +94,8 @@ struct Webhook {
 
  private:
   absl::StatusOr<std::vector<Message>> Check(const std::string& body) const {
-    if (absl::Status s = CheckSize(body, max_body); !s.ok()) return s;
-    if (absl::Status s = verify(); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckSize(body, max_body));
+    LOBBY_RETURN_IF_ERROR(verify());
     return parse(body);
   }
   HttpAnswer Refused(const absl::Status& s) const {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::hotline {
 
@@ -36,19 +37,17 @@ absl::StatusOr<std::map<std::string, std::string>> Pairs(const config::Settings&
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
   HotlineConfig cfg;
-  auto lines = Pairs(settings, "hotline-lines");
-  if (!lines.ok()) return lines.status();
-  if (lines->empty())
+  LOBBY_ASSIGN_OR_RETURN(auto lines, Pairs(settings, "hotline-lines"));
+  if (lines.empty())
     return settings.Invalid("hotline-lines",
                             "name the hotline lines and their estates, e.g. hotline=demo");
-  for (const auto& [line, site] : *lines) {
+  for (const auto& [line, site] : lines) {
     if (absl::Status s = ValidateSiteId(site); !s.ok())
       return settings.Invalid("hotline-lines", std::string(s.message()));
   }
-  cfg.lines = *std::move(lines);
-  auto agents = Pairs(settings, "hotline-agents");
-  if (!agents.ok()) return agents.status();
-  cfg.agents = *std::move(agents);
+  cfg.lines = std::move(lines);
+  LOBBY_ASSIGN_OR_RETURN(auto agents, Pairs(settings, "hotline-agents"));
+  cfg.agents = std::move(agents);
   cfg.webhook_secret = settings.Get("hotline-webhook-secret");
   if (!cfg.webhook_secret.empty() && cfg.webhook_secret.size() < 16)
     return settings.Invalid("hotline-webhook-secret", "at least 16 characters");

@@ -52,29 +52,26 @@ absl::Status ValidCallId(const std::string& id) {
 // ------------------------------------------------------------------ calls
 
 absl::StatusOr<std::optional<v1::Call>> Calls::Load(const std::string& id) {
-  auto r = redis_.Command({"GET", Key(id)});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", Key(id)}));
+  if (r.IsNil()) return std::nullopt;
   v1::Call c;
-  if (!c.ParseFromString(r->str)) return absl::DataLossError("a stored call does not parse: " + id);
+  if (!c.ParseFromString(r.str)) return absl::DataLossError("a stored call does not parse: " + id);
   return c;
 }
 
 absl::StatusOr<v1::Call> Calls::Get(const std::string& id) {
-  auto c = Load(id);
-  if (!c.ok()) return c.status();
-  if (!c->has_value()) return absl::NotFoundError(absl::StrCat("no call '", id, "'"));
-  return **c;
+  LOBBY_ASSIGN_OR_RETURN(auto c, Load(id));
+  if (!c.has_value()) return absl::NotFoundError(absl::StrCat("no call '", id, "'"));
+  return *c;
 }
 
 absl::StatusOr<std::optional<v1::Call>> Calls::Mutate(
     const std::string& id, const std::string& type, const std::function<bool(v1::Call&)>& change) {
   std::lock_guard lock(mu_);
-  auto loaded = Load(id);
-  if (!loaded.ok()) return loaded.status();
-  v1::Call call = loaded->value_or(v1::Call());
-  if (!loaded->has_value()) call.set_id(id);
-  if (!change(call)) return *loaded;
+  LOBBY_ASSIGN_OR_RETURN(auto loaded, Load(id));
+  v1::Call call = loaded.value_or(v1::Call());
+  if (!loaded.has_value()) call.set_id(id);
+  if (!change(call)) return loaded;
   v1::CallEvent event;
   event.set_type(type);
   *event.mutable_call() = call;
@@ -162,9 +159,8 @@ absl::Status Calls::Ringing(const std::string& id, const std::string& caller,
   auto site = config_.lines.find(line);
   if (site == config_.lines.end()) return absl::OkStatus();  // not a hotline call
   LOBBY_RETURN_IF_ERROR(ValidCallId(id));
-  auto known = Load(id);
-  if (!known.ok()) return known.status();
-  if (known->has_value()) return absl::OkStatus();  // Newchannel and QueueCallerJoin both say so
+  LOBBY_ASSIGN_OR_RETURN(auto known, Load(id));
+  if (known.has_value()) return absl::OkStatus();  // Newchannel and QueueCallerJoin both say so
   std::string number = caller;
   v1::ScreenPop pop = Lookup(number);  // outside the lock: it asks other services
   absl::Time now = clock_.Now();
@@ -278,22 +274,21 @@ absl::Status Calls::Rating(const std::string& id, int digit, const std::string& 
 }
 
 absl::Status Calls::RecordRating(const std::string& id) {
-  auto call = Get(id);
-  if (!call.ok()) return call.status();
-  if (call->rating() == 0 || call->rating_recorded() || call->ticket_ids().empty())
+  LOBBY_ASSIGN_OR_RETURN(auto call, Get(id));
+  if (call.rating() == 0 || call.rating_recorded() || call.ticket_ids().empty())
     return absl::OkStatus();
-  std::string ticket = call->ticket_ids(0);
+  std::string ticket = call.ticket_ids(0);
   auto survey = api_.GetSurvey(ticket);
   if (absl::IsNotFound(survey.status())) {
     // The ticket is not resolved yet, so it has no survey: the rating stays on the call.
-    Timeline(*call, absl::StrCat("Rated the call ", call->rating(), "/5"), "call:" + id + ":rated",
+    Timeline(call, absl::StrCat("Rated the call ", call.rating(), "/5"), "call:" + id + ":rated",
              ticket);
     return absl::OkStatus();
   }
   if (!survey.ok()) return survey.status();
   v1::SubmitResponseRequest req;
   req.set_survey_id(survey->id());
-  req.mutable_answer()->set_overall(call->rating());
+  req.mutable_answer()->set_overall(call.rating());
   absl::Status s = api_.SubmitSurvey(req);
   if (!s.ok() && !absl::IsFailedPrecondition(s))
     return s;  // answered or closed already: keep theirs
@@ -321,16 +316,14 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req,
         "complaint, wrong_number, other");
   }
   std::string agent = req.agent().empty() ? who.name : req.agent();
-  auto known = Load(req.call_id());
-  if (!known.ok()) return known.status();
-  v1::Call call = known->value_or(v1::Call());
+  LOBBY_ASSIGN_OR_RETURN(auto known, Load(req.call_id()));
+  v1::Call call = known.value_or(v1::Call());
   std::string resident_id =
       req.resident_id().empty() ? call.caller_profile().resident_id() : req.resident_id();
   std::optional<v1::Resident> resident;
   if (!resident_id.empty()) {
-    auto r = api_.GetResident(resident_id);
-    if (!r.ok()) return r.status();
-    resident = *r;
+    LOBBY_ASSIGN_OR_RETURN(auto r, api_.GetResident(resident_id));
+    resident = r;
   }
   std::string site = !call.site_id().empty()  ? call.site_id()
                      : !req.site_id().empty() ? req.site_id()
@@ -360,14 +353,14 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req,
       t->mutable_reporter()->set_phone(call.caller());
     }
     create.set_idempotency_key("call:" + req.call_id() + ":ticket");
-    auto created = t->has_complaint() ? api_.CreateComplaint(create) : api_.CreateRepair(create);
-    if (!created.ok()) return created.status();
+    LOBBY_ASSIGN_OR_RETURN(auto created, t->has_complaint() ? api_.CreateComplaint(create)
+                                                            : api_.CreateRepair(create));
     if (!call.recording_url().empty()) {
       // Recordings are for staff: an internal comment, never shown to the resident.
-      (void)api_.AddComment(created->id(), "Call recording: " + call.recording_url(), true,
+      (void)api_.AddComment(created.id(), "Call recording: " + call.recording_url(), true,
                             "staff:" + agent);
     }
-    out.mutable_created()->Swap(&*created);
+    out.mutable_created()->Swap(&created);
     tickets.insert(tickets.begin(), out.created().id());
   }
   absl::Time now = clock_.Now();
@@ -408,9 +401,8 @@ absl::StatusOr<v1::LogCallResponse> Calls::Log(const v1::LogCallRequest& req,
     log::Get("hotline")->warn("event=rating_not_recorded call={} error=\"{}\"", req.call_id(),
                               s.message());
   }
-  auto final_call = Get(req.call_id());
-  if (!final_call.ok()) return final_call.status();
-  *out.mutable_call() = *final_call;
+  LOBBY_ASSIGN_OR_RETURN(auto final_call, Get(req.call_id()));
+  *out.mutable_call() = final_call;
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::sms {
 
@@ -103,12 +104,10 @@ absl::StatusOr<SmsConfig> ConfigFrom(const config::Settings& settings) {
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
-  auto cfg = ConfigFrom(settings);
-  if (!cfg.ok()) return cfg.status();
-  auto estates = adapters::ServedEstates::From(settings);
-  if (!estates.ok()) return estates.status();
+  LOBBY_ASSIGN_OR_RETURN(auto cfg, ConfigFrom(settings));
+  LOBBY_ASSIGN_OR_RETURN(auto estates, adapters::ServedEstates::From(settings));
   return std::unique_ptr<Component>(new Component(
-      runtime, adapters::SharedLobbyApi(settings, runtime), *std::move(estates), *std::move(cfg)));
+      runtime, adapters::SharedLobbyApi(settings, runtime), std::move(estates), std::move(cfg)));
 }
 
 Component::Component(Runtime& runtime, adapters::GrpcLobbyApi& api, adapters::ServedEstates estates,

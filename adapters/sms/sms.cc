@@ -15,6 +15,7 @@
 #include "adapters/sms/segments.h"
 #include "services/common/config.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::sms {
 namespace {
@@ -38,9 +39,8 @@ bool E164(const std::string& s) {
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(
     const std::string& text) {
-  auto out = config::SplitPairs(text);
-  if (!out.ok()) return out.status();
-  for (const auto& [prefix, provider] : *out) {
+  LOBBY_ASSIGN_OR_RETURN(auto out, config::SplitPairs(text));
+  for (const auto& [prefix, provider] : out) {
     if (provider != "twilio" && provider != "aliyun") {
       return absl::InvalidArgumentError(
           absl::StrCat("'", prefix, "=", provider, "': the provider is twilio or aliyun"));
@@ -52,7 +52,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseRoutes(
           absl::StrCat("'", prefix, "=", provider, "': the prefix is +<digits> or *"));
     }
   }
-  if (out->empty()) return absl::InvalidArgumentError("no routes: e.g. +86=aliyun,*=twilio");
+  if (out.empty()) return absl::InvalidArgumentError("no routes: e.g. +86=aliyun,*=twilio");
   return out;
 }
 
@@ -102,9 +102,8 @@ adapters::Webhook<Text> Sms::Inbound(
           .verify = std::move(verify),
           .parse = [parse = std::move(parse)](
                        const std::string& body) -> absl::StatusOr<std::vector<Text>> {
-            auto t = parse(body);
-            if (!t.ok()) return t.status();
-            return std::vector<Text>{*std::move(t)};
+            LOBBY_ASSIGN_OR_RETURN(auto t, parse(body));
+            return std::vector<Text>{std::move(t)};
           },
           .id = [](const Text& t) { return t.message_id; },
           .handle = [this](const Text& t, const std::string& seen) { return Queue(t, seen); }};

@@ -163,16 +163,14 @@ struct Texting::State {
 };
 
 absl::StatusOr<bool> Texting::OptedOut(redis::Client& redis, const std::string& phone) {
-  auto r = redis.Command({"SISMEMBER", kOptOutKey, phone});
-  if (!r.ok()) return r.status();
-  return r->integer == 1;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis.Command({"SISMEMBER", kOptOutKey, phone}));
+  return r.integer == 1;
 }
 
 absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   State s;
-  auto loaded = sessions_.Load(v1::CHANNEL_SMS, t.from);
-  if (!loaded.ok()) return loaded.status();
-  s.f = *std::move(loaded);
+  LOBBY_ASSIGN_OR_RETURN(auto loaded, sessions_.Load(v1::CHANNEL_SMS, t.from));
+  s.f = std::move(loaded);
   s.lang = s.Get("lang").empty() ? GuessLanguage(t.from, t.body) : s.Get("lang");
 
   absl::StatusOr<Outcome> out;
@@ -181,13 +179,11 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
     out = OptOut(s, t, k == Keyword::kStop);
   } else {
     // Who is texting: a linked SMS identity first, else the number on file.
-    auto linked = api_.Resolve(v1::CHANNEL_SMS, t.from);
-    if (!linked.ok()) return linked.status();
-    std::optional<v1::Resident> resident = *linked;
+    LOBBY_ASSIGN_OR_RETURN(auto linked, api_.Resolve(v1::CHANNEL_SMS, t.from));
+    std::optional<v1::Resident> resident = linked;
     if (!resident) {
-      auto on_file = api_.FindByPhone(t.from);
-      if (!on_file.ok()) return on_file.status();
-      if (!on_file->empty()) resident = on_file->front();
+      LOBBY_ASSIGN_OR_RETURN(auto on_file, api_.FindByPhone(t.from));
+      if (!on_file.empty()) resident = on_file.front();
     }
     if (resident) {
       if (!resident->language().empty()) s.lang = resident->language();
@@ -204,8 +200,7 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
 }
 
 absl::StatusOr<Outcome> Texting::OptOut(State& s, const Text& t, bool out) {
-  auto changed = redis_.Command({out ? "SADD" : "SREM", kOptOutKey, t.from});
-  if (!changed.ok()) return changed.status();
+  LOBBY_ASSIGN_OR_RETURN(auto changed, redis_.Command({out ? "SADD" : "SREM", kOptOutKey, t.from}));
   // The residents' records say so too, so that surveys pick another channel or none.
   auto residents = api_.FindByPhone(t.from);
   if (residents.ok()) {
@@ -360,9 +355,8 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
   const std::string& body = text.body;
   const std::string& lang = s.lang;
   const std::string& site = r.unit().site_id();
-  auto c = api_.Classify(site, body);
-  if (!c.ok()) return c.status();
-  if (c->category().empty()) {
+  LOBBY_ASSIGN_OR_RETURN(auto c, api_.Classify(site, body));
+  if (c.category().empty()) {
     // Not a repair or complaint Lobby can file by itself: a person reads it and calls back.
     return Callback(s, text, &r, "not_understood", "");
   }
@@ -370,39 +364,39 @@ absl::StatusOr<Outcome> Texting::Report(State& s, const Text& text, const v1::Re
   v1::Ticket* t = req.mutable_ticket();
   t->set_site_id(site);
   *t->mutable_location()->mutable_unit() = r.unit();
-  t->set_category(c->category());
+  t->set_category(c.category());
   t->set_channel(v1::CHANNEL_SMS);
   t->set_description(adapters::Utf8Prefix(body, 2000));
   t->mutable_reporter()->set_resident_id(r.id());
   for (const auto& p : text.photos) t->add_photos()->set_url(p);
   req.set_idempotency_key(absl::StrCat("sms:", text.message_id));
-  bool complaint = c->kind() == "complaint";
-  if (complaint) t->mutable_complaint()->set_subject(adapters::SubjectOfCategory(c->category()));
-  auto created = complaint ? api_.CreateComplaint(req) : api_.CreateRepair(req);
-  if (!created.ok()) return created.status();
-  s.f["last"] = created->id();
-  if (created->emergency() || created->priority() == v1::PRIORITY_P1) {
+  bool complaint = c.kind() == "complaint";
+  if (complaint) t->mutable_complaint()->set_subject(adapters::SubjectOfCategory(c.category()));
+  LOBBY_ASSIGN_OR_RETURN(auto created,
+                         complaint ? api_.CreateComplaint(req) : api_.CreateRepair(req));
+  s.f["last"] = created.id();
+  if (created.emergency() || created.priority() == v1::PRIORITY_P1) {
     return Outcome{
         {absl::StrCat(T(lang, "Lobby: EMERGENCY reported: ", "Lobby：緊急個案已通報：",
                         "Lobby：紧急工单已通报："),
-                      created->id(),
+                      created.id(),
                       T(lang, ". Our duty team is on the way. If anyone is in danger, call 999.",
                         "。當值同事正趕來。如有人身危險，請致電 999。",
                         "。值班同事正赶来。如有人身危险，请拨打 110 或 119。"))},
         {}};
   }
-  std::string what = c->category();
+  std::string what = c.category();
   auto catalog = api_.GetCatalog(site);
   if (catalog.ok()) {
     for (const auto& cat : catalog->categories()) {
-      if (cat.id() == c->category()) what = adapters::CategoryName(cat, lang);
+      if (cat.id() == c.category()) what = adapters::CategoryName(cat, lang);
     }
   }
   return Outcome{
       {absl::StrCat(
           complaint ? T(lang, "Lobby: complaint ", "Lobby：投訴 ", "Lobby：投诉 ")
                     : T(lang, "Lobby: repair ", "Lobby：報修 ", "Lobby：报修 "),
-          created->id(), T(lang, " logged (", " 已登記（", " 已登记（"), what,
+          created.id(), T(lang, " logged (", " 已登記（", " 已登记（"), what,
           T(lang, ", ", "，", "，"), adapters::UnitText(r.unit(), lang),
           T(lang, "). Not right? Reply FIX and what is wrong. Text the number for its status.",
             "）。如有錯誤，請回覆「更正」及正確內容。傳送編號可查詢進度。",
@@ -425,12 +419,11 @@ absl::StatusOr<Outcome> Texting::Callback(State& s, const Text& t, const v1::Res
   task->set_text(adapters::Utf8Prefix(t.body, 1000));
   task->set_ticket_id(ticket);
   req.set_idempotency_key(absl::StrCat("sms:", t.message_id));
-  auto done = api_.RequestCallback(req);
-  if (!done.ok()) return done.status();
+  LOBBY_ASSIGN_OR_RETURN(auto done, api_.RequestCallback(req));
   return Outcome{
       {absl::StrCat(T(lang, "Lobby: the service desk will contact you (ref ",
                       "Lobby：客服會與您聯絡（編號 ", "Lobby：客服会与您联系（编号 "),
-                    done->id(),
+                    done.id(),
                     T(lang, "). For an emergency, call the estate hotline.",
                       "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"))},
       {}};

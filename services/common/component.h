@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
+#include "services/common/status_macros.h"
 
 namespace lobby {
 
@@ -42,9 +43,8 @@ constexpr ComponentDef Define(std::string_view name, ComponentDef::Kind kind,
                               std::string_view needs = {}) {
   return {name, kind, &T::Declare,
           [](const config::Settings& s, Runtime& r) -> absl::StatusOr<std::unique_ptr<Component>> {
-            auto c = T::Create(s, r);
-            if (!c.ok()) return c.status();
-            return std::unique_ptr<Component>(*std::move(c));
+            LOBBY_ASSIGN_OR_RETURN(auto c, T::Create(s, r));
+            return std::unique_ptr<Component>(std::move(c));
           },
           needs};
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/redis.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::config {
 
@@ -211,17 +212,14 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (auto opts = redis::ParseUrl(c.redis_url); !opts.ok()) {
     return s.Invalid("redis-url", opts.status().message());  // the URL itself is not shown
   }
-  auto pool = s.GetInt("redis-pool-size", 1, 64);
-  if (!pool.ok()) return pool.status();
-  c.redis_pool_size = static_cast<int>(*pool);
-  auto ct = s.GetDuration("redis-connect-timeout");
-  if (!ct.ok()) return ct.status();
-  auto rt = s.GetDuration("redis-command-timeout");
-  if (!rt.ok()) return rt.status();
-  if (*ct <= absl::ZeroDuration()) return s.Invalid("redis-connect-timeout", "must be positive");
-  if (*rt <= absl::ZeroDuration()) return s.Invalid("redis-command-timeout", "must be positive");
-  c.redis_connect_timeout = *ct;
-  c.redis_command_timeout = *rt;
+  LOBBY_ASSIGN_OR_RETURN(auto pool, s.GetInt("redis-pool-size", 1, 64));
+  c.redis_pool_size = static_cast<int>(pool);
+  LOBBY_ASSIGN_OR_RETURN(auto ct, s.GetDuration("redis-connect-timeout"));
+  LOBBY_ASSIGN_OR_RETURN(auto rt, s.GetDuration("redis-command-timeout"));
+  if (ct <= absl::ZeroDuration()) return s.Invalid("redis-connect-timeout", "must be positive");
+  if (rt <= absl::ZeroDuration()) return s.Invalid("redis-command-timeout", "must be positive");
+  c.redis_connect_timeout = ct;
+  c.redis_command_timeout = rt;
   c.grpc_listen = s.Get("grpc-listen");
   c.http_listen = s.Get("http-listen");
   for (const char* name : {"grpc-listen", "http-listen"}) {
@@ -244,17 +242,15 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (c.log_format != "text" && c.log_format != "json")
     return s.Invalid("log-format", "text or json");
   c.log_level = s.Get("log-level");
-  auto workers = s.GetInt("workers", 1, 4096);
-  if (!workers.ok()) return workers.status();
-  c.workers = static_cast<int>(*workers);
+  LOBBY_ASSIGN_OR_RETURN(auto workers, s.GetInt("workers", 1, 4096));
+  c.workers = static_cast<int>(workers);
   for (auto [name, field] : {std::pair{"shutdown-delay", &c.shutdown_delay},
                              std::pair{"shutdown-grace", &c.shutdown_grace},
                              std::pair{"health-interval", &c.health_interval},
                              std::pair{"queue-claim-idle", &c.queue_claim_idle},
                              std::pair{"queue-block", &c.queue_block}}) {
-    auto d = s.GetDuration(name);
-    if (!d.ok()) return d.status();
-    *field = *d;
+    LOBBY_ASSIGN_OR_RETURN(auto d, s.GetDuration(name));
+    *field = d;
   }
   if (c.shutdown_delay < absl::ZeroDuration())
     return s.Invalid("shutdown-delay", "must not be negative");
@@ -263,9 +259,8 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (c.health_interval <= absl::ZeroDuration())
     return s.Invalid("health-interval", "must be positive");
   if (c.queue_block < absl::Milliseconds(1)) return s.Invalid("queue-block", "at least 1ms");
-  auto md = s.GetInt("queue-max-deliveries", 1, 1000);
-  if (!md.ok()) return md.status();
-  c.queue_max_deliveries = static_cast<int>(*md);
+  LOBBY_ASSIGN_OR_RETURN(auto md, s.GetInt("queue-max-deliveries", 1, 1000));
+  c.queue_max_deliveries = static_cast<int>(md);
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include "services/common/metrics.h"
 #include "services/common/permissions.h"
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 
 namespace lobby {
 
@@ -74,9 +75,8 @@ grpc::ServerUnaryReactor* ServeUnary(const RpcEnv& env, const RpcMethod& method,
 template <typename Resp, typename Call>
 auto Into(Resp* resp, Call call) {
   return [resp, call = std::move(call)](const auth::Principal& p) mutable -> absl::Status {
-    auto r = call(p);
-    if (!r.ok()) return r.status();
-    *resp = *std::move(r);
+    LOBBY_ASSIGN_OR_RETURN(auto r, call(p));
+    *resp = std::move(r);
     return absl::OkStatus();
   };
 }

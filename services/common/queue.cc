@@ -45,9 +45,8 @@ redis::Args XAddArgs(absl::string_view stream, const Fields& fields) {
 
 absl::StatusOr<std::string> Publish(redis::Client& client, absl::string_view stream,
                                     const Fields& fields) {
-  auto r = client.Command(XAddArgs(stream, fields));
-  if (!r.ok()) return r.status();
-  return r->str;
+  LOBBY_ASSIGN_OR_RETURN(auto r, client.Command(XAddArgs(stream, fields)));
+  return r.str;
 }
 
 std::vector<Entry> ParseEntries(const redis::Reply& list) {
@@ -166,11 +165,11 @@ void Consumer::Loop() {
 absl::Status Consumer::ReplayPending() {
   std::string from = "0";
   while (!stopping_) {
-    auto r = conn_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
-                            std::to_string(options_.batch), "STREAMS", options_.stream, from});
-    if (!r.ok()) return r.status();
-    if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
-    std::vector<Entry> entries = ParseEntries(r->elements[0].elements[1]);
+    LOBBY_ASSIGN_OR_RETURN(
+        auto r, conn_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
+                               std::to_string(options_.batch), "STREAMS", options_.stream, from}));
+    if (r.IsNil() || r.elements.empty()) return absl::OkStatus();
+    std::vector<Entry> entries = ParseEntries(r.elements[0].elements[1]);
     if (entries.empty()) return absl::OkStatus();
     from = entries.back().id;
     LOBBY_RETURN_IF_ERROR(FillDeliveries(entries));
@@ -182,13 +181,13 @@ absl::Status Consumer::ReplayPending() {
 absl::Status Consumer::Claim() {
   std::string cursor = "0-0";
   do {
-    auto r = conn_.Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
-                            std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)), cursor,
-                            "COUNT", std::to_string(options_.batch)});
-    if (!r.ok()) return r.status();
-    if (r->elements.size() < 2) return absl::OkStatus();
-    cursor = r->elements[0].str;
-    std::vector<Entry> entries = ParseEntries(r->elements[1]);
+    LOBBY_ASSIGN_OR_RETURN(
+        auto r, conn_.Command({"XAUTOCLAIM", options_.stream, options_.group, options_.consumer,
+                               std::to_string(absl::ToInt64Milliseconds(options_.claim_idle)),
+                               cursor, "COUNT", std::to_string(options_.batch)}));
+    if (r.elements.size() < 2) return absl::OkStatus();
+    cursor = r.elements[0].str;
+    std::vector<Entry> entries = ParseEntries(r.elements[1]);
     if (entries.empty()) continue;
     LOBBY_RETURN_IF_ERROR(FillDeliveries(entries));
     LOBBY_RETURN_IF_ERROR(Process(entries));
@@ -213,25 +212,26 @@ for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
 end
 return removed
 )lua";
-  auto r = conn_.Command({"EVAL", kScript, "1", options_.stream, options_.group, options_.consumer,
-                          std::to_string(absl::ToInt64Milliseconds(options_.claim_idle * 10))});
-  if (!r.ok()) return r.status();
-  if (r->integer > 0) {
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r,
+      conn_.Command({"EVAL", kScript, "1", options_.stream, options_.group, options_.consumer,
+                     std::to_string(absl::ToInt64Milliseconds(options_.claim_idle * 10))}));
+  if (r.integer > 0) {
     log::Get("queue")->info("event=idle_consumers_removed stream={} group={} count={}",
-                            options_.stream, options_.group, r->integer);
+                            options_.stream, options_.group, r.integer);
   }
   return absl::OkStatus();
 }
 
 absl::Status Consumer::ReadNew() {
-  auto r = conn_.Command(
-      {"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
-       std::to_string(options_.batch), "BLOCK",
-       std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS", options_.stream, ">"},
-      options_.block + absl::Seconds(5));
-  if (!r.ok()) return r.status();
-  if (r->IsNil() || r->elements.empty()) return absl::OkStatus();
-  std::vector<Entry> entries = ParseEntries(r->elements[0].elements[1]);
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, conn_.Command({"XREADGROUP", "GROUP", options_.group, options_.consumer, "COUNT",
+                             std::to_string(options_.batch), "BLOCK",
+                             std::to_string(absl::ToInt64Milliseconds(options_.block)), "STREAMS",
+                             options_.stream, ">"},
+                            options_.block + absl::Seconds(5)));
+  if (r.IsNil() || r.elements.empty()) return absl::OkStatus();
+  std::vector<Entry> entries = ParseEntries(r.elements[0].elements[1]);
   return Process(entries);  // fresh entries: first delivery
 }
 
@@ -303,9 +303,8 @@ absl::Status Consumer::Process(std::vector<Entry>& entries) {
   for (auto& a : acks_and_dlq) cmds.push_back(std::move(a));
   cmds.push_back(std::move(ack));
   cmds.push_back({"EXEC"});
-  auto r = conn_.Run(cmds);
-  if (!r.ok()) return r.status();
-  LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(r->back()));
+  LOBBY_ASSIGN_OR_RETURN(auto r, conn_.Run(cmds));
+  LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(r.back()));
   return absl::OkStatus();
 }
 

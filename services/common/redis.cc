@@ -232,9 +232,8 @@ absl::Status Connection::Connect() {
   std::string host = options_.host;
   int port = options_.port;
   if (!options_.sentinels.empty()) {
-    auto master = AskSentinels();
-    if (!master.ok()) return master.status();
-    std::tie(host, port) = *master;
+    LOBBY_ASSIGN_OR_RETURN(auto master, AskSentinels());
+    std::tie(host, port) = master;
   }
   timeval tv = absl::ToTimeval(options_.connect_timeout);
   redisContext* c = options_.unix_socket ? redisConnectUnixWithTimeout(options_.path.c_str(), tv)
@@ -256,16 +255,15 @@ absl::Status Connection::Connect() {
   // Sentinel's answer can be stale for a moment during a failover: insist on the master.
   if (!options_.sentinels.empty()) setup.push_back({"ROLE"});
   if (setup.empty()) return absl::OkStatus();
-  auto replies = Run(setup);
-  if (!replies.ok()) return replies.status();
-  for (const Reply& r : *replies) {
+  LOBBY_ASSIGN_OR_RETURN(auto replies, Run(setup));
+  for (const Reply& r : replies) {
     if (r.IsError()) {
       Close();
       return absl::UnavailableError(absl::StrCat("redis: setup failed: ", r.str));
     }
   }
   if (!options_.sentinels.empty()) {
-    const Reply& role = replies->back();
+    const Reply& role = replies.back();
     if (role.elements.empty() || role.elements[0].str != "master") {
       Close();
       return absl::UnavailableError(
@@ -326,10 +324,9 @@ absl::StatusOr<std::vector<Reply>> Connection::Run(const std::vector<Args>& comm
 }
 
 absl::StatusOr<Reply> Connection::Command(const Args& args, absl::Duration timeout) {
-  auto r = Run({args}, timeout);
-  if (!r.ok()) return r.status();
-  LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[0]));
-  return std::move((*r)[0]);
+  LOBBY_ASSIGN_OR_RETURN(auto r, Run({args}, timeout));
+  LOBBY_RETURN_IF_ERROR(ReplyStatus(r[0]));
+  return std::move(r[0]);
 }
 
 // ---------------------------------------------------------------- Script
@@ -463,21 +460,19 @@ absl::StatusOr<std::vector<Reply>> Client::Run(std::vector<Args> commands) {
 absl::StatusOr<Reply> Client::Command(Args args) {
   std::vector<Args> cmds;
   cmds.push_back(std::move(args));
-  auto r = Run(std::move(cmds));
-  if (!r.ok()) return r.status();
-  LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[0]));
-  return std::move((*r)[0]);
+  LOBBY_ASSIGN_OR_RETURN(auto r, Run(std::move(cmds)));
+  LOBBY_RETURN_IF_ERROR(ReplyStatus(r[0]));
+  return std::move(r[0]);
 }
 
 absl::StatusOr<std::vector<Reply>> Client::Transaction(std::vector<Args> commands) {
   commands.insert(commands.begin(), Args{"MULTI"});
   commands.push_back({"EXEC"});
-  auto r = Run(std::move(commands));
-  if (!r.ok()) return r.status();
-  for (size_t i = 0; i + 1 < r->size(); ++i) {
-    LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[i]));  // queued command rejected
+  LOBBY_ASSIGN_OR_RETURN(auto r, Run(std::move(commands)));
+  for (size_t i = 0; i + 1 < r.size(); ++i) {
+    LOBBY_RETURN_IF_ERROR(ReplyStatus(r[i]));  // queued command rejected
   }
-  Reply& exec = r->back();
+  Reply& exec = r.back();
   LOBBY_RETURN_IF_ERROR(ReplyStatus(exec));
   if (exec.IsNil()) return absl::AbortedError("redis transaction aborted");
   for (const Reply& e : exec.elements) {
@@ -490,17 +485,15 @@ absl::StatusOr<Reply> Client::Eval(const Script& script, const Args& keys, const
   Args cmd{"EVALSHA", script.sha(), std::to_string(keys.size())};
   cmd.insert(cmd.end(), keys.begin(), keys.end());
   cmd.insert(cmd.end(), args.begin(), args.end());
-  auto r = Run({cmd});
-  if (!r.ok()) return r.status();
-  Reply& reply = (*r)[0];
+  LOBBY_ASSIGN_OR_RETURN(auto r, Run({cmd}));
+  Reply& reply = r[0];
   if (reply.IsError() && absl::StartsWith(reply.str, "NOSCRIPT")) {
     cmd[0] = "EVAL";
     cmd[1] = script.source();
-    r = Run({std::move(cmd)});
-    if (!r.ok()) return r.status();
+    LOBBY_ASSIGN_OR_RETURN(r, Run({std::move(cmd)}));
   }
-  LOBBY_RETURN_IF_ERROR(ReplyStatus((*r)[0]));
-  return std::move((*r)[0]);
+  LOBBY_RETURN_IF_ERROR(ReplyStatus(r[0]));
+  return std::move(r[0]);
 }
 
 absl::StatusOr<std::vector<Reply>> Client::EvalMany(
@@ -514,10 +507,9 @@ absl::StatusOr<std::vector<Reply>> Client::EvalMany(
     cmds.push_back(std::move(cmd));
   }
   if (cmds.empty()) return std::vector<Reply>{};
-  auto r = Run(cmds);
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, Run(cmds));
   bool noscript = false;
-  for (const Reply& reply : *r)
+  for (const Reply& reply : r)
     noscript |= reply.IsError() && absl::StartsWith(reply.str, "NOSCRIPT");
   if (!noscript) return r;
   if (auto load = Command({"SCRIPT", "LOAD", script.source()}); !load.ok()) return load.status();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "services/common/status_macros.h"
+
 namespace lobby::redis {
 namespace {
 
@@ -88,9 +90,8 @@ absl::StatusOr<std::vector<Reply>> Txn::Run(Client& client) const {
     argv.push_back(std::to_string(op.size()));
     argv.insert(argv.end(), op.begin(), op.end());
   }
-  auto r = client.Eval(TxnScript(), keys_, argv);
-  if (!r.ok()) return r.status();
-  return std::move(r->elements);
+  LOBBY_ASSIGN_OR_RETURN(auto r, client.Eval(TxnScript(), keys_, argv));
+  return std::move(r.elements);
 }
 
 }  // namespace lobby::redis

@@ -18,14 +18,12 @@ std::string ProcessConsumerName() {
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const config::CommonConfig& config,
                                                          const Clock& clock) {
-  auto opts = redis::ParseUrl(config.redis_url);
-  if (!opts.ok()) return opts.status();
-  if (!config.redis_password.empty()) opts->password = config.redis_password;
-  opts->pool_size = config.redis_pool_size;
-  opts->connect_timeout = config.redis_connect_timeout;
-  opts->command_timeout = config.redis_command_timeout;
-  auto auth = auth::Authenticator::Load(config.tokens_file, config.tokens);
-  if (!auth.ok()) return auth.status();
+  LOBBY_ASSIGN_OR_RETURN(auto opts, redis::ParseUrl(config.redis_url));
+  if (!config.redis_password.empty()) opts.password = config.redis_password;
+  opts.pool_size = config.redis_pool_size;
+  opts.connect_timeout = config.redis_connect_timeout;
+  opts.command_timeout = config.redis_command_timeout;
+  LOBBY_ASSIGN_OR_RETURN(auto auth, auth::Authenticator::Load(config.tokens_file, config.tokens));
   std::string service_token = config.service_token;
   if (service_token.empty()) {
     unsigned char raw[24];
@@ -33,14 +31,13 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const config::CommonCon
     service_token =
         absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(raw), sizeof raw));
   }
-  auth->Add(auth::Role::kAdmin, service_token, "lobbyd-internal");
-  if (auth->size() == 1) {
+  auth.Add(auth::Role::kAdmin, service_token, "lobbyd-internal");
+  if (auth.size() == 1) {
     log::Get("auth")->warn(
         "event=no_tokens every gRPC call will be UNAUTHENTICATED; set "
         "LOBBY_TOKENS_FILE or LOBBY_TOKENS");
   }
-  auto rt =
-      std::unique_ptr<Runtime>(new Runtime(config, *std::move(opts), *std::move(auth), clock));
+  auto rt = std::unique_ptr<Runtime>(new Runtime(config, std::move(opts), std::move(auth), clock));
   rt->service_token_ = std::move(service_token);
   return rt;
 }

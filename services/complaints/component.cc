@@ -1,13 +1,14 @@
 #include "services/complaints/component.h"
 
+#include "services/common/status_macros.h"
+
 namespace lobby::complaints {
 
 void Component::Declare(config::Settings& settings) { tickets::TicketsConfig::Declare(settings); }
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
-  auto config = tickets::TicketsConfig::From(settings);
-  if (!config.ok()) return config.status();
+  LOBBY_ASSIGN_OR_RETURN(auto config, tickets::TicketsConfig::From(settings));
   if (settings.Get("repairs-addr").empty() && settings.Get("lobby-addr").empty() &&
       !runtime.grpc().Hosts("lobby.v1.RepairService")) {
     return settings.Invalid(
@@ -15,7 +16,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
         "complaints need RepairService (the category catalog): host repairs here or give "
         "its address");
   }
-  auto c = std::unique_ptr<Component>(new Component(runtime, *config));
+  auto c = std::unique_ptr<Component>(new Component(runtime, config));
   runtime.grpc().Register(&c->service_, "lobby.v1.ComplaintService");
   return c;
 }

@@ -2,6 +2,7 @@
 
 #include "services/common/log.h"
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::dispatch {
 
@@ -80,24 +81,21 @@ void Component::Declare(config::Settings& settings) {
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
-  auto tick = settings.GetDuration("dispatch-tick");
-  if (!tick.ok()) return tick.status();
-  auto sweep = settings.GetDuration("dispatch-sweep");
-  if (!sweep.ok()) return sweep.status();
-  auto parallel = settings.GetInt("dispatch-parallel", 1, 64);
-  if (!parallel.ok()) return parallel.status();
+  LOBBY_ASSIGN_OR_RETURN(auto tick, settings.GetDuration("dispatch-tick"));
+  LOBBY_ASSIGN_OR_RETURN(auto sweep, settings.GetDuration("dispatch-sweep"));
+  LOBBY_ASSIGN_OR_RETURN(auto parallel, settings.GetInt("dispatch-parallel", 1, 64));
   auto c = std::unique_ptr<Component>(new Component(runtime));
   runtime.grpc().Register(&c->service_, "lobby.v1.DispatchService");
   DispatchLogic* logic = &c->logic_;
   runtime.AddConsumer({.stream = queue::kTicketsStream,
                        .group = "dispatch",
-                       .parallel = static_cast<int>(*parallel)},
+                       .parallel = static_cast<int>(parallel)},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
-  runtime.AddLoop("sla", *tick, [logic] {
+  runtime.AddLoop("sla", tick, [logic] {
     if (auto n = logic->Tick(); !n.ok())
       log::Get("dispatch")->warn("event=tick_failed error=\"{}\"", n.status().message());
   });
-  runtime.AddLoop("shifts", *sweep, [logic] {
+  runtime.AddLoop("shifts", sweep, [logic] {
     if (auto n = logic->Sweep(); !n.ok())
       log::Get("dispatch")->warn("event=sweep_failed error=\"{}\"", n.status().message());
   });

@@ -24,60 +24,53 @@ absl::StatusOr<std::optional<v1::Estate>> DispatchLogic::Estate(absl::string_vie
     if (it != estates_.end() && clock_.Now() - it->second.second < absl::Seconds(10))
       return it->second.first;
   }
-  auto e = store_.GetEstate(site);
-  if (!e.ok()) return e.status();
+  LOBBY_ASSIGN_OR_RETURN(auto e, store_.GetEstate(site));
   std::lock_guard lock(mu_);
-  estates_[std::string(site)] = {*e, clock_.Now()};
-  return *e;
+  estates_[std::string(site)] = {e, clock_.Now()};
+  return e;
 }
 
 absl::StatusOr<v1::ApplyEstateResponse> DispatchLogic::ApplyEstate(
     const v1::ApplyEstateRequest& req) {
-  auto parsed = ParseEstate(req.yaml());
-  if (!parsed.ok()) return parsed.status();
-  auto current = store_.GetEstate(parsed->site_id());
-  if (!current.ok()) return current.status();
+  LOBBY_ASSIGN_OR_RETURN(auto parsed, ParseEstate(req.yaml()));
+  LOBBY_ASSIGN_OR_RETURN(auto current, store_.GetEstate(parsed.site_id()));
   v1::ApplyEstateResponse out;
-  for (auto& c : EstateChanges(current->value_or(v1::Estate()), *parsed))
+  for (auto& c : EstateChanges(current.value_or(v1::Estate()), parsed))
     out.add_changes(std::move(c));
-  *out.mutable_estate() = *parsed;
+  *out.mutable_estate() = parsed;
   if (req.dry_run()) return out;
-  LOBBY_RETURN_IF_ERROR(store_.PutEstate(*parsed));
+  LOBBY_RETURN_IF_ERROR(store_.PutEstate(parsed));
   std::lock_guard lock(mu_);
-  estates_.erase(parsed->site_id());
+  estates_.erase(parsed.site_id());
   return out;
 }
 
 absl::StatusOr<v1::Estate> DispatchLogic::GetEstate(absl::string_view site) {
-  auto e = store_.GetEstate(site);
-  if (!e.ok()) return e.status();
-  if (!e->has_value())
+  LOBBY_ASSIGN_OR_RETURN(auto e, store_.GetEstate(site));
+  if (!e.has_value())
     return absl::NotFoundError(absl::StrCat("no estate configuration for site '", site, "'"));
-  return **e;
+  return *e;
 }
 
 absl::StatusOr<v1::EstateRegister> DispatchLogic::GetRegister(absl::string_view site) {
-  auto e = store_.GetEstate(site);
-  if (!e.ok()) return e.status();
+  LOBBY_ASSIGN_OR_RETURN(auto e, store_.GetEstate(site));
   v1::EstateRegister r;
   r.set_site_id(std::string(site));
-  if (!e->has_value()) {
+  if (!e.has_value()) {
     // Unknown sites are refused once any estate has a register: until then Lobby checks no
     // locations, and estates configured before registers existed keep working.
-    auto sites = store_.Sites();
-    if (!sites.ok()) return sites.status();
+    LOBBY_ASSIGN_OR_RETURN(auto sites, store_.Sites());
     std::vector<std::string> registered;
-    for (const auto& s : *sites) {
-      auto other = store_.GetEstate(s);
-      if (!other.ok()) return other.status();
-      if (other->has_value() && (*other)->buildings_size() > 0) registered.push_back(s);
+    for (const auto& s : sites) {
+      LOBBY_ASSIGN_OR_RETURN(auto other, store_.GetEstate(s));
+      if (other.has_value() && other->buildings_size() > 0) registered.push_back(s);
     }
     if (registered.empty()) return r;
     std::sort(registered.begin(), registered.end());
     return absl::NotFoundError(
         absl::StrCat("no estate '", site, "' (estates: ", absl::StrJoin(registered, ", "), ")"));
   }
-  const v1::Estate& estate = **e;
+  const v1::Estate& estate = *e;
   r.set_name(estate.name());
   r.set_time_zone(estate.time_zone());
   *r.mutable_languages() = estate.languages();
@@ -107,14 +100,13 @@ absl::StatusOr<v1::Decision> DispatchLogic::DecideNow(const v1::Estate& estate,
     std::lock_guard lock(mu_);
     for (const auto& [member, n] : in_flight_[estate.site_id()]) in_flight[member] = n;
   }
-  auto loads = store_.Loads(estate.site_id(), members);
-  if (!loads.ok()) return loads.status();
+  LOBBY_ASSIGN_OR_RETURN(auto loads, store_.Loads(estate.site_id(), members));
   for (const auto& [member, n] : in_flight) {
-    Workload& w = (*loads)[member];
+    Workload& w = loads[member];
     w.open += n;
     if (n > 0) w.last_assigned_ms = absl::ToUnixMillis(clock_.Now());
   }
-  return Decide(estate, facts, clock_.Now(), *loads, exclude);
+  return Decide(estate, facts, clock_.Now(), loads, exclude);
 }
 
 namespace {
@@ -208,12 +200,10 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
   }
   if (actor.role == auth::Role::kAdapter)
     return absl::PermissionDeniedError("adapters cannot act for members");
-  auto ticket = tickets_.Get(a.kind, id);
-  if (!ticket.ok()) return ticket.status();
-  a.ticket = *std::move(ticket);
-  auto estate = GetEstate(a.ticket.site_id());
-  if (!estate.ok()) return estate.status();
-  a.estate = *std::move(estate);
+  LOBBY_ASSIGN_OR_RETURN(auto ticket, tickets_.Get(a.kind, id));
+  a.ticket = std::move(ticket);
+  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(a.ticket.site_id()));
+  a.estate = std::move(estate);
   a.member = nullptr;
   for (const auto& m : a.estate.members()) {
     if (m.id() == member) a.member = &m;
@@ -229,92 +219,85 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
 
 absl::StatusOr<v1::Ticket> DispatchLogic::ClaimOnce(const v1::MemberActionRequest& req,
                                                     const auth::Principal& actor) {
-  auto a = Prepare(req, actor);
-  if (!a.ok()) return a.status();
-  const v1::Ticket& t = a->ticket;
+  LOBBY_ASSIGN_OR_RETURN(auto a, Prepare(req, actor));
+  const v1::Ticket& t = a.ticket;
   if (t.team().empty() || !t.assignee().empty() ||
       (t.status() != v1::TICKET_STATUS_NEW && t.status() != v1::TICKET_STATUS_REOPENED)) {
     return absl::FailedPreconditionError(absl::StrCat(t.id(), " is not waiting in a pool"));
   }
-  if (!InTeam(*a->member, t.team())) {
-    return absl::PermissionDeniedError(absl::StrCat(a->member->id(), " is not in team ", t.team()));
+  if (!InTeam(*a.member, t.team())) {
+    return absl::PermissionDeniedError(absl::StrCat(a.member->id(), " is not in team ", t.team()));
   }
-  auto loads = store_.Loads(t.site_id(), {a->member->id()});
-  if (!loads.ok()) return loads.status();
-  int open = (*loads)[a->member->id()].open;
-  if (open >= a->member->capacity()) {
+  LOBBY_ASSIGN_OR_RETURN(auto loads, store_.Loads(t.site_id(), {a.member->id()}));
+  int open = loads[a.member->id()].open;
+  if (open >= a.member->capacity()) {
     return absl::FailedPreconditionError(
-        absl::StrCat(a->member->id(), " has ", open, " open tickets: at capacity"));
+        absl::StrCat(a.member->id(), " has ", open, " open tickets: at capacity"));
   }
   v1::Decision d;
   d.set_team(t.team());
-  d.set_assignee(a->member->id());
-  d.set_explanation(absl::StrCat("claimed from the ", t.team(), " pool by ", a->member->id()));
-  return tickets_.Assign(a->kind, t.id(), d, t.version());
+  d.set_assignee(a.member->id());
+  d.set_explanation(absl::StrCat("claimed from the ", t.team(), " pool by ", a.member->id()));
+  return tickets_.Assign(a.kind, t.id(), d, t.version());
 }
 
 absl::StatusOr<v1::Ticket> DispatchLogic::DeclineOnce(const v1::MemberActionRequest& req,
                                                       const auth::Principal& actor) {
   if (req.reason().empty() || req.reason().size() > 500)
     return absl::InvalidArgumentError("a reason is required (up to 500 bytes)");
-  auto a = Prepare(req, actor);
-  if (!a.ok()) return a.status();
-  const v1::Ticket& t = a->ticket;
-  if (t.assignee() != a->member->id()) {
+  LOBBY_ASSIGN_OR_RETURN(auto a, Prepare(req, actor));
+  const v1::Ticket& t = a.ticket;
+  if (t.assignee() != a.member->id()) {
     return absl::FailedPreconditionError(
-        absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
+        absl::StrCat(t.id(), " is not assigned to ", a.member->id()));
   }
   // Whoever declined it before may not get it back either.
-  auto d = DecideNow(a->estate, FactsOf(t), Excluded(t));
-  if (!d.ok()) return d.status();
-  if (d->team().empty()) d->set_team(t.team());
-  d->set_explanation(
-      absl::StrCat("declined by ", a->member->id(), " (", req.reason(), "); ", d->explanation()));
-  return tickets_.Assign(a->kind, t.id(), *d, t.version());
+  LOBBY_ASSIGN_OR_RETURN(auto d, DecideNow(a.estate, FactsOf(t), Excluded(t)));
+  if (d.team().empty()) d.set_team(t.team());
+  d.set_explanation(
+      absl::StrCat("declined by ", a.member->id(), " (", req.reason(), "); ", d.explanation()));
+  return tickets_.Assign(a.kind, t.id(), d, t.version());
 }
 
 absl::StatusOr<v1::Ticket> DispatchLogic::TransferOnce(const v1::MemberActionRequest& req,
                                                        const auth::Principal& actor) {
   if (req.to_member().empty()) return absl::InvalidArgumentError("to_member is required");
   if (req.reason().size() > 500) return absl::InvalidArgumentError("the reason is up to 500 bytes");
-  auto a = Prepare(req, actor);
-  if (!a.ok()) return a.status();
-  const v1::Ticket& t = a->ticket;
-  if (t.assignee() != a->member->id() && actor.role == auth::Role::kTechnician) {
+  LOBBY_ASSIGN_OR_RETURN(auto a, Prepare(req, actor));
+  const v1::Ticket& t = a.ticket;
+  if (t.assignee() != a.member->id() && actor.role == auth::Role::kTechnician) {
     return absl::FailedPreconditionError(
-        absl::StrCat(t.id(), " is not assigned to ", a->member->id()));
+        absl::StrCat(t.id(), " is not assigned to ", a.member->id()));
   }
   const v1::Member* to = nullptr;
-  for (const auto& m : a->estate.members()) {
+  for (const auto& m : a.estate.members()) {
     if (m.id() == req.to_member()) to = &m;
   }
   if (to == nullptr) {
     return absl::NotFoundError(absl::StrCat("'", req.to_member(), "' is not a member of estate ",
-                                            t.site_id(), "; the members: ", MemberList(a->estate)));
+                                            t.site_id(), "; the members: ", MemberList(a.estate)));
   }
   if (to->id() == t.assignee())
     return absl::FailedPreconditionError(absl::StrCat(t.id(), " is already with ", to->id()));
   v1::Decision d;
   d.set_team(InTeam(*to, t.team()) ? t.team() : to->teams(0));
   d.set_assignee(to->id());
-  d.set_explanation(absl::StrCat("transferred by ", a->member->id(), " to ", to->id(),
+  d.set_explanation(absl::StrCat("transferred by ", a.member->id(), " to ", to->id(),
                                  req.reason().empty() ? "" : " (" + req.reason() + ")"));
-  return tickets_.Assign(a->kind, t.id(), d, t.version());
+  return tickets_.Assign(a.kind, t.id(), d, t.version());
 }
 
 absl::StatusOr<v1::Decision> DispatchLogic::Explain(const v1::ExplainRequest& req) {
   const v1::Ticket& t = req.ticket();
-  auto estate = GetEstate(t.site_id());
-  if (!estate.ok()) return estate.status();
-  return DecideNow(*estate, FactsOf(t));
+  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(t.site_id()));
+  return DecideNow(estate, FactsOf(t));
 }
 
 absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
   if (e.Get("assignee").empty()) return absl::OkStatus();
-  auto estate = Estate(e.Get("site_id"));
-  if (!estate.ok()) return estate.status();
-  if (!estate->has_value()) return absl::OkStatus();
-  for (const auto& m : (*estate)->members()) {
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
+  if (!estate.has_value()) return absl::OkStatus();
+  for (const auto& m : estate->members()) {
     if (m.id() != e.Get("assignee")) continue;
     if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty())
       return absl::OkStatus();
@@ -368,9 +351,8 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
       "ticket.review_rejected", "ticket.closed",   "ticket.cancelled"};
   if (!kClockEvents.contains(type)) return absl::OkStatus();
 
-  auto estate = Estate(site);
-  if (!estate.ok()) return estate.status();
-  if (!estate->has_value()) return absl::OkStatus();  // this estate is dispatched by hand
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(site));
+  if (!estate.has_value()) return absl::OkStatus();  // this estate is dispatched by hand
   if (type != "ticket.created" || !e.Get("team").empty()) return Sync(e.Get("kind"), ticket);
 
   TicketFacts facts{std::string(e.Get("kind")), std::string(e.Get("category")),
@@ -378,7 +360,7 @@ absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
                     std::string(e.Get("building")), std::string(e.Get("description"))};
   int64_t version = 1;
   (void)absl::SimpleAtoi(e.Get("version"), &version);
-  return Route(**estate, ticket, std::move(facts), version);
+  return Route(*estate, ticket, std::move(facts), version);
 }
 
 absl::Status DispatchLogic::Route(const v1::Estate& estate, const std::string& ticket,
@@ -473,9 +455,8 @@ std::mutex& DispatchLogic::DecisionLock(absl::string_view site) {
 }
 
 absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
-  auto estate = Estate(e.Get("site_id"));
-  if (!estate.ok()) return estate.status();
-  if (!estate->has_value()) return absl::OkStatus();
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
+  if (!estate.has_value()) return absl::OkStatus();
   absl::string_view type = e.Get("type");
   std::string what =
       type == "ticket.paged"
@@ -484,7 +465,7 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
       : type == "ticket.escalated" ? absl::StrCat("escalated to you: ", e.Get("note"))
                                    : absl::StrCat("deadline soon: ", e.Get("note"));
   for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
-    const v1::Member* m = FindMember(**estate, who);
+    const v1::Member* m = FindMember(*estate, who);
     if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
       continue;
     std::string text =
@@ -517,9 +498,8 @@ absl::Status DispatchLogic::PushSafetyInstructions(const queue::Entry& e) {
       catalog = it->second.first;
   }
   if (catalog.categories().empty()) {
-    auto c = tickets_.Catalog(site);
-    if (!c.ok()) return c.status();
-    catalog = *std::move(c);
+    LOBBY_ASSIGN_OR_RETURN(auto c, tickets_.Catalog(site));
+    catalog = std::move(c);
     std::lock_guard lock(mu_);
     catalogs_[site] = {catalog, clock_.Now()};
   }
@@ -555,10 +535,9 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
   absl::Time next = absl::InfiniteFuture();
   SlaView view;
   for (int round = 0;; ++round) {
-    auto estate = Estate(t.site_id());
-    if (!estate.ok()) return estate.status();
-    if (!estate->has_value()) return absl::OkStatus();
-    const v1::Estate& e = **estate;
+    LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(t.site_id()));
+    if (!estate.has_value()) return absl::OkStatus();
+    const v1::Estate& e = *estate;
     const v1::SlaPolicy* policy = PolicyFor(e, kind, t.category(), t.priority());
     view =
         ComputeSla(t, policy ? *policy : kNoPolicy,
@@ -676,11 +655,10 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
       break;
     }
     case SlaAction::kReassign: {
-      auto d = DecideNow(e, FactsOf(t), Excluded(t));
-      if (!d.ok()) return d.status();
-      if (d->team().empty()) d->set_team(t.team());
+      LOBBY_ASSIGN_OR_RETURN(auto d, DecideNow(e, FactsOf(t), Excluded(t)));
+      if (d.team().empty()) d.set_team(t.team());
       std::string to =
-          d->assignee().empty() ? absl::StrCat("the ", d->team(), " pool") : d->assignee();
+          d.assignee().empty() ? absl::StrCat("the ", d.team(), " pool") : d.assignee();
       // Tell the supervisor first: if we stop between the two writes, the reassignment is
       // still due and is done next time, and the supervisor is not told twice.
       v1::Ticket cur = t;
@@ -688,15 +666,14 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
         ev->set_kind("escalation");
         if (!supervisor.empty()) ev->add_to(supervisor);
         ev->set_note(absl::StrCat(t.assignee(), ": ", a.why, "; reassigned to ", to));
-        auto annotated = tickets_.Annotate(kind, req);
-        if (!annotated.ok()) return annotated.status();
-        cur = *std::move(annotated);
+        LOBBY_ASSIGN_OR_RETURN(auto annotated, tickets_.Annotate(kind, req));
+        cur = std::move(annotated);
       }
-      d->set_explanation(
-          absl::StrCat("reassigned from ", t.assignee(), " (", a.why, "); ", d->explanation()));
+      d.set_explanation(
+          absl::StrCat("reassigned from ", t.assignee(), " (", a.why, "); ", d.explanation()));
       logger->info("event=reassign ticket={} from={} to={} why=\"{}\"", t.id(), t.assignee(), to,
                    a.why);
-      return tickets_.Assign(kind, t.id(), *d, cur.version());
+      return tickets_.Assign(kind, t.id(), d, cur.version());
     }
   }
   logger->info("event=sla_{} ticket={} stage={} level={} to={}", ev->kind(), t.id(), a.stage,
@@ -705,14 +682,12 @@ absl::StatusOr<v1::Ticket> DispatchLogic::Act(absl::string_view kind, const v1::
 }
 
 absl::StatusOr<int> DispatchLogic::Tick() {
-  auto sites = store_.Sites();
-  if (!sites.ok()) return sites.status();
+  LOBBY_ASSIGN_OR_RETURN(auto sites, store_.Sites());
   int n = 0;
   absl::Time now = clock_.Now();
-  for (const auto& site : *sites) {
-    auto due = store_.ClaimDue(site, now, now + absl::Minutes(1), 200);
-    if (!due.ok()) return due.status();
-    for (const auto& id : *due) {
+  for (const auto& site : sites) {
+    LOBBY_ASSIGN_OR_RETURN(auto due, store_.ClaimDue(site, now, now + absl::Minutes(1), 200));
+    for (const auto& id : due) {
       ++n;
       if (absl::Status s = Sync(KindOf(id), id); !s.ok()) {
         log::Get("dispatch")
@@ -725,19 +700,16 @@ absl::StatusOr<int> DispatchLogic::Tick() {
 }
 
 absl::StatusOr<int> DispatchLogic::Sweep() {
-  auto sites = store_.Sites();
-  if (!sites.ok()) return sites.status();
+  LOBBY_ASSIGN_OR_RETURN(auto sites, store_.Sites());
   int n = 0;
-  for (const auto& site : *sites) {
-    auto estate = Estate(site);
-    if (!estate.ok()) return estate.status();
-    if (!estate->has_value()) continue;
-    auto board = store_.Board(site);
-    if (!board.ok()) return board.status();
-    absl::TimeZone tz = ZoneOf(**estate);
-    for (const auto& b : *board) {
+  for (const auto& site : sites) {
+    LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(site));
+    if (!estate.has_value()) continue;
+    LOBBY_ASSIGN_OR_RETURN(auto board, store_.Board(site));
+    absl::TimeZone tz = ZoneOf(*estate);
+    for (const auto& b : board) {
       if (b.status() != "assigned" || b.assignee().empty()) continue;
-      const v1::Member* m = FindMember(**estate, b.assignee());
+      const v1::Member* m = FindMember(*estate, b.assignee());
       if (m == nullptr || OnShift(*m, clock_.Now(), tz)) continue;
       ++n;
       if (absl::Status s = Sync(KindOf(b.id()), b.id()); !s.ok()) {
@@ -751,13 +723,12 @@ absl::StatusOr<int> DispatchLogic::Sweep() {
 
 absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberActionRequest& req,
                                                           const auth::Principal& actor) {
-  auto a = Prepare(req, actor);
-  if (!a.ok()) return a.status();
-  const v1::Ticket& t = a->ticket;
-  const std::string& me = a->member->id();
+  LOBBY_ASSIGN_OR_RETURN(auto a, Prepare(req, actor));
+  const v1::Ticket& t = a.ticket;
+  const std::string& me = a.member->id();
   v1::Decision d;
   // A paged member of another team who takes an emergency takes it into their own team.
-  d.set_team(InTeam(*a->member, t.team()) ? t.team() : a->member->teams(0));
+  d.set_team(InTeam(*a.member, t.team()) ? t.team() : a.member->teams(0));
   d.set_assignee(me);
   if (t.assignee() == me) {
     if (t.status() != v1::TICKET_STATUS_ASSIGNED) {
@@ -773,7 +744,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberAction
         paged = true;
     }
     bool open = t.status() == v1::TICKET_STATUS_NEW || t.status() == v1::TICKET_STATUS_ASSIGNED;
-    if (!Urgent(t) || !open || !(paged || InTeam(*a->member, t.team()))) {
+    if (!Urgent(t) || !open || !(paged || InTeam(*a.member, t.team()))) {
       return absl::FailedPreconditionError(
           t.assignee().empty()
               ? absl::StrCat(t.id(), " is not assigned to anyone: claim it instead")
@@ -781,30 +752,27 @@ absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberAction
     }
     d.set_explanation(absl::StrCat(me, " answered the page first and acknowledged"));
   }
-  return tickets_.Assign(a->kind, t.id(), d, t.version(), /*acknowledged=*/true);
+  return tickets_.Assign(a.kind, t.id(), d, t.version(), /*acknowledged=*/true);
 }
 
 absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req) {
   if (req.team().empty()) return absl::InvalidArgumentError("team is required");
-  auto estate = GetEstate(req.site_id());
-  if (!estate.ok()) return estate.status();
-  if (FindTeam(*estate, req.team()) == nullptr) {
+  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(req.site_id()));
+  if (FindTeam(estate, req.team()) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("estate ", req.site_id(), " has no team '", req.team(), "'"));
   }
-  auto entries = store_.Board(req.site_id());
-  if (!entries.ok()) return entries.status();
-  std::sort(entries->begin(), entries->end(),
-            [](const v1::BoardTicket& a, const v1::BoardTicket& b) {
-              return std::make_pair(FromTimestamp(a.created_at()), a.id()) <
-                     std::make_pair(FromTimestamp(b.created_at()), b.id());
-            });
+  LOBBY_ASSIGN_OR_RETURN(auto entries, store_.Board(req.site_id()));
+  std::sort(entries.begin(), entries.end(), [](const v1::BoardTicket& a, const v1::BoardTicket& b) {
+    return std::make_pair(FromTimestamp(a.created_at()), a.id()) <
+           std::make_pair(FromTimestamp(b.created_at()), b.id());
+  });
   v1::Board out;
   out.set_site_id(req.site_id());
   out.set_team(req.team());
-  absl::TimeZone tz = ZoneOf(*estate);
+  absl::TimeZone tz = ZoneOf(estate);
   std::map<std::string, v1::BoardMember*> columns;
-  for (const auto& m : estate->members()) {
+  for (const auto& m : estate.members()) {
     if (!InTeam(m, req.team())) continue;
     v1::BoardMember* c = out.add_members();
     c->set_member(m.id());
@@ -812,7 +780,7 @@ absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req
     c->set_on_shift(OnShift(m, clock_.Now(), tz));
     columns[m.id()] = c;
   }
-  for (auto& b : *entries) {
+  for (auto& b : entries) {
     auto col = columns.find(b.assignee());
     if (col != columns.end())
       *col->second->add_tickets() = std::move(b);

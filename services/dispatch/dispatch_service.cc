@@ -3,6 +3,7 @@
 #include <condition_variable>
 
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 #include "services/common/write_queue.h"
 
 namespace lobby::dispatch {
@@ -137,10 +138,9 @@ class WatchReactor final : public WriteQueueReactor<v1::AssignmentEvent> {
     }
     std::string from = last_;
     for (;;) {
-      auto r = service_.redis_.Command(
-          {"XRANGE", queue::kTicketsStream, "(" + from, "+", "COUNT", "500"});
-      if (!r.ok()) return r.status();
-      std::vector<queue::Entry> entries = queue::ParseEntries(*r);
+      LOBBY_ASSIGN_OR_RETURN(auto r, service_.redis_.Command({"XRANGE", queue::kTicketsStream,
+                                                              "(" + from, "+", "COUNT", "500"}));
+      std::vector<queue::Entry> entries = queue::ParseEntries(r);
       std::lock_guard lock(mu_);
       if (finishing_) return absl::OkStatus();
       for (const auto& e : entries) Take(e);

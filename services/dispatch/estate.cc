@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "services/common/estate_register.h"
 #include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 #include "services/tickets/state_machine.h"
 
 namespace lobby::dispatch {
@@ -162,22 +163,22 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
     if (!n["skills"].IsMap()) return Bad(n["skills"], where, "skills: {category: level}");
     for (const auto& kv : n["skills"]) {
       int level;
-      if (auto s = ParseLevel(kv.second, where + " skill", 1, 3, &level); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(ParseLevel(kv.second, where + " skill", 1, 3, &level));
       (*m->mutable_skills())[kv.first.as<std::string>()] = level;
     }
   }
   int v = 1;
   if (n["seniority"]) {
-    if (auto s = ParseLevel(n["seniority"], where + " seniority", 1, 3, &v); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ParseLevel(n["seniority"], where + " seniority", 1, 3, &v));
   }
   m->set_seniority(v);
   v = 5;
   if (n["capacity"]) {
-    if (auto s = ParseLevel(n["capacity"], where + " capacity", 1, 100, &v); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ParseLevel(n["capacity"], where + " capacity", 1, 100, &v));
   }
   m->set_capacity(v);
   if (n["contact"]) {
-    if (auto s = CheckKeys(n["contact"], where + " contact", {"channel", "id"}); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(CheckKeys(n["contact"], where + " contact", {"channel", "id"}));
     v1::Channel c;
     std::string ch = absl::AsciiStrToUpper(
         n["contact"]["channel"] ? n["contact"]["channel"].as<std::string>() : "");
@@ -187,7 +188,7 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
     m->set_contact_id(n["contact"]["id"] ? n["contact"]["id"].as<std::string>() : "");
   }
   if (n["shifts"]) {
-    if (auto s = ParseWeekly(n["shifts"], where, m->mutable_shifts()); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ParseWeekly(n["shifts"], where, m->mutable_shifts()));
   }
   if (n["leave"]) {
     if (!n["leave"].IsSequence())
@@ -198,7 +199,7 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
         r->set_from(l.as<std::string>());
         r->set_to(r->from());
       } else {
-        if (auto s = CheckKeys(l, where + " leave", {"from", "to"}); !s.ok()) return s;
+        LOBBY_RETURN_IF_ERROR(CheckKeys(l, where + " leave", {"from", "to"}));
         r->set_from(l["from"] ? l["from"].as<std::string>() : "");
         r->set_to(l["to"] ? l["to"].as<std::string>() : r->from());
       }
@@ -213,7 +214,7 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
     if (!n["extra_shifts"].IsSequence())
       return Bad(n["extra_shifts"], where, "extra_shifts: a list of {date, hours}");
     for (const auto& x : n["extra_shifts"]) {
-      if (auto s = CheckKeys(x, where + " extra shift", {"date", "hours"}); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(CheckKeys(x, where + " extra shift", {"date", "hours"}));
       v1::DatedShift* d = m->add_extra_shifts();
       d->set_date(x["date"] ? x["date"].as<std::string>() : "");
       absl::CivilDay day;
@@ -235,9 +236,8 @@ absl::StatusOr<std::vector<v1::Priority>> Priorities(const YAML::Node& n, absl::
   if (!n) return out;
   for (const auto& p :
        (n.IsSequence() ? n : YAML::Node(std::vector<std::string>{n.as<std::string>()}))) {
-    auto pr = Priority(p, where);
-    if (!pr.ok()) return pr.status();
-    out.push_back(*pr);
+    LOBBY_ASSIGN_OR_RETURN(auto pr, Priority(p, where));
+    out.push_back(pr);
   }
   return out;
 }
@@ -287,14 +287,13 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
           p->add_kinds(k);
         }
         for (auto& c : Strings(m["category"])) p->add_categories(c);
-        auto prs = Priorities(m["priority"], where);
-        if (!prs.ok()) return prs.status();
-        for (auto pr : *prs) p->add_priorities(pr);
+        LOBBY_ASSIGN_OR_RETURN(auto prs, Priorities(m["priority"], where));
+        for (auto pr : prs) p->add_priorities(pr);
       }
       int64_t v = 0;
       for (const char* key : {"acknowledge", "respond"}) {
         if (n[key]) {
-          if (auto s = ParseMinutes(n[key], where, &v); !s.ok()) return s;
+          LOBBY_RETURN_IF_ERROR(ParseMinutes(n[key], where, &v));
           p->set_acknowledge_minutes(v);
         }
       }
@@ -307,7 +306,7 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
                              {"unclaimed_after", &v1::SlaPolicy::set_unclaimed_minutes}};
       for (const auto& d : durations) {
         if (!n[d.key]) continue;
-        if (auto s = ParseMinutes(n[d.key], where + " " + d.key, &v); !s.ok()) return s;
+        LOBBY_RETURN_IF_ERROR(ParseMinutes(n[d.key], where + " " + d.key, &v));
         (p->*d.set)(v);
       }
       p->set_business_hours(n["business_hours"] && n["business_hours"].as<bool>());
@@ -331,7 +330,7 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
       return Bad(root["escalation"], "escalation", "a list of {to, after} is required");
     int64_t last = -1;
     for (const auto& n : root["escalation"]) {
-      if (auto s = CheckKeys(n, "escalation", {"to", "after"}); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(CheckKeys(n, "escalation", {"to", "after"}));
       v1::EscalationStep* st = e->add_escalation();
       st->set_to(n["to"] ? n["to"].as<std::string>() : "");
       if (st->to() != "supervisor" && !members.count(st->to())) {
@@ -339,7 +338,7 @@ absl::Status ParseSla(const YAML::Node& root, v1::Estate* e, const std::set<std:
       }
       int64_t after = 0;
       if (n["after"]) {
-        if (auto s = ParseMinutes(n["after"], "escalation", &after); !s.ok()) return s;
+        LOBBY_RETURN_IF_ERROR(ParseMinutes(n["after"], "escalation", &after));
       }
       if (after < last) return Bad(n, "escalation", "steps go in order of their delay");
       last = after;
@@ -419,30 +418,30 @@ absl::Status ParseBuildings(const YAML::Node& root, v1::Estate* e) {
     auto level = [&](const YAML::Node& l, absl::string_view at) -> absl::Status {
       if (!l["floors"] || !l["units"]) return Bad(l, at, "a level needs floors and units");
       v1::Level* v = b->add_levels();
-      auto floors = ExpandList(l["floors"], std::string(at) + " floors", FoldFloor);
-      if (!floors.ok()) return floors.status();
-      auto units = ExpandList(l["units"], std::string(at) + " units", FoldName);
-      if (!units.ok()) return units.status();
-      v->mutable_floors()->Assign(floors->begin(), floors->end());
-      v->mutable_rooms()->Assign(units->begin(), units->end());
+      LOBBY_ASSIGN_OR_RETURN(auto floors,
+                             ExpandList(l["floors"], std::string(at) + " floors", FoldFloor));
+      LOBBY_ASSIGN_OR_RETURN(auto units,
+                             ExpandList(l["units"], std::string(at) + " units", FoldName));
+      v->mutable_floors()->Assign(floors.begin(), floors.end());
+      v->mutable_rooms()->Assign(units.begin(), units.end());
       return absl::OkStatus();
     };
     if (n["levels"] && (n["floors"] || n["units"]))
       return Bad(n, where, "floors and units, or levels: not both");
     if (n["floors"] || n["units"]) {
-      if (auto s = level(n, where); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(level(n, where));
     }
     if (n["levels"]) {
       if (!n["levels"].IsSequence())
         return Bad(n["levels"], where, "levels: a list of {floors, units}");
       for (const auto& l : n["levels"]) {
-        if (auto s = CheckKeys(l, where + " level", {"floors", "units"}); !s.ok()) return s;
-        if (auto s = level(l, where + " level"); !s.ok()) return s;
+        LOBBY_RETURN_IF_ERROR(CheckKeys(l, where + " level", {"floors", "units"}));
+        LOBBY_RETURN_IF_ERROR(level(l, where + " level"));
       }
     }
-    auto others = ExpandList(n["other_floors"], where + " other_floors", FoldFloor);
-    if (!others.ok()) return others.status();
-    b->mutable_other_floors()->Assign(others->begin(), others->end());
+    LOBBY_ASSIGN_OR_RETURN(auto others,
+                           ExpandList(n["other_floors"], where + " other_floors", FoldFloor));
+    b->mutable_other_floors()->Assign(others.begin(), others.end());
     std::set<std::string> floors;
     for (const auto& l : b->levels()) {
       for (const auto& f : l.floors()) {
@@ -534,7 +533,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
     if (root["members"]) {
       for (const auto& n : root["members"]) {
         v1::Member* m = e.add_members();
-        if (auto s = ParseMember(n, m, teams); !s.ok()) return s;
+        LOBBY_RETURN_IF_ERROR(ParseMember(n, m, teams));
         if (!members.insert(m->id()).second)
           return Bad(n, "member '" + m->id() + "'", "id appears twice");
       }
@@ -550,7 +549,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
         v1::Rule* r = e.add_rules();
         r->set_name(n["name"] ? n["name"].as<std::string>() : "");
         std::string where = "rule '" + r->name() + "'";
-        if (auto s = CheckKeys(n, where, {"name", "match", "team", "min_skill"}); !s.ok()) return s;
+        LOBBY_RETURN_IF_ERROR(CheckKeys(n, where, {"name", "match", "team", "min_skill"}));
         if (r->name().empty()) return Bad(n, "rule", "name is required");
         r->set_team(n["team"] ? n["team"].as<std::string>() : "");
         if (!teams.count(r->team())) return Bad(n, where, "no team '" + r->team() + "'");
@@ -577,9 +576,8 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
                  (m["priority"].IsSequence()
                       ? m["priority"]
                       : YAML::Node(std::vector<std::string>{m["priority"].as<std::string>()}))) {
-              auto pr = Priority(p, where);
-              if (!pr.ok()) return pr.status();
-              r->mutable_match()->add_priorities(*pr);
+              LOBBY_ASSIGN_OR_RETURN(auto pr, Priority(p, where));
+              r->mutable_match()->add_priorities(pr);
             }
           }
           for (auto& b : Strings(m["building"])) r->mutable_match()->add_buildings(b);
@@ -588,7 +586,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
         }
       }
     }
-    if (auto s = ParseSla(root, &e, members); !s.ok()) return s;
+    LOBBY_RETURN_IF_ERROR(ParseSla(root, &e, members));
     e.set_name(root["name"] ? root["name"].as<std::string>() : "");
     for (const auto& l : Strings(root["languages"])) {
       if (l != "zh-Hant" && l != "zh-Hans" && l != "en")
@@ -597,7 +595,7 @@ absl::StatusOr<v1::Estate> ParseEstate(absl::string_view yaml) {
       e.add_languages(l);
     }
     if (root["buildings"]) {
-      if (auto s = ParseBuildings(root, &e); !s.ok()) return s;
+      LOBBY_RETURN_IF_ERROR(ParseBuildings(root, &e));
     }
   } catch (const YAML::Exception& ex) {
     return absl::InvalidArgumentError(absl::StrCat("estate line ", ex.mark.line + 1, ": ", ex.msg));

@@ -11,19 +11,18 @@ std::string RedisDispatchStore::Key(absl::string_view site, absl::string_view su
 }
 
 absl::StatusOr<std::optional<v1::Estate>> RedisDispatchStore::GetEstate(absl::string_view site) {
-  auto r = redis_.Command({"GET", Key(site, "estate")});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", Key(site, "estate")}));
+  if (r.IsNil()) return std::nullopt;
   v1::Estate e;
-  if (!e.ParseFromString(r->str)) return absl::DataLossError("stored estate is unreadable");
+  if (!e.ParseFromString(r.str)) return absl::DataLossError("stored estate is unreadable");
   return e;
 }
 
 absl::Status RedisDispatchStore::PutEstate(const v1::Estate& estate) {
-  auto r = redis_.Run({{"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()},
-                       {"SADD", "lobby:dispatch:sites", estate.site_id()}});
-  if (!r.ok()) return r.status();
-  for (const auto& reply : *r) {
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, redis_.Run({{"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()},
+                          {"SADD", "lobby:dispatch:sites", estate.site_id()}}));
+  for (const auto& reply : r) {
     LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   return absl::OkStatus();
@@ -59,29 +58,27 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, AR
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return ids
 )lua");
-  auto r = redis_.Eval(*script, {Key(site, "timers")},
-                       {std::to_string(absl::ToUnixMillis(now)),
-                        std::to_string(absl::ToUnixMillis(lease_until)), std::to_string(limit)});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Eval(*script, {Key(site, "timers")},
+                                             {std::to_string(absl::ToUnixMillis(now)),
+                                              std::to_string(absl::ToUnixMillis(lease_until)),
+                                              std::to_string(limit)}));
   std::vector<std::string> out;
-  for (const auto& e : r->elements) out.push_back(e.str);
+  for (const auto& e : r.elements) out.push_back(e.str);
   return out;
 }
 
 absl::StatusOr<std::vector<std::string>> RedisDispatchStore::Sites() {
-  auto r = redis_.Command({"SMEMBERS", "lobby:dispatch:sites"});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"SMEMBERS", "lobby:dispatch:sites"}));
   std::vector<std::string> out;
-  for (const auto& e : r->elements) out.push_back(e.str);
+  for (const auto& e : r.elements) out.push_back(e.str);
   return out;
 }
 
 absl::StatusOr<std::vector<v1::BoardTicket>> RedisDispatchStore::Board(absl::string_view site) {
-  auto r = redis_.Command({"HVALS", Key(site, "board")});
-  if (!r.ok()) return r.status();
-  std::vector<v1::BoardTicket> out(r->elements.size());
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HVALS", Key(site, "board")}));
+  std::vector<v1::BoardTicket> out(r.elements.size());
   for (size_t i = 0; i < out.size(); ++i) {
-    if (!out[i].ParseFromString(r->elements[i].str))
+    if (!out[i].ParseFromString(r.elements[i].str))
       return absl::DataLossError("a stored board entry is unreadable");
   }
   return out;
@@ -92,16 +89,15 @@ absl::StatusOr<Workloads> RedisDispatchStore::Loads(absl::string_view site,
   std::vector<redis::Args> cmds;
   for (const auto& m : members) cmds.push_back({"HVALS", Key(site, "open:" + m)});
   cmds.push_back({"HGETALL", Key(site, "last")});
-  auto r = redis_.Run(std::move(cmds));
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(cmds)));
   Workloads out;
   for (size_t i = 0; i < members.size(); ++i) {
-    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus((*r)[i]));
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(r[i]));
     Workload& w = out[members[i]];
-    w.open = static_cast<int>((*r)[i].elements.size());
-    for (const auto& b : (*r)[i].elements) w.buildings.push_back(b.str);
+    w.open = static_cast<int>(r[i].elements.size());
+    for (const auto& b : r[i].elements) w.buildings.push_back(b.str);
   }
-  const redis::Reply& last = r->back();
+  const redis::Reply& last = r.back();
   for (size_t i = 0; i + 1 < last.elements.size(); i += 2) {
     int64_t ms = 0;
     if (absl::SimpleAtoi(last.elements[i + 1].str, &ms) && out.count(last.elements[i].str)) {

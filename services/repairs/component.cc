@@ -1,12 +1,13 @@
 #include "services/repairs/component.h"
 
+#include "services/common/status_macros.h"
+
 namespace lobby::repairs {
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
-  auto config = tickets::TicketsConfig::From(settings);
-  if (!config.ok()) return config.status();
-  auto c = std::unique_ptr<Component>(new Component(runtime, *config));
+  LOBBY_ASSIGN_OR_RETURN(auto config, tickets::TicketsConfig::From(settings));
+  auto c = std::unique_ptr<Component>(new Component(runtime, config));
   runtime.grpc().Register(&c->service_, "lobby.v1.RepairService");
   return c;
 }

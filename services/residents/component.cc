@@ -1,12 +1,13 @@
 #include "services/residents/component.h"
 
+#include "services/common/status_macros.h"
+
 namespace lobby::residents {
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
-  auto config = ResidentsConfig::From(settings);
-  if (!config.ok()) return config.status();
-  auto c = std::unique_ptr<Component>(new Component(runtime, *std::move(config)));
+  LOBBY_ASSIGN_OR_RETURN(auto config, ResidentsConfig::From(settings));
+  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(config)));
   runtime.grpc().Register(&c->service_, "lobby.v1.ResidentService");
   ResidentLogic* logic = &c->logic_;
   runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "timeline"},

@@ -169,9 +169,8 @@ absl::StatusOr<std::string> RedisResidentStore::ReserveId(const Resident& reside
     txn.RequireFieldFreeOr(kIdent, f, "", "this identity is already linked to resident {}");
   }
   txn.Write({"INCR", kSeq});
-  auto r = txn.Run(redis_);
-  if (!r.ok()) return r.status();
-  return absl::StrCat("RS-", 10000 + (*r)[0].integer);
+  LOBBY_ASSIGN_OR_RETURN(auto r, txn.Run(redis_));
+  return absl::StrCat("RS-", 10000 + r[0].integer);
 }
 
 absl::Status RedisResidentStore::Insert(const Resident& resident) {
@@ -181,27 +180,25 @@ absl::Status RedisResidentStore::Insert(const Resident& resident) {
 }
 
 absl::StatusOr<Resident> RedisResidentStore::Get(absl::string_view id) {
-  auto r = redis_.Eval(GetScript(), {kDir, kIdent}, {std::string(id), ""});
-  if (!r.ok()) return r.status();
-  return ParseResident(*r);
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Eval(GetScript(), {kDir, kIdent}, {std::string(id), ""}));
+  return ParseResident(r);
 }
 
 absl::StatusOr<Resident> RedisResidentStore::GetByIdentity(v1::Channel channel,
                                                            absl::string_view external_id) {
-  auto r = redis_.Eval(GetScript(), {kDir, kIdent}, {"", IdentField(channel, external_id)});
-  if (!r.ok()) return r.status();
-  return ParseResident(*r);
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, redis_.Eval(GetScript(), {kDir, kIdent}, {"", IdentField(channel, external_id)}));
+  return ParseResident(r);
 }
 
 absl::StatusOr<std::vector<Resident>> RedisResidentStore::GetMany(
     const std::vector<std::string>& ids) {
   std::vector<std::pair<redis::Args, redis::Args>> calls;
   for (const auto& id : ids) calls.push_back({{kDir, kIdent}, {id, ""}});
-  auto replies = redis_.EvalMany(GetScript(), calls);
-  if (!replies.ok()) return replies.status();
+  LOBBY_ASSIGN_OR_RETURN(auto replies, redis_.EvalMany(GetScript(), calls));
   std::vector<Resident> out;
   std::set<std::string> seen;
-  for (const redis::Reply& r : *replies) {
+  for (const redis::Reply& r : replies) {
     auto res = ParseResident(r);
     if (absl::IsNotFound(res.status())) continue;  // removed between index and record read
     if (!res.ok()) return res.status();
@@ -255,35 +252,32 @@ absl::StatusOr<ResidentPage> RedisResidentStore::List(const ResidentQuery& q) {
     }
     min = "(" + last;
   }
-  auto r = redis_.Command({"ZRANGEBYLEX", SiteKey(q.site_id, "units"), min, max, "LIMIT", "0",
-                           std::to_string(q.page_size + 1)});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, redis_.Command({"ZRANGEBYLEX", SiteKey(q.site_id, "units"), min, max, "LIMIT", "0",
+                              std::to_string(q.page_size + 1)}));
   ResidentPage page;
   std::vector<redis::Args> cmds;
-  size_t n = std::min<size_t>(r->elements.size(), static_cast<size_t>(q.page_size));
+  size_t n = std::min<size_t>(r.elements.size(), static_cast<size_t>(q.page_size));
   for (size_t i = 0; i < n; ++i) {
-    const std::string& m = r->elements[i].str;
+    const std::string& m = r.elements[i].str;
     cmds.push_back({"HGET", RecordKey(q.site_id, m.substr(m.rfind(kSep) + 1)), "pb"});
   }
-  if (r->elements.size() > n)
-    page.next_page_token = absl::WebSafeBase64Escape(r->elements[n - 1].str);
+  if (r.elements.size() > n)
+    page.next_page_token = absl::WebSafeBase64Escape(r.elements[n - 1].str);
   if (cmds.empty()) return page;
-  auto recs = redis_.Run(std::move(cmds));
-  if (!recs.ok()) return recs.status();
-  for (const redis::Reply& rec : *recs) {
+  LOBBY_ASSIGN_OR_RETURN(auto recs, redis_.Run(std::move(cmds)));
+  for (const redis::Reply& rec : recs) {
     if (rec.IsNil()) continue;
-    auto res = ParseResident(rec);
-    if (!res.ok()) return res.status();
-    page.residents.push_back(*std::move(res));
+    LOBBY_ASSIGN_OR_RETURN(auto res, ParseResident(rec));
+    page.residents.push_back(std::move(res));
   }
   return page;
 }
 
 absl::StatusOr<std::vector<Resident>> RedisResidentStore::FindByPhone(absl::string_view e164) {
-  auto r = redis_.Command({"SMEMBERS", PhoneKey(e164)});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"SMEMBERS", PhoneKey(e164)}));
   std::vector<std::string> ids;
-  for (const auto& e : r->elements) ids.push_back(e.str);
+  for (const auto& e : r.elements) ids.push_back(e.str);
   std::sort(ids.begin(), ids.end());
   return GetMany(ids);
 }
@@ -299,10 +293,10 @@ absl::StatusOr<std::optional<std::string>> RedisResidentStore::FindByPhoneUnit(
 
 absl::StatusOr<std::optional<std::string>> RedisResidentStore::FindIdentity(
     v1::Channel channel, absl::string_view external_id) {
-  auto r = redis_.Command({"HGET", kIdent, IdentField(channel, external_id)});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
-  return r->str;
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"HGET", kIdent, IdentField(channel, external_id)}));
+  if (r.IsNil()) return std::nullopt;
+  return r.str;
 }
 
 absl::Status RedisResidentStore::AppendTimeline(const Resident& resident,
@@ -328,16 +322,17 @@ absl::StatusOr<TimelinePage> RedisResidentStore::ListTimeline(const Resident& re
                                                               int page_size,
                                                               absl::string_view page_token) {
   std::string max = page_token.empty() ? "+" : absl::StrCat("(", page_token);
-  auto both = redis_.Run({{"ZREVRANGEBYLEX", TimelineKey(resident.unit().site_id(), resident.id()),
-                           max, "-", "LIMIT", "0", std::to_string(page_size + 1)},
-                          {"HGETALL", ComplaintsKey(resident.unit().site_id(), resident.id())}});
-  if (!both.ok()) return both.status();
-  for (const redis::Reply& reply : *both) {
+  LOBBY_ASSIGN_OR_RETURN(
+      auto both,
+      redis_.Run({{"ZREVRANGEBYLEX", TimelineKey(resident.unit().site_id(), resident.id()), max,
+                   "-", "LIMIT", "0", std::to_string(page_size + 1)},
+                  {"HGETALL", ComplaintsKey(resident.unit().site_id(), resident.id())}}));
+  for (const redis::Reply& reply : both) {
     LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
-  const redis::Reply* r = &(*both)[0];
+  const redis::Reply* r = &both[0];
   TimelinePage page;
-  const redis::Reply& complaints = (*both)[1];
+  const redis::Reply& complaints = both[1];
   for (size_t i = 0; i + 1 < complaints.elements.size(); i += 2) {
     page.complaints_anonymous[complaints.elements[i].str] = complaints.elements[i + 1].str == "1";
   }
@@ -374,14 +369,13 @@ absl::Status RedisResidentStore::SaveVerification(const Verification& v, absl::s
 }
 
 absl::StatusOr<Verification> RedisResidentStore::GetVerification(absl::string_view id) {
-  auto r = redis_.Command({"HGETALL", VerifyKey(id)});
-  if (!r.ok()) return r.status();
-  if (r->elements.empty()) return absl::NotFoundError("unknown or expired verification");
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HGETALL", VerifyKey(id)}));
+  if (r.elements.empty()) return absl::NotFoundError("unknown or expired verification");
   Verification v;
   v.id = std::string(id);
-  for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-    const std::string& k = r->elements[i].str;
-    const std::string& val = r->elements[i + 1].str;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& k = r.elements[i].str;
+    const std::string& val = r.elements[i + 1].str;
     int64_t n = 0;
     if (k == "resident_id")
       v.resident_id = val;
@@ -404,9 +398,8 @@ absl::StatusOr<Verification> RedisResidentStore::GetVerification(absl::string_vi
 }
 
 absl::StatusOr<int64_t> RedisResidentStore::CountAttempt(absl::string_view id) {
-  auto r = redis_.Command({"HINCRBY", VerifyKey(id), "attempts", "1"});
-  if (!r.ok()) return r.status();
-  return r->integer;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HINCRBY", VerifyKey(id), "attempts", "1"}));
+  return r.integer;
 }
 
 absl::Status RedisResidentStore::DeleteVerification(absl::string_view id) {
@@ -416,10 +409,11 @@ absl::Status RedisResidentStore::DeleteVerification(absl::string_view id) {
 absl::StatusOr<int64_t> RedisResidentStore::CountInWindow(absl::string_view key,
                                                           absl::Duration window) {
   std::string k = absl::StrCat("lobby:residents:rate:", key);
-  auto r = redis_.Transaction(
-      {{"INCR", k}, {"PEXPIRE", k, std::to_string(absl::ToInt64Milliseconds(window)), "NX"}});
-  if (!r.ok()) return r.status();
-  return (*r)[0].integer;
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r,
+      redis_.Transaction(
+          {{"INCR", k}, {"PEXPIRE", k, std::to_string(absl::ToInt64Milliseconds(window)), "NX"}}));
+  return r[0].integer;
 }
 
 // ------------------------------------------------------------------ callback tasks
@@ -503,25 +497,23 @@ std::string WithoutId(v1::CallbackTask t) {
 absl::StatusOr<std::pair<std::string, bool>> RedisResidentStore::SaveCallback(
     const v1::CallbackTask& task, absl::string_view person, absl::string_view idempotency_key) {
   const std::string& site = task.site_id();
-  auto r = redis_.Eval(
-      SaveCallbackScript(),
-      {absl::StrCat("lobby:residents:cb_idem:", idempotency_key), PersonKey(site, person),
-       SiteKey(site, "cb_open"), kDir, "lobby:residents:cb_seq"},
-      {WithoutId(task), std::to_string(absl::ToUnixMillis(FromTimestamp(task.created_at()))), site,
-       idempotency_key.empty() ? "0" : "1"});
-  if (!r.ok()) return r.status();
-  if (r->elements.size() != 2)
-    return absl::InternalError("unexpected reply saving a callback task");
-  return std::make_pair(r->elements[0].str, r->elements[1].integer == 1);
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r,
+      redis_.Eval(
+          SaveCallbackScript(),
+          {absl::StrCat("lobby:residents:cb_idem:", idempotency_key), PersonKey(site, person),
+           SiteKey(site, "cb_open"), kDir, "lobby:residents:cb_seq"},
+          {WithoutId(task), std::to_string(absl::ToUnixMillis(FromTimestamp(task.created_at()))),
+           site, idempotency_key.empty() ? "0" : "1"}));
+  if (r.elements.size() != 2) return absl::InternalError("unexpected reply saving a callback task");
+  return std::make_pair(r.elements[0].str, r.elements[1].integer == 1);
 }
 
 absl::StatusOr<v1::CallbackTask> RedisResidentStore::GetCallback(absl::string_view id) {
-  auto site = redis_.Command({"HGET", kDir, std::string(id)});
-  if (!site.ok()) return site.status();
-  if (site->IsNil()) return absl::NotFoundError(absl::StrCat("no callback task ", id));
-  auto r = redis_.Command({"HMGET", CallbackKey(site->str, id), "pb", "n"});
-  if (!r.ok()) return r.status();
-  return ParseCallback(id, *r);
+  LOBBY_ASSIGN_OR_RETURN(auto site, redis_.Command({"HGET", kDir, std::string(id)}));
+  if (site.IsNil()) return absl::NotFoundError(absl::StrCat("no callback task ", id));
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HMGET", CallbackKey(site.str, id), "pb", "n"}));
+  return ParseCallback(id, r);
 }
 
 absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(
@@ -529,11 +521,10 @@ absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(
   std::string last = std::to_string(limit - 1);
   std::vector<redis::Args> index = {{"ZRANGE", SiteKey(site, "cb_open"), "0", last}};
   if (include_done) index.push_back({"ZREVRANGE", SiteKey(site, "cb_done"), "0", last});
-  auto ids = redis_.Run(index);
-  if (!ids.ok()) return ids.status();
+  LOBBY_ASSIGN_OR_RETURN(auto ids, redis_.Run(index));
   std::vector<redis::Args> reads;
   std::vector<std::string> read_ids;
-  for (const auto& list : *ids) {
+  for (const auto& list : ids) {
     LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(list));
     for (const auto& id : list.elements) {
       if (static_cast<int>(reads.size()) >= limit) break;
@@ -543,10 +534,9 @@ absl::StatusOr<std::vector<v1::CallbackTask>> RedisResidentStore::ListCallbacks(
   }
   std::vector<v1::CallbackTask> out;
   if (reads.empty()) return out;
-  auto records = redis_.Run(reads);
-  if (!records.ok()) return records.status();
-  for (size_t i = 0; i < records->size(); ++i) {
-    auto t = ParseCallback(read_ids[i], (*records)[i]);
+  LOBBY_ASSIGN_OR_RETURN(auto records, redis_.Run(reads));
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto t = ParseCallback(read_ids[i], records[i]);
     if (absl::IsNotFound(t.status())) continue;  // expired between the index and the read
     if (!t.ok()) return t.status();
     out.push_back(*std::move(t));

@@ -121,17 +121,14 @@ absl::StatusOr<ResidentsConfig> ResidentsConfig::From(const config::Settings& s)
   c.default_language = s.Get("default-language");
   if (!IsSupportedLanguage(c.default_language))
     return s.Invalid("default-language", "zh-Hant, zh-Hans or en");
-  auto ttl = s.GetDuration("verify-code-ttl");
-  if (!ttl.ok()) return ttl.status();
-  if (*ttl < absl::Minutes(1) || *ttl > absl::Hours(24))
+  LOBBY_ASSIGN_OR_RETURN(auto ttl, s.GetDuration("verify-code-ttl"));
+  if (ttl < absl::Minutes(1) || ttl > absl::Hours(24))
     return s.Invalid("verify-code-ttl", "from 1m to 24h");
-  c.code_ttl = *ttl;
-  auto attempts = s.GetInt("verify-attempts", 1, 20);
-  if (!attempts.ok()) return attempts.status();
-  c.code_attempts = static_cast<int>(*attempts);
-  auto per_hour = s.GetInt("verify-per-hour", 1, 1000);
-  if (!per_hour.ok()) return per_hour.status();
-  c.verifications_per_hour = static_cast<int>(*per_hour);
+  c.code_ttl = ttl;
+  LOBBY_ASSIGN_OR_RETURN(auto attempts, s.GetInt("verify-attempts", 1, 20));
+  c.code_attempts = static_cast<int>(attempts);
+  LOBBY_ASSIGN_OR_RETURN(auto per_hour, s.GetInt("verify-per-hour", 1, 1000));
+  c.verifications_per_hour = static_cast<int>(per_hour);
   return c;
 }
 
@@ -179,9 +176,8 @@ absl::Status ResidentLogic::Normalize(Resident& r, bool check_unit) const {
     return absl::InvalidArgumentError("at least one phone number is required");
   std::vector<std::string> phones;
   for (const std::string& raw : r.phones()) {
-    auto p = NormalizePhone(raw, config_.phone_region);
-    if (!p.ok()) return p.status();
-    if (std::find(phones.begin(), phones.end(), *p) == phones.end()) phones.push_back(*p);
+    LOBBY_ASSIGN_OR_RETURN(auto p, NormalizePhone(raw, config_.phone_region));
+    if (std::find(phones.begin(), phones.end(), p) == phones.end()) phones.push_back(p);
   }
   if (phones.size() > kMaxPhones) return absl::InvalidArgumentError("at most 5 phone numbers");
   r.clear_phones();
@@ -248,9 +244,8 @@ absl::StatusOr<Resident> ResidentLogic::Create(Resident r) {
     return absl::InvalidArgumentError("identities are added with LinkIdentity or verification");
   }
   LOBBY_RETURN_IF_ERROR(Normalize(r));
-  auto id = store_.ReserveId(r);
-  if (!id.ok()) return id.status();
-  r.set_id(*id);
+  LOBBY_ASSIGN_OR_RETURN(auto id, store_.ReserveId(r));
+  r.set_id(id);
   r.clear_merged_ids();
   r.set_version(1);
   *r.mutable_created_at() = ToTimestamp(clock_.Now());
@@ -285,13 +280,12 @@ absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& 
     }
   }
   return RetryOnConflict(req.expected_version() == 0, [&]() -> absl::StatusOr<Resident> {
-    auto cur = store_.Get(req.resident().id());
-    if (!cur.ok()) return cur.status();
-    if (req.expected_version() != 0 && cur->version() != req.expected_version()) {
-      return absl::AbortedError(absl::StrCat("resident is at version ", cur->version(), ", not ",
+    LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(req.resident().id()));
+    if (req.expected_version() != 0 && cur.version() != req.expected_version()) {
+      return absl::AbortedError(absl::StrCat("resident is at version ", cur.version(), ", not ",
                                              req.expected_version(), "; read it again"));
     }
-    Resident next = *cur;
+    Resident next = cur;
     const Resident& in = req.resident();
     for (const std::string& p : req.update_mask().paths()) {
       if (p == "name") next.set_name(in.name());
@@ -307,14 +301,14 @@ absl::StatusOr<Resident> ResidentLogic::Update(const v1::UpdateResidentRequest& 
     bool moved = std::find(req.update_mask().paths().begin(), req.update_mask().paths().end(),
                            "unit") != req.update_mask().paths().end();
     LOBBY_RETURN_IF_ERROR(Normalize(next, moved));
-    if (next.unit().site_id() != cur->unit().site_id()) {
+    if (next.unit().site_id() != cur.unit().site_id()) {
       return absl::FailedPreconditionError(
           "a resident cannot move to another estate: create them there and merge the records");
     }
-    if (next.SerializeAsString() == cur->SerializeAsString()) return *cur;
-    next.set_version(cur->version() + 1);
+    if (next.SerializeAsString() == cur.SerializeAsString()) return cur;
+    next.set_version(cur.version() + 1);
     *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-    LOBBY_RETURN_IF_ERROR(store_.Replace(*cur, next));
+    LOBBY_RETURN_IF_ERROR(store_.Replace(cur, next));
     return next;
   });
 }
@@ -326,9 +320,8 @@ absl::StatusOr<v1::ListResidentsResponse> ResidentLogic::List(const v1::ListResi
     v1::ResolvePhoneRequest by_phone;
     by_phone.set_phone(req.phone());
     by_phone.set_site_id(req.site_id());
-    auto found = ResolvePhone(by_phone);
-    if (!found.ok()) return found.status();
-    out.mutable_residents()->Swap(found->mutable_residents());
+    LOBBY_ASSIGN_OR_RETURN(auto found, ResolvePhone(by_phone));
+    out.mutable_residents()->Swap(found.mutable_residents());
     return out;
   }
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
@@ -338,10 +331,9 @@ absl::StatusOr<v1::ListResidentsResponse> ResidentLogic::List(const v1::ListResi
   }
   ResidentQuery q{req.site_id(),    Trim(req.building()),      Trim(req.floor()),
                   Trim(req.room()), PageSize(req.page_size()), req.page_token()};
-  auto page = store_.List(q);
-  if (!page.ok()) return page.status();
-  for (auto& r : page->residents) *out.add_residents() = std::move(r);
-  out.set_next_page_token(page->next_page_token);
+  LOBBY_ASSIGN_OR_RETURN(auto page, store_.List(q));
+  for (auto& r : page.residents) *out.add_residents() = std::move(r);
+  out.set_next_page_token(page.next_page_token);
   return out;
 }
 
@@ -351,13 +343,11 @@ absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(
   if (!req.site_id().empty()) {
     LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   }
-  auto phone = NormalizePhone(req.phone(), config_.phone_region);
-  if (!phone.ok()) return phone.status();
-  auto found = store_.FindByPhone(*phone);
-  if (!found.ok()) return found.status();
+  LOBBY_ASSIGN_OR_RETURN(auto phone, NormalizePhone(req.phone(), config_.phone_region));
+  LOBBY_ASSIGN_OR_RETURN(auto found, store_.FindByPhone(phone));
   v1::ResolvePhoneResponse out;
-  out.set_phone(*phone);
-  for (auto& r : *found) {
+  out.set_phone(phone);
+  for (auto& r : found) {
     if (out.residents_size() == kMaxByPhone) break;
     if (req.site_id().empty() || r.unit().site_id() == req.site_id())
       *out.add_residents() = std::move(r);
@@ -367,17 +357,16 @@ absl::StatusOr<v1::ResolvePhoneResponse> ResidentLogic::ResolvePhone(
 
 absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
     const v1::ImportResidentsRequest& req) {
-  auto records = ParseCsv(req.csv());
-  if (!records.ok()) return records.status();
-  if (records->empty())
+  LOBBY_ASSIGN_OR_RETURN(auto records, ParseCsv(req.csv()));
+  if (records.empty())
     return absl::InvalidArgumentError("the CSV is empty: a header row is required");
-  if (records->size() - 1 > kMaxImportRows) {
+  if (records.size() - 1 > kMaxImportRows) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxImportRows, " rows per import"));
   }
   static const std::vector<std::string> kRequired = {"name",  "phone", "site", "building",
                                                      "floor", "room",  "role"};
   std::map<std::string, size_t> col;
-  const auto& header = (*records)[0].fields;
+  const auto& header = records[0].fields;
   for (size_t i = 0; i < header.size(); ++i) {
     std::string h = absl::AsciiStrToLower(Trim(header[i]));
     if (h != "language" && std::find(kRequired.begin(), kRequired.end(), h) == kRequired.end()) {
@@ -391,8 +380,8 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
     if (!col.count(c)) return absl::InvalidArgumentError(absl::StrCat("missing column '", c, "'"));
   }
   v1::ImportResidentsResponse out;
-  for (size_t i = 1; i < records->size(); ++i) {
-    const CsvRecord& rec = (*records)[i];
+  for (size_t i = 1; i < records.size(); ++i) {
+    const CsvRecord& rec = records[i];
     v1::ImportRow* row = out.add_rows();
     row->set_line(rec.line);
     auto field = [&](const std::string& name) -> std::string {
@@ -427,9 +416,8 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
       reject(s);
       continue;
     }
-    auto existing = store_.FindByPhoneUnit(r.phones(0), r.unit());
-    if (!existing.ok()) return existing.status();
-    if (!existing->has_value()) {
+    LOBBY_ASSIGN_OR_RETURN(auto existing, store_.FindByPhoneUnit(r.phones(0), r.unit()));
+    if (!existing.has_value()) {
       if (req.dry_run()) {
         row->set_outcome(v1::ImportRow::OUTCOME_CREATED);
         out.set_created(out.created() + 1);
@@ -445,11 +433,10 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
       out.set_created(out.created() + 1);
       continue;
     }
-    row->set_resident_id(**existing);
-    auto cur = store_.Get(**existing);
-    if (!cur.ok()) return cur.status();
-    bool same = cur->name() == r.name() && cur->role() == r.role() &&
-                (field("language").empty() || cur->language() == r.language());
+    row->set_resident_id(*existing);
+    LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(*existing));
+    bool same = cur.name() == r.name() && cur.role() == r.role() &&
+                (field("language").empty() || cur.language() == r.language());
     if (same) {
       row->set_outcome(v1::ImportRow::OUTCOME_UNCHANGED);
       out.set_unchanged(out.unchanged() + 1);
@@ -458,7 +445,7 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
     if (!req.dry_run()) {
       v1::UpdateResidentRequest up;
       *up.mutable_resident() = r;
-      up.mutable_resident()->set_id(cur->id());
+      up.mutable_resident()->set_id(cur.id());
       for (const char* p : {"name", "role"}) up.mutable_update_mask()->add_paths(p);
       if (!field("language").empty()) up.mutable_update_mask()->add_paths("language");
       auto updated = Update(up);
@@ -476,16 +463,14 @@ absl::StatusOr<v1::ImportResidentsResponse> ResidentLogic::Import(
 // ------------------------------------------------------------------ identities
 
 absl::StatusOr<Resident> ResidentLogic::LinkOnce(const v1::LinkIdentityRequest& req) {
-  auto cur = store_.Get(req.resident_id());
-  if (!cur.ok()) return cur.status();
-  auto owner = store_.FindIdentity(req.channel(), req.external_id());
-  if (!owner.ok()) return owner.status();
-  if (owner->has_value() && **owner != cur->id()) {
+  LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(req.resident_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto owner, store_.FindIdentity(req.channel(), req.external_id()));
+  if (owner.has_value() && *owner != cur.id()) {
     return absl::AlreadyExistsError(absl::StrCat(ChannelName(req.channel()),
-                                                 " identity is linked to resident ", **owner,
+                                                 " identity is linked to resident ", *owner,
                                                  "; unlink it first"));
   }
-  Resident next = *cur;
+  Resident next = cur;
   v1::Identity* ident = nullptr;
   for (auto& i : *next.mutable_identities()) {
     if (i.channel() == req.channel() && i.external_id() == req.external_id()) ident = &i;
@@ -497,10 +482,10 @@ absl::StatusOr<Resident> ResidentLogic::LinkOnce(const v1::LinkIdentityRequest& 
     *ident->mutable_linked_at() = ToTimestamp(clock_.Now());
   }
   ident->set_verified(ident->verified() || req.verified());
-  if (next.SerializeAsString() == cur->SerializeAsString()) return *cur;
-  next.set_version(cur->version() + 1);
+  if (next.SerializeAsString() == cur.SerializeAsString()) return cur;
+  next.set_version(cur.version() + 1);
   *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-  LOBBY_RETURN_IF_ERROR(store_.Replace(*cur, next));
+  LOBBY_RETURN_IF_ERROR(store_.Replace(cur, next));
   return next;
 }
 
@@ -531,20 +516,18 @@ absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::Resolve(
 absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   return RetryOnConflict(true, [&]() -> absl::StatusOr<Resident> {
-    auto owner = store_.FindIdentity(req.channel(), req.external_id());
-    if (!owner.ok()) return owner.status();
-    if (!owner->has_value()) return absl::NotFoundError("that identity is not linked to anyone");
-    auto cur = store_.Get(**owner);
-    if (!cur.ok()) return cur.status();
-    Resident next = *cur;
+    LOBBY_ASSIGN_OR_RETURN(auto owner, store_.FindIdentity(req.channel(), req.external_id()));
+    if (!owner.has_value()) return absl::NotFoundError("that identity is not linked to anyone");
+    LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(*owner));
+    Resident next = cur;
     next.clear_identities();
-    for (const auto& i : cur->identities()) {
+    for (const auto& i : cur.identities()) {
       if (i.channel() != req.channel() || i.external_id() != req.external_id())
         *next.add_identities() = i;
     }
-    next.set_version(cur->version() + 1);
+    next.set_version(cur.version() + 1);
     *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-    LOBBY_RETURN_IF_ERROR(store_.Replace(*cur, next));
+    LOBBY_RETURN_IF_ERROR(store_.Replace(cur, next));
     return next;
   });
 }
@@ -554,66 +537,61 @@ absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& 
 absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
     const v1::StartVerificationRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
-  auto phone = NormalizePhone(req.phone(), config_.phone_region);
-  if (!phone.ok()) return phone.status();
+  LOBBY_ASSIGN_OR_RETURN(auto phone, NormalizePhone(req.phone(), config_.phone_region));
   v1::Unit unit = req.unit();
   if (auto s = NormalizeUnit(unit); !s.ok()) return s.status();
   // Counted before the lookup, so guessing phone/unit pairs is as limited as asking for codes.
   for (const std::string& key :
-       {absl::StrCat("verify:phone:", *phone),
+       {absl::StrCat("verify:phone:", phone),
         absl::StrCat("verify:ident:", ChannelName(req.channel()), ":", req.external_id())}) {
-    auto n = store_.CountInWindow(key, absl::Hours(1));
-    if (!n.ok()) return n.status();
-    if (*n > config_.verifications_per_hour) {
+    LOBBY_ASSIGN_OR_RETURN(auto n, store_.CountInWindow(key, absl::Hours(1)));
+    if (n > config_.verifications_per_hour) {
       return absl::ResourceExhaustedError("too many verification requests; try again in an hour");
     }
   }
-  auto resident_id = store_.FindByPhoneUnit(*phone, unit);
-  if (!resident_id.ok()) return resident_id.status();
-  if (!resident_id->has_value()) {
+  LOBBY_ASSIGN_OR_RETURN(auto resident_id, store_.FindByPhoneUnit(phone, unit));
+  if (!resident_id.has_value()) {
     return absl::NotFoundError(
         "no resident with that phone number is registered at that unit; the management office can "
         "add you");
   }
-  auto owner = store_.FindIdentity(req.channel(), req.external_id());
-  if (!owner.ok()) return owner.status();
-  if (owner->has_value() && **owner != **resident_id) {
+  LOBBY_ASSIGN_OR_RETURN(auto owner, store_.FindIdentity(req.channel(), req.external_id()));
+  if (owner.has_value() && *owner != *resident_id) {
     return absl::AlreadyExistsError(
         absl::StrCat("this ", ChannelName(req.channel()),
                      " identity is linked to another resident; unlink it first"));
   }
-  auto resident = store_.Get(**resident_id);
-  if (!resident.ok()) return resident.status();
+  LOBBY_ASSIGN_OR_RETURN(auto resident, store_.Get(*resident_id));
 
   Verification v;
   v.id = RandomHex(16);
-  v.resident_id = resident->id();
+  v.resident_id = resident.id();
   v.site_id = unit.site_id();
   v.channel = req.channel();
   v.external_id = req.external_id();
-  v.phone = *phone;
+  v.phone = phone;
   std::string code = RandomCode();
   v.code_hash = CodeHash(v.id, code);
   v.expires_at = clock_.Now() + config_.code_ttl;
   int minutes = static_cast<int>(absl::ToInt64Minutes(config_.code_ttl));
   queue::Fields sms = {{"v", "1"},
                        {"kind", "verification_code"},
-                       {"to", *phone},
-                       {"resident_id", resident->id()},
+                       {"to", phone},
+                       {"resident_id", resident.id()},
                        {"site_id", v.site_id},
-                       {"language", resident->language()},
-                       {"text", VerificationText(resident->language(), code, minutes)},
+                       {"language", resident.language()},
+                       {"text", VerificationText(resident.language(), code, minutes)},
                        {"code", code},  // SMS templates (Aliyun) take the code apart
                        {"idempotency_key", absl::StrCat("verify:", v.id)}};
   if (absl::Status s = store_.SaveVerification(v, queue::OutboundStream("sms"), sms); !s.ok())
     return s;
   log::Get("residents")
-      ->info("event=verification_started resident={} phone={} channel={}", resident->id(),
-             log::MaskPhone(*phone), ChannelName(req.channel()));
+      ->info("event=verification_started resident={} phone={} channel={}", resident.id(),
+             log::MaskPhone(phone), ChannelName(req.channel()));
   v1::StartVerificationResponse out;
   out.set_verification_id(v.id);
   *out.mutable_expires_at() = ToTimestamp(v.expires_at);
-  out.set_masked_phone(log::MaskPhone(*phone));
+  out.set_masked_phone(log::MaskPhone(phone));
   out.set_attempts_allowed(config_.code_attempts);
   return out;
 }
@@ -627,41 +605,38 @@ absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::ConfirmVerification(
       !std::all_of(code.begin(), code.end(), [](char c) { return absl::ascii_isdigit(c); })) {
     return absl::InvalidArgumentError("the code is 6 digits");
   }
-  auto v = store_.GetVerification(req.verification_id());
-  if (!v.ok()) return v.status();
-  if (clock_.Now() >= v->expires_at) {
-    (void)store_.DeleteVerification(v->id);
+  LOBBY_ASSIGN_OR_RETURN(auto v, store_.GetVerification(req.verification_id()));
+  if (clock_.Now() >= v.expires_at) {
+    (void)store_.DeleteVerification(v.id);
     return absl::NotFoundError("the code has expired; ask for a new one");
   }
-  auto attempts = store_.CountAttempt(v->id);
-  if (!attempts.ok()) return attempts.status();
-  if (*attempts > config_.code_attempts) {
-    (void)store_.DeleteVerification(v->id);
+  LOBBY_ASSIGN_OR_RETURN(auto attempts, store_.CountAttempt(v.id));
+  if (attempts > config_.code_attempts) {
+    (void)store_.DeleteVerification(v.id);
     return absl::ResourceExhaustedError("too many wrong codes; ask for a new one");
   }
-  std::string got = CodeHash(v->id, code);
-  if (got.size() != v->code_hash.size() ||
-      CRYPTO_memcmp(got.data(), v->code_hash.data(), got.size()) != 0) {
-    int left = config_.code_attempts - static_cast<int>(*attempts);
+  std::string got = CodeHash(v.id, code);
+  if (got.size() != v.code_hash.size() ||
+      CRYPTO_memcmp(got.data(), v.code_hash.data(), got.size()) != 0) {
+    int left = config_.code_attempts - static_cast<int>(attempts);
     if (left <= 0) {
-      (void)store_.DeleteVerification(v->id);
+      (void)store_.DeleteVerification(v.id);
       return absl::InvalidArgumentError("wrong code, and no attempts are left; ask for a new one");
     }
     return absl::InvalidArgumentError(absl::StrCat("wrong code; ", left, " attempts left"));
   }
   v1::LinkIdentityRequest link;
-  link.set_resident_id(v->resident_id);
-  link.set_channel(v->channel);
-  link.set_external_id(v->external_id);
+  link.set_resident_id(v.resident_id);
+  link.set_channel(v.channel);
+  link.set_external_id(v.external_id);
   link.set_verified(true);
-  auto linked = Link(link);
-  if (!linked.ok()) return linked.status();
-  (void)store_.DeleteVerification(v->id);
+  LOBBY_ASSIGN_OR_RETURN(auto linked, Link(link));
+  (void)store_.DeleteVerification(v.id);
   v1::ResolveIdentityResponse out;
-  for (const auto& i : linked->identities()) {
-    if (i.channel() == v->channel && i.external_id() == v->external_id) *out.mutable_identity() = i;
+  for (const auto& i : linked.identities()) {
+    if (i.channel() == v.channel && i.external_id() == v.external_id) *out.mutable_identity() = i;
   }
-  *out.mutable_resident() = *std::move(linked);
+  *out.mutable_resident() = std::move(linked);
   return out;
 }
 
@@ -674,31 +649,29 @@ absl::StatusOr<Resident> ResidentLogic::Merge(const v1::MergeResidentsRequest& r
   if (req.survivor_id() == req.merged_id())
     return absl::InvalidArgumentError("a resident cannot be merged into itself");
   auto result = RetryOnConflict(true, [&]() -> absl::StatusOr<Resident> {
-    auto survivor = store_.Get(req.survivor_id());
-    if (!survivor.ok()) return survivor.status();
-    auto merged = store_.Get(req.merged_id());
-    if (!merged.ok()) return merged.status();
-    if (merged->id() == survivor->id()) {
+    LOBBY_ASSIGN_OR_RETURN(auto survivor, store_.Get(req.survivor_id()));
+    LOBBY_ASSIGN_OR_RETURN(auto merged, store_.Get(req.merged_id()));
+    if (merged.id() == survivor.id()) {
       return absl::FailedPreconditionError(
-          absl::StrCat(req.merged_id(), " is already merged into ", survivor->id()));
+          absl::StrCat(req.merged_id(), " is already merged into ", survivor.id()));
     }
-    if (merged->unit().site_id() != survivor->unit().site_id()) {
+    if (merged.unit().site_id() != survivor.unit().site_id()) {
       return absl::FailedPreconditionError("residents of different estates cannot be merged");
     }
-    Resident next = *survivor;
+    Resident next = survivor;
     auto add_unique = [](auto* list, const std::string& value) {
       if (std::find(list->begin(), list->end(), value) == list->end()) *list->Add() = value;
     };
-    for (const auto& p : merged->phones()) add_unique(next.mutable_phones(), p);
+    for (const auto& p : merged.phones()) add_unique(next.mutable_phones(), p);
     if (next.phones_size() > kMaxPhones)
       return absl::FailedPreconditionError("together they have more than 5 phone numbers");
-    for (const auto& t : merged->tags()) add_unique(next.mutable_tags(), t);
-    for (const auto& i : merged->identities()) *next.add_identities() = i;
-    next.add_merged_ids(merged->id());
-    for (const auto& m : merged->merged_ids()) next.add_merged_ids(m);
-    next.set_version(survivor->version() + 1);
+    for (const auto& t : merged.tags()) add_unique(next.mutable_tags(), t);
+    for (const auto& i : merged.identities()) *next.add_identities() = i;
+    next.add_merged_ids(merged.id());
+    for (const auto& m : merged.merged_ids()) next.add_merged_ids(m);
+    next.set_version(survivor.version() + 1);
     *next.mutable_updated_at() = ToTimestamp(clock_.Now());
-    LOBBY_RETURN_IF_ERROR(store_.Merge(*survivor, next, *merged));
+    LOBBY_RETURN_IF_ERROR(store_.Merge(survivor, next, merged));
     return next;
   });
   if (result.ok())
@@ -719,21 +692,19 @@ absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(
   const std::string& token = req.page_token();
   if (!token.empty() && (token.size() != 22 || token[13] != '-'))
     return absl::InvalidArgumentError("bad page_token");
-  auto r = store_.Get(req.resident_id());
-  if (!r.ok()) return r.status();
-  auto page = store_.ListTimeline(*r, PageSize(req.page_size()), token);
-  if (!page.ok()) return page.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, store_.Get(req.resident_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto page, store_.ListTimeline(r, PageSize(req.page_size()), token));
   v1::ListTimelineResponse out;
-  for (auto& e : page->entries) {
+  for (auto& e : page.entries) {
     if (!sees_anonymous && IsComplaintId(e.ticket_id())) {
       // Whatever mentions a complaint filed anonymously (or not yet known to be open) would
       // name its reporter: it is for supervisors only.
-      auto known = page->complaints_anonymous.find(e.ticket_id());
-      if (known == page->complaints_anonymous.end() || known->second) continue;
+      auto known = page.complaints_anonymous.find(e.ticket_id());
+      if (known == page.complaints_anonymous.end() || known->second) continue;
     }
     *out.add_entries() = std::move(e);
   }
-  out.set_next_page_token(page->next_page_token);
+  out.set_next_page_token(page.next_page_token);
   return out;
 }
 
@@ -750,11 +721,10 @@ absl::StatusOr<v1::TimelineEntry> ResidentLogic::AppendTimeline(
   if (e.attributes_size() > 32) return absl::InvalidArgumentError("at most 32 attributes");
   if (req.idempotency_key().size() > 200)
     return absl::InvalidArgumentError("idempotency_key is longer than 200 bytes");
-  auto r = store_.Get(req.resident_id());
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, store_.Get(req.resident_id()));
   e.set_id(NewEntryId());
   if (!e.has_at()) *e.mutable_at() = ToTimestamp(clock_.Now());
-  LOBBY_RETURN_IF_ERROR(store_.AppendTimeline(*r, e, req.idempotency_key()));
+  LOBBY_RETURN_IF_ERROR(store_.AppendTimeline(r, e, req.idempotency_key()));
   return e;
 }
 
@@ -799,9 +769,8 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(
         "done, done_at, done_by and outcome are set when the desk completes it");
   }
   if (!t.phone().empty()) {
-    auto phone = NormalizePhone(t.phone(), config_.phone_region);
-    if (!phone.ok()) return phone.status();
-    t.set_phone(*phone);
+    LOBBY_ASSIGN_OR_RETURN(auto phone, NormalizePhone(t.phone(), config_.phone_region));
+    t.set_phone(phone);
   }
   if (!t.external_id().empty()) {
     LOBBY_RETURN_IF_ERROR(ValidateIdentity(t.channel(), t.external_id()));
@@ -812,16 +781,14 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(
     auto r = store_.GetByIdentity(t.channel(), t.external_id());
     if (r.ok()) resident = *std::move(r);
   } else if (!t.resident_id().empty()) {
-    auto r = store_.Get(t.resident_id());
-    if (!r.ok()) return r.status();
-    resident = *std::move(r);
+    LOBBY_ASSIGN_OR_RETURN(auto r, store_.Get(t.resident_id()));
+    resident = std::move(r);
   }
   // Known by the number (a caller, a text): when exactly one resident of that estate has it.
   if (!resident && t.resident_id().empty() && !t.phone().empty()) {
-    auto found = store_.FindByPhone(t.phone());
-    if (!found.ok()) return found.status();
+    LOBBY_ASSIGN_OR_RETURN(auto found, store_.FindByPhone(t.phone()));
     std::vector<v1::Resident> here;
-    for (auto& r : *found) {
+    for (auto& r : found) {
       if (t.site_id().empty() || r.unit().site_id() == t.site_id()) here.push_back(std::move(r));
     }
     if (here.size() == 1) resident = std::move(here.front());
@@ -842,10 +809,9 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(
     return absl::InvalidArgumentError("language is zh-Hant, zh-Hans or en");
   *t.mutable_created_at() = ToTimestamp(clock_.Now());
   t.set_requests(1);
-  auto saved = store_.SaveCallback(t, PersonOf(t), req.idempotency_key());
-  if (!saved.ok()) return saved.status();
-  if (saved->second) {
-    t.set_id(saved->first);
+  LOBBY_ASSIGN_OR_RETURN(auto saved, store_.SaveCallback(t, PersonOf(t), req.idempotency_key()));
+  if (saved.second) {
+    t.set_id(saved.first);
     log::Get("residents")
         ->info("event=callback_requested id={} site={} resident={} reason={}", t.id(), t.site_id(),
                t.resident_id(), t.reason());
@@ -854,17 +820,17 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::RequestCallback(
            t.ticket_id(), "callback:" + t.id());
     return t;
   }
-  return store_.GetCallback(saved->first);
+  return store_.GetCallback(saved.first);
 }
 
 absl::StatusOr<v1::ListCallbacksResponse> ResidentLogic::ListCallbacks(
     const v1::ListCallbacksRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must not be negative");
-  auto tasks = store_.ListCallbacks(req.site_id(), req.include_done(), PageSize(req.page_size()));
-  if (!tasks.ok()) return tasks.status();
+  LOBBY_ASSIGN_OR_RETURN(auto tasks, store_.ListCallbacks(req.site_id(), req.include_done(),
+                                                          PageSize(req.page_size())));
   v1::ListCallbacksResponse out;
-  for (auto& t : *tasks) *out.add_tasks() = std::move(t);
+  for (auto& t : tasks) *out.add_tasks() = std::move(t);
   return out;
 }
 
@@ -874,22 +840,21 @@ absl::StatusOr<v1::CallbackTask> ResidentLogic::CompleteCallback(
   std::string outcome(absl::StripAsciiWhitespace(req.outcome()));
   if (outcome.empty() || outcome.size() > 2000)
     return absl::InvalidArgumentError("outcome is required, at most 2000 bytes");
-  auto t = store_.GetCallback(req.id());
-  if (!t.ok()) return t.status();
-  if (t->done())
-    return absl::FailedPreconditionError(absl::StrCat(t->id(), " was completed by ", t->done_by()));
-  t->set_done(true);
-  *t->mutable_done_at() = ToTimestamp(clock_.Now());
-  t->set_done_by(actor);
-  t->set_outcome(outcome);
-  LOBBY_RETURN_IF_ERROR(store_.FinishCallback(*t, PersonOf(*t)));
-  if (!t->resident_id().empty()) {
-    auto r = store_.Get(t->resident_id());
+  LOBBY_ASSIGN_OR_RETURN(auto t, store_.GetCallback(req.id()));
+  if (t.done())
+    return absl::FailedPreconditionError(absl::StrCat(t.id(), " was completed by ", t.done_by()));
+  t.set_done(true);
+  *t.mutable_done_at() = ToTimestamp(clock_.Now());
+  t.set_done_by(actor);
+  t.set_outcome(outcome);
+  LOBBY_RETURN_IF_ERROR(store_.FinishCallback(t, PersonOf(t)));
+  if (!t.resident_id().empty()) {
+    auto r = store_.Get(t.resident_id());
     if (r.ok())
-      Note(*r, absl::StrCat("called back by ", actor, " (", t->id(), "): ", outcome),
-           t->ticket_id(), "callback_done:" + t->id());
+      Note(*r, absl::StrCat("called back by ", actor, " (", t.id(), "): ", outcome), t.ticket_id(),
+           "callback_done:" + t.id());
   }
-  return *t;
+  return t;
 }
 
 absl::Status ResidentLogic::HandleTicketEvent(const queue::Entry& event) {

@@ -2,6 +2,7 @@
 
 #include "services/common/log.h"
 #include "services/common/status.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::surveys {
 
@@ -67,21 +68,18 @@ void Component::Declare(config::Settings& settings) {
 
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
-  auto tick = settings.GetDuration("surveys-tick");
-  if (!tick.ok()) return tick.status();
+  LOBBY_ASSIGN_OR_RETURN(auto tick, settings.GetDuration("surveys-tick"));
   auto c = std::unique_ptr<Component>(new Component(runtime, settings));
   runtime.grpc().Register(&c->service_, "lobby.v1.SurveyService");
   SurveyLogic* logic = &c->logic_;
   // A ticket's facts (when it was created, acknowledged, ...) are read and then written, so one
   // ticket's events go one at a time, in order; different tickets' go side by side, and their
   // Redis commands share pipelined round trips.
-  auto parallel = settings.GetInt("surveys-parallel", 1, 64);
-  if (!parallel.ok()) return parallel.status();
-  runtime.AddConsumer({.stream = queue::kTicketsStream,
-                       .group = "surveys",
-                       .parallel = static_cast<int>(*parallel)},
-                      [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
-  runtime.AddLoop("surveys", *tick, [logic] {
+  LOBBY_ASSIGN_OR_RETURN(auto parallel, settings.GetInt("surveys-parallel", 1, 64));
+  runtime.AddConsumer(
+      {.stream = queue::kTicketsStream, .group = "surveys", .parallel = static_cast<int>(parallel)},
+      [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
+  runtime.AddLoop("surveys", tick, [logic] {
     if (auto n = logic->Tick(); !n.ok())
       log::Get("surveys")->warn("event=tick_failed error=\"{}\"", n.status().message());
   });

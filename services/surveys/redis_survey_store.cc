@@ -14,11 +14,10 @@ constexpr char kStream[] = "lobby:q:surveys";
 
 template <typename Proto>
 absl::StatusOr<std::optional<Proto>> ReadRecord(redis::Client& redis, const std::string& key) {
-  auto r = redis.Command({"HGET", key, "pb"});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis.Command({"HGET", key, "pb"}));
+  if (r.IsNil()) return std::nullopt;
   Proto p;
-  if (!p.ParseFromString(r->str)) return absl::DataLossError(absl::StrCat(key, " is unreadable"));
+  if (!p.ParseFromString(r.str)) return absl::DataLossError(absl::StrCat(key, " is unreadable"));
   return p;
 }
 
@@ -39,30 +38,28 @@ std::string RedisSurveyStore::Key(absl::string_view site, absl::string_view suff
 
 absl::StatusOr<std::optional<v1::SurveySettings>> RedisSurveyStore::GetSettings(
     absl::string_view site) {
-  auto r = redis_.Command({"GET", Key(site, "settings")});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", Key(site, "settings")}));
+  if (r.IsNil()) return std::nullopt;
   v1::SurveySettings s;
-  if (!s.ParseFromString(r->str))
+  if (!s.ParseFromString(r.str))
     return absl::DataLossError("stored survey settings are unreadable");
   return s;
 }
 
 absl::Status RedisSurveyStore::PutSettings(const v1::SurveySettings& s) {
-  auto r = redis_.Run({{"SET", Key(s.site_id(), "settings"), s.SerializeAsString()},
-                       {"SADD", kSites, s.site_id()}});
-  if (!r.ok()) return r.status();
-  for (const auto& reply : *r) {
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Run({{"SET", Key(s.site_id(), "settings"), s.SerializeAsString()},
+                                     {"SADD", kSites, s.site_id()}}));
+  for (const auto& reply : r) {
     LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> RedisSurveyStore::SiteOf(absl::string_view id) {
-  auto r = redis_.Command({"HGET", kDir, std::string(id)});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return absl::NotFoundError(absl::StrCat("no survey or follow-up '", id, "'"));
-  return r->str;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HGET", kDir, std::string(id)}));
+  if (r.IsNil()) return absl::NotFoundError(absl::StrCat("no survey or follow-up '", id, "'"));
+  return r.str;
 }
 
 absl::StatusOr<std::optional<v1::Survey>> RedisSurveyStore::GetSurvey(absl::string_view site,
@@ -134,10 +131,10 @@ absl::StatusOr<bool> RedisSurveyStore::CountEvent(
 
 absl::StatusOr<std::map<std::string, std::string>> RedisSurveyStore::TicketFacts(
     absl::string_view site, absl::string_view ticket) {
-  auto r = redis_.Command({"HGETALL", Key(site, absl::StrCat("t:", ticket))});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"HGETALL", Key(site, absl::StrCat("t:", ticket))}));
   std::map<std::string, std::string> out;
-  for (auto& [k, v] : Pairs(*r)) out[k] = v;
+  for (auto& [k, v] : Pairs(r)) out[k] = v;
   return out;
 }
 
@@ -160,24 +157,22 @@ return 1
 
 absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>>
 RedisSurveyStore::RepeatFaults(absl::string_view site, int64_t since_ms) {
-  auto members = redis_.Command({"SMEMBERS", Key(site, "repeat")});
-  if (!members.ok()) return members.status();
+  LOBBY_ASSIGN_OR_RETURN(auto members, redis_.Command({"SMEMBERS", Key(site, "repeat")}));
   std::vector<redis::Args> cmds;
-  for (const auto& m : members->elements) {
+  for (const auto& m : members.elements) {
     cmds.push_back({"ZRANGEBYSCORE", Key(site, "uc:" + m.str), std::to_string(since_ms), "+inf"});
   }
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
   if (cmds.empty()) return out;
-  auto r = redis_.Run(std::move(cmds));
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(cmds)));
   std::vector<redis::Args> stale;
-  for (size_t i = 0; i < r->size(); ++i) {
+  for (size_t i = 0; i < r.size(); ++i) {
     std::vector<std::string> tickets;
-    for (const auto& e : (*r)[i].elements) tickets.push_back(e.str);
+    for (const auto& e : r[i].elements) tickets.push_back(e.str);
     if (tickets.size() >= 3)
-      out.emplace_back(members->elements[i].str, std::move(tickets));
+      out.emplace_back(members.elements[i].str, std::move(tickets));
     else
-      stale.push_back({"SREM", Key(site, "repeat"), members->elements[i].str});  // aged out
+      stale.push_back({"SREM", Key(site, "repeat"), members.elements[i].str});  // aged out
   }
   if (!stale.empty()) (void)redis_.Run(std::move(stale));
   return out;
@@ -191,29 +186,27 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, AR
 for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return ids
 )lua");
-  auto r = redis_.Eval(
-      *script, {Key(site, "due")},
-      {std::to_string(now_ms), std::to_string(now_ms + lease_ms), std::to_string(limit)});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Eval(*script, {Key(site, "due")},
+                                     {std::to_string(now_ms), std::to_string(now_ms + lease_ms),
+                                      std::to_string(limit)}));
   std::vector<std::string> out;
-  for (const auto& e : r->elements) out.push_back(e.str);
+  for (const auto& e : r.elements) out.push_back(e.str);
   return out;
 }
 
 absl::StatusOr<std::vector<std::string>> RedisSurveyStore::Sites() {
-  auto r = redis_.Command({"SMEMBERS", kSites});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"SMEMBERS", kSites}));
   std::vector<std::string> out;
-  for (const auto& e : r->elements) out.push_back(e.str);
+  for (const auto& e : r.elements) out.push_back(e.str);
   return out;
 }
 
 absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::OpenFollowUps(
     absl::string_view site) {
-  auto ids = redis_.Command({"ZRANGE", Key(site, "fu_open"), "0", "-1"});
-  if (!ids.ok()) return ids.status();
+  LOBBY_ASSIGN_OR_RETURN(auto ids, redis_.Command({"ZRANGE", Key(site, "fu_open"), "0", "-1"}));
   std::vector<std::string> list;
-  for (const auto& e : ids->elements) list.push_back(e.str);
+  for (const auto& e : ids.elements) list.push_back(e.str);
   return FollowUps(site, list);
 }
 
@@ -223,9 +216,8 @@ absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::FollowUps(
   if (ids.empty()) return out;
   std::vector<redis::Args> cmds;
   for (const auto& id : ids) cmds.push_back({"HGET", Key(site, "fu:" + id), "pb"});
-  auto r = redis_.Run(std::move(cmds));
-  if (!r.ok()) return r.status();
-  for (const auto& reply : *r) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(cmds)));
+  for (const auto& reply : r) {
     if (reply.IsNil()) continue;
     v1::FollowUpTask f;
     if (!f.ParseFromString(reply.str))
@@ -241,9 +233,8 @@ RedisSurveyStore::ReadCounters(absl::string_view site, const std::vector<std::st
   if (keys.empty()) return out;
   std::vector<redis::Args> cmds;
   for (const auto& k : keys) cmds.push_back({"HGETALL", Key(site, "agg:" + k)});
-  auto r = redis_.Run(std::move(cmds));
-  if (!r.ok()) return r.status();
-  for (auto& reply : *r) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(cmds)));
+  for (auto& reply : r) {
     LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
     out.push_back(Pairs(reply));
   }
@@ -266,10 +257,9 @@ return out
 )lua");
   redis::Args args = {std::to_string(since_ms), std::to_string(now_ms)};
   args.insert(args.end(), residents.begin(), residents.end());
-  auto r = redis_.Eval(*script, {Key(site, "asked")}, args);
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Eval(*script, {Key(site, "asked")}, args));
   std::vector<std::string> out;
-  for (const auto& e : r->elements) out.push_back(e.str);
+  for (const auto& e : r.elements) out.push_back(e.str);
   return out;
 }
 

@@ -27,12 +27,10 @@ absl::StatusOr<v1::Survey> SurveyLogic::GetSurvey(const v1::GetSurveyRequest& re
   std::string id =
       req.id().empty() ? (req.ticket_id().empty() ? "" : "SV-" + req.ticket_id()) : req.id();
   if (id.empty()) return absl::InvalidArgumentError("id or ticket_id is required");
-  auto site = store_.SiteOf(id);
-  if (!site.ok()) return site.status();
-  auto s = store_.GetSurvey(*site, id);
-  if (!s.ok()) return s.status();
-  if (!s->has_value()) return absl::NotFoundError(absl::StrCat("no survey '", id, "'"));
-  v1::Survey out = **s;
+  LOBBY_ASSIGN_OR_RETURN(auto site, store_.SiteOf(id));
+  LOBBY_ASSIGN_OR_RETURN(auto s, store_.GetSurvey(site, id));
+  if (!s.has_value()) return absl::NotFoundError(absl::StrCat("no survey '", id, "'"));
+  v1::Survey out = *s;
   if (out.anonymous() && Staff(viewer.role)) out.clear_resident_id();  // an anonymous complaint
   return out;
 }
@@ -42,16 +40,13 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
   const v1::SurveyAnswer& a = req.answer();
   if (a.comment().size() > 1000)
     return absl::InvalidArgumentError("the comment is up to 1000 bytes");
-  auto site = store_.SiteOf(req.survey_id());
-  if (!site.ok()) return site.status();
-  auto settings = Settings(*site);
-  if (!settings.ok()) return settings.status();
+  LOBBY_ASSIGN_OR_RETURN(auto site, store_.SiteOf(req.survey_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto settings, Settings(site));
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto cur = store_.GetSurvey(*site, req.survey_id());
-    if (!cur.ok()) return cur.status();
-    if (!cur->has_value())
+    LOBBY_ASSIGN_OR_RETURN(auto cur, store_.GetSurvey(site, req.survey_id()));
+    if (!cur.has_value())
       return absl::NotFoundError(absl::StrCat("no survey '", req.survey_id(), "'"));
-    v1::Survey s = **cur;
+    v1::Survey s = *cur;
     bool nps = s.kind() == "nps";
     if (nps ? (a.nps() < 0 || a.nps() > 10)
             : (a.overall() < 1 || a.overall() > 5 || a.speed() < 0 || a.speed() > 5 ||
@@ -77,7 +72,7 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
     *s.mutable_answered_at() = ToTimestamp(now);
     *s.mutable_answer() = a;
     s.set_version(s.version() + 1);
-    SurveyStore::Change c{.site = *site, .survey = s, .undue = {"s:" + s.id()}};
+    SurveyStore::Change c{.site = site, .survey = s, .undue = {"s:" + s.id()}};
     Metrics m;
     if (nps) {
       m = {{"nps_n", 1}};
@@ -90,18 +85,18 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
            {"attitude_sum", a.attitude()},
            {absl::StrCat("overall_", a.overall()), 1}};
     }
-    bool low = !nps && a.overall() <= settings->low_score();
+    bool low = !nps && a.overall() <= settings.low_score();
     if (low || a.not_fixed()) {  // someone calls back
       v1::FollowUpTask f;
       f.set_id("FU-" + (s.ticket_id().empty() ? s.id() : s.ticket_id()));
-      f.set_site_id(*site);
+      f.set_site_id(site);
       f.set_survey_id(s.id());
       f.set_ticket_id(s.ticket_id());
       f.set_team(s.team());
       *f.mutable_answer() = a;
       f.set_status(v1::FOLLOW_UP_STATUS_OPEN);
       *f.mutable_created_at() = ToTimestamp(now);
-      *f.mutable_due_at() = ToTimestamp(now + absl::Minutes(settings->follow_up_minutes()));
+      *f.mutable_due_at() = ToTimestamp(now + absl::Minutes(settings.follow_up_minutes()));
       f.set_version(1);
       c.follow_up = f;
       c.due.push_back({"fu:" + f.id(), Ms(FromTimestamp(f.due_at()))});
@@ -110,12 +105,12 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
     // The reopening goes through the ticket's service from the timer loop, so that this call
     // never waits on another service; it is due at once and survives a restart.
     if (a.not_fixed() && !s.ticket_id().empty()) c.due.push_back({"reopen:" + s.id(), Ms(now)});
-    c.counts = Expand(DimsOf(s), now, ZoneOf(*settings), m);
+    c.counts = Expand(DimsOf(s), now, ZoneOf(settings), m);
     c.event = {{"v", "1"},
                {"type", "survey.answered"},
                {"survey_id", s.id()},
                {"ticket_id", s.ticket_id()},
-               {"site_id", *site},
+               {"site_id", site},
                {"overall", std::to_string(a.overall())},
                {"low", low ? "1" : "0"},
                {"not_fixed", a.not_fixed() ? "1" : "0"}};
@@ -131,10 +126,9 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
 absl::StatusOr<v1::ListFollowUpsResponse> SurveyLogic::ListFollowUps(
     const v1::ListFollowUpsRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  auto open = store_.OpenFollowUps(req.site_id());
-  if (!open.ok()) return open.status();
+  LOBBY_ASSIGN_OR_RETURN(auto open, store_.OpenFollowUps(req.site_id()));
   v1::ListFollowUpsResponse out;
-  for (auto& f : *open) *out.add_follow_ups() = std::move(f);
+  for (auto& f : open) *out.add_follow_ups() = std::move(f);
   return out;
 }
 
@@ -142,12 +136,10 @@ absl::StatusOr<v1::FollowUpTask> SurveyLogic::CompleteFollowUp(
     const v1::CompleteFollowUpRequest& req, const auth::Principal& actor) {
   if (req.outcome().empty() || req.outcome().size() > 2000)
     return absl::InvalidArgumentError("an outcome is required (up to 2000 bytes)");
-  auto site = store_.SiteOf(req.id());
-  if (!site.ok()) return site.status();
-  auto cur = store_.GetFollowUp(*site, req.id());
-  if (!cur.ok()) return cur.status();
-  if (!cur->has_value()) return absl::NotFoundError(absl::StrCat("no follow-up '", req.id(), "'"));
-  v1::FollowUpTask f = **cur;
+  LOBBY_ASSIGN_OR_RETURN(auto site, store_.SiteOf(req.id()));
+  LOBBY_ASSIGN_OR_RETURN(auto cur, store_.GetFollowUp(site, req.id()));
+  if (!cur.has_value()) return absl::NotFoundError(absl::StrCat("no follow-up '", req.id(), "'"));
+  v1::FollowUpTask f = *cur;
   if (f.status() == v1::FOLLOW_UP_STATUS_DONE)
     return absl::FailedPreconditionError(absl::StrCat(f.id(), " is done already"));
   f.set_status(v1::FOLLOW_UP_STATUS_DONE);
@@ -155,12 +147,12 @@ absl::StatusOr<v1::FollowUpTask> SurveyLogic::CompleteFollowUp(
   f.set_done_by(actor.name);
   *f.mutable_done_at() = ToTimestamp(clock_.Now());
   f.set_version(f.version() + 1);
-  SurveyStore::Change c{.site = *site, .follow_up = f, .undue = {"fu:" + f.id()}};
+  SurveyStore::Change c{.site = site, .follow_up = f, .undue = {"fu:" + f.id()}};
   c.event = {{"v", "1"},
              {"type", "follow_up.done"},
              {"follow_up_id", f.id()},
              {"ticket_id", f.ticket_id()},
-             {"site_id", *site},
+             {"site_id", site},
              {"note", f.outcome()}};
   LOBBY_RETURN_IF_ERROR(store_.Apply(c));
   return f;

@@ -23,11 +23,10 @@ using namespace detail;  // NOLINT: the parts of one class
 // ------------------------------------------------------------------ campaigns
 
 absl::StatusOr<v1::Campaign> SurveyLogic::StartCampaign(const v1::StartCampaignRequest& req) {
-  auto settings = GetSettings(req.site_id());
-  if (!settings.ok()) return settings.status();
+  LOBBY_ASSIGN_OR_RETURN(auto settings, GetSettings(req.site_id()));
   std::vector<std::string> buildings(req.buildings().begin(), req.buildings().end());
   if (buildings.empty()) {
-    for (const auto& [b, n] : settings->units()) buildings.push_back(b);
+    for (const auto& [b, n] : settings.units()) buildings.push_back(b);
   }
   if (buildings.empty())
     return absl::FailedPreconditionError(
@@ -54,9 +53,8 @@ absl::StatusOr<v1::Campaign> SurveyLogic::StartCampaign(const v1::StartCampaignR
 
 absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string& id,
                                       const v1::SurveySettings& settings) {
-  auto rec = store_.GetSurvey(site, id);
-  if (!rec.ok()) return rec.status();
-  if (!rec->has_value() || (*rec)->status() != v1::SURVEY_STATUS_SCHEDULED) {
+  LOBBY_ASSIGN_OR_RETURN(auto rec, store_.GetSurvey(site, id));
+  if (!rec.has_value() || rec->status() != v1::SURVEY_STATUS_SCHEDULED) {
     return store_.Apply({.site = site, .undue = {"campaign:" + id}});
   }
   absl::Time now = clock_.Now();
@@ -64,25 +62,23 @@ absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string
   int64_t since = Ms(now - absl::Hours(24 * 91));
   std::mt19937 rng(static_cast<uint32_t>(Ms(now)));
   int asked = 0;
-  for (absl::string_view b : absl::StrSplit((*rec)->campaign_id(), '\x1f')) {
-    auto residents = residents_.InBuilding(site, b);
-    if (!residents.ok()) return residents.status();
-    std::shuffle(residents->begin(), residents->end(), rng);
+  for (absl::string_view b : absl::StrSplit(rec->campaign_id(), '\x1f')) {
+    LOBBY_ASSIGN_OR_RETURN(auto residents, residents_.InBuilding(site, b));
+    std::shuffle(residents.begin(), residents.end(), rng);
     std::vector<std::string> ids;
-    for (const auto& r : *residents) ids.push_back(r.id());
+    for (const auto& r : residents) ids.push_back(r.id());
     // Mark more than needed only as they are taken: walk the shuffled list in slices.
     std::vector<std::string> chosen;
     for (size_t i = 0; i < ids.size() && static_cast<int>(chosen.size()) < settings.nps_sample();
          i += 50) {
       std::vector<std::string> slice(ids.begin() + i, ids.begin() + std::min(ids.size(), i + 50));
       slice.resize(std::min<size_t>(slice.size(), settings.nps_sample() - chosen.size()));
-      auto fresh = store_.MarkAsked(site, slice, since, Ms(now));
-      if (!fresh.ok()) return fresh.status();
-      chosen.insert(chosen.end(), fresh->begin(), fresh->end());
+      LOBBY_ASSIGN_OR_RETURN(auto fresh, store_.MarkAsked(site, slice, since, Ms(now)));
+      chosen.insert(chosen.end(), fresh.begin(), fresh.end());
     }
     for (const auto& rid : chosen) {
       const v1::Resident* r = nullptr;
-      for (const auto& x : *residents) {
+      for (const auto& x : residents) {
         if (x.id() == rid) r = &x;
       }
       v1::Survey s;
@@ -102,7 +98,7 @@ absl::Status SurveyLogic::RunCampaign(const std::string& site, const std::string
       ++asked;
     }
   }
-  v1::Survey done = **rec;
+  v1::Survey done = *rec;
   done.set_status(v1::SURVEY_STATUS_SENT);
   *done.mutable_sent_at() = ToTimestamp(now);
   done.set_version(done.version() + 1);

@@ -108,16 +108,16 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
     };
     int64_t v;
     v = s.delay_minutes();
-    if (auto st = duration("delay", &v, 0, 7 * 24 * 60); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(duration("delay", &v, 0, 7 * 24 * 60));
     s.set_delay_minutes(v);
     v = s.remind_after_minutes();
-    if (auto st = duration("remind_after", &v, 0, 30 * 24 * 60); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(duration("remind_after", &v, 0, 30 * 24 * 60));
     s.set_remind_after_minutes(v);
     v = s.expire_after_minutes();
-    if (auto st = duration("expire_after", &v, 60, 90 * 24 * 60); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(duration("expire_after", &v, 60, 90 * 24 * 60));
     s.set_expire_after_minutes(v);
     v = s.follow_up_minutes();
-    if (auto st = duration("follow_up_within", &v, 10, 30 * 24 * 60); !st.ok()) return st;
+    LOBBY_RETURN_IF_ERROR(duration("follow_up_within", &v, 10, 30 * 24 * 60));
     s.set_follow_up_minutes(v);
     if (n["low_score"]) {
       int low = n["low_score"].as<int>();
@@ -154,15 +154,13 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::Settings(absl::string_view site)
         it != settings_.end() && now - it->second.second < kSettingsTtl)
       return it->second.first;
   }
-  auto s = store_.GetSettings(site);
-  if (!s.ok()) return s.status();
+  LOBBY_ASSIGN_OR_RETURN(auto s, store_.GetSettings(site));
   v1::SurveySettings out;
-  if (s->has_value()) {
-    out = **std::move(s);
+  if (s.has_value()) {
+    out = *std::move(s);
   } else {
-    auto d = ParseSettings(absl::StrCat("surveys: {site: \"", site, "\"}"));
-    if (!d.ok()) return d.status();
-    out = *std::move(d);
+    LOBBY_ASSIGN_OR_RETURN(auto d, ParseSettings(absl::StrCat("surveys: {site: \"", site, "\"}")));
+    out = std::move(d);
   }
   std::lock_guard lock(settings_mu_);
   settings_[std::string(site)] = {out, now};
@@ -171,14 +169,13 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::Settings(absl::string_view site)
 
 absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(
     const v1::ApplySurveySettingsRequest& req) {
-  auto s = ParseSettings(req.yaml());
-  if (!s.ok()) return s.status();
+  LOBBY_ASSIGN_OR_RETURN(auto s, ParseSettings(req.yaml()));
   if (!req.dry_run()) {
-    LOBBY_RETURN_IF_ERROR(store_.PutSettings(*s));
+    LOBBY_RETURN_IF_ERROR(store_.PutSettings(s));
     std::lock_guard lock(settings_mu_);
-    settings_.erase(s->site_id());
+    settings_.erase(s.site_id());
   }
-  return *s;
+  return s;
 }
 
 absl::StatusOr<v1::SurveySettings> SurveyLogic::GetSettings(absl::string_view site) {

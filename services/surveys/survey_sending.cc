@@ -25,11 +25,10 @@ using namespace detail;  // NOLINT: the parts of one class
 absl::Status SurveyLogic::HandleEvent(const queue::Entry& e) {
   std::string site(e.Get("site_id")), ticket(e.Get("ticket_id"));
   if (site.empty() || ticket.empty()) return absl::OkStatus();
-  auto settings = Settings(site);
-  if (!settings.ok()) return settings.status();
-  LOBBY_RETURN_IF_ERROR(CountTicketEvent(e, *settings));
+  LOBBY_ASSIGN_OR_RETURN(auto settings, Settings(site));
+  LOBBY_RETURN_IF_ERROR(CountTicketEvent(e, settings));
   absl::string_view type = e.Get("type");
-  if (type == "ticket.resolved") return ScheduleSurvey(e, *settings);
+  if (type == "ticket.resolved") return ScheduleSurvey(e, settings);
   if (type == "ticket.reopened" || type == "ticket.cancelled") return CancelSurvey(e);
   return absl::OkStatus();
 }
@@ -42,9 +41,8 @@ absl::Status SurveyLogic::CountTicketEvent(const queue::Entry& e,
   (void)absl::SimpleAtoi(e.Get("at"), &at);
   std::map<std::string, std::string> facts;
   if (type != "ticket.created") {
-    auto f = store_.TicketFacts(site, ticket);
-    if (!f.ok()) return f.status();
-    facts = *std::move(f);
+    LOBBY_ASSIGN_OR_RETURN(auto f, store_.TicketFacts(site, ticket));
+    facts = std::move(f);
   }
   auto fact = [&](const std::string& k) -> int64_t {
     int64_t v = 0;
@@ -126,16 +124,15 @@ absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e,
   std::string site(e.Get("site_id")), ticket(e.Get("ticket_id"));
   if (e.Get("resident_id").empty()) return absl::OkStatus();  // a guest: nobody to ask
   std::string id = "SV-" + ticket;
-  auto cur = store_.GetSurvey(site, id);
-  if (!cur.ok()) return cur.status();
+  LOBBY_ASSIGN_OR_RETURN(auto cur, store_.GetSurvey(site, id));
   int64_t at = 0;
   (void)absl::SimpleAtoi(e.Get("at"), &at);
   absl::Time send = absl::FromUnixMillis(at) + absl::Minutes(settings.delay_minutes());
   v1::Survey s;
-  if (cur->has_value()) {
-    if ((*cur)->status() != v1::SURVEY_STATUS_CANCELLED)
+  if (cur.has_value()) {
+    if (cur->status() != v1::SURVEY_STATUS_CANCELLED)
       return absl::OkStatus();  // one survey per ticket
-    s = **cur;
+    s = *cur;
   } else {
     s.set_id(id);
     s.set_kind("ticket");
@@ -166,10 +163,9 @@ absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e,
 
 absl::Status SurveyLogic::CancelSurvey(const queue::Entry& e) {
   std::string site(e.Get("site_id")), id = absl::StrCat("SV-", e.Get("ticket_id"));
-  auto cur = store_.GetSurvey(site, id);
-  if (!cur.ok()) return cur.status();
-  if (!cur->has_value() || (*cur)->status() != v1::SURVEY_STATUS_SCHEDULED) return absl::OkStatus();
-  v1::Survey s = **cur;
+  LOBBY_ASSIGN_OR_RETURN(auto cur, store_.GetSurvey(site, id));
+  if (!cur.has_value() || cur->status() != v1::SURVEY_STATUS_SCHEDULED) return absl::OkStatus();
+  v1::Survey s = *cur;
   s.set_status(v1::SURVEY_STATUS_CANCELLED);
   s.set_version(s.version() + 1);
   SurveyStore::Change c{.site = site, .survey = s, .undue = {"s:" + id}};
@@ -180,17 +176,14 @@ absl::Status SurveyLogic::CancelSurvey(const queue::Entry& e) {
 // ------------------------------------------------------------------ timers
 
 absl::StatusOr<int> SurveyLogic::Tick() {
-  auto sites = store_.Sites();
-  if (!sites.ok()) return sites.status();
+  LOBBY_ASSIGN_OR_RETURN(auto sites, store_.Sites());
   int n = 0;
-  for (const auto& site : *sites) {
-    auto settings = Settings(site);
-    if (!settings.ok()) return settings.status();
-    auto due = store_.ClaimDue(site, Ms(clock_.Now()), 60 * 1000, 200);
-    if (!due.ok()) return due.status();
-    for (const auto& member : *due) {
+  for (const auto& site : sites) {
+    LOBBY_ASSIGN_OR_RETURN(auto settings, Settings(site));
+    LOBBY_ASSIGN_OR_RETURN(auto due, store_.ClaimDue(site, Ms(clock_.Now()), 60 * 1000, 200));
+    for (const auto& member : due) {
       ++n;
-      if (absl::Status s = Due(site, member, *settings); !s.ok()) {
+      if (absl::Status s = Due(site, member, settings); !s.ok()) {
         log::Get("surveys")->warn("event=due_failed site={} item={} error=\"{}\"", site, member,
                                   s.message());  // again in a minute
       }
@@ -206,11 +199,10 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
   absl::Time now = clock_.Now();
   if (kind == "campaign") return RunCampaign(site, id, settings);
   if (kind == "fu") {
-    auto f = store_.GetFollowUp(site, id);
-    if (!f.ok()) return f.status();
+    LOBBY_ASSIGN_OR_RETURN(auto f, store_.GetFollowUp(site, id));
     SurveyStore::Change c{.site = site, .undue = {member}};
-    if (f->has_value() && (*f)->status() == v1::FOLLOW_UP_STATUS_OPEN && !(*f)->escalated()) {
-      v1::FollowUpTask t = **f;
+    if (f.has_value() && f->status() == v1::FOLLOW_UP_STATUS_OPEN && !f->escalated()) {
+      v1::FollowUpTask t = *f;
       t.set_escalated(true);
       t.set_version(t.version() + 1);
       c.follow_up = t;
@@ -224,10 +216,9 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
     }
     return store_.Apply(c);
   }
-  auto cur = store_.GetSurvey(site, id);
-  if (!cur.ok()) return cur.status();
-  if (!cur->has_value()) return store_.Apply({.site = site, .undue = {member}});
-  v1::Survey s = **cur;
+  LOBBY_ASSIGN_OR_RETURN(auto cur, store_.GetSurvey(site, id));
+  if (!cur.has_value()) return store_.Apply({.site = site, .undue = {member}});
+  v1::Survey s = *cur;
   if (kind == "reopen") {
     absl::Status r =
         tickets_.Reopen(s.ticket_id(), "survey: the resident says the problem is not fixed");

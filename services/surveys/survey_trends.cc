@@ -26,8 +26,7 @@ absl::StatusOr<std::vector<std::pair<absl::Time, std::map<std::string, Totals>>>
     const std::string& site, const absl::TimeZone& tz, v1::Period period, absl::Time from,
     absl::Time to, const std::string& filter_dim, const std::string& filter_value,
     const std::string& group_by) {
-  auto q = Plan(filter_dim, filter_value, group_by);
-  if (!q.ok()) return q.status();
+  LOBBY_ASSIGN_OR_RETURN(auto q, Plan(filter_dim, filter_value, group_by));
   if (to <= from) return absl::InvalidArgumentError("the range is empty: from must be before to");
   std::vector<absl::Time> starts;
   std::vector<std::string> keys;
@@ -35,14 +34,13 @@ absl::StatusOr<std::vector<std::pair<absl::Time, std::map<std::string, Totals>>>
     if (starts.size() >= 400)
       return absl::InvalidArgumentError("at most 400 periods: use weeks or months for long ranges");
     starts.push_back(t);
-    keys.push_back(absl::StrCat(PeriodKey(period, t, tz), ":", q->rollup));
+    keys.push_back(absl::StrCat(PeriodKey(period, t, tz), ":", q.rollup));
   }
-  auto hashes = store_.ReadCounters(site, keys);
-  if (!hashes.ok()) return hashes.status();
+  LOBBY_ASSIGN_OR_RETURN(auto hashes, store_.ReadCounters(site, keys));
   std::vector<std::pair<absl::Time, std::map<std::string, Totals>>> out;
   for (size_t i = 0; i < starts.size(); ++i) {
     std::map<std::string, Totals> groups;
-    Accumulate(*q, (*hashes)[i], groups);
+    Accumulate(q, hashes[i], groups);
     out.emplace_back(starts[i], std::move(groups));
   }
   return out;
@@ -71,11 +69,10 @@ absl::Status CheckRange(const google::protobuf::Timestamp& from,
 
 absl::StatusOr<v1::Trends> SurveyLogic::GetTrends(const v1::GetTrendsRequest& req) {
   LOBBY_RETURN_IF_ERROR(CheckRange(req.from(), req.to()));
-  auto settings = GetSettings(req.site_id());
-  if (!settings.ok()) return settings.status();
+  LOBBY_ASSIGN_OR_RETURN(auto settings, GetSettings(req.site_id()));
   v1::Period period = req.period() == v1::PERIOD_UNSPECIFIED ? v1::PERIOD_DAY : req.period();
   auto rows =
-      Read(req.site_id(), ZoneOf(*settings), period, FromTimestamp(req.from()),
+      Read(req.site_id(), ZoneOf(settings), period, FromTimestamp(req.from()),
            FromTimestamp(req.to()), req.filter().name(), req.filter().value(), req.group_by());
   if (!rows.ok()) return rows.status();
   std::set<std::string> groups;
@@ -95,7 +92,7 @@ absl::StatusOr<v1::Trends> SurveyLogic::GetTrends(const v1::GetTrendsRequest& re
       *p->mutable_start() = ToTimestamp(t);
       auto it = g.find(group);
       *p->mutable_kpis() =
-          ComputeKpis(it == g.end() ? Totals{} : it->second, Units(*settings, building));
+          ComputeKpis(it == g.end() ? Totals{} : it->second, Units(settings, building));
     }
   }
   return out;
@@ -105,8 +102,7 @@ absl::StatusOr<v1::Scorecard> SurveyLogic::GetScorecard(const v1::GetScorecardRe
   if (req.team().empty() == req.member().empty())
     return absl::InvalidArgumentError("one of team and member");
   LOBBY_RETURN_IF_ERROR(CheckRange(req.from(), req.to()));
-  auto settings = GetSettings(req.site_id());
-  if (!settings.ok()) return settings.status();
+  LOBBY_ASSIGN_OR_RETURN(auto settings, GetSettings(req.site_id()));
   absl::Time from = FromTimestamp(req.from()), to = FromTimestamp(req.to());
   absl::Time prev = from - (to - from);
   std::string dim = req.team().empty() ? "member" : "team",
@@ -114,10 +110,10 @@ absl::StatusOr<v1::Scorecard> SurveyLogic::GetScorecard(const v1::GetScorecardRe
   v1::Scorecard out;
   for (auto [a, b, kpis] : {std::tuple{from, to, out.mutable_current()},
                             std::tuple{prev, from, out.mutable_previous()}}) {
-    auto rows = Read(req.site_id(), ZoneOf(*settings), v1::PERIOD_DAY, a, b, dim, value, "");
-    if (!rows.ok()) return rows.status();
+    LOBBY_ASSIGN_OR_RETURN(
+        auto rows, Read(req.site_id(), ZoneOf(settings), v1::PERIOD_DAY, a, b, dim, value, ""));
     Totals sum;
-    for (const auto& [t, g] : *rows) {
+    for (const auto& [t, g] : rows) {
       auto it = g.find("");
       if (it == g.end()) continue;
       for (const auto& [k, v] : it->second) sum[k] += v;
@@ -131,20 +127,18 @@ absl::StatusOr<v1::Scorecard> SurveyLogic::GetScorecard(const v1::GetScorecardRe
 absl::StatusOr<v1::Heatmap> SurveyLogic::GetBuildingHeatmap(
     const v1::GetBuildingHeatmapRequest& req) {
   LOBBY_RETURN_IF_ERROR(CheckRange(req.from(), req.to()));
-  auto settings = GetSettings(req.site_id());
-  if (!settings.ok()) return settings.status();
+  LOBBY_ASSIGN_OR_RETURN(auto settings, GetSettings(req.site_id()));
   // One read of the building x category rollup per day.
-  absl::TimeZone tz = ZoneOf(*settings);
+  absl::TimeZone tz = ZoneOf(settings);
   std::vector<std::string> keys;
   for (absl::Time t = PeriodStart(v1::PERIOD_DAY, FromTimestamp(req.from()), tz);
        t < FromTimestamp(req.to()); t = NextPeriod(v1::PERIOD_DAY, t, tz)) {
     if (keys.size() >= 400) return absl::InvalidArgumentError("at most 400 days");
     keys.push_back(absl::StrCat(PeriodKey(v1::PERIOD_DAY, t, tz), ":b.c"));
   }
-  auto hashes = store_.ReadCounters(req.site_id(), keys);
-  if (!hashes.ok()) return hashes.status();
+  LOBBY_ASSIGN_OR_RETURN(auto hashes, store_.ReadCounters(req.site_id(), keys));
   std::map<std::string, Totals> cells;  // "building\x1fcategory"
-  for (const auto& h : *hashes) {
+  for (const auto& h : hashes) {
     for (const auto& [field, value] : h) {
       size_t bar = field.rfind('|');
       int64_t n = 0;
@@ -169,10 +163,10 @@ absl::StatusOr<v1::Heatmap> SurveyLogic::GetBuildingHeatmap(
 absl::StatusOr<v1::RepeatFaultsResponse> SurveyLogic::RepeatFaults(
     const v1::RepeatFaultsRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  auto faults = store_.RepeatFaults(req.site_id(), Ms(clock_.Now() - absl::Hours(24 * 90)));
-  if (!faults.ok()) return faults.status();
+  LOBBY_ASSIGN_OR_RETURN(
+      auto faults, store_.RepeatFaults(req.site_id(), Ms(clock_.Now() - absl::Hours(24 * 90))));
   v1::RepeatFaultsResponse out;
-  for (const auto& [key, tickets] : *faults) {
+  for (const auto& [key, tickets] : faults) {
     size_t bar = key.rfind('|');
     v1::RepeatFault* f = out.add_faults();
     f->set_unit(key.substr(0, bar));

@@ -54,11 +54,10 @@ absl::Status ParseCategory(const YAML::Node& n, v1::Category* c, std::set<std::s
     }
   }
   if (!n["default_priority"]) return Bad(n, where, "default_priority is required");
-  auto p = ParsePriority(n["default_priority"], where);
-  if (!p.ok()) return p.status();
-  c->set_default_priority(*p);
+  LOBBY_ASSIGN_OR_RETURN(auto p, ParsePriority(n["default_priority"], where));
+  c->set_default_priority(p);
   c->set_emergency(n["emergency"] && n["emergency"].as<bool>());
-  if (c->emergency() && *p != v1::PRIORITY_P1) return Bad(n, where, "an emergency is P1");
+  if (c->emergency() && p != v1::PRIORITY_P1) return Bad(n, where, "an emergency is P1");
   if (n["keywords"]) {
     if (!n["keywords"].IsSequence()) return Bad(n["keywords"], where, "keywords is a list");
     for (const auto& k : n["keywords"]) {

@@ -71,10 +71,9 @@ std::string RedisTicketStore::IdempotencyKey(absl::string_view site, absl::strin
 
 absl::StatusOr<std::optional<IdempotencyRecord>> RedisTicketStore::FindByIdempotencyKey(
     absl::string_view site, absl::string_view key) {
-  auto r = redis_.Command({"GET", IdempotencyKey(site, key)});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
-  return ParseIdempotency(r->str);
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", IdempotencyKey(site, key)}));
+  if (r.IsNil()) return std::nullopt;
+  return ParseIdempotency(r.str);
 }
 
 absl::Status RedisTicketStore::Insert(const v1::Ticket& t, absl::string_view idempotency_key,
@@ -113,13 +112,12 @@ void RedisTicketStore::IncidentMembership(redis::Txn& txn, const v1::Ticket* bef
 }
 
 absl::StatusOr<v1::Ticket> RedisTicketStore::Get(absl::string_view id) {
-  auto site = redis_.Command({"HGET", prefix_ + ":dir", std::string(id)});
-  if (!site.ok()) return site.status();
-  if (site->IsNil()) return absl::NotFoundError(absl::StrCat("no ticket ", id));
-  auto r = redis_.Command({"HGET", SiteKey(site->str, absl::StrCat("t:", id)), "pb"});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return absl::NotFoundError(absl::StrCat("no ticket ", id));
-  return Parse(*r);
+  LOBBY_ASSIGN_OR_RETURN(auto site, redis_.Command({"HGET", prefix_ + ":dir", std::string(id)}));
+  if (site.IsNil()) return absl::NotFoundError(absl::StrCat("no ticket ", id));
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"HGET", SiteKey(site.str, absl::StrCat("t:", id)), "pb"}));
+  if (r.IsNil()) return absl::NotFoundError(absl::StrCat("no ticket ", id));
+  return Parse(r);
 }
 
 absl::Status RedisTicketStore::Replace(const v1::Ticket& before, const v1::Ticket& after,
@@ -211,24 +209,22 @@ absl::StatusOr<TicketPage> RedisTicketStore::List(const v1::ListTicketsRequest& 
     }
     scanned += static_cast<int>(n);
     if (gets.empty()) continue;
-    auto recs = redis_.Run(std::move(gets));
-    if (!recs.ok()) return recs.status();
-    for (size_t i = 0; i < recs->size(); ++i) {
-      if ((*recs)[i].IsNil()) continue;
-      auto t = Parse((*recs)[i]);
-      if (!t.ok()) return t.status();
+    LOBBY_ASSIGN_OR_RETURN(auto recs, redis_.Run(std::move(gets)));
+    for (size_t i = 0; i < recs.size(); ++i) {
+      if (recs[i].IsNil()) continue;
+      LOBBY_ASSIGN_OR_RETURN(auto t, Parse(recs[i]));
       std::string b =
-          t->location().has_unit() ? t->location().unit().building() : t->location().building();
-      bool keep = (q.status() == v1::TICKET_STATUS_UNSPECIFIED || t->status() == q.status()) &&
-                  (q.category().empty() || t->category() == q.category()) &&
-                  (q.team().empty() || t->team() == q.team()) &&
-                  (q.assignee().empty() || t->assignee() == q.assignee()) &&
+          t.location().has_unit() ? t.location().unit().building() : t.location().building();
+      bool keep = (q.status() == v1::TICKET_STATUS_UNSPECIFIED || t.status() == q.status()) &&
+                  (q.category().empty() || t.category() == q.category()) &&
+                  (q.team().empty() || t.team() == q.team()) &&
+                  (q.assignee().empty() || t.assignee() == q.assignee()) &&
                   (q.reporter_resident_id().empty() ||
-                   t->reporter().resident_id() == q.reporter_resident_id()) &&
-                  (q.priority() == v1::PRIORITY_UNSPECIFIED || t->priority() == q.priority()) &&
+                   t.reporter().resident_id() == q.reporter_resident_id()) &&
+                  (q.priority() == v1::PRIORITY_UNSPECIFIED || t.priority() == q.priority()) &&
                   (building.empty() || b == building);
       if (!keep) continue;
-      page.tickets.push_back(*std::move(t));
+      page.tickets.push_back(std::move(t));
       if (static_cast<int>(page.tickets.size()) == page_size) {
         page.next_page_token = absl::StrCat(ids[i].first, ":", IdNumber(ids[i].second));
         break;
@@ -245,20 +241,19 @@ absl::StatusOr<TicketPage> RedisTicketStore::List(const v1::ListTicketsRequest& 
 
 absl::StatusOr<std::map<std::string, int64_t>> RedisTicketStore::CountByStatus(
     absl::string_view site, absl::string_view team) {
-  auto r = redis_.Command({"HGETALL", SiteKey(site, absl::StrCat("counts:team:", team))});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, redis_.Command({"HGETALL", SiteKey(site, absl::StrCat("counts:team:", team))}));
   std::map<std::string, int64_t> out;
-  for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
     int64_t n = 0;
-    if (absl::SimpleAtoi(r->elements[i + 1].str, &n) && n != 0) out[r->elements[i].str] = n;
+    if (absl::SimpleAtoi(r.elements[i + 1].str, &n) && n != 0) out[r.elements[i].str] = n;
   }
   return out;
 }
 
 absl::StatusOr<std::string> RedisTicketStore::NextIncidentId() {
-  auto r = redis_.Command({"INCR", prefix_ + ":incident_seq"});
-  if (!r.ok()) return r.status();
-  return absl::StrCat("I-", 10000 + r->integer);
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"INCR", prefix_ + ":incident_seq"}));
+  return absl::StrCat("I-", 10000 + r.integer);
 }
 
 void RedisTicketStore::IncidentIndexes(redis::Txn& txn, const v1::Incident& inc) const {
@@ -295,15 +290,13 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::FetchIncidents(
   }
   std::vector<v1::Incident> out;
   if (cmds.empty()) return out;
-  auto r = redis_.Run(std::move(cmds));
-  if (!r.ok()) return r.status();
-  for (size_t i = 0; i + 1 < r->size(); i += 2) {
-    if ((*r)[i].IsNil()) continue;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(cmds)));
+  for (size_t i = 0; i + 1 < r.size(); i += 2) {
+    if (r[i].IsNil()) continue;
     v1::Incident inc;
-    if (!inc.ParseFromString((*r)[i].str))
-      return absl::DataLossError("stored incident is unreadable");
+    if (!inc.ParseFromString(r[i].str)) return absl::DataLossError("stored incident is unreadable");
     std::vector<std::string> tickets;
-    for (const auto& e : (*r)[i + 1].elements) tickets.push_back(e.str);
+    for (const auto& e : r[i + 1].elements) tickets.push_back(e.str);
     std::sort(tickets.begin(), tickets.end(),
               [](const std::string& a, const std::string& b) { return IdNumber(a) < IdNumber(b); });
     for (auto& t : tickets) inc.add_ticket_ids(std::move(t));
@@ -313,13 +306,12 @@ absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::FetchIncidents(
 }
 
 absl::StatusOr<v1::Incident> RedisTicketStore::GetIncident(absl::string_view id) {
-  auto site = redis_.Command({"HGET", prefix_ + ":incident_dir", std::string(id)});
-  if (!site.ok()) return site.status();
-  if (site->IsNil()) return absl::NotFoundError(absl::StrCat("no incident ", id));
-  auto list = FetchIncidents(site->str, {std::string(id)});
-  if (!list.ok()) return list.status();
-  if (list->empty()) return absl::NotFoundError(absl::StrCat("no incident ", id));
-  return std::move(list->front());
+  LOBBY_ASSIGN_OR_RETURN(auto site,
+                         redis_.Command({"HGET", prefix_ + ":incident_dir", std::string(id)}));
+  if (site.IsNil()) return absl::NotFoundError(absl::StrCat("no incident ", id));
+  LOBBY_ASSIGN_OR_RETURN(auto list, FetchIncidents(site.str, {std::string(id)}));
+  if (list.empty()) return absl::NotFoundError(absl::StrCat("no incident ", id));
+  return std::move(list.front());
 }
 
 absl::Status RedisTicketStore::ReplaceIncident(const v1::Incident& before,
@@ -339,10 +331,10 @@ absl::Status RedisTicketStore::ReplaceIncident(const v1::Incident& before,
 
 absl::StatusOr<std::vector<v1::Incident>> RedisTicketStore::ListIncidents(absl::string_view site,
                                                                           bool include_resolved) {
-  auto r = redis_.Command({"ZREVRANGE", SiteKey(site, "incidents"), "0", "499"});
-  if (!r.ok()) return r.status();
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"ZREVRANGE", SiteKey(site, "incidents"), "0", "499"}));
   std::vector<std::string> ids;
-  for (const auto& e : r->elements) ids.push_back(e.str);
+  for (const auto& e : r.elements) ids.push_back(e.str);
   auto all = FetchIncidents(site, ids);
   if (!all.ok() || include_resolved) return all;
   std::vector<v1::Incident> open;
@@ -357,15 +349,14 @@ absl::StatusOr<CreatePrelude> RedisTicketStore::PrepareCreate(absl::string_view 
   std::vector<redis::Args> cmds = {{"INCR", prefix_ + ":seq"},
                                    {"HGETALL", SiteKey(site, "incidents:auto")}};
   if (!idempotency_key.empty()) cmds.push_back({"GET", IdempotencyKey(site, idempotency_key)});
-  auto r = redis_.Run(std::move(cmds));
-  if (!r.ok()) return r.status();
-  for (const redis::Reply& reply : *r) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(cmds)));
+  for (const redis::Reply& reply : r) {
     LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
   }
   CreatePrelude out;
-  out.next_id = absl::StrCat(id_prefix_, "-", 10000 + (*r)[0].integer);
-  out.auto_attach = ParseAutoAttach((*r)[1]);
-  if (r->size() > 2 && !(*r)[2].IsNil()) out.existing = ParseIdempotency((*r)[2].str);
+  out.next_id = absl::StrCat(id_prefix_, "-", 10000 + r[0].integer);
+  out.auto_attach = ParseAutoAttach(r[1]);
+  if (r.size() > 2 && !r[2].IsNil()) out.existing = ParseIdempotency(r[2].str);
   return out;
 }
 
@@ -387,11 +378,10 @@ std::vector<OpenIncident> RedisTicketStore::ParseAutoAttach(const redis::Reply& 
 }
 
 absl::StatusOr<std::optional<v1::Catalog>> RedisTicketStore::GetCatalog(absl::string_view site) {
-  auto r = redis_.Command({"GET", SiteKey(site, "catalog")});
-  if (!r.ok()) return r.status();
-  if (r->IsNil()) return std::nullopt;
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", SiteKey(site, "catalog")}));
+  if (r.IsNil()) return std::nullopt;
   v1::Catalog c;
-  if (!c.ParseFromString(r->str)) return absl::DataLossError("stored catalog is unreadable");
+  if (!c.ParseFromString(r.str)) return absl::DataLossError("stored catalog is unreadable");
   return c;
 }
 

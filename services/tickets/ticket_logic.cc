@@ -100,9 +100,8 @@ void TicketsConfig::Declare(config::Settings& s) {
 
 absl::StatusOr<TicketsConfig> TicketsConfig::From(const config::Settings& s) {
   TicketsConfig c;
-  auto days = s.GetInt("reopen-days", 0, 365);
-  if (!days.ok()) return days.status();
-  c.reopen_days = static_cast<int>(*days);
+  LOBBY_ASSIGN_OR_RETURN(auto days, s.GetInt("reopen-days", 0, 365));
+  c.reopen_days = static_cast<int>(days);
   for (absl::string_view site :
        absl::StrSplit(s.Get("technicians-see-phone"), ',', absl::SkipWhitespace())) {
     site = absl::StripAsciiWhitespace(site);
@@ -315,19 +314,17 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
   if (t.site_id().empty() && t.location().has_unit()) t.set_site_id(t.location().unit().site_id());
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(t.site_id()));
   if (!t.id().empty()) return absl::InvalidArgumentError("id is assigned by Lobby");
-  auto cached = CatalogFor(t.site_id());
-  if (!cached.ok()) return cached.status();
-  const v1::Catalog& catalog = (*cached)->catalog();
+  LOBBY_ASSIGN_OR_RETURN(auto cached, CatalogFor(t.site_id()));
+  const v1::Catalog& catalog = cached->catalog();
   LOBBY_RETURN_IF_ERROR(ValidateNew(t, catalog, actor));
   LOBBY_RETURN_IF_ERROR(CheckReporterSite(t));
 
   // One round trip for what the create needs to read: an earlier attempt with the same key, a
   // number, and the open incidents a report may belong to.
   std::string fingerprint = req.idempotency_key().empty() ? "" : Fingerprint(req.ticket());
-  auto prelude = store_.PrepareCreate(t.site_id(), req.idempotency_key());
-  if (!prelude.ok()) return prelude.status();
-  if (prelude->existing)
-    return Retried(*prelude->existing, req.idempotency_key(), fingerprint, actor);
+  LOBBY_ASSIGN_OR_RETURN(auto prelude, store_.PrepareCreate(t.site_id(), req.idempotency_key()));
+  if (prelude.existing)
+    return Retried(*prelude.existing, req.idempotency_key(), fingerprint, actor);
   absl::Time now = clock_.Now();
   if (kind_ == Kind::kComplaint) {
     const v1::Category* cat = FindCategory(catalog, t.category());
@@ -338,7 +335,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
     // A new report of a fault that is already known joins its incident.
     std::string building =
         t.location().has_unit() ? t.location().unit().building() : t.location().building();
-    for (const OpenIncident& inc : prelude->auto_attach) {
+    for (const OpenIncident& inc : prelude.auto_attach) {
       bool in_building =
           inc.buildings.empty() ||
           std::find(inc.buildings.begin(), inc.buildings.end(), building) != inc.buildings.end();
@@ -348,7 +345,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
       }
     }
   }
-  t.set_id(prelude->next_id);
+  t.set_id(prelude.next_id);
   t.set_status(v1::TICKET_STATUS_NEW);
   t.clear_not_routed();  // dispatch's to say
   t.set_version(1);
@@ -370,10 +367,9 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
   absl::Status s = store_.Insert(t, req.idempotency_key(), fingerprint, event);
   if (absl::IsAlreadyExists(s) && !req.idempotency_key().empty()) {
     // A concurrent retry won the race: answer with its ticket.
-    auto existing = store_.FindByIdempotencyKey(t.site_id(), req.idempotency_key());
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value())
-      return Retried(**existing, req.idempotency_key(), fingerprint, actor);
+    LOBBY_ASSIGN_OR_RETURN(auto existing,
+                           store_.FindByIdempotencyKey(t.site_id(), req.idempotency_key()));
+    if (existing.has_value()) return Retried(*existing, req.idempotency_key(), fingerprint, actor);
   }
   if (!s.ok()) return s;
   log::Get(kind_ == Kind::kRepair ? "repairs" : "complaints")
@@ -452,9 +448,8 @@ Ticket TicketLogic::Redact(Ticket t, const auth::Principal& viewer) const {
 
 absl::StatusOr<Ticket> TicketLogic::Get(absl::string_view id, const auth::Principal& viewer) {
   LOBBY_RETURN_IF_ERROR(CheckTicketId(id));
-  auto t = store_.Get(id);
-  if (!t.ok()) return t.status();
-  return Redact(*std::move(t), viewer);
+  LOBBY_ASSIGN_OR_RETURN(auto t, store_.Get(id));
+  return Redact(std::move(t), viewer);
 }
 
 absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsRequest& req,
@@ -465,16 +460,15 @@ absl::StatusOr<v1::ListTicketsResponse> TicketLogic::List(const v1::ListTicketsR
     return absl::InvalidArgumentError("unknown status or priority");
   }
   int size = req.page_size() == 0 ? 50 : std::min(req.page_size(), 500);
-  auto page = store_.List(req, size);
-  if (!page.ok()) return page.status();
+  LOBBY_ASSIGN_OR_RETURN(auto page, store_.List(req, size));
   v1::ListTicketsResponse out;
   bool by_reporter = !req.reporter_resident_id().empty() && !SeesAnonymous(viewer);
-  for (auto& t : page->tickets) {
+  for (auto& t : page.tickets) {
     // Filtering by reporter must not reveal who filed an anonymous complaint.
     if (by_reporter && IsAnonymous(t)) continue;
     *out.add_tickets() = Redact(std::move(t), viewer);
   }
-  out.set_next_page_token(page->next_page_token);
+  out.set_next_page_token(page.next_page_token);
   return out;
 }
 
@@ -483,29 +477,28 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
                                            const queue::Fields* extra) {
   LOBBY_RETURN_IF_ERROR(CheckTicketId(id));
   for (int attempt = 0;; ++attempt) {
-    auto cur = store_.Get(id);
-    if (!cur.ok()) return cur.status();
-    if (expected_version != 0 && cur->version() != expected_version) {
+    LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(id));
+    if (expected_version != 0 && cur.version() != expected_version) {
       return absl::AbortedError(
-          absl::StrCat(id, " is at version ", cur->version(), ", not ", expected_version));
+          absl::StrCat(id, " is at version ", cur.version(), ", not ", expected_version));
     }
-    Ticket next = *cur;
+    Ticket next = cur;
     std::string type, note;
     LOBBY_RETURN_IF_ERROR(change(next, type, note));
-    if (type.empty()) return Redact(*std::move(cur), actor);  // nothing to change
+    if (type.empty()) return Redact(std::move(cur), actor);  // nothing to change
     absl::Time now = clock_.Now();
-    next.set_version(cur->version() + 1);
+    next.set_version(cur.version() + 1);
     *next.mutable_updated_at() = ToTimestamp(now);
     v1::HistoryEntry* h = next.add_history();
     *h->mutable_at() = next.updated_at();
     h->set_actor(actor.name);
     h->set_action(type.substr(type.find('.') + 1));
-    h->set_from_status(cur->status());
+    h->set_from_status(cur.status());
     h->set_to_status(next.status());
     h->set_note(note);
-    queue::Fields event = TicketEvent(next, type, cur->status(), actor.name, note, now);
+    queue::Fields event = TicketEvent(next, type, cur.status(), actor.name, note, now);
     if (extra != nullptr) event.insert(event.end(), extra->begin(), extra->end());
-    absl::Status s = store_.Replace(*cur, next, event);
+    absl::Status s = store_.Replace(cur, next, event);
     if (s.ok()) return Redact(std::move(next), actor);
     if (!absl::IsAborted(s) || expected_version != 0 || attempt + 1 >= kMaxRetries) return s;
   }
@@ -631,8 +624,7 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
   return Mutate(req.id(), req.expected_version(), actor,
                 [&](Ticket& t, std::string& type, std::string& note) {
                   LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
-                  auto next = Next(kind_, t.status(), req.action());
-                  if (!next.ok()) return next.status();
+                  LOBBY_ASSIGN_OR_RETURN(auto next, Next(kind_, t.status(), req.action()));
                   absl::Time now = clock_.Now();
                   if (req.action() == v1::TICKET_ACTION_REOPEN) {
                     absl::Time resolved = FromTimestamp(t.resolved_at());
@@ -662,8 +654,8 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
                     t.mutable_complaint()->set_reviewed_by(actor.name);
                     t.mutable_complaint()->set_review_note(req.note());
                   }
-                  t.set_status(next->to);
-                  type = next->event;
+                  t.set_status(next.to);
+                  type = next.event;
                   note = req.note();
                   if (req.action() == v1::TICKET_ACTION_HOLD) {
                     note = absl::StrCat(
@@ -700,10 +692,9 @@ absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(
     const v1::CountByStatusRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
   if (req.team().empty()) return absl::InvalidArgumentError("team is required");
-  auto counts = store_.CountByStatus(req.site_id(), req.team());
-  if (!counts.ok()) return counts.status();
+  LOBBY_ASSIGN_OR_RETURN(auto counts, store_.CountByStatus(req.site_id(), req.team()));
   v1::CountByStatusResponse out;
-  for (const auto& [k, v] : *counts) (*out.mutable_counts())[k] = v;
+  for (const auto& [k, v] : counts) (*out.mutable_counts())[k] = v;
   return out;
 }
 
@@ -797,9 +788,8 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
         !s.ok())
       return s;
   }
-  auto cached = CatalogFor(inc.site_id());
-  if (!cached.ok()) return cached.status();
-  const v1::Catalog& catalog = (*cached)->catalog();
+  LOBBY_ASSIGN_OR_RETURN(auto cached, CatalogFor(inc.site_id()));
+  const v1::Catalog& catalog = cached->catalog();
   const v1::Category* cat = FindCategory(catalog, inc.category());
   if (inc.auto_attach() && (cat == nullptr || cat->kind() != "repair")) {
     return absl::InvalidArgumentError(
@@ -807,10 +797,9 @@ absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateInciden
   }
   if (!inc.category().empty() && cat == nullptr)
     return absl::InvalidArgumentError("unknown category");
-  auto id = store_.NextIncidentId();
-  if (!id.ok()) return id.status();
+  LOBBY_ASSIGN_OR_RETURN(auto id, store_.NextIncidentId());
   absl::Time now = clock_.Now();
-  inc.set_id(*id);
+  inc.set_id(id);
   inc.set_status(v1::INCIDENT_STATUS_OPEN);
   *inc.mutable_created_at() = ToTimestamp(now);
   inc.set_created_by(actor.name);
@@ -826,43 +815,40 @@ absl::StatusOr<v1::Incident> TicketLogic::AttachToIncident(const v1::AttachToInc
                                                            const auth::Principal& actor) {
   if (req.ticket_ids().empty() || req.ticket_ids_size() > 500)
     return absl::InvalidArgumentError("1 to 500 ticket_ids");
-  auto inc = store_.GetIncident(req.incident_id());
-  if (!inc.ok()) return inc.status();
-  if (inc->status() != v1::INCIDENT_STATUS_OPEN)
-    return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved"));
+  LOBBY_ASSIGN_OR_RETURN(auto inc, store_.GetIncident(req.incident_id()));
+  if (inc.status() != v1::INCIDENT_STATUS_OPEN)
+    return absl::FailedPreconditionError(absl::StrCat(inc.id(), " is resolved"));
   // Check them all first, so a bad id attaches nothing.
   for (const auto& id : req.ticket_ids()) {
-    auto t = store_.Get(id);
-    if (!t.ok()) return t.status();
-    if (t->site_id() != inc->site_id())
+    LOBBY_ASSIGN_OR_RETURN(auto t, store_.Get(id));
+    if (t.site_id() != inc.site_id())
       return absl::InvalidArgumentError(absl::StrCat(id, " belongs to another estate"));
-    if (!IsOpen(t->status()))
-      return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t->status())));
+    if (!IsOpen(t.status()))
+      return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t.status())));
   }
   for (const auto& id : req.ticket_ids()) {
     auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& note) {
-      if (t.repair().incident_id() == inc->id()) return absl::OkStatus();
-      t.mutable_repair()->set_incident_id(inc->id());
+      if (t.repair().incident_id() == inc.id()) return absl::OkStatus();
+      t.mutable_repair()->set_incident_id(inc.id());
       type = "ticket.incident_attached";
-      note = inc->title();
+      note = inc.title();
       return absl::OkStatus();
     });
     if (!r.ok()) return r.status();
   }
-  return store_.GetIncident(inc->id());
+  return store_.GetIncident(inc.id());
 }
 
 absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncidentRequest& req,
                                                           const auth::Principal& actor) {
   LOBBY_RETURN_IF_ERROR(CheckText("resolution", req.resolution(), 2000, true));
-  auto inc = store_.GetIncident(req.id());
-  if (!inc.ok()) return inc.status();
-  if (inc->status() != v1::INCIDENT_STATUS_OPEN)
-    return absl::FailedPreconditionError(absl::StrCat(inc->id(), " is resolved already"));
+  LOBBY_ASSIGN_OR_RETURN(auto inc, store_.GetIncident(req.id()));
+  if (inc.status() != v1::INCIDENT_STATUS_OPEN)
+    return absl::FailedPreconditionError(absl::StrCat(inc.id(), " is resolved already"));
   // Tickets first: if this stops half way, the incident is still open and resolving it again
   // finishes the rest.
-  std::string note = absl::StrCat("incident ", inc->id(), " resolved: ", req.resolution());
-  for (const auto& id : inc->ticket_ids()) {
+  std::string note = absl::StrCat("incident ", inc.id(), " resolved: ", req.resolution());
+  for (const auto& id : inc.ticket_ids()) {
     auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
       if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
       t.set_status(v1::TICKET_STATUS_RESOLVED);
@@ -875,13 +861,13 @@ absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncid
     if (!r.ok() && !absl::IsFailedPrecondition(r.status())) return r.status();
   }
   absl::Time now = clock_.Now();
-  v1::Incident next = *inc;
+  v1::Incident next = inc;
   next.set_status(v1::INCIDENT_STATUS_RESOLVED);
   *next.mutable_resolved_at() = ToTimestamp(now);
   next.set_resolution(req.resolution());
-  next.set_version(inc->version() + 1);
+  next.set_version(inc.version() + 1);
   if (absl::Status s = store_.ReplaceIncident(
-          *inc, next, IncidentEvent(next, "incident.resolved", actor.name, now));
+          inc, next, IncidentEvent(next, "incident.resolved", actor.name, now));
       !s.ok()) {
     return s;
   }
@@ -896,10 +882,9 @@ absl::StatusOr<v1::Incident> TicketLogic::GetIncident(absl::string_view id) {
 absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(
     const v1::ListIncidentsRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  auto list = store_.ListIncidents(req.site_id(), req.include_resolved());
-  if (!list.ok()) return list.status();
+  LOBBY_ASSIGN_OR_RETURN(auto list, store_.ListIncidents(req.site_id(), req.include_resolved()));
   v1::ListIncidentsResponse out;
-  for (auto& i : *list) *out.add_incidents() = std::move(i);
+  for (auto& i : list) *out.add_incidents() = std::move(i);
   return out;
 }
 
@@ -915,14 +900,12 @@ absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::CatalogFor(absl::
   }
   v1::Catalog c;
   if (catalog_source_) {
-    auto remote = catalog_source_(site);
-    if (!remote.ok()) return remote.status();
-    c = *std::move(remote);
+    LOBBY_ASSIGN_OR_RETURN(auto remote, catalog_source_(site));
+    c = std::move(remote);
   } else {
-    auto stored = store_.GetCatalog(site);
-    if (!stored.ok()) return stored.status();
-    if (stored->has_value()) {
-      c = **std::move(stored);
+    LOBBY_ASSIGN_OR_RETURN(auto stored, store_.GetCatalog(site));
+    if (stored.has_value()) {
+      c = *std::move(stored);
     } else {
       c = DefaultCatalog();
       c.set_site_id(std::string(site));
@@ -936,21 +919,18 @@ absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::CatalogFor(absl::
 }
 
 absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
-  auto c = CatalogFor(site);
-  if (!c.ok()) return c.status();
-  return (*c)->catalog();
+  LOBBY_ASSIGN_OR_RETURN(auto c, CatalogFor(site));
+  return c->catalog();
 }
 
 absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(
     const v1::ApplyCatalogRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  auto parsed = ParseCatalog(req.yaml(), req.site_id());
-  if (!parsed.ok()) return parsed.status();
-  auto current = GetCatalog(req.site_id());
-  if (!current.ok()) return current.status();
+  LOBBY_ASSIGN_OR_RETURN(auto parsed, ParseCatalog(req.yaml(), req.site_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto current, GetCatalog(req.site_id()));
   v1::ApplyCatalogResponse out;
-  for (const auto& c : parsed->categories()) {
-    const v1::Category* old = FindCategory(*current, c.id());
+  for (const auto& c : parsed.categories()) {
+    const v1::Category* old = FindCategory(current, c.id());
     if (old == nullptr)
       out.add_added(c.id());
     else if (auto changes = FieldChanges(*old, c); !changes.empty()) {
@@ -958,12 +938,12 @@ absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(
       for (const auto& change : changes) out.add_changes(absl::StrCat(c.id(), ": ", change));
     }
   }
-  for (const auto& c : current->categories()) {
-    if (FindCategory(*parsed, c.id()) == nullptr) out.add_removed(c.id());
+  for (const auto& c : current.categories()) {
+    if (FindCategory(parsed, c.id()) == nullptr) out.add_removed(c.id());
   }
-  *out.mutable_catalog() = *parsed;
+  *out.mutable_catalog() = parsed;
   if (req.dry_run()) return out;
-  LOBBY_RETURN_IF_ERROR(store_.PutCatalog(*parsed));
+  LOBBY_RETURN_IF_ERROR(store_.PutCatalog(parsed));
   std::lock_guard lock(mu_);
   catalogs_.erase(req.site_id());
   return out;
@@ -976,9 +956,8 @@ absl::StatusOr<v1::Classification> TicketLogic::Classify(const v1::ClassifyReque
   }
   if (absl::Status s = CheckText("text", req.text(), 4 * kMaxDescriptionChars, true); !s.ok())
     return s;
-  auto c = CatalogFor(req.site_id());
-  if (!c.ok()) return c.status();
-  return (*c)->Classify(req.text());
+  LOBBY_ASSIGN_OR_RETURN(auto c, CatalogFor(req.site_id()));
+  return c->Classify(req.text());
 }
 
 }  // namespace lobby::tickets

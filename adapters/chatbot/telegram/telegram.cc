@@ -9,6 +9,7 @@
 #include "adapters/common/crypto.h"
 #include "adapters/common/webhook.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::telegram {
 namespace {
@@ -120,10 +121,11 @@ adapters::HttpAnswer Telegram::Webhook(const std::string& bot, const std::string
         return absl::OkStatus();
       },
       .parse = [&](const std::string& b) -> absl::StatusOr<std::vector<TelegramUpdate>> {
-        auto parsed = ParseUpdate(
-            b, absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/"), config_.secret);
-        if (!parsed.ok()) return parsed.status();
-        return std::vector<TelegramUpdate>{*std::move(parsed)};
+        LOBBY_ASSIGN_OR_RETURN(
+            auto parsed,
+            ParseUpdate(b, absl::StrCat(config_.public_url, "/v1/telegram/", bot, "/file/"),
+                        config_.secret));
+        return std::vector<TelegramUpdate>{std::move(parsed)};
       },
       .id = [](const TelegramUpdate& u) { return u.update_id; },
       .handle = [this](const TelegramUpdate& u, const std::string& seen) -> absl::Status {

@@ -19,6 +19,7 @@
 #include "adapters/common/crypto.h"
 #include "adapters/common/webhook.h"
 #include "services/common/log.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::wechat {
 namespace {
@@ -109,20 +110,19 @@ absl::StatusOr<std::string> Cipher::Decrypt(const std::string& base64) const {
   std::string sealed;
   if (!absl::Base64Unescape(base64, &sealed))
     return absl::InvalidArgumentError("Encrypt is not base64");
-  auto plain = Aes(false, key_, sealed);
-  if (!plain.ok()) return plain.status();
-  size_t pad = static_cast<unsigned char>(plain->back());
-  if (pad < 1 || pad > kBlock || pad > plain->size())
+  LOBBY_ASSIGN_OR_RETURN(auto plain, Aes(false, key_, sealed));
+  size_t pad = static_cast<unsigned char>(plain.back());
+  if (pad < 1 || pad > kBlock || pad > plain.size())
     return absl::InvalidArgumentError("bad padding");
-  plain->resize(plain->size() - pad);
-  if (plain->size() < 20) return absl::InvalidArgumentError("too short");
+  plain.resize(plain.size() - pad);
+  if (plain.size() < 20) return absl::InvalidArgumentError("too short");
   uint32_t n = 0;
-  for (int i = 16; i < 20; ++i) n = (n << 8) | static_cast<unsigned char>((*plain)[i]);
-  if (n > plain->size() - 20) return absl::InvalidArgumentError("bad length");
-  std::string app_id = plain->substr(20 + n);
+  for (int i = 16; i < 20; ++i) n = (n << 8) | static_cast<unsigned char>(plain[i]);
+  if (n > plain.size() - 20) return absl::InvalidArgumentError("bad length");
+  std::string app_id = plain.substr(20 + n);
   if (!adapters::ConstantTimeEqual(app_id, app_id_))
     return absl::InvalidArgumentError("for another AppID");
-  return plain->substr(20, n);
+  return plain.substr(20, n);
 }
 
 // ------------------------------------------------------------------ inbound
