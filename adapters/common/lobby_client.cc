@@ -1,16 +1,12 @@
 #include "adapters/common/lobby_client.h"
 
 #include <algorithm>
-#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "services/common/auth.h"
-#include "services/common/grpc_server.h"
 #include "services/common/proto_util.h"
-#include "services/common/status.h"
 #include "services/common/status_macros.h"
 
 namespace lobby::adapters {
@@ -29,9 +25,7 @@ void DeclarePublicUrl(config::Settings& settings) {
 GrpcLobbyApi& SharedLobbyApi(const config::Settings& settings, Runtime& runtime) {
   return runtime.Shared<GrpcLobbyApi>([&] {
     const std::string& token = settings.Get("adapter-token");
-    return std::make_unique<GrpcLobbyApi>(
-        [&runtime](const std::string& service) { return runtime.AddressOf(service); },
-        token.empty() ? runtime.service_token() : token);
+    return std::make_unique<GrpcLobbyApi>(runtime.client_env(token));
   });
 }
 
@@ -61,47 +55,9 @@ absl::StatusOr<ServedEstates> ServedEstates::From(const config::Settings& settin
   return out;
 }
 
-void GrpcLobbyApi::Connect() {
-  std::lock_guard lock(mu_);
-  if (residents_) return;
-  // Services at the same address share one channel.
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
-  auto channel = [&](const std::string& service) {
-    std::string addr = addr_(service);
-    auto& c = channels[addr];
-    if (!c) c = Dial(addr);
-    return c;
-  };
-  residents_ = v1::ResidentService::NewStub(channel("residents"));
-  repairs_ = v1::RepairService::NewStub(channel("repairs"));
-  complaints_ = v1::ComplaintService::NewStub(channel("complaints"));
-  surveys_ = v1::SurveyService::NewStub(channel("surveys"));
-  dispatch_ = v1::DispatchService::NewStub(channel("dispatch"));
-}
-
-namespace {
-template <typename Stub, typename Req, typename Resp>
-absl::StatusOr<Resp> Call(Stub& stub,
-                          grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                          const Req& req, const std::string& token,
-                          const std::string& acting_for = "") {
-  grpc::ClientContext ctx;
-  PrepareClientContext(ctx, token, absl::Seconds(5));
-  if (!acting_for.empty()) ctx.AddMetadata(auth::kActingForHeader, acting_for);
-  Resp resp;
-  grpc::Status s = (stub.*method)(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp;
-}
-}  // namespace
-
 absl::StatusOr<std::optional<v1::Resident>> GrpcLobbyApi::Resolve(v1::Channel channel,
                                                                   const std::string& user) {
-  Connect();
-  v1::ResolveIdentityRequest req;
-  req.set_channel(channel);
-  req.set_external_id(user);
-  auto r = Call(*residents_, &v1::ResidentService::Stub::ResolveIdentity, req, token_);
+  auto r = residents_.ResolveIdentity(channel, user);
   if (absl::IsNotFound(r.status())) return std::nullopt;
   if (!r.ok()) return r.status();
   if (!r->identity().verified()) return std::nullopt;
@@ -109,26 +65,17 @@ absl::StatusOr<std::optional<v1::Resident>> GrpcLobbyApi::Resolve(v1::Channel ch
 }
 
 absl::StatusOr<v1::Ticket> GrpcLobbyApi::GetTicket(const std::string& id) {
-  Connect();
-  v1::GetTicketRequest req;
-  req.set_id(id);
-  if (absl::StartsWith(id, "C-"))
-    return Call(*complaints_, &v1::ComplaintService::Stub::GetComplaint, req, token_);
-  return Call(*repairs_, &v1::RepairService::Stub::GetRepair, req, token_);
+  return tickets_.Get(id);
 }
 
 absl::StatusOr<std::vector<v1::Ticket>> GrpcLobbyApi::ListMine(const v1::Resident& resident,
                                                                int limit) {
-  Connect();
   v1::ListTicketsRequest req;
   req.set_site_id(resident.unit().site_id());
   req.set_reporter_resident_id(resident.id());
   req.set_page_size(limit);
-  LOBBY_ASSIGN_OR_RETURN(auto repairs,
-                         Call(*repairs_, &v1::RepairService::Stub::ListRepairs, req, token_));
-  LOBBY_ASSIGN_OR_RETURN(
-      auto complaints,
-      Call(*complaints_, &v1::ComplaintService::Stub::ListComplaints, req, token_));
+  LOBBY_ASSIGN_OR_RETURN(auto repairs, tickets_.List("repair", req));
+  LOBBY_ASSIGN_OR_RETURN(auto complaints, tickets_.List("complaint", req));
   std::vector<v1::Ticket> all(repairs.tickets().begin(), repairs.tickets().end());
   all.insert(all.end(), complaints.tickets().begin(), complaints.tickets().end());
   std::sort(all.begin(), all.end(), [](const v1::Ticket& a, const v1::Ticket& b) {
@@ -139,68 +86,48 @@ absl::StatusOr<std::vector<v1::Ticket>> GrpcLobbyApi::ListMine(const v1::Residen
 }
 
 absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateComplaint(const v1::CreateTicketRequest& req) {
-  Connect();
-  return Call(*complaints_, &v1::ComplaintService::Stub::CreateComplaint, req, token_);
+  return tickets_.Create("complaint", req);
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateRepair(const v1::CreateTicketRequest& req) {
+  return tickets_.Create("repair", req);
 }
 
 absl::StatusOr<v1::StartVerificationResponse> GrpcLobbyApi::StartVerification(
     const v1::StartVerificationRequest& req) {
-  Connect();
-  return Call(*residents_, &v1::ResidentService::Stub::StartVerification, req, token_);
+  return residents_.StartVerification(req);
 }
 
 absl::StatusOr<v1::Resident> GrpcLobbyApi::ConfirmVerification(
     const v1::ConfirmVerificationRequest& req) {
-  Connect();
-  LOBBY_ASSIGN_OR_RETURN(
-      auto r, Call(*residents_, &v1::ResidentService::Stub::ConfirmVerification, req, token_));
+  LOBBY_ASSIGN_OR_RETURN(auto r, residents_.ConfirmVerification(req));
   return r.resident();
 }
 
 absl::StatusOr<v1::CallbackTask> GrpcLobbyApi::RequestCallback(
     const v1::RequestCallbackRequest& req) {
-  Connect();
-  return Call(*residents_, &v1::ResidentService::Stub::RequestCallback, req, token_);
+  return residents_.RequestCallback(req);
 }
 
 absl::StatusOr<v1::Classification> GrpcLobbyApi::Classify(const std::string& site,
                                                           const std::string& text) {
-  Connect();
-  v1::ClassifyRequest req;
-  req.set_site_id(site);
-  req.set_text(text);
-  return Call(*repairs_, &v1::RepairService::Stub::Classify, req, token_);
+  return tickets_.Classify(site, text);
 }
 
 absl::StatusOr<v1::EstateRegister> GrpcLobbyApi::GetRegister(const std::string& site) {
-  Connect();
-  v1::GetEstateRequest req;
-  req.set_site_id(site);
-  return Call(*dispatch_, &v1::DispatchService::Stub::GetRegister, req, token_);
+  return dispatch_.GetRegister(site);
 }
 
 absl::StatusOr<v1::Catalog> GrpcLobbyApi::GetCatalog(const std::string& site) {
-  Connect();
-  v1::GetCatalogRequest req;
-  req.set_site_id(site);
-  return Call(*repairs_, &v1::RepairService::Stub::GetCatalog, req, token_);
-}
-
-absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateRepair(const v1::CreateTicketRequest& req) {
-  Connect();
-  return Call(*repairs_, &v1::RepairService::Stub::CreateRepair, req, token_);
+  return tickets_.Catalog(site);
 }
 
 absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
-  Connect();
-  return Call(*surveys_, &v1::SurveyService::Stub::SubmitResponse, req, token_).status();
+  return surveys_.Submit(req);
 }
 
 absl::StatusOr<v1::ResolvePhoneResponse> GrpcLobbyApi::ResolvePhone(const std::string& phone) {
-  Connect();
-  v1::ResolvePhoneRequest req;
-  req.set_phone(phone);
-  return Call(*residents_, &v1::ResidentService::Stub::ResolvePhone, req, token_);
+  return residents_.ResolvePhone(phone);
 }
 
 absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
@@ -210,63 +137,28 @@ absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::s
 
 absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::string& text,
                                       bool internal, const std::string& acting_for) {
-  Connect();
   v1::AddCommentRequest req;
   req.set_id(ticket);
   req.set_text(text);
   req.set_internal(internal);
-  if (absl::StartsWith(ticket, "C-")) {
-    return Call(*complaints_, &v1::ComplaintService::Stub::AddComment, req, token_, acting_for)
-        .status();
-  }
-  return Call(*repairs_, &v1::RepairService::Stub::AddComment, req, token_, acting_for).status();
+  return tickets_.AddComment(ticket, req, acting_for);
 }
 
 absl::Status GrpcLobbyApi::SetOptedOut(const std::string& resident, v1::Channel channel,
                                        bool opted_out) {
-  Connect();
-  for (int attempt = 0;;
-       ++attempt) {  // read, change, write with the version read; again if it moved on
-    v1::GetResidentRequest get;
-    get.set_id(resident);
-    LOBBY_ASSIGN_OR_RETURN(auto r,
-                           Call(*residents_, &v1::ResidentService::Stub::GetResident, get, token_));
-    v1::UpdateResidentRequest req;
-    req.set_expected_version(r.version());
-    req.mutable_update_mask()->add_paths("opted_out_channels");
-    req.mutable_resident()->set_id(r.id());
-    bool has = false;
-    for (int c : r.opted_out_channels()) {
-      if (c == channel)
-        has = true;
-      else
-        req.mutable_resident()->add_opted_out_channels(static_cast<v1::Channel>(c));
-    }
-    if (has == opted_out) return absl::OkStatus();
-    if (opted_out) req.mutable_resident()->add_opted_out_channels(channel);
-    auto done = Call(*residents_, &v1::ResidentService::Stub::UpdateResident, req, token_);
-    if (!absl::IsAborted(done.status()) || attempt == 3) return done.status();
-  }
+  return residents_.SetOptedOut(resident, channel, opted_out);
 }
 
 absl::Status GrpcLobbyApi::AppendTimeline(const v1::AppendTimelineRequest& req) {
-  Connect();
-  auto done = Call(*residents_, &v1::ResidentService::Stub::AppendTimeline, req, token_);
-  return absl::IsAlreadyExists(done.status()) ? absl::OkStatus() : done.status();
+  return residents_.AppendTimeline(req);
 }
 
 absl::StatusOr<v1::Survey> GrpcLobbyApi::GetSurvey(const std::string& ticket) {
-  Connect();
-  v1::GetSurveyRequest req;
-  req.set_ticket_id(ticket);
-  return Call(*surveys_, &v1::SurveyService::Stub::GetSurvey, req, token_);
+  return surveys_.GetSurvey(ticket);
 }
 
 absl::StatusOr<v1::Resident> GrpcLobbyApi::GetResident(const std::string& id) {
-  Connect();
-  v1::GetResidentRequest req;
-  req.set_id(id);
-  return Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_);
+  return residents_.Get(id);
 }
 
 absl::StatusOr<Recipient> GrpcLobbyApi::PhoneOf(const std::string& resident) {
@@ -298,11 +190,7 @@ absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Chann
 
 absl::StatusOr<Recipient> GrpcLobbyApi::IdentityOf(const std::string& resident,
                                                    v1::Channel channel) {
-  Connect();
-  v1::GetResidentRequest req;
-  req.set_id(resident);
-  LOBBY_ASSIGN_OR_RETURN(auto r,
-                         Call(*residents_, &v1::ResidentService::Stub::GetResident, req, token_));
+  LOBBY_ASSIGN_OR_RETURN(auto r, GetResident(resident));
   for (const auto& i : r.identities()) {
     if (i.channel() == channel && i.verified()) return Recipient{i.external_id(), r.language()};
   }

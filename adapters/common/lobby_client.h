@@ -1,22 +1,19 @@
 #pragma once
 
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "lobby/v1/complaints.grpc.pb.h"
-#include "lobby/v1/dispatch.grpc.pb.h"
-#include "lobby/v1/repairs.grpc.pb.h"
-#include "lobby/v1/residents.grpc.pb.h"
-#include "lobby/v1/surveys.grpc.pb.h"
 #include "services/common/config.h"
 #include "services/common/queue.h"
 #include "services/common/runtime.h"
+#include "services/dispatch/client.h"
+#include "services/residents/client.h"
+#include "services/surveys/client.h"
+#include "services/tickets/client.h"
 
 namespace lobby::adapters {
 
@@ -70,15 +67,12 @@ void DeclareLobbyClient(config::Settings& settings);
 /// Declares --public-url: the adapters' public base URL (links to photos in tickets).
 void DeclarePublicUrl(config::Settings& settings);
 
-/// Where each Lobby service is, by short name ("residents", "repairs", "complaints", "surveys",
-/// "dispatch").
-using ServiceAddresses = std::function<std::string(const std::string& service)>;
-
-/// Lobby's gRPC API as the chat bot uses it, with the adapter's token.
+/// Lobby's gRPC API as the adapters use it, through the services' typed clients, with the
+/// adapter's token.
 class GrpcLobbyApi final : public LobbyApi {
  public:
-  GrpcLobbyApi(ServiceAddresses addr, std::string token)
-      : addr_(std::move(addr)), token_(std::move(token)) {}
+  explicit GrpcLobbyApi(const ClientEnv& env)
+      : residents_(env), tickets_(env), surveys_(env), dispatch_(env) {}
   absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
                                                       const std::string& user) override;
   absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) override;
@@ -116,15 +110,10 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::Status AppendTimeline(const v1::AppendTimelineRequest& request);
 
  private:
-  void Connect();
-  ServiceAddresses addr_;
-  std::string token_;
-  std::mutex mu_;
-  std::unique_ptr<v1::ResidentService::Stub> residents_;
-  std::unique_ptr<v1::RepairService::Stub> repairs_;
-  std::unique_ptr<v1::ComplaintService::Stub> complaints_;
-  std::unique_ptr<v1::SurveyService::Stub> surveys_;
-  std::unique_ptr<v1::DispatchService::Stub> dispatch_;
+  residents::Client residents_;
+  tickets::Client tickets_;
+  surveys::Client surveys_;
+  dispatch::Client dispatch_;
 };
 
 /// The process's one Lobby client for its adapters, made on first use: it calls with

@@ -200,6 +200,9 @@ void CommonConfig::Declare(Settings& s) {
             "a queue entry pending this long on a consumer is taken over (XAUTOCLAIM)");
   s.Declare("queue-block", "1s", "how long one blocking queue read waits");
   s.Declare("queue-max-deliveries", "5", "deliveries before a failing entry goes to lobby:q:dlq");
+  s.Declare("rpc-deadline", "5s",
+            "the deadline of one call from a Lobby process to a Lobby service (a page of a "
+            "list call gets twice as long)");
 }
 
 absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
@@ -244,11 +247,12 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   c.log_level = s.Get("log-level");
   LOBBY_ASSIGN_OR_RETURN(auto workers, s.GetInt("workers", 1, 4096));
   c.workers = static_cast<int>(workers);
-  for (auto [name, field] : {std::pair{"shutdown-delay", &c.shutdown_delay},
-                             std::pair{"shutdown-grace", &c.shutdown_grace},
-                             std::pair{"health-interval", &c.health_interval},
-                             std::pair{"queue-claim-idle", &c.queue_claim_idle},
-                             std::pair{"queue-block", &c.queue_block}}) {
+  for (auto [name, field] :
+       {std::pair{"shutdown-delay", &c.shutdown_delay},
+        std::pair{"shutdown-grace", &c.shutdown_grace},
+        std::pair{"health-interval", &c.health_interval},
+        std::pair{"queue-claim-idle", &c.queue_claim_idle},
+        std::pair{"queue-block", &c.queue_block}, std::pair{"rpc-deadline", &c.rpc_deadline}}) {
     LOBBY_ASSIGN_OR_RETURN(auto d, s.GetDuration(name));
     *field = d;
   }
@@ -259,6 +263,8 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (c.health_interval <= absl::ZeroDuration())
     return s.Invalid("health-interval", "must be positive");
   if (c.queue_block < absl::Milliseconds(1)) return s.Invalid("queue-block", "at least 1ms");
+  if (c.rpc_deadline < absl::Milliseconds(10) || c.rpc_deadline > absl::Minutes(5))
+    return s.Invalid("rpc-deadline", "a duration from 10ms to 5m");
   LOBBY_ASSIGN_OR_RETURN(auto md, s.GetInt("queue-max-deliveries", 1, 1000));
   c.queue_max_deliveries = static_cast<int>(md);
   return c;

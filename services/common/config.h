@@ -79,6 +79,7 @@ struct CommonConfig {
   absl::Duration health_interval;
   absl::Duration queue_claim_idle;
   absl::Duration queue_block;
+  absl::Duration rpc_deadline;  // of calls to other Lobby services
   int queue_max_deliveries = 5;
   /// Where each service is ("residents", "repairs", "complaints", "surveys", "dispatch") when it
   /// runs in another process: --<service>-addr, else --lobby-addr (see Runtime::AddressOf).

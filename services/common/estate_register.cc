@@ -253,13 +253,8 @@ std::optional<RegisterMiss> EstateRegister::CheckAssignee(absl::string_view team
                       Nearest(team, std::move(teams))};
 }
 
-RegisterCache::RegisterCache(std::function<std::string()> address, std::string token,
-                             const Clock& clock)
-    : address_(std::move(address)), token_(std::move(token)), clock_(clock) {}
-
 RegisterCache::Entry RegisterCache::Fetch(absl::string_view site, bool fresh) {
   absl::Time now = clock_.Now();
-  v1::DispatchService::Stub* stub;
   std::optional<Entry> old;
   {
     std::lock_guard lock(mu_);
@@ -267,24 +262,19 @@ RegisterCache::Entry RegisterCache::Fetch(absl::string_view site, bool fresh) {
       if (now - it->second.at < (fresh ? kRecheck : kTtl)) return it->second;
       old = it->second;
     }
-    if (!stub_) stub_ = v1::DispatchService::NewStub(Dial(address_()));
-    stub = stub_.get();
   }
-  grpc::ClientContext ctx;
-  PrepareClientContext(ctx, token_, absl::Seconds(3));
   v1::GetEstateRequest req;
   req.set_site_id(std::string(site));
-  v1::EstateRegister reg;
-  grpc::Status s = stub->GetRegister(&ctx, req, &reg);
+  auto reg = dispatch_.Call(&v1::DispatchService::Stub::GetRegister, req);
   Entry e{nullptr, absl::OkStatus(), now};
-  if (s.ok()) {
-    e.reg = std::make_shared<const EstateRegister>(std::move(reg));
-  } else if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-    e.refused = absl::InvalidArgumentError(absl::StrCat("site_id: ", s.error_message()));
-  } else if (s.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+  if (reg.ok()) {
+    e.reg = std::make_shared<const EstateRegister>(*std::move(reg));
+  } else if (absl::IsNotFound(reg.status())) {
+    e.refused = absl::InvalidArgumentError(absl::StrCat("site_id: ", reg.status().message()));
+  } else if (!absl::IsUnimplemented(reg.status())) {
     // Dispatch is down or slow: the last register known, else unchecked; asked again in 5 s.
     log::Get("register")
-        ->warn("event=register_unchecked site={} error=\"{}\"", site, s.error_message());
+        ->warn("event=register_unchecked site={} error=\"{}\"", site, reg.status().message());
     if (old) e = *old;
     e.at = now - kTtl + absl::Seconds(5);
   }
@@ -337,10 +327,8 @@ absl::Status RegisterCache::CheckAssignee(absl::string_view site, absl::string_v
 }
 
 RegisterCache& RegisterCache::Of(Runtime& runtime) {
-  return runtime.Shared<RegisterCache>([&] {
-    return std::make_unique<RegisterCache>(runtime.AddressFn("dispatch"), runtime.service_token(),
-                                           runtime.clock());
-  });
+  return runtime.Shared<RegisterCache>(
+      [&] { return std::make_unique<RegisterCache>(runtime.client_env(), runtime.clock()); });
 }
 
 }  // namespace lobby

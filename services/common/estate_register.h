@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "services/common/clock.h"
+#include "services/common/service_client.h"
 
 namespace lobby {
 
@@ -82,7 +83,8 @@ class RegisterCache {
   static constexpr absl::Duration kTtl = absl::Seconds(5);
   static constexpr absl::Duration kRecheck = absl::Seconds(1);
 
-  RegisterCache(std::function<std::string()> address, std::string token, const Clock& clock);
+  RegisterCache(ClientEnv env, const Clock& clock)
+      : dispatch_(std::move(env), "dispatch"), clock_(clock) {}
   /// The process's one cache (its services share it): DispatchService at the runtime's
   /// directory, with the service token.
   static RegisterCache& Of(Runtime& runtime);
@@ -108,11 +110,9 @@ class RegisterCache {
       absl::string_view site,
       const std::function<std::optional<RegisterMiss>(const EstateRegister&)>& check);
 
-  std::function<std::string()> address_;
-  std::string token_;
+  ServiceClient<v1::DispatchService> dispatch_;
   const Clock& clock_;
   std::mutex mu_;
-  std::unique_ptr<v1::DispatchService::Stub> stub_;
   absl::flat_hash_map<std::string, Entry> cache_;
 };
 

@@ -21,6 +21,7 @@
 #include "services/common/metrics.h"
 #include "services/common/queue.h"
 #include "services/common/redis.h"
+#include "services/common/service_client.h"
 
 namespace lobby {
 
@@ -48,9 +49,11 @@ class Runtime {
   /// "dispatch"): its --<service>-addr; else this process if it hosts the service; else
   /// --lobby-addr; else this process. Read when first needed (after the services registered).
   std::string AddressOf(absl::string_view service);
-  /// AddressOf as a function, for clients that dial on first use.
-  std::function<std::string()> AddressFn(std::string service) {
-    return [this, service = std::move(service)] { return AddressOf(service); };
+  /// How this process's clients call Lobby's services: AddressOf, `token` (empty: the service
+  /// token) and --rpc-deadline.
+  ClientEnv client_env(std::string token = "") {
+    return ClientEnv{[this](const std::string& service) { return AddressOf(service); },
+                     token.empty() ? service_token_ : std::move(token), config_.rpc_deadline};
   }
 
   /// A consumer started by Start() and stopped before the gRPC server on Shutdown(); its queue

@@ -22,13 +22,18 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 }
 
 Component::Component(Runtime& runtime, tickets::TicketsConfig config)
-    : catalog_(runtime.AddressFn("repairs"), runtime.service_token()),
+    : tickets_(runtime.client_env()),
       store_(runtime.redis(), "lobby:complaints", "C"),
-      residents_(runtime.AddressFn("residents"), runtime.service_token(), runtime.clock()),
+      residents_(runtime.client_env(), runtime.clock()),
       registers_(RegisterCache::Of(runtime)),
       logic_(
           store_, runtime.clock(), tickets::Kind::kComplaint, config,
-          [this](absl::string_view site) { return catalog_.Get(site); },
+          [this](absl::string_view site) -> absl::StatusOr<v1::Catalog> {
+            auto catalog = tickets_.Catalog(site);
+            if (!catalog.ok())
+              return Explained(catalog.status(), "the category catalog (RepairService)");
+            return catalog;
+          },
           [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
       service_(logic_, runtime.rpc_env()) {}
 

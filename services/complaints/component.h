@@ -6,8 +6,8 @@
 #include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
-#include "services/complaints/catalog_client.h"
 #include "services/complaints/complaint_service.h"
+#include "services/tickets/client.h"
 #include "services/tickets/redis_ticket_store.h"
 #include "services/tickets/resident_sites.h"
 #include "services/tickets/ticket_logic.h"
@@ -27,7 +27,7 @@ class Component final : public lobby::Component {
 
  private:
   Component(Runtime& runtime, tickets::TicketsConfig config);
-  CatalogClient catalog_;
+  tickets::Client tickets_;  // the category catalog, from RepairService
   tickets::RedisTicketStore store_;
   tickets::ResidentSites residents_;
   RegisterCache& registers_;  // the process's

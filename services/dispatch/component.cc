@@ -6,70 +6,6 @@
 
 namespace lobby::dispatch {
 
-void GrpcTicketClient::Connect() {
-  std::lock_guard lock(mu_);
-  if (!repairs_) repairs_ = v1::RepairService::NewStub(Dial(repairs_addr_()));
-  if (!complaints_) complaints_ = v1::ComplaintService::NewStub(Dial(complaints_addr_()));
-}
-
-absl::StatusOr<v1::Ticket> GrpcTicketClient::Get(absl::string_view kind, absl::string_view ticket) {
-  Connect();
-  v1::GetTicketRequest req;
-  req.set_id(std::string(ticket));
-  v1::Ticket resp;
-  grpc::ClientContext ctx;
-  PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = kind == "complaint" ? complaints_->GetComplaint(&ctx, req, &resp)
-                                       : repairs_->GetRepair(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp;
-}
-
-absl::StatusOr<v1::Ticket> GrpcTicketClient::Annotate(absl::string_view kind,
-                                                      const v1::AnnotateRequest& req) {
-  Connect();
-  v1::Ticket resp;
-  grpc::ClientContext ctx;
-  PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = kind == "complaint" ? complaints_->Annotate(&ctx, req, &resp)
-                                       : repairs_->Annotate(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp;
-}
-
-absl::StatusOr<v1::Catalog> GrpcTicketClient::Catalog(absl::string_view site) {
-  Connect();
-  v1::GetCatalogRequest req;
-  req.set_site_id(std::string(site));
-  v1::Catalog resp;
-  grpc::ClientContext ctx;
-  PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = repairs_->GetCatalog(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp;
-}
-
-absl::StatusOr<v1::Ticket> GrpcTicketClient::Assign(absl::string_view kind,
-                                                    absl::string_view ticket,
-                                                    const v1::Decision& decision,
-                                                    int64_t expected_version, bool acknowledged) {
-  Connect();
-  v1::AssignRequest req;
-  req.set_id(std::string(ticket));
-  req.set_team(decision.team());
-  req.set_assignee(decision.assignee());
-  req.set_note(decision.explanation().substr(0, 2000));
-  req.set_expected_version(expected_version);
-  req.set_acknowledged(acknowledged);
-  v1::Ticket resp;
-  grpc::ClientContext ctx;
-  PrepareClientContext(ctx, token_, absl::Seconds(5));
-  grpc::Status s = kind == "complaint" ? complaints_->Assign(&ctx, req, &resp)
-                                       : repairs_->Assign(&ctx, req, &resp);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return resp;
-}
-
 void Component::Declare(config::Settings& settings) {
   settings.Declare("dispatch-tick", "1s", "how often dispatch fires the SLA timers that are due");
   settings.Declare("dispatch-parallel", "8",
@@ -109,8 +45,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime)
     : store_(runtime.redis()),
-      tickets_(runtime.AddressFn("repairs"), runtime.AddressFn("complaints"),
-               runtime.service_token()),
+      tickets_(runtime.client_env()),
       logic_(store_, runtime.clock(), tickets_),
       feed_(runtime.redis_options(), queue::kTicketsStream),
       service_(logic_, runtime.rpc_env(), feed_, runtime.redis()) {}

@@ -14,7 +14,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 
 Component::Component(Runtime& runtime, tickets::TicketsConfig config)
     : store_(runtime.redis(), "lobby:repairs", "R"),
-      residents_(runtime.AddressFn("residents"), runtime.service_token(), runtime.clock()),
+      residents_(runtime.client_env(), runtime.clock()),
       registers_(RegisterCache::Of(runtime)),
       logic_(
           store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,

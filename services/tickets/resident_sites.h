@@ -7,12 +7,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/clock.h"
+#include "services/residents/client.h"
 
 namespace lobby::tickets {
 
-/// The estate each resident lives in, asked of ResidentService with the service token and kept
+/// The estate each resident lives in, asked of ResidentService through `residents` and kept
 /// for kTtl (a resident moving estates is rare; a create in that minute is checked against
 /// the old estate). Thread-safe.
 class ResidentSites {
@@ -20,16 +20,14 @@ class ResidentSites {
   static constexpr absl::Duration kTtl = absl::Seconds(60);
   static constexpr size_t kMaxEntries = 100000;
 
-  ResidentSites(std::function<std::string()> address, std::string token, const Clock& clock);
+  ResidentSites(ClientEnv env, const Clock& clock) : residents_(std::move(env)), clock_(clock) {}
   /// NOT_FOUND for no such resident; the service's error otherwise.
   absl::StatusOr<std::string> SiteOf(absl::string_view resident_id);
 
  private:
-  std::function<std::string()> address_;
-  std::string token_;
+  residents::Client residents_;
   const Clock& clock_;
   std::mutex mu_;
-  std::unique_ptr<v1::ResidentService::Stub> stub_;
   absl::flat_hash_map<std::string, std::pair<std::string, absl::Time>> cache_;
 };
 

@@ -106,6 +106,8 @@ TEST(CommonConfigTest, BadSettingsAreNamed) {
       {"LOBBY_WORKERS=0", "LOBBY_WORKERS"},
       {"LOBBY_REDIS_COMMAND_TIMEOUT=0s", "LOBBY_REDIS_COMMAND_TIMEOUT"},
       {"LOBBY_QUEUE_MAX_DELIVERIES=0", "LOBBY_QUEUE_MAX_DELIVERIES"},
+      {"LOBBY_RPC_DEADLINE=1ms", "LOBBY_RPC_DEADLINE"},
+      {"LOBBY_RPC_DEADLINE=1h", "LOBBY_RPC_DEADLINE"},
   };
   for (const Case& c : cases) {
     Settings s;

@@ -429,9 +429,7 @@ TEST_F(DispatchTest, ATicketChangedBeforeItsDecisionLandsIsStillRouted) {
   ASSERT_EQ(created->Get("version"), "1");
   ASSERT_EQ(Repair(id).version(), 2);
   RedisDispatchStore store(harness_->runtime->redis());
-  std::string address = harness_->runtime->grpc().address();
-  GrpcTicketClient tickets([&] { return address; }, [&] { return address; },
-                           harness_->runtime->service_token());
+  tickets::Client tickets(harness_->runtime->client_env());
   DispatchLogic logic(store, clock_, tickets);
   ASSERT_TRUE(logic.HandleEvent(*created).ok());
   v1::Ticket t = Repair(id);
