@@ -8,8 +8,10 @@ constexpr char kPrefix[] = "lobby.v1.ComplaintService/";
 
 }  // namespace
 
-ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
+ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, ComplaintLogic& complaints,
+                                           RpcEnv env)
     : logic_(logic),
+      complaints_(complaints),
       env_(env),
       create_(env.Method(std::string(kPrefix) + "CreateComplaint")),
       get_(env.InternalMethod(std::string(kPrefix) + "GetComplaint")),
@@ -81,7 +83,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::RecordFollowUp(grpc::CallbackSer
                                                                const v1::RecordFollowUpRequest* req,
                                                                v1::Ticket* resp) {
   return ServeUnary(env_, follow_up_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.RecordFollowUp(req->id(), req->outcome(), p);
+                      return complaints_.RecordFollowUp(req->id(), req->outcome(), p);
                     }));
 }
 

@@ -2,6 +2,7 @@
 
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "services/common/grpc_server.h"
+#include "services/complaints/complaint_logic.h"
 #include "services/tickets/ticket_logic.h"
 
 namespace lobby::complaints {
@@ -9,7 +10,7 @@ namespace lobby::complaints {
 /// ComplaintService over gRPC: token and role check, proto in, TicketLogic, status out.
 class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService {
  public:
-  ComplaintServiceImpl(tickets::TicketLogic& logic, RpcEnv env);
+  ComplaintServiceImpl(tickets::TicketLogic& logic, ComplaintLogic& complaints, RpcEnv env);
 
   // v1::ComplaintService::CallbackService
   grpc::ServerUnaryReactor* CreateComplaint(grpc::CallbackServerContext* ctx,
@@ -38,6 +39,7 @@ class ComplaintServiceImpl final : public v1::ComplaintService::CallbackService 
 
  private:
   tickets::TicketLogic& logic_;
+  ComplaintLogic& complaints_;
   RpcEnv env_;
   RpcMethod create_, get_, list_, assign_, annotate_, transition_, comment_, follow_up_, count_;
 };

@@ -35,6 +35,7 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config)
             return catalog;
           },
           [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
-      service_(logic_, runtime.rpc_env()) {}
+      complaints_(logic_, runtime.clock()),
+      service_(logic_, complaints_, runtime.rpc_env()) {}
 
 }  // namespace lobby::complaints

@@ -32,6 +32,7 @@ class Component final : public lobby::Component {
   tickets::ResidentSites residents_;
   RegisterCache& registers_;  // the process's
   tickets::TicketLogic logic_;
+  ComplaintLogic complaints_;
   ComplaintServiceImpl service_;
 };
 

@@ -19,6 +19,7 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config)
       logic_(
           store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,
           [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
-      service_(logic_, runtime.rpc_env()) {}
+      repairs_(logic_, store_, runtime.clock(), &registers_),
+      service_(logic_, repairs_, runtime.rpc_env()) {}
 
 }  // namespace lobby::repairs

@@ -28,6 +28,7 @@ class Component final : public lobby::Component {
   tickets::ResidentSites residents_;
   RegisterCache& registers_;  // the process's
   tickets::TicketLogic logic_;
+  RepairLogic repairs_;
   RepairServiceImpl service_;
 };
 

@@ -8,8 +8,9 @@ constexpr char kPrefix[] = "lobby.v1.RepairService/";
 
 }  // namespace
 
-RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env)
+RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RepairLogic& repairs, RpcEnv env)
     : logic_(logic),
+      repairs_(repairs),
       env_(env),
       create_(env.Method(std::string(kPrefix) + "CreateRepair")),
       get_(env.InternalMethod(std::string(kPrefix) + "GetRepair")),
@@ -34,14 +35,14 @@ grpc::ServerUnaryReactor* RepairServiceImpl::CreateIncident(grpc::CallbackServer
                                                             const v1::CreateIncidentRequest* req,
                                                             v1::Incident* resp) {
   return ServeUnary(env_, create_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.CreateIncident(*req, p);
+                      return repairs_.CreateIncident(*req, p);
                     }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(
     grpc::CallbackServerContext* ctx, const v1::AttachToIncidentRequest* req, v1::Incident* resp) {
   return ServeUnary(env_, attach_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.AttachToIncident(*req, p);
+                      return repairs_.AttachToIncident(*req, p);
                     }));
 }
 
@@ -49,7 +50,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServe
                                                              const v1::ResolveIncidentRequest* req,
                                                              v1::Incident* resp) {
   return ServeUnary(env_, resolve_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.ResolveIncident(*req, p);
+                      return repairs_.ResolveIncident(*req, p);
                     }));
 }
 
@@ -57,7 +58,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetIncident(grpc::CallbackServerCon
                                                          const v1::GetIncidentRequest* req,
                                                          v1::Incident* resp) {
   return ServeUnary(env_, get_incident_, ctx, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.GetIncident(req->id());
+                      return repairs_.GetIncident(req->id());
                     }));
 }
 
@@ -65,7 +66,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ListIncidents(grpc::CallbackServerC
                                                            const v1::ListIncidentsRequest* req,
                                                            v1::ListIncidentsResponse* resp) {
   return ServeUnary(env_, list_incidents_, ctx, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.ListIncidents(*req);
+                      return repairs_.ListIncidents(*req);
                     }));
 }
 
@@ -121,7 +122,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ProposeVisit(grpc::CallbackServerCo
                                                           const v1::ProposeVisitRequest* req,
                                                           v1::Ticket* resp) {
   return ServeUnary(env_, propose_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.ProposeVisit(*req, p);
+                      return repairs_.ProposeVisit(*req, p);
                     }));
 }
 
@@ -129,7 +130,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerCo
                                                           const v1::GetTicketRequest* req,
                                                           v1::Ticket* resp) {
   return ServeUnary(env_, confirm_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.ConfirmVisit(req->id(), p);
+                      return repairs_.ConfirmVisit(req->id(), p);
                     }));
 }
 
@@ -153,7 +154,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ApplyCatalog(grpc::CallbackServerCo
                                                           const v1::ApplyCatalogRequest* req,
                                                           v1::ApplyCatalogResponse* resp) {
   return ServeUnary(env_, apply_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.ApplyCatalog(*req);
+                      return repairs_.ApplyCatalog(*req);
                     }));
 }
 
@@ -161,7 +162,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerCont
                                                         const v1::GetCatalogRequest* req,
                                                         v1::Catalog* resp) {
   return ServeUnary(env_, get_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.GetCatalog(req->site_id());
+                      return repairs_.GetCatalog(req->site_id());
                     }));
 }
 
@@ -169,7 +170,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::Classify(grpc::CallbackServerContex
                                                       const v1::ClassifyRequest* req,
                                                       v1::Classification* resp) {
   return ServeUnary(env_, classify_, ctx, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.Classify(*req);
+                      return repairs_.Classify(*req);
                     }));
 }
 

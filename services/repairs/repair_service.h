@@ -2,6 +2,7 @@
 
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/grpc_server.h"
+#include "services/repairs/repair_logic.h"
 #include "services/tickets/ticket_logic.h"
 
 namespace lobby::repairs {
@@ -9,7 +10,7 @@ namespace lobby::repairs {
 /// RepairService over gRPC: token and role check, proto in, TicketLogic, status out.
 class RepairServiceImpl final : public v1::RepairService::CallbackService {
  public:
-  RepairServiceImpl(tickets::TicketLogic& logic, RpcEnv env);
+  RepairServiceImpl(tickets::TicketLogic& logic, RepairLogic& repairs, RpcEnv env);
 
   // v1::RepairService::CallbackService
   grpc::ServerUnaryReactor* CreateRepair(grpc::CallbackServerContext* ctx,
@@ -64,6 +65,7 @@ class RepairServiceImpl final : public v1::RepairService::CallbackService {
 
  private:
   tickets::TicketLogic& logic_;
+  RepairLogic& repairs_;
   RpcEnv env_;
   RpcMethod create_, get_, list_, assign_, annotate_, transition_, propose_visit_, confirm_visit_,
       comment_, count_, apply_catalog_, get_catalog_, classify_, create_incident_, attach_incident_,

@@ -26,32 +26,11 @@ using google::protobuf::util::TimeUtil;
 using v1::Ticket;
 constexpr int kMaxRetries = 8;
 
-absl::Status CheckTicketId(absl::string_view id) {
-  if (absl::StripAsciiWhitespace(id).empty())
-    return absl::InvalidArgumentError("id is required (e.g. R-10042)");
-  absl::string_view digits = id;
-  bool ok = (absl::ConsumePrefix(&digits, "R-") || absl::ConsumePrefix(&digits, "C-")) &&
-            !digits.empty() && digits.size() <= 12 &&
-            std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit);
-  if (!ok)
-    return absl::InvalidArgumentError(absl::StrCat("'", absl::CHexEscape(id.substr(0, 40)),
-                                                   "' is not a ticket id (R-10042, C-10007)"));
-  return absl::OkStatus();
-}
-
 bool HasControl(absl::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);
     return u < 0x20 && c != '\n' && c != '\t';
   });
-}
-
-absl::Status CheckText(absl::string_view what, absl::string_view s, size_t max, bool required) {
-  if ((required && absl::StripAsciiWhitespace(s).empty()) || s.size() > max || HasControl(s)) {
-    return absl::InvalidArgumentError(absl::StrCat(what, required ? " is required and" : "",
-                                                   " must be at most ", max, " bytes of text"));
-  }
-  return absl::OkStatus();
 }
 
 // What a retry must repeat exactly: the request's ticket, serialized deterministically.
@@ -68,6 +47,37 @@ std::string Fingerprint(const Ticket& requested) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(d), 16));
 }
 
+// Who may learn who filed an anonymous complaint: supervisors, and the adapter that answers the
+// resident themself.
+bool SeesAnonymous(const auth::Principal& p) {
+  return auth::IsSupervisor(p.role) || p.role == auth::Role::kAdapter;
+}
+
+bool IsAnonymous(const Ticket& t) { return t.has_complaint() && t.complaint().anonymous(); }
+
+}  // namespace
+
+absl::Status CheckTicketId(absl::string_view id) {
+  if (absl::StripAsciiWhitespace(id).empty())
+    return absl::InvalidArgumentError("id is required (e.g. R-10042)");
+  absl::string_view digits = id;
+  bool ok = (absl::ConsumePrefix(&digits, "R-") || absl::ConsumePrefix(&digits, "C-")) &&
+            !digits.empty() && digits.size() <= 12 &&
+            std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit);
+  if (!ok)
+    return absl::InvalidArgumentError(absl::StrCat("'", absl::CHexEscape(id.substr(0, 40)),
+                                                   "' is not a ticket id (R-10042, C-10007)"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckText(absl::string_view what, absl::string_view s, size_t max, bool required) {
+  if ((required && absl::StripAsciiWhitespace(s).empty()) || s.size() > max || HasControl(s)) {
+    return absl::InvalidArgumentError(absl::StrCat(what, required ? " is required and" : "",
+                                                   " must be at most ", max, " bytes of text"));
+  }
+  return absl::OkStatus();
+}
+
 size_t CodePoints(absl::string_view s) {
   return std::count_if(s.begin(), s.end(),
                        [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
@@ -80,16 +90,6 @@ absl::Status CheckName(absl::string_view what, absl::string_view s) {
         absl::StrCat(what, " must be at most 64 characters on one line"));
   return absl::OkStatus();
 }
-
-// Who may learn who filed an anonymous complaint: supervisors, and the adapter that answers the
-// resident themself.
-bool SeesAnonymous(const auth::Principal& p) {
-  return auth::IsSupervisor(p.role) || p.role == auth::Role::kAdapter;
-}
-
-bool IsAnonymous(const Ticket& t) { return t.has_complaint() && t.complaint().anonymous(); }
-
-}  // namespace
 
 void TicketsConfig::Declare(config::Settings& s) {
   s.Declare("reopen-days", "14", "days after resolution during which a ticket may be reopened");
@@ -698,196 +698,6 @@ absl::StatusOr<v1::CountByStatusResponse> TicketLogic::CountByStatus(
   return out;
 }
 
-absl::StatusOr<Ticket> TicketLogic::ProposeVisit(const v1::ProposeVisitRequest& req,
-                                                 const auth::Principal& actor) {
-  if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("visits are for repairs");
-  if (!IsValidTimestamp(req.start()) || !IsValidTimestamp(req.end())) {
-    return absl::InvalidArgumentError("start and end must be times between the years 1 and 9999");
-  }
-  absl::Time start = FromTimestamp(req.start()), end = FromTimestamp(req.end());
-  if (!req.has_start() || !req.has_end() || end <= start || end - start > absl::Hours(12)) {
-    return absl::InvalidArgumentError(
-        "a visit window is a start and an end, at most 12 hours apart");
-  }
-  if (end <= clock_.Now()) return absl::InvalidArgumentError("the visit window is in the past");
-  if (end - clock_.Now() > absl::Hours(24 * 366))
-    return absl::InvalidArgumentError("the visit window is more than a year ahead");
-  LOBBY_RETURN_IF_ERROR(CheckText("key_note", req.key_note(), 500, false));
-  return Mutate(req.id(), 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
-    LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
-    if (!IsOpen(t.status()) || t.status() == v1::TICKET_STATUS_ON_SITE) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot plan a visit for a ticket that is ", StatusName(t.status())));
-    }
-    v1::RepairDetails& r = *t.mutable_repair();
-    *r.mutable_visit_window()->mutable_start() = req.start();
-    *r.mutable_visit_window()->mutable_end() = req.end();
-    r.mutable_visit_window()->set_confirmed(false);
-    r.set_entry_permission(req.entry_permission());
-    r.set_key_note(req.key_note());
-    type = "ticket.visit_proposed";
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Ticket> TicketLogic::ConfirmVisit(absl::string_view id,
-                                                 const auth::Principal& actor) {
-  return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
-    LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
-    if (!t.has_repair() || !t.repair().has_visit_window())
-      return absl::FailedPreconditionError("no visit window was proposed");
-    if (t.repair().visit_window().confirmed())
-      return absl::FailedPreconditionError("the visit window is confirmed already");
-    t.mutable_repair()->mutable_visit_window()->set_confirmed(true);
-    type = "ticket.visit_confirmed";
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<Ticket> TicketLogic::RecordFollowUp(absl::string_view id, const std::string& outcome,
-                                                   const auth::Principal& actor) {
-  LOBBY_RETURN_IF_ERROR(CheckText("outcome", outcome, 2000, true));
-  return Mutate(id, 0, actor, [&](Ticket& t, std::string& type, std::string& note) {
-    if (!t.has_complaint()) return absl::FailedPreconditionError("follow-ups are for complaints");
-    if (t.status() != v1::TICKET_STATUS_RESOLVED) {
-      return absl::FailedPreconditionError(
-          "the follow-up contact is made once the complaint is resolved");
-    }
-    v1::FollowUp& f = *t.mutable_complaint()->mutable_follow_up();
-    f.set_by(actor.name);
-    *f.mutable_at() = ToTimestamp(clock_.Now());
-    f.set_outcome(outcome);
-    type = "ticket.followed_up";
-    note = outcome;
-    return absl::OkStatus();
-  });
-}
-
-// ------------------------------------------------------------------ incidents
-
-absl::StatusOr<v1::Incident> TicketLogic::CreateIncident(const v1::CreateIncidentRequest& req,
-                                                         const auth::Principal& actor) {
-  if (kind_ != Kind::kRepair) return absl::FailedPreconditionError("incidents are for repairs");
-  v1::Incident inc = req.incident();
-  LOBBY_RETURN_IF_ERROR(ValidateSiteId(inc.site_id()));
-  LOBBY_RETURN_IF_ERROR(CheckText("title", inc.title(), 200, true));
-  LOBBY_RETURN_IF_ERROR(CheckText("description", inc.description(), 4000, false));
-  if (!inc.id().empty() || inc.ticket_ids_size() ||
-      inc.status() != v1::INCIDENT_STATUS_UNSPECIFIED) {
-    return absl::InvalidArgumentError("id, status and ticket_ids are set by Lobby");
-  }
-  if (inc.buildings_size() > 50) return absl::InvalidArgumentError("at most 50 buildings");
-  for (const auto& b : inc.buildings()) {
-    if (b.empty() || b.find(',') != std::string::npos || b.find('|') != std::string::npos) {
-      return absl::InvalidArgumentError("a building name is not empty and has no ',' or '|'");
-    }
-    LOBBY_RETURN_IF_ERROR(CheckName("building", b));
-  }
-  if (registers_ != nullptr) {
-    if (absl::Status s = registers_->CheckBuildings(inc.site_id(), *inc.mutable_buildings());
-        !s.ok())
-      return s;
-  }
-  LOBBY_ASSIGN_OR_RETURN(auto cached, CatalogFor(inc.site_id()));
-  const v1::Catalog& catalog = cached->catalog();
-  const v1::Category* cat = FindCategory(catalog, inc.category());
-  if (inc.auto_attach() && (cat == nullptr || cat->kind() != "repair")) {
-    return absl::InvalidArgumentError(
-        "auto_attach needs the repair category the reports will have");
-  }
-  if (!inc.category().empty() && cat == nullptr)
-    return absl::InvalidArgumentError("unknown category");
-  LOBBY_ASSIGN_OR_RETURN(auto id, store_.NextIncidentId());
-  absl::Time now = clock_.Now();
-  inc.set_id(id);
-  inc.set_status(v1::INCIDENT_STATUS_OPEN);
-  *inc.mutable_created_at() = ToTimestamp(now);
-  inc.set_created_by(actor.name);
-  inc.set_version(1);
-  if (absl::Status s =
-          store_.InsertIncident(inc, IncidentEvent(inc, "incident.created", actor.name, now));
-      !s.ok())
-    return s;
-  return inc;
-}
-
-absl::StatusOr<v1::Incident> TicketLogic::AttachToIncident(const v1::AttachToIncidentRequest& req,
-                                                           const auth::Principal& actor) {
-  if (req.ticket_ids().empty() || req.ticket_ids_size() > 500)
-    return absl::InvalidArgumentError("1 to 500 ticket_ids");
-  LOBBY_ASSIGN_OR_RETURN(auto inc, store_.GetIncident(req.incident_id()));
-  if (inc.status() != v1::INCIDENT_STATUS_OPEN)
-    return absl::FailedPreconditionError(absl::StrCat(inc.id(), " is resolved"));
-  // Check them all first, so a bad id attaches nothing.
-  for (const auto& id : req.ticket_ids()) {
-    LOBBY_ASSIGN_OR_RETURN(auto t, store_.Get(id));
-    if (t.site_id() != inc.site_id())
-      return absl::InvalidArgumentError(absl::StrCat(id, " belongs to another estate"));
-    if (!IsOpen(t.status()))
-      return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t.status())));
-  }
-  for (const auto& id : req.ticket_ids()) {
-    auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& note) {
-      if (t.repair().incident_id() == inc.id()) return absl::OkStatus();
-      t.mutable_repair()->set_incident_id(inc.id());
-      type = "ticket.incident_attached";
-      note = inc.title();
-      return absl::OkStatus();
-    });
-    if (!r.ok()) return r.status();
-  }
-  return store_.GetIncident(inc.id());
-}
-
-absl::StatusOr<v1::Incident> TicketLogic::ResolveIncident(const v1::ResolveIncidentRequest& req,
-                                                          const auth::Principal& actor) {
-  LOBBY_RETURN_IF_ERROR(CheckText("resolution", req.resolution(), 2000, true));
-  LOBBY_ASSIGN_OR_RETURN(auto inc, store_.GetIncident(req.id()));
-  if (inc.status() != v1::INCIDENT_STATUS_OPEN)
-    return absl::FailedPreconditionError(absl::StrCat(inc.id(), " is resolved already"));
-  // Tickets first: if this stops half way, the incident is still open and resolving it again
-  // finishes the rest.
-  std::string note = absl::StrCat("incident ", inc.id(), " resolved: ", req.resolution());
-  for (const auto& id : inc.ticket_ids()) {
-    auto r = Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
-      if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
-      t.set_status(v1::TICKET_STATUS_RESOLVED);
-      *t.mutable_resolved_at() = ToTimestamp(clock_.Now());
-      if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
-      type = "ticket.resolved";
-      n = note;
-      return absl::OkStatus();
-    });
-    if (!r.ok() && !absl::IsFailedPrecondition(r.status())) return r.status();
-  }
-  absl::Time now = clock_.Now();
-  v1::Incident next = inc;
-  next.set_status(v1::INCIDENT_STATUS_RESOLVED);
-  *next.mutable_resolved_at() = ToTimestamp(now);
-  next.set_resolution(req.resolution());
-  next.set_version(inc.version() + 1);
-  if (absl::Status s = store_.ReplaceIncident(
-          inc, next, IncidentEvent(next, "incident.resolved", actor.name, now));
-      !s.ok()) {
-    return s;
-  }
-  return next;
-}
-
-absl::StatusOr<v1::Incident> TicketLogic::GetIncident(absl::string_view id) {
-  if (id.empty()) return absl::InvalidArgumentError("id is required");
-  return store_.GetIncident(id);
-}
-
-absl::StatusOr<v1::ListIncidentsResponse> TicketLogic::ListIncidents(
-    const v1::ListIncidentsRequest& req) {
-  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  LOBBY_ASSIGN_OR_RETURN(auto list, store_.ListIncidents(req.site_id(), req.include_resolved()));
-  v1::ListIncidentsResponse out;
-  for (auto& i : list) *out.add_incidents() = std::move(i);
-  return out;
-}
-
 // ------------------------------------------------------------------ catalog
 
 absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::CatalogFor(absl::string_view site) {
@@ -918,46 +728,9 @@ absl::StatusOr<std::shared_ptr<const Classifier>> TicketLogic::CatalogFor(absl::
   return entry;
 }
 
-absl::StatusOr<v1::Catalog> TicketLogic::GetCatalog(absl::string_view site) {
-  LOBBY_ASSIGN_OR_RETURN(auto c, CatalogFor(site));
-  return c->catalog();
-}
-
-absl::StatusOr<v1::ApplyCatalogResponse> TicketLogic::ApplyCatalog(
-    const v1::ApplyCatalogRequest& req) {
-  LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  LOBBY_ASSIGN_OR_RETURN(auto parsed, ParseCatalog(req.yaml(), req.site_id()));
-  LOBBY_ASSIGN_OR_RETURN(auto current, GetCatalog(req.site_id()));
-  v1::ApplyCatalogResponse out;
-  for (const auto& c : parsed.categories()) {
-    const v1::Category* old = FindCategory(current, c.id());
-    if (old == nullptr)
-      out.add_added(c.id());
-    else if (auto changes = FieldChanges(*old, c); !changes.empty()) {
-      out.add_changed(c.id());
-      for (const auto& change : changes) out.add_changes(absl::StrCat(c.id(), ": ", change));
-    }
-  }
-  for (const auto& c : current.categories()) {
-    if (FindCategory(parsed, c.id()) == nullptr) out.add_removed(c.id());
-  }
-  *out.mutable_catalog() = parsed;
-  if (req.dry_run()) return out;
-  LOBBY_RETURN_IF_ERROR(store_.PutCatalog(parsed));
+void TicketLogic::ForgetCatalog(absl::string_view site) {
   std::lock_guard lock(mu_);
-  catalogs_.erase(req.site_id());
-  return out;
-}
-
-absl::StatusOr<v1::Classification> TicketLogic::Classify(const v1::ClassifyRequest& req) {
-  if (CodePoints(req.text()) > kMaxDescriptionChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("text is at most ", kMaxDescriptionChars, " characters"));
-  }
-  if (absl::Status s = CheckText("text", req.text(), 4 * kMaxDescriptionChars, true); !s.ok())
-    return s;
-  LOBBY_ASSIGN_OR_RETURN(auto c, CatalogFor(req.site_id()));
-  return c->Classify(req.text());
+  catalogs_.erase(site);
 }
 
 }  // namespace lobby::tickets

@@ -30,9 +30,11 @@ struct TicketsConfig {
 };
 
 /// The ticket rules shared by repairs and complaints: validation, numbering, idempotent create,
-/// the state machine, history, comments, visits, queries, the catalog and the classifier.
-/// No gRPC and no Redis here. Every change is written with its event in one atomic step; two
-/// concurrent changes to one ticket never both apply (the loser re-reads and re-checks).
+/// the state machine, history, comments, queries, and the site catalogs (with their classifiers)
+/// that every create reads. The rules of one kind are its service's: visits, incidents and the
+/// catalog's upkeep in repairs::RepairLogic, follow-ups in complaints::ComplaintLogic, both on
+/// Mutate below. No gRPC and no Redis here. Every change is written with its event in one atomic
+/// step; two concurrent changes to one ticket never both apply (the loser re-reads and re-checks).
 /// Thread-safe.
 class TicketLogic {
  public:
@@ -64,43 +66,27 @@ class TicketLogic {
                                         const auth::Principal& actor);
   absl::StatusOr<v1::CountByStatusResponse> CountByStatus(const v1::CountByStatusRequest& request);
 
-  // Repairs.
-  absl::StatusOr<v1::Ticket> ProposeVisit(const v1::ProposeVisitRequest& request,
-                                          const auth::Principal& actor);
-  absl::StatusOr<v1::Ticket> ConfirmVisit(absl::string_view id, const auth::Principal& actor);
-
-  // Complaints.
-  absl::StatusOr<v1::Ticket> RecordFollowUp(absl::string_view id, const std::string& outcome,
-                                            const auth::Principal& actor);
-
-  // Incidents (repairs): one fault, many reports. Resolving an incident resolves every open
-  // ticket attached to it, each with its own ticket.resolved event (so each resident is told).
-  absl::StatusOr<v1::Incident> CreateIncident(const v1::CreateIncidentRequest& request,
-                                              const auth::Principal& actor);
-  absl::StatusOr<v1::Incident> AttachToIncident(const v1::AttachToIncidentRequest& request,
-                                                const auth::Principal& actor);
-  absl::StatusOr<v1::Incident> ResolveIncident(const v1::ResolveIncidentRequest& request,
-                                               const auth::Principal& actor);
-  absl::StatusOr<v1::Incident> GetIncident(absl::string_view id);
-  absl::StatusOr<v1::ListIncidentsResponse> ListIncidents(const v1::ListIncidentsRequest& request);
-
-  // Catalog.
-  absl::StatusOr<v1::ApplyCatalogResponse> ApplyCatalog(const v1::ApplyCatalogRequest& request);
-  absl::StatusOr<v1::Catalog> GetCatalog(absl::string_view site);
-  absl::StatusOr<v1::Classification> Classify(const v1::ClassifyRequest& request);
-
   Kind kind() const { return kind_; }
 
- private:
+  // What the services' own rules build on.
   using Change =
       std::function<absl::Status(v1::Ticket& next, std::string& event_type, std::string& note)>;
-  /// Reads, applies `change`, writes with the event; retries on a concurrent write unless the
-  /// caller named the version it expects. `extra`, filled by `change`, is added to the event.
+  /// Reads, applies `change` (which sets the event type; none: nothing changes), writes with the
+  /// event and a history entry; retries on a concurrent write unless the caller named the
+  /// version it expects. `extra`, filled by `change`, is added to the event.
   absl::StatusOr<v1::Ticket> Mutate(absl::string_view id, int64_t expected_version,
                                     const auth::Principal& actor, const Change& change,
                                     const queue::Fields* extra = nullptr);
+  /// PERMISSION_DENIED unless `actor` may change `t`: a technician only their own tickets, an
+  /// adapter only for the ticket's reporter (staff:NAME only for an internal comment).
+  absl::Status MayChange(const v1::Ticket& t, const auth::Principal& actor,
+                         bool internal_comment) const;
   /// The site's catalog, with the classifier built from it, cached for kCatalogTtl.
   absl::StatusOr<std::shared_ptr<const Classifier>> CatalogFor(absl::string_view site);
+  /// Drops the cached catalog of `site` (a new one was applied here).
+  void ForgetCatalog(absl::string_view site);
+
+ private:
   absl::Status ValidateNew(v1::Ticket& t, const v1::Catalog& catalog,
                            const auth::Principal& actor) const;
   v1::Ticket Redact(v1::Ticket t, const auth::Principal& viewer) const;
@@ -108,10 +94,6 @@ class TicketLogic {
   /// ALREADY_EXISTS.
   absl::StatusOr<v1::Ticket> Retried(const IdempotencyRecord& earlier, absl::string_view key,
                                      absl::string_view fingerprint, const auth::Principal& actor);
-  /// PERMISSION_DENIED unless `actor` may change `t`: a technician only their own tickets, an
-  /// adapter only for the ticket's reporter (staff:NAME only for an internal comment).
-  absl::Status MayChange(const v1::Ticket& t, const auth::Principal& actor,
-                         bool internal_comment) const;
   /// INVALID_ARGUMENT unless the reporter named by resident id lives in the ticket's estate.
   absl::Status CheckReporterSite(const v1::Ticket& t) const;
 
@@ -130,6 +112,16 @@ class TicketLogic {
   absl::flat_hash_map<std::string, std::pair<std::shared_ptr<const Classifier>, absl::Time>>
       catalogs_;
 };
+
+/// INVALID_ARGUMENT unless `id` reads as a ticket number (R-10042, C-10007).
+absl::Status CheckTicketId(absl::string_view id);
+/// INVALID_ARGUMENT unless `s` is at most `max` bytes of text without control characters (and,
+/// when `required`, not blank); the message names `what`.
+absl::Status CheckText(absl::string_view what, absl::string_view s, size_t max, bool required);
+/// INVALID_ARGUMENT unless `s` is a name: at most 64 characters on one line.
+absl::Status CheckName(absl::string_view what, absl::string_view s);
+/// The number of UTF-8 code points in `s`.
+size_t CodePoints(absl::string_view s);
 
 /// The event fields for an incident (docs/events.md, version 1).
 queue::Fields IncidentEvent(const v1::Incident& i, absl::string_view type, absl::string_view actor,

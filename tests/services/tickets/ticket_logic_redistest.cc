@@ -1,6 +1,8 @@
 // Complaint rules on the real store: anonymity, the review step, the follow-up before closing.
 #include <gtest/gtest.h>
 
+#include "services/complaints/complaint_logic.h"
+#include "services/repairs/repair_logic.h"
 #include "services/tickets/redis_ticket_store.h"
 #include "services/tickets/ticket_logic.h"
 #include "tests/support/redis_server.h"
@@ -17,6 +19,7 @@ class ComplaintLogicTest : public RedisTest {
     client_ = std::make_unique<redis::Client>(server().options());
     store_ = std::make_unique<RedisTicketStore>(*client_, "lobby:complaints", "C");
     logic_ = std::make_unique<TicketLogic>(*store_, clock_, Kind::kComplaint, TicketsConfig{});
+    complaints_ = std::make_unique<complaints::ComplaintLogic>(*logic_, clock_);
   }
   v1::CreateTicketRequest NewComplaint(bool anonymous) {
     v1::CreateTicketRequest req;
@@ -45,6 +48,7 @@ class ComplaintLogicTest : public RedisTest {
   std::unique_ptr<redis::Client> client_;
   std::unique_ptr<RedisTicketStore> store_;
   std::unique_ptr<TicketLogic> logic_;
+  std::unique_ptr<complaints::ComplaintLogic> complaints_;
   auth::Principal adapter_{auth::Role::kAdapter, "line"};
   auth::Principal tech_{auth::Role::kTechnician, "tom"};
   auth::Principal agent_{auth::Role::kAgent, "bob"};
@@ -103,9 +107,10 @@ TEST_F(ComplaintLogicTest, ReviewAndFollowUpBeforeClosing) {
   auto early = logic_->Transition(close, agent_);
   EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(early.status().message().find("follow-up"), absl::string_view::npos);
-  EXPECT_EQ(logic_->RecordFollowUp(id, "", agent_).status().code(),
+  EXPECT_EQ(complaints_->RecordFollowUp(id, "", agent_).status().code(),
             absl::StatusCode::kInvalidArgument);
-  auto followed = logic_->RecordFollowUp(id, "Called Mrs Chan; she accepts the apology", agent_);
+  auto followed =
+      complaints_->RecordFollowUp(id, "Called Mrs Chan; she accepts the apology", agent_);
   ASSERT_TRUE(followed.ok()) << followed.status();
   EXPECT_EQ(followed->complaint().follow_up().by(), "bob");
   auto closed = logic_->Transition(close, agent_);
@@ -132,8 +137,10 @@ namespace {
 // classifier once its catalog cache expires.
 TEST_F(ComplaintLogicTest, AnotherProcessClassifiesWithANewCatalogAfterTheCacheExpires) {
   RedisTicketStore repairs_store(*client_, "lobby:repairs", "R");
-  TicketLogic a(repairs_store, clock_, Kind::kRepair, TicketsConfig{});
-  TicketLogic b(repairs_store, clock_, Kind::kRepair, TicketsConfig{});
+  TicketLogic a_core(repairs_store, clock_, Kind::kRepair, TicketsConfig{});
+  TicketLogic b_core(repairs_store, clock_, Kind::kRepair, TicketsConfig{});
+  repairs::RepairLogic a(a_core, repairs_store, clock_, nullptr);
+  repairs::RepairLogic b(b_core, repairs_store, clock_, nullptr);
   v1::ClassifyRequest classify;
   classify.set_site_id("demo");
   classify.set_text("the pool water is green");
