@@ -151,16 +151,15 @@ absl::StatusOr<v1::Incident> RepairLogic::ResolveIncident(const v1::ResolveIncid
   // finishes the rest.
   std::string note = absl::StrCat("incident ", inc.id(), " resolved: ", req.resolution());
   for (const auto& id : inc.ticket_ids()) {
-    auto r =
-        tickets_.Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
-          if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
-          t.set_status(v1::TICKET_STATUS_RESOLVED);
-          *t.mutable_resolved_at() = ToTimestamp(clock_.Now());
-          if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
-          type = "ticket.resolved";
-          n = note;
-          return absl::OkStatus();
-        });
+    auto r = tickets_.Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
+      if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
+      t.set_status(v1::TICKET_STATUS_RESOLVED);
+      *t.mutable_resolved_at() = ToTimestamp(clock_.Now());
+      if (t.has_repair()) t.mutable_repair()->clear_hold_reason();
+      type = "ticket.resolved";
+      n = note;
+      return absl::OkStatus();
+    });
     if (!r.ok() && !absl::IsFailedPrecondition(r.status())) return r.status();
   }
   absl::Time now = clock_.Now();
