@@ -70,19 +70,7 @@ absl::StatusOr<v1::Ticket> GrpcLobbyApi::GetTicket(const std::string& id) {
 
 absl::StatusOr<std::vector<v1::Ticket>> GrpcLobbyApi::ListMine(const v1::Resident& resident,
                                                                int limit) {
-  v1::ListTicketsRequest req;
-  req.set_site_id(resident.unit().site_id());
-  req.set_reporter_resident_id(resident.id());
-  req.set_page_size(limit);
-  LOBBY_ASSIGN_OR_RETURN(auto repairs, tickets_.List("repair", req));
-  LOBBY_ASSIGN_OR_RETURN(auto complaints, tickets_.List("complaint", req));
-  std::vector<v1::Ticket> all(repairs.tickets().begin(), repairs.tickets().end());
-  all.insert(all.end(), complaints.tickets().begin(), complaints.tickets().end());
-  std::sort(all.begin(), all.end(), [](const v1::Ticket& a, const v1::Ticket& b) {
-    return FromTimestamp(a.created_at()) > FromTimestamp(b.created_at());
-  });
-  if (static_cast<int>(all.size()) > limit) all.resize(limit);
-  return all;
+  return tickets_.ListReportedBy(resident, limit);
 }
 
 absl::StatusOr<v1::Ticket> GrpcLobbyApi::CreateComplaint(const v1::CreateTicketRequest& req) {

@@ -1,13 +1,14 @@
 #include "adapters/hotline/component.h"
 
 #include "absl/strings/numbers.h"
+#include "adapters/common/lobby_client.h"
 #include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
 
 namespace lobby::hotline {
 
 void Component::Declare(config::Settings& settings) {
-  adapters::DeclareLobbyClient(settings);
+  adapters::DeclareLobbyClient(settings);  // the token ReportCall is made with
   settings.Declare("hotline-lines", "",
                    "hotline lines and their estates: what a call dials (queue, extension or "
                    "number)=site, e.g. hotline=demo,+85228001234=demo");
@@ -57,7 +58,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
         "the hotline needs the AMI (hotline-ami-host) or the webhook (hotline-webhook-secret)");
   }
   auto c = std::unique_ptr<Component>(
-      new Component(runtime, std::move(cfg), adapters::SharedLobbyApi(settings, runtime)));
+      new Component(runtime, std::move(cfg), settings.Get("adapter-token")));
   if (!settings.Get("hotline-ami-host").empty()) {
     AmiConfig ami;
     ami.host = settings.Get("hotline-ami-host");
@@ -75,24 +76,20 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
       return settings.Invalid("hotline-ami-ping", "a duration from 100ms to 10m");
     }
     ami.ping_every = *ping;
-    Calls* calls = &c->calls_;
-    c->ami_ = std::make_unique<AmiClient>(ami, [calls](const AmiMessage& m) { calls->OnAmi(m); });
+    Hotline* hotline = &c->hotline_;
+    c->ami_ =
+        std::make_unique<AmiClient>(ami, [hotline](const AmiMessage& m) { hotline->OnAmi(m); });
     AmiClient* client = c->ami_.get();
     // The AMI client runs from Start to Shutdown, like the queue consumers.
     runtime.OnStart([client] { client->Start(); });
     runtime.OnShutdown([client] { client->Stop(); });
   }
-  Component* self = c.get();
-  runtime.OnShutdown([self] { self->service_->EndStreams(); });
   return c;
 }
 
-Component::Component(Runtime& runtime, HotlineConfig config, adapters::GrpcLobbyApi& api)
-    : calls_(std::move(config), runtime.redis(), runtime.clock(), api) {
-  service_ =
-      std::make_unique<HotlineServiceImpl>(runtime.rpc_env(), calls_, runtime.redis_options());
-  runtime.grpc().Register(service_.get(), "lobby.v1.HotlineService");
-  calls_.Register(runtime.http().routes());
+Component::Component(Runtime& runtime, HotlineConfig config, const std::string& token)
+    : calls_(runtime.client_env(token)), hotline_(std::move(config), runtime.clock(), calls_) {
+  hotline_.Register(runtime.http().routes());
 }
 
 Component::~Component() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "adapters/hotline/ami.h"
@@ -12,7 +13,7 @@
 namespace lobby::hotline {
 
 /// The hotline adapter as lobbyd hosts it (--adapters=hotline): the AMI client (when
-/// --hotline-ami-host is set), the CTI webhook, HotlineService.
+/// --hotline-ami-host is set) and the CTI webhook, reporting to the calls service.
 class Component final : public lobby::Component {
  public:
   static void Declare(config::Settings& settings);
@@ -21,9 +22,9 @@ class Component final : public lobby::Component {
   ~Component() override;
 
  private:
-  Component(Runtime& runtime, HotlineConfig config, adapters::GrpcLobbyApi& api);
-  Calls calls_;
-  std::unique_ptr<HotlineServiceImpl> service_;
+  Component(Runtime& runtime, HotlineConfig config, const std::string& token);
+  calls::Client calls_;
+  Hotline hotline_;
   std::unique_ptr<AmiClient> ami_;
 };
 

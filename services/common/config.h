@@ -91,11 +91,10 @@ struct CommonConfig {
     const char* name;
     const char* grpc;
   };
-  static constexpr Service kServices[] = {{"residents", "lobby.v1.ResidentService"},
-                                          {"repairs", "lobby.v1.RepairService"},
-                                          {"complaints", "lobby.v1.ComplaintService"},
-                                          {"surveys", "lobby.v1.SurveyService"},
-                                          {"dispatch", "lobby.v1.DispatchService"}};
+  static constexpr Service kServices[] = {
+      {"residents", "lobby.v1.ResidentService"},   {"repairs", "lobby.v1.RepairService"},
+      {"complaints", "lobby.v1.ComplaintService"}, {"surveys", "lobby.v1.SurveyService"},
+      {"dispatch", "lobby.v1.DispatchService"},    {"calls", "lobby.v1.HotlineService"}};
 
   static void Declare(Settings& s);
   static absl::StatusOr<CommonConfig> From(const Settings& s);

@@ -17,6 +17,7 @@ constexpr RoleSet kDesk = {G, M, D};
 constexpr RoleSet kDeskAndAdapters = {A, G, M, D};
 constexpr RoleSet kManagement = {M, D};
 constexpr RoleSet kService = {D};
+constexpr RoleSet kAdapters = {A, D};
 
 constexpr char kOwnTicket[] =
     "a technician only on tickets assigned to them (claim from the pool first); an adapter only "
@@ -115,6 +116,7 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.HotlineService/WatchCalls", kDesk, ""},
     {"lobby.v1.HotlineService/GetCall", kDesk, ""},
     {"lobby.v1.HotlineService/LogCall", kDesk, ""},
+    {"lobby.v1.HotlineService/ReportCall", kAdapters, "the hotline adapter's events"},
 };
 
 }  // namespace

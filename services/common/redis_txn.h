@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,17 @@ class Txn {
   size_t ncond_ = 0;
   std::vector<Args> ops_;
 };
+
+/// The protobuf record in field "pb" of hash `key` (as a Txn writes records), or nothing when
+/// the key does not exist; DATA_LOSS when it does not parse.
+template <typename Proto>
+absl::StatusOr<std::optional<Proto>> ReadRecord(Client& redis, const std::string& key) {
+  auto r = redis.Command({"HGET", key, "pb"});
+  if (!r.ok()) return r.status();
+  if (r->IsNil()) return std::nullopt;
+  Proto p;
+  if (!p.ParseFromString(r->str)) return absl::DataLossError(key + " is unreadable");
+  return p;
+}
 
 }  // namespace lobby::redis

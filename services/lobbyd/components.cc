@@ -6,6 +6,7 @@
 #include "adapters/chatbot/whatsapp/component.h"
 #include "adapters/hotline/component.h"
 #include "adapters/sms/component.h"
+#include "services/calls/component.h"
 #include "services/complaints/component.h"
 #include "services/dispatch/component.h"
 #include "services/repairs/component.h"
@@ -22,6 +23,7 @@ constexpr ComponentDef kComponents[] = {
     Define<complaints::Component>("complaints", Kind::kService),
     Define<dispatch::Component>("dispatch", Kind::kService),
     Define<surveys::Component>("surveys", Kind::kService),
+    Define<calls::Component>("calls", Kind::kService),
     Define<telegram::Component>("telegram", Kind::kAdapter, "telegram-token"),
     Define<whatsapp::Component>("whatsapp", Kind::kAdapter, "whatsapp-token"),
     Define<line::Component>("line", Kind::kAdapter, "line-token"),

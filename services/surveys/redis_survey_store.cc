@@ -12,15 +12,6 @@ constexpr char kDir[] = "lobby:surveys:dir";
 constexpr char kSites[] = "lobby:surveys:sites";
 constexpr char kStream[] = "lobby:q:surveys";
 
-template <typename Proto>
-absl::StatusOr<std::optional<Proto>> ReadRecord(redis::Client& redis, const std::string& key) {
-  LOBBY_ASSIGN_OR_RETURN(auto r, redis.Command({"HGET", key, "pb"}));
-  if (r.IsNil()) return std::nullopt;
-  Proto p;
-  if (!p.ParseFromString(r.str)) return absl::DataLossError(absl::StrCat(key, " is unreadable"));
-  return p;
-}
-
 std::vector<std::pair<std::string, std::string>> Pairs(redis::Reply& r) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(r.elements.size() / 2);
@@ -64,12 +55,12 @@ absl::StatusOr<std::string> RedisSurveyStore::SiteOf(absl::string_view id) {
 
 absl::StatusOr<std::optional<v1::Survey>> RedisSurveyStore::GetSurvey(absl::string_view site,
                                                                       absl::string_view id) {
-  return ReadRecord<v1::Survey>(redis_, Key(site, absl::StrCat("s:", id)));
+  return redis::ReadRecord<v1::Survey>(redis_, Key(site, absl::StrCat("s:", id)));
 }
 
 absl::StatusOr<std::optional<v1::FollowUpTask>> RedisSurveyStore::GetFollowUp(
     absl::string_view site, absl::string_view id) {
-  return ReadRecord<v1::FollowUpTask>(redis_, Key(site, absl::StrCat("fu:", id)));
+  return redis::ReadRecord<v1::FollowUpTask>(redis_, Key(site, absl::StrCat("fu:", id)));
 }
 
 absl::Status RedisSurveyStore::Apply(const Change& c) {

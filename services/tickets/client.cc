@@ -1,6 +1,10 @@
 #include "services/tickets/client.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::tickets {
 
@@ -80,6 +84,23 @@ absl::Status Client::Reopen(absl::string_view ticket, absl::string_view note) {
   req.set_note(std::string(note));
   return IsComplaint(KindOf(ticket)) ? complaints_.Call(&ComplaintStub::Transition, req).status()
                                      : repairs_.Call(&RepairStub::Transition, req).status();
+}
+
+absl::StatusOr<std::vector<v1::Ticket>> Client::ListReportedBy(const v1::Resident& resident,
+                                                               int limit) {
+  v1::ListTicketsRequest req;
+  req.set_site_id(resident.unit().site_id());
+  req.set_reporter_resident_id(resident.id());
+  req.set_page_size(limit);
+  LOBBY_ASSIGN_OR_RETURN(auto repairs, List("repair", req));
+  LOBBY_ASSIGN_OR_RETURN(auto complaints, List("complaint", req));
+  std::vector<v1::Ticket> all(repairs.tickets().begin(), repairs.tickets().end());
+  all.insert(all.end(), complaints.tickets().begin(), complaints.tickets().end());
+  std::sort(all.begin(), all.end(), [](const v1::Ticket& a, const v1::Ticket& b) {
+    return FromTimestamp(a.created_at()) > FromTimestamp(b.created_at());
+  });
+  if (static_cast<int>(all.size()) > limit) all.resize(limit);
+  return all;
 }
 
 }  // namespace lobby::tickets

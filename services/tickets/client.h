@@ -1,10 +1,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
+#include "lobby/v1/residents.pb.h"
 #include "services/common/service_client.h"
 #include "services/dispatch/dispatch_logic.h"
 #include "services/surveys/survey_logic.h"
@@ -24,6 +26,8 @@ class Client final : public dispatch::TicketClient, public surveys::TicketReopen
   absl::StatusOr<v1::ListTicketsResponse> List(absl::string_view kind,
                                                const v1::ListTicketsRequest& request);
   absl::StatusOr<v1::Ticket> Create(absl::string_view kind, const v1::CreateTicketRequest& request);
+  /// The resident's latest repairs and complaints together, newest first, at most `limit`.
+  absl::StatusOr<std::vector<v1::Ticket>> ListReportedBy(const v1::Resident& resident, int limit);
   /// `acting_for` names whom the caller writes for ("resident:ID", "phone:NUMBER", "staff:NAME").
   absl::Status AddComment(absl::string_view id, const v1::AddCommentRequest& request,
                           const std::string& acting_for);

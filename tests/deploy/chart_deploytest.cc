@@ -231,7 +231,8 @@ TEST(ChartTest, DefaultValues) {
                             {"lobby-repairs", "--services=repairs --adapters=none"},
                             {"lobby-complaints", "--services=complaints --adapters=none"},
                             {"lobby-dispatch", "--services=dispatch --adapters=none"},
-                            {"lobby-surveys", "--services=surveys --adapters=none"}}));
+                            {"lobby-surveys", "--services=surveys --adapters=none"},
+                            {"lobby-calls", "--services=calls --adapters=none"}}));
   // The bundled Redis: AOF on a claim, noeviction, reachable from Lobby's pods only.
   YAML::Node redis = r.Get("StatefulSet", "lobby-redis");
   ASSERT_TRUE(redis.IsMap());
@@ -257,7 +258,7 @@ TEST(ChartTest, DefaultValues) {
                   ["app.kubernetes.io/instance"]
                       .as<std::string>(),
             "lobby");
-  EXPECT_EQ(r.Names("PodDisruptionBudget").size(), 5u);
+  EXPECT_EQ(r.Names("PodDisruptionBudget").size(), 6u);
   EXPECT_TRUE(r.Of("HorizontalPodAutoscaler").empty());
   EXPECT_TRUE(r.Of("Ingress").empty()) << "no webhook adapter, no Ingress";
   // The one Secret the chart makes by itself: a random token for the processes to call each
@@ -292,7 +293,7 @@ TEST(ChartTest, BundledRedisWithAPassword) {
 TEST(ChartTest, Minimal) {
   Rendered r = Render("minimal");
   CheckCommon(r, "minimal", {"trial-admin-token-0123456789", "trial-service-token-0123456789"});
-  EXPECT_EQ(r.Of("Deployment").size(), 5u);
+  EXPECT_EQ(r.Of("Deployment").size(), 6u);
   for (const YAML::Node& d : r.Of("Deployment")) EXPECT_EQ(d["spec"]["replicas"].as<int>(), 1);
   EXPECT_TRUE(r.Of("PodDisruptionBudget").empty());
   EXPECT_TRUE(r.Of("NetworkPolicy").empty());
@@ -313,14 +314,16 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   // budget.
   std::set<std::string> scaled = r.Names("HorizontalPodAutoscaler");
   EXPECT_EQ(scaled, (std::set<std::string>{"lobby-residents", "lobby-repairs", "lobby-complaints",
-                                           "lobby-dispatch", "lobby-surveys", "lobby-telegram",
-                                           "lobby-whatsapp", "lobby-sms"}));
+                                           "lobby-dispatch", "lobby-surveys", "lobby-calls",
+                                           "lobby-telegram", "lobby-whatsapp", "lobby-sms"}));
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
     EXPECT_EQ(d["spec"]["replicas"].IsDefined(), !scaled.count(name))
         << name << ": the HPA owns replicas";
   }
   EXPECT_EQ(r.Get("Deployment", "lobby-hotline")["spec"]["replicas"].as<int>(), 1);
+  EXPECT_EQ(config["LOBBY_CALLS_ADDR"].as<std::string>(), "lobby-calls:7000")
+      << "the hotline adapter reports its calls to the calls service";
   EXPECT_FALSE(r.Get("PodDisruptionBudget", "lobby-hotline").IsMap());
   // Images by digest.
   for (const YAML::Node& d : r.Of("Deployment")) {

@@ -43,7 +43,7 @@ class LobbydTest : public ::testing::Test {
     lobbyd_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::unique_ptr<Child> Start(std::vector<std::string> extra) {
+  std::unique_ptr<Child> Start(std::vector<std::string> extra, const std::string& name = "lobbyd") {
     std::vector<std::string> argv = {BinDir() + "/lobbyd", "--services=all", "--ready-file",
                                      dir_ + "/ready"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -54,7 +54,7 @@ class LobbydTest : public ::testing::Test {
                                            {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
                                            {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
                                            {"LOBBY_LOG_FORMAT", "json"}},
-        dir_ + "/lobbyd.log");
+        dir_ + "/" + name + ".log");
   }
   ProcessResult Ctl(std::vector<std::string> args, const std::string& token = kAdmin,
                     const std::string& input = "") {
@@ -439,12 +439,24 @@ TEST_F(LobbydTest, ErrorsAndExitCodes) {
   EXPECT_EQ(Ctl({"residents", "create", "--bogus", "1"}).exit_code, 2);
   EXPECT_EQ(Ctl({"nothing"}).exit_code, 2);
   EXPECT_EQ(Ctl({"--help"}).exit_code, 0);
-  // What this lobbyd does not run is said, with how to start it; a wrong service name lists the
+  // The calls service is one of --services=all: a call it never heard of is NOT_FOUND.
+  auto unknown = Ctl({"hotline", "get", "CALL-1"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("NOT_FOUND: no call 'CALL-1'"), std::string::npos) << unknown.err;
+  // What a lobbyd does not run is said, with how to start it; a wrong service name lists the
   // right ones.
-  auto hotline = Ctl({"hotline", "get", "CALL-1"});
+  auto residents_only =
+      Start({"--services=residents", "--ready-file", dir_ + "/ready-residents"}, "residents");
+  ASSERT_TRUE(WaitFor([&] {
+    return std::filesystem::exists(dir_ + "/ready-residents") || !residents_only->Running();
+  })) << testing::ReadFile(dir_ + "/residents.log");
+  auto hotline = testing::Run({BinDir() + "/lobbyctl", "hotline", "get", "CALL-1"},
+                              {{"LOBBY_ADDR", testing::ReadyGrpcAddress(dir_ + "/ready-residents")},
+                               {"LOBBY_TOKEN", kAdmin}},
+                              "");
   EXPECT_EQ(hotline.exit_code, 1);
-  EXPECT_NE(hotline.err.find("UNIMPLEMENTED: the hotline adapter is not running here: start lobbyd "
-                             "with --adapters=hotline"),
+  EXPECT_NE(hotline.err.find("UNIMPLEMENTED: the calls service is not running here: start lobbyd "
+                             "with --services=calls"),
             std::string::npos)
       << hotline.err;
   auto health = Ctl({"health", "--service", "repairz"});

@@ -42,9 +42,9 @@ int Hotline(Ctl& ctl, Args& a) {
   auto stub = v1::HotlineService::NewStub(ctl.channel);
   using S = v1::HotlineService::Stub;
   ctl.not_served =
-      "the hotline adapter is not running here: start lobbyd with --adapters=hotline "
-      "and the hotline settings (docs/adapters/hotline.md), or point --addr at the lobbyd that "
-      "runs it";
+      "the calls service is not running here: start lobbyd with --services=calls (or all; "
+      "the hotline adapter reports to it, docs/adapters/hotline.md), or point --addr at the "
+      "lobbyd that runs it";
   if (cmd == "watch") {
     a.Allow({"site"}, 0);
     v1::WatchCallsRequest req;

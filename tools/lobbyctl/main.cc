@@ -112,7 +112,7 @@ hotline log CALL_ID --summary TEXT [--disposition resolved_on_call|ticket_create
                                          caller (reporter: the agent, channel: phone)
 
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving); NAME: residents,
-                                         repairs, complaints, dispatch, surveys, hotline, liveness
+                                         repairs, complaints, dispatch, surveys, calls, liveness
 
 Exit status: 0 on success, 1 when the server returned an error (printed on stderr), 2 on bad usage.
 )";
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
           {"complaints", "lobby.v1.ComplaintService"},
           {"dispatch", "lobby.v1.DispatchService"},
           {"surveys", "lobby.v1.SurveyService"},
-          {"hotline", "lobby.v1.HotlineService"},
+          {"calls", "lobby.v1.HotlineService"},
           {"liveness", "liveness"}};
       grpc::health::v1::HealthCheckRequest req;
       req.set_service(a.Get("service"));

@@ -41,7 +41,8 @@ TEST(ComponentsTest, NamesAreUniqueAndServicesComeBeforeTheirCallersInProcess) {
     ++i;
   }
   EXPECT_EQ(NamesOf(ComponentDef::Kind::kService),
-            (std::set<std::string>{"residents", "repairs", "complaints", "dispatch", "surveys"}));
+            (std::set<std::string>{"residents", "repairs", "complaints", "dispatch", "surveys",
+                                   "calls"}));
   EXPECT_LT(repairs, complaints) << "complaints read the catalog of an in-process RepairService";
 }
 
