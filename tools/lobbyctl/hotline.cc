@@ -30,7 +30,15 @@ std::string CallLine(const v1::CallEvent& e) {
   } else if (e.type() == "call.rated") {
     detail = absl::StrCat(c.rating(), "/5", c.rating_recorded() ? " (survey answered)" : "");
   }
-  return absl::StrJoin({absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone()),
+  // When it happened, in the estate's zone (a call is about one estate).
+  const google::protobuf::Timestamp& at =
+      e.type() == "call.ringing" || e.type() == "call.offered" ? c.started_at()
+      : e.type() == "call.answered"                            ? c.answered_at()
+      : e.type() == "call.ended" || e.type() == "call.missed"  ? c.ended_at()
+                                                               : google::protobuf::Timestamp();
+  if (g_zone.site.empty()) g_zone.site = c.site_id();
+  absl::Time when = at.seconds() > 0 ? absl::FromUnixSeconds(at.seconds()) : absl::Now();
+  return absl::StrJoin({absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez", when, g_zone.Get()),
                         e.type().substr(5), c.id(), c.caller(), who, detail},
                        "  ");
 }

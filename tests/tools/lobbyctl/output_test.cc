@@ -55,6 +55,31 @@ TEST(OutputTest, TimesAreShownAndReadInTheEstatesZone) {
   g_zone = EstateZone{};
 }
 
+TEST(OutputTest, ACallEventIsShownWhenItHappenedInItsEstatesZone) {
+  g_zone = EstateZone{};
+  g_zone.lookup = [](const std::string& site) {
+    absl::TimeZone hk;
+    EXPECT_EQ(site, "demo");
+    EXPECT_TRUE(absl::LoadTimeZone("Asia/Hong_Kong", &hk));
+    return hk;
+  };
+  v1::CallEvent e;
+  e.set_type("call.missed");
+  v1::Call* c = e.mutable_call();
+  c->set_id("cc-1");
+  c->set_site_id("demo");
+  c->set_caller("+85291234567");
+  c->set_callback_id("CB-10001");
+  c->mutable_started_at()->set_seconds(1764561600 - 40);
+  c->mutable_ended_at()->set_seconds(1764561600);  // 2025-12-01 04:00 UTC
+  EXPECT_EQ(CallLine(e),
+            "2025-12-01 12:00:00 +08:00  missed  cc-1  +85291234567  unknown caller  callback "
+            "CB-10001");
+  e.set_type("call.ringing");
+  EXPECT_EQ(CallLine(e).substr(0, 26), "2025-12-01 11:59:20 +08:00") << "when it rang";
+  g_zone = EstateZone{};
+}
+
 TEST(OutputTest, EnumNamesReadAsPeopleTypeThem) {
   EXPECT_EQ(Lower("RESIDENT_ROLE_OWNER", "RESIDENT_ROLE_"), "owner");
   EXPECT_EQ(RoleName(v1::RESIDENT_ROLE_FAMILY), "family");
