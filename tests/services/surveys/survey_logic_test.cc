@@ -11,6 +11,7 @@
 
 #include "services/common/proto_util.h"
 #include "services/tickets/ticket_logic.h"
+#include "tests/services/surveys/survey_fixtures.h"
 
 namespace lobby::surveys {
 namespace {
@@ -233,24 +234,6 @@ class FakeReopener final : public TicketReopener {
   int attempts_ = 0;
   std::vector<std::pair<std::string, std::string>> reopened_;
 };
-
-const absl::TimeZone kHongKong = absl::FixedTimeZone(8 * 3600);
-absl::Time HK(int y, int mo, int d, int h, int mi = 0) {
-  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong);
-}
-
-const char* kSettings = R"(
-surveys:
-  site: demo
-  time_zone: Asia/Hong_Kong
-  delay: 2h
-  remind_after: 1d
-  expire_after: 3d
-  low_score: 2
-  follow_up_within: 4h
-  follow_up_escalate_to: mak-mgr
-  units: {Tower 1: 400}
-)";
 
 class SurveyLogicTest : public ::testing::Test {
  protected:

@@ -9,6 +9,7 @@
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
 #include "services/common/proto_util.h"
+#include "tests/services/surveys/survey_fixtures.h"
 #include "tests/support/harness.h"
 
 namespace lobby::surveys {
@@ -22,24 +23,6 @@ using lobby::testing::kAgentToken;
 using lobby::testing::kTechToken;
 using lobby::testing::RedisTest;
 using lobby::testing::WaitFor;
-
-const absl::TimeZone kHongKong = absl::FixedTimeZone(8 * 3600);
-absl::Time HK(int y, int mo, int d, int h, int mi = 0) {
-  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kHongKong);
-}
-
-const char* kSettings = R"(
-surveys:
-  site: demo
-  time_zone: Asia/Hong_Kong
-  delay: 2h
-  remind_after: 1d
-  expire_after: 3d
-  low_score: 2
-  follow_up_within: 4h
-  follow_up_escalate_to: mak-mgr
-  units: {Tower 1: 400}
-)";
 
 class SurveysTest : public RedisTest {
  protected:
