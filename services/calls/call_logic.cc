@@ -8,6 +8,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
+#include "services/tickets/state_machine.h"
 
 namespace lobby::calls {
 
@@ -17,11 +18,6 @@ constexpr const char* kDispositions[] = {
     "resolved_on_call", "ticket_created", "follow_up", "information",
     "complaint",        "wrong_number",   "other"};
 constexpr int kSaveAttempts = 5;
-
-bool Open(v1::TicketStatus s) {
-  return s != v1::TICKET_STATUS_RESOLVED && s != v1::TICKET_STATUS_CLOSED &&
-         s != v1::TICKET_STATUS_CANCELLED;
-}
 
 bool Names(const v1::Call& c, const std::string& ticket) {
   return std::find(c.ticket_ids().begin(), c.ticket_ids().end(), ticket) != c.ticket_ids().end();
@@ -105,7 +101,7 @@ v1::ScreenPop CallLogic::Lookup(std::string& number) {
   if (!mine.ok()) return pop;
   int surveys_looked_at = 0;
   for (const auto& t : *mine) {
-    if (Open(t.status())) {
+    if (tickets::IsOpen(t.status())) {
       v1::TicketSummary* s = pop.add_open_tickets();
       s->set_id(t.id());
       s->set_category(t.category());
@@ -257,22 +253,20 @@ absl::StatusOr<CallLogic::Outcome> CallLogic::Rating(const std::string& id, int 
                            return true;
                          }));
   if (!rated.call.has_value()) return absl::NotFoundError(absl::StrCat("no call '", id, "'"));
-  LOBBY_RETURN_IF_ERROR(RecordRating(id));
-  LOBBY_ASSIGN_OR_RETURN(auto now, Get(id));
+  LOBBY_ASSIGN_OR_RETURN(auto now, RecordRating(*std::move(rated.call)));
   return Outcome{std::move(now), rated.changed};
 }
 
-absl::Status CallLogic::RecordRating(const std::string& id) {
-  LOBBY_ASSIGN_OR_RETURN(auto call, Get(id));
-  if (call.rating() == 0 || call.rating_recorded() || call.ticket_ids().empty())
-    return absl::OkStatus();
+absl::StatusOr<v1::Call> CallLogic::RecordRating(v1::Call call) {
+  if (call.rating() == 0 || call.rating_recorded() || call.ticket_ids().empty()) return call;
+  const std::string& id = call.id();
   std::string ticket = call.ticket_ids(0);
   auto survey = peers_.GetSurvey(ticket);
   if (absl::IsNotFound(survey.status())) {
     // The ticket is not resolved yet, so it has no survey: the rating stays on the call.
     Timeline(call, absl::StrCat("Rated the call ", call.rating(), "/5"), "call:" + id + ":rated",
              ticket);
-    return absl::OkStatus();
+    return call;
   }
   if (!survey.ok()) return survey.status();
   v1::SubmitResponseRequest req;
@@ -281,13 +275,12 @@ absl::Status CallLogic::RecordRating(const std::string& id) {
   absl::Status s = peers_.SubmitSurvey(req);
   if (!s.ok() && !absl::IsFailedPrecondition(s))
     return s;  // answered or closed already: keep theirs
-  return Mutate(id, "call.rated",
-                [&](v1::Call& c) {
-                  if (c.rating_recorded()) return false;
-                  c.set_rating_recorded(s.ok());
-                  return s.ok();
-                })
-      .status();
+  LOBBY_ASSIGN_OR_RETURN(auto recorded, Mutate(id, "call.rated", [&](v1::Call& c) {
+                           if (c.rating_recorded()) return false;
+                           c.set_rating_recorded(s.ok());
+                           return s.ok();
+                         }));
+  return *std::move(recorded.call);
 }
 
 absl::StatusOr<v1::LogCallResponse> CallLogic::Log(const v1::LogCallRequest& req,
@@ -385,12 +378,12 @@ absl::StatusOr<v1::LogCallResponse> CallLogic::Log(const v1::LogCallRequest& req
     (void)peers_.AddInternalComment(
         t, absl::StrCat("Phone call ", req.call_id(), " (", agent, "): ", req.summary()));
   }
-  if (absl::Status s = RecordRating(req.call_id()); !s.ok()) {
+  auto rated = RecordRating(c);
+  if (!rated.ok()) {
     log::Get("calls")->warn("event=rating_not_recorded call={} error=\"{}\"", req.call_id(),
-                            s.message());
+                            rated.status().message());
   }
-  LOBBY_ASSIGN_OR_RETURN(auto final_call, Get(req.call_id()));
-  *out.mutable_call() = std::move(final_call);
+  *out.mutable_call() = rated.ok() ? *std::move(rated) : c;
   return out;
 }
 

@@ -89,8 +89,9 @@ class CallLogic {
   v1::ScreenPop Lookup(std::string& number);
   void Timeline(const v1::Call& call, const std::string& text, const std::string& key,
                 const std::string& ticket = "");
-  /// Gives the call's rating to its ticket's survey when both are known.
-  absl::Status RecordRating(const std::string& id);
+  /// Gives the call's rating to its ticket's survey when both are known; the call as it stands
+  /// after.
+  absl::StatusOr<v1::Call> RecordRating(v1::Call call);
 
   CallStore& store_;
   const Clock& clock_;
