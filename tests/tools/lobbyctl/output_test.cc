@@ -32,7 +32,8 @@ TEST(OutputTest, ListsPrintAsItemsWithTheNextPageToken) {
   EXPECT_EQ(JsonItems(std::vector<v1::Unit>{}, "abc"), R"({"items":[],"nextPageToken":"abc"})");
 }
 
-TEST(OutputTest, TimesAreShownAndReadInTheEstatesZone) {
+// lobbyctl as main() sets it up, with the demo estate's zone Asia/Hong_Kong.
+void DemoIsInHongKong() {
   g_zone = EstateZone{};
   g_zone.lookup = [](const std::string& site) {
     absl::TimeZone hk;
@@ -40,6 +41,10 @@ TEST(OutputTest, TimesAreShownAndReadInTheEstatesZone) {
     EXPECT_TRUE(absl::LoadTimeZone("Asia/Hong_Kong", &hk));
     return hk;
   };
+}
+
+TEST(OutputTest, TimesAreShownAndReadInTheEstatesZone) {
+  DemoIsInHongKong();
   google::protobuf::Timestamp t;
   t.set_seconds(1764561600);  // 2025-12-01 04:00 UTC
   EXPECT_EQ(Time(t), "2025-12-01 04:00 +00:00") << "UTC until an estate is named";
@@ -56,13 +61,7 @@ TEST(OutputTest, TimesAreShownAndReadInTheEstatesZone) {
 }
 
 TEST(OutputTest, ACallEventIsShownWhenItHappenedInItsEstatesZone) {
-  g_zone = EstateZone{};
-  g_zone.lookup = [](const std::string& site) {
-    absl::TimeZone hk;
-    EXPECT_EQ(site, "demo");
-    EXPECT_TRUE(absl::LoadTimeZone("Asia/Hong_Kong", &hk));
-    return hk;
-  };
+  DemoIsInHongKong();
   v1::CallEvent e;
   e.set_type("call.missed");
   v1::Call* c = e.mutable_call();
