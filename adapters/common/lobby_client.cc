@@ -114,12 +114,8 @@ absl::Status GrpcLobbyApi::SubmitSurvey(const v1::SubmitResponseRequest& req) {
   return surveys_.Submit(req);
 }
 
-absl::StatusOr<v1::ResolvePhoneResponse> GrpcLobbyApi::ResolvePhone(const std::string& phone) {
-  return residents_.ResolvePhone(phone);
-}
-
 absl::StatusOr<std::vector<v1::Resident>> GrpcLobbyApi::FindByPhone(const std::string& phone) {
-  LOBBY_ASSIGN_OR_RETURN(auto r, ResolvePhone(phone));
+  LOBBY_ASSIGN_OR_RETURN(auto r, residents_.ResolvePhone(phone));
   return std::vector<v1::Resident>(r.residents().begin(), r.residents().end());
 }
 
@@ -139,10 +135,6 @@ absl::Status GrpcLobbyApi::SetOptedOut(const std::string& resident, v1::Channel 
 
 absl::Status GrpcLobbyApi::AppendTimeline(const v1::AppendTimelineRequest& req) {
   return residents_.AppendTimeline(req);
-}
-
-absl::StatusOr<v1::Survey> GrpcLobbyApi::GetSurvey(const std::string& ticket) {
-  return surveys_.GetSurvey(ticket);
 }
 
 absl::StatusOr<v1::Resident> GrpcLobbyApi::GetResident(const std::string& id) {

@@ -92,11 +92,8 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::StatusOr<v1::Ticket> CreateRepair(const v1::CreateTicketRequest& request) override;
   absl::Status SubmitSurvey(const v1::SubmitResponseRequest& request) override;
   absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) override;
-  /// The residents with this number, and the number in E.164 as the residents service reads it.
-  absl::StatusOr<v1::ResolvePhoneResponse> ResolvePhone(const std::string& phone);
   absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
                           const std::string& acting_for) override;
-  absl::StatusOr<v1::Survey> GetSurvey(const std::string& ticket);
   absl::StatusOr<v1::Resident> GetResident(const std::string& id);
   absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
                            bool opted_out) override;
