@@ -56,6 +56,26 @@ class ProviderComponent final : public lobby::Component {
   std::unique_ptr<adapters::Delivery> delivery_;
 };
 
+/// A provider's settings: the chat's, the provider's own `fields`, and where staff reach it.
+template <typename Config, std::size_t N>
+void DeclareProvider(config::Settings& settings, const config::Field<Config> (&fields)[N]) {
+  Chat::Declare(settings);
+  config::DeclareFields(settings, fields);
+  adapters::DeclarePublicUrl(settings);
+}
+
+/// The provider's settings struct, read from `fields` and the public URL; a required field that
+/// is empty is Invalid(name, why).
+template <typename Config, std::size_t N>
+absl::StatusOr<Config> ReadProvider(const config::Settings& settings,
+                                    const config::Field<Config> (&fields)[N],
+                                    absl::string_view why) {
+  Config cfg;
+  cfg.public_url = settings.Get("public-url");
+  LOBBY_RETURN_IF_ERROR(config::ReadFields(settings, fields, cfg, why));
+  return cfg;
+}
+
 /// A provider's Create: the settings checked (`config`), the process's chat, then the provider
 /// made by `make(config, chat)` and hosted on `channel` at `per_second` sends.
 template <typename Config, typename Make>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -58,6 +59,39 @@ class Settings {
   std::vector<std::string> order_;
   std::vector<std::string> tolerated_;
 };
+
+/// A text setting that lands in one member of a component's settings struct. The row that
+/// declares it is the row that reads it, so each name is written once (the chat providers'
+/// components are tables of these).
+/// What a field is besides text: a secret (its value never printed), required (empty is an error),
+/// or both (kSecret | kRequired).
+enum FieldKind : unsigned { kOptional = 0, kSecret = 1, kRequired = 2 };
+
+template <typename Config>
+struct Field {
+  const char* name;
+  const char* default_value;
+  const char* help;
+  std::string Config::*member;
+  unsigned kind = kOptional;
+};
+
+template <typename Config, std::size_t N>
+void DeclareFields(Settings& settings, const Field<Config> (&fields)[N]) {
+  for (const Field<Config>& f : fields)
+    settings.Declare(f.name, f.default_value, f.help, (f.kind & kSecret) != 0);
+}
+
+/// Reads every field into `cfg`; the first required one that is empty is Invalid(name, why).
+template <typename Config, std::size_t N>
+absl::Status ReadFields(const Settings& settings, const Field<Config> (&fields)[N], Config& cfg,
+                        absl::string_view why) {
+  for (const Field<Config>& f : fields) {
+    cfg.*f.member = settings.Get(f.name);
+    if ((f.kind & kRequired) != 0 && (cfg.*f.member).empty()) return settings.Invalid(f.name, why);
+  }
+  return absl::OkStatus();
+}
 
 /// Settings every lobbyd process has.
 struct CommonConfig {

@@ -2,43 +2,32 @@
 
 #include "adapters/chatbot/chat.h"
 #include "adapters/chatbot/wechat/wechat.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::wechat {
 
-void Component::Declare(config::Settings& settings) {
-  chatbot::Chat::Declare(settings);
-  settings.Declare("wechat-account", "lobby",
-                   "the WeChat Official Account's name in the webhook path /v1/wechat/<account>");
-  settings.Declare("wechat-token", "",
-                   "the Token of the Official Account's server settings (signs requests)", true);
-  settings.Declare("wechat-app-id", "", "the Official Account's AppID");
-  settings.Declare("wechat-app-secret", "", "the Official Account's AppSecret (access tokens)",
-                   true);
-  settings.Declare("wechat-aes-key", "",
-                   "the EncodingAESKey for safe mode (43 characters); empty: plain mode only",
-                   true);
-  settings.Declare("wechat-api", "https://api.weixin.qq.com", "the WeChat API base URL");
-  settings.Declare(
-      "wechat-passive-budget", "4s",
-      "how long a WeChat answer may take to go back in the response (WeChat waits 5 s)");
-  adapters::DeclarePublicUrl(settings);
-}
-
 namespace {
+
+using Field = config::Field<WeChatConfig>;
+constexpr Field kFields[] = {
+    {"wechat-account", "lobby",
+     "the WeChat Official Account's name in the webhook path /v1/wechat/<account>",
+     &WeChatConfig::account},
+    {"wechat-token", "", "the Token of the Official Account's server settings (signs requests)",
+     &WeChatConfig::token, config::kSecret | config::kRequired},
+    {"wechat-app-id", "", "the Official Account's AppID", &WeChatConfig::app_id, config::kRequired},
+    {"wechat-app-secret", "", "the Official Account's AppSecret (access tokens)",
+     &WeChatConfig::app_secret, config::kSecret | config::kRequired},
+    {"wechat-aes-key", "",
+     "the EncodingAESKey for safe mode (43 characters); empty: plain mode only",
+     &WeChatConfig::aes_key, config::kSecret},
+    {"wechat-api", "https://api.weixin.qq.com", "the WeChat API base URL", &WeChatConfig::api},
+};
+
 // The settings, checked.
 absl::StatusOr<WeChatConfig> ConfigFrom(const config::Settings& settings) {
-  WeChatConfig cfg;
-  cfg.account = settings.Get("wechat-account");
-  cfg.token = settings.Get("wechat-token");
-  cfg.app_id = settings.Get("wechat-app-id");
-  cfg.app_secret = settings.Get("wechat-app-secret");
-  cfg.aes_key = settings.Get("wechat-aes-key");
-  cfg.api = settings.Get("wechat-api");
-  cfg.public_url = settings.Get("public-url");
-  if (absl::Status missing = settings.Required(
-          {"wechat-token", "wechat-app-id", "wechat-app-secret"}, "the WeChat adapter needs it");
-      !missing.ok())
-    return missing;
+  LOBBY_ASSIGN_OR_RETURN(WeChatConfig cfg,
+                         chatbot::ReadProvider(settings, kFields, "the WeChat adapter needs it"));
   if (!cfg.aes_key.empty()) {
     if (auto ok = Cipher::Create(cfg.aes_key, cfg.app_id); !ok.ok())
       return settings.Invalid("wechat-aes-key", std::string(ok.status().message()));
@@ -49,7 +38,15 @@ absl::StatusOr<WeChatConfig> ConfigFrom(const config::Settings& settings) {
   cfg.passive_budget = *budget;
   return cfg;
 }
+
 }  // namespace
+
+void Component::Declare(config::Settings& settings) {
+  chatbot::DeclareProvider(settings, kFields);
+  settings.Declare(
+      "wechat-passive-budget", "4s",
+      "how long a WeChat answer may take to go back in the response (WeChat waits 5 s)");
+}
 
 absl::StatusOr<std::unique_ptr<lobby::Component>> Component::Create(
     const config::Settings& settings, Runtime& runtime) {

@@ -73,6 +73,38 @@ TEST(SettingsTest, Durations) {
   EXPECT_FALSE(s.GetDuration("c").ok());
 }
 
+struct ProviderConfig {
+  std::string account;
+  std::string token;
+};
+constexpr Field<ProviderConfig> kProviderFields[] = {
+    {"provider-account", "lobby", "the account", &ProviderConfig::account},
+    {"provider-token", "", "the token", &ProviderConfig::token, kSecret | kRequired},
+};
+
+TEST(FieldTest, OneRowDeclaresAndReadsASetting) {
+  Settings s;
+  DeclareFields(s, kProviderFields);
+  ASSERT_TRUE(Parse(s, {"--provider-token", "t0ken-of-the-provider"}, {}).ok());
+  ProviderConfig cfg;
+  ASSERT_TRUE(ReadFields(s, kProviderFields, cfg, "needed").ok());
+  EXPECT_EQ(cfg.account, "lobby") << "the row's default";
+  EXPECT_EQ(cfg.token, "t0ken-of-the-provider");
+  EXPECT_EQ(s.Help().find("t0ken"), std::string::npos) << "a secret row stays secret";
+}
+
+TEST(FieldTest, AMissingRequiredFieldIsNamed) {
+  Settings s;
+  DeclareFields(s, kProviderFields);
+  ASSERT_TRUE(Parse(s, {"--provider-account", "estate"}, {}).ok());
+  ProviderConfig cfg;
+  absl::Status st = ReadFields(s, kProviderFields, cfg, "the provider needs it");
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("--provider-token / LOBBY_PROVIDER_TOKEN"), absl::string_view::npos)
+      << st;
+  EXPECT_NE(st.message().find("the provider needs it"), absl::string_view::npos);
+}
+
 TEST(CommonConfigTest, SecretsAreNeverEchoed) {
   Settings s;
   CommonConfig::Declare(s);
