@@ -77,17 +77,18 @@ absl::StatusOr<Config> ReadProvider(const config::Settings& settings,
 }
 
 /// A provider's Create: the settings checked (`config`), the process's chat, then the provider
-/// made by `make(config, chat)` and hosted on `channel` at `per_second` sends.
-template <typename Config, typename Make>
+/// made with them and hosted on `channel` at `per_second` sends.
+template <typename Provider, typename Config>
 absl::StatusOr<std::unique_ptr<lobby::Component>> HostProvider(const config::Settings& settings,
                                                                Runtime& runtime,
                                                                absl::StatusOr<Config> config,
                                                                v1::Channel channel,
-                                                               double per_second, Make make) {
+                                                               double per_second) {
   if (!config.ok()) return config.status();
   LOBBY_ASSIGN_OR_RETURN(auto chat, Chat::Of(settings, runtime));
-  auto provider = make(*std::move(config), *chat);
-  using Provider = typename decltype(provider)::element_type;
+  auto provider = std::make_unique<Provider>(
+      *std::move(config), ProviderHost{runtime.redis(), runtime.clock(), chat->conversation(),
+                                       chat->RecipientsOn(channel)});
   return std::make_unique<ProviderComponent<Provider>>(runtime, *chat, channel, per_second,
                                                        std::move(provider));
 }

@@ -1095,10 +1095,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
   return Replies{{text, {}}};
 }
 
-absl::Status Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
-                    const std::string& to, const std::string& seen_key,
+absl::Status Answer(const ProviderHost& host, const Inbound& in, const std::string& to,
+                    const std::string& seen_key,
                     const std::vector<std::pair<std::string, std::string>>& extra_fields) {
-  auto replies = conversation.Handle(in);
+  auto replies = host.conversation.Handle(in);
   if (!replies.ok()) {
     log::Get(ChannelName(in.channel))
         ->warn("event=conversation_failed message={} error=\"{}\"", in.message_id,
@@ -1107,7 +1107,7 @@ absl::Status Answer(redis::Client& redis, Conversation& conversation, const Inbo
     // it single), whatever the code.
     return absl::UnavailableError(replies.status().message());
   }
-  return QueueReplies(redis, in.channel, *replies, to, seen_key, extra_fields);
+  return QueueReplies(host.redis, in.channel, *replies, to, seen_key, extra_fields);
 }
 
 }  // namespace lobby::chatbot

@@ -115,12 +115,21 @@ class Conversation {
   ConversationOptions options_;
 };
 
+/// What a chat provider is given by the process hosting it: Redis (its replay guard, its tokens),
+/// the clock, the conversation its residents' messages go to, and their addresses on its channel.
+struct ProviderHost {
+  redis::Client& redis;
+  const Clock& clock;
+  Conversation& conversation;
+  RecipientOf recipient_of;
+};
+
 /// The end of every chat provider's webhook: runs `in` through the conversation, then queues the
 /// replies for `to` on lobby:q:outbound:<channel> (plus `extra` entries, e.g. a callback
 /// answer) and marks `seen_key` (a week), all in one round trip (adapters::QueueReplies). A
 /// failure is transient (the conversation answers what it can never take): the provider retries.
-absl::Status Answer(redis::Client& redis, Conversation& conversation, const Inbound& in,
-                    const std::string& to, const std::string& seen_key,
+absl::Status Answer(const ProviderHost& host, const Inbound& in, const std::string& to,
+                    const std::string& seen_key,
                     const std::vector<std::pair<std::string, std::string>>& extra_fields = {});
 
 /// The longest description passed on, in characters (RepairService takes as many).

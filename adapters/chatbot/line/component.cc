@@ -27,12 +27,9 @@ void Component::Declare(config::Settings& settings) { chatbot::DeclareProvider(s
 
 absl::StatusOr<std::unique_ptr<lobby::Component>> Component::Create(
     const config::Settings& settings, Runtime& runtime) {
-  return chatbot::HostProvider(
+  return chatbot::HostProvider<Line>(
       settings, runtime, chatbot::ReadProvider(settings, kFields, "the LINE adapter needs it"),
-      v1::CHANNEL_LINE, 50, [&](LineConfig cfg, chatbot::Chat& chat) {
-        return std::make_unique<Line>(std::move(cfg), runtime.redis(), chat.conversation(),
-                                      chat.RecipientsOn(v1::CHANNEL_LINE));
-      });
+      v1::CHANNEL_LINE, 50);
 }
 
 }  // namespace lobby::line

@@ -118,23 +118,23 @@ adapters::HttpAnswer Line::Webhook(const std::string& channel, const std::string
                        {"to", in.user},
                        {"reply_token", ev.reply_token},
                        {"idempotency_key", "token:" + in.message_id}};
-            return chatbot::Answer(redis_, conversation_, in, in.user, seen, token);
+            return chatbot::Answer(host_, in, in.user, seen, token);
           }};
-  return hook.Run(body, adapters::ReplayGuard(redis_, "line"));
+  return hook.Run(body, adapters::ReplayGuard(host_.redis, "line"));
 }
 
 adapters::SendResult Line::Send(const queue::Entry& m) {
   using adapters::SendResult;
   if (m.Get("kind") == "reply_token") {
     // Remembered for the replies that follow it: the reply API is used while it is fresh.
-    (void)redis_.Command({"SET", absl::StrCat("lobby:adapters:line:reply:", m.Get("to")),
-                          std::string(m.Get("reply_token")), "EX", "50"});
+    (void)host_.redis.Command({"SET", absl::StrCat("lobby:adapters:line:reply:", m.Get("to")),
+                               std::string(m.Get("reply_token")), "EX", "50"});
     return {SendResult::kSent};
   }
-  auto out = chatbot::ReadOutgoing(m, recipient_of_);
+  auto out = chatbot::ReadOutgoing(m, host_.recipient_of);
   if (!out.ok()) return adapters::Unsendable(out.status());
   if (out->survey)
-    (void)adapters::ExpectSurvey(redis_, v1::CHANNEL_LINE, out->to,
+    (void)adapters::ExpectSurvey(host_.redis, v1::CHANNEL_LINE, out->to,
                                  std::string(m.Get("survey_id")));
   const std::string& to = out->to;
   const auto& buttons = out->buttons;
@@ -157,7 +157,7 @@ adapters::SendResult Line::Send(const queue::Entry& m) {
   client.set_read_timeout(10);
   // The reply API while this user's reply token is fresh (one use), else the push API.
   std::string token_key = absl::StrCat("lobby:adapters:line:reply:", to);
-  auto token = redis_.Command({"GETDEL", token_key});
+  auto token = host_.redis.Command({"GETDEL", token_key});
   std::optional<httplib::Result> res;
   if (token.ok() && !token->IsNil()) {
     res = client.Post("/v2/bot/message/reply",

@@ -44,12 +44,8 @@ absl::StatusOr<std::vector<LineEvent>> ParseEvents(const std::string& body,
 
 class Line {
  public:
-  Line(LineConfig config, redis::Client& redis, chatbot::Conversation& conversation,
-       chatbot::RecipientOf recipient_of)
-      : config_(std::move(config)),
-        redis_(redis),
-        conversation_(conversation),
-        recipient_of_(std::move(recipient_of)) {}
+  Line(LineConfig config, chatbot::ProviderHost host)
+      : config_(std::move(config)), host_(std::move(host)) {}
 
   void Register(httplib::Server& server);
   adapters::SendResult Send(const queue::Entry& message);
@@ -59,9 +55,7 @@ class Line {
                                const std::string& body);
 
   LineConfig config_;
-  redis::Client& redis_;
-  chatbot::Conversation& conversation_;
-  chatbot::RecipientOf recipient_of_;
+  chatbot::ProviderHost host_;
 };
 
 }  // namespace lobby::line

@@ -38,12 +38,8 @@ void Component::Declare(config::Settings& settings) { chatbot::DeclareProvider(s
 
 absl::StatusOr<std::unique_ptr<lobby::Component>> Component::Create(
     const config::Settings& settings, Runtime& runtime) {
-  return chatbot::HostProvider(settings, runtime, ConfigFrom(settings), v1::CHANNEL_TELEGRAM, 25,
-                               [&](TelegramConfig cfg, chatbot::Chat& chat) {
-                                 return std::make_unique<Telegram>(
-                                     std::move(cfg), runtime.redis(), chat.conversation(),
-                                     chat.RecipientsOn(v1::CHANNEL_TELEGRAM));
-                               });
+  return chatbot::HostProvider<Telegram>(settings, runtime, ConfigFrom(settings),
+                                         v1::CHANNEL_TELEGRAM, 25);
 }
 
 }  // namespace lobby::telegram

@@ -130,15 +130,15 @@ adapters::HttpAnswer Telegram::Webhook(const std::string& bot, const std::string
       .id = [](const TelegramUpdate& u) { return u.update_id; },
       .handle = [this](const TelegramUpdate& u, const std::string& seen) -> absl::Status {
         // Edits, channel posts, ...: nothing to do, but not again either.
-        if (!u.answered) return redis_.Command(adapters::ReplayGuard::MarkArgs(seen)).status();
+        if (!u.answered) return host_.redis.Command(adapters::ReplayGuard::MarkArgs(seen)).status();
         std::vector<std::pair<std::string, std::string>> answer;
         if (!u.callback.empty())
           answer = {{"kind", "callback_answer"},
                     {"callback_query_id", u.callback},
                     {"idempotency_key", "cb:" + u.callback}};
-        return chatbot::Answer(redis_, conversation_, u.in, u.chat, seen, answer);
+        return chatbot::Answer(host_, u.in, u.chat, seen, answer);
       }};
-  return hook.Run(body, adapters::ReplayGuard(redis_, "telegram:" + bot));
+  return hook.Run(body, adapters::ReplayGuard(host_.redis, "telegram:" + bot));
 }
 
 adapters::SendResult Telegram::Send(const queue::Entry& m) {
@@ -149,13 +149,13 @@ adapters::SendResult Telegram::Send(const queue::Entry& m) {
     method = "answerCallbackQuery";
     body["callback_query_id"] = std::string(m.Get("callback_query_id"));
   } else {
-    auto out = chatbot::ReadOutgoing(m, chat_of_);
+    auto out = chatbot::ReadOutgoing(m, host_.recipient_of);
     if (!out.ok()) return adapters::Unsendable(out.status());
     const std::string& chat = out->to;
     const auto& buttons = out->buttons;
     if (out->survey) {  // a digit typed back answers it too (in a private chat the chat is the
                         // sender)
-      (void)adapters::ExpectSurvey(redis_, v1::CHANNEL_TELEGRAM, chat,
+      (void)adapters::ExpectSurvey(host_.redis, v1::CHANNEL_TELEGRAM, chat,
                                    std::string(m.Get("survey_id")));
     }
     body["chat_id"] = chat;

@@ -49,12 +49,8 @@ absl::StatusOr<TelegramUpdate> ParseUpdate(const std::string& body, const std::s
 
 class Telegram {
  public:
-  Telegram(TelegramConfig config, redis::Client& redis, chatbot::Conversation& conversation,
-           chatbot::RecipientOf chat_of)
-      : config_(std::move(config)),
-        redis_(redis),
-        conversation_(conversation),
-        chat_of_(std::move(chat_of)) {}
+  Telegram(TelegramConfig config, chatbot::ProviderHost host)
+      : config_(std::move(config)), host_(std::move(host)) {}
 
   void Register(httplib::Server& server);
   /// One outbound message through the Bot API.
@@ -65,9 +61,7 @@ class Telegram {
                                const std::string& body);
 
   TelegramConfig config_;
-  redis::Client& redis_;
-  chatbot::Conversation& conversation_;
-  chatbot::RecipientOf chat_of_;
+  chatbot::ProviderHost host_;
 };
 
 }  // namespace lobby::telegram

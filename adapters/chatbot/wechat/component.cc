@@ -50,12 +50,8 @@ void Component::Declare(config::Settings& settings) {
 
 absl::StatusOr<std::unique_ptr<lobby::Component>> Component::Create(
     const config::Settings& settings, Runtime& runtime) {
-  return chatbot::HostProvider(settings, runtime, ConfigFrom(settings), v1::CHANNEL_WECHAT, 20,
-                               [&](WeChatConfig cfg, chatbot::Chat& chat) {
-                                 return std::make_unique<WeChat>(
-                                     std::move(cfg), runtime.redis(), runtime.clock(),
-                                     chat.conversation(), chat.RecipientsOn(v1::CHANNEL_WECHAT));
-                               });
+  return chatbot::HostProvider<WeChat>(settings, runtime, ConfigFrom(settings), v1::CHANNEL_WECHAT,
+                                       20);
 }
 
 }  // namespace lobby::wechat

@@ -127,13 +127,8 @@ absl::StatusOr<std::string> Cipher::Decrypt(const std::string& base64) const {
 
 // ------------------------------------------------------------------ inbound
 
-WeChat::WeChat(WeChatConfig config, redis::Client& redis, const Clock& clock,
-               chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of)
-    : config_(std::move(config)),
-      redis_(redis),
-      clock_(clock),
-      conversation_(conversation),
-      recipient_of_(std::move(recipient_of)) {
+WeChat::WeChat(WeChatConfig config, chatbot::ProviderHost host)
+    : config_(std::move(config)), host_(std::move(host)) {
   if (!config_.aes_key.empty()) {
     auto c = Cipher::Create(config_.aes_key, config_.app_id);
     if (c.ok()) cipher_ = *std::move(c);
@@ -148,7 +143,8 @@ WeChat::~WeChat() {
 bool WeChat::FreshTimestamp(const std::string& timestamp) const {
   int64_t t = 0;
   if (!absl::SimpleAtoi(timestamp, &t)) return false;
-  return absl::AbsDuration(absl::FromUnixSeconds(t) - clock_.Now()) <= config_.timestamp_window;
+  return absl::AbsDuration(absl::FromUnixSeconds(t) - host_.clock.Now()) <=
+         config_.timestamp_window;
 }
 
 void WeChat::Register(httplib::Server& server) {
@@ -220,7 +216,7 @@ WeChat::Response WeChat::Passive(const std::string& account_id, const std::strin
   Cdata(x, "FromUserName", account_id);
   x.append_child("CreateTime")
       .text()
-      .set(static_cast<long long>(absl::ToUnixSeconds(clock_.Now())));
+      .set(static_cast<long long>(absl::ToUnixSeconds(host_.clock.Now())));
   Cdata(x, "MsgType", "text");
   Cdata(x, "Content", text);
   std::string plain = Dump(doc);
@@ -307,9 +303,9 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
     std::string used =
         absl::StrCat("lobby:adapters:wechat:nonce:", account, ":", timestamp, ":", nonce);
     std::string digest = adapters::Hex(adapters::Sha1(body));
-    auto claimed =
-        redis_.Command({"SET", used, digest, "NX", "GET", "EX",
-                        std::to_string(2 * absl::ToInt64Seconds(config_.timestamp_window) + 60)});
+    auto claimed = host_.redis.Command(
+        {"SET", used, digest, "NX", "GET", "EX",
+         std::to_string(2 * absl::ToInt64Seconds(config_.timestamp_window) + 60)});
     if (!claimed.ok()) return {503, "try again"};
     if (!claimed->IsNil() && claimed->str != digest) {
       log::Get("wechat")->warn("event=replay_refused account={}", account);
@@ -342,8 +338,8 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
   const std::string& from = in.user;
   const std::string& msg_id = in.message_id;
   const std::string& account_id = parsed->account_id;
-  std::string seen = adapters::ReplayGuard(redis_, "wechat").Key(msg_id);
-  auto dup = redis_.Command({"GET", seen});
+  std::string seen = adapters::ReplayGuard(host_.redis, "wechat").Key(msg_id);
+  auto dup = host_.redis.Command({"GET", seen});
   if (!dup.ok()) return {503, "try again"};
   if (!dup->IsNil()) {  // a retry: the same passive answer again, if there was one
     return dup->str == "1" ? Response{200, "success"}
@@ -364,7 +360,7 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
     ++working_;
   }
   std::thread([this, p, in, seen] {
-    auto replies = conversation_.Handle(in);
+    auto replies = host_.conversation.Handle(in);
     bool abandoned;
     {
       std::lock_guard lock(p->mu);
@@ -376,10 +372,10 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
     if (abandoned) {  // WeChat was told "success": every reply goes out through the API
       for (int attempt = 1; !replies.ok() && attempt < 3; ++attempt) {
         absl::SleepFor(absl::Seconds(attempt));
-        replies = conversation_.Handle(in);
+        replies = host_.conversation.Handle(in);
       }
       if (!replies.ok() ||
-          !adapters::QueueReplies(redis_, v1::CHANNEL_WECHAT, *replies, in.user, seen).ok()) {
+          !adapters::QueueReplies(host_.redis, v1::CHANNEL_WECHAT, *replies, in.user, seen).ok()) {
         log::Get("wechat")->error("event=late_answer_lost message={} error=\"{}\"", in.message_id,
                                   replies.ok() ? "redis" : replies.status().message());
       }
@@ -408,8 +404,8 @@ WeChat::Response WeChat::Webhook(const std::string& account, const std::string& 
     first = Render(rest.front().text, rest.front().buttons);
     rest.erase(rest.begin());
   }
-  if (absl::Status queued = adapters::QueueReplies(redis_, v1::CHANNEL_WECHAT, rest, in.user, seen,
-                                                   {}, first.empty() ? "1" : first);
+  if (absl::Status queued = adapters::QueueReplies(host_.redis, v1::CHANNEL_WECHAT, rest, in.user,
+                                                   seen, {}, first.empty() ? "1" : first);
       !queued.ok()) {
     return Answer(queued);
   }
@@ -428,10 +424,10 @@ std::string WeChat::Render(const std::string& text,
 
 absl::StatusOr<std::string> WeChat::AccessToken(const std::string& stale) {
   std::lock_guard lock(mu_);
-  absl::Time now = clock_.Now();
+  absl::Time now = host_.clock.Now();
   if (!token_.empty() && token_ != stale && now < token_until_) return token_;
   std::string key = absl::StrCat("lobby:adapters:wechat:", config_.account, ":token");
-  auto cached = redis_.Command({"GET", key});
+  auto cached = host_.redis.Command({"GET", key});
   if (cached.ok() && !cached->IsNil() && cached->str != stale) {
     token_ = cached->str;
     token_until_ = now + absl::Minutes(1);  // looked at again soon: another replica may renew it
@@ -458,16 +454,16 @@ absl::StatusOr<std::string> WeChat::AccessToken(const std::string& stale) {
   token_ = answer["access_token"].get<std::string>();
   int64_t expires = std::max<int64_t>(answer.value("expires_in", 7200) - 300, 60);
   token_until_ = now + absl::Seconds(expires);
-  (void)redis_.Command({"SET", key, token_, "EX", std::to_string(expires)});
+  (void)host_.redis.Command({"SET", key, token_, "EX", std::to_string(expires)});
   return token_;
 }
 
 adapters::SendResult WeChat::Send(const queue::Entry& m) {
   using adapters::SendResult;
-  auto out = chatbot::ReadOutgoing(m, recipient_of_);
+  auto out = chatbot::ReadOutgoing(m, host_.recipient_of);
   if (!out.ok()) return adapters::Unsendable(out.status());
   if (out->survey)
-    (void)adapters::ExpectSurvey(redis_, v1::CHANNEL_WECHAT, out->to,
+    (void)adapters::ExpectSurvey(host_.redis, v1::CHANNEL_WECHAT, out->to,
                                  std::string(m.Get("survey_id")));
   std::string body =
       json{{"touser", out->to},

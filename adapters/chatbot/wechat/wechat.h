@@ -80,8 +80,7 @@ std::string Signature(std::vector<std::string> parts);
 ///  Photos: tickets link <public_url>/v1/wechat/<account>/media/<MediaId>?s=<signature>.
 class WeChat {
  public:
-  WeChat(WeChatConfig config, redis::Client& redis, const Clock& clock,
-         chatbot::Conversation& conversation, chatbot::RecipientOf recipient_of);
+  WeChat(WeChatConfig config, chatbot::ProviderHost host);
   ~WeChat();  // waits for answers still being worked out
 
   void Register(httplib::Server& server);
@@ -112,10 +111,7 @@ class WeChat {
   absl::StatusOr<std::string> AccessToken(const std::string& stale = "");
 
   WeChatConfig config_;
-  redis::Client& redis_;
-  const Clock& clock_;
-  chatbot::Conversation& conversation_;
-  chatbot::RecipientOf recipient_of_;
+  chatbot::ProviderHost host_;
   std::optional<Cipher> cipher_;
   std::mutex mu_;
   std::condition_variable idle_;

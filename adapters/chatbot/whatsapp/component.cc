@@ -27,12 +27,9 @@ void Component::Declare(config::Settings& settings) { chatbot::DeclareProvider(s
 
 absl::StatusOr<std::unique_ptr<lobby::Component>> Component::Create(
     const config::Settings& settings, Runtime& runtime) {
-  return chatbot::HostProvider(
+  return chatbot::HostProvider<WhatsApp>(
       settings, runtime, chatbot::ReadProvider(settings, kFields, "the WhatsApp adapter needs it"),
-      v1::CHANNEL_WHATSAPP, 50, [&](WhatsAppConfig cfg, chatbot::Chat& chat) {
-        return std::make_unique<WhatsApp>(std::move(cfg), runtime.redis(), chat.conversation(),
-                                          chat.RecipientsOn(v1::CHANNEL_WHATSAPP));
-      });
+      v1::CHANNEL_WHATSAPP, 50);
 }
 
 }  // namespace lobby::whatsapp

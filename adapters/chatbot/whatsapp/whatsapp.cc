@@ -130,19 +130,18 @@ adapters::HttpAnswer WhatsApp::Webhook(const std::string& signature, const std::
             return ParseMessages(b, config_.public_url, config_.app_secret);
           },
       .id = [](const chatbot::Inbound& in) { return in.message_id; },
-      .handle =
-          [this](const chatbot::Inbound& in, const std::string& seen) {
-            return chatbot::Answer(redis_, conversation_, in, in.user, seen);
-          }};
-  return hook.Run(body, adapters::ReplayGuard(redis_, "whatsapp"));
+      .handle = [this](
+                    const chatbot::Inbound& in,
+                    const std::string& seen) { return chatbot::Answer(host_, in, in.user, seen); }};
+  return hook.Run(body, adapters::ReplayGuard(host_.redis, "whatsapp"));
 }
 
 adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
   using adapters::SendResult;
-  auto out = chatbot::ReadOutgoing(m, recipient_of_);
+  auto out = chatbot::ReadOutgoing(m, host_.recipient_of);
   if (!out.ok()) return adapters::Unsendable(out.status());
   if (out->survey)
-    (void)adapters::ExpectSurvey(redis_, v1::CHANNEL_WHATSAPP, out->to,
+    (void)adapters::ExpectSurvey(host_.redis, v1::CHANNEL_WHATSAPP, out->to,
                                  std::string(m.Get("survey_id")));
   const std::string& text = out->text;
   const auto& buttons = out->buttons;

@@ -44,12 +44,8 @@ absl::StatusOr<std::vector<chatbot::Inbound>> ParseMessages(const std::string& b
 
 class WhatsApp {
  public:
-  WhatsApp(WhatsAppConfig config, redis::Client& redis, chatbot::Conversation& conversation,
-           chatbot::RecipientOf recipient_of)
-      : config_(std::move(config)),
-        redis_(redis),
-        conversation_(conversation),
-        recipient_of_(std::move(recipient_of)) {}
+  WhatsApp(WhatsAppConfig config, chatbot::ProviderHost host)
+      : config_(std::move(config)), host_(std::move(host)) {}
 
   void Register(httplib::Server& server);
   adapters::SendResult Send(const queue::Entry& message);
@@ -58,9 +54,7 @@ class WhatsApp {
   adapters::HttpAnswer Webhook(const std::string& signature, const std::string& body);
 
   WhatsAppConfig config_;
-  redis::Client& redis_;
-  chatbot::Conversation& conversation_;
-  chatbot::RecipientOf recipient_of_;
+  chatbot::ProviderHost host_;
 };
 
 }  // namespace lobby::whatsapp
