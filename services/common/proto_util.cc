@@ -1,6 +1,7 @@
 #include "services/common/proto_util.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -58,6 +59,39 @@ std::string DayText(absl::Time t, absl::TimeZone zone) {
 
 std::string MomentText(absl::Time t, absl::TimeZone zone) {
   return absl::StrCat(DayText(t, zone), absl::FormatTime(" %H:%M (%Ez)", t, zone));
+}
+
+absl::TimeZone ZoneNamed(absl::string_view name) {
+  absl::TimeZone tz;
+  if (name.empty() || !absl::LoadTimeZone(std::string(name), &tz)) return absl::UTCTimeZone();
+  return tz;
+}
+
+std::optional<absl::Time> QuietUntil(const v1::QuietHours& q, absl::Time t, absl::TimeZone zone) {
+  auto minutes = [](const std::string& hhmm, int* out) {
+    int h, m;
+    if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) ||
+        !absl::SimpleAtoi(hhmm.substr(3), &m))
+      return false;
+    *out = h * 60 + m;
+    return true;
+  };
+  int a, b;
+  if (!minutes(q.start(), &a) || !minutes(q.end(), &b) || a == b) return std::nullopt;
+  absl::CivilMinute local = absl::ToCivilMinute(t, zone);
+  int m = local.hour() * 60 + local.minute();
+  bool quiet = a < b ? (m >= a && m < b) : (m >= a || m < b);
+  if (!quiet) return std::nullopt;
+  absl::CivilDay today(local);
+  absl::CivilDay end_day = (a > b && m >= a) ? today + 1 : today;
+  return absl::FromCivil(absl::CivilMinute(end_day) + b, zone);
+}
+
+std::string InLanguage(absl::string_view language, const char* en, const char* hant,
+                       const char* hans) {
+  if (language == "zh-Hant") return hant;
+  if (language == "zh-Hans") return hans;
+  return en;
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {

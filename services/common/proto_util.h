@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,14 @@ bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 std::string DayText(absl::Time t, absl::TimeZone zone);
 /// A moment as a person reads it, in `zone` and with its offset: "Thu 3 Dec 10:00 (+08:00)".
 std::string MomentText(absl::Time t, absl::TimeZone zone);
+/// The IANA zone `name` ("Asia/Hong_Kong"), or UTC when it is empty or unknown.
+absl::TimeZone ZoneNamed(absl::string_view name);
+/// The end of the quiet hours `q` ("22:00" to "07:00" in `zone`) when `t` falls inside them.
+std::optional<absl::Time> QuietUntil(const v1::QuietHours& q, absl::Time t, absl::TimeZone zone);
+
+/// The text for `language` among the three Lobby speaks: zh-Hant, zh-Hans, else English.
+std::string InLanguage(absl::string_view language, const char* en, const char* hant,
+                       const char* hans);
 
 /// What differs between two messages of one type, a line a field: "capacity: 4 -> 5",
 /// "skills[plumbing] added: 3". Empty when they are equal; map fields compare as maps, so the

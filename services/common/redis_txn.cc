@@ -94,4 +94,22 @@ absl::StatusOr<std::vector<Reply>> Txn::Run(Client& client) const {
   return std::move(r.elements);
 }
 
+absl::StatusOr<std::vector<std::string>> ClaimDue(Client& redis, const std::string& key,
+                                                  absl::Time now, absl::Time lease_until,
+                                                  int limit) {
+  static const Script* script = new Script(R"lua(
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
+return ids
+)lua");
+  LOBBY_ASSIGN_OR_RETURN(
+      auto r, redis.Eval(*script, {key},
+                         {std::to_string(absl::ToUnixMillis(now)),
+                          std::to_string(absl::ToUnixMillis(lease_until)), std::to_string(limit)}));
+  std::vector<std::string> out;
+  out.reserve(r.elements.size());
+  for (auto& e : r.elements) out.push_back(std::move(e.str));
+  return out;
+}
+
 }  // namespace lobby::redis

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/common/redis.h"
 
 namespace lobby::redis {
@@ -40,6 +41,13 @@ class Txn {
   size_t ncond_ = 0;
   std::vector<Args> ops_;
 };
+
+/// The members of sorted set `key` whose score (Unix ms) is due by `now`, at most `limit`, each
+/// moved to `lease_until` in the same script: two processes never take the same member, and one
+/// taken by a process that died is due again when its lease ends. Timers kept in Redis use it.
+absl::StatusOr<std::vector<std::string>> ClaimDue(Client& redis, const std::string& key,
+                                                  absl::Time now, absl::Time lease_until,
+                                                  int limit);
 
 /// The protobuf record in field "pb" of hash `key` (as a Txn writes records), or nothing when
 /// the key does not exist; DATA_LOSS when it does not parse.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/redis_txn.h"
 #include "services/common/status_macros.h"
 
 namespace lobby::dispatch {
@@ -53,18 +54,7 @@ absl::StatusOr<std::vector<std::string>> RedisDispatchStore::ClaimDue(absl::stri
                                                                       absl::Time now,
                                                                       absl::Time lease_until,
                                                                       int limit) {
-  static const redis::Script* script = new redis::Script(R"lua(
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
-return ids
-)lua");
-  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Eval(*script, {Key(site, "timers")},
-                                             {std::to_string(absl::ToUnixMillis(now)),
-                                              std::to_string(absl::ToUnixMillis(lease_until)),
-                                              std::to_string(limit)}));
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
+  return redis::ClaimDue(redis_, Key(site, "timers"), now, lease_until, limit);
 }
 
 absl::StatusOr<std::vector<std::string>> RedisDispatchStore::Sites() {

@@ -172,18 +172,8 @@ RedisSurveyStore::RepeatFaults(absl::string_view site, int64_t since_ms) {
 absl::StatusOr<std::vector<std::string>> RedisSurveyStore::ClaimDue(absl::string_view site,
                                                                     int64_t now_ms,
                                                                     int64_t lease_ms, int limit) {
-  static const redis::Script* script = new redis::Script(R"lua(
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[2], id) end
-return ids
-)lua");
-  LOBBY_ASSIGN_OR_RETURN(auto r,
-                         redis_.Eval(*script, {Key(site, "due")},
-                                     {std::to_string(now_ms), std::to_string(now_ms + lease_ms),
-                                      std::to_string(limit)}));
-  std::vector<std::string> out;
-  for (const auto& e : r.elements) out.push_back(e.str);
-  return out;
+  return redis::ClaimDue(redis_, Key(site, "due"), absl::FromUnixMillis(now_ms),
+                         absl::FromUnixMillis(now_ms + lease_ms), limit);
 }
 
 absl::StatusOr<std::vector<std::string>> RedisSurveyStore::Sites() {

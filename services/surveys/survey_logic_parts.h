@@ -26,39 +26,11 @@ inline Dims DimsOf(const v1::Survey& s) {
   return Dims{s.building(), s.team(), s.member(), s.category(), ChannelName(s.channel())};
 }
 
-inline absl::TimeZone ZoneOf(const v1::SurveySettings& s) {
-  absl::TimeZone tz;
-  if (!absl::LoadTimeZone(s.time_zone(), &tz)) tz = absl::UTCTimeZone();
-  return tz;
-}
-
-/// The end of the resident's quiet hours when `now` falls inside them.
-inline std::optional<absl::Time> QuietUntil(const v1::QuietHours& q, absl::Time now,
-                                            const absl::TimeZone& tz) {
-  int a, b;
-  auto minutes = [](const std::string& hhmm, int* out) {
-    int h, m;
-    if (hhmm.size() != 5 || !absl::SimpleAtoi(hhmm.substr(0, 2), &h) ||
-        !absl::SimpleAtoi(hhmm.substr(3), &m))
-      return false;
-    *out = h * 60 + m;
-    return true;
-  };
-  if (!minutes(q.start(), &a) || !minutes(q.end(), &b) || a == b) return std::nullopt;
-  absl::CivilMinute local = absl::ToCivilMinute(now, tz);
-  int m = local.hour() * 60 + local.minute();
-  absl::CivilDay today(local);
-  bool quiet = a < b ? (m >= a && m < b) : (m >= a || m < b);
-  if (!quiet) return std::nullopt;
-  absl::CivilDay end_day = (a > b && m >= a) ? today + 1 : today;
-  return absl::FromCivil(absl::CivilMinute(end_day) + b, tz);
-}
+inline absl::TimeZone ZoneOf(const v1::SurveySettings& s) { return ZoneNamed(s.time_zone()); }
 
 inline std::string Pick(absl::string_view language, const char* en, const char* hant,
                         const char* hans) {
-  if (language == "zh-Hant") return hant;
-  if (language == "zh-Hans") return hans;
-  return en;
+  return InLanguage(language, en, hant, hans);
 }
 
 inline bool Staff(auth::Role r) {

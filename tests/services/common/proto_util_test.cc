@@ -43,5 +43,27 @@ TEST(FieldChangesTest, MapsCompareAsMapsAndEachFieldIsNamed) {
                                                "capacity: 4 -> 5"}));
 }
 
+TEST(QuietHoursTest, OvernightQuietHoursEndTheNextMorningInTheEstatesZone) {
+  absl::TimeZone hk = ZoneNamed("Asia/Hong_Kong");
+  v1::QuietHours q;
+  q.set_start("22:00");
+  q.set_end("07:30");
+  auto at = [&](int day, int h, int m) {
+    return absl::FromCivil(absl::CivilMinute(2026, 12, day, h, m), hk);
+  };
+  EXPECT_FALSE(QuietUntil(q, at(3, 21, 59), hk).has_value());
+  EXPECT_EQ(QuietUntil(q, at(3, 22, 0), hk), at(4, 7, 30));
+  EXPECT_EQ(QuietUntil(q, at(4, 3, 0), hk), at(4, 7, 30));
+  EXPECT_FALSE(QuietUntil(q, at(4, 7, 30), hk).has_value());
+  q.set_start("13:00");  // a nap: within one day
+  q.set_end("14:00");
+  EXPECT_EQ(QuietUntil(q, at(4, 13, 15), hk), at(4, 14, 0));
+  q.set_end("2pm");
+  EXPECT_FALSE(QuietUntil(q, at(4, 13, 15), hk).has_value()) << "unreadable: never quiet";
+  EXPECT_EQ(ZoneNamed("Nowhere/Else"), absl::UTCTimeZone());
+  EXPECT_EQ(InLanguage("zh-Hans", "en", "hant", "hans"), "hans");
+  EXPECT_EQ(InLanguage("fr", "en", "hant", "hans"), "en");
+}
+
 }  // namespace
 }  // namespace lobby
