@@ -352,6 +352,16 @@ TEST_F(LobbydTest, TimesAreTheEstatesLocalTime) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("the estate's zone"), std::string::npos) << bad.err;
 
+  // A resident's timeline is in their estate's time, like the ticket it tells of.
+  std::string timeline;
+  ASSERT_TRUE(WaitFor([&] {
+    timeline = Ctl({"residents", "timeline", "RS-10001"}).out;
+    return timeline.find("ticket.visit_proposed") != std::string::npos;
+  })) << timeline;
+  EXPECT_NE(timeline.find(created), std::string::npos) << timeline;
+  EXPECT_NE(timeline.find("+08:00"), std::string::npos) << timeline;
+  EXPECT_EQ(timeline.find("+00:00"), std::string::npos) << timeline;
+
   // The history's deadlines and the board's agree, both in local time with the offset.
   std::string shown;
   ASSERT_TRUE(WaitFor([&] {

@@ -290,6 +290,11 @@ int Residents(Ctl& ctl, Args& a) {
     if (ctl.json()) {
       std::cout << JsonItems(resp.entries(), resp.next_page_token()) << "\n";
     } else {
+      // Shown in the resident's estate's time: the entries do not name it, the resident does.
+      v1::GetResidentRequest who;
+      who.set_id(req.resident_id());
+      ctl.UseSite(
+          ctl.Call<v1::GetResidentRequest, v1::Resident>(&S::GetResident, who).unit().site_id());
       std::vector<std::vector<std::string>> rows;
       for (const auto& e : resp.entries()) {
         rows.push_back({Time(e.at()), Lower(v1::TimelineEntry::Kind_Name(e.kind()), "KIND_"),
