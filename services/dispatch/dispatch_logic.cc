@@ -78,6 +78,7 @@ absl::StatusOr<v1::EstateRegister> DispatchLogic::GetRegister(absl::string_view 
   for (const auto& t : estate.teams()) {
     auto* tm = r.add_teams();
     tm->set_team(t.id());
+    tm->set_name(t.name());
     for (const auto& m : estate.members()) {
       if (std::find(m.teams().begin(), m.teams().end(), t.id()) != m.teams().end())
         tm->add_members(m.id());

@@ -1,24 +1,61 @@
 #include "services/residents/component.h"
 
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+#include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
 
 namespace lobby::residents {
 
+void Component::Declare(config::Settings& settings) {
+  ResidentsConfig::Declare(settings);
+  NotifyConfig::Declare(settings);
+  settings.Declare("notify-tick", "1s", "how often notify tells residents what has come due");
+}
+
 absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Settings& settings,
                                                              Runtime& runtime) {
   LOBBY_ASSIGN_OR_RETURN(auto config, ResidentsConfig::From(settings));
-  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(config)));
+  LOBBY_ASSIGN_OR_RETURN(auto notify, NotifyConfig::From(settings));
+  LOBBY_ASSIGN_OR_RETURN(auto tick, settings.GetDuration("notify-tick"));
+  auto c = std::unique_ptr<Component>(new Component(runtime, std::move(config), std::move(notify)));
   runtime.grpc().Register(&c->service_, "lobby.v1.ResidentService");
   ResidentLogic* logic = &c->logic_;
   runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "timeline"},
                       [logic](const queue::Entry& e) { return logic->HandleTicketEvent(e); });
+  NotifyLogic* notifier = &c->notify_;
+  runtime.AddConsumer({.stream = queue::kTicketsStream, .group = "notify"},
+                      [notifier](const queue::Entry& e) { return notifier->HandleEvent(e); });
+  runtime.AddLoop("notify", tick, [notifier] {
+    if (auto n = notifier->Tick(); !n.ok())
+      log::Get("notify")->warn("event=tick_failed error=\"{}\"", n.status().message());
+  });
+  runtime.metrics().AddCollector([notifier](std::string& out) {
+    absl::StrAppend(&out,
+                    "# HELP lobby_notify_messages_total Messages telling residents about their "
+                    "tickets: queued for a channel, or undeliverable (no channel reaches them).\n"
+                    "# TYPE lobby_notify_messages_total counter\n",
+                    "lobby_notify_messages_total{outcome=\"queued\"} ", notifier->told(), "\n",
+                    "lobby_notify_messages_total{outcome=\"undeliverable\"} ",
+                    notifier->undeliverable(), "\n");
+  });
   return c;
 }
 
-Component::Component(Runtime& runtime, ResidentsConfig config)
+Component::Component(Runtime& runtime, ResidentsConfig config, NotifyConfig notify)
     : store_(runtime.redis(), runtime.clock()),
       registers_(RegisterCache::Of(runtime)),
       logic_(store_, runtime.clock(), std::move(config), &registers_),
-      service_(logic_, runtime.rpc_env()) {}
+      service_(logic_, runtime.rpc_env()),
+      notify_store_(runtime.redis(), store_),
+      notify_(notify_store_, runtime.clock(), std::move(notify), [this](absl::string_view site) {
+        EstateFacts facts;
+        if (auto reg = registers_.Get(site)) {
+          facts.zone = ZoneNamed(reg->proto().time_zone());
+          for (const auto& t : reg->proto().teams())
+            if (!t.name().empty()) facts.team_names[t.team()] = t.name();
+        }
+        return facts;
+      }) {}
 
 }  // namespace lobby::residents

@@ -6,6 +6,8 @@
 #include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
+#include "services/residents/notify_logic.h"
+#include "services/residents/redis_notify_store.h"
 #include "services/residents/redis_resident_store.h"
 #include "services/residents/resident_logic.h"
 #include "services/residents/resident_service.h"
@@ -13,22 +15,25 @@
 namespace lobby::residents {
 
 /// The residents service as lobbyd hosts it: store, logic and gRPC service built from the
-/// settings, registered on the runtime's gRPC server, plus the `timeline` consumer of
-/// lobby:q:tickets that records ticket events on residents' timelines.
+/// settings, registered on the runtime's gRPC server, plus two consumers of lobby:q:tickets:
+/// `timeline` records ticket events on residents' timelines and `notify` tells residents about
+/// them (with its loop, which tells what was held: docs/notifications.md).
 class Component final : public lobby::Component {
  public:
-  static void Declare(config::Settings& settings) { ResidentsConfig::Declare(settings); }
+  static void Declare(config::Settings& settings);
   static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
                                                            Runtime& runtime);
 
   ResidentLogic& logic() { return logic_; }
 
  private:
-  Component(Runtime& runtime, ResidentsConfig config);
+  Component(Runtime& runtime, ResidentsConfig config, NotifyConfig notify);
   RedisResidentStore store_;
   RegisterCache& registers_;  // the process's
   ResidentLogic logic_;
   ResidentServiceImpl service_;
+  RedisNotifyStore notify_store_;
+  NotifyLogic notify_;
 };
 
 }  // namespace lobby::residents

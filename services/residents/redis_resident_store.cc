@@ -302,6 +302,13 @@ absl::StatusOr<std::optional<std::string>> RedisResidentStore::FindIdentity(
 absl::Status RedisResidentStore::AppendTimeline(const Resident& resident,
                                                 const v1::TimelineEntry& entry,
                                                 absl::string_view idempotency_key) {
+  return AppendTimelineWith(resident, entry, idempotency_key, {});
+}
+
+absl::Status RedisResidentStore::AppendTimelineWith(const Resident& resident,
+                                                    const v1::TimelineEntry& entry,
+                                                    absl::string_view idempotency_key,
+                                                    const std::vector<redis::Args>& also) {
   redis::Txn txn;
   if (!idempotency_key.empty()) {
     std::string k = absl::StrCat("lobby:residents:tl_idem:", idempotency_key);
@@ -315,6 +322,7 @@ absl::Status RedisResidentStore::AppendTimeline(const Resident& resident,
     txn.Write({"HSET", ComplaintsKey(resident.unit().site_id(), resident.id()), entry.ticket_id(),
                a->second == "1" ? "1" : "0"});
   }
+  for (const redis::Args& a : also) txn.Write(a);
   return txn.Run(redis_).status();
 }
 

@@ -46,6 +46,11 @@ class RedisResidentStore final : public ResidentStore {
                               absl::string_view idempotency_key) override;
   absl::StatusOr<TimelinePage> ListTimeline(const v1::Resident& resident, int page_size,
                                             absl::string_view page_token) override;
+  /// AppendTimeline with the writes `also` (their key at position 1) in the same step: a message
+  /// told to a resident is on their timeline exactly when it is queued (the notify consumer).
+  absl::Status AppendTimelineWith(const v1::Resident& resident, const v1::TimelineEntry& entry,
+                                  absl::string_view idempotency_key,
+                                  const std::vector<redis::Args>& also);
   absl::Status SaveVerification(const Verification& v, absl::string_view stream,
                                 const queue::Fields& message) override;
   absl::StatusOr<Verification> GetVerification(absl::string_view id) override;

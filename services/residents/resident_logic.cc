@@ -681,9 +681,11 @@ absl::StatusOr<Resident> ResidentLogic::Merge(const v1::MergeResidentsRequest& r
 
 // ------------------------------------------------------------------ timeline
 
-std::string ResidentLogic::NewEntryId() const {
-  return absl::StrFormat("%013d-%s", absl::ToUnixMillis(clock_.Now()), RandomHex(4));
+std::string TimelineEntryId(absl::Time at) {
+  return absl::StrFormat("%013d-%s", absl::ToUnixMillis(at), RandomHex(4));
 }
+
+std::string ResidentLogic::NewEntryId() const { return TimelineEntryId(clock_.Now()); }
 
 absl::StatusOr<v1::ListTimelineResponse> ResidentLogic::ListTimeline(
     const v1::ListTimelineRequest& req, bool sees_anonymous) {

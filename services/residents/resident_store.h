@@ -27,6 +27,9 @@ struct ResidentPage {
 /// The timeline attribute of a complaint's ticket events: "1" when it was filed anonymously.
 inline constexpr char kComplaintAnonymous[] = "complaint_anonymous";
 
+/// A timeline entry's id: "<13-digit Unix ms>-<8 hex>", so entries sort by time.
+std::string TimelineEntryId(absl::Time at);
+
 struct TimelinePage {
   std::vector<v1::TimelineEntry> entries;  // newest first
   /// The resident's complaints as the ticket events told: id -> filed anonymously. A complaint

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
@@ -140,6 +141,11 @@ queue::Fields TicketEvent(const Ticket& t, absl::string_view type, v1::TicketSta
   if (t.location().has_unit()) {
     const v1::Unit& u = t.location().unit();
     f.emplace_back("unit", absl::StrCat(u.building(), "/", u.floor(), "/", u.room()));
+  }
+  if (absl::StartsWith(type, "ticket.visit_") && t.repair().has_visit_window()) {
+    const v1::VisitWindow& w = t.repair().visit_window();
+    f.emplace_back("visit_start", std::to_string(absl::ToUnixMillis(FromTimestamp(w.start()))));
+    f.emplace_back("visit_end", std::to_string(absl::ToUnixMillis(FromTimestamp(w.end()))));
   }
   return f;
 }
@@ -497,6 +503,12 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
     h->set_to_status(next.status());
     h->set_note(note);
     queue::Fields event = TicketEvent(next, type, cur.status(), actor.name, note, now);
+    // An adapter acting for the ticket's own reporter: the resident did this themselves (and
+    // has had their answer in the conversation already).
+    if (absl::string_view whom = actor.acting_for;
+        actor.role == auth::Role::kAdapter &&
+        (absl::ConsumePrefix(&whom, "resident:") || absl::ConsumePrefix(&whom, "phone:")))
+      event.emplace_back("by_reporter", "1");
     if (extra != nullptr) event.insert(event.end(), extra->begin(), extra->end());
     absl::Status s = store_.Replace(cur, next, event);
     if (s.ok()) return Redact(std::move(next), actor);

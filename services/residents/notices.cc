@@ -1,0 +1,139 @@
+#include "services/residents/notices.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "services/common/proto_util.h"
+
+namespace lobby::residents {
+namespace {
+
+absl::Time MillisField(const queue::Entry& e, absl::string_view name) {
+  int64_t ms = 0;
+  return absl::SimpleAtoi(e.Get(name), &ms) && ms > 0 ? absl::FromUnixMillis(ms)
+                                                      : absl::InfinitePast();
+}
+
+// A hold's reason ("waiting_parts: washer") in words; the technician's own words after the
+// colon are for the team, not the resident.
+std::string HoldReason(absl::string_view note, absl::string_view lang) {
+  absl::string_view code = note.substr(0, note.find(':'));
+  if (code == "waiting_parts")
+    return InLanguage(lang, "we are waiting for parts", "正在等候零件", "正在等待零件");
+  if (code == "resident_absent")
+    return InLanguage(lang, "we could not find anyone at home", "上門時家中無人", "上门时家中无人");
+  if (code == "no_access")
+    return InLanguage(lang, "we could not get access", "未能進入現場", "未能进入现场");
+  return InLanguage(lang, "we have to wait", "需要等候", "需要等待");
+}
+
+std::string Window(const Notice& n, absl::string_view lang, absl::TimeZone zone) {
+  if (n.visit_start == absl::InfinitePast()) return "";
+  std::string day = lang == "zh-Hant" || lang == "zh-Hans"
+                        ? absl::FormatTime("%m月%d日", n.visit_start, zone)
+                        : DayText(n.visit_start, zone);
+  return absl::StrCat(day, " ", absl::FormatTime("%H:%M", n.visit_start, zone), "–",
+                      absl::FormatTime("%H:%M", n.visit_end, zone));
+}
+
+std::string Fill(std::string text, const Notice& n, absl::string_view lang, absl::TimeZone zone) {
+  return absl::StrReplaceAll(text, {{"{team}", n.team},
+                                    {"{note}", n.note},
+                                    {"{reason}", HoldReason(n.note, lang)},
+                                    {"{window}", Window(n, lang, zone)}});
+}
+
+}  // namespace
+
+queue::Fields Notice::ToFields() const {
+  queue::Fields f = {{"type", type}, {"ticket_id", ticket_id}, {"channel", channel},
+                     {"team", team}, {"note", note},           {"urgent", urgent ? "1" : "0"}};
+  if (visit_start != absl::InfinitePast()) {
+    f.emplace_back("visit_start", std::to_string(absl::ToUnixMillis(visit_start)));
+    f.emplace_back("visit_end", std::to_string(absl::ToUnixMillis(visit_end)));
+  }
+  return f;
+}
+
+Notice Notice::FromFields(const queue::Fields& f) {
+  queue::Entry e{"", f};
+  return Notice{.type = std::string(e.Get("type")),
+                .ticket_id = std::string(e.Get("ticket_id")),
+                .channel = std::string(e.Get("channel")),
+                .team = std::string(e.Get("team")),
+                .note = std::string(e.Get("note")),
+                .urgent = e.Get("urgent") == "1",
+                .visit_start = MillisField(e, "visit_start"),
+                .visit_end = MillisField(e, "visit_end")};
+}
+
+std::optional<Notice> NoticeFor(const queue::Entry& e) {
+  absl::string_view type = e.Get("type");
+  bool urgent = e.Get("priority") == "P1" || e.Get("emergency") == "1";
+  bool told = type == "ticket.acknowledged" || type == "ticket.on_site" ||
+              type == "ticket.on_hold" || type == "ticket.resumed" || type == "ticket.resolved" ||
+              type == "ticket.reopened" || type == "ticket.cancelled" ||
+              type == "ticket.visit_proposed" || type == "ticket.visit_confirmed";
+  if (type == "ticket.assigned") {
+    // The team that has it, once per team: a move between its members is the team's business.
+    told = !e.Get("team").empty() && e.Get("team") != e.Get("previous_team");
+  } else if (type == "ticket.commented") {
+    told = e.Get("note") != "(internal)" && !e.Get("note").empty();
+  } else if (type == "ticket.sla_breached") {
+    told = urgent || e.Get("priority") == "P2";
+  }
+  if (!told || e.Get("by_reporter") == "1" || e.Get("ticket_id").empty()) return std::nullopt;
+  return Notice{.type = std::string(type),
+                .ticket_id = std::string(e.Get("ticket_id")),
+                .channel = std::string(e.Get("channel")),
+                .team = std::string(e.Get("team")),
+                .note = std::string(e.Get("note")),
+                .urgent = urgent,
+                .visit_start = MillisField(e, "visit_start"),
+                .visit_end = MillisField(e, "visit_end")};
+}
+
+std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone zone) {
+  auto say = [&](const char* en, const char* hant, const char* hans) {
+    return Fill(InLanguage(lang, en, hant, hans), n, lang, zone);
+  };
+  const std::string& t = n.type;
+  if (t == "ticket.assigned")
+    return say("the {team} team is taking care of it.", "已交由 {team} 組跟進。",
+               "已交由 {team} 组跟进。");
+  if (t == "ticket.acknowledged")
+    return say("a technician has taken the job and will be with you.", "技術員已接單，會盡快上門。",
+               "技术员已接单，会尽快上门。");
+  if (t == "ticket.on_site")
+    return say("our technician has arrived.", "技術員已到場。", "技术员已到场。");
+  if (t == "ticket.on_hold")
+    return say("the work is on hold: {reason}. We will tell you when it goes on.",
+               "工作暫停：{reason}。恢復時會再通知您。", "工作暂停：{reason}。恢复时会再通知您。");
+  if (t == "ticket.resumed") return say("the work goes on again.", "工作已恢復。", "工作已恢复。");
+  if (t == "ticket.resolved")
+    return n.note.empty()
+               ? say("it is resolved.", "已處理完成。", "已处理完成。")
+               : say("it is resolved: {note}", "已處理完成：{note}", "已处理完成：{note}");
+  if (t == "ticket.reopened")
+    return say("it is open again and we are back on it.", "已重新開啟，我們會再跟進。",
+               "已重新开启，我们会再跟进。");
+  if (t == "ticket.cancelled") return say("it is cancelled.", "已取消。", "已取消。");
+  if (t == "ticket.commented")
+    return say("a message from the estate office: {note}", "管理處留言：{note}",
+               "物业留言：{note}");
+  if (t == "ticket.visit_proposed")
+    return say(
+        "we would like to visit on {window}. If that does not suit you, please tell the "
+        "estate office.",
+        "我們希望於 {window} 上門；如時間不便，請通知管理處。",
+        "我们希望于 {window} 上门；如时间不便，请通知物业。");
+  if (t == "ticket.visit_confirmed")
+    return say("the visit on {window} is confirmed.", "已確定於 {window} 上門。",
+               "已确定于 {window} 上门。");
+  if (t == "ticket.sla_breached")
+    return say("we are sorry it is taking longer than it should. A supervisor is on it now.",
+               "抱歉處理時間比承諾長，主管已親自跟進。", "抱歉处理时间比承诺长，主管已亲自跟进。");
+  return "";
+}
+
+}  // namespace lobby::residents

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/common/queue.h"
+
+// What residents are told about their tickets: which ticket events become a notice, and the
+// words of each in the three languages Lobby speaks (docs/notifications.md).
+namespace lobby::residents {
+
+/// A ticket event a resident is told about, as held until it is sent: the event's own fields
+/// that the words need.
+struct Notice {
+  std::string type;  // "ticket.on_hold", ...
+  std::string ticket_id;
+  std::string channel;  // where the ticket came in ("whatsapp"): told there if not elsewhere
+  std::string team;
+  std::string note;
+  bool urgent = false;  // P1 or an emergency: never waits (quiet hours, coalescing)
+  absl::Time visit_start, visit_end;
+
+  queue::Fields ToFields() const;
+  static Notice FromFields(const queue::Fields& fields);
+};
+
+/// The notice for ticket event `e`, or nothing when the resident is not told about it: events
+/// of no interest to them, internal comments, a reassignment within the same team, an SLA breach
+/// on a ticket that is not urgent, and their own doings (a comment or a cancel by the resident).
+std::optional<Notice> NoticeFor(const queue::Entry& e);
+
+/// The notice's line in `language` ("zh-Hant", "zh-Hans", else English), times in `zone`.
+std::string NoticeText(const Notice& n, absl::string_view language, absl::TimeZone zone);
+
+}  // namespace lobby::residents

@@ -1,0 +1,196 @@
+#include "services/residents/notify_logic.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/log.h"
+#include "services/common/proto_util.h"
+#include "services/common/status_macros.h"
+#include "services/residents/resident_store.h"
+
+namespace lobby::residents {
+namespace {
+
+constexpr absl::Duration kLease = absl::Minutes(1);  // a claimed resident is due again after it
+
+v1::Channel ChannelNamed(absl::string_view name) {
+  v1::Channel c = v1::CHANNEL_UNSPECIFIED;
+  if (!name.empty() && !v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(name), &c))
+    c = v1::CHANNEL_UNSPECIFIED;
+  return c;
+}
+
+// One message for a ticket's held notices: a line per change under its number.
+std::string MessageText(const std::string& ticket, const std::vector<Notice>& notices,
+                        absl::string_view lang, absl::TimeZone zone) {
+  std::vector<std::string> lines;
+  for (const Notice& n : notices)
+    if (std::string line = NoticeText(n, lang, zone);
+        !line.empty() && std::find(lines.begin(), lines.end(), line) == lines.end())
+      lines.push_back(std::move(line));  // two stages breached at once: one apology
+  if (lines.size() == 1) return absl::StrCat(ticket, ": ", lines[0]);
+  return absl::StrCat(ticket, ":\n- ", absl::StrJoin(lines, "\n- "));
+}
+
+}  // namespace
+
+void NotifyConfig::Declare(config::Settings& s) {
+  s.Declare("notify-coalesce", "60s",
+            "changes to a resident's tickets within this time are told in one message (0: at "
+            "once); P1 and emergencies are always told at once");
+}
+
+absl::StatusOr<NotifyConfig> NotifyConfig::From(const config::Settings& s) {
+  NotifyConfig c;
+  auto coalesce = s.GetDuration("notify-coalesce");
+  if (!coalesce.ok() || *coalesce > absl::Minutes(30))
+    return s.Invalid("notify-coalesce", "a duration from 0 to 30m");
+  c.coalesce = *coalesce;
+  c.default_language = s.Get("default-language");
+  return c;
+}
+
+NotifyLogic::NotifyLogic(NotifyStore& store, const Clock& clock, NotifyConfig config,
+                         EstateOf estate_of)
+    : store_(store), clock_(clock), config_(std::move(config)), estate_of_(std::move(estate_of)) {}
+
+std::optional<v1::Channel> NotifyLogic::ChannelFor(const v1::Resident& r,
+                                                   v1::Channel ticket_channel) {
+  auto reachable = [&](v1::Channel c) {
+    if (c == v1::CHANNEL_UNSPECIFIED || c == v1::CHANNEL_PHONE || c == v1::CHANNEL_COUNTER)
+      return false;
+    if (std::find(r.opted_out_channels().begin(), r.opted_out_channels().end(), c) !=
+        r.opted_out_channels().end())
+      return false;
+    if (c == v1::CHANNEL_SMS) return r.phones_size() > 0;
+    return std::any_of(r.identities().begin(), r.identities().end(), [&](const v1::Identity& i) {
+      return i.channel() == c && i.verified() && !i.external_id().empty();
+    });
+  };
+  for (v1::Channel c : {r.preferred_channel(), ticket_channel, v1::CHANNEL_SMS})
+    if (reachable(c)) return c;
+  return std::nullopt;
+}
+
+absl::Status NotifyLogic::HandleEvent(const queue::Entry& e) {
+  std::string resident_id(e.Get("resident_id"));
+  if (resident_id.empty()) return absl::OkStatus();  // a guest or staff report: nobody to tell
+  std::optional<Notice> notice = NoticeFor(e);
+  if (!notice) return absl::OkStatus();
+  absl::Time now = clock_.Now();
+  int64_t at_ms = 0;
+  if (absl::SimpleAtoi(e.Get("at"), &at_ms) && now - absl::FromUnixMillis(at_ms) > kNoticeMaxAge)
+    return absl::OkStatus();  // history, not news
+  auto r = store_.Resident(resident_id);
+  if (absl::IsNotFound(r.status())) {
+    log::Get("notify")->warn("event=notify_skip reason=unknown_resident resident={} entry={}",
+                             resident_id, e.id);
+    return absl::OkStatus();
+  }
+  LOBBY_RETURN_IF_ERROR(r.status());
+  const std::string& site = r->unit().site_id();
+  absl::Time due = now;
+  if (!notice->urgent) {
+    due += config_.coalesce;
+    if (auto until = QuietUntil(r->quiet_hours(), due, estate_of_(site).zone)) due = *until;
+  }
+  absl::Status held = store_.Hold(site, r->id(), e.id, *notice, due);
+  if (absl::IsAlreadyExists(held)) return absl::OkStatus();  // a redelivery: held before
+  LOBBY_RETURN_IF_ERROR(held);
+  if (due <= now) return Tell(site, r->id());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> NotifyLogic::Tick() {
+  LOBBY_ASSIGN_OR_RETURN(auto sites, store_.Sites());
+  int n = 0;
+  absl::Time now = clock_.Now();
+  for (const auto& site : sites) {
+    LOBBY_ASSIGN_OR_RETURN(auto due, store_.ClaimDue(site, now, now + kLease, 200));
+    for (const auto& resident : due) {
+      if (absl::Status s = Tell(site, resident); !s.ok()) {
+        log::Get("notify")->warn("event=notify_failed site={} resident={} error=\"{}\"", site,
+                                 resident, s.message());  // again when the lease ends
+        continue;
+      }
+      ++n;
+    }
+  }
+  return n;
+}
+
+absl::Status NotifyLogic::Tell(const std::string& site, const std::string& resident_id) {
+  LOBBY_ASSIGN_OR_RETURN(auto held, store_.HeldFor(site, resident_id));
+  std::vector<std::string> ids;
+  for (const auto& h : held) ids.push_back(h.entry_id);
+  if (held.empty()) return store_.Forget(site, resident_id, ids);
+  auto r = store_.Resident(resident_id);
+  if (absl::IsNotFound(r.status())) return store_.Forget(site, resident_id, ids);
+  LOBBY_RETURN_IF_ERROR(r.status());
+  // A message per ticket, in the order their news came: one message never mentions two tickets,
+  // so a complaint filed anonymously stays apart on the timeline.
+  std::vector<std::string> tickets;
+  std::map<std::string, std::vector<const NotifyStore::Held*>> by_ticket;
+  for (const auto& h : held) {
+    auto& group = by_ticket[h.notice.ticket_id];
+    if (group.empty()) tickets.push_back(h.notice.ticket_id);
+    group.push_back(&h);
+  }
+  for (const std::string& ticket : tickets)
+    LOBBY_RETURN_IF_ERROR(TellTicket(*r, site, ticket, by_ticket[ticket]));
+  return store_.Forget(site, resident_id, {});
+}
+
+absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& site,
+                                     const std::string& ticket,
+                                     const std::vector<const NotifyStore::Held*>& held) {
+  std::string lang = r.language().empty() ? config_.default_language : r.language();
+  EstateFacts estate = estate_of_(site);
+  std::vector<Notice> notices;
+  std::vector<std::string> ids;
+  for (const auto* h : held) {
+    notices.push_back(h->notice);
+    if (auto name = estate.team_names.find(h->notice.team); name != estate.team_names.end())
+      notices.back().team = name->second;  // "Plumbing", not "plumbing"
+    ids.push_back(h->entry_id);
+  }
+  std::string text = MessageText(ticket, notices, lang, estate.zone);
+  std::optional<v1::Channel> channel = ChannelFor(r, ChannelNamed(held.back()->notice.channel));
+
+  absl::Time now = clock_.Now();
+  v1::TimelineEntry entry;
+  entry.set_id(TimelineEntryId(now));
+  *entry.mutable_at() = ToTimestamp(now);
+  entry.set_kind(v1::TimelineEntry::KIND_MESSAGE_OUT);
+  entry.set_ticket_id(ticket);
+  entry.set_actor("notify");
+  entry.set_text(text);
+  (*entry.mutable_attributes())["notices"] = std::to_string(held.size());
+  std::string stream;
+  queue::Fields message;
+  if (channel) {
+    entry.set_channel(*channel);
+    stream = queue::OutboundStream(ChannelName(*channel));
+    message = {{"v", "1"},     {"kind", "notice"},    {"resident_id", r.id()}, {"language", lang},
+               {"text", text}, {"ticket_id", ticket}, {"site_id", site}};
+  } else {
+    // Never dropped silently: the desk sees on the timeline that this did not reach them.
+    (*entry.mutable_attributes())["delivery"] = "undeliverable";
+  }
+  // The key is the first event told: a Tell redone after a crash writes nothing twice.
+  absl::Status s = store_.Tell(r, entry, "notify:" + ids.front(), stream, message, ids);
+  if (absl::IsAlreadyExists(s)) return absl::OkStatus();
+  LOBBY_RETURN_IF_ERROR(s);
+  (channel ? told_ : undeliverable_).fetch_add(1, std::memory_order_relaxed);
+  if (!channel) {
+    log::Get("notify")->warn("event=notify_undeliverable site={} resident={} ticket={}", site,
+                             r.id(), ticket);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lobby::residents

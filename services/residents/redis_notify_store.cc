@@ -1,0 +1,116 @@
+#include "services/residents/redis_notify_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/redis_txn.h"
+#include "services/common/status_macros.h"
+
+namespace lobby::residents {
+namespace {
+
+constexpr char kSites[] = "lobby:notify:sites";
+constexpr int64_t kSeenSeconds = 7 * 24 * 3600;
+
+std::string HeldKey(absl::string_view site, absl::string_view resident) {
+  return absl::StrCat("lobby:notify:{", site, "}:held:", resident);
+}
+std::string DueKey(absl::string_view site) { return absl::StrCat("lobby:notify:{", site, "}:due"); }
+
+// A notice's fields as one hash value: "key\x1fvalue\x1e...".
+std::string Encode(const queue::Fields& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) absl::StrAppend(&out, out.empty() ? "" : "\x1e", k, "\x1f", v);
+  return out;
+}
+queue::Fields Decode(absl::string_view s) {
+  queue::Fields out;
+  for (absl::string_view kv : absl::StrSplit(s, '\x1e', absl::SkipEmpty())) {
+    std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('\x1f', 1));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Resident> RedisNotifyStore::Resident(absl::string_view id) {
+  return residents_.Get(id);
+}
+
+absl::Status RedisNotifyStore::Hold(const std::string& site, const std::string& resident_id,
+                                    const std::string& entry_id, const Notice& notice,
+                                    absl::Time due) {
+  std::string seen = "lobby:notify:seen:" + entry_id;
+  redis::Txn txn;
+  txn.RequireAbsent(seen, "this ticket event was told before");
+  txn.Write({"SET", seen, "1", "EX", std::to_string(kSeenSeconds)});
+  txn.Write({"HSET", HeldKey(site, resident_id), entry_id, Encode(notice.ToFields())});
+  // LT: an earlier due stands, and an urgent notice brings the ones held with it forward.
+  txn.Write({"ZADD", DueKey(site), "LT", std::to_string(absl::ToUnixMillis(due)), resident_id});
+  txn.Write({"SADD", kSites, site});
+  return txn.Run(redis_).status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisNotifyStore::Sites() {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"SMEMBERS", kSites}));
+  std::vector<std::string> out;
+  for (auto& e : r.elements) out.push_back(std::move(e.str));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisNotifyStore::ClaimDue(const std::string& site,
+                                                                    absl::Time now,
+                                                                    absl::Time lease_until,
+                                                                    int limit) {
+  return redis::ClaimDue(redis_, DueKey(site), now, lease_until, limit);
+}
+
+absl::StatusOr<std::vector<NotifyStore::Held>> RedisNotifyStore::HeldFor(
+    const std::string& site, const std::string& resident_id) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HGETALL", HeldKey(site, resident_id)}));
+  std::vector<Held> out;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
+    out.push_back({r.elements[i].str, Notice::FromFields(Decode(r.elements[i + 1].str))});
+  // Stream entry ids ("ms-seq") in the order the events happened.
+  auto order = [](const std::string& id) {
+    std::pair<int64_t, int64_t> at{0, 0};
+    std::pair<std::string, std::string> p = absl::StrSplit(id, absl::MaxSplits('-', 1));
+    (void)absl::SimpleAtoi(p.first, &at.first);
+    (void)absl::SimpleAtoi(p.second, &at.second);
+    return at;
+  };
+  std::sort(out.begin(), out.end(),
+            [&](const Held& a, const Held& b) { return order(a.entry_id) < order(b.entry_id); });
+  return out;
+}
+
+absl::Status RedisNotifyStore::Tell(const v1::Resident& resident, const v1::TimelineEntry& entry,
+                                    const std::string& key, const std::string& stream,
+                                    const queue::Fields& message,
+                                    const std::vector<std::string>& told) {
+  std::vector<redis::Args> also;
+  if (!stream.empty()) also.push_back(queue::XAddArgs(stream, message));
+  if (!told.empty()) {
+    redis::Args hdel = {"HDEL", HeldKey(resident.unit().site_id(), resident.id())};
+    hdel.insert(hdel.end(), told.begin(), told.end());
+    also.push_back(std::move(hdel));
+  }
+  return residents_.AppendTimelineWith(resident, entry, key, also);
+}
+
+absl::Status RedisNotifyStore::Forget(const std::string& site, const std::string& resident_id,
+                                      const std::vector<std::string>& entry_ids) {
+  static const redis::Script* script = new redis::Script(R"lua(
+for i = 1, #ARGV - 1 do redis.call('HDEL', KEYS[1], ARGV[i]) end
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[#ARGV]) end
+return 0
+)lua");
+  redis::Args args(entry_ids.begin(), entry_ids.end());
+  args.push_back(resident_id);
+  return redis_.Eval(*script, {HeldKey(site, resident_id), DueKey(site)}, args).status();
+}
+
+}  // namespace lobby::residents

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "services/common/redis.h"
+#include "services/residents/notify_store.h"
+#include "services/residents/redis_resident_store.h"
+
+namespace lobby::residents {
+
+/// NotifyStore on Redis, next to the residents' own keys:
+///   lobby:notify:{SITE}:held:RID   hash ENTRYID -> the notice held for the resident
+///   lobby:notify:{SITE}:due        zset RID by when their notices are due (Unix ms)
+///   lobby:notify:seen:ENTRYID      a ticket event already held (7 days: redeliveries)
+///   lobby:notify:sites             set of estates with notices held
+/// Timeline entries and their idempotency keys are the residents store's.
+class RedisNotifyStore final : public NotifyStore {
+ public:
+  RedisNotifyStore(redis::Client& redis, RedisResidentStore& residents)
+      : redis_(redis), residents_(residents) {}
+
+  // NotifyStore
+  absl::StatusOr<v1::Resident> Resident(absl::string_view id) override;
+  absl::Status Hold(const std::string& site, const std::string& resident_id,
+                    const std::string& entry_id, const Notice& notice, absl::Time due) override;
+  absl::StatusOr<std::vector<std::string>> Sites() override;
+  absl::StatusOr<std::vector<std::string>> ClaimDue(const std::string& site, absl::Time now,
+                                                    absl::Time lease_until, int limit) override;
+  absl::StatusOr<std::vector<Held>> HeldFor(const std::string& site,
+                                            const std::string& resident_id) override;
+  absl::Status Tell(const v1::Resident& resident, const v1::TimelineEntry& entry,
+                    const std::string& key, const std::string& stream, const queue::Fields& message,
+                    const std::vector<std::string>& told) override;
+  absl::Status Forget(const std::string& site, const std::string& resident_id,
+                      const std::vector<std::string>& entry_ids) override;
+
+ private:
+  redis::Client& redis_;
+  RedisResidentStore& residents_;
+};
+
+}  // namespace lobby::residents
