@@ -72,6 +72,27 @@ inline std::string CreateRepair(v1::RepairService::Stub& repairs, const RepairSp
   EXPECT_TRUE(r.ok()) << r.status.error_message();
   return r.value.id();
 }
+/// Gives repair `id` to `member` of `team` (as an admin).
+inline void AssignRepair(v1::RepairService::Stub& repairs, const std::string& id,
+                         const std::string& team, const std::string& member) {
+  v1::AssignRequest a;
+  a.set_id(id);
+  a.set_team(team);
+  a.set_assignee(member);
+  auto r = CallRpc(repairs, &v1::RepairService::Stub::Assign, a, kAdminToken);
+  EXPECT_TRUE(r.ok()) << r.status.error_message();
+}
+/// Moves repair `id` through `actions`, in order (as an admin).
+inline void TransitionRepair(v1::RepairService::Stub& repairs, const std::string& id,
+                             std::initializer_list<v1::TicketAction> actions) {
+  for (v1::TicketAction action : actions) {
+    v1::TransitionRequest t;
+    t.set_id(id);
+    t.set_action(action);
+    auto r = CallRpc(repairs, &v1::RepairService::Stub::Transition, t, kAdminToken);
+    EXPECT_TRUE(r.ok()) << r.status.error_message();
+  }
+}
 inline v1::Ticket GetRepair(v1::RepairService::Stub& repairs, const std::string& id) {
   v1::GetTicketRequest req;
   req.set_id(id);

@@ -44,19 +44,10 @@ class NotifyTest : public RedisTest {
   void TearDown() override { harness_.reset(); }
 
   void Assign(const std::string& id) {
-    v1::AssignRequest a;
-    a.set_id(id);
-    a.set_team("plumbing");
-    a.set_assignee("lee");
-    auto r = CallRpc(*repairs_, &v1::RepairService::Stub::Assign, a, kAdminToken);
-    ASSERT_TRUE(r.ok()) << r.status.error_message();
+    lobby::testing::AssignRepair(*repairs_, id, "plumbing", "lee");
   }
   void Do(const std::string& id, v1::TicketAction action) {
-    v1::TransitionRequest t;
-    t.set_id(id);
-    t.set_action(action);
-    auto r = CallRpc(*repairs_, &v1::RepairService::Stub::Transition, t, kAdminToken);
-    ASSERT_TRUE(r.ok()) << r.status.error_message();
+    lobby::testing::TransitionRepair(*repairs_, id, {action});
   }
   std::vector<queue::Entry> Notices(const std::string& channel) {
     auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:" + channel, "-", "+"});

@@ -61,20 +61,10 @@ class SurveysTest : public RedisTest {
     return lobby::testing::CreateRepair(*repairs_, {.resident = resident_});
   }
   void Do(const std::string& id, std::initializer_list<v1::TicketAction> actions) {
-    for (auto a : actions) {
-      v1::TransitionRequest t;
-      t.set_id(id);
-      t.set_action(a);
-      auto r = CallRpc(*repairs_, &v1::RepairService::Stub::Transition, t, kAdminToken);
-      ASSERT_TRUE(r.ok()) << r.status.error_message();
-    }
+    lobby::testing::TransitionRepair(*repairs_, id, actions);
   }
   void Resolve(const std::string& id) {
-    v1::AssignRequest a;
-    a.set_id(id);
-    a.set_team("plumbing");
-    a.set_assignee("lee");
-    ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, a, kAdminToken).ok());
+    lobby::testing::AssignRepair(*repairs_, id, "plumbing", "lee");
     Do(id, {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE});
   }
   v1::Survey Survey(const std::string& ticket, const char* token = kAdminToken) {
