@@ -50,6 +50,8 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.ResidentService/RequestCallback", kDeskAndAdapters, ""},
     {"lobby.v1.ResidentService/ListCallbacks", kDesk, ""},
     {"lobby.v1.ResidentService/CompleteCallback", kDesk, ""},
+    {"lobby.v1.ResidentService/ApplyNotices", kManagement, ""},
+    {"lobby.v1.ResidentService/GetNotices", kStaff, ""},
     // RepairService
     {"lobby.v1.RepairService/CreateRepair", kDeskAndAdapters,
      "the reporter must live in the estate"},

@@ -46,16 +46,17 @@ Component::Component(Runtime& runtime, ResidentsConfig config, NotifyConfig noti
     : store_(runtime.redis(), runtime.clock()),
       registers_(RegisterCache::Of(runtime)),
       logic_(store_, runtime.clock(), std::move(config), &registers_),
-      service_(logic_, runtime.rpc_env()),
       notify_store_(runtime.redis(), store_),
-      notify_(notify_store_, runtime.clock(), std::move(notify), [this](absl::string_view site) {
-        EstateFacts facts;
-        if (auto reg = registers_.Get(site)) {
-          facts.zone = ZoneNamed(reg->proto().time_zone());
-          for (const auto& t : reg->proto().teams())
-            if (!t.name().empty()) facts.team_names[t.team()] = t.name();
-        }
-        return facts;
-      }) {}
+      notify_(notify_store_, runtime.clock(), std::move(notify),
+              [this](absl::string_view site) {
+                EstateFacts facts;
+                if (auto reg = registers_.Get(site)) {
+                  facts.zone = ZoneNamed(reg->proto().time_zone());
+                  for (const auto& t : reg->proto().teams())
+                    if (!t.name().empty()) facts.team_names[t.team()] = t.name();
+                }
+                return facts;
+              }),
+      service_(logic_, notify_, runtime.rpc_env()) {}
 
 }  // namespace lobby::residents

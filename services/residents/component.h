@@ -31,9 +31,9 @@ class Component final : public lobby::Component {
   RedisResidentStore store_;
   RegisterCache& registers_;  // the process's
   ResidentLogic logic_;
-  ResidentServiceImpl service_;
   RedisNotifyStore notify_store_;
   NotifyLogic notify_;
+  ResidentServiceImpl service_;
 };
 
 }  // namespace lobby::residents

@@ -1,12 +1,25 @@
 #include "services/residents/notices.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "services/common/proto_util.h"
 
 namespace lobby::residents {
 namespace {
+
+// The events residents are told about (NoticeFor), and the placeholders their words may use.
+constexpr std::array<const char*, 12> kToldTypes = {
+    "ticket.assigned",  "ticket.acknowledged",   "ticket.on_site",         "ticket.on_hold",
+    "ticket.resumed",   "ticket.resolved",       "ticket.reopened",        "ticket.cancelled",
+    "ticket.commented", "ticket.visit_proposed", "ticket.visit_confirmed", "ticket.sla_breached"};
+constexpr std::array<const char*, 4> kPlaceholders = {"{team}", "{note}", "{reason}", "{window}"};
+constexpr size_t kMaxTemplateBytes = 2000;  // an SMS of a few segments; any chat message
 
 absl::Time MillisField(const queue::Entry& e, absl::string_view name) {
   int64_t ms = 0;
@@ -93,7 +106,14 @@ std::optional<Notice> NoticeFor(const queue::Entry& e) {
                 .visit_end = MillisField(e, "visit_end")};
 }
 
-std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone zone) {
+std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone zone,
+                       const v1::NoticeTemplates* own) {
+  if (own != nullptr) {
+    if (auto texts = own->texts().find(n.type); texts != own->texts().end()) {
+      auto text = texts->second.by_language().find(std::string(lang));
+      if (text != texts->second.by_language().end()) return Fill(text->second, n, lang, zone);
+    }
+  }
   auto say = [&](const char* en, const char* hant, const char* hans) {
     return Fill(InLanguage(lang, en, hant, hans), n, lang, zone);
   };
@@ -134,6 +154,62 @@ std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone z
     return say("we are sorry it is taking longer than it should. A supervisor is on it now.",
                "抱歉處理時間比承諾長，主管已親自跟進。", "抱歉处理时间比承诺长，主管已亲自跟进。");
   return "";
+}
+
+absl::StatusOr<v1::NoticeTemplates> ParseNoticeTemplates(absl::string_view yaml) {
+  auto bad = [](const std::string& why) { return absl::InvalidArgumentError("notices: " + why); };
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return bad(std::string("not YAML: ") + e.what());
+  }
+  YAML::Node n = root.IsMap() ? root["notices"] : YAML::Node();
+  if (!n || !n.IsMap()) return bad("a top-level 'notices:' with site and texts is required");
+  v1::NoticeTemplates t;
+  try {
+    for (const auto& kv : n) {
+      std::string key = kv.first.as<std::string>();
+      if (key != "site" && key != "texts") return bad("unknown key '" + key + "' (site, texts)");
+    }
+    t.set_site_id(n["site"] ? n["site"].as<std::string>() : "");
+    if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok())
+      return bad(std::string("site: ") + std::string(s.message()));
+    YAML::Node texts = n["texts"];
+    if (texts && !texts.IsMap()) return bad("texts: a map of event -> {language: text}");
+    for (const auto& ev : texts) {
+      std::string type = ev.first.as<std::string>();
+      if (std::find_if(kToldTypes.begin(), kToldTypes.end(),
+                       [&](const char* k) { return type == k; }) == kToldTypes.end())
+        return bad("residents are not told about '" + type +
+                   "'; the events are: " + absl::StrJoin(kToldTypes, ", "));
+      if (!ev.second.IsMap()) return bad(type + ": a map of language -> text");
+      v1::NoticeTexts& out = (*t.mutable_texts())[type];
+      for (const auto& lt : ev.second) {
+        std::string lang = lt.first.as<std::string>(), text = lt.second.as<std::string>();
+        std::string where = type + "." + lang;
+        if (lang != "en" && lang != "zh-Hant" && lang != "zh-Hans")
+          return bad(where + ": the languages are en, zh-Hant and zh-Hans");
+        if (text.empty()) return bad(where + ": empty");
+        if (text.size() > kMaxTemplateBytes)
+          return bad(absl::StrCat(where, ": longer than ", kMaxTemplateBytes, " bytes"));
+        for (size_t open = text.find('{'); open != std::string::npos;
+             open = text.find('{', open + 1)) {
+          size_t close = text.find('}', open);
+          std::string p =
+              close == std::string::npos ? text.substr(open) : text.substr(open, close - open + 1);
+          if (std::find_if(kPlaceholders.begin(), kPlaceholders.end(),
+                           [&](const char* k) { return p == k; }) == kPlaceholders.end())
+            return bad(where + ": unknown placeholder " + p + " (" +
+                       absl::StrJoin(kPlaceholders, ", ") + ")");
+        }
+        (*out.mutable_by_language())[lang] = text;
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return bad(std::string("each text is a string: ") + e.what());
+  }
+  return t;
 }
 
 }  // namespace lobby::residents

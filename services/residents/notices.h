@@ -3,8 +3,10 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lobby/v1/residents.pb.h"
 #include "services/common/queue.h"
 
 // What residents are told about their tickets: which ticket events become a notice, and the
@@ -31,7 +33,18 @@ struct Notice {
 /// on a ticket that is not urgent, and their own doings (a comment or a cancel by the resident).
 std::optional<Notice> NoticeFor(const queue::Entry& e);
 
-/// The notice's line in `language` ("zh-Hant", "zh-Hans", else English), times in `zone`.
-std::string NoticeText(const Notice& n, absl::string_view language, absl::TimeZone zone);
+/// The notice's line in `language` ("zh-Hant", "zh-Hans", else English), times in `zone`: the
+/// estate's own words from `own` (may be null) where it has them, else Lobby's.
+std::string NoticeText(const Notice& n, absl::string_view language, absl::TimeZone zone,
+                       const v1::NoticeTemplates* own = nullptr);
+
+/// An estate's words from YAML (docs/notifications.md):
+///   notices:
+///     site: demo
+///     texts:
+///       ticket.on_site: {en: "...", zh-Hant: "..."}
+/// INVALID_ARGUMENT naming what is wrong: an event residents are not told about, a language
+/// other than en, zh-Hant and zh-Hans, an empty or overlong text, an unknown {placeholder}.
+absl::StatusOr<v1::NoticeTemplates> ParseNoticeTemplates(absl::string_view yaml);
 
 }  // namespace lobby::residents

@@ -26,10 +26,11 @@ v1::Channel ChannelNamed(absl::string_view name) {
 
 // One message for a ticket's held notices: a line per change under its number.
 std::string MessageText(const std::string& ticket, const std::vector<Notice>& notices,
-                        absl::string_view lang, absl::TimeZone zone) {
+                        absl::string_view lang, absl::TimeZone zone,
+                        const v1::NoticeTemplates& own) {
   std::vector<std::string> lines;
   for (const Notice& n : notices)
-    if (std::string line = NoticeText(n, lang, zone);
+    if (std::string line = NoticeText(n, lang, zone, &own);
         !line.empty() && std::find(lines.begin(), lines.end(), line) == lines.end())
       lines.push_back(std::move(line));  // two stages breached at once: one apology
   if (lines.size() == 1) return absl::StrCat(ticket, ": ", lines[0]);
@@ -158,7 +159,9 @@ absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& s
       notices.back().team = name->second;  // "Plumbing", not "plumbing"
     ids.push_back(h->entry_id);
   }
-  std::string text = MessageText(ticket, notices, lang, estate.zone);
+  auto own = Templates(site);
+  if (!own.ok()) return own.status();
+  std::string text = MessageText(ticket, notices, lang, estate.zone, *own);
   std::optional<v1::Channel> channel = ChannelFor(r, ChannelNamed(held.back()->notice.channel));
 
   absl::Time now = clock_.Now();
@@ -191,6 +194,34 @@ absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& s
                              r.id(), ticket);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::NoticeTemplates> NotifyLogic::ApplyTemplates(absl::string_view yaml,
+                                                                bool dry_run) {
+  LOBBY_ASSIGN_OR_RETURN(auto t, ParseNoticeTemplates(yaml));
+  if (dry_run) return t;
+  LOBBY_RETURN_IF_ERROR(store_.SaveTemplates(t));
+  std::lock_guard lock(mu_);
+  templates_[t.site_id()] = {t, clock_.Now()};
+  return t;
+}
+
+absl::StatusOr<v1::NoticeTemplates> NotifyLogic::Templates(absl::string_view site) {
+  LOBBY_RETURN_IF_ERROR(ValidateSiteId(site));
+  absl::Time now = clock_.Now();
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = templates_.find(site);
+        it != templates_.end() && now - it->second.at < kTemplatesTtl)
+      return it->second.templates;
+  }
+  LOBBY_ASSIGN_OR_RETURN(auto stored, store_.LoadTemplates(std::string(site)));
+  v1::NoticeTemplates t;
+  if (stored) t = *std::move(stored);
+  t.set_site_id(std::string(site));
+  std::lock_guard lock(mu_);
+  templates_[std::string(site)] = {t, now};
+  return t;
 }
 
 }  // namespace lobby::residents

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,14 @@ class NotifyLogic {
   /// Tells every resident whose notices are due; returns how many were told.
   absl::StatusOr<int> Tick();
 
+  /// ResidentService.ApplyNotices: an estate's own words (ParseNoticeTemplates), stored unless
+  /// `dry_run`; they replace the estate's previous ones whole.
+  absl::StatusOr<v1::NoticeTemplates> ApplyTemplates(absl::string_view yaml, bool dry_run);
+  /// ResidentService.GetNotices: the estate's own words (none: Lobby's are used).
+  absl::StatusOr<v1::NoticeTemplates> Templates(absl::string_view site);
+  /// How long the words read are kept before they are read again (other replicas' applies).
+  static constexpr absl::Duration kTemplatesTtl = absl::Seconds(5);
+
   /// Where `resident` is told about a ticket that came in on `ticket_channel`: their preferred
   /// channel, else the ticket's, else SMS — the first they have not opted out of and can be
   /// reached on (a verified identity; for SMS a phone number). Nothing when there is none.
@@ -70,6 +79,12 @@ class NotifyLogic {
   const Clock& clock_;
   NotifyConfig config_;
   EstateOf estate_of_;
+  struct CachedTemplates {
+    v1::NoticeTemplates templates;
+    absl::Time at;
+  };
+  std::mutex mu_;
+  std::map<std::string, CachedTemplates, std::less<>> templates_;  // by site
   std::atomic<uint64_t> told_{0}, undeliverable_{0};
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ class NotifyStore {
   virtual absl::Status Tell(const v1::Resident& resident, const v1::TimelineEntry& entry,
                             const std::string& key, const std::string& stream,
                             const queue::Fields& message, const std::vector<std::string>& told) = 0;
+  /// The estate's own words for its notices, if it has any.
+  virtual absl::StatusOr<std::optional<v1::NoticeTemplates>> LoadTemplates(
+      const std::string& site) = 0;
+  virtual absl::Status SaveTemplates(const v1::NoticeTemplates& templates) = 0;
   /// Drops the held notices `entry_ids`; the resident is no longer due once none is left.
   virtual absl::Status Forget(const std::string& site, const std::string& resident_id,
                               const std::vector<std::string>& entry_ids) = 0;

@@ -17,6 +17,9 @@ constexpr int64_t kSeenSeconds = 7 * 24 * 3600;
 std::string HeldKey(absl::string_view site, absl::string_view resident) {
   return absl::StrCat("lobby:notify:{", site, "}:held:", resident);
 }
+std::string TemplatesKey(absl::string_view site) {
+  return absl::StrCat("lobby:notify:{", site, "}:templates");
+}
 std::string DueKey(absl::string_view site) { return absl::StrCat("lobby:notify:{", site, "}:due"); }
 
 // A notice's fields as one hash value: "key\x1fvalue\x1e...".
@@ -111,6 +114,19 @@ return 0
   redis::Args args(entry_ids.begin(), entry_ids.end());
   args.push_back(resident_id);
   return redis_.Eval(*script, {HeldKey(site, resident_id), DueKey(site)}, args).status();
+}
+
+absl::StatusOr<std::optional<v1::NoticeTemplates>> RedisNotifyStore::LoadTemplates(
+    const std::string& site) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", TemplatesKey(site)}));
+  if (r.IsNil()) return std::nullopt;
+  v1::NoticeTemplates t;
+  if (!t.ParseFromString(r.str)) return absl::DataLossError(TemplatesKey(site) + " is unreadable");
+  return t;
+}
+
+absl::Status RedisNotifyStore::SaveTemplates(const v1::NoticeTemplates& t) {
+  return redis_.Command({"SET", TemplatesKey(t.site_id()), t.SerializeAsString()}).status();
 }
 
 }  // namespace lobby::residents

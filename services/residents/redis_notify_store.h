@@ -11,6 +11,7 @@ namespace lobby::residents {
 ///   lobby:notify:{SITE}:due        zset RID by when their notices are due (Unix ms)
 ///   lobby:notify:seen:ENTRYID      a ticket event already held (7 days: redeliveries)
 ///   lobby:notify:sites             set of estates with notices held
+///   lobby:notify:{SITE}:templates  the estate's own words (NoticeTemplates protobuf)
 /// Timeline entries and their idempotency keys are the residents store's.
 class RedisNotifyStore final : public NotifyStore {
  public:
@@ -31,6 +32,9 @@ class RedisNotifyStore final : public NotifyStore {
                     const std::vector<std::string>& told) override;
   absl::Status Forget(const std::string& site, const std::string& resident_id,
                       const std::vector<std::string>& entry_ids) override;
+  absl::StatusOr<std::optional<v1::NoticeTemplates>> LoadTemplates(
+      const std::string& site) override;
+  absl::Status SaveTemplates(const v1::NoticeTemplates& templates) override;
 
  private:
   redis::Client& redis_;

@@ -8,8 +8,9 @@ constexpr char kPrefix[] = "lobby.v1.ResidentService/";
 
 }  // namespace
 
-ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
+ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, NotifyLogic& notify, RpcEnv env)
     : logic_(logic),
+      notify_(notify),
       env_(env),
       create_(env.Method(std::string(kPrefix) + "CreateResident")),
       // Tickets ask it for the reporter's estate while holding a worker: the internal pool.
@@ -28,7 +29,9 @@ ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, RpcEnv env)
       append_timeline_(env.Method(std::string(kPrefix) + "AppendTimeline")),
       request_callback_(env.Method(std::string(kPrefix) + "RequestCallback")),
       list_callbacks_(env.Method(std::string(kPrefix) + "ListCallbacks")),
-      complete_callback_(env.Method(std::string(kPrefix) + "CompleteCallback")) {}
+      complete_callback_(env.Method(std::string(kPrefix) + "CompleteCallback")),
+      apply_notices_(env.Method(std::string(kPrefix) + "ApplyNotices")),
+      get_notices_(env.Method(std::string(kPrefix) + "GetNotices")) {}
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateResidentRequest* req,
@@ -161,6 +164,22 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
   return ServeUnary(env_, complete_callback_, ctx,
                     Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.CompleteCallback(*req, p.name);
+                    }));
+}
+
+grpc::ServerUnaryReactor* ResidentServiceImpl::ApplyNotices(grpc::CallbackServerContext* ctx,
+                                                            const v1::ApplyNoticesRequest* req,
+                                                            v1::NoticeTemplates* resp) {
+  return ServeUnary(env_, apply_notices_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return notify_.ApplyTemplates(req->yaml(), req->dry_run());
+                    }));
+}
+
+grpc::ServerUnaryReactor* ResidentServiceImpl::GetNotices(grpc::CallbackServerContext* ctx,
+                                                          const v1::GetNoticesRequest* req,
+                                                          v1::NoticeTemplates* resp) {
+  return ServeUnary(env_, get_notices_, ctx, Into(resp, [this, req](const auth::Principal&) {
+                      return notify_.Templates(req->site_id());
                     }));
 }
 

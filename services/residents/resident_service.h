@@ -2,15 +2,17 @@
 
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/grpc_server.h"
+#include "services/residents/notify_logic.h"
 #include "services/residents/resident_logic.h"
 
 namespace lobby::residents {
 
-/// ResidentService over gRPC: token and role check, proto in, ResidentLogic, status out.
+/// ResidentService over gRPC: token and role check, proto in, ResidentLogic (the notices'
+/// words: NotifyLogic), status out.
 /// Handlers run on the runtime's executor, never on a gRPC reactor thread.
 class ResidentServiceImpl final : public v1::ResidentService::CallbackService {
  public:
-  ResidentServiceImpl(ResidentLogic& logic, RpcEnv env);
+  ResidentServiceImpl(ResidentLogic& logic, NotifyLogic& notify, RpcEnv env);
 
   // v1::ResidentService::CallbackService
   grpc::ServerUnaryReactor* CreateResident(grpc::CallbackServerContext* ctx,
@@ -64,13 +66,20 @@ class ResidentServiceImpl final : public v1::ResidentService::CallbackService {
   grpc::ServerUnaryReactor* CompleteCallback(grpc::CallbackServerContext* ctx,
                                              const v1::CompleteCallbackRequest* req,
                                              v1::CallbackTask* resp) override;
+  grpc::ServerUnaryReactor* ApplyNotices(grpc::CallbackServerContext* ctx,
+                                         const v1::ApplyNoticesRequest* req,
+                                         v1::NoticeTemplates* resp) override;
+  grpc::ServerUnaryReactor* GetNotices(grpc::CallbackServerContext* ctx,
+                                       const v1::GetNoticesRequest* req,
+                                       v1::NoticeTemplates* resp) override;
 
  private:
   ResidentLogic& logic_;
+  NotifyLogic& notify_;
   RpcEnv env_;
   RpcMethod create_, get_, update_, list_, import_, link_, resolve_, resolve_phone_, unlink_,
       start_verification_, confirm_verification_, merge_, list_timeline_, append_timeline_,
-      request_callback_, list_callbacks_, complete_callback_;
+      request_callback_, list_callbacks_, complete_callback_, apply_notices_, get_notices_;
 };
 
 }  // namespace lobby::residents

@@ -377,6 +377,34 @@ TEST_F(LobbydTest, TimesAreTheEstatesLocalTime) {
   EXPECT_EQ(trend.out, "group,start,volume\n\"\"," + today + ",1\n") << trend.out;
 }
 
+// An estate's own words for its notices: the shipped example applies (a dry run first), reads
+// back, and a file with an event residents are not told about is refused, naming the events.
+TEST_F(LobbydTest, AnEstatesNoticesInItsOwnWords) {
+  std::string example = std::string(LOBBY_SOURCE_DIR) + "/docs/examples/notices.yaml";
+  auto dry = Ctl({"apply", "-f", example, "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("dry run, nothing applied: the notices of demo, 6 texts"),
+            std::string::npos)
+      << dry.out;
+  auto none = Ctl({"residents", "notices", "--site", "demo"});
+  EXPECT_NE(none.out.find("uses Lobby's own words for every notice"), std::string::npos)
+      << none.out;
+  ASSERT_EQ(Ctl({"apply", "-f", example}).exit_code, 0);
+  auto own = Ctl({"residents", "notices", "--site", "demo"});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_NE(own.out.find("ticket.on_site   zh-Hant   技術員已到達府上。"), std::string::npos)
+      << own.out;
+  std::string bad = dir_ + "/notices.yaml";
+  std::ofstream(bad) << "notices:\n  site: demo\n  texts:\n    ticket.created: {en: hello}\n";
+  auto refused = Ctl({"apply", "-f", bad});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("residents are not told about 'ticket.created'"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(Ctl({"residents", "notices", "--site", "demo"}).out.find("技術員已到達府上。"),
+            std::string::npos)
+      << "a refused file changes nothing";
+}
+
 // A dry run of what is already applied reports no change, every time; a changed file reports
 // exactly what changed, field by field. With the shipped example files.
 TEST_F(LobbydTest, TheRegisterIsListedAndChecked) {

@@ -48,10 +48,27 @@ int Catalog(Ctl& ctl, Args& a) {
       }
       return 0;
     }
+    if (top_level("notices")) {
+      v1::ApplyNoticesRequest req;
+      req.set_yaml(text);
+      req.set_dry_run(a.Has("dry-run"));
+      auto resp = ctl.CallOn<v1::ApplyNoticesRequest, v1::NoticeTemplates>(
+          *ctl.residents, &v1::ResidentService::Stub::ApplyNotices, req);
+      if (ctl.json()) {
+        std::cout << Json(resp) << "\n";
+      } else {
+        size_t n = 0;
+        for (const auto& [event, texts] : resp.texts()) n += texts.by_language_size();
+        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": the notices of "
+                  << resp.site_id() << ", " << n
+                  << " texts in the estate's own words (Lobby's for the rest)\n";
+      }
+      return 0;
+    }
     if (!top_level("categories"))
       throw UsageError{
-          "the file is neither an estate (teams:), survey settings (surveys:) nor a catalog "
-          "(categories:)"};
+          "the file is neither an estate (teams:), survey settings (surveys:), notice words "
+          "(notices:) nor a catalog (categories:)"};
     v1::ApplyCatalogRequest req;
     req.set_site_id(ctl.Site(a));
     req.set_yaml(text);

@@ -37,6 +37,8 @@ residents:
                                           --all adds the last 30 days' done ones)
   callback-request --site S (--resident RS-ID | --phone P) --reason R [--text T] [--ticket T]
   callback-done ID --outcome TEXT         record the call back
+  notices --site S                        the estate's own words for what residents are told
+                                          (set with apply -f; docs/examples/notices.yaml)
 
 repairs:
   create --site S (--building B --floor F --room R | --building B --area A [--floor F])
@@ -68,7 +70,8 @@ incidents:
 
 catalog get --site S
 apply -f FILE [--dry-run]                an estate (teams:, see docs/examples/estate.yaml), survey
-                                         settings (surveys:, docs/examples/surveys.yaml) or, with
+                                         settings (surveys:, docs/examples/surveys.yaml), notice
+                                         words (notices:, docs/examples/notices.yaml) or, with
                                          --site S, a category catalog (categories:)
 estate get --site S                      teams, members and rules
 estate units --site S [--building B]     the register: buildings, floors, flats, common areas

@@ -305,6 +305,25 @@ int Residents(Ctl& ctl, Args& a) {
       if (!resp.next_page_token().empty())
         std::cout << "(more: --page-token " << resp.next_page_token() << ")\n";
     }
+  } else if (cmd == "notices") {
+    a.Allow({"site"}, 0);
+    v1::GetNoticesRequest req;
+    req.set_site_id(ctl.Site(a));
+    auto t = ctl.Call<v1::GetNoticesRequest, v1::NoticeTemplates>(&S::GetNotices, req);
+    if (ctl.json()) {
+      std::cout << Json(t) << "\n";
+    } else {
+      std::map<std::string, std::map<std::string, std::string>> sorted;
+      for (const auto& [event, texts] : t.texts())
+        for (const auto& [lang, text] : texts.by_language()) sorted[event][lang] = text;
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& [event, texts] : sorted)
+        for (const auto& [lang, text] : texts) rows.push_back({event, lang, text});
+      if (rows.empty())
+        std::cout << "estate " << t.site_id() << " uses Lobby's own words for every notice\n";
+      else
+        PrintTable({"EVENT", "LANGUAGE", "TEXT"}, rows);
+    }
   } else if (cmd == "note") {
     a.Allow({"text"}, 1);
     v1::AppendTimelineRequest req;

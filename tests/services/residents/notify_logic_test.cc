@@ -78,6 +78,18 @@ class MemoryNotifyStore final : public NotifyStore {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::optional<v1::NoticeTemplates>> LoadTemplates(
+      const std::string& site) override {
+    auto it = templates.find(site);
+    if (it == templates.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::Status SaveTemplates(const v1::NoticeTemplates& t) override {
+    templates[t.site_id()] = t;
+    return absl::OkStatus();
+  }
+
+  std::map<std::string, v1::NoticeTemplates> templates;
   std::map<std::string, v1::Resident> residents;
   std::set<std::string> seen, keys;
   std::map<std::string, std::map<std::string, Notice>> held;
@@ -321,6 +333,53 @@ TEST_F(NotifyLogicTest, HistoryIsNotNewsAndOneApologyIsEnough) {
   EXPECT_EQ(store_.queued[0].Get("text"),
             "R-10042: we are sorry it is taking longer than it should. A supervisor is on it now.")
       << "two stages breached in one window: one apology";
+}
+
+TEST_F(NotifyLogicTest, AnEstateSaysItInItsOwnWordsWhereItHasThem) {
+  auto applied = logic_.ApplyTemplates(R"(notices:
+  site: demo
+  texts:
+    ticket.on_hold:
+      en: "paused ({reason}); the {team} team will be back."
+)",
+                                       false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.on_hold", {{"note", "no_access"}})).ok());
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.resumed")).ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 1u);
+  EXPECT_EQ(store_.queued[0].Get("text"),
+            "R-10042:\n- paused (we could not get access); the Plumbing team will be back.\n"
+            "- the work goes on again.")
+      << "their words for holds, Lobby's for the rest";
+  EXPECT_EQ(logic_.Templates("demo")->texts().at("ticket.on_hold").by_language().at("en"),
+            "paused ({reason}); the {team} team will be back.");
+}
+
+TEST_F(NotifyLogicTest, BadWordsAreRefusedAndChangeNothing) {
+  for (const char* yaml : {
+           "notices:\n  site: demo\n  texts:\n    ticket.created: {en: hi}\n",
+           "notices:\n  site: demo\n  texts:\n    ticket.on_site: {fr: bonjour}\n",
+           "notices:\n  site: demo\n  texts:\n    ticket.on_site: {en: \"at {door}\"}\n",
+           "notices:\n  site: demo\n  texts:\n    ticket.on_site: {en: \"\"}\n",
+           "notices:\n  site: Demo!\n",
+           "notices:\n  site: demo\n  colour: red\n",
+           "surveys:\n  site: demo\n",
+           "[",
+       }) {
+    auto r = logic_.ApplyTemplates(yaml, false);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << yaml;
+  }
+  auto r = logic_.ApplyTemplates("notices:\n  site: demo\n  texts:\n    ticket.created: {en: hi}\n",
+                                 false);
+  EXPECT_NE(r.status().message().find("ticket.on_hold"), absl::string_view::npos)
+      << "names the events there are: " << r.status();
+  EXPECT_TRUE(store_.templates.empty());
+  ASSERT_TRUE(logic_
+                  .ApplyTemplates(
+                      "notices:\n  site: demo\n  texts:\n    ticket.on_site: {en: here}\n", true)
+                  .ok());
+  EXPECT_TRUE(store_.templates.empty()) << "a dry run stores nothing";
 }
 
 TEST(NotifyChannelTest, PreferredThenTheTicketsThenSms) {
