@@ -35,19 +35,11 @@ absl::StatusOr<Outgoing> ReadOutgoing(const queue::Entry& m, const RecipientOf& 
 }
 
 std::string EncodeButtons(const std::vector<std::pair<std::string, std::string>>& buttons) {
-  std::string out;
-  for (const auto& [label, data] : buttons)
-    absl::StrAppend(&out, out.empty() ? "" : "\x1e", label, "\x1f", data);
-  return out;
+  return queue::PackFields(buttons);
 }
 
 std::vector<std::pair<std::string, std::string>> DecodeButtons(absl::string_view encoded) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (absl::string_view b : absl::StrSplit(encoded, '\x1e', absl::SkipEmpty())) {
-    std::vector<std::string> p = absl::StrSplit(b, absl::MaxSplits('\x1f', 1));
-    if (p.size() == 2) out.emplace_back(p[0], p[1]);
-  }
-  return out;
+  return queue::UnpackFields(encoded);
 }
 
 absl::Status QueueReplies(redis::Client& redis, v1::Channel channel,

@@ -20,6 +20,13 @@ std::string ChannelName(v1::Channel channel) {
   return absl::AsciiStrToLower(name);
 }
 
+v1::Channel ChannelFromName(absl::string_view name) {
+  v1::Channel c = v1::CHANNEL_UNSPECIFIED;
+  if (name.empty() || !v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(name), &c))
+    return v1::CHANNEL_UNSPECIFIED;
+  return c;
+}
+
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }

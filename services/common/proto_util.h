@@ -15,6 +15,9 @@ namespace lobby {
 
 /// "telegram" for CHANNEL_TELEGRAM: the name used in keys, events, queues and the CLI.
 std::string ChannelName(v1::Channel channel);
+/// CHANNEL_TELEGRAM for "telegram" (any case): ChannelName's inverse; CHANNEL_UNSPECIFIED for a
+/// name that is no channel.
+v1::Channel ChannelFromName(absl::string_view name);
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
 absl::Time FromTimestamp(const google::protobuf::Timestamp& t);

@@ -4,6 +4,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "services/common/log.h"
@@ -31,6 +32,21 @@ absl::string_view Entry::Get(absl::string_view key) const {
     if (k == key) return v;
   }
   return {};
+}
+
+std::string PackFields(const Fields& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) absl::StrAppend(&out, out.empty() ? "" : "\x1e", k, "\x1f", v);
+  return out;
+}
+
+Fields UnpackFields(absl::string_view packed) {
+  Fields out;
+  for (absl::string_view part : absl::StrSplit(packed, '\x1e', absl::SkipEmpty())) {
+    std::vector<std::string> p = absl::StrSplit(part, absl::MaxSplits('\x1f', 1));
+    if (p.size() == 2) out.emplace_back(std::move(p[0]), std::move(p[1]));
+  }
+  return out;
 }
 
 redis::Args XAddArgs(absl::string_view stream, const Fields& fields) {

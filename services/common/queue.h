@@ -34,6 +34,10 @@ struct Entry {
 /// XADD arguments (auto id, no MAXLEN: streams with pending work are never trimmed), for a
 /// MULTI or a redis::Txn that writes a record and its event together.
 redis::Args XAddArgs(absl::string_view stream, const Fields& fields);
+/// Fields packed into one string ("key\x1fvalue\x1e..."), for a hash value or one entry field
+/// (a message's buttons, a held notice); Unpack drops a part without its separator.
+std::string PackFields(const Fields& fields);
+Fields UnpackFields(absl::string_view packed);
 /// Appends one entry; returns its id.
 absl::StatusOr<std::string> Publish(redis::Client& client, absl::string_view stream,
                                     const Fields& fields);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
+#include "services/common/proto_util.h"
 
 namespace lobby::dispatch {
 namespace {
@@ -62,7 +63,7 @@ Calendar Calendar::Always() { return Calendar(); }
 Calendar Calendar::Business(const v1::Estate& estate) {
   Calendar c;
   c.always_ = false;
-  if (!absl::LoadTimeZone(estate.time_zone(), &c.tz_)) c.tz_ = absl::UTCTimeZone();
+  c.tz_ = ZoneNamed(estate.time_zone());
   c.hours_.assign(estate.business_hours().begin(), estate.business_hours().end());
   for (const auto& h : estate.holidays()) {
     absl::CivilDay d;

@@ -137,11 +137,7 @@ const v1::Team* FindTeam(const v1::Estate& e, absl::string_view id) {
   return nullptr;
 }
 
-absl::TimeZone ZoneOf(const v1::Estate& e) {
-  absl::TimeZone tz;
-  if (!absl::LoadTimeZone(e.time_zone(), &tz)) tz = absl::UTCTimeZone();
-  return tz;
-}
+absl::TimeZone ZoneOf(const v1::Estate& e) { return ZoneNamed(e.time_zone()); }
 
 /// "lee, wong, ..." (the first 20), for an error that names a member who is not one.
 std::string MemberList(const v1::Estate& e) {

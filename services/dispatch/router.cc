@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "services/common/proto_util.h"
 
 namespace lobby::dispatch {
 namespace {
@@ -104,8 +105,7 @@ std::string Describe(const v1::Candidate& c) {
 v1::Decision Decide(const v1::Estate& estate, const TicketFacts& t, absl::Time now,
                     const Workloads& loads, const std::vector<std::string>& exclude) {
   v1::Decision d;
-  absl::TimeZone tz;
-  if (!absl::LoadTimeZone(estate.time_zone(), &tz)) tz = absl::UTCTimeZone();
+  absl::TimeZone tz = ZoneNamed(estate.time_zone());
   int min_skill = 0;
   for (const auto& r : estate.rules()) {
     if (Matches(r, t)) {

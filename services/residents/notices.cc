@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <array>
 
 #include "absl/strings/numbers.h"
@@ -13,12 +14,14 @@
 namespace lobby::residents {
 namespace {
 
-// The events residents are told about (NoticeFor), and the placeholders their words may use.
-constexpr std::array<const char*, 12> kToldTypes = {
+// The events residents are told about (NoticeFor narrows a few: which assignments, comments and
+// breaches), and the placeholders their words may use.
+constexpr std::array<absl::string_view, 12> kToldTypes = {
     "ticket.assigned",  "ticket.acknowledged",   "ticket.on_site",         "ticket.on_hold",
     "ticket.resumed",   "ticket.resolved",       "ticket.reopened",        "ticket.cancelled",
     "ticket.commented", "ticket.visit_proposed", "ticket.visit_confirmed", "ticket.sla_breached"};
-constexpr std::array<const char*, 4> kPlaceholders = {"{team}", "{note}", "{reason}", "{window}"};
+constexpr std::array<absl::string_view, 4> kPlaceholders = {"{team}", "{note}", "{reason}",
+                                                            "{window}"};
 constexpr size_t kMaxTemplateBytes = 2000;  // an SMS of a few segments; any chat message
 
 absl::Time MillisField(const queue::Entry& e, absl::string_view name) {
@@ -68,8 +71,7 @@ queue::Fields Notice::ToFields() const {
   return f;
 }
 
-Notice Notice::FromFields(const queue::Fields& f) {
-  queue::Entry e{"", f};
+Notice Notice::FromEntry(const queue::Entry& e) {
   return Notice{.type = std::string(e.Get("type")),
                 .ticket_id = std::string(e.Get("ticket_id")),
                 .channel = std::string(e.Get("channel")),
@@ -83,10 +85,7 @@ Notice Notice::FromFields(const queue::Fields& f) {
 std::optional<Notice> NoticeFor(const queue::Entry& e) {
   absl::string_view type = e.Get("type");
   bool urgent = e.Get("priority") == "P1" || e.Get("emergency") == "1";
-  bool told = type == "ticket.acknowledged" || type == "ticket.on_site" ||
-              type == "ticket.on_hold" || type == "ticket.resumed" || type == "ticket.resolved" ||
-              type == "ticket.reopened" || type == "ticket.cancelled" ||
-              type == "ticket.visit_proposed" || type == "ticket.visit_confirmed";
+  bool told = std::find(kToldTypes.begin(), kToldTypes.end(), type) != kToldTypes.end();
   if (type == "ticket.assigned") {
     // The team that has it, once per team: a move between its members is the team's business.
     told = !e.Get("team").empty() && e.Get("team") != e.Get("previous_team");
@@ -96,14 +95,9 @@ std::optional<Notice> NoticeFor(const queue::Entry& e) {
     told = urgent || e.Get("priority") == "P2";
   }
   if (!told || e.Get("by_reporter") == "1" || e.Get("ticket_id").empty()) return std::nullopt;
-  return Notice{.type = std::string(type),
-                .ticket_id = std::string(e.Get("ticket_id")),
-                .channel = std::string(e.Get("channel")),
-                .team = std::string(e.Get("team")),
-                .note = std::string(e.Get("note")),
-                .urgent = urgent,
-                .visit_start = MillisField(e, "visit_start"),
-                .visit_end = MillisField(e, "visit_end")};
+  Notice n = Notice::FromEntry(e);  // the event's fields are named as a notice's
+  n.urgent = urgent;
+  return n;
 }
 
 std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone zone,
@@ -179,8 +173,7 @@ absl::StatusOr<v1::NoticeTemplates> ParseNoticeTemplates(absl::string_view yaml)
     if (texts && !texts.IsMap()) return bad("texts: a map of event -> {language: text}");
     for (const auto& ev : texts) {
       std::string type = ev.first.as<std::string>();
-      if (std::find_if(kToldTypes.begin(), kToldTypes.end(),
-                       [&](const char* k) { return type == k; }) == kToldTypes.end())
+      if (std::find(kToldTypes.begin(), kToldTypes.end(), type) == kToldTypes.end())
         return bad("residents are not told about '" + type +
                    "'; the events are: " + absl::StrJoin(kToldTypes, ", "));
       if (!ev.second.IsMap()) return bad(type + ": a map of language -> text");
@@ -198,8 +191,7 @@ absl::StatusOr<v1::NoticeTemplates> ParseNoticeTemplates(absl::string_view yaml)
           size_t close = text.find('}', open);
           std::string p =
               close == std::string::npos ? text.substr(open) : text.substr(open, close - open + 1);
-          if (std::find_if(kPlaceholders.begin(), kPlaceholders.end(),
-                           [&](const char* k) { return p == k; }) == kPlaceholders.end())
+          if (std::find(kPlaceholders.begin(), kPlaceholders.end(), p) == kPlaceholders.end())
             return bad(where + ": unknown placeholder " + p + " (" +
                        absl::StrJoin(kPlaceholders, ", ") + ")");
         }

@@ -25,7 +25,8 @@ struct Notice {
   absl::Time visit_start, visit_end;
 
   queue::Fields ToFields() const;
-  static Notice FromFields(const queue::Fields& fields);
+  /// A notice from fields named as ToFields names them (a ticket event's are too).
+  static Notice FromEntry(const queue::Entry& e);
 };
 
 /// The notice for ticket event `e`, or nothing when the resident is not told about it: events

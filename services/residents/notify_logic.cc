@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,13 +15,6 @@ namespace lobby::residents {
 namespace {
 
 constexpr absl::Duration kLease = absl::Minutes(1);  // a claimed resident is due again after it
-
-v1::Channel ChannelNamed(absl::string_view name) {
-  v1::Channel c = v1::CHANNEL_UNSPECIFIED;
-  if (!name.empty() && !v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(name), &c))
-    c = v1::CHANNEL_UNSPECIFIED;
-  return c;
-}
 
 // One message for a ticket's held notices: a line per change under its number.
 std::string MessageText(const std::string& ticket, const std::vector<Notice>& notices,
@@ -141,16 +133,18 @@ absl::Status NotifyLogic::Tell(const std::string& site, const std::string& resid
     if (group.empty()) tickets.push_back(h.notice.ticket_id);
     group.push_back(&h);
   }
+  EstateFacts estate = estate_of_(site);
+  LOBBY_ASSIGN_OR_RETURN(auto own, Templates(site));
   for (const std::string& ticket : tickets)
-    LOBBY_RETURN_IF_ERROR(TellTicket(*r, site, ticket, by_ticket[ticket]));
+    LOBBY_RETURN_IF_ERROR(TellTicket(*r, site, estate, own, ticket, by_ticket[ticket]));
   return store_.Forget(site, resident_id, {});
 }
 
 absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& site,
+                                     const EstateFacts& estate, const v1::NoticeTemplates& own,
                                      const std::string& ticket,
                                      const std::vector<const NotifyStore::Held*>& held) {
   std::string lang = r.language().empty() ? config_.default_language : r.language();
-  EstateFacts estate = estate_of_(site);
   std::vector<Notice> notices;
   std::vector<std::string> ids;
   for (const auto* h : held) {
@@ -159,10 +153,8 @@ absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& s
       notices.back().team = name->second;  // "Plumbing", not "plumbing"
     ids.push_back(h->entry_id);
   }
-  auto own = Templates(site);
-  if (!own.ok()) return own.status();
-  std::string text = MessageText(ticket, notices, lang, estate.zone, *own);
-  std::optional<v1::Channel> channel = ChannelFor(r, ChannelNamed(held.back()->notice.channel));
+  std::string text = MessageText(ticket, notices, lang, estate.zone, own);
+  std::optional<v1::Channel> channel = ChannelFor(r, ChannelFromName(held.back()->notice.channel));
 
   absl::Time now = clock_.Now();
   v1::TimelineEntry entry;

@@ -72,6 +72,7 @@ class NotifyLogic {
  private:
   absl::Status Tell(const std::string& site, const std::string& resident_id);
   absl::Status TellTicket(const v1::Resident& resident, const std::string& site,
+                          const EstateFacts& estate, const v1::NoticeTemplates& own,
                           const std::string& ticket,
                           const std::vector<const NotifyStore::Held*>& held);
 

@@ -22,21 +22,6 @@ std::string TemplatesKey(absl::string_view site) {
 }
 std::string DueKey(absl::string_view site) { return absl::StrCat("lobby:notify:{", site, "}:due"); }
 
-// A notice's fields as one hash value: "key\x1fvalue\x1e...".
-std::string Encode(const queue::Fields& fields) {
-  std::string out;
-  for (const auto& [k, v] : fields) absl::StrAppend(&out, out.empty() ? "" : "\x1e", k, "\x1f", v);
-  return out;
-}
-queue::Fields Decode(absl::string_view s) {
-  queue::Fields out;
-  for (absl::string_view kv : absl::StrSplit(s, '\x1e', absl::SkipEmpty())) {
-    std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('\x1f', 1));
-    out.push_back(std::move(p));
-  }
-  return out;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::Resident> RedisNotifyStore::Resident(absl::string_view id) {
@@ -50,7 +35,7 @@ absl::Status RedisNotifyStore::Hold(const std::string& site, const std::string& 
   redis::Txn txn;
   txn.RequireAbsent(seen, "this ticket event was told before");
   txn.Write({"SET", seen, "1", "EX", std::to_string(kSeenSeconds)});
-  txn.Write({"HSET", HeldKey(site, resident_id), entry_id, Encode(notice.ToFields())});
+  txn.Write({"HSET", HeldKey(site, resident_id), entry_id, queue::PackFields(notice.ToFields())});
   // LT: an earlier due stands, and an urgent notice brings the ones held with it forward.
   txn.Write({"ZADD", DueKey(site), "LT", std::to_string(absl::ToUnixMillis(due)), resident_id});
   txn.Write({"SADD", kSites, site});
@@ -76,7 +61,8 @@ absl::StatusOr<std::vector<NotifyStore::Held>> RedisNotifyStore::HeldFor(
   LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HGETALL", HeldKey(site, resident_id)}));
   std::vector<Held> out;
   for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
-    out.push_back({r.elements[i].str, Notice::FromFields(Decode(r.elements[i + 1].str))});
+    out.push_back(
+        {r.elements[i].str, Notice::FromEntry({"", queue::UnpackFields(r.elements[i + 1].str)})});
   // Stream entry ids ("ms-seq") in the order the events happened.
   auto order = [](const std::string& id) {
     std::pair<int64_t, int64_t> at{0, 0};

@@ -139,9 +139,8 @@ absl::Status SurveyLogic::ScheduleSurvey(const queue::Entry& e,
     s.set_site_id(site);
     s.set_ticket_id(ticket);
     s.set_resident_id(std::string(e.Get("resident_id")));
-    v1::Channel c = v1::CHANNEL_SMS;
-    (void)v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(e.Get("channel")), &c);
-    s.set_channel(c);
+    v1::Channel c = ChannelFromName(e.Get("channel"));
+    s.set_channel(c == v1::CHANNEL_UNSPECIFIED ? v1::CHANNEL_SMS : c);
     s.set_anonymous(e.Get("anonymous") == "1");
     s.set_building(std::string(e.Get("building")));
     s.set_team(std::string(e.Get("team")));

@@ -109,9 +109,8 @@ std::string UnitText(const v1::Unit& u) {
 }
 
 v1::Channel ParseChannel(const std::string& s) {
-  v1::Channel c;
-  if (!v1::Channel_Parse("CHANNEL_" + absl::AsciiStrToUpper(s), &c) ||
-      c == v1::CHANNEL_UNSPECIFIED) {
+  v1::Channel c = lobby::ChannelFromName(s);
+  if (c == v1::CHANNEL_UNSPECIFIED) {
     throw UsageError{"unknown channel '" + s +
                      "' (sms, phone, wechat, whatsapp, telegram, line, counter)"};
   }

@@ -2,7 +2,6 @@
 
 #include "adapters/chatbot/chat.h"
 #include "adapters/chatbot/line/line.h"
-#include "services/common/status_macros.h"
 
 namespace lobby::line {
 

@@ -2,7 +2,6 @@
 
 #include "adapters/chatbot/chat.h"
 #include "adapters/chatbot/whatsapp/whatsapp.h"
-#include "services/common/status_macros.h"
 
 namespace lobby::whatsapp {
 

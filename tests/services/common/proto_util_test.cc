@@ -65,5 +65,14 @@ TEST(QuietHoursTest, OvernightQuietHoursEndTheNextMorningInTheEstatesZone) {
   EXPECT_EQ(InLanguage("fr", "en", "hant", "hans"), "en");
 }
 
+TEST(ChannelNameTest, NamesAndBack) {
+  for (v1::Channel c :
+       {v1::CHANNEL_SMS, v1::CHANNEL_WECHAT, v1::CHANNEL_TELEGRAM, v1::CHANNEL_LINE})
+    EXPECT_EQ(ChannelFromName(ChannelName(c)), c);
+  EXPECT_EQ(ChannelFromName("WhatsApp"), v1::CHANNEL_WHATSAPP);
+  EXPECT_EQ(ChannelFromName(""), v1::CHANNEL_UNSPECIFIED);
+  EXPECT_EQ(ChannelFromName("pigeon"), v1::CHANNEL_UNSPECIFIED);
+}
+
 }  // namespace
 }  // namespace lobby

@@ -31,7 +31,7 @@ class MemoryNotifyStore final : public NotifyStore {
   absl::Status Hold(const std::string& site, const std::string& resident_id,
                     const std::string& entry_id, const Notice& notice, absl::Time due) override {
     if (!seen.insert(entry_id).second) return absl::AlreadyExistsError("told before");
-    held[site + "/" + resident_id][entry_id] = Notice::FromFields(notice.ToFields());
+    held[site + "/" + resident_id][entry_id] = Notice::FromEntry({"", notice.ToFields()});
     auto [it, added] = this->due[site].emplace(resident_id, due);
     if (!added) it->second = std::min(it->second, due);
     return absl::OkStatus();
