@@ -127,15 +127,23 @@ absl::StatusOr<v1::Incident> RepairLogic::AttachToIncident(const v1::AttachToInc
     if (!IsOpen(t.status()))
       return absl::FailedPreconditionError(absl::StrCat(id, " is ", StatusName(t.status())));
   }
+  // Its reporters are told it is a known fault, and when service should be back.
+  queue::Fields known = {
+      {"incident_title", inc.title()},
+      {"incident_expected_at",
+       inc.has_expected_at() ? std::to_string(absl::ToUnixMillis(FromTimestamp(inc.expected_at())))
+                             : ""}};
   for (const auto& id : req.ticket_ids()) {
-    auto r =
-        tickets_.Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& note) {
+    auto r = tickets_.Mutate(
+        id, 0, actor,
+        [&](v1::Ticket& t, std::string& type, std::string& note) {
           if (t.repair().incident_id() == inc.id()) return absl::OkStatus();
           t.mutable_repair()->set_incident_id(inc.id());
           type = "ticket.incident_attached";
           note = inc.title();
           return absl::OkStatus();
-        });
+        },
+        &known);
     if (!r.ok()) return r.status();
   }
   return store_.GetIncident(inc.id());

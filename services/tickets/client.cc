@@ -43,6 +43,13 @@ absl::Status Client::AddComment(absl::string_view id, const v1::AddCommentReques
              : repairs_.Call(&RepairStub::AddComment, req, acting_for).status();
 }
 
+absl::StatusOr<v1::Ticket> Client::ConfirmVisit(absl::string_view id,
+                                                const std::string& acting_for) {
+  v1::GetTicketRequest req;
+  req.set_id(std::string(id));
+  return repairs_.Call(&RepairStub::ConfirmVisit, req, acting_for);
+}
+
 absl::StatusOr<v1::Classification> Client::Classify(absl::string_view site,
                                                     absl::string_view text) {
   v1::ClassifyRequest req;

@@ -259,8 +259,14 @@ absl::StatusOr<std::string> RedisTicketStore::NextIncidentId() {
 void RedisTicketStore::IncidentIndexes(redis::Txn& txn, const v1::Incident& inc) const {
   std::string autos = SiteKey(inc.site_id(), "incidents:auto");
   if (inc.status() == v1::INCIDENT_STATUS_OPEN && inc.auto_attach()) {
-    txn.Write({"HSET", autos, inc.id(),
-               absl::StrCat(inc.category(), "|", absl::StrJoin(inc.buildings(), ","))});
+    // category|buildings|expected ms|title: the title last, as it may hold any character.
+    txn.Write(
+        {"HSET", autos, inc.id(),
+         absl::StrCat(inc.category(), "|", absl::StrJoin(inc.buildings(), ","), "|",
+                      inc.has_expected_at()
+                          ? std::to_string(TimeUtil::TimestampToMilliseconds(inc.expected_at()))
+                          : "",
+                      "|", inc.title())});
   } else {
     txn.Write({"HDEL", autos, inc.id()});
   }
@@ -366,9 +372,13 @@ std::vector<OpenIncident> RedisTicketStore::ParseAutoAttach(const redis::Reply& 
     OpenIncident o;
     o.id = hash.elements[i].str;
     std::vector<std::string> parts =
-        absl::StrSplit(hash.elements[i + 1].str, absl::MaxSplits('|', 1));
+        absl::StrSplit(hash.elements[i + 1].str, absl::MaxSplits('|', 3));
     o.category = parts[0];
     if (parts.size() > 1) o.buildings = absl::StrSplit(parts[1], ',', absl::SkipEmpty());
+    if (parts.size() > 3) {  // (entries written before titles were kept have two parts)
+      o.expected_at = parts[2];
+      o.title = parts[3];
+    }
     out.push_back(std::move(o));
   }
   std::sort(out.begin(), out.end(), [](const OpenIncident& a, const OpenIncident& b) {

@@ -332,6 +332,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
   if (prelude.existing)
     return Retried(*prelude.existing, req.idempotency_key(), fingerprint, actor);
   absl::Time now = clock_.Now();
+  const OpenIncident* joined = nullptr;
   if (kind_ == Kind::kComplaint) {
     const v1::Category* cat = FindCategory(catalog, t.category());
     if (cat->response_hours() > 0)
@@ -347,6 +348,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
           std::find(inc.buildings.begin(), inc.buildings.end(), building) != inc.buildings.end();
       if (inc.category == t.category() && in_building) {
         t.mutable_repair()->set_incident_id(inc.id);
+        joined = &inc;
         break;
       }
     }
@@ -370,6 +372,10 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
          (static_cast<unsigned char>(t.description()[cut]) & 0xC0) == 0x80)
     --cut;
   event.emplace_back("description", t.description().substr(0, cut));
+  if (joined != nullptr) {  // the reporter is told it is a known fault, and when it should end
+    event.emplace_back("incident_title", joined->title);
+    event.emplace_back("incident_expected_at", joined->expected_at);
+  }
   absl::Status s = store_.Insert(t, req.idempotency_key(), fingerprint, event);
   if (absl::IsAlreadyExists(s) && !req.idempotency_key().empty()) {
     // A concurrent retry won the race: answer with its ticket.

@@ -17,6 +17,8 @@ struct OpenIncident {
   std::string id;
   std::string category;
   std::vector<std::string> buildings;  // empty: the whole estate
+  std::string title;                   // told to the reporters who join it
+  std::string expected_at;             // Unix ms when service should be back; empty: not said
 };
 
 /// A ticket made with an idempotency key, and the fingerprint of the request that made it.

@@ -476,6 +476,15 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
   auto attached = Call(&Stub::AttachToIncident, attach);
   ASSERT_TRUE(attached.ok()) << attached.status.error_message();
   EXPECT_EQ(attached.value.ticket_ids_size(), 4);
+  // Their reporters are told it is a known fault, and when it should be fixed.
+  std::string expected = std::to_string(absl::ToUnixMillis(clock_.Now() + absl::Hours(3)));
+  for (const auto& e : Events()) {
+    bool joined_it = (e.Get("type") == "ticket.created" && e.Get("incident_id") == "I-10001") ||
+                     e.Get("type") == "ticket.incident_attached";
+    if (!joined_it) continue;
+    EXPECT_EQ(e.Get("incident_title"), "No water in Tower 2: pump fault") << e.Get("ticket_id");
+    EXPECT_EQ(e.Get("incident_expected_at"), expected) << e.Get("ticket_id");
+  }
   ASSERT_TRUE(AssignTo(joined[0], "plumbing", "Lee").ok());
   v1::TransitionRequest cancel;
   cancel.set_id(joined[1]);
