@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/log.h"
@@ -214,7 +215,8 @@ absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
     return Replies{std::move(sorry)};
   }
   if (!replies.ok()) return replies.status();
-  if (absl::Status saved = sessions_.Save(in.channel, in.user, s.f, kStateTtl); !saved.ok())
+  if (absl::Status saved = sessions_.Save(in.channel, in.user, s.f, kStateTtl, clock_.Now());
+      !saved.ok())
     return saved;
   return replies;
 }
@@ -324,6 +326,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Step(Session& s, const Inbound&
        text[0] <= '5')) {
     return Survey(s, in);
   }
+  if ((in.button && absl::StartsWith(text, "visit:")) || step == "visit_other") return Visit(s, in);
   if (text == "menu:mine") return Mine(s);
   if (text == "menu:repair") {
     s.Reset();
@@ -1001,6 +1004,63 @@ absl::StatusOr<std::vector<Reply>> Conversation::Status(Session& s, const std::s
        {}}};
 }
 
+absl::StatusOr<std::vector<Reply>> Conversation::Visit(Session& s, const Inbound& in) {
+  const std::string& lang = s.lang;
+  if (!in.button && s.Get("step") == "visit_other") {  // the time that would suit them
+    if (in.text.empty()) return Misunderstood(s, in, s.Again());
+    std::string ticket = s.Get("visit");
+    LOBBY_RETURN_IF_ERROR(api_.AddComment(
+        ticket, absl::StrCat("請改期 / another visit time, please: ", Utf8Prefix(in.text, 500)),
+        false, "resident:" + s.resident->id()));
+    s.Reset();
+    return Replies{{absl::StrCat(ticket, T(lang, ": thank you. We will propose another time.",
+                                           "：多謝，我們會另約時間。", "：谢谢，我们会另约时间。")),
+                    {}}};
+  }
+  std::vector<std::string> v = absl::StrSplit(in.text, ':');
+  if (v.size() != 3 || (v[2] != "confirm" && v[2] != "other"))
+    return Misunderstood(s, in, s.Again());
+  const std::string& ticket = v[1];
+  s.Reset();
+  // A button pressed after the visit moved on (confirmed, replaced, the job done): say where
+  // the ticket stands instead.
+  auto stale = [&](const char* en, const char* hant,
+                   const char* hans) -> absl::StatusOr<std::vector<Reply>> {
+    LOBBY_ASSIGN_OR_RETURN(auto status, Status(s, ticket));
+    status.front().text = absl::StrCat(T(lang, en, hant, hans), "\n", status.front().text);
+    return status;
+  };
+  auto t = api_.GetTicket(ticket);
+  if (!t.ok() && !absl::IsNotFound(t.status()) && !absl::IsInvalidArgument(t.status()))
+    return t.status();
+  if (!t.ok() || t->reporter().resident_id() != s.resident->id()) return Status(s, ticket);
+  bool proposed = t->has_repair() && t->repair().has_visit_window() &&
+                  t->status() != v1::TICKET_STATUS_RESOLVED &&
+                  t->status() != v1::TICKET_STATUS_CLOSED &&
+                  t->status() != v1::TICKET_STATUS_CANCELLED;
+  if (!proposed)
+    return stale("That visit is no longer open to change.", "這次上門安排已不能更改。",
+                 "这次上门安排已不能更改。");
+  if (v[2] == "other") {
+    s.f["visit"] = ticket;
+    return Replies{
+        s.Ask("visit_other", T(lang, "When would suit you better? Please tell us a day and a time.",
+                               "請問甚麼時間較方便？請告訴我們日子和時間。",
+                               "请问什么时间比较方便？请告诉我们日期和时间。"))};
+  }
+  if (t->repair().visit_window().confirmed())
+    return stale("The visit is confirmed already.", "上門時間已經確定。", "上门时间已经确定。");
+  auto confirmed = api_.ConfirmVisit(ticket, s.resident->id());
+  if (absl::IsFailedPrecondition(confirmed.status()))  // it moved on since it was read
+    return stale("That visit is no longer open to change.", "這次上門安排已不能更改。",
+                 "这次上门安排已不能更改。");
+  if (!confirmed.ok()) return confirmed.status();
+  return Replies{{absl::StrCat(T(lang, "Thank you, the visit is confirmed.",
+                                 "多謝，上門時間已確定。", "谢谢，上门时间已确定。"),
+                               "\n", TicketStatusLine(*confirmed, lang, Zone(s))),
+                  {}}};
+}
+
 absl::StatusOr<std::vector<Reply>> Conversation::Mine(Session& s) {
   const std::string& lang = s.lang;
   LOBBY_ASSIGN_OR_RETURN(auto mine, api_.ListMine(*s.resident, 5));
@@ -1093,6 +1153,24 @@ absl::StatusOr<std::vector<Reply>> Conversation::Callback(Session& s, const Inbo
                   T(lang, "). For an emergency, please call the estate hotline.",
                     "）。如有緊急事故，請致電屋苑熱線。", "）。如有紧急情况，请致电小区热线。"));
   return Replies{{text, {}}};
+}
+
+absl::StatusOr<bool> InWindow(const ProviderHost& host, v1::Channel channel, const queue::Entry& m,
+                              const std::string& to, absl::Duration window) {
+  if (m.Get("kind") == "chat_reply" || m.Get("kind") == "callback_answer") return true;
+  return adapters::HeardWithin(host.redis, channel, to, window, host.clock.Now());
+}
+
+std::pair<std::string, std::string> TemplateParameters(const queue::Entry& m,
+                                                       const std::string& text) {
+  std::string ticket(m.Get("ticket_id"));
+  absl::string_view body = text;
+  if (!ticket.empty() && absl::ConsumePrefix(&body, ticket)) {
+    if (!absl::ConsumePrefix(&body, ":")) absl::ConsumePrefix(&body, "：");
+    body = absl::StripLeadingAsciiWhitespace(body);
+  }
+  std::string line = absl::StrReplaceAll(body, {{"\n- ", " · "}, {"\n", " "}, {"\t", " "}});
+  return {ticket.empty() ? "Lobby" : ticket, Utf8Prefix(line, 1000)};
 }
 
 absl::Status Answer(const ProviderHost& host, const Inbound& in, const std::string& to,

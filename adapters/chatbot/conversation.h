@@ -74,6 +74,8 @@ struct ConversationOptions {
 ///  - A complaint: subject, description, anonymous or not, confirm.
 ///  - A ticket number typed anywhere is answered with its status, team and visit window.
 ///  - Surveys: the score (buttons or a digit), then "fixed?".
+///  - A proposed visit (the notice's buttons): confirm it, or ask for another time in words (a
+///    comment on the repair for the team); a button for a visit that moved on gets the status.
 ///  - "agent", or two messages in a row it cannot understand: a callback task for the desk.
 ///  - "cancel" / "menu" anywhere; typing a button's label or number works like pressing it.
 class Conversation {
@@ -90,6 +92,7 @@ class Conversation {
   absl::StatusOr<std::vector<Reply>> Repair(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> Complaint(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> Survey(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Visit(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> Status(Session& s, const std::string& ticket);
   absl::StatusOr<std::vector<Reply>> Mine(Session& s);
   absl::StatusOr<std::vector<Reply>> Callback(Session& s, const Inbound& in,
@@ -123,6 +126,18 @@ struct ProviderHost {
   Conversation& conversation;
   RecipientOf recipient_of;
 };
+
+/// Whether `message` may go to `to` as free text on `channel`, a provider that allows it only
+/// within `window` of the recipient's last message (WhatsApp, WeChat): answers to a message just
+/// received always may; otherwise it is the time they last wrote. An error: try again.
+absl::StatusOr<bool> InWindow(const ProviderHost& host, v1::Channel channel,
+                              const queue::Entry& message, const std::string& to,
+                              absl::Duration window);
+
+/// What a provider's template carries, for a message sent outside its window: the ticket's
+/// number, and the text without it in front, on one line (templates take no line breaks).
+std::pair<std::string, std::string> TemplateParameters(const queue::Entry& message,
+                                                       const std::string& text);
 
 /// The end of every chat provider's webhook: runs `in` through the conversation, then queues the
 /// replies for `to` on lobby:q:outbound:<channel> (plus `extra` entries, e.g. a callback

@@ -1,6 +1,9 @@
 #include "adapters/common/delivery.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "adapters/common/lobby_client.h"
@@ -24,11 +27,12 @@ SendResult HttpFailure(int status, const std::string& why, bool rate_limited,
 }
 
 Delivery::Delivery(redis::Client& redis, DeliveryOptions options, SendFn send,
-                   DeliveredFn delivered)
+                   DeliveredFn delivered, FallbackFn fallback)
     : redis_(redis),
       options_(std::move(options)),
       send_(std::move(send)),
-      delivered_(std::move(delivered)) {}
+      delivered_(std::move(delivered)),
+      fallback_(std::move(fallback)) {}
 
 void Delivery::Pace() {
   absl::Time wait_until;
@@ -71,7 +75,14 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
                    m.Get("kind"), m.id, r.error);
       return absl::OkStatus();
     }
-    if (r.kind == SendResult::kFailed) {
+    if (r.kind == SendResult::kFallback && fallback_) {
+      logger->info("event=fallback channel={} kind={} id={} why=\"{}\"", options_.channel,
+                   m.Get("kind"), m.id, r.error);
+      LOBBY_RETURN_IF_ERROR(fallback_(m, r));
+      if (!sent_key.empty()) (void)redis_.Command({"SET", sent_key, "fallback", "EX", "604800"});
+      return absl::OkStatus();
+    }
+    if (r.kind == SendResult::kFailed || r.kind == SendResult::kFallback) {
       logger->warn("event=refused channel={} id={} error=\"{}\"", options_.channel, m.id, r.error);
       return queue::Permanent(absl::FailedPreconditionError(
           absl::StrCat(options_.channel, " refused the message: ", r.error)));
@@ -86,22 +97,90 @@ absl::Status Delivery::Handle(const queue::Entry& m) {
   return absl::UnavailableError(absl::StrCat(options_.channel, ": ", last));
 }
 
+namespace {
+
+// lobby_outbound_fallbacks_total{channel, outcome}: messages a provider would not take, sent
+// by SMS or undeliverable. One per process, for all its channels.
+class FallbackStats {
+ public:
+  static FallbackStats& Of(Runtime& runtime) {
+    return runtime.Shared<FallbackStats>([&] {
+      auto stats = std::make_unique<FallbackStats>();
+      FallbackStats* s = stats.get();
+      runtime.metrics().AddCollector([s](std::string& out) { s->Render(out); });
+      return stats;
+    });
+  }
+  void Count(v1::Channel channel, const std::string& outcome) {
+    std::lock_guard lock(mu_);
+    ++counts_[{ChannelName(channel), outcome}];
+  }
+  void Render(std::string& out) {
+    std::lock_guard lock(mu_);
+    absl::StrAppend(&out,
+                    "# HELP lobby_outbound_fallbacks_total Messages a chat provider would not "
+                    "take (outside its window, no template): sent by SMS instead, or "
+                    "undeliverable.\n# TYPE lobby_outbound_fallbacks_total counter\n");
+    for (const auto& [key, n] : counts_)
+      absl::StrAppend(&out, "lobby_outbound_fallbacks_total{channel=\"", key.first, "\",outcome=\"",
+                      key.second, "\"} ", n, "\n");
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, uint64_t> counts_;
+};
+
+}  // namespace
+
 std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api, v1::Channel c,
                                         double per_second, SendFn send) {
   const std::string channel = ChannelName(c);
   // Messages to residents land on their timeline once delivered (staff pushes and chat
   // replies to a sender carry no resident).
   DeliveredFn delivered = [&api, c](const queue::Entry& m, const SendResult&) {
-    if (m.Get("resident_id").empty()) return;
+    // A notice stands on the timeline already: notify wrote it with the message.
+    if (m.Get("resident_id").empty() || m.Get("kind") == "notice") return;
     absl::Status s = api.RecordDelivery(std::string(m.Get("resident_id")), c, m);
     if (!s.ok())
       log::Get("delivery")
           ->warn("event=timeline_failed resident={} error=\"{}\"", m.Get("resident_id"),
                  s.message());
   };
+  FallbackStats& stats = FallbackStats::Of(runtime);
+  redis::Client& redis = runtime.redis();
+  FallbackFn fallback = [&api, &redis, &stats, c](const queue::Entry& m,
+                                                  const SendResult& why) -> absl::Status {
+    std::string resident(m.Get("resident_id"));
+    if (resident.empty())  // a staff push to a chat id: nowhere else to send it
+      return queue::Permanent(absl::FailedPreconditionError(
+          absl::StrCat(ChannelName(c), " will not take it now: ", why.error)));
+    auto who = api.GetResident(resident);
+    if (absl::IsNotFound(who.status())) return queue::Permanent(who.status());
+    LOBBY_RETURN_IF_ERROR(who.status());
+    bool sms = !who->phones().empty() &&
+               std::find(who->opted_out_channels().begin(), who->opted_out_channels().end(),
+                         v1::CHANNEL_SMS) == who->opted_out_channels().end();
+    if (sms) {
+      queue::Fields f = m.fields;
+      std::erase_if(f, [](const auto& kv) { return kv.first == "to" || kv.first == "buttons"; });
+      f.emplace_back("fallback_from", ChannelName(c));
+      LOBBY_RETURN_IF_ERROR(
+          redis.Command(queue::XAddArgs(queue::OutboundStream("sms"), f)).status());
+      stats.Count(c, "sms");
+      return absl::OkStatus();
+    }
+    // Never dropped silently: the desk sees on the timeline that it did not reach them.
+    LOBBY_RETURN_IF_ERROR(api.RecordDelivery(resident, c, m, why.error));
+    stats.Count(c, "undeliverable");
+    log::Get("delivery")
+        ->warn("event=undeliverable channel={} resident={} why=\"{}\"", ChannelName(c), resident,
+               why.error);
+    return absl::OkStatus();
+  };
   auto delivery = std::make_unique<Delivery>(
       runtime.redis(), DeliveryOptions{.channel = channel, .per_second = per_second},
-      std::move(send), std::move(delivered));
+      std::move(send), std::move(delivered), std::move(fallback));
   Delivery* d = delivery.get();
   runtime.AddConsumer({.stream = queue::OutboundStream(channel), .group = channel},
                       [d](const queue::Entry& m) { return d->Handle(m); });

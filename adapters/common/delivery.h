@@ -18,7 +18,9 @@ namespace lobby::adapters {
 /// What a provider's send API answered.
 struct SendResult {
   /// kSkipped: not to be sent, by policy (e.g. the number opted out); acked, not dead-lettered.
-  enum Kind { kSent, kRetry, kFailed, kSkipped } kind = kSent;
+  /// kFallback: the provider will not take it now (outside its window, no template): the
+  /// message goes to the resident by SMS, or is recorded as undeliverable.
+  enum Kind { kSent, kRetry, kFailed, kSkipped, kFallback } kind = kSent;
   absl::Duration retry_after =
       absl::ZeroDuration();  // kRetry: at least this long (429 Retry-After)
   std::string error;         // kRetry, kFailed: why
@@ -38,6 +40,9 @@ SendResult HttpFailure(int status, const std::string& why, bool rate_limited = f
 using SendFn = std::function<SendResult(const queue::Entry& message)>;
 /// Called after a message to a resident was delivered (the timeline records it).
 using DeliveredFn = std::function<void(const queue::Entry& message, const SendResult& result)>;
+/// Called for a message the provider will not take now (kFallback): sends it another way or
+/// records why it cannot be; an error is retried (a Permanent one dead-letters the message).
+using FallbackFn = std::function<absl::Status(const queue::Entry& message, const SendResult& why)>;
 
 struct DeliveryOptions {
   std::string channel;                               // telegram, whatsapp, ...
@@ -57,7 +62,7 @@ struct DeliveryOptions {
 class Delivery {
  public:
   Delivery(redis::Client& redis, DeliveryOptions options, SendFn send,
-           DeliveredFn delivered = nullptr);
+           DeliveredFn delivered = nullptr, FallbackFn fallback = nullptr);
   absl::Status Handle(const queue::Entry& message);
 
  private:
@@ -67,6 +72,7 @@ class Delivery {
   DeliveryOptions options_;
   SendFn send_;
   DeliveredFn delivered_;
+  FallbackFn fallback_;
   std::mutex mu_;
   absl::Time next_slot_ = absl::InfinitePast();
 };
@@ -75,7 +81,10 @@ class GrpcLobbyApi;
 
 /// A delivery worker for `channel` at the provider's `per_second`: a consumer of
 /// lobby:q:outbound:<channel> on the runtime that sends with `send` and records each message
-/// delivered to a resident on their timeline through `api`. The caller keeps it.
+/// delivered to a resident on their timeline through `api`. A message the provider will not
+/// take now goes to the resident by SMS (lobby:q:outbound:sms) unless they opted out of it or
+/// have no number; then it is recorded on their timeline as undeliverable. Both are counted in
+/// /metrics (lobby_outbound_fallbacks_total). The caller keeps it.
 std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api, v1::Channel channel,
                                         double per_second, SendFn send);
 

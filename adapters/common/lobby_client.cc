@@ -128,6 +128,11 @@ absl::Status GrpcLobbyApi::AddComment(const std::string& ticket, const std::stri
   return tickets_.AddComment(ticket, req, acting_for);
 }
 
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::ConfirmVisit(const std::string& ticket,
+                                                      const std::string& resident) {
+  return tickets_.ConfirmVisit(ticket, "resident:" + resident);
+}
+
 absl::Status GrpcLobbyApi::SetOptedOut(const std::string& resident, v1::Channel channel,
                                        bool opted_out) {
   return residents_.SetOptedOut(resident, channel, opted_out);
@@ -149,7 +154,7 @@ absl::StatusOr<Recipient> GrpcLobbyApi::PhoneOf(const std::string& resident) {
 }
 
 absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Channel channel,
-                                          const queue::Entry& m) {
+                                          const queue::Entry& m, absl::string_view undeliverable) {
   v1::AppendTimelineRequest req;
   req.set_resident_id(resident);
   v1::TimelineEntry* e = req.mutable_entry();
@@ -162,6 +167,10 @@ absl::Status GrpcLobbyApi::RecordDelivery(const std::string& resident, v1::Chann
   e->set_ticket_id(std::string(m.Get("ticket_id")));
   e->set_actor("lobby");
   (*e->mutable_attributes())["kind"] = std::string(m.Get("kind"));
+  if (!undeliverable.empty()) {
+    (*e->mutable_attributes())["delivery"] = "undeliverable";
+    (*e->mutable_attributes())["why"] = std::string(undeliverable.substr(0, 200));
+  }
   req.set_idempotency_key(absl::StrCat(
       "delivered:", ChannelName(channel), ":",
       m.Get("idempotency_key").empty() ? m.id : std::string(m.Get("idempotency_key"))));

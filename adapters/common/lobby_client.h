@@ -57,6 +57,9 @@ class LobbyApi {
   /// (the service refuses a comment on a ticket that person did not report).
   virtual absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
                                   const std::string& acting_for) = 0;
+  /// Confirms the visit window proposed for the resident's repair (RepairService.ConfirmVisit).
+  virtual absl::StatusOr<v1::Ticket> ConfirmVisit(const std::string& ticket,
+                                                  const std::string& resident) = 0;
   /// Adds `channel` to (or removes it from) the resident's opted_out_channels.
   virtual absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
                                    bool opted_out) = 0;
@@ -94,12 +97,15 @@ class GrpcLobbyApi final : public LobbyApi {
   absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string& phone) override;
   absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
                           const std::string& acting_for) override;
+  absl::StatusOr<v1::Ticket> ConfirmVisit(const std::string& ticket,
+                                          const std::string& resident) override;
   absl::StatusOr<v1::Resident> GetResident(const std::string& id);
   absl::Status SetOptedOut(const std::string& resident, v1::Channel channel,
                            bool opted_out) override;
-  /// Records a message delivered to a resident on their timeline (once per idempotency key).
+  /// Records a message delivered to a resident on their timeline (once per idempotency key);
+  /// with `undeliverable`, one that could not be, and why.
   absl::Status RecordDelivery(const std::string& resident, v1::Channel channel,
-                              const queue::Entry& message);
+                              const queue::Entry& message, absl::string_view undeliverable = "");
   /// The resident's verified external id on `channel`, and their language.
   absl::StatusOr<Recipient> IdentityOf(const std::string& resident, v1::Channel channel);
   /// The resident's primary phone number, and their language.

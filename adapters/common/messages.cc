@@ -1,5 +1,6 @@
 #include "adapters/common/messages.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "adapters/common/webhook.h"
@@ -87,9 +88,11 @@ absl::StatusOr<SessionStore::Fields> RedisSessionStore::Load(v1::Channel channel
 }
 
 absl::Status RedisSessionStore::Save(v1::Channel channel, const std::string& user,
-                                     const Fields& fields, absl::Duration ttl) {
+                                     const Fields& fields, absl::Duration ttl, absl::Time heard) {
   std::string key = Key(channel, user);
-  std::vector<redis::Args> save = {{"DEL", key}};
+  std::vector<redis::Args> save = {
+      {"DEL", key},
+      {"SET", HeardKey(channel, user), std::to_string(absl::ToUnixMillis(heard)), "EX", "604800"}};
   redis::Args set = {"HSET", key};
   for (const auto& [k, v] : fields) {
     if (v.empty()) continue;
@@ -101,6 +104,18 @@ absl::Status RedisSessionStore::Save(v1::Channel channel, const std::string& use
     save.push_back({"EXPIRE", key, std::to_string(absl::ToInt64Seconds(ttl))});
   }
   return redis_.Run(save).status();
+}
+
+std::string HeardKey(v1::Channel channel, const std::string& user) {
+  return absl::StrCat("lobby:chat:heard:", ChannelName(channel), ":", user);
+}
+
+absl::StatusOr<bool> HeardWithin(redis::Client& redis, v1::Channel channel, const std::string& user,
+                                 absl::Duration window, absl::Time now) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis.Command({"GET", HeardKey(channel, user)}));
+  int64_t ms = 0;
+  if (r.IsNil() || !absl::SimpleAtoi(r.str, &ms)) return false;
+  return now - absl::FromUnixMillis(ms) < window;
 }
 
 absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::string& user,

@@ -62,9 +62,10 @@ class SessionStore {
   virtual ~SessionStore() = default;
   /// The sender's fields; none for a sender with no conversation.
   virtual absl::StatusOr<Fields> Load(v1::Channel channel, const std::string& user) = 0;
-  /// Replaces the sender's fields (empty values dropped; none: forgets the sender), kept `ttl`.
+  /// Replaces the sender's fields (empty values dropped; none: forgets the sender), kept `ttl`,
+  /// and notes that they wrote at `heard` (the providers' windows are counted from it).
   virtual absl::Status Save(v1::Channel channel, const std::string& user, const Fields& fields,
-                            absl::Duration ttl) = 0;
+                            absl::Duration ttl, absl::Time heard) = 0;
 };
 
 /// Sessions in Redis: a hash at lobby:chat:<channel>:<user>, read and written in one round trip.
@@ -73,13 +74,20 @@ class RedisSessionStore final : public SessionStore {
   explicit RedisSessionStore(redis::Client& redis) : redis_(redis) {}
   absl::StatusOr<Fields> Load(v1::Channel channel, const std::string& user) override;
   absl::Status Save(v1::Channel channel, const std::string& user, const Fields& fields,
-                    absl::Duration ttl) override;
+                    absl::Duration ttl, absl::Time heard) override;
   /// The state key of a sender.
   static std::string Key(v1::Channel channel, const std::string& user);
 
  private:
   redis::Client& redis_;
 };
+
+/// When `user` last wrote on `channel` (Unix ms), kept a week: lobby:chat:heard:<channel>:<user>.
+std::string HeardKey(v1::Channel channel, const std::string& user);
+/// Whether `user` wrote on `channel` within `window` before `now`: a provider that allows free
+/// text only then (WhatsApp 24 h, WeChat 48 h) sends a template or nothing outside it.
+absl::StatusOr<bool> HeardWithin(redis::Client& redis, v1::Channel channel, const std::string& user,
+                                 absl::Duration window, absl::Time now);
 
 /// Called by the delivery workers once a survey went out to `user`: a digit typed back answers
 /// it (kept a week in the sender's session).

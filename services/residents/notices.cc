@@ -16,12 +16,14 @@ namespace {
 
 // The events residents are told about (NoticeFor narrows a few: which assignments, comments and
 // breaches), and the placeholders their words may use.
-constexpr std::array<absl::string_view, 12> kToldTypes = {
-    "ticket.assigned",  "ticket.acknowledged",   "ticket.on_site",         "ticket.on_hold",
-    "ticket.resumed",   "ticket.resolved",       "ticket.reopened",        "ticket.cancelled",
-    "ticket.commented", "ticket.visit_proposed", "ticket.visit_confirmed", "ticket.sla_breached"};
-constexpr std::array<absl::string_view, 4> kPlaceholders = {"{team}", "{note}", "{reason}",
-                                                            "{window}"};
+constexpr std::array<absl::string_view, 13> kToldTypes = {
+    "ticket.assigned",         "ticket.acknowledged",    "ticket.on_site",
+    "ticket.on_hold",          "ticket.resumed",         "ticket.resolved",
+    "ticket.reopened",         "ticket.cancelled",       "ticket.commented",
+    "ticket.visit_proposed",   "ticket.visit_confirmed", "ticket.sla_breached",
+    "ticket.incident_attached"};
+constexpr std::array<absl::string_view, 6> kPlaceholders = {"{team}",   "{note}",     "{reason}",
+                                                            "{window}", "{incident}", "{expected}"};
 constexpr size_t kMaxTemplateBytes = 2000;  // an SMS of a few segments; any chat message
 
 absl::Time MillisField(const queue::Entry& e, absl::string_view name) {
@@ -43,20 +45,29 @@ std::string HoldReason(absl::string_view note, absl::string_view lang) {
   return InLanguage(lang, "we have to wait", "需要等候", "需要等待");
 }
 
+// "Tue 8 Dec 14:00" / "12月08日 14:00", in the estate's zone.
+std::string When(absl::Time t, absl::string_view lang, absl::TimeZone zone) {
+  std::string day = lang == "zh-Hant" || lang == "zh-Hans" ? absl::FormatTime("%m月%d日", t, zone)
+                                                           : DayText(t, zone);
+  return absl::StrCat(day, " ", absl::FormatTime("%H:%M", t, zone));
+}
+
 std::string Window(const Notice& n, absl::string_view lang, absl::TimeZone zone) {
   if (n.visit_start == absl::InfinitePast()) return "";
-  std::string day = lang == "zh-Hant" || lang == "zh-Hans"
-                        ? absl::FormatTime("%m月%d日", n.visit_start, zone)
-                        : DayText(n.visit_start, zone);
-  return absl::StrCat(day, " ", absl::FormatTime("%H:%M", n.visit_start, zone), "–",
+  return absl::StrCat(When(n.visit_start, lang, zone), "–",
                       absl::FormatTime("%H:%M", n.visit_end, zone));
 }
 
 std::string Fill(std::string text, const Notice& n, absl::string_view lang, absl::TimeZone zone) {
-  return absl::StrReplaceAll(text, {{"{team}", n.team},
-                                    {"{note}", n.note},
-                                    {"{reason}", HoldReason(n.note, lang)},
-                                    {"{window}", Window(n, lang, zone)}});
+  return absl::StrReplaceAll(text,
+                             {{"{team}", n.team},
+                              {"{note}", n.note},
+                              {"{reason}", HoldReason(n.note, lang)},
+                              {"{window}", Window(n, lang, zone)},
+                              {"{incident}", n.incident},
+                              {"{expected}", n.incident_expected_at == absl::InfinitePast()
+                                                 ? ""
+                                                 : When(n.incident_expected_at, lang, zone)}});
 }
 
 }  // namespace
@@ -68,6 +79,10 @@ queue::Fields Notice::ToFields() const {
     f.emplace_back("visit_start", std::to_string(absl::ToUnixMillis(visit_start)));
     f.emplace_back("visit_end", std::to_string(absl::ToUnixMillis(visit_end)));
   }
+  if (!incident.empty()) f.emplace_back("incident_title", incident);
+  if (incident_expected_at != absl::InfinitePast())
+    f.emplace_back("incident_expected_at",
+                   std::to_string(absl::ToUnixMillis(incident_expected_at)));
   return f;
 }
 
@@ -79,7 +94,9 @@ Notice Notice::FromEntry(const queue::Entry& e) {
                 .note = std::string(e.Get("note")),
                 .urgent = e.Get("urgent") == "1",
                 .visit_start = MillisField(e, "visit_start"),
-                .visit_end = MillisField(e, "visit_end")};
+                .visit_end = MillisField(e, "visit_end"),
+                .incident = std::string(e.Get("incident_title")),
+                .incident_expected_at = MillisField(e, "incident_expected_at")};
 }
 
 std::optional<Notice> NoticeFor(const queue::Entry& e) {
@@ -93,9 +110,12 @@ std::optional<Notice> NoticeFor(const queue::Entry& e) {
     told = e.Get("note") != "(internal)" && !e.Get("note").empty();
   } else if (type == "ticket.sla_breached") {
     told = urgent || e.Get("priority") == "P2";
+  } else if (type == "ticket.created" && !e.Get("incident_id").empty()) {
+    told = true;  // a report of a known fault: told so, beside its new number
   }
   if (!told || e.Get("by_reporter") == "1" || e.Get("ticket_id").empty()) return std::nullopt;
   Notice n = Notice::FromEntry(e);  // the event's fields are named as a notice's
+  if (type == "ticket.created") n.type = "ticket.incident_attached";
   n.urgent = urgent;
   return n;
 }
@@ -144,6 +164,19 @@ std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone z
   if (t == "ticket.visit_confirmed")
     return say("the visit on {window} is confirmed.", "已確定於 {window} 上門。",
                "已确定于 {window} 上门。");
+  if (t == "ticket.incident_attached") {
+    if (n.incident_expected_at == absl::InfinitePast())
+      return say(
+          "this is a known fault we are already working on ({incident}). We will tell you "
+          "when it is fixed.",
+          "這是我們已在處理的已知故障（{incident}），修復後會通知您。",
+          "这是我们已在处理的已知故障（{incident}），修复后会通知您。");
+    return say(
+        "this is a known fault we are already working on ({incident}); we expect it "
+        "fixed by {expected}. We will tell you when it is.",
+        "這是我們已在處理的已知故障（{incident}），預計於 {expected} 前修復，屆時會通知您。",
+        "这是我们已在处理的已知故障（{incident}），预计于 {expected} 前修复，届时会通知您。");
+  }
   if (t == "ticket.sla_breached")
     return say("we are sorry it is taking longer than it should. A supervisor is on it now.",
                "抱歉處理時間比承諾長，主管已親自跟進。", "抱歉处理时间比承诺长，主管已亲自跟进。");
@@ -164,11 +197,25 @@ absl::StatusOr<v1::NoticeTemplates> ParseNoticeTemplates(absl::string_view yaml)
   try {
     for (const auto& kv : n) {
       std::string key = kv.first.as<std::string>();
-      if (key != "site" && key != "texts") return bad("unknown key '" + key + "' (site, texts)");
+      if (key != "site" && key != "texts" && key != "provider_templates")
+        return bad("unknown key '" + key + "' (site, texts, provider_templates)");
     }
     t.set_site_id(n["site"] ? n["site"].as<std::string>() : "");
     if (absl::Status s = ValidateSiteId(t.site_id()); !s.ok())
       return bad(std::string("site: ") + std::string(s.message()));
+    if (YAML::Node pt = n["provider_templates"]) {
+      if (!pt.IsMap()) return bad("provider_templates: a map of channel -> template name");
+      for (const auto& kv : pt) {
+        std::string channel = kv.first.as<std::string>(), name = kv.second.as<std::string>();
+        if (channel != "whatsapp" && channel != "wechat")
+          return bad("provider_templates: " + channel +
+                     ": only whatsapp and wechat limit free text to a window");
+        if (name.empty() || name.size() > 128 || name.find_first_of(" \t\n") != std::string::npos)
+          return bad("provider_templates." + channel +
+                     ": a template name or id, 1 to 128 characters without spaces");
+        (*t.mutable_provider_templates())[channel] = name;
+      }
+    }
     YAML::Node texts = n["texts"];
     if (texts && !texts.IsMap()) return bad("texts: a map of event -> {language: text}");
     for (const auto& ev : texts) {

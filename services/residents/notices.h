@@ -23,6 +23,8 @@ struct Notice {
   std::string note;
   bool urgent = false;  // P1 or an emergency: never waits (quiet hours, coalescing)
   absl::Time visit_start, visit_end;
+  std::string incident;             // the known fault's title, for a report that joined an incident
+  absl::Time incident_expected_at;  // when service should be back (InfinitePast: not said)
 
   queue::Fields ToFields() const;
   /// A notice from fields named as ToFields names them (a ticket event's are too).

@@ -29,6 +29,19 @@ std::string MessageText(const std::string& ticket, const std::vector<Notice>& no
   return absl::StrCat(ticket, ":\n- ", absl::StrJoin(lines, "\n- "));
 }
 
+// What the resident can answer with a press: a visit proposed, and not confirmed in the same
+// message, is confirmed or asked to move (the chat conversation acts on the press).
+queue::Fields ButtonsFor(const std::vector<Notice>& notices, absl::string_view lang) {
+  auto last = std::find_if(notices.rbegin(), notices.rend(), [](const Notice& n) {
+    return n.type == "ticket.visit_proposed" || n.type == "ticket.visit_confirmed";
+  });
+  if (last == notices.rend() || last->type != "ticket.visit_proposed") return {};
+  return {{InLanguage(lang, "Confirm the visit", "確認上門時間", "确认上门时间"),
+           absl::StrCat("visit:", last->ticket_id, ":confirm")},
+          {InLanguage(lang, "Another time", "另約時間", "另约时间"),
+           absl::StrCat("visit:", last->ticket_id, ":other")}};
+}
+
 }  // namespace
 
 void NotifyConfig::Declare(config::Settings& s) {
@@ -170,8 +183,22 @@ absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& s
   if (channel) {
     entry.set_channel(*channel);
     stream = queue::OutboundStream(ChannelName(*channel));
-    message = {{"v", "1"},     {"kind", "notice"},    {"resident_id", r.id()}, {"language", lang},
-               {"text", text}, {"ticket_id", ticket}, {"site_id", site}};
+    // The delivery workers send each idempotency key once, however often it is delivered.
+    message = {{"v", "1"},
+               {"kind", "notice"},
+               {"resident_id", r.id()},
+               {"language", lang},
+               {"text", text},
+               {"ticket_id", ticket},
+               {"site_id", site},
+               {"idempotency_key", "notify:" + ids.front()}};
+    if (queue::Fields buttons = ButtonsFor(notices, lang);
+        !buttons.empty() && *channel != v1::CHANNEL_SMS)
+      message.emplace_back("buttons", queue::PackFields(buttons));
+    // Sent as the estate's template where the provider allows free text only in a window.
+    if (auto t = own.provider_templates().find(ChannelName(*channel));
+        t != own.provider_templates().end())
+      message.emplace_back("template", t->second);
   } else {
     // Never dropped silently: the desk sees on the timeline that this did not reach them.
     (*entry.mutable_attributes())["delivery"] = "undeliverable";

@@ -394,6 +394,9 @@ TEST_F(LobbydTest, AnEstatesNoticesInItsOwnWords) {
   ASSERT_EQ(own.exit_code, 0) << own.err;
   EXPECT_NE(own.out.find("ticket.on_site   zh-Hant   技術員已到達府上。"), std::string::npos)
       << own.out;
+  EXPECT_NE(own.out.find("outside whatsapp's window: template lobby_ticket_update"),
+            std::string::npos)
+      << own.out;
   std::string bad = dir_ + "/notices.yaml";
   std::ofstream(bad) << "notices:\n  site: demo\n  texts:\n    ticket.created: {en: hello}\n";
   auto refused = Ctl({"apply", "-f", bad});

@@ -323,6 +323,11 @@ int Residents(Ctl& ctl, Args& a) {
         std::cout << "estate " << t.site_id() << " uses Lobby's own words for every notice\n";
       else
         PrintTable({"EVENT", "LANGUAGE", "TEXT"}, rows);
+      // Sorted, as a map's order is not.
+      std::map<std::string, std::string> templates(t.provider_templates().begin(),
+                                                   t.provider_templates().end());
+      for (const auto& [channel, name] : templates)
+        std::cout << "outside " << channel << "'s window: template " << name << "\n";
     }
   } else if (cmd == "note") {
     a.Allow({"text"}, 1);

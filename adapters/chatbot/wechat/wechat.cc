@@ -465,11 +465,28 @@ adapters::SendResult WeChat::Send(const queue::Entry& m) {
   if (out->survey)
     (void)adapters::ExpectSurvey(host_.redis, v1::CHANNEL_WECHAT, out->to,
                                  std::string(m.Get("survey_id")));
-  std::string body =
-      json{{"touser", out->to},
-           {"msgtype", "text"},
-           {"text", {{"content", chatbot::Utf8Prefix(Render(out->text, out->buttons), 600)}}}}
-          .dump(-1, ' ', false, json::error_handler_t::replace);
+  // Customer-service messages only within 48 h of the resident's last message; after that the
+  // estate's template message, when it has one.
+  auto open = chatbot::InWindow(host_, v1::CHANNEL_WECHAT, m, out->to, absl::Hours(48));
+  if (!open.ok()) return {SendResult::kRetry, {}, std::string(open.status().message())};
+  std::string template_id(m.Get("template"));
+  if (!*open && template_id.empty())
+    return {SendResult::kFallback, {}, "outside WeChat's 48 h window, and no template"};
+  std::string path = "/cgi-bin/message/custom/send";
+  std::string body;
+  if (*open) {
+    body = json{{"touser", out->to},
+                {"msgtype", "text"},
+                {"text", {{"content", chatbot::Utf8Prefix(Render(out->text, out->buttons), 600)}}}}
+               .dump(-1, ' ', false, json::error_handler_t::replace);
+  } else {
+    auto [ticket, line] = chatbot::TemplateParameters(m, out->text);
+    path = "/cgi-bin/message/template/send";
+    body = json{{"touser", out->to},
+                {"template_id", template_id},
+                {"data", {{"ticket", {{"value", ticket}}}, {"content", {{"value", line}}}}}}
+               .dump(-1, ' ', false, json::error_handler_t::replace);
+  }
   std::string stale;
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto token = AccessToken(stale);
@@ -477,9 +494,8 @@ adapters::SendResult WeChat::Send(const queue::Entry& m) {
     httplib::Client api(config_.api);
     api.set_connection_timeout(5);
     api.set_read_timeout(10);
-    auto r = api.Post(
-        "/cgi-bin/message/custom/send?access_token=" + httplib::detail::encode_query_param(*token),
-        body, "application/json");
+    auto r = api.Post(path + "?access_token=" + httplib::detail::encode_query_param(*token), body,
+                      "application/json");
     if (!r)
       return {SendResult::kRetry, {}, "no answer from WeChat: " + httplib::to_string(r.error())};
     if (r->status != 200) return adapters::HttpFailure(r->status, r->body.substr(0, 200));
@@ -500,10 +516,11 @@ adapters::SendResult WeChat::Send(const queue::Entry& m) {
         return {SendResult::kRetry, {}, why};  // system busy
       case 45009:
         return {SendResult::kRetry, absl::Minutes(1), why};  // the API's daily/minute quota
+      case 45015:  // not within 48 h of the resident's last message after all
+      case 40037:  // the estate's template_id is not valid
+        return {SendResult::kFallback, {}, why};
       default:
-        return {SendResult::kFailed,
-                {},
-                why};  // 45015: not within 48 h of the resident's last message, ...
+        return {SendResult::kFailed, {}, why};
     }
   }
   return {SendResult::kRetry, {}, "WeChat kept refusing fresh access tokens"};

@@ -136,6 +136,19 @@ adapters::HttpAnswer WhatsApp::Webhook(const std::string& signature, const std::
   return hook.Run(body, adapters::ReplayGuard(host_.redis, "whatsapp"));
 }
 
+namespace {
+
+constexpr absl::Duration kFreeTextWindow = absl::Hours(24);
+
+// A template's language as WhatsApp names it.
+std::string TemplateLanguage(const std::string& lang) {
+  if (lang == "zh-Hant") return "zh_HK";
+  if (lang == "zh-Hans") return "zh_CN";
+  return "en";
+}
+
+}  // namespace
+
 adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
   using adapters::SendResult;
   auto out = chatbot::ReadOutgoing(m, host_.recipient_of);
@@ -145,9 +158,26 @@ adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
                                  std::string(m.Get("survey_id")));
   const std::string& text = out->text;
   const auto& buttons = out->buttons;
+  auto open = chatbot::InWindow(host_, v1::CHANNEL_WHATSAPP, m, out->to, kFreeTextWindow);
+  if (!open.ok()) return {SendResult::kRetry, {}, std::string(open.status().message())};
   json body = {
       {"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", out->to}};
-  if (buttons.empty()) {
+  if (!*open) {
+    // Free text only within 24 h of the resident's last message; after that only an approved
+    // template, when the estate has one.
+    std::string name(m.Get("template"));
+    if (name.empty())
+      return {SendResult::kFallback, {}, "outside WhatsApp's 24 h window, and no template"};
+    auto [ticket, line] = chatbot::TemplateParameters(m, text);
+    body["type"] = "template";
+    body["template"] = {
+        {"name", name},
+        {"language", {{"code", TemplateLanguage(out->language)}}},
+        {"components",
+         json::array({{{"type", "body"},
+                       {"parameters", json::array({{{"type", "text"}, {"text", ticket}},
+                                                   {{"type", "text"}, {"text", line}}})}}})}};
+  } else if (buttons.empty()) {
     body["type"] = "text";
     body["text"] = {{"body", text}};
   } else if (buttons.size() <= 3) {  // reply buttons: at most 3, titles up to 20 characters
@@ -189,6 +219,9 @@ adapters::SendResult WhatsApp::Send(const queue::Entry& m) {
                         : answer["error"].value("message", "");
   int code =
       answer.is_discarded() || !answer.contains("error") ? 0 : answer["error"].value("code", 0);
+  // Outside the window after all (131047: more than 24 hours since the resident wrote), or the
+  // estate's template is not approved (132001): the resident is reached another way.
+  if (code == 131047 || code == 132001) return {SendResult::kFallback, {}, why};
   // The Cloud API's throughput and pair rate limits (130429, 131056, 80007) are waited out too.
   int after = res->has_header("Retry-After")
                   ? std::max(1, std::atoi(res->get_header_value("Retry-After").c_str()))

@@ -18,7 +18,7 @@ class MemorySessions final : public adapters::SessionStore {
     return sessions_[Key(channel, user)];
   }
   absl::Status Save(v1::Channel channel, const std::string& user, const Fields& fields,
-                    absl::Duration ttl) override {
+                    absl::Duration ttl, absl::Time) override {
     if (!fail_.ok()) return fail_;
     ttl_ = ttl;
     sessions_[Key(channel, user)] = fields;
@@ -118,9 +118,24 @@ class FakeLobby final : public adapters::LobbyApi {
   absl::StatusOr<std::vector<v1::Resident>> FindByPhone(const std::string&) override {
     return std::vector<v1::Resident>{};
   }
-  absl::Status AddComment(const std::string&, const std::string&, bool,
-                          const std::string&) override {
-    return absl::UnimplementedError("not in these tests");
+  absl::Status AddComment(const std::string& ticket, const std::string& text, bool internal,
+                          const std::string& acting_for) override {
+    calls_++;
+    comments_.push_back(
+        absl::StrCat(ticket, internal ? " internal " : " ", acting_for, ": ", text));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::Ticket> ConfirmVisit(const std::string& ticket,
+                                          const std::string& resident) override {
+    calls_++;
+    for (auto& t : created_) {
+      if (t.id() != ticket || t.reporter().resident_id() != resident) continue;
+      if (!t.repair().has_visit_window() || t.repair().visit_window().confirmed())
+        return absl::FailedPreconditionError("no visit window to confirm");
+      t.mutable_repair()->mutable_visit_window()->set_confirmed(true);
+      return t;
+    }
+    return absl::NotFoundError("no such ticket");
   }
   absl::Status SetOptedOut(const std::string&, v1::Channel, bool) override {
     return absl::UnimplementedError("not in these tests");
@@ -133,6 +148,7 @@ class FakeLobby final : public adapters::LobbyApi {
   std::vector<v1::CreateTicketRequest> requests_;
   std::vector<v1::Ticket> created_;
   std::vector<v1::RequestCallbackRequest> callbacks_;
+  std::vector<std::string> comments_;
 
  private:
   tickets::Classifier classifier_;
@@ -206,6 +222,49 @@ TEST_F(ConversationTest, ARepairFromFreeTextToATicket) {
   EXPECT_EQ(FromTimestamp(req.ticket().repair().visit_window().start()),
             absl::FromUnixSeconds(start));
   EXPECT_GT(absl::FromUnixSeconds(start), clock_.Now());
+}
+
+TEST_F(ConversationTest, AProposedVisitIsConfirmedOrMovedFromItsButtons) {
+  // Two repairs of this resident's, each with a visit proposed (the notice's buttons).
+  for (int i = 0; i < 2; ++i) {
+    v1::CreateTicketRequest req;
+    req.mutable_ticket()->mutable_reporter()->set_resident_id("RS-10001");
+    ASSERT_TRUE(lobby_.CreateRepair(req).ok());
+    v1::VisitWindow* w = lobby_.created_.back().mutable_repair()->mutable_visit_window();
+    *w->mutable_start() = ToTimestamp(clock_.Now() + absl::Hours(20));
+    *w->mutable_end() = ToTimestamp(clock_.Now() + absl::Hours(22));
+  }
+  auto confirmed = Press("visit:R-10001:confirm");
+  EXPECT_TRUE(lobby_.created_[0].repair().visit_window().confirmed());
+  EXPECT_NE(Text(confirmed).find("confirmed"), std::string::npos) << Text(confirmed);
+  // Pressed again (or late): nothing changes, and the resident is told where it stands.
+  auto again = Press("visit:R-10001:confirm");
+  EXPECT_NE(Text(again).find("confirmed already"), std::string::npos) << Text(again);
+  EXPECT_NE(Text(again).find("R-10001"), std::string::npos) << Text(again);
+
+  // Another time: asked when, and the answer goes to the team as a comment for the resident.
+  auto when = Press("visit:R-10002:other");
+  EXPECT_NE(Text(when).find("When would suit you"), std::string::npos) << Text(when);
+  EXPECT_TRUE(lobby_.comments_.empty());
+  auto thanks = Say("Saturday morning please");
+  ASSERT_EQ(lobby_.comments_.size(), 1u) << Text(thanks);
+  EXPECT_EQ(lobby_.comments_[0],
+            "R-10002 resident:RS-10001: 請改期 / another visit time, please: Saturday morning "
+            "please");
+  EXPECT_FALSE(lobby_.created_[1].repair().visit_window().confirmed());
+  EXPECT_NE(Text(thanks).find("another time"), std::string::npos) << Text(thanks);
+
+  // Someone else's ticket, or none: no such ticket of theirs, nothing done.
+  lobby_.created_[1].mutable_reporter()->set_resident_id("RS-10009");
+  auto not_theirs = Press("visit:R-10002:confirm");
+  EXPECT_NE(Text(not_theirs).find("no such ticket"), std::string::npos) << Text(not_theirs);
+  EXPECT_FALSE(lobby_.created_[1].repair().visit_window().confirmed());
+  // A resolved job: the visit is no longer open to change.
+  lobby_.created_[1].mutable_reporter()->set_resident_id("RS-10001");
+  lobby_.created_[1].set_status(v1::TICKET_STATUS_RESOLVED);
+  auto done = Press("visit:R-10002:confirm");
+  EXPECT_NE(Text(done).find("no longer open"), std::string::npos) << Text(done);
+  EXPECT_FALSE(lobby_.created_[1].repair().visit_window().confirmed());
 }
 
 TEST_F(ConversationTest, AnEmergencyIsFiledAtOnce) {

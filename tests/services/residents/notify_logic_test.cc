@@ -164,6 +164,7 @@ TEST_F(NotifyLogicTest, ATechnicianOnHisWayIsToldOnThePreferredChannelInTheResid
   EXPECT_EQ(m.Get("resident_id"), "RS-10001");
   EXPECT_EQ(m.Get("kind"), "notice");
   EXPECT_EQ(m.Get("text"), "R-10042: a technician has taken the job and will be with you.");
+  EXPECT_EQ(m.Get("idempotency_key"), "notify:1001-0") << "sent once by the delivery worker";
   ASSERT_EQ(store_.timeline["RS-10001"].size(), 1u);
   const v1::TimelineEntry& e = store_.timeline["RS-10001"][0];
   EXPECT_EQ(e.kind(), v1::TimelineEntry::KIND_MESSAGE_OUT);
@@ -267,6 +268,75 @@ TEST_F(NotifyLogicTest, ChineseReadersGetChineseAndTheVisitInTheEstatesTime) {
   ASSERT_EQ(store_.queued.size(), 1u);
   EXPECT_EQ(store_.queued[0].Get("text"),
             "R-10042: 我們希望於 12月04日 14:00–16:00 上門；如時間不便，請通知管理處。");
+}
+
+TEST_F(NotifyLogicTest, AProposedVisitCarriesButtonsToConfirmOrMoveIt) {
+  absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 12, 4, 14, 0, 0), kHongKong);
+  queue::Fields window = {
+      {"visit_start", std::to_string(absl::ToUnixMillis(start))},
+      {"visit_end", std::to_string(absl::ToUnixMillis(start + absl::Hours(2)))}};
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.visit_proposed", window)).ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 1u);
+  EXPECT_EQ(queue::UnpackFields(store_.queued[0].Get("buttons")),
+            (queue::Fields{{"Confirm the visit", "visit:R-10042:confirm"},
+                           {"Another time", "visit:R-10042:other"}}));
+  // Confirmed in the same burst: nothing left to answer, so no buttons.
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.visit_proposed", window)).ok());
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.visit_confirmed", window)).ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 2u);
+  EXPECT_EQ(store_.queued[1].Get("buttons"), "");
+  // By SMS there is nothing to press.
+  store_.residents["RS-10001"].set_preferred_channel(v1::CHANNEL_SMS);
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.visit_proposed", window)).ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 3u);
+  EXPECT_EQ(store_.queued[2].stream, "lobby:q:outbound:sms");
+  EXPECT_EQ(store_.queued[2].Get("buttons"), "");
+}
+
+TEST_F(NotifyLogicTest, AReportOfAKnownFaultIsToldSoWithWhenItShouldBeFixed) {
+  absl::Time back = absl::FromCivil(absl::CivilSecond(2026, 12, 3, 18, 0, 0), kHongKong);
+  ASSERT_TRUE(
+      logic_
+          .HandleEvent(Event("ticket.created",
+                             {{"incident_id", "I-10001"},
+                              {"incident_title", "No water in Tower 2"},
+                              {"incident_expected_at", std::to_string(absl::ToUnixMillis(back))}}))
+          .ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 1u);
+  EXPECT_EQ(store_.queued[0].Get("text"),
+            "R-10042: this is a known fault we are already working on (No water in Tower 2); "
+            "we expect it fixed by Thu 3 Dec 18:00. We will tell you when it is.");
+  // Attached by the desk later, with no time said; in Chinese.
+  store_.residents["RS-10001"].set_language("zh-Hant");
+  ASSERT_TRUE(logic_
+                  .HandleEvent(Event("ticket.incident_attached", {{"incident_id", "I-10001"},
+                                                                  {"incident_title", "二座停水"},
+                                                                  {"incident_expected_at", ""}}))
+                  .ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 2u);
+  EXPECT_EQ(store_.queued[1].Get("text"),
+            "R-10042: 這是我們已在處理的已知故障（二座停水），修復後會通知您。");
+}
+
+TEST_F(NotifyLogicTest, TheEstatesProviderTemplateTravelsWithTheNotice) {
+  ASSERT_TRUE(logic_
+                  .ApplyTemplates("notices:\n  site: demo\n  provider_templates:\n"
+                                  "    whatsapp: lobby_ticket_update\n",
+                                  false)
+                  .ok());
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.on_site")).ok());
+  Later();
+  ASSERT_EQ(store_.queued.size(), 1u);
+  EXPECT_EQ(store_.queued[0].Get("template"), "lobby_ticket_update");
+  for (const char* bad : {"notices:\n  site: demo\n  provider_templates:\n    line: x\n",
+                          "notices:\n  site: demo\n  provider_templates:\n    wechat: a b\n",
+                          "notices:\n  site: demo\n  provider_templates: [x]\n"})
+    EXPECT_TRUE(absl::IsInvalidArgument(logic_.ApplyTemplates(bad, true).status())) << bad;
 }
 
 TEST_F(NotifyLogicTest, WhatResidentsAreNotToldAbout) {

@@ -61,6 +61,16 @@ class FakeWeChatApi : public lobby::testing::FakeProvider {
       sent_.push_back(json::parse(req.body));
       res.set_content(R"({"errcode":0,"errmsg":"ok"})", "application/json");
     });
+    server_.Post("/cgi-bin/message/template/send", [this](const httplib::Request& req,
+                                                          httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      if (req.get_param_value("access_token") != current_) {
+        res.set_content(R"({"errcode":40001,"errmsg":"invalid credential"})", "application/json");
+        return;
+      }
+      templates_.push_back(json::parse(req.body));
+      res.set_content(R"({"errcode":0,"errmsg":"ok","msgid":200228332})", "application/json");
+    });
     server_.Get("/cgi-bin/media/get", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       if (req.get_param_value("access_token") != current_) {
@@ -76,6 +86,10 @@ class FakeWeChatApi : public lobby::testing::FakeProvider {
     std::lock_guard lock(mu_);
     return sent_;
   }
+  std::vector<json> templates() {
+    std::lock_guard lock(mu_);
+    return templates_;
+  }
   int tokens() {
     std::lock_guard lock(mu_);
     return tokens_;
@@ -87,7 +101,7 @@ class FakeWeChatApi : public lobby::testing::FakeProvider {
 
  private:
   std::mutex mu_;
-  std::vector<json> sent_;
+  std::vector<json> sent_, templates_;
   std::string current_;
   int tokens_ = 0;
 };
@@ -104,11 +118,12 @@ class WeChatTest : public RedisTest {
     harness_ = std::make_unique<Harness>(server(), clock_, flags);
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
-    lobby::testing::LinkedResident(harness_->channel,
-                                   {"王女士", "+8613800138000", "2栋", "15", "1502", "zh-Hans"},
-                                   v1::CHANNEL_WECHAT, kOpenId);
+    resident_ = lobby::testing::LinkedResident(
+        harness_->channel, {"王女士", "+8613800138000", "2栋", "15", "1502", "zh-Hans"},
+        v1::CHANNEL_WECHAT, kOpenId);
   }
   int nonces_ = 0;
+  std::string resident_;
   void TearDown() override { harness_.reset(); }
 
   std::string Timestamp(absl::Duration skew = absl::ZeroDuration()) {
@@ -292,6 +307,36 @@ TEST_F(WeChatTest, LateAnswersGoThroughTheCustomerServiceApiWithACachedToken) {
   ASSERT_EQ(Post(Xml("text", "菜单", "3002"), false)->body, "success");
   ASSERT_TRUE(WaitFor([&] { return api_.sent().size() == 3; }));
   EXPECT_EQ(api_.tokens(), 2);
+}
+
+TEST_F(WeChatTest, OutsideThe48HourWindowATemplateMessageOrSms) {
+  Start();
+  auto notice = [&](const std::string& tmpl) {
+    queue::Fields f = {{"v", "1"},
+                       {"kind", "notice"},
+                       {"resident_id", resident_},
+                       {"text", "R-10042：已处理完成：更换了水龙头"},
+                       {"ticket_id", "R-10042"}};
+    if (!tmpl.empty()) f.emplace_back("template", tmpl);
+    ASSERT_TRUE(server().conn().Command(queue::XAddArgs("lobby:q:outbound:wechat", f)).ok());
+  };
+  // She has not written for more than 48 h (never, here): the estate's template message.
+  notice("TPL-ticket-update");
+  ASSERT_TRUE(WaitFor([&] { return api_.templates().size() == 1; }));
+  json t = api_.templates()[0];
+  EXPECT_EQ(t["touser"], kOpenId);
+  EXPECT_EQ(t["template_id"], "TPL-ticket-update");
+  EXPECT_EQ(t["data"]["ticket"]["value"], "R-10042");
+  EXPECT_EQ(t["data"]["content"]["value"], "已处理完成：更换了水龙头");
+  EXPECT_TRUE(api_.sent().empty()) << "no customer-service message outside the window";
+  // No template: by SMS.
+  notice("");
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
+    return r.ok() && r->elements.size() == 1;
+  }));
+  auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
+  EXPECT_EQ(queue::ParseEntries(*r)[0].Get("fallback_from"), "wechat");
 }
 
 }  // namespace

@@ -42,6 +42,14 @@ class FakeGraph : public lobby::testing::FakeProvider {
             "application/json");
         return;
       }
+      json sent = json::parse(req.body);
+      if (closed_ && sent.value("type", "") != "template") {  // the window as WhatsApp counts it
+        res.status = 400;
+        res.set_content(
+            R"({"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047}})",
+            "application/json");
+        return;
+      }
       if (refuse_) {
         res.status = 400;
         res.set_content(
@@ -82,11 +90,16 @@ class FakeGraph : public lobby::testing::FakeProvider {
     std::lock_guard lock(mu_);
     refuse_ = r;
   }
+  void Close(bool c) {
+    std::lock_guard lock(mu_);
+    closed_ = c;
+  }
 
  private:
   std::mutex mu_;
   std::vector<json> sent_;
   bool refuse_ = false;
+  bool closed_ = false;
 };
 
 class WhatsAppTest : public RedisTest {
@@ -100,7 +113,7 @@ class WhatsAppTest : public RedisTest {
                                  kPhoneId, "--whatsapp-api", graph_.url()});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
-    lobby::testing::LinkedResident(
+    resident_ = lobby::testing::LinkedResident(
         harness_->channel,
         {"Mary Chan", "+85291234567", "Tower 2", "8", "C", "en", v1::RESIDENT_ROLE_TENANT},
         v1::CHANNEL_WHATSAPP, kResident);
@@ -155,6 +168,7 @@ class WhatsAppTest : public RedisTest {
   std::unique_ptr<Harness> harness_;
   std::unique_ptr<httplib::Client> http_;
   std::unique_ptr<v1::RepairService::Stub> repairs_;
+  std::string resident_;
   int n_ = 0;
 };
 
@@ -279,6 +293,66 @@ TEST_F(WhatsAppTest, ButtonsPhotosAndRefusals) {
   auto dead = queue::ParseEntries(*r);
   EXPECT_NE(dead[0].Get("dlq_reason").find("131030"), absl::string_view::npos)
       << dead[0].Get("dlq_reason");
+}
+
+TEST_F(WhatsAppTest, OutsideThe24HourWindowATemplateOrSms) {
+  auto notice = [&](const std::string& text, const std::string& tmpl) {
+    queue::Fields f = {{"v", "1"},     {"kind", "notice"},       {"resident_id", resident_},
+                       {"text", text}, {"ticket_id", "R-10042"}, {"site_id", "demo"}};
+    if (!tmpl.empty()) f.emplace_back("template", tmpl);
+    ASSERT_TRUE(server().conn().Command(queue::XAddArgs("lobby:q:outbound:whatsapp", f)).ok());
+  };
+  auto sms = [&] {
+    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
+    return r.ok() ? queue::ParseEntries(*r) : std::vector<queue::Entry>{};
+  };
+  // Mary has never written on WhatsApp: the estate's template carries the notice.
+  notice("R-10042: our technician has arrived.\n- it is resolved.", "lobby_ticket_update");
+  json t = Sent(1);
+  ASSERT_EQ(t["type"], "template") << t.dump();
+  EXPECT_EQ(t["template"]["name"], "lobby_ticket_update");
+  EXPECT_EQ(t["template"]["language"]["code"], "en");
+  EXPECT_EQ(t["template"]["components"][0]["parameters"][0]["text"], "R-10042");
+  EXPECT_EQ(t["template"]["components"][0]["parameters"][1]["text"],
+            "our technician has arrived. · it is resolved.");
+  // No template: the notice goes to her by SMS instead, never dropped.
+  notice("R-10042: it is resolved.", "");
+  ASSERT_TRUE(WaitFor([&] { return sms().size() == 1; }));
+  EXPECT_EQ(sms()[0].Get("text"), "R-10042: it is resolved.");
+  EXPECT_EQ(sms()[0].Get("resident_id"), resident_);
+  EXPECT_EQ(sms()[0].Get("fallback_from"), "whatsapp");
+  EXPECT_EQ(graph_.sent().size(), 1u);
+  // Once she writes, free text for a day.
+  ASSERT_EQ(Post(Payload(Text("menu")))->status, 200);
+  Sent(2);
+  notice("R-10042: it is open again and we are back on it.", "lobby_ticket_update");
+  EXPECT_EQ(Sent(3)["text"]["body"], "R-10042: it is open again and we are back on it.");
+  // Notify records a notice on the timeline with the message; delivery does not again.
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  v1::ListTimelineRequest tl;
+  tl.set_resident_id(resident_);
+  auto timeline = CallRpc(*residents, &v1::ResidentService::Stub::ListTimeline, tl, kAdminToken);
+  ASSERT_TRUE(timeline.ok()) << timeline.status.error_message();
+  for (const auto& e : timeline.value.entries()) {
+    auto kind = e.attributes().find("kind");
+    EXPECT_TRUE(kind == e.attributes().end() || kind->second != "notice") << e.text();
+  }
+  // A day later the window has closed.
+  clock_.Advance(absl::Hours(25));
+  notice("R-10042: it is cancelled.", "");
+  ASSERT_TRUE(WaitFor([&] { return sms().size() == 2; }));
+  // WhatsApp counts the window its own way and refuses free text (131047): SMS too.
+  ASSERT_EQ(Post(Payload(Text("menu")))->status, 200);
+  Sent(4);
+  graph_.Close(true);
+  notice("R-10042: a message from the estate office: see you at 3pm", "");
+  ASSERT_TRUE(WaitFor([&] { return sms().size() == 3; }));
+  auto metrics = http_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(
+      metrics->body.find("lobby_outbound_fallbacks_total{channel=\"whatsapp\",outcome=\"sms\"} 3"),
+      std::string::npos)
+      << metrics->body;
 }
 
 }  // namespace
