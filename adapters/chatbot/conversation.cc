@@ -1030,6 +1030,10 @@ absl::StatusOr<std::vector<Reply>> Conversation::Visit(Session& s, const Inbound
     status.front().text = absl::StrCat(T(lang, en, hant, hans), "\n", status.front().text);
     return status;
   };
+  auto moved_on = [&] {
+    return stale("That visit is no longer open to change.", "這次上門安排已不能更改。",
+                 "这次上门安排已不能更改。");
+  };
   auto t = api_.GetTicket(ticket);
   if (!t.ok() && !absl::IsNotFound(t.status()) && !absl::IsInvalidArgument(t.status()))
     return t.status();
@@ -1038,9 +1042,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Visit(Session& s, const Inbound
                   t->status() != v1::TICKET_STATUS_RESOLVED &&
                   t->status() != v1::TICKET_STATUS_CLOSED &&
                   t->status() != v1::TICKET_STATUS_CANCELLED;
-  if (!proposed)
-    return stale("That visit is no longer open to change.", "這次上門安排已不能更改。",
-                 "这次上门安排已不能更改。");
+  if (!proposed) return moved_on();
   if (v[2] == "other") {
     s.f["visit"] = ticket;
     return Replies{
@@ -1051,9 +1053,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Visit(Session& s, const Inbound
   if (t->repair().visit_window().confirmed())
     return stale("The visit is confirmed already.", "上門時間已經確定。", "上门时间已经确定。");
   auto confirmed = api_.ConfirmVisit(ticket, s.resident->id());
-  if (absl::IsFailedPrecondition(confirmed.status()))  // it moved on since it was read
-    return stale("That visit is no longer open to change.", "這次上門安排已不能更改。",
-                 "这次上门安排已不能更改。");
+  if (absl::IsFailedPrecondition(confirmed.status())) return moved_on();  // since it was read
   if (!confirmed.ok()) return confirmed.status();
   return Replies{{absl::StrCat(T(lang, "Thank you, the visit is confirmed.",
                                  "多謝，上門時間已確定。", "谢谢，上门时间已确定。"),

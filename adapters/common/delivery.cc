@@ -10,6 +10,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
+#include "services/residents/client.h"
 
 namespace lobby::adapters {
 
@@ -158,10 +159,7 @@ std::unique_ptr<Delivery> StartDelivery(Runtime& runtime, GrpcLobbyApi& api, v1:
     auto who = api.GetResident(resident);
     if (absl::IsNotFound(who.status())) return queue::Permanent(who.status());
     LOBBY_RETURN_IF_ERROR(who.status());
-    bool sms = !who->phones().empty() &&
-               std::find(who->opted_out_channels().begin(), who->opted_out_channels().end(),
-                         v1::CHANNEL_SMS) == who->opted_out_channels().end();
-    if (sms) {
+    if (residents::Reaches(*who, v1::CHANNEL_SMS)) {
       queue::Fields f = m.fields;
       std::erase_if(f, [](const auto& kv) { return kv.first == "to" || kv.first == "buttons"; });
       f.emplace_back("fallback_from", ChannelName(c));

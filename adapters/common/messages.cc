@@ -90,9 +90,10 @@ absl::StatusOr<SessionStore::Fields> RedisSessionStore::Load(v1::Channel channel
 absl::Status RedisSessionStore::Save(v1::Channel channel, const std::string& user,
                                      const Fields& fields, absl::Duration ttl, absl::Time heard) {
   std::string key = Key(channel, user);
-  std::vector<redis::Args> save = {
-      {"DEL", key},
-      {"SET", HeardKey(channel, user), std::to_string(absl::ToUnixMillis(heard)), "EX", "604800"}};
+  std::vector<redis::Args> save = {{"DEL", key}};
+  if (heard != absl::InfinitePast())
+    save.push_back({"SET", HeardKey(channel, user), std::to_string(absl::ToUnixMillis(heard)), "EX",
+                    "604800"});
   redis::Args set = {"HSET", key};
   for (const auto& [k, v] : fields) {
     if (v.empty()) continue;

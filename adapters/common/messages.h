@@ -63,7 +63,8 @@ class SessionStore {
   /// The sender's fields; none for a sender with no conversation.
   virtual absl::StatusOr<Fields> Load(v1::Channel channel, const std::string& user) = 0;
   /// Replaces the sender's fields (empty values dropped; none: forgets the sender), kept `ttl`,
-  /// and notes that they wrote at `heard` (the providers' windows are counted from it).
+  /// and notes that they wrote at `heard` (the providers' windows are counted from it;
+  /// InfinitePast for a channel without one).
   virtual absl::Status Save(v1::Channel channel, const std::string& user, const Fields& fields,
                             absl::Duration ttl, absl::Time heard) = 0;
 };

@@ -194,7 +194,8 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   }
   if (!out.ok()) return out;
   s.f["lang"] = s.lang;
-  if (absl::Status saved = sessions_.Save(v1::CHANNEL_SMS, t.from, s.f, kStateTtl, absl::Now());
+  if (absl::Status saved =
+          sessions_.Save(v1::CHANNEL_SMS, t.from, s.f, kStateTtl, absl::InfinitePast());
       !saved.ok())
     return saved;
   return out;

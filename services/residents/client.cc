@@ -1,5 +1,7 @@
 #include "services/residents/client.h"
 
+#include <algorithm>
+
 #include "services/common/status_macros.h"
 
 namespace lobby::residents {
@@ -77,6 +79,18 @@ absl::Status Client::SetOptedOut(const std::string& resident, v1::Channel channe
 absl::Status Client::AppendTimeline(const v1::AppendTimelineRequest& req) {
   auto done = service_.Call(&Stub::AppendTimeline, req);
   return absl::IsAlreadyExists(done.status()) ? absl::OkStatus() : done.status();
+}
+
+bool Reaches(const v1::Resident& r, v1::Channel c) {
+  if (c == v1::CHANNEL_UNSPECIFIED || c == v1::CHANNEL_PHONE || c == v1::CHANNEL_COUNTER)
+    return false;
+  if (std::find(r.opted_out_channels().begin(), r.opted_out_channels().end(), c) !=
+      r.opted_out_channels().end())
+    return false;
+  if (c == v1::CHANNEL_SMS) return r.phones_size() > 0;
+  return std::any_of(r.identities().begin(), r.identities().end(), [&](const v1::Identity& i) {
+    return i.channel() == c && i.verified() && !i.external_id().empty();
+  });
 }
 
 }  // namespace lobby::residents

@@ -40,4 +40,8 @@ class Client final : public surveys::ResidentDirectory {
   ServiceClient<v1::ResidentService> service_;
 };
 
+/// Whether a message on `channel` reaches `resident`: they have not opted out of it, and have a
+/// verified identity there (for SMS, a phone number). The phone and the counter reach no one.
+bool Reaches(const v1::Resident& resident, v1::Channel channel);
+
 }  // namespace lobby::residents

@@ -9,6 +9,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
+#include "services/residents/client.h"
 #include "services/residents/resident_store.h"
 
 namespace lobby::residents {
@@ -66,19 +67,8 @@ NotifyLogic::NotifyLogic(NotifyStore& store, const Clock& clock, NotifyConfig co
 
 std::optional<v1::Channel> NotifyLogic::ChannelFor(const v1::Resident& r,
                                                    v1::Channel ticket_channel) {
-  auto reachable = [&](v1::Channel c) {
-    if (c == v1::CHANNEL_UNSPECIFIED || c == v1::CHANNEL_PHONE || c == v1::CHANNEL_COUNTER)
-      return false;
-    if (std::find(r.opted_out_channels().begin(), r.opted_out_channels().end(), c) !=
-        r.opted_out_channels().end())
-      return false;
-    if (c == v1::CHANNEL_SMS) return r.phones_size() > 0;
-    return std::any_of(r.identities().begin(), r.identities().end(), [&](const v1::Identity& i) {
-      return i.channel() == c && i.verified() && !i.external_id().empty();
-    });
-  };
   for (v1::Channel c : {r.preferred_channel(), ticket_channel, v1::CHANNEL_SMS})
-    if (reachable(c)) return c;
+    if (Reaches(r, c)) return c;
   return std::nullopt;
 }
 
