@@ -1,6 +1,32 @@
 #include "tools/lobbyctl/lobbyctl.h"
 
 namespace lobbyctl {
+namespace {
+
+// What changed, a line each under the summary.
+std::string ChangeLines(const google::protobuf::RepeatedPtrField<std::string>& changes) {
+  std::string out;
+  for (const auto& c : changes) absl::StrAppend(&out, "\n  ", c);
+  return out;
+}
+
+// Sends a YAML file to one of the Apply methods (`req` with its other fields set) and prints
+// the answer: as JSON, or "applied: <summary>" ("dry run, nothing applied: ..." for a dry run).
+template <typename Resp, typename Req, typename Stub, typename Method, typename Summary>
+int ApplyFile(Ctl& ctl, Stub& stub, Method method, Req& req, const std::string& text, bool dry_run,
+              Summary summary) {
+  req.set_yaml(text);
+  req.set_dry_run(dry_run);
+  auto resp = ctl.CallOn<Req, Resp>(stub, method, req);
+  if (ctl.json()) {
+    std::cout << Json(resp) << "\n";
+  } else {
+    std::cout << (dry_run ? "dry run, nothing applied: " : "applied: ") << summary(resp) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
 
 int Catalog(Ctl& ctl, Args& a) {
   using S = v1::RepairService::Stub;
@@ -16,54 +42,34 @@ int Catalog(Ctl& ctl, Args& a) {
     auto top_level = [&](const std::string& key) {
       return text.rfind(key + ":", 0) == 0 || text.find("\n" + key + ":") != std::string::npos;
     };
+    bool dry_run = a.Has("dry-run");
     if (top_level("teams")) {
       v1::ApplyEstateRequest req;
-      req.set_yaml(text);
-      req.set_dry_run(a.Has("dry-run"));
-      auto resp = ctl.CallOn<v1::ApplyEstateRequest, v1::ApplyEstateResponse>(
-          *ctl.dispatch, &v1::DispatchService::Stub::ApplyEstate, req);
-      if (ctl.json()) {
-        std::cout << Json(resp) << "\n";
-      } else {
-        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": estate "
-                  << resp.estate().site_id() << ", " << resp.estate().teams_size() << " teams, "
-                  << resp.estate().members_size() << " members, " << resp.estate().rules_size()
-                  << " rules\n";
-        for (const auto& c : resp.changes()) std::cout << "  " << c << "\n";
-      }
-      return 0;
+      return ApplyFile<v1::ApplyEstateResponse>(
+          ctl, *ctl.dispatch, &v1::DispatchService::Stub::ApplyEstate, req, text, dry_run,
+          [](const v1::ApplyEstateResponse& r) {
+            return absl::StrCat("estate ", r.estate().site_id(), ", ", r.estate().teams_size(),
+                                " teams, ", r.estate().members_size(), " members, ",
+                                r.estate().rules_size(), " rules", ChangeLines(r.changes()));
+          });
     }
     if (top_level("surveys")) {
       v1::ApplySurveySettingsRequest req;
-      req.set_yaml(text);
-      req.set_dry_run(a.Has("dry-run"));
       auto stub = v1::SurveyService::NewStub(ctl.channel);
-      auto resp = ctl.CallOn<v1::ApplySurveySettingsRequest, v1::SurveySettings>(
-          *stub, &v1::SurveyService::Stub::ApplySettings, req);
-      if (ctl.json()) {
-        std::cout << Json(resp) << "\n";
-      } else {
-        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied")
-                  << ": survey settings of " << resp.site_id() << "\n";
-      }
-      return 0;
+      return ApplyFile<v1::SurveySettings>(
+          ctl, *stub, &v1::SurveyService::Stub::ApplySettings, req, text, dry_run,
+          [](const v1::SurveySettings& r) { return "survey settings of " + r.site_id(); });
     }
     if (top_level("notices")) {
       v1::ApplyNoticesRequest req;
-      req.set_yaml(text);
-      req.set_dry_run(a.Has("dry-run"));
-      auto resp = ctl.CallOn<v1::ApplyNoticesRequest, v1::NoticeTemplates>(
-          *ctl.residents, &v1::ResidentService::Stub::ApplyNotices, req);
-      if (ctl.json()) {
-        std::cout << Json(resp) << "\n";
-      } else {
-        size_t n = 0;
-        for (const auto& [event, texts] : resp.texts()) n += texts.by_language_size();
-        std::cout << (req.dry_run() ? "dry run, nothing applied" : "applied") << ": the notices of "
-                  << resp.site_id() << ", " << n
-                  << " texts in the estate's own words (Lobby's for the rest)\n";
-      }
-      return 0;
+      return ApplyFile<v1::NoticeTemplates>(
+          ctl, *ctl.residents, &v1::ResidentService::Stub::ApplyNotices, req, text, dry_run,
+          [](const v1::NoticeTemplates& r) {
+            size_t n = 0;
+            for (const auto& [event, texts] : r.texts()) n += texts.by_language_size();
+            return absl::StrCat("the notices of ", r.site_id(), ", ", n,
+                                " texts in the estate's own words (Lobby's for the rest)");
+          });
     }
     if (!top_level("categories"))
       throw UsageError{
@@ -71,21 +77,14 @@ int Catalog(Ctl& ctl, Args& a) {
           "(notices:) nor a catalog (categories:)"};
     v1::ApplyCatalogRequest req;
     req.set_site_id(ctl.Site(a));
-    req.set_yaml(text);
-    req.set_dry_run(a.Has("dry-run"));
-    auto resp = ctl.CallOn<v1::ApplyCatalogRequest, v1::ApplyCatalogResponse>(
-        *ctl.repairs, &S::ApplyCatalog, req);
-    if (ctl.json()) {
-      std::cout << Json(resp) << "\n";
-    } else {
-      std::cout << (req.dry_run() ? "dry run, nothing applied: " : "applied: ")
-                << resp.catalog().categories_size()
-                << " categories; added: " << absl::StrJoin(resp.added(), ", ")
-                << "; changed: " << absl::StrJoin(resp.changed(), ", ")
-                << "; removed: " << absl::StrJoin(resp.removed(), ", ") << "\n";
-      for (const auto& c : resp.changes()) std::cout << "  " << c << "\n";
-    }
-    return 0;
+    return ApplyFile<v1::ApplyCatalogResponse>(
+        ctl, *ctl.repairs, &S::ApplyCatalog, req, text, dry_run,
+        [](const v1::ApplyCatalogResponse& r) {
+          return absl::StrCat(
+              r.catalog().categories_size(), " categories; added: ", absl::StrJoin(r.added(), ", "),
+              "; changed: ", absl::StrJoin(r.changed(), ", "),
+              "; removed: ", absl::StrJoin(r.removed(), ", "), ChangeLines(r.changes()));
+        });
   }
   if (a.positional.size() < 2 || a.positional[1] != "get") throw UsageError{"catalog get --site S"};
   a.positional.erase(a.positional.begin(), a.positional.begin() + 2);
