@@ -13,7 +13,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
+
+#include "tests/support/redis_server.h"
 
 namespace lobby::testing {
 
@@ -148,11 +149,7 @@ bool Child::Running() {
 }
 
 int Child::Wait(double seconds) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (Running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (Running()) {
+  if (!WaitFor([&] { return !Running(); }, seconds)) {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status_, 0);
     exited_ = true;
