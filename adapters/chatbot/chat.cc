@@ -22,7 +22,7 @@ Chat::Chat(adapters::GrpcLobbyApi& api, redis::Client& redis, const Clock& clock
     : api_(api),
       sessions_(redis),
       conversation_(sessions_, api_, clock,
-                    ConversationOptions{std::move(estates.sites), estates.time_zone}) {}
+                    ConversationOptions{std::move(estates.sites), estates.time_zone}, &api_) {}
 
 RecipientOf Chat::RecipientsOn(v1::Channel channel) {
   return

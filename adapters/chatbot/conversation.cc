@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "adapters/chatbot/session.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/queue.h"
@@ -22,8 +23,6 @@ namespace {
 
 using adapters::kSubjects;
 using adapters::Subject;
-using Buttons = std::vector<std::pair<std::string, std::string>>;
-using Replies = std::vector<Reply>;
 
 constexpr absl::Duration kStateTtl = absl::Hours(24);
 
@@ -34,25 +33,6 @@ const v1::Category* Find(const v1::Catalog& catalog, const std::string& id) {
   return nullptr;
 }
 
-std::string Clean(const std::string& text) {
-  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-}
-
-bool Is(const std::string& text, std::initializer_list<const char*> words) {
-  std::string t = Clean(text);
-  for (const char* w : words) {
-    if (t == w) return true;
-  }
-  return false;
-}
-
-bool IsCancel(const std::string& t) {
-  return Is(t, {"cancel", "/cancel", "stop", "start over", "取消", "重新開始", "重新开始", "算了"});
-}
-bool IsMenu(const std::string& t) {
-  return Is(t, {"menu", "/start", "/menu", "hi", "hello", "你好", "您好", "選單", "菜单", "主選單",
-                "主菜单"});
-}
 bool IsAgent(const std::string& t) {
   return Is(t, {"agent", "/agent", "human", "person", "service desk", "人工", "客服", "真人",
                 "轉人工", "转人工", "聯絡客服", "联系客服"});
@@ -101,42 +81,6 @@ std::string MissText(const RegisterMiss& m, const std::string& lang) {
 
 // ------------------------------------------------------------------ session
 
-/// One sender's state for the length of one message: read in one round trip, written back in one.
-struct Conversation::Session {
-  std::map<std::string, std::string>
-      f;  // the stored fields: step, options, what the report holds so far
-  std::optional<v1::Resident> resident;
-  std::string lang;
-  std::string site;
-  int misses = 0;  // messages in a row not understood, before this one
-  std::optional<v1::Catalog> catalog;
-  std::optional<absl::StatusOr<v1::EstateRegister>> reg;  // asked once per message
-  std::unique_ptr<EstateRegister> checker;                // its buildings, indexed
-
-  std::string Get(const std::string& k) const {
-    auto it = f.find(k);
-    return it == f.end() ? "" : it->second;
-  }
-  // Asks a question: the step that expects the answer, and the buttons offered (typed labels and
-  // numbers are read as presses).
-  Reply Ask(const std::string& step, std::string text, Buttons buttons = {}) {
-    f["step"] = step;
-    f["question"] = text;
-    f["options"] = EncodeButtons(buttons);
-    return Reply{std::move(text), std::move(buttons)};
-  }
-  // The question in progress, asked again.
-  Reply Again() { return Ask(Get("step"), Get("question"), DecodeButtons(Get("options"))); }
-  // Forgets the flow in progress (language and a pending survey stay).
-  void Reset() {
-    std::map<std::string, std::string> keep;
-    for (const char* k : {"lang", "survey", "guest"}) {
-      if (f.count(k)) keep[k] = f[k];
-    }
-    f = std::move(keep);
-  }
-};
-
 namespace {
 
 Reply Menu(const std::string& lang) {
@@ -170,12 +114,21 @@ std::optional<std::string> Pressed(const std::string& text, const Buttons& optio
 }  // namespace
 
 absl::StatusOr<std::vector<Reply>> Conversation::Handle(const Inbound& in) {
+  if (in.read) {  // a read receipt: their notices count as read; nothing to answer
+    LOBBY_RETURN_IF_ERROR(api_.Identify(in.channel, in.user).status());
+    return Replies{};
+  }
   Session s;
   LOBBY_ASSIGN_OR_RETURN(auto fields, sessions_.Load(in.channel, in.user));
   s.f = std::move(fields);
-  LOBBY_ASSIGN_OR_RETURN(auto resident, api_.Resolve(in.channel, in.user));
-  s.resident = std::move(resident);
-  if (s.resident) {
+  LOBBY_ASSIGN_OR_RETURN(auto sender, api_.Identify(in.channel, in.user));
+  s.resident = std::move(sender.resident);
+  s.staff = std::move(sender.staff);
+  if (s.staff) {
+    if (s.Get("lang").empty()) s.f["lang"] = GuessLanguage(in);
+    s.lang = s.f["lang"];
+    s.site = s.staff->site_id();
+  } else if (s.resident) {
     s.lang = s.resident->language().empty() ? "en" : s.resident->language();
     s.site = s.resident->unit().site_id();
     s.f.erase("guest");
@@ -305,6 +258,7 @@ absl::StatusOr<std::vector<Reply>> Conversation::Misunderstood(Session& s, const
 absl::StatusOr<std::vector<Reply>> Conversation::Step(Session& s, const Inbound& in) {
   const std::string& text = in.text;
   const std::string lang = s.lang;
+  if (s.staff) return Staff(s, in);
   if (IsCancel(text)) {
     s.Reset();
     return Replies{{T(lang, "Cancelled.", "已取消。", "已取消。"), {}},
@@ -373,6 +327,9 @@ absl::StatusOr<std::vector<Reply>> Conversation::Unbound(Session& s, const Inbou
     for (const auto& site : options_.sites) sites.push_back({site, "site:" + site});
     return sites;
   };
+  if (staff_api_ != nullptr && (IsStaffWord(text) || absl::StartsWith(step, "staff_") ||
+                                (in.button && absl::StartsWith(text, "job:"))))
+    return LinkStaff(s, in);
   if (text == "bind") {
     s.Reset();
     s.f.erase("guest");

@@ -52,6 +52,7 @@ struct Inbound {
   bool button = false;              // `text` came from a button
   std::vector<std::string> photos;  // provider media ids or URLs
   std::string language;             // the provider's hint for a sender Lobby does not know yet
+  bool read = false;  // no message: the provider says `user` read ours (WhatsApp's "read" status)
 };
 
 struct ConversationOptions {
@@ -78,15 +79,32 @@ struct ConversationOptions {
 ///    comment on the repair for the team); a button for a visit that moved on gets the status.
 ///  - "agent", or two messages in a row it cannot understand: a callback task for the desk.
 ///  - "cancel" / "menu" anywhere; typing a button's label or number works like pressing it.
+///  - Staff (with `staff`): STAFF links a member of the estate's staff (their phone in the
+///    estate YAML, then the code sent to it); a linked member gets the staff menu instead (my
+///    jobs, the team pool with Claim, a job's details), and the buttons of their assignment
+///    pushes act for them: Acknowledge, On site, Hold (a reason), Resume, Resolve (a note and
+///    photos), Decline (a reason), a P1 page's "I take it" (the first one wins). A button the
+///    ticket moved past is answered with where it stands.
 class Conversation {
  public:
   Conversation(adapters::SessionStore& sessions, LobbyApi& api, const Clock& clock,
-               ConversationOptions options)
-      : sessions_(sessions), api_(api), clock_(clock), options_(std::move(options)) {}
+               ConversationOptions options, adapters::StaffApi* staff = nullptr)
+      : sessions_(sessions),
+        api_(api),
+        staff_api_(staff),
+        clock_(clock),
+        options_(std::move(options)) {}
   absl::StatusOr<std::vector<Reply>> Handle(const Inbound& in);
 
  private:
   struct Session;
+  // Staff (staff.cc).
+  absl::StatusOr<std::vector<Reply>> LinkStaff(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> Staff(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> StaffJob(Session& s, const Inbound& in);
+  absl::StatusOr<std::vector<Reply>> StaffJobs(Session& s, bool pool);
+  /// What the member may do next with `t`, as buttons, after `text`.
+  Reply JobReply(Session& s, const v1::Ticket& t, std::string text);
   absl::StatusOr<std::vector<Reply>> Step(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> Unbound(Session& s, const Inbound& in);
   absl::StatusOr<std::vector<Reply>> Repair(Session& s, const Inbound& in);
@@ -114,6 +132,7 @@ class Conversation {
 
   adapters::SessionStore& sessions_;
   LobbyApi& api_;
+  adapters::StaffApi* staff_api_;  // null: this chat serves residents only
   const Clock& clock_;
   ConversationOptions options_;
 };

@@ -57,11 +57,66 @@ absl::StatusOr<ServedEstates> ServedEstates::From(const config::Settings& settin
 
 absl::StatusOr<std::optional<v1::Resident>> GrpcLobbyApi::Resolve(v1::Channel channel,
                                                                   const std::string& user) {
-  auto r = residents_.ResolveIdentity(channel, user);
-  if (absl::IsNotFound(r.status())) return std::nullopt;
+  LOBBY_ASSIGN_OR_RETURN(auto sender, Identify(channel, user));
+  return std::move(sender.resident);
+}
+
+absl::StatusOr<Sender> GrpcLobbyApi::Identify(v1::Channel channel, const std::string& user) {
+  auto r = residents_.ResolveIdentity(channel, user, /*seen=*/true);
+  if (absl::IsNotFound(r.status())) return Sender{};
   if (!r.ok()) return r.status();
-  if (!r->identity().verified()) return std::nullopt;
-  return r->resident();
+  if (r->has_staff()) return Sender{std::nullopt, r->staff()};
+  if (!r->identity().verified()) return Sender{};
+  return Sender{r->resident(), std::nullopt};
+}
+
+namespace {
+std::string ActingFor(const v1::StaffIdentity& who) { return "member:" + who.member(); }
+}  // namespace
+
+absl::StatusOr<v1::StaffIdentity> GrpcLobbyApi::ConfirmStaff(
+    const v1::ConfirmVerificationRequest& req) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, residents_.ConfirmVerification(req));
+  if (!r.has_staff()) return absl::FailedPreconditionError("that code linked a resident");
+  return r.staff();
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::Job(const v1::StaffIdentity& who,
+                                             const std::string& ticket) {
+  return tickets_.GetFor(ticket, ActingFor(who));
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::Act(const v1::StaffIdentity& who,
+                                             const v1::TransitionRequest& req) {
+  return tickets_.Transition(req, ActingFor(who));
+}
+
+absl::StatusOr<v1::Ticket> GrpcLobbyApi::Dispatch(const v1::StaffIdentity& who,
+                                                  dispatch::Client::Action action,
+                                                  const std::string& ticket,
+                                                  const std::string& reason) {
+  v1::MemberActionRequest req;
+  req.set_ticket_id(ticket);
+  req.set_reason(reason);
+  return dispatch_.Act(action, req, ActingFor(who));
+}
+
+absl::StatusOr<v1::BoardMember> GrpcLobbyApi::SetDuty(const v1::StaffIdentity& who, bool on) {
+  return dispatch_.SetDuty(who.site_id(), on, ActingFor(who));
+}
+
+absl::StatusOr<std::vector<v1::Board>> GrpcLobbyApi::Boards(const v1::StaffIdentity& who) {
+  LOBBY_ASSIGN_OR_RETURN(auto reg, dispatch_.GetRegister(who.site_id()));
+  std::vector<v1::Board> out;
+  for (const auto& team : reg.teams()) {
+    if (std::find(team.members().begin(), team.members().end(), who.member()) ==
+        team.members().end())
+      continue;
+    LOBBY_ASSIGN_OR_RETURN(auto board,
+                           dispatch_.GetBoard(who.site_id(), team.team(), ActingFor(who)));
+    out.push_back(std::move(board));
+  }
+  return out;
 }
 
 absl::StatusOr<v1::Ticket> GrpcLobbyApi::GetTicket(const std::string& id) {

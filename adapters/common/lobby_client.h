@@ -23,6 +23,12 @@ struct Recipient {
   std::string language;
 };
 
+/// Who writes from a channel identity: a resident, a staff member, or (both empty) nobody known.
+struct Sender {
+  std::optional<v1::Resident> resident;
+  std::optional<v1::StaffIdentity> staff;
+};
+
 /// What the adapters need of Lobby (the gRPC API, with the adapter's token): the conversation,
 /// SMS texting and the hotline take this interface; tests give them fakes.
 class LobbyApi {
@@ -31,6 +37,14 @@ class LobbyApi {
   /// The resident bound to this identity, or nothing.
   virtual absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
                                                               const std::string& user) = 0;
+  /// Who sent an inbound message (or read one of Lobby's): the resident or the staff member
+  /// bound to this identity, in one call where Lobby answers both at once (by default the
+  /// resident only). A resident counts as having seen their notices now.
+  virtual absl::StatusOr<Sender> Identify(v1::Channel channel, const std::string& user) {
+    auto r = Resolve(channel, user);
+    if (!r.ok()) return r.status();
+    return Sender{*std::move(r), std::nullopt};
+  }
   /// A repair ("R-...") or a complaint ("C-...").
   virtual absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) = 0;
   /// The resident's latest repairs and complaints, newest first.
@@ -65,6 +79,32 @@ class LobbyApi {
                                    bool opted_out) = 0;
 };
 
+/// What a staff member does from the chat, through the owning services, acting for them
+/// ("member:ID": the services treat the call as that technician's own).
+class StaffApi {
+ public:
+  virtual ~StaffApi() = default;
+  /// Links the chat identity of the verification (started with StartVerification and
+  /// staff_site_id) to the member.
+  virtual absl::StatusOr<v1::StaffIdentity> ConfirmStaff(
+      const v1::ConfirmVerificationRequest& request) = 0;
+  /// A ticket as the member may see it.
+  virtual absl::StatusOr<v1::Ticket> Job(const v1::StaffIdentity& who,
+                                         const std::string& ticket) = 0;
+  /// RepairService / ComplaintService.Transition.
+  virtual absl::StatusOr<v1::Ticket> Act(const v1::StaffIdentity& who,
+                                         const v1::TransitionRequest& request) = 0;
+  /// DispatchService.Claim, Acknowledge (a P1's "I take it": the first one wins) or Decline.
+  virtual absl::StatusOr<v1::Ticket> Dispatch(const v1::StaffIdentity& who,
+                                              dispatch::Client::Action action,
+                                              const std::string& ticket,
+                                              const std::string& reason) = 0;
+  /// The boards of the member's teams: their open jobs, and the pools they may claim from.
+  virtual absl::StatusOr<std::vector<v1::Board>> Boards(const v1::StaffIdentity& who) = 0;
+  /// On or off duty today (DispatchService.SetDuty).
+  virtual absl::StatusOr<v1::BoardMember> SetDuty(const v1::StaffIdentity& who, bool on) = 0;
+};
+
 /// Declares --adapter-token (every adapter calls Lobby with it).
 void DeclareLobbyClient(config::Settings& settings);
 /// Declares --public-url: the adapters' public base URL (links to photos in tickets).
@@ -72,12 +112,24 @@ void DeclarePublicUrl(config::Settings& settings);
 
 /// Lobby's gRPC API as the adapters use it, through the services' typed clients, with the
 /// adapter's token.
-class GrpcLobbyApi final : public LobbyApi {
+class GrpcLobbyApi final : public LobbyApi, public StaffApi {
  public:
   explicit GrpcLobbyApi(const ClientEnv& env)
       : residents_(env), tickets_(env), surveys_(env), dispatch_(env) {}
   absl::StatusOr<std::optional<v1::Resident>> Resolve(v1::Channel channel,
                                                       const std::string& user) override;
+  absl::StatusOr<Sender> Identify(v1::Channel channel, const std::string& user) override;
+  // StaffApi
+  absl::StatusOr<v1::StaffIdentity> ConfirmStaff(
+      const v1::ConfirmVerificationRequest& request) override;
+  absl::StatusOr<v1::Ticket> Job(const v1::StaffIdentity& who, const std::string& ticket) override;
+  absl::StatusOr<v1::Ticket> Act(const v1::StaffIdentity& who,
+                                 const v1::TransitionRequest& request) override;
+  absl::StatusOr<v1::Ticket> Dispatch(const v1::StaffIdentity& who, dispatch::Client::Action action,
+                                      const std::string& ticket,
+                                      const std::string& reason) override;
+  absl::StatusOr<std::vector<v1::Board>> Boards(const v1::StaffIdentity& who) override;
+  absl::StatusOr<v1::BoardMember> SetDuty(const v1::StaffIdentity& who, bool on) override;
   absl::StatusOr<v1::Ticket> GetTicket(const std::string& id) override;
   absl::StatusOr<std::vector<v1::Ticket>> ListMine(const v1::Resident& resident,
                                                    int limit) override;

@@ -113,7 +113,7 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
 Component::Component(Runtime& runtime, adapters::GrpcLobbyApi& api, adapters::ServedEstates estates,
                      SmsConfig config)
     : api_(api),
-      texting_(runtime.redis(), api_, std::move(estates.sites), estates.time_zone),
+      texting_(runtime.redis(), api_, std::move(estates.sites), estates.time_zone, &api_),
       sms_(
           config, runtime.redis(), runtime.clock(), texting_,
           [this](const std::string& r) { return api_.PhoneOf(r); },

@@ -10,6 +10,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "adapters/common/staff_jobs.h"
 #include "services/common/log.h"
 #include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
@@ -59,6 +60,22 @@ std::string Help(const std::string& lang) {
            "要求客服回电；STOP 退订。紧急情况请致电小区热线。");
 }
 
+std::string StaffHelp(const std::string& lang) {
+  return T(lang,
+           "Lobby staff: ACK R-10042, ONWAY R-10042, ONSITE R-10042, HOLD R-10042 "
+           "PARTS|ABSENT|ACCESS, RESUME "
+           "R-10042, DONE R-10042 what was done, DECLINE R-10042 why, TAKE R-10042 (a P1), CLAIM "
+           "R-10042, JOBS, OFF / ON (duty today).",
+           "Lobby 員工：ACK R-10042 接單、ONWAY R-10042 出發、ONSITE R-10042 到場、HOLD R-10042 "
+           "PARTS|ABSENT|ACCESS "
+           "暫停、RESUME R-10042 繼續、DONE R-10042 工作說明、DECLINE R-10042 原因、TAKE R-10042 "
+           "接 P1、CLAIM R-10042 接組別工作、JOBS 我的工作、OFF / ON 今天不當值 / 當值。",
+           "Lobby 员工：ACK R-10042 接单、ONWAY R-10042 出发、ONSITE R-10042 到场、HOLD R-10042 "
+           "PARTS|ABSENT|ACCESS "
+           "暂停、RESUME R-10042 继续、DONE R-10042 工作说明、DECLINE R-10042 原因、TAKE R-10042 "
+           "接 P1、CLAIM R-10042 接组别工作、JOBS 我的工作、OFF / ON 今天不值班 / 值班。");
+}
+
 std::string JoinPrompt(const std::string& lang) {
   return T(lang,
            "Lobby: we do not know this number yet. To link it to your flat, reply JOIN with your "
@@ -97,6 +114,7 @@ Keyword ParseKeyword(const std::string& text, std::string* rest) {
   if (OneOf(lower, {"agent", "desk", "call me", "human", "客服", "人工", "轉人工", "转人工", "回電",
                     "回电"}))
     return Keyword::kAgent;
+  if (OneOf(lower, {"staff", "員工", "员工"})) return Keyword::kStaff;
   // Leading keywords with words after them.
   struct Lead {
     const char* word;
@@ -177,15 +195,21 @@ absl::StatusOr<Outcome> Texting::Handle(const Text& t) {
   Keyword k = ParseKeyword(t.body);
   if (k == Keyword::kStop || k == Keyword::kStart) {
     out = OptOut(s, t, k == Keyword::kStop);
+  } else if (staff_ != nullptr && (k == Keyword::kStaff || s.Get("step") == "staff_code")) {
+    out = LinkStaff(s, t);
   } else {
-    // Who is texting: a linked SMS identity first, else the number on file.
-    LOBBY_ASSIGN_OR_RETURN(auto linked, api_.Resolve(v1::CHANNEL_SMS, t.from));
-    std::optional<v1::Resident> resident = linked;
-    if (!resident) {
+    // Who is texting: a linked SMS identity first (a resident's or a staff member's), else the
+    // number on file.
+    LOBBY_ASSIGN_OR_RETURN(auto linked, api_.Identify(v1::CHANNEL_SMS, t.from));
+    std::optional<v1::Resident> resident = std::move(linked.resident);
+    if (!resident && !linked.staff) {
       LOBBY_ASSIGN_OR_RETURN(auto on_file, api_.FindByPhone(t.from));
       if (!on_file.empty()) resident = on_file.front();
     }
-    if (resident) {
+    if (linked.staff && staff_ != nullptr) {
+      out = k == Keyword::kHelp ? Outcome{{StaffHelp(s.lang)}, {}}
+                                : StaffCommand(s, t, *linked.staff);
+    } else if (resident) {
       if (!resident->language().empty()) s.lang = resident->language();
       out = k == Keyword::kHelp ? Outcome{{Help(s.lang)}, {}} : Known(s, t, *resident);
     } else {
@@ -527,6 +551,114 @@ absl::StatusOr<Outcome> Texting::Unknown(State& s, const Text& t) {
   }
   s.f["step"] = "join";
   return Outcome{{JoinPrompt(lang)}, {}};
+}
+
+// ------------------------------------------------------------------ staff
+
+absl::StatusOr<Outcome> Texting::LinkStaff(State& s, const Text& t) {
+  const std::string& lang = s.lang;
+  std::string body(absl::StripAsciiWhitespace(t.body));
+  if (s.Get("step") == "staff_code" && ParseKeyword(body) != Keyword::kStaff) {
+    v1::ConfirmVerificationRequest req;
+    req.set_verification_id(s.Get("verification"));
+    req.set_code(body);
+    auto linked = staff_->ConfirmStaff(req);
+    if (!linked.ok() && adapters::IsTransient(linked.status())) return linked.status();
+    if (absl::IsInvalidArgument(linked.status()))
+      return Outcome{{absl::StrCat("Lobby: ", linked.status().message())}, {}};
+    s.f.erase("step");
+    s.f.erase("verification");
+    if (!linked.ok()) {
+      return Outcome{{absl::StrCat("Lobby: ", linked.status().message(), ". ",
+                                   T(lang, "Text STAFF to start again.", "請再傳送 STAFF。",
+                                     "请再发送 STAFF。"))},
+                     {}};
+    }
+    return Outcome{{absl::StrCat(T(lang, "Lobby: this number is now linked to ",
+                                   "Lobby：此號碼已連結到員工 ", "Lobby：此号码已绑定到员工 "),
+                                 linked->name(), " (", linked->member(), "). ", StaffHelp(lang))},
+                   {}};
+  }
+  // The number texting is the one the code goes to: the estate YAML must give it for them.
+  absl::StatusOr<v1::StartVerificationResponse> started = absl::NotFoundError("no estate");
+  for (const auto& site : sites_) {
+    v1::StartVerificationRequest req;
+    req.set_channel(v1::CHANNEL_SMS);
+    req.set_external_id(t.from);
+    req.set_phone(t.from);
+    req.set_staff_site_id(site);
+    started = api_.StartVerification(req);
+    if (!absl::IsNotFound(started.status())) break;
+  }
+  if (!started.ok() && adapters::IsTransient(started.status())) return started.status();
+  if (!started.ok()) return Outcome{{absl::StrCat("Lobby: ", started.status().message())}, {}};
+  s.f["step"] = "staff_code";
+  s.f["verification"] = started->verification_id();
+  return Outcome{{T(lang, "Lobby: reply with the 6-digit code we are sending to this number.",
+                    "Lobby：請回覆我們傳送到此號碼的 6 位數字驗證碼。",
+                    "Lobby：请回复我们发送到此号码的 6 位数字验证码。")},
+                 {}};
+}
+
+absl::StatusOr<Outcome> Texting::StaffCommand(State& s, const Text& t,
+                                              const v1::StaffIdentity& who) {
+  const std::string& lang = s.lang;
+  std::string body(absl::StripAsciiWhitespace(t.body));
+  std::vector<std::string> words = absl::StrSplit(body, ' ', absl::SkipWhitespace());
+  std::string command = words.empty() ? "" : absl::AsciiStrToUpper(words[0]);
+  if (command == "JOBS") {
+    LOBBY_ASSIGN_OR_RETURN(auto boards, staff_->Boards(who));
+    std::vector<v1::BoardTicket> jobs = adapters::JobsOf(boards, who.member(), false);
+    if (jobs.empty())
+      return Outcome{{T(lang, "Lobby: you have no open jobs.", "Lobby：您沒有未完成的工作。",
+                        "Lobby：您没有未完成的工作。")},
+                     {}};
+    std::string text = "Lobby:";
+    for (size_t i = 0; i < jobs.size() && i < 5; ++i)
+      absl::StrAppend(&text, "\n", adapters::JobLine(jobs[i], lang, zone_));
+    if (jobs.size() > 5) absl::StrAppend(&text, "\n+", jobs.size() - 5);
+    return Outcome{{text}, {}};
+  }
+  if (command == "ON" || command == "OFF") {
+    auto set = staff_->SetDuty(who, command == "ON");
+    if (!set.ok() && adapters::IsTransient(set.status())) return set.status();
+    if (!set.ok()) return Outcome{{absl::StrCat("Lobby: ", set.status().message())}, {}};
+    return Outcome{
+        {command == "ON" ? T(lang, "Lobby: you are on duty today, on call all day.",
+                             "Lobby：您今天當值，全日候命。", "Lobby：您今天值班，全天待命。")
+                         : T(lang, "Lobby: you are off duty today: no new jobs or pages.",
+                             "Lobby：您今天不當值，不會收到新工作或傳呼。",
+                             "Lobby：您今天不值班，不会收到新工作或呼叫。")},
+        {}};
+  }
+  static const std::map<std::string, std::string> kVerbs = {
+      {"ACK", "ack"},         {"TAKE", "take"},  {"ONWAY", "onway"},   {"ONSITE", "onsite"},
+      {"ARRIVED", "onsite"},  {"HOLD", "hold"},  {"RESUME", "resume"}, {"DONE", "resolve"},
+      {"DECLINE", "decline"}, {"CLAIM", "claim"}};
+  auto verb = kVerbs.find(command);
+  std::string ticket = words.size() > 1 ? adapters::FindTicketNumber(words[1]) : "";
+  if (verb == kVerbs.end() || ticket.empty()) return Outcome{{StaffHelp(lang)}, {}};
+  adapters::JobRequest request{.ticket = ticket, .verb = verb->second};
+  // What follows the ticket: the hold reason, or the note / the reason in their own words.
+  std::string rest;
+  if (size_t at = body.find(words[1]); at != std::string::npos)
+    rest = std::string(absl::StripAsciiWhitespace(body.substr(at + words[1].size())));
+  if (request.verb == "hold") request.arg = absl::AsciiStrToLower(rest);
+  if (request.verb == "resolve" || request.verb == "decline")
+    request.note = adapters::Utf8Prefix(rest, 400);
+  request.photos = t.photos;  // an MMS with DONE: photos of the work
+  auto r = adapters::DoJob(*staff_, who, request);
+  if (!r.ok() && adapters::IsTransient(r.status())) return r.status();
+  if (!r.ok())
+    return Outcome{{absl::StrCat("Lobby: ", r.status().message(), ". ", StaffHelp(lang))}, {}};
+  std::string said = adapters::WhereItStands(r->ticket, lang);
+  if (!r->refused.ok()) {
+    said = absl::StrCat(r->taken_by_other ? T(lang, "Someone else took it first. ",
+                                              "已有同事接手。", "已有同事接手。")
+                                          : T(lang, "Not done: ", "未能處理：", "未能处理："),
+                        said);
+  }
+  return Outcome{{absl::StrCat("Lobby: ", said)}, {}};
 }
 
 }  // namespace lobby::sms

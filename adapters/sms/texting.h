@@ -21,6 +21,7 @@ enum class Keyword {
   kAgent,  // AGENT, DESK, 客服, 人工
   kFix,    // FIX <what is wrong>, 更正 <...>: a correction to the last ticket
   kJoin,   // JOIN <building floor flat phone>, 登記 / 登记 <...>: link this number to a flat
+  kStaff,  // STAFF, 員工, 员工: link this number to a member of the estate's staff
 };
 /// The keyword `text` starts with (STOP/START/HELP only as the whole text, as carriers do),
 /// and what follows it in `rest`.
@@ -54,12 +55,21 @@ struct Outcome {
 ///    comment and a callback task); AGENT asks the desk to call.
 ///  - An unknown number is offered linking to a flat (building, floor, flat and the phone on
 ///    file; a code goes to that phone); what it texted first is kept and logged once linked.
+///  - Staff (with `staff`): STAFF links the number to the member whose phone in the estate YAML
+///    it is (a code to it); a linked member's texts are commands for their jobs: ACK, TAKE,
+///    ONSITE, HOLD R-10042 PARTS|ABSENT|ACCESS, RESUME, DONE R-10042 <what was done>,
+///    DECLINE R-10042 <why>, CLAIM, JOBS (docs/adapters/sms.md).
 /// State per number in Redis (the chat's key, lobby:chat:sms:<number>), a week.
 class Texting {
  public:
   Texting(redis::Client& redis, adapters::LobbyApi& api, std::vector<std::string> sites,
-          absl::TimeZone zone)
-      : redis_(redis), sessions_(redis), api_(api), sites_(std::move(sites)), zone_(zone) {}
+          absl::TimeZone zone, adapters::StaffApi* staff = nullptr)
+      : redis_(redis),
+        sessions_(redis),
+        api_(api),
+        staff_(staff),
+        sites_(std::move(sites)),
+        zone_(zone) {}
   absl::StatusOr<Outcome> Handle(const Text& text);
 
   static constexpr const char* kOptOutKey = "lobby:sms:optout";
@@ -74,10 +84,13 @@ class Texting {
   absl::StatusOr<Outcome> Callback(State& s, const Text& t, const v1::Resident* r,
                                    const std::string& reason, const std::string& ticket);
   absl::Status SubmitScore(State& s, int score, int fixed);  // fixed: 1 yes, 0 no, -1 not said
+  absl::StatusOr<Outcome> LinkStaff(State& s, const Text& t);
+  absl::StatusOr<Outcome> StaffCommand(State& s, const Text& t, const v1::StaffIdentity& who);
 
   redis::Client& redis_;
   adapters::RedisSessionStore sessions_;
   adapters::LobbyApi& api_;
+  adapters::StaffApi* staff_;  // null: no staff commands
   std::vector<std::string> sites_;
   absl::TimeZone zone_;
 };

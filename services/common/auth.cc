@@ -117,12 +117,37 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerCon
   if (it == md.end()) {
     return absl::UnauthenticatedError("missing bearer token (authorization: Bearer <token>)");
   }
-  auto principal = Check(absl::string_view(it->second.data(), it->second.size()), allowed, method);
-  if (principal.ok() && principal->role == Role::kAdapter) {
-    if (auto f = md.find(kActingForHeader); f != md.end())
-      principal->acting_for.assign(f->second.data(), f->second.size());
+  auto f = md.find(kActingForHeader);
+  absl::string_view acting_for =
+      f == md.end() ? absl::string_view() : absl::string_view(f->second.data(), f->second.size());
+  absl::string_view member = acting_for;
+  if (!absl::ConsumePrefix(&member, "member:")) {
+    auto principal =
+        Check(absl::string_view(it->second.data(), it->second.size()), allowed, method);
+    if (principal.ok() && principal->role == Role::kAdapter)
+      principal->acting_for = std::string(acting_for);
+    return principal;
   }
-  return principal;
+  // An adapter acting for a staff member it linked (a verified chat identity) is that member, with
+  // exactly a technician's rights: the same checks as their own token would meet.
+  auto adapter = Check(absl::string_view(it->second.data(), it->second.size()),
+                       RoleSet{Role::kAdapter}, method);
+  if (!adapter.ok()) {
+    if (absl::IsUnauthenticated(adapter.status())) return adapter.status();
+    return absl::PermissionDeniedError(
+        absl::StrCat("only an adapter acts for a member (", kActingForHeader, ": member:ID)"));
+  }
+  if (member.empty() || member.size() > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kActingForHeader, ": member:ID names the estate's member id"));
+  }
+  if (!allowed.Has(Role::kTechnician)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("a member ('technician') may not call ", method));
+  }
+  return Principal{.role = Role::kTechnician,
+                   .name = std::string(member),
+                   .acting_for = std::string(acting_for)};
 }
 
 }  // namespace lobby::auth

@@ -113,6 +113,7 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.DispatchService/Transfer", kStaff, "a technician only their own tickets"},
     {"lobby.v1.DispatchService/Acknowledge", kStaff, "a technician only for themself"},
     {"lobby.v1.DispatchService/GetBoard", kStaff, ""},
+    {"lobby.v1.DispatchService/SetDuty", kStaff, "a technician only for themself"},
     {"lobby.v1.DispatchService/WatchAssignments", kStaff, "a technician watches only themself"},
     // HotlineService
     {"lobby.v1.HotlineService/WatchCalls", kDesk, ""},

@@ -40,6 +40,10 @@ std::string PackFields(const Fields& fields) {
   return out;
 }
 
+std::string JobButton(absl::string_view ticket, absl::string_view verb) {
+  return absl::StrCat("job:", ticket, ":", verb);
+}
+
 Fields UnpackFields(absl::string_view packed) {
   Fields out;
   for (absl::string_view part : absl::StrSplit(packed, '\x1e', absl::SkipEmpty())) {

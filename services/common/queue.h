@@ -38,6 +38,9 @@ redis::Args XAddArgs(absl::string_view stream, const Fields& fields);
 /// (a message's buttons, a held notice); Unpack drops a part without its separator.
 std::string PackFields(const Fields& fields);
 Fields UnpackFields(absl::string_view packed);
+/// The data of a staff member's button on an outbound message, "job:R-10042:ack": dispatch
+/// puts them on its pushes, the chat acts on them for the member (docs/adapters/chatbot.md).
+std::string JobButton(absl::string_view ticket, absl::string_view verb);
 /// Appends one entry; returns its id.
 absl::StatusOr<std::string> Publish(redis::Client& client, absl::string_view stream,
                                     const Fields& fields);

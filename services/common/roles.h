@@ -35,6 +35,8 @@ struct Principal {
   /// Adapters only: whom the adapter acts for in this call, from the `lobby-acting-for` header:
   /// "resident:RS-10001", "phone:+85291234567" (a guest's number) or "staff:NAME" (a person the
   /// adapter authenticated itself, e.g. a hotline agent). Empty for everyone else.
+  /// "member:ID" (a staff member whose chat identity the adapter linked) is not an adapter's
+  /// principal: Authorize makes it the technician ID, acting_for kept for the logs.
   std::string acting_for;
 };
 

@@ -34,7 +34,7 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config)
               return Explained(catalog.status(), "the category catalog (RepairService)");
             return catalog;
           },
-          [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
+          [this](absl::string_view id) { return residents_.Of(id); }, &registers_),
       complaints_(logic_, runtime.clock()),
       service_(logic_, complaints_, runtime.rpc_env()) {}
 

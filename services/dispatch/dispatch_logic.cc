@@ -25,9 +25,43 @@ absl::StatusOr<std::optional<v1::Estate>> DispatchLogic::Estate(absl::string_vie
       return it->second.first;
   }
   LOBBY_ASSIGN_OR_RETURN(auto e, store_.GetEstate(site));
+  if (e.has_value()) LOBBY_RETURN_IF_ERROR(AddDuty(*e));
   std::lock_guard lock(mu_);
   estates_[std::string(site)] = {e, clock_.Now()};
   return e;
+}
+
+absl::StatusOr<v1::Estate> DispatchLogic::Live(absl::string_view site) {
+  LOBBY_ASSIGN_OR_RETURN(auto e, GetEstate(site));
+  LOBBY_RETURN_IF_ERROR(AddDuty(e));
+  return e;
+}
+
+absl::Status DispatchLogic::AddDuty(v1::Estate& estate) {
+  LOBBY_ASSIGN_OR_RETURN(auto days, store_.Duties(estate.site_id()));
+  for (const DutyDay& d : days) {
+    for (v1::Member& m : *estate.mutable_members()) {
+      if (m.id() != d.member) continue;
+      if (d.on) {
+        // On call all that day; a day of leave set for that day alone gives way.
+        auto* leave = m.mutable_leave();
+        leave->erase(std::remove_if(leave->begin(), leave->end(),
+                                    [&](const v1::DateRange& r) {
+                                      return r.from() == d.date && r.to() == d.date;
+                                    }),
+                     leave->end());
+        v1::DatedShift* s = m.add_extra_shifts();
+        s->set_date(d.date);
+        s->set_start("00:00");
+        s->set_end("23:59");
+      } else {
+        v1::DateRange* r = m.add_leave();
+        r->set_from(d.date);
+        r->set_to(d.date);
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ApplyEstateResponse> DispatchLogic::ApplyEstate(
@@ -199,7 +233,7 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
     return absl::PermissionDeniedError("adapters cannot act for members");
   LOBBY_ASSIGN_OR_RETURN(auto ticket, tickets_.Get(a.kind, id));
   a.ticket = std::move(ticket);
-  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(a.ticket.site_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Live(a.ticket.site_id()));
   a.estate = std::move(estate);
   a.member = nullptr;
   for (const auto& m : a.estate.members()) {
@@ -286,7 +320,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::TransferOnce(const v1::MemberActionReq
 
 absl::StatusOr<v1::Decision> DispatchLogic::Explain(const v1::ExplainRequest& req) {
   const v1::Ticket& t = req.ticket();
-  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(t.site_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Live(t.site_id()));
   return DecideNow(estate, FactsOf(t));
 }
 
@@ -299,22 +333,30 @@ absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
     if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty())
       return absl::OkStatus();
     std::string channel = ChannelName(m.contact_channel());
-    std::string text = absl::StrCat(
-        "Lobby: ", e.Get("ticket_id"), " is yours - ", e.Get("priority"), " ", e.Get("category"),
-        e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
-        e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");
+    std::string ticket(e.Get("ticket_id"));
+    std::string text =
+        absl::StrCat("Lobby: ", ticket, " is yours - ", e.Get("priority"), " ", e.Get("category"),
+                     e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
+                     e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");
     // The adapter drops a repeat by idempotency_key, so a re-delivered event sends nothing twice.
-    return store_.Push(
-        channel,
-        {{"v", "1"},
-         {"kind", "assignment"},
-         {"to", m.contact_id()},
-         {"member", m.id()},
-         {"ticket_id", std::string(e.Get("ticket_id"))},
-         {"site_id", std::string(e.Get("site_id"))},
-         {"language", "en"},
-         {"text", text},
-         {"idempotency_key", absl::StrCat("assign:", e.Get("ticket_id"), ":", e.Get("version"))}});
+    queue::Fields message = {
+        {"v", "1"},
+        {"kind", "assignment"},
+        {"to", m.contact_id()},
+        {"member", m.id()},
+        {"ticket_id", ticket},
+        {"site_id", std::string(e.Get("site_id"))},
+        {"language", "en"},
+        {"text", text},
+        {"idempotency_key", absl::StrCat("assign:", ticket, ":", e.Get("version"))}};
+    // The chat acts on them for the member (docs/adapters/chatbot.md, staff); SMS has commands.
+    if (m.contact_channel() != v1::CHANNEL_SMS) {
+      message.emplace_back("buttons",
+                           queue::PackFields({{"Acknowledge", queue::JobButton(ticket, "ack")},
+                                              {"Decline", queue::JobButton(ticket, "decline")},
+                                              {"Details", queue::JobButton(ticket, "details")}}));
+    }
+    return store_.Push(channel, message);
   }
   return absl::OkStatus();
 }
@@ -468,18 +510,23 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
     std::string text =
         absl::StrCat("Lobby: ", e.Get("ticket_id"), " (", e.Get("priority"),
                      e.Get("building").empty() ? "" : ", ", e.Get("building"), ") ", what);
-    absl::Status s = store_.Push(
-        ChannelName(m->contact_channel()),
-        {{"v", "1"},
-         {"kind", "staff_notice"},
-         {"to", m->contact_id()},
-         {"member", m->id()},
-         {"ticket_id", std::string(e.Get("ticket_id"))},
-         {"site_id", std::string(e.Get("site_id"))},
-         {"language", "en"},
-         {"text", text},
-         {"idempotency_key",
-          absl::StrCat(type, ":", e.Get("ticket_id"), ":", e.Get("version"), ":", m->id())}});
+    std::string ticket(e.Get("ticket_id"));
+    queue::Fields message = {
+        {"v", "1"},
+        {"kind", "staff_notice"},
+        {"to", m->contact_id()},
+        {"member", m->id()},
+        {"ticket_id", ticket},
+        {"site_id", std::string(e.Get("site_id"))},
+        {"language", "en"},
+        {"text", text},
+        {"idempotency_key", absl::StrCat(type, ":", ticket, ":", e.Get("version"), ":", m->id())}};
+    if (type == "ticket.paged" && m->contact_channel() != v1::CHANNEL_SMS) {
+      message.emplace_back("buttons",
+                           queue::PackFields({{"I take it", queue::JobButton(ticket, "take")},
+                                              {"Details", queue::JobButton(ticket, "details")}}));
+    }
+    absl::Status s = store_.Push(ChannelName(m->contact_channel()), message);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -754,7 +801,7 @@ absl::StatusOr<v1::Ticket> DispatchLogic::AcknowledgeOnce(const v1::MemberAction
 
 absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req) {
   if (req.team().empty()) return absl::InvalidArgumentError("team is required");
-  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(req.site_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Live(req.site_id()));
   if (FindTeam(estate, req.team()) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("estate ", req.site_id(), " has no team '", req.team(), "'"));
@@ -790,6 +837,47 @@ absl::StatusOr<v1::Board> DispatchLogic::GetBoard(const v1::GetBoardRequest& req
     else
       *out.add_elsewhere() = std::move(b);
   }
+  return out;
+}
+
+absl::StatusOr<v1::BoardMember> DispatchLogic::SetDuty(const v1::SetDutyRequest& req,
+                                                       const auth::Principal& actor) {
+  std::string member = req.member().empty() ? actor.name : req.member();
+  if (actor.role == auth::Role::kTechnician && member != actor.name)
+    return absl::PermissionDeniedError("a technician sets only their own duty");
+  LOBBY_ASSIGN_OR_RETURN(auto estate, GetEstate(req.site_id()));
+  if (FindMember(estate, member) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("'", member, "' is not a member of estate ",
+                                            req.site_id(), "; the members: ", MemberList(estate)));
+  }
+  absl::TimeZone tz = ZoneOf(estate);
+  absl::CivilDay today = absl::ToCivilDay(clock_.Now(), tz);
+  absl::CivilDay day = today;
+  if (!req.date().empty() && !absl::ParseCivilTime(req.date(), &day))
+    return absl::InvalidArgumentError("date is YYYY-MM-DD");
+  if (day < today || day > today + 31)
+    return absl::InvalidArgumentError("date is today or within the next 31 days");
+  LOBBY_ASSIGN_OR_RETURN(auto days, store_.Duties(req.site_id()));
+  std::vector<DutyDay> past;
+  for (const DutyDay& d : days) {
+    absl::CivilDay at;
+    if (!absl::ParseCivilTime(d.date, &at) || at < today - 7) past.push_back(d);
+  }
+  DutyDay duty{member, absl::FormatCivilTime(day), req.on_duty()};
+  LOBBY_RETURN_IF_ERROR(store_.SetDuty(req.site_id(), duty, past));
+  {
+    std::lock_guard lock(mu_);
+    estates_.erase(req.site_id());
+  }
+  log::Get("dispatch")
+      ->info("event=duty_set site={} member={} date={} on={}", req.site_id(), member, duty.date,
+             duty.on);
+  LOBBY_ASSIGN_OR_RETURN(auto live, Live(req.site_id()));
+  const v1::Member* m = FindMember(live, member);
+  v1::BoardMember out;
+  out.set_member(member);
+  out.set_capacity(m->capacity());
+  out.set_on_shift(OnShift(*m, clock_.Now(), tz));
   return out;
 }
 

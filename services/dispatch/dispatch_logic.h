@@ -70,6 +70,9 @@ class DispatchLogic {
 
   /// A team's open tickets per member, oldest first.
   absl::StatusOr<v1::Board> GetBoard(const v1::GetBoardRequest& request);
+  /// A member on or off duty for a day; answers whether they are on shift now.
+  absl::StatusOr<v1::BoardMember> SetDuty(const v1::SetDutyRequest& request,
+                                          const auth::Principal& actor);
 
   /// The timer loop's turn: every ticket whose clocks are due (warning, breach, escalation,
   /// reassignment) is brought up to date. Returns how many tickets it looked at.
@@ -104,7 +107,11 @@ class DispatchLogic {
                                           const auth::Principal& actor);
   absl::StatusOr<v1::Ticket> AcknowledgeOnce(const v1::MemberActionRequest& request,
                                              const auth::Principal& actor);
+  /// The estate as dispatch works with it: the YAML applied, with the members' duty days
+  /// (off: a day of leave; on: on call all that day). Estate() keeps it 10 s; Live() reads it.
   absl::StatusOr<std::optional<v1::Estate>> Estate(absl::string_view site);
+  absl::StatusOr<v1::Estate> Live(absl::string_view site);
+  absl::Status AddDuty(v1::Estate& estate);
   /// Decides and assigns a new ticket last seen at `version`; decides again when it changed.
   absl::Status Route(const v1::Estate& estate, const std::string& ticket, TicketFacts facts,
                      int64_t version);

@@ -25,6 +25,7 @@ DispatchServiceImpl::DispatchServiceImpl(DispatchLogic& logic, RpcEnv env, Feed&
       transfer_(env.Method("lobby.v1.DispatchService/Transfer")),
       acknowledge_(env.Method("lobby.v1.DispatchService/Acknowledge")),
       board_(env.Method("lobby.v1.DispatchService/GetBoard")),
+      duty_(env.Method("lobby.v1.DispatchService/SetDuty")),
       watch_(env.Method("lobby.v1.DispatchService/WatchAssignments")) {}
 
 DispatchServiceImpl::~DispatchServiceImpl() { EndStreams(); }
@@ -42,6 +43,14 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerCont
                                                         v1::Board* resp) {
   return ServeUnary(env_, board_, ctx, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.GetBoard(*req);
+                    }));
+}
+
+grpc::ServerUnaryReactor* DispatchServiceImpl::SetDuty(grpc::CallbackServerContext* ctx,
+                                                       const v1::SetDutyRequest* req,
+                                                       v1::BoardMember* resp) {
+  return ServeUnary(env_, duty_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+                      return logic_.SetDuty(*req, p);
                     }));
 }
 

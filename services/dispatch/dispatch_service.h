@@ -40,6 +40,8 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
                                         v1::Ticket* resp) override;
   grpc::ServerUnaryReactor* GetBoard(grpc::CallbackServerContext* ctx,
                                      const v1::GetBoardRequest* req, v1::Board* resp) override;
+  grpc::ServerUnaryReactor* SetDuty(grpc::CallbackServerContext* ctx, const v1::SetDutyRequest* req,
+                                    v1::BoardMember* resp) override;
   grpc::ServerWriteReactor<v1::AssignmentEvent>* WatchAssignments(
       grpc::CallbackServerContext* ctx, const v1::WatchAssignmentsRequest* req) override;
 
@@ -50,7 +52,7 @@ class DispatchServiceImpl final : public v1::DispatchService::CallbackService {
   Feed& feed_;
   redis::Client& redis_;
   RpcMethod apply_, get_, register_, explain_, claim_, decline_, transfer_, acknowledge_, board_,
-      watch_;
+      duty_, watch_;
   OpenStreams<class WatchReactor> streams_;
 };
 

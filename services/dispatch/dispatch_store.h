@@ -10,6 +10,13 @@
 
 namespace lobby::dispatch {
 
+/// A member on or off duty for one day, over their shifts in the estate YAML.
+struct DutyDay {
+  std::string member;
+  std::string date;  // "2026-12-03", in the estate's time zone
+  bool on = false;
+};
+
 /// What DispatchLogic needs from storage. Workload updates are idempotent (set and delete by
 /// ticket), so a re-delivered event changes nothing. Thread-safe.
 class DispatchStore {
@@ -37,6 +44,12 @@ class DispatchStore {
   virtual absl::StatusOr<std::vector<std::string>> Sites() = 0;
   /// Every open ticket of the site, as dispatch tracks it.
   virtual absl::StatusOr<std::vector<v1::BoardTicket>> Board(absl::string_view site) = 0;
+  /// A member's duty for one day ("2026-12-03", estate-local) over the estate YAML, on or off;
+  /// `forget`: (member, date) entries to drop in the same step (past ones).
+  virtual absl::Status SetDuty(absl::string_view site, const DutyDay& day,
+                               const std::vector<DutyDay>& forget) = 0;
+  /// Every duty day set for the site.
+  virtual absl::StatusOr<std::vector<DutyDay>> Duties(absl::string_view site) = 0;
   /// Queues a message on lobby:q:outbound:CHANNEL for the adapter of that channel.
   virtual absl::Status Push(absl::string_view channel, const queue::Fields& message) = 0;
 };

@@ -148,7 +148,7 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
   std::string where = "member '" + id + "'";
   if (auto s = CheckKeys(n, where,
                          {"id", "name", "teams", "skills", "seniority", "capacity", "contact",
-                          "shifts", "on_call", "leave", "extra_shifts"});
+                          "phone", "shifts", "on_call", "leave", "extra_shifts"});
       !s.ok())
     return s;
   if (!ValidId(id)) return Bad(n, where, "id is 1 to 64 of letters, digits, '_', '-', '.'");
@@ -186,6 +186,14 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
       return Bad(n["contact"], where, "unknown contact channel");
     m->set_contact_channel(c);
     m->set_contact_id(n["contact"]["id"] ? n["contact"]["id"].as<std::string>() : "");
+  }
+  if (n["phone"]) {
+    std::string phone = n["phone"].as<std::string>();
+    if (phone.size() < 8 || phone.size() > 20 ||
+        !std::all_of(phone.begin(), phone.end(),
+                     [](char c) { return absl::ascii_isdigit(c) || c == '+' || c == ' '; }))
+      return Bad(n["phone"], where, "phone: their mobile number, e.g. \"+852 9123 0001\"");
+    m->set_phone(phone);
   }
   if (n["shifts"]) {
     LOBBY_RETURN_IF_ERROR(ParseWeekly(n["shifts"], where, m->mutable_shifts()));

@@ -19,6 +19,30 @@ absl::StatusOr<std::optional<v1::Estate>> RedisDispatchStore::GetEstate(absl::st
   return e;
 }
 
+absl::Status RedisDispatchStore::SetDuty(absl::string_view site, const DutyDay& day,
+                                         const std::vector<DutyDay>& forget) {
+  // One hash per site: "date|member" -> "1" (on) or "0" (off).
+  std::vector<redis::Args> ops = {
+      {"HSET", Key(site, "duty"), absl::StrCat(day.date, "|", day.member), day.on ? "1" : "0"}};
+  for (const DutyDay& d : forget)
+    ops.push_back({"HDEL", Key(site, "duty"), absl::StrCat(d.date, "|", d.member)});
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(ops));
+  for (const auto& reply : r) LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<DutyDay>> RedisDispatchStore::Duties(absl::string_view site) {
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HGETALL", Key(site, "duty")}));
+  std::vector<DutyDay> out;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& field = r.elements[i].str;
+    size_t bar = field.find('|');
+    if (bar == std::string::npos) continue;
+    out.push_back({field.substr(bar + 1), field.substr(0, bar), r.elements[i + 1].str == "1"});
+  }
+  return out;
+}
+
 absl::Status RedisDispatchStore::PutEstate(const v1::Estate& estate) {
   LOBBY_ASSIGN_OR_RETURN(
       auto r, redis_.Run({{"SET", Key(estate.site_id(), "estate"), estate.SerializeAsString()},

@@ -31,6 +31,9 @@ class RedisDispatchStore final : public DispatchStore {
                                                     absl::Time lease_until, int limit) override;
   absl::StatusOr<std::vector<std::string>> Sites() override;
   absl::StatusOr<std::vector<v1::BoardTicket>> Board(absl::string_view site) override;
+  absl::Status SetDuty(absl::string_view site, const DutyDay& day,
+                       const std::vector<DutyDay>& forget) override;
+  absl::StatusOr<std::vector<DutyDay>> Duties(absl::string_view site) override;
   absl::Status Push(absl::string_view channel, const queue::Fields& message) override;
 
  private:

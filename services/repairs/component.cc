@@ -18,7 +18,7 @@ Component::Component(Runtime& runtime, tickets::TicketsConfig config)
       registers_(RegisterCache::Of(runtime)),
       logic_(
           store_, runtime.clock(), tickets::Kind::kRepair, config, nullptr,
-          [this](absl::string_view id) { return residents_.SiteOf(id); }, &registers_),
+          [this](absl::string_view id) { return residents_.Of(id); }, &registers_),
       repairs_(logic_, store_, runtime.clock(), &registers_),
       service_(logic_, repairs_, runtime.rpc_env()) {}
 

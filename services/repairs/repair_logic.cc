@@ -1,6 +1,7 @@
 #include "services/repairs/repair_logic.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/proto_util.h"
 #include "services/common/status_macros.h"
 #include "services/tickets/catalog.h"
@@ -157,7 +158,8 @@ absl::StatusOr<v1::Incident> RepairLogic::ResolveIncident(const v1::ResolveIncid
     return absl::FailedPreconditionError(absl::StrCat(inc.id(), " is resolved already"));
   // Tickets first: if this stops half way, the incident is still open and resolving it again
   // finishes the rest.
-  std::string note = absl::StrCat("incident ", inc.id(), " resolved: ", req.resolution());
+  // The residents read it too (notify tells them the resolution): the fault's name, not its id.
+  std::string note = absl::StrCat(inc.title(), ": ", req.resolution(), " (", inc.id(), ")");
   for (const auto& id : inc.ticket_ids()) {
     auto r = tickets_.Mutate(id, 0, actor, [&](v1::Ticket& t, std::string& type, std::string& n) {
       if (!IsOpen(t.status())) return absl::FailedPreconditionError("done already");
@@ -223,6 +225,11 @@ absl::StatusOr<v1::ApplyCatalogResponse> RepairLogic::ApplyCatalog(
   for (const auto& c : current.categories()) {
     if (FindCategory(parsed, c.id()) == nullptr) out.add_removed(c.id());
   }
+  auto tags = [](const v1::Catalog& c) {
+    return absl::StrCat("[", absl::StrJoin(c.raise_priority_for(), ", "), "]");
+  };
+  if (tags(current) != tags(parsed))
+    out.add_changes(absl::StrCat("raise_priority_for: ", tags(current), " -> ", tags(parsed)));
   *out.mutable_catalog() = parsed;
   if (req.dry_run()) return out;
   LOBBY_RETURN_IF_ERROR(store_.PutCatalog(parsed));

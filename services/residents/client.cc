@@ -27,11 +27,13 @@ absl::StatusOr<std::vector<v1::Resident>> Client::InBuilding(absl::string_view s
   return out;
 }
 
-absl::StatusOr<v1::ResolveIdentityResponse> Client::ResolveIdentity(
-    v1::Channel channel, const std::string& external_id) {
+absl::StatusOr<v1::ResolveIdentityResponse> Client::ResolveIdentity(v1::Channel channel,
+                                                                    const std::string& external_id,
+                                                                    bool seen) {
   v1::ResolveIdentityRequest req;
   req.set_channel(channel);
   req.set_external_id(external_id);
+  req.set_seen(seen);
   return service_.Call(&Stub::ResolveIdentity, req);
 }
 

@@ -20,8 +20,10 @@ class Client final : public surveys::ResidentDirectory {
   absl::StatusOr<std::vector<v1::Resident>> InBuilding(absl::string_view site,
                                                        absl::string_view building) override;
   /// NOT_FOUND when no resident has this identity.
+  /// `seen`: the person just wrote or read a message (ResolveIdentityRequest.seen).
   absl::StatusOr<v1::ResolveIdentityResponse> ResolveIdentity(v1::Channel channel,
-                                                              const std::string& external_id);
+                                                              const std::string& external_id,
+                                                              bool seen = false);
   /// The residents with this number, and the number in E.164 as the residents service reads it.
   absl::StatusOr<v1::ResolvePhoneResponse> ResolvePhone(const std::string& phone);
   absl::StatusOr<v1::StartVerificationResponse> StartVerification(

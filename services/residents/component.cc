@@ -37,7 +37,11 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
                     "# TYPE lobby_notify_messages_total counter\n",
                     "lobby_notify_messages_total{outcome=\"queued\"} ", notifier->told(), "\n",
                     "lobby_notify_messages_total{outcome=\"undeliverable\"} ",
-                    notifier->undeliverable(), "\n");
+                    notifier->undeliverable(), "\n",
+                    "# HELP lobby_notify_unread_callbacks_total Callback tasks opened because an "
+                    "assisted resident did not read an urgent notice in time.\n"
+                    "# TYPE lobby_notify_unread_callbacks_total counter\n",
+                    "lobby_notify_unread_callbacks_total ", notifier->unread_callbacks(), "\n");
   });
   return c;
 }
@@ -57,6 +61,20 @@ Component::Component(Runtime& runtime, ResidentsConfig config, NotifyConfig noti
                 }
                 return facts;
               }),
-      service_(logic_, notify_, runtime.rpc_env()) {}
+      dispatch_(runtime.client_env(), "dispatch"),
+      service_(logic_, notify_, runtime.rpc_env()) {
+  logic_.SetMembers([this](const std::string& site) -> absl::StatusOr<std::vector<v1::Member>> {
+    v1::GetEstateRequest req;
+    req.set_site_id(site);
+    LOBBY_ASSIGN_OR_RETURN(auto estate, dispatch_.Call(&v1::DispatchService::Stub::GetEstate, req));
+    return std::vector<v1::Member>(estate.members().begin(), estate.members().end());
+  });
+  notify_.SetOpenCallback([this](const v1::CallbackTask& task, const std::string& key) {
+    v1::RequestCallbackRequest req;
+    *req.mutable_task() = task;
+    req.set_idempotency_key(key);
+    return logic_.RequestCallback(req).status();
+  });
+}
 
 }  // namespace lobby::residents

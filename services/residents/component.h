@@ -3,9 +3,11 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "services/common/component.h"
 #include "services/common/config.h"
 #include "services/common/runtime.h"
+#include "services/common/service_client.h"
 #include "services/residents/notify_logic.h"
 #include "services/residents/redis_notify_store.h"
 #include "services/residents/redis_resident_store.h"
@@ -33,6 +35,7 @@ class Component final : public lobby::Component {
   ResidentLogic logic_;
   RedisNotifyStore notify_store_;
   NotifyLogic notify_;
+  ServiceClient<v1::DispatchService> dispatch_;  // the estates' staff, for staff linking
   ResidentServiceImpl service_;
 };
 

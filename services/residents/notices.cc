@@ -16,12 +16,12 @@ namespace {
 
 // The events residents are told about (NoticeFor narrows a few: which assignments, comments and
 // breaches), and the placeholders their words may use.
-constexpr std::array<absl::string_view, 13> kToldTypes = {
-    "ticket.assigned",         "ticket.acknowledged",    "ticket.on_site",
-    "ticket.on_hold",          "ticket.resumed",         "ticket.resolved",
-    "ticket.reopened",         "ticket.cancelled",       "ticket.commented",
-    "ticket.visit_proposed",   "ticket.visit_confirmed", "ticket.sla_breached",
-    "ticket.incident_attached"};
+constexpr std::array<absl::string_view, 14> kToldTypes = {
+    "ticket.assigned",     "ticket.acknowledged",     "ticket.on_the_way",
+    "ticket.on_site",      "ticket.on_hold",          "ticket.resumed",
+    "ticket.resolved",     "ticket.reopened",         "ticket.cancelled",
+    "ticket.commented",    "ticket.visit_proposed",   "ticket.visit_confirmed",
+    "ticket.sla_breached", "ticket.incident_attached"};
 constexpr std::array<absl::string_view, 6> kPlaceholders = {"{team}",   "{note}",     "{reason}",
                                                             "{window}", "{incident}", "{expected}"};
 constexpr size_t kMaxTemplateBytes = 2000;  // an SMS of a few segments; any chat message
@@ -73,8 +73,9 @@ std::string Fill(std::string text, const Notice& n, absl::string_view lang, absl
 }  // namespace
 
 queue::Fields Notice::ToFields() const {
-  queue::Fields f = {{"type", type}, {"ticket_id", ticket_id}, {"channel", channel},
-                     {"team", team}, {"note", note},           {"urgent", urgent ? "1" : "0"}};
+  queue::Fields f = {
+      {"type", type}, {"ticket_id", ticket_id},       {"channel", channel},  {"team", team},
+      {"note", note}, {"urgent", urgent ? "1" : "0"}, {"priority", priority}};
   if (visit_start != absl::InfinitePast()) {
     f.emplace_back("visit_start", std::to_string(absl::ToUnixMillis(visit_start)));
     f.emplace_back("visit_end", std::to_string(absl::ToUnixMillis(visit_end)));
@@ -93,6 +94,7 @@ Notice Notice::FromEntry(const queue::Entry& e) {
                 .team = std::string(e.Get("team")),
                 .note = std::string(e.Get("note")),
                 .urgent = e.Get("urgent") == "1",
+                .priority = std::string(e.Get("priority")),
                 .visit_start = MillisField(e, "visit_start"),
                 .visit_end = MillisField(e, "visit_end"),
                 .incident = std::string(e.Get("incident_title")),
@@ -138,6 +140,8 @@ std::string NoticeText(const Notice& n, absl::string_view lang, absl::TimeZone z
   if (t == "ticket.acknowledged")
     return say("a technician has taken the job and will be with you.", "技術員已接單，會盡快上門。",
                "技术员已接单，会尽快上门。");
+  if (t == "ticket.on_the_way")
+    return say("our technician is on the way to you now.", "技術員正在前來。", "技术员正在前来。");
   if (t == "ticket.on_site")
     return say("our technician has arrived.", "技術員已到場。", "技术员已到场。");
   if (t == "ticket.on_hold")

@@ -21,7 +21,8 @@ struct Notice {
   std::string channel;  // where the ticket came in ("whatsapp"): told there if not elsewhere
   std::string team;
   std::string note;
-  bool urgent = false;  // P1 or an emergency: never waits (quiet hours, coalescing)
+  bool urgent = false;   // P1 or an emergency: never waits (quiet hours, coalescing)
+  std::string priority;  // the ticket's: "P1" .. "P4"
   absl::Time visit_start, visit_end;
   std::string incident;             // the known fault's title, for a report that joined an incident
   absl::Time incident_expected_at;  // when service should be back (InfinitePast: not said)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -49,6 +50,10 @@ void NotifyConfig::Declare(config::Settings& s) {
   s.Declare("notify-coalesce", "60s",
             "changes to a resident's tickets within this time are told in one message (0: at "
             "once); P1 and emergencies are always told at once");
+  s.Declare("notify-unread-callback", "30m",
+            "a resident tagged elderly or needs_assistance who has not read (or answered) an "
+            "urgent (P1/P2) notice about a repair within this time gets a callback task for the "
+            "desk (0: never)");
 }
 
 absl::StatusOr<NotifyConfig> NotifyConfig::From(const config::Settings& s) {
@@ -57,6 +62,10 @@ absl::StatusOr<NotifyConfig> NotifyConfig::From(const config::Settings& s) {
   if (!coalesce.ok() || *coalesce > absl::Minutes(30))
     return s.Invalid("notify-coalesce", "a duration from 0 to 30m");
   c.coalesce = *coalesce;
+  auto unread = s.GetDuration("notify-unread-callback");
+  if (!unread.ok() || *unread > absl::Hours(24))
+    return s.Invalid("notify-unread-callback", "a duration from 0 to 24h");
+  c.unread_callback = *unread;
   c.default_language = s.Get("default-language");
   return c;
 }
@@ -115,8 +124,51 @@ absl::StatusOr<int> NotifyLogic::Tick() {
       }
       ++n;
     }
+    LOBBY_ASSIGN_OR_RETURN(auto unread, store_.ClaimUnread(site, now, now + kLease, 200));
+    for (const auto& w : unread) {
+      if (absl::Status s = CheckRead(site, w); !s.ok()) {
+        log::Get("notify")->warn(
+            "event=unread_check_failed site={} resident={} ticket={} error=\"{}\"", site,
+            w.resident_id, w.ticket_id, s.message());  // again when the lease ends
+      }
+    }
   }
   return n;
+}
+
+bool NotifyLogic::NeedsWatching(const v1::Resident& r, const std::string& ticket,
+                                const std::vector<Notice>& notices) const {
+  // Complaints stay apart: a callback about one would show the desk who complained.
+  if (config_.unread_callback <= absl::ZeroDuration() || !absl::StartsWith(ticket, "R-"))
+    return false;
+  bool assisted = std::any_of(r.tags().begin(), r.tags().end(), [](const std::string& t) {
+    return t == "elderly" || t == "needs_assistance";
+  });
+  bool urgent = std::any_of(notices.begin(), notices.end(), [](const Notice& n) {
+    return n.urgent || n.priority == "P1" || n.priority == "P2";
+  });
+  return assisted && urgent;
+}
+
+absl::Status NotifyLogic::CheckRead(const std::string& site, const NotifyStore::Unread& w) {
+  LOBBY_ASSIGN_OR_RETURN(absl::Time seen, store_.SeenAt(site, w.resident_id));
+  if (seen < w.sent_at && open_callback_) {
+    v1::CallbackTask task;
+    task.set_site_id(site);
+    task.set_resident_id(w.resident_id);
+    task.set_ticket_id(w.ticket_id);
+    task.set_reason("urgent_notice_unread");
+    task.set_text(absl::StrCat("An urgent update on ", w.ticket_id, " sent at ",
+                               absl::FormatTime("%H:%M", w.sent_at, estate_of_(site).zone),
+                               " has not been read: please phone them."));
+    // One task per ticket, however many of its notices went unread.
+    LOBBY_RETURN_IF_ERROR(
+        open_callback_(task, absl::StrCat("unread:", w.ticket_id, ":", w.resident_id)));
+    unread_callbacks_.fetch_add(1, std::memory_order_relaxed);
+    log::Get("notify")->info("event=unread_callback site={} resident={} ticket={}", site,
+                             w.resident_id, w.ticket_id);
+  }
+  return store_.EndUnread(site, w);
 }
 
 absl::Status NotifyLogic::Tell(const std::string& site, const std::string& resident_id) {
@@ -195,8 +247,13 @@ absl::Status NotifyLogic::TellTicket(const v1::Resident& r, const std::string& s
   }
   // The key is the first event told: a Tell redone after a crash writes nothing twice.
   absl::Status s = store_.Tell(r, entry, "notify:" + ids.front(), stream, message, ids);
+  if (!s.ok() && !absl::IsAlreadyExists(s)) return s;
+  // Set also when the tell was redone: the watch is the one step that may not have happened.
+  if (channel && NeedsWatching(r, ticket, notices)) {
+    LOBBY_RETURN_IF_ERROR(
+        store_.WatchUnread(site, r.id(), ticket, now, now + config_.unread_callback));
+  }
   if (absl::IsAlreadyExists(s)) return absl::OkStatus();
-  LOBBY_RETURN_IF_ERROR(s);
   (channel ? told_ : undeliverable_).fetch_add(1, std::memory_order_relaxed);
   if (!channel) {
     log::Get("notify")->warn("event=notify_undeliverable site={} resident={} ticket={}", site,

@@ -20,6 +20,9 @@ struct NotifyConfig {
   /// Changes to a resident's tickets within this time are told in one message (0: each at once).
   absl::Duration coalesce = absl::Seconds(60);
   std::string default_language = "zh-Hant";
+  /// A resident tagged elderly or needs_assistance who has not read an urgent notice about a
+  /// repair (P1/P2) within this time gets a callback task (0: never).
+  absl::Duration unread_callback = absl::Minutes(30);
 
   static void Declare(config::Settings& s);
   static absl::StatusOr<NotifyConfig> From(const config::Settings& s);
@@ -66,7 +69,14 @@ class NotifyLogic {
   static std::optional<v1::Channel> ChannelFor(const v1::Resident& resident,
                                                v1::Channel ticket_channel);
 
+  /// Opens a callback task for the desk (ResidentService.RequestCallback); the same key opens
+  /// one task however often it is asked.
+  using OpenCallback =
+      std::function<absl::Status(const v1::CallbackTask& task, const std::string& key)>;
+  void SetOpenCallback(OpenCallback open) { open_callback_ = std::move(open); }
+
   uint64_t told() const { return told_.load(std::memory_order_relaxed); }
+  uint64_t unread_callbacks() const { return unread_callbacks_.load(std::memory_order_relaxed); }
   uint64_t undeliverable() const { return undeliverable_.load(std::memory_order_relaxed); }
 
  private:
@@ -75,6 +85,12 @@ class NotifyLogic {
                           const EstateFacts& estate, const v1::NoticeTemplates& own,
                           const std::string& ticket,
                           const std::vector<const NotifyStore::Held*>& held);
+  /// An assisted resident (tagged elderly or needs_assistance) told something urgent about a
+  /// repair: watched until they read it.
+  bool NeedsWatching(const v1::Resident& r, const std::string& ticket,
+                     const std::vector<Notice>& notices) const;
+  /// A watch that came due: a callback task unless they have been seen since the notice.
+  absl::Status CheckRead(const std::string& site, const NotifyStore::Unread& watch);
 
   NotifyStore& store_;
   const Clock& clock_;
@@ -86,7 +102,8 @@ class NotifyLogic {
   };
   std::mutex mu_;
   std::map<std::string, CachedTemplates, std::less<>> templates_;  // by site
-  std::atomic<uint64_t> told_{0}, undeliverable_{0};
+  OpenCallback open_callback_;
+  std::atomic<uint64_t> told_{0}, undeliverable_{0}, unread_callbacks_{0};
 };
 
 }  // namespace lobby::residents

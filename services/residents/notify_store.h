@@ -21,6 +21,13 @@ class NotifyStore {
     Notice notice;
   };
 
+  /// An urgent notice to an assisted resident, watched until it is read.
+  struct Unread {
+    std::string resident_id;
+    std::string ticket_id;
+    absl::Time sent_at;
+  };
+
   virtual ~NotifyStore() = default;
 
   /// The resident, following merges. NOT_FOUND.
@@ -48,6 +55,19 @@ class NotifyStore {
   virtual absl::StatusOr<std::optional<v1::NoticeTemplates>> LoadTemplates(
       const std::string& site) = 0;
   virtual absl::Status SaveTemplates(const v1::NoticeTemplates& templates) = 0;
+  /// Watches the notice on `ticket` sent to the resident at `sent_at` until `due`; a watch of
+  /// the same ticket's earlier notice that is still open stands.
+  virtual absl::Status WatchUnread(const std::string& site, const std::string& resident_id,
+                                   const std::string& ticket_id, absl::Time sent_at,
+                                   absl::Time due) = 0;
+  /// The watches due by `now`, each leased until `lease_until`.
+  virtual absl::StatusOr<std::vector<Unread>> ClaimUnread(const std::string& site, absl::Time now,
+                                                          absl::Time lease_until, int limit) = 0;
+  virtual absl::Status EndUnread(const std::string& site, const Unread& watch) = 0;
+  /// When the resident last wrote, or read a message (ResolveIdentity with `seen`);
+  /// InfinitePast when not within a week.
+  virtual absl::StatusOr<absl::Time> SeenAt(const std::string& site,
+                                            const std::string& resident_id) = 0;
   /// Drops the held notices `entry_ids`; the resident is no longer due once none is left.
   virtual absl::Status Forget(const std::string& site, const std::string& resident_id,
                               const std::vector<std::string>& entry_ids) = 0;

@@ -21,6 +21,15 @@ std::string TemplatesKey(absl::string_view site) {
   return absl::StrCat("lobby:notify:{", site, "}:templates");
 }
 std::string DueKey(absl::string_view site) { return absl::StrCat("lobby:notify:{", site, "}:due"); }
+std::string UnreadKey(absl::string_view site) {
+  return absl::StrCat("lobby:notify:{", site, "}:unread");
+}
+std::string UnreadSentKey(absl::string_view site) {
+  return absl::StrCat("lobby:notify:{", site, "}:unread_sent");
+}
+std::string UnreadMember(absl::string_view resident, absl::string_view ticket) {
+  return absl::StrCat(resident, "|", ticket);
+}
 
 }  // namespace
 
@@ -100,6 +109,52 @@ return 0
   redis::Args args(entry_ids.begin(), entry_ids.end());
   args.push_back(resident_id);
   return redis_.Eval(*script, {HeldKey(site, resident_id), DueKey(site)}, args).status();
+}
+
+absl::Status RedisNotifyStore::WatchUnread(const std::string& site, const std::string& resident_id,
+                                           const std::string& ticket_id, absl::Time sent_at,
+                                           absl::Time due) {
+  std::string member = UnreadMember(resident_id, ticket_id);
+  redis::Txn txn;  // NX: the first notice still unread stands
+  txn.Write({"HSETNX", UnreadSentKey(site), member, std::to_string(absl::ToUnixMillis(sent_at))});
+  txn.Write({"ZADD", UnreadKey(site), "NX", std::to_string(absl::ToUnixMillis(due)), member});
+  txn.Write({"SADD", kSites, site});
+  return txn.Run(redis_).status();
+}
+
+absl::StatusOr<std::vector<NotifyStore::Unread>> RedisNotifyStore::ClaimUnread(
+    const std::string& site, absl::Time now, absl::Time lease_until, int limit) {
+  LOBBY_ASSIGN_OR_RETURN(auto members,
+                         redis::ClaimDue(redis_, UnreadKey(site), now, lease_until, limit));
+  if (members.empty()) return std::vector<Unread>{};
+  redis::Args hmget = {"HMGET", UnreadSentKey(site)};
+  hmget.insert(hmget.end(), members.begin(), members.end());
+  LOBBY_ASSIGN_OR_RETURN(auto sent, redis_.Command(hmget));
+  std::vector<Unread> out;
+  for (size_t i = 0; i < members.size(); ++i) {
+    std::pair<std::string, std::string> p = absl::StrSplit(members[i], absl::MaxSplits('|', 1));
+    int64_t ms = 0;
+    if (i < sent.elements.size()) (void)absl::SimpleAtoi(sent.elements[i].str, &ms);
+    out.push_back({std::move(p.first), std::move(p.second), absl::FromUnixMillis(ms)});
+  }
+  return out;
+}
+
+absl::Status RedisNotifyStore::EndUnread(const std::string& site, const Unread& w) {
+  std::string member = UnreadMember(w.resident_id, w.ticket_id);
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run({{"ZREM", UnreadKey(site), member},
+                                             {"HDEL", UnreadSentKey(site), member}}));
+  for (const auto& reply : r) LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> RedisNotifyStore::SeenAt(const std::string& site,
+                                                    const std::string& resident_id) {
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"GET", RedisResidentStore::SeenKey(site, resident_id)}));
+  int64_t ms = 0;
+  if (r.IsNil() || !absl::SimpleAtoi(r.str, &ms)) return absl::InfinitePast();
+  return absl::FromUnixMillis(ms);
 }
 
 absl::StatusOr<std::optional<v1::NoticeTemplates>> RedisNotifyStore::LoadTemplates(

@@ -12,6 +12,9 @@ namespace lobby::residents {
 ///   lobby:notify:seen:ENTRYID      a ticket event already held (7 days: redeliveries)
 ///   lobby:notify:sites             set of estates with notices held
 ///   lobby:notify:{SITE}:templates  the estate's own words (NoticeTemplates protobuf)
+///   lobby:notify:{SITE}:unread     zset "RID|TICKET" by when an urgent notice to an assisted
+///                                  resident is due to have been read (Unix ms)
+///   lobby:notify:{SITE}:unread_sent hash "RID|TICKET" -> when that notice was sent (Unix ms)
 /// Timeline entries and their idempotency keys are the residents store's.
 class RedisNotifyStore final : public NotifyStore {
  public:
@@ -35,6 +38,14 @@ class RedisNotifyStore final : public NotifyStore {
   absl::StatusOr<std::optional<v1::NoticeTemplates>> LoadTemplates(
       const std::string& site) override;
   absl::Status SaveTemplates(const v1::NoticeTemplates& templates) override;
+  absl::Status WatchUnread(const std::string& site, const std::string& resident_id,
+                           const std::string& ticket_id, absl::Time sent_at,
+                           absl::Time due) override;
+  absl::StatusOr<std::vector<Unread>> ClaimUnread(const std::string& site, absl::Time now,
+                                                  absl::Time lease_until, int limit) override;
+  absl::Status EndUnread(const std::string& site, const Unread& watch) override;
+  absl::StatusOr<absl::Time> SeenAt(const std::string& site,
+                                    const std::string& resident_id) override;
 
  private:
   redis::Client& redis_;

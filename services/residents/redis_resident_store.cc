@@ -360,15 +360,59 @@ absl::StatusOr<TimelinePage> RedisResidentStore::ListTimeline(const Resident& re
   return page;
 }
 
+std::string RedisResidentStore::SeenKey(absl::string_view site, absl::string_view resident_id) {
+  return SiteKey(site, absl::StrCat("seen:", resident_id));
+}
+
+absl::Status RedisResidentStore::MarkSeen(const v1::Resident& resident, absl::Time at) {
+  return redis_
+      .Command({"SET", SeenKey(resident.unit().site_id(), resident.id()),
+                std::to_string(absl::ToUnixMillis(at)), "EX", std::to_string(7 * 24 * 3600)})
+      .status();
+}
+
+constexpr char kStaffIdent[] = "lobby:residents:staff_ident";
+
+absl::StatusOr<std::optional<v1::StaffIdentity>> RedisResidentStore::FindStaff(
+    v1::Channel channel, absl::string_view external_id) {
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"HGET", kStaffIdent, IdentField(channel, external_id)}));
+  if (r.IsNil()) return std::nullopt;
+  v1::StaffIdentity staff;
+  if (!staff.ParseFromString(r.str)) return absl::DataLossError("unreadable staff identity");
+  return staff;
+}
+
+absl::Status RedisResidentStore::LinkStaff(const v1::StaffIdentity& staff) {
+  return redis_
+      .Command({"HSET", kStaffIdent, IdentField(staff.channel(), staff.external_id()),
+                staff.SerializeAsString()})
+      .status();
+}
+
+absl::Status RedisResidentStore::UnlinkStaff(v1::Channel channel, absl::string_view external_id) {
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"HDEL", kStaffIdent, IdentField(channel, external_id)}));
+  if (r.integer == 0) return absl::NotFoundError("that identity is not linked to anyone");
+  return absl::OkStatus();
+}
+
 absl::Status RedisResidentStore::SaveVerification(const Verification& v, absl::string_view stream,
                                                   const queue::Fields& message) {
   redis::Txn txn;
   std::string key = VerifyKey(v.id);
   txn.RequireAbsent(key, "verification id collision");
-  txn.Write({"HSET", key, "resident_id", v.resident_id, "site_id", v.site_id, "channel",
-             std::to_string(v.channel), "external_id", v.external_id, "phone", v.phone, "code_hash",
-             v.code_hash, "attempts", "0", "expires_at",
-             std::to_string(absl::ToUnixMillis(v.expires_at))});
+  txn.Write({"HSET",        key,
+             "resident_id", v.resident_id,
+             "member",      v.member,
+             "member_name", v.member_name,
+             "site_id",     v.site_id,
+             "channel",     std::to_string(v.channel),
+             "external_id", v.external_id,
+             "phone",       v.phone,
+             "code_hash",   v.code_hash,
+             "attempts",    "0",
+             "expires_at",  std::to_string(absl::ToUnixMillis(v.expires_at))});
   // Redis expires it on its own clock; the logic also checks expires_at on the injected clock.
   int64_t ttl_ms = std::max<int64_t>(1000, absl::ToInt64Milliseconds(v.expires_at - clock_.Now()));
   txn.Write({"PEXPIRE", key, std::to_string(ttl_ms)});
@@ -387,6 +431,10 @@ absl::StatusOr<Verification> RedisResidentStore::GetVerification(absl::string_vi
     int64_t n = 0;
     if (k == "resident_id")
       v.resident_id = val;
+    else if (k == "member")
+      v.member = val;
+    else if (k == "member_name")
+      v.member_name = val;
     else if (k == "site_id")
       v.site_id = val;
     else if (k == "external_id")

@@ -27,6 +27,10 @@ class RedisResidentStore final : public ResidentStore {
  public:
   RedisResidentStore(redis::Client& redis, const Clock& clock) : redis_(redis), clock_(clock) {}
 
+  /// lobby:residents:{SITE}:seen:RID: when the resident last wrote or read a message (Unix ms,
+  /// a week); notify reads it for its unread watches.
+  static std::string SeenKey(absl::string_view site, absl::string_view resident_id);
+
   // ResidentStore
   absl::StatusOr<std::string> ReserveId(const v1::Resident& resident) override;
   absl::Status Insert(const v1::Resident& resident) override;
@@ -51,6 +55,11 @@ class RedisResidentStore final : public ResidentStore {
   absl::Status AppendTimelineWith(const v1::Resident& resident, const v1::TimelineEntry& entry,
                                   absl::string_view idempotency_key,
                                   const std::vector<redis::Args>& also);
+  absl::StatusOr<std::optional<v1::StaffIdentity>> FindStaff(
+      v1::Channel channel, absl::string_view external_id) override;
+  absl::Status LinkStaff(const v1::StaffIdentity& staff) override;
+  absl::Status MarkSeen(const v1::Resident& resident, absl::Time at) override;
+  absl::Status UnlinkStaff(v1::Channel channel, absl::string_view external_id) override;
   absl::Status SaveVerification(const Verification& v, absl::string_view stream,
                                 const queue::Fields& message) override;
   absl::StatusOr<Verification> GetVerification(absl::string_view id) override;

@@ -500,6 +500,12 @@ absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::Resolve(
   LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   auto r = store_.GetByIdentity(req.channel(), req.external_id());
   if (absl::IsNotFound(r.status())) {
+    LOBBY_ASSIGN_OR_RETURN(auto staff, store_.FindStaff(req.channel(), req.external_id()));
+    if (staff.has_value()) {
+      v1::ResolveIdentityResponse out;
+      *out.mutable_staff() = *std::move(staff);
+      return out;
+    }
     return absl::NotFoundError(
         absl::StrCat("no resident is linked to this ", ChannelName(req.channel()), " identity"));
   }
@@ -509,6 +515,8 @@ absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::Resolve(
     if (i.channel() == req.channel() && i.external_id() == req.external_id())
       *out.mutable_identity() = i;
   }
+  if (req.seen() && out.identity().verified())
+    LOBBY_RETURN_IF_ERROR(store_.MarkSeen(*r, clock_.Now()));
   *out.mutable_resident() = *std::move(r);
   return out;
 }
@@ -517,7 +525,10 @@ absl::StatusOr<Resident> ResidentLogic::Unlink(const v1::UnlinkIdentityRequest& 
   LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   return RetryOnConflict(true, [&]() -> absl::StatusOr<Resident> {
     LOBBY_ASSIGN_OR_RETURN(auto owner, store_.FindIdentity(req.channel(), req.external_id()));
-    if (!owner.has_value()) return absl::NotFoundError("that identity is not linked to anyone");
+    if (!owner.has_value()) {  // a staff member's, or nobody's
+      LOBBY_RETURN_IF_ERROR(store_.UnlinkStaff(req.channel(), req.external_id()));
+      return Resident();
+    }
     LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(*owner));
     Resident next = cur;
     next.clear_identities();
@@ -539,7 +550,9 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
   LOBBY_RETURN_IF_ERROR(ValidateIdentity(req.channel(), req.external_id()));
   LOBBY_ASSIGN_OR_RETURN(auto phone, NormalizePhone(req.phone(), config_.phone_region));
   v1::Unit unit = req.unit();
-  if (auto s = NormalizeUnit(unit); !s.ok()) return s.status();
+  if (req.staff_site_id().empty()) {
+    if (auto s = NormalizeUnit(unit); !s.ok()) return s.status();
+  }
   // Counted before the lookup, so guessing phone/unit pairs is as limited as asking for codes.
   for (const std::string& key :
        {absl::StrCat("verify:phone:", phone),
@@ -549,6 +562,7 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
       return absl::ResourceExhaustedError("too many verification requests; try again in an hour");
     }
   }
+  if (!req.staff_site_id().empty()) return StartStaffVerification(req, phone);
   LOBBY_ASSIGN_OR_RETURN(auto resident_id, store_.FindByPhoneUnit(phone, unit));
   if (!resident_id.has_value()) {
     return absl::NotFoundError(
@@ -596,6 +610,59 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
   return out;
 }
 
+absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartStaffVerification(
+    const v1::StartVerificationRequest& req, const std::string& phone) {
+  if (!members_) return absl::FailedPreconditionError("staff linking is not set up here");
+  LOBBY_ASSIGN_OR_RETURN(auto members, members_(req.staff_site_id()));
+  const v1::Member* member = nullptr;
+  for (const auto& m : members) {
+    auto theirs = NormalizePhone(m.phone(), config_.phone_region);
+    if (!m.phone().empty() && theirs.ok() && *theirs == phone) member = &m;
+  }
+  if (member == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no member of ", req.staff_site_id(),
+                     "'s staff has that phone number; the estate YAML gives each member's phone"));
+  }
+  LOBBY_ASSIGN_OR_RETURN(auto owner, store_.FindIdentity(req.channel(), req.external_id()));
+  if (owner.has_value()) {
+    return absl::AlreadyExistsError(absl::StrCat("this ", ChannelName(req.channel()),
+                                                 " identity is linked to a resident; unlink it "
+                                                 "first (a staff member links their own)"));
+  }
+  Verification v;
+  v.id = RandomHex(16);
+  v.member = member->id();
+  v.member_name = member->name();
+  v.site_id = req.staff_site_id();
+  v.channel = req.channel();
+  v.external_id = req.external_id();
+  v.phone = phone;
+  std::string code = RandomCode();
+  v.code_hash = CodeHash(v.id, code);
+  v.expires_at = clock_.Now() + config_.code_ttl;
+  int minutes = static_cast<int>(absl::ToInt64Minutes(config_.code_ttl));
+  queue::Fields sms = {{"v", "1"},
+                       {"kind", "verification_code"},
+                       {"to", phone},
+                       {"member", member->id()},
+                       {"site_id", v.site_id},
+                       {"language", config_.default_language},
+                       {"text", VerificationText(config_.default_language, code, minutes)},
+                       {"code", code},
+                       {"idempotency_key", absl::StrCat("verify:", v.id)}};
+  LOBBY_RETURN_IF_ERROR(store_.SaveVerification(v, queue::OutboundStream("sms"), sms));
+  log::Get("residents")
+      ->info("event=staff_verification_started site={} member={} channel={}", v.site_id,
+             member->id(), ChannelName(v.channel));
+  v1::StartVerificationResponse out;
+  out.set_verification_id(v.id);
+  *out.mutable_expires_at() = ToTimestamp(v.expires_at);
+  out.set_masked_phone(log::MaskPhone(phone));
+  out.set_attempts_allowed(config_.code_attempts);
+  return out;
+}
+
 absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::ConfirmVerification(
     const v1::ConfirmVerificationRequest& req) {
   if (req.verification_id().empty())
@@ -624,6 +691,22 @@ absl::StatusOr<v1::ResolveIdentityResponse> ResidentLogic::ConfirmVerification(
       return absl::InvalidArgumentError("wrong code, and no attempts are left; ask for a new one");
     }
     return absl::InvalidArgumentError(absl::StrCat("wrong code; ", left, " attempts left"));
+  }
+  if (!v.member.empty()) {
+    v1::ResolveIdentityResponse out;
+    v1::StaffIdentity* staff = out.mutable_staff();
+    staff->set_site_id(v.site_id);
+    staff->set_member(v.member);
+    staff->set_name(v.member_name);
+    staff->set_channel(v.channel);
+    staff->set_external_id(v.external_id);
+    *staff->mutable_linked_at() = ToTimestamp(clock_.Now());
+    LOBBY_RETURN_IF_ERROR(store_.LinkStaff(*staff));
+    (void)store_.DeleteVerification(v.id);
+    log::Get("residents")
+        ->info("event=staff_linked site={} member={} channel={}", v.site_id, v.member,
+               ChannelName(v.channel));
+    return out;
   }
   v1::LinkIdentityRequest link;
   link.set_resident_id(v.resident_id);

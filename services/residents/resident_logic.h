@@ -1,10 +1,12 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lobby/v1/dispatch.pb.h"
 #include "lobby/v1/residents.pb.h"
 #include "services/common/clock.h"
 #include "services/common/config.h"
@@ -44,8 +46,11 @@ class ResidentLogic {
   static constexpr int kMaxByPhone = 20;
   absl::StatusOr<v1::ImportResidentsResponse> Import(const v1::ImportResidentsRequest& request);
   absl::StatusOr<v1::Resident> Link(const v1::LinkIdentityRequest& request);
+  /// A resident's identity, else a staff member's (`staff` set), else NOT_FOUND.
   absl::StatusOr<v1::ResolveIdentityResponse> Resolve(const v1::ResolveIdentityRequest& request);
   absl::StatusOr<v1::Resident> Unlink(const v1::UnlinkIdentityRequest& request);
+  /// A code by SMS to the resident at the unit with that phone, or, with staff_site_id, to the
+  /// member of that estate's staff with that phone (from `members`, see SetMembers).
   absl::StatusOr<v1::StartVerificationResponse> StartVerification(
       const v1::StartVerificationRequest& request);
   absl::StatusOr<v1::ResolveIdentityResponse> ConfirmVerification(
@@ -71,7 +76,14 @@ class ResidentLogic {
   /// `check_unit`: against the estate's register (an update that leaves the unit alone does not).
   absl::Status Normalize(v1::Resident& resident, bool check_unit = true) const;
 
+  /// An estate's staff as the estate YAML gives them (DispatchService.GetEstate), for linking a
+  /// member's chat identity by a code to their phone. Unset: staff cannot link.
+  using MembersFn = std::function<absl::StatusOr<std::vector<v1::Member>>(const std::string& site)>;
+  void SetMembers(MembersFn members) { members_ = std::move(members); }
+
  private:
+  absl::StatusOr<v1::StartVerificationResponse> StartStaffVerification(
+      const v1::StartVerificationRequest& request, const std::string& phone);
   absl::StatusOr<v1::Resident> LinkOnce(const v1::LinkIdentityRequest& request);
   std::string NewEntryId() const;
   void Note(const v1::Resident& resident, const std::string& text, const std::string& ticket,
@@ -82,6 +94,7 @@ class ResidentLogic {
   const Clock& clock_;
   ResidentsConfig config_;
   RegisterCache* registers_;
+  MembersFn members_;
 };
 
 /// Canonical checks shared by the logic and the CSV import.

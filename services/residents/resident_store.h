@@ -40,7 +40,9 @@ struct TimelinePage {
 
 struct Verification {
   std::string id;
-  std::string resident_id;
+  std::string resident_id;  // a resident's link; empty for a staff member's
+  std::string member;       // a staff member's link: their member id (site_id is their estate)
+  std::string member_name;
   std::string site_id;
   v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
   std::string external_id;
@@ -84,6 +86,16 @@ class ResidentStore {
   /// The id of the resident an identity belongs to, if any.
   virtual absl::StatusOr<std::optional<std::string>> FindIdentity(
       v1::Channel channel, absl::string_view external_id) = 0;
+
+  /// Staff members' chat identities (lobby:residents:staff_ident), apart from residents'.
+  virtual absl::StatusOr<std::optional<v1::StaffIdentity>> FindStaff(
+      v1::Channel channel, absl::string_view external_id) = 0;
+  virtual absl::Status LinkStaff(const v1::StaffIdentity& staff) = 0;
+  /// NOT_FOUND when the identity is no staff member's.
+  virtual absl::Status UnlinkStaff(v1::Channel channel, absl::string_view external_id) = 0;
+
+  /// The resident wrote, or read a message, at `at` (notify's unread watches look at it).
+  virtual absl::Status MarkSeen(const v1::Resident& resident, absl::Time at) = 0;
 
   /// Appends to the resident's timeline. With an idempotency key seen before, appends nothing
   /// and returns ALREADY_EXISTS. An entry with the attribute kComplaintAnonymous ("1" or "0")

@@ -97,8 +97,19 @@ absl::StatusOr<v1::Catalog> ParseCatalog(absl::string_view yaml, const std::stri
       return absl::InvalidArgumentError("catalog: expected a mapping with a 'categories' list");
     }
     for (const auto& kv : root) {
-      if (kv.first.as<std::string>() != "categories") {
-        return Bad(kv.first, "catalog", "unknown key '" + kv.first.as<std::string>() + "'");
+      std::string key = kv.first.as<std::string>();
+      if (key != "categories" && key != "raise_priority_for") {
+        return Bad(kv.first, "catalog", "unknown key '" + key + "'");
+      }
+    }
+    if (YAML::Node raise = root["raise_priority_for"]) {
+      if (!raise.IsSequence())
+        return Bad(raise, "catalog", "raise_priority_for: a list of resident tags");
+      for (const auto& tag : raise) {
+        std::string v = tag.as<std::string>();
+        if (v.empty() || v.size() > 32 || v != absl::AsciiStrToLower(v))
+          return Bad(tag, "catalog", "raise_priority_for: tags are lower case, 1 to 32 characters");
+        out.add_raise_priority_for(v);
       }
     }
     std::set<std::string> ids;

@@ -43,6 +43,20 @@ absl::Status Client::AddComment(absl::string_view id, const v1::AddCommentReques
              : repairs_.Call(&RepairStub::AddComment, req, acting_for).status();
 }
 
+absl::StatusOr<v1::Ticket> Client::GetFor(absl::string_view id, const std::string& acting_for) {
+  v1::GetTicketRequest req;
+  req.set_id(std::string(id));
+  return IsComplaint(KindOf(id)) ? complaints_.Call(&ComplaintStub::GetComplaint, req, acting_for)
+                                 : repairs_.Call(&RepairStub::GetRepair, req, acting_for);
+}
+
+absl::StatusOr<v1::Ticket> Client::Transition(const v1::TransitionRequest& req,
+                                              const std::string& acting_for) {
+  return IsComplaint(KindOf(req.id()))
+             ? complaints_.Call(&ComplaintStub::Transition, req, acting_for)
+             : repairs_.Call(&RepairStub::Transition, req, acting_for);
+}
+
 absl::StatusOr<v1::Ticket> Client::ConfirmVisit(absl::string_view id,
                                                 const std::string& acting_for) {
   v1::GetTicketRequest req;

@@ -31,6 +31,11 @@ class Client final : public dispatch::TicketClient, public surveys::TicketReopen
   /// `acting_for` names whom the caller writes for ("resident:ID", "phone:NUMBER", "staff:NAME").
   absl::Status AddComment(absl::string_view id, const v1::AddCommentRequest& request,
                           const std::string& acting_for);
+  /// The ticket as whom `acting_for` names may see it ("member:ID": that technician).
+  absl::StatusOr<v1::Ticket> GetFor(absl::string_view id, const std::string& acting_for);
+  /// Transition of a repair or complaint (by its number) for whom `acting_for` names.
+  absl::StatusOr<v1::Ticket> Transition(const v1::TransitionRequest& request,
+                                        const std::string& acting_for);
   /// RepairService.ConfirmVisit for whom `acting_for` names (the repair's reporter).
   absl::StatusOr<v1::Ticket> ConfirmVisit(absl::string_view id, const std::string& acting_for);
   absl::StatusOr<v1::Classification> Classify(absl::string_view site, absl::string_view text);

@@ -2,7 +2,7 @@
 
 namespace lobby::tickets {
 
-absl::StatusOr<std::string> ResidentSites::SiteOf(absl::string_view resident_id) {
+absl::StatusOr<ReporterFacts> ResidentSites::Of(absl::string_view resident_id) {
   absl::Time now = clock_.Now();
   {
     std::lock_guard lock(mu_);
@@ -13,8 +13,9 @@ absl::StatusOr<std::string> ResidentSites::SiteOf(absl::string_view resident_id)
   if (!r.ok()) return Explained(r.status(), "the reporter's estate (ResidentService)");
   std::lock_guard lock(mu_);
   if (cache_.size() >= kMaxEntries) cache_.clear();  // a crude bound: refilled at one call each
-  cache_[std::string(resident_id)] = {r->unit().site_id(), now};
-  return r->unit().site_id();
+  ReporterFacts facts{r->unit().site_id(), {r->tags().begin(), r->tags().end()}};
+  cache_[std::string(resident_id)] = {facts, now};
+  return facts;
 }
 
 }  // namespace lobby::tickets

@@ -21,6 +21,9 @@ constexpr Row kRepair[] = {
      "ticket.acknowledged"},
     {S::TICKET_STATUS_REOPENED, A::TICKET_ACTION_ACKNOWLEDGE, S::TICKET_STATUS_ACKNOWLEDGED,
      "ticket.acknowledged"},
+    // "On my way": the job stays acknowledged, the resident is told.
+    {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_ON_THE_WAY, S::TICKET_STATUS_ACKNOWLEDGED,
+     "ticket.on_the_way"},
     {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_ARRIVE, S::TICKET_STATUS_ON_SITE,
      "ticket.on_site"},
     {S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_HOLD, S::TICKET_STATUS_ON_HOLD,
@@ -90,6 +93,7 @@ bool MayAct(auth::Role role, v1::TicketAction action) {
   using auth::Role;
   switch (action) {
     case A::TICKET_ACTION_ACKNOWLEDGE:
+    case A::TICKET_ACTION_ON_THE_WAY:
     case A::TICKET_ACTION_ARRIVE:
     case A::TICKET_ACTION_HOLD:
     case A::TICKET_ACTION_RESUME:

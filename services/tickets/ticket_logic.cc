@@ -84,6 +84,23 @@ size_t CodePoints(absl::string_view s) {
                        [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
+/// Photos as a ticket takes them: http(s) links to images or videos, 20 at most with the
+/// `already` it has.
+absl::Status CheckPhotos(const google::protobuf::RepeatedPtrField<v1::Photo>& photos, int already) {
+  if (photos.size() + already > 20) return absl::InvalidArgumentError("at most 20 photos");
+  for (const auto& p : photos) {
+    if (!(absl::StartsWith(p.url(), "https://") || absl::StartsWith(p.url(), "http://")) ||
+        p.url().size() > 2000) {
+      return absl::InvalidArgumentError("a photo url is http(s)://..., at most 2000 characters");
+    }
+    if (!absl::StartsWith(p.content_type(), "image/") &&
+        !absl::StartsWith(p.content_type(), "video/")) {
+      return absl::InvalidArgumentError("a photo content_type is image/... or video/...");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckName(absl::string_view what, absl::string_view s) {
   bool ok = s.size() <= 64 && !HasControl(s) && s.find('\n') == absl::string_view::npos;
   if (!ok)
@@ -180,17 +197,28 @@ TicketLogic::TicketLogic(TicketStore& store, const Clock& clock, Kind kind, Tick
       resident_site_(std::move(resident_site)),
       registers_(registers) {}
 
-absl::Status TicketLogic::CheckReporterSite(const Ticket& t) const {
+absl::Status TicketLogic::CheckReporter(Ticket& t, const v1::Catalog& catalog,
+                                        std::string* raised) const {
   const std::string& resident = t.reporter().resident_id();
   if (resident.empty() || !resident_site_) return absl::OkStatus();
-  auto site = resident_site_(resident);
-  if (absl::IsNotFound(site.status()) || absl::IsInvalidArgument(site.status())) {
+  auto facts = resident_site_(resident);
+  if (absl::IsNotFound(facts.status()) || absl::IsInvalidArgument(facts.status())) {
     return absl::InvalidArgumentError(absl::StrCat("reporter.resident_id: no resident ", resident));
   }
-  if (!site.ok()) return site.status();
-  if (*site != t.site_id()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("reporter ", resident, " lives in estate ", *site, ", not ", t.site_id()));
+  if (!facts.ok()) return facts.status();
+  if (facts->site != t.site_id()) {
+    return absl::InvalidArgumentError(absl::StrCat("reporter ", resident, " lives in estate ",
+                                                   facts->site, ", not ", t.site_id()));
+  }
+  if (t.priority() <= v1::PRIORITY_P1) return absl::OkStatus();
+  for (const std::string& tag : facts->tags) {
+    if (std::find(catalog.raise_priority_for().begin(), catalog.raise_priority_for().end(), tag) ==
+        catalog.raise_priority_for().end())
+      continue;
+    *raised = absl::StrCat("priority raised from ", PriorityName(t.priority()),
+                           ": the resident is tagged ", tag);
+    t.set_priority(static_cast<v1::Priority>(t.priority() - 1));
+    break;
   }
   return absl::OkStatus();
 }
@@ -256,17 +284,7 @@ absl::Status TicketLogic::ValidateNew(Ticket& t, const v1::Catalog& catalog,
   if (absl::Status s = CheckText("description", t.description(), 4 * kMaxDescriptionChars, true);
       !s.ok())
     return s;
-  if (t.photos_size() > 20) return absl::InvalidArgumentError("at most 20 photos");
-  for (const auto& p : t.photos()) {
-    if (!(absl::StartsWith(p.url(), "https://") || absl::StartsWith(p.url(), "http://")) ||
-        p.url().size() > 2000) {
-      return absl::InvalidArgumentError("a photo url is http(s)://..., at most 2000 characters");
-    }
-    if (!absl::StartsWith(p.content_type(), "image/") &&
-        !absl::StartsWith(p.content_type(), "video/")) {
-      return absl::InvalidArgumentError("a photo content_type is image/... or video/...");
-    }
-  }
+  LOBBY_RETURN_IF_ERROR(CheckPhotos(t.photos(), 0));
   v1::Reporter& r = *t.mutable_reporter();
   if (actor.role == auth::Role::kAgent && r.agent().empty()) r.set_agent(actor.name);
   if (r.resident_id().empty() && r.agent().empty() && r.name().empty()) {
@@ -323,7 +341,8 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
   LOBBY_ASSIGN_OR_RETURN(auto cached, CatalogFor(t.site_id()));
   const v1::Catalog& catalog = cached->catalog();
   LOBBY_RETURN_IF_ERROR(ValidateNew(t, catalog, actor));
-  LOBBY_RETURN_IF_ERROR(CheckReporterSite(t));
+  std::string raised;
+  LOBBY_RETURN_IF_ERROR(CheckReporter(t, catalog, &raised));
 
   // One round trip for what the create needs to read: an earlier attempt with the same key, a
   // number, and the open incidents a report may belong to.
@@ -364,6 +383,7 @@ absl::StatusOr<Ticket> TicketLogic::Create(const v1::CreateTicketRequest& req,
   h->set_actor(actor.name);
   h->set_action("created");
   h->set_to_status(v1::TICKET_STATUS_NEW);
+  h->set_note(raised);
   queue::Fields event =
       TicketEvent(t, "ticket.created", v1::TICKET_STATUS_UNSPECIFIED, actor.name, "", now);
   // Routing rules may look for words in the description: the first 500 bytes travel along.
@@ -634,6 +654,7 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
         "role '", auth::RoleName(actor.role), "' may not ", ActionName(req.action()), " a ticket"));
   }
   LOBBY_RETURN_IF_ERROR(CheckText("note", req.note(), 2000, false));
+  LOBBY_RETURN_IF_ERROR(CheckPhotos(req.photos(), 0));
   if (req.action() == v1::TICKET_ACTION_HOLD && (req.hold_reason() == v1::HOLD_REASON_UNSPECIFIED ||
                                                  !v1::HoldReason_IsValid(req.hold_reason()))) {
     return absl::InvalidArgumentError(
@@ -672,9 +693,15 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
                     t.mutable_complaint()->set_reviewed_by(actor.name);
                     t.mutable_complaint()->set_review_note(req.note());
                   }
+                  LOBBY_RETURN_IF_ERROR(CheckPhotos(req.photos(), t.photos_size()));
+                  t.mutable_photos()->MergeFrom(req.photos());
                   t.set_status(next.to);
                   type = next.event;
                   note = req.note();
+                  if (req.photos_size() > 0) {
+                    absl::StrAppend(&note, note.empty() ? "" : " ", "(", req.photos_size(),
+                                    req.photos_size() == 1 ? " photo)" : " photos)");
+                  }
                   if (req.action() == v1::TICKET_ACTION_HOLD) {
                     note = absl::StrCat(
                         absl::AsciiStrToLower(v1::HoldReason_Name(req.hold_reason()).substr(12)),

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -19,6 +20,12 @@
 #include "services/tickets/ticket_store.h"
 
 namespace lobby::tickets {
+
+/// What a ticket needs of its reporter.
+struct ReporterFacts {
+  std::string site;               // the estate they live in
+  std::vector<std::string> tags;  // "elderly", "needs_assistance", ...
+};
 
 struct TicketsConfig {
   int reopen_days = 14;  // a resolved ticket may be reopened this long after resolution
@@ -41,8 +48,9 @@ class TicketLogic {
   /// Where a site's category catalog comes from. Repairs own the catalogs (their own store);
   /// complaints ask RepairService.
   using CatalogSource = std::function<absl::StatusOr<v1::Catalog>(absl::string_view site)>;
-  /// The estate a resident lives in (ResidentService); NOT_FOUND for no such resident.
-  using ResidentSite = std::function<absl::StatusOr<std::string>(absl::string_view resident_id)>;
+  /// The estate a resident lives in and their tags (ResidentService); NOT_FOUND for no such
+  /// resident.
+  using ResidentSite = std::function<absl::StatusOr<ReporterFacts>(absl::string_view resident_id)>;
 
   /// The longest description taken, in characters: the longest message any channel carries.
   static constexpr size_t kMaxDescriptionChars = 5000;
@@ -95,7 +103,9 @@ class TicketLogic {
   absl::StatusOr<v1::Ticket> Retried(const IdempotencyRecord& earlier, absl::string_view key,
                                      absl::string_view fingerprint, const auth::Principal& actor);
   /// INVALID_ARGUMENT unless the reporter named by resident id lives in the ticket's estate.
-  absl::Status CheckReporterSite(const v1::Ticket& t) const;
+  /// The reporter lives in the ticket's estate; a resident with a tag of the catalog's
+  /// raise_priority_for gets one step more urgent (the reason in `raised`).
+  absl::Status CheckReporter(v1::Ticket& t, const v1::Catalog& catalog, std::string* raised) const;
 
   TicketStore& store_;
   const Clock& clock_;

@@ -210,6 +210,42 @@ TEST_F(TicketSecurityTest, ATechnicianActsOnlyOnTheirOwnTickets) {
       << "p3 does not learn who reported tom's ticket";
 }
 
+// An adapter acting for a staff member it linked ("member:ID") is that technician: their own
+// tickets only, recorded as them, and nothing a technician may not call.
+TEST_F(TicketSecurityTest, AnAdapterActingForAMemberHasThatTechniciansRightsOnly) {
+  auto created = CallRpc(*repairs_, &v1::RepairService::Stub::CreateRepair, Repair(), kAgentToken);
+  ASSERT_TRUE(created.ok()) << created.status.error_message();
+  std::string id = created.value.id();
+  Assign(id, "tom");
+  auto before = server().Snapshot();
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kAdapterToken, "member:p3"),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kAgentToken, "member:tom"),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "only an adapter vouches for a member";
+  EXPECT_EQ(Act(id, v1::TICKET_ACTION_ACKNOWLEDGE, kAdapterToken, "member:"),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::AssignRequest assign;
+  assign.set_id(id);
+  assign.set_team("plumbing");
+  assign.set_assignee("p3");
+  EXPECT_EQ(
+      CallRpc(*repairs_, &v1::RepairService::Stub::Assign, assign, kAdapterToken, "member:tom")
+          .code(),
+      grpc::StatusCode::PERMISSION_DENIED)
+      << "assigning is the desk's";
+  EXPECT_EQ(before, server().Snapshot()) << "refusals change nothing";
+
+  v1::TransitionRequest ack;
+  ack.set_id(id);
+  ack.set_action(v1::TICKET_ACTION_ACKNOWLEDGE);
+  auto done =
+      CallRpc(*repairs_, &v1::RepairService::Stub::Transition, ack, kAdapterToken, "member:tom");
+  ASSERT_TRUE(done.ok()) << done.status.error_message();
+  EXPECT_EQ(done.value.status(), v1::TICKET_STATUS_ACKNOWLEDGED);
+  EXPECT_EQ(done.value.history().rbegin()->actor(), "tom") << "recorded as the person";
+}
+
 TEST_F(TicketSecurityTest, ATechnicianSeesAGuestsNumberOnlyWhereTheEstateAllowsIt) {
   auto guest = Repair();
   guest.mutable_ticket()->mutable_reporter()->Clear();

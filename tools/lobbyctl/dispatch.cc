@@ -236,6 +236,28 @@ int Dispatch(Ctl& ctl, Args& a) {
         ctl, ctl.CallOn<v1::MemberActionRequest, v1::Ticket>(*ctl.dispatch, &S::Acknowledge, req));
     return 0;
   }
+  if (group == "dispatch" && cmd == "duty") {
+    a.Allow({"site", "member", "date"}, 1);
+    const std::string& on = a.positional[0];
+    if (on != "on" && on != "off") {
+      std::cerr << "lobbyctl: dispatch duty on|off (today, or --date YYYY-MM-DD)\n";
+      return 2;
+    }
+    v1::SetDutyRequest req;
+    req.set_site_id(ctl.Site(a));
+    req.set_member(a.Get("member"));
+    req.set_on_duty(on == "on");
+    req.set_date(a.Get("date"));
+    auto m = ctl.CallOn<v1::SetDutyRequest, v1::BoardMember>(*ctl.dispatch, &S::SetDuty, req);
+    if (ctl.json()) {
+      std::cout << Json(m) << "\n";
+      return 0;
+    }
+    std::cout << m.member() << " is " << (on == "on" ? "on" : "off") << " duty "
+              << (req.date().empty() ? "today" : req.date()) << "; "
+              << (m.on_shift() ? "on shift now" : "not on shift now") << "\n";
+    return 0;
+  }
   if (group == "dispatch" && cmd == "watch") return Watch(ctl, a);
   if (group == "dispatch" && cmd == "board") {
     a.Allow({"site", "team"}, 0);

@@ -49,7 +49,7 @@ repairs:
   list --site S [--status S] [--team T] [--assignee A] [--category C] [--building B]
        [--resident RS-ID] [--priority P2] [--page-size N] [--page-token T] [--all]
   assign ID --team T [--assignee MEMBER-ID] [--note N]
-  ack|arrive|resolve|close|reopen|cancel|resume ID [--note N] [--expected-version V]
+  ack|on-the-way|arrive|resolve|close|reopen|cancel|resume ID [--note N] [--expected-version V]
   hold ID --reason resident_absent|waiting_parts|no_access [--note N]
   visit ID --start "2026-12-01 10:00" --end "2026-12-01 12:00" [--entry-permission] [--key-note N]
                                          (the estate's local time; or RFC 3339 with an offset)
@@ -87,6 +87,9 @@ dispatch watch (--member M | --team T) [--site S] [--cursor C]
                                          resumes after --cursor (each line starts with its cursor)
 dispatch board --site S --team T         open tickets per member, oldest first, breaches marked;
                                          the estate's tickets no team has, with why
+dispatch duty on|off --site S [--member M] [--date D]
+                                         on call all day, or off (no new work, no pages), for
+                                         today or D, over the estate YAML's shifts
 
 surveys get ID | --ticket T              a survey, its status and answer
 surveys answer ID --overall N [--speed N] [--attitude N] [--comment C] [--not-fixed] [--nps N]

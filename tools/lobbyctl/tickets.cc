@@ -106,17 +106,12 @@ template <typename Stub, typename Get, typename List>
 int TicketCommand(Ctl& ctl, Args& a, Stub& stub, const std::string& cmd, Get get_method,
                   List list_method) {
   static const std::map<std::string, v1::TicketAction> kActions = {
-      {"ack", v1::TICKET_ACTION_ACKNOWLEDGE},
-      {"arrive", v1::TICKET_ACTION_ARRIVE},
-      {"hold", v1::TICKET_ACTION_HOLD},
-      {"resume", v1::TICKET_ACTION_RESUME},
-      {"resolve", v1::TICKET_ACTION_RESOLVE},
-      {"close", v1::TICKET_ACTION_CLOSE},
-      {"reopen", v1::TICKET_ACTION_REOPEN},
-      {"cancel", v1::TICKET_ACTION_CANCEL},
-      {"submit-review", v1::TICKET_ACTION_SUBMIT_REVIEW},
-      {"approve", v1::TICKET_ACTION_APPROVE},
-      {"reject", v1::TICKET_ACTION_REJECT}};
+      {"ack", v1::TICKET_ACTION_ACKNOWLEDGE}, {"on-the-way", v1::TICKET_ACTION_ON_THE_WAY},
+      {"arrive", v1::TICKET_ACTION_ARRIVE},   {"hold", v1::TICKET_ACTION_HOLD},
+      {"resume", v1::TICKET_ACTION_RESUME},   {"resolve", v1::TICKET_ACTION_RESOLVE},
+      {"close", v1::TICKET_ACTION_CLOSE},     {"reopen", v1::TICKET_ACTION_REOPEN},
+      {"cancel", v1::TICKET_ACTION_CANCEL},   {"submit-review", v1::TICKET_ACTION_SUBMIT_REVIEW},
+      {"approve", v1::TICKET_ACTION_APPROVE}, {"reject", v1::TICKET_ACTION_REJECT}};
   if (cmd == "get") {
     a.Allow({}, 1);
     v1::GetTicketRequest req;

@@ -70,7 +70,20 @@ absl::StatusOr<std::vector<chatbot::Inbound>> ParseMessages(const std::string& b
     for (const json& entry : payload["entry"]) {
       for (const json& change : entry.value("changes", json::array())) {
         const json& value = change.at("value");
-        for (const json& m : value.value("messages", json::array())) {  // statuses: nothing to do
+        // A "read" status: the resident saw a message of ours (an assisted resident's urgent
+        // notice is watched until they do). Sent, delivered and failed statuses: nothing to do.
+        for (const json& st : value.value("statuses", json::array())) {
+          if (st.value("status", "") != "read") continue;
+          chatbot::Inbound in;
+          in.channel = v1::CHANNEL_WHATSAPP;
+          in.user = st.at("recipient_id").get<std::string>();
+          in.message_id = "read:" + st.at("id").get<std::string>();
+          if (in.user.empty() || in.user.size() > 20 || in.message_id.size() > 205)
+            return absl::InvalidArgumentError("a status names its recipient_id and id");
+          in.read = true;
+          out.push_back(std::move(in));
+        }
+        for (const json& m : value.value("messages", json::array())) {
           chatbot::Inbound in;
           in.channel = v1::CHANNEL_WHATSAPP;
           in.user = m.at("from").get<std::string>();

@@ -5,9 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
 #include "adapters/common/crypto.h"
 #include "adapters/sms/providers.h"
 #include "adapters/sms/sms.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "tests/adapters/fake_provider.h"
 #include "tests/support/harness.h"
@@ -264,6 +267,165 @@ TEST_F(SmsTest, ForgedAndMalformedWebhooksWriteNothing) {
                 ->status,
             200);
   EXPECT_NE(Sent(1)["Body"].find("Lobby"), std::string::npos);
+}
+
+// A member of staff links their number with STAFF and the code sent to it, then works their job
+// by short commands: every step through the owning service as them, a late one told where the
+// job stands.
+TEST_F(SmsTest, StaffWorkTheirJobsByShortCommands) {
+  constexpr char kLee[] = "+85291230001";
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::ApplyEstateRequest apply;
+  apply.set_yaml(R"(
+site: demo
+time_zone: Asia/Hong_Kong
+teams:
+  - {id: plumbing, categories: [plumbing]}
+members:
+  - {id: lee, name: Lee Ka Ho, teams: [plumbing], skills: {plumbing: 3}, capacity: 4, on_call: true, phone: "+852 9123 0001", contact: {channel: sms, id: "+85291230001"}}
+)");
+  ASSERT_TRUE(CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, apply, kAdminToken).ok());
+  int sid = 0;
+  auto text = [&](const std::string& body) {
+    auto r = Text(body, absl::StrFormat("SM9%031d", ++sid), kLee);
+    EXPECT_TRUE(r && r->status == 200) << body;
+  };
+  // The n-th text to lee whose body has `part` (waits for it).
+  // The first text to lee, after those read so far, whose body has `part` (waits for it).
+  size_t read = 0;
+  auto to_lee = [&](const std::string& part) {
+    std::string body;
+    EXPECT_TRUE(WaitFor([&] {
+      auto sent = twilio_.sent();
+      for (size_t i = read; i < sent.size(); ++i) {
+        if (sent[i]["To"] == kLee && sent[i]["Body"].find(part) != std::string::npos) {
+          body = sent[i]["Body"];
+          read = i + 1;
+          return true;
+        }
+      }
+      return false;
+    })) << "nothing more to lee with \""
+        << part << "\" in " << [&] {
+             std::string all;
+             for (auto& m : twilio_.sent()) all += "\n" + m["To"] + ": " + m["Body"];
+             return all;
+           }();
+    return body;
+  };
+
+  text("STAFF");
+  to_lee("reply with the 6-digit code");
+  std::string code;  // the text to lee with six digits in a row
+  ASSERT_TRUE(WaitFor([&] {
+    for (auto& m : twilio_.sent()) {
+      const std::string& b = m["Body"];
+      for (size_t i = 0; m["To"] == kLee && i + 6 <= b.size() && code.empty(); ++i) {
+        if (std::all_of(b.begin() + i, b.begin() + i + 6,
+                        [](char c) { return absl::ascii_isdigit(c); }))
+          code = b.substr(i, 6);
+      }
+    }
+    return !code.empty();
+  }));
+  text(code);
+  EXPECT_NE(to_lee("now linked to Lee Ka Ho (lee)").find("ACK R-10042"), std::string::npos)
+      << "and the commands";
+
+  std::string id = lobby::testing::CreateRepair(*repairs_, {.resident = resident_});
+  auto repair = [&] { return lobby::testing::GetRepair(*repairs_, id); };
+  ASSERT_TRUE(WaitFor([&] { return repair().assignee() == "lee"; }));
+  to_lee(id + " is yours");
+  text("ACK " + id);
+  to_lee(id + ": being handled, with lee.");
+  EXPECT_EQ(repair().status(), v1::TICKET_STATUS_ACKNOWLEDGED);
+  text("ONWAY " + id);
+  ASSERT_TRUE(WaitFor([&] { return repair().history().rbegin()->action() == "on_the_way"; }));
+  EXPECT_EQ(repair().history().rbegin()->actor(), "lee");
+  text("onsite " + id);
+  to_lee(id + ": technician on site, with lee.");
+  text("HOLD " + id + " PARTS");
+  to_lee(id + ": on hold, with lee.");
+  EXPECT_EQ(repair().repair().hold_reason(), v1::HOLD_REASON_WAITING_PARTS);
+  text("RESUME " + id);
+  text("ONSITE " + id);
+  ASSERT_TRUE(WaitFor([&] { return repair().status() == v1::TICKET_STATUS_ON_SITE; }));
+  text("DONE " + id + " replaced the washer");
+  to_lee(id + ": resolved, with lee.");
+  v1::Ticket t = repair();
+  EXPECT_EQ(t.status(), v1::TICKET_STATUS_RESOLVED);
+  EXPECT_EQ(t.history().rbegin()->actor(), "lee");
+  EXPECT_EQ(t.history().rbegin()->note(), "replaced the washer");
+  // Too late, and not a command.
+  text("ACK " + id);
+  to_lee("Not done: " + id + ": resolved, with lee.");
+  EXPECT_EQ(repair().status(), v1::TICKET_STATUS_RESOLVED);
+  text("what now?");
+  to_lee("Lobby staff: ACK R-10042");
+  text("JOBS");
+  to_lee("you have no open jobs");
+}
+
+// No water in Tower 2: three residents reported it, the desk gathered the reports into one
+// incident, and when it is resolved each of them gets an SMS with the resolution, in their own
+// language, once.
+TEST_F(SmsTest, EveryResidentOfAnIncidentIsToldWhenItIsResolved) {
+  struct Reporter {
+    std::string phone, language, id, ticket;
+  };
+  std::vector<Reporter> reporters = {{kPhone, "en", resident_, ""},
+                                     {"+85291230011", "zh-Hant", "", ""},
+                                     {"+85291230012", "zh-Hans", "", ""}};
+  for (size_t i = 1; i < reporters.size(); ++i) {
+    reporters[i].id = lobby::testing::CreateResident(
+        harness_->channel, {"Neighbour", reporters[i].phone, "Tower 2", "8",
+                            std::string(1, static_cast<char>('D' + i)), reporters[i].language});
+    ASSERT_FALSE(reporters[i].id.empty());
+  }
+  v1::CreateIncidentRequest create;
+  v1::Incident* in = create.mutable_incident();
+  in->set_site_id("demo");
+  in->set_title("No water in Tower 2");
+  in->set_category("plumbing");
+  in->add_buildings("Tower 2");
+  auto incident = CallRpc(*repairs_, &v1::RepairService::Stub::CreateIncident, create, kAdminToken);
+  ASSERT_TRUE(incident.ok()) << incident.status.error_message();
+  v1::AttachToIncidentRequest attach;
+  attach.set_incident_id(incident.value.id());
+  for (Reporter& r : reporters) {
+    r.ticket =
+        lobby::testing::CreateRepair(*repairs_, {.description = "no water", .resident = r.id});
+    attach.add_ticket_ids(r.ticket);
+  }
+  ASSERT_TRUE(
+      CallRpc(*repairs_, &v1::RepairService::Stub::AttachToIncident, attach, kAdminToken).ok());
+  v1::ResolveIncidentRequest resolve;
+  resolve.set_id(incident.value.id());
+  resolve.set_resolution("the water main is repaired");
+  ASSERT_TRUE(
+      CallRpc(*repairs_, &v1::RepairService::Stub::ResolveIncident, resolve, kAdminToken).ok());
+  clock_.Advance(absl::Seconds(61));  // notify's coalescing window
+
+  auto texts_to = [&](const std::string& phone) {
+    std::vector<std::string> out;
+    for (auto& m : twilio_.sent())
+      if (m["To"] == phone && m["Body"].find("the water main is repaired") != std::string::npos)
+        out.push_back(m["Body"]);
+    return out;
+  };
+  ASSERT_TRUE(WaitFor([&] {
+    for (const Reporter& r : reporters)
+      if (texts_to(r.phone).empty()) return false;
+    return true;
+  })) << "not everyone was told";
+  const std::map<std::string, std::string> kResolved = {
+      {"en", "it is resolved: "}, {"zh-Hant", "已處理完成："}, {"zh-Hans", "已处理完成："}};
+  for (const Reporter& r : reporters) {
+    std::vector<std::string> told = texts_to(r.phone);
+    ASSERT_EQ(told.size(), 1u) << r.phone << " told more than once";
+    EXPECT_NE(told[0].find(r.ticket), std::string::npos) << told[0];
+    EXPECT_NE(told[0].find(kResolved.at(r.language)), std::string::npos) << told[0];
+  }
 }
 
 }  // namespace

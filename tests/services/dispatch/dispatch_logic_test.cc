@@ -85,6 +85,13 @@ class MemoryDispatchStore final : public DispatchStore {
     }
     return out;
   }
+  absl::Status SetDuty(absl::string_view, const DutyDay& day,
+                       const std::vector<DutyDay>&) override {
+    duties_.push_back(day);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<DutyDay>> Duties(absl::string_view) override { return duties_; }
+  std::vector<DutyDay> duties_;
   absl::Status Push(absl::string_view channel, const queue::Fields& message) override {
     pushed_.emplace_back(std::string(channel), message);
     return absl::OkStatus();

@@ -8,6 +8,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/queue.h"
+#include "tests/adapters/fake_provider.h"
 #include "tests/support/harness.h"
 
 namespace lobby::repairs {
@@ -390,6 +391,54 @@ categories:
   EXPECT_EQ(Call(&Stub::ApplyCatalog, apply).code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Where the estate's catalog says so (raise_priority_for), an elderly resident's report is one
+// step more urgent than its category; off by default, and everyone else's is as it was.
+TEST_F(RepairServiceTest, AnElderlyResidentsReportIsMoreUrgentWhereTheCatalogSaysSo) {
+  std::string elderly = lobby::testing::CreateResident(harness_->channel, {"Ho Siu Fong",
+                                                                           "+85291239001",
+                                                                           "Tower 1",
+                                                                           "3",
+                                                                           "B",
+                                                                           "zh-Hant",
+                                                                           v1::RESIDENT_ROLE_OWNER,
+                                                                           {"elderly"}});
+  ASSERT_FALSE(elderly.empty());
+  auto theirs = [&](const std::string& category) {
+    v1::CreateTicketRequest req = NewRepair(category, "B");
+    req.mutable_ticket()->mutable_location()->mutable_unit()->set_floor("3");
+    req.mutable_ticket()->mutable_reporter()->set_resident_id(elderly);
+    return req;
+  };
+  v1::Ticket before = Create(theirs("plumbing"));
+  EXPECT_EQ(before.priority(), v1::PRIORITY_P3) << "off by default";
+
+  v1::ApplyCatalogRequest apply;
+  apply.set_site_id("demo");
+  apply.set_yaml(R"(
+raise_priority_for: [elderly, needs_assistance]
+categories:
+  - {id: plumbing, kind: repair, names: {zh-Hant: 水喉, zh-Hans: 水管, en: Plumbing}, default_priority: P3, keywords: [leak]}
+  - {id: gas, kind: repair, names: {zh-Hant: 煤氣, zh-Hans: 燃气, en: Gas}, default_priority: P1, keywords: [gas]}
+)");
+  apply.set_dry_run(true);
+  auto dry = Call(&Stub::ApplyCatalog, apply);
+  ASSERT_TRUE(dry.ok()) << dry.status.error_message();
+  EXPECT_NE(std::find(dry.value.changes().begin(), dry.value.changes().end(),
+                      "raise_priority_for: [] -> [elderly, needs_assistance]"),
+            dry.value.changes().end())
+      << dry.value.DebugString();
+  apply.set_dry_run(false);
+  ASSERT_TRUE(Call(&Stub::ApplyCatalog, apply).ok());
+  v1::Ticket raised = Create(theirs("plumbing"));
+  EXPECT_EQ(raised.priority(), v1::PRIORITY_P2);
+  ASSERT_FALSE(raised.history().empty());
+  EXPECT_EQ(raised.history(0).note(), "priority raised from P3: the resident is tagged elderly");
+  EXPECT_EQ(Create(NewRepair("plumbing")).priority(), v1::PRIORITY_P3) << "RS-10001 has no tag";
+  EXPECT_EQ(Create(theirs("gas")).priority(), v1::PRIORITY_P1) << "nothing above P1";
+  apply.set_yaml("raise_priority_for: [Elderly]\ncategories: [{id: x, kind: repair}]");
+  EXPECT_EQ(Call(&Stub::ApplyCatalog, apply).code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(RepairServiceTest, VisitWindowsAndComments) {
   std::string id = Create(NewRepair()).id();
   ASSERT_TRUE(AssignTo(id, "plumbing", "tom").ok());
@@ -510,7 +559,7 @@ TEST_F(RepairServiceTest, IncidentsGatherReportsAndResolveThemAll) {
     auto t = Call(&Stub::GetRepair, get).value;
     EXPECT_EQ(t.status(), v1::TICKET_STATUS_RESOLVED) << id;
     EXPECT_EQ(t.history().rbegin()->note(),
-              "incident I-10001 resolved: Pump replaced; water is back");
+              "No water in Tower 2: pump fault: Pump replaced; water is back (I-10001)");
     EXPECT_EQ(EventTypes(id).back(), "ticket.resolved") << "so the resident is told";
   }
   v1::GetTicketRequest cancelled;

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/str_split.h"
 #include "services/common/proto_util.h"
 
 namespace lobby::residents {
@@ -37,9 +38,35 @@ class MemoryNotifyStore final : public NotifyStore {
     return absl::OkStatus();
   }
   absl::StatusOr<std::vector<std::string>> Sites() override {
-    std::vector<std::string> out;
-    for (const auto& [site, _] : due) out.push_back(site);
+    std::set<std::string> out;
+    for (const auto& [site, _] : due) out.insert(site);
+    for (const auto& [site, _] : unread) out.insert(site);
+    return std::vector<std::string>(out.begin(), out.end());
+  }
+  absl::Status WatchUnread(const std::string& site, const std::string& resident_id,
+                           const std::string& ticket_id, absl::Time sent_at,
+                           absl::Time due_at) override {
+    unread[site].emplace(resident_id + "|" + ticket_id, std::make_pair(sent_at, due_at));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<Unread>> ClaimUnread(const std::string& site, absl::Time now,
+                                                  absl::Time lease_until, int) override {
+    std::vector<Unread> out;
+    for (auto& [member, times] : unread[site]) {
+      if (times.second > now) continue;
+      std::pair<std::string, std::string> p = absl::StrSplit(member, '|');
+      out.push_back({p.first, p.second, times.first});
+      times.second = lease_until;
+    }
     return out;
+  }
+  absl::Status EndUnread(const std::string& site, const Unread& w) override {
+    unread[site].erase(w.resident_id + "|" + w.ticket_id);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<absl::Time> SeenAt(const std::string&, const std::string& resident) override {
+    auto it = seen_at.find(resident);
+    return it == seen_at.end() ? absl::InfinitePast() : it->second;
   }
   absl::StatusOr<std::vector<std::string>> ClaimDue(const std::string& site, absl::Time now,
                                                     absl::Time lease_until, int) override {
@@ -91,6 +118,9 @@ class MemoryNotifyStore final : public NotifyStore {
 
   std::map<std::string, v1::NoticeTemplates> templates;
   std::map<std::string, v1::Resident> residents;
+  // site -> "RID|TICKET" -> (sent, due)
+  std::map<std::string, std::map<std::string, std::pair<absl::Time, absl::Time>>> unread;
+  std::map<std::string, absl::Time> seen_at;
   std::set<std::string> seen, keys;
   std::map<std::string, std::map<std::string, Notice>> held;
   std::map<std::string, std::map<std::string, absl::Time>> due;
@@ -465,6 +495,62 @@ TEST(NotifyChannelTest, PreferredThenTheTicketsThenSms) {
   EXPECT_EQ(NotifyLogic::ChannelFor(r, v1::CHANNEL_LINE), v1::CHANNEL_LINE);
   r.set_preferred_channel(v1::CHANNEL_TELEGRAM);  // but no Telegram identity
   EXPECT_EQ(NotifyLogic::ChannelFor(r, v1::CHANNEL_LINE), v1::CHANNEL_LINE);
+}
+
+// An elderly resident told something urgent about a repair, who neither reads it nor writes
+// back within the set time, is phoned by the desk: one callback task per ticket. Read in time,
+// untagged, not urgent, or a complaint: no task.
+TEST_F(NotifyLogicTest, AnUrgentNoticeAnElderlyResidentDoesNotReadBecomesACallbackTask) {
+  std::vector<std::pair<v1::CallbackTask, std::string>> opened;
+  logic_.SetOpenCallback([&](const v1::CallbackTask& t, const std::string& key) {
+    opened.emplace_back(t, key);
+    return absl::OkStatus();
+  });
+  store_.residents["RS-10001"].add_tags("elderly");
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.assigned", {{"priority", "P2"}})).ok());
+  Later();  // told after the coalescing window
+  ASSERT_EQ(store_.queued.size(), 1u);
+  Later(absl::Minutes(29));
+  EXPECT_TRUE(opened.empty()) << "not before the 30 minutes";
+  Later(absl::Minutes(2));
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].first.resident_id(), "RS-10001");
+  EXPECT_EQ(opened[0].first.ticket_id(), "R-10042");
+  EXPECT_EQ(opened[0].first.reason(), "urgent_notice_unread");
+  EXPECT_EQ(opened[0].first.text(),
+            "An urgent update on R-10042 sent at 10:01 has not been read: please phone them.")
+      << "the estate's time";
+  EXPECT_EQ(opened[0].second, "unread:R-10042:RS-10001");
+  EXPECT_EQ(logic_.unread_callbacks(), 1u);
+  Later(absl::Hours(1));
+  EXPECT_EQ(opened.size(), 1u) << "the watch is over";
+
+  // Read (or answered) in time: nothing for the desk.
+  ASSERT_TRUE(logic_
+                  .HandleEvent(Event("ticket.on_hold", {{"priority", "P1"},
+                                                        {"ticket_id", "R-10043"},
+                                                        {"hold_reason", "waiting_parts"}}))
+                  .ok());
+  ASSERT_EQ(store_.queued.size(), 2u) << "P1: at once";
+  clock_.Advance(absl::Minutes(5));
+  store_.seen_at["RS-10001"] = clock_.Now();
+  Later(absl::Minutes(30));
+  EXPECT_EQ(opened.size(), 1u);
+
+  // Not urgent, a complaint, or a resident without the tag: not watched.
+  ASSERT_TRUE(logic_.HandleEvent(Event("ticket.acknowledged", {{"ticket_id", "R-10044"}})).ok());
+  ASSERT_TRUE(
+      logic_
+          .HandleEvent(Event("ticket.acknowledged", {{"ticket_id", "C-10001"}, {"priority", "P2"}}))
+          .ok());
+  store_.residents["RS-10001"].clear_tags();
+  ASSERT_TRUE(
+      logic_
+          .HandleEvent(Event("ticket.acknowledged", {{"ticket_id", "R-10045"}, {"priority", "P1"}}))
+          .ok());
+  Later(absl::Hours(1));
+  EXPECT_EQ(store_.queued.size(), 5u);
+  EXPECT_EQ(opened.size(), 1u);
 }
 
 }  // namespace

@@ -27,6 +27,11 @@ class MockStore : public ResidentStore {
               (absl::string_view, const v1::Unit&), (override));
   MOCK_METHOD(absl::StatusOr<std::optional<std::string>>, FindIdentity,
               (v1::Channel, absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<std::optional<v1::StaffIdentity>>, FindStaff,
+              (v1::Channel, absl::string_view), (override));
+  MOCK_METHOD(absl::Status, LinkStaff, (const v1::StaffIdentity&), (override));
+  MOCK_METHOD(absl::Status, UnlinkStaff, (v1::Channel, absl::string_view), (override));
+  MOCK_METHOD(absl::Status, MarkSeen, (const v1::Resident&, absl::Time), (override));
   MOCK_METHOD(absl::Status, AppendTimeline,
               (const v1::Resident&, const v1::TimelineEntry&, absl::string_view), (override));
   MOCK_METHOD(absl::StatusOr<TimelinePage>, ListTimeline,

@@ -8,8 +8,10 @@
 
 #include "adapters/common/crypto.h"
 #include "lobby/v1/complaints.grpc.pb.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/proto_util.h"
 #include "tests/adapters/fake_provider.h"
 #include "tests/support/harness.h"
 
@@ -217,6 +219,86 @@ TEST_F(LineTest, AnAnonymousComplaint) {
   EXPECT_NE(status["text"].get<std::string>().find("C-10001: "), std::string::npos)
       << status.dump();
   EXPECT_EQ(status["text"].get<std::string>().find("找不到"), std::string::npos) << status.dump();
+}
+
+// An English-speaking resident on LINE, with quiet hours from 22:00 to 07:00: news of a routine
+// repair that comes at 23:00 waits for the morning and then reaches him in English on the
+// channel he prefers; an emergency's news does not wait.
+TEST_F(LineTest, NewsInQuietHoursWaitsForTheMorningButAnEmergencysDoesNot) {
+  harness_.reset();
+  harness_ = std::make_unique<Harness>(
+      server(), clock_,
+      std::vector<std::string>{"--line-secret", kSecret, "--line-token", kToken, "--line-api",
+                               api_.url(), "--line-data-api", api_.url(), "--notify-tick", "20ms"});
+  repairs_ = v1::RepairService::NewStub(harness_->channel);
+  constexpr char kJohn[] = "U0c1d2e3f40000000000000000000john";
+  std::string john = lobby::testing::LinkedResident(
+      harness_->channel, {"John Smith", "+85291230077", "A棟", "5", "3", "en"}, v1::CHANNEL_LINE,
+      kJohn);
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  v1::UpdateResidentRequest update;
+  update.mutable_resident()->set_id(john);
+  update.mutable_resident()->set_preferred_channel(v1::CHANNEL_LINE);
+  update.mutable_resident()->mutable_quiet_hours()->set_start("22:00");
+  update.mutable_resident()->mutable_quiet_hours()->set_end("07:00");
+  update.mutable_update_mask()->add_paths("preferred_channel");
+  update.mutable_update_mask()->add_paths("quiet_hours");
+  ASSERT_TRUE(
+      CallRpc(*residents, &v1::ResidentService::Stub::UpdateResident, update, kAdminToken).ok());
+  // The estate's time zone is the one quiet hours are kept in; dispatch gives its repairs to tom.
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::ApplyEstateRequest estate;
+  estate.set_yaml(R"(
+site: demo
+time_zone: Asia/Hong_Kong
+teams:
+  - {id: plumbing, categories: [plumbing]}
+members:
+  - {id: tom, name: Tom Lau, teams: [plumbing], skills: {plumbing: 2}, capacity: 4, on_call: true}
+)");
+  ASSERT_TRUE(
+      CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, estate, kAdminToken).ok());
+  absl::TimeZone hk = ZoneNamed("Asia/Hong_Kong");
+  // Later than the fake clock's start (the register's cache counts forward).
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 20, 23, 0, 0), hk));
+  auto pushed_to_john = [&] {
+    std::vector<std::string> texts;
+    for (const auto& [kind, body] : api_.calls())
+      if (kind == "push" && body["to"] == kJohn)
+        for (const json& m : body["messages"]) texts.push_back(m.value("text", ""));
+    return texts;
+  };
+
+  std::string id = lobby::testing::CreateRepair(*repairs_, {.resident = john});
+  // Held until his quiet hours end: 07:00 the next morning, Hong Kong time.
+  int64_t morning =
+      absl::ToUnixMillis(absl::FromCivil(absl::CivilSecond(2027, 1, 21, 7, 0, 0), hk));
+  ASSERT_TRUE(WaitFor([&] {
+    auto due = server().conn().Command({"ZSCORE", "lobby:notify:{demo}:due", john});
+    return due.ok() && due->str == std::to_string(morning);
+  })) << "not held until 07:00 ("
+      << morning << "), pushed: " << ::testing::PrintToString(pushed_to_john());
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 21, 6, 59, 0), hk));
+  EXPECT_TRUE(pushed_to_john().empty());
+
+  // An emergency at 06:59 goes at once, and takes the held news with it.
+  std::string burst = lobby::testing::CreateRepair(
+      *repairs_,
+      {.priority = v1::PRIORITY_P1, .room = "3", .description = "pipe burst", .resident = john});
+  lobby::testing::AssignRepair(*repairs_, burst, "plumbing", "tom");
+  ASSERT_TRUE(WaitFor([&] { return pushed_to_john().size() == 2; }))
+      << ::testing::PrintToString(pushed_to_john());
+  std::vector<std::string> texts = pushed_to_john();
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, (std::vector<std::string>{id + ": the plumbing team is taking care of it.",
+                                             burst + ": the plumbing team is taking care of it."}));
+
+  // A routine change after the night is told after the coalescing window, in English.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 21, 9, 0, 0), hk));
+  lobby::testing::TransitionRepair(*repairs_, id, {v1::TICKET_ACTION_ACKNOWLEDGE});
+  clock_.Advance(absl::Seconds(61));
+  ASSERT_TRUE(WaitFor([&] { return pushed_to_john().size() == 3; }));
+  EXPECT_EQ(pushed_to_john()[2], id + ": a technician has taken the job and will be with you.");
 }
 
 }  // namespace

@@ -110,7 +110,8 @@ class TelegramTest : public RedisTest {
     harness_ = std::make_unique<Harness>(
         server(), clock_,
         std::vector<std::string>{"--telegram-token", kToken, "--telegram-secret", kSecret,
-                                 "--telegram-api", api_.url(), "--surveys-tick", "20ms"});
+                                 "--telegram-api", api_.url(), "--surveys-tick", "20ms",
+                                 "--dispatch-tick", "50ms"});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
     repairs_ = v1::RepairService::NewStub(harness_->channel);
     resident_ = lobby::testing::LinkedResident(
@@ -192,6 +193,90 @@ class TelegramTest : public RedisTest {
     req.set_id(id);
     return CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, req, kAdminToken).value;
   }
+
+  // Staff: lee and wong of the plumbing team, on call, with their phones and Telegram chats.
+  void ApplyStaffEstate() {
+    auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+    v1::ApplyEstateRequest apply;
+    apply.set_yaml(R"(
+site: demo
+time_zone: Asia/Hong_Kong
+teams:
+  - {id: plumbing, name: Plumbing, categories: [plumbing]}
+members:
+  - {id: lee, name: Lee Ka Ho, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 4, on_call: true, phone: "+852 9123 0001", contact: {channel: telegram, id: "9001"}}
+  - {id: wong, name: Wong Siu Ming, teams: [plumbing], skills: {plumbing: 2}, seniority: 1, capacity: 4, on_call: true, phone: "+85291230002", contact: {channel: telegram, id: "9002"}}
+)");
+    auto r = CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, apply, kAdminToken);
+    ASSERT_TRUE(r.ok()) << r.status.error_message();
+  }
+  /// The n-th message the bot sent to `chat` (waits for it).
+  json SentTo(int64_t chat, size_t n) {
+    json out;
+    WaitFor([&] {
+      size_t seen = 0;
+      for (auto& [method, body] : api_.calls()) {
+        if (method == "sendMessage" && body["chat_id"] == std::to_string(chat) && ++seen == n) {
+          out = body;
+          return true;
+        }
+      }
+      return false;
+    });
+    return out;
+  }
+  /// How many messages the bot has sent to `chat` so far.
+  size_t CountTo(int64_t chat) {
+    size_t n = 0;
+    for (auto& [method, body] : api_.calls())
+      n += method == "sendMessage" && body["chat_id"] == std::to_string(chat);
+    return n;
+  }
+  /// The message after the last one read from `chat`.
+  json NextTo(int64_t chat) { return SentTo(chat, ++to_[chat]); }
+  /// Posts a staff member's update and returns the bot's answer to them.
+  json StaffSays(int64_t chat, const std::string& update) {
+    auto r = Post(update);
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    return NextTo(chat);
+  }
+  /// The 6-digit code last sent by SMS to `phone`.
+  std::string CodeSentTo(const std::string& phone) {
+    std::string code;
+    EXPECT_TRUE(WaitFor([&] {
+      auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
+      for (const auto& e : queue::ParseEntries(*r)) {
+        if (e.Get("to") != phone) continue;
+        std::string text(e.Get("text"));
+        for (size_t i = 0; i + 6 <= text.size(); ++i) {
+          if (std::all_of(text.begin() + i, text.begin() + i + 6,
+                          [](char c) { return absl::ascii_isdigit(c); }))
+            code = text.substr(i, 6);
+        }
+      }
+      return !code.empty();
+    }));
+    return code;
+  }
+  /// Links Telegram `chat` to the member with `phone` (as they would: STAFF, the number, the code).
+  void LinkStaff(int64_t chat, const std::string& typed, const std::string& phone) {
+    EXPECT_NE(StaffSays(chat, Message(chat, "staff"))["text"].get<std::string>().find(
+                  "mobile number the estate has for you"),
+              std::string::npos);
+    EXPECT_NE(StaffSays(chat, Message(chat, typed))["text"].get<std::string>().find("6-digit code"),
+              std::string::npos);
+    json linked = StaffSays(chat, Message(chat, CodeSentTo(phone)));
+    EXPECT_NE(linked["text"].get<std::string>().find("Linked: you are"), std::string::npos)
+        << linked.dump();
+    EXPECT_EQ(Buttons(linked), (std::vector<std::string>{"staff:jobs", "staff:pool",
+                                                         "staff:duty:off", "staff:duty:on"}));
+  }
+  /// Waits until `id` is assigned, and returns who has it.
+  std::string AssigneeOf(const std::string& id) {
+    EXPECT_TRUE(WaitFor([&] { return !Repair(id).assignee().empty(); })) << id;
+    return Repair(id).assignee();
+  }
+  std::map<int64_t, size_t> to_;
 
   FakeClock clock_;
   FakeBotApi api_;
@@ -592,6 +677,205 @@ TEST_F(TelegramTest, WithoutARegisterTheCommonAreaCanBeSkipped) {
   EXPECT_TRUE(Buttons(Say(Press(777000, "where:common"))).empty()) << "buildings are typed";
   Say(Message(777000, "Tower 1"));
   EXPECT_EQ(Buttons(Say(Message(777000, "G"))), (std::vector<std::string>{"skip"}));
+}
+
+// A technician links their Telegram chat with a code to the phone the estate YAML has for them,
+// then works a job from the buttons of its push: acknowledge, on site, hold for parts, resume,
+// resolve with a note and a photo; every step through RepairService as lee, and a stale button is
+// told where the job stands.
+TEST_F(TelegramTest, ATechnicianWorksAJobFromTheButtonsOfItsPush) {
+  ApplyStaffEstate();
+  // Not linked: a job button asks them to link; a number that is no member's is refused.
+  json unlinked = StaffSays(9001, Press(9001, "job:R-10001:ack"));
+  EXPECT_NE(unlinked["text"].get<std::string>().find("not linked to a member of staff"),
+            std::string::npos)
+      << unlinked.dump();
+  json nobody = StaffSays(9001, Message(9001, "9123 9999"));
+  EXPECT_NE(nobody["text"].get<std::string>().find("no member of demo's staff"), std::string::npos)
+      << nobody.dump();
+  LinkStaff(9001, "9123 0001", "+85291230001");
+  LinkStaff(9002, "91230002", "+85291230002");
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  v1::ResolveIdentityRequest who;
+  who.set_channel(v1::CHANNEL_TELEGRAM);
+  who.set_external_id("9001");
+  auto me = CallRpc(*residents, &v1::ResidentService::Stub::ResolveIdentity, who, kAdminToken);
+  ASSERT_TRUE(me.ok()) << me.status.error_message();
+  EXPECT_EQ(me.value.staff().member(), "lee");
+  EXPECT_FALSE(me.value.has_resident());
+
+  // Whoever dispatch gives the job to gets it with its buttons.
+  std::string id = lobby::testing::CreateRepair(*repairs_, {.resident = resident_});
+  std::string holder = AssigneeOf(id);
+  ASSERT_FALSE(holder.empty());
+  int64_t chat = holder == "lee" ? 9001 : 9002;
+  json push = NextTo(chat);
+  EXPECT_NE(push["text"].get<std::string>().find(id + " is yours"), std::string::npos)
+      << push.dump();
+  EXPECT_EQ(Buttons(push), (std::vector<std::string>{"job:" + id + ":ack", "job:" + id + ":decline",
+                                                     "job:" + id + ":details"}));
+
+  json ack = StaffSays(chat, Press(chat, "job:" + id + ":ack"));
+  EXPECT_NE(ack["text"].get<std::string>().find("acknowledged"), std::string::npos) << ack.dump();
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ACKNOWLEDGED);
+  EXPECT_EQ(Buttons(ack), (std::vector<std::string>{"job:" + id + ":onway", "job:" + id + ":onsite",
+                                                    "job:" + id + ":hold", "job:" + id + ":details",
+                                                    "staff:jobs"}));
+  // On my way: the job stays acknowledged, and the resident hears it in her language.
+  json onway = StaffSays(chat, Press(chat, "job:" + id + ":onway"));
+  EXPECT_NE(onway["text"].get<std::string>().find("on your way"), std::string::npos)
+      << onway.dump();
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ACKNOWLEDGED);
+  EXPECT_EQ(Repair(id).history().rbegin()->action(), "on_the_way");
+  clock_.Advance(absl::Seconds(61));  // notify's coalescing window
+  // The ticket came in on WhatsApp, where she has no identity: she is told by SMS.
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
+    for (const auto& e : queue::ParseEntries(*r))
+      if (e.Get("resident_id") == resident_ && e.Get("kind") == "notice" &&
+          e.Get("text").find("技術員正在前來") != absl::string_view::npos)
+        return true;
+    return false;
+  })) << "the resident is told the technician is on the way";
+  StaffSays(chat, Press(chat, "job:" + id + ":onsite"));
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_SITE);
+  json why = StaffSays(chat, Press(chat, "job:" + id + ":hold"));
+  EXPECT_EQ(Buttons(why)[0], "job:" + id + ":hold:parts") << why.dump();
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_SITE) << "nothing until the reason";
+  json held = StaffSays(chat, Press(chat, "job:" + id + ":hold:parts"));
+  EXPECT_NE(held["text"].get<std::string>().find("Waiting for parts"), std::string::npos);
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_HOLD);
+  EXPECT_EQ(Repair(id).repair().hold_reason(), v1::HOLD_REASON_WAITING_PARTS);
+  EXPECT_EQ(Buttons(held)[0], "job:" + id + ":resume");
+  StaffSays(chat, Press(chat, "job:" + id + ":resume"));
+  StaffSays(chat, Press(chat, "job:" + id + ":onsite"));
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_SITE);
+
+  // The details: the flat, the entry rules; never the resident's phone.
+  json details = StaffSays(chat, Press(chat, "job:" + id + ":details"));
+  std::string text = details["text"].get<std::string>();
+  EXPECT_NE(text.find("Where: Tower 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("Entry:"), std::string::npos) << text;
+  EXPECT_EQ(text.find("9123"), std::string::npos) << text;
+  EXPECT_EQ(text.find("4567"), std::string::npos) << text;
+
+  // Resolve: a photo, then the note.
+  json note = StaffSays(chat, Press(chat, "job:" + id + ":resolve"));
+  EXPECT_NE(note["text"].get<std::string>().find("What was done"), std::string::npos);
+  json photo = StaffSays(
+      chat, Message(chat, "", {{"photo", json::array({{{"file_id", "big"}, {"width", 1280}}})}}));
+  EXPECT_NE(photo["text"].get<std::string>().find("Photos so far: 1"), std::string::npos)
+      << photo.dump();
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_SITE);
+  json resolved = StaffSays(chat, Message(chat, "replaced the washer"));
+  EXPECT_NE(resolved["text"].get<std::string>().find("resolved"), std::string::npos)
+      << resolved.dump();
+  v1::Ticket t = Repair(id);
+  EXPECT_EQ(t.status(), v1::TICKET_STATUS_RESOLVED);
+  ASSERT_EQ(t.photos_size(), 1) << "the technician's photo is the ticket's";
+  EXPECT_NE(t.photos(0).url().find("/v1/telegram/lobby/file/big"), std::string::npos);
+  ASSERT_FALSE(t.history().empty());
+  const v1::HistoryEntry& last = *t.history().rbegin();
+  EXPECT_EQ(last.actor(), holder) << "recorded as the person";
+  EXPECT_EQ(last.note(), "replaced the washer (1 photo)");
+  for (const auto& h : t.history()) {
+    if (h.to_status() == v1::TICKET_STATUS_ON_HOLD || h.to_status() == v1::TICKET_STATUS_ON_SITE)
+      EXPECT_EQ(h.actor(), holder);
+  }
+
+  // A button the job moved past: nothing changes, and they are told where it stands.
+  json stale = StaffSays(chat, Press(chat, "job:" + id + ":onsite"));
+  EXPECT_NE(stale["text"].get<std::string>().find("out of date"), std::string::npos)
+      << stale.dump();
+  EXPECT_NE(stale["text"].get<std::string>().find(id + ": resolved, with " + holder),
+            std::string::npos)
+      << stale.dump();
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_RESOLVED);
+  json jobs = StaffSays(chat, Press(chat, "staff:jobs"));
+  EXPECT_NE(jobs["text"].get<std::string>().find("no open jobs"), std::string::npos) << jobs.dump();
+
+  // Off duty for today: the next job goes to the other member; only their own duty is theirs.
+  json off = StaffSays(chat, Press(chat, "staff:duty:off"));
+  EXPECT_NE(off["text"].get<std::string>().find("off duty today"), std::string::npos) << off.dump();
+  std::string other = holder == "lee" ? "wong" : "lee";
+  std::string next = lobby::testing::CreateRepair(*repairs_, {.room = "B", .resident = resident_});
+  EXPECT_EQ(AssigneeOf(next), other);
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::SetDutyRequest theirs;
+  theirs.set_site_id("demo");
+  theirs.set_member(other);
+  EXPECT_EQ(CallRpc(*dispatch, &v1::DispatchService::Stub::SetDuty, theirs,
+                    lobby::testing::kAdapterToken, "member:" + holder)
+                .code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  theirs.set_member(holder);
+  theirs.set_date("2020-01-01");
+  EXPECT_EQ(CallRpc(*dispatch, &v1::DispatchService::Stub::SetDuty, theirs,
+                    lobby::testing::kAdapterToken, "member:" + holder)
+                .code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  json on = StaffSays(chat, Press(chat, "staff:duty:on"));
+  EXPECT_NE(on["text"].get<std::string>().find("on duty today"), std::string::npos) << on.dump();
+}
+
+// A P1 pages the team; the first to press "I take it" has it and the second is told it is
+// taken. A declined job (with its reason) goes to someone else.
+TEST_F(TelegramTest, AP1IsTheFirstPressersAndADeclinedJobMovesOn) {
+  ApplyStaffEstate();
+  LinkStaff(9001, "9123 0001", "+85291230001");
+  LinkStaff(9002, "9123 0002", "+85291230002");
+  std::string id =
+      lobby::testing::CreateRepair(*repairs_, {.priority = v1::PRIORITY_P1,
+                                               .description = "burst pipe, water everywhere",
+                                               .resident = resident_});
+  std::string holder = AssigneeOf(id);
+  std::string other = holder == "lee" ? "wong" : "lee";
+  int64_t holder_chat = holder == "lee" ? 9001 : 9002, other_chat = holder == "lee" ? 9002 : 9001;
+  // The page reaches the other member with "I take it".
+  json page;
+  ASSERT_TRUE(WaitFor([&] {
+    page = NextTo(other_chat);
+    return !Buttons(page).empty() && Buttons(page)[0] == "job:" + id + ":take";
+  })) << page.dump();
+  EXPECT_NE(page["text"].get<std::string>().find("EMERGENCY"), std::string::npos) << page.dump();
+
+  json taken = StaffSays(other_chat, Press(other_chat, "job:" + id + ":take"));
+  EXPECT_NE(taken["text"].get<std::string>().find("is yours"), std::string::npos) << taken.dump();
+  EXPECT_EQ(Repair(id).assignee(), other);
+  EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ACKNOWLEDGED);
+  // The member it was assigned to presses too late.
+  to_[holder_chat] = CountTo(holder_chat);  // past their pushes so far
+  json late = StaffSays(holder_chat, Press(holder_chat, "job:" + id + ":take"));
+  EXPECT_NE(late["text"].get<std::string>().find("Someone else took it first"), std::string::npos)
+      << late.dump();
+  EXPECT_NE(late["text"].get<std::string>().find("with " + other), std::string::npos)
+      << late.dump();
+  EXPECT_EQ(Repair(id).assignee(), other);
+
+  // A job declined, with the reason asked for: dispatch gives it to someone else.
+  std::string next = lobby::testing::CreateRepair(*repairs_, {.room = "B", .resident = resident_});
+  std::string first = AssigneeOf(next);
+  int64_t first_chat = first == "lee" ? 9001 : 9002;
+  ASSERT_TRUE(WaitFor([&] {  // its push, read before the press
+    for (auto& [method, body] : api_.calls())
+      if (method == "sendMessage" && body["chat_id"] == std::to_string(first_chat) &&
+          body["text"].get<std::string>().find(next + " is yours") != std::string::npos)
+        return true;
+    return false;
+  }));
+  to_[first_chat] = CountTo(first_chat);
+  json ask = StaffSays(first_chat, Press(first_chat, "job:" + next + ":decline"));
+  EXPECT_NE(ask["text"].get<std::string>().find("Why are you handing back"), std::string::npos)
+      << ask.dump();
+  EXPECT_EQ(Repair(next).assignee(), first) << "nothing until the reason";
+  StaffSays(first_chat, Message(first_chat, "on leave this afternoon"));
+  EXPECT_TRUE(WaitFor([&] { return Repair(next).assignee() != first; }));
+  bool explained = false;
+  v1::Ticket declined = Repair(next);
+  for (const auto& h : declined.history())
+    explained |=
+        h.note().find("declined by " + first + " (on leave this afternoon)") != std::string::npos;
+  EXPECT_TRUE(explained) << declined.DebugString();
 }
 
 }  // namespace lobby::telegram

@@ -7,8 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
+#include "services/common/proto_util.h"
 #include "tests/adapters/fake_provider.h"
 #include "tests/support/harness.h"
 
@@ -106,37 +108,50 @@ class WhatsAppTest : public RedisTest {
  protected:
   void SetUp() override {
     RedisTest::SetUp();
-    harness_ = std::make_unique<Harness>(
-        server(), clock_,
-        std::vector<std::string>{"--whatsapp-token", kToken, "--whatsapp-app-secret", kAppSecret,
-                                 "--whatsapp-verify-token", kVerify, "--whatsapp-phone-id",
-                                 kPhoneId, "--whatsapp-api", graph_.url()});
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
-    repairs_ = v1::RepairService::NewStub(harness_->channel);
+    Start({});
     resident_ = lobby::testing::LinkedResident(
         harness_->channel,
         {"Mary Chan", "+85291234567", "Tower 2", "8", "C", "en", v1::RESIDENT_ROLE_TENANT},
         v1::CHANNEL_WHATSAPP, kResident);
   }
   void TearDown() override { harness_.reset(); }
+  /// lobbyd with the WhatsApp adapter and `flags` (again: the data in Redis stays).
+  void Start(std::vector<std::string> flags) {
+    harness_.reset();
+    std::vector<std::string> all = {
+        "--whatsapp-token",        kToken,      "--whatsapp-app-secret", kAppSecret,
+        "--whatsapp-verify-token", kVerify,     "--whatsapp-phone-id",   kPhoneId,
+        "--whatsapp-api",          graph_.url()};
+    all.insert(all.end(), flags.begin(), flags.end());
+    harness_ = std::make_unique<Harness>(server(), clock_, all);
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", harness_->runtime->http().port());
+    repairs_ = v1::RepairService::NewStub(harness_->channel);
+  }
 
   /// A webhook payload as the Cloud API sends it, with one message.
   std::string Payload(const json& message) {
+    return Envelope(
+        {{"contacts", json::array({{{"profile", {{"name", "Mary"}}}, {"wa_id", kResident}}})},
+         {"messages", json::array({message})}});
+  }
+  /// A webhook payload with one status of a message Lobby sent ("sent", "delivered", "read").
+  std::string Status(const std::string& message_id, const std::string& recipient,
+                     const std::string& status) {
+    return Envelope({{"statuses", json::array({{{"id", message_id},
+                                                {"status", status},
+                                                {"timestamp", "1800000100"},
+                                                {"recipient_id", recipient}}})}});
+  }
+  std::string Envelope(const json& value) {
+    json v = {
+        {"messaging_product", "whatsapp"},
+        {"metadata", {{"display_phone_number", "85230001234"}, {"phone_number_id", kPhoneId}}}};
+    v.update(value);
     return json{
         {"object", "whatsapp_business_account"},
         {"entry",
-         json::array(
-             {{{"id", "102290129340398"},
-               {"changes",
-                json::array(
-                    {{{"field", "messages"},
-                      {"value",
-                       {{"messaging_product", "whatsapp"},
-                        {"metadata",
-                         {{"display_phone_number", "85230001234"}, {"phone_number_id", kPhoneId}}},
-                        {"contacts",
-                         json::array({{{"profile", {{"name", "Mary"}}}, {"wa_id", kResident}}})},
-                        {"messages", json::array({message})}}}}})}}})}}
+         json::array({{{"id", "102290129340398"},
+                       {"changes", json::array({{{"field", "messages"}, {"value", v}}})}}})}}
         .dump();
   }
   json Text(const std::string& body) {
@@ -353,6 +368,196 @@ TEST_F(WhatsAppTest, OutsideThe24HourWindowATemplateOrSms) {
       metrics->body.find("lobby_outbound_fallbacks_total{channel=\"whatsapp\",outcome=\"sms\"} 3"),
       std::string::npos)
       << metrics->body;
+}
+
+// An elderly resident (tagged) is told of an urgent repair on WhatsApp. She reads the first
+// notice (WhatsApp's "read" status) and nothing more happens; the second she neither reads nor
+// answers, and after 30 minutes the desk has a callback task to phone her.
+TEST_F(WhatsAppTest, AnUrgentNoticeAnElderlyResidentDoesNotReadBecomesACallback) {
+  Start({"--notify-coalesce", "0s", "--notify-tick", "20ms"});
+  constexpr char kHo[] = "85291239001";
+  std::string ho = lobby::testing::LinkedResident(harness_->channel,
+                                                  {"Ho Siu Fong",
+                                                   "+85291239001",
+                                                   "Tower 1",
+                                                   "3",
+                                                   "B",
+                                                   "en",
+                                                   v1::RESIDENT_ROLE_OWNER,
+                                                   {"elderly"}},
+                                                  v1::CHANNEL_WHATSAPP, kHo);
+  ASSERT_FALSE(ho.empty());
+  auto to_ho = [&](const std::string& part) {  // waits for a message to her with `part`
+    return WaitFor([&] {
+      for (const json& m : graph_.sent()) {
+        if (m["to"] == kHo && m.contains("text") &&
+            m["text"]["body"].get<std::string>().find(part) != std::string::npos)
+          return true;
+      }
+      return false;
+    });
+  };
+  auto residents = v1::ResidentService::NewStub(harness_->channel);
+  auto callbacks = [&] {
+    v1::ListCallbacksRequest req;
+    req.set_site_id("demo");
+    auto r = CallRpc(*residents, &v1::ResidentService::Stub::ListCallbacks, req, kAdminToken);
+    EXPECT_TRUE(r.ok()) << r.status.error_message();
+    return r.value;
+  };
+  // She writes, so the window is open and the notices go as free text.
+  json hello = Text("menu");
+  hello["from"] = kHo;
+  ASSERT_EQ(Post(Payload(hello))->status, 200);
+  ASSERT_TRUE(WaitFor([&] { return !graph_.sent().empty(); }));
+
+  std::string read = lobby::testing::CreateRepair(
+      *repairs_, {.priority = v1::PRIORITY_P2, .room = "B", .resident = ho});
+  lobby::testing::AssignRepair(*repairs_, read, "plumbing", "tom");
+  ASSERT_TRUE(to_ho(read + ": the plumbing team is taking care of it."));
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_EQ(Post(Status("wamid.out2", kHo, "read"))->status, 200);
+  ASSERT_EQ(Post(Status("wamid.out2", kHo, "read"))->status, 200) << "a retried status";
+
+  clock_.Advance(absl::Minutes(1));
+  std::string unread = lobby::testing::CreateRepair(
+      *repairs_, {.priority = v1::PRIORITY_P2, .room = "B", .resident = ho});
+  lobby::testing::AssignRepair(*repairs_, unread, "plumbing", "tom");
+  ASSERT_TRUE(to_ho(unread + ": the plumbing team is taking care of it."));
+  ASSERT_EQ(Post(Status("wamid.out3", kHo, "delivered"))->status, 200) << "delivered is not read";
+
+  clock_.Advance(absl::Minutes(31));
+  ASSERT_TRUE(WaitFor([&] { return callbacks().tasks_size() > 0; })) << "no callback task";
+  v1::ListCallbacksResponse open = callbacks();
+  ASSERT_EQ(open.tasks_size(), 1) << open.DebugString() << "the notice she read asks nothing";
+  const v1::CallbackTask& task = open.tasks(0);
+  EXPECT_EQ(task.resident_id(), ho);
+  EXPECT_EQ(task.ticket_id(), unread);
+  EXPECT_EQ(task.reason(), "urgent_notice_unread");
+  EXPECT_EQ(task.phone(), "+85291239001") << "the number the desk calls";
+  auto metrics = http_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("lobby_notify_unread_callbacks_total 1"), std::string::npos);
+}
+
+// A repair from the report to the survey, as Mary reads it on WhatsApp: every step the estate
+// takes reaches her as it happens (the coalescing window off), in order, on the channel she
+// reported on; her own confirmation of the visit is not echoed back to her; the survey ends it.
+TEST_F(WhatsAppTest, FromTheReportToTheSurveyTheResidentIsToldEveryStep) {
+  Start({"--notify-coalesce", "0s", "--notify-tick", "20ms", "--surveys-tick", "20ms"});
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::ApplyEstateRequest estate;
+  estate.set_yaml(R"(
+site: demo
+time_zone: Asia/Hong_Kong
+teams:
+  - {id: plumbing, name: Plumbing, categories: [plumbing]}
+members:
+  - {id: tom, name: Tom Lau, teams: [plumbing], skills: {plumbing: 2}, capacity: 4, on_call: true}
+)");
+  ASSERT_TRUE(
+      CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, estate, kAdminToken).ok());
+  // She writes first (the window is open: every notice goes as free text).
+  ASSERT_EQ(Post(Payload(Text("menu")))->status, 200);
+  ASSERT_TRUE(WaitFor([&] { return graph_.sent().size() == 1; }));
+  size_t read = 1;  // the messages to her read so far
+  // The next message to her: its text, or a button message's body.
+  auto next = [&]() -> json {
+    json out;
+    EXPECT_TRUE(WaitFor([&] {
+      auto all = graph_.sent();
+      if (all.size() <= read) return false;
+      out = all[read];
+      return true;
+    })) << "nothing more was sent after message "
+        << read;
+    ++read;
+    return out;
+  };
+  auto body = [](const json& m) -> std::string {
+    if (m.contains("text")) return m["text"]["body"];
+    if (m.contains("interactive")) return m["interactive"]["body"]["text"];
+    return m.dump();
+  };
+  auto act = [&](v1::TicketAction action, const std::string& note = "",
+                 v1::HoldReason reason = v1::HOLD_REASON_UNSPECIFIED) {
+    v1::TransitionRequest t;
+    t.set_id("R-10001");
+    t.set_action(action);
+    t.set_note(note);
+    t.set_hold_reason(reason);
+    auto r =
+        CallRpc(*repairs_, &v1::RepairService::Stub::Transition, t, lobby::testing::kTechToken);
+    EXPECT_TRUE(r.ok()) << v1::TicketAction_Name(action) << ": " << r.status.error_message();
+  };
+
+  // The report, as the conversation files it; dispatch gives it to the plumbing team (tom).
+  std::string id = lobby::testing::CreateRepair(*repairs_, {.resident = resident_});
+  ASSERT_EQ(id, "R-10001");
+  EXPECT_EQ(body(next()), id + ": the Plumbing team is taking care of it.");
+  ASSERT_EQ(lobby::testing::GetRepair(*repairs_, id).assignee(), "tom");
+
+  // A visit proposed: two buttons; she confirms with one, and hears no echo of it.
+  v1::ProposeVisitRequest visit;
+  visit.set_id(id);
+  absl::TimeZone hk = ZoneNamed("Asia/Hong_Kong");
+  absl::Time start = absl::FromCivil(absl::ToCivilDay(clock_.Now(), hk) + 1, hk) + absl::Hours(14);
+  *visit.mutable_start() = ToTimestamp(start);
+  *visit.mutable_end() = ToTimestamp(start + absl::Hours(2));
+  ASSERT_TRUE(
+      CallRpc(*repairs_, &v1::RepairService::Stub::ProposeVisit, visit, lobby::testing::kTechToken)
+          .ok());
+  json proposed = next();
+  EXPECT_NE(body(proposed).find("we would like to visit on"), std::string::npos) << proposed.dump();
+  EXPECT_NE(body(proposed).find("14:00"), std::string::npos) << "the estate's time";
+  ASSERT_EQ(proposed["interactive"]["action"]["buttons"][0]["reply"]["id"],
+            "visit:" + id + ":confirm");
+  json press = {{"from", kResident},
+                {"id", "wamid.confirm"},
+                {"timestamp", "1800000001"},
+                {"type", "interactive"},
+                {"interactive",
+                 {{"type", "button_reply"},
+                  {"button_reply", {{"id", "visit:" + id + ":confirm"}, {"title", "Confirm"}}}}}};
+  ASSERT_EQ(Post(Payload(press))->status, 200);
+  EXPECT_NE(body(next()).find("confirmed"), std::string::npos) << "the conversation's answer";
+  EXPECT_TRUE(lobby::testing::GetRepair(*repairs_, id).repair().visit_window().confirmed());
+
+  act(v1::TICKET_ACTION_ACKNOWLEDGE);
+  EXPECT_EQ(body(next()), id + ": a technician has taken the job and will be with you.");
+  act(v1::TICKET_ACTION_ON_THE_WAY);
+  EXPECT_EQ(body(next()), id + ": our technician is on the way to you now.");
+  act(v1::TICKET_ACTION_ARRIVE);
+  EXPECT_EQ(body(next()), id + ": our technician has arrived.");
+  act(v1::TICKET_ACTION_HOLD, "ordered a 15mm valve", v1::HOLD_REASON_WAITING_PARTS);
+  std::string hold = body(next());
+  EXPECT_EQ(hold.find("15mm"), std::string::npos) << "the technician's note is the team's";
+  EXPECT_NE(hold.find("on hold"), std::string::npos) << hold;
+  act(v1::TICKET_ACTION_RESUME);
+  EXPECT_EQ(body(next()), id + ": the work goes on again.");
+  v1::AddCommentRequest comment;
+  comment.set_id(id);
+  comment.set_text("the valve has come; we will finish today");
+  ASSERT_TRUE(
+      CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, lobby::testing::kTechToken)
+          .ok());
+  EXPECT_EQ(body(next()),
+            id + ": a message from the estate office: the valve has come; we will finish today");
+  comment.set_internal(true);
+  comment.set_text("bill the parts to the owner");
+  ASSERT_TRUE(
+      CallRpc(*repairs_, &v1::RepairService::Stub::AddComment, comment, lobby::testing::kTechToken)
+          .ok());
+  act(v1::TICKET_ACTION_ARRIVE);
+  EXPECT_EQ(body(next()), id + ": our technician has arrived.") << "the internal note is not told";
+  act(v1::TICKET_ACTION_RESOLVE, "replaced the valve and the washer");
+  EXPECT_EQ(body(next()), id + ": it is resolved: replaced the valve and the washer");
+
+  // Two hours later, the survey on the same channel.
+  clock_.Advance(absl::Hours(2) + absl::Minutes(1));
+  json survey = next();
+  EXPECT_NE(survey.dump().find(id), std::string::npos) << survey.dump();
+  EXPECT_EQ(survey["type"], "interactive") << "scores as buttons: " << survey.dump();
 }
 
 }  // namespace
