@@ -578,34 +578,40 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartVerification(
   LOBBY_ASSIGN_OR_RETURN(auto resident, store_.Get(*resident_id));
 
   Verification v;
-  v.id = RandomHex(16);
   v.resident_id = resident.id();
   v.site_id = unit.site_id();
   v.channel = req.channel();
   v.external_id = req.external_id();
   v.phone = phone;
+  LOBBY_ASSIGN_OR_RETURN(auto out,
+                         SendCode(v, {"resident_id", resident.id()}, resident.language()));
+  log::Get("residents")
+      ->info("event=verification_started resident={} phone={} channel={}", resident.id(),
+             log::MaskPhone(phone), ChannelName(req.channel()));
+  return out;
+}
+
+absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::SendCode(
+    Verification v, std::pair<std::string, std::string> whom, const std::string& language) {
+  v.id = RandomHex(16);
   std::string code = RandomCode();
   v.code_hash = CodeHash(v.id, code);
   v.expires_at = clock_.Now() + config_.code_ttl;
   int minutes = static_cast<int>(absl::ToInt64Minutes(config_.code_ttl));
   queue::Fields sms = {{"v", "1"},
                        {"kind", "verification_code"},
-                       {"to", phone},
-                       {"resident_id", resident.id()},
+                       {"to", v.phone},
+                       std::move(whom),
                        {"site_id", v.site_id},
-                       {"language", resident.language()},
-                       {"text", VerificationText(resident.language(), code, minutes)},
+                       {"language", language},
+                       {"text", VerificationText(language, code, minutes)},
                        {"code", code},  // SMS templates (Aliyun) take the code apart
                        {"idempotency_key", absl::StrCat("verify:", v.id)}};
-  if (absl::Status s = store_.SaveVerification(v, queue::OutboundStream("sms"), sms); !s.ok())
-    return s;
-  log::Get("residents")
-      ->info("event=verification_started resident={} phone={} channel={}", resident.id(),
-             log::MaskPhone(phone), ChannelName(req.channel()));
+  LOBBY_RETURN_IF_ERROR(store_.SaveVerification(v, queue::OutboundStream("sms"), sms));
   v1::StartVerificationResponse out;
   out.set_verification_id(v.id);
   *out.mutable_expires_at() = ToTimestamp(v.expires_at);
-  out.set_masked_phone(log::MaskPhone(phone));
+  out.set_masked_phone(log::MaskPhone(v.phone));
   out.set_attempts_allowed(config_.code_attempts);
   return out;
 }
@@ -631,35 +637,16 @@ absl::StatusOr<v1::StartVerificationResponse> ResidentLogic::StartStaffVerificat
                                                  "first (a staff member links their own)"));
   }
   Verification v;
-  v.id = RandomHex(16);
   v.member = member->id();
   v.member_name = member->name();
   v.site_id = req.staff_site_id();
   v.channel = req.channel();
   v.external_id = req.external_id();
   v.phone = phone;
-  std::string code = RandomCode();
-  v.code_hash = CodeHash(v.id, code);
-  v.expires_at = clock_.Now() + config_.code_ttl;
-  int minutes = static_cast<int>(absl::ToInt64Minutes(config_.code_ttl));
-  queue::Fields sms = {{"v", "1"},
-                       {"kind", "verification_code"},
-                       {"to", phone},
-                       {"member", member->id()},
-                       {"site_id", v.site_id},
-                       {"language", config_.default_language},
-                       {"text", VerificationText(config_.default_language, code, minutes)},
-                       {"code", code},
-                       {"idempotency_key", absl::StrCat("verify:", v.id)}};
-  LOBBY_RETURN_IF_ERROR(store_.SaveVerification(v, queue::OutboundStream("sms"), sms));
+  LOBBY_ASSIGN_OR_RETURN(auto out, SendCode(v, {"member", member->id()}, config_.default_language));
   log::Get("residents")
       ->info("event=staff_verification_started site={} member={} channel={}", v.site_id,
              member->id(), ChannelName(v.channel));
-  v1::StartVerificationResponse out;
-  out.set_verification_id(v.id);
-  *out.mutable_expires_at() = ToTimestamp(v.expires_at);
-  out.set_masked_phone(log::MaskPhone(phone));
-  out.set_attempts_allowed(config_.code_attempts);
   return out;
 }
 

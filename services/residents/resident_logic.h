@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -84,6 +85,11 @@ class ResidentLogic {
  private:
   absl::StatusOr<v1::StartVerificationResponse> StartStaffVerification(
       const v1::StartVerificationRequest& request, const std::string& phone);
+  /// Stores verification `v` (for `whom`: resident_id or member) with a new code and queues the
+  /// code by SMS to v.phone in `language`.
+  absl::StatusOr<v1::StartVerificationResponse> SendCode(Verification v,
+                                                         std::pair<std::string, std::string> whom,
+                                                         const std::string& language);
   absl::StatusOr<v1::Resident> LinkOnce(const v1::LinkIdentityRequest& request);
   std::string NewEntryId() const;
   void Note(const v1::Resident& resident, const std::string& text, const std::string& ticket,

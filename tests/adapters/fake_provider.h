@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -37,6 +38,17 @@ class FakeProvider {
   int port_ = 0;
   std::thread thread_;
 };
+
+/// The last six digits in a row in `text` (a verification code), or "".
+inline std::string SixDigits(const std::string& text) {
+  std::string code;
+  for (size_t i = 0; i + 6 <= text.size(); ++i) {
+    if (std::all_of(text.begin() + i, text.begin() + i + 6,
+                    [](char c) { return c >= '0' && c <= '9'; }))
+      code = text.substr(i, 6);
+  }
+  return code;
+}
 
 /// A resident of estate "demo".
 struct ChatResident {

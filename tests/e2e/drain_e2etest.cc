@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -18,15 +17,12 @@
 #include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "services/common/grpc_server.h"
-#include "tests/support/process.h"
-#include "tests/support/redis_server.h"
+#include "tests/support/lobbyd_processes.h"
 
 namespace lobby {
 namespace {
 
-using testing::BinDir;
 using testing::Child;
-using testing::RedisServer;
 using testing::WaitFor;
 
 constexpr char kAdmin[] = "e2e-admin-token-0123456789";
@@ -35,56 +31,30 @@ constexpr int kMembers = 24;  // plumbers with room for 100 tickets each
 constexpr absl::Duration kPace =
     absl::Milliseconds(30);  // per client: ~250 tickets a second in all
 
-class DrainTest : public ::testing::Test {
+class DrainTest : public testing::LobbydProcesses {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/lobby-drain-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    LobbydProcesses::SetUp();
     std::ofstream(dir_ + "/tokens") << "admin " << kAdmin << " e2e-admin\n";
     api_addr_ = absl::StrCat("127.0.0.1:", testing::FreeLoopbackPort());
-  }
-  void TearDown() override {
-    for (auto& c : children_) c.reset();
-    if (HasFailure()) {
-      std::cout << "logs kept in " << dir_ << "\n";
-    } else {
-      std::filesystem::remove_all(dir_);
-    }
   }
 
   // A lobbyd hosting `services` with gRPC on `grpc`; returns once it is ready.
   Child* Start(const std::string& name, const std::string& services, const std::string& grpc) {
-    std::string ready = dir_ + "/" + name + ".ready";
-    auto child = std::make_unique<Child>(
-        std::vector<std::string>{BinDir() + "/lobbyd", "--services=" + services, "--ready-file",
-                                 ready, "--repairs-addr", api_addr_, "--complaints-addr", api_addr_,
-                                 // the pod's own settings in the chart: stop taking calls a
-                                 // moment after NOT_SERVING; entries a dead consumer held are
-                                 // taken over after 2 s
-                                 "--shutdown-delay", "300ms", "--shutdown-grace", "10s",
-                                 "--queue-claim-idle", "2s", "--queue-block", "100ms",
-                                 "--dispatch-tick", "200ms"},
-        std::map<std::string, std::string>{
-            {"LOBBY_REDIS_URL", redis_.url()},
-            {"LOBBY_GRPC_LISTEN", grpc},
-            {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
-            {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
-            // processes that call each other share it (a Secret in the chart)
-            {"LOBBY_SERVICE_TOKEN", "drain-service-token-0123456789"},
-            {"LOBBY_LOG_FORMAT", "json"}},
-        dir_ + "/" + name + ".log");
-    Child* c = child.get();
-    children_.push_back(std::move(child));
-    EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(ready) || !c->Running(); }))
-        << Log(name);
-    EXPECT_TRUE(c->Running()) << Log(name);
-    return c;
+    return StartLobbyd(
+        name,
+        {"--services=" + services, "--repairs-addr", api_addr_, "--complaints-addr", api_addr_,
+         // the pod's own settings in the chart: stop taking calls a moment after
+         // NOT_SERVING; entries a dead consumer held are taken over after 2 s
+         "--shutdown-delay", "300ms", "--shutdown-grace", "10s", "--queue-claim-idle", "2s",
+         "--queue-block", "100ms", "--dispatch-tick", "200ms"},
+        {{"LOBBY_GRPC_LISTEN", grpc},
+         {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
+         {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
+         // processes that call each other share it (a Secret in the chart)
+         {"LOBBY_SERVICE_TOKEN", "drain-service-token-0123456789"},
+         {"LOBBY_LOG_FORMAT", "json"}});
   }
-  // The gRPC address a started lobbyd wrote to its ready file.
-  std::string GrpcOf(const std::string& name) {
-    return testing::ReadyGrpcAddress(dir_ + "/" + name + ".ready");
-  }
-  std::string Log(const std::string& name) { return testing::ReadFile(dir_ + "/" + name + ".log"); }
   // SIGTERM, as the kubelet sends it; the process must exit 0 well within its grace period.
   void Terminate(Child* c, const std::string& name) {
     c->Signal(SIGTERM);
@@ -94,9 +64,7 @@ class DrainTest : public ::testing::Test {
     EXPECT_NE(log.find("event=stopped"), std::string::npos) << log;
   }
 
-  RedisServer redis_;
-  std::string dir_, api_addr_;
-  std::vector<std::unique_ptr<Child>> children_;
+  std::string api_addr_;
 };
 
 TEST_F(DrainTest, RollingRestartsUnderLoadLoseNothingAndRepeatNothing) {

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -20,92 +19,51 @@
 #include "services/common/grpc_server.h"
 #include "services/common/queue.h"
 #include "tests/support/harness.h"
-#include "tests/support/process.h"
-#include "tests/support/redis_server.h"
+#include "tests/support/lobbyd_processes.h"
 
 namespace lobby {
 namespace {
 
-using testing::BinDir;
 using testing::CallRpc;
 using testing::Child;
 using testing::kAdapterToken;
 using testing::kAdminToken;
-using testing::RedisServer;
 using testing::WaitFor;
 
 constexpr int kResidents = 4;
 
-class NotifyKillTest : public ::testing::Test {
+class NotifyKillTest : public testing::LobbydProcesses {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/lobby-notify-XXXXXX";
-    dir_ = mkdtemp(tmpl);
+    LobbydProcesses::SetUp();
     std::ofstream(dir_ + "/tokens") << "admin " << kAdminToken << " e2e-admin\n"
                                     << "adapter " << kAdapterToken << " e2e-adapter\n";
     residents_addr_ = absl::StrCat("127.0.0.1:", testing::FreeLoopbackPort());
     api_addr_ = absl::StrCat("127.0.0.1:", testing::FreeLoopbackPort());
   }
-  void TearDown() override {
-    children_.clear();
-    if (HasFailure()) {
-      std::cout << "logs kept in " << dir_ << "\n";
-    } else {
-      std::filesystem::remove_all(dir_);
-    }
-  }
 
-  // A lobbyd hosting `services` on `grpc`, the other services at the other address; returns
-  // once it is ready.
+  // A lobbyd hosting `services` on `grpc`, the others at the other address.
   Child* Start(const std::string& name, const std::string& services, const std::string& grpc) {
-    std::string ready = dir_ + "/" + name + ".ready";
-    auto child = std::make_unique<Child>(
-        std::vector<std::string>{BinDir() + "/lobbyd", "--services=" + services, "--ready-file",
-                                 ready, "--lobby-addr",
-                                 grpc == api_addr_ ? residents_addr_ : api_addr_,
-                                 // every change told at once; a dead consumer's entries are
-                                 // taken over after a second
-                                 "--notify-coalesce", "0s", "--notify-tick", "20ms",
-                                 "--queue-claim-idle", "1s", "--queue-block", "100ms"},
-        std::map<std::string, std::string>{{"LOBBY_REDIS_URL", redis_.url()},
-                                           {"LOBBY_GRPC_LISTEN", grpc},
-                                           {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
-                                           {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
-                                           {"LOBBY_SERVICE_TOKEN", "notify-service-token-0123"},
-                                           {"LOBBY_LOG_FORMAT", "json"}},
-        dir_ + "/" + name + ".log");
-    Child* c = child.get();
-    children_.push_back(std::move(child));
-    EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(ready) || !c->Running(); })) << name;
-    EXPECT_TRUE(c->Running()) << testing::ReadFile(dir_ + "/" + name + ".log");
-    return c;
+    return StartLobbyd(
+        name,
+        {"--services=" + services, "--lobby-addr", grpc == api_addr_ ? residents_addr_ : api_addr_,
+         // every change told at once; a dead consumer's entries are taken over
+         // after a second
+         "--notify-coalesce", "0s", "--notify-tick", "20ms", "--queue-claim-idle", "1s",
+         "--queue-block", "100ms"},
+        {{"LOBBY_GRPC_LISTEN", grpc},
+         {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
+         {"LOBBY_TOKENS_FILE", dir_ + "/tokens"},
+         {"LOBBY_SERVICE_TOKEN", "notify-service-token-0123"},
+         {"LOBBY_LOG_FORMAT", "json"}});
   }
   // The notify group's entries read and not yet acknowledged.
   int64_t Pending() {
     auto r = redis_.conn().Command({"XPENDING", queue::kTicketsStream, "notify"});
     return r.ok() && !r->elements.empty() ? r->elements[0].integer : -1;
   }
-  // Every ticket event so far has been taken and acknowledged by notify.
-  bool Caught() {
-    auto r = redis_.conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
-    if (!r.ok()) return false;
-    for (const auto& g : r->elements) {
-      bool notify = false;
-      int64_t pending = -1, lag = -1;
-      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
-        const std::string& k = g.elements[i].str;
-        if (k == "name") notify = g.elements[i + 1].str == "notify";
-        if (k == "pending") pending = g.elements[i + 1].integer;
-        if (k == "lag") lag = g.elements[i + 1].integer;
-      }
-      if (notify) return pending == 0 && lag == 0;
-    }
-    return false;
-  }
 
-  RedisServer redis_;
-  std::string dir_, residents_addr_, api_addr_;
-  std::vector<std::unique_ptr<Child>> children_;
+  std::string residents_addr_, api_addr_;
 };
 
 TEST_F(NotifyKillTest, AConsumerKilledBetweenSendAndAckTellsNothingTwiceAndNothingLess) {
@@ -192,7 +150,9 @@ TEST_F(NotifyKillTest, AConsumerKilledBetweenSendAndAckTellsNothingTwiceAndNothi
   ASSERT_TRUE(WaitFor([&] { return made >= from + 10; }, 30)) << "no load after the restart";
   stop = true;
   load.join();
-  ASSERT_TRUE(WaitFor([&] { return Caught(); }, 30)) << "notify did not catch up";
+  ASSERT_TRUE(WaitFor(
+      [&] { return testing::CaughtUp(redis_.conn(), queue::kTicketsStream, "notify"); }, 30))
+      << "notify did not catch up";
 
   // What reached the SMS queue, per ticket: each line of each message.
   auto out = redis_.conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});

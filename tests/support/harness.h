@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/component.h"
@@ -45,6 +46,16 @@ Result<Resp> CallRpc(Stub& stub,
   Result<Resp> r;
   r.status = (stub.*method)(&ctx, req, &r.value);
   return r;
+}
+
+/// Applies an estate YAML (teams, members, rules, the register) through DispatchService, as an
+/// admin; a refusal is a test failure.
+inline void ApplyEstate(const std::shared_ptr<grpc::Channel>& channel, const std::string& yaml) {
+  auto dispatch = v1::DispatchService::NewStub(channel);
+  v1::ApplyEstateRequest req;
+  req.set_yaml(yaml);
+  auto r = CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, req, kAdminToken);
+  EXPECT_TRUE(r.ok()) << r.status.error_message();
 }
 
 /// A repair of a unit in estate "demo" (Tower 1, floor 3), reported on WhatsApp by an adapter.

@@ -27,6 +27,23 @@ bool WaitFor(const std::function<bool()>& condition, double seconds) {
   return condition();
 }
 
+bool CaughtUp(redis::Connection& conn, const std::string& stream, const std::string& group) {
+  auto r = conn.Command({"XINFO", "GROUPS", stream});
+  if (!r.ok()) return false;
+  for (const auto& g : r->elements) {
+    bool found = false;
+    int64_t pending = -1, lag = -1;
+    for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+      const std::string& k = g.elements[i].str;
+      if (k == "name") found = g.elements[i + 1].str == group;
+      if (k == "pending") pending = g.elements[i + 1].integer;
+      if (k == "lag") lag = g.elements[i + 1].integer;
+    }
+    if (found) return pending == 0 && lag == 0;
+  }
+  return false;
+}
+
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

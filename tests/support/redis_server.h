@@ -73,4 +73,7 @@ int FreeLoopbackPort();
 /// Polls `condition` every few milliseconds until it holds or `seconds` pass.
 bool WaitFor(const std::function<bool()>& condition, double seconds = 10);
 
+/// Consumer group `group` of `stream` has read every entry and acknowledged all it read.
+bool CaughtUp(redis::Connection& conn, const std::string& stream, const std::string& group);
+
 }  // namespace lobby::testing

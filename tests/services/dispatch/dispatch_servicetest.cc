@@ -82,17 +82,7 @@ class DispatchTest : public RedisTest {
 
   // Dispatch has read and finished every ticket event so far.
   bool DispatchIdle() {
-    auto r = server().conn().Command({"XPENDING", queue::kTicketsStream, "dispatch"});
-    auto info = server().conn().Command({"XINFO", "GROUPS", queue::kTicketsStream});
-    if (!r.ok() || !info.ok()) return false;
-    for (const auto& g : info->elements) {
-      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
-        if (g.elements[i].str == "lag" && g.elements[i + 1].integer == 0 &&
-            r->elements[0].integer == 0)
-          return true;
-      }
-    }
-    return false;
+    return lobby::testing::CaughtUp(server().conn(), queue::kTicketsStream, "dispatch");
   }
   v1::Board Board(const std::string& team) {
     v1::GetBoardRequest req;

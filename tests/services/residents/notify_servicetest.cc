@@ -56,23 +56,6 @@ class NotifyTest : public RedisTest {
       if (e.Get("kind") == "notice") out.push_back(std::move(e));
     return out;
   }
-  // Until the consumer has taken every ticket event so far.
-  bool Caught() {
-    auto r = server().conn().Command({"XINFO", "GROUPS", "lobby:q:tickets"});
-    if (!r.ok()) return false;
-    for (const auto& g : r->elements) {
-      bool notify = false;
-      int64_t pending = -1, lag = -1;
-      for (size_t i = 0; i + 1 < g.elements.size(); i += 2) {
-        const std::string& k = g.elements[i].str;
-        if (k == "name") notify = g.elements[i + 1].str == "notify";
-        if (k == "pending") pending = g.elements[i + 1].integer;
-        if (k == "lag") lag = g.elements[i + 1].integer;
-      }
-      if (notify) return pending == 0 && lag == 0;
-    }
-    return false;
-  }
 
   FakeClock clock_;
   std::unique_ptr<Harness> harness_;
@@ -86,7 +69,8 @@ TEST_F(NotifyTest, TheResidentHearsWhatHappensToTheirRepair) {
   Assign(id);
   Do(id, v1::TICKET_ACTION_ACKNOWLEDGE);
   Do(id, v1::TICKET_ACTION_ARRIVE);
-  ASSERT_TRUE(WaitFor([&] { return Caught(); }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return lobby::testing::CaughtUp(server().conn(), "lobby:q:tickets", "notify"); }));
   EXPECT_TRUE(Notices("sms").empty()) << "held for the coalescing window";
 
   clock_.Advance(absl::Seconds(61));

@@ -8,7 +8,6 @@
 
 #include "adapters/common/crypto.h"
 #include "lobby/v1/complaints.grpc.pb.h"
-#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/proto_util.h"
@@ -246,9 +245,7 @@ TEST_F(LineTest, NewsInQuietHoursWaitsForTheMorningButAnEmergencysDoesNot) {
   ASSERT_TRUE(
       CallRpc(*residents, &v1::ResidentService::Stub::UpdateResident, update, kAdminToken).ok());
   // The estate's time zone is the one quiet hours are kept in; dispatch gives its repairs to tom.
-  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
-  v1::ApplyEstateRequest estate;
-  estate.set_yaml(R"(
+  lobby::testing::ApplyEstate(harness_->channel, R"(
 site: demo
 time_zone: Asia/Hong_Kong
 teams:
@@ -256,8 +253,6 @@ teams:
 members:
   - {id: tom, name: Tom Lau, teams: [plumbing], skills: {plumbing: 2}, capacity: 4, on_call: true}
 )");
-  ASSERT_TRUE(
-      CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, estate, kAdminToken).ok());
   absl::TimeZone hk = ZoneNamed("Asia/Hong_Kong");
   // Later than the fake clock's start (the register's cache counts forward).
   clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 20, 23, 0, 0), hk));

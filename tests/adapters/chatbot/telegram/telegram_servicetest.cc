@@ -196,9 +196,7 @@ class TelegramTest : public RedisTest {
 
   // Staff: lee and wong of the plumbing team, on call, with their phones and Telegram chats.
   void ApplyStaffEstate() {
-    auto dispatch = v1::DispatchService::NewStub(harness_->channel);
-    v1::ApplyEstateRequest apply;
-    apply.set_yaml(R"(
+    lobby::testing::ApplyEstate(harness_->channel, R"(
 site: demo
 time_zone: Asia/Hong_Kong
 teams:
@@ -207,8 +205,6 @@ members:
   - {id: lee, name: Lee Ka Ho, teams: [plumbing], skills: {plumbing: 3}, seniority: 3, capacity: 4, on_call: true, phone: "+852 9123 0001", contact: {channel: telegram, id: "9001"}}
   - {id: wong, name: Wong Siu Ming, teams: [plumbing], skills: {plumbing: 2}, seniority: 1, capacity: 4, on_call: true, phone: "+85291230002", contact: {channel: telegram, id: "9002"}}
 )");
-    auto r = CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, apply, kAdminToken);
-    ASSERT_TRUE(r.ok()) << r.status.error_message();
   }
   /// The n-th message the bot sent to `chat` (waits for it).
   json SentTo(int64_t chat, size_t n) {
@@ -245,15 +241,8 @@ members:
     std::string code;
     EXPECT_TRUE(WaitFor([&] {
       auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
-      for (const auto& e : queue::ParseEntries(*r)) {
-        if (e.Get("to") != phone) continue;
-        std::string text(e.Get("text"));
-        for (size_t i = 0; i + 6 <= text.size(); ++i) {
-          if (std::all_of(text.begin() + i, text.begin() + i + 6,
-                          [](char c) { return absl::ascii_isdigit(c); }))
-            code = text.substr(i, 6);
-        }
-      }
+      for (const auto& e : queue::ParseEntries(*r))
+        if (e.Get("to") == phone) code = lobby::testing::SixDigits(std::string(e.Get("text")));
       return !code.empty();
     }));
     return code;
@@ -411,20 +400,8 @@ TEST_F(TelegramTest, AnUnknownSenderLinksTheirFlatWithAnSmsCode) {
   json sent = Say(Message(555, "Tower 2 / 3 / B"));
   EXPECT_NE(sent["text"].get<std::string>().find("6-digit code by SMS to"), std::string::npos)
       << sent.dump();
-  std::string code;
-  ASSERT_TRUE(WaitFor([&] {
-    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:sms", "-", "+"});
-    for (const auto& e : queue::ParseEntries(*r)) {
-      if (e.Get("to") != "+85291234568") continue;
-      std::string text(e.Get("text"));
-      for (size_t i = 0; i + 6 <= text.size(); ++i) {
-        if (std::all_of(text.begin() + i, text.begin() + i + 6,
-                        [](char c) { return absl::ascii_isdigit(c); }))
-          code = text.substr(i, 6);
-      }
-    }
-    return !code.empty();
-  }));
+  std::string code = CodeSentTo("+85291234568");
+  ASSERT_FALSE(code.empty());
   std::string wrong = code == "000000" ? "111111" : "000000";
   EXPECT_NE(Say(Message(555, wrong))["text"].get<std::string>().find("not right"),
             std::string::npos);

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/common/crypto.h"
-#include "lobby/v1/dispatch.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "services/common/proto_util.h"
@@ -445,9 +444,7 @@ TEST_F(WhatsAppTest, AnUrgentNoticeAnElderlyResidentDoesNotReadBecomesACallback)
 // reported on; her own confirmation of the visit is not echoed back to her; the survey ends it.
 TEST_F(WhatsAppTest, FromTheReportToTheSurveyTheResidentIsToldEveryStep) {
   Start({"--notify-coalesce", "0s", "--notify-tick", "20ms", "--surveys-tick", "20ms"});
-  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
-  v1::ApplyEstateRequest estate;
-  estate.set_yaml(R"(
+  lobby::testing::ApplyEstate(harness_->channel, R"(
 site: demo
 time_zone: Asia/Hong_Kong
 teams:
@@ -455,8 +452,6 @@ teams:
 members:
   - {id: tom, name: Tom Lau, teams: [plumbing], skills: {plumbing: 2}, capacity: 4, on_call: true}
 )");
-  ASSERT_TRUE(
-      CallRpc(*dispatch, &v1::DispatchService::Stub::ApplyEstate, estate, kAdminToken).ok());
   // She writes first (the window is open: every notice goes as free text).
   ASSERT_EQ(Post(Payload(Text("menu")))->status, 200);
   ASSERT_TRUE(WaitFor([&] { return graph_.sent().size() == 1; }));
