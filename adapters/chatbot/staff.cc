@@ -268,7 +268,9 @@ Reply Conversation::JobReply(Session& s, const v1::Ticket& t, std::string text) 
         break;
       case v1::TICKET_STATUS_ACKNOWLEDGED:
         if (repair) {
-          add("On my way", "出發", "出发", "onway");
+          // Once per visit (RepairService refuses another): not right after it was pressed.
+          if (t.history().empty() || t.history().rbegin()->action() != "on_the_way")
+            add("On my way", "出發", "出发", "onway");
           add("On site", "已到場", "已到场", "onsite");
           add("Hold", "暫停", "暂停", "hold");
         }

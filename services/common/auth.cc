@@ -129,13 +129,14 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerCon
     return principal;
   }
   // An adapter acting for a staff member it linked (a verified chat identity) is that member, with
-  // exactly a technician's rights: the same checks as their own token would meet.
+  // exactly a technician's rights: the same checks as their own token would meet. Adapters left
+  // without a token of their own call with the process's service token (an admin's).
   auto adapter = Check(absl::string_view(it->second.data(), it->second.size()),
-                       RoleSet{Role::kAdapter}, method);
+                       RoleSet{Role::kAdapter, Role::kAdmin}, method);
   if (!adapter.ok()) {
     if (absl::IsUnauthenticated(adapter.status())) return adapter.status();
-    return absl::PermissionDeniedError(
-        absl::StrCat("only an adapter acts for a member (", kActingForHeader, ": member:ID)"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "only an adapter (or an admin) acts for a member (", kActingForHeader, ": member:ID)"));
   }
   if (member.empty() || member.size() > 64) {
     return absl::InvalidArgumentError(

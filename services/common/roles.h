@@ -36,7 +36,8 @@ struct Principal {
   /// "resident:RS-10001", "phone:+85291234567" (a guest's number) or "staff:NAME" (a person the
   /// adapter authenticated itself, e.g. a hotline agent). Empty for everyone else.
   /// "member:ID" (a staff member whose chat identity the adapter linked) is not an adapter's
-  /// principal: Authorize makes it the technician ID, acting_for kept for the logs.
+  /// principal: Authorize makes it the technician ID, acting_for kept for the logs (from an
+  /// adapter's token, or an admin's: adapters without a token of their own use the service's).
   std::string acting_for;
 };
 

@@ -113,6 +113,14 @@ bool MayAct(auth::Role role, v1::TicketAction action) {
   }
 }
 
+bool SetOut(const v1::Ticket& t) {
+  for (auto h = t.history().rbegin(); h != t.history().rend(); ++h) {
+    if (h->action() == "on_the_way") return true;
+    if (h->action() == "acknowledged" || h->action() == "resumed") return false;
+  }
+  return false;
+}
+
 bool IsOpen(v1::TicketStatus s) {
   return s != S::TICKET_STATUS_RESOLVED && s != S::TICKET_STATUS_CLOSED &&
          s != S::TICKET_STATUS_CANCELLED;

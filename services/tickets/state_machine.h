@@ -15,6 +15,7 @@ enum class Kind { kRepair, kComplaint };
 ///
 /// Repairs:  new -> assigned -> acknowledged -> on_site -> resolved -> closed
 ///           acknowledged|on_site -hold-> on_hold -resume-> acknowledged (the visit is redone)
+///           acknowledged -on_the_way-> acknowledged (once per visit: SetOut)
 ///           new|assigned|acknowledged -cancel-> cancelled
 ///           resolved|closed -reopen-> reopened (within the reopen window) -> assigned|acknowledged
 /// Complaints: new -> assigned -> acknowledged -submit_review-> in_review -approve-> resolved
@@ -31,6 +32,8 @@ absl::StatusOr<Transition> Next(Kind kind, v1::TicketStatus from, v1::TicketActi
 bool CanAssign(v1::TicketStatus status);
 /// Whether `role` may take `action` (the method-level token check has already passed).
 bool MayAct(auth::Role role, v1::TicketAction action);
+/// The technician has set out ("on the way") since the job was last acknowledged or resumed.
+bool SetOut(const v1::Ticket& ticket);
 /// Open = still work to do: not resolved, closed or cancelled.
 bool IsOpen(v1::TicketStatus status);
 

@@ -665,6 +665,11 @@ absl::StatusOr<Ticket> TicketLogic::Transition(const v1::TransitionRequest& req,
                   LOBBY_RETURN_IF_ERROR(MayChange(t, actor, false));
                   LOBBY_ASSIGN_OR_RETURN(auto next, Next(kind_, t.status(), req.action()));
                   absl::Time now = clock_.Now();
+                  if (req.action() == v1::TICKET_ACTION_ON_THE_WAY && SetOut(t)) {
+                    // Once per visit: the resident is not told twice.
+                    return absl::FailedPreconditionError(
+                        absl::StrCat(t.id(), ": the technician is on the way already"));
+                  }
                   if (req.action() == v1::TICKET_ACTION_REOPEN) {
                     absl::Time resolved = FromTimestamp(t.resolved_at());
                     if (now - resolved > absl::Hours(24) * config_.reopen_days) {

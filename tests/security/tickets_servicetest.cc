@@ -244,6 +244,20 @@ TEST_F(TicketSecurityTest, AnAdapterActingForAMemberHasThatTechniciansRightsOnly
   ASSERT_TRUE(done.ok()) << done.status.error_message();
   EXPECT_EQ(done.value.status(), v1::TICKET_STATUS_ACKNOWLEDGED);
   EXPECT_EQ(done.value.history().rbegin()->actor(), "tom") << "recorded as the person";
+
+  // Adapters without a token of their own call with the service token, an admin's (scripts/run):
+  // acting for a member, that is the technician too, no more.
+  EXPECT_EQ(CallRpc(*repairs_, &v1::RepairService::Stub::Assign, assign, kAdminToken, "member:tom")
+                .code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "an admin acting for tom has tom's rights";
+  v1::TransitionRequest arrive;
+  arrive.set_id(id);
+  arrive.set_action(v1::TICKET_ACTION_ARRIVE);
+  auto arrived =
+      CallRpc(*repairs_, &v1::RepairService::Stub::Transition, arrive, kAdminToken, "member:tom");
+  ASSERT_TRUE(arrived.ok()) << arrived.status.error_message();
+  EXPECT_EQ(arrived.value.history().rbegin()->actor(), "tom");
 }
 
 TEST_F(TicketSecurityTest, ATechnicianSeesAGuestsNumberOnlyWhereTheEstateAllowsIt) {

@@ -333,6 +333,8 @@ members:
   text("ONWAY " + id);
   ASSERT_TRUE(WaitFor([&] { return repair().history().rbegin()->action() == "on_the_way"; }));
   EXPECT_EQ(repair().history().rbegin()->actor(), "lee");
+  text("ONWAY " + id);
+  to_lee("Not done: " + id + ": being handled, with lee.");  // once per visit
   text("onsite " + id);
   to_lee(id + ": technician on site, with lee.");
   text("HOLD " + id + " PARTS");

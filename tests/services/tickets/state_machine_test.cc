@@ -15,6 +15,7 @@ using S = v1::TicketStatus;
 const std::map<std::pair<S, A>, S> kRepairLegal = {
     {{S::TICKET_STATUS_ASSIGNED, A::TICKET_ACTION_ACKNOWLEDGE}, S::TICKET_STATUS_ACKNOWLEDGED},
     {{S::TICKET_STATUS_REOPENED, A::TICKET_ACTION_ACKNOWLEDGE}, S::TICKET_STATUS_ACKNOWLEDGED},
+    {{S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_ON_THE_WAY}, S::TICKET_STATUS_ACKNOWLEDGED},
     {{S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_ARRIVE}, S::TICKET_STATUS_ON_SITE},
     {{S::TICKET_STATUS_ACKNOWLEDGED, A::TICKET_ACTION_HOLD}, S::TICKET_STATUS_ON_HOLD},
     {{S::TICKET_STATUS_ON_SITE, A::TICKET_ACTION_HOLD}, S::TICKET_STATUS_ON_HOLD},
@@ -44,7 +45,7 @@ const std::map<std::pair<S, A>, S> kComplaintLegal = {
 void CheckAll(Kind kind, const std::map<std::pair<S, A>, S>& legal) {
   int refused = 0;
   for (int s = S::TICKET_STATUS_NEW; s <= S::TICKET_STATUS_CANCELLED; ++s) {
-    for (int a = A::TICKET_ACTION_ACKNOWLEDGE; a <= A::TICKET_ACTION_REJECT; ++a) {
+    for (int a = A::TICKET_ACTION_ACKNOWLEDGE; a <= A::TICKET_ACTION_ON_THE_WAY; ++a) {
       auto got = Next(kind, static_cast<S>(s), static_cast<A>(a));
       auto it = legal.find({static_cast<S>(s), static_cast<A>(a)});
       std::string pair = StatusName(static_cast<S>(s)) + " + " + ActionName(static_cast<A>(a));
@@ -61,7 +62,7 @@ void CheckAll(Kind kind, const std::map<std::pair<S, A>, S>& legal) {
       }
     }
   }
-  EXPECT_EQ(refused, 10 * 11 - static_cast<int>(legal.size()));
+  EXPECT_EQ(refused, 10 * 12 - static_cast<int>(legal.size()));
 }
 
 TEST(StateMachineTest, RepairsEveryPair) { CheckAll(Kind::kRepair, kRepairLegal); }
@@ -89,6 +90,25 @@ TEST(StateMachineTest, WhoMayAct) {
   EXPECT_TRUE(MayAct(Role::kAdapter, A::TICKET_ACTION_CANCEL));  // the resident cancels
   EXPECT_TRUE(MayAct(Role::kAdapter, A::TICKET_ACTION_REOPEN));  // "it is not fixed"
   EXPECT_FALSE(MayAct(Role::kAdapter, A::TICKET_ACTION_RESOLVE));
+  EXPECT_TRUE(MayAct(Role::kTechnician, A::TICKET_ACTION_ON_THE_WAY));
+  EXPECT_FALSE(MayAct(Role::kAdapter, A::TICKET_ACTION_ON_THE_WAY));
+}
+
+// "On my way" once per visit: again after the job is acknowledged again or resumed.
+TEST(StateMachineTest, SetOutOncePerVisit) {
+  v1::Ticket t;
+  auto did = [&](const char* action) { t.add_history()->set_action(action); };
+  EXPECT_FALSE(SetOut(t));
+  did("acknowledged");
+  EXPECT_FALSE(SetOut(t));
+  did("on_the_way");
+  EXPECT_TRUE(SetOut(t));
+  did("commented");
+  EXPECT_TRUE(SetOut(t)) << "a comment on the way changes nothing";
+  did("on_hold");
+  EXPECT_TRUE(SetOut(t));
+  did("resumed");
+  EXPECT_FALSE(SetOut(t)) << "the visit is redone";
 }
 
 }  // namespace

@@ -704,6 +704,10 @@ TEST_F(TelegramTest, ATechnicianWorksAJobFromTheButtonsOfItsPush) {
       << onway.dump();
   EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ACKNOWLEDGED);
   EXPECT_EQ(Repair(id).history().rbegin()->action(), "on_the_way");
+  EXPECT_EQ(Buttons(onway)[0], "job:" + id + ":onsite") << "once per visit";
+  json again = StaffSays(chat, Press(chat, "job:" + id + ":onway"));  // an older message's button
+  EXPECT_NE(again["text"].get<std::string>().find("out of date"), std::string::npos)
+      << again.dump();
   clock_.Advance(absl::Seconds(61));  // notify's coalescing window
   // The ticket came in on WhatsApp, where she has no identity: she is told by SMS.
   ASSERT_TRUE(WaitFor([&] {
