@@ -376,10 +376,12 @@ absl::StatusOr<std::vector<Reply>> Conversation::StaffJob(Session& s, const Inbo
     return answer(request, T(lang, " is yours now.", " 現由您負責。", " 现由您负责。"));
   if (verb == "hold") {
     for (const HoldChoice& h : kHolds) {
-      if (press->arg == h.arg)
-        return answer(request,
-                      absl::StrCat(T(lang, " is on hold: ", " 已暫停：", " 已暂停："),
-                                   T(lang, h.en, h.hant, h.hans), T(lang, ".", "。", "。")));
+      if (press->arg == h.arg) {
+        std::string reason = T(lang, h.en, h.hant, h.hans);
+        reason[0] = absl::ascii_tolower(reason[0]);  // mid-sentence (Chinese has no case)
+        return answer(request, absl::StrCat(T(lang, " is on hold: ", " 已暫停：", " 已暂停："),
+                                            reason, T(lang, ".", "。", "。")));
+      }
     }
     Buttons reasons;
     for (const HoldChoice& h : kHolds)

@@ -125,4 +125,15 @@ absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::
   return redis.Run({{"HSET", key, "survey", survey_id}, {"EXPIRE", key, "604800"}}).status();
 }
 
+absl::Status OfferButtons(redis::Client& redis, v1::Channel channel, const std::string& user,
+                          const std::vector<std::pair<std::string, std::string>>& buttons) {
+  std::string key = RedisSessionStore::Key(channel, user);
+  // A day, as a conversation's state, without cutting a longer one short (a survey's week).
+  return redis
+      .Run({{"HSET", key, "options", EncodeButtons(buttons)},
+            {"EXPIRE", key, "86400", "NX"},
+            {"EXPIRE", key, "86400", "GT"}})
+      .status();
+}
+
 }  // namespace lobby::adapters

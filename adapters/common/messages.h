@@ -95,4 +95,11 @@ absl::StatusOr<bool> HeardWithin(redis::Client& redis, v1::Channel channel, cons
 absl::Status ExpectSurvey(redis::Client& redis, v1::Channel channel, const std::string& user,
                           const std::string& survey_id);
 
+/// Called by the delivery worker of a channel that shows buttons as a numbered list (WeChat)
+/// once a message with `buttons` went out to `user` outside a conversation (a job's push, a
+/// notice): a number typed back presses the button of the list they see last, not one of an
+/// older answer's.
+absl::Status OfferButtons(redis::Client& redis, v1::Channel channel, const std::string& user,
+                          const std::vector<std::pair<std::string, std::string>>& buttons);
+
 }  // namespace lobby::adapters

@@ -65,6 +65,7 @@ struct RepairSpec {
   std::string room = "A";
   std::string description = "tap leaking";
   std::string resident = "RS-10001";
+  v1::Channel channel = v1::CHANNEL_WHATSAPP;  // the one it came by
 };
 inline std::string CreateRepair(v1::RepairService::Stub& repairs, const RepairSpec& spec) {
   v1::CreateTicketRequest req;
@@ -76,7 +77,7 @@ inline std::string CreateRepair(v1::RepairService::Stub& repairs, const RepairSp
   u->set_room(spec.room);
   t->set_category(spec.category);
   t->set_priority(spec.priority);
-  t->set_channel(v1::CHANNEL_WHATSAPP);
+  t->set_channel(spec.channel);
   t->set_description(spec.description);
   t->mutable_reporter()->set_resident_id(spec.resident);
   auto r = CallRpc(repairs, &v1::RepairService::Stub::CreateRepair, req, kAdapterToken);

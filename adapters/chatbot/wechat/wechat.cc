@@ -475,6 +475,9 @@ adapters::SendResult WeChat::Send(const queue::Entry& m) {
   std::string path = "/cgi-bin/message/custom/send";
   std::string body;
   if (*open) {
+    // The list shows numbers: a number typed back presses this message's button.
+    if (!out->buttons.empty() && m.Get("kind") != "chat_reply")
+      (void)adapters::OfferButtons(host_.redis, v1::CHANNEL_WECHAT, out->to, out->buttons);
     body = json{{"touser", out->to},
                 {"msgtype", "text"},
                 {"text", {{"content", chatbot::Utf8Prefix(Render(out->text, out->buttons), 600)}}}}

@@ -724,7 +724,7 @@ TEST_F(TelegramTest, ATechnicianWorksAJobFromTheButtonsOfItsPush) {
   EXPECT_EQ(Buttons(why)[0], "job:" + id + ":hold:parts") << why.dump();
   EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_SITE) << "nothing until the reason";
   json held = StaffSays(chat, Press(chat, "job:" + id + ":hold:parts"));
-  EXPECT_NE(held["text"].get<std::string>().find("Waiting for parts"), std::string::npos);
+  EXPECT_NE(held["text"].get<std::string>().find("on hold: waiting for parts."), std::string::npos);
   EXPECT_EQ(Repair(id).status(), v1::TICKET_STATUS_ON_HOLD);
   EXPECT_EQ(Repair(id).repair().hold_reason(), v1::HOLD_REASON_WAITING_PARTS);
   EXPECT_EQ(Buttons(held)[0], "job:" + id + ":resume");

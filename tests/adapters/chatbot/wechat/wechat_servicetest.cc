@@ -13,6 +13,7 @@
 #include "adapters/chatbot/wechat/wechat.h"
 #include "adapters/common/crypto.h"
 #include "lobby/v1/repairs.grpc.pb.h"
+#include "services/common/proto_util.h"
 #include "tests/adapters/fake_provider.h"
 #include "tests/support/harness.h"
 
@@ -366,6 +367,43 @@ TEST_F(WeChatTest, APlainSignedUrlCarriesOneMessageOnly) {
   EXPECT_EQ(replay->status, 401) << "the same signed URL with another body and sender";
   EXPECT_EQ(Post(Xml("text", "菜单", "NaN"), false)->status, 400);
   EXPECT_EQ(Post(Xml("text", "菜单", "-1"), false)->status, 400);
+}
+
+// WeChat shows buttons as a numbered list. A notice that arrives after the conversation's last
+// answer (a proposed visit) brings its own list: the number she types presses its button, not
+// the button of the older menu still in her conversation.
+TEST_F(WeChatTest, ANumberTypedAfterANoticePressesTheNoticesButton) {
+  Start({"--notify-coalesce", "0s", "--notify-tick", "20ms"}, false);
+  std::string menu = Passive(Post(Xml("text", "菜单", "4001"), false), false);
+  ASSERT_NE(menu.find("1. 报修"), std::string::npos) << menu;  // what "1" meant until now
+  std::string id =
+      lobby::testing::CreateRepair(*repairs_, {.resident = resident_, .channel = v1::CHANNEL_WECHAT});
+  lobby::testing::AssignRepair(*repairs_, id, "plumbing", "tom");
+  v1::ProposeVisitRequest visit;
+  visit.set_id(id);
+  absl::Time start = clock_.Now() + absl::Hours(26);
+  *visit.mutable_start() = ToTimestamp(start);
+  *visit.mutable_end() = ToTimestamp(start + absl::Hours(2));
+  ASSERT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::ProposeVisit, visit, kAdminToken).ok());
+  std::string notice;
+  ASSERT_TRUE(WaitFor([&] {
+    for (const json& m : api_.sent()) {
+      std::string content = m["text"]["content"];
+      if (content.find("上门") != std::string::npos && content.find("\n1. ") != std::string::npos)
+        notice = content;
+    }
+    return !notice.empty();
+  })) << "no proposal with its buttons";
+  EXPECT_NE(notice.find("1. 确认上门时间\n2. 另约时间"), std::string::npos) << notice;
+
+  std::string answer = Passive(Post(Xml("text", "1", "4002"), false), false);
+  EXPECT_NE(answer.find("上门时间已确定"), std::string::npos) << answer;
+  v1::GetTicketRequest get;
+  get.set_id(id);
+  EXPECT_TRUE(CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken)
+                  .value.repair()
+                  .visit_window()
+                  .confirmed());
 }
 
 }  // namespace lobby::wechat
