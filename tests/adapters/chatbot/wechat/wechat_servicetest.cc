@@ -376,8 +376,8 @@ TEST_F(WeChatTest, ANumberTypedAfterANoticePressesTheNoticesButton) {
   Start({"--notify-coalesce", "0s", "--notify-tick", "20ms"}, false);
   std::string menu = Passive(Post(Xml("text", "菜单", "4001"), false), false);
   ASSERT_NE(menu.find("1. 报修"), std::string::npos) << menu;  // what "1" meant until now
-  std::string id =
-      lobby::testing::CreateRepair(*repairs_, {.resident = resident_, .channel = v1::CHANNEL_WECHAT});
+  std::string id = lobby::testing::CreateRepair(
+      *repairs_, {.resident = resident_, .channel = v1::CHANNEL_WECHAT});
   lobby::testing::AssignRepair(*repairs_, id, "plumbing", "tom");
   v1::ProposeVisitRequest visit;
   visit.set_id(id);
