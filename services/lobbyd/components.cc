@@ -4,6 +4,7 @@
 #include "adapters/chatbot/telegram/component.h"
 #include "adapters/chatbot/wechat/component.h"
 #include "adapters/chatbot/whatsapp/component.h"
+#include "adapters/gateway/component.h"
 #include "adapters/hotline/component.h"
 #include "adapters/sms/component.h"
 #include "services/calls/component.h"
@@ -30,6 +31,8 @@ constexpr ComponentDef kComponents[] = {
     Define<wechat::Component>("wechat", Kind::kAdapter, "wechat-token"),
     Define<sms::Component>("sms", Kind::kAdapter, "sms-twilio-account-sid"),
     Define<hotline::Component>("hotline", Kind::kAdapter, "hotline-lines"),
+    // Every method over HTTP: needs nothing a test must give (its settings have defaults).
+    Define<gateway::Component>("gateway", Kind::kAdapter, "gateway-timeout"),
 };
 }  // namespace
 

@@ -315,7 +315,8 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   std::set<std::string> scaled = r.Names("HorizontalPodAutoscaler");
   EXPECT_EQ(scaled, (std::set<std::string>{"lobby-residents", "lobby-repairs", "lobby-complaints",
                                            "lobby-dispatch", "lobby-surveys", "lobby-calls",
-                                           "lobby-telegram", "lobby-whatsapp", "lobby-sms"}));
+                                           "lobby-telegram", "lobby-whatsapp", "lobby-sms",
+                                           "lobby-gateway"}));
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
     EXPECT_EQ(d["spec"]["replicas"].IsDefined(), !scaled.count(name))
@@ -334,7 +335,7 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
             (std::vector<std::string>{"lobby-service-token", "lobby-core", "lobby-telegram"}));
   EXPECT_EQ(SecretsRead(r.Get("Deployment", "lobby-repairs")),
             (std::vector<std::string>{"lobby-service-token", "lobby-core"}));
-  // The Ingress carries the webhook adapters' paths only.
+  // The Ingress carries the webhook adapters' paths and the HTTP API's, nothing else.
   YAML::Node ingress = r.Get("Ingress", "lobby-webhooks");
   ASSERT_TRUE(ingress.IsMap());
   std::set<std::string> paths;
@@ -345,7 +346,16 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   }
   EXPECT_EQ(paths, (std::set<std::string>{
                        "/v1/telegram -> lobby-telegram:http", "/v1/whatsapp -> lobby-whatsapp:http",
-                       "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http"}));
+                       "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http",
+                       "/lobby.v1.ResidentService -> lobby-gateway:http",
+                       "/lobby.v1.RepairService -> lobby-gateway:http",
+                       "/lobby.v1.ComplaintService -> lobby-gateway:http",
+                       "/lobby.v1.DispatchService -> lobby-gateway:http",
+                       "/lobby.v1.SurveyService -> lobby-gateway:http",
+                       "/lobby.v1.HotlineService -> lobby-gateway:http"}));
+  // The gateway is an adapter: it calls the services as any client, behind the Ingress.
+  EXPECT_EQ(Container(r.Get("Deployment", "lobby-gateway"))["args"][1].as<std::string>(),
+            "--adapters=gateway");
   // Services take gRPC from Lobby's pods and the console namespace only.
   YAML::Node services = r.Get("NetworkPolicy", "lobby-services")["spec"]["ingress"][0];
   EXPECT_EQ(services["ports"][0]["port"].as<std::string>(), "grpc");

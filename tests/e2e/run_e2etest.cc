@@ -119,30 +119,46 @@ TEST_F(RunScriptTest, TheDemoIsLoadedOnceASecondRunRefusesAndCtrlCKeepsTheLastLi
   Stop();
 }
 
-// README's "Try it" block, run as written against a fresh scripts/run with the demo loaded.
-// Only what differs on a test machine is put in: this run's ports and data folder, and where
-// the binaries are. Every command must exit 0.
-TEST_F(RunScriptTest, ReadmesTryItBlockRunsAsWritten) {
-  std::string readme = testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/README.md");
-  size_t at = readme.find("## Try it\n\n```sh\n");
-  ASSERT_NE(at, std::string::npos) << "README.md has a Try it block";
-  at = readme.find('\n', readme.find("```sh", at)) + 1;
-  std::string block = readme.substr(at, readme.find("```", at) - at);
+// The "Try it" block of a page (README.md, docs/http-api.md), run as written against a fresh
+// scripts/run with the demo loaded. Only what differs on a test machine is put in: this run's
+// ports and data folder, and where the binaries are. Every command must exit 0; the output.
+std::string RunTryItBlock(const std::string& page, int grpc, int http, const std::string& var) {
+  std::string text = testing::ReadFile(std::string(LOBBY_SOURCE_DIR) + "/" + page);
+  size_t at = text.find("## Try it\n\n");
+  EXPECT_NE(at, std::string::npos) << page << " has a Try it block";
+  if (at == std::string::npos) return "";
+  at = text.find('\n', text.find("```sh", at)) + 1;
+  std::string block = text.substr(at, text.find("```", at) - at);
   auto replace = [&](const std::string& from, const std::string& to) {
     for (size_t p = 0; (p = block.find(from, p)) != std::string::npos; p += to.size())
       block.replace(p, from.size(), to);
   };
-  replace("127.0.0.1:7000", absl::StrCat("127.0.0.1:", grpc_));
-  replace("127.0.0.1:7080", absl::StrCat("127.0.0.1:", http_));
-  replace(" var/tokens", " " + var_ + "/tokens");
+  replace("127.0.0.1:7000", absl::StrCat("127.0.0.1:", grpc));
+  replace("127.0.0.1:7080", absl::StrCat("127.0.0.1:", http));
+  replace(" var/tokens", " " + var + "/tokens");
   replace("build/bin/", BinDir() + "/");
-  run_ = Start();
-  std::string script =
-      "set -eE -o pipefail\ntrap 'echo \"README command failed: $BASH_COMMAND\" >&2' ERR\ncd " +
-      std::string(LOBBY_SOURCE_DIR) + "\n" + block;
+  std::string script = "set -eE -o pipefail\ntrap 'echo \"" + page +
+                       " command failed: $BASH_COMMAND\" >&2' ERR\ncd " +
+                       std::string(LOBBY_SOURCE_DIR) + "\n" + block;
   ProcessResult r = testing::Run({"/bin/bash", "-c", script}, {}, "", 120);
   EXPECT_EQ(r.exit_code, 0) << r.err << "\n--- the block as run:\n" << block;
-  EXPECT_NE(r.out.find("lobby_"), std::string::npos) << "the metrics came last";
+  return r.out;
+}
+
+TEST_F(RunScriptTest, ReadmesTryItBlockRunsAsWritten) {
+  run_ = Start();
+  std::string out = RunTryItBlock("README.md", grpc_, http_, var_);
+  EXPECT_NE(out.find("lobby_"), std::string::npos) << "the metrics came last";
+  Stop();
+}
+
+TEST_F(RunScriptTest, TheHttpApisTryItBlockRunsAsWritten) {
+  run_ = Start();
+  std::string out = RunTryItBlock("docs/http-api.md", grpc_, http_, var_);
+  EXPECT_NE(out.find(R"("id":"R-10001")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("code":"not_found")"), std::string::npos) << out;
+  EXPECT_NE(out.find("HTTP 404"), std::string::npos) << out;
+  EXPECT_NE(out.find("deadline_exceeded"), std::string::npos) << "the stream's end\n" << out;
   Stop();
 }
 

@@ -29,6 +29,7 @@ TEST(ComponentsTest, EveryChatProviderDirectoryIsInTheList) {
   for (const std::string& d : dirs) EXPECT_TRUE(adapters.count(d)) << d << " is not in the list";
   EXPECT_TRUE(adapters.count("sms"));
   EXPECT_TRUE(adapters.count("hotline"));
+  EXPECT_TRUE(adapters.count("gateway"));
 }
 
 TEST(ComponentsTest, NamesAreUniqueAndServicesComeBeforeTheirCallersInProcess) {

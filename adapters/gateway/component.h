@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "adapters/gateway/gateway.h"
+#include "services/common/component.h"
+#include "services/common/config.h"
+#include "services/common/runtime.h"
+
+namespace lobby::gateway {
+
+/// The HTTP API as lobbyd hosts it (--adapters=gateway): every method of every service on the
+/// HTTP port, by the Connect protocol (docs/http-api.md).
+class Component final : public lobby::Component {
+ public:
+  static void Declare(config::Settings& settings);
+  static absl::StatusOr<std::unique_ptr<Component>> Create(const config::Settings& settings,
+                                                           Runtime& runtime);
+
+ private:
+  Component(Runtime& runtime, GatewayOptions options);
+  Gateway gateway_;
+};
+
+}  // namespace lobby::gateway
