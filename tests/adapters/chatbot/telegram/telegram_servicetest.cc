@@ -760,8 +760,9 @@ TEST_F(TelegramTest, ATechnicianWorksAJobFromTheButtonsOfItsPush) {
   EXPECT_EQ(last.actor(), holder) << "recorded as the person";
   EXPECT_EQ(last.note(), "replaced the washer (1 photo)");
   for (const auto& h : t.history()) {
-    if (h.to_status() == v1::TICKET_STATUS_ON_HOLD || h.to_status() == v1::TICKET_STATUS_ON_SITE)
+    if (h.to_status() == v1::TICKET_STATUS_ON_HOLD || h.to_status() == v1::TICKET_STATUS_ON_SITE) {
       EXPECT_EQ(h.actor(), holder);
+    }
   }
 
   // A button the job moved past: nothing changes, and they are told where it stands.
