@@ -173,6 +173,17 @@ const v1::Team* FindTeam(const v1::Estate& e, absl::string_view id) {
 
 absl::TimeZone ZoneOf(const v1::Estate& e) { return ZoneNamed(e.time_zone()); }
 
+// The language of the pushes to `m`: theirs, else the estate's first, else English.
+std::string StaffLanguage(const v1::Estate& e, const v1::Member& m) {
+  if (!m.language().empty()) return m.language();
+  return e.languages().empty() ? "en" : e.languages(0);
+}
+
+// `en`, or its Traditional or Simplified Chinese, for `lang`.
+const char* Say(const std::string& lang, const char* en, const char* hant, const char* hans) {
+  return lang == "zh-Hant" ? hant : lang == "zh-Hans" ? hans : en;
+}
+
 /// "lee, wong, ..." (the first 20), for an error that names a member who is not one.
 std::string MemberList(const v1::Estate& e) {
   std::vector<std::string> ids;
@@ -328,37 +339,40 @@ absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
   if (e.Get("assignee").empty()) return absl::OkStatus();
   LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
   if (!estate.has_value()) return absl::OkStatus();
-  for (const auto& m : estate->members()) {
-    if (m.id() != e.Get("assignee")) continue;
-    if (m.contact_channel() == v1::CHANNEL_UNSPECIFIED || m.contact_id().empty())
-      return absl::OkStatus();
-    std::string channel = ChannelName(m.contact_channel());
-    std::string ticket(e.Get("ticket_id"));
-    std::string text =
-        absl::StrCat("Lobby: ", ticket, " is yours - ", e.Get("priority"), " ", e.Get("category"),
-                     e.Get("building").empty() ? "" : absl::StrCat(", ", e.Get("building")),
-                     e.Get("emergency") == "1" ? " (EMERGENCY)" : "", ". Please acknowledge.");
-    // The adapter drops a repeat by idempotency_key, so a re-delivered event sends nothing twice.
-    queue::Fields message = {
-        {"v", "1"},
-        {"kind", "assignment"},
-        {"to", m.contact_id()},
-        {"member", m.id()},
-        {"ticket_id", ticket},
-        {"site_id", std::string(e.Get("site_id"))},
-        {"language", "en"},
-        {"text", text},
-        {"idempotency_key", absl::StrCat("assign:", ticket, ":", e.Get("version"))}};
-    // The chat acts on them for the member (docs/adapters/chatbot.md, staff); SMS has commands.
-    if (m.contact_channel() != v1::CHANNEL_SMS) {
-      message.emplace_back("buttons",
-                           queue::PackFields({{"Acknowledge", queue::JobButton(ticket, "ack")},
-                                              {"Decline", queue::JobButton(ticket, "decline")},
-                                              {"Details", queue::JobButton(ticket, "details")}}));
-    }
-    return store_.Push(channel, message);
+  const v1::Member* m = FindMember(*estate, e.Get("assignee"));
+  if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
+    return absl::OkStatus();
+  std::string lang = StaffLanguage(*estate, *m);
+  std::string ticket(e.Get("ticket_id"));
+  std::string where =
+      e.Get("building").empty() ? "" : absl::StrCat(Say(lang, ", ", "，", "，"), e.Get("building"));
+  std::string text = absl::StrCat(
+      Say(lang, "Lobby: ", "Lobby：", "Lobby："), ticket,
+      Say(lang, " is yours - ", " 交由您處理 - ", " 交由您处理 - "), e.Get("priority"), " ",
+      e.Get("category"), where,
+      e.Get("emergency") == "1" ? Say(lang, " (EMERGENCY)", "（緊急）", "（紧急）") : "",
+      Say(lang, ". Please acknowledge.", "。請接單。", "。请接单。"));
+  // The adapter drops a repeat by idempotency_key, so a re-delivered event sends nothing twice.
+  queue::Fields message = {
+      {"v", "1"},
+      {"kind", "assignment"},
+      {"to", m->contact_id()},
+      {"member", m->id()},
+      {"ticket_id", ticket},
+      {"site_id", std::string(e.Get("site_id"))},
+      {"language", lang},
+      {"text", text},
+      {"idempotency_key", absl::StrCat("assign:", ticket, ":", e.Get("version"))}};
+  // The chat acts on them for the member (docs/adapters/chatbot.md, staff); SMS has commands.
+  if (m->contact_channel() != v1::CHANNEL_SMS) {
+    message.emplace_back(
+        "buttons",
+        queue::PackFields(
+            {{Say(lang, "Acknowledge", "接單", "接单"), queue::JobButton(ticket, "ack")},
+             {Say(lang, "Decline", "退回", "退回"), queue::JobButton(ticket, "decline")},
+             {Say(lang, "Details", "詳情", "详情"), queue::JobButton(ticket, "details")}}));
   }
-  return absl::OkStatus();
+  return store_.Push(ChannelName(m->contact_channel()), message);
 }
 
 absl::Status DispatchLogic::HandleEvent(const queue::Entry& e) {
@@ -497,19 +511,25 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
   LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
   if (!estate.has_value()) return absl::OkStatus();
   absl::string_view type = e.Get("type");
-  std::string what =
-      type == "ticket.paged"
-          ? absl::StrCat("EMERGENCY ", e.Get("category"),
-                         " - everyone on duty is paged; the first to acknowledge takes it")
-      : type == "ticket.escalated" ? absl::StrCat("escalated to you: ", e.Get("note"))
-                                   : absl::StrCat("deadline soon: ", e.Get("note"));
   for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
     const v1::Member* m = FindMember(*estate, who);
     if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
       continue;
-    std::string text =
-        absl::StrCat("Lobby: ", e.Get("ticket_id"), " (", e.Get("priority"),
-                     e.Get("building").empty() ? "" : ", ", e.Get("building"), ") ", what);
+    std::string lang = StaffLanguage(*estate, *m);
+    std::string what =
+        type == "ticket.paged"
+            ? absl::StrCat(
+                  Say(lang, "EMERGENCY ", "緊急 ", "紧急 "), e.Get("category"),
+                  Say(lang, " - everyone on duty is paged; the first to acknowledge takes it",
+                      " - 已傳呼所有當值同事，最先接手者負責",
+                      " - 已呼叫所有值班同事，最先接手者负责"))
+        : type == "ticket.escalated"
+            ? absl::StrCat(Say(lang, "escalated to you: ", "已升級給您：", "已升级给您："),
+                           e.Get("note"))
+            : absl::StrCat(Say(lang, "deadline soon: ", "限期將至：", "期限将至："), e.Get("note"));
+    std::string text = absl::StrCat(Say(lang, "Lobby: ", "Lobby：", "Lobby："), e.Get("ticket_id"),
+                                    " (", e.Get("priority"), e.Get("building").empty() ? "" : ", ",
+                                    e.Get("building"), ") ", what);
     std::string ticket(e.Get("ticket_id"));
     queue::Fields message = {
         {"v", "1"},
@@ -518,13 +538,15 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
         {"member", m->id()},
         {"ticket_id", ticket},
         {"site_id", std::string(e.Get("site_id"))},
-        {"language", "en"},
+        {"language", lang},
         {"text", text},
         {"idempotency_key", absl::StrCat(type, ":", ticket, ":", e.Get("version"), ":", m->id())}};
     if (type == "ticket.paged" && m->contact_channel() != v1::CHANNEL_SMS) {
-      message.emplace_back("buttons",
-                           queue::PackFields({{"I take it", queue::JobButton(ticket, "take")},
-                                              {"Details", queue::JobButton(ticket, "details")}}));
+      message.emplace_back(
+          "buttons",
+          queue::PackFields(
+              {{Say(lang, "I take it", "我來處理", "我来处理"), queue::JobButton(ticket, "take")},
+               {Say(lang, "Details", "詳情", "详情"), queue::JobButton(ticket, "details")}}));
     }
     absl::Status s = store_.Push(ChannelName(m->contact_channel()), message);
     if (!s.ok()) return s;

@@ -148,7 +148,7 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
   std::string where = "member '" + id + "'";
   if (auto s = CheckKeys(n, where,
                          {"id", "name", "teams", "skills", "seniority", "capacity", "contact",
-                          "phone", "shifts", "on_call", "leave", "extra_shifts"});
+                          "phone", "language", "shifts", "on_call", "leave", "extra_shifts"});
       !s.ok())
     return s;
   if (!ValidId(id)) return Bad(n, where, "id is 1 to 64 of letters, digits, '_', '-', '.'");
@@ -194,6 +194,12 @@ absl::Status ParseMember(const YAML::Node& n, v1::Member* m, const std::set<std:
                      [](char c) { return absl::ascii_isdigit(c) || c == '+' || c == ' '; }))
       return Bad(n["phone"], where, "phone: their mobile number, e.g. \"+852 9123 0001\"");
     m->set_phone(phone);
+  }
+  if (n["language"]) {
+    std::string l = n["language"].as<std::string>();
+    if (l != "zh-Hant" && l != "zh-Hans" && l != "en")
+      return Bad(n["language"], where, "language: zh-Hant, zh-Hans or en");
+    m->set_language(l);
   }
   if (n["shifts"]) {
     LOBBY_RETURN_IF_ERROR(ParseWeekly(n["shifts"], where, m->mutable_shifts()));

@@ -237,6 +237,59 @@ TEST_F(DispatchTest, NewTicketsReachTheRightPeopleWithReasons) {
   })) << "the resolved ticket no longer counts against him";
 }
 
+// A member's pushes are in their language: theirs if the estate gives one, else the estate's.
+TEST_F(DispatchTest, PushesAreInTheMembersLanguage) {
+  auto with = [](const std::string& wong_language) {
+    std::string e = kEstate;
+    e.replace(e.find("time_zone: Asia/Hong_Kong\n"), 26,
+              "time_zone: Asia/Hong_Kong\nlanguages: [zh-Hant, en]\n");
+    if (!wong_language.empty()) {
+      size_t at = e.find("id: wong,") + 9;
+      e.insert(at, " language: " + wong_language + ",");
+    }
+    return e;
+  };
+  auto pushed_to_wong = [&](const std::string& id) {
+    queue::Entry found;
+    EXPECT_TRUE(WaitFor([&] {
+      auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:telegram", "-", "+"});
+      for (const auto& e : queue::ParseEntries(*r))
+        if (e.Get("ticket_id") == id && e.Get("kind") == "assignment") found = e;
+      return !found.fields.empty();
+    })) << "no push of "
+        << id;
+    return found;
+  };
+  Apply(with(""));
+  std::string first = NewRepair(v1::PRIORITY_P4, "B");
+  ASSERT_EQ(WaitAssigned(first).assignee(), "wong");
+  queue::Entry chinese = pushed_to_wong(first);
+  EXPECT_EQ(chinese.Get("language"), "zh-Hant");
+  EXPECT_NE(chinese.Get("text").find(first + " 交由您處理 - P4 plumbing，Tower 1。請接單。"),
+            absl::string_view::npos)
+      << chinese.Get("text");
+  EXPECT_NE(chinese.Get("buttons").find("接單"), absl::string_view::npos);
+
+  Apply(with("en"));
+  std::string second = NewRepair(v1::PRIORITY_P4, "C");
+  ASSERT_EQ(WaitAssigned(second).assignee(), "wong");
+  queue::Entry english = pushed_to_wong(second);
+  EXPECT_EQ(english.Get("language"), "en");
+  EXPECT_NE(
+      english.Get("text").find(second + " is yours - P4 plumbing, Tower 1. Please acknowledge."),
+      absl::string_view::npos)
+      << english.Get("text");
+  EXPECT_NE(english.Get("buttons").find("Acknowledge"), absl::string_view::npos);
+
+  // A language Lobby does not speak is refused with the member named.
+  v1::ApplyEstateRequest bad;
+  bad.set_yaml(with("fr"));
+  auto refused = CallRpc(*dispatch_, &v1::DispatchService::Stub::ApplyEstate, bad, kAdminToken);
+  EXPECT_EQ(refused.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.status.error_message().find("member 'wong'"), std::string::npos)
+      << refused.status.error_message();
+}
+
 TEST_F(DispatchTest, ComplaintsFollowTheirRuleAndHandAssignmentsAreKept) {
   // Complaints get a clock to respond by (no arrive stage), through ComplaintService.
   Apply(std::string(kEstate) +
