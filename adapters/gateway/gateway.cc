@@ -94,8 +94,7 @@ void Gateway::Register(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   auto not_post = [this](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "POST");
-    Fail(res, absl::InvalidArgumentError("call a method with POST"));
-    res.status = 405;
+    Fail(res, absl::InvalidArgumentError("call a method with POST"), 405);
   };
   server.Get(pattern, not_post);
   server.Put(pattern, not_post);
@@ -132,9 +131,9 @@ bool Gateway::AllowOrigin(const httplib::Request& req, httplib::Response& res) c
   return false;
 }
 
-void Gateway::Fail(httplib::Response& res, const absl::Status& status) {
+void Gateway::Fail(httplib::Response& res, const absl::Status& status, int http) {
   Count(status.code());
-  res.status = HttpStatus(status.code());
+  res.status = http != 0 ? http : HttpStatus(status.code());
   res.set_content(ErrorJson(status), kJsonType);
 }
 
@@ -151,14 +150,15 @@ void Gateway::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   auto it = methods_.find(req.path);
   if (it == methods_.end()) {
-    Fail(res, absl::UnimplementedError(absl::StrCat("Lobby has no method ", req.path.substr(1))));
-    res.status = 404;
+    Fail(res, absl::UnimplementedError(absl::StrCat("Lobby has no method ", req.path.substr(1))),
+         404);
     return;
   }
   if (req.body.size() > options_.max_body) {
-    Fail(res, absl::ResourceExhaustedError(
-                  absl::StrCat("the body is larger than ", options_.max_body, " bytes")));
-    res.status = 413;
+    Fail(res,
+         absl::ResourceExhaustedError(
+             absl::StrCat("the body is larger than ", options_.max_body, " bytes")),
+         413);
     return;
   }
   if (it->second->server_streaming) {
@@ -171,8 +171,7 @@ void Gateway::Handle(const httplib::Request& req, httplib::Response& res) {
 void Gateway::Unary(const Method& m, const httplib::Request& req, httplib::Response& res) {
   std::optional<Codec> codec = UnaryCodec(req.get_header_value("Content-Type"));
   if (!codec) {
-    Fail(res, absl::InvalidArgumentError("send application/json or application/proto"));
-    res.status = 415;
+    Fail(res, absl::InvalidArgumentError("send application/json or application/proto"), 415);
     res.set_header("Accept-Post", "application/json, application/proto");
     return;
   }
@@ -243,9 +242,10 @@ struct Gateway::Stream {
 void Gateway::ServerStream(const Method& m, const httplib::Request& req, httplib::Response& res) {
   std::optional<Codec> codec = StreamCodec(req.get_header_value("Content-Type"));
   if (!codec) {
-    Fail(res, absl::InvalidArgumentError(
-                  "a stream takes application/connect+json or application/connect+proto"));
-    res.status = 415;
+    Fail(res,
+         absl::InvalidArgumentError(
+             "a stream takes application/connect+json or application/connect+proto"),
+         415);
     return;
   }
   const char* type = TypeOf(*codec, true);

@@ -71,8 +71,9 @@ class Gateway {
   void Handle(const httplib::Request& req, httplib::Response& res);
   void Unary(const Method& m, const httplib::Request& req, httplib::Response& res);
   void ServerStream(const Method& m, const httplib::Request& req, httplib::Response& res);
-  /// The error answer of a unary call, counted.
-  void Fail(httplib::Response& res, const absl::Status& status);
+  /// The error answer of a unary call, counted; with the HTTP status of its code unless `http`
+  /// names one (404 for no such method, 405, 413, 415: what HTTP says of the request itself).
+  void Fail(httplib::Response& res, const absl::Status& status, int http = 0);
   /// CORS: false (and the answer set) when the request's Origin may not call.
   bool AllowOrigin(const httplib::Request& req, httplib::Response& res) const;
   Stub& StubOf(Service& service);

@@ -184,6 +184,21 @@ const char* Say(const std::string& lang, const char* en, const char* hant, const
   return lang == "zh-Hant" ? hant : lang == "zh-Hans" ? hans : en;
 }
 
+// A push of `kind` to member `m` about the ticket of event `e`, for the adapter of their channel
+// to deliver; it drops a repeat by `idempotency_key`, so a re-delivered event sends nothing twice.
+queue::Fields StaffMessage(const char* kind, const v1::Member& m, const std::string& lang,
+                           const queue::Entry& e, std::string text, std::string idempotency_key) {
+  return {{"v", "1"},
+          {"kind", kind},
+          {"to", m.contact_id()},
+          {"member", m.id()},
+          {"ticket_id", std::string(e.Get("ticket_id"))},
+          {"site_id", std::string(e.Get("site_id"))},
+          {"language", lang},
+          {"text", std::move(text)},
+          {"idempotency_key", std::move(idempotency_key)}};
+}
+
 /// "lee, wong, ..." (the first 20), for an error that names a member who is not one.
 std::string MemberList(const v1::Estate& e) {
   std::vector<std::string> ids;
@@ -352,17 +367,8 @@ absl::Status DispatchLogic::PushAssignment(const queue::Entry& e) {
       e.Get("category"), where,
       e.Get("emergency") == "1" ? Say(lang, " (EMERGENCY)", "（緊急）", "（紧急）") : "",
       Say(lang, ". Please acknowledge.", "。請接單。", "。请接单。"));
-  // The adapter drops a repeat by idempotency_key, so a re-delivered event sends nothing twice.
-  queue::Fields message = {
-      {"v", "1"},
-      {"kind", "assignment"},
-      {"to", m->contact_id()},
-      {"member", m->id()},
-      {"ticket_id", ticket},
-      {"site_id", std::string(e.Get("site_id"))},
-      {"language", lang},
-      {"text", text},
-      {"idempotency_key", absl::StrCat("assign:", ticket, ":", e.Get("version"))}};
+  queue::Fields message = StaffMessage("assignment", *m, lang, e, std::move(text),
+                                       absl::StrCat("assign:", ticket, ":", e.Get("version")));
   // The chat acts on them for the member (docs/adapters/chatbot.md, staff); SMS has commands.
   if (m->contact_channel() != v1::CHANNEL_SMS) {
     message.emplace_back(
@@ -531,16 +537,9 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
                                     " (", e.Get("priority"), e.Get("building").empty() ? "" : ", ",
                                     e.Get("building"), ") ", what);
     std::string ticket(e.Get("ticket_id"));
-    queue::Fields message = {
-        {"v", "1"},
-        {"kind", "staff_notice"},
-        {"to", m->contact_id()},
-        {"member", m->id()},
-        {"ticket_id", ticket},
-        {"site_id", std::string(e.Get("site_id"))},
-        {"language", lang},
-        {"text", text},
-        {"idempotency_key", absl::StrCat(type, ":", ticket, ":", e.Get("version"), ":", m->id())}};
+    queue::Fields message =
+        StaffMessage("staff_notice", *m, lang, e, std::move(text),
+                     absl::StrCat(type, ":", ticket, ":", e.Get("version"), ":", m->id()));
     if (type == "ticket.paged" && m->contact_channel() != v1::CHANNEL_SMS) {
       message.emplace_back(
           "buttons",
