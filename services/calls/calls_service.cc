@@ -77,6 +77,7 @@ grpc::ServerWriteReactor<v1::CallEvent>* HotlineServiceImpl::WatchCalls(
   absl::Status error = principal.status();
   if (error.ok() && req->site_id().empty())
     error = absl::InvalidArgumentError("site_id is required");
+  if (error.ok()) error = CheckRequestEstate(*principal, *req);
   watch_.stats->Record(error.code(), absl::ZeroDuration());
   reactor->Begin(error);
   return reactor;
@@ -85,7 +86,7 @@ grpc::ServerWriteReactor<v1::CallEvent>* HotlineServiceImpl::WatchCalls(
 grpc::ServerUnaryReactor* HotlineServiceImpl::GetCall(grpc::CallbackServerContext* ctx,
                                                       const v1::GetCallRequest* req,
                                                       v1::Call* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Get(req->id());
                     }));
 }
@@ -93,7 +94,7 @@ grpc::ServerUnaryReactor* HotlineServiceImpl::GetCall(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* HotlineServiceImpl::LogCall(grpc::CallbackServerContext* ctx,
                                                       const v1::LogCallRequest* req,
                                                       v1::LogCallResponse* resp) {
-  return ServeUnary(env_, log_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, log_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Log(*req, p);
                     }));
 }
@@ -101,7 +102,7 @@ grpc::ServerUnaryReactor* HotlineServiceImpl::LogCall(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* HotlineServiceImpl::ReportCall(grpc::CallbackServerContext* ctx,
                                                          const v1::ReportCallRequest* req,
                                                          v1::ReportCallResponse* resp) {
-  return ServeUnary(env_, report_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, report_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Report(*req);
                     }));
 }

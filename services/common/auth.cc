@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/status_macros.h"
 
 namespace lobby::auth {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 constexpr std::pair<absl::string_view, Role> kRoles[] = {{"adapter", Role::kAdapter},
                                                          {"agent", Role::kAgent},
                                                          {"technician", Role::kTechnician},
+                                                         {"supervisor", Role::kSupervisor},
                                                          {"manager", Role::kManager},
                                                          {"admin", Role::kAdmin}};
 
@@ -39,7 +41,7 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
     if (n == name) return r;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown role '", name, "' (adapter, agent, technician, manager, admin)"));
+      absl::StrCat("unknown role '", name, "' (adapter, agent, technician, supervisor, manager, admin)"));
 }
 
 void Authenticator::Add(Role role, absl::string_view token, std::string name) {
@@ -66,7 +68,7 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& tokens_file
         return absl::InvalidArgumentError(
             absl::StrCat(tokens_file, ":", lineno,
                          ": expected 'ROLE TOKEN [NAME]' with ROLE one of adapter, "
-                         "agent, technician, manager, admin"));
+                         "agent, technician, supervisor, manager, admin"));
       }
       if (parts[1].size() < 16) {
         return absl::InvalidArgumentError(
@@ -94,14 +96,48 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& tokens_file
   return a;
 }
 
+void Authenticator::SetResolver(Resolver resolver, const Clock* clock, absl::Duration cache_ttl) {
+  resolver_ = std::move(resolver);
+  clock_ = clock;
+  cache_ttl_ = cache_ttl;
+}
+
+void Authenticator::Forget(absl::string_view digest) const {
+  absl::MutexLock lock(&cache_->mu);
+  cache_->entries.erase(digest);
+}
+
+absl::StatusOr<Identity> Authenticator::Lookup(absl::string_view secret) const {
+  if (!resolver_) return absl::UnauthenticatedError("unknown bearer token");
+  std::string digest = HexDigest(secret);
+  absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&cache_->mu);
+    auto it = cache_->entries.find(digest);
+    if (it != cache_->entries.end() && it->second.second > now) return it->second.first;
+  }
+  auto identity = resolver_(secret);
+  if (!identity.ok()) return identity.status();
+  absl::MutexLock lock(&cache_->mu);
+  if (cache_->entries.size() >= 100000) cache_->entries.clear();  // bounded, whatever comes
+  cache_->entries[digest] = {*identity, now + cache_ttl_};
+  return identity;
+}
+
 absl::StatusOr<Principal> Authenticator::Check(absl::string_view header, RoleSet allowed,
                                                absl::string_view method) const {
   absl::string_view token = header;
   if (!absl::ConsumePrefix(&token, "Bearer ") && !absl::ConsumePrefix(&token, "bearer ")) {
     return absl::UnauthenticatedError("missing bearer token (authorization: Bearer <token>)");
   }
-  auto it = tokens_.find(Digest(absl::StripAsciiWhitespace(token)));
-  if (it == tokens_.end()) return absl::UnauthenticatedError("unknown bearer token");
+  token = absl::StripAsciiWhitespace(token);
+  auto it = tokens_.find(Digest(token));
+  if (it == tokens_.end()) {
+    if (!absl::StartsWith(token, kSessionPrefix) && !absl::StartsWith(token, kMachinePrefix))
+      return absl::UnauthenticatedError("unknown bearer token");
+    LOBBY_ASSIGN_OR_RETURN(Identity identity, Lookup(token));
+    return PrincipalFor(identity, allowed, method);
+  }
   if (!allowed.Has(it->second.role)) {
     return absl::PermissionDeniedError(
         absl::StrCat("role '", RoleName(it->second.role), "' may not call ", method));
@@ -112,6 +148,7 @@ absl::StatusOr<Principal> Authenticator::Check(absl::string_view header, RoleSet
 absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerContext& ctx,
                                                    RoleSet allowed,
                                                    absl::string_view method) const {
+  if (allowed.IsPublic()) return Principal{.name = "anonymous", .kind = "anonymous"};
   const auto& md = ctx.client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
@@ -148,6 +185,8 @@ absl::StatusOr<Principal> Authenticator::Authorize(const grpc::CallbackServerCon
   }
   return Principal{.role = Role::kTechnician,
                    .name = std::string(member),
+                   .all_estates = adapter->all_estates,
+                   .estates = adapter->estates,
                    .acting_for = std::string(acting_for)};
 }
 

@@ -203,6 +203,9 @@ void CommonConfig::Declare(Settings& s) {
   s.Declare("rpc-deadline", "5s",
             "the deadline of one call from a Lobby process to a Lobby service (a page of a "
             "list call gets twice as long)");
+  s.Declare("auth-cache", "10s",
+            "how long a process trusts what it read of a session or machine token: a revoked "
+            "session or a changed grant takes effect in other processes within this while");
 }
 
 absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
@@ -252,7 +255,8 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
         std::pair{"shutdown-grace", &c.shutdown_grace},
         std::pair{"health-interval", &c.health_interval},
         std::pair{"queue-claim-idle", &c.queue_claim_idle},
-        std::pair{"queue-block", &c.queue_block}, std::pair{"rpc-deadline", &c.rpc_deadline}}) {
+        std::pair{"queue-block", &c.queue_block}, std::pair{"rpc-deadline", &c.rpc_deadline},
+        std::pair{"auth-cache", &c.auth_cache}}) {
     LOBBY_ASSIGN_OR_RETURN(auto d, s.GetDuration(name));
     *field = d;
   }
@@ -265,6 +269,8 @@ absl::StatusOr<CommonConfig> CommonConfig::From(const Settings& s) {
   if (c.queue_block < absl::Milliseconds(1)) return s.Invalid("queue-block", "at least 1ms");
   if (c.rpc_deadline < absl::Milliseconds(10) || c.rpc_deadline > absl::Minutes(5))
     return s.Invalid("rpc-deadline", "a duration from 10ms to 5m");
+  if (c.auth_cache < absl::ZeroDuration() || c.auth_cache > absl::Minutes(5))
+    return s.Invalid("auth-cache", "a duration from 0s to 5m");
   LOBBY_ASSIGN_OR_RETURN(auto md, s.GetInt("queue-max-deliveries", 1, 1000));
   c.queue_max_deliveries = static_cast<int>(md);
   return c;

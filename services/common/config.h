@@ -114,6 +114,7 @@ struct CommonConfig {
   absl::Duration queue_claim_idle;
   absl::Duration queue_block;
   absl::Duration rpc_deadline;  // of calls to other Lobby services
+  absl::Duration auth_cache;    // how long a session's or machine token's lookup is trusted
   int queue_max_deliveries = 5;
   /// Where each service is ("residents", "repairs", "complaints", "surveys", "dispatch") when it
   /// runs in another process: --<service>-addr, else --lobby-addr (see Runtime::AddressOf).
@@ -128,7 +129,8 @@ struct CommonConfig {
   static constexpr Service kServices[] = {
       {"residents", "lobby.v1.ResidentService"},   {"repairs", "lobby.v1.RepairService"},
       {"complaints", "lobby.v1.ComplaintService"}, {"surveys", "lobby.v1.SurveyService"},
-      {"dispatch", "lobby.v1.DispatchService"},    {"calls", "lobby.v1.HotlineService"}};
+      {"dispatch", "lobby.v1.DispatchService"},    {"calls", "lobby.v1.HotlineService"},
+      {"accounts", "lobby.v1.AccountService"}};
 
   static void Declare(Settings& s);
   static absl::StatusOr<CommonConfig> From(const Settings& s);

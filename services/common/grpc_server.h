@@ -12,6 +12,7 @@
 #include "services/common/executor.h"
 #include "services/common/metrics.h"
 #include "services/common/permissions.h"
+#include "services/common/scope.h"
 #include "services/common/status.h"
 #include "services/common/status_macros.h"
 
@@ -21,6 +22,7 @@ namespace lobby {
 struct RpcMethod {
   std::string name;  // "lobby.v1.ResidentService/CreateResident"
   auth::RoleSet roles;
+  bool read;  // changes nothing: not on the audit trail
   RpcStats* stats;
   Executor* executor;  // where its handler runs
 };
@@ -28,6 +30,7 @@ struct RpcMethod {
 /// What the thin service classes need to serve a call.
 struct RpcEnv {
   const auth::Authenticator* auth;
+  AuditLog* audit;  // null: no audit trail (unit tests of a service alone)
   Executor* executor;
   Metrics* metrics;
   /// A small pool of its own for the methods other services call while they hold a worker
@@ -38,31 +41,40 @@ struct RpcEnv {
 
   /// A method with the roles services/common/permissions.cc gives it.
   RpcMethod Method(std::string name) const {
-    return RpcMethod{name, auth::RolesFor(name), metrics->Rpc(name), executor};
+    return RpcMethod{name, auth::RolesFor(name), auth::IsRead(name), metrics->Rpc(name), executor};
   }
   /// The same, run on the executor for calls between Lobby's own services.
   RpcMethod InternalMethod(std::string name) const {
-    return RpcMethod{name, auth::RolesFor(name), metrics->Rpc(name), internal_executor};
+    return RpcMethod{name, auth::RolesFor(name), auth::IsRead(name), metrics->Rpc(name),
+                     internal_executor};
   }
 };
 
-/// Serves a unary callback RPC: checks the bearer token on the reactor thread (cheap), then
-/// runs `handler(principal)` -> absl::Status on the executor, records the metrics and finishes.
-/// The reactor thread never waits on Redis.
-template <typename Handler>
+/// Serves a unary callback RPC on the executor: checks the caller's credentials (a session may
+/// need a Redis lookup, so never on the reactor thread) and that `req` names none of another
+/// estate, runs `handler(principal)` -> absl::Status, keeps `resp` within the caller's estates,
+/// writes the audit entry of a state-changing call, records the metrics and finishes.
+template <typename Req, typename Resp, typename Handler>
 grpc::ServerUnaryReactor* ServeUnary(const RpcEnv& env, const RpcMethod& method,
-                                     grpc::CallbackServerContext* ctx, Handler handler) {
+                                     grpc::CallbackServerContext* ctx, const Req* req, Resp* resp,
+                                     Handler handler) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::Time start = absl::Now();
-  auto principal = env.auth->Authorize(*ctx, method.roles, method.name);
-  if (!principal.ok()) {
-    method.stats->Record(principal.status().code(), absl::Now() - start);
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
   bool queued = method.executor->Submit(
-      [reactor, ctx, &method, start, p = std::move(*principal), h = std::move(handler)]() mutable {
-        absl::Status s = ctx->IsCancelled() ? absl::CancelledError("call cancelled") : h(p);
+      [reactor, ctx, &env, &method, start, req, resp, h = std::move(handler)]() mutable {
+        absl::Status s;
+        auto principal = env.auth->Authorize(*ctx, method.roles, method.name);
+        if (!principal.ok()) {
+          s = principal.status();
+        } else if (ctx->IsCancelled()) {
+          s = absl::CancelledError("call cancelled");
+        } else {
+          s = CheckRequestEstate(*principal, *req);
+          if (s.ok()) s = h(*principal);
+          if (s.ok()) s = ScopeResponse(*principal, *resp);
+          if (!method.read && env.audit != nullptr)
+            env.audit->Record(*principal, method.name, *req, *resp, s);
+        }
         method.stats->Record(s.code(), absl::Now() - start);
         reactor->Finish(ToGrpcStatus(s));
       });

@@ -9,12 +9,12 @@
 namespace lobby::auth {
 namespace {
 
-constexpr Role A = Role::kAdapter, G = Role::kAgent, T = Role::kTechnician, M = Role::kManager,
-               D = Role::kAdmin;
-constexpr RoleSet kEveryone = {A, G, T, M, D};
-constexpr RoleSet kStaff = {G, T, M, D};
-constexpr RoleSet kDesk = {G, M, D};
-constexpr RoleSet kDeskAndAdapters = {A, G, M, D};
+constexpr Role A = Role::kAdapter, G = Role::kAgent, T = Role::kTechnician,
+               S = Role::kSupervisor, M = Role::kManager, D = Role::kAdmin;
+constexpr RoleSet kEveryone = {A, G, T, S, M, D};
+constexpr RoleSet kStaff = {G, T, S, M, D};
+constexpr RoleSet kDesk = {G, S, M, D};
+constexpr RoleSet kDeskAndAdapters = {A, G, S, M, D};
 constexpr RoleSet kManagement = {M, D};
 constexpr RoleSet kService = {D};
 constexpr RoleSet kAdapters = {A, D};
@@ -120,11 +120,64 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.HotlineService/GetCall", kDesk, ""},
     {"lobby.v1.HotlineService/LogCall", kDesk, ""},
     {"lobby.v1.HotlineService/ReportCall", kAdapters, "the hotline adapter's events"},
+    // AccountService
+    {"lobby.v1.AccountService/Login", RoleSet::Public(),
+     "no credentials; rate-limited per user and per address"},
+    {"lobby.v1.AccountService/Logout", kEveryone, "the caller's own session"},
+    {"lobby.v1.AccountService/WhoAmI", kEveryone, ""},
+    {"lobby.v1.AccountService/ChangePassword", kStaff, "the caller's own, with the current one"},
+    {"lobby.v1.AccountService/CreateUser", kService, ""},
+    {"lobby.v1.AccountService/UpdateUser", kService, ""},
+    {"lobby.v1.AccountService/GetUser", kStaff, "others than themself: admins only"},
+    {"lobby.v1.AccountService/ListUsers", kManagement, "managers: users of their estates"},
+    {"lobby.v1.AccountService/ResetPassword", kService, ""},
+    {"lobby.v1.AccountService/EnrolTotp", kStaff, "the caller's own"},
+    {"lobby.v1.AccountService/ConfirmTotp", kStaff, "the caller's own"},
+    {"lobby.v1.AccountService/DisableTotp", kStaff,
+     "the caller's own with a current code; another user's: admins"},
+    {"lobby.v1.AccountService/ListSessions", kStaff, "another user's: admins"},
+    {"lobby.v1.AccountService/RevokeSession", kStaff, "another user's: admins"},
+    {"lobby.v1.AccountService/CreateToken", kService, ""},
+    {"lobby.v1.AccountService/ListTokens", kService, ""},
+    {"lobby.v1.AccountService/RevokeToken", kService, ""},
+    {"lobby.v1.AccountService/ListAudit", kManagement, "managers: entries of their estates"},
+};
+
+// The methods that change nothing: every other method's calls go to the audit trail.
+constexpr absl::string_view kReads[] = {
+    "lobby.v1.ResidentService/GetResident",    "lobby.v1.ResidentService/ListResidents",
+    "lobby.v1.ResidentService/ResolveIdentity", "lobby.v1.ResidentService/ResolvePhone",
+    "lobby.v1.ResidentService/ListTimeline",   "lobby.v1.ResidentService/ListCallbacks",
+    "lobby.v1.ResidentService/GetNotices",     "lobby.v1.RepairService/GetRepair",
+    "lobby.v1.RepairService/ListRepairs",      "lobby.v1.RepairService/CountByStatus",
+    "lobby.v1.RepairService/GetIncident",      "lobby.v1.RepairService/ListIncidents",
+    "lobby.v1.RepairService/GetCatalog",       "lobby.v1.RepairService/Classify",
+    "lobby.v1.ComplaintService/GetComplaint",  "lobby.v1.ComplaintService/ListComplaints",
+    "lobby.v1.ComplaintService/CountByStatus", "lobby.v1.SurveyService/GetSurvey",
+    "lobby.v1.SurveyService/ListFollowUps",    "lobby.v1.SurveyService/GetSettings",
+    "lobby.v1.SurveyService/GetTrends",        "lobby.v1.SurveyService/GetScorecard",
+    "lobby.v1.SurveyService/GetBuildingHeatmap", "lobby.v1.SurveyService/RepeatFaults",
+    "lobby.v1.DispatchService/GetEstate",      "lobby.v1.DispatchService/GetRegister",
+    "lobby.v1.DispatchService/Explain",        "lobby.v1.DispatchService/GetBoard",
+    "lobby.v1.DispatchService/WatchAssignments", "lobby.v1.HotlineService/WatchCalls",
+    "lobby.v1.HotlineService/GetCall",         "lobby.v1.AccountService/WhoAmI",
+    "lobby.v1.AccountService/GetUser",         "lobby.v1.AccountService/ListUsers",
+    "lobby.v1.AccountService/ListSessions",    "lobby.v1.AccountService/ListTokens",
+    "lobby.v1.AccountService/ListAudit",
 };
 
 }  // namespace
 
 absl::Span<const MethodRoles> Permissions() { return kTable; }
+
+absl::Span<const absl::string_view> ReadMethods() { return kReads; }
+
+bool IsRead(absl::string_view method) {
+  for (absl::string_view m : kReads) {
+    if (m == method) return true;
+  }
+  return false;
+}
 
 RoleSet RolesFor(absl::string_view method) {
   for (const MethodRoles& row : kTable) {
@@ -136,15 +189,18 @@ RoleSet RolesFor(absl::string_view method) {
 }
 
 std::string PermissionsMarkdown() {
-  static constexpr Role kRoles[] = {A, G, T, M, D};
+  static constexpr Role kRoles[] = {A, G, T, S, M, D};
   std::string out =
-      "| method | adapter | agent | technician | manager | admin | beyond the role |\n";
-  out += "|---|---|---|---|---|---|---|\n";
+      "| method | adapter | agent | technician | supervisor | manager | admin | beyond the role "
+      "|\n";
+  out += "|---|---|---|---|---|---|---|---|\n";
   for (const MethodRoles& row : kTable) {
     absl::string_view m = row.method;
     m.remove_prefix(m.find('.', 6) + 1);  // "RepairService/GetRepair"
     absl::StrAppend(&out, "| `", m, "` |");
-    for (Role r : kRoles) absl::StrAppend(&out, row.roles.Has(r) ? " ✓ |" : " |");
+    for (Role r : kRoles) {
+      absl::StrAppend(&out, row.roles.Has(r) || row.roles.IsPublic() ? " ✓ |" : " |");
+    }
     absl::StrAppend(&out, row.beyond.empty() ? "" : absl::StrCat(" ", row.beyond), " |\n");
   }
   return out;

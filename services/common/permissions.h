@@ -23,6 +23,10 @@ absl::Span<const MethodRoles> Permissions();
 /// it aborts at start, so no method is ever served unchecked.
 RoleSet RolesFor(absl::string_view method);
 
+/// The methods that change nothing (the audit trail records every other method's calls).
+absl::Span<const absl::string_view> ReadMethods();
+bool IsRead(absl::string_view method);
+
 /// docs/permissions.md's table, as Markdown.
 std::string PermissionsMarkdown();
 

@@ -49,10 +49,14 @@ Runtime::Runtime(config::CommonConfig config, redis::Options redis_options,
       clock_(clock),
       auth_(std::move(auth)),
       redis_(std::make_unique<redis::Client>(redis_options_)),
+      credentials_(std::make_unique<auth::CredentialStore>(*redis_, clock_)),
+      audit_(std::make_unique<AuditLog>(*redis_, clock_)),
       executor_(std::make_unique<Executor>(config_.workers)),
       internal_executor_(std::make_unique<Executor>(4)),
       grpc_(config_.grpc_listen),
       http_(config_.http_listen) {
+  auth_.SetResolver([this](absl::string_view secret) { return credentials_->Resolve(secret); },
+                    &clock_, config_.auth_cache);
   metrics_.AddCollector([this](std::string& out) {
     out += "# HELP lobby_redis_errors_total Redis connection and transport errors.\n";
     out += "# TYPE lobby_redis_errors_total counter\n";

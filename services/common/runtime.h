@@ -42,7 +42,9 @@ class Runtime {
   Metrics& metrics() { return metrics_; }
   GrpcServer& grpc() { return grpc_; }
   HttpServer& http() { return http_; }
-  RpcEnv rpc_env() { return RpcEnv{&auth_, executor_.get(), &metrics_, internal_executor_.get()}; }
+  RpcEnv rpc_env() {
+    return RpcEnv{&auth_, audit_.get(), executor_.get(), &metrics_, internal_executor_.get()};
+  }
   /// The bearer token for calls to other Lobby services (role admin, accepted by this process).
   const std::string& service_token() const { return service_token_; }
   /// Where to call a Lobby service ("residents", "repairs", "complaints", "surveys",
@@ -108,6 +110,8 @@ class Runtime {
   std::string service_token_;
   Metrics metrics_;
   std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<auth::CredentialStore> credentials_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Executor> executor_;
   std::unique_ptr<Executor> internal_executor_;
   GrpcServer grpc_;

@@ -26,7 +26,7 @@ ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, Complain
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(grpc::CallbackServerContext* ctx,
                                                                 const v1::CreateTicketRequest* req,
                                                                 v1::Ticket* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, create_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Create(*req, p);
                     }));
 }
@@ -34,7 +34,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(grpc::CallbackSe
 grpc::ServerUnaryReactor* ComplaintServiceImpl::GetComplaint(grpc::CallbackServerContext* ctx,
                                                              const v1::GetTicketRequest* req,
                                                              v1::Ticket* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, get_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Get(req->id(), p);
                     }));
 }
@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::GetComplaint(grpc::CallbackServe
 grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(grpc::CallbackServerContext* ctx,
                                                                const v1::ListTicketsRequest* req,
                                                                v1::ListTicketsResponse* resp) {
-  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, list_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.List(*req, p);
                     }));
 }
@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(grpc::CallbackSer
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Annotate(grpc::CallbackServerContext* ctx,
                                                          const v1::AnnotateRequest* req,
                                                          v1::Ticket* resp) {
-  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, annotate_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Annotate(*req, p);
                     }));
 }
@@ -58,7 +58,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::Annotate(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Assign(grpc::CallbackServerContext* ctx,
                                                        const v1::AssignRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, assign_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Assign(*req, p);
                     }));
 }
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::Assign(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Transition(grpc::CallbackServerContext* ctx,
                                                            const v1::TransitionRequest* req,
                                                            v1::Ticket* resp) {
-  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, transition_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Transition(*req, p);
                     }));
 }
@@ -74,7 +74,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::Transition(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
                                                            const v1::AddCommentRequest* req,
                                                            v1::Ticket* resp) {
-  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, comment_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.AddComment(*req, p);
                     }));
 }
@@ -82,7 +82,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComment(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ComplaintServiceImpl::RecordFollowUp(grpc::CallbackServerContext* ctx,
                                                                const v1::RecordFollowUpRequest* req,
                                                                v1::Ticket* resp) {
-  return ServeUnary(env_, follow_up_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, follow_up_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return complaints_.RecordFollowUp(req->id(), req->outcome(), p);
                     }));
 }
@@ -90,7 +90,7 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::RecordFollowUp(grpc::CallbackSer
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CountByStatus(grpc::CallbackServerContext* ctx,
                                                               const v1::CountByStatusRequest* req,
                                                               v1::CountByStatusResponse* resp) {
-  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, count_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.CountByStatus(*req);
                     }));
 }

@@ -33,7 +33,7 @@ DispatchServiceImpl::~DispatchServiceImpl() { EndStreams(); }
 grpc::ServerUnaryReactor* DispatchServiceImpl::Acknowledge(grpc::CallbackServerContext* ctx,
                                                            const v1::MemberActionRequest* req,
                                                            v1::Ticket* resp) {
-  return ServeUnary(env_, acknowledge_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, acknowledge_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Acknowledge(*req, p);
                     }));
 }
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::Acknowledge(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerContext* ctx,
                                                         const v1::GetBoardRequest* req,
                                                         v1::Board* resp) {
-  return ServeUnary(env_, board_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, board_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.GetBoard(*req);
                     }));
 }
@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DispatchServiceImpl::SetDuty(grpc::CallbackServerContext* ctx,
                                                        const v1::SetDutyRequest* req,
                                                        v1::BoardMember* resp) {
-  return ServeUnary(env_, duty_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, duty_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.SetDuty(*req, p);
                     }));
 }
@@ -174,6 +174,7 @@ grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignm
   auto* reactor = new WatchReactor(*this, *req);
   auto principal = env_.auth->Authorize(*ctx, watch_.roles, watch_.name);
   absl::Status error = principal.status();
+  if (error.ok()) error = CheckRequestEstate(*principal, *req);
   if (error.ok()) {
     if (req->member().empty() == req->team().empty())
       error = absl::InvalidArgumentError("watch one member or one team");
@@ -181,6 +182,8 @@ grpc::ServerWriteReactor<v1::AssignmentEvent>* DispatchServiceImpl::WatchAssignm
       error = absl::InvalidArgumentError("cursor is not one this service gave out");
     else if (principal->role == Role::kTechnician && req->member() != principal->name) {
       error = absl::PermissionDeniedError("a technician watches their own assignments only");
+    } else if (!principal->all_estates && req->site_id().empty()) {
+      error = absl::InvalidArgumentError("site_id: name the estate to watch");
     }
   }
   watch_.stats->Record(error.code(), absl::ZeroDuration());
@@ -195,7 +198,7 @@ void DispatchServiceImpl::EndStreams() {
 grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext* ctx,
                                                      const v1::MemberActionRequest* req,
                                                      v1::Ticket* resp) {
-  return ServeUnary(env_, claim_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, claim_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Claim(*req, p);
                     }));
 }
@@ -203,7 +206,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* DispatchServiceImpl::Decline(grpc::CallbackServerContext* ctx,
                                                        const v1::MemberActionRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, decline_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, decline_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Decline(*req, p);
                     }));
 }
@@ -211,7 +214,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::Decline(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* DispatchServiceImpl::Transfer(grpc::CallbackServerContext* ctx,
                                                         const v1::MemberActionRequest* req,
                                                         v1::Ticket* resp) {
-  return ServeUnary(env_, transfer_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, transfer_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Transfer(*req, p);
                     }));
 }
@@ -219,7 +222,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::Transfer(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DispatchServiceImpl::ApplyEstate(grpc::CallbackServerContext* ctx,
                                                            const v1::ApplyEstateRequest* req,
                                                            v1::ApplyEstateResponse* resp) {
-  return ServeUnary(env_, apply_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, apply_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.ApplyEstate(*req);
                     }));
 }
@@ -227,7 +230,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::ApplyEstate(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetEstate(grpc::CallbackServerContext* ctx,
                                                          const v1::GetEstateRequest* req,
                                                          v1::Estate* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.GetEstate(req->site_id());
                     }));
 }
@@ -235,7 +238,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::GetEstate(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetRegister(grpc::CallbackServerContext* ctx,
                                                            const v1::GetEstateRequest* req,
                                                            v1::EstateRegister* resp) {
-  return ServeUnary(env_, register_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, register_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.GetRegister(req->site_id());
                     }));
 }
@@ -243,7 +246,7 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::GetRegister(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DispatchServiceImpl::Explain(grpc::CallbackServerContext* ctx,
                                                        const v1::ExplainRequest* req,
                                                        v1::Decision* resp) {
-  return ServeUnary(env_, explain_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, explain_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Explain(*req);
                     }));
 }

@@ -7,6 +7,7 @@
 #include "adapters/gateway/component.h"
 #include "adapters/hotline/component.h"
 #include "adapters/sms/component.h"
+#include "services/accounts/component.h"
 #include "services/calls/component.h"
 #include "services/complaints/component.h"
 #include "services/dispatch/component.h"
@@ -25,6 +26,7 @@ constexpr ComponentDef kComponents[] = {
     Define<dispatch::Component>("dispatch", Kind::kService),
     Define<surveys::Component>("surveys", Kind::kService),
     Define<calls::Component>("calls", Kind::kService),
+    Define<accounts::Component>("accounts", Kind::kService),
     Define<telegram::Component>("telegram", Kind::kAdapter, "telegram-token"),
     Define<whatsapp::Component>("whatsapp", Kind::kAdapter, "whatsapp-token"),
     Define<line::Component>("line", Kind::kAdapter, "line-token"),

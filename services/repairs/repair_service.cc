@@ -34,14 +34,14 @@ RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RepairLogic& r
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateIncident(grpc::CallbackServerContext* ctx,
                                                             const v1::CreateIncidentRequest* req,
                                                             v1::Incident* resp) {
-  return ServeUnary(env_, create_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, create_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.CreateIncident(*req, p);
                     }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(
     grpc::CallbackServerContext* ctx, const v1::AttachToIncidentRequest* req, v1::Incident* resp) {
-  return ServeUnary(env_, attach_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, attach_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.AttachToIncident(*req, p);
                     }));
 }
@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(
 grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServerContext* ctx,
                                                              const v1::ResolveIncidentRequest* req,
                                                              v1::Incident* resp) {
-  return ServeUnary(env_, resolve_incident_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, resolve_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.ResolveIncident(*req, p);
                     }));
 }
@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServe
 grpc::ServerUnaryReactor* RepairServiceImpl::GetIncident(grpc::CallbackServerContext* ctx,
                                                          const v1::GetIncidentRequest* req,
                                                          v1::Incident* resp) {
-  return ServeUnary(env_, get_incident_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return repairs_.GetIncident(req->id());
                     }));
 }
@@ -65,7 +65,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetIncident(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RepairServiceImpl::ListIncidents(grpc::CallbackServerContext* ctx,
                                                            const v1::ListIncidentsRequest* req,
                                                            v1::ListIncidentsResponse* resp) {
-  return ServeUnary(env_, list_incidents_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, list_incidents_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return repairs_.ListIncidents(*req);
                     }));
 }
@@ -73,7 +73,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ListIncidents(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateRepair(grpc::CallbackServerContext* ctx,
                                                           const v1::CreateTicketRequest* req,
                                                           v1::Ticket* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, create_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Create(*req, p);
                     }));
 }
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::CreateRepair(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerContext* ctx,
                                                        const v1::GetTicketRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, get_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Get(req->id(), p);
                     }));
 }
@@ -89,7 +89,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* RepairServiceImpl::ListRepairs(grpc::CallbackServerContext* ctx,
                                                          const v1::ListTicketsRequest* req,
                                                          v1::ListTicketsResponse* resp) {
-  return ServeUnary(env_, list_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, list_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.List(*req, p);
                     }));
 }
@@ -97,7 +97,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ListRepairs(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RepairServiceImpl::Annotate(grpc::CallbackServerContext* ctx,
                                                       const v1::AnnotateRequest* req,
                                                       v1::Ticket* resp) {
-  return ServeUnary(env_, annotate_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, annotate_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Annotate(*req, p);
                     }));
 }
@@ -105,7 +105,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::Annotate(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext* ctx,
                                                     const v1::AssignRequest* req,
                                                     v1::Ticket* resp) {
-  return ServeUnary(env_, assign_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, assign_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Assign(*req, p);
                     }));
 }
@@ -113,7 +113,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* RepairServiceImpl::Transition(grpc::CallbackServerContext* ctx,
                                                         const v1::TransitionRequest* req,
                                                         v1::Ticket* resp) {
-  return ServeUnary(env_, transition_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, transition_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.Transition(*req, p);
                     }));
 }
@@ -121,7 +121,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::Transition(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RepairServiceImpl::ProposeVisit(grpc::CallbackServerContext* ctx,
                                                           const v1::ProposeVisitRequest* req,
                                                           v1::Ticket* resp) {
-  return ServeUnary(env_, propose_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, propose_visit_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.ProposeVisit(*req, p);
                     }));
 }
@@ -129,7 +129,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ProposeVisit(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerContext* ctx,
                                                           const v1::GetTicketRequest* req,
                                                           v1::Ticket* resp) {
-  return ServeUnary(env_, confirm_visit_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, confirm_visit_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.ConfirmVisit(req->id(), p);
                     }));
 }
@@ -137,7 +137,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RepairServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
                                                         const v1::AddCommentRequest* req,
                                                         v1::Ticket* resp) {
-  return ServeUnary(env_, comment_, ctx, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, comment_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.AddComment(*req, p);
                     }));
 }
@@ -145,7 +145,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::AddComment(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RepairServiceImpl::CountByStatus(grpc::CallbackServerContext* ctx,
                                                            const v1::CountByStatusRequest* req,
                                                            v1::CountByStatusResponse* resp) {
-  return ServeUnary(env_, count_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, count_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.CountByStatus(*req);
                     }));
 }
@@ -153,7 +153,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::CountByStatus(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RepairServiceImpl::ApplyCatalog(grpc::CallbackServerContext* ctx,
                                                           const v1::ApplyCatalogRequest* req,
                                                           v1::ApplyCatalogResponse* resp) {
-  return ServeUnary(env_, apply_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, apply_catalog_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return repairs_.ApplyCatalog(*req);
                     }));
 }
@@ -161,7 +161,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ApplyCatalog(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerContext* ctx,
                                                         const v1::GetCatalogRequest* req,
                                                         v1::Catalog* resp) {
-  return ServeUnary(env_, get_catalog_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_catalog_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return repairs_.GetCatalog(req->site_id());
                     }));
 }
@@ -169,7 +169,7 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RepairServiceImpl::Classify(grpc::CallbackServerContext* ctx,
                                                       const v1::ClassifyRequest* req,
                                                       v1::Classification* resp) {
-  return ServeUnary(env_, classify_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, classify_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return repairs_.Classify(*req);
                     }));
 }

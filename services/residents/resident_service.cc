@@ -8,6 +8,26 @@ constexpr char kPrefix[] = "lobby.v1.ResidentService/";
 
 }  // namespace
 
+namespace {
+
+/// PERMISSION_DENIED when the residents named live in an estate `p` may not act in (principals
+/// of every estate read nothing for it).
+absl::Status InCallersEstates(ResidentLogic& logic, const auth::Principal& p,
+                              std::initializer_list<const std::string*> ids) {
+  if (p.all_estates) return absl::OkStatus();
+  for (const std::string* id : ids) {
+    if (id->empty()) continue;
+    auto r = logic.Get(*id);
+    if (!r.ok()) return r.status();
+    if (!auth::MayActIn(p, r->unit().site_id()))
+      return absl::PermissionDeniedError(
+          absl::StrCat("'", p.name, "' may not act in estate '", r->unit().site_id(), "'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, NotifyLogic& notify, RpcEnv env)
     : logic_(logic),
       notify_(notify),
@@ -36,7 +56,7 @@ ResidentServiceImpl::ResidentServiceImpl(ResidentLogic& logic, NotifyLogic& noti
 grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::CreateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, create_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, create_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Create(req->resident());
                     }));
 }
@@ -44,7 +64,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::CreateResident(grpc::CallbackServ
 grpc::ServerUnaryReactor* ResidentServiceImpl::GetResident(grpc::CallbackServerContext* ctx,
                                                            const v1::GetResidentRequest* req,
                                                            v1::Resident* resp) {
-  return ServeUnary(env_, get_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Get(req->id());
                     }));
 }
@@ -52,7 +72,8 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::GetResident(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ResidentServiceImpl::UpdateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::UpdateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, update_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, update_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
+                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident().id()}));
                       return logic_.Update(*req);
                     }));
 }
@@ -60,14 +81,14 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::UpdateResident(grpc::CallbackServ
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListResidents(grpc::CallbackServerContext* ctx,
                                                              const v1::ListResidentsRequest* req,
                                                              v1::ListResidentsResponse* resp) {
-  return ServeUnary(env_, list_, ctx,
+  return ServeUnary(env_, list_, ctx, req, resp,
                     Into(resp, [this, req](const auth::Principal&) { return logic_.List(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ImportResidents(
     grpc::CallbackServerContext* ctx, const v1::ImportResidentsRequest* req,
     v1::ImportResidentsResponse* resp) {
-  return ServeUnary(env_, import_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, import_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Import(*req);
                     }));
 }
@@ -75,14 +96,17 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ImportResidents(
 grpc::ServerUnaryReactor* ResidentServiceImpl::LinkIdentity(grpc::CallbackServerContext* ctx,
                                                             const v1::LinkIdentityRequest* req,
                                                             v1::Resident* resp) {
-  return ServeUnary(env_, link_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.Link(*req); }));
+  return ServeUnary(env_, link_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
+                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
+                      return logic_.Link(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
     grpc::CallbackServerContext* ctx, const v1::ResolveIdentityRequest* req,
     v1::ResolveIdentityResponse* resp) {
-  return ServeUnary(env_, resolve_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, resolve_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Resolve(*req);
                     }));
 }
@@ -90,7 +114,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolvePhone(grpc::CallbackServerContext* ctx,
                                                             const v1::ResolvePhoneRequest* req,
                                                             v1::ResolvePhoneResponse* resp) {
-  return ServeUnary(env_, resolve_phone_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, resolve_phone_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.ResolvePhone(*req);
                     }));
 }
@@ -98,7 +122,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ResolvePhone(grpc::CallbackServer
 grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServerContext* ctx,
                                                               const v1::UnlinkIdentityRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, unlink_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, unlink_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.Unlink(*req);
                     }));
 }
@@ -106,7 +130,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServ
 grpc::ServerUnaryReactor* ResidentServiceImpl::StartVerification(
     grpc::CallbackServerContext* ctx, const v1::StartVerificationRequest* req,
     v1::StartVerificationResponse* resp) {
-  return ServeUnary(env_, start_verification_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, start_verification_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.StartVerification(*req);
                     }));
 }
@@ -114,30 +138,35 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::StartVerification(
 grpc::ServerUnaryReactor* ResidentServiceImpl::ConfirmVerification(
     grpc::CallbackServerContext* ctx, const v1::ConfirmVerificationRequest* req,
     v1::ResolveIdentityResponse* resp) {
-  return ServeUnary(
-      env_, confirm_verification_, ctx,
+  return ServeUnary(env_, confirm_verification_, ctx, req, resp,
       Into(resp, [this, req](const auth::Principal&) { return logic_.ConfirmVerification(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::MergeResidents(grpc::CallbackServerContext* ctx,
                                                               const v1::MergeResidentsRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, merge_, ctx,
-                    Into(resp, [this, req](const auth::Principal&) { return logic_.Merge(*req); }));
+  return ServeUnary(env_, merge_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
+                      LOBBY_RETURN_IF_ERROR(InCallersEstates(
+                          logic_, p, {&req->survivor_id(), &req->merged_id()}));
+                      return logic_.Merge(*req);
+                    }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServerContext* ctx,
                                                             const v1::ListTimelineRequest* req,
                                                             v1::ListTimelineResponse* resp) {
-  return ServeUnary(env_, list_timeline_, ctx, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.ListTimeline(*req, auth::IsSupervisor(p.role));
+  return ServeUnary(env_, list_timeline_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::ListTimelineResponse> {
+                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
+                      return logic_.ListTimeline(*req, auth::IsManagement(p.role));
                     }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServerContext* ctx,
                                                               const v1::AppendTimelineRequest* req,
                                                               v1::TimelineEntry* resp) {
-  return ServeUnary(env_, append_timeline_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, append_timeline_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::TimelineEntry> {
+                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
                       return logic_.AppendTimeline(*req);
                     }));
 }
@@ -145,7 +174,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServ
 grpc::ServerUnaryReactor* ResidentServiceImpl::RequestCallback(
     grpc::CallbackServerContext* ctx, const v1::RequestCallbackRequest* req,
     v1::CallbackTask* resp) {
-  return ServeUnary(env_, request_callback_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, request_callback_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.RequestCallback(*req);
                     }));
 }
@@ -153,7 +182,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::RequestCallback(
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListCallbacks(grpc::CallbackServerContext* ctx,
                                                              const v1::ListCallbacksRequest* req,
                                                              v1::ListCallbacksResponse* resp) {
-  return ServeUnary(env_, list_callbacks_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, list_callbacks_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return logic_.ListCallbacks(*req);
                     }));
 }
@@ -161,7 +190,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ListCallbacks(grpc::CallbackServe
 grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
     grpc::CallbackServerContext* ctx, const v1::CompleteCallbackRequest* req,
     v1::CallbackTask* resp) {
-  return ServeUnary(env_, complete_callback_, ctx,
+  return ServeUnary(env_, complete_callback_, ctx, req, resp,
                     Into(resp, [this, req](const auth::Principal& p) {
                       return logic_.CompleteCallback(*req, p.name);
                     }));
@@ -170,7 +199,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
 grpc::ServerUnaryReactor* ResidentServiceImpl::ApplyNotices(grpc::CallbackServerContext* ctx,
                                                             const v1::ApplyNoticesRequest* req,
                                                             v1::NoticeTemplates* resp) {
-  return ServeUnary(env_, apply_notices_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, apply_notices_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return notify_.ApplyTemplates(req->yaml(), req->dry_run());
                     }));
 }
@@ -178,7 +207,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ApplyNotices(grpc::CallbackServer
 grpc::ServerUnaryReactor* ResidentServiceImpl::GetNotices(grpc::CallbackServerContext* ctx,
                                                           const v1::GetNoticesRequest* req,
                                                           v1::NoticeTemplates* resp) {
-  return ServeUnary(env_, get_notices_, ctx, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_notices_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
                       return notify_.Templates(req->site_id());
                     }));
 }

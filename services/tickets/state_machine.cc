@@ -103,7 +103,7 @@ bool MayAct(auth::Role role, v1::TicketAction action) {
              action == A::TICKET_ACTION_ACKNOWLEDGE;  // staff push replies
     case A::TICKET_ACTION_APPROVE:
     case A::TICKET_ACTION_REJECT:
-      return auth::IsSupervisor(role);  // the supervisor's review
+      return auth::IsManagement(role);  // the supervisor's review
     case A::TICKET_ACTION_CLOSE:
     case A::TICKET_ACTION_REOPEN:
     case A::TICKET_ACTION_CANCEL:

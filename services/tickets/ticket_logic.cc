@@ -51,7 +51,7 @@ std::string Fingerprint(const Ticket& requested) {
 // Who may learn who filed an anonymous complaint: supervisors, and the adapter that answers the
 // resident themself.
 bool SeesAnonymous(const auth::Principal& p) {
-  return auth::IsSupervisor(p.role) || p.role == auth::Role::kAdapter;
+  return auth::IsManagement(p.role) || p.role == auth::Role::kAdapter;
 }
 
 bool IsAnonymous(const Ticket& t) { return t.has_complaint() && t.complaint().anonymous(); }
@@ -510,6 +510,10 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
   LOBBY_RETURN_IF_ERROR(CheckTicketId(id));
   for (int attempt = 0;; ++attempt) {
     LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(id));
+    if (!auth::MayActIn(actor, cur.site_id())) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("'", actor.name, "' may not act in estate '", cur.site_id(), "'"));
+    }
     if (expected_version != 0 && cur.version() != expected_version) {
       return absl::AbortedError(
           absl::StrCat(id, " is at version ", cur.version(), ", not ", expected_version));

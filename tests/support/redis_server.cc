@@ -182,6 +182,9 @@ std::map<std::string, std::string> RedisServer::Snapshot() {
     if (!r.ok()) std::abort();
     cursor = r->elements[0].str;
     for (const auto& k : r->elements[1].elements) {
+      // The audit trail records refused calls too (that is its point): the audit tests check
+      // what it holds.
+      if (k.str == "lobby:q:audit") continue;
       auto type = conn_->Command({"TYPE", k.str});
       if (type.ok() && type->str == "stream") {
         // A stream's DUMP carries its consumers' last-seen times, which move with every

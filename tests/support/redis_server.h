@@ -37,7 +37,8 @@ class RedisServer {
   void Kill();
   void Start();
   void FlushAll();
-  /// Every key with its DUMP, to check that a rejected request wrote nothing; taken once every
+  /// Every key but the audit trail with its DUMP, to check that a rejected request wrote
+  /// nothing; taken once every
   /// consumer group has read and acked all its stream's entries (or after 5 seconds).
   std::map<std::string, std::string> Snapshot();
   /// Whether every consumer group has read and acked every entry of its stream.

@@ -258,6 +258,11 @@ void PrintTickets(Ctl& ctl, const std::vector<v1::Ticket>& list, const std::stri
 void FillNewTicket(Args& a, v1::Ticket* t);
 
 // ------------------------------------------------------------------ the command groups
+/// ~/.config/lobby/session (or under $XDG_CONFIG_HOME), and the token saved there ("" if none).
+std::string SessionFile();
+std::string SavedSession();
+/// users, login, logout, whoami, passwd, sessions, totp, tokens, audit (accounts.cc).
+int Accounts(Ctl& ctl, Args& a);
 // Each returns the exit status: 0 done, 1 the server refused (said on stderr); bad usage throws.
 
 int Residents(Ctl& ctl, Args& a);   // residents.cc

@@ -117,8 +117,26 @@ hotline log CALL_ID --summary TEXT [--disposition resolved_on_call|ticket_create
                                          an agent's record of a call; --new files a ticket for the
                                          caller (reporter: the agent, channel: phone)
 
+users create LOGIN --name N --grant SITE=ROLE[+ROLE][/MEMBER]... [--language L]
+                                         a staff account (the password is asked for); roles:
+                                         agent, technician, supervisor, manager, admin (*=admin:
+                                         every estate); MEMBER: their dispatch member id there
+users update LOGIN [--name N] [--language L] [--grant G]... [--disable | --enable]
+users get LOGIN | list [--site S] [--all] | reset-password LOGIN
+login --user LOGIN [--totp CODE]         asks for the password; keeps the session in
+                                         ~/.config/lobby/session (mode 600), used when neither
+                                         --token nor LOBBY_TOKEN is given
+logout | whoami | passwd                 end the session; who this is; change your password
+sessions list [--user LOGIN] | sessions revoke ID [--user LOGIN]
+totp enrol | totp confirm CODE | totp disable [--code CODE] [--user LOGIN]
+tokens create --name N --grant SITE=ROLE... --expires TIME | tokens list | tokens revoke ID
+                                         machine tokens for adapters and scripts (admins)
+audit [--user WHO] [--site S] [--target ID] [--from TIME] [--to TIME] [--limit N]
+                                         who changed what, newest first
+
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving); NAME: residents,
-                                         repairs, complaints, dispatch, surveys, calls, liveness
+                                         repairs, complaints, dispatch, surveys, calls, accounts,
+                                         liveness
 
 Exit status: 0 on success, 1 when the server returned an error (printed on stderr), 2 on bad usage.
 )";
@@ -162,6 +180,7 @@ int main(int argc, char** argv) {
     const char* env_token = std::getenv("LOBBY_TOKEN");
     ctl.addr = a.Get("addr", env_addr ? env_addr : "127.0.0.1:7000");
     ctl.token = a.Get("token", env_token ? env_token : "");
+    if (ctl.token.empty()) ctl.token = SavedSession();
     ctl.output = a.Get("output", "table");
     if (ctl.output != "table" && ctl.output != "json") throw UsageError{"-o is table or json"};
     if (a.Has("timeout") && !absl::ParseDuration(a.Get("timeout"), &ctl.timeout)) {
@@ -175,6 +194,10 @@ int main(int argc, char** argv) {
     const std::string& group = a.positional[0];
     ctl.repairs = v1::RepairService::NewStub(channel);
     if (group == "residents") return Residents(ctl, a);
+    for (const char* g : {"users", "login", "logout", "whoami", "passwd", "sessions", "totp",
+                          "tokens", "audit"}) {
+      if (group == g) return Accounts(ctl, a);
+    }
     if (group == "hotline") return Hotline(ctl, a);
     ctl.complaints = v1::ComplaintService::NewStub(channel);
     if (group == "repairs") return Repairs(ctl, a);
@@ -197,6 +220,7 @@ int main(int argc, char** argv) {
           {"dispatch", "lobby.v1.DispatchService"},
           {"surveys", "lobby.v1.SurveyService"},
           {"calls", "lobby.v1.HotlineService"},
+          {"accounts", "lobby.v1.AccountService"},
           {"liveness", "liveness"}};
       grpc::health::v1::HealthCheckRequest req;
       req.set_service(a.Get("service"));
@@ -232,7 +256,8 @@ int main(int argc, char** argv) {
     }
     throw UsageError{"unknown group '" + group +
                      "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
-                     "dispatch, surveys, health)"};
+                     "dispatch, surveys, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
+                     "health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

@@ -43,7 +43,7 @@ TEST(ComponentsTest, NamesAreUniqueAndServicesComeBeforeTheirCallersInProcess) {
   }
   EXPECT_EQ(NamesOf(ComponentDef::Kind::kService),
             (std::set<std::string>{"residents", "repairs", "complaints", "dispatch", "surveys",
-                                   "calls"}));
+                                   "calls", "accounts"}));
   EXPECT_LT(repairs, complaints) << "complaints read the catalog of an in-process RepairService";
 }
 
