@@ -9,8 +9,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "lobby/v1/accounts.pb.h"
 #include "services/common/config.h"
+#include "services/common/proto_util.h"
 #include "services/common/grpc_server.h"
 #include "services/common/log.h"
 #include "services/common/roles.h"
@@ -44,13 +48,58 @@ const char* TypeOf(Codec codec, bool stream) {
   return codec == Codec::kJson ? kJsonType : "application/proto";
 }
 
-// The caller's credentials and the deadline, as the services read them from any gRPC client.
-void Prepare(grpc::ClientContext& ctx, const httplib::Request& req, absl::Duration timeout) {
+constexpr char kLoginPath[] = "/lobby.v1.AccountService/Login";
+constexpr char kLogoutPath[] = "/lobby.v1.AccountService/Logout";
+
+// The session token in the request's lobby_session cookie, or "".
+std::string SessionCookie(const httplib::Request& req) {
+  std::string header = req.get_header_value("Cookie");
+  for (absl::string_view part : absl::StrSplit(header, ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, std::string(kSessionCookie) + "=")) return std::string(part);
+  }
+  return "";
+}
+
+// Where the call comes from: the address the nearest proxy saw (the last of X-Forwarded-For),
+// else the peer's.
+std::string ClientAddress(const httplib::Request& req) {
+  std::string forwarded = req.get_header_value("X-Forwarded-For");
+  if (!forwarded.empty()) {
+    std::vector<absl::string_view> hops = absl::StrSplit(forwarded, ',');
+    return std::string(absl::StripAsciiWhitespace(hops.back()));
+  }
+  return req.remote_addr;
+}
+
+// The caller's credentials and the deadline, as the services read them from any gRPC client: an
+// Authorization header, else the session cookie, which is taken only with the
+// Connect-Protocol-Version header (a cross-site form or image cannot set it: the protocol's
+// guard against request forgery).
+absl::Status Prepare(grpc::ClientContext& ctx, const httplib::Request& req,
+                     absl::Duration timeout) {
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  if (std::string a = req.get_header_value("Authorization"); !a.empty())
+  if (std::string a = req.get_header_value("Authorization"); !a.empty()) {
     ctx.AddMetadata("authorization", a);
+  } else if (std::string session = SessionCookie(req); !session.empty()) {
+    if (req.get_header_value("Connect-Protocol-Version").empty())
+      return absl::PermissionDeniedError(
+          "a call with the session cookie must carry the Connect-Protocol-Version header");
+    ctx.AddMetadata("authorization", "Bearer " + session);
+  }
   if (std::string f = req.get_header_value("Lobby-Acting-For"); !f.empty())
     ctx.AddMetadata(auth::kActingForHeader, f);
+  ctx.AddMetadata("lobby-client-address", ClientAddress(req));
+  return absl::OkStatus();
+}
+
+// "lobby_session=TOKEN; ..." for a browser's login, or the cookie's removal (empty token).
+std::string CookieHeader(const httplib::Request& req, const std::string& token,
+                         absl::Duration max_age) {
+  bool tls = req.get_header_value("X-Forwarded-Proto") == "https";
+  return absl::StrCat(kSessionCookie, "=", token, "; Path=/; HttpOnly; SameSite=Strict",
+                      tls ? "; Secure" : "", "; Max-Age=",
+                      token.empty() ? 0 : absl::ToInt64Seconds(max_age));
 }
 
 }  // namespace
@@ -186,7 +235,7 @@ void Gateway::Unary(const Method& m, const httplib::Request& req, httplib::Respo
   if (absl::Status s = Decode(*codec, req.body, *request); !s.ok()) return Fail(res, s);
 
   grpc::ClientContext ctx;
-  Prepare(ctx, req, *timeout);
+  if (absl::Status s = Prepare(ctx, req, *timeout); !s.ok()) return Fail(res, s);
   std::unique_ptr<pb::Message> response(m.response->New());
   grpc::Status status;
   absl::Notification done;
@@ -199,6 +248,18 @@ void Gateway::Unary(const Method& m, const httplib::Request& req, httplib::Respo
   done.WaitForNotification();
   if (!status.ok()) return Fail(res, FromGrpcStatus(status));
   Count(absl::StatusCode::kOk);
+  if (m.path == kLoginPath) {
+    // A browser's login: the token goes into the HttpOnly cookie, out of the script's reach.
+    auto* login = dynamic_cast<v1::LoginResponse*>(response.get());
+    auto* asked = dynamic_cast<v1::LoginRequest*>(request.get());
+    if (login != nullptr && asked != nullptr && asked->cookie()) {
+      absl::Duration left = FromTimestamp(login->expires_at()) - absl::Now();
+      res.set_header("Set-Cookie", CookieHeader(req, login->session_token(), left));
+      login->clear_session_token();
+    }
+  } else if (m.path == kLogoutPath && !SessionCookie(req).empty()) {
+    res.set_header("Set-Cookie", CookieHeader(req, "", absl::ZeroDuration()));
+  }
   res.set_content(Encode(*codec, *response), TypeOf(*codec, false));
 }
 
@@ -272,7 +333,11 @@ void Gateway::ServerStream(const Method& m, const httplib::Request& req, httplib
           absl::StrCat("this server holds ", options_.max_streams, " streams already")));
     streams_.insert(stream.get());
   }
-  Prepare(stream->ctx, req, *timeout);
+  if (absl::Status s = Prepare(stream->ctx, req, *timeout); !s.ok()) {
+    std::lock_guard lock(mu_);
+    streams_.erase(stream.get());
+    return end_now(s);
+  }
   Stub& stub = StubOf(*m.service);
   const std::string& path = m.path;
 

@@ -34,6 +34,9 @@ struct Response;
 
 namespace lobby::gateway {
 
+/// The cookie a browser's session is kept in (HttpOnly, SameSite=Strict; Secure behind TLS).
+inline constexpr char kSessionCookie[] = "lobby_session";
+
 struct GatewayOptions {
   /// The longest a unary call may take, and the default when Connect-Timeout-Ms is not given.
   absl::Duration max_timeout = absl::Seconds(30);

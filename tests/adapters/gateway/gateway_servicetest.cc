@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "adapters/gateway/connect.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
@@ -317,6 +318,94 @@ TEST_F(GatewayTest, AStreamsBadRequestEndsTheStreamWithTheError) {
   EXPECT_EQ(bad.status(), 200);
   EXPECT_EQ(bad.end()["error"]["code"], "invalid_argument") << bad.end().dump();
   EXPECT_TRUE(bad.messages().empty());
+}
+
+}  // namespace
+}  // namespace lobby::gateway
+
+namespace lobby::gateway {
+namespace {
+
+/// A user of estate demo, made by the admin through the HTTP API itself.
+void MakeUser(httplib::Client& http, const std::string& login, const std::string& role) {
+  httplib::Headers h = {{"Authorization", std::string("Bearer ") + kAdminToken}};
+  auto r = http.Post("/lobby.v1.AccountService/CreateUser", h,
+                     json{{"user",
+                           {{"login", login},
+                            {"displayName", "Wong Siu Fan"},
+                            {"grants", {{{"siteId", "demo"}, {"roles", {role}}}}}}},
+                          {"password", "kowloon-bay-2026"}}
+                         .dump(),
+                     "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+}
+
+TEST_F(GatewayTest, ABrowserSignsInWithACookieThatNeedsTheProtocolHeader) {
+  MakeUser(*http_, "wong", "agent");
+  auto login = Post("/lobby.v1.AccountService/Login",
+                    json{{"login", "wong"}, {"password", "kowloon-bay-2026"}, {"cookie", true}}.dump(),
+                    "", "application/json", {{"Connect-Protocol-Version", "1"}});
+  ASSERT_EQ(login->status, 200) << login->body;
+  std::string cookie = login->get_header_value("Set-Cookie");
+  EXPECT_TRUE(absl::StartsWith(cookie, "lobby_session=lbs_")) << cookie;
+  EXPECT_TRUE(absl::StrContains(cookie, "HttpOnly"));
+  EXPECT_TRUE(absl::StrContains(cookie, "SameSite=Strict"));
+  EXPECT_FALSE(absl::StrContains(cookie, "Secure")) << "plain HTTP here";
+  EXPECT_FALSE(Body(login).contains("sessionToken")) << "the token stays out of the script's reach";
+  EXPECT_EQ(Body(login)["user"]["login"], "wong");
+  std::string session = cookie.substr(0, cookie.find(';'));
+
+  // With the cookie and the protocol header: the call is the user's.
+  auto me = Post("/lobby.v1.AccountService/WhoAmI", "{}", "", "application/json",
+                 {{"Cookie", session}, {"Connect-Protocol-Version", "1"}});
+  ASSERT_EQ(me->status, 200) << me->body;
+  EXPECT_EQ(Body(me)["login"], "wong");
+  // Without the header (what a forged cross-site form would send): refused, nothing done.
+  auto forged = Post("/lobby.v1.AccountService/WhoAmI", "{}", "", "application/json",
+                     {{"Cookie", session}});
+  EXPECT_EQ(forged->status, 403) << forged->body;
+  EXPECT_EQ(Body(forged)["code"], "permission_denied");
+  EXPECT_TRUE(absl::StrContains(Body(forged)["message"].get<std::string>(),
+                                "Connect-Protocol-Version"));
+
+  // Behind TLS the cookie is Secure.
+  auto tls = Post("/lobby.v1.AccountService/Login",
+                  json{{"login", "wong"}, {"password", "kowloon-bay-2026"}, {"cookie", true}}.dump(),
+                  "", "application/json",
+                  {{"Connect-Protocol-Version", "1"}, {"X-Forwarded-Proto", "https"}});
+  EXPECT_TRUE(absl::StrContains(tls->get_header_value("Set-Cookie"), "; Secure"));
+
+  // Logout ends the session and clears the cookie.
+  auto out = Post("/lobby.v1.AccountService/Logout", "{}", "", "application/json",
+                  {{"Cookie", session}, {"Connect-Protocol-Version", "1"}});
+  ASSERT_EQ(out->status, 200) << out->body;
+  EXPECT_TRUE(absl::StrContains(out->get_header_value("Set-Cookie"), "Max-Age=0"));
+  auto after = Post("/lobby.v1.AccountService/WhoAmI", "{}", "", "application/json",
+                    {{"Cookie", session}, {"Connect-Protocol-Version", "1"}});
+  EXPECT_EQ(after->status, 401);
+  EXPECT_EQ(Body(after)["code"], "unauthenticated");
+}
+
+TEST_F(GatewayTest, AnExpiredSessionIsUnauthenticatedWithASentence) {
+  MakeUser(*http_, "lam", "agent");
+  auto login = Post("/lobby.v1.AccountService/Login",
+                    json{{"login", "lam"}, {"password", "kowloon-bay-2026"}}.dump(), "");
+  ASSERT_EQ(login->status, 200) << login->body;
+  std::string token = Body(login)["sessionToken"];
+  auto ok = Post("/lobby.v1.ResidentService/ListResidents", json{{"siteId", "demo"}}.dump(), token);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  clock_.Advance(absl::Minutes(31));  // idle past --session-idle (30m)
+  harness_->runtime->auth().Forget(auth::HexDigest(token));  // past the process's short cache
+  auto expired =
+      Post("/lobby.v1.ResidentService/ListResidents", json{{"siteId", "demo"}}.dump(), token);
+  EXPECT_EQ(expired->status, 401) << expired->body;
+  EXPECT_EQ(Body(expired)["message"], "session expired: log in again");
+  // Wrong passwords: one sentence, 401.
+  auto wrong = Post("/lobby.v1.AccountService/Login",
+                    json{{"login", "lam"}, {"password", "not-my-password"}}.dump(), "");
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(Body(wrong)["message"], "wrong login name or password");
 }
 
 }  // namespace
