@@ -22,7 +22,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       libabsl20220623 libbrotli1 libc-ares2 libcpp-httplib0.11 libfmt9 libgrpc++1.51 libgrpc29 \
       libhiredis0.14 libicu72 libphonenumber8 libprotobuf32 libpugixml1v5 libre2-9 \
-      libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 \
+      libsodium23 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 \
       ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 lobby \

@@ -232,7 +232,8 @@ TEST(ChartTest, DefaultValues) {
                             {"lobby-complaints", "--services=complaints --adapters=none"},
                             {"lobby-dispatch", "--services=dispatch --adapters=none"},
                             {"lobby-surveys", "--services=surveys --adapters=none"},
-                            {"lobby-calls", "--services=calls --adapters=none"}}));
+                            {"lobby-calls", "--services=calls --adapters=none"},
+                            {"lobby-accounts", "--services=accounts --adapters=none"}}));
   // The bundled Redis: AOF on a claim, noeviction, reachable from Lobby's pods only.
   YAML::Node redis = r.Get("StatefulSet", "lobby-redis");
   ASSERT_TRUE(redis.IsMap());
@@ -258,7 +259,7 @@ TEST(ChartTest, DefaultValues) {
                   ["app.kubernetes.io/instance"]
                       .as<std::string>(),
             "lobby");
-  EXPECT_EQ(r.Names("PodDisruptionBudget").size(), 6u);
+  EXPECT_EQ(r.Names("PodDisruptionBudget").size(), 7u);
   EXPECT_TRUE(r.Of("HorizontalPodAutoscaler").empty());
   EXPECT_TRUE(r.Of("Ingress").empty()) << "no webhook adapter, no Ingress";
   // The one Secret the chart makes by itself: a random token for the processes to call each
@@ -293,7 +294,7 @@ TEST(ChartTest, BundledRedisWithAPassword) {
 TEST(ChartTest, Minimal) {
   Rendered r = Render("minimal");
   CheckCommon(r, "minimal", {"trial-admin-token-0123456789", "trial-service-token-0123456789"});
-  EXPECT_EQ(r.Of("Deployment").size(), 6u);
+  EXPECT_EQ(r.Of("Deployment").size(), 7u);
   for (const YAML::Node& d : r.Of("Deployment")) EXPECT_EQ(d["spec"]["replicas"].as<int>(), 1);
   EXPECT_TRUE(r.Of("PodDisruptionBudget").empty());
   EXPECT_TRUE(r.Of("NetworkPolicy").empty());
@@ -315,7 +316,7 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   std::set<std::string> scaled = r.Names("HorizontalPodAutoscaler");
   EXPECT_EQ(scaled, (std::set<std::string>{"lobby-residents", "lobby-repairs", "lobby-complaints",
                                            "lobby-dispatch", "lobby-surveys", "lobby-calls",
-                                           "lobby-telegram", "lobby-whatsapp", "lobby-sms",
+                                           "lobby-accounts", "lobby-telegram", "lobby-whatsapp", "lobby-sms",
                                            "lobby-gateway"}));
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
@@ -352,7 +353,8 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                        "/lobby.v1.ComplaintService -> lobby-gateway:http",
                        "/lobby.v1.DispatchService -> lobby-gateway:http",
                        "/lobby.v1.SurveyService -> lobby-gateway:http",
-                       "/lobby.v1.HotlineService -> lobby-gateway:http"}));
+                       "/lobby.v1.HotlineService -> lobby-gateway:http",
+                       "/lobby.v1.AccountService -> lobby-gateway:http"}));
   // The gateway is an adapter: it calls the services as any client, behind the Ingress.
   EXPECT_EQ(Container(r.Get("Deployment", "lobby-gateway"))["args"][1].as<std::string>(),
             "--adapters=gateway");
