@@ -16,6 +16,9 @@ std::string ClientAddress(const grpc::CallbackServerContext& ctx) {
     return std::string(it->second.data(), std::min<size_t>(it->second.size(), 64));
   std::string peer = ctx.peer();  // "ipv4:127.0.0.1:5555", "ipv6:[::1]:5555"
   if (auto colon = peer.rfind(':'); colon != std::string::npos && colon > 5) peer.resize(colon);
+  for (absl::string_view scheme : {"ipv4:", "ipv6:"}) {
+    if (absl::StartsWith(peer, scheme)) return peer.substr(scheme.size());
+  }
   return peer;
 }
 

@@ -55,7 +55,16 @@ std::string GrantsText(const google::protobuf::RepeatedPtrField<v1::Grant>& gran
   return absl::StrJoin(out, " ");
 }
 
+/// Times about a person are shown in the zone of their first estate (UTC for admins of all).
+void UseZoneOf(Ctl& ctl, const v1::User& u) {
+  if (!g_zone.site.empty()) return;
+  for (const v1::Grant& g : u.grants()) {
+    if (g.site_id() != "*") return ctl.UseSite(g.site_id());
+  }
+}
+
 void PrintUsers(Ctl& ctl, const std::vector<v1::User>& users) {
+  for (const v1::User& u : users) UseZoneOf(ctl, u);
   if (ctl.json()) {
     std::cout << JsonItems(users) << "\n";
     return;
@@ -178,6 +187,9 @@ int Accounts(Ctl& ctl, Args& a) {
       std::cout << JsonItems(resp.entries()) << "\n";
       return 0;
     }
+    for (const auto& e : resp.entries()) {
+      if (g_zone.site.empty()) ctl.UseSite(e.site_id());  // the first estate named
+    }
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : resp.entries())
       rows.push_back({Time(e.at()), e.actor() + (e.acting_for().empty() ? "" : " for " + e.acting_for()),
@@ -224,6 +236,12 @@ int Accounts(Ctl& ctl, Args& a) {
       req.set_login(a.Get("user"));
       auto resp = ctl.CallOn<v1::ListSessionsRequest, v1::ListSessionsResponse>(
           *stub, &S::ListSessions, req);
+      if (!resp.sessions().empty() && !ctl.json()) {
+        v1::GetUserRequest whose;
+        whose.set_login(resp.sessions(0).login());
+        v1::User u;
+        if (ctl.Invoke(*stub, &S::GetUser, whose, &u).ok()) UseZoneOf(ctl, u);
+      }
       if (ctl.json()) {
         std::cout << JsonItems(resp.sessions()) << "\n";
         return 0;
