@@ -14,9 +14,9 @@
 #include "absl/synchronization/notification.h"
 #include "lobby/v1/accounts.pb.h"
 #include "services/common/config.h"
-#include "services/common/proto_util.h"
 #include "services/common/grpc_server.h"
 #include "services/common/log.h"
+#include "services/common/proto_util.h"
 #include "services/common/roles.h"
 #include "services/common/status.h"
 
@@ -98,8 +98,8 @@ std::string CookieHeader(const httplib::Request& req, const std::string& token,
                          absl::Duration max_age) {
   bool tls = req.get_header_value("X-Forwarded-Proto") == "https";
   return absl::StrCat(kSessionCookie, "=", token, "; Path=/; HttpOnly; SameSite=Strict",
-                      tls ? "; Secure" : "", "; Max-Age=",
-                      token.empty() ? 0 : absl::ToInt64Seconds(max_age));
+                      tls ? "; Secure" : "",
+                      "; Max-Age=", token.empty() ? 0 : absl::ToInt64Seconds(max_age));
 }
 
 }  // namespace

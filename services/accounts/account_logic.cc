@@ -154,14 +154,16 @@ absl::Status AccountLogic::EndSessions(const std::string& login, const std::stri
 absl::Status AccountLogic::Failed(const std::string& login, const std::string& address,
                                   absl::Time now) {
   if (!address.empty())
-    LOBBY_RETURN_IF_ERROR(store_.CountFailure(absl::StrCat("addr:", address), config_.lockout).status());
+    LOBBY_RETURN_IF_ERROR(
+        store_.CountFailure(absl::StrCat("addr:", address), config_.lockout).status());
   if (login.empty()) return absl::UnauthenticatedError(kWrongCredentials);
-  LOBBY_ASSIGN_OR_RETURN(int64_t n, store_.CountFailure(absl::StrCat("user:", login), config_.lockout));
+  LOBBY_ASSIGN_OR_RETURN(int64_t n,
+                         store_.CountFailure(absl::StrCat("user:", login), config_.lockout));
   if (n >= config_.max_failures) {
     (void)now;
-    return absl::ResourceExhaustedError(
-        absl::StrCat("too many failed logins: this account waits ", Minutes(config_.lockout),
-                     " (or an admin resets its password)"));
+    return absl::ResourceExhaustedError(absl::StrCat("too many failed logins: this account waits ",
+                                                     Minutes(config_.lockout),
+                                                     " (or an admin resets its password)"));
   }
   return absl::UnauthenticatedError(kWrongCredentials);
 }
@@ -171,7 +173,8 @@ absl::StatusOr<v1::LoginResponse> AccountLogic::Login(const v1::LoginRequest& re
   const absl::Time now = clock_.Now();
   if (req.login().empty() || req.password().empty())
     return absl::InvalidArgumentError("login and password are required");
-  if (req.password().size() > kMaxPasswordBytes) return absl::UnauthenticatedError(kWrongCredentials);
+  if (req.password().size() > kMaxPasswordBytes)
+    return absl::UnauthenticatedError(kWrongCredentials);
   if (!address.empty()) {
     LOBBY_ASSIGN_OR_RETURN(int64_t n, store_.Failures(absl::StrCat("addr:", address)));
     if (n >= config_.max_address_failures)
@@ -180,9 +183,9 @@ absl::StatusOr<v1::LoginResponse> AccountLogic::Login(const v1::LoginRequest& re
   }
   LOBBY_ASSIGN_OR_RETURN(int64_t failures, store_.Failures(absl::StrCat("user:", req.login())));
   if (failures >= config_.max_failures)
-    return absl::ResourceExhaustedError(
-        absl::StrCat("too many failed logins: this account waits ", Minutes(config_.lockout),
-                     " (or an admin resets its password)"));
+    return absl::ResourceExhaustedError(absl::StrCat("too many failed logins: this account waits ",
+                                                     Minutes(config_.lockout),
+                                                     " (or an admin resets its password)"));
   LOBBY_ASSIGN_OR_RETURN(auto found, store_.GetUser(req.login()));
   if (!found || found->user.disabled()) {
     (void)VerifyPassword(DummyHash(), req.password());
@@ -229,8 +232,8 @@ absl::StatusOr<v1::LoginResponse> AccountLogic::Login(const v1::LoginRequest& re
 absl::Status AccountLogic::Logout(const auth::Principal& p) {
   if (p.kind != "session")
     return absl::FailedPreconditionError("only a session logs out (revoke a token instead)");
-  LOBBY_RETURN_IF_ERROR(
-      store_.DeleteCredential(Credential{.digest = p.credential, .kind = "session", .user = p.user}));
+  LOBBY_RETURN_IF_ERROR(store_.DeleteCredential(
+      Credential{.digest = p.credential, .kind = "session", .user = p.user}));
   forget_(p.credential);
   return absl::OkStatus();
 }
@@ -273,8 +276,7 @@ absl::Status AccountLogic::ChangePassword(const v1::ChangePasswordRequest& req,
 absl::StatusOr<v1::User> AccountLogic::CreateUser(const v1::CreateUserRequest& req) {
   const v1::User& in = req.user();
   if (!ValidLogin(in.login()))
-    return absl::InvalidArgumentError(
-        "login: 3 to 32 characters of a-z, 0-9, '.', '_' and '-'");
+    return absl::InvalidArgumentError("login: 3 to 32 characters of a-z, 0-9, '.', '_' and '-'");
   if (in.display_name().empty() || in.display_name().size() > 100)
     return absl::InvalidArgumentError("display_name: 1 to 100 bytes");
   if (!in.language().empty() && in.language() != "en" && in.language() != "zh-Hant" &&
@@ -319,8 +321,8 @@ absl::StatusOr<v1::User> AccountLogic::UpdateUser(const v1::UpdateUserRequest& r
       u.user.set_disabled(req.user().disabled());
       end_sessions = req.user().disabled();
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "fields: '", f, "' is not one of display_name, language, grants, disabled"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fields: '", f, "' is not one of display_name, language, grants, disabled"));
     }
   }
   *u.user.mutable_updated_at() = ToTimestamp(clock_.Now());

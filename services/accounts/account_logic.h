@@ -76,7 +76,6 @@ class AccountLogic {
 
 /// INVALID_ARGUMENT unless `grants` are well formed: known roles (adapter only when
 /// `machine`), an estate id each, "*" for admins only.
-absl::Status CheckGrants(const google::protobuf::RepeatedPtrField<v1::Grant>& grants,
-                         bool machine);
+absl::Status CheckGrants(const google::protobuf::RepeatedPtrField<v1::Grant>& grants, bool machine);
 
 }  // namespace lobby::accounts

@@ -55,10 +55,10 @@ AccountServiceImpl::AccountServiceImpl(AccountLogic& logic, RpcEnv env)
       revoke_token_(env.Method(std::string(kPrefix) + "RevokeToken")),
       audit_(env.Method(std::string(kPrefix) + "ListAudit")) {}
 
-#define LOBBY_UNARY(Name, Req, Resp, method, handler)                                          \
-  grpc::ServerUnaryReactor* AccountServiceImpl::Name(grpc::CallbackServerContext* ctx,         \
-                                                     const v1::Req* req, v1::Resp* resp) {     \
-    return ServeUnary(env_, method, ctx, req, resp, handler);                                  \
+#define LOBBY_UNARY(Name, Req, Resp, method, handler)                                      \
+  grpc::ServerUnaryReactor* AccountServiceImpl::Name(grpc::CallbackServerContext* ctx,     \
+                                                     const v1::Req* req, v1::Resp* resp) { \
+    return ServeUnary(env_, method, ctx, req, resp, handler);                              \
   }
 
 LOBBY_UNARY(Login, LoginRequest, LoginResponse, login_,
@@ -70,9 +70,8 @@ LOBBY_UNARY(Logout, LogoutRequest, LogoutResponse, logout_,
 LOBBY_UNARY(WhoAmI, WhoAmIRequest, User, whoami_,
             Into(resp, [this](const auth::Principal& p) { return logic_.WhoAmI(p); }))
 LOBBY_UNARY(ChangePassword, ChangePasswordRequest, ChangePasswordResponse, change_password_,
-            Done(resp, [this, req](const auth::Principal& p) {
-              return logic_.ChangePassword(*req, p);
-            }))
+            Done(resp,
+                 [this, req](const auth::Principal& p) { return logic_.ChangePassword(*req, p); }))
 LOBBY_UNARY(CreateUser, CreateUserRequest, User, create_,
             Into(resp, [this, req](const auth::Principal&) { return logic_.CreateUser(*req); }))
 LOBBY_UNARY(UpdateUser, UpdateUserRequest, User, update_,
@@ -80,8 +79,7 @@ LOBBY_UNARY(UpdateUser, UpdateUserRequest, User, update_,
 LOBBY_UNARY(GetUser, GetUserRequest, User, get_,
             Into(resp, [this, req](const auth::Principal& p) { return logic_.GetUser(*req, p); }))
 LOBBY_UNARY(ListUsers, ListUsersRequest, ListUsersResponse, list_,
-            Into(resp,
-                 [this, req](const auth::Principal& p) { return logic_.ListUsers(*req, p); }))
+            Into(resp, [this, req](const auth::Principal& p) { return logic_.ListUsers(*req, p); }))
 LOBBY_UNARY(ResetPassword, ResetPasswordRequest, ResetPasswordResponse, reset_,
             Done(resp, [this, req](const auth::Principal&) { return logic_.ResetPassword(*req); }))
 LOBBY_UNARY(EnrolTotp, EnrolTotpRequest, EnrolTotpResponse, enrol_,
@@ -106,7 +104,6 @@ LOBBY_UNARY(ListTokens, ListTokensRequest, ListTokensResponse, tokens_,
 LOBBY_UNARY(RevokeToken, RevokeTokenRequest, RevokeTokenResponse, revoke_token_,
             Done(resp, [this, req](const auth::Principal&) { return logic_.RevokeToken(*req); }))
 LOBBY_UNARY(ListAudit, ListAuditRequest, ListAuditResponse, audit_,
-            Into(resp,
-                 [this, req](const auth::Principal& p) { return logic_.ListAudit(*req, p); }))
+            Into(resp, [this, req](const auth::Principal& p) { return logic_.ListAudit(*req, p); }))
 
 }  // namespace lobby::accounts

@@ -11,7 +11,7 @@ class AccountServiceImpl final : public v1::AccountService::CallbackService {
  public:
   AccountServiceImpl(AccountLogic& logic, RpcEnv env);
 
-#define LOBBY_ACCOUNTS_RPC(Name, Req, Resp) \
+#define LOBBY_ACCOUNTS_RPC(Name, Req, Resp)                                            \
   grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* ctx, const v1::Req* req, \
                                  v1::Resp* resp) override;
   LOBBY_ACCOUNTS_RPC(Login, LoginRequest, LoginResponse)

@@ -14,16 +14,16 @@ namespace lobby::accounts {
 struct StoredUser {
   v1::User user;
   std::string password_hash;
-  std::string totp_secret;   // base32, once confirmed
-  std::string totp_pending;  // base32, between EnrolTotp and ConfirmTotp
+  std::string totp_secret;      // base32, once confirmed
+  std::string totp_pending;     // base32, between EnrolTotp and ConfirmTotp
   int64_t totp_last_step = -1;  // a code is accepted once
 };
 
 /// A session or machine token as stored (only the secret's digest).
 struct Credential {
   std::string digest;
-  std::string kind;  // "session" or "token"
-  std::string user;  // login, or the token's name
+  std::string kind;    // "session" or "token"
+  std::string user;    // login, or the token's name
   std::string grants;  // tokens: auth::EncodeGrants
   absl::Time created, expires, last;
   absl::Duration idle = absl::ZeroDuration();  // sessions

@@ -118,15 +118,19 @@ absl::StatusOr<std::vector<StoredUser>> RedisAccountStore::ListUsers() {
 
 absl::Status RedisAccountStore::PutCredential(const Credential& c) {
   const std::string key = auth::CredentialKey(c.digest);
-  std::vector<redis::Args> cmds = {
-      {"HSET", key, "kind", c.kind, "user", c.user, "grants", c.grants, "created",
-       absl::StrCat(absl::ToUnixMillis(c.created)), "expires",
-       absl::StrCat(absl::ToUnixMillis(c.expires)), "last",
-       absl::StrCat(absl::ToUnixMillis(c.last)), "idle",
-       absl::StrCat(absl::ToInt64Milliseconds(c.idle)), "address", c.address, "created_by",
-       c.created_by, "must_change", c.must_change_password ? "1" : "0"},
-      {"PEXPIREAT", key, absl::StrCat(absl::ToUnixMillis(c.expires))},
-      {"SADD", IndexOf(c), c.digest}};
+  std::vector<redis::Args> cmds = {{"HSET",        key,
+                                    "kind",        c.kind,
+                                    "user",        c.user,
+                                    "grants",      c.grants,
+                                    "created",     absl::StrCat(absl::ToUnixMillis(c.created)),
+                                    "expires",     absl::StrCat(absl::ToUnixMillis(c.expires)),
+                                    "last",        absl::StrCat(absl::ToUnixMillis(c.last)),
+                                    "idle",        absl::StrCat(absl::ToInt64Milliseconds(c.idle)),
+                                    "address",     c.address,
+                                    "created_by",  c.created_by,
+                                    "must_change", c.must_change_password ? "1" : "0"},
+                                   {"PEXPIREAT", key, absl::StrCat(absl::ToUnixMillis(c.expires))},
+                                   {"SADD", IndexOf(c), c.digest}};
   LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Transaction(std::move(cmds)));
   (void)r;
   return absl::OkStatus();
@@ -148,7 +152,7 @@ absl::Status RedisAccountStore::DeleteCredential(const Credential& c) {
 }
 
 absl::StatusOr<std::vector<Credential>> RedisAccountStore::Credentials(const std::string& login,
-                                                                      absl::Time now) {
+                                                                       absl::Time now) {
   const std::string index = login.empty() ? std::string(kTokens) : SessionsKey(login);
   LOBBY_ASSIGN_OR_RETURN(auto digests, redis_.Command({"SMEMBERS", index}));
   std::vector<Credential> out;
@@ -181,14 +185,15 @@ absl::StatusOr<int64_t> RedisAccountStore::CountFailure(const std::string& key,
                                                         absl::Duration window) {
   const std::string k = absl::StrCat("lobby:accounts:fail:", key);
   LOBBY_ASSIGN_OR_RETURN(
-      auto r, redis_.Transaction({{"INCR", k},
-                                  {"PEXPIRE", k, absl::StrCat(absl::ToInt64Milliseconds(window)),
-                                   "NX"}}));
+      auto r,
+      redis_.Transaction(
+          {{"INCR", k}, {"PEXPIRE", k, absl::StrCat(absl::ToInt64Milliseconds(window)), "NX"}}));
   return r[0].integer;
 }
 
 absl::StatusOr<int64_t> RedisAccountStore::Failures(const std::string& key) {
-  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"GET", absl::StrCat("lobby:accounts:fail:", key)}));
+  LOBBY_ASSIGN_OR_RETURN(auto r,
+                         redis_.Command({"GET", absl::StrCat("lobby:accounts:fail:", key)}));
   int64_t n = 0;
   if (!r.IsNil()) (void)absl::SimpleAtoi(r.str, &n);
   return n;
@@ -199,7 +204,7 @@ absl::Status RedisAccountStore::ClearFailures(const std::string& key) {
 }
 
 absl::StatusOr<std::vector<v1::AuditEntry>> RedisAccountStore::Audit(absl::Time since,
-                                                                    absl::Time until, int scan) {
+                                                                     absl::Time until, int scan) {
   // Entries are in the order written; "at" is the services' clock (settable in tests), so the
   // window is applied to it rather than to the stream ids.
   LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"XREVRANGE", "lobby:q:audit", "+", "-", "COUNT",

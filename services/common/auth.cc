@@ -14,12 +14,10 @@
 namespace lobby::auth {
 namespace {
 
-constexpr std::pair<absl::string_view, Role> kRoles[] = {{"adapter", Role::kAdapter},
-                                                         {"agent", Role::kAgent},
-                                                         {"technician", Role::kTechnician},
-                                                         {"supervisor", Role::kSupervisor},
-                                                         {"manager", Role::kManager},
-                                                         {"admin", Role::kAdmin}};
+constexpr std::pair<absl::string_view, Role> kRoles[] = {
+    {"adapter", Role::kAdapter},       {"agent", Role::kAgent},
+    {"technician", Role::kTechnician}, {"supervisor", Role::kSupervisor},
+    {"manager", Role::kManager},       {"admin", Role::kAdmin}};
 
 std::string Digest(absl::string_view token) {
   unsigned char d[SHA256_DIGEST_LENGTH];
@@ -40,8 +38,8 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
   for (const auto& [n, r] : kRoles) {
     if (n == name) return r;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown role '", name, "' (adapter, agent, technician, supervisor, manager, admin)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown role '", name, "' (adapter, agent, technician, supervisor, manager, admin)"));
 }
 
 void Authenticator::Add(Role role, absl::string_view token, std::string name) {

@@ -9,8 +9,8 @@
 namespace lobby::auth {
 namespace {
 
-constexpr Role A = Role::kAdapter, G = Role::kAgent, T = Role::kTechnician,
-               S = Role::kSupervisor, M = Role::kManager, D = Role::kAdmin;
+constexpr Role A = Role::kAdapter, G = Role::kAgent, T = Role::kTechnician, S = Role::kSupervisor,
+               M = Role::kManager, D = Role::kAdmin;
 constexpr RoleSet kEveryone = {A, G, T, S, M, D};
 constexpr RoleSet kStaff = {G, T, S, M, D};
 constexpr RoleSet kDesk = {G, S, M, D};
@@ -145,24 +145,24 @@ constexpr MethodRoles kTable[] = {
 
 // The methods that change nothing: every other method's calls go to the audit trail.
 constexpr absl::string_view kReads[] = {
-    "lobby.v1.ResidentService/GetResident",    "lobby.v1.ResidentService/ListResidents",
-    "lobby.v1.ResidentService/ResolveIdentity", "lobby.v1.ResidentService/ResolvePhone",
-    "lobby.v1.ResidentService/ListTimeline",   "lobby.v1.ResidentService/ListCallbacks",
-    "lobby.v1.ResidentService/GetNotices",     "lobby.v1.RepairService/GetRepair",
-    "lobby.v1.RepairService/ListRepairs",      "lobby.v1.RepairService/CountByStatus",
-    "lobby.v1.RepairService/GetIncident",      "lobby.v1.RepairService/ListIncidents",
-    "lobby.v1.RepairService/GetCatalog",       "lobby.v1.RepairService/Classify",
-    "lobby.v1.ComplaintService/GetComplaint",  "lobby.v1.ComplaintService/ListComplaints",
-    "lobby.v1.ComplaintService/CountByStatus", "lobby.v1.SurveyService/GetSurvey",
-    "lobby.v1.SurveyService/ListFollowUps",    "lobby.v1.SurveyService/GetSettings",
-    "lobby.v1.SurveyService/GetTrends",        "lobby.v1.SurveyService/GetScorecard",
+    "lobby.v1.ResidentService/GetResident",      "lobby.v1.ResidentService/ListResidents",
+    "lobby.v1.ResidentService/ResolveIdentity",  "lobby.v1.ResidentService/ResolvePhone",
+    "lobby.v1.ResidentService/ListTimeline",     "lobby.v1.ResidentService/ListCallbacks",
+    "lobby.v1.ResidentService/GetNotices",       "lobby.v1.RepairService/GetRepair",
+    "lobby.v1.RepairService/ListRepairs",        "lobby.v1.RepairService/CountByStatus",
+    "lobby.v1.RepairService/GetIncident",        "lobby.v1.RepairService/ListIncidents",
+    "lobby.v1.RepairService/GetCatalog",         "lobby.v1.RepairService/Classify",
+    "lobby.v1.ComplaintService/GetComplaint",    "lobby.v1.ComplaintService/ListComplaints",
+    "lobby.v1.ComplaintService/CountByStatus",   "lobby.v1.SurveyService/GetSurvey",
+    "lobby.v1.SurveyService/ListFollowUps",      "lobby.v1.SurveyService/GetSettings",
+    "lobby.v1.SurveyService/GetTrends",          "lobby.v1.SurveyService/GetScorecard",
     "lobby.v1.SurveyService/GetBuildingHeatmap", "lobby.v1.SurveyService/RepeatFaults",
-    "lobby.v1.DispatchService/GetEstate",      "lobby.v1.DispatchService/GetRegister",
-    "lobby.v1.DispatchService/Explain",        "lobby.v1.DispatchService/GetBoard",
+    "lobby.v1.DispatchService/GetEstate",        "lobby.v1.DispatchService/GetRegister",
+    "lobby.v1.DispatchService/Explain",          "lobby.v1.DispatchService/GetBoard",
     "lobby.v1.DispatchService/WatchAssignments", "lobby.v1.HotlineService/WatchCalls",
-    "lobby.v1.HotlineService/GetCall",         "lobby.v1.AccountService/WhoAmI",
-    "lobby.v1.AccountService/GetUser",         "lobby.v1.AccountService/ListUsers",
-    "lobby.v1.AccountService/ListSessions",    "lobby.v1.AccountService/ListTokens",
+    "lobby.v1.HotlineService/GetCall",           "lobby.v1.AccountService/WhoAmI",
+    "lobby.v1.AccountService/GetUser",           "lobby.v1.AccountService/ListUsers",
+    "lobby.v1.AccountService/ListSessions",      "lobby.v1.AccountService/ListTokens",
     "lobby.v1.AccountService/ListAudit",
 };
 

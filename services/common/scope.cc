@@ -69,7 +69,8 @@ absl::Status ScopeResponse(const auth::Principal& p, Message& response) {
 }
 
 std::string AuditTarget(const Message& request, const Message& response) {
-  for (const char* name : {"id", "ticket_id", "resident_id", "call_id", "login", "member", "name"}) {
+  for (const char* name :
+       {"id", "ticket_id", "resident_id", "call_id", "login", "member", "name"}) {
     std::string v = StringField(request, name);
     if (!v.empty()) return v;
   }
@@ -83,23 +84,41 @@ void AuditLog::Record(const auth::Principal& p, absl::string_view method, const 
   absl::string_view short_method = method;
   if (auto dot = short_method.find('.', 6); dot != absl::string_view::npos)
     short_method.remove_prefix(dot + 1);  // "RepairService/Transition"
-  redis::Args args = {"XADD",   kStream,
-                      "MAXLEN", "~",
-                      absl::StrCat(kMaxEntries), "*",
-                      "at",     absl::StrCat(absl::ToUnixMillis(clock_.Now())),
-                      "actor",  p.name,
-                      "user",   p.user,
-                      "role",   std::string(auth::RoleName(p.role)),
-                      "for",    p.acting_for,
-                      "method", std::string(short_method),
-                      "site",   site,
-                      "target", AuditTarget(request, response),
-                      "outcome", absl::StatusCodeToString(outcome.code())};
-  auto r = redis_.Command(std::move(args));
-  if (!r.ok()) {
-    static auto logger = log::Get("audit");
-    logger->warn("event=write_failed method={} error=\"{}\"", method, r.status().message());
-  }
+  redis::Args args = {"XADD",
+                      kStream,
+                      "MAXLEN",
+                      "~",
+                      absl::StrCat(kMaxEntries),
+                      "*",
+                      "at",
+                      absl::StrCat(absl::ToUnixMillis(clock_.Now())),
+                      "actor",
+                      p.name,
+                      "user",
+                      p.user,
+                      "role",
+                      std::string(auth::RoleName(p.role)),
+                      "for",
+                      p.acting_for,
+                      "method",
+                      std::string(short_method),
+                      "site",
+                      site,
+                      "target",
+                      AuditTarget(request, response),
+                      "outcome",
+                      absl::StatusCodeToString(outcome.code())};
+  // Pipelined with the other calls' writes, not waited for: the call's answer does not wait on
+  // a round trip of its own. Should the process die in between, the entries of its last
+  // moments are lost; the changes they record are not.
+  redis_.RunAsync({std::move(args)}, [](absl::StatusOr<std::vector<redis::Reply>> r) {
+    absl::Status s =
+        r.ok() && !r->empty() && (*r)[0].IsError() ? absl::InternalError((*r)[0].str) : r.status();
+    if (!s.ok()) {
+      static auto logger = log::Get("audit");
+      logger->warn("event=write_failed error=\"{}\"", s.message());
+    }
+  });
 }
 
 }  // namespace lobby

@@ -34,7 +34,8 @@ class AuditLog {
   static constexpr int kMaxEntries = 2'000'000;
 
   AuditLog(redis::Client& redis, const Clock& clock) : redis_(redis), clock_(clock) {}
-  /// Writes the entry before the call is answered; a failure is logged, the call stands.
+  /// Queues the entry on the Redis client's pipelined writer (not waited for); a failure is
+  /// logged, the call stands.
   void Record(const auth::Principal& p, absl::string_view method,
               const google::protobuf::Message& request, const google::protobuf::Message& response,
               const absl::Status& outcome);

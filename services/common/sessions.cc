@@ -42,7 +42,8 @@ std::string EncodeGrants(const std::vector<Grant>& grants) {
 absl::StatusOr<std::vector<Grant>> ParseGrants(absl::string_view encoded) {
   std::vector<Grant> out;
   for (absl::string_view item : absl::StrSplit(encoded, ';', absl::SkipEmpty())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
     std::pair<absl::string_view, absl::string_view> rm =
         absl::StrSplit(kv.second, absl::MaxSplits('/', 1));
     Grant g{.site = std::string(kv.first), .member = std::string(rm.second)};
@@ -94,8 +95,8 @@ absl::StatusOr<Identity> CredentialStore::Resolve(absl::string_view secret) {
   const int64_t expires = Millis(c, "expires"), idle = Millis(c, "idle"), last = Millis(c, "last");
   if ((expires > 0 && now >= expires) || (idle > 0 && now - last >= idle)) {
     (void)redis_.Command({"DEL", key});
-    return absl::UnauthenticatedError(
-        c["kind"] == "session" ? "session expired: log in again" : "token expired");
+    return absl::UnauthenticatedError(c["kind"] == "session" ? "session expired: log in again"
+                                                             : "token expired");
   }
   id.kind = c["kind"];
   id.user = c["user"];

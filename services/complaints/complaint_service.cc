@@ -26,9 +26,9 @@ ComplaintServiceImpl::ComplaintServiceImpl(tickets::TicketLogic& logic, Complain
 grpc::ServerUnaryReactor* ComplaintServiceImpl::CreateComplaint(grpc::CallbackServerContext* ctx,
                                                                 const v1::CreateTicketRequest* req,
                                                                 v1::Ticket* resp) {
-  return ServeUnary(env_, create_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Create(*req, p);
-                    }));
+  return ServeUnary(
+      env_, create_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Create(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::GetComplaint(grpc::CallbackServerContext* ctx,
@@ -50,39 +50,40 @@ grpc::ServerUnaryReactor* ComplaintServiceImpl::ListComplaints(grpc::CallbackSer
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Annotate(grpc::CallbackServerContext* ctx,
                                                          const v1::AnnotateRequest* req,
                                                          v1::Ticket* resp) {
-  return ServeUnary(env_, annotate_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Annotate(*req, p);
-                    }));
+  return ServeUnary(
+      env_, annotate_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Annotate(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Assign(grpc::CallbackServerContext* ctx,
                                                        const v1::AssignRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, assign_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Assign(*req, p);
-                    }));
+  return ServeUnary(
+      env_, assign_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Assign(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::Transition(grpc::CallbackServerContext* ctx,
                                                            const v1::TransitionRequest* req,
                                                            v1::Ticket* resp) {
-  return ServeUnary(env_, transition_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Transition(*req, p);
-                    }));
+  return ServeUnary(
+      env_, transition_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Transition(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
                                                            const v1::AddCommentRequest* req,
                                                            v1::Ticket* resp) {
-  return ServeUnary(env_, comment_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.AddComment(*req, p);
-                    }));
+  return ServeUnary(
+      env_, comment_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.AddComment(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* ComplaintServiceImpl::RecordFollowUp(grpc::CallbackServerContext* ctx,
                                                                const v1::RecordFollowUpRequest* req,
                                                                v1::Ticket* resp) {
-  return ServeUnary(env_, follow_up_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, follow_up_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) {
                       return complaints_.RecordFollowUp(req->id(), req->outcome(), p);
                     }));
 }

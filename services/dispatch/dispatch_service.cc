@@ -33,9 +33,9 @@ DispatchServiceImpl::~DispatchServiceImpl() { EndStreams(); }
 grpc::ServerUnaryReactor* DispatchServiceImpl::Acknowledge(grpc::CallbackServerContext* ctx,
                                                            const v1::MemberActionRequest* req,
                                                            v1::Ticket* resp) {
-  return ServeUnary(env_, acknowledge_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Acknowledge(*req, p);
-                    }));
+  return ServeUnary(
+      env_, acknowledge_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Acknowledge(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetBoard(grpc::CallbackServerContext* ctx,
@@ -206,17 +206,17 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::Claim(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* DispatchServiceImpl::Decline(grpc::CallbackServerContext* ctx,
                                                        const v1::MemberActionRequest* req,
                                                        v1::Ticket* resp) {
-  return ServeUnary(env_, decline_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Decline(*req, p);
-                    }));
+  return ServeUnary(
+      env_, decline_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Decline(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::Transfer(grpc::CallbackServerContext* ctx,
                                                         const v1::MemberActionRequest* req,
                                                         v1::Ticket* resp) {
-  return ServeUnary(env_, transfer_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Transfer(*req, p);
-                    }));
+  return ServeUnary(
+      env_, transfer_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Transfer(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* DispatchServiceImpl::ApplyEstate(grpc::CallbackServerContext* ctx,
@@ -238,7 +238,8 @@ grpc::ServerUnaryReactor* DispatchServiceImpl::GetEstate(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* DispatchServiceImpl::GetRegister(grpc::CallbackServerContext* ctx,
                                                            const v1::GetEstateRequest* req,
                                                            v1::EstateRegister* resp) {
-  return ServeUnary(env_, register_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, register_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal&) {
                       return logic_.GetRegister(req->site_id());
                     }));
 }

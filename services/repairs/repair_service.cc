@@ -34,14 +34,16 @@ RepairServiceImpl::RepairServiceImpl(tickets::TicketLogic& logic, RepairLogic& r
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateIncident(grpc::CallbackServerContext* ctx,
                                                             const v1::CreateIncidentRequest* req,
                                                             v1::Incident* resp) {
-  return ServeUnary(env_, create_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, create_incident_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.CreateIncident(*req, p);
                     }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(
     grpc::CallbackServerContext* ctx, const v1::AttachToIncidentRequest* req, v1::Incident* resp) {
-  return ServeUnary(env_, attach_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, attach_incident_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.AttachToIncident(*req, p);
                     }));
 }
@@ -49,7 +51,8 @@ grpc::ServerUnaryReactor* RepairServiceImpl::AttachToIncident(
 grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServerContext* ctx,
                                                              const v1::ResolveIncidentRequest* req,
                                                              v1::Incident* resp) {
-  return ServeUnary(env_, resolve_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, resolve_incident_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.ResolveIncident(*req, p);
                     }));
 }
@@ -57,25 +60,25 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ResolveIncident(grpc::CallbackServe
 grpc::ServerUnaryReactor* RepairServiceImpl::GetIncident(grpc::CallbackServerContext* ctx,
                                                          const v1::GetIncidentRequest* req,
                                                          v1::Incident* resp) {
-  return ServeUnary(env_, get_incident_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return repairs_.GetIncident(req->id());
-                    }));
+  return ServeUnary(
+      env_, get_incident_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return repairs_.GetIncident(req->id()); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ListIncidents(grpc::CallbackServerContext* ctx,
                                                            const v1::ListIncidentsRequest* req,
                                                            v1::ListIncidentsResponse* resp) {
-  return ServeUnary(env_, list_incidents_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return repairs_.ListIncidents(*req);
-                    }));
+  return ServeUnary(
+      env_, list_incidents_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return repairs_.ListIncidents(*req); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CreateRepair(grpc::CallbackServerContext* ctx,
                                                           const v1::CreateTicketRequest* req,
                                                           v1::Ticket* resp) {
-  return ServeUnary(env_, create_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Create(*req, p);
-                    }));
+  return ServeUnary(
+      env_, create_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Create(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::GetRepair(grpc::CallbackServerContext* ctx,
@@ -97,39 +100,40 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ListRepairs(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RepairServiceImpl::Annotate(grpc::CallbackServerContext* ctx,
                                                       const v1::AnnotateRequest* req,
                                                       v1::Ticket* resp) {
-  return ServeUnary(env_, annotate_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Annotate(*req, p);
-                    }));
+  return ServeUnary(
+      env_, annotate_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Annotate(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::Assign(grpc::CallbackServerContext* ctx,
                                                     const v1::AssignRequest* req,
                                                     v1::Ticket* resp) {
-  return ServeUnary(env_, assign_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Assign(*req, p);
-                    }));
+  return ServeUnary(
+      env_, assign_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Assign(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::Transition(grpc::CallbackServerContext* ctx,
                                                         const v1::TransitionRequest* req,
                                                         v1::Ticket* resp) {
-  return ServeUnary(env_, transition_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.Transition(*req, p);
-                    }));
+  return ServeUnary(
+      env_, transition_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.Transition(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ProposeVisit(grpc::CallbackServerContext* ctx,
                                                           const v1::ProposeVisitRequest* req,
                                                           v1::Ticket* resp) {
-  return ServeUnary(env_, propose_visit_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return repairs_.ProposeVisit(*req, p);
-                    }));
+  return ServeUnary(
+      env_, propose_visit_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return repairs_.ProposeVisit(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerContext* ctx,
                                                           const v1::GetTicketRequest* req,
                                                           v1::Ticket* resp) {
-  return ServeUnary(env_, confirm_visit_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
+  return ServeUnary(env_, confirm_visit_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal& p) {
                       return repairs_.ConfirmVisit(req->id(), p);
                     }));
 }
@@ -137,9 +141,9 @@ grpc::ServerUnaryReactor* RepairServiceImpl::ConfirmVisit(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RepairServiceImpl::AddComment(grpc::CallbackServerContext* ctx,
                                                         const v1::AddCommentRequest* req,
                                                         v1::Ticket* resp) {
-  return ServeUnary(env_, comment_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.AddComment(*req, p);
-                    }));
+  return ServeUnary(
+      env_, comment_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) { return logic_.AddComment(*req, p); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::CountByStatus(grpc::CallbackServerContext* ctx,
@@ -153,15 +157,16 @@ grpc::ServerUnaryReactor* RepairServiceImpl::CountByStatus(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RepairServiceImpl::ApplyCatalog(grpc::CallbackServerContext* ctx,
                                                           const v1::ApplyCatalogRequest* req,
                                                           v1::ApplyCatalogResponse* resp) {
-  return ServeUnary(env_, apply_catalog_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return repairs_.ApplyCatalog(*req);
-                    }));
+  return ServeUnary(
+      env_, apply_catalog_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return repairs_.ApplyCatalog(*req); }));
 }
 
 grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerContext* ctx,
                                                         const v1::GetCatalogRequest* req,
                                                         v1::Catalog* resp) {
-  return ServeUnary(env_, get_catalog_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_catalog_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal&) {
                       return repairs_.GetCatalog(req->site_id());
                     }));
 }
@@ -169,9 +174,9 @@ grpc::ServerUnaryReactor* RepairServiceImpl::GetCatalog(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RepairServiceImpl::Classify(grpc::CallbackServerContext* ctx,
                                                       const v1::ClassifyRequest* req,
                                                       v1::Classification* resp) {
-  return ServeUnary(env_, classify_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return repairs_.Classify(*req);
-                    }));
+  return ServeUnary(
+      env_, classify_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return repairs_.Classify(*req); }));
 }
 
 }  // namespace lobby::repairs

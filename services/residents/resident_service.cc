@@ -72,10 +72,12 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::GetResident(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ResidentServiceImpl::UpdateResident(grpc::CallbackServerContext* ctx,
                                                               const v1::UpdateResidentRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, update_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
-                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident().id()}));
-                      return logic_.Update(*req);
-                    }));
+  return ServeUnary(
+      env_, update_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
+        LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident().id()}));
+        return logic_.Update(*req);
+      }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListResidents(grpc::CallbackServerContext* ctx,
@@ -96,11 +98,12 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ImportResidents(
 grpc::ServerUnaryReactor* ResidentServiceImpl::LinkIdentity(grpc::CallbackServerContext* ctx,
                                                             const v1::LinkIdentityRequest* req,
                                                             v1::Resident* resp) {
-  return ServeUnary(env_, link_, ctx, req, resp,
-                    Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
-                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
-                      return logic_.Link(*req);
-                    }));
+  return ServeUnary(
+      env_, link_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
+        LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
+        return logic_.Link(*req);
+      }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
@@ -114,9 +117,9 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ResolveIdentity(
 grpc::ServerUnaryReactor* ResidentServiceImpl::ResolvePhone(grpc::CallbackServerContext* ctx,
                                                             const v1::ResolvePhoneRequest* req,
                                                             v1::ResolvePhoneResponse* resp) {
-  return ServeUnary(env_, resolve_phone_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.ResolvePhone(*req);
-                    }));
+  return ServeUnary(
+      env_, resolve_phone_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return logic_.ResolvePhone(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServerContext* ctx,
@@ -130,61 +133,67 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::UnlinkIdentity(grpc::CallbackServ
 grpc::ServerUnaryReactor* ResidentServiceImpl::StartVerification(
     grpc::CallbackServerContext* ctx, const v1::StartVerificationRequest* req,
     v1::StartVerificationResponse* resp) {
-  return ServeUnary(env_, start_verification_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.StartVerification(*req);
-                    }));
+  return ServeUnary(
+      env_, start_verification_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return logic_.StartVerification(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ConfirmVerification(
     grpc::CallbackServerContext* ctx, const v1::ConfirmVerificationRequest* req,
     v1::ResolveIdentityResponse* resp) {
-  return ServeUnary(env_, confirm_verification_, ctx, req, resp,
+  return ServeUnary(
+      env_, confirm_verification_, ctx, req, resp,
       Into(resp, [this, req](const auth::Principal&) { return logic_.ConfirmVerification(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::MergeResidents(grpc::CallbackServerContext* ctx,
                                                               const v1::MergeResidentsRequest* req,
                                                               v1::Resident* resp) {
-  return ServeUnary(env_, merge_, ctx, req, resp,
-                    Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
-                      LOBBY_RETURN_IF_ERROR(InCallersEstates(
-                          logic_, p, {&req->survivor_id(), &req->merged_id()}));
-                      return logic_.Merge(*req);
-                    }));
+  return ServeUnary(
+      env_, merge_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::Resident> {
+        LOBBY_RETURN_IF_ERROR(
+            InCallersEstates(logic_, p, {&req->survivor_id(), &req->merged_id()}));
+        return logic_.Merge(*req);
+      }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListTimeline(grpc::CallbackServerContext* ctx,
                                                             const v1::ListTimelineRequest* req,
                                                             v1::ListTimelineResponse* resp) {
-  return ServeUnary(env_, list_timeline_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::ListTimelineResponse> {
-                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
-                      return logic_.ListTimeline(*req, auth::IsManagement(p.role));
-                    }));
+  return ServeUnary(
+      env_, list_timeline_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::ListTimelineResponse> {
+        LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
+        return logic_.ListTimeline(*req, auth::IsManagement(p.role));
+      }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::AppendTimeline(grpc::CallbackServerContext* ctx,
                                                               const v1::AppendTimelineRequest* req,
                                                               v1::TimelineEntry* resp) {
-  return ServeUnary(env_, append_timeline_, ctx, req, resp, Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::TimelineEntry> {
-                      LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
-                      return logic_.AppendTimeline(*req);
-                    }));
+  return ServeUnary(
+      env_, append_timeline_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal& p) -> absl::StatusOr<v1::TimelineEntry> {
+        LOBBY_RETURN_IF_ERROR(InCallersEstates(logic_, p, {&req->resident_id()}));
+        return logic_.AppendTimeline(*req);
+      }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::RequestCallback(
     grpc::CallbackServerContext* ctx, const v1::RequestCallbackRequest* req,
     v1::CallbackTask* resp) {
-  return ServeUnary(env_, request_callback_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.RequestCallback(*req);
-                    }));
+  return ServeUnary(
+      env_, request_callback_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return logic_.RequestCallback(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::ListCallbacks(grpc::CallbackServerContext* ctx,
                                                              const v1::ListCallbacksRequest* req,
                                                              v1::ListCallbacksResponse* resp) {
-  return ServeUnary(env_, list_callbacks_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
-                      return logic_.ListCallbacks(*req);
-                    }));
+  return ServeUnary(
+      env_, list_callbacks_, ctx, req, resp,
+      Into(resp, [this, req](const auth::Principal&) { return logic_.ListCallbacks(*req); }));
 }
 
 grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
@@ -199,7 +208,8 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
 grpc::ServerUnaryReactor* ResidentServiceImpl::ApplyNotices(grpc::CallbackServerContext* ctx,
                                                             const v1::ApplyNoticesRequest* req,
                                                             v1::NoticeTemplates* resp) {
-  return ServeUnary(env_, apply_notices_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, apply_notices_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal&) {
                       return notify_.ApplyTemplates(req->yaml(), req->dry_run());
                     }));
 }
@@ -207,7 +217,8 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::ApplyNotices(grpc::CallbackServer
 grpc::ServerUnaryReactor* ResidentServiceImpl::GetNotices(grpc::CallbackServerContext* ctx,
                                                           const v1::GetNoticesRequest* req,
                                                           v1::NoticeTemplates* resp) {
-  return ServeUnary(env_, get_notices_, ctx, req, resp, Into(resp, [this, req](const auth::Principal&) {
+  return ServeUnary(env_, get_notices_, ctx, req, resp,
+                    Into(resp, [this, req](const auth::Principal&) {
                       return notify_.Templates(req->site_id());
                     }));
 }

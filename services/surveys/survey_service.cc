@@ -26,7 +26,7 @@ SurveyServiceImpl::SurveyServiceImpl(SurveyLogic& logic, RpcEnv env)
 #define LOBBY_UNARY(Name, Req, Resp, method, call)                                         \
   grpc::ServerUnaryReactor* SurveyServiceImpl::Name(grpc::CallbackServerContext* ctx,      \
                                                     const Req* req, Resp* resp) {          \
-    return ServeUnary(env_, method, ctx, req, resp,                                                   \
+    return ServeUnary(env_, method, ctx, req, resp,                                        \
                       Into(resp, [this, req](const auth::Principal& p) { return call; })); \
   }
 

@@ -316,8 +316,8 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
   std::set<std::string> scaled = r.Names("HorizontalPodAutoscaler");
   EXPECT_EQ(scaled, (std::set<std::string>{"lobby-residents", "lobby-repairs", "lobby-complaints",
                                            "lobby-dispatch", "lobby-surveys", "lobby-calls",
-                                           "lobby-accounts", "lobby-telegram", "lobby-whatsapp", "lobby-sms",
-                                           "lobby-gateway"}));
+                                           "lobby-accounts", "lobby-telegram", "lobby-whatsapp",
+                                           "lobby-sms", "lobby-gateway"}));
   for (const YAML::Node& d : r.Of("Deployment")) {
     std::string name = d["metadata"]["name"].as<std::string>();
     EXPECT_EQ(d["spec"]["replicas"].IsDefined(), !scaled.count(name))

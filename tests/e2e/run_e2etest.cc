@@ -140,8 +140,8 @@ std::string RunTryItBlock(const std::string& page, int grpc, int http, const std
   replace("build/bin/", BinDir() + "/");
   // lobbyctl login keeps its session under XDG_CONFIG_HOME: this run's, not the tester's.
   std::string script = "set -eE -o pipefail\ntrap 'echo \"" + page +
-                       " command failed: $BASH_COMMAND\" >&2' ERR\nexport XDG_CONFIG_HOME=" +
-                       var + "/config\ncd " + std::string(LOBBY_SOURCE_DIR) + "\n" + block;
+                       " command failed: $BASH_COMMAND\" >&2' ERR\nexport XDG_CONFIG_HOME=" + var +
+                       "/config\ncd " + std::string(LOBBY_SOURCE_DIR) + "\n" + block;
   ProcessResult r = testing::Run({"/bin/bash", "-c", script}, {}, "", 120);
   EXPECT_EQ(r.exit_code, 0) << r.err << "\n--- the block as run:\n" << block;
   return r.out;

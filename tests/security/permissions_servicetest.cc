@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "google/protobuf/message.h"
 #include "lobby/v1/accounts.grpc.pb.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/dispatch.grpc.pb.h"
@@ -18,7 +19,6 @@
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "lobby/v1/surveys.grpc.pb.h"
-#include "google/protobuf/message.h"
 #include "services/common/permissions.h"
 #include "services/common/scope.h"
 #include "tests/support/harness.h"
@@ -92,8 +92,8 @@ class PermissionMatrixTest : public RedisTest {
         server(), clock_,
         std::vector<std::string>{
             "--tokens-file",
-            lobby::testing::TokensFile({{"supervisor", kTokens[3].token, "sue"},
-                                        {"manager", kTokens[4].token, "may"}}),
+            lobby::testing::TokensFile(
+                {{"supervisor", kTokens[3].token, "sue"}, {"manager", kTokens[4].token, "may"}}),
             "--hotline-lines", "8000=demo", "--hotline-webhook-secret", "cti-secret-0123456789"});
   }
   void TearDown() override { harness_.reset(); }
@@ -176,7 +176,8 @@ TEST_F(PermissionMatrixTest, EveryRoleGetsExactlyWhatTheTableSays) {
 bool SetSite(google::protobuf::Message& m, const std::string& site, int depth = 2) {
   const auto* d = m.GetDescriptor();
   if (const auto* f = d->FindFieldByName("site_id");
-      f != nullptr && !f->is_repeated() && f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      f != nullptr && !f->is_repeated() &&
+      f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
     m.GetReflection()->SetString(&m, f, site);
     return true;
   }
@@ -195,8 +196,8 @@ bool SetSite(google::protobuf::Message& m, const std::string& site, int depth = 
 std::vector<std::pair<Role, std::string>> DemoSessions(const std::shared_ptr<grpc::Channel>& ch) {
   auto accounts = v1::AccountService::NewStub(ch);
   std::vector<std::pair<Role, std::string>> out;
-  for (Role role : {Role::kAgent, Role::kTechnician, Role::kSupervisor, Role::kManager,
-                    Role::kAdmin}) {
+  for (Role role :
+       {Role::kAgent, Role::kTechnician, Role::kSupervisor, Role::kManager, Role::kAdmin}) {
     v1::CreateUserRequest create;
     std::string login = absl::StrCat("demo-", auth::RoleName(role));
     create.mutable_user()->set_login(login);
@@ -235,8 +236,8 @@ TEST_F(PermissionMatrixTest, EveryRoleOfOneEstateIsRefusedAnotherOnEveryMethodNa
       if (!allowed.Has(role)) continue;
       grpc::Status theirs = CallWith(m, token, other->SerializeAsString());
       EXPECT_EQ(theirs.error_code(), grpc::StatusCode::PERMISSION_DENIED)
-          << name << " as demo's " << auth::RoleName(role) << " in harbour: "
-          << theirs.error_message();
+          << name << " as demo's " << auth::RoleName(role)
+          << " in harbour: " << theirs.error_message();
       EXPECT_TRUE(absl::StrContains(theirs.error_message(), "may not act in estate 'harbour'"))
           << name << ": " << theirs.error_message();
       grpc::Status mine = CallWith(m, token, own->SerializeAsString());
@@ -256,19 +257,19 @@ TEST_F(PermissionMatrixTest, ListsAndReadsShowOnlyTheCallersEstates) {
   auto residents = v1::ResidentService::NewStub(harness_->channel);
   v1::GetResidentRequest get;
   get.set_id(theirs);
-  auto read = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::GetResident, get,
-                                      manager);
+  auto read =
+      lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::GetResident, get, manager);
   EXPECT_EQ(read.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   get.set_id(mine);
-  EXPECT_TRUE(lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::GetResident, get,
-                                      manager)
-                  .ok());
+  EXPECT_TRUE(
+      lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::GetResident, get, manager)
+          .ok());
   // Writing to another estate's resident by id is refused and changes nothing.
   v1::AppendTimelineRequest note;
   note.set_resident_id(theirs);
   note.mutable_entry()->set_text("a note from the wrong estate");
-  auto wrote = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::AppendTimeline,
-                                       note, manager);
+  auto wrote = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::AppendTimeline, note,
+                                       manager);
   EXPECT_EQ(wrote.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
   // A repair of each estate: a demo manager's list and reads hold demo's only.
@@ -292,10 +293,10 @@ TEST_F(PermissionMatrixTest, ListsAndReadsShowOnlyTheCallersEstates) {
   }
   v1::GetTicketRequest get_ticket;
   get_ticket.set_id(ids[1]);
-  EXPECT_EQ(lobby::testing::CallRpc(*repairs, &v1::RepairService::Stub::GetRepair, get_ticket,
-                                    manager)
-                .status.error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      lobby::testing::CallRpc(*repairs, &v1::RepairService::Stub::GetRepair, get_ticket, manager)
+          .status.error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   v1::TransitionRequest cancel;
   cancel.set_id(ids[1]);
   cancel.set_action(v1::TICKET_ACTION_CANCEL);

@@ -38,7 +38,8 @@ v1::Grant ParseGrant(const std::string& text) {
   std::pair<std::string, std::string> kv = absl::StrSplit(text, absl::MaxSplits('=', 1));
   std::pair<std::string, std::string> rm = absl::StrSplit(kv.second, absl::MaxSplits('/', 1));
   if (kv.first.empty() || rm.first.empty())
-    throw UsageError{"--grant is SITE=ROLE[+ROLE...][/MEMBER], e.g. demo=agent or demo=technician/cheung"};
+    throw UsageError{
+        "--grant is SITE=ROLE[+ROLE...][/MEMBER], e.g. demo=agent or demo=technician/cheung"};
   v1::Grant g;
   g.set_site_id(kv.first);
   g.set_member_id(rm.second);
@@ -71,9 +72,10 @@ void PrintUsers(Ctl& ctl, const std::vector<v1::User>& users) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const v1::User& u : users)
-    rows.push_back({u.login(), u.display_name(), u.language(), GrantsText(u.grants()),
-                    u.disabled() ? "disabled" : (u.must_change_password() ? "must change" : "active"),
-                    u.totp_enabled() ? "totp" : "", Time(u.last_login_at())});
+    rows.push_back(
+        {u.login(), u.display_name(), u.language(), GrantsText(u.grants()),
+         u.disabled() ? "disabled" : (u.must_change_password() ? "must change" : "active"),
+         u.totp_enabled() ? "totp" : "", Time(u.last_login_at())});
   PrintTable({"LOGIN", "NAME", "LANGUAGE", "GRANTS", "STATE", "2FA", "LAST LOGIN"}, rows);
 }
 
@@ -192,7 +194,8 @@ int Accounts(Ctl& ctl, Args& a) {
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : resp.entries())
-      rows.push_back({Time(e.at()), e.actor() + (e.acting_for().empty() ? "" : " for " + e.acting_for()),
+      rows.push_back({Time(e.at()),
+                      e.actor() + (e.acting_for().empty() ? "" : " for " + e.acting_for()),
                       e.role(), e.method(), e.site_id(), e.target(), e.outcome()});
     PrintTable({"WHEN", "WHO", "ROLE", "METHOD", "ESTATE", "TARGET", "OUTCOME"}, rows);
     return 0;
@@ -201,8 +204,7 @@ int Accounts(Ctl& ctl, Args& a) {
     shift(2);
     if (cmd == "enrol") {
       a.Allow({}, 0);
-      auto resp =
-          ctl.CallOn<v1::EnrolTotpRequest, v1::EnrolTotpResponse>(*stub, &S::EnrolTotp, {});
+      auto resp = ctl.CallOn<v1::EnrolTotpRequest, v1::EnrolTotpResponse>(*stub, &S::EnrolTotp, {});
       if (ctl.json()) {
         std::cout << Json(resp) << "\n";
       } else {
@@ -274,8 +276,8 @@ int Accounts(Ctl& ctl, Args& a) {
       for (const std::string& g : a.All("grant")) *req.add_grants() = ParseGrant(g);
       if (req.grants().empty()) throw UsageError{"--grant SITE=ROLE is required (repeatable)"};
       *req.mutable_expires_at() = ParseTime("expires", a.Require("expires"));
-      auto resp = ctl.CallOn<v1::CreateTokenRequest, v1::CreateTokenResponse>(
-          *stub, &S::CreateToken, req);
+      auto resp =
+          ctl.CallOn<v1::CreateTokenRequest, v1::CreateTokenResponse>(*stub, &S::CreateToken, req);
       if (ctl.json()) {
         std::cout << Json(resp) << "\n";
       } else {
@@ -295,8 +297,8 @@ int Accounts(Ctl& ctl, Args& a) {
       }
       std::vector<std::vector<std::string>> rows;
       for (const auto& t : resp.tokens())
-        rows.push_back({t.id(), t.name(), GrantsText(t.grants()), Time(t.expires_at()),
-                        t.created_by()});
+        rows.push_back(
+            {t.id(), t.name(), GrantsText(t.grants()), Time(t.expires_at()), t.created_by()});
       PrintTable({"ID", "NAME", "GRANTS", "EXPIRES", "BY"}, rows);
       return 0;
     }
@@ -308,7 +310,8 @@ int Accounts(Ctl& ctl, Args& a) {
       std::cout << "token " << req.id() << " revoked\n";
       return 0;
     }
-    throw UsageError{"tokens create --name N --grant SITE=ROLE... --expires TIME | list | revoke ID"};
+    throw UsageError{
+        "tokens create --name N --grant SITE=ROLE... --expires TIME | list | revoke ID"};
   }
   // users
   shift(2);
@@ -361,8 +364,7 @@ int Accounts(Ctl& ctl, Args& a) {
     v1::ResetPasswordRequest req;
     req.set_login(a.positional[0]);
     req.set_temporary_password(ReadPassword("temporary password for " + req.login() + ": "));
-    ctl.CallOn<v1::ResetPasswordRequest, v1::ResetPasswordResponse>(*stub, &S::ResetPassword,
-                                                                    req);
+    ctl.CallOn<v1::ResetPasswordRequest, v1::ResetPasswordResponse>(*stub, &S::ResetPassword, req);
     std::cout << req.login() << " must choose a new password at the next login\n";
     return 0;
   }

@@ -194,8 +194,8 @@ int main(int argc, char** argv) {
     const std::string& group = a.positional[0];
     ctl.repairs = v1::RepairService::NewStub(channel);
     if (group == "residents") return Residents(ctl, a);
-    for (const char* g : {"users", "login", "logout", "whoami", "passwd", "sessions", "totp",
-                          "tokens", "audit"}) {
+    for (const char* g :
+         {"users", "login", "logout", "whoami", "passwd", "sessions", "totp", "tokens", "audit"}) {
       if (group == g) return Accounts(ctl, a);
     }
     if (group == "hotline") return Hotline(ctl, a);
@@ -214,14 +214,10 @@ int main(int argc, char** argv) {
       lobby::PrepareClientContext(ctx, "", ctl.timeout);
       // Short names for the services' full ones.
       static const std::vector<std::pair<std::string, std::string>> kServices = {
-          {"residents", "lobby.v1.ResidentService"},
-          {"repairs", "lobby.v1.RepairService"},
-          {"complaints", "lobby.v1.ComplaintService"},
-          {"dispatch", "lobby.v1.DispatchService"},
-          {"surveys", "lobby.v1.SurveyService"},
-          {"calls", "lobby.v1.HotlineService"},
-          {"accounts", "lobby.v1.AccountService"},
-          {"liveness", "liveness"}};
+          {"residents", "lobby.v1.ResidentService"},   {"repairs", "lobby.v1.RepairService"},
+          {"complaints", "lobby.v1.ComplaintService"}, {"dispatch", "lobby.v1.DispatchService"},
+          {"surveys", "lobby.v1.SurveyService"},       {"calls", "lobby.v1.HotlineService"},
+          {"accounts", "lobby.v1.AccountService"},     {"liveness", "liveness"}};
       grpc::health::v1::HealthCheckRequest req;
       req.set_service(a.Get("service"));
       for (const auto& [short_name, full] : kServices) {
@@ -254,10 +250,11 @@ int main(int argc, char** argv) {
       std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
       return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
     }
-    throw UsageError{"unknown group '" + group +
-                     "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
-                     "dispatch, surveys, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
-                     "health)"};
+    throw UsageError{
+        "unknown group '" + group +
+        "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
+        "dispatch, surveys, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
+        "health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

@@ -343,9 +343,10 @@ void MakeUser(httplib::Client& http, const std::string& login, const std::string
 
 TEST_F(GatewayTest, ABrowserSignsInWithACookieThatNeedsTheProtocolHeader) {
   MakeUser(*http_, "wong", "agent");
-  auto login = Post("/lobby.v1.AccountService/Login",
-                    json{{"login", "wong"}, {"password", "kowloon-bay-2026"}, {"cookie", true}}.dump(),
-                    "", "application/json", {{"Connect-Protocol-Version", "1"}});
+  auto login =
+      Post("/lobby.v1.AccountService/Login",
+           json{{"login", "wong"}, {"password", "kowloon-bay-2026"}, {"cookie", true}}.dump(), "",
+           "application/json", {{"Connect-Protocol-Version", "1"}});
   ASSERT_EQ(login->status, 200) << login->body;
   std::string cookie = login->get_header_value("Set-Cookie");
   EXPECT_TRUE(absl::StartsWith(cookie, "lobby_session=lbs_")) << cookie;
@@ -362,18 +363,18 @@ TEST_F(GatewayTest, ABrowserSignsInWithACookieThatNeedsTheProtocolHeader) {
   ASSERT_EQ(me->status, 200) << me->body;
   EXPECT_EQ(Body(me)["login"], "wong");
   // Without the header (what a forged cross-site form would send): refused, nothing done.
-  auto forged = Post("/lobby.v1.AccountService/WhoAmI", "{}", "", "application/json",
-                     {{"Cookie", session}});
+  auto forged =
+      Post("/lobby.v1.AccountService/WhoAmI", "{}", "", "application/json", {{"Cookie", session}});
   EXPECT_EQ(forged->status, 403) << forged->body;
   EXPECT_EQ(Body(forged)["code"], "permission_denied");
-  EXPECT_TRUE(absl::StrContains(Body(forged)["message"].get<std::string>(),
-                                "Connect-Protocol-Version"));
+  EXPECT_TRUE(
+      absl::StrContains(Body(forged)["message"].get<std::string>(), "Connect-Protocol-Version"));
 
   // Behind TLS the cookie is Secure.
-  auto tls = Post("/lobby.v1.AccountService/Login",
-                  json{{"login", "wong"}, {"password", "kowloon-bay-2026"}, {"cookie", true}}.dump(),
-                  "", "application/json",
-                  {{"Connect-Protocol-Version", "1"}, {"X-Forwarded-Proto", "https"}});
+  auto tls =
+      Post("/lobby.v1.AccountService/Login",
+           json{{"login", "wong"}, {"password", "kowloon-bay-2026"}, {"cookie", true}}.dump(), "",
+           "application/json", {{"Connect-Protocol-Version", "1"}, {"X-Forwarded-Proto", "https"}});
   EXPECT_TRUE(absl::StrContains(tls->get_header_value("Set-Cookie"), "; Secure"));
 
   // Logout ends the session and clears the cookie.
@@ -395,7 +396,7 @@ TEST_F(GatewayTest, AnExpiredSessionIsUnauthenticatedWithASentence) {
   std::string token = Body(login)["sessionToken"];
   auto ok = Post("/lobby.v1.ResidentService/ListResidents", json{{"siteId", "demo"}}.dump(), token);
   EXPECT_EQ(ok->status, 200) << ok->body;
-  clock_.Advance(absl::Minutes(31));  // idle past --session-idle (30m)
+  clock_.Advance(absl::Minutes(31));                         // idle past --session-idle (30m)
   harness_->runtime->auth().Forget(auth::HexDigest(token));  // past the process's short cache
   auto expired =
       Post("/lobby.v1.ResidentService/ListResidents", json{{"siteId", "demo"}}.dump(), token);

@@ -6,8 +6,8 @@
 #include "services/accounts/account_logic.h"
 #include "services/accounts/credentials.h"
 #include "services/accounts/redis_account_store.h"
-#include "services/common/sessions.h"
 #include "services/common/proto_util.h"
+#include "services/common/sessions.h"
 #include "tests/support/redis_server.h"
 
 namespace lobby::accounts {
@@ -27,8 +27,8 @@ class AccountLogicTest : public RedisTest {
     AccountsConfig config{.session_idle = absl::Minutes(30),
                           .session_max_age = absl::Hours(12),
                           .lockout = absl::Minutes(15)};
-    logic_ = std::make_unique<AccountLogic>(*store_, clock_, config,
-                                            [this](const std::string& d) { forgotten_.push_back(d); });
+    logic_ = std::make_unique<AccountLogic>(
+        *store_, clock_, config, [this](const std::string& d) { forgotten_.push_back(d); });
     creds_ = std::make_unique<auth::CredentialStore>(*client_, clock_);
   }
 
@@ -55,11 +55,9 @@ class AccountLogicTest : public RedisTest {
     return logic_->Login(req, "10.0.0.7");
   }
   /// The principal the auth layer makes of `token` for a call of `method`.
-  absl::StatusOr<auth::Principal> As(const std::string& token,
-                                     const std::string& method = "lobby.v1.RepairService/GetRepair",
-                                     auth::RoleSet allowed = {auth::Role::kAgent,
-                                                              auth::Role::kTechnician,
-                                                              auth::Role::kManager}) {
+  absl::StatusOr<auth::Principal> As(
+      const std::string& token, const std::string& method = "lobby.v1.RepairService/GetRepair",
+      auth::RoleSet allowed = {auth::Role::kAgent, auth::Role::kTechnician, auth::Role::kManager}) {
     auto id = creds_->Resolve(token);
     if (!id.ok()) return id.status();
     return auth::PrincipalFor(*id, allowed, method);
@@ -80,7 +78,8 @@ TEST_F(AccountLogicTest, ALoginGivesASessionForTheUsersEstatesAndMemberId) {
   EXPECT_TRUE(absl::StartsWith(login->session_token(), "lbs_"));
   // Only the digest is stored: no key or value holds the token itself.
   auto keys = client_->Command({"KEYS", "*"});
-  for (const auto& k : keys->elements) EXPECT_EQ(k.str.find(login->session_token()), std::string::npos);
+  for (const auto& k : keys->elements)
+    EXPECT_EQ(k.str.find(login->session_token()), std::string::npos);
   auto p = As(login->session_token());
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->role, auth::Role::kTechnician);
@@ -119,8 +118,8 @@ TEST_F(AccountLogicTest, WrongPasswordsSaySoAlikeAndLockTheAccountAfterFive) {
   EXPECT_TRUE(temp->must_change_password());
   auto blocked = As(temp->session_token());
   EXPECT_EQ(blocked.status().code(), absl::StatusCode::kFailedPrecondition);
-  auto p = As(temp->session_token(), "lobby.v1.AccountService/ChangePassword",
-              {auth::Role::kAgent});
+  auto p =
+      As(temp->session_token(), "lobby.v1.AccountService/ChangePassword", {auth::Role::kAgent});
   ASSERT_TRUE(p.ok()) << p.status();
   v1::ChangePasswordRequest change;
   change.set_current_password("temporary-pass-77");
@@ -158,8 +157,8 @@ TEST_F(AccountLogicTest, LogoutRevokeAndDisableEndSessions) {
   MakeUser("chan", "demo", "supervisor");
   auto a = Login("chan", kPassword), b = Login("chan", kPassword);
   ASSERT_TRUE(a.ok() && b.ok());
-  auto pa = As(a->session_token(), "lobby.v1.AccountService/ListSessions",
-               {auth::Role::kSupervisor});
+  auto pa =
+      As(a->session_token(), "lobby.v1.AccountService/ListSessions", {auth::Role::kSupervisor});
   ASSERT_TRUE(pa.ok()) << pa.status();
   auto list = logic_->ListSessions({}, *pa);
   ASSERT_TRUE(list.ok());

@@ -121,15 +121,20 @@ members:
   std::string manager = User("may", "demo", "manager");
   v1::ListAuditRequest by_target;
   by_target.set_target(id);
-  auto audit = CallRpc(*accounts_, &v1::AccountService::Stub::ListAudit, by_target, manager);
-  ASSERT_TRUE(audit.ok()) << audit.status.error_message();
+  // Entries are written on the Redis client's pipelined writer, a moment after each answer.
   std::vector<std::string> people;
-  for (auto it = audit.value.entries().rbegin(); it != audit.value.entries().rend(); ++it) {
-    if (it->actor() == "wong" || it->actor() == "chan" || it->actor() == member)
-      people.push_back(absl::StrCat(it->actor(), " ", it->role(), " ", it->method(), " ",
-                                    it->site_id().empty() ? "-" : it->site_id(), " ",
-                                    it->outcome()));
-  }
+  ASSERT_TRUE(lobby::testing::WaitFor([&] {
+    auto audit = CallRpc(*accounts_, &v1::AccountService::Stub::ListAudit, by_target, manager);
+    EXPECT_TRUE(audit.ok()) << audit.status.error_message();
+    people.clear();
+    for (auto it = audit.value.entries().rbegin(); it != audit.value.entries().rend(); ++it) {
+      if (it->actor() == "wong" || it->actor() == "chan" || it->actor() == member)
+        people.push_back(absl::StrCat(it->actor(), " ", it->role(), " ", it->method(), " ",
+                                      it->site_id().empty() ? "-" : it->site_id(), " ",
+                                      it->outcome()));
+    }
+    return people.size() >= 6;
+  }));
   EXPECT_EQ(people, (std::vector<std::string>{
                         "wong agent RepairService/CreateRepair demo OK",
                         "chan supervisor RepairService/Assign demo OK",
@@ -179,7 +184,8 @@ TEST_F(AccountServiceTest, ASessionEndsEverywhereOnLogoutAndWhenTheUserIsDisable
   disable.mutable_user()->set_login("lam2");
   disable.mutable_user()->set_disabled(true);
   disable.add_fields("disabled");
-  ASSERT_TRUE(CallRpc(*accounts_, &v1::AccountService::Stub::UpdateUser, disable, kAdminToken).ok());
+  ASSERT_TRUE(
+      CallRpc(*accounts_, &v1::AccountService::Stub::UpdateUser, disable, kAdminToken).ok());
   auto gone = CallRpc(*accounts_, &v1::AccountService::Stub::WhoAmI, v1::WhoAmIRequest(), again);
   EXPECT_EQ(gone.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
@@ -194,8 +200,8 @@ TEST_F(AccountServiceTest, OnlyAdminsManageUsersAndTokens) {
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   // A manager lists their estate's users only.
   User("ho.harbour", "harbour", "agent");
-  auto list = CallRpc(*accounts_, &v1::AccountService::Stub::ListUsers, v1::ListUsersRequest(),
-                      manager);
+  auto list =
+      CallRpc(*accounts_, &v1::AccountService::Stub::ListUsers, v1::ListUsersRequest(), manager);
   ASSERT_TRUE(list.ok()) << list.status.error_message();
   for (const auto& u : list.value.users()) EXPECT_NE(u.login(), "ho.harbour");
   ASSERT_EQ(list.value.users_size(), 1);
