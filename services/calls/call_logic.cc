@@ -313,6 +313,7 @@ absl::StatusOr<v1::LogCallResponse> CallLogic::Log(const v1::LogCallRequest& req
                                               : "";
   if (site.empty())
     return absl::InvalidArgumentError("a call the PBX did not report needs site_id or resident_id");
+  LOBBY_RETURN_IF_ERROR(auth::CheckEstate(who, site));
   // Everything is checked before anything is written.
   for (const auto& t : req.ticket_ids()) {
     auto ticket = peers_.GetTicket(t);

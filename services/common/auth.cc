@@ -94,6 +94,12 @@ absl::StatusOr<Authenticator> Authenticator::Load(const std::string& tokens_file
   return a;
 }
 
+absl::Status CheckEstate(const Principal& p, absl::string_view site) {
+  if (MayActIn(p, site)) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("'", p.name, "' may not act in estate '", site, "'"));
+}
+
 void Authenticator::SetResolver(Resolver resolver, const Clock* clock, absl::Duration cache_ttl) {
   resolver_ = std::move(resolver);
   clock_ = clock;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -77,6 +78,10 @@ inline bool MayActIn(const Principal& p, absl::string_view site) {
   }
   return false;
 }
+
+/// PERMISSION_DENIED unless `p` may act in `site`: for what is found by its id (a ticket, a
+/// call, a follow-up), whose estate the request does not name.
+absl::Status CheckEstate(const Principal& p, absl::string_view site);
 
 /// The metadata key adapters name whom they act for with (see Principal::acting_for).
 inline constexpr char kActingForHeader[] = "lobby-acting-for";

@@ -37,9 +37,8 @@ std::string SiteOf(const Message& message, int depth) {
 absl::Status CheckRequestEstate(const auth::Principal& p, const Message& request) {
   if (p.all_estates) return absl::OkStatus();
   std::string site = SiteOf(request);
-  if (site.empty() || auth::MayActIn(p, site)) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat("'", p.name, "' may not act in estate '", site, "'"));
+  if (site.empty()) return absl::OkStatus();
+  return auth::CheckEstate(p, site);
 }
 
 absl::Status ScopeResponse(const auth::Principal& p, Message& response) {
@@ -47,8 +46,7 @@ absl::Status ScopeResponse(const auth::Principal& p, Message& response) {
   std::string site = SiteOf(response);
   if (!site.empty() && !auth::MayActIn(p, site)) {
     response.Clear();
-    return absl::PermissionDeniedError(
-        absl::StrCat("'", p.name, "' may not act in estate '", site, "'"));
+    return auth::CheckEstate(p, site);
   }
   const auto* d = response.GetDescriptor();
   const auto* r = response.GetReflection();

@@ -258,6 +258,7 @@ absl::StatusOr<DispatchLogic::Acting> DispatchLogic::Prepare(const v1::MemberAct
   if (actor.role == auth::Role::kAdapter)
     return absl::PermissionDeniedError("adapters cannot act for members");
   LOBBY_ASSIGN_OR_RETURN(auto ticket, tickets_.Get(a.kind, id));
+  LOBBY_RETURN_IF_ERROR(auth::CheckEstate(actor, ticket.site_id()));
   a.ticket = std::move(ticket);
   LOBBY_ASSIGN_OR_RETURN(auto estate, Live(a.ticket.site_id()));
   a.estate = std::move(estate);

@@ -907,12 +907,14 @@ absl::StatusOr<v1::ListCallbacksResponse> ResidentLogic::ListCallbacks(
 }
 
 absl::StatusOr<v1::CallbackTask> ResidentLogic::CompleteCallback(
-    const v1::CompleteCallbackRequest& req, const std::string& actor) {
+    const v1::CompleteCallbackRequest& req, const auth::Principal& who) {
+  const std::string& actor = who.name;
   if (req.id().empty()) return absl::InvalidArgumentError("id is required");
   std::string outcome(absl::StripAsciiWhitespace(req.outcome()));
   if (outcome.empty() || outcome.size() > 2000)
     return absl::InvalidArgumentError("outcome is required, at most 2000 bytes");
   LOBBY_ASSIGN_OR_RETURN(auto t, store_.GetCallback(req.id()));
+  LOBBY_RETURN_IF_ERROR(auth::CheckEstate(who, t.site_id()));
   if (t.done())
     return absl::FailedPreconditionError(absl::StrCat(t.id(), " was completed by ", t.done_by()));
   t.set_done(true);

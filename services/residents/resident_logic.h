@@ -13,6 +13,7 @@
 #include "services/common/config.h"
 #include "services/common/estate_register.h"
 #include "services/common/queue.h"
+#include "services/common/roles.h"
 #include "services/residents/resident_store.h"
 
 namespace lobby::residents {
@@ -66,8 +67,9 @@ class ResidentLogic {
   /// returns the open task, counted.
   absl::StatusOr<v1::CallbackTask> RequestCallback(const v1::RequestCallbackRequest& request);
   absl::StatusOr<v1::ListCallbacksResponse> ListCallbacks(const v1::ListCallbacksRequest& request);
+  /// By `who` (named as done_by), in an estate of theirs.
   absl::StatusOr<v1::CallbackTask> CompleteCallback(const v1::CompleteCallbackRequest& request,
-                                                    const std::string& actor);
+                                                    const auth::Principal& who);
 
   /// The `timeline` consumer of lobby:q:tickets: a ticket event naming a resident is appended to
   /// their timeline once (the stream entry id is the idempotency key).

@@ -19,9 +19,7 @@ absl::Status InCallersEstates(ResidentLogic& logic, const auth::Principal& p,
     if (id->empty()) continue;
     auto r = logic.Get(*id);
     if (!r.ok()) return r.status();
-    if (!auth::MayActIn(p, r->unit().site_id()))
-      return absl::PermissionDeniedError(
-          absl::StrCat("'", p.name, "' may not act in estate '", r->unit().site_id(), "'"));
+    LOBBY_RETURN_IF_ERROR(auth::CheckEstate(p, r->unit().site_id()));
   }
   return absl::OkStatus();
 }
@@ -201,7 +199,7 @@ grpc::ServerUnaryReactor* ResidentServiceImpl::CompleteCallback(
     v1::CallbackTask* resp) {
   return ServeUnary(env_, complete_callback_, ctx, req, resp,
                     Into(resp, [this, req](const auth::Principal& p) {
-                      return logic_.CompleteCallback(*req, p.name);
+                      return logic_.CompleteCallback(*req, p);
                     }));
 }
 

@@ -137,6 +137,7 @@ absl::StatusOr<v1::FollowUpTask> SurveyLogic::CompleteFollowUp(
   if (req.outcome().empty() || req.outcome().size() > 2000)
     return absl::InvalidArgumentError("an outcome is required (up to 2000 bytes)");
   LOBBY_ASSIGN_OR_RETURN(auto site, store_.SiteOf(req.id()));
+  LOBBY_RETURN_IF_ERROR(auth::CheckEstate(actor, site));
   LOBBY_ASSIGN_OR_RETURN(auto cur, store_.GetFollowUp(site, req.id()));
   if (!cur.has_value()) return absl::NotFoundError(absl::StrCat("no follow-up '", req.id(), "'"));
   v1::FollowUpTask f = *cur;

@@ -510,10 +510,7 @@ absl::StatusOr<Ticket> TicketLogic::Mutate(absl::string_view id, int64_t expecte
   LOBBY_RETURN_IF_ERROR(CheckTicketId(id));
   for (int attempt = 0;; ++attempt) {
     LOBBY_ASSIGN_OR_RETURN(auto cur, store_.Get(id));
-    if (!auth::MayActIn(actor, cur.site_id())) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("'", actor.name, "' may not act in estate '", cur.site_id(), "'"));
-    }
+    LOBBY_RETURN_IF_ERROR(auth::CheckEstate(actor, cur.site_id()));
     if (expected_version != 0 && cur.version() != expected_version) {
       return absl::AbortedError(
           absl::StrCat(id, " is at version ", cur.version(), ", not ", expected_version));

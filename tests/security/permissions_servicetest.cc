@@ -308,6 +308,30 @@ TEST_F(PermissionMatrixTest, ListsAndReadsShowOnlyTheCallersEstates) {
   auto still = lobby::testing::CallRpc(*repairs, &v1::RepairService::Stub::GetRepair, get_ticket,
                                        lobby::testing::kAdminToken);
   EXPECT_NE(still.value.status(), v1::TICKET_STATUS_CANCELLED);
+
+  // What is found by its id alone is checked in its own estate: a dispatch action on a ticket,
+  // a callback task.
+  auto dispatch = v1::DispatchService::NewStub(harness_->channel);
+  v1::MemberActionRequest claim;
+  claim.set_ticket_id(ids[1]);
+  claim.set_member("tom");
+  auto claimed =
+      lobby::testing::CallRpc(*dispatch, &v1::DispatchService::Stub::Claim, claim, manager);
+  EXPECT_EQ(claimed.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(claimed.status.error_message(), "'demo-manager' may not act in estate 'harbour'");
+  v1::RequestCallbackRequest ask;
+  ask.mutable_task()->set_site_id("harbour");
+  ask.mutable_task()->set_resident_id(theirs);
+  ask.mutable_task()->set_reason("missed_call");
+  auto task = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::RequestCallback, ask,
+                                      lobby::testing::kAdminToken);
+  ASSERT_TRUE(task.ok()) << task.status.error_message();
+  v1::CompleteCallbackRequest done;
+  done.set_id(task.value.id());
+  done.set_outcome("called back");
+  auto completed = lobby::testing::CallRpc(*residents, &v1::ResidentService::Stub::CompleteCallback,
+                                           done, manager);
+  EXPECT_EQ(completed.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace
