@@ -151,20 +151,20 @@ absl::Status AccountLogic::EndSessions(const std::string& login, const std::stri
   return absl::OkStatus();
 }
 
-absl::Status AccountLogic::Failed(const std::string& login, const std::string& address,
-                                  absl::Time now) {
+absl::Status AccountLogic::LockedOut() const {
+  return absl::ResourceExhaustedError(absl::StrCat("too many failed logins: this account waits ",
+                                                   Minutes(config_.lockout),
+                                                   " (or an admin resets its password)"));
+}
+
+absl::Status AccountLogic::Failed(const std::string& login, const std::string& address) {
   if (!address.empty())
     LOBBY_RETURN_IF_ERROR(
         store_.CountFailure(absl::StrCat("addr:", address), config_.lockout).status());
   if (login.empty()) return absl::UnauthenticatedError(kWrongCredentials);
   LOBBY_ASSIGN_OR_RETURN(int64_t n,
                          store_.CountFailure(absl::StrCat("user:", login), config_.lockout));
-  if (n >= config_.max_failures) {
-    (void)now;
-    return absl::ResourceExhaustedError(absl::StrCat("too many failed logins: this account waits ",
-                                                     Minutes(config_.lockout),
-                                                     " (or an admin resets its password)"));
-  }
+  if (n >= config_.max_failures) return LockedOut();
   return absl::UnauthenticatedError(kWrongCredentials);
 }
 
@@ -182,24 +182,21 @@ absl::StatusOr<v1::LoginResponse> AccountLogic::Login(const v1::LoginRequest& re
           "too many failed logins from this address: try again in ", Minutes(config_.lockout)));
   }
   LOBBY_ASSIGN_OR_RETURN(int64_t failures, store_.Failures(absl::StrCat("user:", req.login())));
-  if (failures >= config_.max_failures)
-    return absl::ResourceExhaustedError(absl::StrCat("too many failed logins: this account waits ",
-                                                     Minutes(config_.lockout),
-                                                     " (or an admin resets its password)"));
+  if (failures >= config_.max_failures) return LockedOut();
   LOBBY_ASSIGN_OR_RETURN(auto found, store_.GetUser(req.login()));
   if (!found || found->user.disabled()) {
     (void)VerifyPassword(DummyHash(), req.password());
-    return Failed(found ? req.login() : "", address, now);
+    return Failed(found ? req.login() : "", address);
   }
   StoredUser& u = *found;
-  if (!VerifyPassword(u.password_hash, req.password())) return Failed(req.login(), address, now);
+  if (!VerifyPassword(u.password_hash, req.password())) return Failed(req.login(), address);
   if (!u.totp_secret.empty()) {
     if (req.totp_code().empty())
       return absl::UnauthenticatedError(
           "this account has a second factor: give the code from the authenticator app "
           "(totp_code)");
     int64_t step = MatchStored(u.totp_secret, req.totp_code(), now);
-    if (step < 0 || step <= u.totp_last_step) return Failed(req.login(), address, now);
+    if (step < 0 || step <= u.totp_last_step) return Failed(req.login(), address);
     u.totp_last_step = step;
   }
   LOBBY_RETURN_IF_ERROR(store_.ClearFailures(absl::StrCat("user:", req.login())));
@@ -315,8 +312,7 @@ absl::StatusOr<v1::User> AccountLogic::UpdateUser(const v1::UpdateUserRequest& r
       u.user.set_language(l);
     } else if (f == "grants") {
       LOBBY_RETURN_IF_ERROR(CheckGrants(req.user().grants(), false));
-      *u.user.mutable_grants() = req.user().grants();
-      end_sessions = false;  // sessions read the grants afresh
+      *u.user.mutable_grants() = req.user().grants();  // sessions read them afresh
     } else if (f == "disabled") {
       u.user.set_disabled(req.user().disabled());
       end_sessions = req.user().disabled();
@@ -443,17 +439,12 @@ absl::StatusOr<v1::CreateTokenResponse> AccountLogic::CreateToken(const v1::Crea
   absl::Time expires = FromTimestamp(req.expires_at());
   if (expires <= now || expires > now + absl::Hours(24 * 366))
     return absl::InvalidArgumentError("expires_at: in the future, at most a year ahead");
-  std::vector<auth::Grant> grants;
-  for (const v1::Grant& g : req.grants()) {
-    auth::Grant ag{.site = g.site_id(), .member = g.member_id()};
-    for (const std::string& r : g.roles()) ag.roles.Add(*auth::ParseRole(r));
-    grants.push_back(std::move(ag));
-  }
+  LOBBY_ASSIGN_OR_RETURN(std::string grants, EncodeGrants(req.grants()));
   std::string secret = auth::NewSecret(auth::kMachinePrefix);
   Credential c{.digest = auth::HexDigest(secret),
                .kind = "token",
                .user = req.name(),
-               .grants = auth::EncodeGrants(grants),
+               .grants = std::move(grants),
                .created = now,
                .expires = expires,
                .last = now,

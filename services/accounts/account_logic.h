@@ -66,7 +66,9 @@ class AccountLogic {
   /// The caller's own login (sessions only), or `login` when an admin names another user.
   absl::StatusOr<std::string> Whose(const std::string& login, const auth::Principal& p);
   absl::Status EndSessions(const std::string& login, const std::string& keep = "");
-  absl::Status Failed(const std::string& login, const std::string& address, absl::Time now);
+  /// Counts a failed login: UNAUTHENTICATED, or RESOURCE_EXHAUSTED (LockedOut) at the limit.
+  absl::Status Failed(const std::string& login, const std::string& address);
+  absl::Status LockedOut() const;
 
   AccountStore& store_;
   const Clock& clock_;

@@ -32,6 +32,11 @@ struct Credential {
   bool must_change_password = false;
 };
 
+/// Grants as the Redis records hold them (auth::EncodeGrants); INVALID_ARGUMENT for an unknown
+/// role.
+absl::StatusOr<std::string> EncodeGrants(
+    const google::protobuf::RepeatedPtrField<v1::Grant>& grants);
+
 /// What AccountLogic needs of storage (RedisAccountStore keeps it in Redis). Thread-safe.
 class AccountStore {
  public:

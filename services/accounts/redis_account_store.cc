@@ -63,6 +63,20 @@ Credential CredentialFrom(std::string digest,
 
 }  // namespace
 
+absl::StatusOr<std::string> EncodeGrants(
+    const google::protobuf::RepeatedPtrField<v1::Grant>& grants) {
+  std::vector<auth::Grant> out;
+  for (const v1::Grant& g : grants) {
+    auth::Grant ag{.site = g.site_id(), .member = g.member_id()};
+    for (const std::string& r : g.roles()) {
+      LOBBY_ASSIGN_OR_RETURN(auto role, auth::ParseRole(r));
+      ag.roles.Add(role);
+    }
+    out.push_back(std::move(ag));
+  }
+  return auth::EncodeGrants(out);
+}
+
 absl::StatusOr<std::optional<StoredUser>> RedisAccountStore::GetUser(const std::string& login) {
   LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Command({"HGETALL", auth::UserKey(login)}));
   auto h = auth::HashReply(r);
@@ -78,21 +92,13 @@ absl::Status RedisAccountStore::PutUser(const StoredUser& u, bool create) {
     if (added.integer == 0)
       return absl::AlreadyExistsError(absl::StrCat("a user '", login, "' exists already"));
   }
-  std::vector<auth::Grant> grants;
-  for (const v1::Grant& g : u.user.grants()) {
-    auth::Grant ag{.site = g.site_id(), .member = g.member_id()};
-    for (const std::string& r : g.roles()) {
-      LOBBY_ASSIGN_OR_RETURN(auto role, auth::ParseRole(r));
-      ag.roles.Add(role);
-    }
-    grants.push_back(std::move(ag));
-  }
+  LOBBY_ASSIGN_OR_RETURN(std::string grants, EncodeGrants(u.user.grants()));
   LOBBY_RETURN_IF_ERROR(
       redis_
           .Command({"HSET", auth::UserKey(login), "proto", u.user.SerializeAsString(), "grants",
-                    auth::EncodeGrants(grants), "disabled", u.user.disabled() ? "1" : "0", "hash",
-                    u.password_hash, "totp", u.totp_secret, "totp_pending", u.totp_pending,
-                    "totp_step", absl::StrCat(u.totp_last_step)})
+                    grants, "disabled", u.user.disabled() ? "1" : "0", "hash", u.password_hash,
+                    "totp", u.totp_secret, "totp_pending", u.totp_pending, "totp_step",
+                    absl::StrCat(u.totp_last_step)})
           .status());
   return absl::OkStatus();
 }

@@ -181,9 +181,14 @@ TEST_F(AccountLogicTest, LogoutRevokeAndDisableEndSessions) {
   v1::UpdateUserRequest disable;
   disable.mutable_user()->set_login("chan");
   disable.mutable_user()->set_disabled(true);
+  v1::Grant* g = disable.mutable_user()->add_grants();
+  g->set_site_id("demo");
+  g->add_roles("agent");
   disable.add_fields("disabled");
+  disable.add_fields("grants");  // named after: disabling still ends the sessions
   ASSERT_TRUE(logic_->UpdateUser(disable).ok());
   EXPECT_FALSE(As(c->session_token()).ok());
+  EXPECT_TRUE(store_->Credentials("chan", clock_.Now())->empty()) << "the sessions are gone";
   EXPECT_EQ(Login("chan", kPassword).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
