@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/log.h"
 #include "services/common/status_macros.h"
 
 namespace lobby::gateway {
@@ -17,6 +18,9 @@ void Component::Declare(config::Settings& settings) {
                    "cursor)");
   settings.Declare("gateway-max-body", "1048576", "the largest request body taken, in bytes");
   settings.Declare("gateway-max-streams", "64", "streams over HTTP open at once, at most");
+  settings.Declare("console-dir", "",
+                   "the web console's files (web/dist, made by scripts/build), served at /; "
+                   "empty: no console");
   settings.Declare("gateway-cors-origins", "",
                    "origins (https://console.example.com) whose pages may call the API from a "
                    "browser; none: no cross-origin calls");
@@ -39,13 +43,23 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
                               "each origin is scheme://host[:port], e.g. https://desk.example.com");
     options.cors_origins.push_back(std::move(o));
   }
-  return std::unique_ptr<Component>(new Component(runtime, std::move(options)));
+  std::unique_ptr<Console> console;
+  if (std::string dir = settings.Get("console-dir"); !dir.empty()) {
+    absl::StatusOr<std::unique_ptr<Console>> loaded = Console::Load(dir);
+    if (!loaded.ok()) return settings.Invalid("console-dir", std::string(loaded.status().message()));
+    console = *std::move(loaded);
+    log::Get("gateway")->info("event=console_loaded dir={} files={}", dir, console->files());
+  }
+  return std::unique_ptr<Component>(
+      new Component(runtime, std::move(options), std::move(console)));
 }
 
-Component::Component(Runtime& runtime, GatewayOptions options)
+Component::Component(Runtime& runtime, GatewayOptions options, std::unique_ptr<Console> console)
     : gateway_(std::move(options),
-               [&runtime](const std::string& service) { return runtime.AddressOf(service); }) {
+               [&runtime](const std::string& service) { return runtime.AddressOf(service); }),
+      console_(std::move(console)) {
   gateway_.Register(runtime.http().routes());
+  if (console_ != nullptr) console_->Register(runtime.http().routes());
   runtime.OnShutdown([this] { gateway_.Shutdown(); });
   runtime.metrics().AddCollector([this](std::string& out) { gateway_.Collect(out); });
 }

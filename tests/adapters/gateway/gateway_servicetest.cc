@@ -3,13 +3,18 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "adapters/gateway/connect.h"
+#include "adapters/gateway/console.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
 #include "tests/support/harness.h"
@@ -407,6 +412,64 @@ TEST_F(GatewayTest, AnExpiredSessionIsUnauthenticatedWithASentence) {
                     json{{"login", "lam"}, {"password", "not-my-password"}}.dump(), "");
   EXPECT_EQ(wrong->status, 401);
   EXPECT_EQ(Body(wrong)["message"], "wrong login name or password");
+}
+
+// The console's files beside the API: the page at / and at its own paths, the bundle cached for
+// a year, a CSP without inline script on every answer, and nothing outside its folder.
+TEST_F(GatewayTest, TheConsoleIsServedWithItsCachingAndPolicy) {
+  std::string dir = ::testing::TempDir() + "console-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir + "/assets");
+  auto write = [](const std::string& path, const std::string& body) {
+    std::ofstream(path, std::ios::binary) << body;
+  };
+  write(dir + "/index.html", "<!doctype html><script src=/assets/main-AB12.js></script>");
+  write(dir + "/assets/main-AB12.js", "console.log(1)");
+  write(dir + "/secret.txt", "not served");
+  Start({"--console-dir=" + dir});
+
+  for (const char* page : {"/", "/desk", "/tickets/R-10001", "/board", "/residents/RS-10001"}) {
+    auto r = http_->Get(page);
+    ASSERT_TRUE(r) << page;
+    EXPECT_EQ(r->status, 200) << page;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_TRUE(absl::StartsWith(r->body, "<!doctype html>")) << page;
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-cache");
+    std::string csp = r->get_header_value("Content-Security-Policy");
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  }
+  auto js = http_->Get("/assets/main-AB12.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->body, "console.log(1)");
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
+  // A revalidation with the ETag it was given is a 304 without a body.
+  auto again = http_->Get("/assets/main-AB12.js", {{"If-None-Match", js->get_header_value("ETag")}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+
+  // Only files that were in assets/ when lobbyd started; no path from a request reaches the disk.
+  for (const char* path : {"/assets/nothing.js", "/assets/../secret.txt", "/secret.txt",
+                           "/index.html/../secret.txt", "/%2e%2e/secret.txt"}) {
+    auto r = http_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_NE(r->status, 200) << path;
+    EXPECT_EQ(r->body.find("not served"), std::string::npos) << path;
+  }
+  // The API and the health check are where they were.
+  EXPECT_EQ(http_->Get("/healthz")->status, 200);
+  EXPECT_EQ(Post("/lobby.v1.RepairService/GetRepair", R"({"id": "R-1"})")->status, 404);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConsoleTest, AFolderWithoutThePageIsRefusedWithWhatToDo) {
+  auto console = Console::Load("/nonexistent/console");
+  ASSERT_FALSE(console.ok());
+  EXPECT_EQ(console.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(console.status().message().find("run scripts/build"), std::string::npos)
+      << console.status();
 }
 
 }  // namespace

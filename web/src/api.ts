@@ -1,0 +1,53 @@
+// The typed clients of Lobby's services, over the Connect protocol on this origin. The session
+// is the HttpOnly cookie the gateway sets at login: the page never sees the token.
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { AccountService } from "../gen/lobby/v1/accounts_pb";
+import { ComplaintService } from "../gen/lobby/v1/complaints_pb";
+import { DispatchService } from "../gen/lobby/v1/dispatch_pb";
+import { HotlineService } from "../gen/lobby/v1/hotline_pb";
+import { RepairService } from "../gen/lobby/v1/repairs_pb";
+import { ResidentService } from "../gen/lobby/v1/residents_pb";
+import { SurveyService } from "../gen/lobby/v1/surveys_pb";
+
+const transport = createConnectTransport({
+  baseUrl: globalThis.location?.origin ?? "",
+  useBinaryFormat: true,
+  fetch: (input, init) => fetch(input, { ...init, credentials: "same-origin" }),
+});
+
+export const api = {
+  accounts: createClient(AccountService, transport),
+  repairs: createClient(RepairService, transport),
+  complaints: createClient(ComplaintService, transport),
+  dispatch: createClient(DispatchService, transport),
+  hotline: createClient(HotlineService, transport),
+  residents: createClient(ResidentService, transport),
+  surveys: createClient(SurveyService, transport),
+};
+
+/// A ticket's own service: repairs are "R-...", complaints "C-...".
+export function ticketsOf(id: string): Client<typeof RepairService> | Client<typeof ComplaintService> {
+  return id.startsWith("C-") ? api.complaints : api.repairs;
+}
+
+let onSignedOut: () => void = () => {};
+/// Called when any call finds the session gone (expired, revoked, logged out elsewhere).
+export function whenSignedOut(f: () => void) {
+  onSignedOut = f;
+}
+
+/// The service's own sentence for an error, as the person should read it.
+export function errorText(e: unknown): string {
+  if (e instanceof ConnectError) {
+    if (e.code === Code.Unauthenticated) onSignedOut();
+    return e.rawMessage || Code[e.code];
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export function isCode(e: unknown, code: Code): boolean {
+  return e instanceof ConnectError && e.code === code;
+}
+export { Code };

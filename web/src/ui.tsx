@@ -1,0 +1,114 @@
+// Small pieces every page uses: loading a call's answer, badges, times and deadlines.
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { Channel, Priority, TicketStatus } from "../gen/lobby/v1/common_pb";
+import { errorText } from "./api";
+import { nameIn, t, type Key } from "./i18n";
+import { useSession } from "./session";
+import { minutesUntil, when } from "./time";
+
+export interface Loaded<T> {
+  data?: T;
+  error: string;
+  loading: boolean;
+  reload: () => void;
+}
+
+/// Calls `load` when `deps` change; `reload()` calls it again.
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error: string; loading: boolean }>({
+    error: "", loading: true,
+  });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, error: "", loading: false }),
+      (e) => live && setState({ error: errorText(e), loading: false }),
+    );
+    return () => { live = false; };
+  }, [...deps, n]);
+  const reload = useCallback(() => setN((x) => x + 1), []);
+  return { ...state, reload };
+}
+
+/// The page's error, said where the person looks.
+export function Problem({ text }: { text: string }) {
+  return text ? <p class="error" role="alert">{text}</p> : null;
+}
+
+export function Busy({ loaded, children }: { loaded: Loaded<unknown>; children: () => ComponentChildren }) {
+  if (loaded.error) return <Problem text={loaded.error} />;
+  if (loaded.data === undefined) return <p class="loading">{t("loading")}</p>;
+  return <>{children()}</>;
+}
+
+export function statusName(s: TicketStatus): string {
+  return TicketStatus[s]?.replace("TICKET_STATUS_", "") ?? "";
+}
+export function StatusBadge({ status }: { status: TicketStatus }) {
+  const name = statusName(status);
+  return <span class={`badge st-${name.toLowerCase()}`}>{t(`s_${name}` as Key)}</span>;
+}
+export function statusFromName(name: string): TicketStatus {
+  return (TicketStatus as unknown as Record<string, TicketStatus>)[`TICKET_STATUS_${name.toUpperCase()}`] ??
+    TicketStatus.UNSPECIFIED;
+}
+
+export function PriorityBadge({ priority, emergency }: { priority: Priority; emergency?: boolean }) {
+  if (!priority) return null;
+  return (
+    <span class={`badge p${priority}`}>
+      P{priority}{emergency ? ` · ${t("emergency")}` : ""}
+    </span>
+  );
+}
+
+export function channelName(c: Channel): string {
+  return (Channel[c] ?? "").toLowerCase().replace("unspecified", "");
+}
+
+export function Time({ at }: { at?: Timestamp }) {
+  const { tz } = useSession();
+  const text = when(at, tz);
+  return text ? <time>{text}</time> : null;
+}
+
+export function useNow(everyMs = 15000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(id);
+  }, [everyMs]);
+  return now;
+}
+
+/// "in 23 min" / "12 min overdue", with the deadline's local time.
+export function Due({ at, paused }: { at?: Timestamp; paused?: boolean }) {
+  const { tz } = useSession();
+  const now = useNow();
+  const left = minutesUntil(at, now);
+  if (left === undefined) return null;
+  const span = Math.abs(left) >= 120 ? `${Math.round(Math.abs(left) / 60)} h` : `${Math.abs(left)} ${t("minutes")}`;
+  return (
+    <span class={left < 0 ? "due over" : left < 30 ? "due soon" : "due"}>
+      {when(at, tz)} · {paused ? t("paused") : left < 0 ? `${span} ${t("overdue")}` : `${span} ${t("left")}`}
+    </span>
+  );
+}
+
+export function categoryName(id: string): string {
+  const { catalog } = useSession();
+  const c = catalog?.categories.find((x) => x.id === id);
+  return nameIn(c?.names, id);
+}
+
+export function Field({ label, children }: { label: string; children: ComponentChildren }) {
+  return <label class="field"><span>{label}</span>{children}</label>;
+}
+
+export function value(e: Event): string {
+  return (e.target as HTMLInputElement).value;
+}
