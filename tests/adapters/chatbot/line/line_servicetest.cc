@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "adapters/common/crypto.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
@@ -293,6 +294,14 @@ members:
   // A routine change after the night is told after the coalescing window, in English.
   clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 21, 9, 0, 0), hk));
   lobby::testing::TransitionRepair(*repairs_, id, {v1::TICKET_ACTION_ACKNOWLEDGE});
+  // Only once the change is held for the window (the notifier has read it) does the clock move:
+  // read after the move, it would be held a window past it, and never told.
+  int64_t nine = absl::ToUnixMillis(absl::FromCivil(absl::CivilSecond(2027, 1, 21, 9, 0, 0), hk));
+  ASSERT_TRUE(WaitFor([&] {
+    auto due = server().conn().Command({"ZSCORE", "lobby:notify:{demo}:due", john});
+    int64_t at = 0;
+    return due.ok() && absl::SimpleAtoi(due->str, &at) && at > nine;
+  }));
   clock_.Advance(absl::Seconds(61));
   ASSERT_TRUE(WaitFor([&] { return pushed_to_john().size() == 3; }));
   EXPECT_EQ(pushed_to_john()[2], id + ": a technician has taken the job and will be with you.");
