@@ -93,6 +93,27 @@ describe("the web console", { concurrency: false }, () => {
     assert.equal(lobby.ctl(["hotline", "get", state.callId, "-o", "json"]).ticketIds[0], ticket);
   });
 
+  test("a missed call joins the callback queue at once, and the agent marks it done", async () => {
+    const page = state.desk;
+    const susan = lobby.ctl(["residents", "list", "--site", "demo", "-o", "json"])
+      .items.find((r) => r.name === "Susan Yip");
+    const id = `${Math.floor(Date.now() / 1000)}.77`;
+    const channel = { Channel: "PJSIP/trunk-00000002", Uniqueid: id, Linkedid: id };
+    lobby.pbx.event({ Event: "Newchannel", CallerIDNum: susan.phones[0].replace("+852", ""), Exten: "hotline", ...channel });
+    lobby.pbx.event({ Event: "Hangup", Cause: "16", ...channel });
+    const queue = page.getByRole("region", { name: "Callbacks" });
+    const task = queue.locator("li", { hasText: "Susan Yip" });
+    await task.waitFor({ timeout: 5000 });
+    assert.match(await task.innerText(), /missed call/);
+    await task.getByPlaceholder("Outcome").fill("Called back: the lift noise is scheduled for Friday");
+    await task.getByRole("button", { name: "Mark done" }).click();
+    await task.waitFor({ state: "detached" });
+    const done = lobby.ctl(["residents", "callbacks", "--site", "demo", "--all", "-o", "json"])
+      .items.find((x) => x.name === "Susan Yip");
+    assert.equal(done.done, true);
+    assert.equal(done.outcome, "Called back: the lift noise is scheduled for Friday");
+  });
+
   test("an emergency category shows the safety script to read out", async () => {
     const page = state.desk;
     await page.getByRole("button", { name: "Log a call by hand" }).click();
@@ -186,8 +207,37 @@ describe("the web console", { concurrency: false }, () => {
     const page = state.desk;
     await page.goto(`${lobby.url}/residents/${state.eric.id}`);
     await page.getByRole("heading", { name: /Eric Tang/ }).waitFor();
-    await page.locator(`a[href="/tickets/${state.ticket}"]`).first().waitFor();
+    // Their tickets, and the call on their timeline.
+    await page.getByRole("region", { name: "Tickets" }).locator(`a[href="/tickets/${state.ticket}"]`).waitFor();
+    assert.match(await page.locator("main").innerText(), /Call logged by/);
     await screenshot(page, "resident");
+  });
+
+  test("by keyboard alone at 200% zoom: sign in, reach a ticket, open it", async () => {
+    // A 1366×768 screen at 200% zoom is a 683×384 viewport at twice the pixels.
+    const context = await browser.newContext({ viewport: { width: 683, height: 384 }, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    await page.goto(`${lobby.url}/tickets`);
+    await page.getByLabel("Login").waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "login",
+      "the login field has the focus");
+    await page.keyboard.type("chan");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(lobby.users.chan);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Tickets" }).waitFor();
+    await page.locator("table.tickets").waitFor();
+    let reached = "";
+    for (let i = 0; i < 60 && !reached.startsWith("/tickets/R-"); i++) {
+      await page.keyboard.press("Tab");
+      reached = await page.evaluate(() => document.activeElement?.getAttribute("href") ?? "");
+    }
+    assert.match(reached, /^\/tickets\/R-/, "no ticket link is reachable with Tab");
+    await page.keyboard.press("Enter");
+    await page.locator("#ticket-title").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the ticket page is ${overflow}px wider than the window at 200%`);
+    await context.close();
   });
 
   test("on a phone the ticket list fits the screen", async () => {

@@ -354,10 +354,13 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                        "/lobby.v1.DispatchService -> lobby-gateway:http",
                        "/lobby.v1.SurveyService -> lobby-gateway:http",
                        "/lobby.v1.HotlineService -> lobby-gateway:http",
-                       "/lobby.v1.AccountService -> lobby-gateway:http"}));
-  // The gateway is an adapter: it calls the services as any client, behind the Ingress.
-  EXPECT_EQ(Container(r.Get("Deployment", "lobby-gateway"))["args"][1].as<std::string>(),
-            "--adapters=gateway");
+                       "/lobby.v1.AccountService -> lobby-gateway:http",
+                       "/ -> lobby-gateway:http"}));
+  // The gateway is an adapter: it calls the services as any client, behind the Ingress. It
+  // serves the web console from the image.
+  YAML::Node args = Container(r.Get("Deployment", "lobby-gateway"))["args"];
+  EXPECT_EQ(args[1].as<std::string>(), "--adapters=gateway");
+  EXPECT_EQ(args[2].as<std::string>(), "--console-dir=/usr/share/lobby/console");
   // Services take gRPC from Lobby's pods and the console namespace only.
   YAML::Node services = r.Get("NetworkPolicy", "lobby-services")["spec"]["ingress"][0];
   EXPECT_EQ(services["ports"][0]["port"].as<std::string>(), "grpc");

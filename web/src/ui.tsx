@@ -3,7 +3,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { Channel, Priority, TicketStatus } from "../gen/lobby/v1/common_pb";
-import { errorText } from "./api";
+import { api, errorText } from "./api";
 import { nameIn, t, type Key } from "./i18n";
 import { useSession } from "./session";
 import { minutesUntil, when } from "./time";
@@ -111,4 +111,21 @@ export function Field({ label, children }: { label: string; children: ComponentC
 
 export function value(e: Event): string {
   return (e.target as HTMLInputElement).value;
+}
+
+const residentNames = new Map<string, Promise<string>>();
+/// A resident's name, looked up once per page load; their id until it comes (or if it may not).
+export function ResidentName({ id }: { id: string }) {
+  const [name, setName] = useState(id);
+  useEffect(() => {
+    let p = residentNames.get(id);
+    if (!p) {
+      p = api.residents.getResident({ id }).then((r) => r.name || id, () => id);
+      residentNames.set(id, p);
+    }
+    let live = true;
+    p.then((n) => live && setName(n));
+    return () => { live = false; };
+  }, [id]);
+  return <>{name}</>;
 }

@@ -77,6 +77,9 @@ spec:
             {{- else }}
             - --services=none
             - --adapters={{ .name }}
+            {{- if and (eq .name "gateway") $v.console }}
+            - --console-dir=/usr/share/lobby/console
+            {{- end }}
             {{- end }}
             {{- range $v.extraArgs }}
             - {{ . | quote }}

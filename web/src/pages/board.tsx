@@ -17,6 +17,9 @@ export function Board() {
   const teams = s.register?.teams ?? [];
   const team = query.get("team") || teams[0]?.team || "";
   const board = useLoad<BoardData>(() => api.dispatch.getBoard({ siteId: s.site, team }), [s.site, team]);
+  // People's names for the columns (the board names member ids).
+  const estate = useLoad(() => api.dispatch.getEstate({ siteId: s.site }), [s.site]);
+  const nameOf = (id: string) => estate.data?.members.find((m) => m.id === id)?.name || id;
   const [live, setLive] = useState(false);
   const [moved, setMoved] = useState<string>("");
   const [error, setError] = useState("");
@@ -78,7 +81,7 @@ export function Board() {
         <select aria-label={`${t("moveTo")} ${x.id}`} value="" onChange={(e) => { const v = value(e); if (v) move(x.id, v === "-" ? "" : v); }}>
           <option value="">{t("moveTo")}</option>
           <option value="-">{t("pool")}</option>
-          {members.filter((m) => m !== x.assignee).map((m) => <option value={m}>{m}</option>)}
+          {members.filter((m) => m !== x.assignee).map((m) => <option value={m}>{nameOf(m)}</option>)}
         </select>
         <button type="button" class="link" onClick={() => {
           setWhy({ id: x.id });
@@ -125,7 +128,7 @@ export function Board() {
       <Busy loaded={board}>{() => (
         <div class="board">
           {column(t("pool"), "-", board.data!.pool, undefined, "pool")}
-          {board.data!.members.map((m) => column(m.member, m.member, m.tickets, (
+          {board.data!.members.map((m) => column(nameOf(m.member), m.member, m.tickets, (
             <p class="load">
               <meter min={0} max={Math.max(m.capacity, 1)} value={m.tickets.length} aria-label={`${t("load")} ${m.member}`} />
               {" "}{m.tickets.length}/{m.capacity} · <span class={m.onShift ? "on" : "off"}>{m.onShift ? t("onShift") : t("offShift")}</span>

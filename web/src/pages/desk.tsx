@@ -18,6 +18,7 @@ export function Desk() {
   const [live, setLive] = useState(false);
   const [chosen, setChosen] = useState<string>("");
   const [manual, setManual] = useState(false);
+  const [missed, setMissed] = useState(0);  // a missed call adds a callback task: reload them
   const { site } = useSession();
 
   useEffect(() => {
@@ -38,6 +39,7 @@ export function Desk() {
               return [call, ...cs.filter((c) => c.id !== call.id)].slice(0, 8);
             });
             if (call.state === CallState.RINGING) setChosen((c) => c || call.id);
+            if (call.state === CallState.MISSED) setMissed((n) => n + 1);
           }
         } catch {
           if (stop.signal.aborted) return;
@@ -82,7 +84,7 @@ export function Desk() {
           <CallForm key={call?.id ?? "manual"} call={manual ? undefined : call} />
         </section>
       )}
-      <Callbacks />
+      <Callbacks missed={missed} />
       <FollowUps />
     </div>
   );
@@ -341,9 +343,9 @@ function Queue<T extends { id: string }>({ title, items, empty, render, complete
   );
 }
 
-function Callbacks() {
+function Callbacks({ missed }: { missed: number }) {
   const { site } = useSession();
-  const items = useLoad(() => api.residents.listCallbacks({ siteId: site }).then((r) => r.tasks.filter((x) => !x.done)), [site]);
+  const items = useLoad(() => api.residents.listCallbacks({ siteId: site }).then((r) => r.tasks.filter((x) => !x.done)), [site, missed]);
   return (
     <Queue title={t("callbacks")} items={items} empty={t("noCallbacks")}
       complete={(x, outcome) => api.residents.completeCallback({ id: x.id, outcome })}

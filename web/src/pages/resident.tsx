@@ -47,11 +47,11 @@ export function ResidentPage({ id }: { id: string }) {
   const timeline = useLoad(() => api.residents.listTimeline({ residentId: id, pageSize: 100 }).then((r) => r.entries), [id]);
   const tickets = useLoad(async () => {
     const [r, c] = await Promise.all([
-      api.repairs.listRepairs({ reporterResidentId: id, pageSize: 100 }),
-      api.complaints.listComplaints({ reporterResidentId: id, pageSize: 100 }).catch(() => ({ tickets: [] as Ticket[] })),
+      api.repairs.listRepairs({ siteId: s.site, reporterResidentId: id, pageSize: 100 }),
+      api.complaints.listComplaints({ siteId: s.site, reporterResidentId: id, pageSize: 100 }).catch(() => ({ tickets: [] as Ticket[] })),
     ]);
     return [...r.tickets, ...c.tickets].sort((a, b) => Number((b.createdAt?.seconds ?? 0n) - (a.createdAt?.seconds ?? 0n)));
-  }, [id]);
+  }, [id, s.site]);
   const [editing, setEditing] = useState(false);
   return (
     <Busy loaded={resident}>{() => {
@@ -70,12 +70,12 @@ export function ResidentPage({ id }: { id: string }) {
                   <dt>{t("unit")}</dt><dd>{r.unit && `${r.unit.building} ${r.unit.floor}/F ${r.unit.room}`} · {ResidentRole[r.role]?.toLowerCase()}</dd>
                   <dt>{t("phones")}</dt><dd>{r.phones.map((p) => <a href={`tel:${p}`}>{p} </a>)}</dd>
                   <dt>{t("language")}</dt><dd>{r.language}</dd>
-                  <dt>{t("tags")}</dt><dd>{r.tags.map((tag) => <span class={`tag tag-${tag}`}>{tag.replace(/_/g, " ")}</span>)}</dd>
-                  <dt>{t("preferredChannel")}</dt><dd>{channelName(r.preferredChannel)}</dd>
+                  <dt>{t("tags")}</dt><dd>{r.tags.length ? r.tags.map((tag) => <span class={`tag tag-${tag}`}>{tag.replace(/_/g, " ")}</span>) : "—"}</dd>
+                  <dt>{t("preferredChannel")}</dt><dd>{channelName(r.preferredChannel) || "—"}</dd>
                   <dt>{t("quietHours")}</dt><dd>{r.quietHours?.start ? `${r.quietHours.start}–${r.quietHours.end}` : "—"}</dd>
                   <dt>{t("optedOut")}</dt><dd>{r.optedOutChannels.map(channelName).join(", ") || "—"}</dd>
                   <dt>{t("identities")}</dt>
-                  <dd><ul class="plain">{r.identities.map((i) => (
+                  <dd>{r.identities.length === 0 && "—"}<ul class="plain">{r.identities.map((i) => (
                     <li>{channelName(i.channel)} {i.externalId}{i.verified ? ` · ${t("verified")}` : ""} · <Time at={i.linkedAt} /></li>
                   ))}</ul></dd>
                   {r.mergedIds.length > 0 && (<><dt>{t("mergedInto")}</dt><dd>{r.mergedIds.join(", ")}</dd></>)}
@@ -83,8 +83,8 @@ export function ResidentPage({ id }: { id: string }) {
               )}
               {can.manage(s) && <MergeForm r={r} done={resident.reload} />}
             </section>
-            <section class="card">
-              <h2>{t("ticketsOf")}</h2>
+            <section class="card" aria-labelledby="resident-tickets">
+              <h2 id="resident-tickets">{t("ticketsOf")}</h2>
               <Busy loaded={tickets}>{() => (
                 <ul class="plain">{tickets.data!.map((x) => (
                   <li><a href={`/tickets/${x.id}`}>{x.id}</a> {categoryName(x.category)} <StatusBadge status={x.status} /> <Time at={x.createdAt} /></li>
@@ -111,7 +111,8 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
     <ol class="plain timeline">
       {entries.map((e) => (
         <li class={`tl-${TimelineEntry_Kind[e.kind]?.toLowerCase()}`}>
-          <span aria-hidden="true">{kindMark[e.kind] ?? "·"}</span> <Time at={e.at} /> · {channelName(e.channel)} · {e.actor}
+          <span aria-hidden="true">{kindMark[e.kind] ?? "·"}</span> <Time at={e.at} />
+          {[channelName(e.channel), e.actor].filter(Boolean).map((x) => ` · ${x}`)}
           {e.ticketId && <> · <a href={`/tickets/${e.ticketId}`}>{e.ticketId}</a></>}
           <div class="prose">{e.text}</div>
         </li>

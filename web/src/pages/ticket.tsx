@@ -8,7 +8,8 @@ import { t, type Key } from "../i18n";
 import { can, useSession, type Session } from "../session";
 import { fromLocal } from "../time";
 import {
-  Busy, categoryName, channelName, Due, Field, PriorityBadge, Problem, StatusBadge, Time, useLoad, value,
+  Busy, categoryName, channelName, Due, Field, PriorityBadge, Problem, ResidentName, StatusBadge, Time, useLoad,
+  value,
 } from "../ui";
 import { breachedStages, placeText } from "./tickets";
 
@@ -103,7 +104,7 @@ function TicketView({ x, s, onChange, reload }: { x: Ticket; s: Session; onChang
             <dt>{t("description")}</dt><dd class="prose">{x.description}</dd>
             <dt>{t("reporter")}</dt>
             <dd>{x.reporter?.residentId
-              ? <a href={`/residents/${x.reporter.residentId}`}>{x.reporter.name || x.reporter.residentId}</a>
+              ? <a href={`/residents/${x.reporter.residentId}`}>{x.reporter.name || <ResidentName id={x.reporter.residentId} />}</a>
               : x.reporter?.name || x.reporter?.agent || "—"}
               {" · "}{channelName(x.channel)}</dd>
             <dt>{t("team")}</dt><dd>{x.team || (x.notRouted ? `${t("unrouted")}: ${x.notRouted}` : "—")}</dd>

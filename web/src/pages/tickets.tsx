@@ -43,12 +43,15 @@ export function TicketList() {
   }
   const shown = pages ?? list.data;
   const set = (k: string, v: string) => setQuery({ ...f, ...(mine ? { assignee: "" } : {}), [k]: v });
+  const active = filterNames.filter((k) => f[k] && !(mine && k === "assignee")).length;
   const teams = s.register?.teams ?? [];
   const members = teams.flatMap((x) => x.members).filter((m, i, a) => a.indexOf(m) === i);
 
   return (
     <section aria-labelledby="tickets-title">
       <h1 id="tickets-title">{mine ? t("myWork") : t("tickets")}</h1>
+      <details class="filter-box" open={window.innerWidth > 900 || undefined}>
+      <summary>{t("filters")}{active ? ` (${active})` : ""}</summary>
       <form class="filters" aria-label={t("filters")} onSubmit={(e) => e.preventDefault()}>
         <Field label={t("kind")}>
           <select name="kind" value={f.kind} onChange={(e) => set("kind", value(e))}>
@@ -104,6 +107,7 @@ export function TicketList() {
           onChange={(e) => set("breached", (e.target as HTMLInputElement).checked ? "1" : "")} />{t("breached")}</label>
         <button type="button" class="link" onClick={() => setQuery({})}>{t("clear")}</button>
       </form>
+      </details>
       <Busy loaded={list}>{() => shown!.tickets.length === 0 ? <p class="muted">{t("noTickets")}</p> : (
         <>
           <table class="tickets">
