@@ -660,6 +660,11 @@ absl::Status DispatchLogic::Sync(absl::string_view kind, v1::Ticket t) {
       }
     }
     if (due != absl::InfiniteFuture()) *b.mutable_next_due() = ToTimestamp(due);
+    for (const v1::SlaEvent& ev : t.sla().events()) {
+      if (ev.kind() != "escalation" || FromTimestamp(ev.at()) < view.cycle_start) continue;
+      if (std::find(b.escalated().begin(), b.escalated().end(), ev.stage()) == b.escalated().end())
+        b.add_escalated(ev.stage());
+    }
     entry = std::move(b);
   }
   return store_.Track(t.site_id(), t.id(), t.version(), entry, next);

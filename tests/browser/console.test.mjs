@@ -4,7 +4,7 @@
 // language switch and the estate's time zone.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, screenshot, signedIn, startLobby } from "./fixture.mjs";
+import { launchBrowser, screenshot, signedIn, startLobby, watch } from "./fixture.mjs";
 
 let lobby, browser;
 const state = {};
@@ -31,6 +31,7 @@ describe("the web console", { concurrency: false }, () => {
   test("signing in: a wrong password is refused with a sentence, the right one opens the desk", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();
+    watch(page, lobby, "sign-in");
     await page.goto(`${lobby.url}/tickets`);
     await page.getByLabel("Login").fill("desk");
     await page.getByLabel("Password").fill("not-the-password");
@@ -217,6 +218,7 @@ describe("the web console", { concurrency: false }, () => {
     // A 1366×768 screen at 200% zoom is a 683×384 viewport at twice the pixels.
     const context = await browser.newContext({ viewport: { width: 683, height: 384 }, deviceScaleFactor: 2 });
     const page = await context.newPage();
+    watch(page, lobby, "keyboard");
     await page.goto(`${lobby.url}/tickets`);
     await page.getByLabel("Login").waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("name")), "login",
@@ -248,5 +250,9 @@ describe("the web console", { concurrency: false }, () => {
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
     await screenshot(page, "phone");
     await page.context().close();
+  });
+
+  test("no page broke a script or its Content-Security-Policy on the way", () => {
+    assert.deepEqual(lobby.problems, []);
   });
 });

@@ -80,8 +80,10 @@ export async function startLobby() {
   const pbx = new FakeAsterisk();
   const amiPort = await pbx.listen();
   const ports = { grpc: await freePort(), http: await freePort(), redis: await freePort() };
-  const env = {
-    ...process.env,
+  // lobbyd refuses LOBBY_ settings it does not know (scripts/test exports LOBBY_HELM, the tests
+  // have their own): none of the caller's reach it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LOBBY_")));
+  Object.assign(env, {
     LOBBY_RUN_NO_BUILD: "1", LOBBY_RUN_BIN: bin, LOBBY_RUN_VAR: dir,
     LOBBY_RUN_GRPC_PORT: String(ports.grpc), LOBBY_RUN_HTTP_PORT: String(ports.http),
     LOBBY_RUN_REDIS_PORT: String(ports.redis),
@@ -90,14 +92,12 @@ export async function startLobby() {
     LOBBY_HOTLINE_AMI_HOST: "127.0.0.1",
     LOBBY_HOTLINE_AMI_PORT: String(amiPort),
     LOBBY_HOTLINE_AMI_SECRET: "browser-test-secret",
-  };
-  // lobbyd refuses LOBBY_ settings it does not know: the tests' own stay here.
-  for (const k of ["LOBBY_BIN", "LOBBY_SCREENSHOTS", "LOBBY_CHROMIUM"]) delete env[k];
+  });
   const run = spawn(join(root, "scripts", "run"), [], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   run.stdout.on("data", (d) => (out += d));
   run.stderr.on("data", (d) => (out += d));
-  await new Promise((resolve, reject) => {
+  const started = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`scripts/run did not start in 90 s:\n${out}`)), 90000);
     const check = setInterval(() => {
       if (out.includes("Ctrl-C stops Lobby.")) {
@@ -112,15 +112,24 @@ export async function startLobby() {
       reject(new Error(`scripts/run exited with ${code}:\n${out}`));
     });
   });
-  run.removeAllListeners("exit");
-  await pbx.loggedInPromise;
+  try {
+    await started;
+    run.removeAllListeners("exit");
+    await Promise.race([pbx.loggedInPromise, new Promise((_, reject) => setTimeout(
+      () => reject(new Error(`the hotline adapter never logged in to the AMI:\n${out}`)), 30000).unref())]);
+  } catch (e) {
+    // Nothing left behind to keep the test runner waiting: the PBX's socket and Lobby go too.
+    pbx.close();
+    run.kill("SIGTERM");
+    throw e;
+  }
   const users = Object.fromEntries(readFileSync(join(dir, "users"), "utf8").split("\n")
     .filter((l) => l && !l.startsWith("#")).map((l) => l.split(" ")).map(([u, p]) => [u, p]));
   const admin = readFileSync(join(dir, "tokens"), "utf8").split("\n").find((l) => l.startsWith("admin "))
     .split(" ")[1];
   const lobby = {
     url: `http://127.0.0.1:${ports.http}`,
-    dir, users, pbx, log: () => out,
+    dir, users, pbx, log: () => out, problems: [],
     /// lobbyctl as the installation's admin token; -o json answers parsed.
     ctl(args, input) {
       const text = execFileSync(join(bin, "lobbyctl"), args, {
@@ -157,13 +166,23 @@ export async function signedIn(browser, lobby, login, options = {}) {
     locale: "en-US",
   });
   const page = await context.newPage();
-  page.on("pageerror", (e) => console.error(`page error (${login}): ${e.message}`));
+  watch(page, lobby, login);
   await page.goto(`${lobby.url}/`);
   await page.getByLabel("Login").fill(login);
   await page.getByLabel("Password").fill(lobby.users[login]);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.locator("header.top").waitFor();
   return page;
+}
+
+/// Script errors and refusals by the page's Content-Security-Policy, gathered in lobby.problems
+/// for the tests to check: the console must run under its own policy without a complaint.
+export function watch(page, lobby, who) {
+  page.on("pageerror", (e) => lobby.problems.push(`${who}: script error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text()))
+      lobby.problems.push(`${who}: ${m.text()}`);
+  });
 }
 
 /// Where docs/console.md's pictures go when scripts/screenshots runs the tests.

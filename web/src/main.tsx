@@ -110,7 +110,7 @@ function Console({ user, onSignedOut }: { user: User; onSignedOut: () => void })
   return (
     <SessionContext.Provider value={session}>
       <div class="shell" onClick={onLink}>
-        <a class="skip" href="#main">Skip to content</a>
+        <a class="skip" href="#main">{t("skip")}</a>
         <header class="top">
           <a class="brand" href={home}>Lobby</a>
           <nav aria-label="Pages">

@@ -1,9 +1,9 @@
 // Small pieces every page uses: loading a call's answer, badges, times and deadlines.
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ComponentChildren } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { Channel, Priority, TicketStatus } from "../gen/lobby/v1/common_pb";
-import { api, errorText } from "./api";
+import { api, Code, errorText, isCode } from "./api";
 import { nameIn, t, type Key } from "./i18n";
 import { useSession } from "./session";
 import { minutesUntil, when } from "./time";
@@ -128,4 +128,43 @@ export function ResidentName({ id }: { id: string }) {
     return () => { live = false; };
   }, [id]);
   return <>{name}</>;
+}
+
+/// Follows a server stream while the page shows it: each message to `onMessage`; after a break it
+/// reconnects (0.5 s, doubling to 10 s) and calls `onReconnect` for what it may have missed. A
+/// signed-out or refused stream ends (the former back to the sign-in page), and so does one
+/// `open` gives none of. Returns whether it is connected now.
+export function useStream<T>(open: (signal: AbortSignal) => AsyncIterable<T> | null, onMessage: (m: T) => void,
+  onReconnect: () => void, deps: unknown[]): boolean {
+  const [live, setLive] = useState(false);
+  const handlers = useRef({ onMessage, onReconnect });
+  handlers.current = { onMessage, onReconnect };
+  useEffect(() => {
+    const stop = new AbortController();
+    (async () => {
+      let wait = 500;
+      while (!stop.signal.aborted) {
+        try {
+          const stream = open(stop.signal);
+          if (!stream) return;  // nothing to follow (yet)
+          setLive(true);
+          wait = 500;
+          for await (const m of stream) handlers.current.onMessage(m);
+        } catch (e) {
+          if (stop.signal.aborted) return;
+          if (isCode(e, Code.Unauthenticated) || isCode(e, Code.PermissionDenied)) {
+            errorText(e);
+            setLive(false);
+            return;
+          }
+        }
+        setLive(false);
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 10000);
+        if (!stop.signal.aborted) handlers.current.onReconnect();
+      }
+    })();
+    return () => stop.abort();
+  }, deps);
+  return live;
 }

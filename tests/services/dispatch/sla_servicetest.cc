@@ -288,7 +288,7 @@ TEST_F(SlaTest, WorkOfMembersGoingOffShiftIsHandedOn) {
   EXPECT_NE(t.history(t.history_size() - 1).note().find("wong went off shift"), std::string::npos);
 }
 
-TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
+TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreachesAndEscalations) {
   clock_.Set(HK(2026, 12, 22, 9));
   Apply(kEstate);
   std::string a = NewRepair(v1::PRIORITY_P4, "plumbing", "A");
@@ -306,7 +306,8 @@ TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
   ASSERT_TRUE(WaitFor([&] {
     board = CallRpc(*dispatch_, &v1::DispatchService::Stub::GetBoard, req, kTechToken).value;
     for (const auto& m : board.members()) {
-      if (m.member() == "wong" && m.tickets_size() == 2 && m.tickets(0).breached_size() == 1)
+      if (m.member() == "wong" && m.tickets_size() == 2 && m.tickets(0).breached_size() == 1 &&
+          m.tickets(0).escalated_size() == 1)
         return true;
     }
     return false;
@@ -315,7 +316,9 @@ TEST_F(SlaTest, TheBoardShowsEachMembersOpenWorkOldestFirstWithBreaches) {
     if (m.member() != "wong") continue;
     EXPECT_EQ(m.tickets(0).id(), a) << "oldest first";
     EXPECT_EQ(m.tickets(0).breached(0), "acknowledge");
+    EXPECT_EQ(m.tickets(0).escalated(0), "acknowledge") << "to the supervisor at once";
     EXPECT_EQ(m.tickets(1).id(), b);
+    EXPECT_EQ(m.tickets(1).escalated_size(), 0);
     EXPECT_EQ(m.tickets(1).next_stage(), "acknowledge");
     EXPECT_TRUE(m.on_shift());
   }

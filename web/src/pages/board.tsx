@@ -2,13 +2,13 @@
 // not, the pool, and what is held elsewhere or not routed. Live: every assignment event
 // (DispatchService.WatchAssignments) redraws it. A ticket moves by drag and drop onto a person
 // or the pool, or by its menu (the keyboard's way); "why" shows dispatch's reasoning.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type { Board as BoardData, BoardTicket, Decision } from "../../gen/lobby/v1/dispatch_pb";
 import { api, errorText, ticketsOf } from "../api";
 import { t } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { useSession } from "../session";
-import { Busy, categoryName, Due, PriorityBadge, Problem, useLoad, value } from "../ui";
+import { Busy, categoryName, Due, PriorityBadge, Problem, useLoad, useStream, value } from "../ui";
 import { Explanation } from "./ticket";
 
 export function Board() {
@@ -20,40 +20,19 @@ export function Board() {
   // People's names for the columns (the board names member ids).
   const estate = useLoad(() => api.dispatch.getEstate({ siteId: s.site }), [s.site]);
   const nameOf = (id: string) => estate.data?.members.find((m) => m.id === id)?.name || id;
-  const [live, setLive] = useState(false);
   const [moved, setMoved] = useState<string>("");
   const [error, setError] = useState("");
   const [why, setWhy] = useState<{ id: string; d?: Decision; error?: string } | null>(null);
   const reload = useRef(board.reload);
   reload.current = board.reload;
 
-  useEffect(() => {
-    if (!team) return;
-    const stop = new AbortController();
-    let wait = 500;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    (async () => {
-      while (!stop.signal.aborted) {
-        try {
-          const stream = api.dispatch.watchAssignments({ siteId: s.site, team }, { signal: stop.signal });
-          setLive(true);
-          wait = 500;
-          for await (const ev of stream) {
-            setMoved(ev.ticketId);
-            clearTimeout(timer);
-            timer = setTimeout(() => reload.current(), 100);
-          }
-        } catch {
-          if (stop.signal.aborted) return;
-        }
-        setLive(false);
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, 10000);
-        reload.current();  // what happened while the stream was down
-      }
-    })();
-    return () => { stop.abort(); clearTimeout(timer); };
-  }, [s.site, team]);
+  // Every assignment event of the team redraws the board (one reload for a burst of them).
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  const live = useStream((signal) => (team ? api.dispatch.watchAssignments({ siteId: s.site, team }, { signal }) : null), (ev) => {
+    setMoved(ev.ticketId);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => reload.current(), 100);
+  }, () => reload.current(), [s.site, team]);
 
   async function move(id: string, assignee: string) {
     setError("");
@@ -66,7 +45,7 @@ export function Board() {
   }
   const members = board.data?.members.map((m) => m.member) ?? [];
   const card = (x: BoardTicket) => (
-    <li class={`card ticket-card${x.breached.length ? " breached" : ""}${x.emergency ? " emergency" : ""}${x.id === moved ? " moved" : ""}`}
+    <li class={`card ticket-card${x.breached.length ? " breached" : ""}${x.escalated.length ? " escalated" : ""}${x.emergency ? " emergency" : ""}${x.id === moved ? " moved" : ""}`}
       draggable data-ticket={x.id}
       onDragStart={(e) => e.dataTransfer?.setData("text/plain", x.id)}>
       <div class="row spread">
@@ -75,6 +54,7 @@ export function Board() {
       </div>
       <p>{categoryName(x.category)} · {x.building}</p>
       {x.breached.length > 0 && <p class="over">{t("breached")}: {x.breached.join(", ")}</p>}
+      {x.escalated.length > 0 && <p class="over">{t("escalated")}: {x.escalated.join(", ")}</p>}
       {x.nextDue && <p>{x.nextStage}: <Due at={x.nextDue} paused={x.paused} /></p>}
       {x.notRouted && <p class="muted">{x.notRouted}</p>}
       <div class="row">

@@ -9,48 +9,28 @@ import { nameIn, t, type Key } from "../i18n";
 import { useSession } from "../session";
 import { fromLocal } from "../time";
 import {
-  Busy, categoryName, Field, PriorityBadge, Problem, StatusBadge, Time, useLoad, value,
+  Busy, categoryName, Field, PriorityBadge, Problem, StatusBadge, Time, useLoad, useStream, value,
 } from "../ui";
 import { PlacePicker, type Place } from "./location";
 
 export function Desk() {
   const [calls, setCalls] = useState<Call[]>([]);
-  const [live, setLive] = useState(false);
   const [chosen, setChosen] = useState<string>("");
   const [manual, setManual] = useState(false);
   const [missed, setMissed] = useState(0);  // a missed call adds a callback task: reload them
   const { site } = useSession();
 
-  useEffect(() => {
-    const stop = new AbortController();
-    let wait = 500;
-    (async () => {
-      while (!stop.signal.aborted) {
-        try {
-          const stream = api.hotline.watchCalls({ siteId: site }, { signal: stop.signal });
-          setLive(true);
-          wait = 500;
-          for await (const ev of stream) {
-            const call = ev.call;
-            if (!call) continue;
-            setCalls((cs) => {
-              const old = cs.find((c) => c.id === call.id);
-              if (old && old.version > call.version) return cs;
-              return [call, ...cs.filter((c) => c.id !== call.id)].slice(0, 8);
-            });
-            if (call.state === CallState.RINGING) setChosen((c) => c || call.id);
-            if (call.state === CallState.MISSED) setMissed((n) => n + 1);
-          }
-        } catch {
-          if (stop.signal.aborted) return;
-        }
-        setLive(false);
-        await new Promise((r) => setTimeout(r, wait));
-        wait = Math.min(wait * 2, 10000);
-      }
-    })();
-    return () => stop.abort();
-  }, [site]);
+  const live = useStream((signal) => api.hotline.watchCalls({ siteId: site }, { signal }), (ev) => {
+    const call = ev.call;
+    if (!call) return;
+    setCalls((cs) => {
+      const old = cs.find((c) => c.id === call.id);
+      if (old && old.version > call.version) return cs;
+      return [call, ...cs.filter((c) => c.id !== call.id)].slice(0, 8);
+    });
+    if (call.state === CallState.RINGING) setChosen((c) => c || call.id);
+    if (call.state === CallState.MISSED) setMissed((n) => n + 1);
+  }, () => setMissed((n) => n + 1), [site]);
 
   const call = calls.find((c) => c.id === chosen);
   return (
@@ -293,7 +273,7 @@ function CallForm({ call }: { call?: Call }) {
               <Field label={t("subject")}>
                 <select value={subject} onChange={(e) => setSubject(Number(value(e)))}>
                   {Object.entries(ComplaintSubject).filter(([, v]) => typeof v === "number" && v !== 0)
-                    .map(([k, v]) => <option value={v}>{k.toLowerCase()}</option>)}
+                    .map(([k, v]) => <option value={v}>{t(`sub_${k}` as Key)}</option>)}
                 </select>
               </Field>
               <label class="inline"><input type="checkbox" checked={anonymous}

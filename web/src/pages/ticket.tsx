@@ -1,7 +1,7 @@
 // A ticket: where, what, who, its deadlines counting down, history and comments, and every
 // action the state machine (services/tickets/state_machine.cc) allows the signed-in person.
 import { useState } from "preact/hooks";
-import { HoldReason, TicketAction, TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
+import { ComplaintSubject, HoldReason, TicketAction, TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
 import type { Decision } from "../../gen/lobby/v1/dispatch_pb";
 import { api, errorText, ticketsOf } from "../api";
 import { t, type Key } from "../i18n";
@@ -113,7 +113,11 @@ function TicketView({ x, s, onChange, reload }: { x: Ticket; s: Session; onChang
             {repair?.visitWindow?.start && (<><dt>{t("visitFrom")}</dt><dd><Time at={repair.visitWindow.start} /> – <Time at={repair.visitWindow.end} />{repair.visitWindow.confirmed ? " ✓" : ""}</dd></>)}
             {repair?.entryPermission && (<><dt>{t("entryPermission")}</dt><dd>{repair.keyNote || t("yes")}</dd></>)}
             {repair?.incidentId && (<><dt>{t("incidents")}</dt><dd><a href={`/incidents?id=${repair.incidentId}`}>{repair.incidentId}</a></dd></>)}
-            {complaint && (<><dt>{t("subject")}</dt><dd>{complaint.anonymous ? `${t("anonymous")} · ` : ""}{complaint.followUp?.outcome ?? ""}</dd></>)}
+            {complaint && (<><dt>{t("subject")}</dt>
+              <dd>{t(`sub_${ComplaintSubject[complaint.subject] ?? "OTHER"}` as Key)}{complaint.anonymous ? ` · ${t("anonymous")}` : ""}</dd></>)}
+            {complaint?.reviewNote && (<><dt>{t("review")}</dt><dd>{complaint.reviewNote} ({complaint.reviewedBy})</dd></>)}
+            {complaint?.followUp?.outcome && (<><dt>{t("followUp")}</dt>
+              <dd>{complaint.followUp.outcome} ({complaint.followUp.by}, <Time at={complaint.followUp.at} />)</dd></>)}
           </dl>
           {x.photos.length > 0 && (
             <div class="photos" aria-label={t("photos")}>
