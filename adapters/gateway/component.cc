@@ -46,12 +46,12 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
   std::unique_ptr<Console> console;
   if (std::string dir = settings.Get("console-dir"); !dir.empty()) {
     absl::StatusOr<std::unique_ptr<Console>> loaded = Console::Load(dir);
-    if (!loaded.ok()) return settings.Invalid("console-dir", std::string(loaded.status().message()));
+    if (!loaded.ok())
+      return settings.Invalid("console-dir", std::string(loaded.status().message()));
     console = *std::move(loaded);
     log::Get("gateway")->info("event=console_loaded dir={} files={}", dir, console->files());
   }
-  return std::unique_ptr<Component>(
-      new Component(runtime, std::move(options), std::move(console)));
+  return std::unique_ptr<Component>(new Component(runtime, std::move(options), std::move(console)));
 }
 
 Component::Component(Runtime& runtime, GatewayOptions options, std::unique_ptr<Console> console)

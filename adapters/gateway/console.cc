@@ -22,10 +22,14 @@ constexpr char kPagePattern[] =
 
 const char* TypeOf(const std::string& name) {
   static const std::pair<const char*, const char*> kTypes[] = {
-      {".js", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".html", "text/html; charset=utf-8"},     {".svg", "image/svg+xml"},
-      {".png", "image/png"},                     {".woff2", "font/woff2"},
-      {".json", "application/json"},             {".map", "application/json"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".html", "text/html; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".woff2", "font/woff2"},
+      {".json", "application/json"},
+      {".map", "application/json"},
       {".ico", "image/x-icon"},
   };
   for (const auto& [suffix, type] : kTypes)

@@ -4,7 +4,9 @@
 // language switch and the estate's time zone.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { launchBrowser, screenshot, signedIn, startLobby, watch } from "./fixture.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser, root, screenshot, signedIn, startLobby, watch } from "./fixture.mjs";
 
 let lobby, browser;
 const state = {};
@@ -81,6 +83,9 @@ describe("the web console", { concurrency: false }, () => {
     // The caller's flat is filled from the screen-pop.
     assert.equal(await page.locator("select[name=building]").inputValue(), "Tower 1");
     assert.equal(await page.locator("select[name=room]").inputValue(), "A");
+    // A visit window typed in the estate's time, though this browser's clock is New York's.
+    await page.getByLabel("Visit from").fill("2027-01-14T09:30");
+    await page.getByLabel("Visit until").fill("2027-01-14T12:00");
     await page.getByRole("button", { name: "Log call and file" }).click();
     const filed = page.getByTestId("filed");
     await filed.waitFor();
@@ -91,6 +96,8 @@ describe("the web console", { concurrency: false }, () => {
     assert.equal(t.category, "plumbing");
     assert.equal(t.channel, "CHANNEL_PHONE");
     assert.equal(t.reporter.residentId, state.eric.id);
+    assert.equal(t.repair.visitWindow.start, "2027-01-14T01:30:00Z");
+    assert.equal(t.repair.visitWindow.end, "2027-01-14T04:00:00Z");
     assert.equal(lobby.ctl(["hotline", "get", state.callId, "-o", "json"]).ticketIds[0], ticket);
   });
 
@@ -190,6 +197,28 @@ describe("the web console", { concurrency: false }, () => {
     assert.equal((await created.innerText()).trim(), hongKong(t.createdAt));
     assert.match(await page.locator(".zone").innerText(), /Asia\/Hong_Kong \(UTC\+8\)/);
     await screenshot(page, "ticket");
+  });
+
+  test("a manager sees the estate's changes before applying them", async () => {
+    const page = await signedIn(browser, lobby, "may");
+    await page.goto(`${lobby.url}/estate`);
+    await page.getByRole("heading", { name: "Members" }).waitFor();
+    const yaml = readFileSync(join(root, "docs", "examples", "estate.yaml"), "utf8")
+      .replace(/(- id: lee\n(?:    .*\n)*?    capacity: )6/, (_, head) => `${head}7`);
+    await page.getByLabel("YAML").fill(yaml);
+    assert.equal(await page.getByRole("button", { name: "Apply", exact: true }).isDisabled(), true,
+      "nothing is applied before the changes were shown");
+    await page.getByRole("button", { name: "Show changes" }).click();
+    const changes = page.getByTestId("changes");
+    await changes.waitFor();
+    assert.match(await changes.innerText(), /lee.*capacity.*6.*7/);
+    assert.equal(lobby.ctl(["estate", "get", "--site", "demo", "-o", "json"])
+      .members.find((m) => m.id === "lee").capacity, 6, "a dry run changes nothing");
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    await page.getByText("Applied.", { exact: true }).waitFor();
+    assert.equal(lobby.ctl(["estate", "get", "--site", "demo", "-o", "json"])
+      .members.find((m) => m.id === "lee").capacity, 7);
+    await page.context().close();
   });
 
   test("the language switch changes the console's words and is remembered", async () => {

@@ -345,17 +345,17 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                  p["backend"]["service"]["name"].as<std::string>() + ":" +
                  p["backend"]["service"]["port"]["name"].as<std::string>());
   }
-  EXPECT_EQ(paths, (std::set<std::string>{
-                       "/v1/telegram -> lobby-telegram:http", "/v1/whatsapp -> lobby-whatsapp:http",
-                       "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http",
-                       "/lobby.v1.ResidentService -> lobby-gateway:http",
-                       "/lobby.v1.RepairService -> lobby-gateway:http",
-                       "/lobby.v1.ComplaintService -> lobby-gateway:http",
-                       "/lobby.v1.DispatchService -> lobby-gateway:http",
-                       "/lobby.v1.SurveyService -> lobby-gateway:http",
-                       "/lobby.v1.HotlineService -> lobby-gateway:http",
-                       "/lobby.v1.AccountService -> lobby-gateway:http",
-                       "/ -> lobby-gateway:http"}));
+  EXPECT_EQ(paths,
+            (std::set<std::string>{
+                "/v1/telegram -> lobby-telegram:http", "/v1/whatsapp -> lobby-whatsapp:http",
+                "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http",
+                "/lobby.v1.ResidentService -> lobby-gateway:http",
+                "/lobby.v1.RepairService -> lobby-gateway:http",
+                "/lobby.v1.ComplaintService -> lobby-gateway:http",
+                "/lobby.v1.DispatchService -> lobby-gateway:http",
+                "/lobby.v1.SurveyService -> lobby-gateway:http",
+                "/lobby.v1.HotlineService -> lobby-gateway:http",
+                "/lobby.v1.AccountService -> lobby-gateway:http", "/ -> lobby-gateway:http"}));
   // The gateway is an adapter: it calls the services as any client, behind the Ingress. It
   // serves the web console from the image.
   YAML::Node args = Container(r.Get("Deployment", "lobby-gateway"))["args"];

@@ -66,7 +66,7 @@ const en = {
   a_SUBMIT_REVIEW: "Submit for review", a_APPROVE: "Approve", a_REJECT: "Send back",
   h_RESIDENT_ABSENT: "Resident absent", h_WAITING_PARTS: "Waiting for parts", h_NO_ACCESS: "No access",
   c_RINGING: "Ringing", c_ANSWERED: "Answered", c_ENDED: "Ended", c_MISSED: "Missed",
-  emergency: "Emergency", escalated: "Escalated", skip: "Skip to content",
+  emergency: "Emergency", escalated: "Escalated", skip: "Skip to content", poolTitle: "Pool",
   followUp: "Follow-up (回訪)", review: "Review",
   sub_NEIGHBOUR: "Neighbour", sub_STAFF: "Staff", sub_SERVICE: "Service", sub_NOISE: "Noise",
   sub_ENVIRONMENT: "Environment", sub_BILLING: "Billing", sub_OTHER: "Other",
@@ -123,7 +123,7 @@ const zhHant: Partial<Record<Key, string>> = {
   a_CANCEL: "取消工單", a_SUBMIT_REVIEW: "提交審核", a_APPROVE: "批准", a_REJECT: "退回",
   h_RESIDENT_ABSENT: "住戶不在", h_WAITING_PARTS: "等待零件", h_NO_ACCESS: "無法進入",
   c_RINGING: "響鈴中", c_ANSWERED: "已接聽", c_ENDED: "已結束", c_MISSED: "未接",
-  emergency: "緊急", escalated: "已上報", skip: "跳到內容", followUp: "回訪", review: "審核",
+  emergency: "緊急", escalated: "已上報", skip: "跳到內容", poolTitle: "待領", followUp: "回訪", review: "審核",
   sub_NEIGHBOUR: "鄰居", sub_STAFF: "員工", sub_SERVICE: "服務", sub_NOISE: "噪音",
   sub_ENVIRONMENT: "環境", sub_BILLING: "收費", sub_OTHER: "其他",
 };

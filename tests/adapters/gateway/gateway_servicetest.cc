@@ -2,7 +2,6 @@
 // an in-process lobbyd.
 #include <gtest/gtest.h>
 #include <httplib.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -445,7 +444,8 @@ TEST_F(GatewayTest, TheConsoleIsServedWithItsCachingAndPolicy) {
   EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(js->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
   // A revalidation with the ETag it was given is a 304 without a body.
-  auto again = http_->Get("/assets/main-AB12.js", {{"If-None-Match", js->get_header_value("ETag")}});
+  auto again =
+      http_->Get("/assets/main-AB12.js", {{"If-None-Match", js->get_header_value("ETag")}});
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 304);
   EXPECT_TRUE(again->body.empty());

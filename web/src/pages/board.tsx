@@ -107,7 +107,7 @@ export function Board() {
       )}
       <Busy loaded={board}>{() => (
         <div class="board">
-          {column(t("pool"), "-", board.data!.pool, undefined, "pool")}
+          {column(t("poolTitle"), "-", board.data!.pool, undefined, "pool")}
           {board.data!.members.map((m) => column(nameOf(m.member), m.member, m.tickets, (
             <p class="load">
               <meter min={0} max={Math.max(m.capacity, 1)} value={m.tickets.length} aria-label={`${t("load")} ${m.member}`} />
