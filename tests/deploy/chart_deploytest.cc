@@ -355,7 +355,15 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                 "/lobby.v1.DispatchService -> lobby-gateway:http",
                 "/lobby.v1.SurveyService -> lobby-gateway:http",
                 "/lobby.v1.HotlineService -> lobby-gateway:http",
-                "/lobby.v1.AccountService -> lobby-gateway:http", "/ -> lobby-gateway:http"}));
+                "/lobby.v1.AccountService -> lobby-gateway:http", "/ -> lobby-gateway:http",
+                "/assets -> lobby-gateway:http", "/signin -> lobby-gateway:http",
+                "/desk -> lobby-gateway:http", "/tickets -> lobby-gateway:http",
+                "/board -> lobby-gateway:http", "/residents -> lobby-gateway:http",
+                "/estate -> lobby-gateway:http", "/incidents -> lobby-gateway:http"}));
+  // Only the page at / itself: a catch-all would expose the gateway's /metrics.
+  for (const YAML::Node& p : ingress["spec"]["rules"][0]["http"]["paths"]) {
+    if (p["path"].as<std::string>() == "/") EXPECT_EQ(p["pathType"].as<std::string>(), "Exact");
+  }
   // The gateway is an adapter: it calls the services as any client, behind the Ingress. It
   // serves the web console from the image.
   YAML::Node args = Container(r.Get("Deployment", "lobby-gateway"))["args"];
