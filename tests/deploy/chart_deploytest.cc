@@ -345,21 +345,26 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                  p["backend"]["service"]["name"].as<std::string>() + ":" +
                  p["backend"]["service"]["port"]["name"].as<std::string>());
   }
-  EXPECT_EQ(paths,
-            (std::set<std::string>{
-                "/v1/telegram -> lobby-telegram:http", "/v1/whatsapp -> lobby-whatsapp:http",
-                "/v1/sms -> lobby-sms:http", "/v1/hotline -> lobby-hotline:http",
-                "/lobby.v1.ResidentService -> lobby-gateway:http",
-                "/lobby.v1.RepairService -> lobby-gateway:http",
-                "/lobby.v1.ComplaintService -> lobby-gateway:http",
-                "/lobby.v1.DispatchService -> lobby-gateway:http",
-                "/lobby.v1.SurveyService -> lobby-gateway:http",
-                "/lobby.v1.HotlineService -> lobby-gateway:http",
-                "/lobby.v1.AccountService -> lobby-gateway:http", "/ -> lobby-gateway:http",
-                "/assets -> lobby-gateway:http", "/signin -> lobby-gateway:http",
-                "/desk -> lobby-gateway:http", "/tickets -> lobby-gateway:http",
-                "/board -> lobby-gateway:http", "/residents -> lobby-gateway:http",
-                "/estate -> lobby-gateway:http", "/incidents -> lobby-gateway:http"}));
+  EXPECT_EQ(paths, (std::set<std::string>{"/v1/telegram -> lobby-telegram:http",
+                                          "/v1/whatsapp -> lobby-whatsapp:http",
+                                          "/v1/sms -> lobby-sms:http",
+                                          "/v1/hotline -> lobby-hotline:http",
+                                          "/lobby.v1.ResidentService -> lobby-gateway:http",
+                                          "/lobby.v1.RepairService -> lobby-gateway:http",
+                                          "/lobby.v1.ComplaintService -> lobby-gateway:http",
+                                          "/lobby.v1.DispatchService -> lobby-gateway:http",
+                                          "/lobby.v1.SurveyService -> lobby-gateway:http",
+                                          "/lobby.v1.HotlineService -> lobby-gateway:http",
+                                          "/lobby.v1.AccountService -> lobby-gateway:http",
+                                          "/ -> lobby-gateway:http",
+                                          "/assets -> lobby-gateway:http",
+                                          "/signin -> lobby-gateway:http",
+                                          "/desk -> lobby-gateway:http",
+                                          "/tickets -> lobby-gateway:http",
+                                          "/board -> lobby-gateway:http",
+                                          "/residents -> lobby-gateway:http",
+                                          "/estate -> lobby-gateway:http",
+                                          "/incidents -> lobby-gateway:http"}));
   // Only the page at / itself: a catch-all would expose the gateway's /metrics.
   for (const YAML::Node& p : ingress["spec"]["rules"][0]["http"]["paths"]) {
     if (p["path"].as<std::string>() == "/") EXPECT_EQ(p["pathType"].as<std::string>(), "Exact");
