@@ -40,6 +40,7 @@ describe("the web console", { concurrency: false }, () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").waitFor();
     assert.match(await page.getByRole("alert").innerText(), /password|login/i);
+    assert.equal(await page.getByText("Your session ended").count(), 0, "a refused login is no ended session");
     await page.getByLabel("Password").fill(lobby.users.desk);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Tickets" }).waitFor();
@@ -48,6 +49,11 @@ describe("the web console", { concurrency: false }, () => {
     assert.match(res.headers()["content-security-policy"], /script-src 'self'/);
     // The session is an HttpOnly cookie: the page's script cannot read it.
     assert.equal(await page.evaluate(() => document.cookie), "");
+    // Signing out ends the session: the next page asks to sign in again.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Login").waitFor();
+    await page.goto(`${lobby.url}/tickets`);
+    await page.getByLabel("Login").waitFor();
     await context.close();
   });
 
@@ -240,6 +246,15 @@ describe("the web console", { concurrency: false }, () => {
     // Their tickets, and the call on their timeline.
     await page.getByRole("region", { name: "Tickets" }).locator(`a[href="/tickets/${state.ticket}"]`).waitFor();
     assert.match(await page.locator("main").innerText(), /Call logged by/);
+    // The desk edits the profile: what was changed, and nothing else.
+    await page.getByRole("button", { name: "Edit" }).click();
+    await page.getByLabel("Tags").fill("elderly, needs_assistance");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.locator(".tag-elderly").waitFor();
+    const eric = lobby.ctl(["residents", "get", state.eric.id, "-o", "json"]);
+    assert.deepEqual(eric.tags, ["elderly", "needs_assistance"]);
+    assert.equal(eric.name, "Eric Tang");
+    assert.deepEqual(eric.phones, state.eric.phones);
     await screenshot(page, "resident");
   });
 

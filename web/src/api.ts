@@ -38,13 +38,16 @@ export function whenSignedOut(f: () => void) {
 }
 
 /// The service's own sentence for an error, as the person should read it.
-export function errorText(e: unknown): string {
-  if (e instanceof ConnectError) {
-    if (e.code === Code.Unauthenticated) onSignedOut();
-    return e.rawMessage || Code[e.code];
-  }
+export function messageOf(e: unknown): string {
+  if (e instanceof ConnectError) return e.rawMessage || Code[e.code];
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/// messageOf, and back to the sign-in page when the session is gone.
+export function errorText(e: unknown): string {
+  if (isCode(e, Code.Unauthenticated)) onSignedOut();
+  return messageOf(e);
 }
 
 export function isCode(e: unknown, code: Code): boolean {

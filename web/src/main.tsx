@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import type { User } from "../gen/lobby/v1/accounts_pb";
 import type { Catalog } from "../gen/lobby/v1/common_pb";
 import type { EstateRegister } from "../gen/lobby/v1/dispatch_pb";
-import { api, Code, errorText, isCode, whenSignedOut } from "./api";
+import { api, Code, errorText, isCode, messageOf, whenSignedOut } from "./api";
 import { adoptAccountLanguage, lang, languages, setLang, t, type Lang } from "./i18n";
 import { navigate, onLink, useRoute } from "./router";
 import { can, estatesOf, rolesIn, SessionContext, type Session } from "./session";
@@ -36,7 +36,7 @@ function App() {
         setUser(u);
       },
       (e) => {
-        if (!isCode(e, Code.Unauthenticated)) setNote(errorText(e));
+        if (!isCode(e, Code.Unauthenticated)) setNote(messageOf(e));
         setUser(null);
       },
     );

@@ -131,17 +131,29 @@ function EditResident({ r, done }: { r: Resident; done: () => void }) {
   const [place, setPlace] = useState<Place>({ building: r.unit?.building ?? "", floor: r.unit?.floor ?? "", room: r.unit?.room ?? "", area: "", common: false });
   const [error, setError] = useState("");
   const list = (v: string) => v.split(",").map((x) => x.trim()).filter(Boolean);
+  // Only what was changed goes in the mask: an untouched field is left as it is.
+  const changed = () => [
+    ...(name !== r.name ? ["name"] : []),
+    ...(list(phones).join() !== r.phones.join() ? ["phones"] : []),
+    ...(list(tags).join() !== r.tags.join() ? ["tags"] : []),
+    ...(language !== r.language ? ["language"] : []),
+    ...(quietStart !== (r.quietHours?.start ?? "") || quietEnd !== (r.quietHours?.end ?? "") ? ["quiet_hours"] : []),
+    ...(place.building !== (r.unit?.building ?? "") || place.floor !== (r.unit?.floor ?? "") ||
+      place.room !== (r.unit?.room ?? "") ? ["unit"] : []),
+  ];
   return (
     <form class="stack" onSubmit={async (e) => {
       e.preventDefault();
       try {
+        const paths = changed();
+        if (paths.length === 0) return done();
         await api.residents.updateResident({
           resident: {
             id: r.id, name, phones: list(phones), tags: list(tags), language,
             quietHours: { start: quietStart, end: quietEnd },
             unit: { siteId: r.unit?.siteId ?? "", building: place.building, floor: place.floor, room: place.room },
           },
-          updateMask: { paths: ["name", "phones", "tags", "language", "quiet_hours", "unit"] },
+          updateMask: { paths },
           expectedVersion: r.version,
         });
         done();

@@ -2,7 +2,7 @@
 // reset password is changed here before anything else works.
 import { useState } from "preact/hooks";
 import type { User } from "../../gen/lobby/v1/accounts_pb";
-import { api, errorText } from "../api";
+import { api, messageOf } from "../api";
 import { lang, languages, setLang, t, type Lang } from "../i18n";
 import { Field, Problem, value } from "../ui";
 
@@ -25,7 +25,7 @@ export function SignIn({ note, onSignedIn }: { note: string; onSignedIn: (u: Use
       if (r.mustChangePassword && r.user) setMustChange(r.user);
       else if (r.user) onSignedIn(r.user);
     } catch (err) {
-      setError(errorText(err));
+      setError(messageOf(err));
     } finally {
       setBusy(false);
     }
@@ -36,7 +36,7 @@ export function SignIn({ note, onSignedIn }: { note: string; onSignedIn: (u: Use
       await api.accounts.changePassword({ currentPassword: password, newPassword: fresh });
       onSignedIn(await api.accounts.whoAmI({}));
     } catch (err) {
-      setError(errorText(err));
+      setError(messageOf(err));
     }
   }
   const picker = (
