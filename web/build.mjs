@@ -40,6 +40,10 @@ const result = await esbuild.build({
   bundle: true,
   outdir: join(dist, "assets"),
   entryNames: "[name]-[hash]",
+  chunkNames: "[name]-[hash]",
+  // The dashboard's charts (ECharts) load only when the dashboard is opened.
+  splitting: true,
+  format: "esm",
   assetNames: "[name]-[hash]",
   minify: true,
   sourcemap: "linked",

@@ -258,6 +258,45 @@ describe("the web console", { concurrency: false }, () => {
     await screenshot(page, "resident");
   });
 
+  test("the dashboard's figures match the estate's tickets, and a figure opens the tickets behind it", async () => {
+    const page = await signedIn(browser, lobby, "may");
+    const repairs = lobby.ctl(["repairs", "list", "--site", "demo", "-o", "json"]).items;
+    const complaints = lobby.ctl(["complaints", "list", "--site", "demo", "-o", "json"]).items;
+    const all = [...repairs, ...complaints];
+    const building = (x) => x.location.unit?.building ?? x.location.building;
+    const plumbingT1 = repairs.filter((x) => building(x) === "Tower 1" && x.category === "plumbing");
+    assert.ok(plumbingT1.length >= 2, "the tests before filed plumbing repairs in Tower 1");
+    // Counted from the tickets' events: poll until the last ones are in.
+    let kpi = "";
+    for (let i = 0; i < 50 && kpi !== String(all.length); i++) {
+      await page.goto(`${lobby.url}/dashboard?period=week`);
+      kpi = (await page.locator('[data-kpi="volume"] .kpi-value').innerText()).trim();
+    }
+    assert.equal(kpi, String(all.length), "this week's tickets");
+    await page.locator("canvas").first().waitFor();
+    await screenshot(page, "dashboard");
+    // The heatmap's figures: Tower 1 × plumbing, and its link to those tickets.
+    const heat = page.getByRole("region", { name: "Buildings × categories" });
+    await heat.locator("summary").click();
+    const row = heat.locator("tr", { hasText: "Tower 1" }).filter({ hasText: "Plumbing" });
+    assert.equal((await row.locator("td").nth(2).innerText()).trim(), String(plumbingT1.length));
+    await row.getByRole("link").click();
+    await page.getByRole("heading", { name: "Tickets" }).waitFor();
+    await page.locator("table.tickets").waitFor();
+    const listed = (await page.locator("table.tickets tbody tr td:first-child").allInnerTexts()).map((x) => x.trim()).sort();
+    assert.deepEqual(listed, plumbingT1.map((x) => x.id).sort());
+    // The trend by building, by day: a series per building, today's figures as counted.
+    await page.goto(`${lobby.url}/dashboard?by=building&every=day&kpi=volume`);
+    const trend = page.getByRole("region", { name: "Trends" });
+    await trend.locator("summary").click();
+    const head = await trend.locator("thead th").allInnerTexts();
+    assert.ok(head.includes("Tower 1") && head.includes("Tower 2"), head.join(","));
+    const last = await trend.locator("tbody tr").last().locator("td").allInnerTexts();
+    const t1 = all.filter((x) => building(x) === "Tower 1").length;
+    assert.equal(last[head.indexOf("Tower 1")].trim(), String(t1));
+    await page.context().close();
+  });
+
   test("by keyboard alone at 200% zoom: sign in, reach a ticket, open it", async () => {
     // A 1366×768 screen at 200% zoom is a 683×384 viewport at twice the pixels.
     const context = await browser.newContext({ viewport: { width: 683, height: 384 }, deviceScaleFactor: 2 });

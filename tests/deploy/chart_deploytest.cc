@@ -362,6 +362,7 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                                           "/desk -> lobby-gateway:http",
                                           "/tickets -> lobby-gateway:http",
                                           "/board -> lobby-gateway:http",
+                                          "/dashboard -> lobby-gateway:http",
                                           "/residents -> lobby-gateway:http",
                                           "/estate -> lobby-gateway:http",
                                           "/incidents -> lobby-gateway:http"}));

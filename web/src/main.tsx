@@ -102,6 +102,7 @@ function Console({ user, onSignedOut }: { user: User; onSignedOut: () => void })
     ["/desk", t("desk"), can.desk(session)],
     ["/tickets", can.technicianOnly(session) ? t("myWork") : t("tickets"), true],
     ["/board", t("board"), can.board(session)],
+    ["/dashboard", t("dashboard"), can.board(session)],
     ["/residents", t("residents"), can.desk(session)],
     ["/incidents", t("incidents"), true],
     ["/estate", t("estatePages"), !can.technicianOnly(session)],
@@ -162,11 +163,23 @@ function Page({ path, home }: { path: string; home: string }) {
     case "desk": return <Desk />;
     case "tickets": return id ? <TicketPage id={decodeURIComponent(id)} /> : <TicketList />;
     case "board": return <Board />;
+    case "dashboard": return <Lazy load={() => import("./pages/dashboard").then((m) => m.Dashboard)} />;
     case "residents": return id ? <ResidentPage id={decodeURIComponent(id)} /> : <Residents />;
     case "estate": return <EstatePage />;
     case "incidents": return <Incidents />;
     default: return <p>{t("notFound")}</p>;
   }
+}
+
+/// A page whose code (and its libraries) is fetched the first time it is opened.
+function Lazy({ load }: { load: () => Promise<() => preact.JSX.Element> }) {
+  const [page, setPage] = useState<{ Page: () => preact.JSX.Element } | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    load().then((Page) => setPage({ Page }), (e) => setError(String(e)));
+  }, []);
+  if (error) return <p class="error" role="alert">{error}</p>;
+  return page ? <page.Page /> : <p class="loading">{t("loading")}</p>;
 }
 
 function PickEstate({ onPick }: { onPick: (s: string) => void }) {

@@ -76,3 +76,35 @@ export function zoneLabel(tz: string): string {
   const h = Math.floor(Math.abs(off) / 60), m = Math.abs(off) % 60;
   return `${tz} (UTC${off < 0 ? "-" : "+"}${h}${m ? `:${String(m).padStart(2, "0")}` : ""})`;
 }
+
+/// Today's date in the zone: "2026-12-07".
+export function todayIn(tz: string, now = new Date()): string {
+  const p = Object.fromEntries(
+    format(tz, { year: "numeric", month: "2-digit", day: "2-digit" }, "day")
+      .formatToParts(now).map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/// A calendar day `n` days after `day` ("2026-12-07", -7 → "2026-11-30").
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/// The first day of the period that holds `day`: its ISO week's Monday, or its month's first.
+export function periodStart(day: string, period: "week" | "month"): string {
+  if (period === "month") return `${day.slice(0, 8)}01`;
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();  // 0 Sunday
+  return addDays(day, -((weekday + 6) % 7));
+}
+
+/// The first day of the period after the one starting on `start`.
+export function nextPeriod(start: string, period: "week" | "month" | "day"): string {
+  if (period === "day") return addDays(start, 1);
+  if (period === "week") return addDays(start, 7);
+  const d = new Date(`${start}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+}
