@@ -6,7 +6,7 @@ import { api } from "../api";
 import { nameIn, t, type Key } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { can, useSession } from "../session";
-import { dayStart } from "../time";
+import { addDays, dayStart } from "../time";
 import {
   Busy, categoryName, channelName, Due, Field, PriorityBadge, StatusBadge, statusFromName, Time, useLoad, value,
 } from "../ui";
@@ -21,7 +21,7 @@ export function TicketList() {
   const mine = can.technicianOnly(s);
   if (mine) f.assignee = s.member;
   const [pages, setPages] = useState<{ tickets: Ticket[]; next: string } | null>(null);
-  const key = JSON.stringify([s.site, f]);
+  const key = JSON.stringify([s.site, s.tz, f]);  // dates are days of the estate's zone
   const list = useLoad(async () => {
     setPages(null);
     return fetchPage("");
@@ -32,7 +32,7 @@ export function TicketList() {
       siteId: s.site, building: f.building, status: statusFromName(f.status), category: f.category,
       team: f.team, assignee: f.assignee, priority: Number(f.priority) as Priority,
       createdAfter: f.from ? dayStart(f.from, s.tz) : undefined,
-      createdBefore: f.to ? dayStart(nextDay(f.to), s.tz) : undefined,
+      createdBefore: f.to ? dayStart(addDays(f.to, 1), s.tz) : undefined,
       pageSize: 100, pageToken: token,
     };
     const r = await (f.kind === "complaint" ? api.complaints.listComplaints(req) : api.repairs.listRepairs(req));
@@ -140,12 +140,6 @@ export function TicketList() {
       )}</Busy>
     </section>
   );
-}
-
-function nextDay(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
 }
 
 export function placeText(x: Ticket): string {
