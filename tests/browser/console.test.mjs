@@ -275,6 +275,10 @@ describe("the web console", { concurrency: false }, () => {
     assert.equal(kpi, String(all.length), "this week's tickets");
     await page.locator("canvas").first().waitFor();
     await screenshot(page, "dashboard");
+    // The open backlog: every ticket not resolved, closed or cancelled, on some team's board.
+    const done = ["TICKET_STATUS_RESOLVED", "TICKET_STATUS_CLOSED", "TICKET_STATUS_CANCELLED"];
+    const open = all.filter((x) => !done.includes(x.status)).length;
+    assert.equal((await page.getByTestId("backlog-total").innerText()).trim(), String(open));
     // The heatmap's figures: Tower 1 × plumbing, and its link to those tickets.
     const heat = page.getByRole("region", { name: "Buildings × categories" });
     await heat.locator("summary").click();

@@ -70,7 +70,9 @@ const en = {
   followUp: "Follow-up (回訪)", review: "Review",
   sub_NEIGHBOUR: "Neighbour", sub_STAFF: "Staff", sub_SERVICE: "Service", sub_NOISE: "Noise",
   sub_ENVIRONMENT: "Environment", sub_BILLING: "Billing", sub_OTHER: "Other",
-  dashboard: "Dashboard", figures: "The figures", period: "Period", thisWeek: "This week", thisMonth: "This month",
+  dashboard: "Dashboard", figures: "The figures", backlog: "Open tickets by age",
+  ageDay: "under a day", ageThreeDays: "1–3 days", ageWeek: "3–7 days", ageOlder: "over a week",
+  lowScores: "Low scores and their follow-ups", followUpOpen: "follow-up not done yet", period: "Period", thisWeek: "This week", thisMonth: "This month",
   against: "against", was: "was", better: "better", worse: "worse", same: "the same",
   higher: "higher", lower: "lower", noComparison: "nothing to compare",
   trends: "Trends", kpi: "Figure", every: "Every", days: "day", weeks: "ISO week", months: "month",
@@ -139,7 +141,9 @@ const zhHant: Partial<Record<Key, string>> = {
   emergency: "緊急", escalated: "已上報", skip: "跳到內容", poolTitle: "待領", followUp: "回訪", review: "審核",
   sub_NEIGHBOUR: "鄰居", sub_STAFF: "員工", sub_SERVICE: "服務", sub_NOISE: "噪音",
   sub_ENVIRONMENT: "環境", sub_BILLING: "收費", sub_OTHER: "其他",
-  dashboard: "管理報表", figures: "數據", period: "期間", thisWeek: "本週", thisMonth: "本月", against: "對比",
+  dashboard: "管理報表", figures: "數據", backlog: "未完成工單（按時長）",
+  ageDay: "一日內", ageThreeDays: "1–3 日", ageWeek: "3–7 日", ageOlder: "超過一週",
+  lowScores: "低分評價及回訪", followUpOpen: "尚未回訪", period: "期間", thisWeek: "本週", thisMonth: "本月", against: "對比",
   was: "之前", better: "改善", worse: "轉差", same: "不變", higher: "上升", lower: "下降",
   noComparison: "無從比較", trends: "趨勢", kpi: "指標", every: "每", days: "日", weeks: "週",
   months: "月", groupBy: "分組", clickPoint: "點選資料點可開啟相關工單。", scorecards: "團隊成績表",
@@ -153,6 +157,7 @@ const zhHant: Partial<Record<Key, string>> = {
 
 // Simplified Chinese: the Traditional words converted for the characters the console uses.
 const simplify: Record<string, string> = {
+  "長": "长", "評": "评", "價": "价",
   "報": "报", "績": "绩", "點": "点", "趨": "趋", "勢": "势", "淨": "净", "薦": "荐", "無": "无", "較": "较",
   "轉": "转", "週": "周", "覆": "复", "為": "为", "戶": "户", "鄰": "邻", "環": "环", "費": "费", "帳": "帐",
   "碼": "码", "驗": "验", "證": "证", "設": "设", "現": "现", "選": "选", "語": "语", "區": "区", "顯": "显",

@@ -102,6 +102,10 @@ export function Dashboard() {
       <TrendChart />
       <Scorecards from={start} to={end} />
       <div class="columns">
+        <Backlog />
+        <LowScores from={start} />
+      </div>
+      <div class="columns">
         <BuildingHeatmap from={start} to={end} />
         <RepeatFaultList />
       </div>
@@ -359,3 +363,61 @@ function PeriodIncidents({ from }: { from: string }) {
   );
 }
 
+
+const ageBands: { label: Key; days: number }[] = [
+  { label: "ageDay", days: 1 }, { label: "ageThreeDays", days: 3 }, { label: "ageWeek", days: 7 },
+  { label: "ageOlder", days: Infinity },
+];
+
+/// The open tickets by age, from each team's board (every open ticket is on one).
+function Backlog() {
+  const s = useSession();
+  const teams = s.register?.teams ?? [];
+  const boards = useLoad(() => Promise.all(teams.map((tm) => api.dispatch.getBoard({ siteId: s.site, team: tm.team }))),
+    [s.site, teams.length]);
+  const ages = new Map<string, number>();  // ticket -> days open
+  const now = Date.now();
+  for (const b of boards.data ?? []) {
+    for (const x of [...b.pool, ...b.unrouted, ...b.elsewhere, ...b.members.flatMap((m) => m.tickets)]) {
+      const created = x.createdAt ? Number(x.createdAt.seconds) * 1000 : now;
+      ages.set(x.id, (now - created) / 86400000);
+    }
+  }
+  const counts = ageBands.map((band, i) =>
+    [...ages.values()].filter((d) => d < band.days && (i === 0 || d >= ageBands[i - 1].days)).length);
+  return (
+    <section class="card" aria-labelledby="backlog-title">
+      <h2 id="backlog-title">{t("backlog")}</h2>
+      <Busy loaded={boards}>{() => (
+        <table data-testid="backlog">
+          <tbody>
+            {ageBands.map((band, i) => (
+              <tr class={i >= 2 && counts[i] > 0 ? "breached" : ""}><th>{t(band.label)}</th><td>{counts[i]}</td></tr>
+            ))}
+            <tr><th>{t("k_volume")}</th><td data-testid="backlog-total">{ages.size}</td></tr>
+          </tbody>
+        </table>
+      )}</Busy>
+    </section>
+  );
+}
+
+/// Low survey scores of the period and what their follow-up (回訪) found.
+function LowScores({ from }: { from: string }) {
+  const s = useSession();
+  const list = useLoad(() => api.surveys.listFollowUps({ siteId: s.site, includeDone: true })
+    .then((r) => r.followUps.filter((f) => when(f.createdAt, s.tz).slice(0, 10) >= from)), [s.site, from]);
+  return (
+    <section class="card" aria-labelledby="low-title">
+      <h2 id="low-title">{t("lowScores")}</h2>
+      <Busy loaded={list}>{() => list.data!.length === 0 ? <p class="muted">{t("none")}</p> : (
+        <ul class="plain tasks">{list.data!.map((f) => (
+          <li><a href={`/tickets/${f.ticketId}`}>{f.ticketId}</a> · {f.team} · {"★".repeat(f.answer?.overall ?? 0)}
+            {f.answer?.comment && <> · <q>{f.answer.comment}</q></>}
+            <br />{f.outcome ? <>{t("outcome")}: {f.outcome} ({f.doneBy})</> : <span class={f.escalated ? "over" : "muted"}>{t("followUpOpen")}</span>}
+          </li>
+        ))}</ul>
+      )}</Busy>
+    </section>
+  );
+}
