@@ -363,7 +363,6 @@ function PeriodIncidents({ from }: { from: string }) {
   );
 }
 
-
 const ageBands: { label: Key; days: number }[] = [
   { label: "ageDay", days: 1 }, { label: "ageThreeDays", days: 3 }, { label: "ageWeek", days: 7 },
   { label: "ageOlder", days: Infinity },
