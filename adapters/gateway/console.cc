@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 // The page paths the console routes itself (web/src/main.tsx): a reload or a pasted link on
 // any of them gets index.html. The chart's Ingress lists the same (helm/lobby/templates/).
 constexpr char kPagePattern[] =
-    R"(/(|signin|desk|tickets|board|dashboard|residents|estate|incidents)(/[A-Za-z0-9._\-]*)*)";
+    R"(/(|signin|desk|tickets|board|dashboard|report|residents|estate|incidents)(/[A-Za-z0-9._\-]*)*)";
 
 const char* TypeOf(const std::string& name) {
   static const std::pair<const char*, const char*> kTypes[] = {

@@ -4,7 +4,8 @@
 // language switch and the estate's time zone.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser, root, screenshot, signedIn, startLobby, watch } from "./fixture.mjs";
 
@@ -298,6 +299,34 @@ describe("the web console", { concurrency: false }, () => {
     const last = await trend.locator("tbody tr").last().locator("td").allInnerTexts();
     const t1 = all.filter((x) => building(x) === "Tower 1").length;
     assert.equal(last[head.indexOf("Tower 1")].trim(), String(t1));
+    await page.context().close();
+  });
+
+  test("the monthly report is in the estate's language and prints to A4 pages with its figures", async () => {
+    const page = await signedIn(browser, lobby, "may");
+    const all = [...lobby.ctl(["repairs", "list", "--site", "demo", "-o", "json"]).items,
+      ...lobby.ctl(["complaints", "list", "--site", "demo", "-o", "json"]).items];
+    await page.getByRole("link", { name: "Report", exact: true }).click();
+    await page.locator("article.report .report-kpis").waitFor();
+    assert.equal(await page.locator("article.report").getAttribute("lang"), "zh-Hant",
+      "the estate's first language, whatever the reader's");
+    // In English for this test's reading of the PDF (the machine has no CJK fonts).
+    const month = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Hong_Kong", year: "numeric", month: "2-digit" })
+      .format(new Date());
+    await page.goto(`${lobby.url}/report?month=${month}&lang=en`);
+    await page.locator("article.report .report-kpis").waitFor();
+    await page.locator("article.report canvas").waitFor();
+    const tickets = page.locator('.report-kpis tr[data-kpi="volume"] td').first();
+    assert.equal((await tickets.innerText()).trim(), String(all.length));
+    await screenshot(page, "report");
+    const file = join(lobby.dir, "report.pdf");
+    writeFileSync(file, await page.pdf({ format: "A4", printBackground: true }));
+    const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync("pdfinfo", [file], { encoding: "utf8" }))[1]);
+    assert.ok(pages >= 1 && pages <= 4, `${pages} pages`);
+    const text = execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" });
+    assert.match(text, new RegExp(`Harbour View Gardens · Monthly report ${month}`));
+    assert.match(text, new RegExp(`Tickets\\s+${all.length}\\s`));
+    assert.doesNotMatch(text, /Sign out|Dispatch board|Print or save/, "the console's menu and buttons are not printed");
     await page.context().close();
   });
 

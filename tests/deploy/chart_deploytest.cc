@@ -363,6 +363,7 @@ TEST(ChartTest, ProductionWithExternalRedisAndAutoscaling) {
                                           "/tickets -> lobby-gateway:http",
                                           "/board -> lobby-gateway:http",
                                           "/dashboard -> lobby-gateway:http",
+                                          "/report -> lobby-gateway:http",
                                           "/residents -> lobby-gateway:http",
                                           "/estate -> lobby-gateway:http",
                                           "/incidents -> lobby-gateway:http"}));

@@ -70,7 +70,11 @@ const en = {
   followUp: "Follow-up (回訪)", review: "Review",
   sub_NEIGHBOUR: "Neighbour", sub_STAFF: "Staff", sub_SERVICE: "Service", sub_NOISE: "Noise",
   sub_ENVIRONMENT: "Environment", sub_BILLING: "Billing", sub_OTHER: "Other",
-  dashboard: "Dashboard", figures: "The figures", backlog: "Open tickets by age",
+  dashboard: "Dashboard", figures: "The figures", report: "Report", month: "Month", reportLanguage: "Language of the report",
+  print: "Print or save as PDF", reportOf: "Monthly report", generated: "Made",
+  thisMonthCol: "This month", lastMonthCol: "Last month", change: "Change",
+  whatChanged: "What changed against last month", worstRated: "Worst-rated tickets and their follow-ups",
+  dailyTickets: "Tickets per day", noChange: "Nothing moved.", backlog: "Open tickets by age",
   ageDay: "under a day", ageThreeDays: "1–3 days", ageWeek: "3–7 days", ageOlder: "over a week",
   lowScores: "Low scores and their follow-ups", followUpOpen: "follow-up not done yet", period: "Period", thisWeek: "This week", thisMonth: "This month",
   against: "against", was: "was", better: "better", worse: "worse", same: "the same",
@@ -141,7 +145,10 @@ const zhHant: Partial<Record<Key, string>> = {
   emergency: "緊急", escalated: "已上報", skip: "跳到內容", poolTitle: "待領", followUp: "回訪", review: "審核",
   sub_NEIGHBOUR: "鄰居", sub_STAFF: "員工", sub_SERVICE: "服務", sub_NOISE: "噪音",
   sub_ENVIRONMENT: "環境", sub_BILLING: "收費", sub_OTHER: "其他",
-  dashboard: "管理報表", figures: "數據", backlog: "未完成工單（按時長）",
+  dashboard: "管理報表", figures: "數據", report: "月報", month: "月份", reportLanguage: "報告語言",
+  print: "列印或另存為 PDF", reportOf: "月報", generated: "製作時間", thisMonthCol: "本月",
+  lastMonthCol: "上月", change: "變化", whatChanged: "與上月比較的變化", worstRated: "評分最低的工單及回訪",
+  dailyTickets: "每日工單", noChange: "沒有變化。", backlog: "未完成工單（按時長）",
   ageDay: "一日內", ageThreeDays: "1–3 日", ageWeek: "3–7 日", ageOlder: "超過一週",
   lowScores: "低分評價及回訪", followUpOpen: "尚未回訪", period: "期間", thisWeek: "本週", thisMonth: "本月", against: "對比",
   was: "之前", better: "改善", worse: "轉差", same: "不變", higher: "上升", lower: "下降",
@@ -157,23 +164,23 @@ const zhHant: Partial<Record<Key, string>> = {
 
 // Simplified Chinese: the Traditional words converted for the characters the console uses.
 const simplify: Record<string, string> = {
-  "長": "长", "評": "评", "價": "价",
-  "報": "报", "績": "绩", "點": "点", "趨": "趋", "勢": "势", "淨": "净", "薦": "荐", "無": "无", "較": "较",
-  "轉": "转", "週": "周", "覆": "复", "為": "为", "戶": "户", "鄰": "邻", "環": "环", "費": "费", "帳": "帐",
-  "碼": "码", "驗": "验", "證": "证", "設": "设", "現": "现", "選": "选", "語": "语", "區": "区", "顯": "显",
-  "務": "务", "臺": "台", "單": "单", "團": "团", "隊": "队", "資": "资", "載": "载", "沒": "没", "儲": "储",
-  "關": "关", "閉": "闭", "來": "来", "電": "电", "記": "记", "錄": "录", "時": "时", "彈": "弹", "齊": "齐",
-  "號": "号", "開": "开", "題": "题", "類": "类", "別": "别", "級": "级", "議": "议", "緊": "紧", "況": "况",
-  "請": "请", "讀": "读", "樓": "楼", "層": "层", "處": "处", "門": "门", "間": "间", "鎖": "锁", "對": "对",
-  "訴": "诉", "結": "结", "訪": "访", "狀": "状", "態": "态", "負": "负", "責": "责", "維": "维", "篩": "筛",
-  "註": "注", "內": "内", "發": "发", "給": "给", "場": "场", "餘": "余", "領": "领", "擱": "搁", "歸": "归",
-  "規": "规", "則": "则", "數": "数", "當": "当", "連": "连", "線": "线", "標": "标", "籤": "签", "慣": "惯",
-  "擾": "扰", "訂": "订", "實": "实", "編": "编", "輯": "辑", "複": "复", "併": "并", "貼": "贴", "動": "动",
-  "權": "权", "尋": "寻", "預": "预", "計": "计", "復": "复", "啟": "启", "審": "审", "準": "准", "進": "进",
-  "聽": "听", "響": "响", "鈴": "铃", "暫": "暂", "熱": "热", "會": "会", "讓": "让", "員": "员", "與": "与",
-  "鐘": "钟", "氣": "气", "滿": "满", "並": "并", "風": "风", "險": "险", "應": "应", "過": "过", "誰": "谁",
-  "燈": "灯", "專": "专", "業": "业", "顧": "顾", "體": "体", "簡": "简", "麼": "么", "後": "后", "個": "个",
-  "們": "们", "從": "从", "話": "话", "決": "决", "戰": "战", "總": "总", "確": "确", "認": "认",
+  "製": "制", "變": "变", "長": "长", "評": "评", "價": "价", "報": "报", "績": "绩", "點": "点", "趨": "趋",
+  "勢": "势", "淨": "净", "薦": "荐", "無": "无", "較": "较", "轉": "转", "週": "周", "覆": "复", "為": "为",
+  "戶": "户", "鄰": "邻", "環": "环", "費": "费", "帳": "帐", "碼": "码", "驗": "验", "證": "证", "設": "设",
+  "現": "现", "選": "选", "語": "语", "區": "区", "顯": "显", "務": "务", "臺": "台", "單": "单", "團": "团",
+  "隊": "队", "資": "资", "載": "载", "沒": "没", "儲": "储", "關": "关", "閉": "闭", "來": "来", "電": "电",
+  "記": "记", "錄": "录", "時": "时", "彈": "弹", "齊": "齐", "號": "号", "開": "开", "題": "题", "類": "类",
+  "別": "别", "級": "级", "議": "议", "緊": "紧", "況": "况", "請": "请", "讀": "读", "樓": "楼", "層": "层",
+  "處": "处", "門": "门", "間": "间", "鎖": "锁", "對": "对", "訴": "诉", "結": "结", "訪": "访", "狀": "状",
+  "態": "态", "負": "负", "責": "责", "維": "维", "篩": "筛", "註": "注", "內": "内", "發": "发", "給": "给",
+  "場": "场", "餘": "余", "領": "领", "擱": "搁", "歸": "归", "規": "规", "則": "则", "數": "数", "當": "当",
+  "連": "连", "線": "线", "標": "标", "籤": "签", "慣": "惯", "擾": "扰", "訂": "订", "實": "实", "編": "编",
+  "輯": "辑", "複": "复", "併": "并", "貼": "贴", "動": "动", "權": "权", "尋": "寻", "預": "预", "計": "计",
+  "復": "复", "啟": "启", "審": "审", "準": "准", "進": "进", "聽": "听", "響": "响", "鈴": "铃", "暫": "暂",
+  "熱": "热", "會": "会", "讓": "让", "員": "员", "與": "与", "鐘": "钟", "氣": "气", "滿": "满", "並": "并",
+  "風": "风", "險": "险", "應": "应", "過": "过", "誰": "谁", "燈": "灯", "專": "专", "業": "业", "顧": "顾",
+  "體": "体", "簡": "简", "麼": "么", "後": "后", "個": "个", "們": "们", "從": "从", "話": "话", "決": "决",
+  "戰": "战", "總": "总", "確": "确", "認": "认",
 };
 function toSimplified(s: string): string {
   return Array.from(s).map((c) => simplify[c] ?? c).join("");
@@ -209,6 +216,10 @@ export function adoptAccountLanguage(l: string) {
 
 export function t(key: Key): string {
   return dictionaries[current][key] ?? en[key];
+}
+/// A word in a given language (the monthly report is in the estate's, not the reader's).
+export function tIn(l: string, key: Key): string {
+  return dictionaries[(l in dictionaries ? l : "en") as Lang][key] ?? en[key];
 }
 /// A category's name in the current language (the catalog's names), else its id.
 export function nameIn(names: Record<string, string> | undefined, fallback: string): string {

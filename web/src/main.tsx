@@ -103,6 +103,7 @@ function Console({ user, onSignedOut }: { user: User; onSignedOut: () => void })
     ["/tickets", can.technicianOnly(session) ? t("myWork") : t("tickets"), true],
     ["/board", t("board"), can.board(session)],
     ["/dashboard", t("dashboard"), can.board(session)],
+    ["/report", t("report"), can.board(session)],
     ["/residents", t("residents"), can.desk(session)],
     ["/incidents", t("incidents"), true],
     ["/estate", t("estatePages"), !can.technicianOnly(session)],
@@ -164,6 +165,7 @@ function Page({ path, home }: { path: string; home: string }) {
     case "tickets": return id ? <TicketPage id={decodeURIComponent(id)} /> : <TicketList />;
     case "board": return <Board />;
     case "dashboard": return <Lazy load={() => import("./pages/dashboard").then((m) => m.Dashboard)} />;
+    case "report": return <Lazy load={() => import("./pages/report").then((m) => m.Report)} />;
     case "residents": return id ? <ResidentPage id={decodeURIComponent(id)} /> : <Residents />;
     case "estate": return <EstatePage />;
     case "incidents": return <Incidents />;

@@ -426,8 +426,8 @@ TEST_F(GatewayTest, TheConsoleIsServedWithItsCachingAndPolicy) {
   write(dir + "/secret.txt", "not served");
   Start({"--console-dir=" + dir});
 
-  for (const char* page :
-       {"/", "/desk", "/tickets/R-10001", "/board", "/dashboard", "/residents/RS-10001"}) {
+  for (const char* page : {"/", "/desk", "/tickets/R-10001", "/board", "/dashboard", "/report",
+                           "/residents/RS-10001"}) {
     auto r = http_->Get(page);
     ASSERT_TRUE(r) << page;
     EXPECT_EQ(r->status, 200) << page;

@@ -12,8 +12,8 @@ import { useSession, type Session } from "../session";
 import { addDays, dayStart, nextPeriod, periodStart, todayIn, when } from "../time";
 import { Busy, categoryName, Field, Time, useLoad, value } from "../ui";
 
-type KpiKey = keyof Omit<Kpis, "$typeName" | "$unknown" | "overallDistribution">;
-interface KpiDef { key: KpiKey; label: Key; fmt: (v: number) => string; better?: "up" | "down" }
+export type KpiKey = keyof Omit<Kpis, "$typeName" | "$unknown" | "overallDistribution">;
+export interface KpiDef { key: KpiKey; label: Key; fmt: (v: number) => string; better?: "up" | "down" }
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const mins = (v: number) => (v >= 120 ? `${(v / 60).toFixed(1)} h` : `${Math.round(v)} min`);
 export const kpiDefs: KpiDef[] = [
@@ -32,11 +32,11 @@ export const kpiDefs: KpiDef[] = [
   { key: "firstTimeFixRate", label: "k_firstTimeFixRate", fmt: pct, better: "up" },
   { key: "reopenRate", label: "k_reopenRate", fmt: pct, better: "down" },
 ];
-function num(k: Kpis | undefined, key: KpiKey): number {
+export function num(k: Kpis | undefined, key: KpiKey): number {
   return Number(k?.[key] ?? 0);
 }
 /// Whether a KPI has a value at all in that bucket (a CSAT needs responses, times resolved work).
-function has(k: Kpis | undefined, key: KpiKey): boolean {
+export function has(k: Kpis | undefined, key: KpiKey): boolean {
   if (!k) return false;
   if (key === "csat" || key === "responseRate") return Number(k.responses) > 0 || Number(k.surveysSent) > 0;
   if (key === "nps") return Number(k.npsResponses) > 0;
