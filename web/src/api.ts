@@ -31,6 +31,11 @@ export function ticketsOf(id: string): Client<typeof RepairService> | Client<typ
   return id.startsWith("C-") ? api.complaints : api.repairs;
 }
 
+/// A ticket by its id, from its own service.
+export function getTicket(id: string) {
+  return id.startsWith("C-") ? api.complaints.getComplaint({ id }) : api.repairs.getRepair({ id });
+}
+
 let onSignedOut: () => void = () => {};
 /// Called when any call finds the session gone (expired, revoked, logged out elsewhere).
 export function whenSignedOut(f: () => void) {

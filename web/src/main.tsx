@@ -154,11 +154,14 @@ function Console({ user, onSignedOut }: { user: User; onSignedOut: () => void })
   );
 }
 
+/// To `to`, replacing this address in the history (after rendering, not during it).
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
 function Page({ path, home }: { path: string; home: string }) {
-  if (path === "/" || path === "/signin") {
-    navigate(home, true);
-    return null;
-  }
+  if (path === "/" || path === "/signin") return <Redirect to={home} />;
   const [, section, id] = path.split("/");
   switch (section) {
     case "desk": return <Desk />;

@@ -30,9 +30,13 @@ export function setQuery(values: Record<string, string>, path = location.pathnam
 export function useRoute(): Route {
   const [route, setRoute] = useState(current);
   useEffect(() => {
-    const update = () => setRoute(current());
+    const update = () => setRoute((r) => {
+      const now = current();
+      return now.path === r.path && now.query.toString() === r.query.toString() ? r : now;
+    });
     listeners.add(update);
     window.addEventListener("popstate", update);
+    update();  // a navigation before this subscribed (a child's effect runs first) is not missed
     return () => {
       listeners.delete(update);
       window.removeEventListener("popstate", update);

@@ -42,11 +42,16 @@ export function rolesIn(user: User, site: string): { roles: Set<string>; member:
   return { roles, member };
 }
 
+// The role sets of services/common/permissions.cc the console's pages follow.
+const deskRoles = ["agent", "supervisor", "manager", "admin"];
+const boardRoles = ["supervisor", "manager", "admin"];
+const managementRoles = ["manager", "admin"];
+const holds = (s: Session, roles: string[]) => roles.some((r) => s.roles.has(r));
+
 export const can = {
-  desk: (s: Session) => ["agent", "supervisor", "manager", "admin"].some((r) => s.roles.has(r)),
-  board: (s: Session) => ["supervisor", "manager", "admin"].some((r) => s.roles.has(r)),
-  assign: (s: Session) => ["agent", "supervisor", "manager", "admin"].some((r) => s.roles.has(r)),
-  manage: (s: Session) => ["manager", "admin"].some((r) => s.roles.has(r)),
-  technicianOnly: (s: Session) =>
-    s.roles.has("technician") && !["agent", "supervisor", "manager", "admin"].some((r) => s.roles.has(r)),
+  desk: (s: Session) => holds(s, deskRoles),
+  board: (s: Session) => holds(s, boardRoles),
+  assign: (s: Session) => holds(s, deskRoles),  // Assign and Explain: the desk's roles
+  manage: (s: Session) => holds(s, managementRoles),
+  technicianOnly: (s: Session) => s.roles.has("technician") && !holds(s, deskRoles),
 };

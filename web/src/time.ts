@@ -100,11 +100,16 @@ export function periodStart(day: string, period: "week" | "month"): string {
   return addDays(day, -((weekday + 6) % 7));
 }
 
+/// The same day `n` months on ("2026-12-01", -1 → "2026-11-01"); for first days of months.
+export function addMonths(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + n);
+  return d.toISOString().slice(0, 10);
+}
+
 /// The first day of the period after the one starting on `start`.
 export function nextPeriod(start: string, period: "week" | "month" | "day"): string {
   if (period === "day") return addDays(start, 1);
   if (period === "week") return addDays(start, 7);
-  const d = new Date(`${start}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() + 1);
-  return d.toISOString().slice(0, 10);
+  return addMonths(start, 1);
 }

@@ -2,7 +2,7 @@
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { Channel, Priority, TicketStatus } from "../gen/lobby/v1/common_pb";
+import { Channel, Priority, TicketStatus, type Unit } from "../gen/lobby/v1/common_pb";
 import { api, Code, errorText, isCode } from "./api";
 import { nameIn, t, type Key } from "./i18n";
 import { useSession } from "./session";
@@ -64,6 +64,11 @@ export function PriorityBadge({ priority, emergency }: { priority: Priority; eme
       P{priority}{emergency ? ` · ${t("emergency")}` : ""}
     </span>
   );
+}
+
+/// A flat as people write it: "Tower 1 3/F A".
+export function unitText(u?: Unit): string {
+  return u ? `${u.building} ${u.floor}/F ${u.room}` : "";
 }
 
 export function channelName(c: Channel): string {

@@ -4,7 +4,7 @@
 // or the pool, or by its menu (the keyboard's way); "why" shows dispatch's reasoning.
 import { useRef, useState } from "preact/hooks";
 import type { Board as BoardData, BoardTicket, Decision } from "../../gen/lobby/v1/dispatch_pb";
-import { api, errorText, ticketsOf } from "../api";
+import { api, errorText, getTicket, ticketsOf } from "../api";
 import { t } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { useSession } from "../session";
@@ -65,8 +65,7 @@ export function Board() {
         </select>
         <button type="button" class="link" onClick={() => {
           setWhy({ id: x.id });
-          const c = ticketsOf(x.id);
-          ("getComplaint" in c ? c.getComplaint({ id: x.id }) : c.getRepair({ id: x.id }))
+          getTicket(x.id)
             .then((ticket) => api.dispatch.explain({ ticket }))
             .then((d) => setWhy({ id: x.id, d }), (e) => setWhy({ id: x.id, error: errorText(e) }));
         }}>{t("explain")}</button>

@@ -9,7 +9,7 @@ import { Chart, type ChartClick } from "../chart";
 import { t, type Key } from "../i18n";
 import { navigate, setQuery, useRoute } from "../router";
 import { useSession, type Session } from "../session";
-import { addDays, dayStart, nextPeriod, periodStart, todayIn, when } from "../time";
+import { addDays, addMonths, dayStart, nextPeriod, periodStart, todayIn, when } from "../time";
 import { Busy, categoryName, Field, Time, useLoad, value } from "../ui";
 
 export type KpiKey = keyof Omit<Kpis, "$typeName" | "$unknown" | "overallDistribution">;
@@ -43,17 +43,29 @@ export function has(k: Kpis | undefined, key: KpiKey): boolean {
   return num(k, key) !== 0 || key === "volume" || key === "volumePer1000Units";
 }
 
+export function kpiDef(key: KpiKey): KpiDef {
+  return kpiDefs.find((d) => d.key === key)!;
+}
+
+/// How a KPI moved from `prev` to `cur`: "better" or "worse" for figures with a good direction,
+/// "higher" or "lower" for the others, "same"; undefined when either has no value.
+export function verdict(def: KpiDef, cur?: Kpis, prev?: Kpis): "better" | "worse" | "higher" | "lower" | "same" | undefined {
+  if (!has(prev, def.key) || !has(cur, def.key)) return undefined;
+  const d = num(cur, def.key) - num(prev, def.key);
+  if (Math.abs(d) < 1e-9) return "same";
+  if (!def.better) return d > 0 ? "higher" : "lower";
+  return (d > 0) === (def.better === "up") ? "better" : "worse";
+}
+
 /// "better" / "worse" / "same", in words and colour, for a KPI moving from `prev` to `cur`.
 export function Change({ def, cur, prev }: { def: KpiDef; cur?: Kpis; prev?: Kpis }) {
-  if (!has(prev, def.key) || !has(cur, def.key)) return <span class="change">{t("noComparison")}</span>;
-  const d = num(cur, def.key) - num(prev, def.key);
-  const same = Math.abs(d) < 1e-9;
-  const good = def.better && !same ? (d > 0) === (def.better === "up") : undefined;
-  const cls = good === undefined ? "change" : good ? "change better" : "change worse";
-  const word = same ? t("same") : good === undefined ? (d > 0 ? t("higher") : t("lower")) : good ? t("better") : t("worse");
+  const v = verdict(def, cur, prev);
+  if (!v) return <span class="change">{t("noComparison")}</span>;
+  const rising = num(cur, def.key) > num(prev, def.key);
   return (
-    <span class={cls} data-change={same ? "same" : good === undefined ? "neutral" : good ? "better" : "worse"}>
-      {same ? "=" : d > 0 ? "▲" : "▼"} {word} ({t("was")} {def.fmt(num(prev, def.key))})
+    <span class={v === "better" || v === "worse" ? `change ${v}` : "change"}
+      data-change={v === "higher" || v === "lower" ? "neutral" : v}>
+      {v === "same" ? "=" : rising ? "▲" : "▼"} {t(v)} ({t("was")} {def.fmt(num(prev, def.key))})
     </span>
   );
 }
@@ -138,7 +150,7 @@ function TrendChart() {
     siteId: s.site, period: g.period, groupBy: by,
     from: dayStart(starts[0], s.tz), to: dayStart(to, s.tz),
   }), [s.site, every, by, starts[0], s.tz]);
-  const def = kpiDefs.find((d) => d.key === metric) ?? kpiDefs[3];
+  const def = kpiDefs.find((d) => d.key === metric) ?? kpiDef("volume");
   const q = (over: Record<string, string>) => setQuery({ ...Object.fromEntries(query), ...over });
 
   const option = useMemo(() => {
@@ -204,10 +216,7 @@ function TrendChart() {
 }
 
 function back(day: string, step: "day" | "week" | "month"): string {
-  if (step !== "month") return addDays(day, step === "day" ? -1 : -7);
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() - 1);
-  return d.toISOString().slice(0, 10);
+  return step === "month" ? addMonths(day, -1) : addDays(day, step === "day" ? -1 : -7);
 }
 
 /// Complaint categories' tickets are in the complaints list.
@@ -228,7 +237,7 @@ function Scorecards({ from, to }: { from: string; to: string }) {
     siteId: s.site, team: tm.team, from: dayStart(from, s.tz), to: dayStart(to, s.tz),
   }).then((c) => ({ id: tm.team, name: tm.name || tm.team, members: tm.members, card: c })))), [s.site, from, teams.length]);
   const shown = ["csat", "volume", "resolveP50Minutes", "breachRate", "firstTimeFixRate"]
-    .map((k) => kpiDefs.find((d) => d.key === k)!);
+    .map((k) => kpiDef(k as KpiKey));
   const ranked = [...(cards.data ?? [])].sort((a, b) =>
     num(b.card.current, "csat") - num(a.card.current, "csat") || num(b.card.current, "volume") - num(a.card.current, "volume"));
   return (

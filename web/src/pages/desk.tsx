@@ -9,7 +9,7 @@ import { nameIn, t, type Key } from "../i18n";
 import { useSession } from "../session";
 import { fromLocal } from "../time";
 import {
-  Busy, categoryName, Field, PriorityBadge, Problem, StatusBadge, Time, useLoad, useStream, value,
+  Busy, categoryName, Field, PriorityBadge, Problem, StatusBadge, Time, unitText, useLoad, useStream, value,
 } from "../ui";
 import { PlacePicker, type Place } from "./location";
 
@@ -84,7 +84,7 @@ function ScreenPop({ call }: { call: Call }) {
       {p?.residentId ? (
         <>
           <h3><a href={`/residents/${p.residentId}`}>{p.name}</a></h3>
-          <p>{p.unit && `${p.unit.building} ${p.unit.floor}/F ${p.unit.room}`} · {p.language}</p>
+          <p>{unitText(p.unit)} · {p.language}</p>
           {p.tags.length > 0 && (
             <p class="tags">{p.tags.map((tag) => <span class={`tag tag-${tag}`}>{tag.replace(/_/g, " ")}</span>)}</p>
           )}

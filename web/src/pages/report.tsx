@@ -9,15 +9,11 @@ import { Chart } from "../chart";
 import { languages, nameIn, tIn, type Key } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { useSession } from "../session";
-import { addDays, dayStart, nextPeriod, todayIn, when } from "../time";
+import { addDays, addMonths, dayStart, nextPeriod, todayIn, when } from "../time";
 import { Busy, Field, useLoad, value } from "../ui";
-import { has, kpiDefs, num, type KpiDef } from "./dashboard";
+import { has, kpiDef, kpiDefs, num, verdict, type KpiDef } from "./dashboard";
 
-function monthBefore(first: string): string {
-  const d = new Date(`${first}T00:00:00Z`);
-  d.setUTCMonth(d.getUTCMonth() - 1);
-  return d.toISOString().slice(0, 10);
-}
+const teamKpis = (["volume", "csat", "resolveP50Minutes", "breachRate", "reopenRate"] as const).map(kpiDef);
 
 export function Report() {
   const s = useSession();
@@ -27,7 +23,7 @@ export function Report() {
   const lang = query.get("lang") ?? estateLang;
   const tr = (k: Key) => tIn(lang, k);
   const first = `${month}-01`;
-  const prev = monthBefore(first);
+  const prev = addMonths(first, -1);
   const next = nextPeriod(first, "month");
   const range = { from: dayStart(first, s.tz), to: dayStart(next, s.tz) };
 
@@ -104,13 +100,11 @@ export function Report() {
             <section class="report-part">
               <h2>{tr("scorecards")}</h2>
               <table>
-                <thead><tr><th>{tr("team")}</th>{["volume", "csat", "resolveP50Minutes", "breachRate", "reopenRate"].map((k) =>
-                  <th>{tr(kpiDefs.find((x) => x.key === k)!.label)}</th>)}</tr></thead>
+                <thead><tr><th>{tr("team")}</th>{teamKpis.map((def) => <th>{tr(def.label)}</th>)}</tr></thead>
                 <tbody>{[...d.teams].sort((a, b) => num(b.card.current, "csat") - num(a.card.current, "csat")).map((r) => (
-                  <tr><th>{r.name}</th>{["volume", "csat", "resolveP50Minutes", "breachRate", "reopenRate"].map((k) => {
-                    const def = kpiDefs.find((x) => x.key === k)!;
-                    return <td>{has(r.card.current, def.key) ? def.fmt(num(r.card.current, def.key)) : "—"}</td>;
-                  })}</tr>
+                  <tr><th>{r.name}</th>{teamKpis.map((def) => (
+                    <td>{has(r.card.current, def.key) ? def.fmt(num(r.card.current, def.key)) : "—"}</td>
+                  ))}</tr>
                 ))}</tbody>
               </table>
             </section>
@@ -133,8 +127,8 @@ export function Report() {
 
 /// The month's changes as sentences: the figures that got better, then worse.
 function Changes({ defs, cur, prev, tr }: { defs: KpiDef[]; cur?: Kpis; prev?: Kpis; tr: (k: Key) => string }) {
-  const moved = defs.filter((d) => d.better && has(cur, d.key) && has(prev, d.key) && num(cur, d.key) !== num(prev, d.key))
-    .map((d) => ({ d, good: (num(cur, d.key) > num(prev, d.key)) === (d.better === "up") }));
+  const moved = defs.map((d) => ({ d, v: verdict(d, cur, prev) }))
+    .filter(({ v }) => v === "better" || v === "worse").map(({ d, v }) => ({ d, good: v === "better" }));
   if (moved.length === 0) return <p>{tr("noChange")}</p>;
   return (
     <ul>{[...moved.filter((m) => m.good), ...moved.filter((m) => !m.good)].map(({ d, good }) => (

@@ -7,7 +7,7 @@ import { api, errorText } from "../api";
 import { languages, t } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { can, useSession } from "../session";
-import { Busy, categoryName, channelName, Field, Problem, StatusBadge, Time, useLoad, value } from "../ui";
+import { Busy, categoryName, channelName, Field, Problem, StatusBadge, Time, unitText, useLoad, value } from "../ui";
 import { PlacePicker, type Place } from "./location";
 
 export function Residents() {
@@ -32,7 +32,7 @@ export function Residents() {
           <thead><tr><th>#</th><th>{t("profile")}</th><th>{t("unit")}</th><th>{t("phones")}</th><th>{t("tags")}</th></tr></thead>
           <tbody>{list.data!.map((r) => (
             <tr><td><a href={`/residents/${r.id}`}>{r.id}</a></td><td>{r.name}</td>
-              <td>{r.unit && `${r.unit.building} ${r.unit.floor}/F ${r.unit.room}`}</td>
+              <td>{unitText(r.unit)}</td>
               <td>{r.phones.join(", ")}</td><td>{r.tags.join(", ")}</td></tr>
           ))}</tbody>
         </table>
@@ -67,7 +67,7 @@ export function ResidentPage({ id }: { id: string }) {
               <h2>{t("profile")}</h2>
               {editing ? <EditResident r={r} done={() => { setEditing(false); resident.reload(); }} /> : (
                 <dl class="facts">
-                  <dt>{t("unit")}</dt><dd>{r.unit && `${r.unit.building} ${r.unit.floor}/F ${r.unit.room}`} · {ResidentRole[r.role]?.toLowerCase()}</dd>
+                  <dt>{t("unit")}</dt><dd>{unitText(r.unit)} · {ResidentRole[r.role]?.toLowerCase()}</dd>
                   <dt>{t("phones")}</dt><dd>{r.phones.map((p) => <a href={`tel:${p}`}>{p} </a>)}</dd>
                   <dt>{t("language")}</dt><dd>{r.language}</dd>
                   <dt>{t("tags")}</dt><dd>{r.tags.length ? r.tags.map((tag) => <span class={`tag tag-${tag}`}>{tag.replace(/_/g, " ")}</span>) : "—"}</dd>

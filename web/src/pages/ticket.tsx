@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { ComplaintSubject, HoldReason, TicketAction, TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
 import type { Decision } from "../../gen/lobby/v1/dispatch_pb";
-import { api, errorText, ticketsOf } from "../api";
+import { api, errorText, getTicket, ticketsOf } from "../api";
 import { t, type Key } from "../i18n";
 import { can, useSession, type Session } from "../session";
 import { fromLocal } from "../time";
@@ -52,13 +52,10 @@ function actionName(a: TicketAction): string {
 export function TicketPage({ id }: { id: string }) {
   const s = useSession();
   const [ticket, setTicket] = useState<Ticket | undefined>();
-  const loaded = useLoad(() => {
-    const c = ticketsOf(id);
-    return ("getComplaint" in c ? c.getComplaint({ id }) : c.getRepair({ id })).then((x) => {
-      setTicket(x);
-      return x;
-    });
-  }, [id]);
+  const loaded = useLoad(() => getTicket(id).then((x) => {
+    setTicket(x);
+    return x;
+  }), [id]);
   const x = ticket ?? loaded.data;
   return (
     <Busy loaded={loaded}>{() => <TicketView x={x!} s={s} onChange={setTicket} reload={loaded.reload} />}</Busy>

@@ -1,14 +1,15 @@
 // The ticket list: every filter is in the URL (/tickets?status=NEW&building=Tower+1), so a list
 // can be bookmarked and shared. A technician sees their own work only.
 import { useState } from "preact/hooks";
-import { Channel, Priority, type Ticket } from "../../gen/lobby/v1/common_pb";
+import { Channel, Priority, TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
 import { api } from "../api";
 import { nameIn, t, type Key } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { can, useSession } from "../session";
 import { addDays, dayStart } from "../time";
 import {
-  Busy, categoryName, channelName, Due, Field, PriorityBadge, StatusBadge, statusFromName, Time, useLoad, value,
+  Busy, categoryName, channelName, Due, Field, PriorityBadge, StatusBadge, statusFromName, Time, unitText, useLoad,
+  value,
 } from "../ui";
 
 const statuses = ["NEW", "ASSIGNED", "ACKNOWLEDGED", "ON_SITE", "ON_HOLD", "IN_REVIEW", "RESOLVED", "CLOSED", "REOPENED", "CANCELLED"];
@@ -145,7 +146,7 @@ export function TicketList() {
 export function placeText(x: Ticket): string {
   const l = x.location;
   if (!l) return "";
-  if (l.unit?.building) return `${l.unit.building} ${l.unit.floor}/F ${l.unit.room}`;
+  if (l.unit?.building) return unitText(l.unit);
   return [l.building, l.floor && `${l.floor}/F`, l.area].filter(Boolean).join(" ");
 }
 
@@ -157,8 +158,10 @@ export function breachedStages(x: Ticket): string[] {
 function NextDue({ ticket }: { ticket: Ticket }) {
   const sla = ticket.sla;
   if (!sla) return null;
-  const open = ![7, 8, 10].includes(ticket.status);
-  if (!open) return null;
-  const next = ticket.status <= 2 ? sla.acknowledgeBy ?? sla.respondBy : ticket.status === 3 ? sla.arriveBy ?? sla.resolveBy : sla.resolveBy;
+  const S = TicketStatus;
+  if ([S.RESOLVED, S.CLOSED, S.CANCELLED].includes(ticket.status)) return null;
+  // The next clock: acknowledge (or respond) until acknowledged, then arrive, then resolve.
+  const next = ticket.status === S.NEW || ticket.status === S.ASSIGNED ? sla.acknowledgeBy ?? sla.respondBy
+    : ticket.status === S.ACKNOWLEDGED ? sla.arriveBy ?? sla.resolveBy : sla.resolveBy;
   return <Due at={next} paused={sla.paused} />;
 }
