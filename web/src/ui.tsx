@@ -99,9 +99,14 @@ export function Due({ at, paused }: { at?: Timestamp; paused?: boolean }) {
   const span = Math.abs(left) >= 120 ? `${Math.round(Math.abs(left) / 60)} h` : `${Math.abs(left)} ${t("minutes")}`;
   return (
     <span class={left < 0 ? "due over" : left < 30 ? "due soon" : "due"}>
-      {when(at, tz)} · {paused ? t("paused") : left < 0 ? `${span} ${t("overdue")}` : `${span} ${t("left")}`}
+      {when(at, tz)} · {paused ? t("paused") : t(left < 0 ? "overdue" : "left").replace("{n}", span)}
     </span>
   );
+}
+
+/// An SLA stage ("acknowledge", "arrive", ...) in the person's language.
+export function stageName(stage: string): string {
+  return t(`st_${stage}` as Key) || stage;  // a stage the console has no word for: as it is
 }
 
 export function categoryName(id: string): string {

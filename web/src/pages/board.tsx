@@ -8,7 +8,7 @@ import { api, errorText, getTicket, ticketsOf } from "../api";
 import { t } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { useSession } from "../session";
-import { Busy, categoryName, Due, PriorityBadge, Problem, useLoad, useStream, value } from "../ui";
+import { Busy, categoryName, Due, PriorityBadge, Problem, stageName, useLoad, useStream, value } from "../ui";
 import { Explanation } from "./ticket";
 
 export function Board() {
@@ -53,9 +53,9 @@ export function Board() {
         <PriorityBadge priority={x.priority} emergency={x.emergency} />
       </div>
       <p>{categoryName(x.category)} · {x.building}</p>
-      {x.breached.length > 0 && <p class="over">{t("breached")}: {x.breached.join(", ")}</p>}
-      {x.escalated.length > 0 && <p class="over">{t("escalated")}: {x.escalated.join(", ")}</p>}
-      {x.nextDue && <p>{x.nextStage}: <Due at={x.nextDue} paused={x.paused} /></p>}
+      {x.breached.length > 0 && <p class="over">{t("breached")}: {x.breached.map(stageName).join(", ")}</p>}
+      {x.escalated.length > 0 && <p class="over">{t("escalated")}: {x.escalated.map(stageName).join(", ")}</p>}
+      {x.nextDue && <p>{stageName(x.nextStage)}: <Due at={x.nextDue} paused={x.paused} /></p>}
       {x.notRouted && <p class="muted">{x.notRouted}</p>}
       <div class="row">
         <select aria-label={`${t("moveTo")} ${x.id}`} value="" onChange={(e) => { const v = value(e); if (v) move(x.id, v === "-" ? "" : v); }}>

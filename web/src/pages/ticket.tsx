@@ -8,7 +8,7 @@ import { t, type Key } from "../i18n";
 import { can, useSession, type Session } from "../session";
 import { fromLocal } from "../time";
 import {
-  Busy, categoryName, channelName, Due, Field, PriorityBadge, Problem, ResidentName, StatusBadge, Time, useLoad,
+  Busy, categoryName, channelName, Due, Field, PriorityBadge, Problem, ResidentName, stageName, StatusBadge, Time, useLoad,
   value,
 } from "../ui";
 import { breachedStages, placeText } from "./tickets";
@@ -90,7 +90,7 @@ function TicketView({ x, s, onChange, reload }: { x: Ticket; s: Session; onChang
         <div class="row">
           <StatusBadge status={x.status} />
           <PriorityBadge priority={x.priority} emergency={x.emergency} />
-          {breached.length > 0 && <span class="badge over">{t("breached")}: {breached.join(", ")}</span>}
+          {breached.length > 0 && <span class="badge over">{t("breached")}: {breached.map(stageName).join(", ")}</span>}
         </div>
       </header>
       <Problem text={error} />
