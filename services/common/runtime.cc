@@ -224,6 +224,10 @@ uint64_t Runtime::LoopTurns(absl::string_view name) const {
   return 0;
 }
 
+void Runtime::RunLoopsOnce() {
+  for (Loop& l : loops_) l.fn();
+}
+
 void Runtime::Shutdown() {
   {
     std::lock_guard lock(health_mu_);

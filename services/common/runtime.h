@@ -69,6 +69,10 @@ class Runtime {
   /// /metrics as lobby_loop_turns_total. A test that moved the clock waits for two more turns
   /// to know a whole turn saw the new time.
   uint64_t LoopTurns(absl::string_view name) const;
+  /// Runs every loop's `fn` once, now, on the caller's thread (the demo clock, once moved, so
+  /// that what fell due is done before it answers). A turn may run beside the loop's own: the
+  /// loops claim their timers in Redis, as replicas' loops do.
+  void RunLoopsOnce();
   /// `fn` runs at the end of Start(), once the servers and consumers run: for clients that
   /// feed the process (the hotline's AMI connection).
   void OnStart(std::function<void()> fn) { on_start_.push_back(std::move(fn)); }

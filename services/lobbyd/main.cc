@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/component.h"
 #include "services/common/config.h"
+#include "services/common/demo_clock.h"
 #include "services/common/log.h"
 #include "services/common/runtime.h"
 #include "services/lobbyd/components.h"
@@ -82,6 +83,10 @@ int main(int argc, char** argv) {
       "adapters", "none",
       "adapters to host: none, all, or a list of " + absl::StrJoin(known_adapters, ", "));
   settings.Declare("ready-file", "", "once serving, write 'grpc=ADDR http=ADDR' to this file");
+  settings.Declare("demo-clock", "",
+                   "for the demo's simulator and tests only: a clock admins move forward "
+                   "(DemoClockService; lobbyctl demo simulate), starting at 'now', '-90d' (days "
+                   "ago) or an RFC 3339 time; empty: the system's clock");
   for (const ComponentDef& c : lobby::Components()) c.declare(settings);
   settings.Tolerate("LOBBY_ADDR");   // lobbyctl's
   settings.Tolerate("LOBBY_TOKEN");  // lobbyctl's
@@ -120,10 +125,25 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto runtime = lobby::Runtime::Create(*config, lobby::SystemClock::Get());
+  auto demo_start = lobby::ParseDemoClockStart(settings.Get("demo-clock"), absl::Now());
+  if (!demo_start.ok()) {
+    std::cerr << "lobbyd: --demo-clock: " << demo_start.status().message() << "\n";
+    return 2;
+  }
+  const bool demo_clock = demo_start->has_value();
+  lobby::SettableClock settable(demo_clock ? **demo_start - absl::Now() : absl::ZeroDuration());
+  auto runtime = lobby::Runtime::Create(
+      *config, demo_clock ? static_cast<const lobby::Clock&>(settable) : lobby::SystemClock::Get());
   if (!runtime.ok()) {
     std::cerr << "lobbyd: " << runtime.status().message() << "\n";
     return 2;
+  }
+  std::unique_ptr<lobby::DemoClockServiceImpl> clock_service;
+  if (demo_clock) {
+    clock_service = std::make_unique<lobby::DemoClockServiceImpl>(settable, **runtime);
+    (*runtime)->grpc().Register(clock_service.get(), "lobby.v1.DemoClockService");
+    logger->warn("event=demo_clock note=\"the clock can be moved by admins (DemoClockService): "
+                 "for the demo and tests only\"");
   }
   // The hosted components, in the list's order; on a bad setting, says so and exits 2.
   std::vector<std::unique_ptr<lobby::Component>> hosted;

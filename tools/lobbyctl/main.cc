@@ -134,6 +134,13 @@ tokens create --name N --grant SITE=ROLE... --expires TIME | tokens list | token
 audit [--user WHO] [--site S] [--target ID] [--from TIME] [--to TIME] [--limit N]
                                          who changed what, newest first
 
+demo simulate --site S [--days 90] [--seed 7] [--keep-clock]
+                                         for a lobbyd started with --demo-clock=-91d only: lives
+                                         the estate's last N days through the APIs (reports on
+                                         every channel, dispatch, technicians, holds, reopens,
+                                         surveys, follow-ups, an incident), moving its clock, then
+                                         hands the clock back (unless --keep-clock)
+
 health [--service NAME]                  SERVING / NOT_SERVING (exit 1 unless serving); NAME: residents,
                                          repairs, complaints, dispatch, surveys, calls, accounts,
                                          liveness
@@ -207,6 +214,7 @@ int main(int argc, char** argv) {
     if (group == "catalog" || group == "apply") return Catalog(ctl, a);
     if (group == "estate" || group == "dispatch") return Dispatch(ctl, a);
     if (group == "surveys") return Surveys(ctl, a);
+    if (group == "demo") return Demo(ctl, a);
     if (group == "health") {
       a.Allow({"service"}, 1);
       auto stub = grpc::health::v1::Health::NewStub(channel);
@@ -253,7 +261,7 @@ int main(int argc, char** argv) {
     throw UsageError{
         "unknown group '" + group +
         "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
-        "dispatch, surveys, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
+        "dispatch, surveys, demo, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
         "health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
