@@ -142,8 +142,8 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.AccountService/RevokeToken", kService, ""},
     {"lobby.v1.AccountService/ListAudit", kManagement, "managers: entries of their estates"},
     // DemoClockService: served only by a lobbyd started with --demo-clock
-    {"lobby.v1.DemoClockService/GetClock", kService, ""},
-    {"lobby.v1.DemoClockService/SetClock", kService, ""},
+    {"lobby.v1.DemoClockService/GetClock", kService, "served only by a lobbyd started with --demo-clock"},
+    {"lobby.v1.DemoClockService/SetClock", kService, "served only by a lobbyd started with --demo-clock"},
 };
 
 // The methods that change nothing: every other method's calls go to the audit trail.

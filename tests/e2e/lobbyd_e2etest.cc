@@ -484,6 +484,12 @@ TEST_F(LobbydTest, ErrorsAndExitCodes) {
   auto unknown = Ctl({"hotline", "get", "CALL-1"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.err.find("NOT_FOUND: no call 'CALL-1'"), std::string::npos) << unknown.err;
+  // The demo's clock is only there when lobbyd was started with it, and only for admins.
+  auto no_clock = Ctl({"demo", "simulate", "--site", "demo"});
+  EXPECT_EQ(no_clock.exit_code, 1);
+  EXPECT_NE(no_clock.err.find("start it with --demo-clock=-91d"), std::string::npos)
+      << no_clock.err;
+  EXPECT_EQ(Ctl({"demo", "simulate", "--site", "demo", "--days", "0"}).exit_code, 2);
   // What a lobbyd does not run is said, with how to start it; a wrong service name lists the
   // right ones.
   auto residents_only =
