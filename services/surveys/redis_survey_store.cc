@@ -82,6 +82,8 @@ absl::Status RedisSurveyStore::Apply(const Change& c) {
                  f.id()});
     } else {
       txn.Write({"ZREM", Key(c.site, "fu_open"), f.id()});
+      txn.Write({"ZADD", Key(c.site, "fu_done"), std::to_string(f.done_at().seconds() * 1000),
+                 f.id()});
     }
   }
   for (const auto& [member, ms] : c.due)
@@ -183,11 +185,17 @@ absl::StatusOr<std::vector<std::string>> RedisSurveyStore::Sites() {
   return out;
 }
 
-absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::OpenFollowUps(
-    absl::string_view site) {
-  LOBBY_ASSIGN_OR_RETURN(auto ids, redis_.Command({"ZRANGE", Key(site, "fu_open"), "0", "-1"}));
+absl::StatusOr<std::vector<v1::FollowUpTask>> RedisSurveyStore::ListFollowUps(
+    absl::string_view site, bool include_done, int done_limit) {
+  std::vector<redis::Args> index = {{"ZRANGE", Key(site, "fu_open"), "0", "-1"}};
+  if (include_done)
+    index.push_back({"ZREVRANGE", Key(site, "fu_done"), "0", std::to_string(done_limit - 1)});
+  LOBBY_ASSIGN_OR_RETURN(auto r, redis_.Run(std::move(index)));
   std::vector<std::string> list;
-  for (const auto& e : ids.elements) list.push_back(e.str);
+  for (const auto& reply : r) {
+    LOBBY_RETURN_IF_ERROR(redis::ReplyStatus(reply));
+    for (const auto& e : reply.elements) list.push_back(e.str);
+  }
   return FollowUps(site, list);
 }
 

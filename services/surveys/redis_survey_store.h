@@ -49,7 +49,9 @@ class RedisSurveyStore final : public SurveyStore {
   absl::StatusOr<std::vector<std::string>> ClaimDue(absl::string_view site, int64_t now_ms,
                                                     int64_t lease_ms, int limit) override;
   absl::StatusOr<std::vector<std::string>> Sites() override;
-  absl::StatusOr<std::vector<v1::FollowUpTask>> OpenFollowUps(absl::string_view site) override;
+  absl::StatusOr<std::vector<v1::FollowUpTask>> ListFollowUps(absl::string_view site,
+                                                              bool include_done,
+                                                              int done_limit) override;
   absl::StatusOr<std::vector<v1::FollowUpTask>> FollowUps(
       absl::string_view site, const std::vector<std::string>& ids) override;
   absl::StatusOr<std::vector<std::vector<std::pair<std::string, std::string>>>> ReadCounters(

@@ -126,7 +126,7 @@ absl::StatusOr<v1::Survey> SurveyLogic::SubmitResponse(const v1::SubmitResponseR
 absl::StatusOr<v1::ListFollowUpsResponse> SurveyLogic::ListFollowUps(
     const v1::ListFollowUpsRequest& req) {
   LOBBY_RETURN_IF_ERROR(ValidateSiteId(req.site_id()));
-  LOBBY_ASSIGN_OR_RETURN(auto open, store_.OpenFollowUps(req.site_id()));
+  LOBBY_ASSIGN_OR_RETURN(auto open, store_.ListFollowUps(req.site_id(), req.include_done(), 1000));
   v1::ListFollowUpsResponse out;
   for (auto& f : open) *out.add_follow_ups() = std::move(f);
   return out;

@@ -59,7 +59,11 @@ class SurveyStore {
   virtual absl::StatusOr<std::vector<std::string>> ClaimDue(absl::string_view site, int64_t now_ms,
                                                             int64_t lease_ms, int limit) = 0;
   virtual absl::StatusOr<std::vector<std::string>> Sites() = 0;
-  virtual absl::StatusOr<std::vector<v1::FollowUpTask>> OpenFollowUps(absl::string_view site) = 0;
+  /// The site's open follow-ups, oldest first, then (with `include_done`) the newest
+  /// `done_limit` done ones, newest first.
+  virtual absl::StatusOr<std::vector<v1::FollowUpTask>> ListFollowUps(absl::string_view site,
+                                                                      bool include_done,
+                                                                      int done_limit) = 0;
   virtual absl::StatusOr<std::vector<v1::FollowUpTask>> FollowUps(
       absl::string_view site, const std::vector<std::string>& ids) = 0;
 

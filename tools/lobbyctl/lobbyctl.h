@@ -275,6 +275,7 @@ int Surveys(Ctl& ctl, Args& a);     // surveys.cc
 int Catalog(Ctl& ctl, Args& a);     // catalog.cc: catalog, apply
 int Hotline(Ctl& ctl, Args& a);     // hotline.cc
 int Demo(Ctl& ctl, Args& a);        // demo.cc: demo simulate
+int Report(Ctl& ctl, Args& a);      // report.cc: report monthly
 /// One call event as `hotline watch` and `hotline get` print it, at the moment it happened in
 /// the call's estate's zone.
 std::string CallLine(const v1::CallEvent& event);

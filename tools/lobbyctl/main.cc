@@ -134,6 +134,13 @@ tokens create --name N --grant SITE=ROLE... --expires TIME | tokens list | token
 audit [--user WHO] [--site S] [--target ID] [--from TIME] [--to TIME] [--limit N]
                                          who changed what, newest first
 
+report monthly --site S --month YYYY-MM [-o pdf|html] [--file F] [--lang L] [--console URL]
+                                         the console's monthly report (/report) printed to A4 PDF
+                                         (default) or saved as one HTML file, by the headless
+                                         Chromium; --console (LOBBY_CONSOLE_URL): where the console
+                                         is, http://127.0.0.1:7080 by default; --lang: en, zh-Hant,
+                                         zh-Hans (default: the estate's language)
+
 demo simulate --site S [--days 90] [--seed 7] [--keep-clock]
                                          for a lobbyd started with --demo-clock=-91d only: lives
                                          the estate's last N days through the APIs (reports on
@@ -189,7 +196,12 @@ int main(int argc, char** argv) {
     ctl.token = a.Get("token", env_token ? env_token : "");
     if (ctl.token.empty()) ctl.token = SavedSession();
     ctl.output = a.Get("output", "table");
-    if (ctl.output != "table" && ctl.output != "json") throw UsageError{"-o is table or json"};
+    if (a.positional[0] == "report") {
+      if (a.Has("output") && ctl.output != "pdf" && ctl.output != "html")
+        throw UsageError{"-o is pdf or html for a report"};
+    } else if (ctl.output != "table" && ctl.output != "json") {
+      throw UsageError{"-o is table or json"};
+    }
     if (a.Has("timeout") && !absl::ParseDuration(a.Get("timeout"), &ctl.timeout)) {
       throw UsageError{"--timeout is a duration, e.g. 10s"};
     }
@@ -215,6 +227,7 @@ int main(int argc, char** argv) {
     if (group == "estate" || group == "dispatch") return Dispatch(ctl, a);
     if (group == "surveys") return Surveys(ctl, a);
     if (group == "demo") return Demo(ctl, a);
+    if (group == "report") return Report(ctl, a);
     if (group == "health") {
       a.Allow({"service"}, 1);
       auto stub = grpc::health::v1::Health::NewStub(channel);
@@ -261,7 +274,7 @@ int main(int argc, char** argv) {
     throw UsageError{
         "unknown group '" + group +
         "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
-        "dispatch, surveys, demo, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
+        "dispatch, surveys, report, demo, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
         "health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";

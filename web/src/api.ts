@@ -1,5 +1,6 @@
 // The typed clients of Lobby's services, over the Connect protocol on this origin. The session
-// is the HttpOnly cookie the gateway sets at login: the page never sees the token.
+// is the HttpOnly cookie the gateway sets at login: the page never sees the token (but for the
+// report's export, below).
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { AccountService } from "../gen/lobby/v1/accounts_pb";
@@ -10,10 +11,22 @@ import { RepairService } from "../gen/lobby/v1/repairs_pb";
 import { ResidentService } from "../gen/lobby/v1/residents_pb";
 import { SurveyService } from "../gen/lobby/v1/surveys_pb";
 
+// `lobbyctl report monthly` opens the report with a short-lived token in the address's fragment
+// (#token=..., never sent to a server): it is read once, taken out of the address, kept in
+// memory only and sent as the bearer. Otherwise there is none, and the cookie is the session.
+const fragment = new URLSearchParams(globalThis.location?.hash.slice(1) ?? "");
+const bearer = fragment.get("token") ?? "";
+if (bearer) history.replaceState(null, "", location.pathname + location.search);
+
 const transport = createConnectTransport({
   baseUrl: globalThis.location?.origin ?? "",
   useBinaryFormat: true,
-  fetch: (input, init) => fetch(input, { ...init, credentials: "same-origin" }),
+  fetch: (input, init) => {
+    if (!bearer) return fetch(input, { ...init, credentials: "same-origin" });
+    const headers = new Headers(init?.headers);
+    headers.set("Authorization", `Bearer ${bearer}`);
+    return fetch(input, { ...init, headers, credentials: "omit" });
+  },
 });
 
 export const api = {

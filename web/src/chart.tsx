@@ -7,7 +7,7 @@ import {
 } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "./i18n";
 
 echarts.use([LineChart, BarChart, HeatmapChart, GridComponent, LegendComponent, TooltipComponent,
@@ -29,10 +29,14 @@ export interface Figures {
   rows: { text: string; href?: string }[][];
 }
 
-export function Chart({ option, onClick, label, tall, figures }: {
+/// With `image`, the chart is also drawn as a PNG <img> in place of the canvas: for the report's
+/// export (`lobbyctl report monthly -o html` keeps the page's DOM, and a canvas holds nothing).
+export function Chart({ option, onClick, label, tall, figures, image }: {
   option: ChartOption; onClick?: (p: ChartClick) => void; label: string; tall?: boolean; figures?: Figures;
+  image?: boolean;
 }) {
   const el = useRef<HTMLDivElement>(null);
+  const [png, setPng] = useState("");
   const chart = useRef<echarts.ECharts>();
   const click = useRef(onClick);
   click.current = onClick;
@@ -49,10 +53,13 @@ export function Chart({ option, onClick, label, tall, figures }: {
   }, []);
   useEffect(() => {
     chart.current?.setOption({ tooltip: { renderMode: "richText" }, ...option }, true);
+    if (image && chart.current)
+      setPng(chart.current.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" }));
   }, [option]);
   return (
     <>
-      <div class={tall ? "chart tall" : "chart"} ref={el} role="img" aria-label={label} />
+      <div class={`${tall ? "chart tall" : "chart"}${png ? " drawn" : ""}`} ref={el} role="img" aria-label={label} />
+      {png && <img class="chart-image" src={png} alt={label} />}
       {figures && (
         <details class="figures">
           <summary>{t("figures")}</summary>

@@ -84,6 +84,10 @@ const en = {
   trends: "Trends", kpi: "Figure", every: "Every", days: "day", weeks: "ISO week", months: "month",
   groupBy: "Grouped by", clickPoint: "Click a point to open its tickets.",
   scorecards: "Team scorecards", heatmap: "Buildings × categories", repeatFaults: "Repeat faults (90 days)",
+  surveyComments: "survey answers", noAnswers: "No survey answered in this period.", noComment: "(no comment)",
+  breaches: "Deadlines missed and why", breachedCount: "{n} tickets missed a deadline this month.",
+  missedStage: "Deadline missed", heldFor: "On hold for", notHeld: "never on hold", lateBy: "Late by",
+  causes: "Causes", ticket: "Ticket",
   d_building: "Building", d_team: "Team", d_member: "Member", d_category: "Category", d_channel: "Channel",
   k_csat: "Satisfaction (CSAT, 1–5)", k_responseRate: "Survey response rate", k_nps: "NPS",
   k_volume: "Tickets", k_volumePer1000Units: "Tickets per 1,000 flats",
@@ -158,7 +162,10 @@ const zhHant: Partial<Record<Key, string>> = {
   was: "之前", better: "改善", worse: "轉差", same: "不變", higher: "上升", lower: "下降",
   noComparison: "無從比較", trends: "趨勢", kpi: "指標", every: "每", days: "日", weeks: "週",
   months: "月", groupBy: "分組", clickPoint: "點選資料點可開啟相關工單。", scorecards: "團隊成績表",
-  heatmap: "座數 × 類別", repeatFaults: "重複故障（90 日內）", d_building: "座數", d_team: "團隊",
+  heatmap: "座數 × 類別", repeatFaults: "重複故障（90 日內）", surveyComments: "問卷評價",
+  noAnswers: "此期間沒有問卷回覆。", noComment: "（無意見）", breaches: "逾時工單及原因",
+  breachedCount: "本月共 {n} 宗工單逾時。", missedStage: "逾時階段", heldFor: "擱置原因", notHeld: "未曾擱置",
+  lateBy: "超出時間", causes: "原因", ticket: "工單", d_building: "座數", d_team: "團隊",
   d_member: "成員", d_category: "類別", d_channel: "渠道", k_csat: "滿意度（1–5）",
   k_responseRate: "問卷回覆率", k_nps: "淨推薦值", k_volume: "工單數", k_volumePer1000Units: "每千戶工單",
   k_ackP50Minutes: "接單時間 p50", k_ackP90Minutes: "接單時間 p90", k_arriveP50Minutes: "到場時間 p50",
@@ -185,7 +192,7 @@ const simplify: Record<string, string> = {
   "讓": "让", "員": "员", "與": "与", "鐘": "钟", "氣": "气", "滿": "满", "並": "并", "風": "风", "險": "险",
   "應": "应", "過": "过", "誰": "谁", "燈": "灯", "專": "专", "業": "业", "顧": "顾", "體": "体", "簡": "简",
   "麼": "么", "後": "后", "個": "个", "們": "们", "從": "从", "話": "话", "決": "决", "戰": "战", "總": "总",
-  "確": "确", "認": "认",
+  "確": "确", "認": "认", "階": "阶", "見": "见",
 };
 function toSimplified(s: string): string {
   return Array.from(s).map((c) => simplify[c] ?? c).join("");

@@ -98,6 +98,14 @@ function Console({ user, onSignedOut }: { user: User; onSignedOut: () => void })
   );
 
   if (!site) return <PickEstate onPick={setSite} />;
+  if (route.path === "/report" && route.query.get("export") === "1") {
+    // The report alone, as `lobbyctl report monthly` prints or saves it.
+    return (
+      <SessionContext.Provider value={session}>
+        <main id="main" class="export">{register && <Page path={route.path} home="/report" />}</main>
+      </SessionContext.Provider>
+    );
+  }
   const nav: [string, string, boolean][] = [
     ["/desk", t("desk"), can.desk(session)],
     ["/tickets", can.technicianOnly(session) ? t("myWork") : t("tickets"), true],

@@ -113,11 +113,22 @@ class MemorySurveyStore final : public SurveyStore {
   absl::StatusOr<std::vector<std::string>> Sites() override {
     return std::vector<std::string>(sites_.begin(), sites_.end());
   }
-  absl::StatusOr<std::vector<v1::FollowUpTask>> OpenFollowUps(absl::string_view site) override {
-    std::vector<v1::FollowUpTask> out;
+  absl::StatusOr<std::vector<v1::FollowUpTask>> ListFollowUps(absl::string_view site,
+                                                              bool include_done,
+                                                              int done_limit) override {
+    std::vector<v1::FollowUpTask> out, done;
     for (const auto& [key, f] : follow_ups_) {
-      if (f.site_id() == site && f.status() == v1::FOLLOW_UP_STATUS_OPEN) out.push_back(f);
+      if (f.site_id() != site) continue;
+      if (f.status() == v1::FOLLOW_UP_STATUS_OPEN)
+        out.push_back(f);
+      else if (include_done)
+        done.push_back(f);
     }
+    std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) {
+      return a.done_at().seconds() > b.done_at().seconds();
+    });
+    if (static_cast<int>(done.size()) > done_limit) done.resize(done_limit);
+    out.insert(out.end(), done.begin(), done.end());
     return out;
   }
   absl::StatusOr<std::vector<v1::FollowUpTask>> FollowUps(

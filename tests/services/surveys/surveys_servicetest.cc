@@ -259,6 +259,12 @@ TEST_F(SurveysTest, ALowScoreOpensAFollowUpAndNotFixedReopensTheTicket) {
   EXPECT_EQ(CallRpc(*surveys_, &v1::SurveyService::Stub::ListFollowUps, list, kAgentToken)
                 .value.follow_ups_size(),
             0);
+  // The done ones too, with what was found (the dashboard's low scores, the monthly report).
+  list.set_include_done(true);
+  auto all = CallRpc(*surveys_, &v1::SurveyService::Stub::ListFollowUps, list, kAgentToken);
+  ASSERT_EQ(all.value.follow_ups_size(), 1);
+  EXPECT_EQ(all.value.follow_ups(0).status(), v1::FOLLOW_UP_STATUS_DONE);
+  EXPECT_EQ(all.value.follow_ups(0).outcome(), done.outcome());
   v1::Kpis k = Today();
   EXPECT_EQ(k.follow_ups(), 1);
   EXPECT_DOUBLE_EQ(k.reopen_rate(), 1.0);

@@ -40,6 +40,9 @@ export function has(k: Kpis | undefined, key: KpiKey): boolean {
   if (!k) return false;
   if (key === "csat" || key === "responseRate") return Number(k.responses) > 0 || Number(k.surveysSent) > 0;
   if (key === "nps") return Number(k.npsResponses) > 0;
+  // A rate of none (no breach, no reopening) is 0%, once there is something it is a rate of.
+  if (key === "breachRate" || key === "reopenRate" || key === "firstTimeFixRate")
+    return Number(k.volume) > 0 || Number(k.resolved) > 0;
   return num(k, key) !== 0 || key === "volume" || key === "volumePer1000Units";
 }
 
@@ -273,17 +276,50 @@ function MemberRows({ members, from, to, shown }: { members: string[]; from: str
   const cards = useLoad(() => Promise.all(members.map((m) => api.surveys.getScorecard({
     siteId: s.site, member: m, from: dayStart(from, s.tz), to: dayStart(to, s.tz),
   }).then((c) => ({ m, card: c })))), [members.join(), from]);
+  const [comments, setComments] = useState("");
   if (!cards.data) return <tr><td colSpan={2 + shown.length}>{cards.error || t("loading")}</td></tr>;
   return (
     <>
       {[...cards.data].sort((a, b) => num(b.card.current, "csat") - num(a.card.current, "csat")).map(({ m, card }) => (
-        <tr class="member-row" data-member={m}>
-          <td></td>
-          <td><a href={`/tickets?${new URLSearchParams({ assignee: m, from, to: addDays(to, -1) })}`}>{m}</a></td>
-          {shown.map((d) => <td>{has(card.current, d.key) ? d.fmt(num(card.current, d.key)) : "—"}</td>)}
-        </tr>
+        <>
+          <tr class="member-row" data-member={m}>
+            <td></td>
+            <td><a href={`/tickets?${new URLSearchParams({ assignee: m, from, to: addDays(to, -1) })}`}>{m}</a>{" "}
+              <button type="button" class="link" aria-expanded={comments === m}
+                onClick={() => setComments(comments === m ? "" : m)}>{t("surveyComments")}</button></td>
+            {shown.map((d) => <td>{has(card.current, d.key) ? d.fmt(num(card.current, d.key)) : "—"}</td>)}
+          </tr>
+          {comments === m && <tr class="member-comments"><td></td>
+            <td colSpan={1 + shown.length}><MemberComments member={m} from={from} to={to} /></td></tr>}
+        </>
       ))}
     </>
+  );
+}
+
+/// The survey answers a member's work got in the period: their tickets of the period and the 30
+/// days before (a survey is answered after the work), each answer read from the surveys service.
+function MemberComments({ member, from, to }: { member: string; from: string; to: string }) {
+  const s = useSession();
+  const answers = useLoad(async () => {
+    const range = { siteId: s.site, assignee: member, pageSize: 500,
+      createdAfter: dayStart(addDays(from, -30), s.tz), createdBefore: dayStart(to, s.tz) };
+    const [repairs, complaints] = await Promise.all([api.repairs.listRepairs(range), api.complaints.listComplaints(range)]);
+    const done = [...repairs.tickets, ...complaints.tickets].filter((x) => x.resolvedAt);
+    const surveys = await Promise.all(done.map((x) => api.surveys.getSurvey({ id: `SV-${x.id}` }).catch(() => undefined)));
+    const lo = when(dayStart(from, s.tz), s.tz), hi = when(dayStart(to, s.tz), s.tz);
+    return surveys.filter((v) => v && v.answeredAt && when(v.answeredAt, s.tz) >= lo && when(v.answeredAt, s.tz) < hi)
+      .map((v) => v!).sort((a, b) => (a.answer?.overall ?? 0) - (b.answer?.overall ?? 0));
+  }, [s.site, member, from, to]);
+  return (
+    <Busy loaded={answers}>{() => answers.data!.length === 0 ? <p class="muted">{t("noAnswers")}</p> : (
+      <ul class="comments">{answers.data!.map((v) => (
+        <li><a href={`/tickets/${v.ticketId}`}>{v.ticketId}</a> <span aria-label={`${v.answer?.overall} / 5`}>
+          {"★".repeat(v.answer?.overall ?? 0)}{"☆".repeat(5 - (v.answer?.overall ?? 0))}</span>{" "}
+          {v.answer?.comment || <span class="muted">{t("noComment")}</span>}{" "}
+          <span class="muted">{when(v.answeredAt!, s.tz).slice(0, 10)}</span></li>
+      ))}</ul>
+    )}</Busy>
   );
 }
 

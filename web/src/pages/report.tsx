@@ -1,8 +1,9 @@
 // The monthly report: an estate's month on a few printable A4 pages, in the estate's language
 // (its first), for the monthly meeting. The page prints as it shows ("Print or save as PDF");
 // the figures are the dashboard's counters for the month and the month before.
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { useMemo } from "preact/hooks";
+import { timestampFromDate, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Ticket } from "../../gen/lobby/v1/common_pb";
+import { useEffect, useMemo } from "preact/hooks";
 import { Period, type FollowUpTask, type Kpis } from "../../gen/lobby/v1/surveys_pb";
 import { api } from "../api";
 import { Chart } from "../chart";
@@ -27,6 +28,7 @@ export function Report() {
   const next = nextPeriod(first, "month");
   const range = { from: dayStart(first, s.tz), to: dayStart(next, s.tz) };
 
+  const exporting = query.get("export") === "1";
   const data = useLoad(async () => {
     const [months, days, follow, faults] = await Promise.all([
       api.surveys.getTrends({ siteId: s.site, period: Period.MONTH, from: dayStart(prev, s.tz), to: range.to }),
@@ -34,6 +36,7 @@ export function Report() {
       api.surveys.listFollowUps({ siteId: s.site, includeDone: true }),
       api.surveys.repeatFaults({ siteId: s.site }),
     ]);
+    const breaches = await breachesOf(s.site, range.from!, range.to!, dayStart(addDays(first, -31), s.tz)!);
     const teams = await Promise.all((s.register?.teams ?? []).map((tm) =>
       api.surveys.getScorecard({ siteId: s.site, team: tm.team, ...range })
         .then((c) => ({ name: tm.name || tm.team, card: c }))));
@@ -42,7 +45,7 @@ export function Report() {
     const worst = follow.followUps
       .filter((f) => { const d = when(f.createdAt, s.tz).slice(0, 10); return d >= first && d < next; })
       .sort((a, b) => (a.answer?.overall ?? 0) - (b.answer?.overall ?? 0)).slice(0, 10);
-    return { cur: at(first), prev: at(prev), days: days.series[0]?.points ?? [], teams, worst, faults: faults.faults };
+    return { cur: at(first), prev: at(prev), days: days.series[0]?.points ?? [], teams, worst, faults: faults.faults, breaches };
   }, [s.site, month, s.tz]);
 
   const chart = useMemo(() => {
@@ -58,9 +61,13 @@ export function Report() {
     };
   }, [data.data, lang]);
 
+  // For `lobbyctl report monthly`: the page is complete (it checks before printing or saving).
+  useEffect(() => {
+    if (exporting && data.data) document.documentElement.dataset.ready = "1";
+  }, [data.data]);
   return (
     <article class="report" lang={lang} aria-labelledby="report-title">
-      <div class="row no-print">
+      {!exporting && <div class="row no-print">
         <Field label={tr("month")}>
           <input type="month" name="month" value={month} onChange={(e) => setQuery({ month: value(e), lang })} />
         </Field>
@@ -70,7 +77,7 @@ export function Report() {
           </select>
         </Field>
         <button type="button" onClick={() => window.print()}>{tr("print")}</button>
-      </div>
+      </div>}
       <header class="report-head">
         <h1 id="report-title">{s.register?.name || s.site} · {tr("reportOf")} {month}</h1>
         <p class="muted">{tr("generated")}: {when(timestampFromDate(new Date()), s.tz)} ({s.tz})</p>
@@ -95,7 +102,7 @@ export function Report() {
             </section>
             <section class="report-part">
               <h2>{tr("dailyTickets")}</h2>
-              <Chart option={chart} label={tr("dailyTickets")} />
+              <Chart option={chart} label={tr("dailyTickets")} image={exporting} />
             </section>
             <section class="report-part">
               <h2>{tr("scorecards")}</h2>
@@ -113,9 +120,13 @@ export function Report() {
               <Worst items={d.worst} tr={tr} />
             </section>
             <section class="report-part">
+              <h2>{tr("breaches")}</h2>
+              <Breaches items={d.breaches} tr={tr} />
+            </section>
+            <section class="report-part">
               <h2>{tr("repeatFaults")}</h2>
               {d.faults.length === 0 ? <p>{tr("none")}</p> : (
-                <ul>{d.faults.map((f) => <li>{f.unit} · {nameIn(s.catalog?.categories.find((c) => c.id === f.category)?.names, f.category)} · {f.tickets.join(", ")}</li>)}</ul>
+                <ul>{[...d.faults].sort((a, b) => b.tickets.length - a.tickets.length).slice(0, 10).map((f) => <li>{f.unit} · {nameIn(s.catalog?.categories.find((c) => c.id === f.category)?.names, f.category)} · {f.tickets.join(", ")}</li>)}</ul>
               )}
             </section>
           </>
@@ -149,3 +160,65 @@ function Worst({ items, tr }: { items: FollowUpTask[]; tr: (k: Key) => string })
   );
 }
 
+
+/// A ticket that missed a deadline in the month: the first stage it missed, by how long, and
+/// why it was on hold on the way (a hold stops the clocks, so a breach with holds says where
+/// the time went before or after them).
+interface Breach { id: string; team: string; stage: string; lateMinutes: number; holds: string[] }
+
+/// The month's breaches, from its tickets and those of the month before (a ticket reported late
+/// in one month may miss its deadline in the next): the first breach of each, when it falls in
+/// the month.
+async function breachesOf(siteId: string, from: Timestamp, to: Timestamp, since: Timestamp): Promise<Breach[]> {
+  const out: Breach[] = [];
+  const lo = timestampMs(from), hi = timestampMs(to);
+  const take = (list: Ticket[]) => {
+    for (const x of list) {
+      const b = x.sla?.events.find((e) => e.kind === "breach");
+      if (!b?.at || timestampMs(b.at) < lo || timestampMs(b.at) >= hi) continue;
+      const holds = x.history.filter((h) => h.toStatus === 5 /* ON_HOLD */ && h.fromStatus !== 5)
+        .map((h) => h.note.split(":")[0].toUpperCase());
+      out.push({ id: x.id, team: x.team, stage: b.stage,
+        lateMinutes: b.due ? Math.max(0, (timestampMs(b.at) - timestampMs(b.due)) / 60000) : 0, holds });
+    }
+  };
+  for (const list of [api.repairs.listRepairs.bind(api.repairs), api.complaints.listComplaints.bind(api.complaints)]) {
+    let pageToken = "";
+    do {
+      const page = await list({ siteId, createdAfter: since, createdBefore: to, pageSize: 500, pageToken });
+      take(page.tickets);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+  return out.sort((a, b) => b.lateMinutes - a.lateMinutes);
+}
+
+function Breaches({ items, tr }: { items: Breach[]; tr: (k: Key) => string }) {
+  if (items.length === 0) return <p>{tr("none")}</p>;
+  const count = (keys: string[]) => {
+    const m = new Map<string, number>();
+    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+    return [...m.entries()].sort((a, b) => b[1] - a[1]);
+  };
+  const stages = count(items.map((b) => tr(`st_${b.stage}` as Key) || b.stage));
+  const holds = count(items.flatMap((b) => b.holds.length ? [...new Set(b.holds)].map((h) => tr(`h_${h}` as Key) || h) : [tr("notHeld")]));
+  const late = (m: number) => m >= 1440 ? `${(m / 1440).toFixed(1)} d` : m >= 60 ? `${(m / 60).toFixed(1)} h` : `${Math.round(m)} min`;
+  return (
+    <>
+      <p class="breach-count">{tr("breachedCount").replace("{n}", String(items.length))}</p>
+      <table class="report-causes">
+        <tbody>
+          <tr><th>{tr("missedStage")}</th><td>{stages.map(([k, n]) => `${k} ${n}`).join(" · ")}</td></tr>
+          <tr><th>{tr("heldFor")}</th><td>{holds.map(([k, n]) => `${k} ${n}`).join(" · ")}</td></tr>
+        </tbody>
+      </table>
+      <table class="report-breaches">
+        <thead><tr><th>{tr("ticket")}</th><th>{tr("team")}</th><th>{tr("missedStage")}</th><th>{tr("lateBy")}</th><th>{tr("heldFor")}</th></tr></thead>
+        <tbody>{items.slice(0, 12).map((b) => (
+          <tr><th>{b.id}</th><td>{b.team}</td><td>{tr(`st_${b.stage}` as Key) || b.stage}</td><td>{late(b.lateMinutes)}</td>
+            <td>{b.holds.length ? b.holds.map((h) => tr(`h_${h}` as Key) || h).join(", ") : tr("notHeld")}</td></tr>
+        ))}</tbody>
+      </table>
+    </>
+  );
+}
