@@ -75,7 +75,9 @@ export class FakeAsterisk {
 }
 
 /// scripts/run in a folder of its own; resolves once Lobby is up with its demo and people.
-export async function startLobby() {
+/// scripts/run on free ports in a temporary folder, with a scripted Asterisk for its hotline;
+/// `history`: the days of history the demo is given (0: today's few tickets only).
+export async function startLobby({ history = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "lobby-browser-"));
   const pbx = new FakeAsterisk();
   const amiPort = await pbx.listen();
@@ -86,7 +88,7 @@ export async function startLobby() {
   Object.assign(env, {
     LOBBY_RUN_NO_BUILD: "1", LOBBY_RUN_BIN: bin, LOBBY_RUN_VAR: dir,
     LOBBY_RUN_GRPC_PORT: String(ports.grpc), LOBBY_RUN_HTTP_PORT: String(ports.http),
-    LOBBY_RUN_REDIS_PORT: String(ports.redis),
+    LOBBY_RUN_REDIS_PORT: String(ports.redis), LOBBY_RUN_DEMO_DAYS: String(history),
     LOBBY_HOTLINE_LINES: "hotline=demo",
     LOBBY_HOTLINE_AGENTS: "PJSIP/1001=desk",
     LOBBY_HOTLINE_AMI_HOST: "127.0.0.1",
@@ -98,7 +100,8 @@ export async function startLobby() {
   run.stdout.on("data", (d) => (out += d));
   run.stderr.on("data", (d) => (out += d));
   const started = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`scripts/run did not start in 90 s:\n${out}`)), 90000);
+    const limit = 90 + history * 3;  // seconds; the history takes about one a day
+    const timer = setTimeout(() => reject(new Error(`scripts/run did not start in ${limit} s:\n${out}`)), limit * 1000);
     const check = setInterval(() => {
       if (out.includes("Ctrl-C stops Lobby.")) {
         clearInterval(check);
@@ -134,7 +137,7 @@ export async function startLobby() {
     ctl(args, input) {
       const text = execFileSync(join(bin, "lobbyctl"), args, {
         env: { ...process.env, LOBBY_ADDR: `127.0.0.1:${ports.grpc}`, LOBBY_TOKEN: admin, XDG_CONFIG_HOME: dir },
-        input, encoding: "utf8",
+        input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024,
       });
       return args.includes("json") ? JSON.parse(text) : text;
     },

@@ -92,7 +92,7 @@ std::string SelfContained(std::string dom, httplib::Client& http, std::string* e
 int Report(Ctl& ctl, Args& a) {
   if (a.positional.size() < 2 || a.positional[1] != "monthly")
     throw UsageError{"report monthly --site S --month YYYY-MM [-o pdf|html] [--file F]"};
-  a.Allow({"site", "month", "lang", "file", "console"}, 2);
+  a.Allow({"site", "month", "lang", "f", "console"}, 2);  // --file is read as --f
   std::string site = ctl.Site(a), month = a.Require("month");
   absl::CivilMonth parsed;
   if (month.size() != 7 || !absl::ParseCivilTime(month, &parsed))
@@ -106,7 +106,7 @@ int Report(Ctl& ctl, Args& a) {
   while (absl::EndsWith(console, "/")) console.pop_back();
   if (!absl::StartsWith(console, "http://") && !absl::StartsWith(console, "https://"))
     throw UsageError{"--console is the console's address, e.g. http://127.0.0.1:7080"};
-  std::string file = a.Get("file", absl::StrCat("report-", site, "-", month, ".", format));
+  std::string file = a.Get("f", absl::StrCat("report-", site, "-", month, ".", format));
   std::string chromium = FindChromium();
   if (chromium.empty()) {
     std::cerr << "error: the report is printed by Chromium, and there is none: install Debian's "

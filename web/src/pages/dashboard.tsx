@@ -177,7 +177,12 @@ function TrendChart() {
   function ticketsOf(day: string, group: string): string {
     const filter: Record<string, string> = { from: day, to: addDays(nextPeriod(day, g.step), -1) };
     if (group && by) filter[by === "member" ? "assignee" : by] = by === "channel" ? group.toLowerCase() : group;
-    if (by === "category" && isComplaint(s, group)) filter.kind = "complaint";
+    // A category is of one kind; any other group counts repairs and complaints together.
+    if (by === "category") {
+      if (isComplaint(s, group)) filter.kind = "complaint";
+    } else {
+      filter.kind = "all";
+    }
     return `/tickets?${new URLSearchParams(filter)}`;
   }
   function open(p: ChartClick) {
@@ -284,7 +289,7 @@ function MemberRows({ members, from, to, shown }: { members: string[]; from: str
         <>
           <tr class="member-row" data-member={m}>
             <td></td>
-            <td><a href={`/tickets?${new URLSearchParams({ assignee: m, from, to: addDays(to, -1) })}`}>{m}</a>{" "}
+            <td><a href={`/tickets?${new URLSearchParams({ kind: "all", assignee: m, from, to: addDays(to, -1) })}`}>{m}</a>{" "}
               <button type="button" class="link" aria-expanded={comments === m}
                 onClick={() => setComments(comments === m ? "" : m)}>{t("surveyComments")}</button></td>
             {shown.map((d) => <td>{has(card.current, d.key) ? d.fmt(num(card.current, d.key)) : "—"}</td>)}
