@@ -35,9 +35,9 @@ absl::Status SettableClock::Set(absl::Time at) {
   }
   absl::Time now = Now();
   if (at < now) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the clock only goes forward: it is ", absl::FormatTime(now), ", not ",
-        absl::FormatTime(at)));
+    return absl::FailedPreconditionError(absl::StrCat("the clock only goes forward: it is ",
+                                                      absl::FormatTime(now), ", not ",
+                                                      absl::FormatTime(at)));
   }
   offset_ = absl::ToInt64Nanoseconds(at - absl::Now());
   return absl::OkStatus();

@@ -45,11 +45,9 @@ class DemoClockServiceImpl final : public v1::DemoClockService::CallbackService 
  public:
   DemoClockServiceImpl(SettableClock& clock, Runtime& runtime);
   grpc::ServerUnaryReactor* GetClock(grpc::CallbackServerContext* ctx,
-                                     const v1::GetClockRequest* req,
-                                     v1::ClockState* resp) override;
+                                     const v1::GetClockRequest* req, v1::ClockState* resp) override;
   grpc::ServerUnaryReactor* SetClock(grpc::CallbackServerContext* ctx,
-                                     const v1::SetClockRequest* req,
-                                     v1::ClockState* resp) override;
+                                     const v1::SetClockRequest* req, v1::ClockState* resp) override;
 
  private:
   v1::ClockState State() const;

@@ -142,8 +142,10 @@ constexpr MethodRoles kTable[] = {
     {"lobby.v1.AccountService/RevokeToken", kService, ""},
     {"lobby.v1.AccountService/ListAudit", kManagement, "managers: entries of their estates"},
     // DemoClockService: served only by a lobbyd started with --demo-clock
-    {"lobby.v1.DemoClockService/GetClock", kService, "served only by a lobbyd started with --demo-clock"},
-    {"lobby.v1.DemoClockService/SetClock", kService, "served only by a lobbyd started with --demo-clock"},
+    {"lobby.v1.DemoClockService/GetClock", kService,
+     "served only by a lobbyd started with --demo-clock"},
+    {"lobby.v1.DemoClockService/SetClock", kService,
+     "served only by a lobbyd started with --demo-clock"},
 };
 
 // The methods that change nothing: every other method's calls go to the audit trail.
@@ -166,7 +168,7 @@ constexpr absl::string_view kReads[] = {
     "lobby.v1.HotlineService/GetCall",           "lobby.v1.AccountService/WhoAmI",
     "lobby.v1.AccountService/GetUser",           "lobby.v1.AccountService/ListUsers",
     "lobby.v1.AccountService/ListSessions",      "lobby.v1.AccountService/ListTokens",
-    "lobby.v1.AccountService/ListAudit",        "lobby.v1.DemoClockService/GetClock",
+    "lobby.v1.AccountService/ListAudit",         "lobby.v1.DemoClockService/GetClock",
 };
 
 }  // namespace

@@ -142,8 +142,9 @@ int main(int argc, char** argv) {
   if (demo_clock) {
     clock_service = std::make_unique<lobby::DemoClockServiceImpl>(settable, **runtime);
     (*runtime)->grpc().Register(clock_service.get(), "lobby.v1.DemoClockService");
-    logger->warn("event=demo_clock note=\"the clock can be moved by admins (DemoClockService): "
-                 "for the demo and tests only\"");
+    logger->warn(
+        "event=demo_clock note=\"the clock can be moved by admins (DemoClockService): "
+        "for the demo and tests only\"");
   }
   // The hosted components, in the list's order; on a bad setting, says so and exits 2.
   std::vector<std::unique_ptr<lobby::Component>> hosted;

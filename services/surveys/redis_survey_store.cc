@@ -82,8 +82,8 @@ absl::Status RedisSurveyStore::Apply(const Change& c) {
                  f.id()});
     } else {
       txn.Write({"ZREM", Key(c.site, "fu_open"), f.id()});
-      txn.Write({"ZADD", Key(c.site, "fu_done"), std::to_string(f.done_at().seconds() * 1000),
-                 f.id()});
+      txn.Write(
+          {"ZADD", Key(c.site, "fu_done"), std::to_string(f.done_at().seconds() * 1000), f.id()});
     }
   }
   for (const auto& [member, ms] : c.due)

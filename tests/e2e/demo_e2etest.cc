@@ -69,7 +69,8 @@ bool IsMedian(double minutes, std::vector<double> seconds) {
 
 TEST_F(DemoHistoryTest, NinetyDaysOfCountersEqualABruteForceOverTheTickets) {
   std::string src = LOBBY_SOURCE_DIR;
-  for (const std::string& f : {src + "/docs/examples/estate.yaml", src + "/docs/examples/surveys.yaml"})
+  for (const std::string& f :
+       {src + "/docs/examples/estate.yaml", src + "/docs/examples/surveys.yaml"})
     ASSERT_EQ(Ctl({"apply", "-f", f}).exit_code, 0) << f;
   ASSERT_EQ(Ctl({"residents", "import", src + "/scripts/demo/residents.csv"}).exit_code, 0);
   auto sim = Ctl({"demo", "simulate", "--site", "demo", "--days", "90", "-o", "json"});
@@ -206,8 +207,8 @@ TEST_F(DemoHistoryTest, NinetyDaysOfCountersEqualABruteForceOverTheTickets) {
   req.set_period(v1::PERIOD_MONTH);
   *req.mutable_from() = ToTimestamp(absl::FromCivil(months.begin()->first, tz));
   *req.mutable_to() = ToTimestamp(absl::FromCivil(months.rbegin()->first + 1, tz));
-  auto trends = Call<v1::GetTrendsRequest, v1::Trends>(
-      *surveys, &v1::SurveyService::Stub::GetTrends, req);
+  auto trends =
+      Call<v1::GetTrendsRequest, v1::Trends>(*surveys, &v1::SurveyService::Stub::GetTrends, req);
   ASSERT_EQ(trends.series_size(), 1);
   ASSERT_EQ(static_cast<size_t>(trends.series(0).points_size()), months.size());
   auto ratio = [](int64_t a, int64_t b) { return b == 0 ? 0.0 : double(a) / double(b); };
@@ -239,10 +240,10 @@ TEST_F(DemoHistoryTest, NinetyDaysOfCountersEqualABruteForceOverTheTickets) {
 
   // The story the dashboard tells. One team is slower than the others, and rated lower.
   req.set_group_by("team");
-  trends = Call<v1::GetTrendsRequest, v1::Trends>(*surveys, &v1::SurveyService::Stub::GetTrends,
-                                                  req);
+  trends =
+      Call<v1::GetTrendsRequest, v1::Trends>(*surveys, &v1::SurveyService::Stub::GetTrends, req);
   std::map<std::string, std::pair<int64_t, int64_t>> score_by_team;  // sum, responses
-  std::map<std::string, double> slowest_month;                      // resolve p50
+  std::map<std::string, double> slowest_month;                       // resolve p50
   for (const auto& series : trends.series()) {
     for (const auto& p : series.points()) {
       auto& [sum, n] = score_by_team[series.group()];
@@ -291,7 +292,8 @@ TEST_F(DemoHistoryTest, NinetyDaysOfCountersEqualABruteForceOverTheTickets) {
     r.set_period(v1::PERIOD_DAY);
     *r.mutable_from() = ToTimestamp(from);
     *r.mutable_to() = ToTimestamp(to);
-    auto t = Call<v1::GetTrendsRequest, v1::Trends>(*surveys, &v1::SurveyService::Stub::GetTrends, r);
+    auto t =
+        Call<v1::GetTrendsRequest, v1::Trends>(*surveys, &v1::SurveyService::Stub::GetTrends, r);
     int64_t sum = 0, n = 0;
     for (const auto& p : t.series(0).points()) {
       for (int s = 0; s < 5; ++s) sum += (s + 1) * p.kpis().overall_distribution(s);

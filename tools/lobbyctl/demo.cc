@@ -73,8 +73,8 @@ struct Job {
   std::string category, text, area;  // area: a common area (else the reporter's flat)
   Person who;
   v1::Channel channel = v1::CHANNEL_PHONE;
-  bool incident = false;   // one of the incident's reports
-  bool repeat = false;     // one of the repeat leaks
+  bool incident = false;  // one of the incident's reports
+  bool repeat = false;    // one of the repeat leaks
   std::string id, team, assignee;
   bool p1 = false, p2 = false, held = false, reopened = false, late = false;
   Time created;
@@ -217,7 +217,7 @@ class Simulation {
   absl::TimeZone tz_;
   Time now_, set_at_ = absl::Now(), begin_, end_, incident_at_;
   std::vector<Person> people_;
-  std::vector<Person> tower2_leaks_;  // the flats of the repeat leaks
+  std::vector<Person> tower2_leaks_;                              // the flats of the repeat leaks
   std::map<std::string, std::vector<std::string>> common_areas_;  // building -> areas
   std::map<std::string, std::vector<std::string>> members_;       // team -> members
   std::vector<std::pair<std::string, std::vector<std::string>>> flats_;  // building -> "F|R"
@@ -323,9 +323,9 @@ void Simulation::MakeResidents() {
   static const std::vector<std::string> kGiven = {"志明", "美玲", "家豪", "嘉欣", "偉強", "麗華",
                                                   "子軒", "詠詩", "國榮", "秀英", "俊傑", "慧敏"};
   static const std::vector<std::string> kEnglish = {"Alice", "Brian", "Carmen", "David",
-                                                    "Emily", "Frank", "Grace", "Henry"};
-  static const std::vector<std::string> kEnglishSurnames = {"Chan", "Wong", "Lau", "Cheung",
-                                                            "Smith", "Patel"};
+                                                    "Emily", "Frank", "Grace",  "Henry"};
+  static const std::vector<std::string> kEnglishSurnames = {"Chan",   "Wong",  "Lau",
+                                                            "Cheung", "Smith", "Patel"};
   std::set<std::string> taken;
   for (const auto& p : people_) taken.insert(p.building + "|" + p.floor + "|" + p.room);
   // A resident in about half the flats, and the four stacked flats of Tower 2 whose leaks keep
@@ -347,13 +347,14 @@ void Simulation::MakeResidents() {
     if (!taken.insert(building + "|" + floor + "|" + room).second && !leak) continue;
     v1::CreateResidentRequest req;
     v1::Resident* r = req.mutable_resident();
-    std::string lang = rng_.Weighted<std::string>(
-        {{"zh-Hant", 0.65}, {"en", 0.2}, {"zh-Hans", 0.15}});
+    std::string lang =
+        rng_.Weighted<std::string>({{"zh-Hant", 0.65}, {"en", 0.2}, {"zh-Hans", 0.15}});
     r->set_name(lang == "en" ? rng_.Pick(kEnglish) + " " + rng_.Pick(kEnglishSurnames)
                              : rng_.Pick(kSurnames) + rng_.Pick(kGiven));
     // Prefixes of numbers in service (libphonenumber refuses the others).
     r->add_phones(absl::StrCat(
-        "+852 ", rng_.Pick(std::vector<std::string>{"5347", "6104", "6181", "6323", "9018", "9212"}),
+        "+852 ",
+        rng_.Pick(std::vector<std::string>{"5347", "6104", "6181", "6323", "9018", "9212"}),
         rng_.Int(1000, 9999)));
     r->mutable_unit()->set_site_id(site_);
     r->mutable_unit()->set_building(building);
@@ -368,8 +369,7 @@ void Simulation::MakeResidents() {
          {v1::CHANNEL_TELEGRAM, 0.05},
          {v1::CHANNEL_PHONE, 0.25}}));
     v1::Resident made;
-    if (!Try(*ctl_.residents, &v1::ResidentService::Stub::CreateResident, req, &made,
-             "a resident"))
+    if (!Try(*ctl_.residents, &v1::ResidentService::Stub::CreateResident, req, &made, "a resident"))
       continue;
     Person p{made.id(), lang, building, floor, room, made.preferred_channel()};
     people_.push_back(p);
@@ -381,9 +381,12 @@ void Simulation::PlanDays() {
   static const std::vector<std::pair<std::string, double>> kRepairs = {
       {"plumbing", 28}, {"electrical", 16}, {"air_conditioning", 10}, {"doors_locks", 9},
       {"pest", 5},      {"lift", 6},        {"cleaning", 10},         {"security", 6},
-      {"gas", 0.6},       {"flooding", 0.8},        {"lift_trapped", 0.6}};
-  static const std::vector<std::pair<std::string, double>> kComplaints = {
-      {"noise", 40}, {"environment", 20}, {"neighbour", 15}, {"staff_conduct", 10}, {"billing", 15}};
+      {"gas", 0.6},     {"flooding", 0.8},  {"lift_trapped", 0.6}};
+  static const std::vector<std::pair<std::string, double>> kComplaints = {{"noise", 40},
+                                                                          {"environment", 20},
+                                                                          {"neighbour", 15},
+                                                                          {"staff_conduct", 10},
+                                                                          {"billing", 15}};
   static const std::set<std::string> kCommon = {"lift", "cleaning", "security", "lift_trapped"};
   std::vector<std::string> with_flats;
   for (const auto& [b, f] : flats_) with_flats.push_back(b);
@@ -412,17 +415,34 @@ void Simulation::PlanDays() {
       do {
         job.who = rng_.Pick(people_);
       } while (people_.size() > tower2_leaks_.size() && IsLeak(job.who));
-      job.channel = rng_.Chance(0.75) ? job.who.channel : rng_.Pick(std::vector<v1::Channel>{
-                                                              v1::CHANNEL_PHONE, v1::CHANNEL_SMS,
-                                                              v1::CHANNEL_COUNTER});
+      job.channel = rng_.Chance(0.75)
+                        ? job.who.channel
+                        : rng_.Pick(std::vector<v1::Channel>{v1::CHANNEL_PHONE, v1::CHANNEL_SMS,
+                                                             v1::CHANNEL_COUNTER});
       if (kCommon.count(job.category)) {
         const auto& areas = common_areas_[job.who.building];
         job.area = areas.empty() ? "lobby" : rng_.Pick(areas);
       }
       // Reported mostly by day, most between 8 and 22.
-      int hour = rng_.Weighted<int>({{7, 3}, {8, 6}, {9, 8}, {10, 8}, {11, 7}, {12, 5}, {13, 6},
-                                     {14, 6}, {15, 6}, {16, 6}, {17, 6}, {18, 7}, {19, 8},
-                                     {20, 7}, {21, 5}, {22, 3}, {23, 2}, {1, 1}, {3, 0.5}});
+      int hour = rng_.Weighted<int>({{7, 3},
+                                     {8, 6},
+                                     {9, 8},
+                                     {10, 8},
+                                     {11, 7},
+                                     {12, 5},
+                                     {13, 6},
+                                     {14, 6},
+                                     {15, 6},
+                                     {16, 6},
+                                     {17, 6},
+                                     {18, 7},
+                                     {19, 8},
+                                     {20, 7},
+                                     {21, 5},
+                                     {22, 3},
+                                     {23, 2},
+                                     {1, 1},
+                                     {3, 0.5}});
       job_at(job, midnight + absl::Hours(hour) + rng_.Minutes(0, 59));
     }
     // The leaks of Tower 2's C stack: each flat again every two to four weeks.
@@ -463,10 +483,10 @@ void Simulation::PlanDays() {
 bool Simulation::Fetch(Job& job, v1::Ticket* t) {
   v1::GetTicketRequest req;
   req.set_id(job.id);
-  bool ok = job.complaint ? Try(*ctl_.complaints, &v1::ComplaintService::Stub::GetComplaint, req,
-                                t, "read a complaint")
-                          : Try(*ctl_.repairs, &v1::RepairService::Stub::GetRepair, req, t,
-                                "read a repair");
+  bool ok = job.complaint
+                ? Try(*ctl_.complaints, &v1::ComplaintService::Stub::GetComplaint, req, t,
+                      "read a complaint")
+                : Try(*ctl_.repairs, &v1::RepairService::Stub::GetRepair, req, t, "read a repair");
   if (ok) {
     job.team = t->team();
     job.assignee = t->assignee();
@@ -482,10 +502,10 @@ bool Simulation::Move(Job& job, v1::TicketAction action, v1::HoldReason hold,
   req.set_hold_reason(hold);
   req.set_note(note);
   v1::Ticket t;
-  return job.complaint ? Try(*ctl_.complaints, &v1::ComplaintService::Stub::Transition, req, &t,
-                             "move a complaint")
-                       : Try(*ctl_.repairs, &v1::RepairService::Stub::Transition, req, &t,
-                             "move a repair");
+  return job.complaint
+             ? Try(*ctl_.complaints, &v1::ComplaintService::Stub::Transition, req, &t,
+                   "move a complaint")
+             : Try(*ctl_.repairs, &v1::RepairService::Stub::Transition, req, &t, "move a repair");
 }
 
 bool Simulation::Create(int j) {
@@ -550,7 +570,8 @@ void Simulation::Answer(Job& job) {
   get.set_id("SV-" + job.id);
   v1::Survey s;
   grpc::Status st = ctl_.Invoke(*surveys_, &v1::SurveyService::Stub::GetSurvey, get, &s);
-  if (!st.ok() || (s.status() != v1::SURVEY_STATUS_SENT && s.status() != v1::SURVEY_STATUS_REMINDED))
+  if (!st.ok() ||
+      (s.status() != v1::SURVEY_STATUS_SENT && s.status() != v1::SURVEY_STATUS_REMINDED))
     return;  // not sent (quiet hours, opted out) or closed: no answer
   const Profile& p = ProfileOf(job.team);
   double mean = p.score + Mood(now_) - (job.late ? 0.8 : 0) - (job.reopened ? 1.0 : 0) -
@@ -595,8 +616,9 @@ void Simulation::Do(const Action& a) {
       inc->add_buildings(flats_.size() > 1 ? flats_[1].first : flats_[0].first);
       inc->set_category("water_outage");
       inc->set_title("第二座食水總喉爆裂 Tower 2 water main burst");
-      inc->set_description("15 樓以上暫停供水，維修中 / No water above the 15th floor: being "
-                           "repaired");
+      inc->set_description(
+          "15 樓以上暫停供水，維修中 / No water above the 15th floor: being "
+          "repaired");
       *inc->mutable_expected_at() = lobby::ToTimestamp(now_ + absl::Hours(4));
       inc->set_auto_attach(true);
       v1::Incident made;
@@ -610,7 +632,8 @@ void Simulation::Do(const Action& a) {
     case Step::kIncidentResolve: {
       v1::ResolveIncidentRequest req;
       req.set_id(incident_id_);
-      req.set_resolution("總喉已更換，全座恢復供水 / The main is replaced; water is back in every flat");
+      req.set_resolution(
+          "總喉已更換，全座恢復供水 / The main is replaced; water is back in every flat");
       v1::Incident done;
       if (!Try(*ctl_.repairs, &v1::RepairService::Stub::ResolveIncident, req, &done,
                "resolve the incident"))
@@ -763,8 +786,8 @@ int Simulation::Run(bool release) {
   end_ = system_now - absl::Minutes(5);
   if (now_ > begin_ + absl::Hours(6)) {
     std::cerr << "error: FAILED_PRECONDITION: the clock is at " << absl::FormatTime(now_, tz_)
-              << ", after the start of the " << days_
-              << " days; start lobbyd with --demo-clock=-" << days_ + 1 << "d\n";
+              << ", after the start of the " << days_ << " days; start lobbyd with --demo-clock=-"
+              << days_ + 1 << "d\n";
     return 1;
   }
   if (!Advance(begin_)) return 1;
@@ -804,10 +827,10 @@ int Simulation::Run(bool release) {
         "\"followUps\":%d,\"incident\":\"%s\",\"clockSteps\":%d,\"failures\":%d}\n",
         site_, days_, created_, resolved_, answered_, followed_, incident_id_, steps_, failures_);
   } else {
-    std::cout << "simulated " << days_ << " days of " << site_ << ": " << created_
-              << " tickets, " << resolved_ << " resolved, " << answered_ << " surveys answered, "
-              << followed_ << " follow-ups done, incident " << incident_id_ << "; "
-              << failures_ << " calls refused\n";
+    std::cout << "simulated " << days_ << " days of " << site_ << ": " << created_ << " tickets, "
+              << resolved_ << " resolved, " << answered_ << " surveys answered, " << followed_
+              << " follow-ups done, incident " << incident_id_ << "; " << failures_
+              << " calls refused\n";
     for (const auto& [what, n] : refused_) std::cout << "  refused: " << what << " x" << n << "\n";
   }
   return 0;

@@ -271,11 +271,11 @@ int main(int argc, char** argv) {
       std::cout << (ctl.json() ? "{\"status\":\"" + status + "\"}" : status) << "\n";
       return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
     }
-    throw UsageError{
-        "unknown group '" + group +
-        "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
-        "dispatch, surveys, report, demo, users, login, logout, whoami, passwd, sessions, totp, tokens, audit, "
-        "health)"};
+    throw UsageError{"unknown group '" + group +
+                     "' (residents, repairs, complaints, incidents, catalog, apply, estate, "
+                     "dispatch, surveys, report, demo, users, login, logout, whoami, passwd, "
+                     "sessions, totp, tokens, audit, "
+                     "health)"};
   } catch (const UsageError& e) {
     std::cerr << "lobbyctl: " << e.message << " (lobbyctl --help)\n";
     return 2;

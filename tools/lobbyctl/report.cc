@@ -155,9 +155,11 @@ int Report(Ctl& ctl, Args& a) {
                                  lang.empty() ? "" : "&lang=" + lang, "#token=", token);
   {
     int fd = open((dir + "/open.html").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-    std::string page = absl::StrCat("<!doctype html><meta charset=\"utf-8\"><script>location.replace(\"",
-                                    url, "\")</script>\n");
-    bool written = fd >= 0 && write(fd, page.data(), page.size()) == static_cast<ssize_t>(page.size());
+    std::string page =
+        absl::StrCat("<!doctype html><meta charset=\"utf-8\"><script>location.replace(\"", url,
+                     "\")</script>\n");
+    bool written =
+        fd >= 0 && write(fd, page.data(), page.size()) == static_cast<ssize_t>(page.size());
     if (fd >= 0) close(fd);
     if (!written) {
       std::cerr << "error: could not write in " << dir << "\n";
@@ -190,10 +192,11 @@ int Report(Ctl& ctl, Args& a) {
   }
   std::string dom = code == 0 ? Slurp(dom_file) : "";
   if (code == 0 && dom.find("data-ready=\"1\"") == std::string::npos) {
-    std::cerr << "error: the report did not finish drawing at " << console << "/report?month="
-              << month << (dom.find("name=\"password\"") != std::string::npos
-                               ? ": the console did not accept the token"
-                               : ": is the console there (--console, LOBBY_CONSOLE_URL)?")
+    std::cerr << "error: the report did not finish drawing at " << console
+              << "/report?month=" << month
+              << (dom.find("name=\"password\"") != std::string::npos
+                      ? ": the console did not accept the token"
+                      : ": is the console there (--console, LOBBY_CONSOLE_URL)?")
               << "\n";
     code = 1;
   }

@@ -40,8 +40,7 @@ TEST(DemoClockTest, GoesOnlyForwardThenBackToTheSystemsForGood) {
   ASSERT_TRUE(behind.Release().ok());
   EXPECT_TRUE(behind.released());
   EXPECT_LT(absl::AbsDuration(behind.Now() - absl::Now()), absl::Seconds(1));
-  EXPECT_EQ(behind.Set(absl::Now() + absl::Hours(1)).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(behind.Set(absl::Now() + absl::Hours(1)).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
