@@ -20,12 +20,14 @@ namespace {
 using testing::BinDir;
 
 constexpr char kAdmin[] = "e2e-demo-admin-token-0123456789";
+constexpr char kManager[] = "e2e-demo-manager-token-0123456789";
 
 class DemoHistoryTest : public testing::LobbydProcesses {
  protected:
   void SetUp() override {
     LobbydProcesses::SetUp();
-    std::ofstream(dir_ + "/tokens") << "admin " << kAdmin << " e2e-admin\n";
+    std::ofstream(dir_ + "/tokens")
+        << "admin " << kAdmin << " e2e-admin\nmanager " << kManager << " e2e-manager\n";
     StartLobbyd("lobbyd", {"--services=all", "--demo-clock=-91d"},
                 {{"LOBBY_GRPC_LISTEN", "127.0.0.1:0"},
                  {"LOBBY_HTTP_LISTEN", "127.0.0.1:0"},
@@ -73,6 +75,16 @@ TEST_F(DemoHistoryTest, NinetyDaysOfCountersEqualABruteForceOverTheTickets) {
        {src + "/docs/examples/estate.yaml", src + "/docs/examples/surveys.yaml"})
     ASSERT_EQ(Ctl({"apply", "-f", f}).exit_code, 0) << f;
   ASSERT_EQ(Ctl({"residents", "import", src + "/scripts/demo/residents.csv"}).exit_code, 0);
+  // Only admins move the clock.
+  {
+    auto clock = v1::DemoClockService::NewStub(Dial(addr_));
+    v1::SetClockRequest req;
+    *req.mutable_at() = ToTimestamp(absl::Now());
+    v1::ClockState state;
+    grpc::ClientContext ctx;
+    PrepareClientContext(ctx, kManager, absl::Seconds(5));
+    EXPECT_EQ(clock->SetClock(&ctx, req, &state).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  }
   auto sim = Ctl({"demo", "simulate", "--site", "demo", "--days", "90", "-o", "json"});
   ASSERT_EQ(sim.exit_code, 0) << sim.err;
   EXPECT_NE(sim.out.find("\"failures\":0"), std::string::npos) << sim.out << sim.err;

@@ -33,6 +33,9 @@ class RunScriptTest : public ::testing::Test {
             {"LOBBY_RUN_HTTP_PORT", std::to_string(http_)},
             {"LOBBY_RUN_REDIS_PORT", std::to_string(redis_)},
             {"LOBBY_RUN_NO_BUILD", "1"},
+            // Today's demo only: the 90 days of history are DemoHistoryTest's and the browser
+            // tier's (tests/browser/dashboard.test.mjs runs scripts/run with them).
+            {"LOBBY_RUN_DEMO_DAYS", "0"},
             {"LOBBY_RUN_BIN", BinDir()}};
   }
   void TearDown() override {

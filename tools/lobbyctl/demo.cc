@@ -658,39 +658,51 @@ void Simulation::Do(const Action& a) {
            "the resident called: sorted out");
       return;
     case Step::kAck: {
-      if (!Fetch(job, &t)) return;
-      if (job.assignee.empty()) {  // in the pool: the first of the team takes it
-        auto m = members_.find(job.team);
-        if (m == members_.end() || m->second.empty()) return;  // not routed: stays open
-        v1::MemberActionRequest claim;
-        claim.set_ticket_id(job.id);
-        // Whoever of the team has room for it.
-        for (size_t i = 0, first = rng_.Int(0, static_cast<int>(m->second.size()) - 1);
-             i < m->second.size() && job.assignee.empty(); ++i) {
-          claim.set_member(m->second[(first + i) % m->second.size()]);
-          if (ctl_.Invoke(*ctl_.dispatch, &v1::DispatchService::Stub::Claim, claim, &t).ok())
-            job.assignee = t.assignee();
+      // Dispatch's own loop may move the ticket meanwhile (to another member, back to the
+      // pool): then it is read again, once.
+      grpc::Status s;
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!Fetch(job, &t)) return;
+        if (job.assignee.empty()) {  // in the pool: whoever of the team has room takes it
+          auto m = members_.find(job.team);
+          if (m == members_.end() || m->second.empty()) return;  // not routed: stays open
+          v1::MemberActionRequest claim;
+          claim.set_ticket_id(job.id);
+          for (size_t i = 0, first = rng_.Int(0, static_cast<int>(m->second.size()) - 1);
+               i < m->second.size() && job.assignee.empty(); ++i) {
+            claim.set_member(m->second[(first + i) % m->second.size()]);
+            if (ctl_.Invoke(*ctl_.dispatch, &v1::DispatchService::Stub::Claim, claim, &t).ok())
+              job.assignee = t.assignee();
+          }
+          if (job.assignee.empty()) {  // the whole team is full: later
+            Plan(Step::kAck, now_ + rng_.Minutes(60, 180), a.job);
+            return;
+          }
         }
-        if (job.assignee.empty()) {  // the whole team is full: later
-          Plan(Step::kAck, now_ + rng_.Minutes(60, 180), a.job);
-          return;
+        if (t.status() == v1::TICKET_STATUS_REOPENED) {
+          v1::TransitionRequest req;
+          req.set_id(job.id);
+          req.set_action(v1::TICKET_ACTION_ACKNOWLEDGE);
+          s = job.complaint
+                  ? ctl_.Invoke(*ctl_.complaints, &v1::ComplaintService::Stub::Transition, req, &t)
+                  : ctl_.Invoke(*ctl_.repairs, &v1::RepairService::Stub::Transition, req, &t);
+        } else {
+          v1::MemberActionRequest ack;
+          ack.set_ticket_id(job.id);
+          ack.set_member(job.assignee);
+          s = ctl_.Invoke(*ctl_.dispatch, &v1::DispatchService::Stub::Acknowledge, ack, &t);
         }
+        if (s.error_code() != grpc::StatusCode::FAILED_PRECONDITION) break;
       }
-      bool ok;
-      if (t.status() == v1::TICKET_STATUS_REOPENED) {
-        ok = Move(job, v1::TICKET_ACTION_ACKNOWLEDGE);
-      } else {
-        v1::MemberActionRequest ack;
-        ack.set_ticket_id(job.id);
-        ack.set_member(job.assignee);
-        ok = Try(*ctl_.dispatch, &v1::DispatchService::Stub::Acknowledge, ack, &t, "acknowledge");
+      if (!s.ok()) {
+        ++failures_;
+        if (++refused_["acknowledge"] <= 3)
+          std::cerr << "demo: acknowledge: " << ctl_.ErrorLine(s) << "\n";
+        return;
       }
-      if (!ok || job.incident) return;  // the incident's tickets are resolved with it
+      if (job.incident) return;  // the incident's tickets are resolved with it
       if (now_ - job.created > absl::Hours(2)) job.late = true;
-      if (job.complaint)
-        Plan(Step::kReview, after(p.arrive_lo, p.arrive_hi), a.job);
-      else
-        Plan(Step::kArrive, after(p.arrive_lo, p.arrive_hi), a.job);
+      Plan(job.complaint ? Step::kReview : Step::kArrive, after(p.arrive_lo, p.arrive_hi), a.job);
       return;
     }
     case Step::kArrive:
