@@ -191,5 +191,9 @@ export function watch(page, lobby, who) {
 /// Where docs/console.md's pictures go when scripts/screenshots runs the tests.
 export async function screenshot(page, name) {
   const dir = process.env.LOBBY_SCREENSHOTS;
-  if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+  if (!dir) return;
+  // Each chart drawn to the end of its animation first.
+  await page.waitForFunction(() => [...document.querySelectorAll(".chart")]
+    .every((c) => c.getAttribute("data-drawn") === "1" || c.classList.contains("drawn")), null, { timeout: 10000 });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
 }

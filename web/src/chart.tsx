@@ -44,6 +44,8 @@ export function Chart({ option, onClick, label, tall, figures, image }: {
     const c = echarts.init(el.current!, undefined, { renderer: "canvas" });
     chart.current = c;
     c.on("click", (p) => click.current?.(p as unknown as ChartClick));
+    // Drawn to the end (animations done): for a picture of the page to wait for.
+    c.on("finished", () => el.current?.setAttribute("data-drawn", "1"));
     const resize = () => c.resize();
     window.addEventListener("resize", resize);
     return () => {
@@ -52,6 +54,7 @@ export function Chart({ option, onClick, label, tall, figures, image }: {
     };
   }, []);
   useEffect(() => {
+    el.current?.removeAttribute("data-drawn");
     chart.current?.setOption({ tooltip: { renderMode: "richText" }, ...option }, true);
     if (image && chart.current)
       setPng(chart.current.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" }));

@@ -156,8 +156,12 @@ function TrendChart() {
   const def = kpiDefs.find((d) => d.key === metric) ?? kpiDef("volume");
   const q = (over: Record<string, string>) => setQuery({ ...Object.fromEntries(query), ...over });
 
+  // Grouped, the tickets of no group (not yet routed) are a series of their own: shown only when
+  // it has something.
+  const shown = useMemo(() => (trends.data?.series ?? []).filter((ser) =>
+    !by || ser.group || ser.points.some((p) => has(p.kpis, metric) && num(p.kpis, metric) !== 0)), [trends.data, metric, by]);
   const option = useMemo(() => {
-    const series = (trends.data?.series ?? []).map((ser) => {
+    const series = shown.map((ser) => {
       const byStart = new Map(ser.points.map((p) => [when(p.start, s.tz).slice(0, 10), p.kpis]));
       return {
         name: ser.group ? groupName(ser.group, by) : t(def.label), type: "line", smooth: false,
@@ -168,7 +172,7 @@ function TrendChart() {
       grid: { left: 48, right: 16, top: 40, bottom: 32 },
       legend: { type: "scroll", top: 0 },
       xAxis: { type: "category", data: starts },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", axisLabel: { formatter: (v: number) => def.fmt(v) } },
       series,
     };
   }, [trends.data, metric, by]);
@@ -187,14 +191,14 @@ function TrendChart() {
   }
   function open(p: ChartClick) {
     const day = starts[p.dataIndex];
-    const ser = trends.data?.series[p.seriesIndex];
+    const ser = shown[p.seriesIndex];
     if (day && ser) navigate(ticketsOf(day, ser.group));
   }
   const figures = {
     head: ["", ...option.series.map((x) => x.name)],
     rows: starts.map((day, i) => [{ text: day }, ...option.series.map((x, j) => ({
       text: x.data[i] === null ? "—" : def.fmt(x.data[i] as number),
-      href: ticketsOf(day, trends.data?.series[j]?.group ?? ""),
+      href: ticketsOf(day, shown[j]?.group ?? ""),
     }))]),
   };
   return (
