@@ -2,7 +2,7 @@
 // (its first), for the monthly meeting. The page prints as it shows ("Print or save as PDF");
 // the figures are the dashboard's counters for the month and the month before.
 import { timestampFromDate, timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Ticket } from "../../gen/lobby/v1/common_pb";
+import { TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
 import { useEffect, useMemo } from "preact/hooks";
 import { Period, type FollowUpTask, type Kpis } from "../../gen/lobby/v1/surveys_pb";
 import { api } from "../api";
@@ -160,11 +160,16 @@ function Worst({ items, tr }: { items: FollowUpTask[]; tr: (k: Key) => string })
   );
 }
 
-
-/// A ticket that missed a deadline in the month: the first stage it missed, by how long, and
-/// why it was on hold on the way (a hold stops the clocks, so a breach with holds says where
-/// the time went before or after them).
+/// A ticket that missed a deadline in the month: the first stage it missed, how late that stage
+/// was done (or is still, when not done), and why it was on hold on the way (a hold stops the
+/// clocks, so a breach with holds says where the time went before or after them).
 interface Breach { id: string; team: string; stage: string; lateMinutes: number; holds: string[] }
+
+/// The status a ticket reaches when a stage is done.
+const stageDone: Record<string, TicketStatus> = {
+  acknowledge: TicketStatus.ACKNOWLEDGED, respond: TicketStatus.ACKNOWLEDGED,
+  arrive: TicketStatus.ON_SITE, resolve: TicketStatus.RESOLVED,
+};
 
 /// The month's breaches, from its tickets and those of the month before (a ticket reported late
 /// in one month may miss its deadline in the next): the first breach of each, when it falls in
@@ -176,10 +181,13 @@ async function breachesOf(siteId: string, from: Timestamp, to: Timestamp, since:
     for (const x of list) {
       const b = x.sla?.events.find((e) => e.kind === "breach");
       if (!b?.at || timestampMs(b.at) < lo || timestampMs(b.at) >= hi) continue;
-      const holds = x.history.filter((h) => h.toStatus === 5 /* ON_HOLD */ && h.fromStatus !== 5)
+      const holds = x.history.filter((h) => h.toStatus === TicketStatus.ON_HOLD && h.fromStatus !== TicketStatus.ON_HOLD)
         .map((h) => h.note.split(":")[0].toUpperCase());
-      out.push({ id: x.id, team: x.team, stage: b.stage,
-        lateMinutes: b.due ? Math.max(0, (timestampMs(b.at) - timestampMs(b.due)) / 60000) : 0, holds });
+      const due = b.due ? timestampMs(b.due) : timestampMs(b.at);
+      const done = x.history.find((h) => h.toStatus === stageDone[b.stage] && h.fromStatus !== h.toStatus &&
+        h.at && timestampMs(h.at) >= due);
+      const end = done?.at ? timestampMs(done.at) : Date.now();
+      out.push({ id: x.id, team: x.team, stage: b.stage, lateMinutes: Math.max(0, (end - due) / 60000), holds });
     }
   };
   for (const list of [api.repairs.listRepairs.bind(api.repairs), api.complaints.listComplaints.bind(api.complaints)]) {
