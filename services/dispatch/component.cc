@@ -27,6 +27,10 @@ absl::StatusOr<std::unique_ptr<Component>> Component::Create(const config::Setti
                        .group = "dispatch",
                        .parallel = static_cast<int>(parallel)},
                       [logic](const queue::Entry& e) { return logic->HandleEvent(e); });
+  // The surveys service's events (its stream, services/surveys/redis_survey_store.cc): the
+  // monthly report's link and overdue follow-ups, told to the members named.
+  runtime.AddConsumer({.stream = "lobby:q:surveys", .group = "dispatch"},
+                      [logic](const queue::Entry& e) { return logic->HandleSurveyEvent(e); });
   runtime.AddLoop("sla", tick, [logic] {
     if (auto n = logic->Tick(); !n.ok())
       log::Get("dispatch")->warn("event=tick_failed error=\"{}\"", n.status().message());

@@ -554,6 +554,38 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
   return absl::OkStatus();
 }
 
+absl::Status DispatchLogic::HandleSurveyEvent(const queue::Entry& e) {
+  absl::string_view type = e.Get("type");
+  if (type != "report.monthly" && type != "follow_up.overdue") return absl::OkStatus();
+  int64_t ms = 0;  // the entry's id is the Redis server's time of writing, in ms
+  if (!absl::SimpleAtoi(e.id.substr(0, e.id.find('-')), &ms) ||
+      absl::Now() - absl::FromUnixMillis(ms) > absl::Hours(24))
+    return absl::OkStatus();
+  LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
+  if (!estate.has_value()) return absl::OkStatus();
+  bool report = type == "report.monthly";
+  for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
+    const v1::Member* m = FindMember(*estate, who);
+    if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
+      continue;
+    std::string lang = StaffLanguage(*estate, *m);
+    std::string text =
+        report
+            ? absl::StrCat(Say(lang, "Lobby: the monthly report for ", "Lobby：", "Lobby："),
+                           e.Get("month"),
+                           Say(lang, " is ready: ", " 月報已備妥：", " 月报已备妥："), e.Get("url"))
+            : absl::StrCat(Say(lang, "Lobby: a low score's follow-up is overdue: ",
+                               "Lobby：低分回訪已逾時：", "Lobby：低分回访已逾时："),
+                           e.Get("ticket_id"), " (", e.Get("team"), ")");
+    std::string key = absl::StrCat(type, ":", e.Get("site_id"), ":",
+                                   report ? e.Get("month") : e.Get("follow_up_id"), ":", m->id());
+    absl::Status s = store_.Push(ChannelName(m->contact_channel()),
+                                 StaffMessage("staff_notice", *m, lang, e, std::move(text), key));
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DispatchLogic::PushSafetyInstructions(const queue::Entry& e) {
   std::string site(e.Get("site_id"));
   v1::Catalog catalog;

@@ -90,6 +90,11 @@ class DispatchLogic {
   /// ticket, the next timer in Redis).
   /// Idempotent: a re-delivered event changes nothing.
   absl::Status HandleEvent(const queue::Entry& event);
+  /// An event of lobby:q:surveys (dispatch's group there): report.monthly (the link to last
+  /// month's report) and follow_up.overdue (a low score's return call not made in time) are
+  /// pushed to each member named in `notify`, on their contact channel. Events older than a day
+  /// (a group made after them) tell nobody. Idempotent.
+  absl::Status HandleSurveyEvent(const queue::Entry& event);
 
  private:
   template <typename Act>

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -78,7 +79,8 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
                                                 "follow_up_within",
                                                 "follow_up_escalate_to",
                                                 "units",
-                                                "nps_sample"};
+                                                "nps_sample",
+                                                "monthly_report"};
     for (const auto& kv : n) {
       if (!kKeys.count(kv.first.as<std::string>()))
         return bad(kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
@@ -131,6 +133,21 @@ absl::StatusOr<v1::SurveySettings> ParseSettings(absl::string_view yaml) {
     }
     if (n["follow_up_escalate_to"])
       s.set_follow_up_escalate_to(n["follow_up_escalate_to"].as<std::string>());
+    if (YAML::Node mr = n["monthly_report"]) {
+      if (!mr.IsMap() || !mr["to"] || !mr["to"].IsSequence() || !mr["console"])
+        return bad(mr, "monthly_report: {to: [member, ...], console: https://...}");
+      for (const auto& kv : mr) {
+        std::string key = kv.first.as<std::string>();
+        if (key != "to" && key != "console")
+          return bad(kv.first, "monthly_report: unknown key '" + key + "' (to, console)");
+      }
+      for (const auto& m : mr["to"]) s.add_monthly_report_to(m.as<std::string>());
+      std::string url = mr["console"].as<std::string>();
+      while (!url.empty() && url.back() == '/') url.pop_back();
+      if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://"))
+        return bad(mr["console"], "monthly_report.console: the console's address, https://...");
+      s.set_console_url(url);
+    }
     if (n["units"]) {
       if (!n["units"].IsMap()) return bad(n["units"], "units: {building: number of units}");
       for (const auto& kv : n["units"]) {
@@ -172,8 +189,16 @@ absl::StatusOr<v1::SurveySettings> SurveyLogic::ApplySettings(
   LOBBY_ASSIGN_OR_RETURN(auto s, ParseSettings(req.yaml()));
   if (!req.dry_run()) {
     LOBBY_RETURN_IF_ERROR(store_.PutSettings(s));
-    std::lock_guard lock(settings_mu_);
-    settings_.erase(s.site_id());
+    {
+      std::lock_guard lock(settings_mu_);
+      settings_.erase(s.site_id());
+    }
+    // The monthly report's next sending (a report no longer asked for is dropped when due).
+    if (s.monthly_report_to_size() > 0) {
+      LOBBY_RETURN_IF_ERROR(store_.Apply(
+          {.site = s.site_id(),
+           .due = {{kMonthlyReport, Ms(NextMonthlyReport(clock_.Now(), ZoneOf(s)))}}}));
+    }
   }
   return s;
 }

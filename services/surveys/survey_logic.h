@@ -71,6 +71,9 @@ class SurveyLogic {
   absl::Status CancelSurvey(const queue::Entry& e);
   absl::Status Due(const std::string& site, const std::string& member,
                    const v1::SurveySettings& settings);
+  /// The link to last month's report to the estate's managers (an event dispatch delivers),
+  /// and the next sending a month on.
+  absl::Status SendMonthlyReport(const std::string& site, const v1::SurveySettings& settings);
   absl::Status SendOrRemind(v1::Survey s, const v1::SurveySettings& settings);
   absl::Status RunCampaign(const std::string& site, const std::string& id,
                            const v1::SurveySettings& settings);

@@ -27,6 +27,16 @@ inline Dims DimsOf(const v1::Survey& s) {
 }
 
 inline absl::TimeZone ZoneOf(const v1::SurveySettings& s) { return ZoneNamed(s.time_zone()); }
+/// When the monthly report is next sent after `now`: the 1st of a month at 09:00 in `tz`.
+inline absl::Time NextMonthlyReport(absl::Time now, const absl::TimeZone& tz) {
+  auto nine = [&tz](absl::CivilMonth m) {
+    return absl::FromCivil(absl::CivilHour(m.year(), m.month(), 1, 9), tz);
+  };
+  absl::CivilMonth month(absl::ToCivilSecond(now, tz));
+  return now < nine(month) ? nine(month) : nine(month + 1);
+}
+/// The member of the due index that sends the monthly report.
+inline constexpr char kMonthlyReport[] = "monthly:report";
 
 inline std::string Pick(absl::string_view language, const char* en, const char* hant,
                         const char* hans) {

@@ -197,6 +197,7 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
   std::string kind = member.substr(0, colon), id = member.substr(colon + 1);
   absl::Time now = clock_.Now();
   if (kind == "campaign") return RunCampaign(site, id, settings);
+  if (member == kMonthlyReport) return SendMonthlyReport(site, settings);
   if (kind == "fu") {
     LOBBY_ASSIGN_OR_RETURN(auto f, store_.GetFollowUp(site, id));
     SurveyStore::Change c{.site = site, .undue = {member}};
@@ -259,6 +260,24 @@ absl::Status SurveyLogic::Due(const std::string& site, const std::string& member
              {"survey_id", s.id()},
              {"ticket_id", s.ticket_id()},
              {"site_id", site}};
+  return store_.Apply(c);
+}
+
+absl::Status SurveyLogic::SendMonthlyReport(const std::string& site,
+                                            const v1::SurveySettings& settings) {
+  if (settings.monthly_report_to().empty())
+    return store_.Apply({.site = site, .undue = {kMonthlyReport}});  // no longer asked for
+  absl::Time now = clock_.Now();
+  absl::TimeZone tz = ZoneOf(settings);
+  std::string month = absl::FormatCivilTime(absl::CivilMonth(absl::ToCivilSecond(now, tz)) - 1);
+  // Dispatch tells each member on their channel (they are dispatch's members, with contacts).
+  SurveyStore::Change c{.site = site, .due = {{kMonthlyReport, Ms(NextMonthlyReport(now, tz))}}};
+  c.event = {{"v", "1"},
+             {"type", "report.monthly"},
+             {"site_id", site},
+             {"month", month},
+             {"url", absl::StrCat(settings.console_url(), "/report?month=", month)},
+             {"notify", absl::StrJoin(settings.monthly_report_to(), ",")}};
   return store_.Apply(c);
 }
 

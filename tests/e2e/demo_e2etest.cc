@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "lobby/v1/complaints.grpc.pb.h"
@@ -12,6 +13,7 @@
 #include "lobby/v1/surveys.grpc.pb.h"
 #include "services/common/grpc_server.h"
 #include "services/common/proto_util.h"
+#include "services/common/queue.h"
 #include "tests/support/lobbyd_processes.h"
 
 namespace lobby {
@@ -249,6 +251,21 @@ TEST_F(DemoHistoryTest, NinetyDaysOfCountersEqualABruteForceOverTheTickets) {
     EXPECT_TRUE(IsMedian(k.resolve_p50_minutes(), m.resolve))
         << when << " " << k.resolve_p50_minutes();
   }
+
+  // On the 1st of each month the manager got the link to the month before's report (the demo's
+  // survey settings name mak-mgr, whose channel is WhatsApp).
+  std::set<std::string> reported;
+  auto out = redis_.conn().Command({"XRANGE", "lobby:q:outbound:whatsapp", "-", "+"});
+  ASSERT_TRUE(out.ok());
+  for (const auto& e : queue::ParseEntries(*out)) {
+    std::string text(e.Get("text"));
+    if (e.Get("member") == "mak-mgr" && absl::StrContains(text, "/report?month="))
+      reported.insert(text.substr(text.find("month=") + 6, 7));
+  }
+  std::string last_month =
+      absl::FormatCivilTime(absl::CivilMonth(absl::ToCivilSecond(absl::Now(), tz)) - 1);
+  EXPECT_TRUE(reported.count(last_month)) << last_month;
+  EXPECT_GE(reported.size(), 2u) << "90 days hold two or three 1sts of a month";
 
   // The story the dashboard tells. One team is slower than the others, and rated lower.
   req.set_group_by("team");

@@ -4,6 +4,7 @@
 // reopens the ticket; and the trends move.
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "lobby/v1/complaints.grpc.pb.h"
 #include "lobby/v1/repairs.grpc.pb.h"
 #include "lobby/v1/residents.grpc.pb.h"
@@ -269,6 +270,86 @@ TEST_F(SurveysTest, ALowScoreOpensAFollowUpAndNotFixedReopensTheTicket) {
   EXPECT_EQ(k.follow_ups(), 1);
   EXPECT_DOUBLE_EQ(k.reopen_rate(), 1.0);
   EXPECT_DOUBLE_EQ(k.first_time_fix_rate(), 0.0) << "reopened: not fixed the first time";
+}
+
+// On the 1st at 09:00 of the estate's time, each manager named in the settings gets the link to
+// last month's report on their channel, in their language; once, and again a month later. An
+// overdue follow-up reaches the member it escalates to the same way.
+TEST_F(SurveysTest, TheMonthlyReportsLinkReachesTheManagersOnTheFirstAtNine) {
+  lobby::testing::ApplyEstate(harness_->channel, R"(
+site: demo
+time_zone: Asia/Hong_Kong
+languages: [zh-Hant, en]
+teams: [{id: office, categories: [billing]}, {id: plumbing, categories: [plumbing]}]
+members:
+  - {id: mak-mgr, teams: [office], contact: {channel: telegram, id: "5550020"}, language: en}
+  - {id: ho, teams: [office], contact: {channel: whatsapp, id: "85291230021"}}
+  - {id: lee, teams: [plumbing], skills: {plumbing: 3}, on_call: true}
+)");
+  v1::ApplySurveySettingsRequest apply;
+  apply.set_yaml(
+      std::string(kSettings) +
+      "  monthly_report: {to: [mak-mgr, ho], console: \"https://lobby.example.com/\"}\n");
+  auto applied = CallRpc(*surveys_, &v1::SurveyService::Stub::ApplySettings, apply, kAdminToken);
+  ASSERT_TRUE(applied.ok()) << applied.status.error_message();
+  EXPECT_EQ(applied.value.console_url(), "https://lobby.example.com");
+  auto notices = [&](const std::string& channel) {
+    std::vector<queue::Entry> out;
+    auto r = server().conn().Command({"XRANGE", "lobby:q:outbound:" + channel, "-", "+"});
+    for (auto& e : r.ok() ? queue::ParseEntries(*r) : std::vector<queue::Entry>{}) {
+      if (e.Get("kind") == "staff_notice") out.push_back(std::move(e));
+    }
+    return out;
+  };
+  clock_.Set(HK(2027, 1, 1, 8, 59));
+  ASSERT_TRUE(harness_->WholeTurn("surveys"));
+  EXPECT_TRUE(notices("telegram").empty()) << "not before nine";
+  clock_.Set(HK(2027, 1, 1, 9, 1));
+  ASSERT_TRUE(
+      WaitFor([&] { return !notices("telegram").empty() && !notices("whatsapp").empty(); }));
+  std::vector<queue::Entry> en = notices("telegram"), zh = notices("whatsapp");
+  ASSERT_EQ(en.size(), 1u);
+  EXPECT_EQ(en[0].Get("to"), "5550020");
+  EXPECT_EQ(en[0].Get("text"),
+            "Lobby: the monthly report for 2026-12 is ready: "
+            "https://lobby.example.com/report?month=2026-12");
+  ASSERT_EQ(zh.size(), 1u);
+  EXPECT_EQ(zh[0].Get("text"),
+            "Lobby：2026-12 月報已備妥：https://lobby.example.com/report?month=2026-12")
+      << "the estate's language for a member without one";
+  ASSERT_TRUE(harness_->WholeTurn("surveys"));
+  EXPECT_EQ(notices("telegram").size(), 1u) << "once a month";
+  clock_.Set(HK(2027, 2, 1, 9, 0));
+  ASSERT_TRUE(WaitFor([&] { return notices("telegram").size() == 2; }));
+  EXPECT_NE(std::string(notices("telegram")[1].Get("text")).find("month=2027-01"),
+            std::string::npos);
+
+  // A bad address is refused, and changes nothing.
+  apply.set_yaml(std::string(kSettings) + "  monthly_report: {to: [mak-mgr], console: lobby}\n");
+  auto bad = CallRpc(*surveys_, &v1::SurveyService::Stub::ApplySettings, apply, kAdminToken);
+  EXPECT_EQ(bad.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad.status.error_message().find("monthly_report.console"), std::string::npos)
+      << bad.status.error_message();
+
+  // The low score's follow-up not done in time reaches mak-mgr (follow_up_escalate_to) too.
+  std::string id = NewRepair();
+  v1::GetTicketRequest get;
+  get.set_id(id);
+  ASSERT_TRUE(WaitFor([&] {  // dispatch gives it to lee
+    return CallRpc(*repairs_, &v1::RepairService::Stub::GetRepair, get, kAdminToken)
+               .value.assignee() == "lee";
+  }));
+  Do(id, {v1::TICKET_ACTION_ACKNOWLEDGE, v1::TICKET_ACTION_ARRIVE, v1::TICKET_ACTION_RESOLVE});
+  clock_.Set(HK(2027, 2, 1, 12, 0));
+  ASSERT_TRUE(WaitStatus(id, v1::SURVEY_STATUS_SENT));
+  ASSERT_TRUE(Answer("SV-" + id, 1, false, "nobody came").ok());
+  clock_.Set(HK(2027, 2, 1, 16, 30));
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& e : notices("telegram")) {
+      if (absl::StrContains(e.Get("text"), "follow-up is overdue: " + id)) return true;
+    }
+    return false;
+  }));
 }
 
 TEST_F(SurveysTest, AnonymousComplaintsAreSurveyedWithoutShowingTheReporterToStaff) {
