@@ -173,6 +173,17 @@ const v1::Team* FindTeam(const v1::Estate& e, absl::string_view id) {
 
 absl::TimeZone ZoneOf(const v1::Estate& e) { return ZoneNamed(e.time_zone()); }
 
+// The members an event's `notify` names ("sup,boss") who have a contact to push to.
+std::vector<const v1::Member*> Reachable(const v1::Estate& e, absl::string_view notify) {
+  std::vector<const v1::Member*> out;
+  for (absl::string_view who : absl::StrSplit(notify, ',', absl::SkipEmpty())) {
+    const v1::Member* m = FindMember(e, who);
+    if (m != nullptr && m->contact_channel() != v1::CHANNEL_UNSPECIFIED && !m->contact_id().empty())
+      out.push_back(m);
+  }
+  return out;
+}
+
 // The language of the pushes to `m`: theirs, else the estate's first, else English.
 std::string StaffLanguage(const v1::Estate& e, const v1::Member& m) {
   if (!m.language().empty()) return m.language();
@@ -518,10 +529,7 @@ absl::Status DispatchLogic::PushNotices(const queue::Entry& e) {
   LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
   if (!estate.has_value()) return absl::OkStatus();
   absl::string_view type = e.Get("type");
-  for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
-    const v1::Member* m = FindMember(*estate, who);
-    if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
-      continue;
+  for (const v1::Member* m : Reachable(*estate, e.Get("notify"))) {
     std::string lang = StaffLanguage(*estate, *m);
     std::string what =
         type == "ticket.paged"
@@ -564,10 +572,7 @@ absl::Status DispatchLogic::HandleSurveyEvent(const queue::Entry& e) {
   LOBBY_ASSIGN_OR_RETURN(auto estate, Estate(e.Get("site_id")));
   if (!estate.has_value()) return absl::OkStatus();
   bool report = type == "report.monthly";
-  for (absl::string_view who : absl::StrSplit(e.Get("notify"), ',', absl::SkipEmpty())) {
-    const v1::Member* m = FindMember(*estate, who);
-    if (m == nullptr || m->contact_channel() == v1::CHANNEL_UNSPECIFIED || m->contact_id().empty())
-      continue;
+  for (const v1::Member* m : Reachable(*estate, e.Get("notify"))) {
     std::string lang = StaffLanguage(*estate, *m);
     std::string text =
         report
