@@ -4,6 +4,7 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { AccountService } from "../gen/lobby/v1/accounts_pb";
+import type { Ticket } from "../gen/lobby/v1/common_pb";
 import { ComplaintService } from "../gen/lobby/v1/complaints_pb";
 import { DispatchService } from "../gen/lobby/v1/dispatch_pb";
 import { HotlineService } from "../gen/lobby/v1/hotline_pb";
@@ -42,6 +43,25 @@ export const api = {
 /// A ticket's own service: repairs are "R-...", complaints "C-...".
 export function ticketsOf(id: string): Client<typeof RepairService> | Client<typeof ComplaintService> {
   return id.startsWith("C-") ? api.complaints : api.repairs;
+}
+
+type ListRequest = Parameters<typeof api.repairs.listRepairs>[0];
+
+/// A page of repairs, complaints, or both ("all": a page of each, newest first; the page token
+/// holds both lists' tokens, "repairs|complaints").
+export async function listTickets(kind: string, req: ListRequest): Promise<{ tickets: Ticket[]; nextPageToken: string }> {
+  if (kind === "complaint") return api.complaints.listComplaints(req);
+  if (kind !== "all") return api.repairs.listRepairs(req);
+  const [rt, ct] = (req.pageToken ?? "").split("|");
+  const first = !req.pageToken;
+  const [r, c] = await Promise.all([
+    first || rt ? api.repairs.listRepairs({ ...req, pageToken: rt ?? "" }) : undefined,
+    first || ct ? api.complaints.listComplaints({ ...req, pageToken: ct ?? "" }) : undefined,
+  ]);
+  const tickets = [...(r?.tickets ?? []), ...(c?.tickets ?? [])]
+    .sort((a, b) => Number((b.createdAt?.seconds ?? 0n) - (a.createdAt?.seconds ?? 0n)));
+  const next = r?.nextPageToken || c?.nextPageToken ? `${r?.nextPageToken ?? ""}|${c?.nextPageToken ?? ""}` : "";
+  return { tickets, nextPageToken: next };
 }
 
 /// A ticket by its id, from its own service.

@@ -4,7 +4,7 @@
 // pre-aggregated counters (GetTrends, GetScorecard, GetBuildingHeatmap, RepeatFaults).
 import { useMemo, useState } from "preact/hooks";
 import { Period, type Kpis, type Trends } from "../../gen/lobby/v1/surveys_pb";
-import { api } from "../api";
+import { api, listTickets } from "../api";
 import { Chart, type ChartClick } from "../chart";
 import { t, type Key } from "../i18n";
 import { navigate, setQuery, useRoute } from "../router";
@@ -313,8 +313,7 @@ function MemberComments({ member, from, to }: { member: string; from: string; to
   const answers = useLoad(async () => {
     const range = { siteId: s.site, assignee: member, pageSize: 500,
       createdAfter: dayStart(addDays(from, -30), s.tz), createdBefore: dayStart(to, s.tz) };
-    const [repairs, complaints] = await Promise.all([api.repairs.listRepairs(range), api.complaints.listComplaints(range)]);
-    const done = [...repairs.tickets, ...complaints.tickets].filter((x) => x.resolvedAt);
+    const done = (await listTickets("all", range)).tickets.filter((x) => x.resolvedAt);
     const surveys = await Promise.all(done.map((x) => api.surveys.getSurvey({ id: `SV-${x.id}` }).catch(() => undefined)));
     const lo = when(dayStart(from, s.tz), s.tz), hi = when(dayStart(to, s.tz), s.tz);
     return surveys.filter((v) => v && v.answeredAt && when(v.answeredAt, s.tz) >= lo && when(v.answeredAt, s.tz) < hi)

@@ -5,7 +5,7 @@ import { timestampFromDate, timestampMs, type Timestamp } from "@bufbuild/protob
 import { TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
 import { useEffect, useMemo } from "preact/hooks";
 import { Period, type FollowUpTask, type Kpis } from "../../gen/lobby/v1/surveys_pb";
-import { api } from "../api";
+import { api, listTickets } from "../api";
 import { Chart } from "../chart";
 import { languages, nameIn, tIn, type Key } from "../i18n";
 import { setQuery, useRoute } from "../router";
@@ -190,14 +190,12 @@ async function breachesOf(siteId: string, from: Timestamp, to: Timestamp, since:
       out.push({ id: x.id, team: x.team, stage: b.stage, lateMinutes: Math.max(0, (end - due) / 60000), holds });
     }
   };
-  for (const list of [api.repairs.listRepairs.bind(api.repairs), api.complaints.listComplaints.bind(api.complaints)]) {
-    let pageToken = "";
-    do {
-      const page = await list({ siteId, createdAfter: since, createdBefore: to, pageSize: 500, pageToken });
-      take(page.tickets);
-      pageToken = page.nextPageToken;
-    } while (pageToken);
-  }
+  let pageToken = "";
+  do {
+    const page = await listTickets("all", { siteId, createdAfter: since, createdBefore: to, pageSize: 500, pageToken });
+    take(page.tickets);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
   return out.sort((a, b) => b.lateMinutes - a.lateMinutes);
 }
 

@@ -2,7 +2,7 @@
 // can be bookmarked and shared. A technician sees their own work only.
 import { useState } from "preact/hooks";
 import { Channel, Priority, TicketStatus, type Ticket } from "../../gen/lobby/v1/common_pb";
-import { api } from "../api";
+import { listTickets } from "../api";
 import { nameIn, t, type Key } from "../i18n";
 import { setQuery, useRoute } from "../router";
 import { can, useSession } from "../session";
@@ -36,7 +36,7 @@ export function TicketList() {
       createdBefore: f.to ? dayStart(addDays(f.to, 1), s.tz) : undefined,
       pageSize: 100, pageToken: token,
     };
-    const r = await listOf(f.kind, req);
+    const r = await listTickets(f.kind, req);
     // Channel and "past a deadline" are read off the tickets of the page.
     const tickets = r.tickets.filter((x) =>
       (!f.channel || channelName(x.channel) === f.channel) && (!f.breached || breachedStages(x).length > 0));
@@ -165,23 +165,4 @@ function NextDue({ ticket }: { ticket: Ticket }) {
   const next = ticket.status === S.NEW || ticket.status === S.ASSIGNED ? sla.acknowledgeBy ?? sla.respondBy
     : ticket.status === S.ACKNOWLEDGED ? sla.arriveBy ?? sla.resolveBy : sla.resolveBy;
   return <Due at={next} paused={sla.paused} />;
-}
-
-type ListRequest = Parameters<typeof api.repairs.listRepairs>[0];
-
-/// A page of repairs, complaints, or both ("all": a page of each, newest first; the page token
-/// holds both lists' tokens, "repairs|complaints").
-async function listOf(kind: string, req: ListRequest): Promise<{ tickets: Ticket[]; nextPageToken: string }> {
-  if (kind === "complaint") return api.complaints.listComplaints(req);
-  if (kind !== "all") return api.repairs.listRepairs(req);
-  const [rt, ct] = (req.pageToken ?? "").split("|");
-  const first = !req.pageToken;
-  const [r, c] = await Promise.all([
-    first || rt ? api.repairs.listRepairs({ ...req, pageToken: rt ?? "" }) : undefined,
-    first || ct ? api.complaints.listComplaints({ ...req, pageToken: ct ?? "" }) : undefined,
-  ]);
-  const tickets = [...(r?.tickets ?? []), ...(c?.tickets ?? [])]
-    .sort((a, b) => Number((b.createdAt?.seconds ?? 0n) - (a.createdAt?.seconds ?? 0n)));
-  const next = r?.nextPageToken || c?.nextPageToken ? `${r?.nextPageToken ?? ""}|${c?.nextPageToken ?? ""}` : "";
-  return { tickets, nextPageToken: next };
 }
